@@ -1,0 +1,6 @@
+export * from './area-code';
+export * from './bcd';
+export * from './resource-code';
+export * from './broadcast-id';
+export * from './domain-codes';
+export * from './priority';
