@@ -1,0 +1,8 @@
+/**
+ * Every migration in order. Migrations are portable between MySQL/MariaDB and SQLite (TypeORM's Table API, `integer`
+ * auto-increment keys, `datetime` precision 3), reviewed, reversible, and never edited after landing.
+ * Add a line when you add a migration.
+ */
+import type { MigrationInterface } from 'typeorm';
+
+export const MIGRATIONS: (new () => MigrationInterface)[] = [];

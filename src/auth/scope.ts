@@ -1,0 +1,34 @@
+/**
+ * Area scopes: a user reaches an area when it lies in one of the user's subtrees. Admin users with no scopes reach
+ * everything (the platform's own administrator); every other user with no scopes reaches nothing.
+ */
+import { isWithinArea } from '../../firmware-protocols/codes';
+import { ForbiddenError } from '../common/errors';
+import type { AuthUser } from './auth-user';
+
+export function isUnrestricted(user: AuthUser): boolean {
+  return user.scopes.length === 0 && user.roles.includes('admin');
+}
+
+export function canReach(user: AuthUser, areaCode: string): boolean {
+  return isUnrestricted(user) || user.scopes.some((scope) => isWithinArea(areaCode, scope));
+}
+
+export function assertCanReach(user: AuthUser, areaCode: string, what = 'area'): void {
+  if (!canReach(user, areaCode)) {
+    throw new ForbiddenError('forbidden_area', `${what} in area ${areaCode} is outside your area scope`, { areaCode });
+  }
+}
+
+/**
+ * Narrows a requested subtree to the user's scopes, for list queries: returns the area-code prefixes to filter by,
+ * or null for no filter at all (unrestricted and nothing requested). An empty array means nothing is visible.
+ */
+export function visibleSubtrees(user: AuthUser, requested?: string): string[] | null {
+  if (requested) {
+    if (canReach(user, requested)) return [requested];
+    // a request above the user's scope is narrowed to the scopes inside it
+    return user.scopes.filter((s) => isWithinArea(s, requested));
+  }
+  return isUnrestricted(user) ? null : [...user.scopes];
+}
