@@ -1,0 +1,75 @@
+/**
+ * What the adapter driver and the virtual adapter are handed instead of reaching for globals (STYLE.md 3): a clock
+ * and a byte link. Kept minimal so device-drivers/transport's clock and transports fit them as they are.
+ */
+import { connect, type Socket } from 'node:net';
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+/** An open, raw, bidirectional byte stream (TCP socket or serial port). */
+export interface ByteLink {
+  write(data: Uint8Array): void;
+  onData(fn: (chunk: Buffer) => void): void;
+  /** Called once when the link closes, for whatever reason. */
+  onClose(fn: (reason: string) => void): void;
+  close(): void;
+}
+
+/** Opens a new link each time it is called (the driver reconnects through it). */
+export type LinkOpener = () => Promise<ByteLink>;
+
+/** A TCP link to host:port (serial-device servers and TCP-capable adapters), failing after timeoutMs. */
+export function tcpLink(host: string, port: number, timeoutMs = 3000): LinkOpener {
+  return () =>
+    new Promise<ByteLink>((resolve, reject) => {
+      const socket: Socket = connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.setNoDelay(true);
+        resolve(socketLink(socket));
+      });
+    });
+}
+
+/** Wraps a connected socket (used on both ends: the driver and the virtual adapter). */
+export function socketLink(socket: Socket): ByteLink {
+  let closeReason = 'closed';
+  const closers: ((reason: string) => void)[] = [];
+  socket.on('error', (e) => {
+    closeReason = e.message;
+  });
+  socket.once('close', () => closers.forEach((fn) => fn(closeReason)));
+  return {
+    write: (data) => {
+      if (!socket.destroyed) socket.write(data);
+    },
+    onData: (fn) => socket.on('data', fn),
+    onClose: (fn) => closers.push(fn),
+    close: () => socket.destroy(),
+  };
+}
