@@ -146,6 +146,22 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
     await fast.stop();
   });
 
+  it('drops and reopens the link when a dead adapter falls silent', async () => {
+    const watchful = new AdapterDriver(
+      { busId: 'town-2', platformCode: PLATFORM, terminals: [T1], silenceMs: 150, reconnectInitialMs: 10, reconnectMaxMs: 50 },
+      { open: tcpLink('127.0.0.1', port), clock: systemClock, signer: signer(trusted) },
+    );
+    await watchful.start();
+    server.setMode('dead');
+    const silence = next(watchful.events, (e) => e.type === 'error' && e.error === 'timeout');
+    const back = next(watchful.events, (e) => e.type === 'connection' && e.state === 'connected');
+    expect((await silence)[0]).toMatchObject({ busId: 'town-2', message: expect.stringMatching(/no frame from the adapter for 150 ms/) });
+    await back;
+    server.setMode('none');
+    await expect(watchful.readStatus(1)).resolves.toMatchObject({ state: 1 });
+    await watchful.stop();
+  });
+
   it('refuses what the adapter family cannot do, by name', async () => {
     await expect(driver.command(1, { code: 'reboot' })).rejects.toThrow(/no reboot command/);
     await expect(driver.readStatus(3)).rejects.toThrow(/no terminal 3/);

@@ -1,0 +1,84 @@
+import { sm2 } from 'sm-crypto-v2';
+import {
+  AdapterStreamParser, decodeMessageBody, encodeCommandBody, encodeCommandFrame, type AdapterCommand, type CommandFrame, type FrameVerifier,
+  type ParsedItem, type SignatureBlock,
+} from '../../../firmware-protocols/adapter';
+import { ManualClock } from '../../adapter/manual-clock';
+import { VirtualAdapter } from './virtual-adapter';
+
+const USER_ID = '1234567812345678';
+const PRIV = '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8';
+const PUB = sm2.getPublicKeyFromPrivateKey(PRIV);
+const PLATFORM = '43415230000000101010101';
+const T1 = '63415231002000301010401';
+const BID = '43415230000000101010101202410230001';
+const verifier: FrameVerifier = {
+  verify: (data, b) => b.certSerial === '000000000017' && sm2.doVerifySignature(data, Buffer.from(b.signature).toString('hex'), PUB, { hash: true, der: false, userId: USER_ID }),
+};
+
+function frameOf(c: AdapterCommand, clock: ManualClock, signed = true): CommandFrame {
+  const { code, body } = encodeCommandBody(c);
+  const sig = (data: Uint8Array): SignatureBlock => ({
+    time: new Date(clock.now()), certSerial: '000000000017', signature: Buffer.from(sm2.doSignature(data, PRIV, { hash: true, der: false, userId: USER_ID }), 'hex'),
+  });
+  const raw = encodeCommandFrame('command', code, PLATFORM, body, signed ? { sign: sig } : null);
+  const [item] = new AdapterStreamParser(['command']).push(raw);
+  if (item.kind !== 'command') throw new Error('vector did not parse');
+  return item.frame;
+}
+
+function setup(seed = 7) {
+  const clock = new ManualClock();
+  const adapter = new VirtualAdapter({ adapterCode: '53415231000000201010101', platformCode: PLATFORM, terminals: [T1], seed, clock, verifier, heartbeatMs: 1000 });
+  const parser = new AdapterStreamParser(['reply', 'return']);
+  const out: ParsedItem[] = [];
+  const raw: string[] = [];
+  adapter.onFrame((f) => {
+    raw.push(f.toString('hex'));
+    out.push(...parser.push(f));
+  });
+  const kinds = () => out.map((i) => (i.kind === 'command' ? decodeMessageBody(i.frame.code, i.frame.body).kind : i.kind === 'return' ? i.frame.data.business : 'invalid'));
+  return { clock, adapter, out, raw, kinds };
+}
+
+const play = (clock: ManualClock): AdapterCommand => ({
+  code: 'broadcast', broadcastId: BID, start: true, broadcastClass: 4, eventType: '11B03', level: 2, startAt: new Date(clock.now()),
+  endAt: new Date(clock.now() + 30_000), volume: 70, addressing: 'logical', targets: [T1], text: null, auxMedia: [], inputChannel: 1, outputChannels: 1,
+});
+
+describe('VirtualAdapter', () => {
+  it('plays, reports task start, and ends at the end time on its clock', () => {
+    const { clock, adapter, kinds } = setup();
+    adapter.handle(frameOf(play(clock), clock));
+    expect(kinds()).toEqual(['reply', 'taskSwitch', 'taskStart']);
+    expect(adapter.terminals.get(T1)).toMatchObject({ state: 5, volume: 70, broadcastId: BID });
+    clock.advance(30_000);
+    expect(kinds().slice(3)).toEqual(['broadcastResult', 'taskEnd']);
+    expect(adapter.terminals.get(T1)).toMatchObject({ state: 1, broadcastId: null });
+  });
+
+  it('refuses unsigned and replayed commands, and counts them', () => {
+    const { clock, adapter, out } = setup();
+    const f = frameOf({ code: 'volume', volume: 10, addressing: 'logical', targets: [T1] }, clock);
+    adapter.handle(frameOf({ code: 'volume', volume: 20, addressing: 'logical', targets: [T1] }, clock, false));
+    adapter.handle(f);
+    adapter.handle(f);
+    const results = out.map((i) => (i.kind === 'command' ? decodeMessageBody(i.frame.code, i.frame.body) : null));
+    expect(results.map((r) => (r?.kind === 'reply' ? r.result : null))).toEqual(['badSignature', 'ok', 'refused']);
+    expect(adapter.counters).toMatchObject({ refused: 2, replays: 1 });
+    expect(adapter.terminals.get(T1)?.volume).toBe(10);
+  });
+
+  it('is the same run after run for the same seed and clock', () => {
+    const run = (seed: number) => {
+      const s = setup(seed);
+      s.adapter.startHeartbeats();
+      s.adapter.handle(frameOf({ code: 'statusQuery', session: 9, target: T1 }, s.clock));
+      s.clock.advance(3000);
+      s.adapter.stop();
+      return s.raw;
+    };
+    expect(run(7)).toEqual(run(7));
+    expect(run(7)).not.toEqual(run(8));
+  });
+});
