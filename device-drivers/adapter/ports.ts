@@ -3,6 +3,7 @@
  * and a byte link. Kept minimal so device-drivers/transport's clock and transports fit them as they are.
  */
 import { connect, type Socket } from 'node:net';
+import { SerialPort } from 'serialport';
 
 export interface TimerHandle {
   cancel(): void;
@@ -72,4 +73,38 @@ export function socketLink(socket: Socket): ByteLink {
     onClose: (fn) => closers.push(fn),
     close: () => socket.destroy(),
   };
+}
+
+export interface SerialOptions {
+  baudRate: number;
+  dataBits?: 8 | 7;
+  parity?: 'none' | 'even' | 'odd';
+  stopBits?: 1 | 2;
+}
+
+/** A serial-port link (RS-232/RS-485 to the adapter), 8N1 unless told otherwise. */
+export function serialLink(path: string, opts: SerialOptions): LinkOpener {
+  return () =>
+    new Promise<ByteLink>((resolve, reject) => {
+      const port = new SerialPort({ path, baudRate: opts.baudRate, dataBits: opts.dataBits ?? 8, parity: opts.parity ?? 'none', stopBits: opts.stopBits ?? 1, autoOpen: false });
+      port.open((err) => {
+        if (err) return reject(new Error(`open ${path}: ${err.message}`));
+        let closeReason = 'closed';
+        const closers: ((reason: string) => void)[] = [];
+        port.on('error', (e: Error) => {
+          closeReason = e.message;
+        });
+        port.once('close', () => closers.forEach((fn) => fn(closeReason)));
+        resolve({
+          write: (data) => {
+            if (port.isOpen) port.write(Buffer.from(data));
+          },
+          onData: (fn) => port.on('data', fn),
+          onClose: (fn) => closers.push(fn),
+          close: () => {
+            if (port.isOpen) port.close();
+          },
+        });
+      });
+    });
 }

@@ -51,6 +51,7 @@ export class VirtualAdapterServer {
   async close(): Promise<void> {
     this.adapter.stop();
     this.dropConnections();
+    for (const l of this.links) l.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -64,21 +65,24 @@ export class VirtualAdapterServer {
     for (const l of this.links) l.write(junk);
   }
 
+  /** Closes every TCP connection (attached links other than sockets stay: a serial line does not drop). */
   dropConnections(): void {
     for (const s of this.sockets) s.destroy();
   }
 
   private accept(socket: Socket): void {
-    this.connections++;
     socket.setNoDelay(true);
-    const link = socketLink(socket);
-    const parser = new AdapterStreamParser(['command']);
     this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    this.attach(socketLink(socket));
+  }
+
+  /** Serves the adapter on any open link as well (a serial port, one end of a pseudo-terminal pair). */
+  attach(link: ByteLink): void {
+    this.connections++;
+    const parser = new AdapterStreamParser(['command']);
     this.links.add(link);
-    link.onClose(() => {
-      this.sockets.delete(socket);
-      this.links.delete(link);
-    });
+    link.onClose(() => this.links.delete(link));
     link.onData((chunk) => {
       const before = { ...parser.stats };
       const items = parser.push(chunk);
