@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import commandVectors from './vectors/command-frames.json';
 import replyVectors from './vectors/reply-frames.json';
 import returnVectors from './vectors/return-frames.json';
-import { AdapterStreamParser, PARSER_BUFFER_CAP, type ParsedItem } from './index';
+import { AdapterStreamParser, crc32Mpeg2, PARSER_BUFFER_CAP, type ParsedItem } from './index';
 
 const frames = [
   ...commandVectors.commands.map((c) => c.frame),
@@ -80,6 +80,17 @@ describe('AdapterStreamParser (PROTOCOL.md §6)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reports a frame whose CRC checks but whose content does not decode, and goes on', () => {
+    const bad = Buffer.from(commandVectors.commands[6].frame, 'hex');
+    bad.fill(0xaa, 4, 16); // source is no longer BCD
+    bad.writeUInt32BE(crc32Mpeg2(bad, 0, bad.length - 4), bad.length - 4);
+    const p = new AdapterStreamParser();
+    const items = p.push(Buffer.concat([bad, frames[0]]));
+    expect(items.map((i) => i.kind)).toEqual(['invalid', 'command']);
+    expect(items[0].kind === 'invalid' && items[0].error.field).toBe('frame.source');
+    expect(p.stats).toMatchObject({ frames: 1, invalidFrames: 1 });
   });
 
   it('ignores frames the side does not expect', () => {
