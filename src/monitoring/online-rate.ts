@@ -1,0 +1,60 @@
+/**
+ * Online rate per region, kept incrementally: every terminal counts in its county, town, village (and group), so a
+ * change costs a handful of map updates and a read is O(1) — no SQL on the live path (ARCHITECTURE.md).
+ * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (DOMAIN.md).
+ */
+import { areaLevelOrNull, areaPrefix } from '../../firmware-protocols/codes';
+
+export interface OnlineRate {
+  areaCode: string;
+  registered: number;
+  online: number;
+  /** Percent with two decimals; null when nothing is registered. */
+  ratePercent: number | null;
+}
+
+const PREFIX_LENGTHS = [2, 4, 6, 9, 12, 15];
+
+/** Every prefix under which a terminal in `areaCode` is counted, from province down to its own area. */
+export function countingPrefixes(areaCode: string): string[] {
+  if (areaLevelOrNull(areaCode) === null) return [];
+  const own = areaPrefix(areaCode).length;
+  return PREFIX_LENGTHS.filter((n) => n <= own).map((n) => areaCode.slice(0, n));
+}
+
+export class OnlineRateCounters {
+  private readonly counts = new Map<string, { registered: number; online: number }>();
+
+  private bump(areaCode: string, registered: number, online: number): void {
+    for (const prefix of countingPrefixes(areaCode)) {
+      const c = this.counts.get(prefix) ?? { registered: 0, online: 0 };
+      c.registered += registered;
+      c.online += online;
+      if (c.registered === 0 && c.online === 0) this.counts.delete(prefix);
+      else this.counts.set(prefix, c);
+    }
+  }
+
+  add(areaCode: string, online: boolean): void {
+    this.bump(areaCode, 1, online ? 1 : 0);
+  }
+
+  remove(areaCode: string, online: boolean): void {
+    this.bump(areaCode, -1, online ? -1 : 0);
+  }
+
+  setOnline(areaCode: string, online: boolean): void {
+    this.bump(areaCode, 0, online ? 1 : -1);
+  }
+
+  rate(areaCode: string): OnlineRate {
+    const prefix = areaLevelOrNull(areaCode) === null ? areaCode : areaPrefix(areaCode);
+    const c = this.counts.get(prefix) ?? { registered: 0, online: 0 };
+    return {
+      areaCode,
+      registered: c.registered,
+      online: c.online,
+      ratePercent: c.registered === 0 ? null : Math.round((c.online / c.registered) * 10000) / 100,
+    };
+  }
+}
