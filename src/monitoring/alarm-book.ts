@@ -1,0 +1,94 @@
+/**
+ * Active alarms with hysteresis, acknowledgement and reminders. A cause becomes an alarm only after it has held for
+ * `raiseAfterMs`, and an alarm clears only after its cause has been absent for `clearAfterMs`, so a flapping terminal
+ * shows once (with its flap count) instead of a storm. Unacknowledged alarms remind every `remindEveryMs`.
+ * Pure: evaluate(causes, at) returns the events to publish and persist.
+ */
+import type { AlarmCause } from './alarm-causes';
+
+export interface AlarmPolicy {
+  raiseAfterMs: number;
+  clearAfterMs: number;
+  remindEveryMs: number;
+}
+
+export const DEFAULT_ALARM_POLICY: AlarmPolicy = { raiseAfterMs: 0, clearAfterMs: 30_000, remindEveryMs: 30 * 60_000 };
+
+export interface Alarm extends AlarmCause {
+  raisedAt: number;
+  /** Times the cause went away and came back while the alarm was active. */
+  flaps: number;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  lastRemindedAt: number;
+}
+
+export type AlarmEvent =
+  | { type: 'raised'; alarm: Alarm; at: number }
+  | { type: 'cleared'; alarm: Alarm; at: number }
+  | { type: 'reminder'; alarm: Alarm; at: number }
+  | { type: 'acknowledged'; alarm: Alarm; at: number };
+
+interface Pending {
+  cause: AlarmCause;
+  firstSeen: number;
+}
+
+export class AlarmBook {
+  private readonly active = new Map<string, Alarm & { absentSince: number | null }>();
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(private readonly policy: AlarmPolicy = DEFAULT_ALARM_POLICY) {}
+
+  list(): Alarm[] {
+    return [...this.active.values()].map(({ absentSince: _absent, ...alarm }) => alarm);
+  }
+
+  evaluate(causes: AlarmCause[], at: number): AlarmEvent[] {
+    const events: AlarmEvent[] = [];
+    const present = new Map(causes.map((c) => [c.key, c]));
+    for (const [key, alarm] of this.active) {
+      const cause = present.get(key);
+      if (cause) {
+        if (alarm.absentSince !== null) alarm.flaps += 1;
+        alarm.absentSince = null;
+        alarm.terminalIds = cause.terminalIds;
+        if (alarm.acknowledgedAt === null && at - alarm.lastRemindedAt >= this.policy.remindEveryMs) {
+          alarm.lastRemindedAt = at;
+          events.push({ type: 'reminder', alarm: this.view(alarm), at });
+        }
+      } else {
+        alarm.absentSince ??= at;
+        if (at - alarm.absentSince >= this.policy.clearAfterMs) {
+          this.active.delete(key);
+          events.push({ type: 'cleared', alarm: this.view(alarm), at });
+        }
+      }
+    }
+    for (const key of this.pending.keys()) if (!present.has(key)) this.pending.delete(key);
+    for (const cause of causes) {
+      if (this.active.has(cause.key)) continue;
+      const p = this.pending.get(cause.key) ?? { cause, firstSeen: at };
+      this.pending.set(cause.key, p);
+      if (at - p.firstSeen < this.policy.raiseAfterMs) continue;
+      this.pending.delete(cause.key);
+      const alarm = { ...cause, raisedAt: at, flaps: 0, acknowledgedBy: null, acknowledgedAt: null, lastRemindedAt: at, absentSince: null };
+      this.active.set(cause.key, alarm);
+      events.push({ type: 'raised', alarm: this.view(alarm), at });
+    }
+    return events;
+  }
+
+  acknowledge(key: string, by: string, at: number): AlarmEvent | null {
+    const alarm = this.active.get(key);
+    if (!alarm || alarm.acknowledgedAt !== null) return null;
+    alarm.acknowledgedBy = by;
+    alarm.acknowledgedAt = at;
+    return { type: 'acknowledged', alarm: this.view(alarm), at };
+  }
+
+  private view(a: Alarm & { absentSince: number | null }): Alarm {
+    const { absentSince: _absent, ...alarm } = a;
+    return { ...alarm, terminalIds: [...alarm.terminalIds] };
+  }
+}
