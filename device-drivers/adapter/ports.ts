@@ -108,3 +108,17 @@ export function serialLink(path: string, opts: SerialOptions): LinkOpener {
       });
     });
 }
+
+/** Where an adapter is reached, as the registry describes it. */
+export type AdapterEndpoint =
+  | { kind: 'tcp'; host: string; port: number; connectTimeoutMs?: number }
+  | ({ kind: 'serial'; path: string } & SerialOptions);
+
+export function openerFor(endpoint: AdapterEndpoint): LinkOpener {
+  switch (endpoint.kind) {
+    case 'tcp':
+      return tcpLink(endpoint.host, endpoint.port, endpoint.connectTimeoutMs);
+    case 'serial':
+      return serialLink(endpoint.path, endpoint);
+  }
+}
