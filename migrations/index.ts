@@ -4,5 +4,8 @@
  * Add a line when you add a migration.
  */
 import type { MigrationInterface } from 'typeorm';
+import { AccountsAndAudit1763856000000 } from './1763856000000-accounts-and-audit';
 
-export const MIGRATIONS: (new () => MigrationInterface)[] = [];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  AccountsAndAudit1763856000000,
+];

@@ -2,4 +2,10 @@
  * Every TypeORM entity, listed once: the data source, the drift test and the migrations CLI read this list.
  * Add a line when you add an entity.
  */
-export const ENTITIES: (new () => object)[] = [];
+import { AuditEntryEntity } from '../audit/audit-entry.entity';
+import { UserEntity } from '../auth/user.entity';
+
+export const ENTITIES: (new () => object)[] = [
+  UserEntity,
+  AuditEntryEntity,
+];

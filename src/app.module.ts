@@ -1,0 +1,28 @@
+/**
+ * The application, built from a validated config: `AppModule.register(config)`. main.ts and the test harness
+ * (test/support/app.ts) both build it this way. Add feature modules to FEATURES.
+ */
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { ErrorFilter } from './common/error.filter';
+import { LoggingModule } from './common/logging';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+
+/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
+const FEATURES: Type[] = [];
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), LoggingModule, DatabaseModule, AuditModule, AuthModule, HealthModule, ...FEATURES],
+      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
+    };
+  }
+}

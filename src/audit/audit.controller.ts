@@ -1,0 +1,25 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/decorators';
+import { AuditQueryDto } from './audit.dto';
+import { AuditService, AuditView, VerifyResult } from './audit.service';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('api/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  /** Newest first; filter by actor, entity and time. */
+  @Get()
+  list(@Query() query: AuditQueryDto): Promise<{ items: AuditView[]; total: number }> {
+    return this.audit.list(query);
+  }
+
+  /** Recomputes the whole hash chain and reports the first broken link. */
+  @Get('verify')
+  verify(): Promise<VerifyResult> {
+    return this.audit.verify();
+  }
+}

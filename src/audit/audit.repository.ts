@@ -1,0 +1,64 @@
+/** All SQL of the audit log: the chain head (locked on MySQL/MariaDB), appends, filtered pages, ordered scans. */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Between, DataSource, EntityManager, FindOptionsWhere, LessThanOrEqual, MoreThan, MoreThanOrEqual } from 'typeorm';
+import { Tx, managerOf } from '../database/transactions';
+import { AuditEntryEntity } from './audit-entry.entity';
+
+export interface AuditFilter {
+  actor?: string;
+  entityType?: string;
+  entityId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The last row of the chain; on MySQL/MariaDB read with a row lock so a transaction sees the latest commit. */
+  async head(tx: Tx): Promise<Pick<AuditEntryEntity, 'id' | 'hash'> | null> {
+    const manager: EntityManager = managerOf(tx);
+    const qb = manager
+      .getRepository(AuditEntryEntity)
+      .createQueryBuilder('a')
+      .select(['a.id', 'a.hash'])
+      .orderBy('a.id', 'DESC')
+      .limit(1);
+    if (this.dataSource.options.type !== 'better-sqlite3') qb.setLock('pessimistic_write');
+    return (await qb.getOne()) ?? null;
+  }
+
+  async insert(tx: Tx, row: AuditEntryEntity): Promise<void> {
+    await managerOf(tx).getRepository(AuditEntryEntity).insert(row);
+  }
+
+  async page(filter: AuditFilter): Promise<{ items: AuditEntryEntity[]; total: number }> {
+    const where: FindOptionsWhere<AuditEntryEntity> = {};
+    if (filter.actor) where.actorName = filter.actor;
+    if (filter.entityType) where.entityType = filter.entityType;
+    if (filter.entityId) where.entityId = filter.entityId;
+    if (filter.from && filter.to) where.at = Between(filter.from, filter.to);
+    else if (filter.from) where.at = MoreThanOrEqual(filter.from);
+    else if (filter.to) where.at = LessThanOrEqual(filter.to);
+    const [items, total] = await this.dataSource.getRepository(AuditEntryEntity).findAndCount({
+      where,
+      order: { id: 'DESC' },
+      take: filter.limit,
+      skip: filter.offset,
+    });
+    return { items, total };
+  }
+
+  /** Rows with id > afterId in id order, at most `limit`. */
+  scan(afterId: number, limit: number): Promise<AuditEntryEntity[]> {
+    return this.dataSource.getRepository(AuditEntryEntity).find({
+      where: { id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { AuthUser } from './auth-user';
+import { AuthService, LoginResult } from './auth.service';
+import { CurrentUser, Public } from './decorators';
+import { LoginDto, UserView } from './users.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  login(@Body() dto: LoginDto, @Req() req: Request): Promise<LoginResult> {
+    return this.auth.login(dto.username, dto.password, req.ip);
+  }
+
+  /** The account behind the token. */
+  @ApiBearerAuth()
+  @Get('me')
+  me(@CurrentUser() user: AuthUser): Promise<UserView> {
+    return this.users.get(user.id);
+  }
+}

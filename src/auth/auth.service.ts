@@ -1,0 +1,73 @@
+/**
+ * Login (username + password → signed JWT) and token checking (signature, expiry, and the account still enabled —
+ * roles and scopes are read from the database on every request, so a change takes effect at once).
+ * Successes and failures are audited; a failure never says whether the username exists.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AuditService } from '../audit/audit.service';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { UnauthorizedError } from '../common/errors';
+import type { AuthUser } from './auth-user';
+import { UNUSABLE_HASH, verifyPassword } from './password';
+import type { UserView } from './users.dto';
+import { UsersRepository } from './users.repository';
+import { toUserView } from './users.service';
+
+export interface LoginResult {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  user: UserView;
+}
+
+interface TokenClaims {
+  sub: number;
+  username: string;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly jwt: JwtService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async login(username: string, password: string, from: string | undefined): Promise<LoginResult> {
+    const user = await this.users.findByUsername(username);
+    const matches = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
+    if (!user || !matches || user.disabled) {
+      const reason = !user ? 'unknown user' : !matches ? 'wrong password' : 'account disabled';
+      await this.audit.record({
+        actor: { id: user?.id ?? null, username },
+        action: 'auth.login_failed',
+        entityType: 'user',
+        entityId: user?.id ?? null,
+        after: { reason, from },
+      });
+      throw new UnauthorizedError('invalid username or password');
+    }
+    const claims: TokenClaims = { sub: user.id, username: user.username };
+    const accessToken = await this.jwt.signAsync(claims);
+    await this.audit.record({ actor: user, action: 'auth.login', entityType: 'user', entityId: user.id, after: { from } });
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.tokenTtlSeconds, user: toUserView(user) };
+  }
+
+  /** The user a bearer token stands for; UnauthorizedError when the token is bad or the account disabled or gone. */
+  async authenticate(token: string): Promise<AuthUser> {
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(token);
+    } catch {
+      throw new UnauthorizedError('invalid or expired token');
+    }
+    const user = typeof claims.sub === 'number' ? await this.users.findById(claims.sub) : null;
+    if (!user || user.disabled || user.username !== claims.username) {
+      throw new UnauthorizedError('account no longer active');
+    }
+    return { id: user.id, username: user.username, roles: [...user.roles], scopes: [...user.scopes] };
+  }
+}

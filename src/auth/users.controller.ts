@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from './auth-user';
+import { CurrentUser, Roles } from './decorators';
+import { CreateUserDto, PageQueryDto, ResetPasswordDto, UpdateUserDto, UserView } from './users.dto';
+import { UsersService } from './users.service';
+
+/** Account management, for administrators. Disabling is `PATCH {disabled: true}`. */
+@ApiTags('users')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('api/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  create(@Body() dto: CreateUserDto, @CurrentUser() actor: AuthUser): Promise<UserView> {
+    return this.users.create(dto, actor);
+  }
+
+  @Get()
+  list(@Query() q: PageQueryDto): Promise<{ items: UserView[]; total: number }> {
+    return this.users.list(q.limit, q.offset);
+  }
+
+  @Get(':id')
+  get(@Param('id', ParseIntPipe) id: number): Promise<UserView> {
+    return this.users.get(id);
+  }
+
+  @Patch(':id')
+  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto, @CurrentUser() actor: AuthUser): Promise<UserView> {
+    return this.users.update(id, dto, actor);
+  }
+
+  @Post(':id/password')
+  @HttpCode(204)
+  resetPassword(@Param('id', ParseIntPipe) id: number, @Body() dto: ResetPasswordDto, @CurrentUser() actor: AuthUser): Promise<void> {
+    return this.users.resetPassword(id, dto.password, actor);
+  }
+}

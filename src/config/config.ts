@@ -1,0 +1,157 @@
+/**
+ * The server's configuration, validated once at boot into a typed object (fail fast, naming the variable).
+ * Every variable is listed in VARIABLES so that the README table and the error messages come from one place.
+ * Secrets are wrapped in `Secret`, whose string and JSON forms never show the value.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A value that must never reach a log: printing it shows `[secret]`. Read it with `reveal()`. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[secret]';
+  }
+  toJSON(): string {
+    return '[secret]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[secret]';
+  }
+}
+
+export type DatabaseKind = 'sqlite' | 'mysql';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface DatabaseConfig {
+  kind: DatabaseKind;
+  /** sqlite: the file path; mysql: the full URL (a secret: it may carry a password). */
+  sqlitePath?: string;
+  url?: Secret;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** The JWT signing key: from DALABA_JWT_SECRET, else generated once into <dataDir>/keys (see jwt-secret.ts). */
+  jwtSecret: Secret | null;
+  tokenTtlSeconds: number;
+  adminPassword: Secret | null;
+  demoPassword: Secret | null;
+  demo: boolean;
+  logLevel: LogLevel;
+}
+
+export interface VariableDoc {
+  name: string;
+  default: string;
+  secret: boolean;
+  description: string;
+}
+
+/** Every environment variable the server reads (the README's configuration table lists the same). */
+export const VARIABLES: readonly VariableDoc[] = [
+  { name: 'PORT', default: '3000', secret: false, description: 'HTTP port (0 picks a free one).' },
+  { name: 'HOST', default: '0.0.0.0', secret: false, description: 'Interface to listen on.' },
+  { name: 'DALABA_DATA_DIR', default: './data', secret: false, description: 'Folder for the SQLite file, audio and keys.' },
+  {
+    name: 'DATABASE_URL',
+    default: 'sqlite:<data dir>/dalaba.sqlite',
+    secret: true,
+    description: 'sqlite:<file> or mysql://user:pass@host:3306/db (MySQL 8 or MariaDB 10.11, detected at start).',
+  },
+  { name: 'DALABA_JWT_SECRET', default: 'generated into <data dir>/keys/jwt-secret', secret: true, description: 'Key signing login tokens (at least 32 characters).' },
+  { name: 'DALABA_TOKEN_TTL', default: '43200', secret: false, description: 'Lifetime of a login token in seconds.' },
+  { name: 'DALABA_ADMIN_PASSWORD', default: '(required on first start, except in the demo)', secret: true, description: 'Password of the first administrator `admin` (at least 8 characters).' },
+  { name: 'DALABA_DEMO_PASSWORD', default: 'generated and printed at start', secret: true, description: 'Password of the demo accounts (demo only).' },
+  { name: 'DALABA_LOG_LEVEL', default: 'info', secret: false, description: `One of ${LOG_LEVELS.join(', ')}.` },
+];
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function password(env: Env, name: string): Secret | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 8) throw new ConfigError(name, 'must be at least 8 characters long');
+  return new Secret(raw);
+}
+
+function database(env: Env, dataDir: string): DatabaseConfig {
+  const raw = text(env, 'DATABASE_URL');
+  if (raw === undefined) return { kind: 'sqlite', sqlitePath: join(dataDir, 'dalaba.sqlite') };
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/dalaba.sqlite');
+    return { kind: 'sqlite', sqlitePath: isAbsolute(file) ? file : resolve(file) };
+  }
+  if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid URL (mysql://user:pass@host:3306/database)');
+    }
+    if (url.pathname.replace(/^\//, '') === '') {
+      throw new ConfigError('DATABASE_URL', 'names no database (mysql://user:pass@host:3306/database)');
+    }
+    return { kind: 'mysql', url: new Secret(raw.replace(/^mariadb:/, 'mysql:')) };
+  }
+  throw new ConfigError('DATABASE_URL', 'must start with sqlite: or mysql://');
+}
+
+/** Validates the environment (and the `--demo` flag) into an AppConfig; throws ConfigError naming the variable. */
+export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
+  const dataDir = resolve(text(env, 'DALABA_DATA_DIR') ?? './data');
+  const jwt = env.DALABA_JWT_SECRET;
+  if (jwt !== undefined && jwt !== '' && jwt.length < 32) {
+    throw new ConfigError('DALABA_JWT_SECRET', 'must be at least 32 characters long');
+  }
+  const logLevel = (text(env, 'DALABA_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('DALABA_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: text(env, 'HOST') ?? '0.0.0.0',
+    dataDir,
+    database: database(env, dataDir),
+    jwtSecret: jwt ? new Secret(jwt) : null,
+    tokenTtlSeconds: integer(env, 'DALABA_TOKEN_TTL', 43200, 60, 30 * 86400),
+    adminPassword: password(env, 'DALABA_ADMIN_PASSWORD'),
+    demoPassword: password(env, 'DALABA_DEMO_PASSWORD'),
+    demo: argv.includes('--demo'),
+    logLevel,
+  };
+}
