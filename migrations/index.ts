@@ -2,6 +2,12 @@
  * Every migration in order. Migrations are portable between MySQL/MariaDB and SQLite (TypeORM's Table API, `integer`
  * auto-increment keys, `datetime` precision 3), reviewed, reversible, and never edited after landing.
  * Add a line when you add a migration.
+ *
+ * Portability points the drift test (test/foundation/schema-drift.test.ts) enforces on SQLite and MariaDB:
+ * - unique constraints as named indices (`@Index('UQ_x', [...], { unique: true })` + `TableIndex({ isUnique: true })`),
+ *   not `unique: true` on a column (the two databases name and report those differently);
+ * - booleans as `{ type: 'boolean', width: 1 }` in the entity, `type: 'boolean'` in the migration, no database default;
+ * - no database defaults for times (set them in code), `datetime` precision 3, `simple-enum`, `simple-json` (text).
  */
 import type { MigrationInterface } from 'typeorm';
 import { AccountsAndAudit1763856000000 } from './1763856000000-accounts-and-audit';

@@ -8,6 +8,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('IDX_audit_entity', ['entityType', 'entityId'])
 @Index('IDX_audit_actor', ['actorName'])
 @Index('IDX_audit_at', ['at'])
+@Index('UQ_audit_prev_hash', ['prevHash'], { unique: true })
 export class AuditEntryEntity {
   @PrimaryColumn({ type: 'integer' })
   id!: number;
@@ -36,7 +37,7 @@ export class AuditEntryEntity {
   @Column({ type: 'text', nullable: true })
   after!: string | null;
 
-  @Column({ type: 'varchar', length: 64, unique: true })
+  @Column({ type: 'varchar', length: 64 })
   prevHash!: string;
 
   @Column({ type: 'varchar', length: 64 })

@@ -1,13 +1,14 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { Role } from './auth-user';
 
 /** A login account: roles and area scopes (subtrees by area code); disabled accounts cannot log in or use tokens. */
 @Entity('users')
+@Index('UQ_users_username', ['username'], { unique: true })
 export class UserEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
-  @Column({ type: 'varchar', length: 64, unique: true })
+  @Column({ type: 'varchar', length: 64 })
   username!: string;
 
   @Column({ type: 'varchar', length: 255 })
@@ -19,7 +20,8 @@ export class UserEntity {
   @Column({ type: 'simple-json' })
   scopes!: string[];
 
-  @Column({ type: 'boolean', default: false })
+  /** width 1: MariaDB reports boolean columns as tinyint(1); without it the drift test sees a change. */
+  @Column({ type: 'boolean', width: 1 })
   disabled!: boolean;
 
   /** Set by the repository (no database default: the same migration runs on SQLite and MySQL). */
