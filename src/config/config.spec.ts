@@ -1,0 +1,53 @@
+import { inspect } from 'node:util';
+import { ConfigError, Secret, VARIABLES, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has working defaults: port 3000, ./data, SQLite inside the data folder', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.database).toEqual({ kind: 'sqlite', sqlitePath: `${c.dataDir}/dalaba.sqlite` });
+    expect(c.demo).toBe(false);
+    expect(c.adminPassword).toBeNull();
+    expect(loadConfig({}, ['--demo']).demo).toBe(true);
+  });
+
+  it('reads a MySQL/MariaDB URL as a secret', () => {
+    const c = loadConfig({ DATABASE_URL: 'mysql://root:pw@127.0.0.1:3306/dalaba' });
+    expect(c.database.kind).toBe('mysql');
+    expect(c.database.url?.reveal()).toBe('mysql://root:pw@127.0.0.1:3306/dalaba');
+    expect(JSON.stringify(c)).not.toContain('pw@');
+    expect(inspect(c)).not.toContain('pw@');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'postgres://x/y' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://root@127.0.0.1:3306' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL'],
+    [{ DALABA_JWT_SECRET: 'short' }, 'DALABA_JWT_SECRET'],
+    [{ DALABA_ADMIN_PASSWORD: 'short' }, 'DALABA_ADMIN_PASSWORD'],
+    [{ DALABA_DEMO_PASSWORD: 'short' }, 'DALABA_DEMO_PASSWORD'],
+    [{ DALABA_LOG_LEVEL: 'loud' }, 'DALABA_LOG_LEVEL'],
+    [{ DALABA_TOKEN_TTL: '5' }, 'DALABA_TOKEN_TTL'],
+  ])('fails fast naming the variable: %j', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('never prints a secret', () => {
+    const s = new Secret('hunter22');
+    expect(String(s)).toBe("[secret]");
+    expect(JSON.stringify({ s })).toBe('{"s":"[secret]"}');
+    expect(inspect({ s })).not.toContain('hunter22');
+    expect(s.reveal()).toBe('hunter22');
+  });
+
+  it('documents every variable it reads', () => {
+    const names = VARIABLES.map((v) => v.name);
+    for (const n of ['PORT', 'DALABA_DATA_DIR', 'DATABASE_URL', 'DALABA_JWT_SECRET', 'DALABA_ADMIN_PASSWORD', 'DALABA_DEMO_PASSWORD']) {
+      expect(names).toContain(n);
+    }
+  });
+});
