@@ -3,7 +3,6 @@
  * POST /api/auth/login) and that every other route — including routes added later by any module — answers 401 without
  * a token; request ids; metrics; the error body.
  */
-import type { Express } from 'express';
 import { TestApp, createTestApp } from '../support/app';
 
 interface RouteLayer {
@@ -15,7 +14,7 @@ const isDocs = (path: string): boolean => path.startsWith('/api/docs');
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 function routes(t: TestApp): { method: string; path: string }[] {
-  const express = t.app.getHttpAdapter().getInstance() as Express & { router: { stack: RouteLayer[] } };
+  const express = t.app.getHttpAdapter().getInstance() as unknown as { router: { stack: RouteLayer[] } };
   return express.router.stack
     .filter((l): l is Required<RouteLayer> => l.route !== undefined)
     .filter((l) => l.route.path !== '/{*path}') // the not-found handler
