@@ -75,7 +75,7 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
   );
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { logger: false, abortOnError: false });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { logger: false, abortOnError: false, forceCloseConnections: true });
     setUpApp(app);
     await app.listen(0, '127.0.0.1');
   } catch (e) {
