@@ -10,8 +10,10 @@
  * - no database defaults for times (set them in code), `datetime` precision 3, `simple-enum`, `simple-json` (text).
  */
 import type { MigrationInterface } from 'typeorm';
+import { Audio1763800200000 } from './1763800200000-audio';
 import { AccountsAndAudit1763856000000 } from './1763856000000-accounts-and-audit';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
+  Audio1763800200000,
 ];

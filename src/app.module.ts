@@ -4,6 +4,7 @@
  */
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AudioModule } from './audio/audio.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ErrorFilter } from './common/error.filter';
@@ -14,7 +15,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 
 /** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
-const FEATURES: Type[] = [];
+const FEATURES: Type[] = [AudioModule];
 
 @Module({})
 export class AppModule {

@@ -2,10 +2,13 @@
  * Every TypeORM entity, listed once: the data source, the drift test and the migrations CLI read this list.
  * Add a line when you add an entity.
  */
+import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entities';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
 
 export const ENTITIES: (new () => object)[] = [
   UserEntity,
   AuditEntryEntity,
+  AudioClipEntity,
+  AudioVariantEntity,
 ];

@@ -72,6 +72,6 @@ function toHalfWidth(text: string): string {
 
 export function normaliseChineseText(text: string): string {
   let out = toHalfWidth(text);
-  for (const [pattern, replace] of RULES) out = out.replace(pattern, replace as (substring: string, ...args: string[]) => string);
+  for (const [pattern, replace] of RULES) out = out.replace(pattern, replace);
   return out;
 }

@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser, Roles } from '../auth/decorators';
+import { AudioCapabilitiesService } from './audio-capabilities.service';
+import { CapabilitiesDto, ClipDto, ClipListQueryDto, ClipPageDto, ClipStartedDto, CodecProfileDto, JobDto, PhonemesDto, PhonemesRequestDto, SpeechRequestDto, UPLOAD_BODY_SCHEMA, UploadClipDto } from './audio.dto';
+import { AudioService, type UploadedAudio } from './audio.service';
+import { CODEC_PROFILES } from './media/codec-profiles';
+import { SpeechService } from './tts/speech.service';
+
+@ApiTags('audio')
+@ApiBearerAuth()
+@Controller('api/audio')
+export class AudioController {
+  constructor(
+    private readonly audio: AudioService,
+    private readonly speech: SpeechService,
+    private readonly capabilities: AudioCapabilitiesService,
+  ) {}
+
+  /** Which audio features this server offers, and why any is off (ffmpeg or espeak-ng missing). */
+  @Get('capabilities')
+  @ApiOkResponse({ type: CapabilitiesDto })
+  capabilitiesNow(): Promise<CapabilitiesDto> {
+    return this.capabilities.current();
+  }
+
+  /** The codecs every clip is transcoded to (the terminals' declared codecs). */
+  @Get('profiles')
+  @ApiOkResponse({ type: [CodecProfileDto] })
+  profiles(): CodecProfileDto[] {
+    return CODEC_PROFILES.map(({ encoderArgs: _, extension: __, ...p }) => p);
+  }
+
+  @Get('clips')
+  @ApiOkResponse({ type: ClipPageDto })
+  list(@Query() q: ClipListQueryDto): Promise<ClipPageDto> {
+    return this.audio.list(q.kind, q.limit, q.offset);
+  }
+
+  @Get('clips/:id')
+  @ApiOkResponse({ type: ClipDto })
+  get(@Param('id') id: string): Promise<ClipDto> {
+    return this.audio.get(id);
+  }
+
+  /** Upload a recording: checked at once (400 with the reason, nothing stored), then normalised and transcoded as a job. */
+  @Post('clips')
+  @Roles('officer')
+  @HttpCode(202)
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: UPLOAD_BODY_SCHEMA })
+  @UseInterceptors(FileInterceptor('file'))
+  @ApiAcceptedResponse({ type: ClipStartedDto })
+  upload(@CurrentUser() user: AuthUser, @UploadedFile() file: UploadedAudio | undefined, @Body() body: UploadClipDto): Promise<ClipStartedDto> {
+    return this.audio.upload(user, file, body.title);
+  }
+
+  /** Mandarin text-to-speech into a clip, as a job. */
+  @Post('tts')
+  @Roles('officer')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: ClipStartedDto })
+  synthesise(@CurrentUser() user: AuthUser, @Body() body: SpeechRequestDto): Promise<ClipStartedDto> {
+    return this.speech.synthesise(user, body);
+  }
+
+  /** What the engine would say: the normalised text and its phonemes (nothing stored). */
+  @Post('tts/phonemes')
+  @HttpCode(200)
+  @ApiOkResponse({ type: PhonemesDto })
+  phonemes(@Body() body: PhonemesRequestDto): Promise<PhonemesDto> {
+    return this.speech.phonemes(body.text);
+  }
+
+  /** Generates every built-in tone not stored yet (they are otherwise generated on first use). */
+  @Post('tones/generate')
+  @Roles('admin')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: [JobDto] })
+  generateTones(): Promise<JobDto[]> {
+    return this.audio.generateTones();
+  }
+
+  @Get('jobs/:id')
+  @ApiOkResponse({ type: JobDto })
+  job(@Param('id') id: string): JobDto {
+    return this.audio.job(id);
+  }
+
+  /** A variant's bytes, with HTTP range requests (206 / Accept-Ranges / Content-Range), for browser previews. */
+  @Get('clips/:id/variants/:profile/content')
+  @ApiParam({ name: 'profile', example: 'mp3-64k' })
+  @ApiProduces('audio/mpeg', 'audio/ogg')
+  @ApiOkResponse({ description: 'the whole file (200) or the requested range (206)' })
+  async content(
+    @Param('id') id: string,
+    @Param('profile') profile: string,
+    @Headers('range') range: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile | undefined> {
+    const c = await this.audio.content(id, profile, range);
+    res.status(c.status).set(c.headers);
+    return c.body ? new StreamableFile(c.body) : undefined;
+  }
+
+  /** Deletes a clip; 409 while an alert or schedule refers to it, and for built-in tones. */
+  @Delete('clips/:id')
+  @Roles('officer')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  remove(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<void> {
+    return this.audio.remove(user, id);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The audio library: uploads, Mandarin text-to-speech, built-in tones, variants per terminal codec, previews.
+ * Features that refer to clips register with ClipReferences (exported) so deletion is refused while they do.
+ */
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { AUDIO_CONFIG, SPEECH_PROVIDER } from './audio.tokens';
+import { loadAudioConfig, type AudioConfig } from './audio-config';
+import { AudioCapabilitiesService } from './audio-capabilities.service';
+import { AudioController } from './audio.controller';
+import { AudioService } from './audio.service';
+import { AudioJobs } from './jobs/audio-jobs';
+import { ClipFiles } from './library/clip-files';
+import { ClipPipeline } from './library/clip-pipeline';
+import { ClipReferences } from './library/clip-references';
+import { ClipRepository } from './library/clip.repository';
+import { AudioProcesses } from './media/audio-processes';
+import { AudioTools } from './media/audio-tools';
+import { Ffmpeg } from './media/ffmpeg';
+import { ToneService } from './tones/tone.service';
+import { EspeakSpeech } from './tts/espeak-speech';
+import { SpeechService } from './tts/speech.service';
+
+const audioConfigProvider = {
+  provide: AUDIO_CONFIG,
+  inject: [APP_CONFIG],
+  useFactory: (app: AppConfig): AudioConfig => loadAudioConfig(process.env, app.dataDir),
+};
+
+@Module({ providers: [audioConfigProvider], exports: [AUDIO_CONFIG] })
+class AudioConfigModule {}
+
+@Module({
+  imports: [
+    AudioConfigModule,
+    MulterModule.registerAsync({
+      imports: [AudioConfigModule],
+      inject: [AUDIO_CONFIG],
+      // one byte over the limit still arrives, so the service can answer with the size and the limit
+      useFactory: (c: AudioConfig) => ({ limits: { fileSize: c.maxUploadBytes + 1, files: 1, fields: 10 } }),
+    }),
+  ],
+  controllers: [AudioController],
+  providers: [
+    { provide: AudioJobs, useFactory: () => new AudioJobs() },
+    { provide: SPEECH_PROVIDER, useExisting: EspeakSpeech },
+    EspeakSpeech,
+    AudioProcesses,
+    AudioTools,
+    AudioCapabilitiesService,
+    Ffmpeg,
+    ClipFiles,
+    ClipRepository,
+    ClipPipeline,
+    ClipReferences,
+    AudioService,
+    SpeechService,
+    ToneService,
+  ],
+  exports: [ClipReferences, AudioService],
+})
+export class AudioModule {}

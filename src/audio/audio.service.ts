@@ -1,0 +1,176 @@
+/**
+ * The audio library's use cases: upload (checked before anything is stored), text-to-speech, listing, preview with
+ * byte ranges, deletion (refused while referenced). Heavy work runs as jobs; this class only orchestrates adapters.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { AuthUser } from '../auth/auth-user';
+import { AuditService } from '../audit/audit.service';
+import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { Transactions } from '../database/transactions';
+import { AUDIO_CONFIG } from './audio.tokens';
+import type { AudioConfig } from './audio-config';
+import { AudioCapabilitiesService } from './audio-capabilities.service';
+import { AudioJobs, type AudioJob } from './jobs/audio-jobs';
+import { contentRange, parseRange } from './library/byte-range';
+import { ClipFiles } from './library/clip-files';
+import { ClipPipeline } from './library/clip-pipeline';
+import { ClipReferences } from './library/clip-references';
+import { ClipRepository, type ClipKind, type ClipRow } from './library/clip.repository';
+import { clipView, type ClipView } from './library/clip-view';
+import { findProfile } from './media/codec-profiles';
+import { Ffmpeg } from './media/ffmpeg';
+import { ProcessError } from './media/audio-processes';
+import { refuseFromDecode, refuseFromProbe } from './media/probe';
+import { ToneService } from './tones/tone.service';
+
+export interface UploadedAudio {
+  originalname: string;
+  size: number;
+  buffer: Buffer;
+}
+
+export interface ClipStarted {
+  clip: ClipView;
+  job: AudioJob;
+}
+
+export interface ClipContent {
+  status: 200 | 206 | 416;
+  headers: Record<string, string>;
+  body: Readable | null;
+}
+
+const PREVIEW_PROFILE = 'mp3-64k';
+
+@Injectable()
+export class AudioService {
+  constructor(
+    @Inject(AUDIO_CONFIG) private readonly config: AudioConfig,
+    private readonly capabilities: AudioCapabilitiesService,
+    private readonly ffmpeg: Ffmpeg,
+    private readonly files: ClipFiles,
+    private readonly clips: ClipRepository,
+    private readonly pipeline: ClipPipeline,
+    private readonly jobs: AudioJobs,
+    private readonly references: ClipReferences,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
+    private readonly tones: ToneService,
+  ) {}
+
+  /** Checks the upload fully (probe, complete decode, limits) before storing anything; then transcodes as a job. */
+  async upload(user: AuthUser, file: UploadedAudio | undefined, title: string | undefined): Promise<ClipStarted> {
+    await this.capabilities.require('upload');
+    if (!file || file.size === 0) throw ValidationFailedError.field('file', 'no file was sent (multipart field "file")');
+    if (file.size > this.config.maxUploadBytes) {
+      throw ValidationFailedError.field('file', `file is ${file.size} bytes, larger than the limit of ${this.config.maxUploadBytes} bytes`);
+    }
+    const work = await this.files.writeWork(file.buffer, 'upload');
+    try {
+      const limits = { maxBytes: this.config.maxUploadBytes, maxSeconds: this.config.maxSeconds };
+      const probed = await this.ffmpeg.probe(work);
+      if (!probed.ok) throw ValidationFailedError.field('file', probed.reason);
+      const early = refuseFromProbe(probed.probe, limits);
+      if (early) throw ValidationFailedError.field('file', early);
+      const decoded = await this.ffmpeg.analyse(work, probed.probe.declaredSeconds ?? limits.maxSeconds).catch((e: unknown) => {
+        if (e instanceof ProcessError) throw ValidationFailedError.field('file', e.message);
+        throw e;
+      });
+      const late = refuseFromDecode(probed.probe, decoded, limits);
+      if (late) throw ValidationFailedError.field('file', late);
+      const clip = await this.createClip(user, 'upload', title?.trim() || file.originalname, file.originalname);
+      const job = this.jobs.start('upload', clip.id, async (h) => {
+        try {
+          await this.pipeline.produce(clip.id, { file: work }, { loudness: decoded.loudness ?? undefined, expectedSeconds: decoded.decodedSeconds, onProgress: (p) => h.progress(p) });
+        } finally {
+          await this.files.discard(work);
+        }
+      });
+      return { clip: clipView(clip, []), job };
+    } catch (e) {
+      await this.files.discard(work);
+      throw e;
+    }
+  }
+
+  async createClip(user: AuthUser, kind: 'upload' | 'tts', title: string, source: string): Promise<ClipRow> {
+    const id = randomUUID();
+    const row: ClipRow = { id, kind, title: title.slice(0, 200), state: 'processing', error: null, source, durationMs: null, createdById: user.id || null, createdAt: new Date() };
+    await this.transactions.run(async (tx) => {
+      await this.clips.insertClip(row, tx);
+      await this.audit.record({ actor: user, action: kind === 'upload' ? 'audio_clip.upload' : 'audio_clip.synthesise', entityType: 'audio_clip', entityId: id, after: { kind, title: row.title } }, tx);
+    });
+    return row;
+  }
+
+  /** Marks a clip failed (work that stopped before the pipeline could). */
+  async markFailed(id: string, reason: string): Promise<void> {
+    await this.clips.updateClip(id, { state: 'failed', error: reason });
+  }
+
+  async list(kind: ClipKind | undefined, limit: number, offset: number): Promise<{ items: ClipView[]; total: number }> {
+    const { rows, total } = await this.clips.listClips({ kind, limit, offset });
+    const variants = await this.clips.variantsOf(rows.map((r) => r.id));
+    return { items: rows.map((r) => clipView(r, variants)), total };
+  }
+
+  /** A clip with its variants; a built-in tone not generated yet starts generating (state `processing`). */
+  async get(id: string): Promise<ClipView> {
+    await this.tones.ensure(id);
+    const row = await this.clips.findClip(id);
+    if (!row) throw new NotFoundError('audio clip', id);
+    return clipView(row, await this.clips.variantsOf([id]));
+  }
+
+  /** Generates every built-in tone not stored yet. */
+  generateTones(): Promise<AudioJob[]> {
+    return this.tones.ensureAll();
+  }
+
+  job(id: string): AudioJob {
+    return this.jobs.get(id);
+  }
+
+  /** Deletes a clip no alert or schedule refers to; built-in tones and clips still processing are kept. */
+  async remove(user: AuthUser, id: string): Promise<void> {
+    const orphaned = await this.transactions.run(async (tx) => {
+      const row = await this.clips.findClip(id, tx);
+      if (!row) throw new NotFoundError('audio clip', id);
+      if (row.kind === 'tone') throw new ConflictError('clip_builtin', `clip ${id} is a built-in tone and cannot be deleted`, { clipId: id });
+      if (row.state === 'processing' || row.state === 'pending') throw new ConflictError('clip_processing', `clip ${id} is still being processed`, { clipId: id });
+      await this.references.assertUnreferenced(id, tx);
+      const keys = await this.clips.deleteClip(id, tx);
+      await this.audit.record({ actor: user, action: 'audio_clip.delete', entityType: 'audio_clip', entityId: id, before: { kind: row.kind, title: row.title } }, tx);
+      return keys;
+    });
+    for (const key of orphaned) await this.files.remove(key);
+  }
+
+  /** A variant's bytes for a browser: whole, or the one range asked for (206), or 416. */
+  async content(id: string, profileId: string | undefined, rangeHeader: string | undefined): Promise<ClipContent> {
+    const profile = profileId ?? PREVIEW_PROFILE;
+    const generating = await this.tones.ensure(id);
+    if (generating) throw new ConflictError('clip_processing', `clip ${id} is being generated; poll job ${generating.id}`, { clipId: id, jobId: generating.id });
+    if (!findProfile(profile)) throw ValidationFailedError.field('profile', `unknown codec profile "${profile}"`);
+    const variant = (await this.clips.variantsOf([id])).find((v) => v.profile === profile);
+    if (!variant) throw new NotFoundError('audio variant', `${id}/${profile}`);
+    const size = await this.files.size(variant.fileKey);
+    if (size === null) throw new NotFoundError('audio file', variant.fileKey);
+    const base = { 'Accept-Ranges': 'bytes', 'Content-Type': variant.mime, ETag: `"${variant.sha256}"`, 'Cache-Control': 'private, max-age=86400' };
+    const range = parseRange(rangeHeader, size);
+    switch (range.kind) {
+      case 'full':
+        return { status: 200, headers: { ...base, 'Content-Length': String(size) }, body: this.files.open(variant.fileKey) };
+      case 'partial':
+        return {
+          status: 206,
+          headers: { ...base, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': contentRange(range.start, range.end, size) },
+          body: this.files.open(variant.fileKey, range.start, range.end),
+        };
+      case 'unsatisfiable':
+        return { status: 416, headers: { ...base, 'Content-Range': `bytes */${size}` }, body: null };
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/** Test media made with ffmpeg, and measurements read back with ffprobe and decoded samples. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A spoken-band test signal (two tones and noise) encoded as MP3 at 128 kb/s. */
+export async function makeMp3(file: string, seconds: number): Promise<void> {
+  await run('ffmpeg', [
+    '-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=330:duration=${seconds}:sample_rate=44100`,
+    '-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:a=0.05:r=44100`,
+    '-filter_complex', '[0:a][1:a]amix=inputs=2', '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '128k', file,
+  ]);
+}
+
+export interface Probed {
+  codec: string;
+  seconds: number;
+  streamBitrate: number | null;
+  formatBitrate: number;
+  sampleRate: number;
+  channels: number;
+}
+
+export async function probe(file: string): Promise<Probed> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]);
+  const j = JSON.parse(stdout);
+  const s = j.streams.find((x: { codec_type: string }) => x.codec_type === 'audio');
+  const num = (v: unknown) => (v === undefined || v === 'N/A' ? null : Number(v));
+  return {
+    codec: s.codec_name,
+    seconds: Number(s.duration ?? j.format.duration),
+    streamBitrate: num(s.bit_rate),
+    formatBitrate: Number(j.format.bit_rate),
+    sampleRate: Number(s.sample_rate),
+    channels: s.channels,
+  };
+}
+
+/** Integrated loudness (LUFS) measured by ffmpeg's ebur128 filter. */
+export async function loudness(file: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  const m = /Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/.exec(stderr);
+  if (!m) throw new Error(`no loudness in ffmpeg output: ${stderr.slice(-500)}`);
+  return Number(m[1]);
+}
+
+/** Decodes to mono signed 16-bit samples at `rate`. */
+export async function decode(file: string, rate: number): Promise<Int16Array> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-ac', '1', '-ar', String(rate), '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  return new Int16Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.byteLength / 2));
+}
+
+export interface Segment {
+  on: boolean;
+  start: number;
+  end: number;
+}
+
+/**
+ * The on/off envelope: RMS over 5 ms windows, "on" above a tenth of the loudest window's RMS; runs shorter than
+ * 50 ms are merged into their neighbours (codec ringing at the edges). Times in seconds.
+ */
+export function envelope(samples: Int16Array, rate: number): Segment[] {
+  const win = Math.round(rate * 0.005);
+  const rms: number[] = [];
+  for (let i = 0; i + win <= samples.length; i += win) {
+    let sum = 0;
+    for (let k = i; k < i + win; k++) sum += samples[k] * samples[k];
+    rms.push(Math.sqrt(sum / win));
+  }
+  const threshold = Math.max(...rms) / 10;
+  const segments: Segment[] = [];
+  rms.forEach((v, n) => {
+    const on = v > threshold;
+    const last = segments[segments.length - 1];
+    if (last && last.on === on) last.end = ((n + 1) * win) / rate;
+    else segments.push({ on, start: (n * win) / rate, end: ((n + 1) * win) / rate });
+  });
+  const merged: Segment[] = [];
+  for (const s of segments) {
+    const last = merged[merged.length - 1];
+    if (last && (s.end - s.start < 0.05 || last.on === s.on)) last.end = s.end;
+    else merged.push({ ...s });
+  }
+  return merged;
+}

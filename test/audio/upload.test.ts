@@ -1,0 +1,143 @@
+/**
+ * Upload: a recording is checked fully before anything is stored, then loudness-normalised and transcoded to every
+ * codec profile, each variant with its SM3 digest; previews answer HTTP range requests.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sm3 } from 'sm-crypto-v2';
+import { AudioJobs } from '../../src/audio/jobs/audio-jobs';
+import { CODEC_PROFILES } from '../../src/audio/media/codec-profiles';
+import { TestApp, createTestApp } from '../support/app';
+import { describeWith } from '../support/capabilities';
+import { loudness, makeMp3, probe } from './media';
+
+function filesUnder(dir: string): string[] {
+  let out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    const p = join(dir, name);
+    out = statSync(p).isDirectory() ? out.concat(filesUnder(p)) : out.concat(p);
+  }
+  return out;
+}
+
+describeWith(['ffmpeg'], 'audio upload', () => {
+  let t: TestApp;
+  let officer: string;
+  let viewer: string;
+  let work: string;
+  let mp3: string;
+  const savedMax = process.env.AUDIO_MAX_SECONDS;
+
+  beforeAll(async () => {
+    process.env.AUDIO_MAX_SECONDS = '40';
+    work = mkdtempSync(join(tmpdir(), 'dalaba-audio-'));
+    mp3 = join(work, 'thirty.mp3');
+    await makeMp3(mp3, 30);
+    t = await createTestApp({ database: 'sqlite' });
+    officer = (await t.createUser({ username: 'officer1', roles: ['officer'] })).token;
+    viewer = (await t.createUser({ username: 'viewer1', roles: ['viewer'] })).token;
+  });
+  afterAll(async () => {
+    if (savedMax === undefined) delete process.env.AUDIO_MAX_SECONDS;
+    else process.env.AUDIO_MAX_SECONDS = savedMax;
+    await t?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const clipDir = () => join(t.config.dataDir, 'audio');
+  const uploadRows = async () => (await t.dataSource.query(`SELECT COUNT(*) AS n FROM audio_clips WHERE kind = 'upload'`))[0].n as number;
+
+  it('turns a 30 s MP3 into every declared variant: duration ±0.1 s, codec, bit rate, SM3, loudness target', async () => {
+    const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', mp3).field('title', '暴雨预警录音').expect(202);
+    expect(res.body.clip).toMatchObject({ kind: 'upload', title: '暴雨预警录音', state: 'processing' });
+    const done = await t.app.get(AudioJobs).settled(res.body.job.id);
+    expect(done).toMatchObject({ state: 'succeeded', percent: 100 });
+
+    const clip = (await t.http.get(`/api/audio/clips/${res.body.clip.id}`).set(t.auth(viewer)).expect(200)).body;
+    expect(clip.state).toBe('ready');
+    expect(clip.variants.map((v: { profile: string }) => v.profile).sort()).toEqual(CODEC_PROFILES.map((p) => p.id).sort());
+    for (const profile of CODEC_PROFILES) {
+      const v = clip.variants.find((x: { profile: string }) => x.profile === profile.id);
+      const file = join(clipDir(), v.sha256.slice(0, 2), `${v.sha256}.${profile.extension}`);
+      const facts = await probe(file);
+      expect(facts.codec).toBe(profile.codec);
+      expect(Math.abs(facts.seconds - 30)).toBeLessThanOrEqual(0.1);
+      expect(Math.abs(v.durationMs - 30_000)).toBeLessThanOrEqual(100);
+      expect(facts.channels).toBe(1);
+      // MP3 declares its stream bit rate; Ogg Opus only the container's (payload + ~4 % Ogg overhead)
+      const bitrate = facts.streamBitrate ?? facts.formatBitrate;
+      expect(bitrate).toBeGreaterThanOrEqual(profile.bitrate * 0.95);
+      expect(bitrate).toBeLessThanOrEqual(profile.bitrate * 1.1);
+      const bytes = readFileSync(file);
+      expect(v.sizeBytes).toBe(bytes.length);
+      expect(v.sm3).toBe(sm3(bytes));
+    }
+    const mp3Variant = clip.variants.find((x: { profile: string }) => x.profile === 'mp3-64k');
+    const lufs = await loudness(join(clipDir(), mp3Variant.sha256.slice(0, 2), `${mp3Variant.sha256}.mp3`));
+    expect(Math.abs(lufs - -16)).toBeLessThanOrEqual(1);
+    expect(filesUnder(join(clipDir(), 'tmp'))).toEqual([]);
+
+    const audit = await t.http.get(`/api/audit?entityType=audio_clip&entityId=${clip.id}`).set(t.auth(await t.adminToken())).expect(200);
+    expect(audit.body.items[0]).toMatchObject({ actorName: 'officer1', action: 'audio_clip.upload' });
+  });
+
+  it('serves previews with HTTP range requests', async () => {
+    const list = (await t.http.get('/api/audio/clips?kind=upload').set(t.auth(viewer)).expect(200)).body;
+    const v = list.items[0].variants.find((x: { profile: string }) => x.profile === 'mp3-64k');
+    const whole = await t.http.get(v.url).set(t.auth(viewer)).buffer(true).expect(200);
+    expect(whole.headers['accept-ranges']).toBe('bytes');
+    expect(whole.headers['content-type']).toMatch(/^audio\/mpeg/);
+    expect(Number(whole.headers['content-length'])).toBe(v.sizeBytes);
+    const part = await t.http.get(v.url).set(t.auth(viewer)).set('Range', 'bytes=100-199').buffer(true).expect(206);
+    expect(part.headers['content-range']).toBe(`bytes 100-199/${v.sizeBytes}`);
+    expect(part.headers['accept-ranges']).toBe('bytes');
+    expect(Buffer.compare(part.body, whole.body.subarray(100, 200))).toBe(0);
+    const tail = await t.http.get(v.url).set(t.auth(viewer)).set('Range', 'bytes=-10').buffer(true).expect(206);
+    expect(tail.body.length).toBe(10);
+    const beyond = await t.http.get(v.url).set(t.auth(viewer)).set('Range', `bytes=${v.sizeBytes}-`).expect(416);
+    expect(beyond.headers['content-range']).toBe(`bytes */${v.sizeBytes}`);
+  });
+
+  describe('refuses bad uploads with the reason, storing nothing', () => {
+    const refused = async (file: string, reason: RegExp) => {
+      const rowsBefore = await uploadRows();
+      const filesBefore = filesUnder(clipDir()).sort();
+      const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', file).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, code: 'validation_failed', details: [{ field: 'file', message: expect.stringMatching(reason) }] });
+      expect(await uploadRows()).toBe(rowsBefore);
+      expect(filesUnder(clipDir()).sort()).toEqual(filesBefore);
+    };
+
+    it('a text file renamed .mp3', async () => {
+      const file = join(work, 'notes.mp3');
+      writeFileSync(file, '这不是录音，只是一段文字。\n'.repeat(50));
+      await refused(file, /not a decodable audio file/);
+    });
+
+    it('a truncated MP3', async () => {
+      const file = join(work, 'truncated.mp3');
+      copyFileSync(mp3, file);
+      truncateSync(file, Math.floor(statSync(mp3).size * 0.4));
+      await refused(file, /truncated: its headers declare 30\.\d s but only 1\d\.\d s decode/);
+    });
+
+    it('a recording longer than the configured limit (40 s here)', async () => {
+      const file = join(work, 'long.mp3');
+      await makeMp3(file, 45);
+      await refused(file, /lasts 45\.\d s, longer than the limit of 40 s/);
+    });
+  });
+
+  it('lets only officers upload, and names a missing file', async () => {
+    await t.http.post('/api/audio/clips').set(t.auth(viewer)).attach('file', mp3).expect(403);
+    const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).field('title', 'x').expect(400);
+    expect(res.body.details).toEqual([{ field: 'file', message: 'no file was sent (multipart field "file")' }]);
+  });
+});
