@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `npm test`: says which suites cannot run on this machine and why, runs Jest (unit and integration projects) with
+// its normal output, then prints one closing line `tests: N passed, N failed, N skipped` and exits with Jest's status.
+// Extra arguments go to Jest (e.g. `npm test -- test/foundation`).
+'use strict';
+const { spawnSync, execFileSync } = require('node:child_process');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+function onPath(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Same checks as test/support/capabilities.ts, said before Jest starts.
+const notRun = [];
+if (!process.env.TEST_MYSQL_URL) {
+  notRun.push('MariaDB suites: TEST_MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/dalaba_test); they run on SQLite only');
+}
+if (!onPath('socat')) notRun.push('serial-pair suites: socat is not installed (apt-get install -y socat)');
+if (!onPath('ffmpeg')) notRun.push('audio transcoding suites: ffmpeg is not installed (apt-get install -y ffmpeg)');
+if (!onPath('espeak-ng')) notRun.push('text-to-speech suites: espeak-ng is not installed (apt-get install -y espeak-ng)');
+if (!onPath('openssl')) notRun.push('signature cross-check with openssl: openssl is not installed (apt-get install -y openssl)');
+
+if (notRun.length === 0) {
+  console.log('All suites can run here (MariaDB, socat, ffmpeg, espeak-ng, openssl present).');
+} else {
+  console.log('Suites that will NOT run here:');
+  for (const line of notRun) console.log(`  - ${line}`);
+}
+console.log('');
+
+const dir = mkdtempSync(join(tmpdir(), 'dalaba-jest-'));
+const outputFile = join(dir, 'results.json');
+const jestBin = require.resolve('jest/bin/jest');
+const result = spawnSync(process.execPath, [jestBin, '--json', `--outputFile=${outputFile}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: process.env,
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const r = JSON.parse(readFileSync(outputFile, 'utf8'));
+  passed = r.numPassedTests;
+  failed = r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
+  skipped = r.numPendingTests + (r.numTodoTests || 0);
+} catch {
+  failed = Math.max(failed, 1);
+  console.log('\n(Jest produced no results file: it did not run to the end)');
+}
+rmSync(dir, { recursive: true, force: true });
+
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+const status = result.status ?? 1;
+process.exit(status === 0 && failed > 0 ? 1 : status);
