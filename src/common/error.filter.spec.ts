@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ValidationFailedError, NotFoundError, ForbiddenError } from './errors';
 import { toErrorBody } from './error.filter';
 
@@ -17,6 +17,8 @@ describe('toErrorBody', () => {
   it('maps Nest HTTP exceptions to the same body', () => {
     expect(toErrorBody(new NotFoundException('Cannot GET /x'), 'r1')).toEqual({ statusCode: 404, code: 'not_found', message: 'Cannot GET /x' });
     expect(toErrorBody(new BadRequestException(['a', 'b']), 'r1')).toMatchObject({ statusCode: 400, message: 'a; b' });
+    const health = { status: 'error', error: { database: { status: 'down' } } };
+    expect(toErrorBody(new ServiceUnavailableException(health), 'r1')).toMatchObject({ statusCode: 503, code: 'unavailable', details: health });
   });
 
   it('turns anything else into a 500 with the correlation id and no internals', () => {

@@ -32,12 +32,16 @@ const CODE_BY_STATUS: Record<number, string> = {
 function httpExceptionBody(e: HttpException): ErrorBody {
   const status = e.getStatus();
   const response = e.getResponse();
-  let message = e.message;
-  if (typeof response === 'object' && response !== null && 'message' in response) {
-    const m = (response).message;
-    message = Array.isArray(m) ? m.map(String).join('; ') : String(m);
+  const body: ErrorBody = { statusCode: status, code: CODE_BY_STATUS[status] ?? `http_${status}`, message: e.message };
+  if (typeof response === 'object' && response !== null) {
+    if ('message' in response) {
+      const m = response.message;
+      body.message = Array.isArray(m) ? m.map(String).join('; ') : String(m);
+    } else {
+      body.details = response; // e.g. the failing checks of /health
+    }
   }
-  return { statusCode: status, code: CODE_BY_STATUS[status] ?? `http_${status}`, message };
+  return body;
 }
 
 /** Maps any thrown value to the error body; `correlationId` names the request in the logs for a 500. */
