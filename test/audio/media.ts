@@ -81,6 +81,7 @@ export function envelope(samples: Int16Array, rate: number): Segment[] {
   for (const s of segments) {
     const last = merged[merged.length - 1];
     if (last && (s.end - s.start < 0.05 || last.on === s.on)) last.end = s.end;
+    else if (last && last.end - last.start < 0.05) Object.assign(last, { on: s.on, end: s.end }); // a short first run
     else merged.push({ ...s });
   }
   return merged;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm3 } from 'sm-crypto-v2';
 import { AudioJobs } from '../../src/audio/jobs/audio-jobs';
+import { ClipReferences } from '../../src/audio/library/clip-references';
 import { CODEC_PROFILES } from '../../src/audio/media/codec-profiles';
 import { TestApp, createTestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
@@ -133,6 +134,23 @@ describeWith(['ffmpeg'], 'audio upload', () => {
       await makeMp3(file, 45);
       await refused(file, /lasts 45\.\d s, longer than the limit of 40 s/);
     });
+  });
+
+  it('refuses deletion (409) while an alert refers to the clip, then deletes row and files', async () => {
+    const list = (await t.http.get('/api/audio/clips?kind=upload').set(t.auth(officer)).expect(200)).body;
+    const clip = list.items[0];
+    const referring = new Set([clip.id]);
+    t.app.get(ClipReferences).register({ name: 'test-alerts', find: (id) => Promise.resolve(referring.has(id) ? [{ kind: 'alert', id: 12, label: '暴雨红色预警' }] : []) });
+    const refused = await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(409);
+    expect(refused.body).toMatchObject({ code: 'clip_in_use', message: `clip ${clip.id} is still used by alert 12 (暴雨红色预警)` });
+    await t.http.get(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(200);
+
+    referring.clear();
+    await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(204);
+    await t.http.get(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(404);
+    for (const v of clip.variants) expect(filesUnder(clipDir()).some((f) => f.includes(v.sha256))).toBe(false);
+    const audit = await t.http.get(`/api/audit?entityType=audio_clip&entityId=${clip.id}`).set(t.auth(await t.adminToken())).expect(200);
+    expect(audit.body.items[0]).toMatchObject({ actorName: 'officer1', action: 'audio_clip.delete' });
   });
 
   it('lets only officers upload, and names a missing file', async () => {

@@ -118,8 +118,13 @@ export class AudioProcesses implements OnApplicationShutdown {
       if (closed) return;
       if (!sink.write(chunk)) {
         await new Promise<void>((resolve) => {
-          sink.once('drain', resolve);
-          sink.once('close', resolve);
+          const done = (): void => {
+            sink.off('drain', done);
+            sink.off('close', done);
+            resolve();
+          };
+          sink.on('drain', done);
+          sink.on('close', done);
         });
       }
       // yield to the event loop between chunks so generating samples never starves requests
