@@ -56,10 +56,19 @@ describeWith(['ffmpeg'], 'audio upload', () => {
   const uploadRows = async () => (await t.dataSource.query(`SELECT COUNT(*) AS n FROM audio_clips WHERE kind = 'upload'`))[0].n as number;
 
   it('turns a 30 s MP3 into every declared variant: duration ±0.1 s, codec, bit rate, SM3, loudness target', async () => {
+    const percents: number[] = [];
+    const sub = t.app.get(AudioJobs).updates$.subscribe((j) => percents.push(j.percent));
     const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', mp3).field('title', '暴雨预警录音').expect(202);
     expect(res.body.clip).toMatchObject({ kind: 'upload', title: '暴雨预警录音', state: 'processing' });
     const done = await t.app.get(AudioJobs).settled(res.body.job.id);
+    sub.unsubscribe();
     expect(done).toMatchObject({ state: 'succeeded', percent: 100 });
+    // progress came from ffmpeg's -progress output: rising, through intermediate values, to 100
+    expect(percents.length).toBeGreaterThanOrEqual(2);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents[percents.length - 1]).toBe(100);
+    const polled = await t.http.get(`/api/audio/jobs/${res.body.job.id}`).set(t.auth(viewer)).expect(200);
+    expect(polled.body).toMatchObject({ state: 'succeeded', percent: 100, clipId: res.body.clip.id, error: null });
 
     const clip = (await t.http.get(`/api/audio/clips/${res.body.clip.id}`).set(t.auth(viewer)).expect(200)).body;
     expect(clip.state).toBe('ready');

@@ -20,6 +20,19 @@ describe('AudioJobs', () => {
     expect(await jobs.settled(job.id)).toMatchObject({ state: 'succeeded', percent: 100, error: null });
   });
 
+  it('publishes every change once, ending with the outcome', async () => {
+    const jobs = new AudioJobs();
+    const seen: string[] = [];
+    jobs.updates$.subscribe((j) => seen.push(`${j.state}:${j.percent}`));
+    const job = jobs.start('tone', 't', async (h) => {
+      h.progress(10);
+      h.progress(10);
+      h.progress(60);
+    });
+    await jobs.settled(job.id);
+    expect(seen).toEqual(['running:10', 'running:60', 'succeeded:100']);
+  });
+
   it('keeps the reason of a failure', async () => {
     const jobs = new AudioJobs();
     const job = jobs.start('tts', 'clip-2', () => Promise.reject(new Error('espeak-ng exited with code 1')));

@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Subject, type Observable } from 'rxjs';
 import { NotFoundError } from '../../common/errors';
 
 export type JobKind = 'upload' | 'tts' | 'tone';
@@ -33,6 +34,10 @@ export const MAX_KEPT_JOBS = 500;
 export class AudioJobs {
   private readonly jobs = new Map<string, AudioJob>();
   private readonly done = new Map<string, Promise<AudioJob>>();
+  private readonly changes = new Subject<AudioJob>();
+
+  /** Every change of every job (a snapshot each time the state or percent moves), for live progress. */
+  readonly updates$: Observable<AudioJob> = this.changes.asObservable();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -43,13 +48,16 @@ export class AudioJobs {
     const handle: JobHandle = {
       id: job.id,
       progress: (percent) => {
+        const next = Math.max(job.percent, Math.min(99, Math.floor(percent)));
+        if (job.state === 'running' && next === job.percent) return;
         job.state = 'running';
-        job.percent = Math.max(job.percent, Math.min(99, Math.floor(percent)));
+        job.percent = next;
+        this.changes.next({ ...job });
       },
     };
     const finished = work(handle).then(
-      () => Object.assign(job, { state: 'succeeded', percent: 100, finishedAt: this.now() }),
-      (err: unknown) => Object.assign(job, { state: 'failed', error: err instanceof Error ? err.message : String(err), finishedAt: this.now() }),
+      () => this.finish(Object.assign(job, { state: 'succeeded', percent: 100, finishedAt: this.now() })),
+      (err: unknown) => this.finish(Object.assign(job, { state: 'failed', error: err instanceof Error ? err.message : String(err), finishedAt: this.now() })),
     );
     this.done.set(job.id, finished);
     this.prune();
@@ -67,6 +75,11 @@ export class AudioJobs {
     const p = this.done.get(id);
     if (!p) throw new NotFoundError('audio job', id);
     return { ...(await p) };
+  }
+
+  private finish(job: AudioJob): AudioJob {
+    this.changes.next({ ...job });
+    return job;
   }
 
   private prune(): void {
