@@ -15,7 +15,7 @@ forEachDatabase('transactions', (database) => {
   afterAll(() => t.close());
 
   const names = async (): Promise<string[]> =>
-    ((await t.dataSource.query('SELECT username FROM users')) as { username: string }[]).map((r) => r.username);
+    (await t.dataSource.query<{ username: string }[]>('SELECT username FROM users')).map((r) => r.username);
 
   it('keeps concurrent transactions apart: one rolling back does not take the other with it', async () => {
     const transactions = t.app.get(Transactions);
