@@ -38,8 +38,8 @@ class AudioConfigModule {}
     MulterModule.registerAsync({
       imports: [AudioConfigModule],
       inject: [AUDIO_CONFIG],
-      // one byte over the limit still arrives, so the service can answer with the size and the limit
-      useFactory: (c: AudioConfig) => ({ limits: { fileSize: c.maxUploadBytes + 1, files: 1, fields: 10 } }),
+      // larger files are cut off by multer: 413 payload_too_large
+      useFactory: (c: AudioConfig) => ({ limits: { fileSize: c.maxUploadBytes, files: 1, fields: 10 } }),
     }),
   ],
   controllers: [AudioController],

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { AuthUser } from '../auth/auth-user';
 import { AuditService } from '../audit/audit.service';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { isUnrestricted } from '../auth/scope';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { Transactions } from '../database/transactions';
 import { AUDIO_CONFIG } from './audio.tokens';
 import type { AudioConfig } from './audio-config';
@@ -133,12 +134,18 @@ export class AudioService {
     return this.jobs.get(id);
   }
 
-  /** Deletes a clip no alert or schedule refers to; built-in tones and clips still processing are kept. */
+  /**
+   * Deletes a clip no alert or schedule refers to, for its author or an unrestricted administrator; built-in tones
+   * and clips still processing are kept.
+   */
   async remove(user: AuthUser, id: string): Promise<void> {
     const orphaned = await this.transactions.run(async (tx) => {
       const row = await this.clips.findClip(id, tx);
       if (!row) throw new NotFoundError('audio clip', id);
       if (row.kind === 'tone') throw new ConflictError('clip_builtin', `clip ${id} is a built-in tone and cannot be deleted`, { clipId: id });
+      if (!isUnrestricted(user) && row.createdById !== user.id) {
+        throw new ForbiddenError('forbidden', `clip ${id} was made by another user; only its author or an administrator may delete it`, { clipId: id });
+      }
       if (row.state === 'processing' || row.state === 'pending') throw new ConflictError('clip_processing', `clip ${id} is still being processed`, { clipId: id });
       await this.references.assertUnreferenced(id, tx);
       const keys = await this.clips.deleteClip(id, tx);

@@ -38,6 +38,7 @@ describeWith(['ffmpeg'], 'audio upload', () => {
 
   beforeAll(async () => {
     process.env.AUDIO_MAX_SECONDS = '40';
+    process.env.AUDIO_MAX_UPLOAD_BYTES = String(2 * 1024 * 1024);
     work = mkdtempSync(join(tmpdir(), 'dalaba-audio-'));
     mp3 = join(work, 'thirty.mp3');
     await makeMp3(mp3, 30);
@@ -46,6 +47,7 @@ describeWith(['ffmpeg'], 'audio upload', () => {
     viewer = (await t.createUser({ username: 'viewer1', roles: ['viewer'] })).token;
   });
   afterAll(async () => {
+    delete process.env.AUDIO_MAX_UPLOAD_BYTES;
     if (savedMax === undefined) delete process.env.AUDIO_MAX_SECONDS;
     else process.env.AUDIO_MAX_SECONDS = savedMax;
     await t?.close();
@@ -154,12 +156,24 @@ describeWith(['ffmpeg'], 'audio upload', () => {
     expect(refused.body).toMatchObject({ code: 'clip_in_use', message: `clip ${clip.id} is still used by alert 12 (暴雨红色预警)` });
     await t.http.get(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(200);
 
+    const other = (await t.createUser({ username: 'officer2', roles: ['officer'], scopes: ['341523100000'] })).token;
+    const foreign = await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(other)).expect(403);
+    expect(foreign.body).toMatchObject({ code: 'forbidden' });
+    await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(viewer)).expect(403);
+
     referring.clear();
     await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(204);
     await t.http.get(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(404);
     for (const v of clip.variants) expect(filesUnder(clipDir()).some((f) => f.includes(v.sha256))).toBe(false);
     const audit = await t.http.get(`/api/audit?entityType=audio_clip&entityId=${clip.id}`).set(t.auth(await t.adminToken())).expect(200);
     expect(audit.body.items[0]).toMatchObject({ actorName: 'officer1', action: 'audio_clip.delete' });
+  });
+
+  it('refuses a file over the size limit (2 MiB here) with 413, storing nothing', async () => {
+    const rowsBefore = await uploadRows();
+    const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', Buffer.alloc(3 * 1024 * 1024, 1), 'big.wav').expect(413);
+    expect(res.body).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
+    expect(await uploadRows()).toBe(rowsBefore);
   });
 
   it('lets only officers upload, and names a missing file', async () => {

@@ -22,12 +22,14 @@ export class ClipPipeline {
   /** Encodes, stores and records the variants of `clipId`; marks the clip ready (or failed, rethrowing). */
   async produce(clipId: string, source: EncodeSource, options: EncodeOptions): Promise<VariantRow[]> {
     const outputs = await Promise.all(CODEC_PROFILES.map(async (profile) => ({ profile, file: await this.files.workPath(profile.extension) })));
+    const adopted: string[] = [];
     try {
       await this.ffmpeg.encode(source, outputs, options);
       const variants: VariantRow[] = [];
       for (const { profile, file } of outputs) {
         const facts = await this.ffmpeg.facts(file);
         const stored = await this.files.adopt(file, profile.extension);
+        adopted.push(stored.key);
         variants.push({
           clipId,
           profile: profile.id,
@@ -50,6 +52,8 @@ export class ClipPipeline {
       return variants;
     } catch (e) {
       await this.files.discard(...outputs.map((o) => o.file));
+      // stored files no variant row refers to (an identical file of another clip stays)
+      for (const key of adopted) if (!(await this.clips.isFileUsed(key))) await this.files.remove(key);
       await this.clips.updateClip(clipId, { state: 'failed', error: (e as Error).message });
       throw e;
     }

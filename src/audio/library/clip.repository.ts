@@ -80,6 +80,10 @@ export class ClipRepository {
     return orphaned;
   }
 
+  async isFileUsed(fileKey: string): Promise<boolean> {
+    return (await this.em().countBy(AudioVariantEntity, { fileKey })) > 0;
+  }
+
   /** After a restart: uploads and syntheses that were in progress have lost their work files. */
   async failInterrupted(): Promise<number> {
     const r = await this.em().update(AudioClipEntity, { state: 'processing', kind: In(['upload', 'tts']) }, { state: 'failed', error: 'interrupted by a server restart; upload or synthesise again' });
