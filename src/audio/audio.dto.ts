@@ -85,6 +85,7 @@ export class PhonemesRequestDto {
 }
 
 export class VariantDto {
+  @ApiProperty({ description: 'numeric id of this encoding: the clip id a terminal stores it under' }) id!: number;
   @ApiProperty({ example: 'opus-16k' }) profile!: string;
   @ApiProperty({ example: 'opus' }) codec!: string;
   @ApiProperty({ example: 'audio/ogg; codecs=opus' }) mime!: string;

@@ -20,7 +20,7 @@ import { ClipPipeline } from './library/clip-pipeline';
 import { ClipReferences } from './library/clip-references';
 import { ClipRepository, type ClipKind, type ClipRow } from './library/clip.repository';
 import { clipView, type ClipView } from './library/clip-view';
-import { findProfile } from './media/codec-profiles';
+import { CODEC_PROFILES, findProfile } from './media/codec-profiles';
 import { Ffmpeg } from './media/ffmpeg';
 import { ProcessError } from './media/audio-processes';
 import { refuseFromDecode, refuseFromProbe } from './media/probe';
@@ -35,6 +35,18 @@ export interface UploadedAudio {
 export interface ClipStarted {
   clip: ClipView;
   job: AudioJob;
+}
+
+/** A clip ready to be sent to terminals that decode one of the given codecs (the shape the field layer transfers). */
+export interface TerminalClip {
+  /** The variant's numeric id: the clip id on the terminal. */
+  clipId: number;
+  libraryClipId: string;
+  profile: string;
+  codec: string;
+  /** SM3 digest of the data, hex. */
+  digest: string;
+  data: Uint8Array;
 }
 
 export interface ClipContent {
@@ -123,6 +135,24 @@ export class AudioService {
     const row = await this.clips.findClip(id);
     if (!row) throw new NotFoundError('audio clip', id);
     return clipView(row, await this.clips.variantsOf([id]));
+  }
+
+  /**
+   * The clip's variant for terminals that declare `codecs` (codec names such as "opus", or profile ids), in the order
+   * of CODEC_PROFILES (the smallest for the bus first). A built-in tone not generated yet is generated first.
+   */
+  async forTerminals(id: string, codecs: readonly string[]): Promise<TerminalClip> {
+    const generating = await this.tones.ensure(id);
+    if (generating) await this.jobs.settled(generating.id);
+    const row = await this.clips.findClip(id);
+    if (!row) throw new NotFoundError('audio clip', id);
+    if (row.state !== 'ready') throw new ConflictError('clip_not_ready', `clip ${id} is ${row.state}${row.error ? `: ${row.error}` : ''}`, { clipId: id, state: row.state });
+    const variants = await this.clips.variantsOf([id]);
+    const chosen = CODEC_PROFILES.map((p) => variants.find((v) => v.profile === p.id)).find((v) => v !== undefined && (codecs.includes(v.codec) || codecs.includes(v.profile)));
+    if (!chosen) {
+      throw new ConflictError('clip_codec_unsupported', `clip ${id} has no variant in ${codecs.join(', ') || '(no codec)'}; it has ${variants.map((v) => v.profile).join(', ')}`, { clipId: id, codecs });
+    }
+    return { clipId: chosen.id, libraryClipId: id, profile: chosen.profile, codec: chosen.codec, digest: chosen.sm3, data: await this.files.read(chosen.fileKey) };
   }
 
   /** Generates every built-in tone not stored yet. */

@@ -3,6 +3,8 @@
  * like any clip; the air-raid signal's on/off envelope, measured from decoded samples, is 6 s / 6 s × 15 within 50 ms.
  */
 import { join } from 'node:path';
+import { sm3 } from 'sm-crypto-v2';
+import { AudioService } from '../../src/audio/audio.service';
 import { AudioJobs } from '../../src/audio/jobs/audio-jobs';
 import { ToneService } from '../../src/audio/tones/tone.service';
 import { TestApp, createTestApp } from '../support/app';
@@ -54,6 +56,16 @@ describeWith(['ffmpeg'], 'built-in tones', () => {
       });
     }
   }, 120_000);
+
+  it('hands the field layer the variant a terminal decodes, with its SM3 digest', async () => {
+    const audio = t.app.get(AudioService);
+    const clip = await audio.forTerminals('tone-air-raid', ['opus']);
+    expect(clip).toMatchObject({ libraryClipId: 'tone-air-raid', profile: 'opus-16k', codec: 'opus' });
+    expect(clip.digest).toBe(sm3(clip.data));
+    expect(Number.isInteger(clip.clipId)).toBe(true);
+    expect((await audio.forTerminals('tone-air-raid', ['mp3'])).codec).toBe('mp3');
+    await expect(audio.forTerminals('tone-air-raid', ['g711'])).rejects.toMatchObject({ code: 'clip_codec_unsupported', status: 409 });
+  });
 
   it('refuses to delete a built-in tone', async () => {
     const admin = await t.adminToken();

@@ -55,6 +55,10 @@ export class ClipFiles {
     return { key, sha256, sm3: sm3(bytes), sizeBytes: bytes.length };
   }
 
+  async read(key: string): Promise<Uint8Array> {
+    return readFile(this.path(key));
+  }
+
   async size(key: string): Promise<number | null> {
     try {
       return (await stat(this.path(key))).size;

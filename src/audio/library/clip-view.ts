@@ -3,6 +3,8 @@ import type { AudioVariantEntity } from './clip.entities';
 import type { ClipKind, ClipRow, ClipState } from './clip.repository';
 
 export interface VariantView {
+  /** Numeric id of this encoding: the clip id a terminal stores it under. */
+  id: number;
   profile: string;
   codec: string;
   mime: string;
@@ -44,6 +46,7 @@ export function clipView(row: ClipRow, variants: AudioVariantEntity[]): ClipView
     variants: variants
       .filter((v) => v.clipId === row.id)
       .map((v) => ({
+        id: v.id,
         profile: v.profile,
         codec: v.codec,
         mime: v.mime,
