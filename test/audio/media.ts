@@ -13,6 +13,30 @@ export async function makeMp3(file: string, seconds: number): Promise<void> {
   ]);
 }
 
+/** A short spoken-band signal in any container/codec ffmpeg can write (WAV, M4A/AAC, OGG/Vorbis or Opus …). */
+export async function makeClip(file: string, seconds: number, codecArgs: string[]): Promise<void> {
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}:sample_rate=22050`, '-ac', '1', ...codecArgs, file]);
+}
+
+/**
+ * An AMR-NB file (what many phones record) built frame by frame, since Debian's ffmpeg has no AMR encoder: the
+ * "#!AMR\n" magic, then 20 ms frames of mode 7 (12.2 kb/s: header 0x3C and 31 bytes of speech parameters).
+ */
+export function amrNb(seconds: number): Buffer {
+  const frames: Buffer[] = [Buffer.from('#!AMR\n')];
+  let x = 1;
+  for (let i = 0; i < Math.round(seconds * 50); i++) {
+    const frame = Buffer.alloc(32);
+    frame[0] = 0x3c;
+    for (let k = 1; k < 32; k++) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      frame[k] = (x >> 16) & 0xff;
+    }
+    frames.push(frame);
+  }
+  return Buffer.concat(frames);
+}
+
 export interface Probed {
   codec: string;
   seconds: number;

@@ -11,7 +11,7 @@ import { ClipReferences } from '../../src/audio/library/clip-references';
 import { CODEC_PROFILES } from '../../src/audio/media/codec-profiles';
 import { TestApp, createTestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
-import { loudness, makeMp3, probe } from './media';
+import { amrNb, loudness, makeClip, makeMp3, probe } from './media';
 
 function filesUnder(dir: string): string[] {
   let out: string[] = [];
@@ -115,6 +115,22 @@ describeWith(['ffmpeg'], 'audio upload', () => {
     expect(tail.body.length).toBe(10);
     const beyond = await t.http.get(v.url).set(t.auth(viewer)).set('Range', `bytes=${v.sizeBytes}-`).expect(416);
     expect(beyond.headers['content-range']).toBe(`bytes */${v.sizeBytes}`);
+  });
+
+  it.each([
+    ['speech.wav', ['-c:a', 'pcm_s16le']],
+    ['phone.m4a', ['-c:a', 'aac', '-b:a', '48k']],
+    ['note.ogg', ['-c:a', 'libvorbis']],
+    ['voice.opus.ogg', ['-c:a', 'libopus', '-b:a', '24k']],
+    ['call.amr', null],
+  ])('accepts %s (what phones and PCs produce)', async (name, codecArgs) => {
+    const file = join(work, name);
+    if (codecArgs) await makeClip(file, 2, codecArgs);
+    else writeFileSync(file, amrNb(2));
+    const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', file).expect(202);
+    expect(await t.app.get(AudioJobs).settled(res.body.job.id)).toMatchObject({ state: 'succeeded' });
+    const clip = (await t.http.get(`/api/audio/clips/${res.body.clip.id}`).set(t.auth(officer)).expect(200)).body;
+    expect(Math.abs(clip.durationMs - 2000)).toBeLessThanOrEqual(100);
   });
 
   describe('refuses bad uploads with the reason, storing nothing', () => {
