@@ -122,7 +122,7 @@ describeWith(['ffmpeg'], 'audio upload', () => {
     ['phone.m4a', ['-c:a', 'aac', '-b:a', '48k']],
     ['note.ogg', ['-c:a', 'libvorbis']],
     ['voice.opus.ogg', ['-c:a', 'libopus', '-b:a', '24k']],
-    ['call.amr', null],
+    ['通话录音.amr', null],
   ])('accepts %s (what phones and PCs produce)', async (name, codecArgs) => {
     const file = join(work, name);
     if (codecArgs) await makeClip(file, 2, codecArgs);
@@ -130,6 +130,7 @@ describeWith(['ffmpeg'], 'audio upload', () => {
     const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', file).expect(202);
     expect(await t.app.get(AudioJobs).settled(res.body.job.id)).toMatchObject({ state: 'succeeded' });
     const clip = (await t.http.get(`/api/audio/clips/${res.body.clip.id}`).set(t.auth(officer)).expect(200)).body;
+    expect(clip.title).toBe(name);
     expect(Math.abs(clip.durationMs - 2000)).toBeLessThanOrEqual(100);
   });
 
