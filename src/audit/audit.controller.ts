@@ -11,7 +11,7 @@ import { AuditService, AuditView, VerifyResult } from './audit.service';
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
-  /** Newest first; filter by actor, entity and time. */
+  /** Newest first; filter by actor, action, entity and time. */
   @Get()
   list(@Query() query: AuditQueryDto): Promise<{ items: AuditView[]; total: number }> {
     return this.audit.list(query);

@@ -9,6 +9,12 @@ export class AuditQueryDto {
   @MaxLength(64)
   actor?: string;
 
+  @ApiPropertyOptional({ example: 'user.create', description: 'what was done, `<entity>.<verb>`' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  action?: string;
+
   @ApiPropertyOptional({ example: 'terminal' })
   @IsOptional()
   @IsString()

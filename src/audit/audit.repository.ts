@@ -7,6 +7,7 @@ import { AuditEntryEntity } from './audit-entry.entity';
 
 export interface AuditFilter {
   actor?: string;
+  action?: string;
   entityType?: string;
   entityId?: string;
   from?: Date;
@@ -39,6 +40,7 @@ export class AuditRepository {
   async page(filter: AuditFilter): Promise<{ items: AuditEntryEntity[]; total: number }> {
     const where: FindOptionsWhere<AuditEntryEntity> = {};
     if (filter.actor) where.actorName = filter.actor;
+    if (filter.action) where.action = filter.action;
     if (filter.entityType) where.entityType = filter.entityType;
     if (filter.entityId) where.entityId = filter.entityId;
     if (filter.from && filter.to) where.at = Between(filter.from, filter.to);

@@ -29,6 +29,9 @@ forEachDatabase('audit log', (database) => {
     expect(Date.parse(update.at)).toBeGreaterThan(Date.now() - 60_000);
     expect(res.body.items[0]).toMatchObject({ actorName: 'watched', after: { reason: 'wrong password' } });
 
+    const failures = await t.http.get('/api/audit?action=auth.login_failed').set(t.auth(admin)).expect(200);
+    expect(failures.body.items.every((i: { action: string }) => i.action === 'auth.login_failed')).toBe(true);
+    expect(failures.body.total).toBeGreaterThanOrEqual(1);
     const byActor = await t.http.get('/api/audit?actor=watched&limit=1').set(t.auth(admin)).expect(200);
     expect(byActor.body.items).toHaveLength(1);
     expect(byActor.body.total).toBe(2);
