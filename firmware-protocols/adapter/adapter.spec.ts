@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import commandVectors from './vectors/command-frames.json';
 import replyVectors from './vectors/reply-frames.json';
 import returnVectors from './vectors/return-frames.json';
@@ -13,7 +14,23 @@ function revive<T>(v: unknown): T {
 }
 const sig: SignatureBlock = { time: new Date(commandVectors.signature.time), certSerial: commandVectors.signature.certSerial, signature: Buffer.from(commandVectors.signature.signature, 'hex') };
 
+/** Bit-by-bit definition, independent of the table-driven implementation. */
+function crcByDefinition(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    for (let bit = 7; bit >= 0; bit--) {
+      const top = ((crc >>> 31) ^ (byte >>> bit)) & 1;
+      crc = ((crc << 1) ^ (top ? 0x04c11db7 : 0)) >>> 0;
+    }
+  }
+  return crc;
+}
+
 describe('CRC-32/MPEG-2 (PROTOCOL.md §2.4)', () => {
+  it('agrees with the bit-by-bit definition', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (d) => crc32Mpeg2(d) === crcByDefinition(d)));
+  });
+
   it('has the catalogue check value', () => {
     expect(crc32Mpeg2(Buffer.from(commandVectors.crcCheck.ascii, 'ascii')).toString(16).padStart(8, '0')).toBe(commandVectors.crcCheck.crc);
   });
