@@ -57,6 +57,9 @@ try {
 }
 rmSync(dir, { recursive: true, force: true });
 
+if (notRun.length > 0) {
+  console.log('\nNot run here (see above): ' + notRun.map((l) => l.split(':')[0]).join(', ') + '.');
+}
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 const status = result.status ?? 1;
 process.exit(status === 0 && failed > 0 ? 1 : status);
