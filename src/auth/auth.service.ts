@@ -1,8 +1,10 @@
 /**
- * Login (username + password → signed JWT) and token checking (signature, expiry, and the account still enabled —
- * roles and scopes are read from the database on every request, so a change takes effect at once).
+ * Login (username + password → signed JWT) and token checking (signature, expiry, the account still enabled and its
+ * password unchanged since login — roles and scopes are read from the database on every request, so a change takes
+ * effect at once).
  * Successes and failures are audited; a failure never says whether the username exists.
  */
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AuditService } from '../audit/audit.service';
@@ -25,6 +27,12 @@ export interface LoginResult {
 interface TokenClaims {
   sub: number;
   username: string;
+  /** Fingerprint of the password hash at login: a password reset ends every session opened before it. */
+  pwd: string;
+}
+
+function passwordFingerprint(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 12);
 }
 
 @Injectable()
@@ -50,7 +58,7 @@ export class AuthService {
       });
       throw new UnauthorizedError('invalid username or password');
     }
-    const claims: TokenClaims = { sub: user.id, username: user.username };
+    const claims: TokenClaims = { sub: user.id, username: user.username, pwd: passwordFingerprint(user.passwordHash) };
     const accessToken = await this.jwt.signAsync(claims);
     await this.audit.record({ actor: user, action: 'auth.login', entityType: 'user', entityId: user.id, after: { from } });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.tokenTtlSeconds, user: toUserView(user) };
@@ -65,8 +73,8 @@ export class AuthService {
       throw new UnauthorizedError('invalid or expired token');
     }
     const user = typeof claims.sub === 'number' ? await this.users.findById(claims.sub) : null;
-    if (!user || user.disabled || user.username !== claims.username) {
-      throw new UnauthorizedError('account no longer active');
+    if (!user || user.disabled || user.username !== claims.username || claims.pwd !== passwordFingerprint(user.passwordHash)) {
+      throw new UnauthorizedError('session no longer valid: account disabled or gone, or password changed');
     }
     return { id: user.id, username: user.username, roles: [...user.roles], scopes: [...user.scopes] };
   }

@@ -49,6 +49,7 @@ forEachDatabase('accounts and login', (database) => {
     expect(me.body).toMatchObject({ roles: ['technician', 'viewer'], scopes: ['341523101000'] });
 
     await t.http.post(`/api/users/${id}/password`).set(t.auth(admin)).send({ password: 'another-one-2' }).expect(204);
+    await t.http.get('/api/auth/me').set(t.auth(tech)).expect(401); // a reset ends the sessions opened before it
     await t.http.post('/api/auth/login').send({ username: 'town-tech', password: 'longenough1' }).expect(401);
     await t.login('town-tech', 'another-one-2');
 
