@@ -10,8 +10,9 @@ import { JwtService } from '@nestjs/jwt';
 import { AuditService } from '../audit/audit.service';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { UnauthorizedError } from '../common/errors';
+import { DomainError, UnauthorizedError } from '../common/errors';
 import type { AuthUser } from './auth-user';
+import { LoginThrottle } from './login-throttle';
 import { UNUSABLE_HASH, verifyPassword } from './password';
 import type { UserView } from './users.dto';
 import { UsersRepository } from './users.repository';
@@ -37,6 +38,8 @@ function passwordFingerprint(passwordHash: string): string {
 
 @Injectable()
 export class AuthService {
+  private readonly throttle = new LoginThrottle();
+
   constructor(
     private readonly users: UsersRepository,
     private readonly jwt: JwtService,
@@ -45,10 +48,16 @@ export class AuthService {
   ) {}
 
   async login(username: string, password: string, from: string | undefined): Promise<LoginResult> {
+    const wait = this.throttle.retryAfterSeconds(username, from);
+    if (wait > 0) {
+      await this.audit.record({ actor: { id: null, username }, action: 'auth.login_failed', entityType: 'user', after: { reason: 'too many attempts', from } });
+      throw new DomainError('too_many_attempts', `too many failed logins; try again in ${wait} s`, 429, { retryAfterSeconds: wait });
+    }
     const user = await this.users.findByUsername(username);
     const matches = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
     if (!user || !matches || user.disabled) {
       const reason = !user ? 'unknown user' : !matches ? 'wrong password' : 'account disabled';
+      this.throttle.failed(username, from);
       await this.audit.record({
         actor: { id: user?.id ?? null, username },
         action: 'auth.login_failed',
@@ -58,6 +67,7 @@ export class AuthService {
       });
       throw new UnauthorizedError('invalid username or password');
     }
+    this.throttle.succeeded(username, from);
     const claims: TokenClaims = { sub: user.id, username: user.username, pwd: passwordFingerprint(user.passwordHash) };
     const accessToken = await this.jwt.signAsync(claims);
     await this.audit.record({ actor: user, action: 'auth.login', entityType: 'user', entityId: user.id, after: { from } });

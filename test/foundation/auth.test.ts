@@ -84,3 +84,24 @@ forEachDatabase('accounts and login', (database) => {
     expect(res.body.code).toBe('last_admin');
   });
 });
+
+describe('login throttling', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ database: 'sqlite' });
+  });
+  afterAll(() => t.close());
+
+  it('refuses logins with 429 after ten failures, even with the right password, and audits it', async () => {
+    await t.createUser({ username: 'guessed', roles: ['viewer'] });
+    for (let i = 0; i < 10; i++) {
+      await t.http.post('/api/auth/login').send({ username: 'guessed', password: `guess-${i}-xx` }).expect(401);
+    }
+    const res = await t.http.post('/api/auth/login').send({ username: 'guessed', password: TEST_USER_PASSWORD }).expect(429);
+    expect(res.body).toMatchObject({ statusCode: 429, code: 'too_many_attempts', details: { retryAfterSeconds: expect.any(Number) } });
+    const admin = await t.adminToken(); // other accounts are not held up
+    const audit = await t.http.get('/api/audit?actor=guessed&action=auth.login_failed').set(t.auth(admin)).expect(200);
+    expect(audit.body.total).toBe(11);
+    expect(audit.body.items[0].after).toMatchObject({ reason: 'too many attempts' });
+  });
+});
