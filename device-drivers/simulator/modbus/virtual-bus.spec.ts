@@ -47,7 +47,7 @@ describe('VirtualBus line timing', () => {
     const { clock, bus, devices, replies, sink } = setup();
     devices[1].regs[4] = 0x1234;
     bus.transmit(read(2, 0, 20), sink);
-    const expected = timing.frameMs(8) + timing.gapMs + 10 + timing.frameMs(5 + 40);
+    const expected = timing.frameMs(8) + timing.gapMs + 10 + timing.frameMs(5 + 40) + timing.gapMs;
     clock.advance(expected - 0.01);
     expect(replies).toHaveLength(0);
     clock.advance(0.01);
@@ -105,7 +105,7 @@ describe('VirtualBus line timing', () => {
     bus.setFault(1, 'slow');
     bus.transmit(read(1, 0, 1), sink);
     clock.advance(1000);
-    expect(replies[0].at).toBeCloseTo(timing.frameMs(8) + timing.gapMs + 50 + timing.frameMs(7), 6);
+    expect(replies[0].at).toBeCloseTo(timing.frameMs(8) + timing.gapMs + 50 + timing.frameMs(7) + timing.gapMs, 6);
     bus.setFault(2, 'no-reply');
     bus.transmit(write(2, 0, [9]), sink);
     clock.advance(1000);

@@ -132,7 +132,7 @@ export class VirtualBus {
       this.inFlight = null;
       this.counters.replies += 1;
       sink(delivered);
-    }, replyEnd - timing.gapMs - now);
+    }, replyEnd - now); // a receiver knows a frame has ended after the 3.5-character silence
     return true;
   }
 

@@ -1,0 +1,90 @@
+/**
+ * The simulator's virtual gateways answer a stock modbus-serial client over Modbus TCP, RTU over TCP, and a real
+ * socat pseudo-terminal pair, with line timing enforced (replies never arrive before the wire allows).
+ */
+import ModbusRTU from 'modbus-serial';
+import { systemClock } from '../../device-drivers/adapter/ports';
+import { RunningGateway, serveModbusTcp, servePty, serveRtuOverTcp } from '../../device-drivers/simulator/modbus/gateways';
+import { BusTiming, ModbusDevice, VirtualBus } from '../../device-drivers/simulator/modbus/virtual-bus';
+import { describeWith } from '../support/capabilities';
+
+const timing: BusTiming = { frameMs: (n) => (n * 11 * 1000) / 9600, gapMs: 4.01, turnaroundMs: 10, broadcastDelayMs: 50 };
+
+class Registers implements ModbusDevice {
+  regs = Array.from({ length: 32 }, (_, i) => i * 3);
+  broadcasts = 0;
+  readHolding(address: number, count: number) {
+    return address + count > this.regs.length ? { exception: 2 } : this.regs.slice(address, address + count);
+  }
+  writeRegisters(address: number, values: number[], _now: number, broadcast: boolean) {
+    if (broadcast) this.broadcasts += 1;
+    values.forEach((v, i) => (this.regs[address + i] = v));
+    return null;
+  }
+}
+
+function network() {
+  const bus = new VirtualBus({ timing, clock: systemClock });
+  const devices = [new Registers(), new Registers(), new Registers()];
+  devices.forEach((d, i) => bus.attach(i + 1, d));
+  bus.setFault(3, 'dead');
+  return { bus, devices };
+}
+
+async function exercise(client: ModbusRTU, devices: Registers[]) {
+  client.setTimeout(300);
+  client.setID(2);
+  const started = performance.now();
+  const r = await client.readHoldingRegisters(0, 20);
+  const elapsed = performance.now() - started;
+  expect(r.data.slice(0, 4)).toEqual([0, 3, 6, 9]);
+  // request 8 bytes + gap + 10 ms turnaround + 45-byte reply at 9,600 8E1 ≈ 74 ms: the wire forbids anything faster
+  expect(elapsed).toBeGreaterThanOrEqual(timing.frameMs(8) + 10 + timing.frameMs(45) - 1);
+  await client.writeRegisters(5, [77, 78]);
+  expect(devices[1].regs.slice(5, 7)).toEqual([77, 78]);
+  client.setID(1);
+  await expect(client.readHoldingRegisters(40, 2)).rejects.toMatchObject({ modbusCode: 2 });
+  client.setID(3);
+  await expect(client.readHoldingRegisters(0, 1)).rejects.toBeDefined();
+}
+
+describe('virtual gateways with a stock modbus-serial client', () => {
+  let gw: RunningGateway | null = null;
+  const client = new ModbusRTU();
+  afterEach(async () => {
+    if (client.isOpen) await new Promise<void>((r) => client.close(() => r()));
+    await gw?.close();
+    gw = null;
+  });
+
+  it('serves Modbus TCP (MBAP), queueing requests and answering 0x0B for a silent unit', async () => {
+    const { bus, devices } = network();
+    gw = await serveModbusTcp(bus, systemClock, { serialTimeoutMs: 60 });
+    await client.connectTCP('127.0.0.1', { port: gw.port });
+    await exercise(client, devices);
+    client.setID(3);
+    await expect(client.readHoldingRegisters(0, 1)).rejects.toMatchObject({ modbusCode: 11 });
+  });
+
+  it('serves raw RTU frames over TCP', async () => {
+    const { bus, devices } = network();
+    gw = await serveRtuOverTcp(bus);
+    await client.connectTelnet('127.0.0.1', { port: gw.port });
+    await exercise(client, devices);
+  });
+});
+
+describeWith(['socat'], 'virtual gateway on a socat pseudo-terminal pair', () => {
+  it('serves RTU on a real serial port', async () => {
+    const { bus, devices } = network();
+    const pty = await servePty(bus);
+    const client = new ModbusRTU();
+    try {
+      await client.connectRTUBuffered(pty.path, { baudRate: 9600, parity: 'even' });
+      await exercise(client, devices);
+    } finally {
+      if (client.isOpen) await new Promise<void>((r) => client.close(() => r()));
+      await pty.close();
+    }
+  });
+});
