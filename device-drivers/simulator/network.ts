@@ -1,0 +1,90 @@
+/**
+ * A simulated county network in one process: a VirtualBus per gateway of a shape, its terminals attached as devices,
+ * and a virtual gateway on loopback in front of each bus. Faults are seeded: `deadFraction` of the terminals are dead
+ * from the start and every frame has `noise` chance of corruption. Gateways and terminals can be killed and revived.
+ * Run it in its own process or worker thread (PERFORMANCE.md: never in the controller's event loop).
+ */
+import type { Clock } from '../adapter/ports';
+import type { CountyShape, ShapeGateway, ShapeTerminal } from './county-shape';
+import { RunningGateway, serveModbusTcp, serveRtuOverTcp } from './modbus/gateways';
+import { BusTiming, ModbusDevice, UnitFault, VirtualBus } from './modbus/virtual-bus';
+import { seededRandom } from './random';
+
+export type GatewayTransport = 'modbus-tcp' | 'rtu-over-tcp';
+
+export interface NetworkOptions {
+  shape: CountyShape;
+  clock: Clock;
+  timingFor: (gateway: ShapeGateway) => BusTiming;
+  deviceFactory: (gateway: ShapeGateway, terminal: ShapeTerminal, random: () => number) => ModbusDevice;
+  seed?: number;
+  deadFraction?: number;
+  noise?: number;
+  transport?: GatewayTransport;
+  /** Listen on the ports the shape names (the demo, whose registry holds them) or on free ports (tests, benches). */
+  useShapePorts?: boolean;
+  host?: string;
+}
+
+export interface SimulatedGateway {
+  shape: ShapeGateway;
+  bus: VirtualBus;
+  port: number;
+  running: RunningGateway | null;
+}
+
+export class SimulatedNetwork {
+  readonly gateways: SimulatedGateway[] = [];
+
+  private constructor(private readonly opts: NetworkOptions) {}
+
+  static async start(opts: NetworkOptions): Promise<SimulatedNetwork> {
+    const net = new SimulatedNetwork(opts);
+    const random = seededRandom(opts.seed ?? 1);
+    for (const shape of opts.shape.gateways) {
+      const bus = new VirtualBus({ timing: opts.timingFor(shape), clock: opts.clock, noise: opts.noise ?? 0, random });
+      for (const t of shape.terminals) {
+        bus.attach(t.unitId, opts.deviceFactory(shape, t, random));
+        if (random() < (opts.deadFraction ?? 0)) bus.setFault(t.unitId, 'dead');
+      }
+      net.gateways.push({ shape, bus, port: opts.useShapePorts ? shape.port : 0, running: null });
+    }
+    for (let i = 0; i < net.gateways.length; i++) await net.reviveGateway(i);
+    return net;
+  }
+
+  private async serve(g: SimulatedGateway): Promise<RunningGateway> {
+    const where = { host: this.opts.host ?? '127.0.0.1', port: g.port };
+    return (this.opts.transport ?? 'modbus-tcp') === 'modbus-tcp'
+      ? serveModbusTcp(g.bus, this.opts.clock, { ...where, serialTimeoutMs: g.shape.requestTimeoutMs })
+      : serveRtuOverTcp(g.bus, where);
+  }
+
+  /** Stops a gateway's listener and drops its connections, as when its power or uplink fails. */
+  async killGateway(index: number): Promise<void> {
+    const g = this.gateways[index];
+    await g.running?.close();
+    g.running = null;
+  }
+
+  /** Starts (again) a gateway's listener on the same port. */
+  async reviveGateway(index: number): Promise<void> {
+    const g = this.gateways[index];
+    if (g.running) return;
+    g.running = await this.serve(g);
+    g.port = g.running.port;
+  }
+
+  setFault(index: number, unit: number, fault: UnitFault): void {
+    this.gateways[index].bus.setFault(unit, fault);
+  }
+
+  /** [gateway index, unit] of every terminal currently dead. */
+  deadUnits(): [number, number][] {
+    return this.gateways.flatMap((g, i) => g.bus.unitIds().filter((u) => g.bus.fault(u) === 'dead').map((u): [number, number] => [i, u]));
+  }
+
+  async stop(): Promise<void> {
+    for (let i = 0; i < this.gateways.length; i++) await this.killGateway(i);
+  }
+}
