@@ -5,23 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { SerialPort } from 'serialport';
 
-export interface TimerHandle {
-  cancel(): void;
-}
-
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+export { systemClock, type Clock, type TimerHandle } from '../transport/clock';
 
 /** An open, raw, bidirectional byte stream (TCP socket or serial port). */
 export interface ByteLink {
