@@ -4,7 +4,8 @@
  * from the start and every frame has `noise` chance of corruption. Gateways and terminals can be killed and revived.
  * Run it in its own process or worker thread (PERFORMANCE.md: never in the controller's event loop).
  */
-import type { Clock } from '../adapter/ports';
+import type { Clock } from '../transport/clock';
+import { LineTiming } from '../transport/line-timing';
 import type { CountyShape, ShapeGateway, ShapeTerminal } from './county-shape';
 import { RunningGateway, serveModbusTcp, serveRtuOverTcp } from './modbus/gateways';
 import { BusTiming, ModbusDevice, UnitFault, VirtualBus } from './modbus/virtual-bus';
@@ -15,7 +16,8 @@ export type GatewayTransport = 'modbus-tcp' | 'rtu-over-tcp';
 export interface NetworkOptions {
   shape: CountyShape;
   clock: Clock;
-  timingFor: (gateway: ShapeGateway) => BusTiming;
+  /** Defaults to the line-timing model of the gateway's serial settings. */
+  timingFor?: (gateway: ShapeGateway) => BusTiming;
   deviceFactory: (gateway: ShapeGateway, terminal: ShapeTerminal, random: () => number) => ModbusDevice;
   seed?: number;
   deadFraction?: number;
@@ -33,6 +35,17 @@ export interface SimulatedGateway {
   running: RunningGateway | null;
 }
 
+export function lineTimingOf(g: ShapeGateway): LineTiming {
+  return new LineTiming({
+    baud: g.baudRate,
+    dataBits: g.dataBits,
+    parity: g.parity,
+    stopBits: g.stopBits,
+    turnaroundMs: g.turnaroundMs,
+    broadcastDelayMs: g.broadcastDelayMs,
+  });
+}
+
 export class SimulatedNetwork {
   readonly gateways: SimulatedGateway[] = [];
 
@@ -42,7 +55,7 @@ export class SimulatedNetwork {
     const net = new SimulatedNetwork(opts);
     const random = seededRandom(opts.seed ?? 1);
     for (const shape of opts.shape.gateways) {
-      const bus = new VirtualBus({ timing: opts.timingFor(shape), clock: opts.clock, noise: opts.noise ?? 0, random });
+      const bus = new VirtualBus({ timing: (opts.timingFor ?? lineTimingOf)(shape), clock: opts.clock, noise: opts.noise ?? 0, random });
       for (const t of shape.terminals) {
         bus.attach(t.unitId, opts.deviceFactory(shape, t, random));
         if (random() < (opts.deadFraction ?? 0)) bus.setFault(t.unitId, 'dead');

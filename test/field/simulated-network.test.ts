@@ -1,5 +1,5 @@
 import ModbusRTU from 'modbus-serial';
-import { systemClock } from '../../device-drivers/adapter/ports';
+import { systemClock } from '../../device-drivers/transport/clock';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import type { ModbusDevice } from '../../device-drivers/simulator/modbus/virtual-bus';
 import { SimulatedNetwork } from '../../device-drivers/simulator/network';

@@ -3,12 +3,13 @@
  * socat pseudo-terminal pair, with line timing enforced (replies never arrive before the wire allows).
  */
 import ModbusRTU from 'modbus-serial';
-import { systemClock } from '../../device-drivers/adapter/ports';
+import { systemClock } from '../../device-drivers/transport/clock';
+import { LineTiming, REFERENCE_BUS } from '../../device-drivers/transport/line-timing';
 import { RunningGateway, serveModbusTcp, servePty, serveRtuOverTcp } from '../../device-drivers/simulator/modbus/gateways';
 import { BusTiming, ModbusDevice, VirtualBus } from '../../device-drivers/simulator/modbus/virtual-bus';
 import { describeWith } from '../support/capabilities';
 
-const timing: BusTiming = { frameMs: (n) => (n * 11 * 1000) / 9600, gapMs: 4.01, turnaroundMs: 10, broadcastDelayMs: 50 };
+const timing: BusTiming = new LineTiming(REFERENCE_BUS);
 
 class Registers implements ModbusDevice {
   regs = Array.from({ length: 32 }, (_, i) => i * 3);
@@ -32,14 +33,14 @@ function network() {
 }
 
 async function exercise(client: ModbusRTU, devices: Registers[]) {
-  client.setTimeout(300);
+  client.setTimeout(800);
   client.setID(2);
   const started = performance.now();
   const r = await client.readHoldingRegisters(0, 20);
   const elapsed = performance.now() - started;
   expect(r.data.slice(0, 4)).toEqual([0, 3, 6, 9]);
   // request 8 bytes + gap + 10 ms turnaround + 45-byte reply at 9,600 8E1 ≈ 74 ms: the wire forbids anything faster
-  expect(elapsed).toBeGreaterThanOrEqual(timing.frameMs(8) + 10 + timing.frameMs(45) - 1);
+  expect(elapsed).toBeGreaterThanOrEqual(timing.frameMs(8) + 10 + timing.frameMs(45) - 2);
   await client.writeRegisters(5, [77, 78]);
   expect(devices[1].regs.slice(5, 7)).toEqual([77, 78]);
   client.setID(1);

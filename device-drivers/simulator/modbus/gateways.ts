@@ -14,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import type { Clock } from '../../adapter/ports';
+import type { Clock } from '../../transport/clock';
 import { rtuCrcOk, sealRtu } from '../../modbus-crc';
 import { RtuRequestParser } from './rtu-frames';
 import type { VirtualBus } from './virtual-bus';

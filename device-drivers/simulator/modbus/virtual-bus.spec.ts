@@ -1,10 +1,11 @@
-import { ManualClock } from '../../adapter/manual-clock';
+import { ManualClock } from '../../transport/clock';
+import { LineTiming, REFERENCE_BUS } from '../../transport/line-timing';
 import { rtuCrcOk, sealRtu } from '../../modbus-crc';
 import { RtuRequestParser } from './rtu-frames';
 import { BusTiming, ModbusDevice, VirtualBus } from './virtual-bus';
 
-/** 9,600 baud 8E1: 11 bits a character. */
-const timing: BusTiming = { frameMs: (n) => (n * 11 * 1000) / 9600, gapMs: (3.5 * 11 * 1000) / 9600, turnaroundMs: 10, broadcastDelayMs: 50 };
+/** The reference bus: 9,600 baud 8E1 (11 bits a character), turnaround 10 ms, broadcast delay 50 ms. */
+const timing: BusTiming = new LineTiming(REFERENCE_BUS);
 
 class Registers implements ModbusDevice {
   regs = new Array<number>(64).fill(0);

@@ -6,7 +6,8 @@
  * A frame that arrives while the bus is busy collides: both are destroyed. Faults per unit and bus noise are named
  * modes (STYLE.md 4), decided by a seeded generator so runs repeat.
  */
-import type { Clock } from '../../adapter/ports';
+import type { Clock } from '../../transport/clock';
+import type { LineTiming } from '../../transport/line-timing';
 import { sealRtu } from '../../modbus-crc';
 import {
   decodeRequest, EXCEPTION, exceptionReply, FC_READ_HOLDING, FC_WRITE_MULTIPLE, FC_WRITE_SINGLE, readReply, writeReply,
@@ -20,13 +21,8 @@ export interface ModbusDevice {
 
 export type UnitFault = 'none' | 'dead' | 'slow' | 'bad-crc' | 'wrong-unit' | 'exception' | 'no-reply' | 'flapping' | 'power-loss';
 
-/** Times on this bus's wire, in milliseconds, from the line-timing model. */
-export interface BusTiming {
-  frameMs(bytes: number): number;
-  gapMs: number;
-  turnaroundMs: number;
-  broadcastDelayMs: number;
-}
+/** Times on this bus's wire, in milliseconds: the line-timing model (device-drivers/transport/line-timing.ts). */
+export type BusTiming = Pick<LineTiming, 'frameMs' | 'gapMs' | 'turnaroundMs' | 'broadcastDelayMs'>;
 
 export interface VirtualBusOptions {
   timing: BusTiming;
