@@ -1,0 +1,72 @@
+/**
+ * Exponential backoff, for dead units and for dropped connections (issue "Field layer" §7): so a dead unit never
+ * stalls a bus and a dead gateway is not hammered.
+ */
+import type { BusErrorKind } from '../terminal-bus';
+
+export interface BackoffPolicy {
+  /** First delay after `threshold` failures. */
+  baseMs: number;
+  /** Delays never grow past this. */
+  maxMs: number;
+  /** Consecutive failures before the first delay (1 = back off after the first failure). */
+  threshold: number;
+}
+
+export const DEFAULT_UNIT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 60_000, threshold: 1 };
+export const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000, threshold: 1 };
+
+/** Delay after `failures` consecutive failures: 0 below the threshold, then base × 2^(failures − threshold), capped. */
+export function backoffDelayMs(policy: BackoffPolicy, failures: number): number {
+  if (failures < policy.threshold) return 0;
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(30, failures - policy.threshold));
+}
+
+/** Failures that say the unit did not answer properly (an exception or a refusal is an answer: the unit is alive). */
+export function isUnitFailure(kind: BusErrorKind): boolean {
+  switch (kind) {
+    case 'timeout':
+    case 'crc':
+    case 'wrong-unit':
+    case 'short-reply':
+    case 'protocol':
+      return true;
+    case 'exception':
+    case 'refused':
+    case 'disconnected':
+    case 'deadline':
+    case 'backoff':
+      return false;
+  }
+}
+
+/** Consecutive failures per unit and the time each backed-off unit is next tried. */
+export class UnitBackoff {
+  private readonly units = new Map<number, { failures: number; nextTryAt: number }>();
+
+  constructor(private readonly policy: BackoffPolicy) {}
+
+  /** True while the unit must not be tried (a poll or transfer for it fails fast). */
+  isBackedOff(unit: number, now: number): boolean {
+    const u = this.units.get(unit);
+    return u !== undefined && now < u.nextTryAt;
+  }
+
+  nextTryAt(unit: number): number | null {
+    return this.units.get(unit)?.nextTryAt ?? null;
+  }
+
+  failure(unit: number, now: number): void {
+    const failures = (this.units.get(unit)?.failures ?? 0) + 1;
+    this.units.set(unit, { failures, nextTryAt: now + backoffDelayMs(this.policy, failures) });
+  }
+
+  success(unit: number): void {
+    this.units.delete(unit);
+  }
+
+  /** Units with failures, for metrics, in unit order. */
+  list(): { unit: number; failures: number; nextTryAt: number }[] {
+    return [...this.units.entries()].map(([unit, u]) => ({ unit, ...u })).sort((a, b) => a.unit - b.unit);
+  }
+}
