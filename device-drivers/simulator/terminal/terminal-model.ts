@@ -1,0 +1,231 @@
+/**
+ * The behaviour of one simulated loudspeaker terminal, independent of how its registers are laid out: what it plays,
+ * at which priority, which commands it refuses and counts (unsigned, forged, unknown certificate, replayed, outranked),
+ * its stored clips and the timing of playback. Time is passed in (`now`, ms since the epoch on the bus clock) and state
+ * is brought up to date lazily, so the model needs no timers and runs identically under a manual clock.
+ * The register map (firmware-protocols/terminal-modbus PROTOCOL.md) is applied on top of this by the register adapter.
+ */
+import { mayPlayOver, PRIORITY, TERMINAL_STATES, type FaultKey } from '../../../firmware-protocols/codes';
+import type { SourceKind } from '../../terminal-bus';
+import { ClipStore } from './clip-store';
+
+export type SignatureVerdict = 'ok' | 'unsigned' | 'forged' | 'unknown-certificate';
+export type Refusal = SignatureVerdict | 'replayed' | 'outranked' | 'no-such-clip' | 'bad-parameter';
+
+export interface PlaySession {
+  source: SourceKind;
+  clipId: number;
+  priority: number;
+  broadcastClass: number;
+  /** Plays of the clip; 0 = until the end time or a stop. */
+  repeat: number;
+  volume: number;
+  /** When sound starts (a synchronised start waits for it). */
+  startAt: number;
+  /** Window end; absent = until the clip has played `repeat` times (or forever for a live source). */
+  endAt: number | null;
+  /** PROTOCOL.md §3.1 handle of the broadcast id, 0 none. */
+  broadcastHandle: number;
+  /** Length of one play of the clip, ms; null for a live source. */
+  durationMs: number | null;
+}
+
+export type ModelCommand =
+  | { code: 'play'; session: Omit<PlaySession, 'durationMs' | 'startAt'> & { startAt: number | null } }
+  | { code: 'stop'; broadcastHandle: number; priority: number }
+  | { code: 'volume'; volume: number }
+  | { code: 'amplifier'; on: boolean }
+  | { code: 'clock'; at: number }
+  | { code: 'reboot' }
+  | { code: 'test-tone'; seconds: number; volume: number };
+
+export interface RefusalCounters {
+  unsigned: number;
+  forged: number;
+  unknownCertificate: number;
+  replayed: number;
+  outranked: number;
+  other: number;
+}
+
+/** A session cut off by a higher-priority play, kept so a later resume can pick it up while its window is open. */
+export interface PreemptedSession {
+  session: PlaySession;
+  at: number;
+  /** Handle of the broadcast that cut it off (0 for a reboot or an anonymous play). */
+  by: number;
+}
+
+const MAX_PREEMPTED = 16;
+const TEST_TONE_PRIORITY = PRIORITY.drill;
+
+export class TerminalModel {
+  session: PlaySession | null = null;
+  readonly preempted: PreemptedSession[] = [];
+  /** Sessions that ran to their end (finished), newest last, capped. */
+  readonly finished: PlaySession[] = [];
+  volume = 60;
+  amplifierOn = true;
+  faults = new Set<FaultKey>();
+  lastSequence = 0;
+  crcErrors = 0;
+  readonly refused: RefusalCounters = { unsigned: 0, forged: 0, unknownCertificate: 0, replayed: 0, outranked: 0, other: 0 };
+  readonly clips = new ClipStore();
+  private bootAt: number;
+  private clockOffsetMs = 0;
+
+  constructor(now: number) {
+    this.bootAt = now;
+  }
+
+  /**
+   * One command as received: its sequence number, the verdict on its signature block, and what it asks.
+   * Returns null when obeyed, else why it was refused (and counts it).
+   */
+  apply(now: number, sequence: number, verdict: SignatureVerdict, command: ModelCommand): Refusal | null {
+    this.advance(now);
+    if (verdict !== 'ok') return this.refuse(verdict);
+    if (sequence <= this.lastSequence) return this.refuse('replayed');
+    const refusal = this.execute(now, command);
+    if (refusal) return this.refuse(refusal);
+    this.lastSequence = sequence;
+    return null;
+  }
+
+  private refuse(r: Refusal): Refusal {
+    switch (r) {
+      case 'ok':
+        break;
+      case 'unsigned':
+        this.refused.unsigned += 1;
+        break;
+      case 'forged':
+        this.refused.forged += 1;
+        break;
+      case 'unknown-certificate':
+        this.refused.unknownCertificate += 1;
+        break;
+      case 'replayed':
+        this.refused.replayed += 1;
+        break;
+      case 'outranked':
+        this.refused.outranked += 1;
+        break;
+      case 'no-such-clip':
+      case 'bad-parameter':
+        this.refused.other += 1;
+        break;
+    }
+    return r;
+  }
+
+  get refusedTotal(): number {
+    const r = this.refused;
+    return r.unsigned + r.forged + r.unknownCertificate + r.replayed + r.outranked + r.other;
+  }
+
+  private execute(now: number, command: ModelCommand): Refusal | null {
+    switch (command.code) {
+      case 'play':
+        return this.play(now, command.session);
+      case 'stop':
+        if (!this.session) return null;
+        if (!mayPlayOver(command.priority, this.session.priority)) return 'outranked';
+        if (command.broadcastHandle !== 0 && command.broadcastHandle !== this.session.broadcastHandle) return null;
+        this.session = null;
+        return null;
+      case 'volume':
+        if (command.volume < 0 || command.volume > 100) return 'bad-parameter';
+        this.volume = command.volume;
+        return null;
+      case 'amplifier':
+        this.amplifierOn = command.on;
+        return null;
+      case 'clock':
+        this.clockOffsetMs = command.at - now;
+        return null;
+      case 'reboot':
+        this.reboot(now);
+        return null;
+      case 'test-tone':
+        if (command.seconds <= 0) return 'bad-parameter';
+        return this.play(now, {
+          source: 'tone', clipId: 0, priority: TEST_TONE_PRIORITY, broadcastClass: 1, repeat: 1, volume: command.volume,
+          startAt: null, endAt: now + command.seconds * 1000, broadcastHandle: 0,
+        }, command.seconds * 1000);
+    }
+  }
+
+  private play(now: number, s: Omit<PlaySession, 'durationMs' | 'startAt'> & { startAt: number | null }, toneMs?: number): Refusal | null {
+    const current = this.session;
+    if (current && !mayPlayOver(s.priority, current.priority)) return 'outranked';
+    let durationMs: number | null = toneMs ?? null;
+    if (s.source === 'stored') {
+      const clip = this.clips.committed(s.clipId);
+      if (!clip) return 'no-such-clip';
+      durationMs = clip.durationMs;
+    }
+    if (s.repeat < 0 || s.volume < 0 || s.volume > 100) return 'bad-parameter';
+    if (current && (current.broadcastHandle !== s.broadcastHandle || s.broadcastHandle === 0)) {
+      this.preempted.push({ session: current, at: now, by: s.broadcastHandle });
+      if (this.preempted.length > MAX_PREEMPTED) this.preempted.shift();
+    }
+    this.session = { ...s, startAt: s.startAt ?? now, durationMs };
+    return null;
+  }
+
+  /** When the current session ends by itself, or null when it does not. */
+  private endOf(s: PlaySession): number | null {
+    const played = s.durationMs === null || s.repeat === 0 ? null : s.startAt + s.durationMs * s.repeat;
+    if (played === null) return s.endAt;
+    return s.endAt === null ? played : Math.min(played, s.endAt);
+  }
+
+  /** Brings playback up to `now`: a session past its end is finished. */
+  advance(now: number): void {
+    const s = this.session;
+    if (!s) return;
+    const end = this.endOf(s);
+    if (end !== null && now >= end) {
+      this.finished.push(s);
+      if (this.finished.length > MAX_PREEMPTED) this.finished.shift();
+      this.session = null;
+    }
+  }
+
+  /** True while sound comes out (a synchronised start has not begun before its startAt). */
+  playing(now: number): boolean {
+    this.advance(now);
+    return this.session !== null && now >= this.session.startAt && this.amplifierOn;
+  }
+
+  /** Terminal state 1–5 (DOMAIN.md). */
+  state(now: number): number {
+    if (this.faults.size > 0) return TERMINAL_STATES.fault;
+    if (this.playing(now)) return TERMINAL_STATES.broadcasting;
+    return this.amplifierOn ? TERMINAL_STATES.normal : TERMINAL_STATES.stopped;
+  }
+
+  /** Priority of what plays now; PRIORITY.idle when nothing does. */
+  priority(now: number): number {
+    this.advance(now);
+    return this.session?.priority ?? PRIORITY.idle;
+  }
+
+  uptimeSeconds(now: number): number {
+    return Math.floor((now - this.bootAt) / 1000);
+  }
+
+  /** The terminal's own clock (set by the clock command). */
+  clock(now: number): number {
+    return now + this.clockOffsetMs;
+  }
+
+  /** A reboot or a return of power: playback and unfinished transfers are lost, stored clips and counters kept. */
+  reboot(now: number): void {
+    if (this.session) this.preempted.push({ session: this.session, at: now, by: 0 });
+    this.session = null;
+    this.bootAt = now;
+    this.clips.dropPending();
+  }
+}
