@@ -13,9 +13,11 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { RegionsModule } from './regions/regions.module';
+import { TerminalsModule } from './terminals/terminals.module';
 
 /** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
-const FEATURES: Type[] = [AudioModule];
+const FEATURES: Type[] = [RegionsModule, TerminalsModule, AudioModule];
 
 @Module({})
 export class AppModule {

@@ -5,10 +5,15 @@
 import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entities';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
+import { AreaEntity } from '../regions/area.entity';
+import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 
 export const ENTITIES: (new () => object)[] = [
   UserEntity,
   AuditEntryEntity,
   AudioClipEntity,
   AudioVariantEntity,
+  AreaEntity,
+  GatewayEntity,
+  TerminalEntity,
 ];
