@@ -1,5 +1,5 @@
-import { sm2 } from 'sm-crypto-v2';
-import { AdapterStreamParser, type FrameSigner } from '../../firmware-protocols/adapter';
+import { AdapterStreamParser } from '../../firmware-protocols/adapter';
+import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
 import { VirtualAdapter } from '../simulator/adapter/virtual-adapter';
 import type { BusEvent } from '../terminal-bus';
 import { AdapterDriver } from './adapter-driver';
@@ -7,18 +7,16 @@ import { ManualClock } from './manual-clock';
 import { memoryLinkPair } from './memory-link';
 import type { ByteLink, LinkOpener } from './ports';
 
-const USER_ID = '1234567812345678';
-const PRIV = '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8';
-const PUB = sm2.getPublicKeyFromPrivateKey(PRIV);
+const SIGNER = new Sm2Signer('000000000017', '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
 const PLATFORM = '43415230000000101010101';
 const T1 = '63415231002000301010401';
 
 function rig(opts: { failOpens?: number } = {}) {
   const clock = new ManualClock();
-  const signer: FrameSigner = { sign: (d) => ({ time: new Date(clock.now()), certSerial: '000000000017', signature: Buffer.from(sm2.doSignature(d, PRIV, { hash: true, der: false, userId: USER_ID }), 'hex') }) };
+  const signer = SIGNER.atTimesOf(() => new Date(clock.now()));
   const adapter = new VirtualAdapter({
     adapterCode: '53415231000000201010101', platformCode: PLATFORM, terminals: [T1], seed: 1, clock, heartbeatMs: 4000,
-    verifier: { verify: (d, b) => sm2.doVerifySignature(d, Buffer.from(b.signature).toString('hex'), PUB, { hash: true, der: false, userId: USER_ID }) },
+    verifier: new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SIGNER.publicKey }]),
   });
   adapter.startHeartbeats();
   let answering = true;

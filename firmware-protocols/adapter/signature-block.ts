@@ -1,19 +1,14 @@
 /**
  * The signature block of a command frame (PROTOCOL.md §2.3): length u16, UTC time u32, certificate serial 6 bytes
- * BCD (12 digits), SM2 signature 64 bytes (r‖s). Length 0 = unsigned (layout.ts). The cryptography itself is not
- * here: a FrameSigner / FrameVerifier is handed in (firmware-protocols/signing provides SM2-SM3 ones).
+ * BCD (12 digits), SM2 signature 64 bytes (r‖s). Length 0 = unsigned (layout.ts). The 74-byte block and the
+ * cryptography are firmware-protocols/signing's: its Sm2Signer.atTimesOf(now) is a FrameSigner and its Sm2Verifier
+ * a FrameVerifier.
  */
-import { decodeBcd, encodeBcd } from '../codes';
+import { decodeSignatureBlock, encodeSignatureBlock as encodeBlock74, SIGNATURE_BLOCK_BYTES, type SignatureBlock } from '../signing';
 import { AdapterCodecError, ByteReader, ByteWriter } from './bytes';
 import { SIGNATURE_BODY_LENGTH } from './layout';
 
-export interface SignatureBlock {
-  time: Date;
-  /** 12 decimal digits. */
-  certSerial: string;
-  /** 64 bytes, r‖s. */
-  signature: Uint8Array;
-}
+export type { SignatureBlock };
 
 /** Signs the frame's signed range (head through body) at a time it chooses. */
 export interface FrameSigner {
@@ -25,15 +20,14 @@ export interface FrameVerifier {
   verify(data: Uint8Array, block: SignatureBlock): boolean;
 }
 
+/** The adapter's block: u16 length (74, or 0 = unsigned) then firmware-protocols/signing's 74-byte block. */
 export function encodeSignatureBlock(block: SignatureBlock | null): Buffer {
   if (block === null) return Buffer.from([0, 0]);
-  if (!/^\d{12}$/.test(block.certSerial)) throw new AdapterCodecError('signature.certSerial', `must be 12 digits; got "${block.certSerial}"`);
-  return new ByteWriter()
-    .u16(SIGNATURE_BODY_LENGTH, 'signature.length')
-    .time(block.time, 'signature.time')
-    .bytes(encodeBcd(block.certSerial, 'signature.certSerial'))
-    .fixed(block.signature, 64, 'signature.signature')
-    .toBuffer();
+  try {
+    return new ByteWriter().u16(SIGNATURE_BODY_LENGTH, 'signature.length').bytes(encodeBlock74(block)).toBuffer();
+  } catch (e) {
+    throw new AdapterCodecError('signature', e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Reads a block at the reader's position; null when the frame is unsigned. */
@@ -41,14 +35,13 @@ export function readSignatureBlock(r: ByteReader): SignatureBlock | null {
   const length = r.u16('signature.length');
   if (length === 0) return null;
   if (length !== SIGNATURE_BODY_LENGTH) throw new AdapterCodecError('signature.length', `must be 0 or ${SIGNATURE_BODY_LENGTH}; got ${length}`);
-  const time = r.time('signature.time');
-  let certSerial: string;
+  const bytes = r.bytes(SIGNATURE_BLOCK_BYTES, 'signature');
   try {
-    certSerial = decodeBcd(r.bytes(6, 'signature.certSerial'), 'signature.certSerial');
+    const b = decodeSignatureBlock(bytes);
+    return { ...b, signature: Buffer.from(b.signature) };
   } catch (e) {
-    throw new AdapterCodecError('signature.certSerial', e instanceof Error ? e.message : String(e));
+    throw new AdapterCodecError('signature', e instanceof Error ? e.message : String(e));
   }
-  return { time, certSerial, signature: Buffer.from(r.bytes(64, 'signature.signature')) };
 }
 
 /** Bytes the signature block occupies, given its length field. */

@@ -3,17 +3,14 @@
  * the other, 9,600 baud 8N1 (PROTOCOL.md §7 exchanges, same assertions as over TCP where they apply).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { sm2 } from 'sm-crypto-v2';
 import { filter, firstValueFrom } from 'rxjs';
-import type { FrameVerifier } from '../../firmware-protocols/adapter';
+import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
 import { AdapterDriver } from '../../device-drivers/adapter/adapter-driver';
 import { serialLink, systemClock } from '../../device-drivers/adapter/ports';
 import { VirtualAdapterServer } from '../../device-drivers/simulator/adapter/adapter-server';
 import { describeWith } from '../support/capabilities';
 
-const USER_ID = '1234567812345678';
-const PRIV = '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8';
-const PUB = sm2.getPublicKeyFromPrivateKey(PRIV);
+const SIGNER = new Sm2Signer('000000000017', '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
 const PLATFORM = '43415230000000101010101';
 const T1 = '63415231002000301010401';
 const BID = '43415230000000101010101202410230002';
@@ -41,7 +38,7 @@ describeWith(['socat'], 'adapter driver ↔ virtual adapter over a serial pseudo
   beforeAll(async () => {
     const pair = await ptyPair();
     socat = pair.proc;
-    const verifier: FrameVerifier = { verify: (d, b) => sm2.doVerifySignature(d, Buffer.from(b.signature).toString('hex'), PUB, { hash: true, der: false, userId: USER_ID }) };
+    const verifier = new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SIGNER.publicKey }]);
     server = new VirtualAdapterServer({ adapterCode: '53415231000000201010101', platformCode: PLATFORM, terminals: [T1], seed: 3, clock: systemClock, verifier, heartbeatMs: 200 });
     server.attach(await serialLink(pair.a, { baudRate: 9600 })());
     server.adapter.startHeartbeats();
@@ -50,7 +47,7 @@ describeWith(['socat'], 'adapter driver ↔ virtual adapter over a serial pseudo
       {
         open: serialLink(pair.b, { baudRate: 9600 }),
         clock: systemClock,
-        signer: { sign: (d) => ({ time: new Date(), certSerial: '000000000017', signature: Buffer.from(sm2.doSignature(d, PRIV, { hash: true, der: false, userId: USER_ID }), 'hex') }) },
+        signer: SIGNER.atTimesOf(() => new Date()),
       },
     );
     await driver.start();

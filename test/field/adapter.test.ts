@@ -2,41 +2,24 @@
  * Adapter driver ↔ virtual adapter, end to end over loopback TCP (port 0), speaking
  * firmware-protocols/adapter/PROTOCOL.md with real SM2-SM3 signatures.
  */
-import { sm2 } from 'sm-crypto-v2';
 import { filter, firstValueFrom, take, toArray, type Observable } from 'rxjs';
-import type { FrameSigner, FrameVerifier, SignatureBlock } from '../../firmware-protocols/adapter';
+import type { FrameSigner } from '../../firmware-protocols/adapter';
+import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
 import { AdapterDriver } from '../../device-drivers/adapter/adapter-driver';
 import { systemClock, tcpLink } from '../../device-drivers/adapter/ports';
 import { VirtualAdapterServer } from '../../device-drivers/simulator/adapter/adapter-server';
 import { BusError, type BusEvent } from '../../device-drivers/terminal-bus';
 
-const USER_ID = '1234567812345678';
 const PLATFORM = '43415230000000101010101';
 const ADAPTER = '53415231000000201010101';
 const T1 = '63415231002000301010401';
 const T2 = '63415231002010301010402';
 const BID = '43415230000000101010101202410230001';
 
-function keyPair(privateKey: string) {
-  return { privateKey, publicKey: sm2.getPublicKeyFromPrivateKey(privateKey), certSerial: privateKey.slice(-12).replace(/[a-f]/g, '0') };
-}
-const trusted = keyPair('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
-const stranger = keyPair('128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263');
-
-function signer(k: ReturnType<typeof keyPair>): FrameSigner {
-  return {
-    sign: (data: Uint8Array): SignatureBlock => ({
-      time: new Date(),
-      certSerial: k.certSerial,
-      signature: Buffer.from(sm2.doSignature(data, k.privateKey, { hash: true, der: false, userId: USER_ID }), 'hex'),
-    }),
-  };
-}
-const verifier: FrameVerifier = {
-  verify: (data, block) =>
-    block.certSerial === trusted.certSerial &&
-    sm2.doVerifySignature(data, Buffer.from(block.signature).toString('hex'), trusted.publicKey, { hash: true, der: false, userId: USER_ID }),
-};
+const trustedSigner = new Sm2Signer('000000000017', '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
+const strangerSigner = new Sm2Signer('000000000099', '128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263');
+const signer = (s: Sm2Signer): FrameSigner => s.atTimesOf(() => new Date());
+const verifier = new Sm2Verifier([{ certSerial: trustedSigner.certSerial, publicKey: trustedSigner.publicKey }]);
 
 const next = (events: Observable<BusEvent>, pred: (e: BusEvent) => boolean, n = 1): Promise<BusEvent[]> =>
   firstValueFrom(events.pipe(filter(pred), take(n), toArray()));
@@ -46,7 +29,7 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
   let driver: AdapterDriver;
   let port: number;
 
-  const makeDriver = (key = trusted, requestTimeoutMs = 1000) =>
+  const makeDriver = (key = trustedSigner, requestTimeoutMs = 1000) =>
     new AdapterDriver(
       { busId: 'town-1', platformCode: PLATFORM, terminals: [T1, T2], requestTimeoutMs, silenceMs: 2000, reconnectInitialMs: 20, reconnectMaxMs: 200, eventType: '11B03' },
       { open: tcpLink('127.0.0.1', port), clock: systemClock, signer: signer(key) },
@@ -126,7 +109,7 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
   });
 
   it('is refused by the adapter when signed with an unknown key', async () => {
-    const intruder = makeDriver(stranger);
+    const intruder = makeDriver(strangerSigner);
     await intruder.start();
     await expect(intruder.command(1, { code: 'volume', volume: 1 })).rejects.toThrow(/bus town-1 unit 1 command volume: adapter answered result 2/);
     await intruder.stop();
@@ -135,7 +118,7 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
   });
 
   it('times out, naming bus, unit and function, when replies arrive with a bad CRC', async () => {
-    const fast = makeDriver(trusted, 150);
+    const fast = makeDriver(trustedSigner, 150);
     await fast.start();
     server.setMode('bad-crc');
     const crc = next(fast.events, (e) => e.type === 'error' && e.error === 'crc');
@@ -149,7 +132,7 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
   it('drops and reopens the link when a dead adapter falls silent', async () => {
     const watchful = new AdapterDriver(
       { busId: 'town-2', platformCode: PLATFORM, terminals: [T1], silenceMs: 150, reconnectInitialMs: 10, reconnectMaxMs: 50 },
-      { open: tcpLink('127.0.0.1', port), clock: systemClock, signer: signer(trusted) },
+      { open: tcpLink('127.0.0.1', port), clock: systemClock, signer: signer(trustedSigner) },
     );
     await watchful.start();
     server.setMode('dead');

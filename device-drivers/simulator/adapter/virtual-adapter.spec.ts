@@ -1,27 +1,19 @@
-import { sm2 } from 'sm-crypto-v2';
 import {
-  AdapterStreamParser, decodeMessageBody, encodeCommandBody, encodeCommandFrame, type AdapterCommand, type CommandFrame, type FrameVerifier,
-  type ParsedItem, type SignatureBlock,
+  AdapterStreamParser, decodeMessageBody, encodeCommandBody, encodeCommandFrame, type AdapterCommand, type CommandFrame, type ParsedItem,
 } from '../../../firmware-protocols/adapter';
+import { Sm2Signer, Sm2Verifier } from '../../../firmware-protocols/signing';
 import { ManualClock } from '../../adapter/manual-clock';
 import { VirtualAdapter } from './virtual-adapter';
 
-const USER_ID = '1234567812345678';
-const PRIV = '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8';
-const PUB = sm2.getPublicKeyFromPrivateKey(PRIV);
+const SIGNER = new Sm2Signer('000000000017', '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
 const PLATFORM = '43415230000000101010101';
 const T1 = '63415231002000301010401';
 const BID = '43415230000000101010101202410230001';
-const verifier: FrameVerifier = {
-  verify: (data, b) => b.certSerial === '000000000017' && sm2.doVerifySignature(data, Buffer.from(b.signature).toString('hex'), PUB, { hash: true, der: false, userId: USER_ID }),
-};
+const verifier = new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SIGNER.publicKey }]);
 
 function frameOf(c: AdapterCommand, clock: ManualClock, signed = true): CommandFrame {
   const { code, body } = encodeCommandBody(c);
-  const sig = (data: Uint8Array): SignatureBlock => ({
-    time: new Date(clock.now()), certSerial: '000000000017', signature: Buffer.from(sm2.doSignature(data, PRIV, { hash: true, der: false, userId: USER_ID }), 'hex'),
-  });
-  const raw = encodeCommandFrame('command', code, PLATFORM, body, signed ? { sign: sig } : null);
+  const raw = encodeCommandFrame('command', code, PLATFORM, body, signed ? SIGNER.atTimesOf(() => new Date(clock.now())) : null);
   const [item] = new AdapterStreamParser(['command']).push(raw);
   if (item.kind !== 'command') throw new Error('vector did not parse');
   return item.frame;
