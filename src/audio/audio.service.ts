@@ -152,6 +152,8 @@ export class AudioService {
     if (!chosen) {
       throw new ConflictError('clip_codec_unsupported', `clip ${id} has no variant in ${codecs.join(', ') || '(no codec)'}; it has ${variants.map((v) => v.profile).join(', ')}`, { clipId: id, codecs });
     }
+    // the terminal's clip id is a u16 (terminal-modbus PROTOCOL.md §3, §6)
+    if (chosen.id > 0xffff) throw new ConflictError('clip_id_exhausted', `variant id ${chosen.id} of clip ${id} does not fit a terminal clip id (u16)`, { clipId: id });
     return { clipId: chosen.id, libraryClipId: id, profile: chosen.profile, codec: chosen.codec, digest: chosen.sm3, data: await this.files.read(chosen.fileKey) };
   }
 

@@ -10,6 +10,9 @@ import { describeWith } from '../support/capabilities';
 const SENTENCE = '2024年10月23日 14:30起，我县将出现暴雨天气，请注意防范。';
 const SPOKEN = '二〇二四年十月二十三日 十四点三十分起，我县将出现暴雨天气，请注意防范。';
 
+// real encoding on a shared machine: a deadline, not a speed goal
+jest.setTimeout(120_000);
+
 describeWith(['ffmpeg', 'espeak-ng'], 'Mandarin text-to-speech', () => {
   let t: TestApp;
   let officer: string;

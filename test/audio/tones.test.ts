@@ -11,6 +11,9 @@ import { TestApp, createTestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { decode, envelope } from './media';
 
+// real encoding on a shared machine: a deadline, not a speed goal
+jest.setTimeout(120_000);
+
 describeWith(['ffmpeg'], 'built-in tones', () => {
   let t: TestApp;
   let viewer: string;

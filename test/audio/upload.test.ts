@@ -28,6 +28,9 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
+// real encoding on a shared machine: a deadline, not a speed goal
+jest.setTimeout(120_000);
+
 describeWith(['ffmpeg'], 'audio upload', () => {
   let t: TestApp;
   let officer: string;

@@ -1,15 +1,17 @@
 /**
  * The codecs the terminals decode, and how each variant of a clip is encoded for them (pure data).
- * Agrees with firmware-protocols/terminal-modbus/PROTOCOL.md (the codec list a terminal declares): every clip is
- * transcoded to every profile here, so any terminal can be sent the variant it declares.
+ * The profile ids are the codec names of firmware-protocols/terminal-modbus/PROTOCOL.md §2.1 (a terminal declares
+ * them in its identity block; codec-profiles.spec.ts keeps the two lists equal): every clip is transcoded to every
+ * profile here, so any terminal can be sent a variant it decodes. Listed in order of preference for a bus.
  */
-export type VariantCodec = 'opus' | 'mp3';
+/** Codec names as ffprobe reports them. */
+export type VariantCodec = 'opus' | 'mp3' | 'pcm_alaw';
 
 export interface CodecProfile {
   /** Stable key stored with each variant and used in URLs. */
   id: string;
   codec: VariantCodec;
-  container: 'ogg' | 'mp3';
+  container: 'ogg' | 'mp3' | 'wav';
   extension: string;
   mime: string;
   /** Target bit rate in bit/s (constant bit rate). */
@@ -50,6 +52,18 @@ export const CODEC_PROFILES: readonly CodecProfile[] = [
     channels: 1,
     purpose: 'IP terminals (stream or download) and browser previews',
     encoderArgs: ['-ac', '1', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'],
+  },
+  {
+    id: 'pcm-alaw-8k',
+    codec: 'pcm_alaw',
+    container: 'wav',
+    extension: 'wav',
+    mime: 'audio/wav',
+    bitrate: 64_000,
+    sampleRate: 8_000,
+    channels: 1,
+    purpose: 'legacy terminals decoding G.711 A-law (in a WAV container)',
+    encoderArgs: ['-ac', '1', '-ar', '8000', '-c:a', 'pcm_alaw', '-f', 'wav'],
   },
 ];
 
