@@ -9,6 +9,7 @@
 import type { Clock } from '../../transport/clock';
 import type { LineTiming } from '../../transport/line-timing';
 import { sealRtu } from '../../modbus-crc';
+import { seededRandom } from '../random';
 import {
   decodeRequest, EXCEPTION, exceptionReply, FC_READ_HOLDING, FC_WRITE_MULTIPLE, FC_WRITE_SINGLE, readReply, writeReply,
 } from './rtu-frames';
@@ -17,9 +18,23 @@ import {
 export interface ModbusDevice {
   readHolding(address: number, count: number, now: number): number[] | { exception: number };
   writeRegisters(address: number, values: number[], now: number, broadcast: boolean): { exception: number } | null;
+  /** Time the unit spent on the last request beyond its turnaround (e.g. verifying a signature), ms. */
+  extraTurnaroundMs?(): number;
+  /** The unit's named fault changed (a terminal reboots when power returns, reports an open speaker line). */
+  faultChanged?(fault: UnitFault, previous: UnitFault, now: number): void;
+  /** The unit heard a frame whose CRC failed. */
+  crcError?(): void;
 }
 
-export type UnitFault = 'none' | 'dead' | 'slow' | 'bad-crc' | 'wrong-unit' | 'exception' | 'no-reply' | 'flapping' | 'power-loss';
+/**
+ * Named unit faults (STYLE.md 4): dead (silent), slow (answers after slowFactor turnarounds), bad-crc, wrong-unit,
+ * exception (device failure), no-reply (executes but never answers: the master times out), flapping (dead and alive
+ * in turn), power-loss (silent; reboots when power returns), speaker-line-open (answers, reports the fault).
+ */
+export const UNIT_FAULTS = [
+  'none', 'dead', 'slow', 'bad-crc', 'wrong-unit', 'exception', 'no-reply', 'flapping', 'power-loss', 'speaker-line-open',
+] as const;
+export type UnitFault = (typeof UNIT_FAULTS)[number];
 
 /** Times on this bus's wire, in milliseconds: the line-timing model (device-drivers/transport/line-timing.ts). */
 export type BusTiming = Pick<LineTiming, 'frameMs' | 'gapMs' | 'turnaroundMs' | 'broadcastDelayMs'>;
@@ -27,8 +42,10 @@ export type BusTiming = Pick<LineTiming, 'frameMs' | 'gapMs' | 'turnaroundMs' | 
 export interface VirtualBusOptions {
   timing: BusTiming;
   clock: Clock;
-  /** Probability that a frame (request or reply) is corrupted on the wire. */
+  /** Probability that a frame (request or reply) is corrupted on the wire (bus noise). */
   noise?: number;
+  /** Probability that a request collides with a stray talker on the wire (collision mode). */
+  strayTraffic?: number;
   /** Deterministic 0..1 generator. */
   random?: () => number;
   /** Slow units answer after this many turnarounds. */
@@ -54,7 +71,11 @@ export class VirtualBus {
   private inFlight: { cancel(): void } | null = null;
   readonly counters: BusCounters = { requests: 0, broadcasts: 0, replies: 0, collisions: 0, corrupted: 0, unanswered: 0 };
 
-  constructor(private readonly opts: VirtualBusOptions) {}
+  private readonly random: () => number;
+
+  constructor(private readonly opts: VirtualBusOptions) {
+    this.random = opts.random ?? seededRandom(1);
+  }
 
   attach(unit: number, device: ModbusDevice): void {
     this.units.set(unit, { device, fault: 'none' });
@@ -62,7 +83,20 @@ export class VirtualBus {
 
   setFault(unit: number, fault: UnitFault): void {
     const u = this.units.get(unit);
-    if (u) u.fault = fault;
+    if (!u || u.fault === fault) return;
+    const previous = u.fault;
+    u.fault = fault;
+    u.device.faultChanged?.(fault, previous, this.opts.clock.now());
+  }
+
+  /** Bus noise: the chance that any frame is corrupted. */
+  setNoise(p: number): void {
+    this.opts.noise = p;
+  }
+
+  /** Collision mode: the chance that a request meets a stray talker and both are destroyed. */
+  setStrayTraffic(p: number): void {
+    this.opts.strayTraffic = p;
   }
 
   fault(unit: number): UnitFault {
@@ -94,8 +128,13 @@ export class VirtualBus {
     }
     const requestEnd = now + timing.frameMs(frame.length) + timing.gapMs;
     this.busyUntil = requestEnd;
-    if (this.corrupts()) {
+    if (this.chance(this.opts.strayTraffic)) {
+      this.counters.collisions += 1;
+      return false; // a stray talker: both frames destroyed, the master times out
+    }
+    if (this.chance(this.opts.noise)) {
       this.counters.corrupted += 1;
+      for (const [, u] of this.units) if (this.alive(u.fault, now)) u.device.crcError?.();
       return true; // nobody recognises the frame; the master times out
     }
     const unit = frame[0];
@@ -114,11 +153,11 @@ export class VirtualBus {
     }
     let reply = this.execute(unit, target.device, frame, now);
     reply = this.applyFault(target.fault, unit, reply, frame[1]);
-    const turnaround = timing.turnaroundMs * (target.fault === 'slow' ? (this.opts.slowFactor ?? 5) : 1);
+    const turnaround = timing.turnaroundMs * (target.fault === 'slow' ? (this.opts.slowFactor ?? 5) : 1) + (target.device.extraTurnaroundMs?.() ?? 0);
     const replyStart = requestEnd + turnaround;
     const replyEnd = replyStart + timing.frameMs(reply.length) + timing.gapMs;
     this.busyUntil = replyEnd;
-    if (this.corrupts()) {
+    if (this.chance(this.opts.noise)) {
       reply = Buffer.from(reply);
       reply[reply.length - 1] ^= 0x5a;
       this.counters.corrupted += 1;
@@ -138,9 +177,8 @@ export class VirtualBus {
     return true;
   }
 
-  private corrupts(): boolean {
-    const noise = this.opts.noise ?? 0;
-    return noise > 0 && (this.opts.random ?? Math.random)() < noise;
+  private chance(p: number | undefined): boolean {
+    return (p ?? 0) > 0 && this.random() < (p ?? 0);
   }
 
   private applyFault(fault: UnitFault, unit: number, reply: Buffer, fc: number): Buffer {
@@ -160,6 +198,7 @@ export class VirtualBus {
       case 'dead':
       case 'power-loss':
       case 'no-reply':
+      case 'speaker-line-open':
         return reply;
     }
   }

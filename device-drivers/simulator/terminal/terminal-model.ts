@@ -6,11 +6,12 @@
  * The register map (firmware-protocols/terminal-modbus PROTOCOL.md) is applied on top of this by the register adapter.
  */
 import { mayPlayOver, PRIORITY, TERMINAL_STATES, type FaultKey } from '../../../firmware-protocols/codes';
+import { RECEIVE_STATES } from '../../../firmware-protocols/terminal-modbus/registers';
 import type { SourceKind } from '../../terminal-bus';
-import { ClipStore } from './clip-store';
+import { ClipStore, type StoredClip } from './clip-store';
 
 export type SignatureVerdict = 'ok' | 'unsigned' | 'forged' | 'unknown-certificate';
-export type Refusal = SignatureVerdict | 'replayed' | 'outranked' | 'no-such-clip' | 'bad-parameter';
+export type Refusal = SignatureVerdict | 'replayed' | 'outranked' | 'no-such-clip' | 'storage-refused' | 'bad-parameter';
 
 export interface PlaySession {
   source: SourceKind;
@@ -37,7 +38,8 @@ export type ModelCommand =
   | { code: 'amplifier'; on: boolean }
   | { code: 'clock'; at: number }
   | { code: 'reboot' }
-  | { code: 'test-tone'; seconds: number; volume: number };
+  | { code: 'test-tone'; seconds: number; volume: number }
+  | { code: 'prepare-clip'; clip: StoredClip; codecSupported: boolean };
 
 export interface RefusalCounters {
   unsigned: number;
@@ -112,6 +114,7 @@ export class TerminalModel {
         this.refused.outranked += 1;
         break;
       case 'no-such-clip':
+      case 'storage-refused':
       case 'bad-parameter':
         this.refused.other += 1;
         break;
@@ -153,6 +156,8 @@ export class TerminalModel {
           source: 'tone', clipId: 0, priority: TEST_TONE_PRIORITY, broadcastClass: 1, repeat: 1, volume: command.volume,
           startAt: null, endAt: now + command.seconds * 1000, broadcastHandle: 0,
         }, command.seconds * 1000);
+      case 'prepare-clip':
+        return this.clips.prepare(command.clip, command.codecSupported) === RECEIVE_STATES.refused ? 'storage-refused' : null;
     }
   }
 

@@ -1,0 +1,200 @@
+/**
+ * A simulated terminal as the bus sees it: the register map of firmware-protocols/terminal-modbus PROTOCOL.md applied
+ * to a TerminalModel, with that folder's codecs (never a second copy). Reads: identity §2, status §3, receive block and
+ * bitmap pages §6.3, directory §6.5. Writes: command block §4 (checked by §5), chunk frames §6.2, commit §6.4.
+ * Refusals are Modbus exceptions for unicast (§5.3) and silently counted for broadcast.
+ */
+import type { FaultKey } from '../../../firmware-protocols/codes';
+import {
+  CODECS, COMMAND_LAYOUT, decodeChunkFrame, directoryReadCount, encodeDirectory, encodeIdentity, encodeMissingBitmap,
+  encodeReceiveBlock, encodeStatus, MAX_READ_REGISTERS, parseCommandBlock, RECEIVE_STATES, REGISTERS,
+  TERMINAL_EXCEPTIONS, TerminalCodecError, type CodecName, type CommandRecord, type IdentityRecord, type ReceiveStateName,
+} from '../../../firmware-protocols/terminal-modbus';
+import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/words';
+import type { ModbusDevice, UnitFault } from '../modbus/virtual-bus';
+import type { CommandVerifier } from './command-verifier';
+import { ModelCommand, Refusal, TerminalModel } from './terminal-model';
+
+type Result = { exception: number } | null;
+
+const SPEAKER_LINE_OPEN: FaultKey = 'speakerLineOpen';
+
+/**
+ * Nominal bytes per second of each codec profile (PROTOCOL.md §2.1), from which a stored clip's playing time follows.
+ * The simulator's reading: a profile's bit rate / 8.
+ */
+const CODEC_BYTES_PER_SECOND: Record<CodecName, number> = { 'opus-16k': 2000, 'mp3-64k': 8000, 'pcm-alaw-8k': 8000 };
+
+const REFUSAL_EXCEPTION: Record<Refusal, number> = {
+  ok: TERMINAL_EXCEPTIONS.illegalValue,
+  unsigned: TERMINAL_EXCEPTIONS.badSignature,
+  forged: TERMINAL_EXCEPTIONS.badSignature,
+  'unknown-certificate': TERMINAL_EXCEPTIONS.unknownCertificate,
+  replayed: TERMINAL_EXCEPTIONS.replay,
+  outranked: TERMINAL_EXCEPTIONS.priority,
+  'no-such-clip': TERMINAL_EXCEPTIONS.clipNotStored,
+  'storage-refused': TERMINAL_EXCEPTIONS.storageRefused,
+  'bad-parameter': TERMINAL_EXCEPTIONS.illegalValue,
+};
+
+export interface SimulatedTerminalOptions {
+  identity: Omit<IdentityRecord, 'mapVersion'>;
+  verifier: CommandVerifier;
+  now: number;
+  /** Measurements reported in the status block (fixed per terminal, seeded by the network). */
+  supplyVoltage?: number;
+  temperature?: number;
+  signalQuality?: number;
+}
+
+const inBlock = (address: number, count: number, start: number, size: number): boolean =>
+  address >= start && address + count <= start + size;
+
+export class SimulatedTerminal implements ModbusDevice {
+  readonly model: TerminalModel;
+  private pendingVerifyMs = 0;
+
+  constructor(private readonly opts: SimulatedTerminalOptions) {
+    this.model = new TerminalModel(opts.now);
+  }
+
+  readHolding(address: number, count: number, now: number): number[] | { exception: number } {
+    const R = REGISTERS;
+    if (inBlock(address, count, R.identity.address, R.identity.count)) {
+      return encodeIdentity(this.opts.identity).slice(address - R.identity.address, address - R.identity.address + count);
+    }
+    if (inBlock(address, count, R.status.address, R.status.count)) {
+      return this.status(now).slice(address - R.status.address, address - R.status.address + count);
+    }
+    if (address === R.receive.address && count >= R.receive.headerCount) return this.receive(count);
+    if (address >= R.receive.bitmapAddress && address < R.receive.bitmapAddress + R.receive.maxBitmapCount) {
+      const clips = this.model.clips;
+      const bitmap = encodeMissingBitmap(clips.missing(), clips.chunkCount());
+      const k = address - R.receive.bitmapAddress;
+      return Array.from({ length: count }, (_, i) => bitmap[k + i] ?? 0);
+    }
+    if (address === R.directory.address && count >= R.directory.headerCount && count <= directoryReadCount()) {
+      const clips = this.model.clips.list().slice(0, R.directory.maxEntries);
+      const regs = encodeDirectory({ freeKb: Math.floor(this.model.clips.freeBytes() / 1024), clips: clips.map((c) => ({ clipId: c.clipId, digestPrefix: c.digest.slice(0, 8) })) });
+      return Array.from({ length: count }, (_, i) => regs[i] ?? 0);
+    }
+    return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+  }
+
+  writeRegisters(address: number, values: number[], now: number, broadcast: boolean): Result {
+    const R = REGISTERS;
+    this.pendingVerifyMs = 0;
+    if (address === R.command.address && values.length === R.command.count) return this.command(values, now);
+    if (address === R.chunk.address) {
+      try {
+        const f = decodeChunkFrame(values);
+        const ok = this.model.clips.chunk(f.clipId, f.index, f.data);
+        return ok || broadcast ? null : { exception: TERMINAL_EXCEPTIONS.illegalValue };
+      } catch (e) {
+        if (e instanceof TerminalCodecError) return { exception: TERMINAL_EXCEPTIONS.illegalValue };
+        throw e;
+      }
+    }
+    if (address === R.commit.address && values.length === R.commit.count) {
+      this.model.clips.commit(values[0]);
+      return null;
+    }
+    return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+  }
+
+  /** Extra turnaround of the last request: a signed command's verification on the terminal's processor. */
+  extraTurnaroundMs(): number {
+    return this.pendingVerifyMs;
+  }
+
+  /**
+   * A named fault set by the network: when power returns the terminal boots again (PROTOCOL.md §5.2: the last sequence
+   * survives); an open speaker line is reported in the status fault bitmap.
+   */
+  faultChanged(fault: UnitFault, previous: UnitFault, now: number): void {
+    if (previous === 'power-loss') this.model.reboot(now);
+    if (fault === 'speaker-line-open') this.model.faults.add(SPEAKER_LINE_OPEN);
+    if (previous === 'speaker-line-open') this.model.faults.delete(SPEAKER_LINE_OPEN);
+  }
+
+  crcError(): void {
+    this.model.crcErrors = (this.model.crcErrors + 1) & 0xffff;
+  }
+
+  private command(values: number[], now: number): Result {
+    let parsed;
+    try {
+      parsed = parseCommandBlock(values);
+    } catch (e) {
+      if (e instanceof TerminalCodecError) return { exception: TERMINAL_EXCEPTIONS.illegalValue };
+      throw e;
+    }
+    const verdict = parsed.signature === null ? 'unsigned' : this.opts.verifier.verify(registersToBytes(values).subarray(0, COMMAND_LAYOUT.bytes));
+    if (parsed.signature !== null) this.pendingVerifyMs = this.opts.verifier.verifyMs;
+    const refusal = this.model.apply(now, parsed.sequence, verdict, this.toModel(parsed.command, parsed.broadcastHandle));
+    return refusal === null ? null : { exception: REFUSAL_EXCEPTION[refusal] };
+  }
+
+  private toModel(c: CommandRecord, handle: number): ModelCommand {
+    switch (c.code) {
+      case 'play':
+        return {
+          code: 'play',
+          session: {
+            source: c.source, clipId: c.clipId, priority: c.priority, broadcastClass: c.broadcastClass, repeat: c.repeat,
+            volume: c.volume === 255 ? this.model.volume : c.volume, startAt: c.startAt?.getTime() ?? null,
+            endAt: c.endAt?.getTime() ?? null, broadcastHandle: handle,
+          },
+        };
+      case 'stop':
+        return { code: 'stop', priority: c.priority, broadcastHandle: c.broadcastHandle };
+      case 'volume':
+        return { code: 'volume', volume: c.volume };
+      case 'amplifier':
+        return { code: 'amplifier', on: c.on };
+      case 'clock':
+        return { code: 'clock', at: c.at.getTime() };
+      case 'reboot':
+        return { code: 'reboot' };
+      case 'test-tone':
+        return { code: 'test-tone', seconds: c.seconds, volume: c.volume };
+      case 'prepare-clip':
+        return {
+          code: 'prepare-clip',
+          codecSupported: this.opts.identity.codecs.includes(c.codec),
+          clip: { clipId: c.clipId, size: c.size, codec: CODECS.find((k) => k.name === c.codec)?.code ?? 0, digest: c.digest, durationMs: (c.size * 1000) / CODEC_BYTES_PER_SECOND[c.codec] },
+        };
+    }
+  }
+
+  private status(now: number): number[] {
+    const m = this.model;
+    const playing = m.playing(now);
+    const s = m.session;
+    return encodeStatus({
+      state: m.state(now),
+      priority: m.priority(now),
+      source: playing && s ? s.source : 'none',
+      broadcastClass: playing && s ? s.broadcastClass : 0,
+      volume: playing && s ? s.volume : m.volume,
+      clipId: playing && s ? s.clipId : 0,
+      broadcastHandle: s ? s.broadcastHandle : 0,
+      faults: [...m.faults],
+      supplyVoltage: this.opts.supplyVoltage ?? 24,
+      temperature: this.opts.temperature ?? 31.5,
+      signalQuality: this.opts.signalQuality ?? 90,
+      uptimeSeconds: Math.min(0xffffffff, m.uptimeSeconds(now)),
+      crcErrors: m.crcErrors,
+      refusedCommands: m.refusedTotal,
+      lastCommandSequence: m.lastSequence,
+      clockSeconds: Math.floor(m.clock(now) / 1000),
+    });
+  }
+
+  private receive(count: number): number[] | { exception: number } {
+    if (count > MAX_READ_REGISTERS) return { exception: TERMINAL_EXCEPTIONS.illegalValue };
+    const c = this.model.clips;
+    const state = (Object.keys(RECEIVE_STATES) as ReceiveStateName[]).find((k) => RECEIVE_STATES[k] === c.state) ?? 'idle';
+    return encodeReceiveBlock({ clipId: c.clipId, state, chunkCount: c.chunkCount(), missing: c.missing() }, count);
+  }
+}
