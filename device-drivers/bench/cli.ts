@@ -87,6 +87,7 @@ async function sweepScenario(o: BenchOptions, say: (line: string) => void): Prom
         model_transaction_ms: Number(model.toFixed(3)),
         p50_ms: round(percentile(controller.transactionMs, 50)),
         p99_ms: round(percentile(controller.transactionMs, 99)),
+        baseline_p50_ms: baseline ? round(percentile(baseline.transactionMs, 50)) : null,
         controller: summary(controller),
         baseline: baseline ? summary(baseline) : null,
         simulator: sim?.counters ?? null,
