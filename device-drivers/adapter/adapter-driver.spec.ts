@@ -1,5 +1,5 @@
 import { AdapterStreamParser } from '../../firmware-protocols/adapter';
-import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
+import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing/signer';
 import { VirtualAdapter } from '../simulator/adapter/virtual-adapter';
 import type { BusEvent } from '../terminal-bus';
 import { AdapterDriver } from './adapter-driver';

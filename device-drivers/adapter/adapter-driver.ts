@@ -1,7 +1,7 @@
 /**
  * The adapter driver: a TerminalBus (family 'adapter') over one adapter line, speaking
  * firmware-protocols/adapter/PROTOCOL.md. Commands are signed (§2.3) and sent one at a time through the transaction
- * runner, each awaiting its reply (§4.1) under a deadline; a status query also awaits its 回传 TLV reply (§7).
+ * bus scheduler (device-drivers/bus), each awaiting its reply (§4.1) under a deadline; a status query also awaits its 回传 TLV reply (§7).
  * Heartbeats, task start/end and 回传 reports arrive unasked and become 'status' and 'report' events.
  *
  * Units: unit n (1-based) is `config.terminals[n - 1]`, the resource code of the n-th terminal behind the adapter;
@@ -15,11 +15,11 @@ import {
   BusError, type BusErrorKind, type BusEvent, type BusMetrics, type ClipToTransfer, type ClipTransferResult, type CommandResult,
   type ConnectionState, type RequestOptions, type TerminalBus, type TerminalCommand, type TerminalIdentity, type TerminalStatus,
 } from '../terminal-bus';
+import { BusScheduler } from '../bus';
 import { AdapterLine } from './line';
 import { identityFromQuery, statusFromQuery, toAdapterCommand } from './mapping';
-import type { Clock, LinkOpener } from './ports';
+import type { ByteLink, Clock, LinkOpener } from './ports';
 import { ReportRouter } from './reports';
-import { SerialTransactions, type TransactionRunner } from './transactions';
 
 export interface AdapterDriverConfig {
   busId: string;
@@ -43,9 +43,10 @@ export interface AdapterDriverDeps {
   open: LinkOpener;
   clock: Clock;
   signer: FrameSigner;
-  /** Defaults to a SerialTransactions of this bus. */
-  runner?: TransactionRunner;
 }
+
+/** The scheduler's bound on a running transaction exceeds the reply timeout by this, so the driver's own error wins. */
+const SCHEDULER_MARGIN_MS = 50;
 
 export class AdapterDriver implements TerminalBus {
   readonly family = 'adapter' as const;
@@ -53,10 +54,9 @@ export class AdapterDriver implements TerminalBus {
   private readonly subject = new Subject<BusEvent>();
   readonly events: Observable<BusEvent> = this.subject.asObservable();
   private readonly line: AdapterLine;
-  private readonly runner: TransactionRunner;
-  private readonly serial: SerialTransactions | null;
+  private readonly scheduler: BusScheduler<ByteLink>;
   private readonly reports: ReportRouter;
-  private readonly errors: Partial<Record<BusErrorKind, number>> = {};
+  private state: ConnectionState = 'disconnected';
   private sequence = 0;
   private session = 0;
 
@@ -65,36 +65,40 @@ export class AdapterDriver implements TerminalBus {
     private readonly deps: AdapterDriverDeps,
   ) {
     this.id = config.busId;
-    this.serial = deps.runner === undefined ? new SerialTransactions(config.busId, deps.clock) : null;
-    this.runner = deps.runner ?? (this.serial as SerialTransactions);
     this.reports = new ReportRouter(config.busId, config.terminals, deps.clock, (e) => this.emit(e));
     this.line = new AdapterLine(
-      {
-        open: deps.open,
-        clock: deps.clock,
-        silenceMs: config.silenceMs ?? 20_000,
-        reconnectInitialMs: config.reconnectInitialMs ?? 500,
-        reconnectMaxMs: config.reconnectMaxMs ?? 30_000,
-      },
-      {
-        state: (state, detail) => this.emit({ type: 'connection', busId: this.id, state, at: deps.clock.now(), ...(detail === undefined ? {} : { detail }) }),
-        item: (item) => this.reports.route(item),
-        lineError: (kind, message) => this.lineError(kind, message),
-      },
+      { clock: deps.clock, silenceMs: config.silenceMs ?? 20_000 },
+      { item: (item) => this.reports.route(item), lineError: (kind, message) => this.lineError(kind, message) },
     );
+    // every transaction goes through the shared bus scheduler, which also keeps the link open (reconnect + backoff)
+    this.scheduler = new BusScheduler<ByteLink>({
+      busId: config.busId,
+      clock: deps.clock,
+      connect: async () => {
+        const link = await deps.open();
+        this.line.attach(link);
+        return link;
+      },
+      timeoutMs: (config.requestTimeoutMs ?? 2000) + SCHEDULER_MARGIN_MS,
+      reconnectBackoff: { baseMs: config.reconnectInitialMs ?? 500, maxMs: config.reconnectMaxMs ?? 30_000, threshold: 1 },
+    });
+    this.scheduler.connectionChanges.subscribe((c) => {
+      this.state = c.state;
+      this.emit({ type: 'connection', busId: this.id, state: c.state, at: c.at, ...(c.detail === undefined ? {} : { detail: c.detail }) });
+    });
   }
 
   connectionState(): ConnectionState {
-    return this.line.state();
+    return this.state;
   }
 
   start(): Promise<void> {
-    return this.line.start();
+    return this.scheduler.start();
   }
 
   stop(): Promise<void> {
+    this.scheduler.stop();
     this.line.stop();
-    this.serial?.failAll('disconnected', 'the adapter line was stopped');
     return Promise.resolve();
   }
 
@@ -142,16 +146,7 @@ export class AdapterDriver implements TerminalBus {
   }
 
   metrics(): BusMetrics {
-    const errors: Partial<Record<BusErrorKind, number>> = { ...this.errors };
-    return {
-      busId: this.id,
-      connection: this.line.state(),
-      utilisation: this.serial?.utilisation() ?? 0,
-      queueDepth: this.runner.queueDepth(),
-      transactions: this.serial?.transactions ?? this.sequence,
-      errors,
-      backedOff: [],
-    };
+    return this.scheduler.metrics();
   }
 
   /** Status query (§7): reply 0x16 and a 回传 TLV reply with the same session id. */
@@ -176,9 +171,10 @@ export class AdapterDriver implements TerminalBus {
   /** Sends one command through the runner and awaits its reply (and `also`, when given). Returns its sequence. */
   private transact(unit: number | null, operation: string, cmd: AdapterCommand, opts: RequestOptions | undefined, also?: (i: ParsedItem) => boolean): Promise<number> {
     const priority = opts?.priority ?? 'command';
-    return this.runner.run({ unit, operation, priority, ...(opts?.deadline === undefined ? {} : { deadline: opts.deadline }) }, async () => {
+    const timeout = this.config.requestTimeoutMs ?? 2000;
+    const spec = { unit, operation, priority, timeoutMs: timeout + SCHEDULER_MARGIN_MS, ...(opts?.deadline === undefined ? {} : { deadline: opts.deadline }) };
+    return this.scheduler.run(spec, async () => {
       const now = this.deps.clock.now();
-      const timeout = this.config.requestTimeoutMs ?? 2000;
       const byDeadline = opts?.deadline !== undefined && opts.deadline - now < timeout;
       const ms = byDeadline ? Math.max(0, (opts?.deadline ?? now) - now) : timeout;
       const { code, body } = encodeCommandBody(cmd);
@@ -210,18 +206,13 @@ export class AdapterDriver implements TerminalBus {
   }
 
   private lineError(kind: 'crc' | 'protocol' | 'timeout', message: string): void {
-    this.count(kind);
     this.emit({ type: 'error', busId: this.id, unit: null, error: kind, message, at: this.deps.clock.now() });
   }
 
+  /** Errors are counted by the scheduler (metrics); here they become events. */
   private fail(e: BusError): BusError {
-    this.count(e.kind);
     this.emit({ type: 'error', busId: this.id, unit: e.unit, error: e.kind, message: e.message, at: this.deps.clock.now() });
     return e;
-  }
-
-  private count(kind: BusErrorKind): void {
-    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
   }
 
   private emit(e: BusEvent): void {

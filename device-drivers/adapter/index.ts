@@ -2,4 +2,4 @@ export { AdapterDriver, type AdapterDriverConfig, type AdapterDriverDeps } from 
 export { openerFor, serialLink, socketLink, systemClock, tcpLink, type AdapterEndpoint, type ByteLink, type Clock, type LinkOpener, type SerialOptions, type TimerHandle } from './ports';
 export { ManualClock } from './manual-clock';
 export { memoryLinkPair } from './memory-link';
-export { SerialTransactions, type TransactionRunner, type TransactionSpec } from './transactions';
+export type { TransactionRunner, TransactionSpec } from './transactions';

@@ -4,7 +4,7 @@
  * cryptography are firmware-protocols/signing's: its Sm2Signer.atTimesOf(now) is a FrameSigner and its Sm2Verifier
  * a FrameVerifier.
  */
-import { decodeSignatureBlock, encodeSignatureBlock as encodeBlock74, SIGNATURE_BLOCK_BYTES, type SignatureBlock } from '../signing';
+import { decodeSignatureBlock, encodeSignatureBlock as encodeBlock74, SIGNATURE_BLOCK_BYTES, type SignatureBlock } from '../signing/signature-block';
 import { AdapterCodecError, ByteReader, ByteWriter } from './bytes';
 import { SIGNATURE_BODY_LENGTH } from './layout';
 

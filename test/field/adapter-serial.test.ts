@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { filter, firstValueFrom } from 'rxjs';
-import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
+import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing/signer';
 import { AdapterDriver } from '../../device-drivers/adapter/adapter-driver';
 import { serialLink, systemClock } from '../../device-drivers/adapter/ports';
 import { VirtualAdapterServer } from '../../device-drivers/simulator/adapter/adapter-server';

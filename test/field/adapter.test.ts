@@ -4,7 +4,7 @@
  */
 import { filter, firstValueFrom, take, toArray, type Observable } from 'rxjs';
 import type { FrameSigner } from '../../firmware-protocols/adapter';
-import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
+import { Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing/signer';
 import { AdapterDriver } from '../../device-drivers/adapter/adapter-driver';
 import { systemClock, tcpLink } from '../../device-drivers/adapter/ports';
 import { VirtualAdapterServer } from '../../device-drivers/simulator/adapter/adapter-server';

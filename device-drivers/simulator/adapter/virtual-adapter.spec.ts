@@ -1,7 +1,7 @@
 import {
   AdapterStreamParser, decodeMessageBody, encodeCommandBody, encodeCommandFrame, type AdapterCommand, type CommandFrame, type ParsedItem,
 } from '../../../firmware-protocols/adapter';
-import { Sm2Signer, Sm2Verifier } from '../../../firmware-protocols/signing';
+import { Sm2Signer, Sm2Verifier } from '../../../firmware-protocols/signing/signer';
 import { ManualClock } from '../../adapter/manual-clock';
 import { VirtualAdapter } from './virtual-adapter';
 
