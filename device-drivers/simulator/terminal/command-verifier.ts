@@ -1,15 +1,13 @@
 /**
  * Signature checks of command blocks (terminal-modbus PROTOCOL.md §4, §5.1) for simulated terminals: bytes 0–73 signed
- * SM2 with SM3 and the default user id, the certificate serial (6 BCD bytes at 68–73) looked up among the trusted
+ * SM2 with SM3 and the default user id (firmware-protocols/signing), the certificate serial (6 BCD bytes at 68–73) looked up among the trusted
  * certificates. DOMAIN.md allows the simulator to verify an identical signed block once and reuse the verdict for every
  * terminal that receives it; the terminal's own verification time is modelled separately (`verifyMs`).
  * The cache is capped and forgets its oldest verdicts first.
  */
-import { sm2 } from 'sm-crypto-v2';
+import { verify } from '../../../firmware-protocols/signing';
 import { COMMAND_LAYOUT } from '../../../firmware-protocols/terminal-modbus/registers';
 import type { SignatureVerdict } from './terminal-model';
-
-export const DEFAULT_USER_ID = '1234567812345678';
 
 export interface TrustedCertificate {
   /** 12 BCD digits. */
@@ -59,7 +57,7 @@ export class CommandVerifier {
     const signed = b.subarray(0, COMMAND_LAYOUT.signedLength);
     let ok = false;
     try {
-      ok = sm2.doVerifySignature(signed, signature.toString('hex'), publicKey, { der: false, hash: true, userId: DEFAULT_USER_ID });
+      ok = verify(signed, signature, publicKey);
     } catch {
       ok = false;
     }

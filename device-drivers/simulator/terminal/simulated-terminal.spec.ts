@@ -4,7 +4,8 @@ import {
   broadcastHandle, buildCommandBlock, decodeIdentity, decodeReceiveBlock, decodeStatus, encodeChunkFrame, REGISTERS,
   TERMINAL_EXCEPTIONS, type CommandRecord, type CommandSigner,
 } from '../../../firmware-protocols/terminal-modbus';
-import { CommandVerifier, DEFAULT_USER_ID } from './command-verifier';
+import { DEFAULT_USER_ID } from '../../../firmware-protocols/signing';
+import { CommandVerifier } from './command-verifier';
 import { SimulatedTerminal } from './simulated-terminal';
 
 const keys = sm2.generateKeyPairHex();

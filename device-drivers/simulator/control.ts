@@ -1,0 +1,88 @@
+/**
+ * The control channel of a simulator running in its own process (PERFORMANCE.md: never in the controller's event loop):
+ * messages over Node's IPC, and the handler that applies them to a SimulatedNetwork. simulator-process.ts is the
+ * parent side, child.ts the process entry.
+ */
+import { longBusShape, referenceCounty, type CountyShape } from './county-shape';
+import type { GatewayTransport, SimulatedNetwork } from './network';
+import { UNIT_FAULTS, type UnitFault } from './modbus/virtual-bus';
+
+export type ShapeName = 'county' | 'long-bus';
+
+export interface StartRequest {
+  shape: ShapeName;
+  seed: number;
+  /** Defaults from PERFORMANCE.md's reference county: 5 % dead, 1 % of frames corrupted. */
+  deadFraction?: number;
+  noise?: number;
+  transport?: GatewayTransport;
+  /** Gateway i listens on basePort + i; absent = free ports. */
+  basePort?: number;
+  verifyMs?: number;
+}
+
+export type ControlRequest =
+  | { op: 'kill-gateway'; gateway: number }
+  | { op: 'revive-gateway'; gateway: number }
+  | { op: 'set-fault'; gateway: number; unit: number; fault: UnitFault }
+  | { op: 'set-noise'; gateway: number | 'all'; probability: number }
+  | { op: 'set-stray-traffic'; gateway: number | 'all'; probability: number }
+  | { op: 'counters' }
+  | { op: 'stop' };
+
+export interface Ready {
+  type: 'ready';
+  ports: number[];
+  dead: [number, number][];
+  certificate: { serial: string; privateKeyHex: string; publicKeyHex: string };
+}
+
+export interface Reply {
+  type: 'reply';
+  id: number;
+  error?: string;
+  counters?: Record<string, number>;
+}
+
+export function shapeOf(name: ShapeName, basePort?: number): CountyShape {
+  return name === 'county' ? referenceCounty({ basePort }) : longBusShape({ basePort });
+}
+
+function gatewaysOf(net: SimulatedNetwork, g: number | 'all'): number[] {
+  if (g === 'all') return net.gateways.map((_, i) => i);
+  if (!Number.isInteger(g) || g < 0 || g >= net.gateways.length) throw new RangeError(`simulator: no gateway ${g} (0–${net.gateways.length - 1})`);
+  return [g];
+}
+
+/** Applies one control request; throws with a message naming what is wrong. */
+export async function applyControl(net: SimulatedNetwork, req: ControlRequest): Promise<Record<string, number> | undefined> {
+  switch (req.op) {
+    case 'kill-gateway':
+      for (const i of gatewaysOf(net, req.gateway)) await net.killGateway(i);
+      return undefined;
+    case 'revive-gateway':
+      for (const i of gatewaysOf(net, req.gateway)) await net.reviveGateway(i);
+      return undefined;
+    case 'set-fault': {
+      const [i] = gatewaysOf(net, req.gateway);
+      if (!(UNIT_FAULTS as readonly string[]).includes(req.fault)) throw new RangeError(`simulator: unknown fault "${req.fault}" (${UNIT_FAULTS.join(', ')})`);
+      if (!net.gateways[i].bus.unitIds().includes(req.unit)) throw new RangeError(`simulator: gateway ${i} has no unit ${req.unit}`);
+      net.setFault(i, req.unit, req.fault);
+      return undefined;
+    }
+    case 'set-noise':
+      for (const i of gatewaysOf(net, req.gateway)) net.gateways[i].bus.setNoise(req.probability);
+      return undefined;
+    case 'set-stray-traffic':
+      for (const i of gatewaysOf(net, req.gateway)) net.gateways[i].bus.setStrayTraffic(req.probability);
+      return undefined;
+    case 'counters': {
+      const total: Record<string, number> = {};
+      for (const g of net.gateways) for (const [k, v] of Object.entries(g.bus.counters) as [string, number][]) total[k] = (total[k] ?? 0) + v;
+      return total;
+    }
+    case 'stop':
+      await net.stop();
+      return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The programmatic API for benchmarks and the demo: a simulated network started in a child process (never in the
+ * controller's event loop), its gateways' ports, and fault control — kill/revive a gateway, set a unit's named fault
+ * (dead, slow, bad-crc, …), bus noise and stray traffic. Runs the compiled child (`npm run build` first).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { ControlRequest, Ready, Reply, StartRequest } from './control';
+import type { UnitFault } from './modbus/virtual-bus';
+
+export class SimulatorProcess {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly ready: Ready,
+  ) {
+    child.on('message', (m: Reply) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.error) w.reject(new Error(m.error));
+      else w.resolve(m);
+    });
+    child.on('exit', (code) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`simulator process exited (code ${code})`));
+      this.waiting.clear();
+    });
+  }
+
+  /** Starts the child and resolves once every gateway listens. `timeoutMs` bounds the start. */
+  static start(req: StartRequest, timeoutMs = 60_000, entry = join(__dirname, 'child.js')): Promise<SimulatorProcess> {
+    const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`simulator did not start within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`simulator exited (code ${code}) before it was ready`)));
+      child.once('message', (m: Ready) => {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(new SimulatorProcess(child, m));
+      });
+      child.send(req);
+    });
+  }
+
+  get ports(): number[] {
+    return this.ready.ports;
+  }
+
+  private request(req: ControlRequest, timeoutMs = 10_000): Promise<Reply> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`simulator: no answer to ${req.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(id, {
+        resolve: (r) => (clearTimeout(timer), resolve(r)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.child.send({ id, ...req });
+    });
+  }
+
+  async killGateway(gateway: number): Promise<void> {
+    await this.request({ op: 'kill-gateway', gateway });
+  }
+
+  async reviveGateway(gateway: number): Promise<void> {
+    await this.request({ op: 'revive-gateway', gateway });
+  }
+
+  async setFault(gateway: number, unit: number, fault: UnitFault): Promise<void> {
+    await this.request({ op: 'set-fault', gateway, unit, fault });
+  }
+
+  /** Kill (dead) or revive (none) one terminal. */
+  async setTerminalAlive(gateway: number, unit: number, alive: boolean): Promise<void> {
+    await this.setFault(gateway, unit, alive ? 'none' : 'dead');
+  }
+
+  async setNoise(gateway: number | 'all', probability: number): Promise<void> {
+    await this.request({ op: 'set-noise', gateway, probability });
+  }
+
+  async setStrayTraffic(gateway: number | 'all', probability: number): Promise<void> {
+    await this.request({ op: 'set-stray-traffic', gateway, probability });
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    return (await this.request({ op: 'counters' })).counters ?? {};
+  }
+
+  /** Stops every gateway and waits for the process to exit. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.request({ op: 'stop' }).catch(() => undefined);
+    await exited;
+  }
+}
