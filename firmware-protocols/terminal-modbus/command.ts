@@ -1,0 +1,236 @@
+/**
+ * Command block (PROTOCOL.md §4): one FC16 write of 69 registers at 0x0200 — code, sequence, parameters and the SM2
+ * signature block. The cryptography is not here: a CommandSigner is handed in (firmware-protocols/signing).
+ */
+import { CodeError, decodeBroadcastId, decodeBcd, encodeBroadcastId, encodeBcd } from '../codes';
+import { CODECS, COMMAND_CODES, COMMAND_LAYOUT, REGISTERS, type CodecName, type CommandCodeName, type TerminalSource } from './registers';
+import { broadcastHandle, sourceCode, sourceFromCode } from './status';
+import { bytesToRegisters, checkRange, expectCount, registersToBytes, TerminalCodecError, timeParts } from './words';
+
+export type CommandRecord =
+  | {
+      code: 'play';
+      source: TerminalSource;
+      priority: number;
+      broadcastClass: number;
+      /** 0 mute, 1–100, 255 keep. */
+      volume: number;
+      clipId: number;
+      sourceParam: number;
+      /** 0 = until end time or stop. */
+      repeat: number;
+      startAt: Date | null;
+      endAt: Date | null;
+      broadcastId: string | null;
+    }
+  | { code: 'stop'; priority: number; /** 0 = whatever plays. */ broadcastHandle: number }
+  | { code: 'volume'; volume: number }
+  | { code: 'amplifier'; on: boolean }
+  | { code: 'clock'; at: Date }
+  | { code: 'reboot' }
+  | { code: 'test-tone'; seconds: number; volume: number }
+  | { code: 'prepare-clip'; clipId: number; codec: CodecName; size: number; /** SM3, 64 hex digits. */ digest: string };
+
+/** Same shape as the adapter's signature block (DOMAIN.md Security). */
+export interface CommandSignature {
+  time: Date;
+  /** 12 digits. */
+  certSerial: string;
+  /** 64 bytes, r‖s. */
+  signature: Uint8Array;
+}
+
+/** Signs bytes with SM2-SM3 under one certificate (firmware-protocols/signing implements it). */
+export interface CommandSigner {
+  readonly certSerial: string;
+  /** 64-byte r‖s over data. */
+  sign(data: Uint8Array): Uint8Array;
+}
+
+export interface ParsedCommand {
+  sequence: number;
+  command: CommandRecord;
+  /** null when the block is unsigned (time, serial and signature all zero). */
+  signature: CommandSignature | null;
+  /** Bytes 0–73: what the signature covers. */
+  signedBytes: Buffer;
+  /** For play and stop: the handle the status block will report (§3.1); 0 none. */
+  broadcastHandle: number;
+}
+
+function writeParams(p: Buffer, c: CommandRecord): void {
+  switch (c.code) {
+    case 'play': {
+      p[0] = sourceCode(c.source);
+      p[1] = checkRange(c.priority, 0, 15, 'play.priority');
+      p[2] = checkRange(c.broadcastClass, 0, 5, 'play.broadcastClass');
+      p[3] = c.volume === 255 ? 255 : checkRange(c.volume, 0, 100, 'play.volume');
+      p.writeUInt16BE(checkRange(c.clipId, 0, 0xffff, 'play.clipId'), 4);
+      p.writeUInt16BE(checkRange(c.sourceParam, 0, 0xffff, 'play.sourceParam'), 6);
+      p.writeUInt16BE(checkRange(c.repeat, 0, 0xffff, 'play.repeat'), 8);
+      if (c.startAt !== null) {
+        const t = timeParts(c.startAt, 'play.startAt');
+        p.writeUInt32BE(t.seconds, 10);
+        p.writeUInt16BE(t.ms, 14);
+      }
+      if (c.endAt !== null) p.writeUInt32BE(timeParts(c.endAt, 'play.endAt').seconds, 16);
+      if (c.broadcastId !== null) {
+        p.writeUInt32BE(broadcastHandle(c.broadcastId), 20);
+        encodeBroadcastId(c.broadcastId).copy(p, 24);
+      }
+      return;
+    }
+    case 'stop':
+      p[0] = checkRange(c.priority, 0, 15, 'stop.priority');
+      p.writeUInt32BE(checkRange(c.broadcastHandle, 0, 0xffffffff, 'stop.broadcastHandle'), 2);
+      return;
+    case 'volume':
+      p[0] = checkRange(c.volume, 0, 100, 'volume.volume');
+      return;
+    case 'amplifier':
+      p[0] = c.on ? 1 : 0;
+      return;
+    case 'clock': {
+      const t = timeParts(c.at, 'clock.at');
+      p.writeUInt32BE(t.seconds, 0);
+      p.writeUInt16BE(t.ms, 4);
+      return;
+    }
+    case 'reboot':
+      return;
+    case 'test-tone':
+      p.writeUInt16BE(checkRange(c.seconds, 1, 0xffff, 'test-tone.seconds'), 0);
+      p[2] = checkRange(c.volume, 0, 100, 'test-tone.volume');
+      return;
+    case 'prepare-clip': {
+      const codec = CODECS.find((k) => k.name === c.codec);
+      if (codec === undefined) throw new TerminalCodecError('prepare-clip.codec', `unknown codec "${String(c.codec)}"`);
+      if (!/^[0-9a-fA-F]{64}$/.test(c.digest)) throw new TerminalCodecError('prepare-clip.digest', 'must be 64 hex digits (SM3)');
+      p.writeUInt16BE(checkRange(c.clipId, 1, 0xffff, 'prepare-clip.clipId'), 0);
+      p.writeUInt16BE(codec.code, 2);
+      p.writeUInt32BE(checkRange(c.size, 1, 0xffff * 240, 'prepare-clip.size'), 4);
+      Buffer.from(c.digest, 'hex').copy(p, 8);
+      return;
+    }
+  }
+}
+
+function time(p: Buffer, at: number, msAt: number | null): Date | null {
+  const s = p.readUInt32BE(at);
+  if (s === 0) return null;
+  return new Date(s * 1000 + (msAt === null ? 0 : p.readUInt16BE(msAt)));
+}
+
+function readParams(code: number, p: Buffer): CommandRecord {
+  switch (code) {
+    case COMMAND_CODES.play:
+      return {
+        code: 'play',
+        source: sourceFromCode(p[0], 'play.source'),
+        priority: checkRange(p[1], 0, 15, 'play.priority'),
+        broadcastClass: checkRange(p[2], 0, 5, 'play.broadcastClass'),
+        volume: p[3] === 255 ? 255 : checkRange(p[3], 0, 100, 'play.volume'),
+        clipId: p.readUInt16BE(4),
+        sourceParam: p.readUInt16BE(6),
+        repeat: p.readUInt16BE(8),
+        startAt: time(p, 10, 14),
+        endAt: time(p, 16, null),
+        broadcastId: p.subarray(24, 42).every((b) => b === 0) ? null : decodeBroadcastId(p.subarray(24, 42)),
+      };
+    case COMMAND_CODES.stop:
+      return { code: 'stop', priority: checkRange(p[0], 0, 15, 'stop.priority'), broadcastHandle: p.readUInt32BE(2) };
+    case COMMAND_CODES.volume:
+      return { code: 'volume', volume: checkRange(p[0], 0, 100, 'volume.volume') };
+    case COMMAND_CODES.amplifier:
+      return { code: 'amplifier', on: checkRange(p[0], 0, 1, 'amplifier.on') === 1 };
+    case COMMAND_CODES.clock: {
+      const at = time(p, 0, 4);
+      if (at === null) throw new TerminalCodecError('clock.at', 'must not be 0');
+      return { code: 'clock', at };
+    }
+    case COMMAND_CODES.reboot:
+      return { code: 'reboot' };
+    case COMMAND_CODES['test-tone']:
+      return { code: 'test-tone', seconds: checkRange(p.readUInt16BE(0), 1, 0xffff, 'test-tone.seconds'), volume: checkRange(p[2], 0, 100, 'test-tone.volume') };
+    case COMMAND_CODES['prepare-clip']: {
+      const codec = CODECS.find((k) => k.code === p.readUInt16BE(2));
+      if (codec === undefined) throw new TerminalCodecError('prepare-clip.codec', `unknown codec code ${p.readUInt16BE(2)}`);
+      return {
+        code: 'prepare-clip',
+        clipId: checkRange(p.readUInt16BE(0), 1, 0xffff, 'prepare-clip.clipId'),
+        codec: codec.name,
+        size: checkRange(p.readUInt32BE(4), 1, 0xffff * 240, 'prepare-clip.size'),
+        digest: p.subarray(8, 40).toString('hex'),
+      };
+    }
+    default:
+      throw new TerminalCodecError('command.code', `unknown command code ${code}`);
+  }
+}
+
+/** Bytes 0–63: code, sequence, parameters (§4). */
+export function encodeCommandBody(sequence: number, command: CommandRecord): Buffer {
+  const b = Buffer.alloc(COMMAND_LAYOUT.paramsOffset + COMMAND_LAYOUT.paramsLength);
+  b.writeUInt16BE(COMMAND_CODES[command.code satisfies CommandCodeName], 0);
+  b.writeUInt32BE(checkRange(sequence, 1, 0xffffffff, 'command.sequence'), 2);
+  writeParams(b.subarray(COMMAND_LAYOUT.paramsOffset), command);
+  return b;
+}
+
+/** Bytes 0–73 that the signature covers: body, signing time, certificate serial (§4). */
+export function commandSignedBytes(body: Uint8Array, time: Date, certSerial: string): Buffer {
+  if (body.length !== COMMAND_LAYOUT.timeOffset) throw new TerminalCodecError('command.body', `must be 64 bytes; got ${body.length}`);
+  if (!/^\d{12}$/.test(certSerial)) throw new TerminalCodecError('signature.certSerial', `must be 12 digits; got "${certSerial}"`);
+  const out = Buffer.alloc(COMMAND_LAYOUT.signedLength);
+  out.set(body, 0);
+  out.writeUInt32BE(timeParts(time, 'signature.time').seconds, COMMAND_LAYOUT.timeOffset);
+  encodeBcd(certSerial, 'signature.certSerial').copy(out, COMMAND_LAYOUT.certSerialOffset);
+  return out;
+}
+
+/**
+ * The 69 registers of a command block. `signing` null writes an unsigned block (terminals refuse it: §5.1).
+ * Sign once and write the same registers to every terminal (DOMAIN.md Security).
+ */
+export function buildCommandBlock(sequence: number, command: CommandRecord, signing: { signer: CommandSigner; time: Date } | null): number[] {
+  const block = Buffer.alloc(COMMAND_LAYOUT.bytes);
+  const body = encodeCommandBody(sequence, command);
+  if (signing === null) {
+    body.copy(block);
+  } else {
+    const signed = commandSignedBytes(body, signing.time, signing.signer.certSerial);
+    const sig = signing.signer.sign(signed);
+    if (sig.length !== 64) throw new TerminalCodecError('signature.signature', `must be 64 bytes; got ${sig.length}`);
+    signed.copy(block);
+    block.set(sig, COMMAND_LAYOUT.signatureOffset);
+  }
+  return bytesToRegisters(block);
+}
+
+/** Parses a written command block; throws TerminalCodecError on malformed content (the terminal answers 0x03). */
+export function parseCommandBlock(regs: readonly number[]): ParsedCommand {
+  try {
+    return parseBlock(regs);
+  } catch (e) {
+    if (e instanceof CodeError) throw new TerminalCodecError(e.field, e.message);
+    throw e;
+  }
+}
+
+function parseBlock(regs: readonly number[]): ParsedCommand {
+  expectCount(regs, REGISTERS.command.count, 'command');
+  const b = registersToBytes(regs);
+  const L = COMMAND_LAYOUT;
+  const sequence = b.readUInt32BE(2);
+  const command = readParams(b.readUInt16BE(0), b.subarray(L.paramsOffset, L.timeOffset));
+  const sigPart = b.subarray(L.timeOffset);
+  const signature = sigPart.every((x) => x === 0)
+    ? null
+    : {
+        time: new Date(b.readUInt32BE(L.timeOffset) * 1000),
+        certSerial: decodeBcd(b.subarray(L.certSerialOffset, L.signatureOffset), 'signature.certSerial'),
+        signature: Uint8Array.from(b.subarray(L.signatureOffset)),
+      };
+  const handle = command.code === 'play' ? b.readUInt32BE(L.paramsOffset + 20) : command.code === 'stop' ? command.broadcastHandle : 0;
+  return { sequence, command, signature, signedBytes: b.subarray(0, L.signedLength), broadcastHandle: handle };
+}

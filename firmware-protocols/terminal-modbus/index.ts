@@ -1,0 +1,6 @@
+export * from './registers';
+export * from './words';
+export * from './identity';
+export * from './status';
+export * from './command';
+export * from './clips';

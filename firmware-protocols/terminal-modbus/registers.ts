@@ -1,0 +1,86 @@
+/**
+ * Every address, size and code of the terminal register map (PROTOCOL.md §1–§6). The simulator and the driver use
+ * these constants and nothing else.
+ */
+
+/** Modbus limits (PROTOCOL.md §1). */
+export const MAX_READ_REGISTERS = 125;
+export const MAX_WRITE_REGISTERS = 123;
+
+export const MAP_VERSION = 1;
+
+/** PROTOCOL.md §2–§6. */
+export const REGISTERS = {
+  identity: { address: 0x0000, count: 40 },
+  status: { address: 0x0100, count: 20 },
+  command: { address: 0x0200, count: 69 },
+  chunk: { address: 0x0400, headerCount: 3, maxCount: 123 },
+  receive: { address: 0x0500, headerCount: 4, bitmapAddress: 0x0504, maxBitmapCount: 4096 },
+  commit: { address: 0x0580, count: 1 },
+  directory: { address: 0x0600, headerCount: 4, entryCount: 3, maxEntries: 40 },
+} as const;
+
+/** Command block byte layout (PROTOCOL.md §4). */
+export const COMMAND_LAYOUT = {
+  bytes: 138,
+  paramsOffset: 8,
+  paramsLength: 56,
+  timeOffset: 64,
+  certSerialOffset: 68,
+  signatureOffset: 74,
+  /** Bytes 0–73 are signed. */
+  signedLength: 74,
+} as const;
+
+/** PROTOCOL.md §4.1. */
+export const COMMAND_CODES = {
+  play: 1,
+  stop: 2,
+  volume: 3,
+  amplifier: 4,
+  clock: 5,
+  reboot: 6,
+  'test-tone': 7,
+  'prepare-clip': 16,
+} as const;
+export type CommandCodeName = keyof typeof COMMAND_CODES;
+
+/** Sources (PROTOCOL.md §3 reg 2; identity bitmap §2 uses bit = code − 1 for codes 1–5). */
+export const SOURCES = ['none', 'stored', 'fm', 'line-in', 'ip', 'tone'] as const;
+export type TerminalSource = (typeof SOURCES)[number];
+
+/** PROTOCOL.md §2.1. */
+export const CODECS = [
+  { code: 1, bit: 0, name: 'opus-16k' },
+  { code: 2, bit: 1, name: 'mp3-64k' },
+  { code: 3, bit: 2, name: 'pcm-alaw-8k' },
+] as const;
+export type CodecName = (typeof CODECS)[number]['name'];
+
+/** Refusals and errors a terminal answers with (PROTOCOL.md §5.3). */
+export const TERMINAL_EXCEPTIONS = {
+  illegalAddress: 0x02,
+  illegalValue: 0x03,
+  badSignature: 0x41,
+  unknownCertificate: 0x42,
+  replay: 0x43,
+  priority: 0x44,
+  clipNotStored: 0x45,
+  storageRefused: 0x46,
+} as const;
+
+/** Exception codes that mean "the terminal refused the command" rather than a malformed request. */
+export const REFUSAL_CODES: readonly number[] = [0x41, 0x42, 0x43, 0x44, 0x45, 0x46];
+
+/** Receive states (PROTOCOL.md §6.3). */
+export const RECEIVE_STATES = { idle: 0, receiving: 1, stored: 2, digestMismatch: 3, refused: 4 } as const;
+export type ReceiveStateName = keyof typeof RECEIVE_STATES;
+
+/** PROTOCOL.md §6. */
+export const CHUNK_BYTES = 240;
+export const MAX_CHUNKS = 0xffff;
+
+/** PROTOCOL.md §1: unknown measurements. */
+export const UNKNOWN_U16 = 0xffff;
+export const UNKNOWN_S16 = -0x8000;
+export const IDLE_PRIORITY = 15;
