@@ -40,11 +40,11 @@ export interface CommandSignature {
   signature: Uint8Array;
 }
 
-/** Signs bytes with SM2-SM3 under one certificate (firmware-protocols/signing implements it). */
+/** Signs bytes with SM2-SM3 under one certificate: firmware-protocols/signing's Sm2Signer has this shape. */
 export interface CommandSigner {
   readonly certSerial: string;
-  /** 64-byte r‖s over data. */
-  sign(data: Uint8Array): Uint8Array;
+  /** 64-byte r‖s over data, signed at `time`. */
+  sign(data: Uint8Array, time: Date): { signature: Uint8Array };
 }
 
 export interface ParsedCommand {
@@ -199,7 +199,7 @@ export function buildCommandBlock(sequence: number, command: CommandRecord, sign
     body.copy(block);
   } else {
     const signed = commandSignedBytes(body, signing.time, signing.signer.certSerial);
-    const sig = signing.signer.sign(signed);
+    const sig = signing.signer.sign(signed, signing.time).signature;
     if (sig.length !== 64) throw new TerminalCodecError('signature.signature', `must be 64 bytes; got ${sig.length}`);
     signed.copy(block);
     block.set(sig, COMMAND_LAYOUT.signatureOffset);

@@ -8,6 +8,7 @@ import {
   encodeReceiveBlock, encodeStatus, MAX_READ_REGISTERS, MAX_WRITE_REGISTERS, missingFromBitmap, parseCommandBlock,
   receiveReadCount, REGISTERS, registersToBytes, bytesToRegisters, TerminalCodecError, type CommandRecord, type IdentityRecord, type StatusRecord,
 } from '.';
+import { generateKeyPair, Sm2Signer, Sm2Verifier } from '../signing';
 
 const regs = (hex: string): number[] => bytesToRegisters(Buffer.from(hex, 'hex'));
 const hex = (r: number[]): string => registersToBytes(r).toString('hex');
@@ -57,7 +58,7 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
   });
 
   describe('command block (§4)', () => {
-    const signer = { certSerial: commandsVec.certSerial, sign: (): Uint8Array => Buffer.from(commandsVec.signature, 'hex') };
+    const signer = { certSerial: commandsVec.certSerial, sign: () => ({ signature: Buffer.from(commandsVec.signature, 'hex') }) };
     const time = new Date(commandsVec.time);
     it.each(commandsVec.commands.map((c) => [c.name, c] as const))('%s matches its vector both ways', (_n, v) => {
       const cmd = revive(v.command);
@@ -75,9 +76,22 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
       const play = commandsVec.commands[0];
       expect(parseCommandBlock(regs(play.signed)).broadcastHandle).toBe(idVec.broadcastHandle.handle);
       let seen = Buffer.alloc(0);
-      buildCommandBlock(5, { code: 'reboot' }, { signer: { certSerial: '202400000017', sign: (d) => ((seen = Buffer.from(d)), new Uint8Array(64)) }, time });
+      buildCommandBlock(5, { code: 'reboot' }, { signer: { certSerial: '202400000017', sign: (d) => ((seen = Buffer.from(d)), { signature: new Uint8Array(64) }) }, time });
       expect(seen.length).toBe(74);
       expect(seen.subarray(68).toString('hex')).toBe('202400000017');
+    });
+
+    it('a block signed by Sm2Signer verifies over its signed bytes; a changed parameter does not', () => {
+      const signer = new Sm2Signer('202400000017', generateKeyPair().privateKey);
+      const verifier = new Sm2Verifier([{ certSerial: signer.certSerial, publicKey: signer.publicKey }]);
+      const block = buildCommandBlock(42, { code: 'volume', volume: 70 }, { signer, time });
+      const parsed = parseCommandBlock(block);
+      expect(parsed.signature).not.toBeNull();
+      expect(verifier.check(parsed.signedBytes, parsed.signature!)).toBe('valid');
+      const forged = [...block];
+      forged[4] = 99 << 8; // volume parameter changed after signing
+      const p2 = parseCommandBlock(forged);
+      expect(verifier.check(p2.signedBytes, p2.signature!)).toBe('bad-signature');
     });
 
     it('names the field that is wrong', () => {
