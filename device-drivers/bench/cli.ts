@@ -3,46 +3,15 @@
  * runs the workload the controller's way and the naive way in the same run, and prints the result object as the
  * last line of stdout. The whole run is bounded by --time-limit and stops by itself.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { longBusShape, referenceCounty, type ShapeGateway } from '../simulator/county-shape';
 import { lineTimingOf } from '../simulator/network';
 import { parallelBoundMs } from '../transport/line-timing';
 import { parseBenchArgs, type BenchOptions } from './options';
 import { benchResult, percentile, resultLine } from './report';
-import type { SimCounters, SimReady, SimRequest } from './sim-process';
+import { SimulatorProcess } from '../simulator/simulator-process';
 import { controllerSweeps, naiveSweeps, STATUS_REPLY_BYTES, STATUS_REQUEST_BYTES, sweepBound, type BusTarget, type SweepRun } from './sweep';
 
 const HOST = '127.0.0.1';
-
-function startSimulator(req: SimRequest): Promise<{ child: ChildProcess; ready: SimReady }> {
-  const child = fork(join(__dirname, 'sim-process.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`simulator exited (code ${code}) before it was ready`)));
-    child.once('message', (m: SimReady) => resolve({ child, ready: m }));
-    child.send(req);
-  });
-}
-
-function stopSimulator(child: ChildProcess): Promise<SimCounters | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve(null);
-    }, 5_000);
-    child.removeAllListeners('exit');
-    child.once('message', (m: SimCounters) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(null);
-    });
-    child.send({ stop: true });
-  });
-}
 
 function targetsOf(gateways: ShapeGateway[], ports: number[]): BusTarget[] {
   return gateways.map((g, i) => ({
@@ -59,7 +28,8 @@ const summary = (r: SweepRun) => ({ polls: r.polls, ok: r.ok, errors: r.errors }
 
 async function sweepScenario(o: BenchOptions, say: (line: string) => void): Promise<string> {
   const shape = o.scenario === 'sweep' ? referenceCounty() : longBusShape();
-  const { child, ready } = await startSimulator({ shape: o.scenario === 'sweep' ? 'county' : 'long-bus', seed: o.seed, deadFraction: o.deadFraction, noise: o.noise });
+  const sim = await SimulatorProcess.start({ shape: o.scenario === 'sweep' ? 'county' : 'long-bus', seed: o.seed, deadFraction: o.deadFraction, noise: o.noise });
+  const ready = sim.ready;
   try {
     const targets = targetsOf(shape.gateways, ready.ports);
     const deadPerBus = targets.map((_, i) => ready.dead.filter(([g]) => g === i).length);
@@ -74,7 +44,7 @@ async function sweepScenario(o: BenchOptions, say: (line: string) => void): Prom
     say(`controller: ${controller.seconds.toFixed(3)} s, ${controller.ok}/${controller.polls} polls ok, errors ${JSON.stringify(controller.errors)}`);
     const baseline = o.baseline ? await naiveSweeps(targets, o.sweeps) : null;
     if (baseline) say(`naive baseline: ${baseline.seconds.toFixed(3)} s, ${baseline.ok}/${baseline.polls} polls ok, errors ${JSON.stringify(baseline.errors)}`);
-    const sim = await stopSimulator(child);
+    const counters = await sim.counters();
 
     const model = targets[0].timing.transactionMs(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES);
     return resultLine(
@@ -90,13 +60,13 @@ async function sweepScenario(o: BenchOptions, say: (line: string) => void): Prom
         baseline_p50_ms: baseline ? round(percentile(baseline.transactionMs, 50)) : null,
         controller: summary(controller),
         baseline: baseline ? summary(baseline) : null,
-        simulator: sim?.counters ?? null,
+        simulator: counters,
         cpu_s: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
         rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
       }),
     );
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await sim.stop();
   }
 }
 

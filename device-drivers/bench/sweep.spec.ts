@@ -2,8 +2,14 @@ import { systemClock } from '../transport/clock';
 import { LineTiming } from '../transport/line-timing';
 import { longBusShape } from '../simulator/county-shape';
 import { SimulatedNetwork } from '../simulator/network';
-import { RegisterBank } from './register-bank';
+import type { ModbusDevice } from '../simulator/modbus/virtual-bus';
 import { controllerSweeps, naiveSweeps, STATUS_REPLY_BYTES, STATUS_REQUEST_BYTES, sweepBound, type BusTarget } from './sweep';
+
+/** A unit that answers any in-range read with a fixed pattern: the sweep only needs its status read answered. */
+const registerBank = (seed: number): ModbusDevice => ({
+  readHolding: (address, count) => (address + count > 0x400 ? { exception: 0x02 } : Array.from({ length: count }, (_, i) => (seed + address + i) & 0xffff)),
+  writeRegisters: () => null,
+});
 
 /** A fast line, so the real sockets and timers of this suite take milliseconds. */
 const FAST = new LineTiming({ baud: 115_200, parity: 'none', turnaroundMs: 1, broadcastDelayMs: 2 });
@@ -15,7 +21,7 @@ describe('status sweeps against the simulator (one bus of 4 units, unit 3 dead)'
   beforeAll(async () => {
     const shape = longBusShape({ requestTimeoutMs: 40 });
     shape.gateways[0].terminals = shape.gateways[0].terminals.slice(0, 4);
-    net = await SimulatedNetwork.start({ shape, clock: systemClock, timingFor: () => FAST, deviceFactory: (_g, t) => new RegisterBank(64, t.unitId) });
+    net = await SimulatedNetwork.start({ shape, clock: systemClock, timingFor: () => FAST, deviceFactory: (_g, t) => registerBank(t.unitId) });
     net.setFault(0, 3, 'dead');
     target = { busId: 'long-bus', host: '127.0.0.1', port: net.gateways[0].port, units: [1, 2, 3, 4], timing: FAST, gatewayTimeoutMs: 40 };
   });

@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import ModbusRTU from 'modbus-serial';
+import { REGISTERS } from '../../firmware-protocols/terminal-modbus';
 import { BusScheduler } from '../bus/scheduler';
 import type { BackoffPolicy } from '../bus/backoff';
 import { BusError, type BusErrorKind } from '../terminal-bus';
@@ -14,13 +15,16 @@ import { systemClock, type Clock } from '../transport/clock';
 import { Bound, type LineTiming } from '../transport/line-timing';
 import { failureKind, failureMessage, ModbusTcpLink } from './modbus-link';
 
-/** One status read (PROTOCOLS.md: at most ~20 registers): FC03 request of 8 bytes, reply of 5 + 2 × 20 bytes. */
-export const STATUS_READ = { address: 0, count: 20 } as const;
+/** One status read (terminal-modbus PROTOCOL.md §3, one FC03): request of 8 bytes, reply of 5 + 2 × count bytes. */
+export const STATUS_READ = REGISTERS.status;
 export const STATUS_REQUEST_BYTES = 8;
 export const STATUS_REPLY_BYTES = 5 + 2 * STATUS_READ.count;
 
-/** Dead units: two failures in a row (a poll and its retry), then retried after 10 s, 20 s, … up to a minute; a live unit hit by noise fails once, is retried and resets. */
-export const SWEEP_UNIT_BACKOFF: BackoffPolicy = { baseMs: 10_000, maxMs: 60_000, threshold: 2 };
+/**
+ * Dead units: two failures in a row (a poll and its retry), then retried after 30 s, 60 s, then every 2 minutes;
+ * a live unit hit by noise fails once, is retried at once and resets.
+ */
+export const SWEEP_UNIT_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 120_000, threshold: 2 };
 
 export interface BusTarget {
   busId: string;
