@@ -12,7 +12,7 @@ const keys = sm2.generateKeyPairHex();
 const stranger = sm2.generateKeyPairHex();
 const signerOf = (privateKey: string, certSerial: string): CommandSigner => ({
   certSerial,
-  sign: (data) => Buffer.from(sm2.doSignature(data, privateKey, { der: false, hash: true, userId: DEFAULT_USER_ID }), 'hex'),
+  sign: (data) => ({ signature: Buffer.from(sm2.doSignature(data, privateKey, { der: false, hash: true, userId: DEFAULT_USER_ID }), 'hex') }),
 });
 const trusted = signerOf(keys.privateKey, '000000000017');
 const forger = signerOf(stranger.privateKey, '000000000017');
