@@ -129,6 +129,41 @@ describe('VirtualBus line timing', () => {
   });
 });
 
+describe('VirtualBus fault modes', () => {
+  it('collides requests with a stray talker at the configured rate (collision mode)', () => {
+    const { clock, bus, replies, sink } = setup(1);
+    bus.setStrayTraffic(1);
+    expect(bus.transmit(read(1, 0, 1), sink)).toBe(false);
+    clock.advance(1000);
+    expect(replies).toHaveLength(0);
+    expect(bus.counters.collisions).toBe(1);
+    bus.setStrayTraffic(0);
+    expect(bus.transmit(read(1, 0, 1), sink)).toBe(true);
+  });
+
+  it('tells a unit when its named fault changes, and adds its extra turnaround to the reply time', () => {
+    const changes: string[] = [];
+    class Verifying extends Registers {
+      extraTurnaroundMs() {
+        return 6;
+      }
+      faultChanged(fault: string, previous: string) {
+        changes.push(`${previous}->${fault}`);
+      }
+    }
+    const clock = new ManualClock(0);
+    const bus = new VirtualBus({ timing, clock });
+    bus.attach(1, new Verifying());
+    bus.setFault(1, 'power-loss');
+    bus.setFault(1, 'none');
+    expect(changes).toEqual(['none->power-loss', 'power-loss->none']);
+    const at: number[] = [];
+    bus.transmit(read(1, 0, 1), () => at.push(clock.now()));
+    clock.advance(1000);
+    expect(at[0]).toBeCloseTo(timing.frameMs(8) + timing.gapMs + 10 + 6 + timing.frameMs(7) + timing.gapMs, 6);
+  });
+});
+
 describe('RtuRequestParser', () => {
   it('cuts requests fed byte by byte and resynchronises on garbage', () => {
     const p = new RtuRequestParser();
