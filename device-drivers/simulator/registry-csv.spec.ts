@@ -7,14 +7,14 @@ describe('registry CSV of a simulated network', () => {
 
   it('lists every gateway with the port it actually listens on, in the import columns', () => {
     const ports = county.gateways.map((_, i) => 40000 + i);
-    const rows = parse(gatewaysCsv(county, ports), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(gatewaysCsv(county, ports), { columns: true });
     expect(Object.keys(rows[0])).toEqual([...GATEWAY_COLUMNS]);
     expect(rows).toHaveLength(280);
     expect(rows[5]).toMatchObject({ port: '40005', kind: 'modbus-tcp', baudRate: '9600', parity: 'even', turnaroundMs: '10', broadcastDelayMs: '50', enabled: 'true' });
   });
 
   it('lists all 3,300 terminals under their gateway resource codes', () => {
-    const rows = parse(terminalsCsv(county), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(terminalsCsv(county), { columns: true });
     expect(Object.keys(rows[0])).toEqual([...TERMINAL_COLUMNS]);
     expect(rows).toHaveLength(3300);
     expect(rows[0].gatewayResourceCode).toBe(county.gateways[0].resourceCode);
