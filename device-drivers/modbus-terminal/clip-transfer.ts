@@ -1,0 +1,119 @@
+/**
+ * Stored-clip transfer as PROTOCOL.md §6.6 describes: broadcast the signed prepare; read each unit's receive header
+ * (already stored → skipped, not prepared → unicast prepare); broadcast every chunk once; read each unit's bitmap;
+ * re-broadcast a chunk many units miss, unicast a chunk to the few that miss it; broadcast the commit; verify.
+ */
+import {
+  chunkCount, CODECS, decodeReceiveBlock, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS, type CodecName, type ReceiveRecord,
+} from '../../firmware-protocols/terminal-modbus';
+import { BusError, type ClipToTransfer, type ClipTransferResult, type RequestOptions } from '../terminal-bus';
+import type { ModbusTerminalBus } from './modbus-terminal-bus';
+
+export const REPAIR_ROUNDS = 3;
+
+/** Chunks missed by at least this many units are re-broadcast; the rest go unicast (§6.6). */
+export function broadcastThreshold(units: number): number {
+  return Math.max(2, Math.ceil(units / 4));
+}
+
+/** Splits the missing chunks of each unit into re-broadcasts and unicasts. */
+export function planRepair(missing: ReadonlyMap<number, readonly number[]>): { broadcast: number[]; unicast: Map<number, number[]> } {
+  const count = new Map<number, number>();
+  for (const list of missing.values()) for (const i of list) count.set(i, (count.get(i) ?? 0) + 1);
+  const threshold = broadcastThreshold(missing.size);
+  const broadcast = [...count].filter(([, n]) => missing.size > 1 && n >= threshold).map(([i]) => i).sort((a, b) => a - b);
+  const again = new Set(broadcast);
+  const unicast = new Map<number, number[]>();
+  for (const [unit, list] of missing) {
+    const rest = list.filter((i) => !again.has(i));
+    if (rest.length > 0) unicast.set(unit, rest);
+  }
+  return { broadcast, unicast };
+}
+
+function isCodec(c: string): c is CodecName {
+  return CODECS.some((k) => k.name === c);
+}
+
+export async function transferClip(bus: ModbusTerminalBus, units: number[], clip: ClipToTransfer, opts: RequestOptions): Promise<ClipTransferResult> {
+  if (!isCodec(clip.codec)) throw new BusError('protocol', bus.id, null, 'clip prepare', `codec "${clip.codec}" is not in the register map (PROTOCOL.md §2.1)`);
+  const chunks = chunkCount(clip.data.length);
+  const prio = opts.priority ?? 'transfer';
+  const result: ClipTransferResult = { stored: [], alreadyStored: [], failed: [], framesSent: { broadcast: 0, unicast: 0 } };
+  const fail = (unit: number, reason: string): void => void result.failed.push({ unit, reason });
+  /** One FC03 of header + bitmap; a failure is recorded against the unit unless `quiet`. */
+  const readReceive = async (unit: number, quiet = false): Promise<ReceiveRecord | null> => {
+    try {
+      const regs = await bus.read(unit, REGISTERS.receive.address, receiveReadCount(chunks), 'FC03 clip receive', { priority: prio, deadline: opts.deadline });
+      return decodeReceiveBlock(regs);
+    } catch (e) {
+      if (!quiet) fail(unit, e instanceof Error ? e.message : String(e));
+      return null;
+    }
+  };
+  const sendChunk = (unit: number | 'all', i: number): Promise<void> => {
+    if (unit === 'all') result.framesSent.broadcast++;
+    else result.framesSent.unicast++;
+    return bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, i, clip.data), `FC16 clip chunk ${i}`, prio, opts.deadline);
+  };
+
+  const prepare = bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: clip.codec, size: clip.data.length, digest: clip.digest });
+  if (units.length > 1) {
+    await bus.writeSigned('all', prepare, 'FC16 clip prepare', { priority: prio, deadline: opts.deadline });
+    result.framesSent.broadcast++;
+  }
+  const pending = new Map<number, number[]>();
+  for (const unit of units) {
+    // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once)
+    let r = units.length > 1 ? await readReceive(unit, true) : null;
+    if (r === null || r.clipId !== clip.clipId || r.state === 'idle') {
+      try {
+        await bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: prio, deadline: opts.deadline });
+        result.framesSent.unicast++;
+        r = await readReceive(unit);
+      } catch (e) {
+        fail(unit, e instanceof Error ? e.message : String(e));
+        continue;
+      }
+    }
+    if (r === null) continue;
+    if (r.state === 'stored') result.alreadyStored.push(unit);
+    else if (r.state === 'receiving') pending.set(unit, r.missing);
+    else fail(unit, `receive state ${r.state}`);
+  }
+  if (pending.size === 0) return result;
+
+  if (pending.size > 1) for (let i = 0; i < chunks; i++) await sendChunk('all', i);
+  else for (const [unit, missing] of pending) for (const i of missing) await sendChunk(unit, i);
+
+  const done = new Set<number>();
+  for (let round = 0; round <= REPAIR_ROUNDS; round++) {
+    const missing = new Map<number, number[]>();
+    for (const unit of pending.keys()) {
+      if (done.has(unit)) continue;
+      const r = await readReceive(unit);
+      if (r === null) pending.delete(unit);
+      else if (r.missingCount === 0) done.add(unit);
+      else missing.set(unit, r.missing);
+    }
+    if (missing.size === 0 || round === REPAIR_ROUNDS) {
+      for (const [unit, list] of missing) fail(unit, `${list.length} chunks still missing after ${REPAIR_ROUNDS} repair rounds`);
+      break;
+    }
+    const plan = planRepair(missing);
+    for (const i of plan.broadcast) await sendChunk('all', i);
+    for (const [unit, list] of plan.unicast) for (const i of list) await sendChunk(unit, i);
+  }
+  if (done.size === 0) return result;
+
+  const commit = encodeCommit(clip.clipId);
+  if (done.size > 1) await bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
+  else for (const unit of done) await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
+  for (const unit of done) {
+    const r = await readReceive(unit);
+    if (r === null) continue;
+    if (r.state === 'stored') result.stored.push(unit);
+    else fail(unit, r.state === 'digestMismatch' ? 'SM3 digest mismatch at commit' : `receive state ${r.state} after commit`);
+  }
+  return result;
+}

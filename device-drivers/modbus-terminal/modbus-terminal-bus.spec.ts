@@ -1,0 +1,168 @@
+import { sm3 } from 'sm-crypto-v2';
+import {
+  broadcastHandle, chunkCount, decodeChunkFrame, encodeIdentity, encodeReceiveBlock, encodeStatus, parseCommandBlock, REGISTERS, TERMINAL_EXCEPTIONS,
+} from '../../firmware-protocols/terminal-modbus';
+import { generateKeyPair, Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
+import { serveModbusTcp, type RunningGateway } from '../simulator/modbus/gateways';
+import { VirtualBus, type ModbusDevice } from '../simulator/modbus/virtual-bus';
+import { systemClock } from '../transport/clock';
+import { LineTiming } from '../transport/line-timing';
+import { BusError } from '../terminal-bus';
+import { planRepair } from './clip-transfer';
+import { toBusError } from './errors';
+import { ModbusTerminalBus } from './modbus-terminal-bus';
+
+const signer = new Sm2Signer('202400000017', generateKeyPair().privateKey);
+const verifier = new Sm2Verifier([{ certSerial: signer.certSerial, publicKey: signer.publicKey }]);
+
+/** A minimal terminal after PROTOCOL.md, enough to exercise the driver (the full one is the simulator's). */
+class SpecTerminal implements ModbusDevice {
+  lastSeq = 0;
+  refused = 0;
+  volume = 50;
+  handle = 0;
+  clip: { id: number; digest: string; chunks: (Buffer | null)[]; state: 'receiving' | 'stored' | 'digestMismatch' } | null = null;
+  chunkWrites = 0;
+  constructor(readonly unit: number, readonly dropChunks: Set<number> = new Set()) {}
+  readHolding(address: number, count: number): number[] | { exception: number } {
+    if (address === REGISTERS.identity.address) {
+      return encodeIdentity({ vendor: 'Spec', model: 'T1', firmware: '1.0', serial: `SN${this.unit}`, resourceCode: '63415231002000301010401', codecs: ['opus-16k'], clipStorageKb: 1024, sources: ['stored', 'tone'], display: false });
+    }
+    if (address === REGISTERS.status.address) {
+      return encodeStatus({ state: 1, priority: 15, source: 'none', broadcastClass: 0, volume: this.volume, clipId: 0, broadcastHandle: this.handle, faults: [], supplyVoltage: 12, temperature: 20, signalQuality: null, uptimeSeconds: 5, crcErrors: 0, refusedCommands: this.refused, lastCommandSequence: this.lastSeq, clockSeconds: 0 });
+    }
+    if (address === REGISTERS.receive.address) {
+      const c = this.clip;
+      if (c === null) return encodeReceiveBlock({ clipId: 0, state: 'idle', chunkCount: 0, missing: [] }, count);
+      const missing = c.chunks.flatMap((x, i) => (x === null ? [i] : []));
+      return encodeReceiveBlock({ clipId: c.id, state: c.state, chunkCount: c.chunks.length, missing }, count);
+    }
+    return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+  }
+  writeRegisters(address: number, values: number[]): { exception: number } | null {
+    if (address === REGISTERS.command.address) {
+      const p = parseCommandBlock(values);
+      if (p.signature === null || verifier.check(p.signedBytes, p.signature) !== 'valid') return this.refuse(TERMINAL_EXCEPTIONS.badSignature);
+      if (p.sequence <= this.lastSeq) return this.refuse(TERMINAL_EXCEPTIONS.replay);
+      this.lastSeq = p.sequence;
+      const c = p.command;
+      if (c.code === 'volume') this.volume = c.volume;
+      if (c.code === 'play') this.handle = p.broadcastHandle;
+      if (c.code === 'prepare-clip' && this.clip?.id !== c.clipId) this.clip = { id: c.clipId, digest: c.digest, chunks: new Array<Buffer | null>(chunkCount(c.size)).fill(null), state: 'receiving' };
+      return null;
+    }
+    if (address === REGISTERS.chunk.address) {
+      const f = decodeChunkFrame(values);
+      this.chunkWrites++;
+      if (this.clip?.id === f.clipId && this.clip.state === 'receiving') {
+        if (this.dropChunks.delete(f.index)) return null;
+        this.clip.chunks[f.index] = f.data;
+      }
+      return null;
+    }
+    if (address === REGISTERS.commit.address && this.clip?.id === values[0] && this.clip.chunks.every((x) => x !== null)) {
+      this.clip.state = sm3(Buffer.concat(this.clip.chunks)) === this.clip.digest ? 'stored' : 'digestMismatch';
+      return null;
+    }
+    return address === REGISTERS.commit.address ? null : { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+  }
+  private refuse(code: number): { exception: number } {
+    this.refused++;
+    return { exception: code };
+  }
+}
+
+describe('planRepair (PROTOCOL.md §6.6)', () => {
+  it('re-broadcasts what many miss and unicasts what few miss', () => {
+    const plan = planRepair(new Map([[1, [0, 5]], [2, [0]], [3, [0, 7]], [4, []]]));
+    expect(plan.broadcast).toEqual([0]);
+    expect([...plan.unicast]).toEqual([[1, [5]], [3, [7]]]);
+    expect(planRepair(new Map([[9, [1, 2]]])).unicast.get(9)).toEqual([1, 2]);
+  });
+});
+
+describe('toBusError', () => {
+  it('maps refusals, exceptions and timeouts and names bus, unit and function', () => {
+    const refused = toBusError(Object.assign(new Error('Modbus exception 67'), { modbusCode: 0x43 }), 'bus-1', 4, 'FC16 command play');
+    expect(refused.kind).toBe('refused');
+    expect(refused.message).toMatch(/^bus bus-1 unit 4 FC16 command play: exception 0x43/);
+    expect(toBusError(Object.assign(new Error('x'), { modbusCode: 2 }), 'b', 1, 'f').kind).toBe('exception');
+    expect(toBusError(Object.assign(new Error('Timed out'), { errno: 'ETIMEDOUT' }), 'b', 1, 'f').kind).toBe('timeout');
+  });
+});
+
+describe('ModbusTerminalBus over Modbus TCP (virtual bus)', () => {
+  let gateway: RunningGateway;
+  let driver: ModbusTerminalBus;
+  let seq = 1000;
+  const terminals = [new SpecTerminal(1), new SpecTerminal(2, new Set([3])), new SpecTerminal(3, new Set([3, 4]))];
+
+  beforeAll(async () => {
+    const timing = new LineTiming({ baud: 115_200, dataBits: 8, parity: 'even', stopBits: 1, turnaroundMs: 0, broadcastDelayMs: 2 });
+    const bus = new VirtualBus({ timing, clock: systemClock });
+    for (const t of terminals) bus.attach(t.unit, t);
+    gateway = await serveModbusTcp(bus, systemClock, { host: '127.0.0.1', port: 0 });
+    driver = new ModbusTerminalBus({
+      busId: 'spec-bus',
+      gateway: { kind: 'modbus-tcp', host: '127.0.0.1', port: gateway.port, requestTimeoutMs: 500, broadcastDelayMs: 5 },
+      clock: systemClock,
+      signer,
+      nextSequence: () => ++seq,
+    });
+    await driver.start();
+  });
+
+  afterAll(async () => {
+    await driver.stop();
+    await gateway.close();
+  });
+
+  it('identifies a unit and reads its status in one read each', async () => {
+    const id = await driver.identify(1);
+    expect(id).toMatchObject({ vendor: 'Spec', serial: 'SN1', resourceCode: '63415231002000301010401', capabilities: { codecs: ['opus-16k'], sources: ['stored', 'tone'] } });
+    const st = await driver.readStatus(2);
+    expect(st).toMatchObject({ state: 1, volume: 50, broadcastId: null, supplyVoltage: 12 });
+  });
+
+  it('commands a unit with a signed block; the terminal obeys and the broadcast id resolves from its handle', async () => {
+    const r = await driver.command(1, { code: 'volume', volume: 77 });
+    expect(r).toMatchObject({ accepted: true, unit: 1 });
+    expect(terminals[0].volume).toBe(77);
+    const id = '43415230000000101010101202410230001';
+    await driver.command(1, { code: 'play', source: 'tone', priority: 2, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: id });
+    expect(terminals[0].handle).toBe(broadcastHandle(id));
+    expect((await driver.readStatus(1)).broadcastId).toBe(id);
+  });
+
+  it('broadcasts to unit 0 without a reply and every unit obeys', async () => {
+    const r = await driver.command('all', { code: 'volume', volume: 33 });
+    expect(r).toMatchObject({ accepted: false, unit: 'all' });
+    // the next request on the bus runs after the broadcast: every unit has executed it
+    await driver.readStatus(3);
+    expect(terminals.map((t) => t.volume)).toEqual([33, 33, 33]);
+  });
+
+  it('a refused command is a BusError of kind refused', async () => {
+    terminals[1].lastSeq = seq + 100; // the terminal has seen later commands: ours is a replay
+    await expect(driver.command(2, { code: 'reboot' })).rejects.toMatchObject({ kind: 'refused', unit: 2 });
+    expect(terminals[1].refused).toBe(1);
+    terminals[1].lastSeq = 0;
+  });
+
+  it('transfers a clip by broadcast chunks and repairs what units missed; a second transfer sends nothing', async () => {
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));
+    const clip = { clipId: 42, codec: 'opus-16k', digest: sm3(data), data };
+    const r = await driver.transferClip([1, 2, 3], clip);
+    expect(r.failed).toEqual([]);
+    expect(r.stored.sort()).toEqual([1, 2, 3]);
+    expect(r.framesSent.broadcast).toBe(1 + 5 + 1); // prepare, 5 chunks, chunk 3 re-broadcast (missed by 2 of 3)
+    expect(r.framesSent.unicast).toBe(1); // chunk 4 to unit 3
+    const again = await driver.transferClip([1, 2, 3], clip);
+    expect(again.alreadyStored.sort()).toEqual([1, 2, 3]);
+    expect(again.framesSent.broadcast).toBe(1);
+  });
+
+  it('reports an unknown codec by bus and function', async () => {
+    await expect(driver.transferClip([1], { clipId: 1, codec: 'flac', digest: '', data: Buffer.alloc(1) })).rejects.toThrow(BusError);
+  });
+});

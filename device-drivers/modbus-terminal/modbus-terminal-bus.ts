@@ -1,0 +1,168 @@
+/**
+ * The Modbus terminal driver (firmware-protocols/terminal-modbus/PROTOCOL.md) behind TerminalBus. Every transaction
+ * goes through the bus scheduler (one in flight per bus, priority classes, deadlines, unit backoff, reconnect).
+ * Commands are signed once and the same block is written to every unit (DOMAIN.md Security).
+ */
+import { Subject, merge, map, type Observable } from 'rxjs';
+import {
+  broadcastHandle as buildHandle, buildCommandBlock, decodeIdentity, decodeStatus, REGISTERS, type CommandRecord, type CommandSigner,
+} from '../../firmware-protocols/terminal-modbus';
+import { BusScheduler } from '../bus/scheduler';
+import type { Clock } from '../transport/clock';
+import {
+  BusError, type BusEvent, type BusMetrics, type ClipToTransfer, type ClipTransferResult, type CommandResult, type ConnectionState,
+  type PriorityClass, type RequestOptions, type TerminalBus, type TerminalCommand, type TerminalIdentity, type TerminalStatus,
+} from '../terminal-bus';
+import { transferClip } from './clip-transfer';
+import { ModbusConnection, type GatewayConfig } from './connection';
+import { toBusError } from './errors';
+import { toCommandRecord, toIdentity, toStatus } from './mapping';
+
+export interface ModbusTerminalBusOptions {
+  busId: string;
+  gateway: GatewayConfig;
+  clock: Clock;
+  /** Signs command blocks (firmware-protocols/signing Sm2Signer). */
+  signer: CommandSigner;
+  /** The controller-wide command sequence (PROTOCOL.md §5.2): strictly increasing across restarts. */
+  nextSequence: () => number;
+  /** Injected scheduler; one over modbus-serial connections to `gateway` when absent. */
+  scheduler?: BusScheduler<ModbusConnection>;
+  /** Bound on remembered broadcast ids for handle resolution. */
+  maxKnownBroadcasts?: number;
+}
+
+/** A signed block ready to write: built once per command, written to as many units as needed. */
+export interface SignedBlock {
+  registers: number[];
+  sequence: number;
+}
+
+export class ModbusTerminalBus implements TerminalBus {
+  readonly id: string;
+  readonly family = 'modbus' as const;
+  readonly events: Observable<BusEvent>;
+  private readonly own = new Subject<BusEvent>();
+  private readonly scheduler: BusScheduler<ModbusConnection>;
+  private readonly clock: Clock;
+  private readonly broadcastDelayMs: number;
+  private readonly handles = new Map<number, string>();
+  private readonly maxKnown: number;
+
+  constructor(private readonly opts: ModbusTerminalBusOptions) {
+    this.id = opts.busId;
+    this.clock = opts.clock;
+    this.broadcastDelayMs = opts.gateway.broadcastDelayMs ?? 50;
+    this.maxKnown = opts.maxKnownBroadcasts ?? 1024;
+    this.scheduler =
+      opts.scheduler ??
+      new BusScheduler<ModbusConnection>({
+        busId: opts.busId,
+        clock: opts.clock,
+        connect: () => ModbusConnection.open(opts.gateway),
+        timeoutMs: (opts.gateway.requestTimeoutMs ?? 1000) + 500,
+      });
+    const connection = this.scheduler.connectionChanges.pipe(
+      map((c): BusEvent => ({ type: 'connection', busId: this.id, state: c.state, at: c.at, detail: c.detail })),
+    );
+    this.events = merge(connection, this.own.asObservable());
+  }
+
+  connectionState(): ConnectionState {
+    return this.scheduler.metrics().connection;
+  }
+
+  start(): Promise<void> {
+    return this.scheduler.start();
+  }
+
+  stop(): Promise<void> {
+    this.scheduler.stop();
+    this.own.complete();
+    return Promise.resolve();
+  }
+
+  metrics(): BusMetrics {
+    return this.scheduler.metrics();
+  }
+
+  /** FC03 (PROTOCOL.md §1); count ≤ 125. */
+  read(unit: number, address: number, count: number, operation: string, opts: RequestOptions = {}, fallback: PriorityClass = 'poll'): Promise<number[]> {
+    return this.scheduler.run({ unit, operation, priority: opts.priority ?? fallback, deadline: opts.deadline }, async (c) => {
+      try {
+        const regs = await c.readHolding(unit, address, count);
+        if (regs.length !== count) throw new BusError('short-reply', this.id, unit, operation, `expected ${count} registers, got ${regs.length}`);
+        return regs;
+      } catch (e) {
+        throw toBusError(e, this.id, unit, operation);
+      }
+    });
+  }
+
+  /** FC16 to one unit, or to unit 0 ('all'): sent without awaiting a reply, then the bus's broadcast delay. */
+  write(unit: number | 'all', address: number, values: number[], operation: string, priority: PriorityClass, deadline?: number): Promise<void> {
+    const target = unit === 'all' ? 0 : unit;
+    return this.scheduler.run({ unit: target, operation, priority, deadline }, async (c) => {
+      try {
+        if (target !== 0) return await c.writeRegisters(target, address, values);
+        c.broadcastWrite(address, values);
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.broadcastDelayMs));
+      } catch (e) {
+        throw toBusError(e, this.id, target === 0 ? null : target, operation);
+      }
+    });
+  }
+
+  async identify(unit: number, opts?: RequestOptions): Promise<TerminalIdentity> {
+    const regs = await this.read(unit, REGISTERS.identity.address, REGISTERS.identity.count, 'FC03 identity', opts, 'command');
+    return toIdentity(this.decode(unit, 'FC03 identity', () => decodeIdentity(regs)));
+  }
+
+  async readStatus(unit: number, opts?: RequestOptions): Promise<TerminalStatus> {
+    const regs = await this.read(unit, REGISTERS.status.address, REGISTERS.status.count, 'FC03 status', opts);
+    const status = toStatus(this.decode(unit, 'FC03 status', () => decodeStatus(regs)), (h) => this.handles.get(h) ?? null);
+    this.own.next({ type: 'status', busId: this.id, unit, status, at: this.clock.now() });
+    return status;
+  }
+
+  /** Signs a command once (PROTOCOL.md §4); the block may be written to any number of units and buses. */
+  sign(command: CommandRecord): SignedBlock {
+    const sequence = this.opts.nextSequence();
+    if (command.code === 'play' && command.broadcastId !== null) this.remember(command.broadcastId);
+    return { sequence, registers: buildCommandBlock(sequence, command, { signer: this.opts.signer, time: new Date(this.clock.now()) }) };
+  }
+
+  async writeSigned(unit: number | 'all', block: SignedBlock, operation: string, opts: RequestOptions = {}): Promise<CommandResult> {
+    await this.write(unit, REGISTERS.command.address, block.registers, operation, opts.priority ?? 'command', opts.deadline);
+    return { accepted: unit !== 'all', unit, sequence: block.sequence };
+  }
+
+  command(unit: number | 'all', command: TerminalCommand, opts?: RequestOptions): Promise<CommandResult> {
+    return this.writeSigned(unit, this.sign(toCommandRecord(command)), `FC16 command ${command.code}`, opts);
+  }
+
+  transferClip(units: number[], clip: ClipToTransfer, opts: RequestOptions = {}): Promise<ClipTransferResult> {
+    return transferClip(this, units, clip, opts);
+  }
+
+  readRegisters(unit: number, address: number, count: number, opts?: RequestOptions): Promise<number[]> {
+    if (!Number.isInteger(count) || count < 1 || count > 64) throw new BusError('protocol', this.id, unit, 'FC03 diagnostics', `count must be 1–64; got ${count}`);
+    return this.read(unit, address, count, 'FC03 diagnostics', opts);
+  }
+
+  private decode<T>(unit: number, operation: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw new BusError('protocol', this.id, unit, operation, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private remember(broadcastId: string): void {
+    const h = buildHandle(broadcastId);
+    this.handles.delete(h);
+    this.handles.set(h, broadcastId);
+    if (this.handles.size > this.maxKnown) this.handles.delete(this.handles.keys().next().value as number);
+  }
+}
+
