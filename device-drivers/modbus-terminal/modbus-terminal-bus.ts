@@ -9,6 +9,7 @@ import {
 } from '../../firmware-protocols/terminal-modbus';
 import { BusScheduler } from '../bus/scheduler';
 import type { Clock } from '../transport/clock';
+import { LineTiming } from '../transport/line-timing';
 import {
   BusError, type BusEvent, type BusMetrics, type ClipToTransfer, type ClipTransferResult, type CommandResult, type ConnectionState,
   type PriorityClass, type RequestOptions, type TerminalBus, type TerminalCommand, type TerminalIdentity, type TerminalStatus,
@@ -46,13 +47,20 @@ export class ModbusTerminalBus implements TerminalBus {
   private readonly scheduler: BusScheduler<ModbusConnection>;
   private readonly clock: Clock;
   private readonly broadcastDelayMs: number;
+  /** Raw RTU links: the master itself must let a broadcast frame leave the wire before the next request. */
+  private readonly line: LineTiming | null;
   private readonly handles = new Map<number, string>();
   private readonly maxKnown: number;
 
   constructor(private readonly opts: ModbusTerminalBusOptions) {
     this.id = opts.busId;
     this.clock = opts.clock;
-    this.broadcastDelayMs = opts.gateway.broadcastDelayMs ?? 50;
+    const g = opts.gateway;
+    this.broadcastDelayMs = g.broadcastDelayMs ?? 50;
+    this.line =
+      g.kind === 'modbus-tcp'
+        ? null
+        : new LineTiming({ baud: g.baudRate ?? 9600, dataBits: g.dataBits ?? 8, parity: g.parity ?? 'even', stopBits: g.stopBits ?? 1, turnaroundMs: g.turnaroundMs ?? 0, broadcastDelayMs: this.broadcastDelayMs });
     this.maxKnown = opts.maxKnownBroadcasts ?? 1024;
     this.scheduler =
       opts.scheduler ??
@@ -106,7 +114,9 @@ export class ModbusTerminalBus implements TerminalBus {
       try {
         if (target !== 0) return await c.writeRegisters(target, address, values);
         c.broadcastWrite(address, values);
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.broadcastDelayMs));
+        // FC16 RTU frame: unit, fc, address, count, byte count, data, CRC = 9 + 2n bytes
+        const onWire = this.line === null ? 0 : this.line.frameMs(9 + 2 * values.length) + this.line.gapMs;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, onWire + this.broadcastDelayMs));
       } catch (e) {
         throw toBusError(e, this.id, target === 0 ? null : target, operation);
       }
