@@ -165,6 +165,8 @@ export class VirtualBus {
     const delivered = reply;
     this.inFlight = clock.setTimeout(() => {
       this.inFlight = null;
+      // the wire is free once the reply is delivered, even if the timer fired a hair before the clock reads its end
+      this.busyUntil = Math.min(this.busyUntil, clock.now());
       this.counters.replies += 1;
       sink(delivered);
     }, replyEnd - now); // a receiver knows a frame has ended after the 3.5-character silence
