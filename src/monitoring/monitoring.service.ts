@@ -1,0 +1,132 @@
+/**
+ * The one door into monitoring: the field module reports what its buses see (good reads, failed reads, connection
+ * changes) and monitoring keeps the live state, emits changes and derives alarms. Monitoring never imports
+ * device-drivers; the field module maps driver events onto these calls (ARCHITECTURE.md data flows).
+ * Current status is read from memory here, never from SQL.
+ */
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import type { GatewayState } from './alarm-causes';
+import type { ConnectivityPolicy } from './connectivity';
+import type { OnlineRate } from './online-rate';
+import { type LiveStatus, type MonitoredTerminal, type StatusChange, StatusStore } from './status-store';
+import type { TerminalReading } from './terminal-reading';
+
+export type BusConnection = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+export interface MonitoredGateway {
+  gatewayId: number;
+  areaCode: string;
+}
+
+export interface GatewayStatus extends MonitoredGateway {
+  connection: BusConnection;
+  /** When the connection state last changed (ms since epoch). */
+  since: number;
+  detail: string | null;
+}
+
+export interface GatewayChange {
+  at: number;
+  previous: BusConnection | null;
+  status: GatewayStatus;
+}
+
+@Injectable()
+export class MonitoringService implements OnModuleDestroy {
+  private store: StatusStore;
+  private readonly gateways = new Map<number, GatewayStatus>();
+  private readonly statusChanges = new Subject<StatusChange>();
+  private readonly gatewayChanges = new Subject<GatewayChange>();
+
+  constructor() {
+    this.store = new StatusStore();
+  }
+
+  /** Replaces the connectivity policy; call before any terminal is tracked (configuration at boot). */
+  configure(policy: ConnectivityPolicy): void {
+    if ([...this.store.all()].length > 0) throw new Error('monitoring policy must be set before terminals are tracked');
+    this.store = new StatusStore(policy);
+  }
+
+  /** Every change of a terminal's live state, in the order it happened. */
+  get changes(): Observable<StatusChange> {
+    return this.statusChanges.asObservable();
+  }
+
+  /** Every change of a gateway's (bus's) connection state. */
+  get gatewayEvents(): Observable<GatewayChange> {
+    return this.gatewayChanges.asObservable();
+  }
+
+  trackTerminal(t: MonitoredTerminal, at: number): void {
+    this.store.register(t, at);
+  }
+
+  untrackTerminal(terminalId: number): void {
+    this.store.unregister(terminalId);
+  }
+
+  trackGateway(g: MonitoredGateway, at: number): void {
+    const existing = this.gateways.get(g.gatewayId);
+    if (existing) {
+      existing.areaCode = g.areaCode;
+      return;
+    }
+    this.gateways.set(g.gatewayId, { ...g, connection: 'connecting', since: at, detail: null });
+  }
+
+  untrackGateway(gatewayId: number): void {
+    this.gateways.delete(gatewayId);
+  }
+
+  readOk(terminalId: number, reading: TerminalReading, at: number): void {
+    const change = this.store.readOk(terminalId, reading, at);
+    if (change) this.statusChanges.next(change);
+  }
+
+  readFailed(terminalId: number, errorKind: string, at: number): void {
+    const change = this.store.readFailed(terminalId, errorKind, at);
+    if (change) this.statusChanges.next(change);
+  }
+
+  gatewayConnection(gatewayId: number, connection: BusConnection, at: number, detail?: string): void {
+    const g = this.gateways.get(gatewayId);
+    if (!g || g.connection === connection) return;
+    const previous = g.connection;
+    g.connection = connection;
+    g.since = at;
+    g.detail = detail ?? null;
+    this.gatewayChanges.next({ at, previous, status: { ...g } });
+  }
+
+  /** Marks offline whatever has been silent too long; the field module calls it on a timer. */
+  sweepSilence(at: number): void {
+    for (const change of this.store.sweepSilence(at)) this.statusChanges.next(change);
+  }
+
+  terminal(terminalId: number): LiveStatus | undefined {
+    return this.store.get(terminalId);
+  }
+
+  terminals(): IterableIterator<LiveStatus> {
+    return this.store.all();
+  }
+
+  gateway(gatewayId: number): GatewayStatus | undefined {
+    return this.gateways.get(gatewayId);
+  }
+
+  gatewayStates(): GatewayState[] {
+    return [...this.gateways.values()].map((g) => ({ gatewayId: g.gatewayId, areaCode: g.areaCode, connectionDown: g.connection === 'disconnected' }));
+  }
+
+  onlineRate(areaCode: string): OnlineRate {
+    return this.store.onlineRate(areaCode);
+  }
+
+  onModuleDestroy(): void {
+    this.statusChanges.complete();
+    this.gatewayChanges.complete();
+  }
+}
