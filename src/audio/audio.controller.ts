@@ -4,6 +4,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentR
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
+import { pageWindow } from '../common/paging';
 import { AudioCapabilitiesService } from './audio-capabilities.service';
 import { CapabilitiesDto, ClipDto, ClipListQueryDto, ClipPageDto, ClipStartedDto, CodecProfileDto, JobDto, PhonemesDto, PhonemesRequestDto, SpeechRequestDto, UPLOAD_BODY_SCHEMA, UploadClipDto } from './audio.dto';
 import { AudioService, type UploadedAudio } from './audio.service';
@@ -37,7 +38,8 @@ export class AudioController {
   @Get('clips')
   @ApiOkResponse({ type: ClipPageDto })
   list(@Query() q: ClipListQueryDto): Promise<ClipPageDto> {
-    return this.audio.list(q.kind, q.limit, q.offset);
+    const { limit, offset } = pageWindow(q);
+    return this.audio.list(q.kind, limit, offset);
   }
 
   @Get('clips/:id')

@@ -1,33 +1,19 @@
 /** Request and response shapes of /api/audio, documented for OpenAPI. */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { AudioFeature } from './media/audio-tools';
 import type { JobKind, JobState } from './jobs/audio-jobs';
 import type { ClipKind, ClipState } from './library/clip.repository';
+import { PageQueryDto } from '../common/paging';
 
 const CLIP_KINDS: ClipKind[] = ['upload', 'tts', 'tone'];
 
-export class ClipListQueryDto {
+export class ClipListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CLIP_KINDS })
   @IsOptional()
   @IsIn(CLIP_KINDS)
   kind?: ClipKind;
 
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit: number = 50;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
 }
 
 /** The multipart fields besides `file` (which multer takes; see UPLOAD_BODY_SCHEMA). */

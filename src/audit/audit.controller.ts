@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
+import { pageWindow } from '../common/paging';
 import { AuditQueryDto } from './audit.dto';
 import { AuditService, AuditView, VerifyResult } from './audit.service';
 
@@ -14,7 +15,8 @@ export class AuditController {
   /** Newest first; filter by actor, action, entity and time. */
   @Get()
   list(@Query() query: AuditQueryDto): Promise<{ items: AuditView[]; total: number }> {
-    return this.audit.list(query);
+    const { page: _page, pageSize: _size, ...filter } = query;
+    return this.audit.list({ ...filter, ...pageWindow(query) });
   }
 
   /** Recomputes the whole hash chain and reports the first broken link. */

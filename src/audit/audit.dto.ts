@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../common/paging';
+import { IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
 
-export class AuditQueryDto {
+export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'username of the actor' })
   @IsOptional()
   @IsString()
@@ -39,18 +40,4 @@ export class AuditQueryDto {
   @IsDate()
   to?: Date;
 
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit: number = 50;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
 }

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Quer
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from './auth-user';
 import { CurrentUser, Roles } from './decorators';
-import { CreateUserDto, PageQueryDto, ResetPasswordDto, UpdateUserDto, UserView } from './users.dto';
+import { PageQueryDto, pageWindow } from '../common/paging';
+import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserView } from './users.dto';
 import { UsersService } from './users.service';
 
 /** Account management, for administrators. Disabling is `PATCH {disabled: true}`. */
@@ -20,7 +21,8 @@ export class UsersController {
 
   @Get()
   list(@Query() q: PageQueryDto): Promise<{ items: UserView[]; total: number }> {
-    return this.users.list(q.limit, q.offset);
+    const { limit, offset } = pageWindow(q);
+    return this.users.list(limit, offset);
   }
 
   @Get(':id')

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
+import { PageQueryDto, pageWindow } from '../common/paging';
 import type { Paging } from './gateways.repository';
 import { GATEWAY_KINDS, PARITIES } from './registry.entities';
 
@@ -12,7 +13,7 @@ const RESOURCE = /^\d{23}$/;
 const RESOURCE_MESSAGE = 'resourceCode must be 23 digits';
 
 /** page (1-based), pageSize ≤ 500, sort, order; `format=csv|xlsx` exports the whole filtered list instead. */
-export class ListQueryDto {
+export class ListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'area-code subtree' })
   @IsOptional()
   @Matches(/^\d{12}(\d{3})?$/, { message: AREA_MESSAGE })
@@ -23,21 +24,6 @@ export class ListQueryDto {
   @IsString()
   @MaxLength(100)
   q?: string;
-
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page = 1;
-
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  pageSize = 50;
 
   @ApiPropertyOptional({ enum: ['ASC', 'DESC', 'asc', 'desc'] })
   @IsOptional()
@@ -51,7 +37,7 @@ export class ListQueryDto {
 }
 
 export function paging(q: ListQueryDto & { sort?: string }): Paging {
-  return { limit: q.pageSize, offset: (q.page - 1) * q.pageSize, sort: q.sort ?? 'id', order: q.order?.toUpperCase() === 'DESC' ? 'DESC' : 'ASC' };
+  return { ...pageWindow(q), sort: q.sort ?? 'id', order: q.order?.toUpperCase() === 'DESC' ? 'DESC' : 'ASC' };
 }
 
 const TERMINAL_SORTS = ['id', 'name', 'resourceCode', 'areaCode', 'gatewayId', 'unitId', 'model', 'serialNumber', 'installedOn', 'createdAt'];

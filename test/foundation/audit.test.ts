@@ -32,7 +32,7 @@ forEachDatabase('audit log', (database) => {
     const failures = await t.http.get('/api/audit?action=auth.login_failed').set(t.auth(admin)).expect(200);
     expect(failures.body.items.every((i: { action: string }) => i.action === 'auth.login_failed')).toBe(true);
     expect(failures.body.total).toBeGreaterThanOrEqual(1);
-    const byActor = await t.http.get('/api/audit?actor=watched&limit=1').set(t.auth(admin)).expect(200);
+    const byActor = await t.http.get('/api/audit?actor=watched&pageSize=1').set(t.auth(admin)).expect(200);
     expect(byActor.body.items).toHaveLength(1);
     expect(byActor.body.total).toBe(2);
     const future = await t.http.get(`/api/audit?from=${new Date(Date.now() + 3_600_000).toISOString()}`).set(t.auth(admin)).expect(200);
@@ -52,13 +52,13 @@ forEachDatabase('audit log', (database) => {
     );
     const result = await verify();
     expect(result).toMatchObject({ ok: true, firstBroken: null });
-    const total = (await t.http.get('/api/audit?limit=1').set(t.auth(admin)).expect(200)).body.total;
+    const total = (await t.http.get('/api/audit?pageSize=1').set(t.auth(admin)).expect(200)).body.total;
     expect(result.checked).toBe(total);
   });
 
   it('commits the audit row with its transaction, or not at all', async () => {
     const audit = t.app.get(AuditService);
-    const before = (await t.http.get('/api/audit?limit=1').set(t.auth(admin)).expect(200)).body.total;
+    const before = (await t.http.get('/api/audit?pageSize=1').set(t.auth(admin)).expect(200)).body.total;
     await expect(
       t.app.get(Transactions).run(async (tx) => {
         await audit.record({ actor: SYSTEM_ACTOR, action: 'test.rolled_back', entityType: 'test' }, tx);

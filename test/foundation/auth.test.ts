@@ -53,7 +53,7 @@ forEachDatabase('accounts and login', (database) => {
     await t.http.post('/api/auth/login').send({ username: 'town-tech', password: 'longenough1' }).expect(401);
     await t.login('town-tech', 'another-one-2');
 
-    const list = await t.http.get('/api/users?limit=2&offset=0').set(t.auth(admin)).expect(200);
+    const list = await t.http.get('/api/users?pageSize=2&page=1').set(t.auth(admin)).expect(200);
     expect(list.body.items).toHaveLength(2);
     expect(list.body.total).toBeGreaterThanOrEqual(3);
     await t.http.get('/api/users/99999').set(t.auth(admin)).expect(404);
