@@ -1,0 +1,2 @@
+/** The field module's public face for the rest of the server. */
+export * from './field-commands';
