@@ -51,3 +51,18 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('field and platform settings', () => {
+  it('defaults follow field practice and the reference county', () => {
+    const c = loadConfig({});
+    expect(c.field).toEqual({ enabled: true, pollPauseMs: 1000, offlineAfterFailures: 3, offlineAfterSilenceMs: 20_000, demoSimulatorBasePort: 15020, demoFaults: true });
+    expect(c.platformResourceCode).toBe('43415230000000101010101');
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ DALABA_FIELD: 'maybe' })).toThrow('DALABA_FIELD: must be on or off, got "maybe"');
+    expect(() => loadConfig({ DALABA_OFFLINE_AFTER_SILENCE: '1' })).toThrow('DALABA_OFFLINE_AFTER_SILENCE: must be between 2 and 86400, got 1');
+    expect(() => loadConfig({ DALABA_PLATFORM_CODE: '1234' })).toThrow(/^DALABA_PLATFORM_CODE: must be a 23-digit resource code/);
+    expect(loadConfig({ DALABA_FIELD: 'off', DALABA_POLL_PAUSE_MS: '0' }).field).toMatchObject({ enabled: false, pollPauseMs: 0 });
+  });
+});

@@ -4,6 +4,7 @@
  * Secrets are wrapped in `Secret`, whose string and JSON forms never show the value.
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { isResourceCode } from '../../firmware-protocols/codes';
 
 export class ConfigError extends Error {
   constructor(
@@ -58,6 +59,23 @@ export interface AppConfig {
   demoPassword: Secret | null;
   demo: boolean;
   logLevel: LogLevel;
+  /** This platform's 23-digit resource code (EBRID): the sender of broadcast ids and adapter command frames. */
+  platformResourceCode: string;
+  field: FieldSettings;
+}
+
+/** How the field module drives the buses and when monitoring calls a terminal offline. */
+export interface FieldSettings {
+  /** Open a bus for every enabled gateway of the registry; off runs the server without touching the field. */
+  enabled: boolean;
+  /** Pause between the end of one status sweep of a bus and the start of the next, ms. */
+  pollPauseMs: number;
+  offlineAfterFailures: number;
+  offlineAfterSilenceMs: number;
+  /** Demo only: the simulated county's first gateway port (gateway i listens on basePort + i). */
+  demoSimulatorBasePort: number;
+  /** Demo only: terminals and gateways fail and come back now and then. */
+  demoFaults: boolean;
 }
 
 export interface VariableDoc {
@@ -83,6 +101,13 @@ export const VARIABLES: readonly VariableDoc[] = [
   { name: 'DALABA_ADMIN_PASSWORD', default: '(required on first start, except in the demo)', secret: true, description: 'Password of the first administrator `admin` (at least 8 characters).' },
   { name: 'DALABA_DEMO_PASSWORD', default: 'generated and printed at start', secret: true, description: 'Password of the demo accounts (demo only).' },
   { name: 'DALABA_LOG_LEVEL', default: 'info', secret: false, description: `One of ${LOG_LEVELS.join(', ')}.` },
+  { name: 'DALABA_PLATFORM_CODE', default: '43415230000000101010101', secret: false, description: "This platform's 23-digit resource code (level + area code + type): sender of broadcast ids (EBMID) and adapter commands. Set your own." },
+  { name: 'DALABA_FIELD', default: 'on', secret: false, description: 'on: open a bus for every enabled gateway and poll its terminals; off: never touch the field.' },
+  { name: 'DALABA_POLL_PAUSE_MS', default: '1000', secret: false, description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).' },
+  { name: 'DALABA_OFFLINE_AFTER_FAILURES', default: '3', secret: false, description: 'A terminal is offline after this many failed polls in a row.' },
+  { name: 'DALABA_OFFLINE_AFTER_SILENCE', default: '20', secret: false, description: 'A terminal is offline after this many seconds without a good read or heartbeat.' },
+  { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
+  { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -99,6 +124,31 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be on or off, got "${raw}"`);
+}
+
+function platformCode(env: Env): string {
+  const raw = text(env, 'DALABA_PLATFORM_CODE') ?? '43415230000000101010101';
+  if (!isResourceCode(raw)) throw new ConfigError('DALABA_PLATFORM_CODE', `must be a 23-digit resource code (level, 12-digit area code, type and sequences), got "${raw}"`);
+  return raw;
+}
+
+function field(env: Env): FieldSettings {
+  return {
+    enabled: onOff(env, 'DALABA_FIELD', true),
+    pollPauseMs: integer(env, 'DALABA_POLL_PAUSE_MS', 1000, 0, 600_000),
+    offlineAfterFailures: integer(env, 'DALABA_OFFLINE_AFTER_FAILURES', 3, 1, 100),
+    offlineAfterSilenceMs: integer(env, 'DALABA_OFFLINE_AFTER_SILENCE', 20, 2, 86_400) * 1000,
+    demoSimulatorBasePort: integer(env, 'DALABA_DEMO_SIM_PORT', 15020, 1024, 65_000),
+    demoFaults: onOff(env, 'DALABA_DEMO_FAULTS', true),
+  };
 }
 
 function password(env: Env, name: string): Secret | null {
@@ -153,5 +203,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     demoPassword: password(env, 'DALABA_DEMO_PASSWORD'),
     demo: argv.includes('--demo'),
     logLevel,
+    platformResourceCode: platformCode(env),
+    field: field(env),
   };
 }

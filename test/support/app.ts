@@ -68,6 +68,8 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
         DATABASE_URL: db.url,
         DALABA_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
         DALABA_LOG_LEVEL: process.env.DALABA_TEST_LOG_LEVEL ?? 'silent',
+        // suites that drive the field (simulated gateways) switch it on; the others never dial registry addresses
+        DALABA_FIELD: 'off',
         ...options.env,
       },
       options.demo ? ['--demo'] : [],
