@@ -1,3 +1,4 @@
 export * from './backoff';
 export * from './connection';
 export * from './scheduler';
+export * from './sweeper';
