@@ -17,6 +17,7 @@ async function serve(req: StartRequest): Promise<void> {
     transport: req.transport,
     useShapePorts: req.basePort !== undefined,
     verifyMs: req.verifyMs,
+    certificates: [developmentCertificate(req.seed), ...(req.trust ?? [])],
   });
   const ready: Ready = { type: 'ready', ports: network.gateways.map((g) => g.port), dead: network.deadUnits(), certificate: developmentCertificate(req.seed) };
   process.send?.(ready);

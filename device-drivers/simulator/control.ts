@@ -19,6 +19,8 @@ export interface StartRequest {
   /** Gateway i listens on basePort + i; absent = free ports. */
   basePort?: number;
   verifyMs?: number;
+  /** Certificates the terminals trust besides the development certificate of the seed (a controller's own). */
+  trust?: { serial: string; publicKeyHex: string }[];
 }
 
 export type ControlRequest =
