@@ -13,12 +13,14 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DemoRegistryModule } from './field/demo-registry.module';
+import { FieldModule } from './field/field.module';
 import { HealthModule } from './health/health.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
 import { RegionsModule } from './regions/regions.module';
 import { TerminalsModule } from './terminals/terminals.module';
 
 /** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
-const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, AudioModule];
+const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, AudioModule];
 
 @Module({})
 export class AppModule {

@@ -6,6 +6,7 @@
 import ModbusRTU from 'modbus-serial';
 import type { BusConnection } from '../bus/connection';
 import { sealRtu } from '../modbus-crc';
+import { LineTiming } from '../transport/line-timing';
 
 export interface GatewayConfig {
   kind: 'modbus-tcp' | 'rtu-over-tcp' | 'rtu-serial';
@@ -26,11 +27,24 @@ interface RawPort {
   write(data: Buffer): void;
 }
 
+/** Allowance for TCP, the gateway's own handling and the event loop, on top of what the wire takes. */
+const TRANSPORT_MARGIN_MS = 100;
+
 export class ModbusConnection implements BusConnection {
   private closed = false;
   private readonly closeHandlers: ((reason: string) => void)[] = [];
+  private readonly line: LineTiming;
+  private readonly unitWaitMs: number;
 
-  private constructor(private readonly client: ModbusRTU) {
+  private constructor(
+    private readonly client: ModbusRTU,
+    cfg: GatewayConfig,
+  ) {
+    this.line = new LineTiming({
+      baud: cfg.baudRate ?? 9600, dataBits: cfg.dataBits ?? 8, parity: cfg.parity ?? 'even', stopBits: cfg.stopBits ?? 1,
+      turnaroundMs: cfg.turnaroundMs ?? 0, broadcastDelayMs: cfg.broadcastDelayMs ?? 50,
+    });
+    this.unitWaitMs = cfg.requestTimeoutMs ?? 1000;
     client.on('close', () => this.markClosed('connection closed'));
     client.on('error', (e: unknown) => this.markClosed(e instanceof Error ? e.message : String(e)));
   }
@@ -53,17 +67,26 @@ export class ModbusConnection implements BusConnection {
         });
         break;
     }
-    client.setTimeout(cfg.requestTimeoutMs ?? 1000);
-    return new ModbusConnection(client);
+    return new ModbusConnection(client, cfg);
+  }
+
+  /**
+   * The gateway's request timeout is how long the unit may take to begin its answer; the client waits that plus the
+   * wire time of this request and its reply (a signed FC16 block at 9,600 baud is itself ~150 ms on the wire).
+   */
+  private expect(requestBytes: number, replyBytes: number): void {
+    this.client.setTimeout(Math.ceil(this.unitWaitMs + this.line.transactionMs(requestBytes, replyBytes)) + TRANSPORT_MARGIN_MS);
   }
 
   async readHolding(unit: number, address: number, count: number): Promise<number[]> {
     this.client.setID(unit);
+    this.expect(8, 5 + 2 * count);
     return (await this.client.readHoldingRegisters(address, count)).data;
   }
 
   async writeRegisters(unit: number, address: number, values: number[]): Promise<void> {
     this.client.setID(unit);
+    this.expect(9 + 2 * values.length, 8);
     await this.client.writeRegisters(address, values);
   }
 

@@ -87,6 +87,9 @@ describe('toBusError', () => {
     expect(refused.kind).toBe('refused');
     expect(refused.message).toMatch(/^bus bus-1 unit 4 FC16 command play: exception 0x43/);
     expect(toBusError(Object.assign(new Error('x'), { modbusCode: 2 }), 'b', 1, 'f').kind).toBe('exception');
+    // a gateway speaking for a silent unit: the unit did not answer
+    expect(toBusError(Object.assign(new Error('x'), { modbusCode: 0x0b }), 'b', 1, 'f')).toMatchObject({ kind: 'timeout', message: expect.stringContaining('exception 0x0b') });
+    expect(toBusError(Object.assign(new Error('x'), { modbusCode: 0x0a }), 'b', 1, 'f').kind).toBe('timeout');
     expect(toBusError(Object.assign(new Error('Timed out'), { errno: 'ETIMEDOUT' }), 'b', 1, 'f').kind).toBe('timeout');
   });
 });

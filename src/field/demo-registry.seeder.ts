@@ -12,6 +12,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { Transactions } from '../database/transactions';
 import { RegionsRepository } from '../regions/regions.repository';
 import { GatewaysRepository } from '../terminals/gateways.repository';
+import { RegistryEvents } from '../terminals/registry-events';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import { TerminalsRepository } from '../terminals/terminals.repository';
 
@@ -33,6 +34,7 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
     private readonly regions: RegionsRepository,
     private readonly gateways: GatewaysRepository,
     private readonly terminals: TerminalsRepository,
+    private readonly registryEvents: RegistryEvents,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,9 +44,16 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
     if (result.seeded) this.log.log(`demo registry seeded in ${Date.now() - started} ms: ${result.areas} areas, ${result.gateways} gateways, ${result.terminals} terminals`);
   }
 
-  /** Seeds the reference county unless its county area is already registered. */
-  seed(): Promise<SeedResult> {
-    const shape = referenceCounty();
+  /** Seeds the reference county unless its county area is already registered; the field hears of the new gateways. */
+  async seed(): Promise<SeedResult> {
+    const added: GatewayEntity[] = [];
+    const result = await this.insert(added);
+    this.registryEvents.emit(added.map((gateway) => ({ kind: 'gateway', change: 'added', gateway })));
+    return result;
+  }
+
+  private insert(added: GatewayEntity[]): Promise<SeedResult> {
+    const shape = referenceCounty({ basePort: this.config.field.demoSimulatorBasePort });
     return this.transactions.run(async (tx) => {
       if (await this.regions.findByCode(shape.areaCode, tx)) return { seeded: false, areas: 0, gateways: 0, terminals: 0 };
       const now = new Date();
@@ -62,6 +71,7 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
           }),
         ),
       );
+      added.push(...gateways);
       const idOf = new Map(gateways.map((g) => [g.resourceCode, g.id]));
       const terminals = shape.gateways.flatMap((g) =>
         g.terminals.map((t) =>

@@ -4,7 +4,9 @@
  * device-drivers; the field module maps driver events onto these calls (ARCHITECTURE.md data flows).
  * Current status is read from memory here, never from SQL.
  */
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
 import { Observable, Subject } from 'rxjs';
 import type { GatewayState } from './alarm-causes';
 import type { ConnectivityPolicy } from './connectivity';
@@ -39,11 +41,13 @@ export class MonitoringService implements OnModuleDestroy {
   private readonly statusChanges = new Subject<StatusChange>();
   private readonly gatewayChanges = new Subject<GatewayChange>();
 
-  constructor() {
-    this.store = new StatusStore();
+  constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig) {
+    this.store = new StatusStore(
+      config ? { offlineAfterFailures: config.field.offlineAfterFailures, offlineAfterSilenceMs: config.field.offlineAfterSilenceMs } : undefined,
+    );
   }
 
-  /** Replaces the connectivity policy; call before any terminal is tracked (configuration at boot). */
+  /** Replaces the connectivity policy (the server takes it from the config); call before any terminal is tracked. */
   configure(policy: ConnectivityPolicy): void {
     if ([...this.store.all()].length > 0) throw new Error('monitoring policy must be set before terminals are tracked');
     this.store = new StatusStore(policy);

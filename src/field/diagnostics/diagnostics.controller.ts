@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../../auth/auth-user';
+import { CurrentUser, Roles } from '../../auth/decorators';
+import { AmplifierDto, ClockDto, RegisterReadQueryDto, TestToneDto, VolumeDto } from './diagnostics.dto';
+import { DiagnosticsService, type DiagnosticOutcome } from './diagnostics.service';
+
+/** Technicians' commands and reads on one terminal (admin always may; viewers and others get 403). */
+@ApiTags('diagnostics')
+@ApiBearerAuth()
+@Roles('technician')
+@Controller('api')
+export class DiagnosticsController {
+  constructor(private readonly diagnostics: DiagnosticsService) {}
+
+  @Post('terminals/:id/test-tone')
+  @HttpCode(200)
+  testTone(@Param('id', ParseIntPipe) id: number, @Body() dto: TestToneDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+    return this.diagnostics.run(id, { kind: 'test-tone', seconds: dto.seconds ?? 5, volume: dto.volume ?? 60 }, user);
+  }
+
+  @Post('terminals/:id/volume')
+  @HttpCode(200)
+  volume(@Param('id', ParseIntPipe) id: number, @Body() dto: VolumeDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+    return this.diagnostics.run(id, { kind: 'volume', volume: dto.volume }, user);
+  }
+
+  @Post('terminals/:id/amplifier')
+  @HttpCode(200)
+  amplifier(@Param('id', ParseIntPipe) id: number, @Body() dto: AmplifierDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+    return this.diagnostics.run(id, { kind: 'amplifier', on: dto.on }, user);
+  }
+
+  @Post('terminals/:id/clock')
+  @HttpCode(200)
+  clock(@Param('id', ParseIntPipe) id: number, @Body() dto: ClockDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+    return this.diagnostics.run(id, { kind: 'clock', at: dto.at ? new Date(dto.at) : null }, user);
+  }
+
+  @Post('terminals/:id/reboot')
+  @HttpCode(200)
+  reboot(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+    return this.diagnostics.run(id, { kind: 'reboot' }, user);
+  }
+
+  @Get('terminals/:id/registers')
+  registers(@Param('id', ParseIntPipe) id: number, @Query() q: RegisterReadQueryDto, @CurrentUser() user: AuthUser): Promise<{ terminalId: number; address: number; values: number[] }> {
+    return this.diagnostics.readRegisters(id, q.address, q.count, user);
+  }
+
+  @Get('gateways/:id/bus')
+  bus(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): ReturnType<DiagnosticsService['bus']> {
+    return this.diagnostics.bus(id, user);
+  }
+}

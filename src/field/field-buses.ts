@@ -1,0 +1,316 @@
+/**
+ * The field: one bus for every enabled gateway of the registry, opened at start and kept in step with registry
+ * changes (gateways and terminals added, edited, disabled, removed) without a restart. Each Modbus bus is swept for
+ * status in the idle time commands leave (device-drivers/bus Sweeper); adapters report by heartbeat and 回传. What the
+ * buses see goes to monitoring; what the server asks of terminals comes in through FieldCommands. The buses'
+ * lifecycles end with the application.
+ */
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Sweeper, type PollOutcome } from '../../device-drivers/bus';
+import {
+  BusError, type BusEvent, type ClipToTransfer, type ClipTransferResult, type CommandResult, type ConnectionState, type RequestOptions,
+  type TerminalBus, type TerminalCommand, type TerminalStatus,
+} from '../../device-drivers/terminal-bus';
+import type { Clock, TimerHandle } from '../../device-drivers/transport/clock';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { MonitoringService } from '../monitoring/monitoring.service';
+import type { RegistryChange } from '../terminals/registry-events';
+import { RegistryEvents } from '../terminals/registry-events';
+import type { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
+import { busIdOf, connectionKey, createBus, type BusFactoryDeps } from './bus-factory';
+import { FieldCommands, type TerminalLocation } from './field-commands';
+import { FieldRegistry } from './field-registry';
+import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
+
+/** Raw register reads for diagnostics are bounded (issue "Status, live view and diagnostics" §7). */
+export const MAX_RAW_REGISTERS = 64;
+/** How often silence is checked against the offline window. */
+const SILENCE_CHECK_MS = 1000;
+
+interface OpenBus {
+  gateway: GatewayEntity;
+  key: string;
+  bus: TerminalBus;
+  /** unit → terminal id */
+  units: Map<number, number>;
+  sweeper: Sweeper | null;
+  subscriptions: Subscription[];
+}
+
+/** A report (adapter 回传, task start/end) with the registry ids it concerns. */
+export interface FieldReport {
+  gatewayId: number;
+  terminalId: number | null;
+  report: Record<string, unknown>;
+  at: number;
+}
+
+@Injectable()
+export class FieldBuses extends FieldCommands implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('Field');
+  private readonly open = new Map<number, OpenBus>();
+  private readonly located = new Map<number, TerminalLocation>();
+  private readonly reportSubject = new Subject<FieldReport>();
+  /** Registry changes are applied one after the other, in the order they came. */
+  private queue: Promise<void> = Promise.resolve();
+  private registrySubscription: Subscription | null = null;
+  private silenceTimer: TimerHandle | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(FIELD_CLOCK) private readonly clock: Clock,
+    @Inject(BUS_FACTORY_DEPS) private readonly busDeps: BusFactoryDeps,
+    private readonly registry: FieldRegistry,
+    private readonly registryEvents: RegistryEvents,
+    private readonly monitoring: MonitoringService,
+  ) {
+    super();
+  }
+
+  /** Adapter reports (task start/end, 回传), for dispatch. */
+  get reports(): Observable<FieldReport> {
+    return this.reportSubject.asObservable();
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    if (!this.config.field.enabled) return Promise.resolve();
+    const loaded = this.enqueue(() => this.openAll());
+    this.registrySubscription = this.registryEvents.changes.subscribe((c) => void this.enqueue(() => this.apply(c)));
+    this.checkSilence();
+    return loaded;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.registrySubscription?.unsubscribe();
+    this.silenceTimer?.cancel();
+    await this.queue;
+    await Promise.all([...this.open.keys()].map((id) => this.closeBus(id)));
+    this.reportSubject.complete();
+  }
+
+  /** Resolves when every registry change received so far has been applied (tests, and callers that just edited the registry). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Gateways with an open bus and their connection states. */
+  busStates(): { gatewayId: number; busId: string; connection: ConnectionState; units: number }[] {
+    return [...this.open.values()].map((o) => ({ gatewayId: o.gateway.id, busId: o.bus.id, connection: o.bus.connectionState(), units: o.units.size }));
+  }
+
+  /** The bus metrics of a gateway (utilisation, queue depth, errors by kind, backed-off units), or null. */
+  busMetrics(gatewayId: number): ReturnType<TerminalBus['metrics']> | null {
+    return this.open.get(gatewayId)?.bus.metrics() ?? null;
+  }
+
+  // ---- FieldCommands -------------------------------------------------------------------------------------------
+
+  locate(terminalId: number): TerminalLocation | null {
+    return this.located.get(terminalId) ?? null;
+  }
+
+  connection(gatewayId: number): ConnectionState | null {
+    return this.open.get(gatewayId)?.bus.connectionState() ?? null;
+  }
+
+  command(terminalId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
+    const { bus, unit } = this.reach(terminalId, command.code);
+    return bus.command(unit, command, { priority: 'command', ...opts });
+  }
+
+  commandBus(gatewayId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
+    const o = this.open.get(gatewayId);
+    if (!o) return Promise.reject(new BusError('disconnected', `gateway ${gatewayId}`, null, command.code, 'no open bus: the gateway is unknown or disabled'));
+    return o.bus.command('all', command, { priority: 'command', ...opts });
+  }
+
+  readStatus(terminalId: number, opts: RequestOptions = {}): Promise<TerminalStatus> {
+    const { bus, unit } = this.reach(terminalId, 'read status');
+    return bus.readStatus(unit, { priority: 'command', ...opts });
+  }
+
+  readRegisters(terminalId: number, address: number, count: number, opts: RequestOptions = {}): Promise<number[]> {
+    const { bus, unit } = this.reach(terminalId, 'read registers');
+    if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
+      return Promise.reject(new BusError('protocol', bus.id, unit, 'read registers', `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`));
+    }
+    return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
+  }
+
+  async transferClip(gatewayId: number, terminalIds: number[], clip: ClipToTransfer, opts: RequestOptions = {}): ReturnType<FieldCommands['transferClip']> {
+    const o = this.open.get(gatewayId);
+    if (!o) throw new BusError('disconnected', `gateway ${gatewayId}`, null, 'clip transfer', 'no open bus: the gateway is unknown or disabled');
+    const unitOf = new Map<number, number>();
+    for (const id of terminalIds) {
+      const where = this.located.get(id);
+      if (!where || where.gatewayId !== gatewayId) throw new BusError('wrong-unit', o.bus.id, null, 'clip transfer', `terminal ${id} is not on this bus`);
+      unitOf.set(where.unit, id);
+    }
+    const result: ClipTransferResult = await o.bus.transferClip([...unitOf.keys()], clip, { priority: 'transfer', ...opts });
+    const ids = (units: number[]) => units.map((u) => unitOf.get(u)).filter((id): id is number => id !== undefined);
+    return {
+      ...result,
+      terminals: {
+        stored: ids(result.stored),
+        alreadyStored: ids(result.alreadyStored),
+        failed: result.failed.flatMap((f) => (unitOf.has(f.unit) ? [{ terminalId: unitOf.get(f.unit) as number, reason: f.reason }] : [])),
+      },
+    };
+  }
+
+  private reach(terminalId: number, operation: string): { bus: TerminalBus; unit: number } {
+    const where = this.located.get(terminalId);
+    const o = where ? this.open.get(where.gatewayId) : undefined;
+    if (!where || !o) {
+      throw new BusError('disconnected', `terminal ${terminalId}`, null, operation, 'no open bus reaches it: the terminal or its gateway is unknown or disabled');
+    }
+    return { bus: o.bus, unit: where.unit };
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------------------
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(work).catch((e: unknown) => this.log.error(`registry change not applied: ${(e as Error).message}`));
+    return this.queue;
+  }
+
+  private async openAll(): Promise<void> {
+    const [gateways, terminals] = await Promise.all([this.registry.enabledGateways(), this.registry.enabledTerminals()]);
+    const byGateway = new Map<number, TerminalEntity[]>();
+    for (const t of terminals) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
+    for (const g of gateways) this.openBus(g, byGateway.get(g.id) ?? []);
+    this.log.log(`field: ${gateways.length} buses opened for ${terminals.length} terminals`);
+  }
+
+  private async apply(c: RegistryChange): Promise<void> {
+    if (this.stopped) return;
+    if (c.kind === 'gateway') {
+      if (c.change === 'removed') return this.closeBus(c.id);
+      const g = c.gateway;
+      const o = this.open.get(g.id);
+      if (!g.enabled) return this.closeBus(g.id);
+      if (o && o.key === connectionKey(g)) {
+        o.gateway = g;
+        this.monitoring.trackGateway({ gatewayId: g.id, areaCode: g.areaCode }, this.clock.now());
+        return;
+      }
+      await this.closeBus(g.id);
+      this.openBus(g, await this.registry.enabledTerminals(g.id));
+      return;
+    }
+    const id = c.change === 'removed' ? c.id : c.terminal.id;
+    const before = this.located.get(id);
+    const t = c.change === 'removed' ? null : c.terminal;
+    const adapterBuses = new Set<number>();
+    if (before && (!t || !t.enabled || t.gatewayId !== before.gatewayId || t.unitId !== before.unit)) {
+      this.detach(before);
+      if (this.open.get(before.gatewayId)?.bus.family === 'adapter') adapterBuses.add(before.gatewayId);
+    }
+    if (t && t.enabled) {
+      const o = this.open.get(t.gatewayId);
+      if (o) {
+        this.attach(o, t);
+        if (o.bus.family === 'adapter') adapterBuses.add(t.gatewayId);
+      }
+    }
+    // an adapter's terminal list is part of its configuration: reopen it
+    for (const gid of adapterBuses) {
+      const o = this.open.get(gid);
+      if (!o) continue;
+      const gateway = o.gateway;
+      await this.closeBus(gid);
+      this.openBus(gateway, await this.registry.enabledTerminals(gid));
+    }
+  }
+
+  private openBus(g: GatewayEntity, terminals: readonly TerminalEntity[]): void {
+    const now = this.clock.now();
+    let bus: TerminalBus;
+    try {
+      bus = createBus(g, terminals, this.busDeps);
+    } catch (e) {
+      this.log.error(`${busIdOf(g)} not opened: ${(e as Error).message}`);
+      return;
+    }
+    const o: OpenBus = { gateway: g, key: connectionKey(g), bus, units: new Map(), sweeper: null, subscriptions: [] };
+    this.open.set(g.id, o);
+    this.monitoring.trackGateway({ gatewayId: g.id, areaCode: g.areaCode }, now);
+    for (const t of terminals) this.attach(o, t);
+    o.subscriptions.push(bus.events.subscribe((e) => this.onBusEvent(o, e)));
+    if (bus.family === 'modbus') {
+      const sweeper = new Sweeper({ bus, clock: this.clock, units: [...o.units.keys()], intervalMs: this.config.field.pollPauseMs });
+      o.subscriptions.push(sweeper.outcomes.subscribe((p) => this.onPoll(o, p)));
+      o.sweeper = sweeper;
+    }
+    bus.start().catch((e: unknown) => this.log.warn(`${bus.id}: ${(e as Error).message}; retrying`));
+    o.sweeper?.start();
+  }
+
+  private async closeBus(gatewayId: number): Promise<void> {
+    const o = this.open.get(gatewayId);
+    if (!o) return;
+    this.open.delete(gatewayId);
+    for (const [unit, terminalId] of o.units) this.detach({ terminalId, gatewayId, unit });
+    await o.sweeper?.stop();
+    o.subscriptions.forEach((s) => s.unsubscribe());
+    await o.bus.stop();
+    this.monitoring.untrackGateway(gatewayId);
+  }
+
+  private attach(o: OpenBus, t: TerminalEntity): void {
+    o.units.set(t.unitId, t.id);
+    this.located.set(t.id, { terminalId: t.id, gatewayId: o.gateway.id, unit: t.unitId });
+    this.monitoring.trackTerminal({ terminalId: t.id, areaCode: t.areaCode, gatewayId: o.gateway.id }, this.clock.now());
+    o.sweeper?.setUnits([...o.units.keys()]);
+  }
+
+  private detach(where: TerminalLocation): void {
+    this.located.delete(where.terminalId);
+    this.monitoring.untrackTerminal(where.terminalId);
+    const o = this.open.get(where.gatewayId);
+    if (!o || o.units.get(where.unit) !== where.terminalId) return;
+    o.units.delete(where.unit);
+    o.sweeper?.setUnits([...o.units.keys()]);
+  }
+
+  private onPoll(o: OpenBus, p: PollOutcome): void {
+    // good reads arrive as the bus's 'status' events (polls and diagnostics alike); failures only here
+    if (p.ok || p.error === 'backoff') return;
+    const terminalId = o.units.get(p.unit);
+    if (terminalId !== undefined) this.monitoring.readFailed(terminalId, p.error, p.at);
+  }
+
+  private onBusEvent(o: OpenBus, e: BusEvent): void {
+    switch (e.type) {
+      case 'status': {
+        const terminalId = o.units.get(e.unit);
+        if (terminalId !== undefined) this.monitoring.readOk(terminalId, e.status, e.at);
+        return;
+      }
+      case 'unreachable': {
+        const terminalId = o.units.get(e.unit);
+        if (terminalId !== undefined) this.monitoring.readFailed(terminalId, e.error, e.at);
+        return;
+      }
+      case 'connection':
+        this.monitoring.gatewayConnection(o.gateway.id, e.state, e.at, e.detail);
+        return;
+      case 'report':
+        this.reportSubject.next({ gatewayId: o.gateway.id, terminalId: o.units.get(e.unit) ?? null, report: e.report, at: e.at });
+        return;
+      case 'error':
+        this.log.debug(`${e.busId}${e.unit === null ? '' : ` unit ${e.unit}`}: ${e.error}: ${e.message}`);
+        return;
+    }
+  }
+
+  private checkSilence(): void {
+    if (this.stopped) return;
+    this.monitoring.sweepSilence(this.clock.now());
+    this.silenceTimer = this.clock.setTimeout(() => this.checkSilence(), SILENCE_CHECK_MS);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The field module: the only part of the server that imports device-drivers. It opens a bus for every enabled gateway,
+ * follows registry changes, feeds monitoring and offers FieldCommands to dispatch and diagnostics.
+ */
+import { Module } from '@nestjs/common';
+import { systemClock, type Clock } from '../../device-drivers/transport/clock';
+import { AuditModule } from '../audit/audit.module';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { MonitoringModule } from '../monitoring/monitoring.module';
+import { TerminalsModule } from '../terminals/terminals.module';
+import type { BusFactoryDeps } from './bus-factory';
+import { CommandSequence } from './command-sequence';
+import { CommandSigning } from './command-signing';
+import { DemoController } from './demo.controller';
+import { DemoNetwork } from './demo-network';
+import { DiagnosticsController } from './diagnostics/diagnostics.controller';
+import { DiagnosticsService } from './diagnostics/diagnostics.service';
+import { FieldBuses } from './field-buses';
+import { FieldCommands } from './field-commands';
+import { FieldRegistry } from './field-registry';
+import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
+
+@Module({
+  imports: [TerminalsModule, MonitoringModule, AuditModule],
+  controllers: [DiagnosticsController, DemoController],
+  providers: [
+    { provide: FIELD_CLOCK, useValue: systemClock },
+    { provide: CommandSigning, inject: [APP_CONFIG], useFactory: (c: AppConfig) => CommandSigning.load(c.dataDir) },
+    {
+      provide: BUS_FACTORY_DEPS,
+      inject: [APP_CONFIG, FIELD_CLOCK, CommandSigning],
+      useFactory: (c: AppConfig, clock: Clock, signing: CommandSigning): BusFactoryDeps => {
+        const sequence = CommandSequence.load(c.dataDir);
+        return { clock, signer: signing.signer, nextSequence: () => sequence.take(), platformCode: c.platformResourceCode };
+      },
+    },
+    FieldRegistry,
+    FieldBuses,
+    { provide: FieldCommands, useExisting: FieldBuses },
+    DiagnosticsService,
+    DemoNetwork,
+  ],
+  exports: [FieldCommands, FieldBuses, CommandSigning],
+})
+export class FieldModule {}
