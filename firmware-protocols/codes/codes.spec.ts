@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import vectors from './vectors/codes.json';
 import {
-  areaLevel, areaPrefix, assertResourceCodeInArea, CodeError, composeBroadcastId, decodeBcd, decodeBroadcastId,
+  areaLevel, areaPrefix, assertResourceCodeInArea, broadcastClassOf, isDrillMessage, MESSAGE_TYPE_KEYS, MESSAGE_TYPES, CodeError, composeBroadcastId, decodeBcd, decodeBroadcastId,
   decodeResourceCode, encodeBcd, encodeBroadcastId, encodeResourceCode, faultsFromBitmap, bitmapFromFaults,
   generateResourceCode, isAreaCode, isWithinArea, parentAreaCode, parseBroadcastId, parseResourceCode, preempts, priorityOf,
 } from './index';
@@ -83,5 +83,22 @@ describe('faults and priority', () => {
   it('lets a more severe emergency preempt, not an equal one', () => {
     expect(preempts(priorityOf({ kind: 'emergency', severity: 1 }), priorityOf({ kind: 'daily', level: 'county' }))).toBe(true);
     expect(preempts(priorityOf({ kind: 'drill' }), priorityOf({ kind: 'drill' }))).toBe(false);
+  });
+});
+
+describe('message types', () => {
+  it.each([
+    ['real', 1, 4, false],
+    ['cancel', 2, 4, false],
+    ['platformDrill', 3, 1, true],
+    ['frontEndDrill', 4, 2, true],
+    ['terminalDrill', 5, 3, true],
+  ] as const)('%s (code %i) travels as broadcast class %i, drill %s', (key, code, cls, drill) => {
+    expect(MESSAGE_TYPES[key]).toBe(code);
+    expect(broadcastClassOf(key)).toBe(cls);
+    expect(isDrillMessage(key)).toBe(drill);
+  });
+  it('covers every message type', () => {
+    expect(MESSAGE_TYPE_KEYS).toEqual(['real', 'cancel', 'platformDrill', 'frontEndDrill', 'terminalDrill']);
   });
 });

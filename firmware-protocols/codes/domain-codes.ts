@@ -24,6 +24,30 @@ export function isDrillClass(c: number): boolean {
   return c === BROADCAST_CLASSES.systemDrill || c === BROADCAST_CLASSES.simulatedDrill || c === BROADCAST_CLASSES.realDrill;
 }
 
+export type MessageTypeKey = keyof typeof MESSAGE_TYPES;
+export const MESSAGE_TYPE_KEYS = Object.keys(MESSAGE_TYPES) as MessageTypeKey[];
+
+/**
+ * The broadcast class a message type travels with — our reading, kept here to be corrected against the standard:
+ * real broadcasts and cancels are emergencies (4); a platform drill is a system drill (1), a front-end drill a simulated
+ * drill (2), a terminal drill a real drill (3, the loudspeakers sound). Drills are thus visible on every terminal.
+ */
+export const MESSAGE_TYPE_CLASS: Readonly<Record<MessageTypeKey, BroadcastClass>> = {
+  real: BROADCAST_CLASSES.emergency,
+  cancel: BROADCAST_CLASSES.emergency,
+  platformDrill: BROADCAST_CLASSES.systemDrill,
+  frontEndDrill: BROADCAST_CLASSES.simulatedDrill,
+  terminalDrill: BROADCAST_CLASSES.realDrill,
+};
+
+export function broadcastClassOf(messageType: MessageTypeKey): BroadcastClass {
+  return MESSAGE_TYPE_CLASS[messageType];
+}
+
+export function isDrillMessage(messageType: MessageTypeKey): boolean {
+  return isDrillClass(broadcastClassOf(messageType));
+}
+
 export interface EventType {
   code: string;
   name: string;
