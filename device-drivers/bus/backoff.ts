@@ -9,7 +9,7 @@ export interface BackoffPolicy {
   baseMs: number;
   /** Delays never grow past this. */
   maxMs: number;
-  /** Consecutive failures before the first delay (1 = back off after the first failure). */
+  /** Consecutive failures before the first delay (1 = back off after the first failure; UnitBackoff adds one for a unit just heard). */
   threshold: number;
 }
 
@@ -40,9 +40,16 @@ export function isUnitFailure(kind: BusErrorKind): boolean {
   }
 }
 
-/** Consecutive failures per unit and the time each backed-off unit is next tried. */
+/**
+ * Consecutive failures per unit and the time each backed-off unit is next tried. A unit that answered its previous
+ * request is given one failure's grace: on a noisy line one lost frame is likelier than a unit gone, so its poll may be
+ * retried at once. A unit not heard from (never answered, or already failing) is backed off from its first failure, so
+ * a dead unit costs a bus one timeout and then no wire time until it is tried again.
+ */
 export class UnitBackoff {
-  private readonly units = new Map<number, { failures: number; nextTryAt: number }>();
+  private readonly units = new Map<number, { failures: number; graced: boolean; nextTryAt: number }>();
+  /** Units whose most recent request was answered (at most the units of one bus). */
+  private readonly answered = new Set<number>();
 
   constructor(private readonly policy: BackoffPolicy) {}
 
@@ -57,16 +64,20 @@ export class UnitBackoff {
   }
 
   failure(unit: number, now: number): void {
-    const failures = (this.units.get(unit)?.failures ?? 0) + 1;
-    this.units.set(unit, { failures, nextTryAt: now + backoffDelayMs(this.policy, failures) });
+    const streak = this.units.get(unit);
+    const graced = streak?.graced ?? this.answered.has(unit);
+    this.answered.delete(unit);
+    const failures = (streak?.failures ?? 0) + 1;
+    this.units.set(unit, { failures, graced, nextTryAt: now + backoffDelayMs(this.policy, graced ? failures - 1 : failures) });
   }
 
   success(unit: number): void {
     this.units.delete(unit);
+    this.answered.add(unit);
   }
 
   /** Units with failures, for metrics, in unit order. */
   list(): { unit: number; failures: number; nextTryAt: number }[] {
-    return [...this.units.entries()].map(([unit, u]) => ({ unit, ...u })).sort((a, b) => a.unit - b.unit);
+    return [...this.units.entries()].map(([unit, u]) => ({ unit, failures: u.failures, nextTryAt: u.nextTryAt })).sort((a, b) => a.unit - b.unit);
   }
 }

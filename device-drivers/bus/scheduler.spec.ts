@@ -155,6 +155,26 @@ describe('BusScheduler', () => {
     expect(bus.metrics().errors).toEqual({ timeout: 3, backoff: 1 });
   });
 
+  it('gives a unit that answered its previous request one failure of grace, so its poll can be retried at once', async () => {
+    const { bus } = setup({ unitBackoff: { baseMs: 1000, maxMs: 8000, threshold: 1 } });
+    await bus.start();
+    const ok = () => Promise.resolve('ok');
+    const lost = () => Promise.reject(new BusError('timeout', 'village-7', 4, 'poll', 'no reply'));
+    const poll = (work: () => Promise<string>) => kindOf(bus.run({ unit: 4, operation: 'poll', priority: 'poll' }, work));
+    const answered = poll(ok);
+    await flush();
+    expect(await answered).toBe('ok');
+    const first = poll(lost);
+    await flush();
+    expect(await first).toBe('timeout');
+    expect(bus.isUnitBackedOff(4)).toBe(false); // one lost frame: the retry goes on the wire
+    const second = poll(lost);
+    await flush();
+    expect(await second).toBe('timeout');
+    expect(bus.metrics().backedOff).toEqual([{ unit: 4, failures: 2, nextTryAt: 1000 }]);
+    expect(await poll(ok)).toBe('backoff');
+  });
+
   it('reconnects with exponential backoff, surfaces the state, and resumes queued work after a drop', async () => {
     const clock = new ManualClock(0);
     let failuresLeft = 2;

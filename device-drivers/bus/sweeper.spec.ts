@@ -111,6 +111,20 @@ describe('Sweeper', () => {
     expect(seen.some((o) => o.unit === 3)).toBe(false);
   });
 
+  it('reports the failure itself when the scheduler backs the unit off at once (a unit not heard from), and does not retry an answer', async () => {
+    const clock = new ManualClock();
+    const bus = new ScriptedBus(clock);
+    bus.answers.set(1, ['timeout', 'backoff']);
+    bus.answers.set(2, ['exception', 'ok']);
+    const sweeper = new Sweeper({ bus, clock, units: [1, 2] });
+    const seen: PollOutcome[] = [];
+    sweeper.outcomes.subscribe((o) => seen.push(o));
+    const summary = await run(clock, sweeper.sweepOnce());
+    expect(summary).toMatchObject({ units: 2, ok: 0, failed: 2, skipped: 0 });
+    expect(seen.map((o) => [o.unit, o.ok ? 'ok' : o.error]).sort()).toEqual([[1, 'timeout'], [2, 'exception']]);
+    expect(bus.calls.filter((c) => c.unit === 2)).toHaveLength(1);
+  });
+
   it('waits while the bus is disconnected and resumes on its own when it reconnects', async () => {
     const clock = new ManualClock();
     const bus = new ScriptedBus(clock);

@@ -2,13 +2,15 @@
  * The status sweeper: polls every unit of one bus in turn, sweep after sweep, at the 'poll' class — so commands,
  * clip transfers and emergencies, which the scheduler serves first, only ever wait for the poll in flight. At most
  * two polls are outstanding: the wire never idles between polls, and a burst of commands never queues behind a
- * pile of them. A failed poll is retried at once (noise on the line); a unit the scheduler has backed off after
- * failures fails fast and is skipped, costing no wire time. While the bus is disconnected the sweeper waits for the
- * reconnect instead of spinning.
+ * pile of them. A poll the unit did not answer properly is retried at once (noise on the line) when the scheduler
+ * allows it — it does for a unit that answered its previous request, not for one never heard from or already failing,
+ * so a dead unit costs one timeout; a unit the scheduler has backed off fails fast and is skipped, costing no wire
+ * time. While the bus is disconnected the sweeper waits for the reconnect instead of spinning.
  */
 import { Subject, type Observable } from 'rxjs';
 import { BusError, type BusErrorKind, type TerminalBus, type TerminalStatus } from '../terminal-bus';
 import type { Clock } from '../transport/clock';
+import { isUnitFailure } from './backoff';
 
 export type PollOutcome =
   | { unit: number; ok: true; status: TerminalStatus; at: number }
@@ -107,20 +109,27 @@ export class Sweeper {
 
   private async poll(unit: number): Promise<'ok' | 'failed' | 'skipped'> {
     const attempts = 1 + (this.opts.retries ?? 1);
-    let last: BusError | null = null;
+    let failure: BusError | null = null;
     for (let i = 0; i < attempts; i++) {
       try {
         const status = await this.opts.bus.readStatus(unit, { priority: 'poll' });
         this.outcomeSubject.next({ unit, ok: true, status, at: this.opts.clock.now() });
         return 'ok';
       } catch (e) {
-        last = e instanceof BusError ? e : new BusError('protocol', this.opts.bus.id, unit, 'FC03 status', (e as Error).message);
-        // backed off: fails fast without touching the wire; a stopped bus: nothing more to learn
-        if (last.kind === 'backoff') return i === 0 ? 'skipped' : this.fail(unit, last);
-        if (last.kind === 'disconnected' || last.kind === 'deadline') break;
+        const error = e instanceof BusError ? e : new BusError('protocol', this.opts.bus.id, unit, 'FC03 status', (e as Error).message);
+        // backed off before this sweep reached it: skipped, no wire time spent; backed off by the failure just seen
+        // (a unit not heard from is backed off at its first failure): that failure is the outcome
+        if (error.kind === 'backoff') {
+          if (failure === null) return 'skipped';
+          break;
+        }
+        failure = error;
+        // only a unit that did not answer properly is worth a second try; an exception, a refusal, a stopped bus
+        // or a passed deadline would be the same again
+        if (!isUnitFailure(error.kind)) break;
       }
     }
-    return this.fail(unit, last as BusError);
+    return this.fail(unit, failure as BusError);
   }
 
   private fail(unit: number, e: BusError): 'failed' {
