@@ -70,10 +70,10 @@ export class ConnectionSupervisor<C extends BusConnection> {
     c?.close();
   }
 
-  /** Drops the current connection (a transaction that would not end) and reconnects with backoff. */
-  drop(reason: string): void {
+  /** Drops the connection (a transaction that would not end) and reconnects with backoff; not one opened since. */
+  drop(reason: string, which: C | null = this.current): void {
     const c = this.current;
-    if (c === null) return;
+    if (c === null || c !== which) return;
     this.lost(reason);
     c.close();
   }

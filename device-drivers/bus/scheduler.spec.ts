@@ -127,6 +127,21 @@ describe('BusScheduler', () => {
     expect(links).toHaveLength(2);
   });
 
+  it('abandoning a stuck transaction never drops a connection opened after the one it ran on', async () => {
+    const { clock, bus, links } = setup({ abandonAfterMs: 2000 });
+    await bus.start();
+    const stuck = kindOf(bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => new Promise<never>(() => undefined)));
+    links[0].lose('gateway went away');
+    await advance(clock, 600); // reconnected (first retry after 500 ms) while the stuck one still holds the bus
+    expect(links).toHaveLength(2);
+    expect(await stuck).toBe('timeout');
+    await advance(clock, 2000);
+    expect(links[1].closed).toBe(false);
+    const next = bus.run({ unit: 2, operation: 'poll', priority: 'poll' }, () => Promise.resolve('ran'));
+    await flush();
+    expect(await next).toBe('ran');
+  });
+
   it('backs a failing unit off exponentially: polls fail fast, commands still try, a success resets it', async () => {
     const { clock, bus } = setup({ unitBackoff: { baseMs: 1000, maxMs: 8000, threshold: 1 } });
     await bus.start();

@@ -219,7 +219,7 @@ export class BusScheduler<C extends BusConnection> {
       abort.abort();
       fail('timeout', new BusError('timeout', this.busId, spec.unit, spec.operation, `no answer within ${timeoutMs} ms`));
       abandonTimer = this.clock.setTimeout(() => {
-        this.supervisor.drop(`${spec.operation} still running ${this.abandonAfterMs} ms after its timeout`);
+        this.supervisor.drop(`${spec.operation} still running ${this.abandonAfterMs} ms after its timeout`, connection);
         release();
       }, this.abandonAfterMs);
     }, timeoutMs);

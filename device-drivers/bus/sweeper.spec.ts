@@ -4,7 +4,7 @@ import {
   type RequestOptions, type TerminalBus, type TerminalIdentity, type TerminalStatus,
 } from '../terminal-bus';
 import { ManualClock } from '../transport/clock';
-import { Sweeper, type PollOutcome } from './sweeper';
+import { Sweeper, type PollOutcome, type SweepSummary } from './sweeper';
 
 const STATUS: TerminalStatus = {
   state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 60, faults: [], supplyVoltage: 24,
@@ -123,6 +123,24 @@ describe('Sweeper', () => {
     expect(summary).toMatchObject({ units: 2, ok: 0, failed: 2, skipped: 0 });
     expect(seen.map((o) => [o.unit, o.ok ? 'ok' : o.error]).sort()).toEqual([[1, 'timeout'], [2, 'exception']]);
     expect(bus.calls.filter((c) => c.unit === 2)).toHaveLength(1);
+  });
+
+  it('pauses after a sweep that reached no unit on the wire (all backed off) instead of spinning', async () => {
+    const clock = new ManualClock();
+    const bus = new ScriptedBus(clock);
+    bus.answers.set(1, ['backoff']);
+    bus.answers.set(2, ['disconnected']);
+    const sweeper = new Sweeper({ bus, clock, units: [1, 2] });
+    const sweeps: SweepSummary[] = [];
+    sweeper.sweeps.subscribe((s) => sweeps.push(s));
+    sweeper.start();
+    for (let i = 0; i < 100; i++) {
+      clock.advance(5);
+      await drain();
+    }
+    expect(sweeps).toHaveLength(1); // 500 ms: the next sweep waits a second
+    expect(sweeps[0]).toMatchObject({ units: 2, ok: 0, failed: 1, skipped: 1 });
+    await run(clock, sweeper.stop());
   });
 
   it('waits while the bus is disconnected and resumes on its own when it reconnects', async () => {

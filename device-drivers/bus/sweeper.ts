@@ -38,11 +38,15 @@ export interface SweeperOptions {
 
 /** Polls in the scheduler's queue at once, per bus. */
 const OUTSTANDING = 2;
+/** The pause after a sweep that put nothing on the wire (every unit backed off, or the link down but not yet known so). */
+const IDLE_PAUSE_MS = 1000;
 
 export class Sweeper {
   private readonly outcomeSubject = new Subject<PollOutcome>();
   private readonly sweepSubject = new Subject<SweepSummary>();
   private units: number[];
+  /** Polls of the sweep in progress that reached the wire (answered, or left unanswered by the unit). */
+  private onWire = 0;
   private running: Promise<void> | null = null;
   private stopping = false;
   /** The wait in progress (between sweeps, or for a reconnect), which stop() cuts short. */
@@ -88,6 +92,7 @@ export class Sweeper {
     const startedAt = this.opts.clock.now();
     const summary: SweepSummary = { units: 0, ok: 0, failed: 0, skipped: 0, startedAt, endedAt: startedAt };
     const polled = new Set<number>();
+    this.onWire = 0;
     const nextUnit = (): number | undefined => {
       // read the live list each time, so units added or removed mid-sweep are honoured
       const u = this.units.find((x) => !polled.has(x));
@@ -113,6 +118,7 @@ export class Sweeper {
     for (let i = 0; i < attempts; i++) {
       try {
         const status = await this.opts.bus.readStatus(unit, { priority: 'poll' });
+        this.onWire++;
         this.outcomeSubject.next({ unit, ok: true, status, at: this.opts.clock.now() });
         return 'ok';
       } catch (e) {
@@ -124,6 +130,7 @@ export class Sweeper {
           break;
         }
         failure = error;
+        if (error.kind !== 'disconnected' && error.kind !== 'deadline') this.onWire++;
         // only a unit that did not answer properly is worth a second try; an exception, a refusal, a stopped bus
         // or a passed deadline would be the same again
         if (!isUnitFailure(error.kind)) break;
@@ -148,7 +155,9 @@ export class Sweeper {
         continue;
       }
       await this.sweepOnce();
-      if (this.opts.intervalMs) await this.wait(this.opts.intervalMs);
+      // a sweep that never reached the wire took no time: pause rather than spin
+      const pause = this.onWire === 0 ? Math.max(this.opts.intervalMs ?? 0, IDLE_PAUSE_MS) : (this.opts.intervalMs ?? 0);
+      if (pause > 0 && !this.stopping) await this.wait(pause);
     }
   }
 

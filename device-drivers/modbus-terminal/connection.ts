@@ -35,6 +35,9 @@ export class ModbusConnection implements BusConnection {
   private readonly closeHandlers: ((reason: string) => void)[] = [];
   private readonly line: LineTiming;
   private readonly unitWaitMs: number;
+  /** Rejects when the connection closes: a request in flight then fails at once instead of waiting out its timeout. */
+  private readonly closing: Promise<never>;
+  private rejectClosing: (e: Error) => void = () => undefined;
 
   private constructor(
     private readonly client: ModbusRTU,
@@ -45,8 +48,14 @@ export class ModbusConnection implements BusConnection {
       turnaroundMs: cfg.turnaroundMs ?? 0, broadcastDelayMs: cfg.broadcastDelayMs ?? 50,
     });
     this.unitWaitMs = cfg.requestTimeoutMs ?? 1000;
+    this.closing = new Promise<never>((_, reject) => (this.rejectClosing = reject));
+    this.closing.catch(() => undefined);
     client.on('close', () => this.markClosed('connection closed'));
     client.on('error', (e: unknown) => this.markClosed(e instanceof Error ? e.message : String(e)));
+    // modbus-serial's TCP port swallows 'close' after a socket error (a gateway that resets the connection): watch
+    // the socket or serial port underneath as well
+    const port = (client as unknown as { _port?: { _client?: { on(event: 'close', fn: () => void): void } } })._port;
+    port?._client?.on('close', () => this.markClosed('connection closed by the gateway'));
   }
 
   static async open(cfg: GatewayConfig): Promise<ModbusConnection> {
@@ -81,13 +90,13 @@ export class ModbusConnection implements BusConnection {
   async readHolding(unit: number, address: number, count: number): Promise<number[]> {
     this.client.setID(unit);
     this.expect(8, 5 + 2 * count);
-    return (await this.client.readHoldingRegisters(address, count)).data;
+    return (await this.whileOpen(this.client.readHoldingRegisters(address, count))).data;
   }
 
   async writeRegisters(unit: number, address: number, values: number[]): Promise<void> {
     this.client.setID(unit);
     this.expect(9 + 2 * values.length, 8);
-    await this.client.writeRegisters(address, values);
+    await this.whileOpen(this.client.writeRegisters(address, values));
   }
 
   /** FC16 to unit 0: the frame goes out, no reply is awaited (Modbus broadcast rule). */
@@ -99,6 +108,14 @@ export class ModbusConnection implements BusConnection {
     pdu[5] = values.length * 2;
     values.forEach((v, i) => pdu.writeUInt16BE(v, 6 + i * 2));
     (this.client as unknown as { _port: RawPort })._port.write(sealRtu(0, pdu));
+  }
+
+  /** modbus-serial leaves a request pending when its socket closes; we end it with the connection. */
+  private whileOpen<T>(request: Promise<T>): Promise<T> {
+    return Promise.race([request, this.closing]).catch((e: unknown) => {
+      if (!this.client.isOpen) this.markClosed('port not open');
+      throw e;
+    });
   }
 
   onClose(fn: (reason: string) => void): void {
@@ -115,6 +132,7 @@ export class ModbusConnection implements BusConnection {
   private markClosed(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.rejectClosing(new Error(`connection closed: ${reason}`));
     for (const fn of this.closeHandlers.splice(0)) fn(reason);
   }
 }

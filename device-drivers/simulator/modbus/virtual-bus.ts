@@ -65,10 +65,23 @@ export interface BusCounters {
 
 type ReplySink = (frame: Buffer) => void;
 
+/** A request as it went on the wire, for tests and tools that check timing against the model. */
+export interface WireFrame {
+  /** When the request began on the wire, ms on the bus clock. */
+  at: number;
+  unit: number;
+  fc: number;
+  bytes: number;
+  outcome: 'reply' | 'unanswered' | 'broadcast' | 'collision' | 'corrupted';
+  /** When the wire is free again after it: its reply ended, or its own frame and gap (and the broadcast delay). */
+  freeAt: number;
+}
+
 export class VirtualBus {
   private readonly units = new Map<number, { device: ModbusDevice; fault: UnitFault }>();
   private busyUntil = 0;
   private inFlight: { cancel(): void } | null = null;
+  private readonly watchers = new Set<(frame: WireFrame) => void>();
   readonly counters: BusCounters = { requests: 0, broadcasts: 0, replies: 0, collisions: 0, corrupted: 0, unanswered: 0 };
 
   private readonly random: () => number;
@@ -107,6 +120,12 @@ export class VirtualBus {
     return [...this.units.keys()];
   }
 
+  /** Calls `fn` with every request put on the wire; returns the function that stops it. */
+  watch(fn: (frame: WireFrame) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
   /** When the wire is next free (ms on the bus clock). */
   freeAt(): number {
     return this.busyUntil;
@@ -117,39 +136,48 @@ export class VirtualBus {
    * crossing the wire. Returns false when the frame collided with traffic already on the wire.
    */
   transmit(frame: Buffer, sink: ReplySink): boolean {
+    const now = this.opts.clock.now();
+    const outcome = this.put(frame, sink, now);
+    if (this.watchers.size > 0) {
+      const seen: WireFrame = { at: now, unit: frame[0], fc: frame[1], bytes: frame.length, outcome, freeAt: this.busyUntil };
+      for (const fn of this.watchers) fn(seen);
+    }
+    return outcome !== 'collision';
+  }
+
+  private put(frame: Buffer, sink: ReplySink, now: number): WireFrame['outcome'] {
     const { timing, clock } = this.opts;
-    const now = clock.now();
     if (now < this.busyUntil) {
       this.counters.collisions += 1;
       this.inFlight?.cancel();
       this.inFlight = null;
       this.busyUntil = Math.max(this.busyUntil, now + timing.frameMs(frame.length) + timing.gapMs);
-      return false;
+      return 'collision';
     }
     const requestEnd = now + timing.frameMs(frame.length) + timing.gapMs;
     this.busyUntil = requestEnd;
     if (this.chance(this.opts.strayTraffic)) {
       this.counters.collisions += 1;
-      return false; // a stray talker: both frames destroyed, the master times out
+      return 'collision'; // a stray talker: both frames destroyed, the master times out
     }
     if (this.chance(this.opts.noise)) {
       this.counters.corrupted += 1;
       for (const [, u] of this.units) if (this.alive(u.fault, now)) u.device.crcError?.();
-      return true; // nobody recognises the frame; the master times out
+      return 'corrupted'; // nobody recognises the frame; the master times out
     }
     const unit = frame[0];
     if (unit === 0) {
       this.counters.broadcasts += 1;
       for (const [, u] of this.units) if (this.alive(u.fault, now)) this.execute(0, u.device, frame, now);
       this.busyUntil = requestEnd + timing.broadcastDelayMs;
-      return true;
+      return 'broadcast';
     }
     this.counters.requests += 1;
     const target = this.units.get(unit);
     if (!target || !this.alive(target.fault, now) || target.fault === 'no-reply') {
       if (target && target.fault === 'no-reply') this.execute(unit, target.device, frame, now);
       this.counters.unanswered += 1;
-      return true;
+      return 'unanswered';
     }
     let reply = this.execute(unit, target.device, frame, now);
     reply = this.applyFault(target.fault, unit, reply, frame[1]);
@@ -170,7 +198,7 @@ export class VirtualBus {
       this.counters.replies += 1;
       sink(delivered);
     }, replyEnd - now); // a receiver knows a frame has ended after the 3.5-character silence
-    return true;
+    return 'reply';
   }
 
   private alive(fault: UnitFault, now: number): boolean {
