@@ -57,12 +57,15 @@ describe('field and platform settings', () => {
     const c = loadConfig({});
     expect(c.field).toEqual({ enabled: true, pollPauseMs: 1000, offlineAfterFailures: 3, offlineAfterSilenceMs: 20_000, demoSimulatorBasePort: 15020, demoFaults: true });
     expect(c.platformResourceCode).toBe('43415230000000101010101');
+    expect(c.monitoring).toEqual({ statusHistoryDays: 90, alarmClearAfterMs: 30_000, alarmRemindEveryMs: 1_800_000 });
   });
 
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ DALABA_FIELD: 'maybe' })).toThrow('DALABA_FIELD: must be on or off, got "maybe"');
     expect(() => loadConfig({ DALABA_OFFLINE_AFTER_SILENCE: '1' })).toThrow('DALABA_OFFLINE_AFTER_SILENCE: must be between 2 and 86400, got 1');
     expect(() => loadConfig({ DALABA_PLATFORM_CODE: '1234' })).toThrow(/^DALABA_PLATFORM_CODE: must be a 23-digit resource code/);
+    expect(() => loadConfig({ DALABA_STATUS_HISTORY_DAYS: '0' })).toThrow('DALABA_STATUS_HISTORY_DAYS: must be between 1 and 3650, got 0');
+    expect(loadConfig({ DALABA_ALARM_CLEAR_AFTER: '0' }).monitoring.alarmClearAfterMs).toBe(0);
     expect(loadConfig({ DALABA_FIELD: 'off', DALABA_POLL_PAUSE_MS: '0' }).field).toMatchObject({ enabled: false, pollPauseMs: 0 });
   });
 });

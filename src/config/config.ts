@@ -62,6 +62,17 @@ export interface AppConfig {
   /** This platform's 23-digit resource code (EBRID): the sender of broadcast ids and adapter command frames. */
   platformResourceCode: string;
   field: FieldSettings;
+  monitoring: MonitoringSettings;
+}
+
+/** What monitoring keeps and how its alarms behave. */
+export interface MonitoringSettings {
+  /** Days of terminal status history kept (daily online rates are kept for good). */
+  statusHistoryDays: number;
+  /** An alarm clears only after its cause has been gone this long (hysteresis against flapping), ms. */
+  alarmClearAfterMs: number;
+  /** An unacknowledged alarm reminds this often while its cause persists, ms. */
+  alarmRemindEveryMs: number;
 }
 
 /** How the field module drives the buses and when monitoring calls a terminal offline. */
@@ -106,6 +117,9 @@ export const VARIABLES: readonly VariableDoc[] = [
   { name: 'DALABA_POLL_PAUSE_MS', default: '1000', secret: false, description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).' },
   { name: 'DALABA_OFFLINE_AFTER_FAILURES', default: '3', secret: false, description: 'A terminal is offline after this many failed polls in a row.' },
   { name: 'DALABA_OFFLINE_AFTER_SILENCE', default: '20', secret: false, description: 'A terminal is offline after this many seconds without a good read or heartbeat.' },
+  { name: 'DALABA_STATUS_HISTORY_DAYS', default: '90', secret: false, description: 'Days of terminal status history kept (daily online rates are kept for good).' },
+  { name: 'DALABA_ALARM_CLEAR_AFTER', default: '30', secret: false, description: 'An alarm clears only after its cause has been gone this many seconds (against flapping).' },
+  { name: 'DALABA_ALARM_REMIND_EVERY', default: '1800', secret: false, description: 'An unacknowledged alarm reminds every this many seconds while its cause persists.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
@@ -148,6 +162,14 @@ function field(env: Env): FieldSettings {
     offlineAfterSilenceMs: integer(env, 'DALABA_OFFLINE_AFTER_SILENCE', 20, 2, 86_400) * 1000,
     demoSimulatorBasePort: integer(env, 'DALABA_DEMO_SIM_PORT', 15020, 1024, 65_000),
     demoFaults: onOff(env, 'DALABA_DEMO_FAULTS', true),
+  };
+}
+
+function monitoring(env: Env): MonitoringSettings {
+  return {
+    statusHistoryDays: integer(env, 'DALABA_STATUS_HISTORY_DAYS', 90, 1, 3650),
+    alarmClearAfterMs: integer(env, 'DALABA_ALARM_CLEAR_AFTER', 30, 0, 86_400) * 1000,
+    alarmRemindEveryMs: integer(env, 'DALABA_ALARM_REMIND_EVERY', 1800, 60, 604_800) * 1000,
   };
 }
 
@@ -205,5 +227,6 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     logLevel,
     platformResourceCode: platformCode(env),
     field: field(env),
+    monitoring: monitoring(env),
   };
 }

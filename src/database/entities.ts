@@ -5,6 +5,7 @@
 import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entities';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
+import { AlarmEntity, OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from '../monitoring/monitoring.entities';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 
@@ -16,4 +17,8 @@ export const ENTITIES: (new () => object)[] = [
   AreaEntity,
   GatewayEntity,
   TerminalEntity,
+  TerminalStatusEntity,
+  TerminalStatusHistoryEntity,
+  OnlineRateDailyEntity,
+  AlarmEntity,
 ];

@@ -79,6 +79,16 @@ export class AlarmBook {
     return events;
   }
 
+  /** Takes back an alarm that was active before a restart; it clears as usual once its cause stays away. */
+  restore(alarm: Alarm): void {
+    this.active.set(alarm.key, { ...alarm, terminalIds: [...alarm.terminalIds], absentSince: null });
+  }
+
+  get(key: string): Alarm | undefined {
+    const a = this.active.get(key);
+    return a ? this.view(a) : undefined;
+  }
+
   acknowledge(key: string, by: string, at: number): AlarmEvent | null {
     const alarm = this.active.get(key);
     if (!alarm || alarm.acknowledgedAt !== null) return null;

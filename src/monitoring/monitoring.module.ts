@@ -1,9 +1,31 @@
 import { Module } from '@nestjs/common';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import type { AlarmPolicy } from './alarm-book';
+import { AlarmRepository } from './alarm.repository';
+import { ALARM_POLICY, AlarmsService } from './alarms.service';
+import { MonitoringController } from './monitoring.controller';
 import { MonitoringService } from './monitoring.service';
+import { StatusQueries } from './status-queries.service';
+import { StatusWriter } from './status-writer';
+import { StatusRepository } from './status.repository';
 
 /** Live status, online rate, alarms and history of terminals and gateways (issue "Status, live view and diagnostics"). */
 @Module({
-  providers: [MonitoringService],
-  exports: [MonitoringService],
+  controllers: [MonitoringController],
+  providers: [
+    MonitoringService,
+    StatusRepository,
+    StatusWriter,
+    StatusQueries,
+    AlarmRepository,
+    {
+      provide: ALARM_POLICY,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig): AlarmPolicy => ({ raiseAfterMs: 0, clearAfterMs: c.monitoring.alarmClearAfterMs, remindEveryMs: c.monitoring.alarmRemindEveryMs }),
+    },
+    AlarmsService,
+  ],
+  exports: [MonitoringService, AlarmsService, StatusWriter],
 })
 export class MonitoringModule {}

@@ -11,7 +11,7 @@ import { Observable, Subject } from 'rxjs';
 import type { GatewayState } from './alarm-causes';
 import type { ConnectivityPolicy } from './connectivity';
 import type { OnlineRate } from './online-rate';
-import { type LiveStatus, type MonitoredTerminal, type StatusChange, StatusStore } from './status-store';
+import { type KnownStatus, type LiveStatus, type MonitoredTerminal, type StatusChange, StatusStore } from './status-store';
 import type { TerminalReading } from './terminal-reading';
 
 export type BusConnection = 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -40,6 +40,8 @@ export class MonitoringService implements OnModuleDestroy {
   private readonly gateways = new Map<number, GatewayStatus>();
   private readonly statusChanges = new Subject<StatusChange>();
   private readonly gatewayChanges = new Subject<GatewayChange>();
+  /** What the database remembered at start, used once when each terminal is first tracked. */
+  private remembered = new Map<number, KnownStatus>();
 
   constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig) {
     this.store = new StatusStore(
@@ -63,8 +65,15 @@ export class MonitoringService implements OnModuleDestroy {
     return this.gatewayChanges.asObservable();
   }
 
+  /** What was known of terminals before a restart (last seen, last reading, error counters); call before tracking. */
+  remember(known: Map<number, KnownStatus>): void {
+    this.remembered = known;
+  }
+
   trackTerminal(t: MonitoredTerminal, at: number): void {
-    this.store.register(t, at);
+    const known = this.remembered.get(t.terminalId);
+    this.remembered.delete(t.terminalId);
+    this.store.register(t, at, known);
   }
 
   untrackTerminal(terminalId: number): void {
@@ -127,6 +136,15 @@ export class MonitoringService implements OnModuleDestroy {
 
   onlineRate(areaCode: string): OnlineRate {
     return this.store.onlineRate(areaCode);
+  }
+
+  /** The live rate of every region from the county down. */
+  onlineRates(): OnlineRate[] {
+    return [...this.store.onlineRates()];
+  }
+
+  gatewayList(): GatewayStatus[] {
+    return [...this.gateways.values()];
   }
 
   onModuleDestroy(): void {

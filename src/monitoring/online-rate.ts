@@ -57,4 +57,13 @@ export class OnlineRateCounters {
       ratePercent: c.registered === 0 ? null : Math.round((c.online / c.registered) * 10000) / 100,
     };
   }
+
+  /** Every counted area from the county down (county, towns, villages, groups) with its rate, for the daily roll-up. */
+  *areas(): IterableIterator<OnlineRate> {
+    for (const [prefix, c] of this.counts) {
+      if (prefix.length < 6) continue;
+      const areaCode = prefix.padEnd(prefix.length > 12 ? 15 : 12, '0');
+      yield { areaCode, registered: c.registered, online: c.online, ratePercent: c.registered === 0 ? null : Math.round((c.online / c.registered) * 10000) / 100 };
+    }
+  }
 }

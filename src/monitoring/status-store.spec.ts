@@ -51,6 +51,15 @@ describe('StatusStore', () => {
     expect(store.get(1)?.connectivity).toBe('offline');
   });
 
+  it('shows what was remembered from before a restart but counts silence from when tracking began', () => {
+    const store = new StatusStore();
+    const known = { lastSeen: 1_000, lastError: 'timeout', errorCounts: { timeout: 4 }, reading: reading() };
+    store.register({ terminalId: 9, areaCode: VILLAGE_A1, gatewayId: 1 }, 500_000, known);
+    expect(store.get(9)).toMatchObject({ connectivity: 'unknown', online: false, lastSeen: 1_000, errorCounts: { timeout: 4 }, reading: known.reading });
+    expect(store.sweepSilence(519_999)).toHaveLength(0);
+    expect(store.sweepSilence(520_000).map((c) => c.status.terminalId)).toEqual([9]);
+  });
+
   it('keeps online rates per village, town and county in step', () => {
     const store = county();
     for (let id = 1; id <= 12; id++) store.readOk(id, reading(), 0);

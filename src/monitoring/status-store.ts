@@ -27,6 +27,14 @@ export interface LiveStatus extends MonitoredTerminal {
   reading: TerminalReading | null;
 }
 
+/** What the database remembers of a terminal from before a restart: shown, but not taken as proof it is online. */
+export interface KnownStatus {
+  lastSeen: number | null;
+  lastError: string | null;
+  errorCounts: Record<string, number>;
+  reading: TerminalReading | null;
+}
+
 export interface StatusChange {
   at: number;
   previous: Connectivity;
@@ -41,7 +49,8 @@ export class StatusStore {
 
   constructor(private readonly policy: ConnectivityPolicy = DEFAULT_CONNECTIVITY_POLICY) {}
 
-  register(t: MonitoredTerminal, at: number): void {
+  /** Tracks a terminal from `at`, as unknown until read; `known` carries what was remembered from before a restart. */
+  register(t: MonitoredTerminal, at: number, known?: KnownStatus): void {
     const existing = this.terminals.get(t.terminalId);
     if (existing) {
       if (existing.areaCode === t.areaCode && existing.gatewayId === t.gatewayId) return;
@@ -52,11 +61,11 @@ export class StatusStore {
       connectivity: 'unknown',
       online: false,
       since: at,
-      lastSeen: null,
+      lastSeen: known?.lastSeen ?? null,
       failures: 0,
-      lastError: null,
-      errorCounts: {},
-      reading: null,
+      lastError: known?.lastError ?? null,
+      errorCounts: { ...known?.errorCounts },
+      reading: known?.reading ?? null,
     });
     this.rates.add(t.areaCode, false);
   }
@@ -78,6 +87,10 @@ export class StatusStore {
 
   onlineRate(areaCode: string): OnlineRate {
     return this.rates.rate(areaCode);
+  }
+
+  onlineRates(): IterableIterator<OnlineRate> {
+    return this.rates.areas();
   }
 
   readOk(terminalId: number, reading: TerminalReading, at: number): StatusChange | null {
@@ -109,7 +122,8 @@ export class StatusStore {
     const changes: StatusChange[] = [];
     for (const s of this.terminals.values()) {
       if (s.connectivity === 'offline') continue;
-      const heard = s.lastSeen ?? s.since;
+      // silence counts from the last good read or from when tracking began, whichever is later
+      const heard = Math.max(s.lastSeen ?? 0, s.since);
       if (at - heard < this.policy.offlineAfterSilenceMs) continue;
       const previous = s.connectivity;
       if (this.transition(s, 'silence', at)) changes.push({ at, previous, fields: ['connectivity'], status: s });

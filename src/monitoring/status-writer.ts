@@ -1,0 +1,163 @@
+/**
+ * Writes what monitoring sees to the database without ever slowing the live path: every status change is queued in
+ * memory and written in batches (each terminal's latest status upserted, every change appended to the history) once a
+ * second or as soon as 500 changes wait. Every 5 minutes it adds a sample of every region's online rate to the day's
+ * roll-up; every hour it deletes history older than DALABA_STATUS_HISTORY_DAYS. At start it hands monitoring what the
+ * database remembers of each terminal (last seen, last reading, error counters).
+ */
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { shanghaiDate } from '../../firmware-protocols/codes';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import type { TerminalStatusEntity, TerminalStatusHistoryEntity } from './monitoring.entities';
+import { MonitoringService } from './monitoring.service';
+import type { KnownStatus, LiveStatus, StatusChange } from './status-store';
+import { StatusRepository } from './status.repository';
+
+export const FLUSH_EVERY_MS = 1_000;
+export const FLUSH_AT_CHANGES = 500;
+export const SAMPLE_EVERY_MS = 5 * 60_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
+/** If the database stays unreachable, the oldest history beyond this many rows is dropped (and said so). */
+const MAX_QUEUED_HISTORY = 200_000;
+
+type HistoryRow = Omit<TerminalStatusHistoryEntity, 'id'>;
+
+function currentRow(s: LiveStatus, at: number): TerminalStatusEntity {
+  return {
+    terminalId: s.terminalId,
+    areaCode: s.areaCode,
+    gatewayId: s.gatewayId,
+    connectivity: s.connectivity,
+    online: s.online,
+    since: new Date(s.since),
+    lastSeen: s.lastSeen === null ? null : new Date(s.lastSeen),
+    failures: s.failures,
+    lastError: s.lastError,
+    errorCounts: { ...s.errorCounts },
+    reading: s.reading,
+    updatedAt: new Date(at),
+  };
+}
+
+/** "YYYY-MM-DD" of the day in China Standard Time. */
+export function dayOf(at: Date): string {
+  const d = shanghaiDate(at);
+  return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+}
+
+@Injectable()
+export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('StatusWriter');
+  private current = new Map<number, TerminalStatusEntity>();
+  private history: HistoryRow[] = [];
+  private subscription: Subscription | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private flushQueued = false;
+  private dropped = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly monitoring: MonitoringService,
+    private readonly repo: StatusRepository,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const rows = await this.repo.loadCurrent();
+    const known = new Map<number, KnownStatus>();
+    for (const r of rows) {
+      known.set(r.terminalId, { lastSeen: r.lastSeen?.getTime() ?? null, lastError: r.lastError, errorCounts: r.errorCounts ?? {}, reading: r.reading });
+    }
+    this.monitoring.remember(known);
+    this.subscription = this.monitoring.changes.subscribe((c) => this.record(c));
+  }
+
+  onApplicationBootstrap(): void {
+    const every = (ms: number, work: () => Promise<unknown>): void => {
+      const t = setInterval(() => void work().catch((e: unknown) => this.log.error(`${work.name || 'monitoring write'} failed: ${String(e)}`)), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(FLUSH_EVERY_MS, () => this.flush());
+    every(SAMPLE_EVERY_MS, () => this.sampleOnlineRates(new Date()));
+    every(PRUNE_EVERY_MS, () => this.prune(new Date()));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.subscription?.unsubscribe();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.flush();
+  }
+
+  /** Changes waiting to be written. */
+  get pending(): number {
+    return this.history.length;
+  }
+
+  private record(c: StatusChange): void {
+    const row = currentRow(c.status, c.at);
+    this.current.set(row.terminalId, row);
+    this.history.push({
+      terminalId: row.terminalId,
+      areaCode: row.areaCode,
+      at: new Date(c.at),
+      previous: c.previous,
+      connectivity: row.connectivity,
+      fields: c.fields,
+      lastError: row.lastError,
+      reading: row.reading,
+    });
+    if (this.history.length > MAX_QUEUED_HISTORY) {
+      const excess = this.history.length - MAX_QUEUED_HISTORY;
+      this.history.splice(0, excess);
+      this.dropped += excess;
+    }
+    if (this.history.length >= FLUSH_AT_CHANGES && !this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => void this.flush().catch((e: unknown) => this.log.error(`status write failed: ${String(e)}`)));
+    }
+  }
+
+  /** Writes everything queued so far; resolves when it is in the database. Writes never overlap. */
+  flush(): Promise<void> {
+    const next = this.flushing.then(() => this.writeQueued());
+    this.flushing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.flushQueued = false;
+    if (this.history.length === 0 && this.current.size === 0) return;
+    const current = [...this.current.values()];
+    const history = this.history;
+    this.current = new Map();
+    this.history = [];
+    try {
+      await this.repo.write(current, history);
+    } catch (e) {
+      // put it back in front of what came meanwhile (newer current rows win), to try again on the next flush
+      for (const row of current) if (!this.current.has(row.terminalId)) this.current.set(row.terminalId, row);
+      this.history = [...history, ...this.history];
+      throw e;
+    }
+    if (this.dropped > 0) {
+      this.log.warn(`${this.dropped} status changes were not written to the history while the database was unreachable`);
+      this.dropped = 0;
+    }
+  }
+
+  /** Adds one sample of every region's live online rate to the day's roll-up. */
+  async sampleOnlineRates(at: Date): Promise<void> {
+    const samples = this.monitoring.onlineRates().map((r) => ({ areaCode: r.areaCode, online: r.online, registered: r.registered }));
+    await this.repo.addDailySamples(dayOf(at), samples, at);
+  }
+
+  async prune(at: Date): Promise<number> {
+    const removed = await this.repo.pruneHistory(new Date(at.getTime() - this.config.monitoring.statusHistoryDays * 86_400_000));
+    if (removed > 0) this.log.log(`removed ${removed} status history rows older than ${this.config.monitoring.statusHistoryDays} days`);
+    return removed;
+  }
+}

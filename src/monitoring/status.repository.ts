@@ -1,0 +1,87 @@
+/** All SQL of terminal status, its history and daily online rates. Writes come in batches from StatusWriter. */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Between, DataSource, In, LessThan } from 'typeorm';
+import { OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from './monitoring.entities';
+
+/** Rows per INSERT: well under SQLite's and MySQL's limits on bound parameters. */
+const CHUNK = 200;
+
+export interface RateSample {
+  areaCode: string;
+  online: number;
+  registered: number;
+}
+
+@Injectable()
+export class StatusRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  loadCurrent(): Promise<TerminalStatusEntity[]> {
+    return this.dataSource.manager.find(TerminalStatusEntity);
+  }
+
+  findCurrent(terminalId: number): Promise<TerminalStatusEntity | null> {
+    return this.dataSource.manager.findOneBy(TerminalStatusEntity, { terminalId });
+  }
+
+  /** Upserts the latest status of each terminal and appends the history, in one transaction. */
+  async write(current: TerminalStatusEntity[], history: Omit<TerminalStatusHistoryEntity, 'id'>[]): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      for (let i = 0; i < current.length; i += CHUNK) {
+        await em.upsert(TerminalStatusEntity, current.slice(i, i + CHUNK), { conflictPaths: ['terminalId'], skipUpdateIfNoValuesChanged: false });
+      }
+      for (let i = 0; i < history.length; i += CHUNK) await em.insert(TerminalStatusHistoryEntity, history.slice(i, i + CHUNK));
+    });
+  }
+
+  async history(terminalId: number, from: Date, to: Date, limit: number, offset: number): Promise<{ items: TerminalStatusHistoryEntity[]; total: number }> {
+    const [items, total] = await this.dataSource.manager.findAndCount(TerminalStatusHistoryEntity, {
+      where: { terminalId, at: Between(from, to) },
+      order: { at: 'DESC', id: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+    return { items, total };
+  }
+
+  /** Deletes history older than `before`; returns how many rows went. */
+  async pruneHistory(before: Date): Promise<number> {
+    const r = await this.dataSource.manager.delete(TerminalStatusHistoryEntity, { at: LessThan(before) });
+    return r.affected ?? 0;
+  }
+
+  /** Adds one sample per area to the day's roll-up. */
+  async addDailySamples(day: string, samples: RateSample[], at: Date): Promise<void> {
+    if (samples.length === 0) return;
+    await this.dataSource.transaction(async (em) => {
+      const existing = new Map<string, OnlineRateDailyEntity>();
+      for (let i = 0; i < samples.length; i += CHUNK) {
+        const rows = await em.findBy(OnlineRateDailyEntity, { day, areaCode: In(samples.slice(i, i + CHUNK).map((s) => s.areaCode)) });
+        for (const r of rows) existing.set(r.areaCode, r);
+      }
+      const fresh: Omit<OnlineRateDailyEntity, 'id'>[] = [];
+      for (const s of samples) {
+        const percent = s.registered === 0 ? 0 : Math.round((s.online / s.registered) * 10_000) / 100;
+        const row = existing.get(s.areaCode);
+        if (!row) {
+          fresh.push({ areaCode: s.areaCode, day, samples: 1, onlineSum: s.online, registeredSum: s.registered, minPercent: percent, maxPercent: percent, updatedAt: at });
+          continue;
+        }
+        await em.update(OnlineRateDailyEntity, { id: row.id }, {
+          samples: row.samples + 1,
+          onlineSum: row.onlineSum + s.online,
+          registeredSum: row.registeredSum + s.registered,
+          minPercent: Math.min(row.minPercent, percent),
+          maxPercent: Math.max(row.maxPercent, percent),
+          updatedAt: at,
+        });
+      }
+      for (let i = 0; i < fresh.length; i += CHUNK) await em.insert(OnlineRateDailyEntity, fresh.slice(i, i + CHUNK));
+    });
+  }
+
+  daily(areaCode: string, fromDay: string, toDay: string): Promise<OnlineRateDailyEntity[]> {
+    return this.dataSource.manager.find(OnlineRateDailyEntity, { where: { areaCode, day: Between(fromDay, toDay) }, order: { day: 'ASC' } });
+  }
+}
