@@ -11,9 +11,21 @@ export interface BackoffPolicy {
   maxMs: number;
   /** Consecutive failures before the first delay (1 = back off after the first failure; UnitBackoff adds one for a unit just heard). */
   threshold: number;
+  /**
+   * Units only: the largest share of the bus's time (0–1) that trying units which keep failing may take. Once a unit
+   * has failed past the threshold, its delay is stretched (up to maxMs) so that the failing units of the bus, each
+   * tried once per delay at what its last failure cost, stay within this share however long a sweep takes. Absent:
+   * delays follow the exponential rule alone.
+   */
+  maxShare?: number;
 }
 
-export const DEFAULT_UNIT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 60_000, threshold: 1 };
+/**
+ * A dead unit costs the bus a gateway timeout per try. Exponential delays alone suit a short sweep (a dozen units, a
+ * second) but not a long bus (247 units, ~20 s a sweep), where every delay has passed when the sweep comes round
+ * again and every dead unit would be waited out in every sweep: failing units are held to 2 % of the bus.
+ */
+export const DEFAULT_UNIT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 60_000, threshold: 1, maxShare: 0.02 };
 export const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000, threshold: 1 };
 
 /** Delay after `failures` consecutive failures: 0 below the threshold, then base × 2^(failures − threshold), capped. */
@@ -63,12 +75,21 @@ export class UnitBackoff {
     return this.units.get(unit)?.nextTryAt ?? null;
   }
 
-  failure(unit: number, now: number): void {
+  /** `costMs`: the bus time the failed request took (its wait for an answer that did not come). */
+  failure(unit: number, now: number, costMs = 0): void {
     const streak = this.units.get(unit);
     const graced = streak?.graced ?? this.answered.has(unit);
     this.answered.delete(unit);
     const failures = (streak?.failures ?? 0) + 1;
-    this.units.set(unit, { failures, graced, nextTryAt: now + backoffDelayMs(this.policy, graced ? failures - 1 : failures) });
+    const counted = graced ? failures - 1 : failures;
+    let delay = backoffDelayMs(this.policy, counted);
+    const share = this.policy.maxShare;
+    // past the first delay the unit is no lost frame but silent: hold the bus's failing units to their share
+    if (share !== undefined && share > 0 && counted > this.policy.threshold) {
+      const failing = this.units.size + (streak === undefined ? 1 : 0);
+      delay = Math.max(delay, Math.min(this.policy.maxMs, (failing * costMs) / share));
+    }
+    this.units.set(unit, { failures, graced, nextTryAt: now + delay });
   }
 
   success(unit: number): void {

@@ -190,6 +190,42 @@ describe('BusScheduler', () => {
     expect(await poll(ok)).toBe('backoff');
   });
 
+  it('holds units that stay silent to maxShare of the bus: their delays stretch with their number and with what a try costs', async () => {
+    const { clock, bus } = setup({ unitBackoff: { baseMs: 1000, maxMs: 60_000, threshold: 1, maxShare: 0.02 } });
+    await bus.start();
+    // a dead unit behind a gateway: 150 ms of bus time until the gateway gives up
+    const silent = (unit: number) => () =>
+      new Promise<string>((_resolve, reject) => clock.setTimeout(() => reject(new BusError('timeout', 'village-7', unit, 'poll', 'exception 0x0b')), 150));
+    const tryAll = async (units: number[]): Promise<string[]> => {
+      const kinds = units.map((u) => kindOf(bus.run({ unit: u, operation: 'poll', priority: 'poll' }, silent(u))));
+      await advance(clock, 150 * units.length);
+      return Promise.all(kinds);
+    };
+    expect(await tryAll([7, 8, 9])).toEqual(['timeout', 'timeout', 'timeout']);
+    // first failure of a unit never heard from: the exponential rule alone (it may have been one lost frame)
+    expect(bus.metrics().backedOff).toEqual([
+      { unit: 7, failures: 1, nextTryAt: 150 + 1000 },
+      { unit: 8, failures: 1, nextTryAt: 300 + 1000 },
+      { unit: 9, failures: 1, nextTryAt: 450 + 1000 },
+    ]);
+    await advance(clock, 1000);
+    expect(await tryAll([7, 8, 9])).toEqual(['timeout', 'timeout', 'timeout']);
+    // silent twice: three units × 150 ms per try within 2 % of the bus → each tried once per 22.5 s, not after 2 s
+    const t = 1450;
+    expect(bus.metrics().backedOff).toEqual([
+      { unit: 7, failures: 2, nextTryAt: t + 150 + 22_500 },
+      { unit: 8, failures: 2, nextTryAt: t + 300 + 22_500 },
+      { unit: 9, failures: 2, nextTryAt: t + 450 + 22_500 },
+    ]);
+    expect(await kindOf(bus.run({ unit: 7, operation: 'poll', priority: 'poll' }, silent(7)))).toBe('backoff');
+    // never past maxMs, so a unit that comes back is seen within it
+    const many = Array.from({ length: 20 }, (_, i) => 20 + i);
+    await tryAll(many);
+    await advance(clock, 1000);
+    await tryAll(many);
+    expect(bus.metrics().backedOff.find((u) => u.unit === 39)?.nextTryAt).toBe(clock.now() + 60_000);
+  });
+
   it('reconnects with exponential backoff, surfaces the state, and resumes queued work after a drop', async () => {
     const clock = new ManualClock(0);
     let failuresLeft = 2;

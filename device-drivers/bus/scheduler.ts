@@ -189,7 +189,8 @@ export class BusScheduler<C extends BusConnection> {
       return;
     }
     this.inFlight = true;
-    this.busySince = this.clock.now();
+    const began = this.clock.now();
+    this.busySince = began;
     this.transactionCount++;
     const unit = spec.unit !== null && spec.unit !== 0 ? spec.unit : null;
     const abort = new AbortController();
@@ -208,7 +209,7 @@ export class BusScheduler<C extends BusConnection> {
       answered = true;
       this.count(kind);
       if (unit !== null) {
-        if (isUnitFailure(kind)) this.backoff.failure(unit, this.clock.now());
+        if (isUnitFailure(kind)) this.backoff.failure(unit, this.clock.now(), this.clock.now() - began);
         else if (kind === 'exception' || kind === 'refused') this.backoff.success(unit);
       }
       reject(error);
