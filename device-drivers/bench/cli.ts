@@ -3,49 +3,48 @@
  * runs the workload the controller's way and the naive way in the same run, and prints the result object as the
  * last line of stdout. The whole run is bounded by --time-limit and stops by itself.
  */
-import { longBusShape, referenceCounty, type ShapeGateway } from '../simulator/county-shape';
-import { lineTimingOf } from '../simulator/network';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Sm2Signer } from '../../firmware-protocols/signing';
+import { longBusShape, referenceCounty } from '../simulator/county-shape';
+import { SimulatorProcess } from '../simulator/simulator-process';
+import { systemClock } from '../transport/clock';
 import { parallelBoundMs } from '../transport/line-timing';
 import { parseBenchArgs, type BenchOptions } from './options';
 import { benchResult, percentile, resultLine } from './report';
-import { SimulatorProcess } from '../simulator/simulator-process';
-import { controllerSweeps, naiveSweeps, STATUS_REPLY_BYTES, STATUS_REQUEST_BYTES, sweepBound, type BusTarget, type SweepRun } from './sweep';
+import { busTargetOf, controllerSweeps, naiveSweeps, STATUS_REPLY_BYTES, STATUS_REQUEST_BYTES, sweepBound, type DriverDeps, type SweepRun } from './sweep';
 
 const HOST = '127.0.0.1';
 
-function targetsOf(gateways: ShapeGateway[], ports: number[]): BusTarget[] {
-  return gateways.map((g, i) => ({
-    busId: g.name,
-    host: HOST,
-    port: ports[i],
-    units: g.terminals.map((t) => t.unitId),
-    timing: lineTimingOf(g),
-    gatewayTimeoutMs: g.requestTimeoutMs,
-  }));
-}
-
-const summary = (r: SweepRun) => ({ polls: r.polls, ok: r.ok, errors: r.errors });
+const summary = (r: SweepRun) => ({ requests: r.requests, ok: r.ok, failed: r.failed, skipped: r.skipped, errors: r.errors });
 
 async function sweepScenario(o: BenchOptions, say: (line: string) => void): Promise<string> {
   const shape = o.scenario === 'sweep' ? referenceCounty() : longBusShape();
   const sim = await SimulatorProcess.start({ shape: o.scenario === 'sweep' ? 'county' : 'long-bus', seed: o.seed, deadFraction: o.deadFraction, noise: o.noise });
   const ready = sim.ready;
   try {
-    const targets = targetsOf(shape.gateways, ready.ports);
+    const targets = shape.gateways.map((g, i) => busTargetOf(g, HOST, ready.ports[i]));
     const deadPerBus = targets.map((_, i) => ready.dead.filter(([g]) => g === i).length);
     const bounds = targets.map((t, i) => sweepBound(t, o.sweeps, deadPerBus[i]));
     const boundS = parallelBoundMs(bounds) / 1000;
     const terminals = targets.reduce((n, t) => n + t.units.length, 0);
     say(`${o.scenario}: ${targets.length} buses, ${terminals} terminals (${ready.dead.length} dead), ${o.sweeps} sweeps, bound ${boundS.toFixed(3)} s`);
 
+    // the simulator's development certificate: what the server would sign with (polls sign nothing)
+    let sequence = 0;
+    const deps: DriverDeps = { clock: systemClock, signer: new Sm2Signer(ready.certificate.serial, ready.certificate.privateKeyHex), nextSequence: () => ++sequence };
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const cpu0 = process.cpuUsage();
-    const controller = await controllerSweeps(targets, o.sweeps);
+    const controller = await controllerSweeps(targets, o.sweeps, deps);
     const cpu = process.cpuUsage(cpu0);
-    say(`controller: ${controller.seconds.toFixed(3)} s, ${controller.ok}/${controller.polls} polls ok, errors ${JSON.stringify(controller.errors)}`);
+    loop.disable();
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    say(`controller: ${controller.seconds.toFixed(3)} s, ${controller.ok} read, ${controller.failed} failed, ${controller.skipped} skipped (backed off), ${controller.requests} requests, errors ${JSON.stringify(controller.errors)}`);
     const baseline = o.baseline ? await naiveSweeps(targets, o.sweeps) : null;
-    if (baseline) say(`naive baseline: ${baseline.seconds.toFixed(3)} s, ${baseline.ok}/${baseline.polls} polls ok, errors ${JSON.stringify(baseline.errors)}`);
+    if (baseline) say(`naive baseline: ${baseline.seconds.toFixed(3)} s, ${baseline.ok}/${baseline.requests} reads ok, errors ${JSON.stringify(baseline.errors)}`);
     const counters = await sim.counters();
 
+    const slowest = controller.busSeconds.reduce((m, s, i) => (s > controller.busSeconds[m] ? i : m), 0);
     const model = targets[0].timing.transactionMs(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES);
     return resultLine(
       benchResult(o.scenario, controller.seconds, boundS, baseline?.seconds ?? null, {
@@ -54,14 +53,19 @@ async function sweepScenario(o: BenchOptions, say: (line: string) => void): Prom
         dead: ready.dead.length,
         sweeps: o.sweeps,
         noise: o.noise,
-        model_transaction_ms: Number(model.toFixed(3)),
-        p50_ms: round(percentile(controller.transactionMs, 50)),
-        p99_ms: round(percentile(controller.transactionMs, 99)),
-        baseline_p50_ms: baseline ? round(percentile(baseline.transactionMs, 50)) : null,
+        // live units' status reads the sweeps did not bring in (a poll and its retry both lost, or a unit backed off)
+        reads_missed: o.sweeps * (terminals - ready.dead.length) - controller.ok,
+        model_transaction_ms: round(model),
+        p50_ms: round(percentile(controller.cycleMs, 50)),
+        p99_ms: round(percentile(controller.cycleMs, 99)),
+        baseline_p50_ms: baseline ? round(percentile(baseline.cycleMs, 50)) : null,
+        slowest_bus: { bus: targets[slowest].busId, units: targets[slowest].units.length, dead: deadPerBus[slowest], measured_s: round(controller.busSeconds[slowest]), bound_s: round(bounds[slowest].seconds) },
         controller: summary(controller),
         baseline: baseline ? summary(baseline) : null,
         simulator: counters,
-        cpu_s: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
+        cpu_s: round(cpuS),
+        cpu_cores: round(cpuS / controller.seconds),
+        event_loop_delay_p99_ms: round(loop.percentile(99) / 1e6),
         rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
       }),
     );

@@ -1,48 +1,70 @@
 /**
  * The `sweep` workload (PERFORMANCE.md): consecutive full status sweeps of every terminal on every bus, buses in
- * parallel. Done twice in the same run: by the controller's way (a BusScheduler per bus: one transaction in flight,
- * dead units backed off, a failed poll retried once) and by the naive way of modbus-serial's README (one client per
- * gateway, `await` each terminal in turn, no backoff). Its line-rate bound comes from the same model the simulator
- * enforces.
+ * parallel. Done twice in the same run: by the controller's own stack — one ModbusTerminalBus per gateway, built with
+ * the options the server gives it (src/field/bus-factory.ts: the gateway row's line and timing, the scheduler's
+ * defaults, unit backoff included), swept by the Sweeper the server runs — and by the naive way of modbus-serial's
+ * README (one client per gateway, `await` each terminal in turn, unicast only, no backoff). Its line-rate bound comes
+ * from the same model the simulator enforces.
  */
 import { performance } from 'node:perf_hooks';
 import ModbusRTU from 'modbus-serial';
-import { REGISTERS } from '../../firmware-protocols/terminal-modbus';
-import { BusScheduler } from '../bus/scheduler';
-import type { BackoffPolicy } from '../bus/backoff';
-import { BusError, type BusErrorKind } from '../terminal-bus';
-import { systemClock, type Clock } from '../transport/clock';
+import { REGISTERS, type CommandSigner } from '../../firmware-protocols/terminal-modbus';
+import { Sweeper } from '../bus/sweeper';
+import { ModbusTerminalBus } from '../modbus-terminal/modbus-terminal-bus';
+import type { GatewayConfig } from '../modbus-terminal/connection';
+import { toBusError } from '../modbus-terminal/errors';
+import type { ShapeGateway } from '../simulator/county-shape';
+import { lineTimingOf } from '../simulator/network';
+import type { BusErrorKind } from '../terminal-bus';
+import type { Clock } from '../transport/clock';
 import { Bound, type LineTiming } from '../transport/line-timing';
-import { failureKind, failureMessage, ModbusTcpLink } from './modbus-link';
 
 /** One status read (terminal-modbus PROTOCOL.md §3, one FC03): request of 8 bytes, reply of 5 + 2 × count bytes. */
 export const STATUS_READ = REGISTERS.status;
 export const STATUS_REQUEST_BYTES = 8;
 export const STATUS_REPLY_BYTES = 5 + 2 * STATUS_READ.count;
 
-/**
- * Dead units: two failures in a row (a poll and its retry), then retried after 30 s, 60 s, then every 2 minutes;
- * a live unit hit by noise fails once, is retried at once and resets.
- */
-export const SWEEP_UNIT_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 120_000, threshold: 2 };
-
 export interface BusTarget {
   busId: string;
-  host: string;
-  port: number;
+  /** The gateway as the server configures its driver from the registry row. */
+  gateway: GatewayConfig & { host: string; port: number; requestTimeoutMs: number };
   units: number[];
   timing: LineTiming;
-  /** The gateway's own wait for a unit before it answers exception 0x0B. */
-  gatewayTimeoutMs: number;
+}
+
+/** A gateway of the simulated shape listening on host:port, configured as src/field/bus-factory.ts configures a `modbus-tcp` row. */
+export function busTargetOf(g: ShapeGateway, host: string, port: number): BusTarget {
+  return {
+    busId: g.name,
+    gateway: {
+      kind: 'modbus-tcp', host, port, baudRate: g.baudRate, parity: g.parity, dataBits: g.dataBits, stopBits: g.stopBits,
+      requestTimeoutMs: g.requestTimeoutMs, turnaroundMs: g.turnaroundMs, broadcastDelayMs: g.broadcastDelayMs,
+    },
+    units: g.terminals.map((t) => t.unitId),
+    timing: lineTimingOf(g),
+  };
+}
+
+/** What the driver needs besides its gateway (the server's BusFactoryDeps); polls sign nothing. */
+export interface DriverDeps {
+  clock: Clock;
+  signer: CommandSigner;
+  nextSequence: () => number;
 }
 
 export interface SweepRun {
   seconds: number;
-  polls: number;
+  /** Each bus's own time for all its sweeps, in target order. */
+  busSeconds: number[];
+  /** Requests put to the gateways (retries included, fail-fast backoff refusals not). */
+  requests: number;
+  /** Unit polls by outcome, after retries: answered, failed, skipped (backed off: no wire time). */
   ok: number;
+  failed: number;
+  skipped: number;
   errors: Partial<Record<BusErrorKind, number>>;
-  /** Wire time of each completed status transaction, ms (from the request's start to its reply). */
-  transactionMs: number[];
+  /** Time between consecutive good status reads on a bus, ms: one transaction plus whatever separates it from the previous. */
+  cycleMs: number[];
 }
 
 /** What the wire forces: every live unit's status transaction in every sweep, and one request to each dead unit. */
@@ -51,109 +73,110 @@ export function sweepBound(target: BusTarget, sweeps: number, deadUnits: number)
   return new Bound(target.timing).transaction(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES, sweeps * live).unanswered(STATUS_REQUEST_BYTES, deadUnits);
 }
 
-/** A client's own timeout: the gateway's wait plus the longest a transaction can take on the wire, with margin. */
-function clientTimeoutMs(t: BusTarget): number {
-  return t.gatewayTimeoutMs + Math.ceil(t.timing.transactionMs(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES)) * 2 + 200;
+function tally(errors: SweepRun['errors'], kind: BusErrorKind, n = 1): void {
+  errors[kind] = (errors[kind] ?? 0) + n;
 }
 
-function tally(run: SweepRun, kind: BusErrorKind): void {
-  run.errors[kind] = (run.errors[kind] ?? 0) + 1;
-}
-
-const emptyRun = (): SweepRun => ({ seconds: 0, polls: 0, ok: 0, errors: {}, transactionMs: [] });
-
-export async function controllerSweeps(targets: readonly BusTarget[], sweeps: number, clock: Clock = systemClock): Promise<SweepRun> {
-  const run = emptyRun();
-  const buses = targets.map(
-    (t) =>
-      new BusScheduler<ModbusTcpLink>({
-        busId: t.busId,
-        clock,
-        connect: () => ModbusTcpLink.open(t.host, t.port, clientTimeoutMs(t)),
-        timeoutMs: clientTimeoutMs(t) + 100,
-        unitBackoff: SWEEP_UNIT_BACKOFF,
-      }),
-  );
-  await Promise.all(buses.map((b) => b.start()));
-  const notConnected = buses.filter((b) => b.metrics().connection !== 'connected').map((b) => b.busId);
-  if (notConnected.length > 0) throw new Error(`controller: could not connect to ${notConnected.join(', ')}`);
-
-  const poll = (bus: BusScheduler<ModbusTcpLink>, unit: number): Promise<number[]> =>
-    bus.run({ unit, operation: 'FC03 status', priority: 'poll' }, async (link) => {
-      link.client.setID(unit);
-      const started = performance.now();
-      try {
-        const r = await link.client.readHoldingRegisters(STATUS_READ.address, STATUS_READ.count);
-        run.transactionMs.push(performance.now() - started);
-        return r.data;
-      } catch (e) {
-        throw new BusError(failureKind(e), bus.busId, unit, 'FC03 status', failureMessage(e));
-      }
-    });
-
-  const pollOnceOrTwice = async (bus: BusScheduler<ModbusTcpLink>, unit: number): Promise<void> => {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      run.polls++;
-      try {
-        await poll(bus, unit);
-        run.ok++;
-        return;
-      } catch (e) {
-        const kind = e instanceof BusError ? e.kind : 'protocol';
-        tally(run, kind);
-        if (kind === 'backoff' || kind === 'deadline') return;
-      }
-    }
+/** Records the times of good reads on one bus and the intervals between them. */
+function cycleRecorder(run: SweepRun): () => void {
+  let last: number | null = null;
+  return () => {
+    const now = performance.now();
+    if (last !== null) run.cycleMs.push(now - last);
+    last = now;
   };
+}
 
+const emptyRun = (buses: number): SweepRun => ({
+  seconds: 0, busSeconds: new Array<number>(buses).fill(0), requests: 0, ok: 0, failed: 0, skipped: 0, errors: {}, cycleMs: [],
+});
+
+/** Runs `work` for every bus at once; fills each bus's own time and the whole time. */
+async function timed(run: SweepRun, buses: number, work: (bus: number) => Promise<void>): Promise<void> {
   const started = performance.now();
   try {
     await Promise.all(
-      targets.map(async (t, i) => {
-        for (let s = 0; s < sweeps; s++) await Promise.all(t.units.map((u) => pollOnceOrTwice(buses[i], u)));
+      Array.from({ length: buses }, async (_, i) => {
+        await work(i);
+        run.busSeconds[i] = (performance.now() - started) / 1000;
       }),
     );
   } finally {
     run.seconds = (performance.now() - started) / 1000;
-    buses.forEach((b) => b.stop());
+  }
+}
+
+/** The controller's way: the server's driver and sweeper, `sweeps` full sweeps per bus, buses in parallel. */
+export async function controllerSweeps(targets: readonly BusTarget[], sweeps: number, deps: DriverDeps): Promise<SweepRun> {
+  const run = emptyRun(targets.length);
+  const buses = targets.map(
+    (t) => new ModbusTerminalBus({ busId: t.busId, gateway: t.gateway, clock: deps.clock, signer: deps.signer, nextSequence: deps.nextSequence }),
+  );
+  try {
+    await Promise.all(buses.map((b) => b.start()));
+    const notConnected = buses.filter((b) => b.connectionState() !== 'connected').map((b) => b.id);
+    if (notConnected.length > 0) throw new Error(`controller: could not connect to ${notConnected.join(', ')}`);
+    const subscriptions = buses.map((b) => {
+      const seen = cycleRecorder(run);
+      return b.events.subscribe((e) => e.type === 'status' && seen());
+    });
+    const sweepers = buses.map((bus, i) => new Sweeper({ bus, clock: deps.clock, units: targets[i].units }));
+    await timed(run, buses.length, async (i) => {
+      for (let s = 0; s < sweeps; s++) {
+        const summary = await sweepers[i].sweepOnce();
+        run.ok += summary.ok;
+        run.failed += summary.failed;
+        run.skipped += summary.skipped;
+      }
+    });
+    subscriptions.forEach((s) => s.unsubscribe());
+    for (const b of buses) {
+      const m = b.metrics();
+      run.requests += m.transactions;
+      for (const [kind, n] of Object.entries(m.errors) as [BusErrorKind, number][]) tally(run.errors, kind, n);
+    }
+  } finally {
+    await Promise.all(buses.map((b) => b.stop()));
   }
   return run;
 }
 
-/** The README way: per gateway one client, each terminal awaited in turn, every failure waited out, no backoff. */
+/** The client's own timeout in the naive way: the gateway's wait plus the transaction's wire time, twice over, and margin. */
+function naiveTimeoutMs(t: BusTarget): number {
+  return t.gateway.requestTimeoutMs + Math.ceil(t.timing.transactionMs(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES)) * 2 + 200;
+}
+
+/** The README way: per gateway one client, each terminal awaited in turn, every failure waited out, no retry, no backoff. */
 export async function naiveSweeps(targets: readonly BusTarget[], sweeps: number): Promise<SweepRun> {
-  const run = emptyRun();
+  const run = emptyRun(targets.length);
   const clients = await Promise.all(
     targets.map(async (t) => {
       const client = new ModbusRTU();
-      await client.connectTCP(t.host, { port: t.port });
-      client.setTimeout(clientTimeoutMs(t));
+      await client.connectTCP(t.gateway.host, { port: t.gateway.port });
+      client.setTimeout(naiveTimeoutMs(t));
       return client;
     }),
   );
-  const started = performance.now();
   try {
-    await Promise.all(
-      targets.map(async (t, i) => {
-        const client = clients[i];
-        for (let s = 0; s < sweeps; s++) {
-          for (const unit of t.units) {
-            run.polls++;
-            client.setID(unit);
-            const t0 = performance.now();
-            try {
-              await client.readHoldingRegisters(STATUS_READ.address, STATUS_READ.count);
-              run.transactionMs.push(performance.now() - t0);
-              run.ok++;
-            } catch (e) {
-              tally(run, failureKind(e));
-            }
+    await timed(run, targets.length, async (i) => {
+      const client = clients[i];
+      const seen = cycleRecorder(run);
+      for (let s = 0; s < sweeps; s++) {
+        for (const unit of targets[i].units) {
+          run.requests++;
+          client.setID(unit);
+          try {
+            await client.readHoldingRegisters(STATUS_READ.address, STATUS_READ.count);
+            seen();
+            run.ok++;
+          } catch (e) {
+            run.failed++;
+            tally(run.errors, toBusError(e, targets[i].busId, unit, 'FC03 status').kind);
           }
         }
-      }),
-    );
+      }
+    });
   } finally {
-    run.seconds = (performance.now() - started) / 1000;
     clients.forEach((c) => c.close(() => undefined));
   }
   return run;
