@@ -48,7 +48,8 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/field/**'],
+    // benchmarks run the server beside the simulator's county description, as tests do
+    ignores: ['src/field/**', 'src/bench/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['**/device-drivers/**', '**/device-drivers'], message: 'Only src/field imports device-drivers.' },

@@ -15,12 +15,13 @@ import { DatabaseModule } from './database/database.module';
 import { DemoRegistryModule } from './field/demo-registry.module';
 import { FieldModule } from './field/field.module';
 import { HealthModule } from './health/health.module';
+import { LiveModule } from './live/live.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { RegionsModule } from './regions/regions.module';
 import { TerminalsModule } from './terminals/terminals.module';
 
 /** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
-const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, AudioModule];
+const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule];
 
 @Module({})
 export class AppModule {

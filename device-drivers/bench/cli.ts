@@ -3,6 +3,8 @@
  * runs the workload the controller's way and the naive way in the same run, and prints the result object as the
  * last line of stdout. The whole run is bounded by --time-limit and stops by itself.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Sm2Signer } from '../../firmware-protocols/signing';
 import { longBusShape, referenceCounty } from '../simulator/county-shape';
@@ -78,7 +80,17 @@ function round(v: number | null): number | null {
   return v === null ? null : Number(v.toFixed(3));
 }
 
+/** Scenarios that run the server itself: their programs live beside it (src/bench) and are started as they are. */
+const SERVER_SCENARIOS: Record<string, string> = { live: 'live.js' };
+
+function runServerScenario(program: string): never {
+  const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'src', 'bench', program), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
 async function main(): Promise<void> {
+  const serverProgram = SERVER_SCENARIOS[process.argv[2] ?? ''];
+  if (serverProgram) runServerScenario(serverProgram);
   let o: BenchOptions;
   try {
     o = parseBenchArgs(process.argv.slice(2));

@@ -1,4 +1,5 @@
 /** All SQL of terminal status, its history and daily online rates. Writes come in batches from StatusWriter. */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Between, DataSource, In, LessThan } from 'typeorm';
@@ -6,6 +7,8 @@ import { OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntit
 
 /** Rows per INSERT: well under SQLite's and MySQL's limits on bound parameters. */
 const CHUNK = 200;
+/** Rows per statement when writing status: small, with a turn of the event loop between (SQLite blocks while it writes). */
+const WRITE_CHUNK = 100;
 
 export interface RateSample {
   areaCode: string;
@@ -28,10 +31,15 @@ export class StatusRepository {
   /** Upserts the latest status of each terminal and appends the history, in one transaction. */
   async write(current: TerminalStatusEntity[], history: Omit<TerminalStatusHistoryEntity, 'id'>[]): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      for (let i = 0; i < current.length; i += CHUNK) {
-        await em.upsert(TerminalStatusEntity, current.slice(i, i + CHUNK), { conflictPaths: ['terminalId'], skipUpdateIfNoValuesChanged: false });
+      // each statement is followed by a turn of the event loop, so a large batch never holds up the live channel
+      for (let i = 0; i < current.length; i += WRITE_CHUNK) {
+        await em.upsert(TerminalStatusEntity, current.slice(i, i + WRITE_CHUNK), { conflictPaths: ['terminalId'], skipUpdateIfNoValuesChanged: false });
+        await nextTurn();
       }
-      for (let i = 0; i < history.length; i += CHUNK) await em.insert(TerminalStatusHistoryEntity, history.slice(i, i + CHUNK));
+      for (let i = 0; i < history.length; i += WRITE_CHUNK) {
+        await em.insert(TerminalStatusHistoryEntity, history.slice(i, i + WRITE_CHUNK));
+        await nextTurn();
+      }
     });
   }
 

@@ -1,0 +1,118 @@
+/**
+ * One client's outbox on the live channel. Changes are folded in as they happen — the latest state per terminal and
+ * per gateway wins, so the outbox never holds more than one entry per thing in the client's scope — and sent as one
+ * batch at most `maxBatchesPerSecond` times a second. A client whose connection is still busy with earlier batches
+ * is skipped until it drains (its outbox keeps folding), so a slow client costs the others nothing.
+ */
+import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
+import type { GatewayStatus } from '../monitoring/monitoring.service';
+import type { OnlineRate } from '../monitoring/online-rate';
+import type { LiveStatus } from '../monitoring/status-store';
+import { type LiveDelta, liveGateway, liveTerminal } from './live-payload';
+
+/** Alarm events kept for a client that is behind; older ones are dropped (and counted). */
+export const MAX_PENDING_ALARMS = 200;
+/** How soon a client whose connection was busy is looked at again. */
+export const RETRY_BUSY_MS = 50;
+
+export interface FeedTimers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface FeedSink {
+  /** False when the connection is still busy with earlier batches: try again later. */
+  ready(): boolean;
+  send(delta: LiveDelta): void;
+}
+
+export class LiveFeed {
+  private readonly terminals = new Map<number, { status: LiveStatus; at: number }>();
+  private readonly gateways = new Map<number, GatewayStatus>();
+  private readonly rates = new Set<string>();
+  private alarms: PublishedAlarmEvent[] = [];
+  private alarmsDropped = 0;
+  private timer: unknown = null;
+  private lastSentAt = -Infinity;
+  private seq = 0;
+  private closed = false;
+  private readonly periodMs: number;
+
+  constructor(
+    private readonly sink: FeedSink,
+    private readonly timers: FeedTimers,
+    private readonly rateOf: (areaCode: string) => OnlineRate,
+    maxBatchesPerSecond = 4,
+  ) {
+    this.periodMs = 1000 / maxBatchesPerSecond;
+  }
+
+  /** Things waiting to be sent. */
+  get size(): number {
+    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length;
+  }
+
+  terminal(status: LiveStatus, at: number): void {
+    this.terminals.set(status.terminalId, { status, at });
+    this.schedule();
+  }
+
+  gateway(status: GatewayStatus): void {
+    this.gateways.set(status.gatewayId, status);
+    this.schedule();
+  }
+
+  rate(areaCode: string): void {
+    this.rates.add(areaCode);
+    this.schedule();
+  }
+
+  alarm(event: PublishedAlarmEvent): void {
+    this.alarms.push(event);
+    if (this.alarms.length > MAX_PENDING_ALARMS) {
+      this.alarms.shift();
+      this.alarmsDropped += 1;
+    }
+    this.schedule();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(): void {
+    if (this.timer !== null || this.closed) return;
+    const wait = Math.max(0, this.lastSentAt + this.periodMs - this.timers.now());
+    this.timer = this.timers.setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.closed || this.size === 0) return;
+    if (!this.sink.ready()) {
+      // still sending earlier batches: fold on, look again shortly
+      this.timer = this.timers.setTimeout(() => this.flush(), RETRY_BUSY_MS);
+      return;
+    }
+    const sentAt = this.timers.now();
+    const delta: LiveDelta = {
+      seq: ++this.seq,
+      sentAt,
+      terminals: [...this.terminals.values()].map((t) => liveTerminal(t.status, t.at)),
+      gateways: [...this.gateways.values()].map(liveGateway),
+      rates: [...this.rates].map((code) => this.rateOf(code)),
+      alarms: this.alarms,
+      alarmsDropped: this.alarmsDropped,
+    };
+    this.terminals.clear();
+    this.gateways.clear();
+    this.rates.clear();
+    this.alarms = [];
+    this.alarmsDropped = 0;
+    this.lastSentAt = sentAt;
+    this.sink.send(delta);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Who watches what on the live channel, and routing of every change to exactly those watchers. Terminal changes come
+ * from monitoring, gateway changes from monitoring, alarm events from the alarms service; each is looked up in the
+ * indexes (region prefix, terminal, gateway, alarms) and folded into the outboxes (LiveFeed) of the clients whose
+ * subscription — already narrowed to their area scopes — covers it. A client never gets anything outside its scopes.
+ */
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { areaLevel, areaPrefix, childLevel, isAreaCode, isWithinArea } from '../../firmware-protocols/codes';
+import type { AuthUser } from '../auth/auth-user';
+import { canReach, visibleSubtrees } from '../auth/scope';
+import { AlarmsService, type PublishedAlarmEvent } from '../monitoring/alarms.service';
+import { MonitoringService } from '../monitoring/monitoring.service';
+import { countingPrefixes } from '../monitoring/online-rate';
+import type { OnlineRate } from '../monitoring/online-rate';
+import { TerminalsRepository } from '../terminals/terminals.repository';
+import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
+import { type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
+
+export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms'] as const;
+export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
+
+export interface LiveSnapshot {
+  terminals: LiveTerminal[];
+  gateways: LiveGateway[];
+  rates: OnlineRate[];
+  alarms: PublishedAlarmEvent['alarm'][];
+}
+
+export type SubscribeReply =
+  | { ok: true; subscription: { kind: SubscriptionKind; id: string | number | null }; snapshot: LiveSnapshot }
+  | { ok: false; code: string; message: string };
+
+interface LiveClient {
+  user: AuthUser;
+  feed: LiveFeed;
+  /** Subscription key → what it put in the indexes, to take it out again. */
+  subscriptions: Map<string, () => void>;
+}
+
+const systemTimers: FeedTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** The area code of a counting prefix (`341523100` → `341523100000`). */
+function codeOfPrefix(prefix: string): string {
+  return prefix.padEnd(prefix.length > 12 ? 15 : 12, '0');
+}
+
+function addTo<K>(index: Map<K, Set<LiveClient>>, key: K, c: LiveClient): () => void {
+  const set = index.get(key) ?? new Set<LiveClient>();
+  set.add(c);
+  index.set(key, set);
+  return () => {
+    set.delete(c);
+    if (set.size === 0) index.delete(key);
+  };
+}
+
+const fail = (code: string, message: string): SubscribeReply => ({ ok: false, code, message });
+
+@Injectable()
+export class LiveHub implements OnModuleInit, OnModuleDestroy {
+  private readonly clients = new Map<string, LiveClient>();
+  private readonly regions = new Map<string, Set<LiveClient>>();
+  private readonly terminalWatch = new Map<number, Set<LiveClient>>();
+  private readonly gatewayWatch = new Map<number, Set<LiveClient>>();
+  /** Alarm watchers with the area prefixes they see (null: everything). */
+  private readonly alarmWatch = new Map<LiveClient, Map<string, string[] | null>>();
+  private readonly prefixCache = new Map<string, string[]>();
+  private readonly streams: Subscription[] = [];
+  timers: FeedTimers = systemTimers;
+
+  constructor(
+    private readonly monitoring: MonitoringService,
+    private readonly alarms: AlarmsService,
+    private readonly terminals: TerminalsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.streams.push(
+      this.monitoring.changes.subscribe((c) => this.routeTerminal(c.status, c.at, c.fields.includes('connectivity'))),
+      this.monitoring.gatewayEvents.subscribe((g) => this.routeGateway(g.status)),
+      this.alarms.events.subscribe((e) => this.routeAlarm(e)),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const s of this.streams) s.unsubscribe();
+    for (const id of [...this.clients.keys()]) this.disconnect(id);
+  }
+
+  get connected(): number {
+    return this.clients.size;
+  }
+
+  connect(clientId: string, user: AuthUser, sink: FeedSink): void {
+    this.clients.set(clientId, { user, feed: new LiveFeed(sink, this.timers, (code) => this.monitoring.onlineRate(code)), subscriptions: new Map() });
+  }
+
+  disconnect(clientId: string): void {
+    const c = this.clients.get(clientId);
+    if (!c) return;
+    for (const remove of c.subscriptions.values()) remove();
+    c.feed.close();
+    this.clients.delete(clientId);
+  }
+
+  async subscribe(clientId: string, request: unknown): Promise<SubscribeReply> {
+    const c = this.clients.get(clientId);
+    if (!c) return fail('not_connected', 'not connected');
+    const parsed = this.parse(request);
+    if ('message' in parsed) return fail('invalid_subscription', parsed.message);
+    const { kind, id } = parsed;
+    const key = `${kind}:${id ?? '*'}`;
+    c.subscriptions.get(key)?.();
+    c.subscriptions.delete(key);
+    switch (kind) {
+      case 'region':
+        return this.subscribeRegion(c, key, id as string);
+      case 'terminal':
+        return this.subscribeTerminal(c, key, id as number);
+      case 'gateway':
+        return this.subscribeGateway(c, key, id as number);
+      case 'alarms':
+        return this.subscribeAlarms(c, key, id as string | null);
+    }
+  }
+
+  unsubscribe(clientId: string, request: unknown): { ok: boolean } {
+    const c = this.clients.get(clientId);
+    const parsed = this.parse(request);
+    if (!c || 'message' in parsed) return { ok: false };
+    const key = `${parsed.kind}:${parsed.id ?? '*'}`;
+    const remove = c.subscriptions.get(key);
+    remove?.();
+    c.subscriptions.delete(key);
+    return { ok: remove !== undefined };
+  }
+
+  private parse(request: unknown): { kind: SubscriptionKind; id: string | number | null } | { message: string } {
+    if (typeof request !== 'object' || request === null) return { message: 'send {kind, id}' };
+    const { kind, id } = request as { kind?: unknown; id?: unknown };
+    if (typeof kind !== 'string' || !(SUBSCRIPTION_KINDS as readonly string[]).includes(kind)) {
+      return { message: `kind must be one of ${SUBSCRIPTION_KINDS.join(', ')}` };
+    }
+    switch (kind as SubscriptionKind) {
+      case 'region':
+        return typeof id === 'string' && isAreaCode(id) ? { kind: 'region', id } : { message: 'id must be a 12-digit area code or a 15-digit group code' };
+      case 'alarms':
+        if (id === undefined || id === null) return { kind: 'alarms', id: null };
+        return typeof id === 'string' && isAreaCode(id) ? { kind: 'alarms', id } : { message: 'id must be an area code, or absent for every alarm in your scope' };
+      case 'terminal':
+      case 'gateway': {
+        const n = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
+        return typeof n === 'number' && Number.isInteger(n) && n > 0 ? { kind: kind as 'terminal' | 'gateway', id: n } : { message: `id must be a ${kind} id` };
+      }
+    }
+  }
+
+  private subscribeRegion(c: LiveClient, key: string, areaCode: string): SubscribeReply {
+    const visible = visibleSubtrees(c.user, areaCode) ?? [areaCode];
+    if (visible.length === 0) return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
+    const prefixes = visible.map((code) => areaPrefix(code));
+    const removers = prefixes.map((p) => addTo(this.regions, p, c));
+    c.subscriptions.set(key, () => removers.forEach((r) => r()));
+    const within = (code: string): boolean => prefixes.some((p) => code.startsWith(p));
+    const terminals: LiveTerminal[] = [];
+    for (const s of this.monitoring.terminals()) if (within(s.areaCode)) terminals.push(liveTerminal(s, s.since));
+    const gateways = this.monitoring.gatewayList().filter((g) => within(g.areaCode)).map(liveGateway);
+    return { ok: true, subscription: { kind: 'region', id: areaCode }, snapshot: { terminals, gateways, rates: this.ratesFor(visible), alarms: [] } };
+  }
+
+  /** The rates of each visible root and of its direct children. */
+  private ratesFor(roots: string[]): OnlineRate[] {
+    const all = this.monitoring.onlineRates();
+    const out: OnlineRate[] = [];
+    for (const root of roots) {
+      out.push(this.monitoring.onlineRate(root));
+      const below = childLevel(areaLevel(root));
+      if (below) out.push(...all.filter((r) => r.areaCode !== root && isWithinArea(r.areaCode, root) && areaLevel(r.areaCode) === below));
+    }
+    return out;
+  }
+
+  private async subscribeTerminal(c: LiveClient, key: string, terminalId: number): Promise<SubscribeReply> {
+    const live = this.monitoring.terminal(terminalId);
+    const areaCode = live?.areaCode ?? (await this.terminals.findById(terminalId))?.areaCode;
+    if (!areaCode) return fail('not_found', `terminal ${terminalId} does not exist`);
+    if (!canReach(c.user, areaCode)) return fail('forbidden_area', `terminal ${terminalId} in area ${areaCode} is outside your area scope`);
+    c.subscriptions.set(key, addTo(this.terminalWatch, terminalId, c));
+    const g = live ? this.monitoring.gateway(live.gatewayId) : undefined;
+    return {
+      ok: true,
+      subscription: { kind: 'terminal', id: terminalId },
+      snapshot: { terminals: live ? [liveTerminal(live, live.since)] : [], gateways: g ? [liveGateway(g)] : [], rates: [], alarms: [] },
+    };
+  }
+
+  private subscribeGateway(c: LiveClient, key: string, gatewayId: number): SubscribeReply {
+    const g = this.monitoring.gateway(gatewayId);
+    if (!g) return fail('not_found', `gateway ${gatewayId} has no open bus`);
+    if (!canReach(c.user, g.areaCode)) return fail('forbidden_area', `gateway ${gatewayId} in area ${g.areaCode} is outside your area scope`);
+    c.subscriptions.set(key, addTo(this.gatewayWatch, gatewayId, c));
+    const terminals: LiveTerminal[] = [];
+    for (const s of this.monitoring.terminals()) if (s.gatewayId === gatewayId && canReach(c.user, s.areaCode)) terminals.push(liveTerminal(s, s.since));
+    return { ok: true, subscription: { kind: 'gateway', id: gatewayId }, snapshot: { terminals, gateways: [liveGateway(g)], rates: [], alarms: [] } };
+  }
+
+  private async subscribeAlarms(c: LiveClient, key: string, areaCode: string | null): Promise<SubscribeReply> {
+    const visible = visibleSubtrees(c.user, areaCode ?? undefined);
+    if (visible !== null && visible.length === 0) return fail('forbidden_area', areaCode ? `area ${areaCode} is outside your area scope` : 'you have no area scope');
+    const prefixes = visible === null ? null : visible.map((code) => areaPrefix(code));
+    const mine = this.alarmWatch.get(c) ?? new Map<string, string[] | null>();
+    mine.set(key, prefixes);
+    this.alarmWatch.set(c, mine);
+    c.subscriptions.set(key, () => {
+      mine.delete(key);
+      if (mine.size === 0) this.alarmWatch.delete(c);
+    });
+    const active = await this.alarms.list(c.user, { state: 'active', areaCode: areaCode ?? undefined }, 500, 0);
+    return { ok: true, subscription: { kind: 'alarms', id: areaCode }, snapshot: { terminals: [], gateways: [], rates: [], alarms: active.items } };
+  }
+
+  private prefixesOf(areaCode: string): string[] {
+    let p = this.prefixCache.get(areaCode);
+    if (!p) {
+      p = countingPrefixes(areaCode);
+      this.prefixCache.set(areaCode, p);
+    }
+    return p;
+  }
+
+  private routeTerminal(status: Parameters<LiveFeed['terminal']>[0], at: number, rateChanged: boolean): void {
+    const prefixes = this.prefixesOf(status.areaCode);
+    for (let i = 0; i < prefixes.length; i++) {
+      const watchers = this.regions.get(prefixes[i]);
+      if (!watchers) continue;
+      for (const c of watchers) {
+        c.feed.terminal(status, at);
+        if (rateChanged) for (let j = i; j < prefixes.length; j++) c.feed.rate(codeOfPrefix(prefixes[j]));
+      }
+    }
+    const direct = this.terminalWatch.get(status.terminalId);
+    if (direct) for (const c of direct) c.feed.terminal(status, at);
+    const byGateway = this.gatewayWatch.get(status.gatewayId);
+    if (byGateway) for (const c of byGateway) if (canReach(c.user, status.areaCode)) c.feed.terminal(status, at);
+  }
+
+  private routeGateway(status: Parameters<LiveFeed['gateway']>[0]): void {
+    for (const p of this.prefixesOf(status.areaCode)) {
+      const watchers = this.regions.get(p);
+      if (watchers) for (const c of watchers) c.feed.gateway(status);
+    }
+    const direct = this.gatewayWatch.get(status.gatewayId);
+    if (direct) for (const c of direct) c.feed.gateway(status);
+  }
+
+  private routeAlarm(e: PublishedAlarmEvent): void {
+    for (const [c, subs] of this.alarmWatch) {
+      for (const prefixes of subs.values()) {
+        if (prefixes === null || prefixes.some((p) => e.alarm.areaCode.startsWith(p))) {
+          c.feed.alarm(e);
+          break;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What the live channel sends, in compact shapes: one terminal's live state, one gateway's connection, one region's
+ * online rate, one alarm event. `at` is when the change happened on the server (ms since epoch), so a client can tell
+ * how fresh it is.
+ */
+import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
+import type { Connectivity } from '../monitoring/connectivity';
+import type { GatewayStatus } from '../monitoring/monitoring.service';
+import type { OnlineRate } from '../monitoring/online-rate';
+import type { LiveStatus } from '../monitoring/status-store';
+
+export interface LiveTerminal {
+  id: number;
+  areaCode: string;
+  gatewayId: number;
+  connectivity: Connectivity;
+  online: boolean;
+  /** When its connectivity last changed. */
+  since: number;
+  lastSeen: number | null;
+  /** When this state was reached (the latest change folded into this batch). */
+  at: number;
+  failures: number;
+  lastError: string | null;
+  state: number | null;
+  priority: number | null;
+  source: string | null;
+  broadcastId: string | null;
+  broadcastClass: number | null;
+  volume: number | null;
+  faults: string[];
+  supplyVoltage: number | null;
+  temperature: number | null;
+  signalQuality: number | null;
+}
+
+export interface LiveGateway {
+  id: number;
+  areaCode: string;
+  connection: GatewayStatus['connection'];
+  since: number;
+  detail: string | null;
+}
+
+/** One batch of changes for one client: the latest state of each terminal and gateway that changed since the last. */
+export interface LiveDelta {
+  seq: number;
+  sentAt: number;
+  terminals: LiveTerminal[];
+  gateways: LiveGateway[];
+  rates: OnlineRate[];
+  alarms: PublishedAlarmEvent[];
+  /** Alarm events left out because the client fell behind (it should reload the alarm list). */
+  alarmsDropped: number;
+}
+
+export function liveTerminal(s: LiveStatus, at: number): LiveTerminal {
+  const r = s.reading;
+  return {
+    id: s.terminalId,
+    areaCode: s.areaCode,
+    gatewayId: s.gatewayId,
+    connectivity: s.connectivity,
+    online: s.online,
+    since: s.since,
+    lastSeen: s.lastSeen,
+    at,
+    failures: s.failures,
+    lastError: s.lastError,
+    state: r?.state ?? null,
+    priority: r?.priority ?? null,
+    source: r?.source ?? null,
+    broadcastId: r?.broadcastId ?? null,
+    broadcastClass: r?.broadcastClass ?? null,
+    volume: r?.volume ?? null,
+    faults: r?.faults ?? [],
+    supplyVoltage: r?.supplyVoltage ?? null,
+    temperature: r?.temperature ?? null,
+    signalQuality: r?.signalQuality ?? null,
+  };
+}
+
+export function liveGateway(g: GatewayStatus): LiveGateway {
+  return { id: g.gatewayId, areaCode: g.areaCode, connection: g.connection, since: g.since, detail: g.detail };
+}
