@@ -14,10 +14,12 @@ import { Audio1763800200000 } from './1763800200000-audio';
 import { AccountsAndAudit1763856000000 } from './1763856000000-accounts-and-audit';
 import { Registry1795394166227 } from './1795394166227-registry';
 import { Monitoring1795402000000 } from './1795402000000-monitoring';
+import { Alerts1795403000000 } from './1795403000000-alerts';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
   Audio1763800200000,
   Registry1795394166227,
   Monitoring1795402000000,
+  Alerts1795403000000,
 ];

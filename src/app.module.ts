@@ -4,6 +4,7 @@
  */
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AlertsModule } from './alerts/alerts.module';
 import { AudioModule } from './audio/audio.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -21,7 +22,7 @@ import { RegionsModule } from './regions/regions.module';
 import { TerminalsModule } from './terminals/terminals.module';
 
 /** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
-const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule];
+const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule, AlertsModule];
 
 @Module({})
 export class AppModule {

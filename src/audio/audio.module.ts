@@ -60,6 +60,6 @@ class AudioConfigModule {}
     SpeechService,
     ToneService,
   ],
-  exports: [ClipReferences, AudioService],
+  exports: [ClipReferences, AudioService, SpeechService],
 })
 export class AudioModule {}

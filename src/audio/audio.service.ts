@@ -157,6 +157,29 @@ export class AudioService {
     return { clipId: chosen.id, libraryClipId: id, profile: chosen.profile, codec: chosen.codec, digest: chosen.sm3, data: await this.files.read(chosen.fileKey) };
   }
 
+  /**
+   * The clip once the work running on it has finished (a tone generated on first use, a synthesis or transcoding job):
+   * for features that must not go on with a clip still processing (the one-key emergency path).
+   */
+  async settled(id: string): Promise<ClipView> {
+    const generating = await this.tones.ensure(id);
+    if (generating) await this.jobs.settled(generating.id);
+    let subscription: { unsubscribe(): void } | undefined;
+    const finished = new Promise<void>((resolve) => {
+      subscription = this.jobs.updates$.subscribe((job) => {
+        if (job.clipId === id && job.finishedAt !== null) resolve();
+      });
+    });
+    try {
+      const row = await this.clips.findClip(id);
+      if (!row) throw new NotFoundError('audio clip', id);
+      if (row.state === 'processing') await finished;
+    } finally {
+      subscription?.unsubscribe();
+    }
+    return this.get(id);
+  }
+
   /** Generates every built-in tone not stored yet. */
   generateTones(): Promise<AudioJob[]> {
     return this.tones.ensureAll();

@@ -2,6 +2,7 @@
  * Every TypeORM entity, listed once: the data source, the drift test and the migrations CLI read this list.
  * Add a line when you add an entity.
  */
+import { AlertEntity, BroadcastIdSequenceEntity } from '../alerts/alert.entities';
 import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entities';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
@@ -21,4 +22,6 @@ export const ENTITIES: (new () => object)[] = [
   TerminalStatusHistoryEntity,
   OnlineRateDailyEntity,
   AlarmEntity,
+  AlertEntity,
+  BroadcastIdSequenceEntity,
 ];

@@ -1,0 +1,272 @@
+/**
+ * Alerts over HTTP: the review (三审) with area scopes, bad input, the hand-off to dispatch inside the alert's
+ * transaction (priority, broadcast class, terminals, one clip), broadcast ids, the emergency path, cancel and expiry.
+ */
+import { parseBroadcastId } from '../../firmware-protocols/codes';
+import { AlertsService } from '../../src/alerts/alerts.service';
+import { AudioService } from '../../src/audio/audio.service';
+import { SYSTEM_ACTOR } from '../../src/auth/auth-user';
+import { AlertOutcomes } from '../../src/dispatch/dispatch-order';
+import { TestApp, createTestApp } from '../support/app';
+import { forEachDatabase } from '../support/databases';
+import { COUNTY, TOWN_A, TOWN_B, VILLAGES, buildCounty } from '../registry/fixture';
+import { RecordingDispatchModule, RecordingDispatcher } from './recording-dispatcher';
+
+// a tone is encoded on first use (ffmpeg): a deadline on a loaded machine, not a speed goal
+jest.setTimeout(60_000);
+
+const HOUR = 3600_000;
+
+forEachDatabase('alerts', (database) => {
+  let t: TestApp;
+  let admin: string;
+  let dispatcher: RecordingDispatcher;
+  const tokens: Record<string, string> = {};
+  const ids: Record<string, number> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp({ database, modules: [RecordingDispatchModule.register()] });
+    admin = await t.adminToken();
+    await buildCounty(t, admin);
+    dispatcher = t.app.get(RecordingDispatcher);
+    const users: [string, ('officer' | 'approver' | 'viewer')[], string[]][] = [
+      ['officer', ['officer'], [COUNTY]],
+      ['officerA', ['officer'], [TOWN_A]],
+      ['approver', ['approver'], [COUNTY]],
+      ['approverA', ['approver'], [TOWN_A]],
+      ['both', ['officer', 'approver'], [COUNTY]],
+      ['viewer', ['viewer'], [COUNTY]],
+    ];
+    for (const [name, roles, scopes] of users) {
+      const u = await t.createUser({ username: `${name}-${database}`, roles, scopes });
+      tokens[name] = u.token;
+      ids[name] = u.id;
+    }
+    const chime = await t.app.get(AudioService).settled('tone-chime');
+    expect(chime.state).toBe('ready');
+  });
+  afterAll(() => t?.close());
+
+  const body = (over: object = {}) => ({
+    eventType: '11B03',
+    severity: 2,
+    messageType: 'real',
+    title: '暴雨橙色预警',
+    text: '城关镇将有暴雨，请注意防范。',
+    targets: { areaCodes: [TOWN_A] },
+    audio: { kind: 'tone', toneId: 'tone-chime' },
+    endAt: new Date(Date.now() + 2 * HOUR).toISOString(),
+    ...over,
+  });
+  const as = (who: string) => t.auth(tokens[who]);
+  const create = async (who = 'officer', over: object = {}) => (await t.http.post('/api/alerts').set(as(who)).send(body(over)).expect(201)).body as { id: number; state: string };
+  const submitted = async (who = 'officer', over: object = {}) => {
+    const a = await create(who, over);
+    await t.http.post(`/api/alerts/${a.id}/submit`).set(as(who)).expect(200);
+    return a;
+  };
+  const approved = async (over: object = {}) => {
+    const a = await submitted('officer', over);
+    return (await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200)).body as { id: number; state: string; broadcastId: string };
+  };
+
+  it('runs the review: draft → submitted → rejected → submitted → approved by someone else, planned in the same transaction, launched', async () => {
+    const a = await create('officerA');
+    expect(a).toMatchObject({ state: 'draft', broadcastId: null, createdById: ids.officerA, language: 'zh-CN', repeat: 1, drill: false });
+    const detail = await t.http.get(`/api/alerts/${a.id}`).set(as('viewer')).expect(200);
+    expect(detail.body.targetCount).toBe(6);
+    await t.http.patch(`/api/alerts/${a.id}`).set(as('officerA')).send({ title: '暴雨橙色预警（更新）', repeat: 3, volume: 90 }).expect(200);
+    await t.http.post(`/api/alerts/${a.id}/submit`).set(as('officerA')).expect(200);
+    const rejected = await t.http.post(`/api/alerts/${a.id}/reject`).set(as('approver')).send({ reason: '文字需核实' }).expect(200);
+    expect(rejected.body).toMatchObject({ state: 'draft', rejectionReason: '文字需核实', rejectedById: ids.approver });
+    await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(409);
+    await t.http.post(`/api/alerts/${a.id}/submit`).set(as('officerA')).expect(200);
+    const ok = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
+    expect(ok.body).toMatchObject({ state: 'scheduled', approvedById: ids.approver, terminalCount: 6, title: '暴雨橙色预警（更新）' });
+    expect(parseBroadcastId(ok.body.broadcastId)).toMatchObject({ sender: t.config.platformResourceCode });
+    const plan = dispatcher.plans.find((p) => p.order.alertId === a.id);
+    expect(plan?.stateInTx).toBe('scheduled');
+    expect(plan?.order).toMatchObject({ broadcastId: ok.body.broadcastId, priority: 2, broadcastClass: 4, clipId: 'tone-chime', repeat: 3, volume: 90, emergency: false, userId: ids.approver });
+    expect(plan?.order.terminalIds).toHaveLength(6);
+    expect(dispatcher.launched).toContain(ok.body.broadcastId);
+    await t.http.patch(`/api/alerts/${a.id}`).set(as('officerA')).send({ title: 'x' }).expect(409);
+
+    const outcomes = t.app.get(AlertOutcomes);
+    await outcomes.advance(a.id, 'start');
+    await outcomes.advance(a.id, 'start');
+    await outcomes.advance(a.id, 'complete', '6/6 played');
+    const done = await t.http.get(`/api/alerts/${a.id}`).set(as('officerA')).expect(200);
+    expect(done.body).toMatchObject({ state: 'completed', outcomeDetail: '6/6 played', broadcastId: ok.body.broadcastId, targetCount: 6 });
+    const audit = await t.http.get(`/api/audit?entityType=alert&entityId=${a.id}&pageSize=50`).set(t.auth(admin)).expect(200);
+    const actions = (audit.body.items as { action: string; actorName: string }[]).map((x) => x.action).reverse();
+    expect(actions).toEqual(['alert.create', 'alert.update', 'alert.submit', 'alert.reject', 'alert.submit', 'alert.approve', 'alert.start', 'alert.complete']);
+  });
+
+  it('refuses an approval by the author: an officer (403 role), or an approver who drafted or submitted it (403)', async () => {
+    const a = await submitted('officer');
+    const own = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('officer')).expect(403);
+    expect(own.body.code).toBe('forbidden_role');
+    const b = await submitted('both');
+    const self = await t.http.post(`/api/alerts/${b.id}/approve`).set(as('both')).expect(403);
+    expect(self.body.message).toMatch(/another user with the approver role/);
+    const c = await create('officer');
+    await t.http.post(`/api/alerts/${c.id}/submit`).set(as('both')).expect(200);
+    await t.http.post(`/api/alerts/${c.id}/approve`).set(as('both')).expect(403);
+    await t.http.post(`/api/alerts/${c.id}/approve`).set(as('approver')).expect(200);
+  });
+
+  it('keeps officers and approvers inside their area scope; a viewer cannot draft', async () => {
+    const other = await t.http.post('/api/alerts').set(as('officerA')).send(body({ targets: { areaCodes: [TOWN_B] } })).expect(403);
+    expect(other.body.code).toBe('forbidden_area');
+    const townB = (await t.http.get(`/api/terminals?areaCode=${TOWN_B}&pageSize=1`).set(t.auth(admin)).expect(200)).body.items[0].id as number;
+    await t.http.post('/api/alerts').set(as('officerA')).send(body({ targets: { terminalIds: [townB] } })).expect(403);
+    await t.http.post('/api/alerts').set(as('officerA')).send(body({ targets: { areaCodes: [COUNTY] } })).expect(403);
+    const viewer = await t.http.post('/api/alerts').set(as('viewer')).send(body()).expect(403);
+    expect(viewer.body.code).toBe('forbidden_role');
+    const county = await submitted('officer', { targets: { areaCodes: [COUNTY] } });
+    const narrow = await t.http.post(`/api/alerts/${county.id}/approve`).set(as('approverA')).expect(403);
+    expect(narrow.body.code).toBe('forbidden_area');
+    const onlyB = await create('officer', { targets: { areaCodes: [TOWN_B] } });
+    await t.http.get(`/api/alerts/${onlyB.id}`).set(as('officerA')).expect(403);
+    await t.http.get(`/api/alerts/${county.id}`).set(as('officerA')).expect(200);
+  });
+
+  it.each([
+    ['no eventType', { eventType: undefined }, 'eventType'],
+    ['an event type not in the table', { eventType: '99Z99' }, 'eventType'],
+    ['a severity the event type lacks', { eventType: '11B15', severity: 1 }, 'severity'],
+    ['severity 5', { severity: 5 }, 'severity'],
+    ['an unknown message type', { messageType: 'rehearsal' }, 'messageType'],
+    ['no targets', { targets: {} }, 'targets'],
+    ['a malformed area code', { targets: { areaCodes: ['3415231'] } }, 'targets.areaCodes'],
+    ['an unregistered area', { targets: { areaCodes: ['341523109000'] } }, 'targets.areaCodes.0'],
+    ['an unknown terminal', { targets: { terminalIds: [999999] } }, 'targets.terminalIds.0'],
+    ['an unknown tone', { audio: { kind: 'tone', toneId: 'tone-doorbell' } }, 'audio.toneId'],
+    ['a clip audio without clip id', { audio: { kind: 'clip' } }, 'audio.clipId'],
+    ['a tone before the message', { audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-air-raid' } }, 'audio.toneBefore'],
+    ['repeat 11', { repeat: 11 }, 'repeat'],
+    ['volume 101', { volume: 101 }, 'volume'],
+    ['an end in the past', { endAt: new Date(Date.now() - HOUR).toISOString() }, 'endAt'],
+    ['an end before the start', { startAt: new Date(Date.now() + 3 * HOUR).toISOString() }, 'endAt'],
+    ['a field that does not exist', { priority: 0 }, 'priority'],
+  ])('refuses %s (400 naming the field, nothing written)', async (_, change, field) => {
+    const before = (await t.http.get('/api/alerts?pageSize=1').set(t.auth(admin)).expect(200)).body.total as number;
+    const res = await t.http.post('/api/alerts').set(as('officer')).send(body(change)).expect(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect((res.body.details as { field: string }[]).map((d) => d.field)).toContain(field);
+    expect((await t.http.get('/api/alerts?pageSize=1').set(t.auth(admin)).expect(200)).body.total).toBe(before);
+  });
+
+  it('gives every alert on air its own well-formed 35-digit broadcast id, also when approved at once', async () => {
+    const drafts = await Promise.all([1, 2, 3, 4, 5].map(() => submitted('officer')));
+    const results = await Promise.all(drafts.map((d) => t.http.post(`/api/alerts/${d.id}/approve`).set(as('approver'))));
+    const bids = results.map((r) => {
+      expect(r.status).toBe(200);
+      return r.body.broadcastId as string;
+    });
+    expect(new Set(bids).size).toBe(5);
+    for (const id of bids) expect(id).toMatch(/^\d{35}$/);
+    const seqs = bids.map((b) => parseBroadcastId(b).sequence).sort((x, y) => x - y);
+    expect(seqs[4] - seqs[0]).toBe(4);
+  });
+
+  it('resolves targets to enabled terminals, without duplicates, for a mix of areas and single terminals', async () => {
+    const v3 = (await t.http.get(`/api/terminals?areaCode=${VILLAGES[3]}`).set(t.auth(admin)).expect(200)).body.items as { id: number }[];
+    await t.http.patch(`/api/terminals/${v3[0].id}`).set(t.auth(admin)).send({ enabled: false }).expect(200);
+    const a = await approved({ targets: { areaCodes: [VILLAGES[3], VILLAGES[0]], terminalIds: [v3[1].id, v3[1].id, v3[0].id] } });
+    const order = dispatcher.orderOf(a.id);
+    expect(order?.terminalIds).toHaveLength(5);
+    expect(order?.terminalIds).not.toContain(v3[0].id);
+    await t.http.patch(`/api/terminals/${v3[0].id}`).set(t.auth(admin)).send({ enabled: true }).expect(200);
+  });
+
+  it('marks drills: a drill travels with its drill broadcast class at drill priority', async () => {
+    for (const [messageType, cls] of [['terminalDrill', 3], ['frontEndDrill', 2], ['platformDrill', 1]] as const) {
+      const a = await approved({ messageType, severity: 1, title: `演练 ${messageType}` });
+      expect(dispatcher.orderOf(a.id)).toMatchObject({ messageType, broadcastClass: cls, priority: 5 });
+      const view = await t.http.get(`/api/alerts/${a.id}`).set(as('viewer')).expect(200);
+      expect(view.body.drill).toBe(true);
+    }
+  });
+
+  it('sends a one-key emergency at once with its reason, confirmed afterwards by someone else', async () => {
+    const noReason = await t.http.post('/api/alerts/emergency').set(as('officer')).send(body()).expect(400);
+    expect((noReason.body.details as { field: string }[]).map((d) => d.field)).toContain('reason');
+    const res = await t.http.post('/api/alerts/emergency').set(as('officer')).send({ ...body({ severity: 1, targets: { areaCodes: [COUNTY] } }), reason: '山洪暴发，来不及审核' }).expect(201);
+    expect(res.body).toMatchObject({ state: 'dispatching', emergency: true, emergencyReason: '山洪暴发，来不及审核', confirmedById: null, terminalCount: 12 });
+    const plan = dispatcher.plans.find((p) => p.order.alertId === res.body.id);
+    expect(plan).toMatchObject({ stateInTx: 'dispatching', order: { emergency: true, priority: 1, broadcastClass: 4, userId: ids.officer } });
+    expect(dispatcher.launched).toContain(res.body.broadcastId);
+    await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('officer')).expect(403);
+    const confirmed = await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('approver')).expect(200);
+    expect(confirmed.body).toMatchObject({ confirmedById: ids.approver, state: 'dispatching' });
+    await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('approver')).expect(409);
+    const reviewed = await approved();
+    await t.http.post(`/api/alerts/${reviewed.id}/confirm`).set(as('approver')).expect(409);
+    await t.http.post('/api/alerts/emergency').set(as('officerA')).send({ ...body({ targets: { areaCodes: [TOWN_B] } }), reason: '演示' }).expect(403);
+  });
+
+  it('cancels before air at once, and on air through dispatch; a final alert cannot be cancelled', async () => {
+    const a = await create('officer');
+    const calls = dispatcher.cancelled.length;
+    const c = await t.http.post(`/api/alerts/${a.id}/cancel`).set(as('officer')).expect(200);
+    expect(c.body).toMatchObject({ state: 'cancelled', cancelledById: ids.officer });
+    expect(dispatcher.cancelled.length).toBe(calls);
+    const s = await approved();
+    const sc = await t.http.post(`/api/alerts/${s.id}/cancel`).set(as('approver')).expect(200);
+    expect(sc.body.state).toBe('cancelled');
+    const e = (await t.http.post('/api/alerts/emergency').set(as('officer')).send({ ...body(), reason: '堤坝险情' }).expect(201)).body as { id: number };
+    const ec = await t.http.post(`/api/alerts/${e.id}/cancel`).set(as('officer')).expect(200);
+    expect(ec.body).toMatchObject({ state: 'cancelled', cancelRequested: true, outcomeDetail: 'stopped on every terminal' });
+    expect(dispatcher.cancelled).toEqual(expect.arrayContaining([{ alertId: s.id, userId: ids.approver }, { alertId: e.id, userId: ids.officer }]));
+    const again = await t.http.post(`/api/alerts/${e.id}/cancel`).set(as('officer')).expect(409);
+    expect(again.body.code).toBe('illegal_transition');
+    await t.http.post(`/api/alerts/${e.id}/cancel`).set(as('viewer')).expect(403);
+  });
+
+  it('expires alerts not on air once their end has passed', async () => {
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const draft = await create('officer', { endAt: soon });
+    const sub = await submitted('officer', { endAt: soon });
+    const sched = await approved({ endAt: soon });
+    const later = await create('officer');
+    const expired = await t.app.get(AlertsService).expireDue(new Date(Date.now() + 120_000));
+    expect(expired).toEqual(expect.arrayContaining([draft.id, sub.id, sched.id]));
+    expect(expired).not.toContain(later.id);
+    for (const id of [draft.id, sub.id, sched.id]) {
+      expect((await t.http.get(`/api/alerts/${id}`).set(as('officer')).expect(200)).body.state).toBe('expired');
+    }
+    expect(dispatcher.cancelled.map((c) => c.alertId)).toContain(sched.id);
+    const audit = await t.http.get(`/api/audit?action=alert.expire&entityId=${draft.id}`).set(t.auth(admin)).expect(200);
+    expect(audit.body.items[0]).toMatchObject({ actorName: SYSTEM_ACTOR.username });
+  });
+
+  it('refuses approval while the audio is not ready (409 saying why)', async () => {
+    const clip = await t.app.get(AudioService).createClip(SYSTEM_ACTOR, 'upload', '未转码录音', 'rec.wav');
+    const a = await submitted('officer', { audio: { kind: 'clip', clipId: clip.id } });
+    const res = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(409);
+    expect(res.body).toMatchObject({ code: 'audio_not_ready' });
+    expect(res.body.message).toMatch(/still being processed/);
+    await t.http.post('/api/alerts').set(as('officer')).send(body({ audio: { kind: 'clip', clipId: 'no-such-clip' } })).expect(400);
+  });
+
+  it('lists alerts filtered by state, area, type and time, paginated, within the reader’s scope', async () => {
+    const b = await create('officer', { targets: { areaCodes: [VILLAGES[2]] }, eventType: '11B14', severity: 3 });
+    const all = await t.http.get('/api/alerts?pageSize=2').set(t.auth(admin)).expect(200);
+    expect(all.body.items).toHaveLength(2);
+    expect(all.body.total).toBeGreaterThan(10);
+    const inB = await t.http.get(`/api/alerts?areaCode=${TOWN_B}&state=draft&pageSize=500`).set(t.auth(admin)).expect(200);
+    const inBIds = (inB.body.items as { id: number; state: string }[]).map((x) => x.id);
+    expect(inBIds).toContain(b.id);
+    expect((inB.body.items as { state: string }[]).every((x) => x.state === 'draft')).toBe(true);
+    const county = await t.http.get(`/api/alerts?areaCode=${VILLAGES[2]}&pageSize=500`).set(t.auth(admin)).expect(200);
+    expect((county.body.items as { targets: { areaCodes: string[] } }[]).some((x) => x.targets.areaCodes.includes(COUNTY))).toBe(true);
+    const mineA = await t.http.get('/api/alerts?pageSize=500').set(as('officerA')).expect(200);
+    expect((mineA.body.items as { id: number }[]).map((x) => x.id)).not.toContain(b.id);
+    const thunder = await t.http.get('/api/alerts?eventType=11B14').set(as('viewer')).expect(200);
+    expect(thunder.body.items.map((x: { id: number }) => x.id)).toEqual([b.id]);
+    const future = await t.http.get(`/api/alerts?from=${encodeURIComponent(new Date(Date.now() + HOUR).toISOString())}`).set(as('viewer')).expect(200);
+    expect(future.body.total).toBe(0);
+    await t.http.get('/api/alerts?state=bogus').set(as('viewer')).expect(400);
+  });
+});
