@@ -21,9 +21,18 @@ export class AlertAudioSource {
 
   /**
    * The library clip for `audio`: the upload (checked to exist), the tone (its generation started), or a new
-   * text-to-speech clip of `text` (its job started). `current` is kept when nothing it depends on changed.
+   * text-to-speech clip of `text` (its job started); with `toneBefore`, a new clip joining the tone and that message
+   * (its job started, waiting for both). `current` is kept when nothing it depends on changed.
    */
   async prepare(user: AuthUser, audio: AlertAudio, text: string, title: string, current?: { audio: AlertAudio; text: string; clipId: string | null }): Promise<string> {
+    if (current?.clipId && sameAudio(current.audio, audio) && (audio.kind !== 'tts' || current.text === text)) return current.clipId;
+    const message = await this.message(user, audio, text, title);
+    if (!audio.toneBefore) return message;
+    await this.library.get(audio.toneBefore);
+    return (await this.library.compose(user, [audio.toneBefore, message], `${audio.toneBefore} + ${title}`)).clip.id;
+  }
+
+  private async message(user: AuthUser, audio: AlertAudio, text: string, title: string): Promise<string> {
     switch (audio.kind) {
       case 'clip': {
         const id = audio.clipId ?? '';
@@ -39,7 +48,6 @@ export class AlertAudioSource {
         return id;
       }
       case 'tts': {
-        if (current?.clipId && current.audio.kind === 'tts' && current.text === text) return current.clipId;
         const started = await this.speech.synthesise(user, { text, title });
         return started.clip.id;
       }
@@ -52,9 +60,13 @@ export class AlertAudioSource {
     const isTone = ALERT_TONE_IDS.includes(clipId);
     const clip = wait || isTone ? await this.library.settled(clipId) : await this.library.get(clipId);
     if (clip.state === 'ready') return clipId;
-    const what = clip.kind === 'tts' ? 'the text-to-speech audio' : clip.kind === 'tone' ? `the tone ${clipId}` : `the audio clip ${clipId}`;
+    const what = { tts: 'the text-to-speech audio', tone: `the tone ${clipId}`, composed: 'the tone and message joined', upload: `the audio clip ${clipId}` }[clip.kind];
     const why =
       clip.state === 'failed' ? `failed: ${clip.error ?? 'unknown reason'}` : clip.state === 'processing' ? 'is still being processed; try again when it is ready' : 'has not been generated (audio features are off on this server)';
     throw new ConflictError('audio_not_ready', `${what} of this alert ${why}`, { clipId, state: clip.state });
   }
+}
+
+function sameAudio(a: AlertAudio, b: AlertAudio): boolean {
+  return a.kind === b.kind && a.clipId === b.clipId && a.toneId === b.toneId && a.toneBefore === b.toneBefore;
 }

@@ -27,7 +27,7 @@ describe('checkContent', () => {
     ['an unknown tone', { audio: { kind: 'tone', toneId: 'tone-bell' } }, 'audio.toneId'],
     ['speech without text', { audio: { kind: 'tts' }, text: '  ' }, 'text'],
     ['a tone id beside speech', { audio: { kind: 'tts', toneId: 'tone-chime' } }, 'audio.toneId'],
-    ['a tone before the message (not supported)', { audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-air-raid' } }, 'audio.toneBefore'],
+    ['an unknown tone before the message', { audio: { kind: 'tts', toneBefore: 'tone-bell' } }, 'audio.toneBefore'],
     ['an end before the start', { startAt: new Date('2026-12-01T11:00:00Z') }, 'endAt'],
     ['an end already passed', { endAt: new Date('2026-12-01T07:00:00Z') }, 'endAt'],
   ])('refuses %s', (_, over, field) => expect(fields(over)).toContain(field));

@@ -11,8 +11,6 @@ import { FieldMessage, ForbiddenError } from '../common/errors';
 import type { DispatchOrder } from '../dispatch/dispatch-order';
 import type { AlertAudio, AlertEntity, AlertTargets } from './alert.entities';
 
-const TONE_ID_RE = /^tone-[a-z-]+$/;
-
 export interface AlertContent {
   eventType: string;
   severity: number;
@@ -53,13 +51,8 @@ export function checkContent(c: AlertContent, toneIds: readonly string[], now: D
   }
   if (a.kind !== 'clip' && a.clipId !== undefined) out.push({ field: 'audio.clipId', message: 'audio.clipId is only for audio.kind clip' });
   if (a.kind !== 'tone' && a.toneId !== undefined) out.push({ field: 'audio.toneId', message: 'audio.toneId is only for audio.kind tone' });
-  if (a.toneBefore !== undefined) {
-    out.push({
-      field: 'audio.toneBefore',
-      message: TONE_ID_RE.test(a.toneBefore)
-        ? 'audio.toneBefore is not supported yet: choose the tone as the audio, or a recording that begins with it'
-        : `audio.toneBefore must be one of ${toneIds.join(', ')}`,
-    });
+  if (a.toneBefore !== undefined && !toneIds.includes(a.toneBefore)) {
+    out.push({ field: 'audio.toneBefore', message: `audio.toneBefore must be one of ${toneIds.join(', ')}` });
   }
   if (c.startAt && c.startAt.getTime() >= c.endAt.getTime()) out.push({ field: 'endAt', message: 'endAt must be after startAt' });
   if (c.endAt.getTime() <= now.getTime()) out.push({ field: 'endAt', message: 'endAt must be in the future' });

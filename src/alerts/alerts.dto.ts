@@ -44,7 +44,7 @@ export class AlertAudioDto implements AlertAudio {
   @MaxLength(64)
   toneId?: string;
 
-  @ApiPropertyOptional({ description: 'a tone played before the message (not supported yet: refused with 400)' })
+  @ApiPropertyOptional({ description: 'a built-in tone played before the message (joined into one clip)' })
   @IsOptional()
   @IsString()
   @MaxLength(64)

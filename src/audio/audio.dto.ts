@@ -6,7 +6,7 @@ import type { JobKind, JobState } from './jobs/audio-jobs';
 import type { ClipKind, ClipState } from './library/clip.repository';
 import { PageQueryDto } from '../common/paging';
 
-const CLIP_KINDS: ClipKind[] = ['upload', 'tts', 'tone'];
+const CLIP_KINDS: ClipKind[] = ['upload', 'tts', 'tone', 'composed'];
 
 export class ClipListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CLIP_KINDS })

@@ -108,12 +108,49 @@ export class AudioService {
     }
   }
 
-  async createClip(user: AuthUser, kind: 'upload' | 'tts', title: string, source: string): Promise<ClipRow> {
+  /**
+   * A new clip made of library clips played one after the other (a tone before a message), as a job: it waits for
+   * every part to be ready, joins them (decoded from their best variant) and encodes the result like any clip, at the
+   * level the parts already have.
+   */
+  async compose(user: AuthUser, partIds: readonly string[], title: string): Promise<ClipStarted> {
+    await this.capabilities.require('upload');
+    for (const id of partIds) if (!(await this.clips.findClip(id))) throw new NotFoundError('audio clip', id);
+    const clip = await this.createClip(user, 'composed', title, partIds.join(' + '));
+    const job = this.jobs.start('compose', clip.id, async (h) => {
+      const wav = await this.files.workPath('wav');
+      try {
+        const inputs: string[] = [];
+        let seconds = 0;
+        for (const id of partIds) {
+          const part = await this.settled(id);
+          if (part.state !== 'ready') throw new Error(`part ${id} is ${part.state}${part.error ? `: ${part.error}` : ''}`);
+          const variant = part.variants.find((v) => v.profile === PREVIEW_PROFILE) ?? part.variants[0];
+          const row = (await this.clips.variantsOf([id])).find((v) => v.id === variant?.id);
+          if (!row) throw new Error(`part ${id} has no stored variant`);
+          inputs.push(this.files.pathOf(row.fileKey));
+          seconds += row.durationMs / 1000;
+        }
+        h.progress(5);
+        await this.ffmpeg.concat(inputs, wav);
+        h.progress(20);
+        await this.pipeline.produce(clip.id, { file: wav }, { expectedSeconds: seconds, onProgress: (p) => h.progress(20 + (p * 8) / 10) });
+      } catch (e) {
+        await this.markFailed(clip.id, (e as Error).message);
+        throw e;
+      } finally {
+        await this.files.discard(wav);
+      }
+    });
+    return { clip: clipView(clip, []), job };
+  }
+
+  async createClip(user: AuthUser, kind: 'upload' | 'tts' | 'composed', title: string, source: string): Promise<ClipRow> {
     const id = randomUUID();
     const row: ClipRow = { id, kind, title: title.slice(0, 200), state: 'processing', error: null, source, durationMs: null, createdById: user.id || null, createdAt: new Date() };
     await this.transactions.run(async (tx) => {
       await this.clips.insertClip(row, tx);
-      await this.audit.record({ actor: user, action: kind === 'upload' ? 'audio_clip.upload' : 'audio_clip.synthesise', entityType: 'audio_clip', entityId: id, after: { kind, title: row.title } }, tx);
+      await this.audit.record({ actor: user, action: kind === 'upload' ? 'audio_clip.upload' : kind === 'tts' ? 'audio_clip.synthesise' : 'audio_clip.compose', entityType: 'audio_clip', entityId: id, after: { kind, title: row.title } }, tx);
     });
     return row;
   }

@@ -143,7 +143,7 @@ forEachDatabase('alerts', (database) => {
     ['an unknown terminal', { targets: { terminalIds: [999999] } }, 'targets.terminalIds.0'],
     ['an unknown tone', { audio: { kind: 'tone', toneId: 'tone-doorbell' } }, 'audio.toneId'],
     ['a clip audio without clip id', { audio: { kind: 'clip' } }, 'audio.clipId'],
-    ['a tone before the message', { audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-air-raid' } }, 'audio.toneBefore'],
+    ['an unknown tone before the message', { audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-doorbell' } }, 'audio.toneBefore'],
     ['repeat 11', { repeat: 11 }, 'repeat'],
     ['volume 101', { volume: 101 }, 'volume'],
     ['an end in the past', { endAt: new Date(Date.now() - HOUR).toISOString() }, 'endAt'],
@@ -248,6 +248,18 @@ forEachDatabase('alerts', (database) => {
     expect(res.body).toMatchObject({ code: 'audio_not_ready' });
     expect(res.body.message).toMatch(/still being processed/);
     await t.http.post('/api/alerts').set(as('officer')).send(body({ audio: { kind: 'clip', clipId: 'no-such-clip' } })).expect(400);
+  });
+
+  it('joins a tone before the message into one clip that goes on air', async () => {
+    const a = (await t.http.post('/api/alerts').set(as('officer')).send(body({ audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-chime' } })).expect(201)).body as { id: number; clipId: string };
+    expect(a.clipId).not.toBe('tone-chime');
+    const joined = await t.app.get(AudioService).settled(a.clipId);
+    expect(joined).toMatchObject({ kind: 'composed', state: 'ready', source: 'tone-chime + tone-chime' });
+    expect(joined.durationMs).toBeGreaterThan(3000);
+    expect(joined.durationMs).toBeLessThan(3400);
+    await t.http.post(`/api/alerts/${a.id}/submit`).set(as('officer')).expect(200);
+    await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
+    expect(dispatcher.orderOf(a.id)?.clipId).toBe(a.clipId);
   });
 
   it('lists alerts filtered by state, area, type and time, paginated, within the reader’s scope', async () => {

@@ -48,11 +48,12 @@ describeWith(['ffmpeg', 'espeak-ng'], 'alerts spoken by text-to-speech', () => {
     expect(inUse.body.code).toBe('clip_in_use');
   });
 
-  it('waits for the speech on the emergency path', async () => {
-    const res = await t.http.post('/api/alerts/emergency').set(t.auth(officer)).send({ ...body('请立即转移到安全地带。'), reason: '大风已至' }).expect(201);
+  it('waits for the speech, and the tone joined before it, on the emergency path', async () => {
+    const spoken = { ...body('请立即转移到安全地带。'), audio: { kind: 'tts', toneBefore: 'tone-chime' } };
+    const res = await t.http.post('/api/alerts/emergency').set(t.auth(officer)).send({ ...spoken, reason: '大风已至' }).expect(201);
     expect(res.body.state).toBe('dispatching');
     const clip = await t.app.get(AudioService).get(res.body.clipId);
-    expect(clip.state).toBe('ready');
+    expect(clip).toMatchObject({ kind: 'composed', state: 'ready' });
     expect(dispatcher.orderOf(res.body.id)?.clipId).toBe(res.body.clipId);
   });
 });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import { NotFoundError } from '../../common/errors';
 
-export type JobKind = 'upload' | 'tts' | 'tone';
+export type JobKind = 'upload' | 'tts' | 'tone' | 'compose';
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface AudioJob {

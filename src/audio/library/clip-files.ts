@@ -80,6 +80,11 @@ export class ClipFiles {
     return (await this.size(key)) !== null;
   }
 
+  /** Where a stored file lies (for ffmpeg to read it). */
+  pathOf(key: string): string {
+    return this.path(key);
+  }
+
   private path(key: string): string {
     if (!/^[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z0-9]{1,5}$/.test(key)) throw new Error(`not a clip file key: ${key}`);
     return join(this.config.clipDir, key);

@@ -4,7 +4,8 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { managerOf, type Tx } from '../../database/transactions';
 import { AudioClipEntity, AudioVariantEntity } from './clip.entities';
 
-export type ClipKind = 'upload' | 'tts' | 'tone';
+/** composed: clips played one after the other (a tone before a message). */
+export type ClipKind = 'upload' | 'tts' | 'tone' | 'composed';
 /** pending: a built-in tone not generated yet. */
 export type ClipState = 'pending' | 'processing' | 'ready' | 'failed';
 

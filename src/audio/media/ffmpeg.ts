@@ -96,6 +96,16 @@ export class Ffmpeg {
     if (r.code !== 0) throw new ProcessError('ffmpeg', `encoding failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
   }
 
+  /** Decodes the inputs and writes them one after the other into one mono 16-bit WAV. */
+  async concat(inputs: readonly string[], output: string): Promise<void> {
+    const parts = inputs.map((_, i) => `[${i}:a]aresample=44100,aformat=sample_fmts=s16:channel_layouts=mono[a${i}]`);
+    const graph = `${parts.join(';')};${inputs.map((_, i) => `[a${i}]`).join('')}concat=n=${inputs.length}:v=0:a=1[out]`;
+    const r = await this.processes.run(this.config.ffmpegPath, [
+      '-hide_banner', '-nostdin', '-nostats', '-v', 'error', '-y', ...inputs.flatMap((f) => ['-i', f]), '-filter_complex', graph, '-map', '[out]', '-c:a', 'pcm_s16le', output,
+    ]);
+    if (r.code !== 0) throw new ProcessError('ffmpeg', `joining clips failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
+  }
+
   /** Codec, duration and bit rate of an encoded file. */
   async facts(file: string): Promise<MediaFacts> {
     const r = await this.processes.run(this.config.ffprobePath, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], { timeoutSeconds: 30 });
