@@ -4,7 +4,7 @@
 // Extra arguments go to Jest (e.g. `npm test -- test/foundation`).
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { accessSync, constants, mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
@@ -25,10 +25,15 @@ if (!process.env.TEST_MYSQL_URL) {
 if (!onPath('socat')) notRun.push('serial-pair suites: socat is not installed (apt-get install -y socat)');
 if (!onPath('ffmpeg')) notRun.push('audio transcoding suites: ffmpeg is not installed (apt-get install -y ffmpeg)');
 if (!onPath('espeak-ng')) notRun.push('text-to-speech suites: espeak-ng is not installed (apt-get install -y espeak-ng)');
+try {
+  accessSync('/usr/bin/chromium', constants.X_OK);
+} catch {
+  notRun.push('console browser suites: /usr/bin/chromium is not installed (apt-get install -y chromium)');
+}
 if (!onPath('openssl')) notRun.push('signature cross-check with openssl: openssl is not installed (apt-get install -y openssl)');
 
 if (notRun.length === 0) {
-  console.log('All suites can run here (MariaDB, socat, ffmpeg, espeak-ng, openssl present).');
+  console.log('All suites can run here (MariaDB, socat, ffmpeg, espeak-ng, openssl, chromium present).');
 } else {
   console.log('Suites that will NOT run here:');
   for (const line of notRun) console.log(`  - ${line}`);

@@ -4,6 +4,19 @@
  * a bare machine and says so plainly (test/run-tests.js prints the same list before Jest starts).
  */
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+
+/** The browser the console suites drive through playwright-core: Debian's `chromium` package. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Capability = 'mysql' | 'socat' | 'ffmpeg' | 'espeak-ng' | 'openssl' | 'chromium';
 
@@ -29,8 +42,10 @@ export function missing(cap: Capability): string | null {
     case 'socat':
     case 'ffmpeg':
     case 'openssl':
-    case 'chromium':
       reason = onPath(cap) ? null : `${cap} is not installed (apt-get install -y ${cap})`;
+      break;
+    case 'chromium':
+      reason = executable(CHROMIUM_PATH) ? null : `${CHROMIUM_PATH} is not installed (apt-get install -y chromium)`;
       break;
     case 'espeak-ng':
       reason = onPath('espeak-ng') ? null : 'espeak-ng is not installed (apt-get install -y espeak-ng)';

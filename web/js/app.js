@@ -1,0 +1,127 @@
+// The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
+// #/alarms, #/daily/<area>, #/login), the live connection and the active-alarm badge.
+import { get, session, setOnUnauthorized } from './api.js';
+import { $, esc } from './dom.js';
+import { roleNames } from './format.js';
+import { live } from './live.js';
+import { loadRegions } from './regions.js';
+import * as alarms from './pages/alarms.js';
+import * as daily from './pages/daily.js';
+import * as login from './pages/login.js';
+import * as overview from './pages/overview.js';
+import * as terminal from './pages/terminal.js';
+import * as terminals from './pages/terminals.js';
+
+const PAGES = { login, overview, terminals, terminal, alarms, daily };
+const view = $('#view');
+let unmount = null;
+let releaseAlarms = null;
+let ready = null;
+let routed = 0;
+
+/** What the signed-in user may do, for pages to show or hide controls (the server checks again). */
+export function can(action) {
+  const roles = session.get()?.user.roles ?? [];
+  const has = (...r) => roles.includes('admin') || r.some((x) => roles.includes(x));
+  switch (action) {
+    case 'diagnose':
+      return has('technician');
+    case 'acknowledge':
+      return has('technician', 'officer');
+    case 'demo':
+      return has('technician');
+    default:
+      return false;
+  }
+}
+
+function parseHash() {
+  const [path, qs] = location.hash.replace(/^#\/?/, '').split('?');
+  const [page, arg] = path.split('/');
+  return { page: page || 'overview', arg: arg ? decodeURIComponent(arg) : null, query: new URLSearchParams(qs ?? '') };
+}
+
+function signOut() {
+  releaseAlarms?.();
+  releaseAlarms = null;
+  live.stop();
+  session.clear();
+  ready = null;
+  $('#top').hidden = true;
+  if (parseHash().page !== 'login') location.hash = '#/login';
+  else void route();
+}
+
+/** After login (or on load with a stored session): the region tree, the live connection, the alarm feed. */
+function start() {
+  ready ??= (async () => {
+    const s = session.get();
+    live.start(s.token, signOut);
+    releaseAlarms = await live.subscribe('alarms', null);
+    await loadRegions(get);
+    $('#top').hidden = false;
+    $('#who').innerHTML = `${esc(s.user.username)} <small>${esc(roleNames(s.user.roles))}</small>`;
+  })().catch((e) => {
+    ready = null;
+    throw e;
+  });
+  return ready;
+}
+
+async function route() {
+  unmount?.();
+  unmount = null;
+  const { page, arg, query } = parseHash();
+  if (!session.get()) {
+    if (page !== 'login') {
+      location.hash = '#/login';
+      return;
+    }
+  } else if (page === 'login') {
+    location.hash = '#/overview';
+    return;
+  }
+  const mod = PAGES[page];
+  if (!mod) {
+    location.hash = '#/overview';
+    return;
+  }
+  for (const a of document.querySelectorAll('#nav [data-nav]')) a.classList.toggle('active', a.dataset.nav === page || (page === 'terminal' && a.dataset.nav === 'terminals'));
+  view.innerHTML = '<p class="muted">正在加载…</p>';
+  const mine = ++routed;
+  const stale = () => mine !== routed;
+  try {
+    if (page !== 'login') await start();
+    if (stale()) return;
+    const off = await mod.mount(view, { arg, query, can, onLogin, stale });
+    if (stale()) off?.();
+    else unmount = off ?? null;
+  } catch (e) {
+    if (!stale()) view.innerHTML = `<p class="msg error">${esc(e.message)}</p>`;
+  }
+}
+
+function onLogin(result) {
+  session.set({ token: result.accessToken, user: result.user });
+  location.hash = '#/overview';
+}
+
+function showLiveState(connected) {
+  const el = $('#live-state');
+  el.className = `live ${connected ? 'on' : 'off'}`;
+  el.textContent = connected ? '实时' : '实时连接中断';
+}
+
+function showAlarmCount() {
+  const n = live.alarms.size;
+  const badge = $('#alarm-count');
+  badge.textContent = String(n);
+  badge.hidden = n === 0;
+}
+
+setOnUnauthorized(signOut);
+live.addEventListener('state', (e) => showLiveState(e.detail));
+live.onChange((c) => c.alarms && showAlarmCount());
+$('#logout').addEventListener('click', signOut);
+window.addEventListener('hashchange', () => void route());
+void route();

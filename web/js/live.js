@@ -1,0 +1,121 @@
+// The live view: one Socket.IO connection to /live, reference-counted subscriptions, and the latest state of what
+// they cover (terminals, gateways, online rates, active alarms). Pages listen to 'change' events, whose detail says
+// what changed ({terminals: Set<id>, rates: Set<areaCode>, gateways: Set<id>, alarms: boolean}).
+import { io } from '/socket.io/socket.io.esm.min.js';
+
+class Live extends EventTarget {
+  terminals = new Map();
+  gateways = new Map();
+  rates = new Map();
+  /** Active alarms by id. */
+  alarms = new Map();
+  connected = false;
+  socket = null;
+  /** key → { kind, id, count } */
+  subs = new Map();
+
+  start(token, onAuthFailed) {
+    this.stop();
+    const socket = io('/live', { auth: { token }, transports: ['websocket', 'polling'] });
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.connected = true;
+      this.emitState();
+      for (const s of this.subs.values()) void this.send(s.kind, s.id);
+    });
+    socket.on('disconnect', () => {
+      this.connected = false;
+      this.emitState();
+    });
+    socket.on('connect_error', (e) => {
+      this.connected = false;
+      this.emitState();
+      if (/token|authentication|session/i.test(e.message)) onAuthFailed();
+    });
+    socket.on('delta', (d) => {
+      this.apply(d, false);
+      if (d.alarmsDropped > 0 && this.subs.has('alarms:*')) void this.send('alarms', null);
+    });
+  }
+
+  stop() {
+    this.socket?.close();
+    this.socket = null;
+    this.connected = false;
+    this.subs.clear();
+    this.terminals.clear();
+    this.gateways.clear();
+    this.rates.clear();
+    this.alarms.clear();
+  }
+
+  emitState() {
+    this.dispatchEvent(new CustomEvent('state', { detail: this.connected }));
+  }
+
+  /** Subscribes (once per key however many pages ask) and resolves when the snapshot is in; returns the release. */
+  async subscribe(kind, id) {
+    const key = `${kind}:${id ?? '*'}`;
+    const s = this.subs.get(key);
+    if (s) s.count++;
+    else this.subs.set(key, { kind, id, count: 1 });
+    if (!s && this.socket?.connected) await this.send(kind, id);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const sub = this.subs.get(key);
+      if (!sub || --sub.count > 0) return;
+      this.subs.delete(key);
+      this.socket?.emit('unsubscribe', { kind, id });
+    };
+  }
+
+  async send(kind, id) {
+    if (!this.socket) return;
+    try {
+      const reply = await this.socket.timeout(15000).emitWithAck('subscribe', { kind, id });
+      if (reply.ok) this.apply({ ...reply.snapshot, alarms: [] }, kind === 'alarms' ? reply.snapshot.alarms : null);
+      else this.dispatchEvent(new CustomEvent('problem', { detail: reply.message }));
+    } catch {
+      // timed out: the next reconnection subscribes again
+    }
+  }
+
+  /** Folds a snapshot or delta in. `alarmList`: the full active list (snapshot) replacing what was known. */
+  apply(d, alarmList) {
+    const changed = { terminals: new Set(), rates: new Set(), gateways: new Set(), alarms: false };
+    for (const t of d.terminals ?? []) {
+      this.terminals.set(t.id, t);
+      changed.terminals.add(t.id);
+    }
+    for (const g of d.gateways ?? []) {
+      this.gateways.set(g.id, g);
+      changed.gateways.add(g.id);
+    }
+    for (const r of d.rates ?? []) {
+      this.rates.set(r.areaCode, r);
+      changed.rates.add(r.areaCode);
+    }
+    if (alarmList) {
+      this.alarms.clear();
+      for (const a of alarmList) this.alarms.set(a.id, a);
+      changed.alarms = true;
+    }
+    for (const e of d.alarms ?? []) {
+      if (e.alarm.state === 'active') this.alarms.set(e.alarm.id, e.alarm);
+      else this.alarms.delete(e.alarm.id);
+      changed.alarms = true;
+    }
+    this.dispatchEvent(new CustomEvent('change', { detail: changed }));
+  }
+
+  /** Listens to changes until the returned function is called. */
+  onChange(fn) {
+    const h = (e) => fn(e.detail);
+    this.addEventListener('change', h);
+    return () => this.removeEventListener('change', h);
+  }
+}
+
+export const live = new Live();

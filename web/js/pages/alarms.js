@@ -1,0 +1,77 @@
+// 告警: the active alarms in the user's scope, one per cause (a terminal, a whole bus, a town's uplink, a fault),
+// live from the /live alarm feed, with acknowledgement for technicians and duty officers.
+import { post } from '../api.js';
+import { $, coalesce, esc, say } from '../dom.js';
+import { alarmKindName, faultName, formatDuration, formatShortTime } from '../format.js';
+import { live } from '../live.js';
+import { regionName, regionPath } from '../regions.js';
+
+function subject(a) {
+  switch (a.kind) {
+    case 'terminal-offline':
+    case 'fault':
+      return `<a href="#/terminal/${a.terminalId}">终端 ${a.terminalId}</a>${a.fault ? ` · ${esc(faultName(a.fault))}` : ''}`;
+    case 'bus-down':
+      return `网关 ${a.gatewayId} 所在总线（网关或线缆）`;
+    case 'town-uplink':
+      return `${esc(regionName(a.areaCode))}全部网关（乡镇上行链路）`;
+    default:
+      return '';
+  }
+}
+
+const place = (code) => regionPath(code).slice(1).map((n) => n.name).join(' › ') || regionName(code);
+
+export async function mount(view, ctx) {
+  const canAck = ctx.can('acknowledge');
+  view.innerHTML = `
+    <h1>活动告警 <small class="muted" id="al-count"></small></h1>
+    <p class="muted">同一原因只报一次：整条总线或整个乡镇断开时，不再逐台终端报警。</p>
+    <p id="al-msg" class="msg" hidden></p>
+    <table class="grid" id="al-table"><thead><tr><th>类型</th><th>区域</th><th>对象</th><th class="num">影响终端</th><th>发生时间</th><th>持续</th><th class="num">抖动</th><th>确认</th></tr></thead><tbody></tbody></table>`;
+  const msg = $('#al-msg', view);
+
+  const render = () => {
+    if (ctx.stale()) return;
+    const list = [...live.alarms.values()].sort((a, b) => Number(!!a.acknowledgedAt) - Number(!!b.acknowledgedAt) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
+    $('#al-count', view).textContent = `共 ${list.length} 条，未确认 ${list.filter((a) => !a.acknowledgedAt).length} 条`;
+    const now = Date.now();
+    $('#al-table tbody', view).innerHTML =
+      list
+        .map(
+          (a) => `<tr data-alarm="${a.id}" class="${a.acknowledgedAt ? 'acked' : 'unacked'}">
+            <td><span class="kind ${a.kind}">${esc(alarmKindName(a.kind))}</span></td>
+            <td>${esc(place(a.areaCode))}</td>
+            <td>${subject(a)}</td>
+            <td class="num">${a.terminalIds.length}</td>
+            <td>${formatShortTime(a.raisedAt)}</td>
+            <td>${formatDuration(now - Date.parse(a.raisedAt))}</td>
+            <td class="num">${a.flaps || ''}</td>
+            <td>${a.acknowledgedAt ? `${esc(a.acknowledgedBy)} ${formatShortTime(a.acknowledgedAt)}` : canAck ? `<button type="button" data-ack="${a.id}">确认</button>` : '未确认'}</td></tr>`,
+        )
+        .join('') || '<tr><td colspan="8" class="muted">当前没有活动告警</td></tr>';
+  };
+  const schedule = coalesce(render);
+  $('#al-table', view).addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-ack]');
+    if (!b) return;
+    b.disabled = true;
+    post(`/api/alarms/${b.dataset.ack}/ack`)
+      .then((a) => {
+        if (a.state === 'active') live.alarms.set(a.id, a);
+        say(msg, '');
+        schedule();
+      })
+      .catch((err) => {
+        say(msg, `确认失败：${err.message}`, 'error');
+        b.disabled = false;
+      });
+  });
+  const offChange = live.onChange((c) => c.alarms && schedule());
+  const tick = setInterval(schedule, 10000);
+  render();
+  return () => {
+    clearInterval(tick);
+    offChange();
+  };
+}

@@ -1,0 +1,93 @@
+// 总览: the region's online rate now, its towns (or villages) with their rates, drill-down, active alarms — live
+// through the /live region subscription (rates of the region and of its direct children).
+import { get } from '../api.js';
+import { $, coalesce, esc } from '../dom.js';
+import { displayState, percent } from '../format.js';
+import { live } from '../live.js';
+import { LEVELS, areaPrefix, breadcrumbs, defaultRegion, region, regionName } from '../regions.js';
+
+export function rateClass(p) {
+  if (p === null || p === undefined) return '';
+  return p >= 95 ? 'good' : p >= 85 ? 'warn' : 'bad';
+}
+
+export function rateBar(p) {
+  const w = p === null || p === undefined ? 0 : Math.max(0, Math.min(100, p));
+  return `<span class="bar ${rateClass(p)}"><span style="width:${w}%"></span></span>`;
+}
+
+export async function mount(view, ctx) {
+  const area = ctx.arg ?? defaultRegion();
+  if (!area) {
+    view.innerHTML = '<p class="msg error">您的账号没有可见的区域。</p>';
+    return undefined;
+  }
+  const node = region(area);
+  const children = node?.children ?? [];
+  const childLevel = children[0] ? LEVELS[children[0].level] : '';
+  view.innerHTML = `
+    <div class="crumbs">${breadcrumbs(area, (c) => `#/overview/${c}`, esc)}</div>
+    <section class="cards">
+      <div class="card big"><div class="label">在线率</div><div class="value" id="ov-rate">—</div><div class="sub" id="ov-counts"></div></div>
+      <div class="card"><div class="label">离线终端</div><div class="value" id="ov-offline">—</div><a href="#/terminals/${area}?f=offline">查看离线终端</a></div>
+      <div class="card"><div class="label">故障终端</div><div class="value" id="ov-fault">—</div><a href="#/terminals/${area}?f=fault">查看故障终端</a></div>
+      <div class="card"><div class="label">播放中</div><div class="value" id="ov-playing">—</div><a href="#/terminals/${area}?f=playing">查看</a></div>
+      <div class="card"><div class="label">活动告警</div><div class="value" id="ov-alarms">—</div><a href="#/alarms">查看告警</a></div>
+    </section>
+    ${children.length
+      ? `<h2>${esc(childLevel)}在线率 <small class="muted">点击名称进入下一级</small></h2>
+         <table class="grid" id="ov-children"><thead><tr><th>名称</th><th>区域编码</th><th class="num">在线 / 登记</th><th class="num">离线</th><th>在线率</th><th></th></tr></thead><tbody></tbody></table>`
+      : `<p><a class="button" href="#/terminals/${area}">查看本村终端</a></p>`}
+    <p class="links"><a href="#/daily/${area}">${esc(regionName(area))}近 30 天在线率</a></p>`;
+
+  const render = () => {
+    if (ctx.stale()) return;
+    const r = live.rates.get(area);
+    $('#ov-rate', view).innerHTML = `<span class="${rateClass(r?.ratePercent)}">${percent(r?.ratePercent)}</span>`;
+    $('#ov-counts', view).textContent = r ? `在线 ${r.online} / 登记 ${r.registered}` : '';
+    $('#ov-offline', view).textContent = r ? String(r.registered - r.online) : '—';
+    const prefix = areaPrefix(area);
+    let fault = 0;
+    let playing = 0;
+    for (const t of live.terminals.values()) {
+      if (!t.areaCode.startsWith(prefix)) continue;
+      const s = displayState(t).key;
+      if (s === 'fault') fault++;
+      else if (s === 'playing') playing++;
+    }
+    $('#ov-fault', view).textContent = String(fault);
+    $('#ov-playing', view).textContent = String(playing);
+    let alarms = 0;
+    for (const a of live.alarms.values()) if (a.areaCode.startsWith(prefix)) alarms++;
+    $('#ov-alarms', view).textContent = String(alarms);
+    const body = $('#ov-children tbody', view);
+    if (!body) return;
+    body.innerHTML = children
+      .map((c) => {
+        const cr = live.rates.get(c.code);
+        const drill = c.children.length ? `#/overview/${c.code}` : `#/terminals/${c.code}`;
+        return `<tr data-area="${c.code}">
+          <td><a href="${drill}">${esc(c.name)}</a></td><td class="code">${c.code}</td>
+          <td class="num">${cr ? `${cr.online} / ${cr.registered}` : `— / ${c.terminalCount}`}</td>
+          <td class="num">${cr ? cr.registered - cr.online : '—'}</td>
+          <td class="rate-cell">${rateBar(cr?.ratePercent)} <span class="${rateClass(cr?.ratePercent)}">${percent(cr?.ratePercent)}</span></td>
+          <td><a href="#/terminals/${c.code}">终端</a></td></tr>`;
+      })
+      .join('');
+  };
+  const schedule = coalesce(render);
+
+  try {
+    const now = await get('/api/monitoring/online-rate', { areaCode: area });
+    live.apply({ rates: [now.area, ...now.children] }, null);
+  } catch (e) {
+    view.insertAdjacentHTML('afterbegin', `<p class="msg error">${esc(e.message)}</p>`);
+  }
+  const offChange = live.onChange(schedule);
+  const release = await live.subscribe('region', area);
+  render();
+  return () => {
+    offChange();
+    release();
+  };
+}

@@ -1,0 +1,210 @@
+// 终端详情: one terminal's live status, registry data, error counters, status history, and — for technicians — the
+// diagnostic commands (test tone, volume, amplifier, clock set, reboot, raw register read) with their results.
+import { get, post } from '../api.js';
+import { $, coalesce, esc, say } from '../dom.js';
+import {
+  ago, broadcastClassName, errorKindName, fieldNames, connectionName, connectivityName, faultName, formatDuration, formatShortTime, formatTime, priorityName, sourceName,
+  terminalStateName, unit,
+} from '../format.js';
+import { live } from '../live.js';
+import { breadcrumbs, regionName } from '../regions.js';
+import { offlineReason, playingText, stateChip } from './terminals.js';
+
+const ACTIONS = { 'test-tone': '测试音', volume: '设置音量', amplifier: '功放', clock: '校时', reboot: '重启' };
+
+const row = (label, value) => `<tr><th>${esc(label)}</th><td>${value}</td></tr>`;
+
+function outcomeText(o) {
+  const parts = [`${ACTIONS[o.action] ?? o.action}：${o.accepted ? '终端已执行' : '终端未接受'}`, `命令序号 ${o.sequence}`, `耗时 ${o.durationMs} ms`];
+  if (o.status) {
+    parts.push(`回读：${terminalStateName(o.status.state)}，${sourceName(o.status.source)}，音量 ${o.status.volume}`);
+    if (o.status.faults.length) parts.push(`故障 ${o.status.faults.map(faultName).join('、')}`);
+  }
+  return parts.join(' · ');
+}
+
+export async function mount(view, ctx) {
+  const id = Number(ctx.arg);
+  if (!Number.isInteger(id) || id <= 0) {
+    view.innerHTML = '<p class="msg error">终端编号有误</p>';
+    return undefined;
+  }
+  const [t, status] = await Promise.all([get(`/api/terminals/${id}`), get(`/api/terminals/${id}/status`)]);
+  if (ctx.stale()) return undefined;
+  const gateway = await get(`/api/gateways/${t.gatewayId}`).catch(() => null);
+  if (ctx.stale()) return undefined;
+  const diagnose = ctx.can('diagnose');
+  view.innerHTML = `
+    <div class="crumbs">${breadcrumbs(t.areaCode, (c) => `#/terminals/${c}`, esc)} <span class="sep">›</span> <strong>${esc(t.name)}</strong></div>
+    <h1>${esc(t.name)} <span id="td-chip"></span></h1>
+    <div class="columns">
+      <section class="card"><h2>实时状态</h2><table class="kv" id="td-live"></table></section>
+      <section class="card"><h2>设备信息</h2><table class="kv">
+        ${row('资源编码', `<span class="code">${esc(t.resourceCode)}</span>`)}
+        ${row('区域', `${esc(regionName(t.areaCode))} <span class="code">${esc(t.areaCode)}</span>`)}
+        ${row('网关', `${esc(gateway?.name ?? `网关 ${t.gatewayId}`)} <span id="td-gw"></span>`)}
+        ${row('单元号', esc(t.unitId))}
+        ${row('型号', esc(t.model ?? '—'))}
+        ${row('序列号', esc(t.serialNumber ?? '—'))}
+        ${row('安装日期', esc(t.installedOn ?? '—'))}
+        ${row('地址', esc(t.address ?? '—'))}
+      </table></section>
+      <section class="card"><h2>通信与计数</h2><table class="kv" id="td-counters"></table></section>
+    </div>
+    ${diagnose ? `
+    <section class="card" id="td-diag"><h2>诊断操作</h2>
+      <div class="actions">
+        <form data-action="test-tone">测试音 <input name="seconds" type="number" min="1" max="60" value="5" aria-label="秒数"> 秒，音量 <input name="volume" type="number" min="0" max="100" value="60" aria-label="测试音音量"> <button type="submit">播放测试音</button></form>
+        <form data-action="volume">音量 <input name="volume" type="number" min="0" max="100" value="${status.reading?.volume ?? 60}" aria-label="音量"> <button type="submit">设置音量</button></form>
+        <form data-action="amplifier">功放 <button type="submit" name="on" value="true">开启</button> <button type="submit" name="on" value="false">关闭</button></form>
+        <form data-action="clock"><button type="submit">校时（服务器时间）</button></form>
+        <form data-action="reboot"><button type="submit" class="danger">重启终端</button></form>
+        <form data-action="registers">寄存器 地址 <input name="address" type="number" min="0" max="65535" value="0" aria-label="寄存器地址"> 数量 <input name="count" type="number" min="1" max="64" value="20" aria-label="寄存器数量"> <button type="submit">读取</button></form>
+      </div>
+      <p id="td-result" class="msg" hidden></p>
+      <pre id="td-registers" hidden></pre>
+    </section>` : ''}
+    <p id="td-msg" class="msg" hidden></p>
+    <section class="card"><h2>状态历史 <small class="muted">最近 24 小时</small> <button type="button" id="td-history-reload">刷新</button></h2>
+      <table class="grid" id="td-history"><thead><tr><th>时间</th><th>变化</th><th>涉及</th><th>错误</th><th>当时状态</th></tr></thead><tbody></tbody></table>
+    </section>`;
+
+  let view2 = status;
+  const renderLive = () => {
+    if (ctx.stale()) return;
+    const l = live.terminals.get(id);
+    const g = live.gateways.get(t.gatewayId) ?? (view2.gateway ? { connection: view2.gateway.connection, since: Date.parse(view2.gateway.since) } : undefined);
+    $('#td-gw', view).innerHTML = g ? `<span class="state ${g.connection === 'connected' ? 'online' : 'offline'}">${esc(connectionName(g.connection))}</span>` : '';
+    const r = view2.reading;
+    const cur = l ?? {
+      connectivity: view2.connectivity, online: view2.online, since: view2.since ? Date.parse(view2.since) : null, lastSeen: view2.lastSeen, failures: view2.failures,
+      lastError: view2.lastError, state: r?.state ?? null, priority: r?.priority ?? null, source: r?.source ?? null, broadcastId: r?.broadcastId ?? null,
+      broadcastClass: r?.broadcastClass ?? null, volume: r?.volume ?? null, faults: r?.faults ?? [], supplyVoltage: r?.supplyVoltage ?? null,
+      temperature: r?.temperature ?? null, signalQuality: r?.signalQuality ?? null,
+    };
+    $('#td-chip', view).innerHTML = stateChip(l ?? (view2.tracked ? cur : undefined));
+    const why = !cur.online ? offlineReason(cur, g) : '';
+    $('#td-live', view).innerHTML = [
+      row('连通', `${esc(connectivityName(cur.connectivity))}${cur.since ? `，已持续 ${formatDuration(Date.now() - cur.since)}` : ''}${why ? ` · ${esc(why)}` : ''}`),
+      row('最后通信', cur.lastSeen ? `${formatTime(cur.lastSeen)}（${ago(cur.lastSeen)}）` : '—'),
+      row('连续失败', esc(cur.failures)),
+      row('终端状态', esc(terminalStateName(cur.state))),
+      row('正在播放', esc(playingText(cur))),
+      row('优先级', cur.priority === null ? '—' : `${cur.priority}（${esc(priorityName(cur.priority))}）`),
+      row('广播', cur.broadcastId ? `<span class="code">${esc(cur.broadcastId)}</span> ${esc(broadcastClassName(cur.broadcastClass))}` : '—'),
+      row('音量', esc(cur.volume ?? '—')),
+      row('故障', cur.faults.length ? cur.faults.map((f) => `<span class="fault">${esc(faultName(f))}</span>`).join('') : '无'),
+      row('供电电压', unit(cur.supplyVoltage, 'V')),
+      row('温度', unit(cur.temperature, '℃')),
+      row('信号质量', unit(cur.signalQuality, '%', 0)),
+    ].join('');
+    const counts = Object.entries(view2.errorCounts ?? {});
+    $('#td-counters', view).innerHTML = [
+      row('通信错误', counts.length ? counts.map(([k, n]) => `${esc(errorKindName(k))} ${n}`).join('，') : '无'),
+      row('最近错误', esc(errorKindName(cur.lastError) || '—')),
+      row('终端收到的 CRC 错误', esc(r?.counters.crcErrors ?? '—')),
+      row('终端拒绝的命令', esc(r?.counters.refusedCommands ?? '—')),
+      row('最近命令序号', esc(r?.lastCommandSequence ?? '—')),
+      row('运行时间', r?.uptimeSeconds === null || r?.uptimeSeconds === undefined ? '—' : formatDuration(r.uptimeSeconds * 1000)),
+      row('终端时钟', r?.clock ? formatTime(r.clock) : '—'),
+      row('是否轮询', view2.tracked ? '是' : '否（未接入或已停用）'),
+    ].join('');
+  };
+  const schedule = coalesce(renderLive);
+
+  const loadHistory = async () => {
+    const h = await get(`/api/terminals/${id}/status-history`, { pageSize: 50 });
+    if (ctx.stale()) return;
+    $('#td-history tbody', view).innerHTML =
+      h.items
+        .map(
+          (i) => `<tr><td>${formatShortTime(i.at)}</td><td>${esc(connectivityName(i.previous))} → ${esc(connectivityName(i.connectivity))}</td>
+            <td>${esc(fieldNames(i.fields))}</td><td>${esc(errorKindName(i.lastError))}</td>
+            <td>${i.reading ? `${esc(terminalStateName(i.reading.state))}，音量 ${i.reading.volume}${i.reading.faults.length ? `，${esc(i.reading.faults.map(faultName).join('、'))}` : ''}` : '—'}</td></tr>`,
+        )
+        .join('') || '<tr><td colspan="5" class="muted">最近 24 小时没有变化</td></tr>';
+  };
+
+  /** The status view (error counters, reading) again, at most every 3 s while the live state moves. */
+  let refreshing = null;
+  const refreshStatus = () => {
+    refreshing ??= setTimeout(() => {
+      get(`/api/terminals/${id}/status`)
+        .then((s) => {
+          view2 = s;
+          schedule();
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          refreshing = null;
+        });
+    }, 3000);
+  };
+
+  const result = $('#td-result', view);
+  $('#td-diag', view)?.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const action = form.dataset.action;
+    const data = new FormData(form);
+    const num = (k) => Number(data.get(k));
+    if (action === 'reboot' && !confirm(`确定重启终端“${t.name}”？重启期间终端离线。`)) return;
+    const buttons = form.querySelectorAll('button');
+    buttons.forEach((b) => (b.disabled = true));
+    say(result, `正在执行：${ACTIONS[action] ?? '读取寄存器'}…`, 'info');
+    let call;
+    switch (action) {
+      case 'test-tone':
+        call = post(`/api/terminals/${id}/test-tone`, { seconds: num('seconds'), volume: num('volume') });
+        break;
+      case 'volume':
+        call = post(`/api/terminals/${id}/volume`, { volume: num('volume') });
+        break;
+      case 'amplifier':
+        call = post(`/api/terminals/${id}/amplifier`, { on: e.submitter?.value === 'true' });
+        break;
+      case 'clock':
+        call = post(`/api/terminals/${id}/clock`, {});
+        break;
+      case 'reboot':
+        call = post(`/api/terminals/${id}/reboot`, {});
+        break;
+      default:
+        call = get(`/api/terminals/${id}/registers`, { address: num('address'), count: num('count') });
+    }
+    call
+      .then((o) => {
+        if (action === 'registers') {
+          say(result, `读取成功：地址 ${o.address} 起 ${o.values.length} 个寄存器`, 'ok');
+          const pre = $('#td-registers', view);
+          pre.hidden = false;
+          pre.textContent = o.values.map((v, i) => `${String(o.address + i).padStart(5)}  ${String(v).padStart(5)}  0x${v.toString(16).padStart(4, '0')}`).join('\n');
+        } else {
+          say(result, `${o.accepted ? '✔' : '✘'} ${outcomeText(o)}`, o.accepted ? 'ok' : 'error');
+          refreshStatus();
+        }
+      })
+      .catch((err) => say(result, `✘ ${ACTIONS[action] ?? '读取寄存器'}失败：${err.message}`, 'error'))
+      .finally(() => buttons.forEach((b) => (b.disabled = false)));
+  });
+  $('#td-history-reload', view).addEventListener('click', () => void loadHistory().catch((e) => say($('#td-msg', view), e.message, 'error')));
+
+  const offChange = live.onChange((c) => {
+    if (c.terminals.has(id) || c.gateways.has(t.gatewayId)) {
+      schedule();
+      refreshStatus();
+    }
+  });
+  const tick = setInterval(schedule, 5000);
+  const release = await live.subscribe('terminal', id);
+  const releaseGateway = await live.subscribe('gateway', t.gatewayId);
+  renderLive();
+  await loadHistory().catch(() => undefined);
+  return () => {
+    clearInterval(tick);
+    clearTimeout(refreshing);
+    offChange();
+    release();
+    releaseGateway();
+  };
+}
