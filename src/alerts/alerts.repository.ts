@@ -7,7 +7,7 @@ import { Tx, managerOf } from '../database/transactions';
 import { AreaEntity } from '../regions/area.entity';
 import { TerminalEntity } from '../terminals/registry.entities';
 import type { AlertState } from './alert-lifecycle';
-import { AlertEntity, BroadcastIdSequenceEntity, type AlertTargets } from './alert.entities';
+import { AlertEntity, type AlertTargets } from './alert.entities';
 
 export interface AlertFilter {
   states?: AlertState[];
@@ -80,31 +80,20 @@ export class AlertsRepository {
   }
 
   /**
-   * The next daily sequence number of `sender` on `day`. The counter row is updated first, so on MySQL/MariaDB the row
-   * lock serialises concurrent senders until the transaction ends; a first insert of the day that races another is
-   * retried as an update. (On SQLite, transactions are already one at a time.)
+   * The next daily sequence number of `sender` on `day`, by one upsert of the counter row: on MySQL/MariaDB the row's
+   * exclusive lock then serialises concurrent senders until the transaction ends (the first of a day included);
+   * on SQLite transactions are one at a time anyway.
    */
   async nextSequence(tx: Tx, sender: string, day: string): Promise<number> {
     const em = managerOf(tx);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const updated = await em
-        .createQueryBuilder()
-        .update(BroadcastIdSequenceEntity)
-        .set({ last: () => '`last` + 1' })
-        .where('sender = :sender AND day = :day', { sender, day })
-        .execute();
-      if ((updated.affected ?? 0) > 0) {
-        const row = await em.findOneByOrFail(BroadcastIdSequenceEntity, { sender, day });
-        return row.last;
-      }
-      try {
-        await em.insert(BroadcastIdSequenceEntity, { sender, day, last: 1 });
-        return 1;
-      } catch {
-        // another transaction inserted the day's row first: take the next number from it
-      }
-    }
-    throw new Error(`could not take a broadcast id sequence for ${sender} on ${day}`);
+    const sqlite = em.connection.options.type === 'better-sqlite3';
+    const upsert = sqlite ? 'ON CONFLICT(sender, day) DO UPDATE SET last = last + 1' : 'ON DUPLICATE KEY UPDATE `last` = `last` + 1';
+    await em.query(`INSERT INTO broadcast_id_sequences (sender, day, ${sqlite ? 'last' : '`last`'}) VALUES (?, ?, 1) ${upsert}`, [sender, day]);
+    const rows: { last: number | string }[] = await em.query(
+      `SELECT ${sqlite ? 'last' : '`last`'} AS last FROM broadcast_id_sequences WHERE sender = ? AND day = ?${sqlite ? '' : ' FOR UPDATE'}`,
+      [sender, day],
+    );
+    return Number(rows[0].last);
   }
 
   /** The registered area codes among `codes`. */

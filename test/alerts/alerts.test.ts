@@ -3,9 +3,11 @@
  * transaction (priority, broadcast class, terminals, one clip), broadcast ids, the emergency path, cancel and expiry.
  */
 import { parseBroadcastId } from '../../firmware-protocols/codes';
+import { AlertsRepository } from '../../src/alerts/alerts.repository';
 import { AlertsService } from '../../src/alerts/alerts.service';
 import { AudioService } from '../../src/audio/audio.service';
 import { SYSTEM_ACTOR } from '../../src/auth/auth-user';
+import { Transactions } from '../../src/database/transactions';
 import { AlertOutcomes } from '../../src/dispatch/dispatch-order';
 import { TestApp, createTestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
@@ -168,6 +170,14 @@ forEachDatabase('alerts', (database) => {
     for (const id of bids) expect(id).toMatch(/^\d{35}$/);
     const seqs = bids.map((b) => parseBroadcastId(b).sequence).sort((x, y) => x - y);
     expect(seqs[4] - seqs[0]).toBe(4);
+  });
+
+  it('takes daily sequence numbers without gaps or repeats from concurrent transactions, also the first of a day', async () => {
+    const repo = t.app.get(AlertsRepository);
+    const transactions = t.app.get(Transactions);
+    const sender = t.config.platformResourceCode;
+    const taken = await Promise.all(Array.from({ length: 12 }, () => transactions.run((tx) => repo.nextSequence(tx, sender, '20991231'))));
+    expect(taken.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 
   it('resolves targets to enabled terminals, without duplicates, for a mix of areas and single terminals', async () => {
