@@ -18,12 +18,15 @@ import { CommandSigning } from '../../src/field/command-signing';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { StatusWriter } from '../../src/monitoring/status-writer';
 import { TEST_USER_PASSWORD, type TestApp, createTestApp } from '../support/app';
-import { CHROMIUM_PATH, describeWith } from '../support/capabilities';
+import { CHROMIUM_PATH, describeWith, missing } from '../support/capabilities';
+import { AudioService } from '../../src/audio/audio.service';
 import { filter, firstValueFrom } from 'rxjs';
 
 const COUNTY = '341523000000';
 const UNITS = [1, 2, 3, 4];
 const SHOTS = process.env.DALABA_CONSOLE_SHOTS;
+/** Composing an alert encodes its tone with ffmpeg. */
+const itWithFfmpeg = missing('ffmpeg') === null ? it : it.skip;
 
 // a real browser, real sockets and line timing: offline takes the configured seconds of silence
 jest.setTimeout(90_000);
@@ -127,6 +130,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
       }
     }
     await t.createUser({ username: 'tech1', roles: ['technician'], scopes: [COUNTY] });
+    await t.createUser({ username: 'officer1', roles: ['officer'], scopes: [COUNTY] });
     viewerToken = (await t.createUser({ username: 'viewer1', roles: ['viewer'], scopes: [COUNTY] })).token;
     await until(() => terminalIds.flatMap((m) => Object.values(m)).every(online));
     await t.app.get(StatusWriter).sampleOnlineRates(new Date());
@@ -217,6 +221,26 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await expect(page.locator('button[data-ack]').count()).resolves.toBe(0);
     await t.http.post(`/api/terminals/${id}/test-tone`).set(t.auth(viewerToken)).send({}).expect(403);
     await t.http.post(`/api/terminals/${id}/reboot`).set(t.auth(viewerToken)).send({}).expect(403);
+    await context.close();
+  });
+
+  itWithFfmpeg('an officer finds the alert just composed in the 应急广播 list, marked as a drill (needs ffmpeg)', async () => {
+    const officer = await t.login('officer1', TEST_USER_PASSWORD);
+    await t.app.get(AudioService).settled('tone-chime');
+    const alert = await post('/api/alerts', officer, {
+      eventType: '11B03', severity: 2, messageType: 'terminalDrill', title: '暴雨橙色预警演练', text: '城关镇暴雨演练。',
+      targets: { areaCodes: [town] }, audio: { kind: 'tone', toneId: 'tone-chime' }, endAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const { context, page } = await signIn('officer1');
+    await page.click('a[data-nav="broadcasts"]');
+    const row = page.locator(`#bc-table tr[data-alert="${alert.id}"]`);
+    await row.waitFor();
+    const text = await row.textContent();
+    expect(text).toContain('暴雨橙色预警演练');
+    expect(text).toContain('草稿');
+    expect(text).toContain('演练');
+    expect(text).toContain('城关镇');
+    await shot(page, 'broadcasts');
     await context.close();
   });
 });

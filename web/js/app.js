@@ -1,18 +1,19 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
-// #/alarms, #/daily/<area>, #/login), the live connection and the active-alarm badge.
+// #/alarms, #/daily/<area>, #/broadcasts, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
 import { $, esc } from './dom.js';
 import { roleNames } from './format.js';
 import { live } from './live.js';
 import { loadRegions } from './regions.js';
 import * as alarms from './pages/alarms.js';
+import * as broadcasts from './pages/broadcasts.js';
 import * as daily from './pages/daily.js';
 import * as login from './pages/login.js';
 import * as overview from './pages/overview.js';
 import * as terminal from './pages/terminal.js';
 import * as terminals from './pages/terminals.js';
 
-const PAGES = { login, overview, terminals, terminal, alarms, daily };
+const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts };
 const view = $('#view');
 let unmount = null;
 let releaseAlarms = null;

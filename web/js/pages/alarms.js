@@ -4,13 +4,23 @@ import { post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import { alarmKindName, faultName, formatDuration, formatShortTime } from '../format.js';
 import { live } from '../live.js';
-import { regionName, regionPath } from '../regions.js';
+import { defaultRegion, regionName, regionPath } from '../regions.js';
+import { registryOf, terminalName } from './terminals.js';
+
+const KINDS = [
+  ['all', '全部'],
+  ['bus-down', '总线中断'],
+  ['town-uplink', '乡镇链路中断'],
+  ['terminal-offline', '终端离线'],
+  ['fault', '终端故障'],
+  ['unacked', '未确认'],
+];
 
 function subject(a) {
   switch (a.kind) {
     case 'terminal-offline':
     case 'fault':
-      return `<a href="#/terminal/${a.terminalId}">终端 ${a.terminalId}</a>${a.fault ? ` · ${esc(faultName(a.fault))}` : ''}`;
+      return `<a href="#/terminal/${a.terminalId}">${esc(terminalName(a.terminalId) ?? `终端 ${a.terminalId}`)}</a>${a.fault ? ` · ${esc(faultName(a.fault))}` : ''}`;
     case 'bus-down':
       return `网关 ${a.gatewayId} 所在总线（网关或线缆）`;
     case 'town-uplink':
@@ -27,14 +37,21 @@ export async function mount(view, ctx) {
   view.innerHTML = `
     <h1>活动告警 <small class="muted" id="al-count"></small></h1>
     <p class="muted">同一原因只报一次：整条总线或整个乡镇断开时，不再逐台终端报警。</p>
+    <div class="toolbar"><span class="filters" id="al-filters"></span></div>
     <p id="al-msg" class="msg" hidden></p>
     <table class="grid" id="al-table"><thead><tr><th>类型</th><th>区域</th><th>对象</th><th class="num">影响终端</th><th>发生时间</th><th>持续</th><th class="num">抖动</th><th>确认</th></tr></thead><tbody></tbody></table>`;
   const msg = $('#al-msg', view);
+  const kind = KINDS.some(([k]) => k === ctx.query.get('k')) ? ctx.query.get('k') : 'all';
+  const keep = (a, k) => k === 'all' || (k === 'unacked' ? !a.acknowledgedAt : a.kind === k);
 
   const render = () => {
     if (ctx.stale()) return;
-    const list = [...live.alarms.values()].sort((a, b) => Number(!!a.acknowledgedAt) - Number(!!b.acknowledgedAt) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
-    $('#al-count', view).textContent = `共 ${list.length} 条，未确认 ${list.filter((a) => !a.acknowledgedAt).length} 条`;
+    const all = [...live.alarms.values()];
+    $('#al-filters', view).innerHTML = KINDS.map(
+      ([k, label]) => `<a class="chip ${k === kind ? 'active' : ''}" data-kind="${k}" href="#/alarms${k === 'all' ? '' : `?k=${k}`}">${label} <b>${all.filter((a) => keep(a, k)).length}</b></a>`,
+    ).join('');
+    const list = all.filter((a) => keep(a, kind)).sort((a, b) => Number(!!a.acknowledgedAt) - Number(!!b.acknowledgedAt) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
+    $('#al-count', view).textContent = `共 ${all.length} 条，未确认 ${all.filter((a) => !a.acknowledgedAt).length} 条`;
     const now = Date.now();
     $('#al-table tbody', view).innerHTML =
       list
@@ -70,6 +87,9 @@ export async function mount(view, ctx) {
   const offChange = live.onChange((c) => c.alarms && schedule());
   const tick = setInterval(schedule, 10000);
   render();
+  // terminal names for the terminal alarms (the registry of the user's region, loaded once per session)
+  const root = defaultRegion();
+  if (root) void registryOf(root).then(schedule, () => undefined);
   return () => {
     clearInterval(tick);
     offChange();

@@ -95,7 +95,7 @@ export async function mount(view, ctx) {
       row('音量', esc(cur.volume ?? '—')),
       row('故障', cur.faults.length ? cur.faults.map((f) => `<span class="fault">${esc(faultName(f))}</span>`).join('') : '无'),
       row('供电电压', unit(cur.supplyVoltage, 'V')),
-      row('温度', unit(cur.temperature, '℃')),
+      row('温度', unit(cur.temperature, '°C')),
       row('信号质量', unit(cur.signalQuality, '%', 0)),
     ].join('');
     const counts = Object.entries(view2.errorCounts ?? {});

@@ -19,7 +19,10 @@ const FILTERS = [
 const rows = new Map();
 const loaded = new Map();
 
-async function registryOf(area) {
+/** A terminal's registry name when it is loaded (see registryOf). */
+export const terminalName = (id) => rows.get(id)?.name ?? null;
+
+export async function registryOf(area) {
   let ids = loaded.get(area);
   if (!ids) {
     const items = await getAll('/api/terminals', { areaCode: area, sort: 'areaCode' });
@@ -48,7 +51,7 @@ function matches(filter, s) {
 export function playingText(t) {
   if (!t || !t.online || t.source === null) return '—';
   if (t.source === 'none' && t.state !== 5) return '空闲';
-  return `${sourceName(t.source)} · ${priorityName(t.priority)}${t.broadcastClass >= 1 && t.broadcastClass <= 3 ? ' · 演练' : ''}`;
+  return `${sourceName(t.source)} · ${priorityName(t.priority)}${t.priority !== 5 && t.broadcastClass >= 1 && t.broadcastClass <= 3 ? ' · 演练' : ''}`;
 }
 
 /** Why a terminal is offline, as far as the live view knows. */
@@ -135,7 +138,7 @@ export async function mount(view, ctx) {
             <td class="num">${t?.volume ?? '—'}</td>
             <td class="faults">${t?.faults.length ? t.faults.map((f) => `<span class="fault">${esc(faultName(f))}</span>`).join('') : '—'}</td>
             <td class="num">${unit(t?.supplyVoltage, 'V')}</td>
-            <td class="num">${unit(t?.temperature, '℃')}</td>
+            <td class="num">${unit(t?.temperature, '°C')}</td>
             <td class="num">${unit(t?.signalQuality, '%', 0)}</td>
             <td>${t?.lastSeen ? ago(t.lastSeen) : '—'}</td></tr>`;
         })
