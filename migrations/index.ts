@@ -15,6 +15,7 @@ import { AccountsAndAudit1763856000000 } from './1763856000000-accounts-and-audi
 import { Registry1795394166227 } from './1795394166227-registry';
 import { Monitoring1795402000000 } from './1795402000000-monitoring';
 import { Alerts1795403000000 } from './1795403000000-alerts';
+import { Dispatch1795404000000 } from './1795404000000-dispatch';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Registry1795394166227,
   Monitoring1795402000000,
   Alerts1795403000000,
+  Dispatch1795404000000,
 ];

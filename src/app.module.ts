@@ -13,6 +13,7 @@ import { LoggingModule } from './common/logging';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { DemoRegistryModule } from './field/demo-registry.module';
 import { FieldModule } from './field/field.module';
 import { HealthModule } from './health/health.module';
@@ -22,7 +23,7 @@ import { RegionsModule } from './regions/regions.module';
 import { TerminalsModule } from './terminals/terminals.module';
 
 /** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
-const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule, AlertsModule];
+const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule, AlertsModule, DispatchModule];
 
 @Module({})
 export class AppModule {

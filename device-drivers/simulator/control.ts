@@ -80,7 +80,9 @@ export async function applyControl(net: SimulatedNetwork, req: ControlRequest): 
       return undefined;
     case 'counters': {
       const total: Record<string, number> = {};
-      for (const g of net.gateways) for (const [k, v] of Object.entries(g.bus.counters) as [string, number][]) total[k] = (total[k] ?? 0) + v;
+      for (const g of net.gateways) {
+        for (const [k, v] of [...Object.entries(g.bus.counters), ...Object.entries(g.bus.deviceCounters())] as [string, number][]) total[k] = (total[k] ?? 0) + v;
+      }
       return total;
     }
     case 'stop':

@@ -63,6 +63,18 @@ export interface AppConfig {
   platformResourceCode: string;
   field: FieldSettings;
   monitoring: MonitoringSettings;
+  dispatch: DispatchSettings;
+}
+
+export const EQUAL_PRIORITY_RULES = ['newest-wins', 'first-wins'] as const;
+export type EqualPriorityRule = (typeof EQUAL_PRIORITY_RULES)[number];
+
+/** How the dispatch engine starts broadcasts. */
+export interface DispatchSettings {
+  /** Two broadcasts of equal priority on one terminal: the newer takes over, or the one playing keeps it. */
+  equalPriority: EqualPriorityRule;
+  /** A synchronised start is set this far ahead of the moment the start command goes out, ms. */
+  startLeadMs: number;
 }
 
 /** What monitoring keeps and how its alarms behave. */
@@ -120,6 +132,8 @@ export const VARIABLES: readonly VariableDoc[] = [
   { name: 'DALABA_STATUS_HISTORY_DAYS', default: '90', secret: false, description: 'Days of terminal status history kept (daily online rates are kept for good).' },
   { name: 'DALABA_ALARM_CLEAR_AFTER', default: '30', secret: false, description: 'An alarm clears only after its cause has been gone this many seconds (against flapping).' },
   { name: 'DALABA_ALARM_REMIND_EVERY', default: '1800', secret: false, description: 'An unacknowledged alarm reminds every this many seconds while its cause persists.' },
+  { name: 'DALABA_EQUAL_PRIORITY', default: 'newest-wins', secret: false, description: 'Two broadcasts of equal priority on one terminal: newest-wins (the newer takes over) or first-wins (the one playing keeps it).' },
+  { name: 'DALABA_START_LEAD_MS', default: '1500', secret: false, description: 'A synchronised start is set this many ms ahead, so every bus begins together.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
@@ -171,6 +185,14 @@ function monitoring(env: Env): MonitoringSettings {
     alarmClearAfterMs: integer(env, 'DALABA_ALARM_CLEAR_AFTER', 30, 0, 86_400) * 1000,
     alarmRemindEveryMs: integer(env, 'DALABA_ALARM_REMIND_EVERY', 1800, 60, 604_800) * 1000,
   };
+}
+
+function dispatch(env: Env): DispatchSettings {
+  const rule = text(env, 'DALABA_EQUAL_PRIORITY') ?? 'newest-wins';
+  if (!(EQUAL_PRIORITY_RULES as readonly string[]).includes(rule)) {
+    throw new ConfigError('DALABA_EQUAL_PRIORITY', `must be one of ${EQUAL_PRIORITY_RULES.join(', ')}, got "${rule}"`);
+  }
+  return { equalPriority: rule as EqualPriorityRule, startLeadMs: integer(env, 'DALABA_START_LEAD_MS', 1500, 0, 60_000) };
 }
 
 function password(env: Env, name: string): Secret | null {
@@ -228,5 +250,6 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     platformResourceCode: platformCode(env),
     field: field(env),
     monitoring: monitoring(env),
+    dispatch: dispatch(env),
   };
 }

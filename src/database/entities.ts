@@ -6,6 +6,7 @@ import { AlertEntity, BroadcastIdSequenceEntity } from '../alerts/alert.entities
 import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entities';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
+import { BroadcastEntity, DeliveryEntity } from '../dispatch/broadcast.entities';
 import { AlarmEntity, OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from '../monitoring/monitoring.entities';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
@@ -24,4 +25,6 @@ export const ENTITIES: (new () => object)[] = [
   AlarmEntity,
   AlertEntity,
   BroadcastIdSequenceEntity,
+  BroadcastEntity,
+  DeliveryEntity,
 ];

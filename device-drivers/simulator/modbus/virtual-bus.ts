@@ -24,6 +24,8 @@ export interface ModbusDevice {
   faultChanged?(fault: UnitFault, previous: UnitFault, now: number): void;
   /** The unit heard a frame whose CRC failed. */
   crcError?(): void;
+  /** The unit's own counters (a terminal: plays started, starts of a broadcast it had started before), summed per bus. */
+  counters?(): Record<string, number>;
 }
 
 /**
@@ -114,6 +116,13 @@ export class VirtualBus {
 
   fault(unit: number): UnitFault {
     return this.units.get(unit)?.fault ?? 'dead';
+  }
+
+  /** Every unit's own counters, summed. */
+  deviceCounters(): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const { device } of this.units.values()) for (const [k, v] of Object.entries(device.counters?.() ?? {})) total[k] = (total[k] ?? 0) + v;
+    return total;
   }
 
   unitIds(): number[] {

@@ -117,6 +117,10 @@ export class SimulatedTerminal implements ModbusDevice {
     if (previous === 'speaker-line-open') this.model.faults.delete(SPEAKER_LINE_OPEN);
   }
 
+  counters(): Record<string, number> {
+    return { plays: this.model.starts.plays, repeatedStarts: this.model.starts.repeatedStarts };
+  }
+
   crcError(): void {
     this.model.crcErrors = (this.model.crcErrors + 1) & 0xffff;
   }

@@ -73,6 +73,9 @@ export class TerminalModel {
   crcErrors = 0;
   readonly refused: RefusalCounters = { unsigned: 0, forged: 0, unknownCertificate: 0, replayed: 0, outranked: 0, other: 0 };
   readonly clips = new ClipStore();
+  /** Plays obeyed, and plays of a broadcast this terminal had started before that were not the resumption of a preempted session. */
+  readonly starts = { plays: 0, repeatedStarts: 0 };
+  private readonly started = new Set<number>();
   private bootAt: number;
   private clockOffsetMs = 0;
 
@@ -174,6 +177,13 @@ export class TerminalModel {
     if (current && (current.broadcastHandle !== s.broadcastHandle || s.broadcastHandle === 0)) {
       this.preempted.push({ session: current, at: now, by: s.broadcastHandle });
       if (this.preempted.length > MAX_PREEMPTED) this.preempted.shift();
+    }
+    this.starts.plays += 1;
+    if (s.broadcastHandle !== 0) {
+      const resumed = this.preempted.findIndex((p) => p.session.broadcastHandle === s.broadcastHandle);
+      if (resumed >= 0) this.preempted.splice(resumed, 1);
+      else if (this.started.has(s.broadcastHandle)) this.starts.repeatedStarts += 1;
+      this.started.add(s.broadcastHandle);
     }
     this.session = { ...s, startAt: s.startAt ?? now, durationMs };
     return null;

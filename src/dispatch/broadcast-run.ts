@@ -1,0 +1,294 @@
+/**
+ * One broadcast on the wire, continued from its rows: locate the terminals, choose the clip variant each decodes,
+ * transfer it per bus in parallel, start every bus together (a play with a start time a little ahead), verify and
+ * retry within the window, then wait for the play to end. Every state change goes through the ledger (checked against
+ * the lifecycle table) and is written in batches, before the commands it announces where that matters (a start is
+ * recorded as sent before it goes out, so a restarted server reads the terminal before starting it again).
+ */
+import type { TerminalStatus } from '../field/field-commands';
+import type { BroadcastEntity } from './broadcast.entities';
+import { startPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper } from './bus-plan';
+import type { DeliveryChange, DeliveryLedger, DeliveryUpdate, LedgerRow } from './delivery-ledger';
+
+/** What plays on a terminal as far as the engine knows. */
+export interface PlayingNow {
+  broadcastId: string | null;
+  priority: number;
+}
+
+/** What a run needs from the rest of the engine. */
+export interface RunContext {
+  clock: Sleeper;
+  leadMs: number;
+  equalPriority: 'newest-wins' | 'first-wins';
+  retryWindowMs: number;
+  backoffMs: readonly number[];
+  locate(terminalId: number): { gatewayId: number } | null;
+  link(gatewayId: number): BusLink;
+  /** Enabled terminals on a gateway (a bus-wide start reaches all of them). */
+  unitsOn(gatewayIds: number[]): Promise<Map<number, number>>;
+  /** The clip variant for each group of terminals: clip id on the terminal, data, and how long one play lasts. */
+  clipFor(libraryClipId: string, terminalIds: number[]): Promise<{ terminalIds: number[]; clip: ClipVariant | null; error: string | null }[]>;
+  playingNow(terminalId: number, except: string): PlayingNow | null;
+  /** Writes a batch (errors are the context's to log: the run goes on from memory). */
+  flush(run: BroadcastRun, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void>;
+  /** Our start interrupted `other` on the terminal. */
+  preempted(other: string, terminalId: number, by: string): Promise<void>;
+  /** Our play ended on a terminal whose earlier broadcast we interrupted. */
+  ended(other: string, terminalId: number): Promise<void>;
+  halted(): boolean;
+}
+
+export interface ClipVariant {
+  clipId: number;
+  codec: string;
+  digest: string;
+  data: Uint8Array;
+  durationMs: number;
+}
+
+/** Thrown at a checkpoint when the run must stop (a cancel, or the server closing). */
+export class Halt extends Error {}
+
+const NOT_LOCATED = 'no open bus reaches the terminal (unknown, disabled, or its gateway is)';
+
+export class BroadcastRun {
+  cancelled = false;
+  /** Per delivery id: when its play ends (ms). */
+  private readonly endsAt = new Map<number, number>();
+  private durationMs = new Map<number, number>();
+  private wake: (() => void) | null = null;
+  private writes: Promise<void> = Promise.resolve();
+  startAtMs = 0;
+
+  constructor(
+    readonly b: BroadcastEntity,
+    readonly ledger: DeliveryLedger,
+    private readonly ctx: RunContext,
+  ) {}
+
+  get broadcastId(): string {
+    return this.b.broadcastId;
+  }
+
+  private checkpoint(): void {
+    if (this.cancelled || this.ctx.halted()) throw new Halt();
+  }
+
+  /** Writes what changed, in order (each write after the previous one). */
+  flush(): Promise<void> {
+    if (!this.ledger.pending) return this.writes;
+    const { changes, updates } = this.ledger.take();
+    const run = this.writes.then(() => this.ctx.flush(this, changes, updates));
+    this.writes = run;
+    return run;
+  }
+
+  /** Runs the broadcast to its end; resolves with its outcome counts, or throws Halt. */
+  async run(): Promise<void> {
+    const now = this.ctx.clock.now();
+    this.startAtMs = Math.max(now + this.ctx.leadMs, this.b.startAt.getTime());
+    const active = this.ledger.inState('pending', 'transferring', 'ready');
+    const lost = active.filter((r) => this.ctx.locate(r.terminalId) === null);
+    this.ledger.move(lost.map((r) => r.id), 'unreachable', NOT_LOCATED);
+    await this.flush();
+    const work = active.filter((r) => !lost.includes(r));
+    // a delivery verified playing before a restart ends when it would have: its clip's length is needed too
+    const alreadyPlaying = this.ledger.inState('playing');
+    const variants = await this.ctx.clipFor(this.b.clipId, [...work, ...alreadyPlaying].map((r) => r.terminalId));
+    this.checkpoint();
+    const rowsOf = (ids: number[]): LedgerRow[] => ids.map((t) => this.ledger.ofTerminal(t)).filter((r): r is LedgerRow => r !== undefined);
+    const plan: { gatewayId: number; rows: LedgerRow[]; clip: ClipVariant }[] = [];
+    for (const v of variants) {
+      const rows = rowsOf(v.terminalIds).filter((r) => r.state !== 'playing');
+      for (const r of rowsOf(v.terminalIds).filter((x) => x.state === 'playing')) {
+        const from = (r.startSentAt ?? r.verifiedAt ?? new Date(now)).getTime() + this.ctx.leadMs;
+        this.durationMs.set(r.id, v.clip?.durationMs ?? 0);
+        this.endsAt.set(r.id, this.endOf(from, v.clip?.durationMs ?? 0));
+      }
+      if (!v.clip) {
+        this.ledger.move(rows.map((r) => r.id), 'failed', v.error ?? 'no clip variant');
+        continue;
+      }
+      for (const r of rows) this.durationMs.set(r.id, v.clip.durationMs);
+      const byBus = new Map<number, LedgerRow[]>();
+      for (const r of rows) {
+        const g = this.ctx.locate(r.terminalId)?.gatewayId as number;
+        byBus.set(g, [...(byBus.get(g) ?? []), r]);
+      }
+      for (const [gatewayId, rs] of byBus) plan.push({ gatewayId, rows: rs, clip: v.clip });
+    }
+    await this.transfer(plan);
+    const wait = this.startAtMs - this.ctx.leadMs - this.ctx.clock.now();
+    if (wait > 0) await this.ctx.clock.sleep(wait);
+    this.checkpoint();
+    // start times travel in whole seconds (terminal-modbus PROTOCOL.md §4): round up so ours is the terminal's
+    this.startAtMs = Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.leadMs) / 1000) * 1000;
+    const units = await this.ctx.unitsOn([...new Set(plan.map((p) => p.gatewayId))]);
+    await Promise.all(plan.map((p) => this.start(p.gatewayId, p.rows, p.clip, units.get(p.gatewayId) ?? 0)));
+    this.checkpoint();
+    await this.playThrough();
+  }
+
+  private async transfer(plan: { gatewayId: number; rows: LedgerRow[]; clip: ClipVariant }[]): Promise<void> {
+    const priority = this.b.emergency ? 'emergency' : 'transfer';
+    const todo = plan.map((p) => ({ ...p, rows: p.rows.filter((r) => r.state === 'pending' || r.state === 'transferring') }));
+    this.ledger.move(todo.flatMap((p) => p.rows.map((r) => r.id)), 'transferring');
+    await this.flush();
+    await Promise.all(
+      todo.map(async (p) => {
+        const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
+        let keys = p.rows.map((r) => r.terminalId);
+        // a terminal that did not answer is tried again a few times before it is called unreachable
+        for (let round = 0; keys.length > 0; round++) {
+          const out = await transferPhase(this.ctx.link(p.gatewayId), keys, p.clip, priority);
+          this.checkpoint();
+          this.ledger.move(out.ready.map(id), 'ready', null, { terminalClipId: p.clip.clipId });
+          for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
+          const last = round + 1 >= this.ctx.backoffMs.length;
+          if (last) for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
+          await this.flush();
+          keys = last ? [] : out.unreachable.map((f) => f.key);
+          if (keys.length > 0) await this.ctx.clock.sleep(this.ctx.backoffMs[round]);
+          this.checkpoint();
+        }
+      }),
+    );
+    this.checkpoint();
+  }
+
+  private command(clip: ClipVariant, startAt: number | undefined): PlayCommand {
+    const b = this.b;
+    return {
+      code: 'play', source: 'stored', clipId: clip.clipId, priority: b.priority, broadcastClass: b.broadcastClass, repeat: b.repeat, volume: b.volume,
+      startAt: startAt === undefined ? undefined : new Date(startAt), endAt: b.endAt, broadcastId: b.broadcastId,
+    };
+  }
+
+  ours(clipId: number | null): Ours {
+    return { broadcastId: this.b.broadcastId, clipId, priority: this.b.priority, broadcastClass: this.b.broadcastClass, startAt: this.startAtMs };
+  }
+
+  /** The veto of the priority rules on a start, or null; remembers what the start will interrupt. */
+  private judge(terminalId: number, before: TerminalStatus | null, interrupts: Map<number, PlayingNow>): string | null {
+    const other: PlayingNow | null =
+      before && before.state === 5 && before.broadcastId !== this.b.broadcastId ? { broadcastId: before.broadcastId, priority: before.priority } : this.ctx.playingNow(terminalId, this.b.broadcastId);
+    if (!other) return null;
+    if (other.priority < this.b.priority) return `outranked: ${other.broadcastId ?? 'a session'} plays at priority ${other.priority}`;
+    if (other.priority === this.b.priority && this.ctx.equalPriority === 'first-wins') {
+      return `equal priority ${other.priority}: ${other.broadcastId ?? 'a session'} plays and keeps the terminal (first-wins)`;
+    }
+    interrupts.set(terminalId, other);
+    return null;
+  }
+
+  private async start(gatewayId: number, rows: LedgerRow[], clip: ClipVariant, unitsOnBus: number): Promise<void> {
+    const ready = rows.filter((r) => r.state === 'ready');
+    if (ready.length === 0) return;
+    const fresh = ready.filter((r) => !r.startSentAt).map((r) => r.terminalId);
+    const readFirst = ready.filter((r) => r.startSentAt).map((r) => r.terminalId);
+    const interrupts = new Map<number, PlayingNow>();
+    const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
+    const out = await startPhase(
+      this.ctx.link(gatewayId),
+      {
+        command: this.command(clip, this.startAtMs),
+        ours: this.ours(clip.clipId),
+        priority: this.b.emergency ? 'emergency' : 'command',
+        fresh,
+        wholeBus: readFirst.length === 0 && fresh.length === unitsOnBus,
+        readFirst,
+        deadline: Math.min(this.b.endAt.getTime(), this.startAtMs + this.ctx.retryWindowMs),
+        backoffMs: this.ctx.backoffMs,
+        mayStart: (t, before) => this.judge(t, before, interrupts),
+        beforeSend: async (keys) => {
+          const at = new Date(this.ctx.clock.now());
+          for (const k of keys) {
+            const r = this.ledger.ofTerminal(k) as LedgerRow;
+            this.ledger.patch([r.id], { startSentAt: at, attempts: (r.attempts ?? 0) + 1 });
+          }
+          await this.flush();
+        },
+        stopped: () => this.cancelled || this.ctx.halted(),
+      },
+      this.ctx.clock,
+    );
+    this.checkpoint();
+    const verifiedAt = new Date(this.ctx.clock.now());
+    const preempted: { other: string; terminalId: number }[] = [];
+    for (const p of out.playing) {
+      const other = interrupts.get(p.key) ?? null;
+      const r = this.ledger.ofTerminal(p.key) as LedgerRow;
+      this.ledger.move([r.id], 'playing', null, { verifiedAt, ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}) });
+      this.endsAt.set(r.id, this.endOf(this.startAtMs, clip.durationMs));
+      if (other?.broadcastId) preempted.push({ other: other.broadcastId, terminalId: p.key });
+    }
+    for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
+    for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
+    await this.flush();
+    for (const p of preempted) await this.ctx.preempted(p.other, p.terminalId, this.b.broadcastId);
+  }
+
+  /** When a play that began at `from` ends: repeat × one play, within the window (repeat 0: the window's end). */
+  private endOf(from: number, durationMs: number): number {
+    const windowEnd = this.b.endAt.getTime();
+    if (this.b.repeat === 0 || durationMs === 0) return windowEnd;
+    return Math.min(windowEnd, from + durationMs * this.b.repeat);
+  }
+
+  /** Waits for every playing delivery to play through; a preempted one may resume while the window is open. */
+  private async playThrough(): Promise<void> {
+    for (;;) {
+      this.checkpoint();
+      const now = this.ctx.clock.now();
+      const done = this.ledger.inState('playing').filter((r) => (this.endsAt.get(r.id) ?? 0) <= now);
+      if (done.length > 0) {
+        this.ledger.move(done.map((r) => r.id), 'played', null, { finishedAt: new Date(now) });
+        await this.flush();
+        for (const r of done) if (r.preemptedBroadcastId) await this.ctx.ended(r.preemptedBroadcastId, r.terminalId);
+      }
+      const playing = this.ledger.inState('playing');
+      const waiting = now < this.b.endAt.getTime() && this.ledger.inState('preempted').length > 0;
+      if (playing.length === 0 && !waiting) return;
+      const next = Math.min(this.b.endAt.getTime(), ...playing.map((r) => this.endsAt.get(r.id) ?? now));
+      await Promise.race([this.ctx.clock.sleep(Math.max(0, next - now)), new Promise<void>((resolve) => (this.wake = resolve))]);
+      this.wake = null;
+    }
+  }
+
+  /** What preempted us on a terminal has ended: start ours again there if the window is still open. */
+  async resume(terminalId: number, link: BusLink): Promise<void> {
+    const r = this.ledger.ofTerminal(terminalId);
+    const now = this.ctx.clock.now();
+    if (!r || r.state !== 'preempted' || now >= this.b.endAt.getTime() || this.cancelled) return;
+    const clipId = r.terminalClipId ?? null;
+    const ours = { ...this.ours(clipId), startAt: 0 };
+    try {
+      await link.command(terminalId, { ...this.command({ clipId: clipId ?? 0, codec: '', digest: '', data: new Uint8Array(), durationMs: 0 }, undefined) }, 'command');
+      const s = await link.status(terminalId, 'command');
+      if (this.cancelled || r.state !== 'preempted') return;
+      if (s.broadcastId === ours.broadcastId && s.state === 5) {
+        this.ledger.move([r.id], 'playing', null, { verifiedAt: new Date(this.ctx.clock.now()) });
+        this.endsAt.set(r.id, this.endOf(this.ctx.clock.now(), this.durationMs.get(r.id) ?? 0));
+        await this.flush();
+        this.wake?.();
+      }
+    } catch {
+      // stays preempted: the window's end settles it
+    }
+  }
+
+  /** Another broadcast took the terminal. */
+  async preemptedBy(terminalId: number): Promise<void> {
+    const r = this.ledger.ofTerminal(terminalId);
+    if (!r || r.state !== 'playing' || this.cancelled) return;
+    this.ledger.move([r.id], 'preempted');
+    await this.flush();
+    this.wake?.();
+  }
+
+  /** Ends the play-through wait at once (a cancel). */
+  interrupt(): void {
+    this.wake?.();
+  }
+}

@@ -1,0 +1,23 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PageQueryDto } from '../common/paging';
+import { DELIVERY_STATES, type DeliveryState } from './delivery-lifecycle';
+
+export class DeliveryQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: DELIVERY_STATES })
+  @IsOptional()
+  @IsIn(DELIVERY_STATES)
+  state?: DeliveryState;
+
+  @ApiPropertyOptional({ description: 'area code: deliveries in its subtree' })
+  @IsOptional()
+  @Matches(/^\d{12}(\d{3})?$/, { message: 'areaCode must be a 12- or 15-digit area code' })
+  areaCode?: string;
+}
+
+export class ReportQueryDto {
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'csv' })
+  @IsOptional()
+  @IsIn(['csv', 'xlsx'])
+  format?: 'csv' | 'xlsx';
+}

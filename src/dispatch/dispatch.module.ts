@@ -1,0 +1,22 @@
+/**
+ * Dispatch: broadcasts and their deliveries, the engine that puts them on the wire, and their reports. Provides the
+ * Dispatcher contract (dispatch-order.ts) to the alerts module, which imports this one; the alerts module's
+ * AlertOutcomes is looked up lazily (ModuleRef), since this module cannot import it back.
+ */
+import { Module } from '@nestjs/common';
+import { AudioModule } from '../audio/audio.module';
+import { FieldModule } from '../field/field.module';
+import { MonitoringModule } from '../monitoring/monitoring.module';
+import { BroadcastReportsService } from './broadcast-reports.service';
+import { BroadcastsController } from './broadcasts.controller';
+import { Dispatcher } from './dispatch-order';
+import { DispatchRepository } from './dispatch.repository';
+import { DispatchService } from './dispatch.service';
+
+@Module({
+  imports: [FieldModule, AudioModule, MonitoringModule],
+  controllers: [BroadcastsController],
+  providers: [DispatchRepository, DispatchService, { provide: Dispatcher, useExisting: DispatchService }, BroadcastReportsService],
+  exports: [Dispatcher, DispatchService],
+})
+export class DispatchModule {}

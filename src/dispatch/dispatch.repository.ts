@@ -1,0 +1,152 @@
+/** All SQL of dispatch: broadcasts, deliveries, and the registry facts the engine and the reports need. */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, type SelectQueryBuilder } from 'typeorm';
+import { Transactions, managerOf, type Tx } from '../database/transactions';
+import { AreaEntity } from '../regions/area.entity';
+import { TerminalEntity } from '../terminals/registry.entities';
+import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
+import type { BroadcastState } from './broadcast-lifecycle';
+import type { DeliveryState } from './delivery-lifecycle';
+import type { DeliveryUpdate, LedgerRow } from './delivery-ledger';
+
+const CHUNK = 500;
+
+export interface DeliveryFilter {
+  /** Area-code prefixes the reader may see (null: everything). */
+  prefixes: string[] | null;
+  state?: DeliveryState;
+  /** Area-code prefix of the requested subtree. */
+  area?: string;
+}
+
+@Injectable()
+export class DispatchRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+  ) {}
+
+  private em(tx?: Tx): EntityManager {
+    return tx ? managerOf(tx) : this.dataSource.manager;
+  }
+
+  async terminals(ids: readonly number[], tx?: Tx): Promise<TerminalEntity[]> {
+    const out: TerminalEntity[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await this.em(tx).findBy(TerminalEntity, { id: In(ids.slice(i, i + CHUNK)) })));
+    return out;
+  }
+
+  /** How many enabled terminals each gateway holds (a bus-wide start reaches them all). */
+  async enabledTerminalCounts(gatewayIds: readonly number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (let i = 0; i < gatewayIds.length; i += CHUNK) {
+      const rows = await this.em()
+        .createQueryBuilder(TerminalEntity, 't')
+        .select('t.gatewayId', 'gatewayId')
+        .addSelect('COUNT(*)', 'n')
+        .where({ gatewayId: In(gatewayIds.slice(i, i + CHUNK)), enabled: true })
+        .groupBy('t.gatewayId')
+        .getRawMany<{ gatewayId: number | string; n: number | string }>();
+      for (const r of rows) out.set(Number(r.gatewayId), Number(r.n));
+    }
+    return out;
+  }
+
+  async insertBroadcast(tx: Tx, b: BroadcastEntity, deliveries: DeliveryEntity[]): Promise<void> {
+    await this.em(tx).insert(BroadcastEntity, b);
+    for (let i = 0; i < deliveries.length; i += 100) await this.em(tx).insert(DeliveryEntity, deliveries.slice(i, i + 100));
+  }
+
+  findBroadcast(broadcastId: string): Promise<BroadcastEntity | null> {
+    return this.em().findOneBy(BroadcastEntity, { broadcastId });
+  }
+
+  findBroadcastById(id: number): Promise<BroadcastEntity | null> {
+    return this.em().findOneBy(BroadcastEntity, { id });
+  }
+
+  broadcastsInState(states: readonly BroadcastState[]): Promise<BroadcastEntity[]> {
+    return this.em().find(BroadcastEntity, { where: { state: In([...states]) }, order: { id: 'ASC' } });
+  }
+
+  broadcastsOfAlert(alertId: number): Promise<BroadcastEntity[]> {
+    return this.em().find(BroadcastEntity, { where: { alertId }, order: { id: 'ASC' } });
+  }
+
+  async ledgerRows(broadcastId: string): Promise<LedgerRow[]> {
+    const rows = await this.em().find(DeliveryEntity, { where: { broadcastId }, order: { id: 'ASC' } });
+    return rows.map((d) => ({
+      id: d.id, terminalId: d.terminalId, areaCode: d.areaCode, gatewayId: d.gatewayId, unit: d.unit, state: d.state, reason: d.reason,
+      attempts: d.attempts, terminalClipId: d.terminalClipId, startSentAt: d.startSentAt, verifiedAt: d.verifiedAt, finishedAt: d.finishedAt,
+      preemptedBroadcastId: d.preemptedBroadcastId, preemptedPriority: d.preemptedPriority,
+    }));
+  }
+
+  /** Writes a batch of delivery updates (and the broadcast's own change, if any) in one transaction. */
+  async write(updates: readonly DeliveryUpdate[], broadcast?: { broadcastId: string; set: Partial<BroadcastEntity> }): Promise<void> {
+    if (updates.length === 0 && !broadcast) return;
+    const at = new Date();
+    await this.transactions.run(async (tx) => {
+      const em = this.em(tx);
+      for (const u of updates) {
+        for (let i = 0; i < u.ids.length; i += CHUNK) await em.update(DeliveryEntity, { id: In(u.ids.slice(i, i + CHUNK)) }, { ...u.set, updatedAt: at });
+      }
+      if (broadcast) await em.update(BroadcastEntity, { broadcastId: broadcast.broadcastId }, broadcast.set);
+    });
+  }
+
+  // ---- reports ---------------------------------------------------------------------------------------------------
+
+  private scoped<T extends object>(qb: SelectQueryBuilder<T>, alias: string, prefixes: string[] | null, name = 'sp'): SelectQueryBuilder<T> {
+    if (prefixes) qb.andWhere(`(${prefixes.map((_, i) => `${alias}.areaCode LIKE :${name}${i}`).join(' OR ')})`, Object.fromEntries(prefixes.map((p, i) => [`${name}${i}`, `${p}%`])));
+    return qb;
+  }
+
+  /** Broadcasts with at least one delivery the reader may see, newest first. */
+  async pageBroadcasts(prefixes: string[] | null, limit: number, offset: number): Promise<{ items: BroadcastEntity[]; total: number }> {
+    if (prefixes && prefixes.length === 0) return { items: [], total: 0 };
+    const qb = this.em().createQueryBuilder(BroadcastEntity, 'b');
+    if (prefixes) {
+      const sub = this.scoped(this.em().createQueryBuilder(DeliveryEntity, 'd').select('1').where('d.broadcastId = b.broadcastId'), 'd', prefixes);
+      qb.andWhere(`EXISTS (${sub.getQuery()})`, sub.getParameters());
+    }
+    qb.orderBy('b.id', 'DESC').take(limit).skip(offset);
+    const [items, total] = await qb.getManyAndCount();
+    return { items, total };
+  }
+
+  /** Delivery counts by area code and state, inside the reader's scope. */
+  async countsByArea(broadcastId: string, prefixes: string[] | null): Promise<{ areaCode: string; state: DeliveryState; n: number }[]> {
+    if (prefixes && prefixes.length === 0) return [];
+    const qb = this.em()
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .select('d.areaCode', 'areaCode')
+      .addSelect('d.state', 'state')
+      .addSelect('COUNT(*)', 'n')
+      .where('d.broadcastId = :broadcastId', { broadcastId });
+    this.scoped(qb, 'd', prefixes).groupBy('d.areaCode').addGroupBy('d.state');
+    const rows = await qb.getRawMany<{ areaCode: string; state: DeliveryState; n: number | string }>();
+    return rows.map((r) => ({ areaCode: r.areaCode, state: r.state, n: Number(r.n) }));
+  }
+
+  async pageDeliveries(broadcastId: string, f: DeliveryFilter, limit: number | null, offset = 0): Promise<{ items: DeliveryEntity[]; total: number }> {
+    if (f.prefixes && f.prefixes.length === 0) return { items: [], total: 0 };
+    const qb = this.em().createQueryBuilder(DeliveryEntity, 'd').where('d.broadcastId = :broadcastId', { broadcastId });
+    this.scoped(qb, 'd', f.prefixes);
+    if (f.area) this.scoped(qb, 'd', [f.area], 'ap');
+    if (f.state) qb.andWhere('d.state = :state', { state: f.state });
+    qb.orderBy('d.areaCode', 'ASC').addOrderBy('d.terminalId', 'ASC');
+    if (limit !== null) qb.take(limit).skip(offset);
+    const [items, total] = await qb.getManyAndCount();
+    return { items, total };
+  }
+
+  async areaNames(codes: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < codes.length; i += CHUNK) {
+      for (const a of await this.em().findBy(AreaEntity, { code: In(codes.slice(i, i + CHUNK)) })) out.set(a.code, a.name);
+    }
+    return out;
+  }
+}

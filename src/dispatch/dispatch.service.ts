@@ -1,0 +1,269 @@
+/**
+ * The dispatch engine behind the Dispatcher contract: plan() writes the broadcast and one delivery per terminal in
+ * the caller's transaction; launch() runs it (BroadcastRun) and reports the outcome to the alert; cancel() stops it
+ * everywhere. At start every unfinished broadcast is continued from its rows. Progress is a stream for the live view.
+ */
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Subject, type Observable } from 'rxjs';
+import { isDrillClass } from '../../firmware-protocols/codes';
+import type { AlertEvent } from '../alerts/alert-lifecycle';
+import { AudioService } from '../audio/audio.service';
+import { CODEC_PROFILES } from '../audio/media/codec-profiles';
+import { ValidationFailedError } from '../common/errors';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import type { Tx } from '../database/transactions';
+import { FieldCommands } from '../field/field-commands';
+import { MonitoringService } from '../monitoring/monitoring.service';
+import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
+import { isFinalBroadcastState, outcomeOf, type BroadcastState } from './broadcast-lifecycle';
+import { BroadcastRun, Halt, type ClipVariant, type PlayingNow, type RunContext } from './broadcast-run';
+import { stopPhase } from './bus-plan';
+import type { StateCounts } from './delivery-lifecycle';
+import { DeliveryLedger, type DeliveryChange, type DeliveryUpdate } from './delivery-ledger';
+import { AlertOutcomes, Dispatcher, type DispatchOrder, type PlannedBroadcast } from './dispatch-order';
+import { DispatchClock } from './dispatch-clock';
+import { DispatchRepository } from './dispatch.repository';
+import { fieldLink } from './field-link';
+
+export interface BroadcastProgress {
+  broadcastId: string;
+  alertId: number;
+  drill: boolean;
+  state: BroadcastState;
+  counts: StateCounts;
+  changes: { terminalId: number; areaCode: string; state: string; reason: string | null }[];
+}
+
+const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = { completed: 'complete', partial: 'complete-partially', failed: 'fail' };
+const ALL_CODECS = CODEC_PROFILES.map((p) => p.id);
+
+@Injectable()
+export class DispatchService extends Dispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('Dispatch');
+  private readonly runs = new Map<string, BroadcastRun>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly progressSubject = new Subject<BroadcastProgress>();
+  private readonly clock = new DispatchClock();
+  private halting = false;
+  private readonly ctx: RunContext;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repo: DispatchRepository,
+    private readonly field: FieldCommands,
+    private readonly audio: AudioService,
+    private readonly monitoring: MonitoringService,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    super();
+    this.ctx = {
+      clock: this.clock,
+      leadMs: config.dispatch.startLeadMs,
+      equalPriority: config.dispatch.equalPriority,
+      retryWindowMs: 30_000,
+      backoffMs: [200, 500, 1000, 2000],
+      locate: (id) => this.field.locate(id),
+      link: (g) => fieldLink(this.field, g),
+      unitsOn: (g) => this.repo.enabledTerminalCounts(g),
+      clipFor: (clip, ids) => this.clipFor(clip, ids),
+      playingNow: (id, except) => this.playingNow(id, except),
+      flush: (run, changes, updates) => this.flush(run, changes, updates),
+      preempted: async (other, terminalId) => this.runs.get(other)?.preemptedBy(terminalId),
+      ended: async (other, terminalId) => {
+        const run = this.runs.get(other);
+        const where = this.field.locate(terminalId);
+        if (run && where) await run.resume(terminalId, fieldLink(this.field, where.gatewayId));
+      },
+      halted: () => this.halting,
+    };
+  }
+
+  /** Delivery changes of every broadcast as they are written (the live view publishes them per broadcast). */
+  get progress(): Observable<BroadcastProgress> {
+    return this.progressSubject.asObservable();
+  }
+
+  async plan(order: DispatchOrder, tx: Tx): Promise<PlannedBroadcast> {
+    if (order.endAt.getTime() <= order.startAt.getTime()) throw ValidationFailedError.field('endAt', 'endAt must be after startAt');
+    const ids = [...new Set(order.terminalIds)];
+    const terminals = new Map((await this.repo.terminals(ids, tx)).map((t) => [t.id, t]));
+    const now = new Date();
+    const b = Object.assign(new BroadcastEntity(), {
+      broadcastId: order.broadcastId, alertId: order.alertId, title: order.title.slice(0, 128), eventType: order.eventType, severity: order.severity,
+      messageType: order.messageType, broadcastClass: order.broadcastClass, priority: order.priority, clipId: order.clipId, repeat: order.repeat,
+      volume: order.volume, startAt: order.startAt, endAt: order.endAt, emergency: order.emergency, drill: isDrillClass(order.broadcastClass),
+      userId: order.userId, state: 'planned', targeted: ids.length, createdAt: now, startedAt: null, finishedAt: null, cancelRequestedAt: null, cancelledBy: null,
+    } satisfies Omit<BroadcastEntity, 'id'>);
+    const deliveries = ids.map((id) => {
+      const t = terminals.get(id);
+      const where = this.field.locate(id);
+      return Object.assign(new DeliveryEntity(), {
+        broadcastId: order.broadcastId, terminalId: id, gatewayId: where?.gatewayId ?? t?.gatewayId ?? null, unit: where?.unit ?? t?.unitId ?? null,
+        areaCode: t?.areaCode ?? '', terminalName: (t?.name ?? `terminal ${id}`).slice(0, 64), state: 'pending', reason: null, attempts: 0,
+        terminalClipId: null, startSentAt: null, verifiedAt: null, finishedAt: null, preemptedBroadcastId: null, preemptedPriority: null, updatedAt: now,
+      } satisfies Omit<DeliveryEntity, 'id'>);
+    });
+    await this.repo.insertBroadcast(tx, b, deliveries);
+    return { broadcastId: order.broadcastId, alertId: order.alertId, deliveries: deliveries.length };
+  }
+
+  launch(broadcastId: string): void {
+    if (this.running.has(broadcastId) || this.halting) return;
+    const done = this.execute(broadcastId)
+      .catch((e: unknown) => this.log.error(`broadcast ${broadcastId}: ${(e as Error).stack ?? String(e)}`))
+      .finally(() => {
+        this.running.delete(broadcastId);
+        this.runs.delete(broadcastId);
+      });
+    this.running.set(broadcastId, done);
+  }
+
+  /** Resolves when the broadcast's run has ended (tests and tools). */
+  settled(broadcastId: string): Promise<void> {
+    return this.running.get(broadcastId) ?? Promise.resolve();
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    // FieldModule's own bootstrap (imported, so run before this one) has opened its buses
+    return this.repo.broadcastsInState(['planned', 'running']).then((unfinished) => {
+      for (const b of unfinished) this.launch(b.broadcastId);
+      if (unfinished.length > 0) this.log.log(`continuing ${unfinished.length} unfinished broadcast(s)`);
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.halting = true;
+    this.clock.stop();
+    for (const run of this.runs.values()) run.interrupt();
+    this.progressSubject.complete();
+  }
+
+  private async execute(broadcastId: string): Promise<void> {
+    const b = await this.repo.findBroadcast(broadcastId);
+    if (!b || isFinalBroadcastState(b.state)) return;
+    const run = new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(broadcastId)), this.ctx);
+    this.runs.set(broadcastId, run);
+    if (b.state === 'planned') {
+      b.state = 'running';
+      b.startedAt = new Date();
+      await this.repo.write([], { broadcastId, set: { state: 'running', startedAt: b.startedAt } });
+      if (!b.emergency) await this.advance(b.alertId, 'start');
+    }
+    try {
+      await run.run();
+    } catch (e) {
+      if (e instanceof Halt) return;
+      const reason = `engine error: ${(e as Error).message}`.slice(0, 255);
+      this.log.error(`broadcast ${broadcastId}: ${(e as Error).stack ?? String(e)}`);
+      for (const r of run.ledger.inState('pending', 'transferring', 'ready')) run.ledger.move([r.id], 'failed', reason);
+      await run.flush();
+    }
+    if (run.cancelled || this.halting) return;
+    const outcome = outcomeOf(run.ledger.counts());
+    b.state = outcome;
+    await this.repo.write([], { broadcastId, set: { state: outcome, finishedAt: new Date() } });
+    this.emit(run, []);
+    const counts = run.ledger.counts();
+    await this.advance(b.alertId, OUTCOME_EVENT[outcome], `${counts.played}/${b.targeted} played`);
+  }
+
+  async cancel(alertId: number, userId: number): Promise<void> {
+    for (const b of (await this.repo.broadcastsOfAlert(alertId)).filter((x) => !isFinalBroadcastState(x.state))) {
+      const active = this.runs.get(b.broadcastId);
+      if (active) {
+        active.cancelled = true;
+        active.interrupt();
+      }
+      const run = active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
+      await this.repo.write([], { broadcastId: b.broadcastId, set: { cancelRequestedAt: new Date(), cancelledBy: userId } });
+      const sounding = run.ledger.rows().filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
+      const byBus = new Map<number, number[]>();
+      for (const r of sounding) {
+        const g = this.field.locate(r.terminalId)?.gatewayId;
+        if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
+      }
+      const stop = { code: 'stop' as const, broadcastId: b.broadcastId, priority: b.priority };
+      await Promise.all([...byBus].map(([g, keys]) => stopPhase(fieldLink(this.field, g), keys, stop, run.ours(null))));
+      const open = run.ledger.rows().filter((r) => r.state !== 'played' && r.state !== 'cancelled');
+      run.ledger.move(open.map((r) => r.id), 'cancelled', `cancelled by user ${userId}`);
+      await run.flush();
+      b.state = 'cancelled';
+      await this.repo.write([], { broadcastId: b.broadcastId, set: { state: 'cancelled', finishedAt: new Date() } });
+      this.emit(run, []);
+      await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
+    }
+  }
+
+  private playingNow(terminalId: number, except: string): PlayingNow | null {
+    for (const run of this.runs.values()) {
+      if (run.broadcastId === except) continue;
+      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.b.priority };
+    }
+    const r = this.monitoring.terminal(terminalId)?.reading;
+    return r && r.state === 5 && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
+  }
+
+  private async clipFor(libraryClipId: string, terminalIds: number[]): Promise<{ terminalIds: number[]; clip: ClipVariant | null; error: string | null }[]> {
+    const groups = new Map<string, { codecs: string[]; ids: number[] }>();
+    for (const t of await this.repo.terminals(terminalIds)) {
+      const codecs = t.capabilities?.codecs?.length ? t.capabilities.codecs : ALL_CODECS;
+      const key = codecs.join(',');
+      const g = groups.get(key) ?? { codecs, ids: [] };
+      g.ids.push(t.id);
+      groups.set(key, g);
+    }
+    let libraryMs = 0;
+    try {
+      libraryMs = (await this.audio.get(libraryClipId)).durationMs ?? 0;
+    } catch {
+      // forTerminals below says what is wrong with the clip
+    }
+    return Promise.all(
+      [...groups.values()].map(async (g) => {
+        try {
+          const c = await this.audio.forTerminals(libraryClipId, g.codecs);
+          const bitrate = CODEC_PROFILES.find((p) => p.id === c.profile)?.bitrate ?? 16_000;
+          // a terminal plays a stored clip for its size at the profile's bit rate; the library's length is the floor
+          const durationMs = Math.max(libraryMs, Math.round((c.data.length * 8000) / bitrate));
+          return { terminalIds: g.ids, clip: { clipId: c.clipId, codec: c.profile, digest: c.digest, data: c.data, durationMs }, error: null };
+        } catch (e) {
+          return { terminalIds: g.ids, clip: null, error: (e as Error).message.slice(0, 255) };
+        }
+      }),
+    );
+  }
+
+  private async flush(run: BroadcastRun, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
+    try {
+      await this.repo.write(updates);
+    } catch (e) {
+      if (!this.halting) this.log.error(`broadcast ${run.broadcastId}: delivery states not written: ${(e as Error).message}`);
+      return;
+    }
+    if (changes.length > 0) this.emit(run, changes);
+  }
+
+  private emit(run: BroadcastRun, changes: DeliveryChange[]): void {
+    if (this.halting) return;
+    this.progressSubject.next({
+      broadcastId: run.broadcastId, alertId: run.b.alertId, drill: run.b.drill, state: run.b.state, counts: run.ledger.counts(),
+      changes: changes.map((c) => ({ terminalId: c.terminalId, areaCode: c.areaCode, state: c.to, reason: c.reason })),
+    });
+  }
+
+  private async advance(alertId: number, event: AlertEvent, detail?: string): Promise<void> {
+    let outcomes: AlertOutcomes;
+    try {
+      outcomes = this.moduleRef.get(AlertOutcomes, { strict: false });
+    } catch {
+      return; // no alerts module in this server: nothing to tell
+    }
+    try {
+      await outcomes.advance(alertId, event, detail);
+    } catch (e) {
+      this.log.warn(`alert ${alertId}: ${event} not applied: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** A gateway's bus as the per-bus plan sees it, over FieldCommands (terminals keyed by registry id). */
+import type { FieldCommands } from '../field/field-commands';
+import type { BusLink } from './bus-plan';
+
+export function fieldLink(field: FieldCommands, gatewayId: number): BusLink {
+  return {
+    id: `gateway ${gatewayId}`,
+    transfer: async (keys, clip, priority) => {
+      const r = await field.transferClip(gatewayId, keys, clip, { priority });
+      return { stored: r.terminals.stored, alreadyStored: r.terminals.alreadyStored, failed: r.terminals.failed.map((f) => ({ key: f.terminalId, reason: f.reason })) };
+    },
+    commandAll: async (command, priority) => {
+      await field.commandBus(gatewayId, command, { priority });
+    },
+    command: async (key, command, priority) => {
+      await field.command(key, command, { priority });
+    },
+    status: (key, priority) => field.readStatus(key, { priority }),
+  };
+}
