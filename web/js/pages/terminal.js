@@ -38,7 +38,7 @@ export async function mount(view, ctx) {
     <div class="crumbs">${breadcrumbs(t.areaCode, (c) => `#/terminals/${c}`, esc)} <span class="sep">›</span> <strong>${esc(t.name)}</strong></div>
     <h1>${esc(t.name)} <span id="td-chip"></span></h1>
     <div class="columns">
-      <section class="card"><h2>实时状态</h2><table class="kv" id="td-live"></table></section>
+      <section class="card"><h2>实时状态 <small class="muted" id="td-last-known" hidden>离线：以下为最后一次读数</small></h2><table class="kv" id="td-live"></table></section>
       <section class="card"><h2>设备信息</h2><table class="kv">
         ${row('资源编码', `<span class="code">${esc(t.resourceCode)}</span>`)}
         ${row('区域', `${esc(regionName(t.areaCode))} <span class="code">${esc(t.areaCode)}</span>`)}
@@ -84,6 +84,7 @@ export async function mount(view, ctx) {
     };
     $('#td-chip', view).innerHTML = stateChip(l ?? (view2.tracked ? cur : undefined));
     const why = !cur.online ? offlineReason(cur, g) : '';
+    $('#td-last-known', view).hidden = cur.online || cur.state === null;
     $('#td-live', view).innerHTML = [
       row('连通', `${esc(connectivityName(cur.connectivity))}${cur.since ? `，已持续 ${formatDuration(Date.now() - cur.since)}` : ''}${why ? ` · ${esc(why)}` : ''}`),
       row('最后通信', cur.lastSeen ? `${formatTime(cur.lastSeen)}（${ago(cur.lastSeen)}）` : '—'),

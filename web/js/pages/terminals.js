@@ -4,7 +4,7 @@ import { getAll } from '../api.js';
 import { $, coalesce, esc } from '../dom.js';
 import { ago, displayState, errorKindName, faultName, formatDuration, priorityName, sourceName, unit } from '../format.js';
 import { live } from '../live.js';
-import { LEVELS, areaPrefix, breadcrumbs, defaultRegion, region, regionName } from '../regions.js';
+import { LEVELS, areaPrefix, breadcrumbs, defaultRegion, region, regionName, regionPath } from '../regions.js';
 
 const PAGE = 100;
 const FILTERS = [
@@ -96,6 +96,9 @@ export async function mount(view, ctx) {
   const ids = await registryOf(area);
   if (ctx.stale()) return undefined;
   const prefix = areaPrefix(area);
+  const depth = regionPath(area).length;
+  /** Where a terminal sits below the page's region (town › village on a county page). */
+  const place = (code) => regionPath(code).slice(depth).map((n) => n.name).join(' › ') || regionName(code);
 
   const render = () => {
     if (ctx.stale()) return;
@@ -132,7 +135,7 @@ export async function mount(view, ctx) {
           const why = s === 'offline' ? offlineReason(t, g) : '';
           return `<tr data-terminal="${id}" class="${s}">
             <td><a href="#/terminal/${id}">${esc(r?.name ?? `终端 ${id}`)}</a><div class="code">${esc(r?.resourceCode ?? '')}</div></td>
-            <td>${esc(regionName(r?.areaCode ?? t?.areaCode ?? ''))}<div class="code">网关 ${r?.gatewayId ?? t?.gatewayId ?? '—'} · 单元 ${r?.unitId ?? '—'}</div></td>
+            <td>${esc(place(r?.areaCode ?? t?.areaCode ?? ''))}<div class="code">网关 ${r?.gatewayId ?? t?.gatewayId ?? '—'} · 单元 ${r?.unitId ?? '—'}</div></td>
             <td>${stateChip(t)}<div class="sub">${t ? `${formatDuration(now - t.since)}` : ''}${why ? ` · ${esc(why)}` : ''}</div></td>
             <td>${esc(playingText(t))}</td>
             <td class="num">${t?.volume ?? '—'}</td>
