@@ -61,7 +61,7 @@ async function sweepScenario(o: BenchOptions, say: (line: string) => void): Prom
         p50_ms: round(percentile(controller.cycleMs, 50)),
         p99_ms: round(percentile(controller.cycleMs, 99)),
         baseline_p50_ms: baseline ? round(percentile(baseline.cycleMs, 50)) : null,
-        slowest_bus: { bus: targets[slowest].busId, units: targets[slowest].units.length, dead: deadPerBus[slowest], measured_s: round(controller.busSeconds[slowest]), bound_s: round(bounds[slowest].seconds) },
+        slowest_bus: { bus: targets[slowest].busId, units: targets[slowest].units.length, dead: deadPerBus[slowest], measured_s: round(controller.busSeconds[slowest]), bound_s: round(bounds[slowest].seconds), requests: controller.busRequests[slowest], errors: controller.busErrors[slowest] },
         controller: summary(controller),
         baseline: baseline ? summary(baseline) : null,
         simulator: counters,

@@ -58,6 +58,9 @@ export interface SweepRun {
   busSeconds: number[];
   /** Requests put to the gateways (retries included, fail-fast backoff refusals not). */
   requests: number;
+  /** Each bus's requests and errors by kind, in target order. */
+  busRequests: number[];
+  busErrors: Partial<Record<BusErrorKind, number>>[];
   /** Unit polls by outcome, after retries: answered, failed, skipped (backed off: no wire time). */
   ok: number;
   failed: number;
@@ -88,7 +91,7 @@ function cycleRecorder(run: SweepRun): () => void {
 }
 
 const emptyRun = (buses: number): SweepRun => ({
-  seconds: 0, busSeconds: new Array<number>(buses).fill(0), requests: 0, ok: 0, failed: 0, skipped: 0, errors: {}, cycleMs: [],
+  seconds: 0, busSeconds: new Array<number>(buses).fill(0), requests: 0, busRequests: new Array<number>(buses).fill(0), busErrors: Array.from({ length: buses }, () => ({})), ok: 0, failed: 0, skipped: 0, errors: {}, cycleMs: [],
 });
 
 /** Runs `work` for every bus at once; fills each bus's own time and the whole time. */
@@ -130,11 +133,15 @@ export async function controllerSweeps(targets: readonly BusTarget[], sweeps: nu
       }
     });
     subscriptions.forEach((s) => s.unsubscribe());
-    for (const b of buses) {
+    buses.forEach((b, i) => {
       const m = b.metrics();
       run.requests += m.transactions;
-      for (const [kind, n] of Object.entries(m.errors) as [BusErrorKind, number][]) tally(run.errors, kind, n);
-    }
+      run.busRequests[i] = m.transactions;
+      for (const [kind, n] of Object.entries(m.errors) as [BusErrorKind, number][]) {
+        tally(run.errors, kind, n);
+        tally(run.busErrors[i], kind, n);
+      }
+    });
   } finally {
     await Promise.all(buses.map((b) => b.stop()));
   }
@@ -164,6 +171,7 @@ export async function naiveSweeps(targets: readonly BusTarget[], sweeps: number)
       for (let s = 0; s < sweeps; s++) {
         for (const unit of targets[i].units) {
           run.requests++;
+          run.busRequests[i]++;
           client.setID(unit);
           try {
             await client.readHoldingRegisters(STATUS_READ.address, STATUS_READ.count);
@@ -171,7 +179,9 @@ export async function naiveSweeps(targets: readonly BusTarget[], sweeps: number)
             run.ok++;
           } catch (e) {
             run.failed++;
-            tally(run.errors, toBusError(e, targets[i].busId, unit, 'FC03 status').kind);
+            const kind = toBusError(e, targets[i].busId, unit, 'FC03 status').kind;
+            tally(run.errors, kind);
+            tally(run.busErrors[i], kind);
           }
         }
       }
