@@ -20,6 +20,9 @@ import { StatusWriter } from '../../src/monitoring/status-writer';
 import { TEST_USER_PASSWORD, type TestApp, createTestApp } from '../support/app';
 import { CHROMIUM_PATH, describeWith, missing } from '../support/capabilities';
 import { AudioService } from '../../src/audio/audio.service';
+import { Transactions } from '../../src/database/transactions';
+import type { DispatchOrder } from '../../src/dispatch/dispatch-order';
+import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { filter, firstValueFrom } from 'rxjs';
 
 const COUNTY = '341523000000';
@@ -107,7 +110,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
   beforeAll(async () => {
     t = await createTestApp({
       database: 'sqlite',
-      env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3', DALABA_ALARM_CLEAR_AFTER: '0' },
+      env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3', DALABA_ALARM_CLEAR_AFTER: '0', DALABA_START_LEAD_MS: '800' },
     });
     const admin = await t.adminToken();
     monitoring = t.app.get(MonitoringService);
@@ -122,7 +125,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
       await post('/api/regions', admin, { code: g.areaCode, name: `${['东', '西'][i]}村` });
       const { id } = await post('/api/gateways', admin, {
         name: `${['东', '西'][i]}村网关`, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port: network.gateways[i].port, baudRate: 9600,
-        parity: 'even', dataBits: 8, stopBits: 1, requestTimeoutMs: 150, turnaroundMs: 10, broadcastDelayMs: 50,
+        parity: 'even', dataBits: 8, stopBits: 1, requestTimeoutMs: 1000, turnaroundMs: 10, broadcastDelayMs: 50,
       });
       terminalIds.push({});
       for (const u of UNITS) {
@@ -241,6 +244,29 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     expect(text).toContain('演练');
     expect(text).toContain('城关镇');
     await shot(page, 'broadcasts');
+    await context.close();
+  });
+
+  itWithFfmpeg('a broadcast played on every terminal of the town shows 100 % coverage, by town, on its page (needs ffmpeg)', async () => {
+    await t.app.get(AudioService).settled('tone-chime');
+    const dispatch = t.app.get(DispatchService);
+    const now = Date.now();
+    const order: DispatchOrder = {
+      alertId: 9001, broadcastId: `43415230000000101010101${'20261201'}9001`, title: '县应急广播测试', eventType: '11B03', severity: 2, messageType: 'terminalDrill',
+      broadcastClass: 3, priority: 5, clipId: 'tone-chime', repeat: 1, volume: 60, startAt: new Date(now), endAt: new Date(now + 120_000),
+      terminalIds: terminalIds.flatMap((m) => Object.values(m)), emergency: false, userId: 1,
+    };
+    await t.app.get(Transactions).run((tx) => dispatch.plan(order, tx));
+    dispatch.launch(order.broadcastId);
+    const { context, page } = await signIn('tech1');
+    await page.goto(`${t.baseUrl}/#/broadcast/${order.broadcastId}`);
+    await dispatch.settled(order.broadcastId);
+    await page.locator('#bd-coverage').filter({ hasText: '100.00%' }).waitFor();
+    await expect(page.locator('#bd-towns tbody').textContent()).resolves.toContain('城关镇');
+    await page.locator('#bd-state').filter({ hasText: '已完成' }).waitFor();
+    const [report] = await Promise.all([page.waitForEvent('download'), page.click('button[data-report="csv"]')]);
+    expect(report.suggestedFilename()).toMatch(/\.csv$/);
+    await shot(page, 'broadcast');
     await context.close();
   });
 });

@@ -1,11 +1,12 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
-// #/alarms, #/daily/<area>, #/broadcasts, #/login), the live connection and the active-alarm badge.
+// #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
 import { $, esc } from './dom.js';
 import { roleNames } from './format.js';
 import { live } from './live.js';
 import { loadRegions } from './regions.js';
 import * as alarms from './pages/alarms.js';
+import * as broadcast from './pages/broadcast.js';
 import * as broadcasts from './pages/broadcasts.js';
 import * as daily from './pages/daily.js';
 import * as login from './pages/login.js';
@@ -13,7 +14,7 @@ import * as overview from './pages/overview.js';
 import * as terminal from './pages/terminal.js';
 import * as terminals from './pages/terminals.js';
 
-const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts };
+const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts, broadcast };
 const view = $('#view');
 let unmount = null;
 let releaseAlarms = null;
@@ -87,7 +88,7 @@ async function route() {
     location.hash = '#/overview';
     return;
   }
-  for (const a of document.querySelectorAll('#nav [data-nav]')) a.classList.toggle('active', a.dataset.nav === page || (page === 'terminal' && a.dataset.nav === 'terminals'));
+  for (const a of document.querySelectorAll('#nav [data-nav]')) a.classList.toggle('active', a.dataset.nav === page || (page === 'terminal' && a.dataset.nav === 'terminals') || (page === 'broadcast' && a.dataset.nav === 'broadcasts'));
   view.innerHTML = '<p class="muted">正在加载…</p>';
   const mine = ++routed;
   const stale = () => mine !== routed;

@@ -47,7 +47,7 @@ export async function mount(view, ctx) {
         .map(
           (a) => `<tr data-alert="${a.id}" class="${a.drill ? 'drill' : ''}">
             <td>${a.id}${a.broadcastId ? `<div class="code">${esc(a.broadcastId)}</div>` : ''}</td>
-            <td>${esc(a.title)}${a.emergency ? ' <span class="kind bus-down">一键应急</span>' : ''}</td>
+            <td>${a.broadcastId ? `<a href="#/broadcast/${esc(a.broadcastId)}">${esc(a.title)}</a>` : esc(a.title)}${a.emergency ? ' <span class="kind bus-down">一键应急</span>' : ''}</td>
             <td>${esc(a.eventName ?? a.eventType)} <span class="severity ${SEVERITY_CLASS[a.severity] ?? ''}">${esc(a.severityName || '未定级')}</span></td>
             <td>${esc(MESSAGE_TYPES[a.messageType] ?? a.messageType)}${a.drill ? ' <span class="kind">演练</span>' : ''}</td>
             <td><span class="alert-state ${esc(a.state)}">${esc(STATES[a.state] ?? a.state)}</span></td>
