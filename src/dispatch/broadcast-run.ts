@@ -14,6 +14,8 @@ import type { DeliveryChange, DeliveryLedger, DeliveryUpdate, LedgerRow } from '
 export interface PlayingNow {
   broadcastId: string | null;
   priority: number;
+  /** Known for sure (a broadcast this engine verified playing there), not from a sweep that may be stale. */
+  fresh?: boolean;
 }
 
 /** What a run needs from the rest of the engine. */
@@ -171,9 +173,16 @@ export class BroadcastRun {
 
   /** The veto of the priority rules on a start, or null; remembers what the start will interrupt. */
   private judge(terminalId: number, before: TerminalStatus | null, interrupts: Map<number, PlayingNow>): string | null {
-    const other: PlayingNow | null =
-      before && before.state === 5 && before.broadcastId !== this.b.broadcastId ? { broadcastId: before.broadcastId, priority: before.priority } : this.ctx.playingNow(terminalId, this.b.broadcastId);
-    if (!other) return null;
+    const read: PlayingNow | null = before && before.state === 5 && before.broadcastId !== this.b.broadcastId ? { broadcastId: before.broadcastId, priority: before.priority } : null;
+    const known = read ?? this.ctx.playingNow(terminalId, this.b.broadcastId);
+    if (!known) return null;
+    // a status swept a while ago names what the start may interrupt, but only a fresh read or the engine's own
+    // knowledge may keep a terminal from being started (the terminal itself refuses what it must)
+    const other = known.fresh || read ? known : null;
+    if (!other) {
+      interrupts.set(terminalId, known);
+      return null;
+    }
     if (other.priority < this.b.priority) return `outranked: ${other.broadcastId ?? 'a session'} plays at priority ${other.priority}`;
     if (other.priority === this.b.priority && this.ctx.equalPriority === 'first-wins') {
       return `equal priority ${other.priority}: ${other.broadcastId ?? 'a session'} plays and keeps the terminal (first-wins)`;
@@ -189,6 +198,13 @@ export class BroadcastRun {
     const readFirst = ready.filter((r) => r.startSentAt).map((r) => r.terminalId);
     const interrupts = new Map<number, PlayingNow>();
     const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
+    if (readFirst.length > 0) {
+      // a start sent before a restart: the driver no longer knows that broadcast id, so the terminal is recognised by
+      // what it plays (clip, priority, class) — read it once that start has begun (start times are whole seconds)
+      const sent = Math.max(...ready.filter((r) => r.startSentAt).map((r) => (r.startSentAt as Date).getTime()));
+      await this.ctx.clock.sleep(sent + this.ctx.leadMs + 1000 - this.ctx.clock.now());
+      this.checkpoint();
+    }
     const out = await startPhase(
       this.ctx.link(gatewayId),
       {

@@ -3,7 +3,7 @@
  * the caller's transaction; launch() runs it (BroadcastRun) and reports the outcome to the alert; cancel() stops it
  * everywhere. At start every unfinished broadcast is continued from its rows. Progress is a stream for the live view.
  */
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Subject, type Observable } from 'rxjs';
 import { isDrillClass } from '../../firmware-protocols/codes';
@@ -40,7 +40,7 @@ const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = { 
 const ALL_CODECS = CODEC_PROFILES.map((p) => p.id);
 
 @Injectable()
-export class DispatchService extends Dispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DispatchService extends Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('Dispatch');
   private readonly runs = new Map<string, BroadcastRun>();
   private readonly running = new Map<string, Promise<void>>();
@@ -133,7 +133,8 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     });
   }
 
-  beforeApplicationShutdown(): void {
+  /** Stops every run where it stands (before the field closes its buses): what is written is where the next start continues. */
+  onModuleDestroy(): void {
     this.halting = true;
     this.clock.stop();
     for (const run of this.runs.values()) run.interrupt();
@@ -145,6 +146,10 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     if (!b || isFinalBroadcastState(b.state)) return;
     const run = new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(broadcastId)), this.ctx);
     this.runs.set(broadcastId, run);
+    if (b.state === 'running' && b.endAt.getTime() > this.clock.now()) {
+      // continued after a restart: terminals that did not answer before get another chance inside the window
+      run.ledger.move(run.ledger.inState('unreachable').map((r) => r.id), 'pending');
+    }
     if (b.state === 'planned') {
       b.state = 'running';
       b.startedAt = new Date();
@@ -199,7 +204,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   private playingNow(terminalId: number, except: string): PlayingNow | null {
     for (const run of this.runs.values()) {
       if (run.broadcastId === except) continue;
-      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.b.priority };
+      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.b.priority, fresh: true };
     }
     const r = this.monitoring.terminal(terminalId)?.reading;
     return r && r.state === 5 && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
