@@ -69,7 +69,7 @@ export class CreateAlertDto {
   @ApiProperty()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxLength(128)
   title!: string;
 
   @ApiPropertyOptional()
