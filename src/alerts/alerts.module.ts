@@ -1,17 +1,19 @@
 /**
  * Alerts: composition, review, the one-key emergency path, cancel and expiry. Provides AlertOutcomes (dispatch reports
- * back through it) and uses the Dispatcher that DispatchModule provides to plan and launch broadcasts.
+ * back through it, looking it up lazily) and uses the Dispatcher that DispatchModule provides to plan and launch
+ * broadcasts.
  */
 import { Module } from '@nestjs/common';
 import { AudioModule } from '../audio/audio.module';
 import { AlertOutcomes } from '../dispatch/dispatch-order';
+import { DispatchModule } from '../dispatch/dispatch.module';
 import { AlertAudioSource } from './alert-audio';
 import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
 
 @Module({
-  imports: [AudioModule],
+  imports: [AudioModule, DispatchModule],
   controllers: [AlertsController],
   providers: [AlertsRepository, AlertAudioSource, AlertsService, { provide: AlertOutcomes, useExisting: AlertsService }],
   exports: [AlertsService, AlertOutcomes],

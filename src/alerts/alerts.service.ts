@@ -3,13 +3,13 @@
  * (a DispatchOrder planned inside the transaction that moves the alert on air, launched after commit) and the
  * outcomes dispatch reports back (AlertOutcomes).
  */
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { composeBroadcastId, isWithinArea, shanghaiDate, type MessageTypeKey } from '../../firmware-protocols/codes';
 import { ClipReferences } from '../audio/library/clip-references';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR, type AuthUser } from '../auth/auth-user';
 import { assertCanReach, isUnrestricted } from '../auth/scope';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationFailedError, type FieldMessage } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError, type FieldMessage } from '../common/errors';
 import type { Page } from '../common/paging';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -71,7 +71,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     private readonly audit: AuditService,
     private readonly audio: AlertAudioSource,
     private readonly clipReferences: ClipReferences,
-    @Optional() @Inject(Dispatcher) private readonly dispatcher: Dispatcher | null,
+    private readonly dispatcher: Dispatcher,
   ) {}
 
   onModuleInit(): void {
@@ -209,7 +209,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       await this.audit.record({ actor: user, action: onAir ? 'alert.cancel_request' : 'alert.cancel', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
       return { alert: saved, tellDispatch: saved.broadcastId !== null };
     });
-    if (tellDispatch) await this.requireDispatcher().cancel(id, user.id);
+    if (tellDispatch) await this.dispatcher.cancel(id, user.id);
     return alertView((await this.repo.findById(id)) ?? alert);
   }
 
@@ -251,7 +251,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
         expired.push(alert.id);
         return saved.broadcastId;
       });
-      if (planned && this.dispatcher) await this.dispatcher.cancel(due.id, SYSTEM_ACTOR.id);
+      if (planned) await this.dispatcher.cancel(due.id, SYSTEM_ACTOR.id);
     }
     return expired;
   }
@@ -263,7 +263,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
    * enabled terminals the user reaches, and dispatch plans the broadcast; after commit dispatch launches it.
    */
   private async goOnAir(user: AuthUser, emergency: boolean, move: (tx: Tx, now: Date) => Promise<AlertEntity>): Promise<AlertView> {
-    const dispatcher = this.requireDispatcher();
+    const dispatcher = this.dispatcher;
     const saved = await this.transactions.run(async (tx) => {
       const now = new Date();
       const alert = await move(tx, now);
@@ -281,11 +281,6 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     });
     dispatcher.launch(saved.broadcastId ?? '');
     return alertView(saved);
-  }
-
-  private requireDispatcher(): Dispatcher {
-    if (!this.dispatcher) throw new DomainError('dispatch_unavailable', 'dispatch is not available on this server', 503);
-    return this.dispatcher;
   }
 
   private async step(id: number, user: AuthUser, event: AlertEvent, apply: (a: AlertEntity, now: Date) => void): Promise<AlertView> {

@@ -1,18 +1,21 @@
 /**
  * Alerts over HTTP: the review (三审) with area scopes, bad input, the hand-off to dispatch inside the alert's
  * transaction (priority, broadcast class, terminals, one clip), broadcast ids, the emergency path, cancel and expiry.
+ * The real dispatch engine runs with the field off (DALABA_FIELD=off): broadcasts and deliveries are planned and the
+ * engine reports its outcome back, with every terminal unreachable.
  */
-import { parseBroadcastId } from '../../firmware-protocols/codes';
+import { composeBroadcastId, parseBroadcastId, shanghaiDate } from '../../firmware-protocols/codes';
 import { AlertsRepository } from '../../src/alerts/alerts.repository';
 import { AlertsService } from '../../src/alerts/alerts.service';
 import { AudioService } from '../../src/audio/audio.service';
 import { SYSTEM_ACTOR } from '../../src/auth/auth-user';
 import { Transactions } from '../../src/database/transactions';
+import { BroadcastEntity, DeliveryEntity } from '../../src/dispatch/broadcast.entities';
 import { AlertOutcomes } from '../../src/dispatch/dispatch-order';
+import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { TestApp, createTestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 import { COUNTY, TOWN_A, TOWN_B, VILLAGES, buildCounty } from '../registry/fixture';
-import { RecordingDispatchModule, RecordingDispatcher } from './recording-dispatcher';
 
 // a tone is encoded on first use (ffmpeg): a deadline on a loaded machine, not a speed goal
 jest.setTimeout(60_000);
@@ -22,15 +25,15 @@ const HOUR = 3600_000;
 forEachDatabase('alerts', (database) => {
   let t: TestApp;
   let admin: string;
-  let dispatcher: RecordingDispatcher;
+  let dispatch: DispatchService;
   const tokens: Record<string, string> = {};
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    t = await createTestApp({ database, modules: [RecordingDispatchModule.register()] });
+    t = await createTestApp({ database });
     admin = await t.adminToken();
     await buildCounty(t, admin);
-    dispatcher = t.app.get(RecordingDispatcher);
+    dispatch = t.app.get(DispatchService);
     const users: [string, ('officer' | 'approver' | 'viewer')[], string[]][] = [
       ['officer', ['officer'], [COUNTY]],
       ['officerA', ['officer'], [TOWN_A]],
@@ -61,6 +64,10 @@ forEachDatabase('alerts', (database) => {
     ...over,
   });
   const as = (who: string) => t.auth(tokens[who]);
+  const broadcastOf = (alertId: number) => t.dataSource.getRepository(BroadcastEntity).findOneBy({ alertId });
+  const deliveredTo = async (broadcastId: string) =>
+    (await t.dataSource.getRepository(DeliveryEntity).findBy({ broadcastId })).map((d) => d.terminalId).sort((x, y) => x - y);
+  const stateOf = async (id: number) => (await t.http.get(`/api/alerts/${id}`).set(t.auth(admin)).expect(200)).body.state as string;
   const create = async (who = 'officer', over: object = {}) => (await t.http.post('/api/alerts').set(as(who)).send(body(over)).expect(201)).body as { id: number; state: string };
   const submitted = async (who = 'officer', over: object = {}) => {
     const a = await create(who, over);
@@ -72,7 +79,7 @@ forEachDatabase('alerts', (database) => {
     return (await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200)).body as { id: number; state: string; broadcastId: string };
   };
 
-  it('runs the review: draft → submitted → rejected → submitted → approved by someone else, planned in the same transaction, launched', async () => {
+  it('runs the review: draft → submitted → rejected → submitted → approved by someone else, planned, launched, its outcome reported back', async () => {
     const a = await create('officerA');
     expect(a).toMatchObject({ state: 'draft', broadcastId: null, createdById: ids.officerA, language: 'zh-CN', repeat: 1, drill: false });
     const detail = await t.http.get(`/api/alerts/${a.id}`).set(as('viewer')).expect(200);
@@ -86,22 +93,41 @@ forEachDatabase('alerts', (database) => {
     const ok = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
     expect(ok.body).toMatchObject({ state: 'scheduled', approvedById: ids.approver, terminalCount: 6, title: '暴雨橙色预警（更新）' });
     expect(parseBroadcastId(ok.body.broadcastId)).toMatchObject({ sender: t.config.platformResourceCode });
-    const plan = dispatcher.plans.find((p) => p.order.alertId === a.id);
-    expect(plan?.stateInTx).toBe('scheduled');
-    expect(plan?.order).toMatchObject({ broadcastId: ok.body.broadcastId, priority: 2, broadcastClass: 4, clipId: 'tone-chime', repeat: 3, volume: 90, emergency: false, userId: ids.approver });
-    expect(plan?.order.terminalIds).toHaveLength(6);
-    expect(dispatcher.launched).toContain(ok.body.broadcastId);
+    expect(await broadcastOf(a.id)).toMatchObject({ broadcastId: ok.body.broadcastId, priority: 2, broadcastClass: 4, drill: false, clipId: 'tone-chime', repeat: 3, volume: 90, emergency: false, userId: ids.approver, targeted: 6 });
+    expect(await deliveredTo(ok.body.broadcastId)).toHaveLength(6);
     await t.http.patch(`/api/alerts/${a.id}`).set(as('officerA')).send({ title: 'x' }).expect(409);
 
-    const outcomes = t.app.get(AlertOutcomes);
-    await outcomes.advance(a.id, 'start');
-    await outcomes.advance(a.id, 'start');
-    await outcomes.advance(a.id, 'complete', '6/6 played');
+    await dispatch.settled(ok.body.broadcastId);
     const done = await t.http.get(`/api/alerts/${a.id}`).set(as('officerA')).expect(200);
-    expect(done.body).toMatchObject({ state: 'completed', outcomeDetail: '6/6 played', broadcastId: ok.body.broadcastId, targetCount: 6 });
+    expect(done.body).toMatchObject({ state: 'failed', outcomeDetail: '0/6 played', broadcastId: ok.body.broadcastId, targetCount: 6 });
+    // a repeated or late report changes nothing
+    await t.app.get(AlertOutcomes).advance(a.id, 'fail');
+    await t.app.get(AlertOutcomes).advance(a.id, 'complete');
+    expect(await stateOf(a.id)).toBe('failed');
     const audit = await t.http.get(`/api/audit?entityType=alert&entityId=${a.id}&pageSize=50`).set(t.auth(admin)).expect(200);
-    const actions = (audit.body.items as { action: string; actorName: string }[]).map((x) => x.action).reverse();
-    expect(actions).toEqual(['alert.create', 'alert.update', 'alert.submit', 'alert.reject', 'alert.submit', 'alert.approve', 'alert.start', 'alert.complete']);
+    const entries = (audit.body.items as { action: string; actorName: string }[]).reverse();
+    expect(entries.map((x) => x.action)).toEqual(['alert.create', 'alert.update', 'alert.submit', 'alert.reject', 'alert.submit', 'alert.approve', 'alert.start', 'alert.fail']);
+    expect(entries.slice(-2).map((x) => x.actorName)).toEqual([SYSTEM_ACTOR.username, SYSTEM_ACTOR.username]);
+  });
+
+  it('writes nothing when dispatch cannot plan: the alert stays submitted and its broadcast id is not used up', async () => {
+    const a = await submitted('officer');
+    const sender = t.config.platformResourceCode;
+    const day = shanghaiDate(new Date());
+    const rows: { last: number }[] = await t.dataSource.query('SELECT last FROM broadcast_id_sequences WHERE sender = ? AND day = ?', [sender, day]);
+    const next = composeBroadcastId(sender, new Date(), (rows[0]?.last ?? 0) + 1);
+    // a broadcast already holding the next id makes plan fail inside the alert's transaction
+    const blocker = await t.dataSource.getRepository(BroadcastEntity).save(Object.assign(new BroadcastEntity(), {
+      broadcastId: next, alertId: 0, title: 'x', eventType: '11B03', severity: 1, messageType: 'real', broadcastClass: 4, priority: 1, clipId: 'x', repeat: 1,
+      volume: 1, startAt: new Date(), endAt: new Date(), emergency: false, drill: false, userId: 0, state: 'cancelled', targeted: 0, createdAt: new Date(),
+      startedAt: null, finishedAt: null, cancelRequestedAt: null, cancelledBy: null,
+    }));
+    await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(500);
+    expect(await t.http.get(`/api/alerts/${a.id}`).set(as('officer')).expect(200)).toMatchObject({ body: { state: 'submitted', broadcastId: null, approvedById: null } });
+    expect(await broadcastOf(a.id)).toBeNull();
+    await t.dataSource.getRepository(BroadcastEntity).delete({ id: blocker.id });
+    const ok = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
+    expect(ok.body.broadcastId).toBe(next);
   });
 
   it('refuses an approval by the author: an officer (403 role), or an approver who drafted or submitted it (403)', async () => {
@@ -184,16 +210,16 @@ forEachDatabase('alerts', (database) => {
     const v3 = (await t.http.get(`/api/terminals?areaCode=${VILLAGES[3]}`).set(t.auth(admin)).expect(200)).body.items as { id: number }[];
     await t.http.patch(`/api/terminals/${v3[0].id}`).set(t.auth(admin)).send({ enabled: false }).expect(200);
     const a = await approved({ targets: { areaCodes: [VILLAGES[3], VILLAGES[0]], terminalIds: [v3[1].id, v3[1].id, v3[0].id] } });
-    const order = dispatcher.orderOf(a.id);
-    expect(order?.terminalIds).toHaveLength(5);
-    expect(order?.terminalIds).not.toContain(v3[0].id);
+    const terminals = await deliveredTo(a.broadcastId);
+    expect(terminals).toHaveLength(5);
+    expect(terminals).not.toContain(v3[0].id);
     await t.http.patch(`/api/terminals/${v3[0].id}`).set(t.auth(admin)).send({ enabled: true }).expect(200);
   });
 
   it('marks drills: a drill travels with its drill broadcast class at drill priority', async () => {
     for (const [messageType, cls] of [['terminalDrill', 3], ['frontEndDrill', 2], ['platformDrill', 1]] as const) {
       const a = await approved({ messageType, severity: 1, title: `演练 ${messageType}` });
-      expect(dispatcher.orderOf(a.id)).toMatchObject({ messageType, broadcastClass: cls, priority: 5 });
+      expect(await broadcastOf(a.id)).toMatchObject({ messageType, broadcastClass: cls, priority: 5, drill: true });
       const view = await t.http.get(`/api/alerts/${a.id}`).set(as('viewer')).expect(200);
       expect(view.body.drill).toBe(true);
     }
@@ -204,12 +230,11 @@ forEachDatabase('alerts', (database) => {
     expect((noReason.body.details as { field: string }[]).map((d) => d.field)).toContain('reason');
     const res = await t.http.post('/api/alerts/emergency').set(as('officer')).send({ ...body({ severity: 1, targets: { areaCodes: [COUNTY] } }), reason: '山洪暴发，来不及审核' }).expect(201);
     expect(res.body).toMatchObject({ state: 'dispatching', emergency: true, emergencyReason: '山洪暴发，来不及审核', confirmedById: null, terminalCount: 12 });
-    const plan = dispatcher.plans.find((p) => p.order.alertId === res.body.id);
-    expect(plan).toMatchObject({ stateInTx: 'dispatching', order: { emergency: true, priority: 1, broadcastClass: 4, userId: ids.officer } });
-    expect(dispatcher.launched).toContain(res.body.broadcastId);
+    expect(await broadcastOf(res.body.id)).toMatchObject({ broadcastId: res.body.broadcastId, emergency: true, priority: 1, broadcastClass: 4, userId: ids.officer, targeted: 12 });
+    await dispatch.settled(res.body.broadcastId);
     await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('officer')).expect(403);
     const confirmed = await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('approver')).expect(200);
-    expect(confirmed.body).toMatchObject({ confirmedById: ids.approver, state: 'dispatching' });
+    expect(confirmed.body).toMatchObject({ confirmedById: ids.approver, emergencyReason: '山洪暴发，来不及审核' });
     await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('approver')).expect(409);
     const reviewed = await approved();
     await t.http.post(`/api/alerts/${reviewed.id}/confirm`).set(as('approver')).expect(409);
@@ -218,17 +243,18 @@ forEachDatabase('alerts', (database) => {
 
   it('cancels before air at once, and on air through dispatch; a final alert cannot be cancelled', async () => {
     const a = await create('officer');
-    const calls = dispatcher.cancelled.length;
     const c = await t.http.post(`/api/alerts/${a.id}/cancel`).set(as('officer')).expect(200);
-    expect(c.body).toMatchObject({ state: 'cancelled', cancelledById: ids.officer });
-    expect(dispatcher.cancelled.length).toBe(calls);
-    const s = await approved();
+    expect(c.body).toMatchObject({ state: 'cancelled', cancelledById: ids.officer, broadcastId: null });
+    // starting in ten minutes: the engine holds the broadcast until then
+    const later = { startAt: new Date(Date.now() + 600_000).toISOString() };
+    const s = await approved(later);
     const sc = await t.http.post(`/api/alerts/${s.id}/cancel`).set(as('approver')).expect(200);
     expect(sc.body.state).toBe('cancelled');
-    const e = (await t.http.post('/api/alerts/emergency').set(as('officer')).send({ ...body(), reason: '堤坝险情' }).expect(201)).body as { id: number };
+    expect(await broadcastOf(s.id)).toMatchObject({ state: 'cancelled', cancelledBy: ids.approver });
+    const e = (await t.http.post('/api/alerts/emergency').set(as('officer')).send({ ...body(later), reason: '堤坝险情' }).expect(201)).body as { id: number };
     const ec = await t.http.post(`/api/alerts/${e.id}/cancel`).set(as('officer')).expect(200);
-    expect(ec.body).toMatchObject({ state: 'cancelled', cancelRequested: true, outcomeDetail: 'stopped on every terminal' });
-    expect(dispatcher.cancelled).toEqual(expect.arrayContaining([{ alertId: s.id, userId: ids.approver }, { alertId: e.id, userId: ids.officer }]));
+    expect(ec.body).toMatchObject({ state: 'cancelled', cancelRequested: true, cancelledById: ids.officer });
+    expect(await broadcastOf(e.id)).toMatchObject({ state: 'cancelled', cancelledBy: ids.officer });
     const again = await t.http.post(`/api/alerts/${e.id}/cancel`).set(as('officer')).expect(409);
     expect(again.body.code).toBe('illegal_transition');
     await t.http.post(`/api/alerts/${e.id}/cancel`).set(as('viewer')).expect(403);
@@ -238,15 +264,13 @@ forEachDatabase('alerts', (database) => {
     const soon = new Date(Date.now() + 60_000).toISOString();
     const draft = await create('officer', { endAt: soon });
     const sub = await submitted('officer', { endAt: soon });
-    const sched = await approved({ endAt: soon });
     const later = await create('officer');
     const expired = await t.app.get(AlertsService).expireDue(new Date(Date.now() + 120_000));
-    expect(expired).toEqual(expect.arrayContaining([draft.id, sub.id, sched.id]));
+    expect(expired).toEqual(expect.arrayContaining([draft.id, sub.id]));
     expect(expired).not.toContain(later.id);
-    for (const id of [draft.id, sub.id, sched.id]) {
+    for (const id of [draft.id, sub.id]) {
       expect((await t.http.get(`/api/alerts/${id}`).set(as('officer')).expect(200)).body.state).toBe('expired');
     }
-    expect(dispatcher.cancelled.map((c) => c.alertId)).toContain(sched.id);
     const audit = await t.http.get(`/api/audit?action=alert.expire&entityId=${draft.id}`).set(t.auth(admin)).expect(200);
     expect(audit.body.items[0]).toMatchObject({ actorName: SYSTEM_ACTOR.username });
   });
@@ -269,7 +293,7 @@ forEachDatabase('alerts', (database) => {
     expect(joined.durationMs).toBeLessThan(3400);
     await t.http.post(`/api/alerts/${a.id}/submit`).set(as('officer')).expect(200);
     await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
-    expect(dispatcher.orderOf(a.id)?.clipId).toBe(a.clipId);
+    expect(await broadcastOf(a.id)).toMatchObject({ clipId: a.clipId });
   });
 
   it('lists alerts filtered by state, area, type and time, paginated, within the reader’s scope', async () => {

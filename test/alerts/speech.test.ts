@@ -3,10 +3,10 @@
  * (409 until ready), and the one-key emergency path waits for it before going on air.
  */
 import { AudioService } from '../../src/audio/audio.service';
+import { BroadcastEntity } from '../../src/dispatch/broadcast.entities';
 import { TestApp, createTestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { TOWN_A, buildCounty } from '../registry/fixture';
-import { RecordingDispatchModule, RecordingDispatcher } from './recording-dispatcher';
 
 // real synthesis and encoding on a shared machine: a deadline, not a speed goal
 jest.setTimeout(120_000);
@@ -15,17 +15,16 @@ describeWith(['ffmpeg', 'espeak-ng'], 'alerts spoken by text-to-speech', () => {
   let t: TestApp;
   let officer: string;
   let approver: string;
-  let dispatcher: RecordingDispatcher;
 
   beforeAll(async () => {
-    t = await createTestApp({ database: 'sqlite', modules: [RecordingDispatchModule.register()] });
+    t = await createTestApp({ database: 'sqlite' });
     const admin = await t.adminToken();
     await buildCounty(t, admin, 1);
     officer = (await t.createUser({ username: 'officer', roles: ['officer'], scopes: [TOWN_A] })).token;
     approver = (await t.createUser({ username: 'approver', roles: ['approver'], scopes: [TOWN_A] })).token;
-    dispatcher = t.app.get(RecordingDispatcher);
   });
   afterAll(() => t?.close());
+  const clipOnAir = async (alertId: number) => (await t.dataSource.getRepository(BroadcastEntity).findOneByOrFail({ alertId })).clipId;
 
   const body = (text: string) => ({
     eventType: '11B06', severity: 3, messageType: 'real', title: '大风黄色预警', text,
@@ -43,7 +42,7 @@ describeWith(['ffmpeg', 'espeak-ng'], 'alerts spoken by text-to-speech', () => {
     const clip = await t.app.get(AudioService).settled(changed.body.clipId);
     expect(clip).toMatchObject({ kind: 'tts', state: 'ready', source: '今天下午有八级大风，请注意安全。' });
     await t.http.post(`/api/alerts/${a.id}/approve`).set(t.auth(approver)).expect(200);
-    expect(dispatcher.orderOf(a.id)?.clipId).toBe(changed.body.clipId);
+    expect(await clipOnAir(a.id)).toBe(changed.body.clipId);
     const inUse = await t.http.delete(`/api/audio/clips/${changed.body.clipId}`).set(t.auth(await t.adminToken())).expect(409);
     expect(inUse.body.code).toBe('clip_in_use');
   });
@@ -54,6 +53,6 @@ describeWith(['ffmpeg', 'espeak-ng'], 'alerts spoken by text-to-speech', () => {
     expect(res.body.state).toBe('dispatching');
     const clip = await t.app.get(AudioService).get(res.body.clipId);
     expect(clip).toMatchObject({ kind: 'composed', state: 'ready' });
-    expect(dispatcher.orderOf(res.body.id)?.clipId).toBe(res.body.clipId);
+    expect(await clipOnAir(res.body.id)).toBe(res.body.clipId);
   });
 });

@@ -9,7 +9,6 @@
  *
  * Pass `db` (from createTestDatabase) to restart a server on the same database: close({ keepDatabase: true }).
  */
-import { Module, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
@@ -35,8 +34,6 @@ export interface TestAppOptions {
   demo?: boolean;
   /** Extra environment variables for loadConfig. */
   env?: Record<string, string>;
-  /** Modules added beside the application (e.g. a @Global fake of a contract that is not built yet). */
-  modules?: DynamicModule[];
 }
 
 export interface TestApp {
@@ -60,9 +57,6 @@ export interface TestApp {
   close(opts?: { keepDatabase?: boolean }): Promise<void>;
 }
 
-@Module({})
-class TestRootModule {}
-
 export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
   const ownsDb = !options.db;
   const db = options.db ?? (await createTestDatabase(options.database));
@@ -83,8 +77,7 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
   );
   let app: NestExpressApplication;
   try {
-    const root: DynamicModule = options.modules?.length ? { module: TestRootModule, imports: [AppModule.register(config), ...options.modules] } : AppModule.register(config);
-    app = await NestFactory.create<NestExpressApplication>(root, { logger: false, abortOnError: false, forceCloseConnections: true });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { logger: false, abortOnError: false, forceCloseConnections: true });
     setUpApp(app);
     await app.listen(0, '127.0.0.1');
   } catch (e) {
