@@ -185,11 +185,13 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await result.waitFor();
     await expect(result.textContent()).resolves.toMatch(/测试音：终端已执行 · 命令序号 \d+ · 耗时 \d+ ms · 回读：播放中/);
     await page.locator('#td-chip .state[data-state="playing"]').waitFor();
+    await page.click('form[data-action="bus"] button');
+    await page.locator('#td-bus tr').first().waitFor();
+    await expect(page.locator('#td-bus').textContent()).resolves.toContain('总线占用率');
     await shot(page, 'terminal');
 
     await page.click('a[data-nav="alarms"]');
     await page.locator('#al-table tbody tr').first().waitFor();
-    await shot(page, 'alarms');
     await page.click('a[data-nav="daily"]');
     await page.locator('#dy-table tbody tr').filter({ hasText: '100.00%' }).first().waitFor();
     await shot(page, 'daily');
@@ -207,6 +209,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await page.locator('#alarm-count').filter({ hasText: /^[1-9]/ }).waitFor();
     await row.locator('button[data-ack]').click();
     await page.locator('#al-table tbody tr.acked').filter({ hasText: 'tech1' }).waitFor();
+    await shot(page, 'alarms');
     await network.reviveGateway(1);
     await until(() => Object.values(terminalIds[1]).every(online));
     await context.close();

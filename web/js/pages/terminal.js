@@ -12,6 +12,7 @@ import { offlineReason, playingText, stateChip } from './terminals.js';
 
 const ACTIONS = { 'test-tone': '测试音', volume: '设置音量', amplifier: '功放', clock: '校时', reboot: '重启' };
 
+const QUEUES = { emergency: '应急', command: '命令', transfer: '传输', poll: '轮询' };
 const row = (label, value) => `<tr><th>${esc(label)}</th><td>${value}</td></tr>`;
 
 function outcomeText(o) {
@@ -59,10 +60,12 @@ export async function mount(view, ctx) {
         <form data-action="amplifier">功放 <button type="submit" name="on" value="true">开启</button> <button type="submit" name="on" value="false">关闭</button></form>
         <form data-action="clock"><button type="submit">校时（服务器时间）</button></form>
         <form data-action="reboot"><button type="submit" class="danger">重启终端</button></form>
+        <form data-action="bus"><button type="submit">读取所在总线统计</button></form>
         <form data-action="registers">寄存器 地址 <input name="address" type="number" min="0" max="65535" value="0" aria-label="寄存器地址"> 数量 <input name="count" type="number" min="1" max="64" value="20" aria-label="寄存器数量"> <button type="submit">读取</button></form>
       </div>
       <p id="td-result" class="msg" hidden></p>
       <pre id="td-registers" hidden></pre>
+      <table class="kv" id="td-bus" hidden></table>
     </section>` : ''}
     <p id="td-msg" class="msg" hidden></p>
     <section class="card"><h2>状态历史 <small class="muted">最近 24 小时</small> <button type="button" id="td-history-reload">刷新</button></h2>
@@ -149,6 +152,28 @@ export async function mount(view, ctx) {
     const action = form.dataset.action;
     const data = new FormData(form);
     const num = (k) => Number(data.get(k));
+    if (action === 'bus') {
+      say(result, '正在读取总线统计…', 'info');
+      get(`/api/gateways/${t.gatewayId}/bus`)
+        .then((b) => {
+          const m = b.metrics;
+          say(result, b.open ? `总线统计：${gateway?.name ?? `网关 ${t.gatewayId}`}` : '该网关没有打开的总线（未启用或本实例未连接现场）', b.open ? 'ok' : 'error');
+          const table = $('#td-bus', view);
+          table.hidden = !m;
+          if (!m) return;
+          const errors = Object.entries(m.errors);
+          table.innerHTML = [
+            row('连接', esc(connectionName(m.connection))),
+            row('总线占用率', `${(m.utilisation * 100).toFixed(1)}%`),
+            row('排队', Object.entries(m.queueDepth).map(([k, n]) => `${esc(QUEUES[k] ?? k)} ${n}`).join('，')),
+            row('事务数', esc(m.transactions)),
+            row('错误', errors.length ? errors.map(([k, n]) => `${esc(errorKindName(k))} ${n}`).join('，') : '无'),
+            row('退避中的单元', m.backedOff.length ? m.backedOff.map((u) => `单元 ${u.unit}（失败 ${u.failures} 次，${formatShortTime(u.nextTryAt)} 再试）`).join('；') : '无'),
+          ].join('');
+        })
+        .catch((err) => say(result, `✘ 读取总线统计失败：${err.message}`, 'error'));
+      return;
+    }
     if (action === 'reboot' && !confirm(`确定重启终端“${t.name}”？重启期间终端离线。`)) return;
     const buttons = form.querySelectorAll('button');
     buttons.forEach((b) => (b.disabled = true));
