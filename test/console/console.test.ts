@@ -206,6 +206,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     const row = page.locator('#al-table tbody tr.unacked').filter({ hasText: '总线中断' });
     await row.waitFor({ timeout: 30_000 });
     await expect(row.textContent()).resolves.toContain('西村');
+    await row.locator('a').filter({ hasText: '西村网关' }).waitFor();
     await page.locator('#alarm-count').filter({ hasText: /^[1-9]/ }).waitFor();
     await row.locator('button[data-ack]').click();
     await page.locator('#al-table tbody tr.acked').filter({ hasText: 'tech1' }).waitFor();

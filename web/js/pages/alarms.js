@@ -1,6 +1,6 @@
 // 告警: the active alarms in the user's scope, one per cause (a terminal, a whole bus, a town's uplink, a fault),
 // live from the /live alarm feed, with acknowledgement for technicians and duty officers.
-import { post } from '../api.js';
+import { getAll, post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import { alarmKindName, faultName, formatDuration, formatShortTime } from '../format.js';
 import { live } from '../live.js';
@@ -16,15 +16,26 @@ const KINDS = [
   ['unacked', '未确认'],
 ];
 
+/** Gateway names by id, loaded once per session. */
+const gatewayNames = new Map();
+let gatewaysLoaded = null;
+const loadGateways = () =>
+  (gatewaysLoaded ??= getAll('/api/gateways').then(
+    (items) => items.forEach((g) => gatewayNames.set(g.id, g.name)),
+    () => {
+      gatewaysLoaded = null;
+    },
+  ));
+
 function subject(a) {
   switch (a.kind) {
     case 'terminal-offline':
     case 'fault':
       return `<a href="#/terminal/${a.terminalId}">${esc(terminalName(a.terminalId) ?? `终端 ${a.terminalId}`)}</a>${a.fault ? ` · ${esc(faultName(a.fault))}` : ''}`;
     case 'bus-down':
-      return `网关 ${a.gatewayId} 所在总线（网关或线缆）`;
+      return `<a href="#/terminals/${a.areaCode}?f=offline">${esc(gatewayNames.get(a.gatewayId) ?? `网关 ${a.gatewayId}`)}</a> 所在总线（网关或线缆）`;
     case 'town-uplink':
-      return `${esc(regionName(a.areaCode))}全部网关（乡镇上行链路）`;
+      return `<a href="#/overview/${a.areaCode}">${esc(regionName(a.areaCode))}</a>全部网关（乡镇上行链路）`;
     default:
       return '';
   }
@@ -90,6 +101,7 @@ export async function mount(view, ctx) {
   // terminal names for the terminal alarms (the registry of the user's region, loaded once per session)
   const root = defaultRegion();
   if (root) void registryOf(root).then(schedule, () => undefined);
+  void loadGateways().then(schedule);
   return () => {
     clearInterval(tick);
     offChange();
