@@ -188,6 +188,10 @@ describe('BusScheduler', () => {
     expect(await second).toBe('timeout');
     expect(bus.metrics().backedOff).toEqual([{ unit: 4, failures: 2, nextTryAt: 1000 }]);
     expect(await poll(ok)).toBe('backoff');
+    // a clip transfer is asked for on purpose: it goes on the wire even while the unit's polls are backed off
+    const transfer = kindOf(bus.run({ unit: 4, operation: 'clip prepare', priority: 'transfer' }, ok));
+    await flush();
+    expect(await transfer).toBe('ok');
   });
 
   it('holds units that stay silent to maxShare of the bus: their delays stretch with their number and with what a try costs', async () => {

@@ -2,8 +2,9 @@
  * The bus scheduler (issue "Field layer" §7, PERFORMANCE.md): exactly one transaction in flight per bus; priority
  * classes emergency > command > transfer > poll, first-in first-out within a class; a queued request past its deadline
  * fails with 'deadline' without touching the wire; a running one is bounded by its timeout; an emergency waits at most
- * for the transaction in flight; units that keep failing are backed off exponentially (their polls and transfers fail
- * fast with 'backoff', emergencies and commands always try); the connection is kept open with reconnect + backoff.
+ * for the transaction in flight; units that keep failing are backed off exponentially (their polls fail fast with
+ * 'backoff'; emergencies, commands and clip transfers always try — they are asked for on purpose, and whoever asks
+ * decides how often to retry); the connection is kept open with reconnect + backoff.
  * Both terminal families run their transactions through it (it fulfils adapter/transactions.ts's TransactionRunner).
  */
 import type { Observable } from 'rxjs';
@@ -143,7 +144,7 @@ export class BusScheduler<C extends BusConnection> {
   }
 
   private isBackedOff(spec: TransactionSpec, now: number): boolean {
-    if (spec.unit === null || spec.unit === 0 || spec.priority === 'emergency' || spec.priority === 'command') return false;
+    if (spec.unit === null || spec.unit === 0 || spec.priority !== 'poll') return false;
     return this.backoff.isBackedOff(spec.unit, now);
   }
 

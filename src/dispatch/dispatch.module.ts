@@ -17,6 +17,6 @@ import { DispatchService } from './dispatch.service';
   imports: [FieldModule, AudioModule, MonitoringModule],
   controllers: [BroadcastsController],
   providers: [DispatchRepository, DispatchService, { provide: Dispatcher, useExisting: DispatchService }, BroadcastReportsService],
-  exports: [Dispatcher, DispatchService],
+  exports: [Dispatcher, DispatchService, BroadcastReportsService],
 })
 export class DispatchModule {}

@@ -8,7 +8,14 @@ import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
 import type { OnlineRate } from '../monitoring/online-rate';
 import type { LiveStatus } from '../monitoring/status-store';
-import { type LiveDelta, liveGateway, liveTerminal } from './live-payload';
+import { type LiveBroadcast, type LiveDelta, liveGateway, liveTerminal } from './live-payload';
+
+/** A broadcast's pending update: its header, the latest change per terminal, and how to count what the client sees. */
+interface PendingBroadcast {
+  header: Omit<LiveBroadcast, 'counts' | 'changes'>;
+  changes: Map<number, LiveBroadcast['changes'][number]>;
+  counts: () => Record<string, number>;
+}
 
 /** Alarm events kept for a client that is behind; older ones are dropped (and counted). */
 export const MAX_PENDING_ALARMS = 200;
@@ -32,6 +39,7 @@ export class LiveFeed {
   private readonly gateways = new Map<number, GatewayStatus>();
   private readonly rates = new Set<string>();
   private alarms: PublishedAlarmEvent[] = [];
+  private readonly broadcasts = new Map<string, PendingBroadcast>();
   private alarmsDropped = 0;
   private timer: unknown = null;
   private lastSentAt = -Infinity;
@@ -50,7 +58,7 @@ export class LiveFeed {
 
   /** Things waiting to be sent. */
   get size(): number {
-    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length;
+    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length + this.broadcasts.size;
   }
 
   terminal(status: LiveStatus, at: number): void {
@@ -74,6 +82,14 @@ export class LiveFeed {
       this.alarms.shift();
       this.alarmsDropped += 1;
     }
+    this.schedule();
+  }
+
+  broadcast(header: PendingBroadcast['header'], changes: LiveBroadcast['changes'], counts: () => Record<string, number>): void {
+    const pending = this.broadcasts.get(header.broadcastId) ?? { header, changes: new Map(), counts };
+    pending.header = header;
+    for (const c of changes) pending.changes.set(c.terminalId, c);
+    this.broadcasts.set(header.broadcastId, pending);
     this.schedule();
   }
 
@@ -105,8 +121,10 @@ export class LiveFeed {
       gateways: [...this.gateways.values()].map(liveGateway),
       rates: [...this.rates].map((code) => this.rateOf(code)),
       alarms: this.alarms,
+      broadcasts: [...this.broadcasts.values()].map((b) => ({ ...b.header, counts: b.counts(), changes: [...b.changes.values()] })),
       alarmsDropped: this.alarmsDropped,
     };
+    this.broadcasts.clear();
     this.terminals.clear();
     this.gateways.clear();
     this.rates.clear();

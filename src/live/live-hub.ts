@@ -15,9 +15,12 @@ import { countingPrefixes } from '../monitoring/online-rate';
 import type { OnlineRate } from '../monitoring/online-rate';
 import { TerminalsRepository } from '../terminals/terminals.repository';
 import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
-import { type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
+import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
+import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/delivery-lifecycle';
+import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
+import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 
-export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms'] as const;
+export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast'] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
 export interface LiveSnapshot {
@@ -25,14 +28,22 @@ export interface LiveSnapshot {
   gateways: LiveGateway[];
   rates: OnlineRate[];
   alarms: PublishedAlarmEvent['alarm'][];
+  broadcasts: LiveBroadcast[];
 }
 
 export type SubscribeReply =
   | { ok: true; subscription: { kind: SubscriptionKind; id: string | number | null }; snapshot: LiveSnapshot }
   | { ok: false; code: string; message: string };
 
+/** A client's view of one broadcast: the deliveries inside its scopes and their latest states. */
+interface BroadcastView {
+  prefixes: string[] | null;
+  states: Map<number, string>;
+}
+
 interface LiveClient {
   user: AuthUser;
+  broadcasts: Map<string, BroadcastView>;
   feed: LiveFeed;
   /** Subscription key → what it put in the indexes, to take it out again. */
   subscriptions: Map<string, () => void>;
@@ -59,6 +70,12 @@ function addTo<K>(index: Map<K, Set<LiveClient>>, key: K, c: LiveClient): () => 
   };
 }
 
+function countOf(view: BroadcastView): Record<DeliveryState, number> {
+  const counts = emptyCounts();
+  for (const state of view.states.values()) if ((DELIVERY_STATES as readonly string[]).includes(state)) counts[state as DeliveryState] += 1;
+  return counts;
+}
+
 const fail = (code: string, message: string): SubscribeReply => ({ ok: false, code, message });
 
 @Injectable()
@@ -69,6 +86,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly gatewayWatch = new Map<number, Set<LiveClient>>();
   /** Alarm watchers with the area prefixes they see (null: everything). */
   private readonly alarmWatch = new Map<LiveClient, Map<string, string[] | null>>();
+  private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
   private readonly prefixCache = new Map<string, string[]>();
   private readonly streams: Subscription[] = [];
   timers: FeedTimers = systemTimers;
@@ -77,6 +95,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly monitoring: MonitoringService,
     private readonly alarms: AlarmsService,
     private readonly terminals: TerminalsRepository,
+    private readonly dispatch: DispatchService,
+    private readonly reports: BroadcastReportsService,
   ) {}
 
   onModuleInit(): void {
@@ -84,6 +104,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.monitoring.changes.subscribe((c) => this.routeTerminal(c.status, c.at, c.fields.includes('connectivity'))),
       this.monitoring.gatewayEvents.subscribe((g) => this.routeGateway(g.status)),
       this.alarms.events.subscribe((e) => this.routeAlarm(e)),
+      this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
     );
   }
 
@@ -97,7 +118,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   connect(clientId: string, user: AuthUser, sink: FeedSink): void {
-    this.clients.set(clientId, { user, feed: new LiveFeed(sink, this.timers, (code) => this.monitoring.onlineRate(code)), subscriptions: new Map() });
+    this.clients.set(clientId, { user, feed: new LiveFeed(sink, this.timers, (code) => this.monitoring.onlineRate(code)), subscriptions: new Map(), broadcasts: new Map() });
   }
 
   disconnect(clientId: string): void {
@@ -126,6 +147,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         return this.subscribeGateway(c, key, id as number);
       case 'alarms':
         return this.subscribeAlarms(c, key, id as string | null);
+      case 'broadcast':
+        return this.subscribeBroadcast(c, key, id as string);
     }
   }
 
@@ -152,6 +175,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       case 'alarms':
         if (id === undefined || id === null) return { kind: 'alarms', id: null };
         return typeof id === 'string' && isAreaCode(id) ? { kind: 'alarms', id } : { message: 'id must be an area code, or absent for every alarm in your scope' };
+      case 'broadcast':
+        return typeof id === 'string' && /^\d{35}$/.test(id) ? { kind: 'broadcast', id } : { message: 'id must be a 35-digit broadcast id' };
       case 'terminal':
       case 'gateway': {
         const n = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
@@ -170,7 +195,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     const terminals: LiveTerminal[] = [];
     for (const s of this.monitoring.terminals()) if (within(s.areaCode)) terminals.push(liveTerminal(s, s.since));
     const gateways = this.monitoring.gatewayList().filter((g) => within(g.areaCode)).map(liveGateway);
-    return { ok: true, subscription: { kind: 'region', id: areaCode }, snapshot: { terminals, gateways, rates: this.ratesFor(visible), alarms: [] } };
+    return { ok: true, subscription: { kind: 'region', id: areaCode }, snapshot: { terminals, gateways, rates: this.ratesFor(visible), alarms: [], broadcasts: [] } };
   }
 
   /** The rates of each visible root and of its direct children. */
@@ -195,7 +220,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return {
       ok: true,
       subscription: { kind: 'terminal', id: terminalId },
-      snapshot: { terminals: live ? [liveTerminal(live, live.since)] : [], gateways: g ? [liveGateway(g)] : [], rates: [], alarms: [] },
+      snapshot: { terminals: live ? [liveTerminal(live, live.since)] : [], gateways: g ? [liveGateway(g)] : [], rates: [], alarms: [], broadcasts: [] },
     };
   }
 
@@ -206,7 +231,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     c.subscriptions.set(key, addTo(this.gatewayWatch, gatewayId, c));
     const terminals: LiveTerminal[] = [];
     for (const s of this.monitoring.terminals()) if (s.gatewayId === gatewayId && canReach(c.user, s.areaCode)) terminals.push(liveTerminal(s, s.since));
-    return { ok: true, subscription: { kind: 'gateway', id: gatewayId }, snapshot: { terminals, gateways: [liveGateway(g)], rates: [], alarms: [] } };
+    return { ok: true, subscription: { kind: 'gateway', id: gatewayId }, snapshot: { terminals, gateways: [liveGateway(g)], rates: [], alarms: [], broadcasts: [] } };
   }
 
   private async subscribeAlarms(c: LiveClient, key: string, areaCode: string | null): Promise<SubscribeReply> {
@@ -221,7 +246,44 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       if (mine.size === 0) this.alarmWatch.delete(c);
     });
     const active = await this.alarms.list(c.user, { state: 'active', areaCode: areaCode ?? undefined }, 500, 0);
-    return { ok: true, subscription: { kind: 'alarms', id: areaCode }, snapshot: { terminals: [], gateways: [], rates: [], alarms: active.items } };
+    return { ok: true, subscription: { kind: 'alarms', id: areaCode }, snapshot: { terminals: [], gateways: [], rates: [], alarms: active.items, broadcasts: [] } };
+  }
+
+  /** A broadcast's room: the deliveries inside the client's scopes now, then their changes with counts over them. */
+  private async subscribeBroadcast(c: LiveClient, key: string, broadcastId: string): Promise<SubscribeReply> {
+    let detail: Awaited<ReturnType<BroadcastReportsService['detail']>>;
+    try {
+      detail = await this.reports.detail(c.user, broadcastId);
+    } catch {
+      return fail('not_found', `broadcast ${broadcastId} does not exist in your area scope`);
+    }
+    const visible = visibleSubtrees(c.user);
+    const view: BroadcastView = { prefixes: visible === null ? null : visible.map((code) => areaPrefix(code)), states: new Map() };
+    const rows = await this.reports.deliveries(c.user, broadcastId, {}, 1_000_000, 0);
+    for (const d of rows.items) view.states.set(d.terminalId, d.state);
+    c.broadcasts.set(broadcastId, view);
+    const remove = addTo(this.broadcastWatch, broadcastId, c);
+    c.subscriptions.set(key, () => {
+      remove();
+      c.broadcasts.delete(broadcastId);
+    });
+    const snapshot: LiveBroadcast = {
+      broadcastId, alertId: detail.alertId, drill: detail.drill, state: detail.state, counts: countOf(view),
+      changes: rows.items.map((d) => ({ terminalId: d.terminalId, areaCode: d.areaCode, state: d.state, reason: d.reason })),
+    };
+    return { ok: true, subscription: { kind: 'broadcast', id: broadcastId }, snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [snapshot] } };
+  }
+
+  private routeBroadcast(p: BroadcastProgress): void {
+    const watchers = this.broadcastWatch.get(p.broadcastId);
+    if (!watchers) return;
+    for (const c of watchers) {
+      const view = c.broadcasts.get(p.broadcastId);
+      if (!view) continue;
+      const mine = view.prefixes === null ? p.changes : p.changes.filter((x) => view.prefixes!.some((pre) => x.areaCode.startsWith(pre)));
+      for (const x of mine) view.states.set(x.terminalId, x.state);
+      c.feed.broadcast({ broadcastId: p.broadcastId, alertId: p.alertId, drill: p.drill, state: p.state }, mine, () => countOf(view));
+    }
   }
 
   private prefixesOf(areaCode: string): string[] {

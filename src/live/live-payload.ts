@@ -34,6 +34,18 @@ export interface LiveTerminal {
   signalQuality: number | null;
 }
 
+/** A broadcast's progress as one client may see it: counts over the deliveries inside its scopes. */
+export interface LiveBroadcast {
+  broadcastId: string;
+  alertId: number;
+  /** Drills and tests are marked as such everywhere. */
+  drill: boolean;
+  state: string;
+  counts: Record<string, number>;
+  /** Deliveries that changed since the last batch (the latest state of each). */
+  changes: { terminalId: number; areaCode: string; state: string; reason: string | null }[];
+}
+
 export interface LiveGateway {
   id: number;
   areaCode: string;
@@ -50,6 +62,7 @@ export interface LiveDelta {
   gateways: LiveGateway[];
   rates: OnlineRate[];
   alarms: PublishedAlarmEvent[];
+  broadcasts: LiveBroadcast[];
   /** Alarm events left out because the client fell behind (it should reload the alarm list). */
   alarmsDropped: number;
 }

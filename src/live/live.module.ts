@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { DispatchModule } from '../dispatch/dispatch.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { LiveChannel } from './live.channel';
 import { LiveHub } from './live-hub';
 
 /** The live view: Socket.IO namespace `/live`, scoped by the same JWT and area scopes as the API. */
 @Module({
-  imports: [MonitoringModule, AuthModule],
+  imports: [MonitoringModule, AuthModule, DispatchModule],
   providers: [LiveHub, LiveChannel],
   exports: [LiveHub],
 })
