@@ -216,7 +216,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await context.close();
   });
 
-  it('a viewer sees the same terminal without command buttons, and the API refuses the commands with 403', async () => {
+  it('a viewer sees the same terminal without command buttons, and the API refuses the commands with 403; a crafted link injects nothing', async () => {
     const { context, page } = await signIn('viewer1');
     const id = terminalIds[0][1];
     await page.goto(`${t.baseUrl}/#/terminal/${id}`);
@@ -226,6 +226,10 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await page.click('a[data-nav="alarms"]');
     await page.locator('#al-table').waitFor();
     await expect(page.locator('button[data-ack]').count()).resolves.toBe(0);
+    await page.goto(`${t.baseUrl}/#/overview/"><img src=x onerror="window.__injected=1">`);
+    await page.locator('#ov-rate').filter({ hasText: '%' }).waitFor();
+    await expect(page.locator('.crumbs').textContent()).resolves.toContain('舒城县');
+    await expect(page.evaluate(() => (globalThis as { __injected?: number }).__injected)).resolves.toBeUndefined();
     await t.http.post(`/api/terminals/${id}/test-tone`).set(t.auth(viewerToken)).send({}).expect(403);
     await t.http.post(`/api/terminals/${id}/reboot`).set(t.auth(viewerToken)).send({}).expect(403);
     await context.close();

@@ -19,6 +19,12 @@ export const regionRoots = () => roots;
 export const region = (code) => byCode.get(code);
 export const regionName = (code) => byCode.get(code)?.name ?? code;
 
+/** A 12-digit area code or a 15-digit group code (anything else in a URL is ignored). */
+export const isAreaCode = (code) => typeof code === 'string' && /^\d{12}(\d{3})?$/.test(code);
+
+/** The region a page was asked for, or the user's default region. */
+export const regionOrDefault = (code) => (isAreaCode(code) ? code : (roots[0]?.code ?? null));
+
 /** The user's default region: the first root of their tree (the county for a county-wide account). */
 export const defaultRegion = () => roots[0]?.code ?? null;
 

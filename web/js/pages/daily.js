@@ -2,7 +2,7 @@
 import { get } from '../api.js';
 import { $, esc } from '../dom.js';
 import { chinaDay, percent } from '../format.js';
-import { LEVELS, breadcrumbs, defaultRegion, region } from '../regions.js';
+import { LEVELS, breadcrumbs, region, regionOrDefault } from '../regions.js';
 import { rateBar, rateClass } from './overview.js';
 
 /** Inline SVG bars, oldest day left; the scale starts a little below the worst day so differences show. */
@@ -28,7 +28,7 @@ function chart(items) {
 }
 
 export async function mount(view, ctx) {
-  const area = ctx.arg ?? defaultRegion();
+  const area = regionOrDefault(ctx.arg);
   if (!area) {
     view.innerHTML = '<p class="msg error">您的账号没有可见的区域。</p>';
     return undefined;

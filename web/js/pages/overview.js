@@ -4,7 +4,7 @@ import { get } from '../api.js';
 import { $, coalesce, esc } from '../dom.js';
 import { displayState, percent } from '../format.js';
 import { live } from '../live.js';
-import { LEVELS, areaPrefix, breadcrumbs, defaultRegion, region, regionName } from '../regions.js';
+import { LEVELS, areaPrefix, breadcrumbs, region, regionName, regionOrDefault } from '../regions.js';
 
 export function rateClass(p) {
   if (p === null || p === undefined) return '';
@@ -17,7 +17,7 @@ export function rateBar(p) {
 }
 
 export async function mount(view, ctx) {
-  const area = ctx.arg ?? defaultRegion();
+  const area = regionOrDefault(ctx.arg);
   if (!area) {
     view.innerHTML = '<p class="msg error">您的账号没有可见的区域。</p>';
     return undefined;

@@ -4,7 +4,7 @@ import { getAll } from '../api.js';
 import { $, coalesce, esc } from '../dom.js';
 import { ago, displayState, errorKindName, faultName, formatDuration, priorityName, sourceName, unit } from '../format.js';
 import { live } from '../live.js';
-import { LEVELS, areaPrefix, breadcrumbs, defaultRegion, region, regionName, regionPath } from '../regions.js';
+import { LEVELS, areaPrefix, breadcrumbs, region, regionName, regionPath, regionOrDefault } from '../regions.js';
 
 const PAGE = 100;
 const FILTERS = [
@@ -66,7 +66,7 @@ export function stateChip(t) {
 }
 
 export async function mount(view, ctx) {
-  const area = ctx.arg ?? defaultRegion();
+  const area = regionOrDefault(ctx.arg);
   if (!area) {
     view.innerHTML = '<p class="msg error">您的账号没有可见的区域。</p>';
     return undefined;
