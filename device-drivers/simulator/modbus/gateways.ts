@@ -128,10 +128,20 @@ export async function serveModbusTcp(bus: VirtualBus, clock: Clock, opts: Modbus
   return { port, close: closer(server, sockets) };
 }
 
+/**
+ * A pause between two chunks long enough to be the line's silence between frames. RTU's own is 3.5 characters (4 ms at
+ * 9,600 baud), but a pseudo-terminal or TCP may deliver one frame in pieces a few milliseconds apart, so be generous.
+ */
+const RTU_IDLE_GAP_MS = 100;
+
 /** Feeds raw RTU bytes from any stream to the bus and writes replies back. */
 function rtuSession(bus: VirtualBus, write: (b: Buffer) => void): (chunk: Buffer) => void {
   const parser = new RtuRequestParser();
+  let last = -Infinity;
   return (chunk) => {
+    const now = performance.now();
+    if (now - last > RTU_IDLE_GAP_MS) parser.idle();
+    last = now;
     for (const frame of parser.push(chunk)) bus.transmit(frame, write);
   };
 }

@@ -3,7 +3,9 @@
  * replies. Only what our terminals speak: FC03 read holding registers, FC06 write single register, FC16 write
  * multiple registers, and exception replies (Modbus Application Protocol v1.1b3 §6.3, §6.6, §6.12, §7).
  * A serial line carries no frame lengths, so requests are measured by function code; a frame whose CRC fails is
- * resynchronised on by dropping one byte, and the buffer is capped.
+ * resynchronised on by dropping one byte, and the buffer is capped. As on a real RTU line, silence ends a frame: after
+ * the line has been idle (`idle()`), whatever partial bytes were waiting are dropped, so garbage that announced a long
+ * frame cannot hold back the request that follows the gap.
  */
 import { rtuCrcOk, sealRtu } from '../../modbus-crc';
 
@@ -79,6 +81,12 @@ export class RtuRequestParser {
       this.buf = Buffer.alloc(0);
     }
     return frames;
+  }
+
+  /** The line has been silent longer than a frame may pause: what is waiting can never complete. */
+  idle(): void {
+    this.discarded += this.buf.length;
+    this.buf = Buffer.alloc(0);
   }
 
   get buffered(): number {
