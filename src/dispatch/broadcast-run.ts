@@ -143,7 +143,8 @@ export class BroadcastRun {
         let keys = p.rows.map((r) => r.terminalId);
         // a terminal that did not answer is tried again a few times before it is called unreachable
         for (let round = 0; keys.length > 0; round++) {
-          const out = await transferPhase(this.ctx.link(p.gatewayId), keys, p.clip, priority);
+          // a retry is a command: the scheduler tries it even on a unit it has backed off after failed polls
+          const out = await transferPhase(this.ctx.link(p.gatewayId), keys, p.clip, round === 0 ? priority : this.b.emergency ? 'emergency' : 'command');
           this.checkpoint();
           this.ledger.move(out.ready.map(id), 'ready', null, { terminalClipId: p.clip.clipId });
           for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));

@@ -46,7 +46,7 @@ export interface TransferOutcome {
   unreachable: { key: number; reason: string }[];
 }
 
-const UNREACHABLE = /timeout|timed out|disconnected|no reply|no answer|failed to respond|backoff|deadline/i;
+const UNREACHABLE = /timeout|timed out|disconnected|no reply|no answer|failed to respond|backoff|backed off|deadline/i;
 
 export function isNoReply(reason: string): boolean {
   return UNREACHABLE.test(reason);

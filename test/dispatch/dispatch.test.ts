@@ -89,6 +89,25 @@ describeWith(['ffmpeg'], 'dispatch', () => {
       expect(csv.text).toContain('演练');
     });
 
+    it('an emergency preempts a daily broadcast, records what it interrupted, and the daily one resumes after it', async () => {
+      const ids = UNITS.map((u) => county.terminalIds[1][u]);
+      const daily = await launched(ids, { messageType: 'real', broadcastClass: 5, priority: 6, emergency: false, repeat: 60 });
+      const dailyStates: string[] = [];
+      const sub = dispatch.progress.pipe(filter((p) => p.broadcastId === daily.broadcastId)).subscribe((p) => dailyStates.push(...p.changes.map((c) => c.state)));
+      await firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === daily.broadcastId && p.counts.playing === ids.length)));
+      const resumed = firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === daily.broadcastId && p.counts.playing === ids.length && p.counts.preempted === 0 && dailyStates.includes('preempted'))));
+      const urgent = await planAndLaunch(ids, { priority: 1, severity: 1 });
+      await dispatch.settled(urgent);
+      await resumed;
+      sub.unsubscribe();
+      expect(dailyStates.filter((s) => s === 'preempted')).toHaveLength(ids.length);
+      const res = await t.http.get(`/api/broadcasts/${urgent}/deliveries`).set(t.auth(admin)).expect(200);
+      for (const d of res.body.items) expect(d).toMatchObject({ state: 'played', preemptedBroadcastId: daily.broadcastId, preemptedPriority: 6 });
+      await dispatch.cancel(daily.alertId, 1);
+      const counters = county.network.gateways[1].bus.deviceCounters();
+      expect(counters.repeatedStarts).toBe(0);
+    });
+
     it('cancels a playing broadcast: every terminal stops, the deliveries and the report say cancelled', async () => {
       const ids = UNITS.map((u) => county.terminalIds[0][u]);
       const o = await launched(ids, { repeat: 50 });

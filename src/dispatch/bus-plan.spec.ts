@@ -1,0 +1,100 @@
+import type { ClipToTransfer, TerminalStatus } from '../field/field-commands';
+import { startPhase, stopPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type StopCommand } from './bus-plan';
+
+const ID = '43415230000000101010101202612010001';
+const idle: TerminalStatus = {
+  state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 60, faults: [], supplyVoltage: null, temperature: null,
+  signalQuality: null, uptimeSeconds: null, counters: { crcErrors: 0, refusedCommands: 0 }, lastCommandSequence: 0, clock: null,
+};
+
+/** A bus of terminals that obey by priority; `silent` never answer, `deaf` ignore the first play they hear. */
+class FakeBus implements BusLink {
+  readonly id = 'fake';
+  readonly sessions = new Map<number, { broadcastId: string | null; priority: number; clipId: number }>();
+  readonly sent: string[] = [];
+  constructor(readonly keys: number[], readonly silent = new Set<number>(), readonly deaf = new Set<number>()) {}
+  private hear(k: number, c: PlayCommand | StopCommand): void {
+    if (this.silent.has(k)) return;
+    if (c.code === 'stop') {
+      if (this.sessions.get(k)?.broadcastId === c.broadcastId) this.sessions.delete(k);
+      return;
+    }
+    if (this.deaf.delete(k)) return;
+    const now = this.sessions.get(k);
+    if (now && c.priority > now.priority) return;
+    this.sessions.set(k, { broadcastId: c.broadcastId, priority: c.priority, clipId: c.clipId ?? 0 });
+  }
+  transfer(keys: number[]): ReturnType<BusLink['transfer']> {
+    return Promise.resolve({ stored: keys.filter((k) => !this.silent.has(k)), alreadyStored: [], failed: keys.filter((k) => this.silent.has(k)).map((key) => ({ key, reason: 'FC03 clip receive: Timed out' })) });
+  }
+  commandAll(c: PlayCommand | StopCommand): Promise<void> {
+    this.sent.push(`all ${c.code}`);
+    for (const k of this.keys) this.hear(k, c);
+    return Promise.resolve();
+  }
+  command(k: number, c: PlayCommand | StopCommand): Promise<void> {
+    this.sent.push(`${k} ${c.code}`);
+    if (this.silent.has(k)) return Promise.reject(new Error('Timed out'));
+    this.hear(k, c);
+    return Promise.resolve();
+  }
+  status(k: number): Promise<TerminalStatus> {
+    if (this.silent.has(k)) return Promise.reject(new Error('Timed out'));
+    const s = this.sessions.get(k);
+    return Promise.resolve(s ? { ...idle, state: 5, priority: s.priority, broadcastId: s.broadcastId, clipId: s.clipId, broadcastClass: 4 } : idle);
+  }
+}
+
+class FakeClock implements Sleeper {
+  t = 1_000_000;
+  now(): number {
+    return this.t;
+  }
+  sleep(ms: number): Promise<void> {
+    this.t += ms;
+    return Promise.resolve();
+  }
+}
+
+const play: PlayCommand = { code: 'play', source: 'stored', clipId: 7, priority: 2, broadcastClass: 4, repeat: 1, volume: 60, broadcastId: ID };
+const ours: Ours = { broadcastId: ID, clipId: 7, priority: 2, broadcastClass: 4, startAt: 1_001_500 };
+const base = { command: play, ours, priority: 'emergency' as const, readFirst: [], deadline: 1_010_000, backoffMs: [200, 500, 1000] };
+
+describe('the per-bus plan', () => {
+  it('starts a whole bus with one broadcast and verifies every terminal', async () => {
+    const bus = new FakeBus([1, 2, 3]);
+    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3], wholeBus: true }, new FakeClock());
+    expect(bus.sent).toEqual(['all play']);
+    expect(out.playing.map((p) => p.key)).toEqual([1, 2, 3]);
+    expect(out).toMatchObject({ failed: [], unreachable: [], sent: { bus: 1, unicast: 0 }, reads: 3 });
+  });
+
+  it('restarts by unicast a terminal that did not start, gives up on a silent one at the deadline, fails one outranked', async () => {
+    const bus = new FakeBus([1, 2, 3, 4], new Set([3]), new Set([2]));
+    bus.sessions.set(4, { broadcastId: 'other', priority: 1, clipId: 9 });
+    const veto = (k: number, before: TerminalStatus | null): string | null => (before && before.priority < 2 ? `outranked at ${before.priority}` : null);
+    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3, 4], wholeBus: true, mayStart: veto }, new FakeClock());
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
+    expect(out.failed).toEqual([{ key: 4, reason: 'outranked at 1' }]);
+    expect(out.unreachable.map((u) => u.key)).toEqual([3]);
+    expect(bus.sent.filter((s) => s === '2 play')).toHaveLength(1);
+  });
+
+  it('reads a terminal whose start may have gone out before, and does not start it again when it plays ours', async () => {
+    const bus = new FakeBus([1, 2]);
+    bus.sessions.set(1, { broadcastId: null, priority: 2, clipId: 7 });
+    const out = await startPhase(bus, { ...base, fresh: [], wholeBus: false, readFirst: [1, 2] }, new FakeClock());
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
+    expect(bus.sent).toEqual(['2 play']);
+  });
+
+  it('calls a terminal that does not answer the transfer unreachable, and stops ours everywhere', async () => {
+    const bus = new FakeBus([1, 2], new Set([2]));
+    const clip: ClipToTransfer = { clipId: 7, codec: 'opus-16k', digest: '00', data: new Uint8Array(10) };
+    expect(await transferPhase(bus, [1, 2], clip, 'emergency')).toEqual({ ready: [1], failed: [], unreachable: [{ key: 2, reason: 'FC03 clip receive: Timed out' }] });
+    bus.sessions.set(1, { broadcastId: ID, priority: 2, clipId: 7 });
+    const stop: StopCommand = { code: 'stop', broadcastId: ID, priority: 2 };
+    expect(await stopPhase(bus, [1, 2], stop, ours)).toEqual({ stopped: [1], unreachable: [2] });
+    expect(bus.sessions.size).toBe(0);
+  });
+});
