@@ -168,8 +168,9 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await page.locator('#tm-filters a[data-filter="offline"] b').filter({ hasText: /^1$/ }).waitFor();
     await shot(page, 'terminals');
     await page.click('#tm-filters a[data-filter="offline"]');
-    await page.locator('#tm-table tbody tr[data-terminal]').first().waitFor();
-    await expect(page.locator('#tm-table tbody tr[data-terminal]').count()).resolves.toBe(1);
+    await page.locator('#tm-filters a.active[data-filter="offline"]').waitFor();
+    await page.locator('#tm-count').filter({ hasText: '共 1 台' }).waitFor();
+    await expect(page.locator('#tm-table tbody tr[data-terminal]').getAttribute('data-terminal')).resolves.toBe(String(victim));
 
     await page.click('a[data-nav="overview"]');
     await page.locator('#ov-rate').filter({ hasText: '87.50%' }).waitFor();
@@ -185,6 +186,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await result.waitFor();
     await expect(result.textContent()).resolves.toMatch(/测试音：终端已执行 · 命令序号 \d+ · 耗时 \d+ ms · 回读：播放中/);
     await page.locator('#td-chip .state[data-state="playing"]').waitFor();
+    await expect(page.locator('#td-demo').isHidden()).resolves.toBe(true);
     await page.click('form[data-action="bus"] button');
     await page.locator('#td-bus tr').first().waitFor();
     await expect(page.locator('#td-bus').textContent()).resolves.toContain('总线占用率');
@@ -224,7 +226,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await expect(page.locator('#td-diag').count()).resolves.toBe(0);
     await expect(page.locator('form[data-action] button').count()).resolves.toBe(0);
     await page.click('a[data-nav="alarms"]');
-    await page.locator('#al-table').waitFor();
+    await page.locator('#al-count').filter({ hasText: '共' }).waitFor();
     await expect(page.locator('button[data-ack]').count()).resolves.toBe(0);
     await page.goto(`${t.baseUrl}/#/overview/"><img src=x onerror="window.__injected=1">`);
     await page.locator('#ov-rate').filter({ hasText: '%' }).waitFor();

@@ -63,6 +63,8 @@ export async function mount(view, ctx) {
         <form data-action="bus"><button type="submit">读取所在总线统计</button></form>
         <form data-action="registers">寄存器 地址 <input name="address" type="number" min="0" max="65535" value="0" aria-label="寄存器地址"> 数量 <input name="count" type="number" min="1" max="64" value="20" aria-label="寄存器数量"> <button type="submit">读取</button></form>
       </div>
+      <div id="td-demo" class="demo" hidden>演示网络（模拟故障）：<button type="button" data-demo="kill">使终端离线</button> <button type="button" data-demo="revive">恢复终端</button>
+        <button type="button" data-demo="gateway-kill">断开所在网关</button> <button type="button" data-demo="gateway-revive">恢复网关</button></div>
       <p id="td-result" class="msg" hidden></p>
       <pre id="td-registers" hidden></pre>
       <table class="kv" id="td-bus" hidden></table>
@@ -213,6 +215,21 @@ export async function mount(view, ctx) {
       .catch((err) => say(result, `✘ ${ACTIONS[action] ?? '读取寄存器'}失败：${err.message}`, 'error'))
       .finally(() => buttons.forEach((b) => (b.disabled = false)));
   });
+  // the demo's simulated county: break and mend it from here (the endpoints answer 404 outside the demo)
+  if (diagnose) {
+    get('/api/demo/simulator/counters').then(() => {
+      if (!ctx.stale()) $('#td-demo', view).hidden = false;
+    }, () => undefined);
+    $('#td-demo', view).addEventListener('click', (e) => {
+      const b = e.target.closest('button[data-demo]');
+      if (!b) return;
+      const [what, verb] = b.dataset.demo.startsWith('gateway-') ? ['gateways', b.dataset.demo.slice(8)] : ['terminals', b.dataset.demo];
+      post(`/api/demo/${what}/${what === 'gateways' ? t.gatewayId : id}/${verb}`).then(
+        () => say(result, `演示：${b.textContent}，稍候即可在页面上看到变化`, 'info'),
+        (err) => say(result, `✘ ${err.message}`, 'error'),
+      );
+    });
+  }
   $('#td-history-reload', view).addEventListener('click', () => void loadHistory().catch((e) => say($('#td-msg', view), e.message, 'error')));
 
   const offChange = live.onChange((c) => {
