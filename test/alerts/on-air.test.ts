@@ -1,6 +1,7 @@
 /**
  * An alert from review to loudspeakers over a simulated county (Modbus TCP, line timing on): approved by someone
- * else, planned with the alert, played on the town's terminals, and the alert ends as its broadcast did.
+ * else, planned with the alert, played on every terminal of the town, and the alert ends completed; a drill plays as a
+ * drill; a cancel while it plays stops every terminal.
  */
 import { filter, firstValueFrom } from 'rxjs';
 import { DispatchService } from '../../src/dispatch/dispatch.service';
@@ -37,27 +38,57 @@ describeWith(['ffmpeg'], 'alerts on air', () => {
       await county?.network.stop();
     });
 
-    it('plays an approved alert on the town’s terminals and ends it as its broadcast ended', async () => {
+    const online = async (): Promise<void> => {
       // as an operator would: the town's terminals are seen online first
       const monitoring = t.app.get(MonitoringService);
       const all = county.terminalIds.flatMap((m) => UNITS.map((u) => m[u]));
-      const online = (): boolean => all.every((id) => monitoring.terminal(id)?.online === true);
-      if (!online()) await firstValueFrom(monitoring.changes.pipe(filter(() => online())));
-      const draft = await t.http.post('/api/alerts').set(t.auth(officer)).send({
-        eventType: '11B03', severity: 2, messageType: 'real', title: '暴雨橙色预警', text: '城关镇将有暴雨。',
-        targets: { areaCodes: [TOWN] }, audio: { kind: 'tone', toneId: 'tone-chime' }, endAt: new Date(Date.now() + 600_000).toISOString(),
-      }).expect(201);
+      const allOnline = (): boolean => all.every((id) => monitoring.terminal(id)?.online === true);
+      if (!allOnline()) await firstValueFrom(monitoring.changes.pipe(filter(() => allOnline())));
+    };
+    const alert = (over: object = {}) => ({
+      eventType: '11B03', severity: 2, messageType: 'real', title: '暴雨橙色预警', text: '城关镇将有暴雨。',
+      targets: { areaCodes: [TOWN] }, audio: { kind: 'tone', toneId: 'tone-chime' }, endAt: new Date(Date.now() + 600_000).toISOString(), ...over,
+    });
+    const approve = async (over: object = {}): Promise<{ id: number; broadcastId: string; state: string; terminalCount: number }> => {
+      const draft = await t.http.post('/api/alerts').set(t.auth(officer)).send(alert(over)).expect(201);
       await t.http.post(`/api/alerts/${draft.body.id}/submit`).set(t.auth(officer)).expect(200);
-      const ok = await t.http.post(`/api/alerts/${draft.body.id}/approve`).set(t.auth(approver)).expect(200);
-      expect(ok.body).toMatchObject({ state: 'scheduled', terminalCount: 8 });
-      await t.app.get(DispatchService).settled(ok.body.broadcastId);
-      const report = await t.http.get(`/api/broadcasts/${ok.body.broadcastId}`).set(t.auth(approver)).expect(200);
-      expect(report.body).toMatchObject({ alertId: draft.body.id, drill: false, targeted: 8 });
-      expect(report.body.coverage.played).toBeGreaterThan(0);
-      // the alert ends as its broadcast did, with the count played
-      const outcome: Record<string, string> = { completed: 'completed', partial: 'partially-completed', failed: 'failed' };
-      const done = await t.http.get(`/api/alerts/${draft.body.id}`).set(t.auth(officer)).expect(200);
-      expect(done.body).toMatchObject({ state: outcome[report.body.state as string], outcomeDetail: `${report.body.coverage.played as number}/8 played` });
+      return (await t.http.post(`/api/alerts/${draft.body.id}/approve`).set(t.auth(approver)).expect(200)).body;
+    };
+
+    it('plays an approved alert on every terminal of the town and ends it completed', async () => {
+      await online();
+      const ok = await approve();
+      expect(ok).toMatchObject({ state: 'scheduled', terminalCount: 8 });
+      await t.app.get(DispatchService).settled(ok.broadcastId);
+      const report = await t.http.get(`/api/broadcasts/${ok.broadcastId}`).set(t.auth(approver)).expect(200);
+      expect(report.body).toMatchObject({ alertId: ok.id, drill: false, targeted: 8, state: 'completed', coverage: { played: 8, targeted: 8 } });
+      const done = await t.http.get(`/api/alerts/${ok.id}`).set(t.auth(officer)).expect(200);
+      expect(done.body).toMatchObject({ state: 'completed', outcomeDetail: '8/8 played' });
+    });
+
+    it('plays a drill as a drill', async () => {
+      await online();
+      const ok = await approve({ messageType: 'terminalDrill', title: '防汛演练' });
+      await t.app.get(DispatchService).settled(ok.broadcastId);
+      const report = await t.http.get(`/api/broadcasts/${ok.broadcastId}`).set(t.auth(approver)).expect(200);
+      expect(report.body).toMatchObject({ drill: true, state: 'completed' });
+      expect((await t.http.get(`/api/alerts/${ok.id}`).set(t.auth(officer)).expect(200)).body).toMatchObject({ state: 'completed', drill: true });
+    });
+
+    it('cancels an alert while it plays: every terminal stops and the alert ends cancelled', async () => {
+      await online();
+      const dispatch = t.app.get(DispatchService);
+      let alertId = 0;
+      const playing = firstValueFrom(dispatch.progress.pipe(filter((p) => p.alertId === alertId && p.counts.playing === 8)));
+      const ok = await approve({ repeat: 10 });
+      alertId = ok.id;
+      await playing;
+      const res = await t.http.post(`/api/alerts/${ok.id}/cancel`).set(t.auth(officer)).expect(200);
+      expect(res.body).toMatchObject({ state: 'cancelled', cancelRequested: true });
+      await dispatch.settled(ok.broadcastId);
+      const report = await t.http.get(`/api/broadcasts/${ok.broadcastId}`).set(t.auth(approver)).expect(200);
+      expect(report.body).toMatchObject({ state: 'cancelled' });
+      expect(report.body.counts.cancelled).toBe(8);
     });
   });
 });
