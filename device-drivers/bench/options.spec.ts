@@ -3,14 +3,15 @@ import { benchResult, percentile, resultLine } from './report';
 
 describe('bench command line', () => {
   it('takes the scenario first, with the PERFORMANCE.md defaults', () => {
-    expect(parseBenchArgs(['sweep'])).toEqual({ scenario: 'sweep', json: false, sweeps: 10, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 240 });
+    expect(parseBenchArgs(['sweep'])).toEqual({ scenario: 'sweep', json: false, sweeps: 10, emergencies: 0, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 240 });
     expect(parseBenchArgs(['long-bus', '--json', '--sweeps', '2', '--no-baseline', '--dead', '0', '--noise', '0.02', '--seed', '7', '--time-limit', '60'])).toEqual({
-      scenario: 'long-bus', json: true, sweeps: 2, seed: 7, deadFraction: 0, noise: 0.02, baseline: false, timeLimitS: 60,
+      scenario: 'long-bus', json: true, sweeps: 2, emergencies: 0, seed: 7, deadFraction: 0, noise: 0.02, baseline: false, timeLimitS: 60,
     });
+    expect(parseBenchArgs(['preempt', '--emergencies', '50'])).toMatchObject({ scenario: 'preempt', emergencies: 50, deadFraction: 0.05, noise: 0.01 });
   });
 
   it('names what is wrong', () => {
-    expect(() => parseBenchArgs([])).toThrow(/scenario: expected one of sweep, long-bus, got nothing/);
+    expect(() => parseBenchArgs([])).toThrow(/scenario: expected one of sweep, long-bus, preempt, got nothing/);
     expect(() => parseBenchArgs(['province'])).toThrow(/got province/);
     expect(() => parseBenchArgs(['sweep', '--sweeps', '0'])).toThrow(/--sweeps: expected an integer in \[1, 1000\], got 0/);
     expect(() => parseBenchArgs(['sweep', '--dead'])).toThrow(/--dead: .* got nothing/);

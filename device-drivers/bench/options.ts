@@ -3,7 +3,7 @@
  * throws naming the option that is wrong.
  */
 
-export const SCENARIOS = ['sweep', 'long-bus'] as const;
+export const SCENARIOS = ['sweep', 'long-bus', 'preempt'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -12,6 +12,8 @@ export interface BenchOptions {
   json: boolean;
   /** Consecutive full status sweeps. */
   sweeps: number;
+  /** Emergency commands sent while the buses poll (`preempt`). */
+  emergencies: number;
   seed: number;
   /** Fraction of terminals dead from the start. */
   deadFraction: number;
@@ -24,12 +26,14 @@ export interface BenchOptions {
 }
 
 const DEFAULTS: Record<Scenario, Omit<BenchOptions, 'scenario' | 'json'>> = {
-  sweep: { sweeps: 10, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 240 },
+  sweep: { sweeps: 10, emergencies: 0, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 240 },
   // 247 units × ~79 ms: one sweep of the long bus is ~20 s of wire, so three sweeps keep the run (and its baseline) short.
-  'long-bus': { sweeps: 3, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 300 },
+  'long-bus': { sweeps: 3, emergencies: 0, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 300 },
+  // two emergencies for each of the county's 280 buses, arriving one after another at random points of the sweeps
+  preempt: { sweeps: 0, emergencies: 560, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 240 },
 };
 
-export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [--json] [--sweeps n] [--seed n] [--dead f] [--noise f] [--no-baseline] [--time-limit s]`;
+export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [--json] [--sweeps n] [--emergencies n] [--seed n] [--dead f] [--noise f] [--no-baseline] [--time-limit s]`;
 
 function number(flag: string, raw: string | undefined, min: number, max: number, integer: boolean): number {
   const v = raw === undefined ? NaN : Number(raw);
@@ -57,6 +61,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       case '--sweeps':
         o.sweeps = number(flag, argv[++i], 1, 1000, true);
+        break;
+      case '--emergencies':
+        o.emergencies = number(flag, argv[++i], 1, 100_000, true);
         break;
       case '--seed':
         o.seed = number(flag, argv[++i], 0, 2 ** 31, true);
