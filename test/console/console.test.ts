@@ -177,6 +177,10 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
 
     network.setFault(0, 2, 'none');
     await until(() => online(victim));
+    await t.app.get(StatusWriter).flush();
+    await page.goto(`${t.baseUrl}/#/terminal/${victim}`);
+    await page.locator('#td-history tbody tr').filter({ hasText: '→ 离线' }).waitFor();
+    await page.locator('#td-history tbody tr').filter({ hasText: '离线 → 在线' }).waitFor();
     const healthy = terminalIds[0][1];
     await page.goto(`${t.baseUrl}/#/terminal/${healthy}`);
     await page.locator('#td-chip .state[data-state="online"]').waitFor();

@@ -232,10 +232,19 @@ export async function mount(view, ctx) {
   }
   $('#td-history-reload', view).addEventListener('click', () => void loadHistory().catch((e) => say($('#td-msg', view), e.message, 'error')));
 
+  // the history is written in batches (about a second): read it again a little after the connectivity changed
+  let lastConnectivity = live.terminals.get(id)?.connectivity;
+  let historyTimer = null;
   const offChange = live.onChange((c) => {
     if (c.terminals.has(id) || c.gateways.has(t.gatewayId)) {
       schedule();
       refreshStatus();
+    }
+    const now = live.terminals.get(id)?.connectivity;
+    if (c.terminals.has(id) && now !== lastConnectivity) {
+      lastConnectivity = now;
+      clearTimeout(historyTimer);
+      historyTimer = setTimeout(() => void loadHistory().catch(() => undefined), 2500);
     }
   });
   const tick = setInterval(schedule, 5000);
@@ -246,6 +255,7 @@ export async function mount(view, ctx) {
   return () => {
     clearInterval(tick);
     clearTimeout(refreshing);
+    clearTimeout(historyTimer);
     offChange();
     release();
     releaseGateway();
