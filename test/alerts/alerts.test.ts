@@ -5,6 +5,7 @@
  * engine reports its outcome back, with every terminal unreachable.
  */
 import { composeBroadcastId, parseBroadcastId, shanghaiDate } from '../../firmware-protocols/codes';
+import { AlertEntity } from '../../src/alerts/alert.entities';
 import { AlertsRepository } from '../../src/alerts/alerts.repository';
 import { AlertsService } from '../../src/alerts/alerts.service';
 import { AudioService } from '../../src/audio/audio.service';
@@ -128,6 +129,16 @@ forEachDatabase('alerts', (database) => {
     await t.dataSource.getRepository(BroadcastEntity).delete({ id: blocker.id });
     const ok = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
     expect(ok.body.broadcastId).toBe(next);
+  });
+
+  it('applies dispatch’s reports through the lifecycle: a finish reported before the start, an illegal report refused', async () => {
+    const outcomes = t.app.get(AlertOutcomes);
+    const a = await create('officer');
+    await expect(outcomes.advance(a.id, 'start')).rejects.toMatchObject({ code: 'illegal_transition' });
+    await expect(outcomes.advance(a.id, 'submit')).rejects.toThrow(/cannot report/);
+    await t.dataSource.getRepository(AlertEntity).update({ id: a.id }, { state: 'scheduled' });
+    await outcomes.advance(a.id, 'complete-partially', '3/6 played');
+    expect((await t.http.get(`/api/alerts/${a.id}`).set(t.auth(admin)).expect(200)).body).toMatchObject({ state: 'partially-completed', outcomeDetail: '3/6 played' });
   });
 
   it('refuses an approval by the author: an officer (403 role), or an approver who drafted or submitted it (403)', async () => {
