@@ -206,8 +206,8 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
 
   it('a killed gateway shows as one bus alarm that a technician acknowledges on the alarms page', async () => {
     const { context, page } = await signIn('tech1');
-    await page.click('a[data-nav="alarms"]');
-    await page.locator('#al-table').waitFor();
+    await page.click(`a[href="#/alarms?area=${COUNTY}"]`);
+    await page.locator('#al-count').filter({ hasText: '共' }).waitFor();
     await network.killGateway(1);
     const row = page.locator('#al-table tbody tr.unacked').filter({ hasText: '总线中断' });
     await row.waitFor({ timeout: 30_000 });

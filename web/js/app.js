@@ -30,8 +30,6 @@ export function can(action) {
       return has('technician');
     case 'acknowledge':
       return has('technician', 'officer');
-    case 'demo':
-      return has('technician');
     default:
       return false;
   }
@@ -40,7 +38,13 @@ export function can(action) {
 function parseHash() {
   const [path, qs] = location.hash.replace(/^#\/?/, '').split('?');
   const [page, arg] = path.split('/');
-  return { page: page || 'overview', arg: arg ? decodeURIComponent(arg) : null, query: new URLSearchParams(qs ?? '') };
+  let decoded = null;
+  try {
+    decoded = arg ? decodeURIComponent(arg) : null;
+  } catch {
+    // a malformed link: the page falls back to its default
+  }
+  return { page: page || 'overview', arg: decoded, query: new URLSearchParams(qs ?? '') };
 }
 
 function signOut() {

@@ -4,7 +4,7 @@ import { getAll, post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import { alarmKindName, faultName, formatDuration, formatShortTime } from '../format.js';
 import { live } from '../live.js';
-import { defaultRegion, regionName, regionPath } from '../regions.js';
+import { areaPrefix, defaultRegion, isAreaCode, regionName, regionPath } from '../regions.js';
 import { registryOf, terminalName } from './terminals.js';
 
 const KINDS = [
@@ -45,21 +45,30 @@ const place = (code) => regionPath(code).slice(1).map((n) => n.name).join(' › 
 
 export async function mount(view, ctx) {
   const canAck = ctx.can('acknowledge');
+  const area = isAreaCode(ctx.query.get('area')) ? ctx.query.get('area') : null;
+  const prefix = area ? areaPrefix(area) : '';
   view.innerHTML = `
     <h1>活动告警 <small class="muted" id="al-count"></small></h1>
     <p class="muted">同一原因只报一次：整条总线或整个乡镇断开时，不再逐台终端报警。</p>
-    <div class="toolbar"><span class="filters" id="al-filters"></span></div>
+    <div class="toolbar"><span class="filters" id="al-filters"></span>
+      ${area ? `<span>区域：<strong>${esc(regionName(area))}</strong> <a href="#/alarms">查看全部区域</a></span>` : ''}</div>
     <p id="al-msg" class="msg" hidden></p>
     <table class="grid" id="al-table"><thead><tr><th>类型</th><th>区域</th><th>对象</th><th class="num">影响终端</th><th>发生时间</th><th>持续</th><th class="num">抖动</th><th>确认</th></tr></thead><tbody></tbody></table>`;
   const msg = $('#al-msg', view);
   const kind = KINDS.some(([k]) => k === ctx.query.get('k')) ? ctx.query.get('k') : 'all';
+  const link = (k) => {
+    const q = new URLSearchParams();
+    if (k !== 'all') q.set('k', k);
+    if (area) q.set('area', area);
+    return `#/alarms${q.toString() ? `?${q}` : ''}`;
+  };
   const keep = (a, k) => k === 'all' || (k === 'unacked' ? !a.acknowledgedAt : a.kind === k);
 
   const render = () => {
     if (ctx.stale()) return;
-    const all = [...live.alarms.values()];
+    const all = [...live.alarms.values()].filter((a) => a.areaCode.startsWith(prefix));
     $('#al-filters', view).innerHTML = KINDS.map(
-      ([k, label]) => `<a class="chip ${k === kind ? 'active' : ''}" data-kind="${k}" href="#/alarms${k === 'all' ? '' : `?k=${k}`}">${label} <b>${all.filter((a) => keep(a, k)).length}</b></a>`,
+      ([k, label]) => `<a class="chip ${k === kind ? 'active' : ''}" data-kind="${k}" href="${link(k)}">${label} <b>${all.filter((a) => keep(a, k)).length}</b></a>`,
     ).join('');
     const list = all.filter((a) => keep(a, kind)).sort((a, b) => Number(!!a.acknowledgedAt) - Number(!!b.acknowledgedAt) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
     $('#al-count', view).textContent = `共 ${all.length} 条，未确认 ${all.filter((a) => !a.acknowledgedAt).length} 条`;

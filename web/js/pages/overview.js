@@ -32,7 +32,7 @@ export async function mount(view, ctx) {
       <div class="card"><div class="label">离线终端</div><div class="value" id="ov-offline">—</div><a href="#/terminals/${area}?f=offline">查看离线终端</a></div>
       <div class="card"><div class="label">故障终端</div><div class="value" id="ov-fault">—</div><a href="#/terminals/${area}?f=fault">查看故障终端</a></div>
       <div class="card"><div class="label">播放中</div><div class="value" id="ov-playing">—</div><a href="#/terminals/${area}?f=playing">查看</a></div>
-      <div class="card"><div class="label">活动告警</div><div class="value" id="ov-alarms">—</div><a href="#/alarms">查看告警</a></div>
+      <div class="card"><div class="label">活动告警</div><div class="value" id="ov-alarms">—</div><a href="#/alarms?area=${area}">查看告警</a></div>
     </section>
     ${children.length
       ? `<h2>${esc(childLevel)}在线率 <small class="muted">点击名称进入下一级</small></h2>
