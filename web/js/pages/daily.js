@@ -13,18 +13,17 @@ function chart(items) {
   const w = 1000;
   const h = 140;
   const slot = w / items.length;
-  const y = (p) => h - 16 - ((p - floor) / (100 - floor)) * (h - 24);
+  const y = (p) => h - ((p - floor) / (100 - floor)) * (h - 4);
   const bars = items
     .map((i, n) => {
       if (i.ratePercent === null) return '';
       const top = y(i.ratePercent);
-      return `<rect class="${rateClass(i.ratePercent)}" x="${(n * slot + slot * 0.15).toFixed(1)}" y="${top.toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${(h - 16 - top).toFixed(1)}"><title>${esc(i.day)} ${percent(i.ratePercent)}</title></rect>`;
+      return `<rect class="${rateClass(i.ratePercent)}" x="${(n * slot + slot * 0.15).toFixed(1)}" y="${top.toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${(h - top).toFixed(1)}"><title>${esc(i.day)} ${percent(i.ratePercent)}</title></rect>`;
     })
     .join('');
-  return `<svg class="chart" viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="每日在线率">
-    <line x1="0" x2="${w}" y1="${y(95).toFixed(1)}" y2="${y(95).toFixed(1)}" class="target"/>${bars}
-    <text x="4" y="${h - 3}">${esc(items[0].day)}</text><text x="${w - 4}" y="${h - 3}" text-anchor="end">${esc(items[items.length - 1].day)}</text>
-    <text x="4" y="12">100%</text><text x="4" y="${(y(95) - 3).toFixed(1)}">95%</text><text x="4" y="${h - 18}">${floor}%</text></svg>`;
+  return `<figure class="chart-box"><svg class="chart" viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="每日在线率">
+    <line x1="0" x2="${w}" y1="${y(95).toFixed(1)}" y2="${y(95).toFixed(1)}" class="target" vector-effect="non-scaling-stroke"/>${bars}</svg>
+    <figcaption><span>${esc(items[0].day)}</span><span class="muted">纵轴 ${floor}%–100%，虚线为 95%</span><span>${esc(items[items.length - 1].day)}</span></figcaption></figure>`;
 }
 
 export async function mount(view, ctx) {
@@ -48,7 +47,7 @@ export async function mount(view, ctx) {
     <h1>每日在线率 <small class="muted">按北京时间统计</small></h1>
     <div class="toolbar"><span class="filters">${[7, 30, 90].map((d) => `<a class="chip ${d === days ? 'active' : ''}" href="${href(area, d)}">近 ${d} 天</a>`).join('')}</span>
       <span class="muted">${rated.length ? `平均 ${percent(mean)}，最低一天 ${percent(Math.min(...rated.map((i) => i.ratePercent)))}` : ''}</span></div>
-    ${chart([...data.items].sort((a, b) => a.day.localeCompare(b.day)))}
+    ${chart(Array.from({ length: days }, (_, i) => chinaDay(days - 1 - i)).map((day) => data.items.find((d) => d.day === day) ?? { day, ratePercent: null }))}
     <table class="grid" id="dy-table"><thead><tr><th>日期</th><th>日在线率</th><th class="num">最低</th><th class="num">最高</th><th class="num">采样</th></tr></thead><tbody>
       ${items
         .map(
