@@ -30,3 +30,46 @@ export function say(el, text, kind = 'info') {
   el.textContent = text;
   el.hidden = !text;
 }
+
+/**
+ * Puts rows into a tbody, touching only what changed: a row is kept (and its cells left alone) while its key and
+ * content stay the same, so a live update neither costs a full redraw nor swallows a click on a link or button.
+ * rows: [{ key, attrs: {name: value}, html }]; `empty`: the row shown when there is none.
+ */
+export function patchRows(tbody, rows, empty) {
+  if (rows.length === 0) {
+    if (tbody.dataset.empty !== '1') {
+      tbody.innerHTML = empty;
+      tbody.dataset.empty = '1';
+    }
+    return;
+  }
+  if (tbody.dataset.empty === '1') {
+    tbody.innerHTML = '';
+    delete tbody.dataset.empty;
+  }
+  const old = new Map();
+  for (const tr of tbody.children) old.set(tr.dataset.key, tr);
+  rows.forEach((r, i) => {
+    let tr = old.get(r.key);
+    if (tr) old.delete(r.key);
+    else {
+      tr = document.createElement('tr');
+      tr.dataset.key = r.key;
+    }
+    for (const [name, value] of Object.entries(r.attrs ?? {})) if (tr.getAttribute(name) !== value) tr.setAttribute(name, value);
+    if (tr.rowHtml !== r.html) {
+      tr.innerHTML = r.html;
+      tr.rowHtml = r.html;
+    }
+    if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
+  });
+  for (const tr of old.values()) tr.remove();
+}
+
+/** Sets an element's markup only when it differs from what was set last (a live redraw keeps links clickable). */
+export function setHtml(el, html) {
+  if (el.lastHtml === html) return;
+  el.innerHTML = html;
+  el.lastHtml = html;
+}

@@ -1,7 +1,7 @@
 // 告警: the active alarms in the user's scope, one per cause (a terminal, a whole bus, a town's uplink, a fault),
 // live from the /live alarm feed, with acknowledgement for technicians and duty officers.
 import { getAll, post } from '../api.js';
-import { $, coalesce, esc, say } from '../dom.js';
+import { $, coalesce, esc, patchRows, say, setHtml } from '../dom.js';
 import { alarmKindName, faultName, formatDuration, formatShortTime } from '../format.js';
 import { live } from '../live.js';
 import { areaPrefix, defaultRegion, isAreaCode, regionName, regionPath } from '../regions.js';
@@ -67,26 +67,29 @@ export async function mount(view, ctx) {
   const render = () => {
     if (ctx.stale()) return;
     const all = [...live.alarms.values()].filter((a) => a.areaCode.startsWith(prefix));
-    $('#al-filters', view).innerHTML = KINDS.map(
-      ([k, label]) => `<a class="chip ${k === kind ? 'active' : ''}" data-kind="${k}" href="${link(k)}">${label} <b>${all.filter((a) => keep(a, k)).length}</b></a>`,
-    ).join('');
+    setHtml(
+      $('#al-filters', view),
+      KINDS.map(([k, label]) => `<a class="chip ${k === kind ? 'active' : ''}" data-kind="${k}" href="${link(k)}">${label} <b>${all.filter((a) => keep(a, k)).length}</b></a>`).join(''),
+    );
     const list = all.filter((a) => keep(a, kind)).sort((a, b) => Number(!!a.acknowledgedAt) - Number(!!b.acknowledgedAt) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
     $('#al-count', view).textContent = `共 ${all.length} 条，未确认 ${all.filter((a) => !a.acknowledgedAt).length} 条`;
     const now = Date.now();
-    $('#al-table tbody', view).innerHTML =
-      list
-        .map(
-          (a) => `<tr data-alarm="${a.id}" class="${a.acknowledgedAt ? 'acked' : 'unacked'}">
-            <td><span class="kind ${a.kind}">${esc(alarmKindName(a.kind))}</span></td>
+    patchRows(
+      $('#al-table tbody', view),
+      list.map((a) => ({
+        key: String(a.id),
+        attrs: { 'data-alarm': String(a.id), class: a.acknowledgedAt ? 'acked' : 'unacked' },
+        html: `<td><span class="kind ${a.kind}">${esc(alarmKindName(a.kind))}</span></td>
             <td>${esc(place(a.areaCode))}</td>
             <td>${subject(a)}</td>
             <td class="num">${a.terminalIds.length}</td>
             <td>${formatShortTime(a.raisedAt)}</td>
             <td>${formatDuration(now - Date.parse(a.raisedAt))}</td>
             <td class="num">${a.flaps || ''}</td>
-            <td>${a.acknowledgedAt ? `${esc(a.acknowledgedBy)} ${formatShortTime(a.acknowledgedAt)}` : canAck ? `<button type="button" data-ack="${a.id}">确认</button>` : '未确认'}</td></tr>`,
-        )
-        .join('') || '<tr><td colspan="8" class="muted">当前没有活动告警</td></tr>';
+            <td>${a.acknowledgedAt ? `${esc(a.acknowledgedBy)} ${formatShortTime(a.acknowledgedAt)}` : canAck ? `<button type="button" data-ack="${a.id}">确认</button>` : '未确认'}</td>`,
+      })),
+      '<tr><td colspan="8" class="muted">当前没有活动告警</td></tr>',
+    );
   };
   const schedule = coalesce(render);
   $('#al-table', view).addEventListener('click', (e) => {

@@ -1,7 +1,7 @@
 // 总览: the region's online rate now, its towns (or villages) with their rates, drill-down, active alarms — live
 // through the /live region subscription (rates of the region and of its direct children).
 import { get } from '../api.js';
-import { $, coalesce, esc } from '../dom.js';
+import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
 import { displayState, percent } from '../format.js';
 import { live } from '../live.js';
 import { LEVELS, areaPrefix, breadcrumbs, region, regionName, regionOrDefault } from '../regions.js';
@@ -43,7 +43,7 @@ export async function mount(view, ctx) {
   const render = () => {
     if (ctx.stale()) return;
     const r = live.rates.get(area);
-    $('#ov-rate', view).innerHTML = `<span class="${rateClass(r?.ratePercent)}">${percent(r?.ratePercent)}</span>`;
+    setHtml($('#ov-rate', view), `<span class="${rateClass(r?.ratePercent)}">${percent(r?.ratePercent)}</span>`);
     $('#ov-counts', view).textContent = r ? `在线 ${r.online} / 登记 ${r.registered}` : '';
     $('#ov-offline', view).textContent = r ? String(r.registered - r.online) : '—';
     const prefix = areaPrefix(area);
@@ -62,18 +62,23 @@ export async function mount(view, ctx) {
     $('#ov-alarms', view).textContent = String(alarms);
     const body = $('#ov-children tbody', view);
     if (!body) return;
-    body.innerHTML = children
-      .map((c) => {
+    patchRows(
+      body,
+      children.map((c) => {
         const cr = live.rates.get(c.code);
         const drill = c.children.length ? `#/overview/${c.code}` : `#/terminals/${c.code}`;
-        return `<tr data-area="${c.code}">
-          <td><a href="${drill}">${esc(c.name)}</a></td><td class="code">${c.code}</td>
+        return {
+          key: c.code,
+          attrs: { 'data-area': c.code },
+          html: `<td><a href="${drill}">${esc(c.name)}</a></td><td class="code">${c.code}</td>
           <td class="num">${cr ? `${cr.online} / ${cr.registered}` : `— / ${c.terminalCount}`}</td>
           <td class="num">${cr ? cr.registered - cr.online : '—'}</td>
           <td class="rate-cell">${rateBar(cr?.ratePercent)} <span class="${rateClass(cr?.ratePercent)}">${percent(cr?.ratePercent)}</span></td>
-          <td><a href="#/terminals/${c.code}">终端</a></td></tr>`;
-      })
-      .join('');
+          <td><a href="#/terminals/${c.code}">终端</a></td>`,
+        };
+      }),
+      '',
+    );
   };
   const schedule = coalesce(render);
 

@@ -1,7 +1,7 @@
 // 终端: the terminals of one region with their live state, filtered (离线 / 故障 / 播放中), searched and paged — only
 // the visible page is rendered, re-rendered at most once a frame as /live deltas arrive.
 import { getAll } from '../api.js';
-import { $, coalesce, esc } from '../dom.js';
+import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
 import { ago, displayState, errorKindName, faultName, formatDuration, priorityName, sourceName, unit } from '../format.js';
 import { live } from '../live.js';
 import { LEVELS, areaPrefix, breadcrumbs, region, regionName, regionPath, regionOrDefault } from '../regions.js';
@@ -117,14 +117,16 @@ export async function mount(view, ctx) {
       shown.push(id);
     }
     if (filter === 'offline') shown.sort((a, b) => (live.terminals.get(a)?.since ?? 0) - (live.terminals.get(b)?.since ?? 0));
-    $('#tm-filters', view).innerHTML = FILTERS.map(
-      ([k, label]) => `<a class="chip ${k === filter ? 'active' : ''}" data-filter="${k}" href="${href(area, k)}">${label} <b>${counts[k]}</b></a>`,
-    ).join('');
+    setHtml(
+      $('#tm-filters', view),
+      FILTERS.map(([k, label]) => `<a class="chip ${k === filter ? 'active' : ''}" data-filter="${k}" href="${href(area, k)}">${label} <b>${counts[k]}</b></a>`).join(''),
+    );
     const pages = Math.max(1, Math.ceil(shown.length / PAGE));
     page = Math.min(page, pages);
     const now = Date.now();
     $('#tm-count', view).textContent = `共 ${shown.length} 台`;
-    $('#tm-table tbody', view).innerHTML =
+    patchRows(
+      $('#tm-table tbody', view),
       shown
         .slice((page - 1) * PAGE, page * PAGE)
         .map((id) => {
@@ -133,8 +135,10 @@ export async function mount(view, ctx) {
           const g = t ? live.gateways.get(t.gatewayId) : undefined;
           const s = displayState(t).key;
           const why = s === 'offline' ? offlineReason(t, g) : '';
-          return `<tr data-terminal="${id}" class="${s}">
-            <td><a href="#/terminal/${id}">${esc(r?.name ?? `终端 ${id}`)}</a><div class="code">${esc(r?.resourceCode ?? '')}</div></td>
+          return {
+            key: String(id),
+            attrs: { 'data-terminal': String(id), class: s },
+            html: `<td><a href="#/terminal/${id}">${esc(r?.name ?? `终端 ${id}`)}</a><div class="code">${esc(r?.resourceCode ?? '')}</div></td>
             <td>${esc(place(r?.areaCode ?? t?.areaCode ?? ''))}<div class="code">网关 ${r?.gatewayId ?? t?.gatewayId ?? '—'} · 单元 ${r?.unitId ?? '—'}</div></td>
             <td>${stateChip(t)}<div class="sub">${t ? `${formatDuration(now - t.since)}` : ''}${why ? ` · ${esc(why)}` : ''}</div></td>
             <td>${esc(playingText(t))}</td>
@@ -143,13 +147,17 @@ export async function mount(view, ctx) {
             <td class="num">${unit(t?.supplyVoltage, 'V')}</td>
             <td class="num">${unit(t?.temperature, '°C')}</td>
             <td class="num">${unit(t?.signalQuality, '%', 0)}</td>
-            <td>${t?.lastSeen ? ago(t.lastSeen) : '—'}</td></tr>`;
-        })
-        .join('') || `<tr><td colspan="10" class="muted">没有符合条件的终端</td></tr>`;
-    $('#tm-pager', view).innerHTML =
+            <td>${t?.lastSeen ? ago(t.lastSeen) : '—'}</td>`,
+          };
+        }),
+      '<tr><td colspan="10" class="muted">没有符合条件的终端</td></tr>',
+    );
+    setHtml(
+      $('#tm-pager', view),
       pages > 1
         ? `<button data-page="${page - 1}" ${page === 1 ? 'disabled' : ''}>上一页</button> 第 ${page} / ${pages} 页 <button data-page="${page + 1}" ${page === pages ? 'disabled' : ''}>下一页</button>`
-        : '';
+        : '',
+    );
   };
   const schedule = coalesce(render);
   $('#tm-pager', view).addEventListener('click', (e) => {
