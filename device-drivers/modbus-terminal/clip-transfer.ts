@@ -31,6 +31,11 @@ export function planRepair(missing: ReadonlyMap<number, readonly number[]>): { b
   return { broadcast, unicast };
 }
 
+/** A frame lost to noise (the unit may well be there), as opposed to a refusal or a closed link. */
+function isLostFrame(e: unknown): boolean {
+  return e instanceof BusError && (e.kind === 'timeout' || e.kind === 'crc' || e.kind === 'short-reply');
+}
+
 function isCodec(c: string): c is CodecName {
   return CODECS.some((k) => k.name === c);
 }
@@ -41,14 +46,20 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   const prio = opts.priority ?? 'transfer';
   const result: ClipTransferResult = { stored: [], alreadyStored: [], failed: [], framesSent: { broadcast: 0, unicast: 0 } };
   const fail = (unit: number, reason: string): void => void result.failed.push({ unit, reason });
-  /** One FC03 of header + bitmap; a failure is recorded against the unit unless `quiet`. */
-  const readReceive = async (unit: number, quiet = false): Promise<ReceiveRecord | null> => {
-    try {
-      const regs = await bus.read(unit, REGISTERS.receive.address, receiveReadCount(chunks), 'FC03 clip receive', { priority: prio, deadline: opts.deadline });
-      return decodeReceiveBlock(regs);
-    } catch (e) {
-      if (!quiet) fail(unit, e instanceof Error ? e.message : String(e));
-      return null;
+  /**
+   * One FC03 of header + bitmap; a failure is recorded against the unit unless `quiet`. A unit already known to be
+   * alive (`retry`) is read once more after a lost frame, so that noise does not cost it the broadcast.
+   */
+  const readReceive = async (unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const regs = await bus.read(unit, REGISTERS.receive.address, receiveReadCount(chunks), 'FC03 clip receive', { priority: prio, deadline: opts.deadline });
+        return decodeReceiveBlock(regs);
+      } catch (e) {
+        if (retry && attempt === 0 && isLostFrame(e)) continue;
+        if (!quiet) fail(unit, e instanceof Error ? e.message : String(e));
+        return null;
+      }
     }
   };
   const sendChunk = (unit: number | 'all', i: number): Promise<void> => {
@@ -67,13 +78,25 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
     // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once)
     let r = units.length > 1 ? await readReceive(unit, true) : null;
     if (r === null || r.clipId !== clip.clipId || r.state === 'idle') {
+      const answered = r !== null;
       try {
-        await bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: prio, deadline: opts.deadline });
+        const send = () => bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: prio, deadline: opts.deadline });
+        try {
+          await send();
+        } catch (e) {
+          // a unit that just answered is there: a prepare lost to noise is sent again once
+          if (!answered || !isLostFrame(e)) throw e;
+          await send();
+        }
         result.framesSent.unicast++;
         r = await readReceive(unit);
       } catch (e) {
-        fail(unit, e instanceof Error ? e.message : String(e));
-        continue;
+        // refused as a replay: the unit took this very block already (the broadcast reached it, our read did not)
+        if (!(e instanceof BusError && e.kind === 'refused' && /0x43/.test(e.message))) {
+          fail(unit, e instanceof Error ? e.message : String(e));
+          continue;
+        }
+        r = await readReceive(unit);
       }
     }
     if (r === null) continue;
@@ -110,8 +133,19 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   if (done.size > 1) await bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
   else for (const unit of done) await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
   for (const unit of done) {
-    const r = await readReceive(unit);
+    let r = await readReceive(unit);
     if (r === null) continue;
+    if (r.state === 'receiving' && r.missingCount === 0) {
+      // the broadcast commit was lost on the way to this unit: commit it alone
+      try {
+        await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
+        r = await readReceive(unit);
+      } catch (e) {
+        fail(unit, e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      if (r === null) continue;
+    }
     if (r.state === 'stored') result.stored.push(unit);
     else fail(unit, r.state === 'digestMismatch' ? 'SM3 digest mismatch at commit' : `receive state ${r.state} after commit`);
   }

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './mapping';
 export * from './clip-transfer';
 export * from './modbus-terminal-bus';
+export * from './signed-blocks';

@@ -18,6 +18,7 @@ import { transferClip } from './clip-transfer';
 import { ModbusConnection, type GatewayConfig } from './connection';
 import { toBusError } from './errors';
 import { toCommandRecord, toIdentity, toStatus } from './mapping';
+import type { SignedBlockCache } from './signed-blocks';
 
 export interface ModbusTerminalBusOptions {
   busId: string;
@@ -31,12 +32,19 @@ export interface ModbusTerminalBusOptions {
   scheduler?: BusScheduler<ModbusConnection>;
   /** Bound on remembered broadcast ids for handle resolution. */
   maxKnownBroadcasts?: number;
+  /** Shared by the controller's buses: an identical command is signed once for all of them (signed-blocks.ts). */
+  signedBlocks?: SignedBlockCache;
 }
 
 /** A signed block ready to write: built once per command, written to as many units as needed. */
 export interface SignedBlock {
   registers: number[];
   sequence: number;
+}
+
+/** The steps of a broadcast, the same on every bus: signed once. A technician's commands are signed each time. */
+function isBroadcastStep(c: CommandRecord): boolean {
+  return c.code === 'prepare-clip' || (c.code === 'play' && c.broadcastId !== null) || (c.code === 'stop' && c.broadcastHandle !== 0);
 }
 
 export class ModbusTerminalBus implements TerminalBus {
@@ -137,9 +145,12 @@ export class ModbusTerminalBus implements TerminalBus {
 
   /** Signs a command once (PROTOCOL.md §4); the block may be written to any number of units and buses. */
   sign(command: CommandRecord): SignedBlock {
-    const sequence = this.opts.nextSequence();
     if (command.code === 'play' && command.broadcastId !== null) this.remember(command.broadcastId);
-    return { sequence, registers: buildCommandBlock(sequence, command, { signer: this.opts.signer, time: new Date(this.clock.now()) }) };
+    const build = (): SignedBlock => {
+      const sequence = this.opts.nextSequence();
+      return { sequence, registers: buildCommandBlock(sequence, command, { signer: this.opts.signer, time: new Date(this.clock.now()) }) };
+    };
+    return this.opts.signedBlocks && isBroadcastStep(command) ? this.opts.signedBlocks.blockFor(JSON.stringify(command), build) : build();
   }
 
   async writeSigned(unit: number | 'all', block: SignedBlock, operation: string, opts: RequestOptions = {}): Promise<CommandResult> {

@@ -4,7 +4,7 @@
  * comes from the gateway row, its terminals, the signing certificate and the command sequence.
  */
 import { AdapterDriver, openerFor, type AdapterEndpoint } from '../../device-drivers/adapter';
-import { ModbusTerminalBus } from '../../device-drivers/modbus-terminal';
+import { ModbusTerminalBus, type SignedBlockCache } from '../../device-drivers/modbus-terminal';
 import type { GatewayConfig } from '../../device-drivers/modbus-terminal/connection';
 import type { TerminalBus } from '../../device-drivers/terminal-bus';
 import type { Clock } from '../../device-drivers/transport/clock';
@@ -15,6 +15,8 @@ export interface BusFactoryDeps {
   clock: Clock;
   signer: Sm2Signer;
   nextSequence: () => number;
+  /** One for all buses: a broadcast's prepare, play and stop are signed once, not once per bus. */
+  signedBlocks?: SignedBlockCache;
   /** The platform's resource code: the source of every adapter command frame. */
   platformCode: string;
 }
@@ -68,7 +70,9 @@ export function createBus(g: GatewayEntity, terminals: readonly TerminalEntity[]
     case 'modbus-tcp':
     case 'rtu-over-tcp':
     case 'modbus-rtu':
-      return new ModbusTerminalBus({ busId, gateway: modbusGatewayConfig(g), clock: deps.clock, signer: deps.signer, nextSequence: deps.nextSequence });
+      return new ModbusTerminalBus({
+        busId, gateway: modbusGatewayConfig(g), clock: deps.clock, signer: deps.signer, nextSequence: deps.nextSequence, signedBlocks: deps.signedBlocks,
+      });
     case 'adapter-serial':
     case 'adapter-tcp':
       return new AdapterDriver(

@@ -3,6 +3,7 @@
  * follows registry changes, feeds monitoring and offers FieldCommands to dispatch and diagnostics.
  */
 import { Module } from '@nestjs/common';
+import { SignedBlockCache } from '../../device-drivers/modbus-terminal';
 import { systemClock, type Clock } from '../../device-drivers/transport/clock';
 import { AuditModule } from '../audit/audit.module';
 import type { AppConfig } from '../config/config';
@@ -32,7 +33,8 @@ import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
       inject: [APP_CONFIG, FIELD_CLOCK, CommandSigning],
       useFactory: (c: AppConfig, clock: Clock, signing: CommandSigning): BusFactoryDeps => {
         const sequence = CommandSequence.load(c.dataDir);
-        return { clock, signer: signing.signer, nextSequence: () => sequence.take(), platformCode: c.platformResourceCode };
+        const signedBlocks = new SignedBlockCache({ now: () => clock.now() });
+        return { clock, signer: signing.signer, nextSequence: () => sequence.take(), signedBlocks, platformCode: c.platformResourceCode };
       },
     },
     FieldRegistry,
