@@ -15,6 +15,7 @@ import * as terminal from './pages/terminal.js';
 import * as terminals from './pages/terminals.js';
 
 const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts, broadcast };
+const TITLES = { login: '登录', overview: '总览', terminals: '终端', terminal: '终端详情', alarms: '告警', daily: '在线率统计', broadcasts: '应急广播', broadcast: '播发详情' };
 const view = $('#view');
 let unmount = null;
 let releaseAlarms = null;
@@ -94,6 +95,7 @@ async function route() {
   }
   for (const a of document.querySelectorAll('#nav [data-nav]')) a.classList.toggle('active', a.dataset.nav === page || (page === 'terminal' && a.dataset.nav === 'terminals') || (page === 'broadcast' && a.dataset.nav === 'broadcasts'));
   view.innerHTML = '<p class="muted">正在加载…</p>';
+  document.title = `${TITLES[page]} · 大喇叭应急广播调度控制台`;
   const mine = ++routed;
   const stale = () => mine !== routed;
   try {
