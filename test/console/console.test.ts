@@ -134,6 +134,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     }
     await t.createUser({ username: 'tech1', roles: ['technician'], scopes: [COUNTY] });
     await t.createUser({ username: 'officer1', roles: ['officer'], scopes: [COUNTY] });
+    await t.createUser({ username: 'viewer-east', roles: ['viewer'], scopes: [villages[0]] });
     viewerToken = (await t.createUser({ username: 'viewer1', roles: ['viewer'], scopes: [COUNTY] })).token;
     await until(() => terminalIds.flatMap((m) => Object.values(m)).every(online));
     await t.app.get(StatusWriter).sampleOnlineRates(new Date());
@@ -238,6 +239,23 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await expect(page.evaluate(() => (globalThis as { __injected?: number }).__injected)).resolves.toBeUndefined();
     await t.http.post(`/api/terminals/${id}/test-tone`).set(t.auth(viewerToken)).send({}).expect(403);
     await t.http.post(`/api/terminals/${id}/reboot`).set(t.auth(viewerToken)).send({}).expect(403);
+    await context.close();
+  });
+
+  it('after a county technician signs out, a viewer of one village in the same browser sees only that village', async () => {
+    const { context, page } = await signIn('tech1');
+    await page.goto(`${t.baseUrl}/#/terminals/${COUNTY}`);
+    await page.locator('#tm-count').filter({ hasText: '共 8 台' }).waitFor();
+    await page.click('#logout');
+    await page.fill('input[name=username]', 'viewer-east');
+    await page.fill('input[name=password]', TEST_USER_PASSWORD);
+    await page.click('form#login button[type=submit]');
+    await page.locator('#ov-rate').filter({ hasText: '%' }).waitFor();
+    await expect(page.locator('.crumbs').textContent()).resolves.toContain('东村');
+    await page.goto(`${t.baseUrl}/#/terminals/${COUNTY}`);
+    await page.locator('#tm-count').filter({ hasText: /^共 \d+ 台$/ }).waitFor();
+    await expect(page.locator('#tm-count').textContent()).resolves.toBe('共 4 台');
+    await expect(page.locator('#tm-table').textContent()).resolves.not.toContain('西村');
     await context.close();
   });
 

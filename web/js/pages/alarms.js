@@ -1,6 +1,6 @@
 // 告警: the active alarms in the user's scope, one per cause (a terminal, a whole bus, a town's uplink, a fault),
 // live from the /live alarm feed, with acknowledgement for technicians and duty officers.
-import { getAll, post } from '../api.js';
+import { getAll, post, session } from '../api.js';
 import { $, coalesce, esc, patchRows, say, setHtml } from '../dom.js';
 import { alarmKindName, faultName, formatDuration, formatShortTime } from '../format.js';
 import { live } from '../live.js';
@@ -16,16 +16,24 @@ const KINDS = [
   ['unacked', '未确认'],
 ];
 
-/** Gateway names by id, loaded once per session. */
+/** Gateway names by id, loaded once per login. */
 const gatewayNames = new Map();
 let gatewaysLoaded = null;
-const loadGateways = () =>
-  (gatewaysLoaded ??= getAll('/api/gateways').then(
+let gatewaysFor = null;
+function loadGateways() {
+  const token = session.get()?.token ?? null;
+  if (gatewaysFor !== token) {
+    gatewayNames.clear();
+    gatewaysLoaded = null;
+    gatewaysFor = token;
+  }
+  return (gatewaysLoaded ??= getAll('/api/gateways').then(
     (items) => items.forEach((g) => gatewayNames.set(g.id, g.name)),
     () => {
       gatewaysLoaded = null;
     },
   ));
+}
 
 function subject(a) {
   switch (a.kind) {

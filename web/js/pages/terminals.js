@@ -1,6 +1,6 @@
 // 终端: the terminals of one region with their live state, filtered (离线 / 故障 / 播放中), searched and paged — only
 // the visible page is rendered, re-rendered at most once a frame as /live deltas arrive.
-import { getAll } from '../api.js';
+import { getAll, session } from '../api.js';
 import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
 import { ago, displayState, errorKindName, faultName, formatDuration, priorityName, sourceName, unit } from '../format.js';
 import { live } from '../live.js';
@@ -15,21 +15,31 @@ const FILTERS = [
   ['playing', '播放中'],
 ];
 
-/** Registry rows (name, codes, unit) by id, and the areas already loaded: the registry changes rarely. */
+/**
+ * Registry rows (name, codes, unit) by id, and the areas already loaded with when: the registry changes rarely, so an
+ * area is read again only after REGISTRY_TTL_MS — and everything is forgotten when the account changes.
+ */
 const rows = new Map();
 const loaded = new Map();
+const REGISTRY_TTL_MS = 5 * 60_000;
+let loadedFor = null;
 
 /** A terminal's registry name when it is loaded (see registryOf). */
 export const terminalName = (id) => rows.get(id)?.name ?? null;
 
 export async function registryOf(area) {
-  let ids = loaded.get(area);
-  if (!ids) {
-    const items = await getAll('/api/terminals', { areaCode: area, sort: 'areaCode' });
-    for (const t of items) rows.set(t.id, t);
-    ids = items.map((t) => t.id);
-    loaded.set(area, ids);
+  const token = session.get()?.token ?? null;
+  if (loadedFor !== token) {
+    rows.clear();
+    loaded.clear();
+    loadedFor = token;
   }
+  const hit = loaded.get(area);
+  if (hit && Date.now() - hit.at < REGISTRY_TTL_MS) return hit.ids;
+  const items = await getAll('/api/terminals', { areaCode: area, sort: 'areaCode' });
+  for (const t of items) rows.set(t.id, t);
+  const ids = items.map((t) => t.id);
+  loaded.set(area, { ids, at: Date.now() });
   return ids;
 }
 
