@@ -32,7 +32,7 @@ export async function mount(view, ctx) {
       <div class="card"><div class="label">离线终端</div><div class="value" id="ov-offline">—</div><a href="#/terminals/${area}?f=offline">查看离线终端</a></div>
       <div class="card"><div class="label">故障终端</div><div class="value" id="ov-fault">—</div><a href="#/terminals/${area}?f=fault">查看故障终端</a></div>
       <div class="card"><div class="label">播放中</div><div class="value" id="ov-playing">—</div><a href="#/terminals/${area}?f=playing">查看</a></div>
-      <div class="card"><div class="label">活动告警</div><div class="value" id="ov-alarms">—</div><a href="#/alarms?area=${area}">查看告警</a></div>
+      <div class="card"><div class="label">活动告警</div><div class="value" id="ov-alarms">—</div><div class="sub" id="ov-alarm-kinds"></div><a href="#/alarms?area=${area}">查看告警</a></div>
     </section>
     ${children.length
       ? `<h2>${esc(childLevel)}在线率 <small class="muted">点击名称进入下一级</small></h2>
@@ -58,8 +58,16 @@ export async function mount(view, ctx) {
     $('#ov-fault', view).textContent = String(fault);
     $('#ov-playing', view).textContent = String(playing);
     let alarms = 0;
-    for (const a of live.alarms.values()) if (a.areaCode.startsWith(prefix)) alarms++;
+    const kinds = { 'town-uplink': 0, 'bus-down': 0, 'terminal-offline': 0, fault: 0 };
+    for (const a of live.alarms.values()) {
+      if (!a.areaCode.startsWith(prefix)) continue;
+      alarms++;
+      kinds[a.kind] = (kinds[a.kind] ?? 0) + 1;
+    }
     $('#ov-alarms', view).textContent = String(alarms);
+    $('#ov-alarm-kinds', view).textContent = alarms
+      ? `乡镇链路 ${kinds['town-uplink']} · 总线 ${kinds['bus-down']} · 单台终端 ${kinds['terminal-offline']} · 故障 ${kinds.fault}`
+      : '';
     const body = $('#ov-children tbody', view);
     if (!body) return;
     patchRows(
