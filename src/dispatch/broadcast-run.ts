@@ -7,7 +7,7 @@
  */
 import type { TerminalStatus } from '../field/field-commands';
 import type { BroadcastEntity } from './broadcast.entities';
-import { startPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper } from './bus-plan';
+import { startPhase, transferWithRetries, type BusLink, type Ours, type PlayCommand, type Sleeper } from './bus-plan';
 import type { DeliveryChange, DeliveryLedger, DeliveryUpdate, LedgerRow } from './delivery-ledger';
 
 /** What plays on a terminal as far as the engine knows. */
@@ -140,21 +140,16 @@ export class BroadcastRun {
     await Promise.all(
       todo.map(async (p) => {
         const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
-        let keys = p.rows.map((r) => r.terminalId);
+        const retry = this.b.emergency ? 'emergency' : 'command';
         // a terminal that did not answer is tried again a few times before it is called unreachable
-        for (let round = 0; keys.length > 0; round++) {
-          // a retry is a command: the scheduler tries it even on a unit it has backed off after failed polls
-          const out = await transferPhase(this.ctx.link(p.gatewayId), keys, p.clip, round === 0 ? priority : this.b.emergency ? 'emergency' : 'command');
+        await transferWithRetries(this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, retry, this.ctx.backoffMs, this.ctx.clock, async (out, last) => {
           this.checkpoint();
           this.ledger.move(out.ready.map(id), 'ready', null, { terminalClipId: p.clip.clipId });
           for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
-          const last = round + 1 >= this.ctx.backoffMs.length;
           if (last) for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
           await this.flush();
-          keys = last ? [] : out.unreachable.map((f) => f.key);
-          if (keys.length > 0) await this.ctx.clock.sleep(this.ctx.backoffMs[round]);
-          this.checkpoint();
-        }
+        });
+        this.checkpoint();
       }),
     );
     this.checkpoint();

@@ -46,7 +46,8 @@ export interface TransferOutcome {
   unreachable: { key: number; reason: string }[];
 }
 
-const UNREACHABLE = /timeout|timed out|disconnected|no reply|no answer|failed to respond|backoff|backed off|deadline/i;
+// exception 0x43 (replay): the driver sent again a signed block the unit had already taken, after losing its answer — try again
+const UNREACHABLE = /timeout|timed out|disconnected|no reply|no answer|failed to respond|backoff|backed off|deadline|exception 0x43/i;
 
 export function isNoReply(reason: string): boolean {
   return UNREACHABLE.test(reason);
@@ -64,6 +65,28 @@ export async function transferPhase(link: BusLink, keys: number[], clip: ClipToT
     const reason = (e as Error).message;
     return { ready: [], failed: [], unreachable: keys.map((key) => ({ key, reason })) };
   }
+}
+
+/**
+ * The transfer with its retries: keys that did not answer are tried again after each pause of `backoffMs` (at
+ * `retryPriority`, which the scheduler tries even on units it has backed off); `onRound` sees each round's outcome.
+ */
+export async function transferWithRetries(
+  link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass, retryPriority: PriorityClass, backoffMs: readonly number[], clock: Sleeper,
+  onRound: (out: TransferOutcome, last: boolean) => Promise<void> | void = () => undefined,
+): Promise<TransferOutcome> {
+  const total: TransferOutcome = { ready: [], failed: [], unreachable: [] };
+  for (let round = 0; keys.length > 0; round++) {
+    const out = await transferPhase(link, keys, clip, round === 0 ? priority : retryPriority);
+    const last = round >= backoffMs.length;
+    total.ready.push(...out.ready);
+    total.failed.push(...out.failed);
+    if (last) total.unreachable.push(...out.unreachable);
+    await onRound(out, last);
+    keys = last ? [] : out.unreachable.map((f) => f.key);
+    if (keys.length > 0) await clock.sleep(backoffMs[round]);
+  }
+  return total;
 }
 
 export interface StartOptions {
@@ -85,6 +108,8 @@ export interface StartOptions {
   beforeSend?: (keys: number[]) => Promise<void>;
   /** Stops early (a cancel). */
   stopped?: () => boolean;
+  /** Told of each key as soon as it is verified. */
+  onPlaying?: (key: number) => void;
 }
 
 export interface StartOutcome {
@@ -154,7 +179,10 @@ export async function startPhase(link: BusLink, o: StartOptions, clock: Sleeper)
     toStart = [];
     const silent: { key: number; reason: string }[] = [];
     for (const r of reads) {
-      if (r.s && showsOurs(r.s, o.ours)) out.playing.push({ key: r.k, before: before.get(r.k) ?? null });
+      if (r.s && showsOurs(r.s, o.ours)) {
+        out.playing.push({ key: r.k, before: before.get(r.k) ?? null });
+        o.onPlaying?.(r.k);
+      }
       else if (r.s) {
         if (!before.has(r.k)) before.set(r.k, r.s);
         refusedBy.set(r.k, refusedBy.get(r.k) ?? describe(r.s));

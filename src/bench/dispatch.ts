@@ -1,0 +1,272 @@
+/**
+ * `npm run bench -- alert-tone | alert-clip | preempt [--json] [--seed n] [--dead f] [--noise f] [--no-baseline]`
+ * (PERFORMANCE.md). The reference county in a simulator child process; the dispatch engine's per-bus plan
+ * (src/dispatch/bus-plan.ts, the code the server runs) drives one ModbusTerminalBus per gateway directly, without a
+ * database: terminals are keyed by unit id.
+ * - alert-tone: an emergency start of a tone stored beforehand on every terminal (stored before the clock starts, as
+ *   the built-in tones are), one bus-wide start per bus with a start time ahead, verified by a status read per terminal.
+ * - alert-clip: a 20 KB clip transferred to all (broadcast chunks, selective repair), then started in sync and verified.
+ * - preempt: emergency commands sent while every bus is being swept; the delay from the call to the command on the wire.
+ * measured_s is the time until the last live terminal is verified playing (dead ones are tried, and do not hold the
+ * figure). The bound counts what the wire forces; the baseline is the same start done by unicast, one terminal after
+ * the other (await each), as modbus-serial's README would write it.
+ */
+import { performance } from 'node:perf_hooks';
+import { sm3 } from 'sm-crypto-v2';
+import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
+import { benchResult, percentile, resultLine } from '../../device-drivers/bench/report';
+import { Sweeper } from '../../device-drivers/bus/sweeper';
+import { toCommandRecord } from '../../device-drivers/modbus-terminal/mapping';
+import { ModbusTerminalBus, type SignedBlock } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
+import { referenceCounty } from '../../device-drivers/simulator/county-shape';
+import { SimulatorProcess } from '../../device-drivers/simulator/simulator-process';
+import { systemClock } from '../../device-drivers/transport/clock';
+import { Bound } from '../../device-drivers/transport/line-timing';
+import { Sm2Signer } from '../../firmware-protocols/signing';
+import { chunkCount, encodeChunkFrame, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
+import { startPhase, transferWithRetries, type BusLink, type PlayCommand, type Sleeper, type StopCommand } from '../dispatch/bus-plan';
+
+type Scenario = 'alert-tone' | 'alert-clip' | 'preempt';
+interface Options {
+  scenario: Scenario;
+  json: boolean;
+  seed: number;
+  dead: number;
+  noise: number;
+  baseline: boolean;
+  samples: number;
+}
+
+const HOST = '127.0.0.1';
+const BROADCAST_ID = '43415230000000101010101202612010001';
+const COMMAND_BYTES = 9 + 2 * REGISTERS.command.count;
+const STATUS_REQUEST = 8;
+const STATUS_REPLY = 5 + 2 * REGISTERS.status.count;
+const LEAD_MS = 300;
+/** The server's pauses between retries (src/dispatch/dispatch.service.ts). */
+const RETRY_MS = [200, 500, 1000, 2000];
+
+function parse(argv: string[]): Options {
+  const scenario = argv[0] as Scenario;
+  if (!['alert-tone', 'alert-clip', 'preempt'].includes(scenario)) throw new RangeError(`scenario: expected alert-tone, alert-clip or preempt, got ${argv[0] ?? 'nothing'}`);
+  const o: Options = { scenario, json: false, seed: 1, dead: 0.05, noise: 0.01, baseline: scenario !== 'alert-clip', samples: 200 };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    const num = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < 0) throw new RangeError(`${a}: expected a number, got ${argv[i] ?? 'nothing'}`);
+      return v;
+    };
+    if (a === '--json') o.json = true;
+    else if (a === '--seed') o.seed = num();
+    else if (a === '--dead') o.dead = num();
+    else if (a === '--noise') o.noise = num();
+    else if (a === '--no-baseline') o.baseline = false;
+    else if (a === '--baseline') o.baseline = true;
+    else if (a === '--samples') o.samples = num();
+    else throw new RangeError(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/**
+ * One signed block per bus-wide command for the whole county (DOMAIN.md Security: sign once, send the same block to
+ * every bus), so the terminals' verifier sees one block, not 280. Each bus is told the broadcast id the block carries.
+ */
+const signedOnce = new Map<string, SignedBlock>();
+function blockFor(bus: ModbusTerminalBus, c: PlayCommand | StopCommand): SignedBlock {
+  const key = JSON.stringify(c);
+  let block = signedOnce.get(key);
+  if (!block) {
+    block = bus.sign(toCommandRecord(c));
+    signedOnce.set(key, block);
+  } else if (c.broadcastId) (bus as unknown as { remember(id: string): void }).remember(c.broadcastId);
+  return block;
+}
+
+/** The per-bus plan's view of a driver bus: terminals keyed by unit. */
+function linkOf(bus: ModbusTerminalBus): BusLink {
+  return {
+    id: bus.id,
+    transfer: async (units, clip, priority) => {
+      const r = await bus.transferClip(units, clip, { priority });
+      return { stored: r.stored, alreadyStored: r.alreadyStored, failed: r.failed.map((f) => ({ key: f.unit, reason: f.reason })) };
+    },
+    commandAll: async (c, priority) => void (await bus.writeSigned('all', blockFor(bus, c), `FC16 command ${c.code}`, { priority })),
+    command: async (unit, c, priority) => void (await bus.command(unit, c, { priority })),
+    status: (unit, priority) => bus.readStatus(unit, { priority }),
+  };
+}
+
+const clock: Sleeper = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms))) };
+const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
+
+function clipOf(bytes: number, clipId: number): { clipId: number; codec: string; digest: string; data: Uint8Array } {
+  const data = new Uint8Array(bytes);
+  let x = 12345;
+  for (let i = 0; i < bytes; i++) data[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  return { clipId, codec: 'opus-16k', digest: sm3(data), data };
+}
+
+/** What the wire forces for a start: one broadcast play, a status read per live unit, one unanswered request per dead unit. */
+function startBound(t: BusTarget, live: number, dead: number): Bound {
+  return new Bound(t.timing).broadcast(COMMAND_BYTES).transaction(STATUS_REQUEST, STATUS_REPLY, live).unanswered(STATUS_REQUEST, dead);
+}
+
+/** ... and for storing a clip before it: prepare, every chunk once and commit, all broadcast; one receive read per live unit. */
+function transferBound(t: BusTarget, bytes: number, live: number, dead: number): Bound {
+  const chunks = chunkCount(bytes);
+  const chunkBytes = 9 + 2 * encodeChunkFrame(1, 0, new Uint8Array(bytes)).length;
+  return new Bound(t.timing)
+    .broadcast(COMMAND_BYTES, 1)
+    .broadcast(chunkBytes, chunks)
+    .broadcast(9 + 2 * REGISTERS.commit.count)
+    .transaction(8, 5 + 2 * receiveReadCount(chunks), live)
+    .unanswered(8, dead);
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
+  const shape = referenceCounty();
+  const sim = await SimulatorProcess.start({ shape: 'county', seed: o.seed, deadFraction: o.dead, noise: o.noise });
+  const limit = setTimeout(() => {
+    console.error(`bench ${o.scenario}: stopped after its time limit`);
+    process.exit(2);
+  }, 600_000);
+  try {
+    // the client waits longer than the gateway's own 150 ms for a unit: a request queued in the gateway behind a
+    // broadcast (and its delay) is not lost, as it is not on a real line
+    const targets = shape.gateways.map((g, i) => busTargetOf(g, HOST, sim.ready.ports[i])).map((t) => ({ ...t, gateway: { ...t.gateway, requestTimeoutMs: 1000 } }));
+    let sequence = 0;
+    const signer = new Sm2Signer(sim.ready.certificate.serial, sim.ready.certificate.privateKeyHex);
+    const buses = targets.map((t) => new ModbusTerminalBus({ busId: t.busId, gateway: t.gateway, clock: systemClock, signer, nextSequence: () => ++sequence }));
+    await Promise.all(buses.map((b) => b.start()));
+    const deadOf = (i: number): Set<number> => new Set(sim.ready.dead.filter(([g]) => g === i).map(([, u]) => u));
+    const terminals = targets.reduce((n, t) => n + t.units.length, 0);
+    say(`${o.scenario}: ${targets.length} buses, ${terminals} terminals (${sim.ready.dead.length} dead)`);
+    const line = o.scenario === 'preempt' ? await preempt(o, targets, buses, say) : await alert(o, targets, buses, deadOf, say, () => sim.counters());
+    buses.forEach((b) => void b.stop());
+    const counters = await sim.counters();
+    clearTimeout(limit);
+    console.log(resultLine({ ...line, simulator: counters }));
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[], deadOf: (i: number) => Set<number>, say: (l: string) => void, counters: () => Promise<Record<string, number>>): Promise<ReturnType<typeof benchResult>> {
+  const tone = o.scenario === 'alert-tone';
+  const bytes = tone ? 3_200 : Number(process.env.BENCH_CLIP_BYTES ?? 20_000);
+  const clip = clipOf(bytes, tone ? 901 : 902);
+  const links = buses.map(linkOf);
+  if (tone) {
+    say('storing the tone on every terminal first (not timed)');
+    const stored = await Promise.all(links.map((l, i) => transferWithRetries(l, targets[i].units, clip, 'transfer', 'command', RETRY_MS, clock)));
+    say(`stored on ${stored.reduce((n, r) => n + r.ready.length, 0)} terminals`);
+  }
+  const boundsMs = targets.map((t, i) => {
+    const dead = deadOf(i).size;
+    return startBound(t, t.units.length - dead, dead).ms + (tone ? 0 : transferBound(t, bytes, t.units.length - dead, dead).ms);
+  });
+  const boundS = Math.max(...boundsMs) / 1000;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const startAt = Date.now() + LEAD_MS;
+  let lastLive = 0;
+  const verifiedAt: number[] = [];
+  let verified = 0;
+  let transferred = 0;
+  const outcomes = await Promise.all(
+    links.map(async (link, i) => {
+      let units = targets[i].units;
+      if (!tone) {
+        const tr = await transferWithRetries(link, units, clip, 'emergency', 'emergency', RETRY_MS, clock);
+        units = tr.ready;
+        transferred += tr.ready.length;
+        if (i === 0 && process.env.BENCH_DEBUG) say(`bus 0 transfer: ${JSON.stringify(tr).slice(0, 600)}`);
+      }
+      const command: PlayCommand = { code: 'play', source: 'stored', clipId: clip.clipId, priority: 1, broadcastClass: 4, repeat: 1, volume: 80, startAt: new Date(Math.ceil(startAt / 1000) * 1000), broadcastId: BROADCAST_ID };
+      const out = await startPhase(
+        link,
+        {
+          command, ours: { broadcastId: BROADCAST_ID, clipId: clip.clipId, priority: 1, broadcastClass: 4, startAt }, priority: 'emergency',
+          fresh: units, wholeBus: units.length === targets[i].units.length, readFirst: [], deadline: Date.now() + 3_000, backoffMs: [100, 300, 600],
+          onPlaying: () => {
+            lastLive = Math.max(lastLive, performance.now());
+            verifiedAt.push(performance.now() - t0);
+          },
+        },
+        clock,
+      );
+      verified += out.playing.length;
+      return { out };
+    }),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  const controllerCounters = await counters();
+  const measured = (lastLive - t0) / 1000;
+  const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
+  say(`controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`);
+  say(`simulator after the controller: ${JSON.stringify(controllerCounters)}`);
+  const baseline = o.baseline ? await sequentialBaseline(targets, buses, clip.clipId) : null;
+  if (baseline !== null) say(`naive baseline (unicast, await each terminal): ${baseline.toFixed(3)} s`);
+  return benchResult(o.scenario, measured, boundS, baseline, {
+    buses: targets.length, terminals: targets.reduce((n, t) => n + t.units.length, 0), live, verified, verified_percent: round((100 * verified) / live),
+    transferred: tone ? null : transferred, clip_bytes: bytes, noise: o.noise,
+    plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.out.sent.bus, unicast: a.unicast + x.out.sent.unicast }), { bus: 0, unicast: 0 }),
+    status_reads: outcomes.reduce((n, x) => n + x.out.reads, 0), repeated_starts: controllerCounters.repeatedStarts ?? 0,
+    verified_p50_s: round((percentile(verifiedAt, 50) ?? 0) / 1000), verified_p99_s: round((percentile(verifiedAt, 99) ?? 0) / 1000), cpu_s: round((cpu.user + cpu.system) / 1e6), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+    note: 'measured_s: until the last live terminal is verified playing; dead terminals are tried until the retry deadline and do not count',
+  });
+}
+
+/** Unicast play then a status read, one terminal after the other on each bus (buses in parallel). */
+async function sequentialBaseline(targets: BusTarget[], buses: ModbusTerminalBus[], clipId: number): Promise<number> {
+  const t0 = performance.now();
+  const id = `${BROADCAST_ID.slice(0, -1)}2`;
+  await Promise.all(buses.map(async (bus, i) => {
+    for (const unit of targets[i].units) {
+      try {
+        await bus.command(unit, { code: 'play', source: 'stored', clipId, priority: 0, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: id }, { priority: 'command' });
+        await bus.readStatus(unit, { priority: 'command' });
+      } catch {
+        // a dead unit costs its timeout, as it does to such code
+      }
+    }
+  }));
+  return (performance.now() - t0) / 1000;
+}
+
+async function preempt(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[], say: (l: string) => void): Promise<ReturnType<typeof benchResult>> {
+  const n = Math.min(20, buses.length);
+  const sweepers = buses.slice(0, n).map((bus, i) => new Sweeper({ bus, clock: systemClock, units: targets[i].units, intervalMs: 0 }));
+  sweepers.forEach((s) => s.start());
+  await clock.sleep(1000);
+  const delays: number[] = [];
+  for (let k = 0; k < o.samples; k++) {
+    const i = k % n;
+    const unit = targets[i].units[k % targets[i].units.length];
+    await clock.sleep(37 + (k % 7) * 13);
+    const t0 = performance.now();
+    try {
+      await buses[i].command(unit, { code: 'stop', broadcastId: null, priority: 0 }, { priority: 'emergency' });
+      delays.push(performance.now() - t0);
+    } catch {
+      // a dead unit: not a scheduling figure
+    }
+  }
+  await Promise.all(sweepers.map((s) => s.stop()));
+  const t = targets[0].timing;
+  // one poll in flight (status transaction) plus our own command transaction with its reply (FC16 answer: 8 bytes)
+  const boundMs = t.transactionMs(STATUS_REQUEST, STATUS_REPLY) + t.transactionMs(COMMAND_BYTES, 8);
+  const p50 = percentile(delays, 50) ?? 0;
+  const p99 = percentile(delays, 99) ?? 0;
+  say(`preempt: ${delays.length} emergency commands while sweeping ${n} buses; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; bound ${boundMs.toFixed(1)} ms`);
+  return benchResult('preempt', p99 / 1000, boundMs / 1000, null, { samples: delays.length, p50_ms: round(p50), p99_ms: round(p99), buses_swept: n, note: 'measured_s = p99 of call → command answered; bound = one status transaction in flight + the command transaction' });
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  process.exit(1);
+});
