@@ -255,9 +255,11 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     if (!o) return;
     this.open.delete(gatewayId);
     for (const [unit, terminalId] of o.units) this.detach({ terminalId, gatewayId, unit });
-    await o.sweeper?.stop();
+    // the sweeper waits for its polls, which a bus that is down holds queued until the bus itself stops: stop both
+    const sweeping = o.sweeper?.stop();
     o.subscriptions.forEach((s) => s.unsubscribe());
     await o.bus.stop();
+    await sweeping;
     this.monitoring.untrackGateway(gatewayId);
   }
 

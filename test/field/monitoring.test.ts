@@ -161,4 +161,12 @@ describe('monitoring over a simulated county', () => {
     const list = await t.http.get('/api/alarms').set(t.auth(outsider)).expect(200);
     expect(list.body).toEqual({ items: [], total: 0 });
   });
+
+  it('shuts down promptly when its gateways go away meanwhile (polls queued on a bus that is down are not waited for)', async () => {
+    const app = t;
+    t = undefined as unknown as TestApp;
+    const gone = Promise.all([network.killGateway(0), network.killGateway(1)]);
+    await app.close();
+    await gone;
+  });
 });
