@@ -176,10 +176,15 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await page.click('a[data-nav="overview"]');
     await page.locator('#ov-rate').filter({ hasText: '87.50%' }).waitFor();
 
+    // repaired in the field: the technician reads it at once instead of waiting for the bus's next try
     network.setFault(0, 2, 'none');
-    await until(() => online(victim));
-    await t.app.get(StatusWriter).flush();
     await page.goto(`${t.baseUrl}/#/terminal/${victim}`);
+    await page.click('form[data-action="poll"] button');
+    await page.locator('#td-result.ok').filter({ hasText: '终端应答' }).waitFor();
+    await page.locator('#td-chip .state[data-state="online"]').waitFor();
+    expect(online(victim)).toBe(true);
+    await t.app.get(StatusWriter).flush();
+    await page.click('#td-history-reload');
     await page.locator('#td-history tbody tr').filter({ hasText: '→ 离线' }).waitFor();
     await page.locator('#td-history tbody tr').filter({ hasText: '离线 → 在线' }).waitFor();
     const healthy = terminalIds[0][1];

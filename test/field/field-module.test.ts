@@ -169,6 +169,18 @@ describe('field module over a simulated county', () => {
       }
     });
 
+    it('reads a repaired terminal at once on request, ahead of the sweep and its backoff, and shows it online', async () => {
+      const id = terminalIds[1][2];
+      network.setFault(1, 2, 'dead');
+      await until(() => !online(id));
+      const down = await t.http.post(`/api/terminals/${id}/poll`).set(t.auth(tech));
+      expect(down.status).toBe(504);
+      network.setFault(1, 2, 'none');
+      const res = await t.http.post(`/api/terminals/${id}/poll`).set(t.auth(tech)).expect(200);
+      expect(res.body).toMatchObject({ terminalId: id, status: { state: 1 } });
+      expect(online(id)).toBe(true);
+    });
+
     it('refuses a viewer (403) and a technician of another town (403)', async () => {
       const id = terminalIds[0][1];
       const viewer = (await t.createUser({ username: 'viewer-town', roles: ['viewer'], scopes: [TOWN] })).token;

@@ -43,6 +43,13 @@ export class DiagnosticsController {
     return this.diagnostics.run(id, { kind: 'reboot' }, user);
   }
 
+  /** Reads the terminal now (ahead of the sweep): a terminal just repaired shows online at once. */
+  @Post('terminals/:id/poll')
+  @HttpCode(200)
+  poll(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): ReturnType<DiagnosticsService['poll']> {
+    return this.diagnostics.poll(id, user);
+  }
+
   @Get('terminals/:id/registers')
   registers(@Param('id', ParseIntPipe) id: number, @Query() q: RegisterReadQueryDto, @CurrentUser() user: AuthUser): Promise<{ terminalId: number; address: number; values: number[] }> {
     return this.diagnostics.readRegisters(id, q.address, q.count, user);

@@ -105,6 +105,22 @@ export class DiagnosticsService {
     }
   }
 
+  /**
+   * Reads the terminal's status now, at command priority (ahead of the sweep, and past any backoff of a unit that was
+   * silent): after a repair in the field the technician sees it online at once, not at the bus's next try.
+   */
+  async poll(terminalId: number, user: AuthUser): Promise<{ terminalId: number; durationMs: number; status: TerminalStatus }> {
+    const t = await this.terminals.get(terminalId, user);
+    const started = this.clock.now();
+    try {
+      const status = await this.field.readStatus(t.id, { deadline: started + DEADLINE_MS });
+      return { terminalId: t.id, durationMs: this.clock.now() - started, status };
+    } catch (e) {
+      if (e instanceof BusError) throw fieldError(e, t.id);
+      throw e;
+    }
+  }
+
   async readRegisters(terminalId: number, address: number, count: number, user: AuthUser): Promise<{ terminalId: number; address: number; values: number[] }> {
     const t = await this.terminals.get(terminalId, user);
     try {

@@ -10,7 +10,7 @@ import { live } from '../live.js';
 import { breadcrumbs, regionName } from '../regions.js';
 import { offlineReason, playingText, stateChip } from './terminals.js';
 
-const ACTIONS = { 'test-tone': '测试音', volume: '设置音量', amplifier: '功放', clock: '校时', reboot: '重启' };
+const ACTIONS = { poll: '立即检测', 'test-tone': '测试音', volume: '设置音量', amplifier: '功放', clock: '校时', reboot: '重启' };
 
 const QUEUES = { emergency: '应急', command: '命令', transfer: '传输', poll: '轮询' };
 const row = (label, value) => `<tr><th>${esc(label)}</th><td>${value}</td></tr>`;
@@ -55,6 +55,7 @@ export async function mount(view, ctx) {
     ${diagnose ? `
     <section class="card" id="td-diag"><h2>诊断操作</h2>
       <div class="actions">
+        <form data-action="poll"><button type="submit">立即检测（读取状态）</button></form>
         <form data-action="test-tone">测试音 <input name="seconds" type="number" min="1" max="60" value="5" aria-label="秒数"> 秒，音量 <input name="volume" type="number" min="0" max="100" value="60" aria-label="测试音音量"> <button type="submit">播放测试音</button></form>
         <form data-action="volume">音量 <input name="volume" type="number" min="0" max="100" value="${status.reading?.volume ?? 60}" aria-label="音量"> <button type="submit">设置音量</button></form>
         <form data-action="amplifier">功放 <button type="submit" name="on" value="true">开启</button> <button type="submit" name="on" value="false">关闭</button></form>
@@ -182,6 +183,9 @@ export async function mount(view, ctx) {
     say(result, `正在执行：${ACTIONS[action] ?? '读取寄存器'}…`, 'info');
     let call;
     switch (action) {
+      case 'poll':
+        call = post(`/api/terminals/${id}/poll`, {});
+        break;
       case 'test-tone':
         call = post(`/api/terminals/${id}/test-tone`, { seconds: num('seconds'), volume: num('volume') });
         break;
@@ -202,7 +206,11 @@ export async function mount(view, ctx) {
     }
     call
       .then((o) => {
-        if (action === 'registers') {
+        if (action === 'poll') {
+          const st = o.status;
+          say(result, `✔ 终端应答（${o.durationMs} ms）：${terminalStateName(st.state)}，${sourceName(st.source)}，音量 ${st.volume}${st.faults.length ? `，故障 ${st.faults.map(faultName).join('、')}` : ''}`, 'ok');
+          refreshStatus();
+        } else if (action === 'registers') {
           say(result, `读取成功：地址 ${o.address} 起 ${o.values.length} 个寄存器`, 'ok');
           const pre = $('#td-registers', view);
           pre.hidden = false;
