@@ -18,6 +18,7 @@ import { benchResult, percentile, resultLine } from '../../device-drivers/bench/
 import { Sweeper } from '../../device-drivers/bus/sweeper';
 import { toCommandRecord } from '../../device-drivers/modbus-terminal/mapping';
 import { ModbusTerminalBus, type SignedBlock } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
+import { SignedBlockCache } from '../../device-drivers/modbus-terminal/signed-blocks';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { SimulatorProcess } from '../../device-drivers/simulator/simulator-process';
 import { systemClock } from '../../device-drivers/transport/clock';
@@ -140,7 +141,9 @@ async function main(): Promise<void> {
     const targets = shape.gateways.map((g, i) => busTargetOf(g, HOST, sim.ready.ports[i])).map((t) => ({ ...t, gateway: { ...t.gateway, requestTimeoutMs: 1000 } }));
     let sequence = 0;
     const signer = new Sm2Signer(sim.ready.certificate.serial, sim.ready.certificate.privateKeyHex);
-    const buses = targets.map((t) => new ModbusTerminalBus({ busId: t.busId, gateway: t.gateway, clock: systemClock, signer, nextSequence: () => ++sequence }));
+    // as the server does (src/field/field.module.ts): a broadcast's steps are signed once for every bus
+    const signedBlocks = new SignedBlockCache({ now: () => systemClock.now() });
+    const buses = targets.map((t) => new ModbusTerminalBus({ busId: t.busId, gateway: t.gateway, clock: systemClock, signer, nextSequence: () => ++sequence, signedBlocks }));
     await Promise.all(buses.map((b) => b.start()));
     const deadOf = (i: number): Set<number> => new Set(sim.ready.dead.filter(([g]) => g === i).map(([, u]) => u));
     const terminals = targets.reduce((n, t) => n + t.units.length, 0);
