@@ -55,7 +55,7 @@ export class ModbusTerminalBus implements TerminalBus {
   private readonly scheduler: BusScheduler<ModbusConnection>;
   private readonly clock: Clock;
   private readonly broadcastDelayMs: number;
-  /** Raw RTU links: the master itself must let a broadcast frame leave the wire before the next request. */
+  /** The wire time of a broadcast frame, which the master waits out itself (no answer tells it); null without a baud rate. */
   private readonly line: LineTiming | null;
   private readonly handles = new Map<number, string>();
   private readonly maxKnown: number;
@@ -65,8 +65,10 @@ export class ModbusTerminalBus implements TerminalBus {
     this.clock = opts.clock;
     const g = opts.gateway;
     this.broadcastDelayMs = g.broadcastDelayMs ?? 50;
+    // a broadcast gets no answer, so nothing tells the master when it has left the wire: wait its wire time on every
+    // link kind (a Modbus TCP gateway queues the next request behind it, and that request's timeout would run meanwhile)
     this.line =
-      g.kind === 'modbus-tcp'
+      g.baudRate === undefined && g.kind === 'modbus-tcp'
         ? null
         : new LineTiming({ baud: g.baudRate ?? 9600, dataBits: g.dataBits ?? 8, parity: g.parity ?? 'even', stopBits: g.stopBits ?? 1, turnaroundMs: g.turnaroundMs ?? 0, broadcastDelayMs: this.broadcastDelayMs });
     this.maxKnown = opts.maxKnownBroadcasts ?? 1024;

@@ -208,7 +208,7 @@ export class BroadcastRun {
         ours: this.ours(clip.clipId),
         priority: this.b.emergency ? 'emergency' : 'command',
         fresh,
-        wholeBus: readFirst.length === 0 && fresh.length === unitsOnBus,
+        wholeBus: this.wholeBus(gatewayId, rows, unitsOnBus) && readFirst.length === 0,
         readFirst,
         deadline: Math.min(this.b.endAt.getTime(), this.startAtMs + this.ctx.retryWindowMs),
         backoffMs: this.ctx.backoffMs,
@@ -239,6 +239,15 @@ export class BroadcastRun {
     for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
     await this.flush();
     for (const p of preempted) await this.ctx.preempted(p.other, p.terminalId, this.b.broadcastId);
+  }
+
+  /**
+   * One bus-wide start may be used when this broadcast targets every enabled terminal of the bus with one clip variant
+   * and none has been started yet: terminals whose transfer failed hear it too, and refuse it or play it.
+   */
+  private wholeBus(gatewayId: number, rows: LedgerRow[], unitsOnBus: number): boolean {
+    const onBus = this.ledger.rows().filter((r) => this.ctx.locate(r.terminalId)?.gatewayId === gatewayId);
+    return onBus.length === unitsOnBus && onBus.length === rows.length && onBus.every((r) => !r.startSentAt && r.state !== 'playing');
   }
 
   /** When a play that began at `from` ends: repeat × one play, within the window (repeat 0: the window's end). */
