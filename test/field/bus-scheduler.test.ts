@@ -8,7 +8,7 @@
  * line-timing model; the suite waits on events, never on the clock.
  */
 import { filter, firstValueFrom, skip, take, toArray } from 'rxjs';
-import { sm2 } from 'sm-crypto-v2';
+import { sm2, sm3 } from 'sm-crypto-v2';
 import { PRIORITY } from '../../firmware-protocols/codes';
 import { REGISTERS, type CommandSigner } from '../../firmware-protocols/terminal-modbus';
 import { Sweeper, type SweepSummary } from '../../device-drivers/bus';
@@ -93,6 +93,19 @@ describe('bus scheduler and sweeper on a simulated village bus (Modbus TCP, line
     // the next sweep polls the same 11 live units as the sweep without it: not even one transaction longer
     expect(lasted(next) - lasted(without)).toBeLessThan(POLL_MS);
     net.setFault(0, DEAD, 'none');
+  });
+
+  it('stores a 4 KB clip (17 chunks) on every unit through the gateway (150 ms unit wait): the broadcast chunks are paced to the line, so nothing queues up in the gateway behind them', async () => {
+    const data = Buffer.from(Array.from({ length: 4_000 }, (_, i) => (i * 31) % 251));
+    const clip = { clipId: 4242, codec: 'opus-16k', digest: sm3(data), data };
+    const from = systemClock.now();
+    const r = await bus.transferClip(UNITS, clip, { priority: 'transfer' });
+    expect(r.failed).toEqual([]);
+    expect([...r.stored, ...r.alreadyStored].sort((a, b) => a - b)).toEqual(UNITS);
+    // every broadcast chunk went on the wire after the previous one had left it: none collided, none waited in the gateway
+    const chunks = framesBetween(from, systemClock.now()).filter((f) => f.unit === 0);
+    expect(chunks.length).toBeGreaterThanOrEqual(r.framesSent.broadcast);
+    expect(chunks.every((f) => f.outcome === 'broadcast')).toBe(true);
   });
 
   it('starts an emergency command submitted mid-sweep within one transaction plus turnaround', async () => {
