@@ -4,6 +4,8 @@
  * terminal whose start was already sent it reads the terminal: one that plays the broadcast is not started again. The
  * simulated terminals count starts of a broadcast they had started before: none.
  */
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { Transactions } from '../../src/database/transactions';
 import { DispatchService } from '../../src/dispatch/dispatch.service';
@@ -12,6 +14,7 @@ import { describeWith } from '../support/capabilities';
 import { createTestApp, type TestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 import { order, registerCounty, UNITS, type County } from './county';
+import type { ChildMessage, ChildStart } from './support/server-child';
 
 jest.setTimeout(120_000);
 
@@ -63,6 +66,33 @@ describeWith(['ffmpeg'], 'dispatch crash safety', () => {
       dispatch.launch(o.broadcastId);
       await playing;
       const next = await restart();
+      await next.settled(o.broadcastId);
+      const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(await t.adminToken())).expect(200);
+      expect(res.body).toMatchObject({ state: 'completed', counts: { played: 8 } });
+      expect(repeatedStarts()).toBe(0);
+    });
+    it('killed with SIGKILL in its own process mid-transfer, the broadcast is completed by the next server, none started twice', async () => {
+      await t.close({ keepDatabase: true });
+      const o = order(all());
+      const child = fork(join(__dirname, 'support', 'server-child.ts'), [], { execArgv: ['-r', join(__dirname, 'support', 'ts-hook.js')], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          child.on('message', (m: ChildMessage) => {
+            if (m.type === 'error') reject(new Error(m.message));
+            // the clip is on its way to the terminals: pull the plug
+            if (m.type === 'progress' && m.counts.transferring > 0) resolve();
+          });
+          child.once('exit', (code) => reject(new Error(`the server process exited (${code}) before the transfer began`)));
+          const start: ChildStart = { db: { kind: t.db.kind, url: t.db.url, dataDir: t.db.dataDir }, env, order: { ...o, startAt: o.startAt.toISOString(), endAt: o.endAt.toISOString() } };
+          child.send(start);
+        });
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      t = await createTestApp({ database: kind, db: t.db, env });
+      const next = t.app.get(DispatchService);
       await next.settled(o.broadcastId);
       const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(await t.adminToken())).expect(200);
       expect(res.body).toMatchObject({ state: 'completed', counts: { played: 8 } });
