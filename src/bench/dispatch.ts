@@ -200,6 +200,8 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
         {
           command, ours: { broadcastId: BROADCAST_ID, clipId: clip.clipId, priority: 1, broadcastClass: 4, startAt }, priority: 'emergency',
           fresh: ready[i], wholeBus: true, readFirst: [], deadline: Date.now() + 10_000, backoffMs: [100, 300, 600],
+          // what the server learns from monitoring: terminals that did not answer lately are read last
+          suspect: (unit) => deadOf(i).has(unit),
           onPlaying: () => {
             lastLive = Math.max(lastLive, performance.now());
             verifiedAt.push(performance.now() - t0);
@@ -213,6 +215,7 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   );
   const cpu = process.cpuUsage(cpu0);
   const controllerCounters = await counters();
+  if (process.env.BENCH_DEBUG) say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.out.reads, s: x.out.sent, f: x.out.failed.length, u: x.out.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
   const measured = (lastLive - t0) / 1000;
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
   say(`controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`);

@@ -39,6 +39,8 @@ export interface RunContext {
   /** Our play ended on a terminal whose earlier broadcast we interrupted. */
   ended(other: string, terminalId: number): Promise<void>;
   halted(): boolean;
+  /** Monitoring holds the terminal offline. */
+  offline(terminalId: number): boolean;
 }
 
 export interface ClipVariant {
@@ -222,6 +224,7 @@ export class BroadcastRun {
           await this.flush();
         },
         stopped: () => this.cancelled || this.ctx.halted(),
+        suspect: (t) => this.ctx.offline(t),
       },
       this.ctx.clock,
     );

@@ -80,6 +80,21 @@ describe('the per-bus plan', () => {
     expect(bus.sent.filter((s) => s === '2 play')).toHaveLength(1);
   });
 
+  it('sends a bus-wide start lost to noise again as one broadcast, not one play per terminal', async () => {
+    const bus = new FakeBus([1, 2, 3]);
+    let lost = true;
+    const commandAll = bus.commandAll.bind(bus);
+    bus.commandAll = (c) => {
+      if (!lost) return commandAll(c);
+      lost = false;
+      bus.sent.push('all play (lost)');
+      return Promise.resolve();
+    };
+    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3], wholeBus: true }, new FakeClock());
+    expect(bus.sent).toEqual(['all play (lost)', 'all play']);
+    expect(out.playing.map((p) => p.key)).toEqual([1, 2, 3]);
+  });
+
   it('reads a terminal whose start may have gone out before, and does not start it again when it plays ours', async () => {
     const bus = new FakeBus([1, 2]);
     bus.sessions.set(1, { broadcastId: null, priority: 2, clipId: 7 });

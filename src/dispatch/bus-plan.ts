@@ -40,6 +40,9 @@ export function showsOurs(s: TerminalStatus, o: Ours): boolean {
   return s.broadcastId === null && s.state === 5 && o.clipId !== null && s.clipId === o.clipId && s.priority === o.priority && s.broadcastClass === o.broadcastClass;
 }
 
+/** How long the same bus-wide command is sent as the same signed block (device-drivers SignedBlockCache keeps it 5 s). */
+export const SAME_BLOCK_MS = 4_000;
+
 export interface TransferOutcome {
   ready: number[];
   failed: { key: number; reason: string }[];
@@ -110,6 +113,10 @@ export interface StartOptions {
   stopped?: () => boolean;
   /** Told of each key as soon as it is verified. */
   onPlaying?: (key: number) => void;
+  /** Keys believed offline (monitoring): read after the others, so their timeouts delay no live terminal. */
+  suspect?: (key: number) => boolean;
+  /** A key that does not answer this many reads in a row is unreachable at once (default 2). */
+  maxSilences?: number;
 }
 
 export interface StartOutcome {
@@ -131,6 +138,8 @@ export async function startPhase(link: BusLink, o: StartOptions, clock: Sleeper)
   const refusedBy = new Map<number, string>();
   let toVerify: number[] = [];
   let toStart: number[] = [];
+  /** The bus-wide start, if one went out: repeated as the very same signed block, it reaches those who missed it. */
+  let busWide = null as { command: PlayCommand; at: number } | null;
 
   const send = async (keys: number[], wholeBus: boolean): Promise<void> => {
     if (keys.length === 0 || o.stopped?.()) return;
@@ -139,6 +148,7 @@ export async function startPhase(link: BusLink, o: StartOptions, clock: Sleeper)
     const command: PlayCommand = clock.now() < o.ours.startAt ? o.command : { ...o.command, startAt: undefined };
     if (wholeBus) {
       out.sent.bus++;
+      busWide = { command, at: clock.now() };
       await link.commandAll(command, o.priority).catch(() => undefined);
       toVerify.push(...keys);
       return;
@@ -165,8 +175,13 @@ export async function startPhase(link: BusLink, o: StartOptions, clock: Sleeper)
   const fresh = gate(o.fresh);
   await send(fresh, o.wholeBus && fresh.length === o.fresh.length);
   let round = 0;
+  const silences = new Map<number, number>();
+  const maxSilences = o.maxSilences ?? 2;
+  // reads go on the wire in this order: likely answers first, then the suspect, then those already silent
+  const rank = (k: number): number => (silences.get(k) ?? 0) * 2 + (o.suspect?.(k) ? 1 : 0);
   for (;;) {
     if (o.stopped?.()) return out;
+    toVerify.sort((a, b) => rank(a) - rank(b));
     const reads = await Promise.all(toVerify.map(async (k) => {
       out.reads++;
       try {
@@ -187,7 +202,12 @@ export async function startPhase(link: BusLink, o: StartOptions, clock: Sleeper)
         if (!before.has(r.k)) before.set(r.k, r.s);
         refusedBy.set(r.k, refusedBy.get(r.k) ?? describe(r.s));
         toStart.push(r.k);
-      } else silent.push({ key: r.k, reason: r.error ?? 'no reply' });
+      } else {
+        const n = (silences.get(r.k) ?? 0) + 1;
+        silences.set(r.k, n);
+        if (n >= maxSilences) out.unreachable.push({ key: r.k, reason: r.error ?? 'no reply' });
+        else silent.push({ key: r.k, reason: r.error ?? 'no reply' });
+      }
     }
     const late = clock.now() + (o.backoffMs[Math.min(round, o.backoffMs.length - 1)] ?? 0) > o.deadline;
     if ((toStart.length === 0 && silent.length === 0) || late || o.stopped?.()) {
@@ -198,7 +218,14 @@ export async function startPhase(link: BusLink, o: StartOptions, clock: Sleeper)
     await clock.sleep(o.backoffMs[Math.min(round, o.backoffMs.length - 1)] ?? 0);
     round++;
     toVerify.push(...silent.map((s) => s.key));
-    await send(gate(toStart), false);
+    const again = gate(toStart);
+    if (busWide && again.length >= 2 && clock.now() - busWide.at < SAME_BLOCK_MS) {
+      // a bus-wide frame lost to noise is lost to every unit: send it again rather than one play per unit. Within the
+      // drivers' signed-block window it is the same block (same sequence): a unit that took it refuses it as a replay
+      out.sent.bus++;
+      await link.commandAll(busWide.command, o.priority).catch(() => undefined);
+      toVerify.push(...again);
+    } else await send(again, false);
   }
 }
 

@@ -77,6 +77,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
         if (run && where) await run.resume(terminalId, fieldLink(this.field, where.gatewayId));
       },
       halted: () => this.halting,
+      offline: (id) => this.monitoring.terminal(id)?.online === false,
     };
   }
 
