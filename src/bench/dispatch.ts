@@ -10,6 +10,7 @@
  * measured_s is the time until the last live terminal is verified playing (dead ones are tried, and do not hold the
  * figure). The bound counts what the wire forces; the baseline is the same start done by unicast, one terminal after
  * the other (await each), as modbus-serial's README would write it.
+ * For looking into a run: BENCH_BUSES=n (the first n buses), BENCH_CLIP_BYTES=n, BENCH_DEBUG=1 (slowest verifications).
  */
 import { performance } from 'node:perf_hooks';
 import { sm3 } from 'sm-crypto-v2';
