@@ -129,7 +129,7 @@ function round(v: number | null): number | null {
 }
 
 /** Scenarios that run the server itself: their programs live beside it (src/bench) and are started as they are. */
-const SERVER_SCENARIOS: Record<string, string> = { live: 'live.js', 'alert-tone': 'dispatch.js', 'alert-clip': 'dispatch.js', preempt: 'dispatch.js' };
+const SERVER_SCENARIOS: Record<string, string> = { live: 'live.js', 'alert-tone': 'dispatch.js', 'alert-clip': 'dispatch.js' };
 
 function runServerScenario(program: string): never {
   const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'src', 'bench', program), ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -1,22 +1,22 @@
 /**
- * `npm run bench -- alert-tone | alert-clip | preempt [--json] [--seed n] [--dead f] [--noise f] [--no-baseline]`
+ * `npm run bench -- alert-tone | alert-clip [--json] [--seed n] [--dead f] [--noise f] [--no-baseline]`
  * (PERFORMANCE.md). The reference county in a simulator child process; the dispatch engine's per-bus plan
  * (src/dispatch/bus-plan.ts, the code the server runs) drives one ModbusTerminalBus per gateway directly, without a
  * database: terminals are keyed by unit id.
  * - alert-tone: an emergency start of a tone stored beforehand on every terminal (stored before the clock starts, as
  *   the built-in tones are), one bus-wide start per bus with a start time ahead, verified by a status read per terminal.
  * - alert-clip: a 20 KB clip transferred to all (broadcast chunks, selective repair), then started in sync and verified.
- * - preempt: emergency commands sent while every bus is being swept; the delay from the call to the command on the wire.
  * measured_s is the time until the last live terminal is verified playing (dead ones are tried, and do not hold the
  * figure). The bound counts what the wire forces; the baseline is the same start done by unicast, one terminal after
- * the other (await each), as modbus-serial's README would write it.
+ * the other (await each), as modbus-serial's README would write it — for alert-clip, the clip too: prepare, every chunk,
+ * commit, play and a read, unicast, one terminal after the other (buses in parallel).
+ * (`preempt`, emergency commands while the buses poll, is the field layer's: device-drivers/bench/preempt.ts.)
  * For looking into a run: BENCH_BUSES=n (the first n buses), BENCH_CLIP_BYTES=n, BENCH_DEBUG=1 (slowest verifications).
  */
 import { performance } from 'node:perf_hooks';
 import { sm3 } from 'sm-crypto-v2';
 import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
 import { benchResult, percentile, resultLine } from '../../device-drivers/bench/report';
-import { Sweeper } from '../../device-drivers/bus/sweeper';
 import { toCommandRecord } from '../../device-drivers/modbus-terminal/mapping';
 import { ModbusTerminalBus, type SignedBlock } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
 import { SignedBlockCache } from '../../device-drivers/modbus-terminal/signed-blocks';
@@ -25,10 +25,10 @@ import { SimulatorProcess } from '../../device-drivers/simulator/simulator-proce
 import { systemClock } from '../../device-drivers/transport/clock';
 import { Bound } from '../../device-drivers/transport/line-timing';
 import { Sm2Signer } from '../../firmware-protocols/signing';
-import { chunkCount, encodeChunkFrame, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
+import { chunkCount, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
 import { startPhase, transferWithRetries, type BusLink, type PlayCommand, type Sleeper, type StopCommand } from '../dispatch/bus-plan';
 
-type Scenario = 'alert-tone' | 'alert-clip' | 'preempt';
+type Scenario = 'alert-tone' | 'alert-clip';
 interface Options {
   scenario: Scenario;
   json: boolean;
@@ -36,7 +36,6 @@ interface Options {
   dead: number;
   noise: number;
   baseline: boolean;
-  samples: number;
 }
 
 const HOST = '127.0.0.1';
@@ -50,8 +49,8 @@ const RETRY_MS = [200, 500, 1000, 2000];
 
 function parse(argv: string[]): Options {
   const scenario = argv[0] as Scenario;
-  if (!['alert-tone', 'alert-clip', 'preempt'].includes(scenario)) throw new RangeError(`scenario: expected alert-tone, alert-clip or preempt, got ${argv[0] ?? 'nothing'}`);
-  const o: Options = { scenario, json: false, seed: 1, dead: 0.05, noise: 0.01, baseline: scenario !== 'alert-clip', samples: 200 };
+  if (!['alert-tone', 'alert-clip'].includes(scenario)) throw new RangeError(`scenario: expected alert-tone or alert-clip, got ${argv[0] ?? 'nothing'}`);
+  const o: Options = { scenario, json: false, seed: 1, dead: 0.05, noise: 0.01, baseline: true };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -65,7 +64,6 @@ function parse(argv: string[]): Options {
     else if (a === '--noise') o.noise = num();
     else if (a === '--no-baseline') o.baseline = false;
     else if (a === '--baseline') o.baseline = true;
-    else if (a === '--samples') o.samples = num();
     else throw new RangeError(`unknown option ${a}`);
   }
   return o;
@@ -152,7 +150,7 @@ async function main(): Promise<void> {
     const deadOf = (i: number): Set<number> => new Set(sim.ready.dead.filter(([g]) => g === i).map(([, u]) => u));
     const terminals = targets.reduce((n, t) => n + t.units.length, 0);
     say(`${o.scenario}: ${targets.length} buses, ${terminals} terminals (${sim.ready.dead.length} dead)`);
-    const line = o.scenario === 'preempt' ? await preempt(o, targets, buses, say) : await alert(o, targets, buses, deadOf, say, () => sim.counters());
+    const line = await alert(o, targets, buses, deadOf, say, () => sim.counters());
     buses.forEach((b) => void b.stop());
     const counters = await sim.counters();
     clearTimeout(limit);
@@ -221,7 +219,7 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
   say(`controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`);
   say(`simulator after the controller: ${JSON.stringify(controllerCounters)}`);
-  const baseline = o.baseline ? await sequentialBaseline(targets, buses, clip.clipId) : null;
+  const baseline = !o.baseline ? null : tone ? await sequentialBaseline(targets, buses, clip.clipId) : await sequentialClipBaseline(targets, buses, clipOf(bytes, 903));
   if (baseline !== null) say(`naive baseline (unicast, await each terminal): ${baseline.toFixed(3)} s`);
   return benchResult(o.scenario, measured, boundS, baseline, {
     buses: targets.length, terminals: targets.reduce((n, t) => n + t.units.length, 0), live, verified, verified_percent: round((100 * verified) / live),
@@ -231,6 +229,31 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
     verified_p50_s: round((percentile(verifiedAt, 50) ?? 0) / 1000), verified_p99_s: round((percentile(verifiedAt, 99) ?? 0) / 1000), cpu_s: round((cpu.user + cpu.system) / 1e6), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
     note: 'measured_s: until the last live terminal is verified playing; dead terminals are tried until the retry deadline and do not count',
   });
+}
+
+/**
+ * The clip the naive way: to each terminal in turn, unicast, awaiting each request — prepare, every chunk, commit, then
+ * play and a status read (buses in parallel). A dead terminal costs its time-outs, as it does to such code.
+ */
+async function sequentialClipBaseline(targets: BusTarget[], buses: ModbusTerminalBus[], clip: ReturnType<typeof clipOf>): Promise<number> {
+  const t0 = performance.now();
+  const chunks = chunkCount(clip.data.length);
+  const id = `${BROADCAST_ID.slice(0, -1)}3`;
+  await Promise.all(buses.map(async (bus, i) => {
+    for (const unit of targets[i].units) {
+      try {
+        const prepare = bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: 'opus-16k', size: clip.data.length, digest: clip.digest });
+        await bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: 'command' });
+        for (let c = 0; c < chunks; c++) await bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, c, clip.data), `FC16 clip chunk ${c}`, 'command');
+        await bus.write(unit, REGISTERS.commit.address, encodeCommit(clip.clipId), 'FC16 clip commit', 'command');
+        await bus.command(unit, { code: 'play', source: 'stored', clipId: clip.clipId, priority: 0, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: id }, { priority: 'command' });
+        await bus.readStatus(unit, { priority: 'command' });
+      } catch {
+        // a dead unit or a lost frame: such code moves on to the next terminal
+      }
+    }
+  }));
+  return (performance.now() - t0) / 1000;
 }
 
 /** Unicast play then a status read, one terminal after the other on each bus (buses in parallel). */
@@ -248,34 +271,6 @@ async function sequentialBaseline(targets: BusTarget[], buses: ModbusTerminalBus
     }
   }));
   return (performance.now() - t0) / 1000;
-}
-
-async function preempt(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[], say: (l: string) => void): Promise<ReturnType<typeof benchResult>> {
-  const n = Math.min(20, buses.length);
-  const sweepers = buses.slice(0, n).map((bus, i) => new Sweeper({ bus, clock: systemClock, units: targets[i].units, intervalMs: 0 }));
-  sweepers.forEach((s) => s.start());
-  await clock.sleep(1000);
-  const delays: number[] = [];
-  for (let k = 0; k < o.samples; k++) {
-    const i = k % n;
-    const unit = targets[i].units[k % targets[i].units.length];
-    await clock.sleep(37 + (k % 7) * 13);
-    const t0 = performance.now();
-    try {
-      await buses[i].command(unit, { code: 'stop', broadcastId: null, priority: 0 }, { priority: 'emergency' });
-      delays.push(performance.now() - t0);
-    } catch {
-      // a dead unit: not a scheduling figure
-    }
-  }
-  await Promise.all(sweepers.map((s) => s.stop()));
-  const t = targets[0].timing;
-  // one poll in flight (status transaction) plus our own command transaction with its reply (FC16 answer: 8 bytes)
-  const boundMs = t.transactionMs(STATUS_REQUEST, STATUS_REPLY) + t.transactionMs(COMMAND_BYTES, 8);
-  const p50 = percentile(delays, 50) ?? 0;
-  const p99 = percentile(delays, 99) ?? 0;
-  say(`preempt: ${delays.length} emergency commands while sweeping ${n} buses; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; bound ${boundMs.toFixed(1)} ms`);
-  return benchResult('preempt', p99 / 1000, boundMs / 1000, null, { samples: delays.length, p50_ms: round(p50), p99_ms: round(p99), buses_swept: n, note: 'measured_s = p99 of call → command answered; bound = one status transaction in flight + the command transaction' });
 }
 
 main().catch((e: unknown) => {
