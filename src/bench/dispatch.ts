@@ -17,8 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { sm3 } from 'sm-crypto-v2';
 import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
 import { benchResult, percentile, resultLine } from '../../device-drivers/bench/report';
-import { toCommandRecord } from '../../device-drivers/modbus-terminal/mapping';
-import { ModbusTerminalBus, type SignedBlock } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
+import { ModbusTerminalBus } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
 import { SignedBlockCache } from '../../device-drivers/modbus-terminal/signed-blocks';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { SimulatorProcess } from '../../device-drivers/simulator/simulator-process';
@@ -26,7 +25,7 @@ import { systemClock } from '../../device-drivers/transport/clock';
 import { Bound } from '../../device-drivers/transport/line-timing';
 import { Sm2Signer } from '../../firmware-protocols/signing';
 import { chunkCount, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
-import { startPhase, transferWithRetries, type BusLink, type PlayCommand, type Sleeper, type StopCommand } from '../dispatch/bus-plan';
+import { startPhase, transferWithRetries, type BusLink, type PlayCommand, type Sleeper } from '../dispatch/bus-plan';
 
 type Scenario = 'alert-tone' | 'alert-clip';
 interface Options {
@@ -69,21 +68,6 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-/**
- * One signed block per bus-wide command for the whole county (DOMAIN.md Security: sign once, send the same block to
- * every bus), so the terminals' verifier sees one block, not 280. Each bus is told the broadcast id the block carries.
- */
-const signedOnce = new Map<string, SignedBlock>();
-function blockFor(bus: ModbusTerminalBus, c: PlayCommand | StopCommand): SignedBlock {
-  const key = JSON.stringify(c);
-  let block = signedOnce.get(key);
-  if (!block) {
-    block = bus.sign(toCommandRecord(c));
-    signedOnce.set(key, block);
-  } else if (c.broadcastId) (bus as unknown as { remember(id: string): void }).remember(c.broadcastId);
-  return block;
-}
-
 /** The per-bus plan's view of a driver bus: terminals keyed by unit. */
 function linkOf(bus: ModbusTerminalBus): BusLink {
   return {
@@ -92,7 +76,8 @@ function linkOf(bus: ModbusTerminalBus): BusLink {
       const r = await bus.transferClip(units, clip, { priority });
       return { stored: r.stored, alreadyStored: r.alreadyStored, failed: r.failed.map((f) => ({ key: f.unit, reason: f.reason })) };
     },
-    commandAll: async (c, priority) => void (await bus.writeSigned('all', blockFor(bus, c), `FC16 command ${c.code}`, { priority })),
+    // the buses share a SignedBlockCache: a bus-wide command is one signed block for the whole county
+    commandAll: async (c, priority) => void (await bus.command('all', c, { priority })),
     command: async (unit, c, priority) => void (await bus.command(unit, c, { priority })),
     status: (unit, priority) => bus.readStatus(unit, { priority }),
   };

@@ -6,12 +6,12 @@
  */
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { areaLevel, areaPrefix, childLevel, isAreaCode, isWithinArea } from '../../firmware-protocols/codes';
+import { areaPrefix, isAreaCode } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
 import { canReach, visibleSubtrees } from '../auth/scope';
 import { AlarmsService, type PublishedAlarmEvent } from '../monitoring/alarms.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
-import { countingPrefixes } from '../monitoring/online-rate';
+import { areaCodeOfPrefix, countingPrefixes } from '../monitoring/online-rate';
 import type { OnlineRate } from '../monitoring/online-rate';
 import { TerminalsRepository } from '../terminals/terminals.repository';
 import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
@@ -55,11 +55,6 @@ const systemTimers: FeedTimers = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-/** The area code of a counting prefix (`341523100` → `341523100000`). */
-function codeOfPrefix(prefix: string): string {
-  return prefix.padEnd(prefix.length > 12 ? 15 : 12, '0');
-}
-
 function addTo<K>(index: Map<K, Set<LiveClient>>, key: K, c: LiveClient): () => void {
   const set = index.get(key) ?? new Set<LiveClient>();
   set.add(c);
@@ -87,7 +82,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   /** Alarm watchers with the area prefixes they see (null: everything). */
   private readonly alarmWatch = new Map<LiveClient, Map<string, string[] | null>>();
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
-  private readonly prefixCache = new Map<string, string[]>();
+  /** Per area code: the prefixes it is counted under, and the area code each stands for. */
+  private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
   timers: FeedTimers = systemTimers;
 
@@ -200,14 +196,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
 
   /** The rates of each visible root and of its direct children. */
   private ratesFor(roots: string[]): OnlineRate[] {
-    const all = this.monitoring.onlineRates();
-    const out: OnlineRate[] = [];
-    for (const root of roots) {
-      out.push(this.monitoring.onlineRate(root));
-      const below = childLevel(areaLevel(root));
-      if (below) out.push(...all.filter((r) => r.areaCode !== root && isWithinArea(r.areaCode, root) && areaLevel(r.areaCode) === below));
-    }
-    return out;
+    return roots.flatMap((root) => {
+      const { area, children } = this.monitoring.onlineRateWithChildren(root);
+      return [area, ...children];
+    });
   }
 
   private async subscribeTerminal(c: LiveClient, key: string, terminalId: number): Promise<SubscribeReply> {
@@ -286,23 +278,24 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private prefixesOf(areaCode: string): string[] {
+  private prefixesOf(areaCode: string): { prefixes: string[]; codes: string[] } {
     let p = this.prefixCache.get(areaCode);
     if (!p) {
-      p = countingPrefixes(areaCode);
+      const prefixes = countingPrefixes(areaCode);
+      p = { prefixes, codes: prefixes.map(areaCodeOfPrefix) };
       this.prefixCache.set(areaCode, p);
     }
     return p;
   }
 
   private routeTerminal(status: Parameters<LiveFeed['terminal']>[0], at: number, rateChanged: boolean): void {
-    const prefixes = this.prefixesOf(status.areaCode);
+    const { prefixes, codes } = this.prefixesOf(status.areaCode);
     for (let i = 0; i < prefixes.length; i++) {
       const watchers = this.regions.get(prefixes[i]);
       if (!watchers) continue;
       for (const c of watchers) {
         c.feed.terminal(status, at);
-        if (rateChanged) for (let j = i; j < prefixes.length; j++) c.feed.rate(codeOfPrefix(prefixes[j]));
+        if (rateChanged) for (let j = i; j < prefixes.length; j++) c.feed.rate(codes[j]);
       }
     }
     const direct = this.terminalWatch.get(status.terminalId);
@@ -312,7 +305,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private routeGateway(status: Parameters<LiveFeed['gateway']>[0]): void {
-    for (const p of this.prefixesOf(status.areaCode)) {
+    for (const p of this.prefixesOf(status.areaCode).prefixes) {
       const watchers = this.regions.get(p);
       if (watchers) for (const c of watchers) c.feed.gateway(status);
     }

@@ -8,6 +8,7 @@ import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Observable, Subject } from 'rxjs';
+import { areaLevel, childLevel, isWithinArea } from '../../firmware-protocols/codes';
 import type { GatewayState } from './alarm-causes';
 import type { ConnectivityPolicy } from './connectivity';
 import type { OnlineRate } from './online-rate';
@@ -136,6 +137,14 @@ export class MonitoringService implements OnModuleDestroy {
 
   onlineRate(areaCode: string): OnlineRate {
     return this.store.onlineRate(areaCode);
+  }
+
+  /** A region's live rate and its direct children's (a county's towns, a town's villages), children by code. */
+  onlineRateWithChildren(areaCode: string): { area: OnlineRate; children: OnlineRate[] } {
+    const below = childLevel(areaLevel(areaCode));
+    const children = below === null ? [] : this.onlineRates().filter((r) => r.areaCode !== areaCode && isWithinArea(r.areaCode, areaCode) && areaLevel(r.areaCode) === below);
+    children.sort((a, b) => a.areaCode.localeCompare(b.areaCode));
+    return { area: this.onlineRate(areaCode), children };
   }
 
   /** The live rate of every region from the county down. */

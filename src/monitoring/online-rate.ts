@@ -22,6 +22,11 @@ export function countingPrefixes(areaCode: string): string[] {
   return PREFIX_LENGTHS.filter((n) => n <= own).map((n) => areaCode.slice(0, n));
 }
 
+/** The area code a counting prefix stands for (`341523100` → `341523100000`; a group's 15 digits stay). */
+export function areaCodeOfPrefix(prefix: string): string {
+  return prefix.padEnd(prefix.length > 12 ? 15 : 12, '0');
+}
+
 export class OnlineRateCounters {
   private readonly counts = new Map<string, { registered: number; online: number }>();
 
@@ -62,7 +67,7 @@ export class OnlineRateCounters {
   *areas(): IterableIterator<OnlineRate> {
     for (const [prefix, c] of this.counts) {
       if (prefix.length < 6) continue;
-      const areaCode = prefix.padEnd(prefix.length > 12 ? 15 : 12, '0');
+      const areaCode = areaCodeOfPrefix(prefix);
       yield { areaCode, registered: c.registered, online: c.online, ratePercent: c.registered === 0 ? null : Math.round((c.online / c.registered) * 10000) / 100 };
     }
   }

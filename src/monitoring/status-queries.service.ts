@@ -3,7 +3,6 @@
  * tracked now), status history, online rates live and by day. Every answer stays inside the user's area scopes.
  */
 import { Injectable } from '@nestjs/common';
-import { areaLevel, childLevel, isWithinArea } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
 import { assertCanReach } from '../auth/scope';
 import { ValidationFailedError } from '../common/errors';
@@ -96,10 +95,7 @@ export class StatusQueries {
   /** The region's live rate and its direct children's (a county's towns, a town's villages). */
   onlineRate(user: AuthUser, areaCode: string): { area: OnlineRate; children: OnlineRate[] } {
     assertCanReach(user, areaCode, 'online rate');
-    const below = childLevel(areaLevel(areaCode));
-    const children = below === null ? [] : this.monitoring.onlineRates().filter((r) => r.areaCode !== areaCode && isWithinArea(r.areaCode, areaCode) && areaLevel(r.areaCode) === below);
-    children.sort((a, b) => a.areaCode.localeCompare(b.areaCode));
-    return { area: this.monitoring.onlineRate(areaCode), children };
+    return this.monitoring.onlineRateWithChildren(areaCode);
   }
 
   async daily(user: AuthUser, areaCode: string, from?: string, to?: string): Promise<{ areaCode: string; items: DailyRate[] }> {
