@@ -9,50 +9,26 @@ import { systemClock } from '../../device-drivers/transport/clock';
 import type { DispatchOrder } from '../../src/dispatch/dispatch-order';
 import { CommandSigning } from '../../src/field/command-signing';
 import type { TestApp } from '../support/app';
+import { registerSimulatedCounty, type RegisteredCounty } from '../support/county';
 
 export const COUNTY = '341523000000';
 export const TOWN = '341523100000';
 export const UNITS = [1, 2, 3, 4];
 
-export interface County {
+export interface County extends RegisteredCounty {
   network: SimulatedNetwork;
-  gatewayIds: number[];
-  /** terminal ids by [gateway index][unit] */
-  terminalIds: Record<number, number>[];
-  villages: string[];
-}
-
-export async function startNetwork(t: TestApp): Promise<{ network: SimulatedNetwork; shape: ReturnType<typeof referenceCounty> }> {
-  const county = referenceCounty();
-  const shape = { ...county, gateways: county.gateways.slice(0, 2) };
-  const { network } = await startCountyNetwork({ shape, clock: systemClock, seed: 7, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] });
-  return { network, shape };
 }
 
 export async function registerCounty(t: TestApp, admin: string): Promise<County> {
-  const { network, shape } = await startNetwork(t);
-  const post = async (path: string, body: object): Promise<{ id: number }> => {
-    const res = await t.http.post(path).set(t.auth(admin)).send(body);
-    if (res.status !== 201) throw new Error(`${path} ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as { id: number };
-  };
-  await post('/api/regions', { code: COUNTY, name: '舒城县' });
-  await post('/api/regions', { code: TOWN, name: '城关镇' });
-  const gatewayIds: number[] = [];
-  const terminalIds: Record<number, number>[] = [];
-  const villages: string[] = [];
-  for (const [i, g] of shape.gateways.entries()) {
-    villages.push(g.areaCode);
-    await post('/api/regions', { code: g.areaCode, name: `村${i}` });
-    const { id } = await post('/api/gateways', {
-      name: g.name, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port: network.gateways[i].port, baudRate: 9600, parity: 'even',
-      dataBits: 8, stopBits: 1, requestTimeoutMs: 1000, turnaroundMs: 10, broadcastDelayMs: 50,
-    });
-    gatewayIds.push(id);
-    terminalIds.push({});
-    for (const u of UNITS) terminalIds[i][u] = (await post('/api/terminals', { name: `${g.name}${u}号`, areaCode: g.areaCode, gatewayId: id, unitId: u })).id;
-  }
-  return { network, gatewayIds, terminalIds, villages };
+  const county = referenceCounty();
+  const shape = { ...county, gateways: county.gateways.slice(0, 2) };
+  const { network } = await startCountyNetwork({ shape, clock: systemClock, seed: 7, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] });
+  const registered = await registerSimulatedCounty(t, admin, network, {
+    regions: [{ code: COUNTY, name: '舒城县' }, { code: TOWN, name: '城关镇' }],
+    units: UNITS,
+    requestTimeoutMs: 1000,
+  });
+  return { network, ...registered };
 }
 
 let sequence = 1;

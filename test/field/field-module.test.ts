@@ -16,6 +16,7 @@ import { CommandSigning } from '../../src/field/command-signing';
 import { FieldBuses } from '../../src/field/field-buses';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { createTestApp, type TestApp } from '../support/app';
+import { registerSimulatedCounty } from '../support/county';
 
 const COUNTY = '341523000000';
 const TOWN = '341523100000';
@@ -31,9 +32,9 @@ describe('field module over a simulated county', () => {
   let network: SimulatedNetwork;
   let monitoring: MonitoringService;
   let field: FieldBuses;
-  const gatewayIds: number[] = [];
+  let gatewayIds: number[];
   /** terminal ids by [gateway index][unit] */
-  const terminalIds: Record<number, number>[] = [];
+  let terminalIds: Record<number, number>[];
 
   const anyChange = (): Observable<unknown> => merge(monitoring.changes, monitoring.gatewayEvents);
   /** Resolves once `holds()` is true, checking again on every monitoring change. */
@@ -42,11 +43,6 @@ describe('field module over a simulated county', () => {
     await firstValueFrom(anyChange().pipe(filter(() => holds())));
   };
   const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
-  const post = async (path: string, body: object, token = admin, status = 201): Promise<{ id: number }> => {
-    const res = await t.http.post(path).set(t.auth(token)).send(body);
-    if (res.status !== status) throw new Error(`${path} ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as { id: number };
-  };
 
   beforeAll(async () => {
     t = await createTestApp({ database: 'sqlite', env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3' } });
@@ -56,19 +52,11 @@ describe('field module over a simulated county', () => {
     const county = referenceCounty();
     const shape = { ...county, gateways: county.gateways.slice(0, 2) };
     ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 7, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
-    await post('/api/regions', { code: COUNTY, name: '舒城县' });
-    await post('/api/regions', { code: TOWN, name: '城关镇' });
-    await post('/api/regions', { code: OTHER_TOWN, name: '干汊河镇' });
-    for (const [i, g] of shape.gateways.entries()) {
-      await post('/api/regions', { code: g.areaCode, name: `村${i}` });
-      const { id } = await post('/api/gateways', {
-        name: g.name, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port: network.gateways[i].port, baudRate: 9600, parity: 'even',
-        dataBits: 8, stopBits: 1, requestTimeoutMs: 150, turnaroundMs: 10, broadcastDelayMs: 50,
-      });
-      gatewayIds.push(id);
-      terminalIds.push({});
-      for (const u of UNITS) terminalIds[i][u] = (await post('/api/terminals', { name: `${g.name}${u}号`, areaCode: g.areaCode, gatewayId: id, unitId: u })).id;
-    }
+    ({ gatewayIds, terminalIds } = await registerSimulatedCounty(t, admin, network, {
+      regions: [{ code: COUNTY, name: '舒城县' }, { code: TOWN, name: '城关镇' }, { code: OTHER_TOWN, name: '干汊河镇' }],
+      units: UNITS,
+      requestTimeoutMs: 150,
+    }));
   });
 
   afterAll(async () => {

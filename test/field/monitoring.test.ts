@@ -15,6 +15,7 @@ import { AlarmsService, type PublishedAlarmEvent } from '../../src/monitoring/al
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { StatusWriter } from '../../src/monitoring/status-writer';
 import { createTestApp, type TestApp } from '../support/app';
+import { registerSimulatedCounty } from '../support/county';
 
 const COUNTY = '341523000000';
 const OTHER_TOWN = '341523101000';
@@ -31,9 +32,9 @@ describe('monitoring over a simulated county', () => {
   let monitoring: MonitoringService;
   let alarms: AlarmsService;
   let town: string;
-  const villages: string[] = [];
-  const gatewayIds: number[] = [];
-  const terminalIds: Record<number, number>[] = [];
+  let villages: string[];
+  let gatewayIds: number[];
+  let terminalIds: Record<number, number>[];
 
   const until = async (holds: () => boolean): Promise<void> => {
     if (holds()) return;
@@ -43,11 +44,6 @@ describe('monitoring over a simulated county', () => {
   const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
   const allIds = (): number[] => terminalIds.flatMap((m) => Object.values(m));
   const alarmEvent = (holds: (e: PublishedAlarmEvent) => boolean): Promise<PublishedAlarmEvent> => firstValueFrom(alarms.events.pipe(filter(holds)));
-  const post = async (path: string, body: object): Promise<{ id: number }> => {
-    const res = await t.http.post(path).set(t.auth(admin)).send(body);
-    if (res.status !== 201) throw new Error(`${path} ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as { id: number };
-  };
 
   beforeAll(async () => {
     t = await createTestApp({
@@ -62,20 +58,11 @@ describe('monitoring over a simulated county', () => {
     town = `${shape.gateways[0].areaCode.slice(0, 9)}000`;
     expect(shape.gateways.every((g) => g.areaCode.startsWith(town.slice(0, 9)))).toBe(true);
     ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 11, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
-    await post('/api/regions', { code: COUNTY, name: '舒城县' });
-    await post('/api/regions', { code: town, name: '城关镇' });
-    await post('/api/regions', { code: OTHER_TOWN, name: '干汊河镇' });
-    for (const [i, g] of shape.gateways.entries()) {
-      villages.push(g.areaCode);
-      await post('/api/regions', { code: g.areaCode, name: `村${i}` });
-      const { id } = await post('/api/gateways', {
-        name: g.name, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port: network.gateways[i].port, baudRate: 9600, parity: 'even',
-        dataBits: 8, stopBits: 1, requestTimeoutMs: 150, turnaroundMs: 10, broadcastDelayMs: 50,
-      });
-      gatewayIds.push(id);
-      terminalIds.push({});
-      for (const u of UNITS) terminalIds[i][u] = (await post('/api/terminals', { name: `${g.name}${u}号`, areaCode: g.areaCode, gatewayId: id, unitId: u })).id;
-    }
+    ({ villages, gatewayIds, terminalIds } = await registerSimulatedCounty(t, admin, network, {
+      regions: [{ code: COUNTY, name: '舒城县' }, { code: town, name: '城关镇' }, { code: OTHER_TOWN, name: '干汊河镇' }],
+      units: UNITS,
+      requestTimeoutMs: 150,
+    }));
     tech = (await t.createUser({ username: 'tech-town', roles: ['technician'], scopes: [town] })).token;
     await until(() => allIds().every(online));
   });

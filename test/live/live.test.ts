@@ -15,6 +15,7 @@ import type { LiveDelta } from '../../src/live/live-payload';
 import type { SubscribeReply } from '../../src/live/live-hub';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { createTestApp, type TestApp } from '../support/app';
+import { registerSimulatedCounty } from '../support/county';
 
 const COUNTY = '341523000000';
 const UNITS = [1, 2, 3];
@@ -69,10 +70,10 @@ describe('live channel', () => {
   let admin: string;
   let network: SimulatedNetwork;
   let monitoring: MonitoringService;
-  const towns: string[] = [];
-  const villages: string[] = [];
-  const gatewayIds: number[] = [];
-  const terminalIds: Record<number, number>[] = [];
+  let towns: string[];
+  let villages: string[];
+  let gatewayIds: number[];
+  let terminalIds: Record<number, number>[];
   const clients: LiveClient[] = [];
 
   const until = async (holds: () => boolean): Promise<void> => {
@@ -81,11 +82,6 @@ describe('live channel', () => {
     await firstValueFrom(any.pipe(filter(() => holds())));
   };
   const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
-  const post = async (path: string, body: object): Promise<{ id: number }> => {
-    const res = await t.http.post(path).set(t.auth(admin)).send(body);
-    if (res.status !== 201) throw new Error(`${path} ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as { id: number };
-  };
   const connect = async (username: string, scopes: string[], roles: ('technician' | 'viewer')[] = ['technician']): Promise<LiveClient> => {
     const { token } = await t.createUser({ username, roles, scopes });
     const c = await LiveClient.connect(t.baseUrl, token);
@@ -101,21 +97,12 @@ describe('live channel', () => {
     const picked = [county.gateways[0], county.gateways.find((g) => g.areaCode.slice(6, 9) !== county.gateways[0].areaCode.slice(6, 9))!];
     const shape = { ...county, gateways: picked.map((g) => ({ ...g, terminals: g.terminals.filter((x) => UNITS.includes(x.unitId)) })) };
     ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 5, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
-    await post('/api/regions', { code: COUNTY, name: '舒城县' });
-    for (const [i, g] of shape.gateways.entries()) {
-      const town = `${g.areaCode.slice(0, 9)}000`;
-      towns.push(town);
-      villages.push(g.areaCode);
-      await post('/api/regions', { code: town, name: `镇${i}` });
-      await post('/api/regions', { code: g.areaCode, name: `村${i}` });
-      const { id } = await post('/api/gateways', {
-        name: g.name, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port: network.gateways[i].port, baudRate: 9600, parity: 'even',
-        dataBits: 8, stopBits: 1, requestTimeoutMs: 150, turnaroundMs: 10, broadcastDelayMs: 50,
-      });
-      gatewayIds.push(id);
-      terminalIds.push({});
-      for (const u of UNITS) terminalIds[i][u] = (await post('/api/terminals', { name: `${g.name}${u}号`, areaCode: g.areaCode, gatewayId: id, unitId: u })).id;
-    }
+    towns = shape.gateways.map((g) => `${g.areaCode.slice(0, 9)}000`);
+    ({ villages, gatewayIds, terminalIds } = await registerSimulatedCounty(t, admin, network, {
+      regions: [{ code: COUNTY, name: '舒城县' }, ...towns.map((code, i) => ({ code, name: `镇${i}` }))],
+      units: UNITS,
+      requestTimeoutMs: 150,
+    }));
     await until(() => terminalIds.flatMap((m) => Object.values(m)).every(online));
   });
 
