@@ -77,8 +77,8 @@ function linkOf(bus: ModbusTerminalBus): BusLink {
       return { stored: r.stored, alreadyStored: r.alreadyStored, failed: r.failed.map((f) => ({ key: f.unit, reason: f.reason })) };
     },
     // the buses share a SignedBlockCache: a bus-wide command is one signed block for the whole county
-    commandAll: async (c, priority) => void (await bus.command('all', c, { priority })),
-    command: async (unit, c, priority) => void (await bus.command(unit, c, { priority })),
+    commandAll: async (c, priority) => (await bus.command('all', c, { priority })).sequence,
+    command: async (unit, c, priority) => (await bus.command(unit, c, { priority })).sequence,
     status: (unit, priority) => bus.readStatus(unit, { priority }),
   };
 }

@@ -12,8 +12,15 @@ class FakeBus implements BusLink {
   readonly id = 'fake';
   readonly sessions = new Map<number, { broadcastId: string | null; priority: number; clipId: number }>();
   readonly sent: string[] = [];
+  /** Keys in the order their status was read. */
+  readonly reads: number[] = [];
+  /** The last signed command each terminal took, and the next sequence the driver signs. */
+  readonly lastSequence = new Map<number, number>();
+  private sequence = 100;
+  /** Answers lost to noise, per key (the read fails as a gateway time-out would). */
+  readonly lose = new Map<number, number>();
   constructor(readonly keys: number[], readonly silent = new Set<number>(), readonly deaf = new Set<number>()) {}
-  private hear(k: number, c: PlayCommand | StopCommand): void {
+  private hear(k: number, c: PlayCommand | StopCommand, sequence: number): void {
     if (this.silent.has(k)) return;
     if (c.code === 'stop') {
       if (this.sessions.get(k)?.broadcastId === c.broadcastId) this.sessions.delete(k);
@@ -22,26 +29,33 @@ class FakeBus implements BusLink {
     if (this.deaf.delete(k)) return;
     const now = this.sessions.get(k);
     if (now && c.priority > now.priority) return;
+    this.lastSequence.set(k, sequence);
     this.sessions.set(k, { broadcastId: c.broadcastId, priority: c.priority, clipId: c.clipId ?? 0 });
   }
   transfer(keys: number[]): ReturnType<BusLink['transfer']> {
     return Promise.resolve({ stored: keys.filter((k) => !this.silent.has(k)), alreadyStored: [], failed: keys.filter((k) => this.silent.has(k)).map((key) => ({ key, reason: 'FC03 clip receive: Timed out' })) });
   }
-  commandAll(c: PlayCommand | StopCommand): Promise<void> {
+  commandAll(c: PlayCommand | StopCommand): Promise<number | null> {
     this.sent.push(`all ${c.code}`);
-    for (const k of this.keys) this.hear(k, c);
-    return Promise.resolve();
+    const sequence = ++this.sequence;
+    for (const k of this.keys) this.hear(k, c, sequence);
+    return Promise.resolve(sequence);
   }
-  command(k: number, c: PlayCommand | StopCommand): Promise<void> {
+  command(k: number, c: PlayCommand | StopCommand): Promise<number | null> {
     this.sent.push(`${k} ${c.code}`);
     if (this.silent.has(k)) return Promise.reject(new Error('Timed out'));
-    this.hear(k, c);
-    return Promise.resolve();
+    const sequence = ++this.sequence;
+    this.hear(k, c, sequence);
+    return Promise.resolve(sequence);
   }
   status(k: number): Promise<TerminalStatus> {
-    if (this.silent.has(k)) return Promise.reject(new Error('Timed out'));
+    this.reads.push(k);
+    const lost = this.lose.get(k) ?? 0;
+    if (lost > 0) this.lose.set(k, lost - 1);
+    if (this.silent.has(k) || lost > 0) return Promise.reject(new Error('GatewayTargetDeviceFailedToRespond: Timed out'));
     const s = this.sessions.get(k);
-    return Promise.resolve(s ? { ...idle, state: 5, priority: s.priority, broadcastId: s.broadcastId, clipId: s.clipId, broadcastClass: 4 } : idle);
+    const last = { lastCommandSequence: this.lastSequence.get(k) ?? 0 };
+    return Promise.resolve(s ? { ...idle, ...last, state: 5, priority: s.priority, broadcastId: s.broadcastId, clipId: s.clipId, broadcastClass: 4 } : { ...idle, ...last });
   }
 }
 
@@ -88,11 +102,38 @@ describe('the per-bus plan', () => {
       if (!lost) return commandAll(c);
       lost = false;
       bus.sent.push('all play (lost)');
-      return Promise.resolve();
+      return Promise.resolve(null);
     };
     const out = await startPhase(bus, { ...base, fresh: [1, 2, 3], wholeBus: true }, new FakeClock());
     expect(bus.sent).toEqual(['all play (lost)', 'all play']);
-    expect(out.playing.map((p) => p.key)).toEqual([1, 2, 3]);
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('reads again at once a terminal whose answer was lost, and reads those monitoring holds offline after every other', async () => {
+    const bus = new FakeBus([1, 2, 3, 4], new Set([1]));
+    bus.lose.set(2, 1);
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3, 4], wholeBus: true, suspect: (k) => k === 1 }, clock);
+    expect(out.playing.map((p) => p.key).sort()).toEqual([2, 3, 4]);
+    expect(out.unreachable.map((u) => u.key)).toEqual([1]);
+    // 2's lost answer is read again before the offline 1 is tried (twice), and nobody waits a retry pause
+    expect(bus.reads).toEqual([2, 3, 4, 2, 1, 1]);
+    expect(clock.now()).toBe(t0);
+    expect(bus.sent).toEqual(['all play']);
+  });
+
+  it('takes a terminal whose last command is our start for one that played it, and does not start it twice', async () => {
+    const bus = new FakeBus([1, 2]);
+    const status = bus.status.bind(bus);
+    // 1 answers after a short tone has ended there: idle again, its last command our start
+    bus.status = async (k) => {
+      if (k === 1) bus.sessions.delete(1);
+      return status(k);
+    };
+    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true }, new FakeClock());
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
+    expect(bus.sent).toEqual(['all play']);
   });
 
   it('reads a terminal whose start may have gone out before, and does not start it again when it plays ours', async () => {

@@ -4,6 +4,7 @@
  * unit of the bus is to start, else unicast), verification reads, and retries with backoff until a deadline. Terminals
  * are named by a numeric key (the registry's terminal id in the server, the unit id in a bench).
  */
+import { preempts, PRIORITY } from '../../firmware-protocols/codes/priority';
 import type { ClipToTransfer, PriorityClass, TerminalCommand, TerminalStatus } from '../field/field-commands';
 
 export type PlayCommand = Extract<TerminalCommand, { code: 'play' }>;
@@ -13,9 +14,10 @@ export type StopCommand = Extract<TerminalCommand, { code: 'stop' }>;
 export interface BusLink {
   readonly id: string;
   transfer(keys: number[], clip: ClipToTransfer, priority: PriorityClass): Promise<{ stored: number[]; alreadyStored: number[]; failed: { key: number; reason: string }[] }>;
-  /** A command to every unit of the bus at once (no reply). */
-  commandAll(command: PlayCommand | StopCommand, priority: PriorityClass): Promise<void>;
-  command(key: number, command: PlayCommand | StopCommand, priority: PriorityClass): Promise<void>;
+  /** A command to every unit of the bus at once (no reply); resolves to the signed block's sequence, null if unknown. */
+  commandAll(command: PlayCommand | StopCommand, priority: PriorityClass): Promise<number | null>;
+  /** A command to one key; resolves to the signed block's sequence, null if unknown. */
+  command(key: number, command: PlayCommand | StopCommand, priority: PriorityClass): Promise<number | null>;
   status(key: number, priority: PriorityClass): Promise<TerminalStatus>;
 }
 
@@ -103,7 +105,7 @@ export interface StartOptions {
   readFirst: number[];
   /** Give up retrying at this time (ms). */
   deadline: number;
-  /** Pauses between retry rounds, ms; the last repeats. */
+  /** Pauses before the second, third … own start of a key, ms; the last repeats (its first own start goes at once). */
   backoffMs: readonly number[];
   /** Called before each (re)start of a key, with the status read before it when there is one; false = do not start it. */
   mayStart?: (key: number, before: TerminalStatus | null) => string | null;
@@ -115,7 +117,7 @@ export interface StartOptions {
   onPlaying?: (key: number) => void;
   /** Keys believed offline (monitoring): read after the others, so their timeouts delay no live terminal. */
   suspect?: (key: number) => boolean;
-  /** A key that does not answer this many reads in a row is unreachable at once (default 2). */
+  /** A key that does not answer this many reads in a row is unreachable at once (default 3). */
   maxSilences?: number;
 }
 
@@ -131,102 +133,194 @@ export interface StartOutcome {
 const describe = (s: TerminalStatus): string =>
   s.state === 5 ? `plays ${s.broadcastId ?? `clip ${s.clipId}`} at priority ${s.priority}` : `does not play it (state ${s.state}, priority ${s.priority})`;
 
-/** Start, verify, retry: the synchronised start of one bus and what became of each key. */
-export async function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Promise<StartOutcome> {
+/** How many requests of one start phase the driver holds at once: one on the wire and the next ready behind it. */
+const LANE_WIDTH = 2;
+
+/**
+ * A bus's requests in order of rank, at most LANE_WIDTH handed to the driver at once. A job ranked above 0 (a terminal
+ * that fell silent, or one monitoring holds offline) starts only when the lane is empty, so that its time-out delays
+ * no terminal that answers; a job ranked below 0 goes before everything waiting. A job queues what follows from its
+ * answer before it gives up its place, so a read lost to noise is asked again before the lane turns to the suspect.
+ */
+class Lane {
+  private busy = 0;
+  private order = 0;
+  private readonly waiting: { rank: number; order: number; go: () => void }[] = [];
+
+  run(rank: number, job: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({
+        rank, order: this.order++,
+        go: () => void job().then(resolve, reject).finally(() => {
+          this.busy--;
+          this.pump();
+        }),
+      });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    this.waiting.sort((a, b) => a.rank - b.rank || a.order - b.order);
+    while (this.waiting.length > 0 && this.busy < (this.waiting[0].rank > 0 ? 1 : LANE_WIDTH)) {
+      this.busy++;
+      (this.waiting.shift() as { go: () => void }).go();
+    }
+  }
+}
+
+/**
+ * Start, verify, retry: the synchronised start of one bus and what became of each key. Every key is followed on its
+ * own — read, then started again or read again as its answer asks — so a retry waits only for the requests still
+ * ahead of it on the bus, not for a whole round. A bus-wide start that no terminal shows was lost on the line: it goes
+ * again at once as the same signed block (a unit that took it refuses the copy as a replay), before the other reads.
+ * A terminal whose last command is one of our starts took it (after a short clip it may be idle again by the time it
+ * is read): it is never started a second time.
+ */
+export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Promise<StartOutcome> {
   const out: StartOutcome = { playing: [], failed: [], unreachable: [], sent: { bus: 0, unicast: 0 }, reads: 0 };
+  const lane = new Lane();
   const before = new Map<number, TerminalStatus | null>();
   const refusedBy = new Map<number, string>();
-  let toVerify: number[] = [];
-  let toStart: number[] = [];
-  /** The bus-wide start, if one went out: repeated as the very same signed block, it reaches those who missed it. */
+  const silences = new Map<number, number>();
+  const ownStarts = new Map<number, number>();
+  const maxSilences = o.maxSilences ?? 3;
+  /** Sequences of the signed starts sent (bus-wide, and per key): a terminal whose last command is one of them took ours. */
+  const busSequences = new Set<number>();
+  const ownSequences = new Map<number, Set<number>>();
+  /** The bus-wide start: sent `generation` times; `confirmed` = the latest generation a terminal was read showing. */
   let busWide = null as { command: PlayCommand; at: number } | null;
+  let generation = 0;
+  let confirmed = -1;
+  let again: Promise<void> = Promise.resolve();
+  const readAfterAgain = (k: number): void =>
+    guard(async () => {
+      await again;
+      read(k);
+    });
 
-  const send = async (keys: number[], wholeBus: boolean): Promise<void> => {
-    if (keys.length === 0 || o.stopped?.()) return;
-    await o.beforeSend?.(keys);
-    if (o.stopped?.()) return;
-    const command: PlayCommand = clock.now() < o.ours.startAt ? o.command : { ...o.command, startAt: undefined };
-    if (wholeBus) {
-      out.sent.bus++;
-      busWide = { command, at: clock.now() };
-      await link.commandAll(command, o.priority).catch(() => undefined);
-      toVerify.push(...keys);
-      return;
+  const command = (): PlayCommand => (clock.now() < o.ours.startAt ? o.command : { ...o.command, startAt: undefined });
+  const rank = (k: number): number => (o.suspect?.(k) ? 2 : 0) + Math.min(silences.get(k) ?? 0, 1);
+  const tookOurs = (k: number, s: TerminalStatus): boolean =>
+    s.state !== 5 && s.lastCommandSequence > 0 && (busSequences.has(s.lastCommandSequence) || (ownSequences.get(k)?.has(s.lastCommandSequence) ?? false));
+  const gate = (k: number): boolean => {
+    const veto = o.mayStart?.(k, before.get(k) ?? null) ?? null;
+    if (veto !== null) out.failed.push({ key: k, reason: veto });
+    return veto === null;
+  };
+
+  let settle: () => void = () => undefined;
+  let abort: (e: unknown) => void = () => undefined;
+  let open = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = () => {
+      if (--open === 0) resolve();
+    };
+    abort = reject;
+  });
+  /** Runs a step of a key's follow-up; what throws ends the phase with that error. */
+  const guard = (step: () => Promise<void> | void): void => {
+    try {
+      void Promise.resolve(step()).catch(abort);
+    } catch (e) {
+      abort(e);
     }
-    await Promise.all(keys.map(async (k) => {
-      out.sent.unicast++;
+  };
+
+  const sendBusWide = (c: PlayCommand): Promise<void> => {
+    generation++;
+    out.sent.bus++;
+    busWide = { command: c, at: clock.now() };
+    return lane.run(-1, async () => {
+      const sequence = await link.commandAll(c, o.priority).catch(() => null);
+      if (sequence !== null) busSequences.add(sequence);
+    });
+  };
+
+  const read = (k: number): void => {
+    if (o.stopped?.()) return settle();
+    const seen = generation;
+    out.reads++;
+    void lane.run(rank(k), async () => {
+      const r = await link.status(k, o.priority).then((s) => ({ s, error: null }), (e: unknown) => ({ s: null, error: (e as Error).message }));
+      answered(k, seen, r.s, r.error);
+    }).catch(abort);
+  };
+
+  /** What a read's answer asks for next; runs before the read gives up its place in the lane. */
+  const answered = (k: number, seen: number, s: TerminalStatus | null, error: string | null): void => {
+    if (o.stopped?.()) return settle();
+    if (s && (showsOurs(s, o.ours) || tookOurs(k, s))) {
+      if (seen === generation) confirmed = Math.max(confirmed, seen);
+      out.playing.push({ key: k, before: before.get(k) ?? null });
+      o.onPlaying?.(k);
+      return settle();
+    }
+    if (!s) {
+      const n = (silences.get(k) ?? 0) + 1;
+      silences.set(k, n);
+      if (n < maxSilences && clock.now() <= o.deadline) return read(k);
+      out.unreachable.push({ key: k, reason: error ?? 'no reply' });
+      return settle();
+    }
+    silences.delete(k);
+    if (!before.has(k)) before.set(k, s);
+    refusedBy.set(k, refusedBy.get(k) ?? describe(s));
+    // read before the latest bus-wide start went out: read again after it
+    if (seen < generation) return readAfterAgain(k);
+    const couldHaveTaken = s.priority === PRIORITY.idle || preempts(o.ours.priority, s.priority);
+    if (busWide && confirmed < generation && couldHaveTaken && clock.now() - busWide.at < SAME_BLOCK_MS) {
+      // no terminal shows the latest bus-wide start and this one would have taken it: it was lost on the line
+      again = sendBusWide(busWide.command);
+      return readAfterAgain(k);
+    }
+    const own = ownStarts.get(k) ?? 0;
+    const pause = own === 0 ? 0 : o.backoffMs[Math.min(own - 1, o.backoffMs.length - 1)] ?? 0;
+    if (clock.now() + pause > o.deadline || !gate(k)) {
+      if (!out.failed.some((f) => f.key === k)) out.failed.push({ key: k, reason: refusedBy.get(k) ?? 'did not start' });
+      return settle();
+    }
+    guard(async () => {
+      if (pause > 0) await clock.sleep(pause);
+      if (o.stopped?.()) return settle();
+      await o.beforeSend?.([k]);
+      startOwn(k);
+    });
+  };
+
+  /** A key's own start (unicast), then its read. */
+  const startOwn = (k: number): void => {
+    if (o.stopped?.()) return settle();
+    ownStarts.set(k, (ownStarts.get(k) ?? 0) + 1);
+    out.sent.unicast++;
+    void lane.run(rank(k), async () => {
       try {
-        await link.command(k, command, o.priority);
+        const sequence = await link.command(k, command(), o.priority);
+        if (sequence !== null) ownSequences.set(k, (ownSequences.get(k) ?? new Set<number>()).add(sequence));
+        refusedBy.delete(k);
       } catch (e) {
         refusedBy.set(k, (e as Error).message);
       }
-      toVerify.push(k);
-    }));
+      read(k);
+    }).catch(abort);
   };
 
-  const gate = (keys: number[]): number[] =>
-    keys.filter((k) => {
-      const veto = o.mayStart?.(k, before.get(k) ?? null) ?? null;
-      if (veto !== null) out.failed.push({ key: k, reason: veto });
-      return veto === null;
-    });
-
-  toVerify.push(...o.readFirst);
-  const fresh = gate(o.fresh);
-  await send(fresh, o.wholeBus && fresh.length === o.fresh.length);
-  let round = 0;
-  const silences = new Map<number, number>();
-  const maxSilences = o.maxSilences ?? 2;
-  // reads go on the wire in this order: likely answers first, then the suspect, then those already silent
-  const rank = (k: number): number => (silences.get(k) ?? 0) * 2 + (o.suspect?.(k) ? 1 : 0);
-  for (;;) {
-    if (o.stopped?.()) return out;
-    toVerify.sort((a, b) => rank(a) - rank(b));
-    const reads = await Promise.all(toVerify.map(async (k) => {
-      out.reads++;
-      try {
-        return { k, s: await link.status(k, o.priority), error: null };
-      } catch (e) {
-        return { k, s: null, error: (e as Error).message };
-      }
-    }));
-    toVerify = [];
-    toStart = [];
-    const silent: { key: number; reason: string }[] = [];
-    for (const r of reads) {
-      if (r.s && showsOurs(r.s, o.ours)) {
-        out.playing.push({ key: r.k, before: before.get(r.k) ?? null });
-        o.onPlaying?.(r.k);
-      }
-      else if (r.s) {
-        if (!before.has(r.k)) before.set(r.k, r.s);
-        refusedBy.set(r.k, refusedBy.get(r.k) ?? describe(r.s));
-        toStart.push(r.k);
-      } else {
-        const n = (silences.get(r.k) ?? 0) + 1;
-        silences.set(r.k, n);
-        if (n >= maxSilences) out.unreachable.push({ key: r.k, reason: r.error ?? 'no reply' });
-        else silent.push({ key: r.k, reason: r.error ?? 'no reply' });
-      }
+  const begin = async (): Promise<void> => {
+    const fresh = o.fresh.filter(gate);
+    const byBus = o.wholeBus && fresh.length > 0 && fresh.length === o.fresh.length;
+    if (fresh.length > 0 && !o.stopped?.()) await o.beforeSend?.(fresh);
+    if (byBus && !o.stopped?.()) await sendBusWide(command());
+    // each key on its own from here; the lane puts likely answers first and the suspect last
+    const keys = [...o.readFirst.map((k) => ({ k, startNow: false })), ...fresh.map((k) => ({ k, startNow: !byBus }))];
+    open = keys.length;
+    if (open === 0) return;
+    for (const { k, startNow } of keys.sort((a, b) => rank(a.k) - rank(b.k))) {
+      if (startNow) startOwn(k);
+      else read(k);
     }
-    const late = clock.now() + (o.backoffMs[Math.min(round, o.backoffMs.length - 1)] ?? 0) > o.deadline;
-    if ((toStart.length === 0 && silent.length === 0) || late || o.stopped?.()) {
-      for (const k of toStart) out.failed.push({ key: k, reason: refusedBy.get(k) ?? 'did not start' });
-      out.unreachable.push(...silent);
-      return out;
-    }
-    await clock.sleep(o.backoffMs[Math.min(round, o.backoffMs.length - 1)] ?? 0);
-    round++;
-    toVerify.push(...silent.map((s) => s.key));
-    const again = gate(toStart);
-    if (busWide && again.length >= 2 && clock.now() - busWide.at < SAME_BLOCK_MS) {
-      // a bus-wide frame lost to noise is lost to every unit: send it again rather than one play per unit. Within the
-      // drivers' signed-block window it is the same block (same sequence): a unit that took it refuses it as a replay
-      out.sent.bus++;
-      await link.commandAll(busWide.command, o.priority).catch(() => undefined);
-      toVerify.push(...again);
-    } else await send(again, false);
-  }
+    await done;
+  };
+  return begin().then(() => out);
 }
 
 /** Tells every unit of the bus to stop the broadcast, then makes sure: unicast stop to the keys still playing it. */

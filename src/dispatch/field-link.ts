@@ -9,12 +9,8 @@ export function fieldLink(field: FieldCommands, gatewayId: number): BusLink {
       const r = await field.transferClip(gatewayId, keys, clip, { priority });
       return { stored: r.terminals.stored, alreadyStored: r.terminals.alreadyStored, failed: r.terminals.failed.map((f) => ({ key: f.terminalId, reason: f.reason })) };
     },
-    commandAll: async (command, priority) => {
-      await field.commandBus(gatewayId, command, { priority });
-    },
-    command: async (key, command, priority) => {
-      await field.command(key, command, { priority });
-    },
+    commandAll: async (command, priority) => (await field.commandBus(gatewayId, command, { priority })).sequence,
+    command: async (key, command, priority) => (await field.command(key, command, { priority })).sequence,
     status: (key, priority) => field.readStatus(key, { priority }),
   };
 }
