@@ -166,12 +166,14 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   let verified = 0;
   let transferred = 0;
   const verifiedAt: number[] = [];
+  const transferS: { bus: number; s: number; bound: number }[] = [];
   // as the engine does: every bus stores the clip, then all buses start together (one start time, one signed block)
   const ready = await Promise.all(
     links.map(async (link, i) => {
       if (tone) return targets[i].units;
       const tr = await transferWithRetries(link, targets[i].units, clip, 'emergency', 'emergency', RETRY_MS, clock);
       transferred += tr.ready.length;
+      transferS.push({ bus: i, s: (performance.now() - t0) / 1000, bound: transferBound(targets[i], bytes, targets[i].units.length - deadOf(i).size, deadOf(i).size).ms / 1000 });
       return tr.ready;
     }),
   );
@@ -199,6 +201,7 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   );
   const cpu = process.cpuUsage(cpu0);
   const controllerCounters = await counters();
+  if (process.env.BENCH_DEBUG && !tone) say(`slowest transfers (s, bound): ${transferS.sort((a, b) => b.s - a.s).slice(0, 8).map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`).join(', ')}`);
   if (process.env.BENCH_DEBUG) say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.out.reads, s: x.out.sent, f: x.out.failed.length, u: x.out.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
   const measured = (lastLive - t0) / 1000;
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
