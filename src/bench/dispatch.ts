@@ -25,7 +25,7 @@ import { systemClock } from '../../device-drivers/transport/clock';
 import { Bound } from '../../device-drivers/transport/line-timing';
 import { Sm2Signer } from '../../firmware-protocols/signing';
 import { chunkCount, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
-import { startPhase, transferWithRetries, type BusLink, type PlayCommand, type Sleeper } from '../dispatch/bus-plan';
+import { firstTransfer, startPhase, transferWithRetries, type BusLink, type PlayCommand, type Sleeper, type StartOutcome } from '../dispatch/bus-plan';
 
 type Scenario = 'alert-tone' | 'alert-clip';
 interface Options {
@@ -167,42 +167,51 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   let transferred = 0;
   const verifiedAt: number[] = [];
   const transferS: { bus: number; s: number; bound: number }[] = [];
-  // as the engine does: every bus stores the clip, then all buses start together (one start time, one signed block)
-  const ready = await Promise.all(
+  const outs: StartOutcome[] = [];
+  // as the engine does: every bus stores the clip in a first round, then all buses start together (one start time,
+  // one signed block); the terminals the first round could not reach are tried again meanwhile and started on their own
+  const firsts = await Promise.all(
     links.map(async (link, i) => {
-      if (tone) return targets[i].units;
-      const tr = await transferWithRetries(link, targets[i].units, clip, 'emergency', 'emergency', RETRY_MS, clock);
-      transferred += tr.ready.length;
+      if (tone) return { ready: targets[i].units, late: null };
+      const first = await firstTransfer(link, targets[i].units, clip, 'emergency', RETRY_MS);
+      transferred += first.out.ready.length;
       transferS.push({ bus: i, s: (performance.now() - t0) / 1000, bound: transferBound(targets[i], bytes, targets[i].units.length - deadOf(i).size, deadOf(i).size).ms / 1000 });
-      return tr.ready;
+      return { ready: first.out.ready, late: first.late };
     }),
   );
   const startAt = Date.now() + LEAD_MS;
   const command: PlayCommand = { code: 'play', source: 'stored', clipId: clip.clipId, priority: 1, broadcastClass: 4, repeat: 1, volume: 80, startAt: new Date(Math.ceil(startAt / 1000) * 1000), broadcastId: BROADCAST_ID };
+  const ours = { broadcastId: BROADCAST_ID, clipId: clip.clipId, priority: 1, broadcastClass: 4, startAt };
+  const start = (link: BusLink, i: number, fresh: number[], readFirst: number[]): Promise<StartOutcome> =>
+    startPhase(
+      link,
+      {
+        command, ours, priority: 'emergency', fresh, wholeBus: readFirst.length === 0, readFirst, deadline: Date.now() + 10_000, backoffMs: [100, 300, 600],
+        // what the server learns from monitoring: terminals that did not answer lately are read last
+        suspect: (unit) => deadOf(i).has(unit),
+        onPlaying: () => {
+          lastLive = Math.max(lastLive, performance.now());
+          verifiedAt.push(performance.now() - t0);
+        },
+      },
+      clock,
+    );
   const outcomes = await Promise.all(
     links.map(async (link, i) => {
-      const out = await startPhase(
-        link,
-        {
-          command, ours: { broadcastId: BROADCAST_ID, clipId: clip.clipId, priority: 1, broadcastClass: 4, startAt }, priority: 'emergency',
-          fresh: ready[i], wholeBus: true, readFirst: [], deadline: Date.now() + 10_000, backoffMs: [100, 300, 600],
-          // what the server learns from monitoring: terminals that did not answer lately are read last
-          suspect: (unit) => deadOf(i).has(unit),
-          onPlaying: () => {
-            lastLive = Math.max(lastLive, performance.now());
-            verifiedAt.push(performance.now() - t0);
-          },
-        },
-        clock,
-      );
-      verified += out.playing.length;
-      return { out };
+      const synchronised = await start(link, i, firsts[i].ready, []);
+      await firsts[i].late?.('emergency', clock, async (r) => {
+        transferred += r.ready.length;
+        if (r.ready.length > 0) outs.push(await start(link, i, [], r.ready));
+      });
+      return synchronised;
     }),
   );
+  outcomes.push(...outs);
+  for (const out of outcomes) verified += out.playing.length;
   const cpu = process.cpuUsage(cpu0);
   const controllerCounters = await counters();
   if (process.env.BENCH_DEBUG && !tone) say(`slowest transfers (s, bound): ${transferS.sort((a, b) => b.s - a.s).slice(0, 8).map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`).join(', ')}`);
-  if (process.env.BENCH_DEBUG) say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.out.reads, s: x.out.sent, f: x.out.failed.length, u: x.out.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
+  if (process.env.BENCH_DEBUG) say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.reads, s: x.sent, f: x.failed.length, u: x.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
   const measured = (lastLive - t0) / 1000;
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
   say(`controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`);
@@ -212,8 +221,8 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   return benchResult(o.scenario, measured, boundS, baseline, {
     buses: targets.length, terminals: targets.reduce((n, t) => n + t.units.length, 0), live, verified, verified_percent: round((100 * verified) / live),
     transferred: tone ? null : transferred, clip_bytes: bytes, noise: o.noise,
-    plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.out.sent.bus, unicast: a.unicast + x.out.sent.unicast }), { bus: 0, unicast: 0 }),
-    status_reads: outcomes.reduce((n, x) => n + x.out.reads, 0), repeated_starts: controllerCounters.repeatedStarts ?? 0,
+    plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.sent.bus, unicast: a.unicast + x.sent.unicast }), { bus: 0, unicast: 0 }),
+    status_reads: outcomes.reduce((n, x) => n + x.reads, 0), repeated_starts: controllerCounters.repeatedStarts ?? 0,
     verified_p50_s: round((percentile(verifiedAt, 50) ?? 0) / 1000), verified_p99_s: round((percentile(verifiedAt, 99) ?? 0) / 1000), cpu_s: round((cpu.user + cpu.system) / 1e6), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
     note: 'measured_s: until the last live terminal is verified playing; dead terminals are tried until the retry deadline and do not count',
   });

@@ -7,7 +7,8 @@
  */
 import type { TerminalStatus } from '../field/field-commands';
 import type { BroadcastEntity } from './broadcast.entities';
-import { startPhase, transferWithRetries, type BusLink, type Ours, type PlayCommand, type Sleeper } from './bus-plan';
+import type { PriorityClass } from '../field/field-commands';
+import { firstTransfer, startPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type TransferOutcome } from './bus-plan';
 import type { DeliveryChange, DeliveryLedger, DeliveryUpdate, LedgerRow } from './delivery-ledger';
 
 /** What plays on a terminal as far as the engine knows. */
@@ -49,6 +50,19 @@ export interface ClipVariant {
   digest: string;
   data: Uint8Array;
   durationMs: number;
+}
+
+/** The retries of a bus's terminals that the first transfer round could not reach. */
+interface LateTransfer {
+  gatewayId: number;
+  clip: ClipVariant;
+  retry: Awaited<ReturnType<typeof firstTransfer>>['late'];
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /** Thrown at a checkpoint when the run must stop (a cancel, or the server closing). */
@@ -122,39 +136,78 @@ export class BroadcastRun {
       }
       for (const [gatewayId, rs] of byBus) plan.push({ gatewayId, rows: rs, clip: v.clip });
     }
-    await this.transfer(plan);
-    const wait = this.startAtMs - this.ctx.leadMs - this.ctx.clock.now();
-    if (wait > 0) await this.ctx.clock.sleep(wait);
-    this.checkpoint();
-    // start times travel in whole seconds (terminal-modbus PROTOCOL.md §4): round up so ours is the terminal's
-    this.startAtMs = Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.leadMs) / 1000) * 1000;
-    const units = await this.ctx.unitsOn([...new Set(plan.map((p) => p.gatewayId))]);
-    await Promise.all(plan.map((p) => this.start(p.gatewayId, p.rows, p.clip, units.get(p.gatewayId) ?? 0)));
+    const lates = await this.transfer(plan);
+    // the terminals the first round could not reach are tried again meanwhile; one stored late is started on its
+    // own once its bus's synchronised start has gone out (it may have heard that one already)
+    const busStarted = new Map(plan.map((p) => [p.gatewayId, deferred()]));
+    const retrying = Promise.all(lates.map((l) => this.retryLate(l, busStarted.get(l.gatewayId)?.promise ?? Promise.resolve())));
+    retrying.catch(() => undefined);
+    try {
+      const wait = this.startAtMs - this.ctx.leadMs - this.ctx.clock.now();
+      if (wait > 0) await this.ctx.clock.sleep(wait);
+      this.checkpoint();
+      // start times travel in whole seconds (terminal-modbus PROTOCOL.md §4): round up so ours is the terminal's
+      this.startAtMs = Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.leadMs) / 1000) * 1000;
+      const units = await this.ctx.unitsOn([...new Set(plan.map((p) => p.gatewayId))]);
+      await Promise.all(plan.map(async (p) => {
+        try {
+          await this.start(p.gatewayId, p.rows, p.clip, units.get(p.gatewayId) ?? 0, false);
+        } finally {
+          busStarted.get(p.gatewayId)?.resolve();
+        }
+      }));
+    } finally {
+      for (const d of busStarted.values()) d.resolve();
+    }
+    await retrying;
     this.checkpoint();
     await this.playThrough();
   }
 
-  private async transfer(plan: { gatewayId: number; rows: LedgerRow[]; clip: ClipVariant }[]): Promise<void> {
-    const priority = this.b.emergency ? 'emergency' : 'transfer';
+  private transferPriority(): { priority: PriorityClass; retry: PriorityClass } {
+    return this.b.emergency ? { priority: 'emergency', retry: 'emergency' } : { priority: 'transfer', retry: 'command' };
+  }
+
+  /** What a transfer round did to the rows of its terminals. */
+  private transferRound(clip: ClipVariant): (out: TransferOutcome, last: boolean) => Promise<void> {
+    const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
+    return async (out, last) => {
+      this.checkpoint();
+      this.ledger.move(out.ready.map(id), 'ready', null, { terminalClipId: clip.clipId });
+      for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
+      if (last) for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
+      await this.flush();
+    };
+  }
+
+  /** The first transfer round on every bus; returns, per bus, the retries of the terminals it could not reach. */
+  private async transfer(plan: { gatewayId: number; rows: LedgerRow[]; clip: ClipVariant }[]): Promise<LateTransfer[]> {
+    const { priority } = this.transferPriority();
     const todo = plan.map((p) => ({ ...p, rows: p.rows.filter((r) => r.state === 'pending' || r.state === 'transferring') }));
     this.ledger.move(todo.flatMap((p) => p.rows.map((r) => r.id)), 'transferring');
     await this.flush();
-    await Promise.all(
+    const lates = await Promise.all(
       todo.map(async (p) => {
-        const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
-        const retry = this.b.emergency ? 'emergency' : 'command';
-        // a terminal that did not answer is tried again a few times before it is called unreachable
-        await transferWithRetries(this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, retry, this.ctx.backoffMs, this.ctx.clock, async (out, last) => {
-          this.checkpoint();
-          this.ledger.move(out.ready.map(id), 'ready', null, { terminalClipId: p.clip.clipId });
-          for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
-          if (last) for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
-          await this.flush();
-        });
+        const first = await firstTransfer(this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, this.ctx.backoffMs, this.transferRound(p.clip));
         this.checkpoint();
+        return { gatewayId: p.gatewayId, clip: p.clip, retry: first.late };
       }),
     );
     this.checkpoint();
+    return lates;
+  }
+
+  /** A terminal that did not answer is tried again a few times before it is called unreachable; stored, it is started. */
+  private async retryLate(l: LateTransfer, busStarted: Promise<void>): Promise<void> {
+    const round = this.transferRound(l.clip);
+    await l.retry(this.transferPriority().retry, this.ctx.clock, async (out, last) => {
+      await round(out, last);
+      if (out.ready.length === 0) return;
+      await busStarted;
+      this.checkpoint();
+      const rows = out.ready.map((t) => this.ledger.ofTerminal(t)).filter((r): r is LedgerRow => r !== undefined);
+      await this.start(l.gatewayId, rows, l.clip, 0, true);
+    });
   }
 
   private command(clip: ClipVariant, startAt: number | undefined): PlayCommand {
@@ -189,14 +242,18 @@ export class BroadcastRun {
     return null;
   }
 
-  private async start(gatewayId: number, rows: LedgerRow[], clip: ClipVariant, unitsOnBus: number): Promise<void> {
+  /**
+   * Starts the ready rows of a bus. `late`: terminals stored after the synchronised start went out — read first (the
+   * bus-wide start reached them too), started on their own if they do not play it.
+   */
+  private async start(gatewayId: number, rows: LedgerRow[], clip: ClipVariant, unitsOnBus: number, late: boolean): Promise<void> {
     const ready = rows.filter((r) => r.state === 'ready');
     if (ready.length === 0) return;
-    const fresh = ready.filter((r) => !r.startSentAt).map((r) => r.terminalId);
-    const readFirst = ready.filter((r) => r.startSentAt).map((r) => r.terminalId);
+    const fresh = ready.filter((r) => !late && !r.startSentAt).map((r) => r.terminalId);
+    const readFirst = ready.filter((r) => late || r.startSentAt).map((r) => r.terminalId);
     const interrupts = new Map<number, PlayingNow>();
     const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
-    if (readFirst.length > 0) {
+    if (readFirst.length > 0 && !late) {
       // a start sent before a restart: the driver no longer knows that broadcast id, so the terminal is recognised by
       // what it plays (clip, priority, class) — read it once that start has begun (start times are whole seconds)
       const sent = Math.max(...ready.filter((r) => r.startSentAt).map((r) => (r.startSentAt as Date).getTime()));
@@ -210,16 +267,22 @@ export class BroadcastRun {
         ours: this.ours(clip.clipId),
         priority: this.b.emergency ? 'emergency' : 'command',
         fresh,
-        wholeBus: this.wholeBus(gatewayId, rows, unitsOnBus) && readFirst.length === 0,
+        wholeBus: !late && this.wholeBus(gatewayId, rows, unitsOnBus) && readFirst.length === 0,
         readFirst,
         deadline: Math.min(this.b.endAt.getTime(), this.startAtMs + this.ctx.retryWindowMs),
         backoffMs: this.ctx.backoffMs,
         mayStart: (t, before) => this.judge(t, before, interrupts),
-        beforeSend: async (keys) => {
+        beforeSend: async (keys, busWide) => {
           const at = new Date(this.ctx.clock.now());
           for (const k of keys) {
             const r = this.ledger.ofTerminal(k) as LedgerRow;
             this.ledger.patch([r.id], { startSentAt: at, attempts: (r.attempts ?? 0) + 1 });
+          }
+          // a bus-wide start reaches the terminals still being transferred to as well: after a restart they are read
+          // before they are started
+          if (busWide) {
+            const reached = this.ledger.rows().filter((r) => r.state === 'transferring' && !r.startSentAt && this.ctx.locate(r.terminalId)?.gatewayId === gatewayId);
+            this.ledger.patch(reached.map((r) => r.id), { startSentAt: at });
           }
           await this.flush();
         },
@@ -235,7 +298,7 @@ export class BroadcastRun {
       const other = interrupts.get(p.key) ?? null;
       const r = this.ledger.ofTerminal(p.key) as LedgerRow;
       this.ledger.move([r.id], 'playing', null, { verifiedAt, ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}) });
-      this.endsAt.set(r.id, this.endOf(this.startAtMs, clip.durationMs));
+      this.endsAt.set(r.id, this.endOf(late ? Math.max(this.startAtMs, verifiedAt.getTime()) : this.startAtMs, clip.durationMs));
       if (other?.broadcastId) preempted.push({ other: other.broadcastId, terminalId: p.key });
     }
     for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));

@@ -80,18 +80,41 @@ export async function transferWithRetries(
   link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass, retryPriority: PriorityClass, backoffMs: readonly number[], clock: Sleeper,
   onRound: (out: TransferOutcome, last: boolean) => Promise<void> | void = () => undefined,
 ): Promise<TransferOutcome> {
-  const total: TransferOutcome = { ready: [], failed: [], unreachable: [] };
-  for (let round = 0; keys.length > 0; round++) {
-    const out = await transferPhase(link, keys, clip, round === 0 ? priority : retryPriority);
-    const last = round >= backoffMs.length;
-    total.ready.push(...out.ready);
-    total.failed.push(...out.failed);
-    if (last) total.unreachable.push(...out.unreachable);
-    await onRound(out, last);
-    keys = last ? [] : out.unreachable.map((f) => f.key);
-    if (keys.length > 0) await clock.sleep(backoffMs[round]);
-  }
-  return total;
+  const first = await firstTransfer(link, keys, clip, priority, backoffMs, onRound);
+  const late = await first.late(retryPriority, clock, onRound);
+  return { ready: [...first.out.ready, ...late.ready], failed: [...first.out.failed, ...late.failed], unreachable: late.unreachable };
+}
+
+/**
+ * The first round of a transfer, and its retries as a separate step: the synchronised start goes ahead with the keys
+ * the first round stored, while the keys it could not reach are tried again (`late`) without holding everyone else.
+ */
+export async function firstTransfer(
+  link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass, backoffMs: readonly number[],
+  onRound: (out: TransferOutcome, last: boolean) => Promise<void> | void = () => undefined,
+): Promise<{ out: TransferOutcome; late: (retryPriority: PriorityClass, clock: Sleeper, onLateRound?: (out: TransferOutcome, last: boolean) => Promise<void> | void) => Promise<TransferOutcome> }> {
+  const out = await transferPhase(link, keys, clip, priority);
+  const last = backoffMs.length === 0;
+  await onRound(out, last);
+  const rest = last ? [] : out.unreachable.map((f) => f.key);
+  return {
+    out: { ready: out.ready, failed: out.failed, unreachable: last ? out.unreachable : [] },
+    late: async (retryPriority, clock, onLateRound = onRound) => {
+      const total: TransferOutcome = { ready: [], failed: [], unreachable: [] };
+      let todo = rest;
+      for (let round = 1; todo.length > 0; round++) {
+        await clock.sleep(backoffMs[round - 1]);
+        const r = await transferPhase(link, todo, clip, retryPriority);
+        const final = round >= backoffMs.length;
+        total.ready.push(...r.ready);
+        total.failed.push(...r.failed);
+        if (final) total.unreachable.push(...r.unreachable);
+        await onLateRound(r, final);
+        todo = final ? [] : r.unreachable.map((f) => f.key);
+      }
+      return total;
+    },
+  };
 }
 
 export interface StartOptions {
@@ -109,8 +132,8 @@ export interface StartOptions {
   backoffMs: readonly number[];
   /** Called before each (re)start of a key, with the status read before it when there is one; false = do not start it. */
   mayStart?: (key: number, before: TerminalStatus | null) => string | null;
-  /** Called once the start is about to be sent to keys (for a write-ahead record). */
-  beforeSend?: (keys: number[]) => Promise<void>;
+  /** Called once the start is about to be sent to keys, bus-wide or not (for a write-ahead record). */
+  beforeSend?: (keys: number[], busWide: boolean) => Promise<void>;
   /** Stops early (a cancel). */
   stopped?: () => boolean;
   /** Told of each key as soon as it is verified. */
@@ -283,7 +306,7 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
     guard(async () => {
       if (pause > 0) await clock.sleep(pause);
       if (o.stopped?.()) return settle();
-      await o.beforeSend?.([k]);
+      await o.beforeSend?.([k], false);
       startOwn(k);
     });
   };
@@ -308,7 +331,7 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
   const begin = async (): Promise<void> => {
     const fresh = o.fresh.filter(gate);
     const byBus = o.wholeBus && fresh.length > 0 && fresh.length === o.fresh.length;
-    if (fresh.length > 0 && !o.stopped?.()) await o.beforeSend?.(fresh);
+    if (fresh.length > 0 && !o.stopped?.()) await o.beforeSend?.(fresh, byBus);
     if (byBus && !o.stopped?.()) await sendBusWide(command());
     // each key on its own from here; the lane puts likely answers first and the suspect last
     const keys = [...o.readFirst.map((k) => ({ k, startNow: false })), ...fresh.map((k) => ({ k, startNow: !byBus }))];
