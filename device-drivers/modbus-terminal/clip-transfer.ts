@@ -10,6 +10,8 @@ import { BusError, type ClipToTransfer, type ClipTransferResult, type RequestOpt
 import type { ModbusTerminalBus } from './modbus-terminal-bus';
 
 export const REPAIR_ROUNDS = 3;
+/** Frames to one unit lost in a row before its transfer is given up (the unit has most likely gone). */
+export const LOST_IN_A_ROW = 3;
 
 /** Chunks missed by at least this many units are re-broadcast; the rest go unicast (§6.6). */
 export function broadcastThreshold(units: number): number {
@@ -67,6 +69,28 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
     else result.framesSent.unicast++;
     return bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, i, clip.data), `FC16 clip chunk ${i}`, prio, opts.deadline);
   };
+  /**
+   * Chunks to one unit: a frame lost to noise only leaves its chunk missing (the next bitmap read shows it and the
+   * repair sends it again); a unit that loses LOST_IN_A_ROW frames in a row, or refuses one, fails alone — never the
+   * other units of the bus.
+   */
+  const lostInARow = new Map<number, number>();
+  const sendChunks = async (unit: number, list: readonly number[]): Promise<boolean> => {
+    for (const i of list) {
+      try {
+        await sendChunk(unit, i);
+        lostInARow.delete(unit);
+      } catch (e) {
+        const n = (lostInARow.get(unit) ?? 0) + 1;
+        lostInARow.set(unit, n);
+        if (!isLostFrame(e) || n >= LOST_IN_A_ROW) {
+          fail(unit, e instanceof Error ? e.message : String(e));
+          return false;
+        }
+      }
+    }
+    return true;
+  };
 
   const prepare = bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: clip.codec, size: clip.data.length, digest: clip.digest });
   if (units.length > 1) {
@@ -75,8 +99,9 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   }
   const pending = new Map<number, number[]>();
   for (const unit of units) {
-    // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once)
-    let r = units.length > 1 ? await readReceive(unit, true) : null;
+    // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once). A lost answer is
+    // asked again once: a unit missing here gets the whole clip frame by frame on its own later
+    let r = units.length > 1 ? await readReceive(unit, true, true) : null;
     if (r === null || r.clipId !== clip.clipId || r.state === 'idle') {
       const answered = r !== null;
       try {
@@ -107,7 +132,7 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   if (pending.size === 0) return result;
 
   if (pending.size > 1) for (let i = 0; i < chunks; i++) await sendChunk('all', i);
-  else for (const [unit, missing] of pending) for (const i of missing) await sendChunk(unit, i);
+  else for (const [unit, missing] of pending) if (!(await sendChunks(unit, missing))) pending.delete(unit);
 
   const done = new Set<number>();
   for (let round = 0; round <= REPAIR_ROUNDS; round++) {
@@ -125,13 +150,16 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
     }
     const plan = planRepair(missing);
     for (const i of plan.broadcast) await sendChunk('all', i);
-    for (const [unit, list] of plan.unicast) for (const i of list) await sendChunk(unit, i);
+    for (const [unit, list] of plan.unicast) if (!(await sendChunks(unit, list))) pending.delete(unit);
   }
   if (done.size === 0) return result;
 
   const commit = encodeCommit(clip.clipId);
   if (done.size > 1) await bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
-  else for (const unit of done) await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
+  // a lone unit's commit lost to noise is repaired below, as a lost broadcast commit is
+  else for (const unit of done) await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline).catch((e: unknown) => {
+    if (!isLostFrame(e)) throw e;
+  });
   for (const unit of done) {
     let r = await readReceive(unit);
     if (r === null) continue;

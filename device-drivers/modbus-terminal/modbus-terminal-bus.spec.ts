@@ -12,6 +12,8 @@ import { planRepair } from './clip-transfer';
 import { toBusError } from './errors';
 import { ModbusTerminalBus } from './modbus-terminal-bus';
 
+/** What a Modbus TCP gateway answers for a unit that did not answer it (here: a frame lost to noise). */
+const GATEWAY_TARGET_FAILED = 0x0b;
 const signer = new Sm2Signer('202400000017', generateKeyPair().privateKey);
 const verifier = new Sm2Verifier([{ certSerial: signer.certSerial, publicKey: signer.publicKey }]);
 
@@ -23,7 +25,9 @@ class SpecTerminal implements ModbusDevice {
   handle = 0;
   clip: { id: number; digest: string; chunks: (Buffer | null)[]; state: 'receiving' | 'stored' | 'digestMismatch' } | null = null;
   chunkWrites = 0;
-  constructor(readonly unit: number, readonly dropChunks: Set<number> = new Set()) {}
+  /** Unicast chunks whose frame is lost on the line, once each: not stored, and the gateway answers 0x0B. */
+  lostUnicastChunks = new Set<number>();
+  constructor(readonly unit: number, public dropChunks: Set<number> = new Set()) {}
   readHolding(address: number, count: number): number[] | { exception: number } {
     if (address === REGISTERS.identity.address) {
       return encodeIdentity({ vendor: 'Spec', model: 'T1', firmware: '1.0', serial: `SN${this.unit}`, resourceCode: '63415231002000301010401', codecs: ['opus-16k'], clipStorageKb: 1024, sources: ['stored', 'tone'], display: false });
@@ -39,7 +43,7 @@ class SpecTerminal implements ModbusDevice {
     }
     return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
   }
-  writeRegisters(address: number, values: number[]): { exception: number } | null {
+  writeRegisters(address: number, values: number[], _now: number, broadcast: boolean): { exception: number } | null {
     if (address === REGISTERS.command.address) {
       const p = parseCommandBlock(values);
       if (p.signature === null || verifier.check(p.signedBytes, p.signature) !== 'valid') return this.refuse(TERMINAL_EXCEPTIONS.badSignature);
@@ -54,6 +58,7 @@ class SpecTerminal implements ModbusDevice {
     if (address === REGISTERS.chunk.address) {
       const f = decodeChunkFrame(values);
       this.chunkWrites++;
+      if (!broadcast && this.lostUnicastChunks.delete(f.index)) return { exception: GATEWAY_TARGET_FAILED };
       if (this.clip?.id === f.clipId && this.clip.state === 'receiving') {
         if (this.dropChunks.delete(f.index)) return null;
         this.clip.chunks[f.index] = f.data;
@@ -163,6 +168,25 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
     const again = await driver.transferClip([1, 2, 3], clip);
     expect(again.alreadyStored.sort()).toEqual([1, 2, 3]);
     expect(again.framesSent.broadcast).toBe(1);
+  });
+
+  if (withTransfer) it('a unicast chunk lost on the line is sent again by the repair; one unit that keeps losing them fails alone', async () => {
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
+    const clip = { clipId: 43, codec: 'opus-16k', digest: sm3(data), data };
+    terminals[2].dropChunks = new Set([2]);
+    terminals[2].lostUnicastChunks = new Set([2]);
+    const r = await driver.transferClip([1, 2, 3], clip);
+    expect(r.failed).toEqual([]);
+    expect(r.stored.sort()).toEqual([1, 2, 3]);
+    expect(r.framesSent.unicast).toBe(2); // chunk 2 to unit 3, lost, then again
+
+    const other = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 11) & 0xff));
+    const second = { clipId: 44, codec: 'opus-16k', digest: sm3(other), data: other };
+    terminals[1].dropChunks = new Set([0, 1, 2]);
+    terminals[1].lostUnicastChunks = new Set([0, 1, 2]);
+    const r2 = await driver.transferClip([1, 2, 3], second);
+    expect(r2.stored.sort()).toEqual([1, 3]);
+    expect(r2.failed).toEqual([{ unit: 2, reason: expect.stringMatching(/unit 2 FC16 clip chunk 2: .*0x0b/) }]);
   });
 
   it('reports an unknown codec by bus and function', async () => {

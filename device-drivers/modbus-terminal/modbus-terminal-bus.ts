@@ -145,14 +145,17 @@ export class ModbusTerminalBus implements TerminalBus {
     return status;
   }
 
-  /** Signs a command once (PROTOCOL.md §4); the block may be written to any number of units and buses. */
-  sign(command: CommandRecord): SignedBlock {
+  /**
+   * Signs a command once (PROTOCOL.md §4); the block may be written to any number of units and buses. A broadcast's
+   * steps are taken from the shared cache (`fresh` = false): one signed block for every bus within its window.
+   */
+  sign(command: CommandRecord, fresh = false): SignedBlock {
     if (command.code === 'play' && command.broadcastId !== null) this.remember(command.broadcastId);
     const build = (): SignedBlock => {
       const sequence = this.opts.nextSequence();
       return { sequence, registers: buildCommandBlock(sequence, command, { signer: this.opts.signer, time: new Date(this.clock.now()) }) };
     };
-    return this.opts.signedBlocks && isBroadcastStep(command) ? this.opts.signedBlocks.blockFor(JSON.stringify(command), build) : build();
+    return !fresh && this.opts.signedBlocks && isBroadcastStep(command) ? this.opts.signedBlocks.blockFor(JSON.stringify(command), build) : build();
   }
 
   async writeSigned(unit: number | 'all', block: SignedBlock, operation: string, opts: RequestOptions = {}): Promise<CommandResult> {
@@ -161,7 +164,9 @@ export class ModbusTerminalBus implements TerminalBus {
   }
 
   command(unit: number | 'all', command: TerminalCommand, opts?: RequestOptions): Promise<CommandResult> {
-    return this.writeSigned(unit, this.sign(toCommandRecord(command)), `FC16 command ${command.code}`, opts);
+    // to one unit a command is always signed anew: a copy of a block that unit took earlier would be refused as a
+    // replay (a broadcast resumed on one terminal after its own start there, within the cache's window)
+    return this.writeSigned(unit, this.sign(toCommandRecord(command), unit !== 'all'), `FC16 command ${command.code}`, opts);
   }
 
   transferClip(units: number[], clip: ClipToTransfer, opts: RequestOptions = {}): Promise<ClipTransferResult> {

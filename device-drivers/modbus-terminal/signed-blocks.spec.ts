@@ -32,6 +32,8 @@ describe('SignedBlockCache', () => {
     expect(a.sign({ code: 'prepare-clip', clipId: 7, codec: 'opus-16k', size: 100, digest: 'ab'.repeat(32) }).sequence).toBe(b.sign({ code: 'prepare-clip', clipId: 7, codec: 'opus-16k', size: 100, digest: 'ab'.repeat(32) }).sequence);
     const tone = { code: 'reboot' } as const;
     expect(a.sign(tone).sequence).not.toBe(a.sign(tone).sequence);
-    expect(seq).toBe(4);
+    // a play to one unit is signed anew: that unit may have taken the bus-wide copy, and would refuse it as a replay
+    expect(a.sign(play, true).sequence).not.toBe(a.sign(play).sequence);
+    expect(seq).toBe(5);
   });
 });

@@ -168,13 +168,15 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   const verifiedAt: number[] = [];
   const transferS: { bus: number; s: number; bound: number }[] = [];
   const outs: StartOutcome[] = [];
+  const transferFailed: string[] = [];
   // as the engine does: every bus stores the clip in a first round, then all buses start together (one start time,
   // one signed block); the terminals the first round could not reach are tried again meanwhile and started on their own
   const firsts = await Promise.all(
     links.map(async (link, i) => {
       if (tone) return { ready: targets[i].units, late: null };
-      const first = await firstTransfer(link, targets[i].units, clip, 'emergency', RETRY_MS);
+      const first = await firstTransfer(link, targets[i].units, clip, 'emergency', RETRY_MS, undefined, (unit) => deadOf(i).has(unit));
       transferred += first.out.ready.length;
+      if (first.out.failed.length > 0) transferFailed.push(...first.out.failed.map((f) => `bus ${i} unit ${f.key}: ${f.reason}`));
       transferS.push({ bus: i, s: (performance.now() - t0) / 1000, bound: transferBound(targets[i], bytes, targets[i].units.length - deadOf(i).size, deadOf(i).size).ms / 1000 });
       return { ready: first.out.ready, late: first.late };
     }),
@@ -199,8 +201,11 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   const outcomes = await Promise.all(
     links.map(async (link, i) => {
       const synchronised = await start(link, i, firsts[i].ready, []);
-      await firsts[i].late?.('emergency', clock, async (r) => {
+      // the retries one class below the start, as the engine does, so they never hold up its verification
+      await firsts[i].late?.('command', clock, async (r) => {
         transferred += r.ready.length;
+        const lost = [...r.failed, ...r.unreachable].filter((f) => !deadOf(i).has(f.key));
+        if (lost.length > 0) transferFailed.push(...lost.map((f) => `bus ${i} unit ${f.key} (late): ${f.reason}`));
         if (r.ready.length > 0) outs.push(await start(link, i, [], r.ready));
       });
       return synchronised;
@@ -211,6 +216,7 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   const cpu = process.cpuUsage(cpu0);
   const controllerCounters = await counters();
   if (process.env.BENCH_DEBUG && !tone) say(`slowest transfers (s, bound): ${transferS.sort((a, b) => b.s - a.s).slice(0, 8).map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`).join(', ')}`);
+  if (process.env.BENCH_DEBUG && transferFailed.length > 0) say(`transfers failed: ${transferFailed.join('; ')}`);
   if (process.env.BENCH_DEBUG) say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.reads, s: x.sent, f: x.failed.length, u: x.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
   const measured = (lastLive - t0) / 1000;
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);

@@ -164,8 +164,12 @@ export class BroadcastRun {
     await this.playThrough();
   }
 
+  /**
+   * The first round at the broadcast's own class; the retries one class lower, so that they never hold up the
+   * synchronised start and its verification on the same bus.
+   */
   private transferPriority(): { priority: PriorityClass; retry: PriorityClass } {
-    return this.b.emergency ? { priority: 'emergency', retry: 'emergency' } : { priority: 'transfer', retry: 'command' };
+    return this.b.emergency ? { priority: 'emergency', retry: 'command' } : { priority: 'transfer', retry: 'transfer' };
   }
 
   /** What a transfer round did to the rows of its terminals. */
@@ -188,7 +192,9 @@ export class BroadcastRun {
     await this.flush();
     const lates = await Promise.all(
       todo.map(async (p) => {
-        const first = await firstTransfer(this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, this.ctx.backoffMs, this.transferRound(p.clip));
+        const first = await firstTransfer(
+          this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, this.ctx.backoffMs, this.transferRound(p.clip), (t) => this.ctx.offline(t),
+        );
         this.checkpoint();
         return { gatewayId: p.gatewayId, clip: p.clip, retry: first.late };
       }),

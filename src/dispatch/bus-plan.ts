@@ -92,11 +92,14 @@ export async function transferWithRetries(
 export async function firstTransfer(
   link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass, backoffMs: readonly number[],
   onRound: (out: TransferOutcome, last: boolean) => Promise<void> | void = () => undefined,
+  /** Keys believed offline (monitoring): left to the retries, so their time-outs hold up no one — unless all are. */
+  suspect: (key: number) => boolean = () => false,
 ): Promise<{ out: TransferOutcome; late: (retryPriority: PriorityClass, clock: Sleeper, onLateRound?: (out: TransferOutcome, last: boolean) => Promise<void> | void) => Promise<TransferOutcome> }> {
-  const out = await transferPhase(link, keys, clip, priority);
   const last = backoffMs.length === 0;
+  const deferred = last || keys.every(suspect) ? [] : keys.filter(suspect);
+  const out = await transferPhase(link, keys.filter((k) => !deferred.includes(k)), clip, priority);
   await onRound(out, last);
-  const rest = last ? [] : out.unreachable.map((f) => f.key);
+  const rest = last ? [] : [...out.unreachable.map((f) => f.key), ...deferred];
   return {
     out: { ready: out.ready, failed: out.failed, unreachable: last ? out.unreachable : [] },
     late: async (retryPriority, clock, onLateRound = onRound) => {
