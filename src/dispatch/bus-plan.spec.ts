@@ -1,5 +1,5 @@
 import type { ClipToTransfer, TerminalStatus } from '../field/field-commands';
-import { startPhase, stopPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type StopCommand } from './bus-plan';
+import { firstTransfer, startPhase, stopPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type StopCommand } from './bus-plan';
 
 const ID = '43415230000000101010101202612010001';
 const idle: TerminalStatus = {
@@ -32,7 +32,10 @@ class FakeBus implements BusLink {
     this.lastSequence.set(k, sequence);
     this.sessions.set(k, { broadcastId: c.broadcastId, priority: c.priority, clipId: c.clipId ?? 0 });
   }
-  transfer(keys: number[]): ReturnType<BusLink['transfer']> {
+  /** The keys of each transfer asked for, with its priority class. */
+  readonly transfers: string[] = [];
+  transfer(keys: number[], _clip: ClipToTransfer, priority: string): ReturnType<BusLink['transfer']> {
+    this.transfers.push(`${keys.join(',')} ${priority}`);
     return Promise.resolve({ stored: keys.filter((k) => !this.silent.has(k)), alreadyStored: [], failed: keys.filter((k) => this.silent.has(k)).map((key) => ({ key, reason: 'FC03 clip receive: Timed out' })) });
   }
   commandAll(c: PlayCommand | StopCommand): Promise<number | null> {
@@ -142,6 +145,23 @@ describe('the per-bus plan', () => {
     const out = await startPhase(bus, { ...base, fresh: [], wholeBus: false, readFirst: [1, 2] }, new FakeClock());
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(bus.sent).toEqual(['2 play']);
+  });
+
+  it('stores on those that answer in a first round; the silent and those held offline are left to retries, one class lower', async () => {
+    const bus = new FakeBus([1, 2, 3], new Set([3]));
+    const clip: ClipToTransfer = { clipId: 7, codec: 'opus-16k', digest: '00', data: new Uint8Array(10) };
+    const first = await firstTransfer(bus, [1, 2, 3], clip, 'emergency', [200, 500], undefined, (k) => k === 2);
+    expect(first.out).toEqual({ ready: [1], failed: [], unreachable: [] });
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const late = await first.late('command', clock);
+    expect(late.ready).toEqual([2]);
+    expect(late.unreachable.map((u) => u.key)).toEqual([3]);
+    expect(bus.transfers).toEqual(['1,3 emergency', '3,2 command', '3 command']);
+    expect(clock.now() - t0).toBe(700);
+    // a bus whose every terminal is held offline is tried in the first round all the same
+    const all = await firstTransfer(bus, [1, 2], clip, 'emergency', [200], undefined, () => true);
+    expect(all.out.ready).toEqual([1, 2]);
   });
 
   it('calls a terminal that does not answer the transfer unreachable, and stops ours everywhere', async () => {
