@@ -16,6 +16,7 @@ import { Registry1795394166227 } from './1795394166227-registry';
 import { Monitoring1795402000000 } from './1795402000000-monitoring';
 import { Alerts1795403000000 } from './1795403000000-alerts';
 import { Dispatch1795404000000 } from './1795404000000-dispatch';
+import { DeliveryStartSequence1795405000000 } from './1795405000000-delivery-start-sequence';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -24,4 +25,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Monitoring1795402000000,
   Alerts1795403000000,
   Dispatch1795404000000,
+  DeliveryStartSequence1795405000000,
 ];

@@ -292,6 +292,15 @@ export class BroadcastRun {
           }
           await this.flush();
         },
+        onSent: (keys, sequence, busWide) => {
+          // the start's sequence, so that after a restart a terminal idle again whose last command is it counts as started
+          const reached = busWide
+            ? this.ledger.rows().filter((r) => r.state === 'transferring' && r.startSentAt && this.ctx.locate(r.terminalId)?.gatewayId === gatewayId)
+            : [];
+          this.ledger.patch([...keys.map(id), ...reached.map((r) => r.id)], { startSequence: sequence });
+          void this.flush().catch(() => undefined);
+        },
+        sentBefore: (t) => this.ledger.ofTerminal(t)?.startSequence ?? null,
         stopped: () => this.cancelled || this.ctx.halted(),
         suspect: (t) => this.ctx.offline(t),
       },

@@ -131,6 +131,10 @@ export class DeliveryEntity {
   @Column({ type: 'datetime', precision: 3, nullable: true })
   startSentAt!: Date | null;
 
+  /** The sequence number of the last signed start sent to the terminal for this delivery (bus-wide or its own). */
+  @Column({ type: 'integer', nullable: true })
+  startSequence!: number | null;
+
   @Column({ type: 'datetime', precision: 3, nullable: true })
   verifiedAt!: Date | null;
 

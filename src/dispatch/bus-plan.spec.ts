@@ -147,6 +147,21 @@ describe('the per-bus plan', () => {
     expect(bus.sent).toEqual(['2 play']);
   });
 
+  it('after a restart, takes an idle terminal whose last command is the start recorded before, and records the sequences it sends', async () => {
+    const bus = new FakeBus([1, 2]);
+    // before the restart: a bus-wide start (sequence 51) reached both; 1's short tone has ended, 2 missed it
+    bus.lastSequence.set(1, 51);
+    const sent: string[] = [];
+    const out = await startPhase(bus, {
+      ...base, fresh: [], wholeBus: false, readFirst: [1, 2],
+      sentBefore: () => 51,
+      onSent: (keys, sequence, busWide) => sent.push(`${keys.join(',')} ${sequence} ${busWide}`),
+    }, new FakeClock());
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
+    expect(bus.sent).toEqual(['2 play']);
+    expect(sent).toEqual(['2 101 false']);
+  });
+
   it('stores on those that answer in a first round; the silent and those held offline are left to retries, one class lower', async () => {
     const bus = new FakeBus([1, 2, 3], new Set([3]));
     const clip: ClipToTransfer = { clipId: 7, codec: 'opus-16k', digest: '00', data: new Uint8Array(10) };

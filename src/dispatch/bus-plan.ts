@@ -137,6 +137,10 @@ export interface StartOptions {
   mayStart?: (key: number, before: TerminalStatus | null) => string | null;
   /** Called once the start is about to be sent to keys, bus-wide or not (for a write-ahead record). */
   beforeSend?: (keys: number[], busWide: boolean) => Promise<void>;
+  /** Called once a start went out to keys, with the sequence number the driver signed it with. */
+  onSent?: (keys: number[], sequence: number, busWide: boolean) => void;
+  /** The sequence of a start of ours sent to the key before a restart, if one was recorded. */
+  sentBefore?: (key: number) => number | null;
   /** Stops early (a cancel). */
   stopped?: () => boolean;
   /** Told of each key as soon as it is verified. */
@@ -201,7 +205,7 @@ class Lane {
  * ahead of it on the bus, not for a whole round. A bus-wide start that no terminal shows was lost on the line: it goes
  * again at once as the same signed block (a unit that took it refuses the copy as a replay), before the other reads.
  * A terminal whose last command is one of our starts took it (after a short clip it may be idle again by the time it
- * is read): it is never started a second time.
+ * is read): it is never started a second time — nor after a restart, when the start's sequence was recorded (sentBefore).
  */
 export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Promise<StartOutcome> {
   const out: StartOutcome = { playing: [], failed: [], unreachable: [], sent: { bus: 0, unicast: 0 }, reads: 0 };
@@ -228,7 +232,8 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
   const command = (): PlayCommand => (clock.now() < o.ours.startAt ? o.command : { ...o.command, startAt: undefined });
   const rank = (k: number): number => (o.suspect?.(k) ? 2 : 0) + Math.min(silences.get(k) ?? 0, 1);
   const tookOurs = (k: number, s: TerminalStatus): boolean =>
-    s.state !== 5 && s.lastCommandSequence > 0 && (busSequences.has(s.lastCommandSequence) || (ownSequences.get(k)?.has(s.lastCommandSequence) ?? false));
+    s.state !== 5 && s.lastCommandSequence > 0 &&
+    (busSequences.has(s.lastCommandSequence) || (ownSequences.get(k)?.has(s.lastCommandSequence) ?? false) || o.sentBefore?.(k) === s.lastCommandSequence);
   const gate = (k: number): boolean => {
     const veto = o.mayStart?.(k, before.get(k) ?? null) ?? null;
     if (veto !== null) out.failed.push({ key: k, reason: veto });
@@ -259,7 +264,9 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
     busWide = { command: c, at: clock.now() };
     return lane.run(-1, async () => {
       const sequence = await link.commandAll(c, o.priority).catch(() => null);
-      if (sequence !== null) busSequences.add(sequence);
+      if (sequence === null) return;
+      busSequences.add(sequence);
+      o.onSent?.(o.fresh, sequence, true);
     });
   };
 
@@ -322,7 +329,10 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
     void lane.run(rank(k), async () => {
       try {
         const sequence = await link.command(k, command(), o.priority);
-        if (sequence !== null) ownSequences.set(k, (ownSequences.get(k) ?? new Set<number>()).add(sequence));
+        if (sequence !== null) {
+          ownSequences.set(k, (ownSequences.get(k) ?? new Set<number>()).add(sequence));
+          o.onSent?.([k], sequence, false);
+        }
         refusedBy.delete(k);
       } catch (e) {
         refusedBy.set(k, (e as Error).message);

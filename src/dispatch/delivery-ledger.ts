@@ -11,6 +11,7 @@ export interface DeliveryPatch {
   attempts?: number;
   terminalClipId?: number | null;
   startSentAt?: Date | null;
+  startSequence?: number | null;
   verifiedAt?: Date | null;
   finishedAt?: Date | null;
   preemptedBroadcastId?: string | null;

@@ -78,7 +78,7 @@ export class DispatchRepository {
     const rows = await this.em().find(DeliveryEntity, { where: { broadcastId }, order: { id: 'ASC' } });
     return rows.map((d) => ({
       id: d.id, terminalId: d.terminalId, areaCode: d.areaCode, gatewayId: d.gatewayId, unit: d.unit, state: d.state, reason: d.reason,
-      attempts: d.attempts, terminalClipId: d.terminalClipId, startSentAt: d.startSentAt, verifiedAt: d.verifiedAt, finishedAt: d.finishedAt,
+      attempts: d.attempts, terminalClipId: d.terminalClipId, startSentAt: d.startSentAt, startSequence: d.startSequence, verifiedAt: d.verifiedAt, finishedAt: d.finishedAt,
       preemptedBroadcastId: d.preemptedBroadcastId, preemptedPriority: d.preemptedPriority,
     }));
   }

@@ -103,7 +103,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       return Object.assign(new DeliveryEntity(), {
         broadcastId: order.broadcastId, terminalId: id, gatewayId: where?.gatewayId ?? t?.gatewayId ?? null, unit: where?.unit ?? t?.unitId ?? null,
         areaCode: t?.areaCode ?? '', terminalName: (t?.name ?? `terminal ${id}`).slice(0, 64), state: 'pending', reason: null, attempts: 0,
-        terminalClipId: null, startSentAt: null, verifiedAt: null, finishedAt: null, preemptedBroadcastId: null, preemptedPriority: null, updatedAt: now,
+        terminalClipId: null, startSentAt: null, startSequence: null, verifiedAt: null, finishedAt: null, preemptedBroadcastId: null, preemptedPriority: null, updatedAt: now,
       } satisfies Omit<DeliveryEntity, 'id'>);
     });
     await this.repo.insertBroadcast(tx, b, deliveries);
