@@ -3,6 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Between, DataSource, In, LessThan } from 'typeorm';
+import { managerOf, Transactions } from '../database/transactions';
 import { OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from './monitoring.entities';
 
 /** Rows per INSERT: well under SQLite's and MySQL's limits on bound parameters. */
@@ -18,7 +19,11 @@ export interface RateSample {
 
 @Injectable()
 export class StatusRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    /** Through Transactions, so that on SQLite these writes queue with every other transaction (one shared connection). */
+    private readonly transactions: Transactions,
+  ) {}
 
   loadCurrent(): Promise<TerminalStatusEntity[]> {
     return this.dataSource.manager.find(TerminalStatusEntity);
@@ -30,7 +35,8 @@ export class StatusRepository {
 
   /** Upserts the latest status of each terminal and appends the history, in one transaction. */
   async write(current: TerminalStatusEntity[], history: Omit<TerminalStatusHistoryEntity, 'id'>[]): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
+    await this.transactions.run(async (tx) => {
+      const em = managerOf(tx);
       // each statement is followed by a turn of the event loop, so a large batch never holds up the live channel
       for (let i = 0; i < current.length; i += WRITE_CHUNK) {
         await em.upsert(TerminalStatusEntity, current.slice(i, i + WRITE_CHUNK), { conflictPaths: ['terminalId'], skipUpdateIfNoValuesChanged: false });
@@ -62,7 +68,8 @@ export class StatusRepository {
   /** Adds one sample per area to the day's roll-up. */
   async addDailySamples(day: string, samples: RateSample[], at: Date): Promise<void> {
     if (samples.length === 0) return;
-    await this.dataSource.transaction(async (em) => {
+    await this.transactions.run(async (tx) => {
+      const em = managerOf(tx);
       const existing = new Map<string, OnlineRateDailyEntity>();
       for (let i = 0; i < samples.length; i += CHUNK) {
         const rows = await em.findBy(OnlineRateDailyEntity, { day, areaCode: In(samples.slice(i, i + CHUNK).map((s) => s.areaCode)) });
