@@ -160,7 +160,8 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     try {
       await run.run();
     } catch (e) {
-      if (e instanceof Halt) return;
+      // a server shutting down closes the buses under a run: what fails then is left as it stands, for the next start
+      if (e instanceof Halt || this.halting) return;
       const reason = `engine error: ${(e as Error).message}`.slice(0, 255);
       this.log.error(`broadcast ${broadcastId}: ${(e as Error).stack ?? String(e)}`);
       for (const r of run.ledger.inState('pending', 'transferring', 'ready')) run.ledger.move([r.id], 'failed', reason);
