@@ -77,6 +77,7 @@ export class BroadcastRun {
   private durationMs = new Map<number, number>();
   private wake: (() => void) | null = null;
   private writes: Promise<void> = Promise.resolve();
+  private flushQueued = false;
   startAtMs = 0;
 
   constructor(
@@ -100,6 +101,22 @@ export class BroadcastRun {
     const run = this.writes.then(() => this.ctx.flush(this, changes, updates));
     this.writes = run;
     return run;
+  }
+
+  /**
+   * Writes what changed soon: at most one write waits behind the one under way, and takes every change made meanwhile
+   * (terminals verified one by one on 280 buses make a handful of writes, not one each).
+   */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    void this.writes
+      .catch(() => undefined)
+      .then(() => {
+        this.flushQueued = false;
+        return this.flush();
+      })
+      .catch(() => undefined);
   }
 
   /** Runs the broadcast to its end; resolves with its outcome counts, or throws Halt. */
@@ -266,6 +283,16 @@ export class BroadcastRun {
       await this.ctx.clock.sleep(sent + this.ctx.leadMs + 1000 - this.ctx.clock.now());
       this.checkpoint();
     }
+    // a terminal verified is `playing` at once (the live view shows it), not when its whole bus is done
+    const playing = (t: number): void => {
+      const r = this.ledger.ofTerminal(t) as LedgerRow;
+      if (r.state !== 'ready') return;
+      const at = this.ctx.clock.now();
+      const other = interrupts.get(t) ?? null;
+      this.ledger.move([r.id], 'playing', null, { verifiedAt: new Date(at), ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}) });
+      this.endsAt.set(r.id, this.endOf(late ? Math.max(this.startAtMs, at) : this.startAtMs, clip.durationMs));
+      this.flushSoon();
+    };
     const out = await startPhase(
       this.ctx.link(gatewayId),
       {
@@ -298,23 +325,21 @@ export class BroadcastRun {
             ? this.ledger.rows().filter((r) => r.state === 'transferring' && r.startSentAt && this.ctx.locate(r.terminalId)?.gatewayId === gatewayId)
             : [];
           this.ledger.patch([...keys.map(id), ...reached.map((r) => r.id)], { startSequence: sequence });
-          void this.flush().catch(() => undefined);
+          this.flushSoon();
         },
         sentBefore: (t) => this.ledger.ofTerminal(t)?.startSequence ?? null,
         stopped: () => this.cancelled || this.ctx.halted(),
         suspect: (t) => this.ctx.offline(t),
+        onPlaying: playing,
       },
       this.ctx.clock,
     );
     this.checkpoint();
-    const verifiedAt = new Date(this.ctx.clock.now());
     const preempted: { other: string; terminalId: number }[] = [];
     for (const p of out.playing) {
-      const other = interrupts.get(p.key) ?? null;
-      const r = this.ledger.ofTerminal(p.key) as LedgerRow;
-      this.ledger.move([r.id], 'playing', null, { verifiedAt, ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}) });
-      this.endsAt.set(r.id, this.endOf(late ? Math.max(this.startAtMs, verifiedAt.getTime()) : this.startAtMs, clip.durationMs));
-      if (other?.broadcastId) preempted.push({ other: other.broadcastId, terminalId: p.key });
+      playing(p.key);
+      const other = interrupts.get(p.key)?.broadcastId;
+      if (other) preempted.push({ other, terminalId: p.key });
     }
     for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
     for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
