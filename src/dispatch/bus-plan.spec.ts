@@ -1,5 +1,5 @@
 import type { ClipToTransfer, TerminalStatus } from '../field/field-commands';
-import { firstTransfer, startPhase, stopPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type StopCommand } from './bus-plan';
+import { firstTransfer, SAME_BLOCK_MS, startPhase, stopPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type StopCommand } from './bus-plan';
 
 const ID = '43415230000000101010101202612010001';
 const idle: TerminalStatus = {
@@ -110,6 +110,46 @@ describe('the per-bus plan', () => {
     const out = await startPhase(bus, { ...base, fresh: [1, 2, 3], wholeBus: true }, new FakeClock());
     expect(bus.sent).toEqual(['all play (lost)', 'all play']);
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('sends copies of a lost bus-wide start only while they are the block first sent, then plays to each terminal', async () => {
+    const bus = new FakeBus([1, 2]);
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const copies: number[] = [];
+    // the line loses every bus-wide start; each read takes a second
+    bus.commandAll = () => {
+      copies.push(clock.now() - t0);
+      bus.sent.push('all play (lost)');
+      return Promise.resolve(null);
+    };
+    const status = bus.status.bind(bus);
+    bus.status = async (k) => {
+      clock.t += 1000;
+      return status(k);
+    };
+    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true, deadline: t0 + 60_000 }, clock);
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
+    expect(copies.length).toBeGreaterThan(1);
+    expect(Math.max(...copies)).toBeLessThan(SAME_BLOCK_MS);
+    expect(bus.sent.filter((x) => !x.startsWith('all'))).toEqual(['1 play', '2 play']);
+  });
+
+  it('takes a terminal that shows a command newer than before its unicast start whose answer was lost, and does not start it twice', async () => {
+    const bus = new FakeBus([1, 2], new Set(), new Set([2]));
+    // 2 takes its own start but the answer is lost; its short tone has ended by the next read
+    const command = bus.command.bind(bus);
+    bus.command = async (k, c) => {
+      await command(k, c);
+      if (k === 2) {
+        bus.sessions.delete(2);
+        throw new Error('GatewayTargetDeviceFailedToRespond: Timed out');
+      }
+      return null;
+    };
+    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true }, new FakeClock());
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
+    expect(bus.sent).toEqual(['all play', '2 play']);
   });
 
   it('reads again at once a terminal whose answer was lost, and reads those monitoring holds offline after every other', async () => {

@@ -218,7 +218,11 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
   /** Sequences of the signed starts sent (bus-wide, and per key): a terminal whose last command is one of them took ours. */
   const busSequences = new Set<number>();
   const ownSequences = new Map<number, Set<number>>();
-  /** The bus-wide start: sent `generation` times; `confirmed` = the latest generation a terminal was read showing. */
+  /**
+   * The bus-wide start: sent `generation` times, the first at `at`; `confirmed` = the latest generation a terminal was
+   * read showing. Copies go only while the driver still hands out the very block first sent (SAME_BLOCK_MS from the
+   * first): a block signed anew would be a second start to every unit that took the first.
+   */
   let busWide = null as { command: PlayCommand; at: number } | null;
   let generation = 0;
   let confirmed = -1;
@@ -231,9 +235,14 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
 
   const command = (): PlayCommand => (clock.now() < o.ours.startAt ? o.command : { ...o.command, startAt: undefined });
   const rank = (k: number): number => (o.suspect?.(k) ? 2 : 0) + Math.min(silences.get(k) ?? 0, 1);
+  /** The last command sequence read on a key before a unicast start whose answer was lost (the terminal may have taken it). */
+  const lostStart = new Map<number, number>();
+  const lastRead = new Map<number, number>();
   const tookOurs = (k: number, s: TerminalStatus): boolean =>
     s.state !== 5 && s.lastCommandSequence > 0 &&
-    (busSequences.has(s.lastCommandSequence) || (ownSequences.get(k)?.has(s.lastCommandSequence) ?? false) || o.sentBefore?.(k) === s.lastCommandSequence);
+    (busSequences.has(s.lastCommandSequence) || (ownSequences.get(k)?.has(s.lastCommandSequence) ?? false) || o.sentBefore?.(k) === s.lastCommandSequence ||
+      // sequences only grow, and only this controller signs: one taken since the lost start's read is that start
+      (lostStart.has(k) && s.lastCommandSequence > (lostStart.get(k) as number)));
   const gate = (k: number): boolean => {
     const veto = o.mayStart?.(k, before.get(k) ?? null) ?? null;
     if (veto !== null) out.failed.push({ key: k, reason: veto });
@@ -261,7 +270,7 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
   const sendBusWide = (c: PlayCommand): Promise<void> => {
     generation++;
     out.sent.bus++;
-    busWide = { command: c, at: clock.now() };
+    busWide ??= { command: c, at: clock.now() };
     return lane.run(-1, async () => {
       const sequence = await link.commandAll(c, o.priority).catch(() => null);
       if (sequence === null) return;
@@ -283,6 +292,7 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
   /** What a read's answer asks for next; runs before the read gives up its place in the lane. */
   const answered = (k: number, seen: number, s: TerminalStatus | null, error: string | null): void => {
     if (o.stopped?.()) return settle();
+    if (s) lastRead.set(k, s.lastCommandSequence);
     if (s && (showsOurs(s, o.ours) || tookOurs(k, s))) {
       if (seen === generation) confirmed = Math.max(confirmed, seen);
       out.playing.push({ key: k, before: before.get(k) ?? null });
@@ -336,6 +346,8 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
         refusedBy.delete(k);
       } catch (e) {
         refusedBy.set(k, (e as Error).message);
+        const seq = lastRead.get(k);
+        if (isNoReply((e as Error).message) && seq !== undefined && !lostStart.has(k)) lostStart.set(k, seq);
       }
       read(k);
     }).catch(abort);
