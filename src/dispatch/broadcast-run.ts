@@ -293,6 +293,9 @@ export class BroadcastRun {
       this.endsAt.set(r.id, this.endOf(late ? Math.max(this.startAtMs, at) : this.startAtMs, clip.durationMs));
       this.flushSoon();
     };
+    // rows still being transferred to that the bus-wide start reaches too (found once, when it is about to go out)
+    let reached: number[] = [];
+    let busSequence: number | null = null;
     const out = await startPhase(
       this.ctx.link(gatewayId),
       {
@@ -314,17 +317,17 @@ export class BroadcastRun {
           // a bus-wide start reaches the terminals still being transferred to as well: after a restart they are read
           // before they are started
           if (busWide) {
-            const reached = this.ledger.rows().filter((r) => r.state === 'transferring' && !r.startSentAt && this.ctx.locate(r.terminalId)?.gatewayId === gatewayId);
-            this.ledger.patch(reached.map((r) => r.id), { startSentAt: at });
+            reached = this.ledger.rows().filter((r) => r.state === 'transferring' && !r.startSentAt && this.ctx.locate(r.terminalId)?.gatewayId === gatewayId).map((r) => r.id);
+            this.ledger.patch(reached, { startSentAt: at });
           }
           await this.flush();
         },
         onSent: (keys, sequence, busWide) => {
           // the start's sequence, so that after a restart a terminal idle again whose last command is it counts as started
-          const reached = busWide
-            ? this.ledger.rows().filter((r) => r.state === 'transferring' && r.startSentAt && this.ctx.locate(r.terminalId)?.gatewayId === gatewayId)
-            : [];
-          this.ledger.patch([...keys.map(id), ...reached.map((r) => r.id)], { startSequence: sequence });
+          // (a copy of a lost bus-wide start is the same block: nothing new to record)
+          if (busWide && sequence === busSequence) return;
+          if (busWide) busSequence = sequence;
+          this.ledger.patch([...keys.map(id), ...(busWide ? reached : [])], { startSequence: sequence });
           this.flushSoon();
         },
         sentBefore: (t) => this.ledger.ofTerminal(t)?.startSequence ?? null,
@@ -336,8 +339,8 @@ export class BroadcastRun {
     );
     this.checkpoint();
     const preempted: { other: string; terminalId: number }[] = [];
+    // every key in out.playing went `playing` as it was verified (onPlaying)
     for (const p of out.playing) {
-      playing(p.key);
       const other = interrupts.get(p.key)?.broadcastId;
       if (other) preempted.push({ other, terminalId: p.key });
     }
