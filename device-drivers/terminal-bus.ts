@@ -22,6 +22,7 @@ export type BusErrorKind =
   | 'disconnected'
   | 'deadline'
   | 'backoff'
+  | 'cancelled'
   | 'protocol';
 
 /** A driver error names the bus, the unit and the function (house rule: errors name what is wrong). */
@@ -130,6 +131,8 @@ export interface RequestOptions {
   priority?: PriorityClass;
   /** Absolute deadline (ms since epoch, on the bus clock); the request fails with kind 'deadline' after it. */
   deadline?: number;
+  /** Aborting it fails the requests still queued with kind 'cancelled' (the one on the wire finishes); a clip transfer stops between frames. */
+  signal?: AbortSignal;
 }
 
 export type BusEvent =

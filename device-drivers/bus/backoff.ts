@@ -48,6 +48,7 @@ export function isUnitFailure(kind: BusErrorKind): boolean {
     case 'disconnected':
     case 'deadline':
     case 'backoff':
+    case 'cancelled':
       return false;
   }
 }

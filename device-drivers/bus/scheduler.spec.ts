@@ -114,6 +114,24 @@ describe('BusScheduler', () => {
     expect(bus.metrics().errors).toEqual({ deadline: 1, timeout: 1 });
   });
 
+  it('fails queued requests whose signal is aborted (kind cancelled) and lets the one in flight finish', async () => {
+    const { clock, bus, log, work } = setup();
+    await bus.start();
+    const abort = new AbortController();
+    const first = bus.run({ unit: 1, operation: 'FC16 clip chunk 0', priority: 'poll', signal: abort.signal }, work('chunk0', 100));
+    const second = kindOf(bus.run({ unit: 0, operation: 'FC16 clip chunk 1', priority: 'poll', signal: abort.signal }, work('chunk1', 100)));
+    const poll = bus.run({ unit: 2, operation: 'FC03 status', priority: 'poll' }, work('poll', 10));
+    await advance(clock, 50);
+    abort.abort();
+    expect(await second).toBe('cancelled');
+    expect(await kindOf(bus.run({ unit: 1, operation: 'FC16 clip chunk 2', priority: 'poll', signal: abort.signal }, work('chunk2', 100)))).toBe('cancelled');
+    await advance(clock, 60);
+    expect(await first).toBe('chunk0');
+    expect(await poll).toBe('poll');
+    expect(log).toEqual(['chunk0@0', 'poll@100']);
+    expect(bus.metrics().errors).toEqual({ cancelled: 2 });
+  });
+
   it('drops the connection when a timed-out transaction ignores its abort signal, and frees the bus', async () => {
     const { clock, bus, links } = setup({ abandonAfterMs: 100 });
     await bus.start();

@@ -25,6 +25,8 @@ export interface TransactionSpec {
   deadline?: number;
   /** Bound on the running transaction; the scheduler's default when absent. */
   timeoutMs?: number;
+  /** Aborted: the transaction fails with 'cancelled' if it has not started (the one in flight finishes). */
+  signal?: AbortSignal;
 }
 
 /** The work of one transaction: it gets the open connection and a signal aborted when its timeout passes. */
@@ -100,8 +102,29 @@ export class BusScheduler<C extends BusConnection> {
       if (this.supervisor.state() === 'stopped') return this.reject(q, 'disconnected', 'bus stopped');
       if (this.isBackedOff(spec, now)) return this.reject(q, 'backoff', this.backoffDetail(spec));
       if (spec.deadline !== undefined && now >= spec.deadline) return this.reject(q, 'deadline', `deadline passed ${now - spec.deadline} ms before it was queued`);
+      if (spec.signal?.aborted) return this.reject(q, 'cancelled', 'cancelled before it was queued');
       const queue = this.queues[spec.priority];
       if (queue.length >= this.maxQueue) return this.reject(q, 'backoff', `${spec.priority} queue full (${this.maxQueue})`);
+      if (spec.signal) {
+        const signal = spec.signal;
+        const onAbort = (): void => {
+          const i = queue.indexOf(q);
+          if (i < 0) return;
+          queue.splice(i, 1);
+          this.reject(q, 'cancelled', 'cancelled while queued');
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const run = q.run;
+        const fail = q.fail;
+        q.run = () => {
+          signal.removeEventListener('abort', onAbort);
+          run();
+        };
+        q.fail = (e) => {
+          signal.removeEventListener('abort', onAbort);
+          fail(e);
+        };
+      }
       if (spec.deadline !== undefined) {
         q.deadlineTimer = this.clock.setTimeout(() => {
           const i = queue.indexOf(q);

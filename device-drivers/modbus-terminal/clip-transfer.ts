@@ -1,7 +1,9 @@
 /**
  * Stored-clip transfer as PROTOCOL.md §6.6 describes: broadcast the signed prepare; read each unit's receive header
- * (already stored → skipped, not prepared → unicast prepare); broadcast every chunk once; read each unit's bitmap;
- * re-broadcast a chunk many units miss, unicast a chunk to the few that miss it; broadcast the commit; verify.
+ * (already stored → skipped, not prepared → unicast prepare); broadcast every chunk some unit still misses once (all of
+ * them on a fresh transfer; only the rest when the units kept part of an interrupted one, §6.1); read each unit's
+ * bitmap; re-broadcast a chunk many units miss, unicast a chunk to the few that miss it; broadcast the commit; verify.
+ * An aborted `signal` stops it between frames with a BusError of kind 'cancelled'.
  */
 import {
   chunkCount, CODECS, decodeReceiveBlock, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS, type CodecName, type ReceiveRecord,
@@ -46,6 +48,11 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   if (!isCodec(clip.codec)) throw new BusError('protocol', bus.id, null, 'clip prepare', `codec "${clip.codec}" is not in the register map (PROTOCOL.md §2.1)`);
   const chunks = chunkCount(clip.data.length);
   const prio = opts.priority ?? 'transfer';
+  const req = { priority: prio, deadline: opts.deadline, signal: opts.signal };
+  const cancelled = (e: unknown): boolean => e instanceof BusError && e.kind === 'cancelled';
+  const stopIfCancelled = (): void => {
+    if (opts.signal?.aborted) throw new BusError('cancelled', bus.id, null, `clip ${clip.clipId} transfer`, 'cancelled between frames');
+  };
   const result: ClipTransferResult = { stored: [], alreadyStored: [], failed: [], framesSent: { broadcast: 0, unicast: 0 } };
   const fail = (unit: number, reason: string): void => void result.failed.push({ unit, reason });
   /**
@@ -55,9 +62,10 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   const readReceive = async (unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const regs = await bus.read(unit, REGISTERS.receive.address, receiveReadCount(chunks), 'FC03 clip receive', { priority: prio, deadline: opts.deadline });
+        const regs = await bus.read(unit, REGISTERS.receive.address, receiveReadCount(chunks), 'FC03 clip receive', req);
         return decodeReceiveBlock(regs);
       } catch (e) {
+        if (cancelled(e)) throw e;
         if (retry && attempt === 0 && isLostFrame(e)) continue;
         if (!quiet) fail(unit, e instanceof Error ? e.message : String(e));
         return null;
@@ -67,7 +75,7 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   const sendChunk = (unit: number | 'all', i: number): Promise<void> => {
     if (unit === 'all') result.framesSent.broadcast++;
     else result.framesSent.unicast++;
-    return bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, i, clip.data), `FC16 clip chunk ${i}`, prio, opts.deadline);
+    return bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, i, clip.data), `FC16 clip chunk ${i}`, req);
   };
   /**
    * Chunks to one unit: a frame lost to noise only leaves its chunk missing (the next bitmap read shows it and the
@@ -81,6 +89,7 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
         await sendChunk(unit, i);
         lostInARow.delete(unit);
       } catch (e) {
+        if (cancelled(e)) throw e;
         const n = (lostInARow.get(unit) ?? 0) + 1;
         lostInARow.set(unit, n);
         if (!isLostFrame(e) || n >= LOST_IN_A_ROW) {
@@ -94,18 +103,19 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
 
   const prepare = bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: clip.codec, size: clip.data.length, digest: clip.digest });
   if (units.length > 1) {
-    await bus.writeSigned('all', prepare, 'FC16 clip prepare', { priority: prio, deadline: opts.deadline });
+    await bus.writeSigned('all', prepare, 'FC16 clip prepare', req);
     result.framesSent.broadcast++;
   }
   const pending = new Map<number, number[]>();
   for (const unit of units) {
+    stopIfCancelled();
     // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once). A lost answer is
     // asked again once: a unit missing here gets the whole clip frame by frame on its own later
     let r = units.length > 1 ? await readReceive(unit, true, true) : null;
     if (r === null || r.clipId !== clip.clipId || r.state === 'idle') {
       const answered = r !== null;
       try {
-        const send = () => bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: prio, deadline: opts.deadline });
+        const send = () => bus.writeSigned(unit, prepare, 'FC16 clip prepare', req);
         try {
           await send();
         } catch (e) {
@@ -116,6 +126,7 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
         result.framesSent.unicast++;
         r = await readReceive(unit);
       } catch (e) {
+        if (cancelled(e)) throw e;
         // refused as a replay: the unit took this very block already (the broadcast reached it, our read did not)
         if (!(e instanceof BusError && e.kind === 'refused' && /0x43/.test(e.message))) {
           fail(unit, e instanceof Error ? e.message : String(e));
@@ -131,11 +142,18 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   }
   if (pending.size === 0) return result;
 
-  if (pending.size > 1) for (let i = 0; i < chunks; i++) await sendChunk('all', i);
-  else for (const [unit, missing] of pending) if (!(await sendChunks(unit, missing))) pending.delete(unit);
+  if (pending.size > 1) {
+    // a fresh transfer misses every chunk; units that kept part of an interrupted one (§6.1) only need the rest
+    const union = [...new Set([...pending.values()].flat())].sort((a, b) => a - b);
+    for (const i of union) {
+      stopIfCancelled();
+      await sendChunk('all', i);
+    }
+  } else for (const [unit, missing] of pending) if (!(await sendChunks(unit, missing))) pending.delete(unit);
 
   const done = new Set<number>();
   for (let round = 0; round <= REPAIR_ROUNDS; round++) {
+    stopIfCancelled();
     const missing = new Map<number, number[]>();
     for (const unit of pending.keys()) {
       if (done.has(unit)) continue;
@@ -149,15 +167,19 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
       break;
     }
     const plan = planRepair(missing);
-    for (const i of plan.broadcast) await sendChunk('all', i);
+    for (const i of plan.broadcast) {
+      stopIfCancelled();
+      await sendChunk('all', i);
+    }
     for (const [unit, list] of plan.unicast) if (!(await sendChunks(unit, list))) pending.delete(unit);
   }
   if (done.size === 0) return result;
 
   const commit = encodeCommit(clip.clipId);
-  if (done.size > 1) await bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
+  stopIfCancelled();
+  if (done.size > 1) await bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', req);
   // a lone unit's commit lost to noise is repaired below, as a lost broadcast commit is
-  else for (const unit of done) await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline).catch((e: unknown) => {
+  else for (const unit of done) await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', req).catch((e: unknown) => {
     if (!isLostFrame(e)) throw e;
   });
   for (const unit of done) {
@@ -166,9 +188,10 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
     if (r.state === 'receiving' && r.missingCount === 0) {
       // the broadcast commit was lost on the way to this unit: commit it alone
       try {
-        await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', prio, opts.deadline);
+        await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', req);
         r = await readReceive(unit);
       } catch (e) {
+        if (cancelled(e)) throw e;
         fail(unit, e instanceof Error ? e.message : String(e));
         continue;
       }

@@ -25,6 +25,8 @@ class SpecTerminal implements ModbusDevice {
   handle = 0;
   clip: { id: number; digest: string; chunks: (Buffer | null)[]; state: 'receiving' | 'stored' | 'digestMismatch' } | null = null;
   chunkWrites = 0;
+  /** Told of every chunk frame this unit takes. */
+  onChunk: (index: number) => void = () => undefined;
   /** Unicast chunks whose frame is lost on the line, once each: not stored, and the gateway answers 0x0B. */
   lostUnicastChunks = new Set<number>();
   constructor(readonly unit: number, public dropChunks: Set<number> = new Set()) {}
@@ -58,6 +60,7 @@ class SpecTerminal implements ModbusDevice {
     if (address === REGISTERS.chunk.address) {
       const f = decodeChunkFrame(values);
       this.chunkWrites++;
+      this.onChunk(f.index);
       if (!broadcast && this.lostUnicastChunks.delete(f.index)) return { exception: GATEWAY_TARGET_FAILED };
       if (this.clip?.id === f.clipId && this.clip.state === 'receiving') {
         if (this.dropChunks.delete(f.index)) return null;
@@ -168,6 +171,21 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
     const again = await driver.transferClip([1, 2, 3], clip);
     expect(again.alreadyStored.sort()).toEqual([1, 2, 3]);
     expect(again.framesSent.broadcast).toBe(1);
+  });
+
+  if (withTransfer) it('an aborted transfer stops between frames (kind cancelled); the next one sends only the chunks still missing', async () => {
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 13) & 0xff));
+    const clip = { clipId: 45, codec: 'opus-16k', digest: sm3(data), data };
+    const abort = new AbortController();
+    terminals[0].onChunk = (i) => {
+      if (i === 1) abort.abort();
+    };
+    await expect(driver.transferClip([1, 2, 3], clip, { signal: abort.signal })).rejects.toMatchObject({ kind: 'cancelled' });
+    terminals[0].onChunk = () => undefined;
+    const r = await driver.transferClip([1, 2, 3], clip);
+    expect(r.failed).toEqual([]);
+    expect(r.stored.sort()).toEqual([1, 2, 3]);
+    expect(r.framesSent.broadcast).toBe(1 + 3); // prepare, then chunks 2–4 only
   });
 
   if (withTransfer) it('a unicast chunk lost on the line is sent again by the repair; one unit that keeps losing them fails alone', async () => {

@@ -245,8 +245,8 @@ async function sequentialClipBaseline(targets: BusTarget[], buses: ModbusTermina
       try {
         const prepare = bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: 'opus-16k', size: clip.data.length, digest: clip.digest });
         await bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: 'command' });
-        for (let c = 0; c < chunks; c++) await bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, c, clip.data), `FC16 clip chunk ${c}`, 'command');
-        await bus.write(unit, REGISTERS.commit.address, encodeCommit(clip.clipId), 'FC16 clip commit', 'command');
+        for (let c = 0; c < chunks; c++) await bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, c, clip.data), `FC16 clip chunk ${c}`, { priority: 'command' });
+        await bus.write(unit, REGISTERS.commit.address, encodeCommit(clip.clipId), 'FC16 clip commit', { priority: 'command' });
         await bus.command(unit, { code: 'play', source: 'stored', clipId: clip.clipId, priority: 0, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: id }, { priority: 'command' });
         await bus.readStatus(unit, { priority: 'command' });
       } catch {

@@ -49,11 +49,19 @@ export class ClipStore {
     return [...this.stored.values()];
   }
 
-  /** §6.1: sets the clip being received; a clip already stored with the same digest is marked stored at once. */
+  /**
+   * §6.1: sets the clip being received; a clip already stored with the same digest is marked stored at once; the clip
+   * being received prepared again (same id, size and digest) keeps the chunks it has.
+   */
   prepare(clip: StoredClip, codecSupported: boolean): ReceiveState {
+    const digest = clip.digest.toLowerCase();
+    const r = this.receiving;
+    if (r && r.clipId === clip.clipId && r.size === clip.size && r.digest === digest && r.codec === clip.codec) {
+      this.clipId = clip.clipId;
+      return (this.state = RECEIVE_STATE.receiving);
+    }
     this.receiving = null;
     this.clipId = clip.clipId;
-    const digest = clip.digest.toLowerCase();
     const have = this.stored.get(clip.clipId);
     if (have && have.digest === digest) return (this.state = RECEIVE_STATE.stored);
     const chunks = Math.ceil(clip.size / CHUNK_BYTES);

@@ -101,6 +101,24 @@ describe('ClipStore', () => {
     expect(s.prepare({ clipId: 3, size: 1000, codec: 1, digest: sm3(data), durationMs: 1 }, true)).toBe(RECEIVE_STATES.stored);
   });
 
+  it('keeps the chunks received when the clip being received is prepared again, and drops them for another clip', () => {
+    const s = new ClipStore();
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
+    const clip = { clipId: 3, size: 1000, codec: 1, digest: sm3(data), durationMs: 1 };
+    s.prepare(clip, true);
+    s.chunk(3, 0, data.subarray(0, 240));
+    s.chunk(3, 1, data.subarray(240, 480));
+    expect(s.prepare({ ...clip, digest: clip.digest.toUpperCase() }, true)).toBe(RECEIVE_STATES.receiving);
+    expect(s.missing()).toEqual([2, 3, 4]);
+    // the same id with other data is another clip: it starts from nothing
+    expect(s.prepare({ ...clip, digest: sm3(Buffer.alloc(1000)) }, true)).toBe(RECEIVE_STATES.receiving);
+    expect(s.missing()).toEqual([0, 1, 2, 3, 4]);
+    s.chunk(3, 0, Buffer.alloc(240));
+    s.prepare({ clipId: 4, size: 480, codec: 1, digest: sm3(Buffer.alloc(480)), durationMs: 1 }, true);
+    s.prepare({ ...clip, digest: sm3(Buffer.alloc(1000)) }, true);
+    expect(s.missing()).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('drops a clip whose data does not match its digest, and refuses what does not fit', () => {
     const s = new ClipStore(2000);
     const data = Buffer.alloc(480, 1);

@@ -64,6 +64,7 @@ function fieldError(e: BusError, terminalId: number): DomainError {
     case 'disconnected':
     case 'backoff':
     case 'deadline':
+    case 'cancelled':
       return new DomainError('terminal_unreachable', `terminal ${terminalId} did not answer: ${e.message}`, 504, details);
     case 'crc':
     case 'wrong-unit':
