@@ -1,7 +1,7 @@
 import { sm2, sm3 } from 'sm-crypto-v2';
 import { composeBroadcastId, PRIORITY, TERMINAL_STATES } from '../../../firmware-protocols/codes';
 import {
-  broadcastHandle, buildCommandBlock, decodeIdentity, decodeReceiveBlock, decodeStatus, encodeChunkFrame, REGISTERS,
+  broadcastHandle, buildCommandBlock, decodeDirectory, decodeIdentity, decodeReceiveBlock, decodeStatus, encodeChunkFrame, REGISTERS,
   TERMINAL_EXCEPTIONS, type CommandRecord, type CommandSigner,
 } from '../../../firmware-protocols/terminal-modbus';
 import { DEFAULT_USER_ID } from '../../../firmware-protocols/signing';
@@ -96,6 +96,8 @@ describe('SimulatedTerminal register map', () => {
     t.writeRegisters(REGISTERS.commit.address, [5], T0, true);
     rx = decodeReceiveBlock(t.readHolding(REGISTERS.receive.address, 4, T0) as number[]);
     expect(rx.state).toBe('stored');
+    // the directory (§6.5) lists it, though its address lies inside the range of bitmap pages
+    expect(decodeDirectory(t.readHolding(REGISTERS.directory.address, 7, T0) as number[]).clips).toEqual([{ clipId: 5, digestPrefix: sm3(data).slice(0, 8) }]);
     // 2,000 bytes of opus-16k (2,000 B/s) play 1 s; twice from a synchronised start 3 s ahead
     expect(write(t, block(2, play(3, { source: 'stored', clipId: 5, repeat: 2, startAt: new Date(T0 + 3000) })))).toBeNull();
     expect(status(t, T0 + 2999).state).toBe(TERMINAL_STATES.normal);

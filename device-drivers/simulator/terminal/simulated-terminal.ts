@@ -67,16 +67,17 @@ export class SimulatedTerminal implements ModbusDevice {
       return this.status(now).slice(address - R.status.address, address - R.status.address + count);
     }
     if (address === R.receive.address && count >= R.receive.headerCount) return this.receive(count);
+    // the directory before the bitmap pages, whose range (0x0504 + up to 4,096) runs over its address
+    if (address === R.directory.address && count >= R.directory.headerCount && count <= directoryReadCount()) {
+      const clips = this.model.clips.list().slice(0, R.directory.maxEntries);
+      const regs = encodeDirectory({ freeKb: Math.floor(this.model.clips.freeBytes() / 1024), clips: clips.map((c) => ({ clipId: c.clipId, digestPrefix: c.digest.slice(0, 8) })) });
+      return Array.from({ length: count }, (_, i) => regs[i] ?? 0);
+    }
     if (address >= R.receive.bitmapAddress && address < R.receive.bitmapAddress + R.receive.maxBitmapCount) {
       const clips = this.model.clips;
       const bitmap = encodeMissingBitmap(clips.missing(), clips.chunkCount());
       const k = address - R.receive.bitmapAddress;
       return Array.from({ length: count }, (_, i) => bitmap[k + i] ?? 0);
-    }
-    if (address === R.directory.address && count >= R.directory.headerCount && count <= directoryReadCount()) {
-      const clips = this.model.clips.list().slice(0, R.directory.maxEntries);
-      const regs = encodeDirectory({ freeKb: Math.floor(this.model.clips.freeBytes() / 1024), clips: clips.map((c) => ({ clipId: c.clipId, digestPrefix: c.digest.slice(0, 8) })) });
-      return Array.from({ length: count }, (_, i) => regs[i] ?? 0);
     }
     return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
   }
