@@ -58,6 +58,11 @@ describe('field and platform settings', () => {
     expect(c.field).toEqual({ enabled: true, pollPauseMs: 1000, offlineAfterFailures: 3, offlineAfterSilenceMs: 20_000, demoSimulatorBasePort: 15020, demoFaults: true });
     expect(c.platformResourceCode).toBe('43415230000000101010101');
     expect(c.monitoring).toEqual({ statusHistoryDays: 90, alarmClearAfterMs: 30_000, alarmRemindEveryMs: 1_800_000 });
+    // every built-in tone on every terminal, the chime first
+    expect(c.dispatch.provisionTones).toEqual(['tone-chime', 'tone-disaster', 'tone-air-raid', 'tone-preliminary-alert', 'tone-all-clear']);
+    expect(c.dispatch.provisionRetryMs).toBe(600_000);
+    expect(loadConfig({ DALABA_PROVISION_TONES: 'off' }).dispatch.provisionTones).toEqual([]);
+    expect(loadConfig({ DALABA_PROVISION_TONES: ' tone-air-raid , tone-chime ' }).dispatch.provisionTones).toEqual(['tone-air-raid', 'tone-chime']);
   });
 
   it('names the variable that is wrong', () => {
@@ -65,6 +70,8 @@ describe('field and platform settings', () => {
     expect(() => loadConfig({ DALABA_OFFLINE_AFTER_SILENCE: '1' })).toThrow('DALABA_OFFLINE_AFTER_SILENCE: must be between 2 and 86400, got 1');
     expect(() => loadConfig({ DALABA_PLATFORM_CODE: '1234' })).toThrow(/^DALABA_PLATFORM_CODE: must be a 23-digit resource code/);
     expect(() => loadConfig({ DALABA_STATUS_HISTORY_DAYS: '0' })).toThrow('DALABA_STATUS_HISTORY_DAYS: must be between 1 and 3650, got 0');
+    expect(() => loadConfig({ DALABA_PROVISION_TONES: 'tone-chime,tone-siren' })).toThrow(/^DALABA_PROVISION_TONES: must be all, off or a comma list of .*; unknown: tone-siren$/);
+    expect(() => loadConfig({ DALABA_PROVISION_RETRY: '0' })).toThrow('DALABA_PROVISION_RETRY: must be between 1 and 86400, got 0');
     expect(loadConfig({ DALABA_ALARM_CLEAR_AFTER: '0' }).monitoring.alarmClearAfterMs).toBe(0);
     expect(loadConfig({ DALABA_FIELD: 'off', DALABA_POLL_PAUSE_MS: '0' }).field).toMatchObject({ enabled: false, pollPauseMs: 0 });
   });

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { isResourceCode } from '../../firmware-protocols/codes';
+import { TONE_IDS, type ToneId } from '../audio/tones/tone-catalogue';
 
 export class ConfigError extends Error {
   constructor(
@@ -75,6 +76,10 @@ export interface DispatchSettings {
   equalPriority: EqualPriorityRule;
   /** A synchronised start is set this far ahead of the moment the start command goes out, ms. */
   startLeadMs: number;
+  /** Built-in tones stored on every Modbus terminal in the background, in this order (empty = none). */
+  provisionTones: ToneId[];
+  /** How long after a pass the terminals that do not hold them yet are tried again, ms. */
+  provisionRetryMs: number;
 }
 
 /** What monitoring keeps and how its alarms behave. */
@@ -134,6 +139,13 @@ export const VARIABLES: readonly VariableDoc[] = [
   { name: 'DALABA_ALARM_REMIND_EVERY', default: '1800', secret: false, description: 'An unacknowledged alarm reminds every this many seconds while its cause persists.' },
   { name: 'DALABA_EQUAL_PRIORITY', default: 'newest-wins', secret: false, description: 'Two broadcasts of equal priority on one terminal: newest-wins (the newer takes over) or first-wins (the one playing keeps it).' },
   { name: 'DALABA_START_LEAD_MS', default: '1500', secret: false, description: 'A synchronised start is set this many ms ahead, so every bus begins together.' },
+  {
+    name: 'DALABA_PROVISION_TONES',
+    default: 'all',
+    secret: false,
+    description: 'Built-in tones stored on every Modbus terminal in the background, at the lowest bus class: all, off, or a comma list of tone ids in the order wanted.',
+  },
+  { name: 'DALABA_PROVISION_RETRY', default: '600', secret: false, description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
@@ -192,7 +204,27 @@ function dispatch(env: Env): DispatchSettings {
   if (!(EQUAL_PRIORITY_RULES as readonly string[]).includes(rule)) {
     throw new ConfigError('DALABA_EQUAL_PRIORITY', `must be one of ${EQUAL_PRIORITY_RULES.join(', ')}, got "${rule}"`);
   }
-  return { equalPriority: rule as EqualPriorityRule, startLeadMs: integer(env, 'DALABA_START_LEAD_MS', 1500, 0, 60_000) };
+  return {
+    equalPriority: rule as EqualPriorityRule,
+    startLeadMs: integer(env, 'DALABA_START_LEAD_MS', 1500, 0, 60_000),
+    provisionTones: provisionTones(env),
+    provisionRetryMs: integer(env, 'DALABA_PROVISION_RETRY', 600, 1, 86_400) * 1000,
+  };
+}
+
+/** The chime first (seconds on the wire), then the signals: disaster, air raid, preliminary, all clear. */
+const DEFAULT_PROVISION_ORDER: readonly ToneId[] = ['tone-chime', 'tone-disaster', 'tone-air-raid', 'tone-preliminary-alert', 'tone-all-clear'];
+
+function provisionTones(env: Env): ToneId[] {
+  const raw = text(env, 'DALABA_PROVISION_TONES') ?? 'all';
+  if (raw === 'all' || raw === 'on') return [...DEFAULT_PROVISION_ORDER];
+  if (raw === 'off' || raw === 'none') return [];
+  const ids = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const unknown = ids.filter((id) => !(TONE_IDS as readonly string[]).includes(id));
+  if (unknown.length > 0 || ids.length === 0) {
+    throw new ConfigError('DALABA_PROVISION_TONES', `must be all, off or a comma list of ${TONE_IDS.join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`);
+  }
+  return [...new Set(ids)] as ToneId[];
 }
 
 function password(env: Env, name: string): Secret | null {

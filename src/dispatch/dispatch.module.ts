@@ -12,11 +12,14 @@ import { BroadcastsController } from './broadcasts.controller';
 import { Dispatcher } from './dispatch-order';
 import { DispatchRepository } from './dispatch.repository';
 import { DispatchService } from './dispatch.service';
+import { ClipVariants } from './clip-variants';
+import { ToneProvisioning } from './tone-provisioning';
+import { ToneProvisioningController } from './tone-provisioning.controller';
 
 @Module({
   imports: [FieldModule, AudioModule, MonitoringModule],
-  controllers: [BroadcastsController],
-  providers: [DispatchRepository, DispatchService, { provide: Dispatcher, useExisting: DispatchService }, BroadcastReportsService],
-  exports: [Dispatcher, DispatchService, BroadcastReportsService],
+  controllers: [BroadcastsController, ToneProvisioningController],
+  providers: [DispatchRepository, ClipVariants, ToneProvisioning, DispatchService, { provide: Dispatcher, useExisting: DispatchService }, BroadcastReportsService],
+  exports: [Dispatcher, DispatchService, BroadcastReportsService, ToneProvisioning],
 })
 export class DispatchModule {}

@@ -37,6 +37,11 @@ export class DispatchRepository {
     return out;
   }
 
+  /** Every enabled terminal: where it sits and its area (tone provisioning walks them bus by bus). */
+  enabledTerminals(): Promise<Pick<TerminalEntity, 'id' | 'gatewayId' | 'areaCode'>[]> {
+    return this.em().find(TerminalEntity, { select: { id: true, gatewayId: true, areaCode: true }, where: { enabled: true }, order: { gatewayId: 'ASC', unitId: 'ASC' } });
+  }
+
   /** How many enabled terminals each gateway holds (a bus-wide start reaches them all). */
   async enabledTerminalCounts(gatewayIds: readonly number[]): Promise<Map<number, number>> {
     const out = new Map<number, number>();

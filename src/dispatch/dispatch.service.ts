@@ -8,8 +8,6 @@ import { ModuleRef } from '@nestjs/core';
 import { Subject, type Observable } from 'rxjs';
 import { isDrillClass } from '../../firmware-protocols/codes';
 import type { AlertEvent } from '../alerts/alert-lifecycle';
-import { AudioService } from '../audio/audio.service';
-import { CODEC_PROFILES } from '../audio/media/codec-profiles';
 import { ValidationFailedError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -18,8 +16,10 @@ import { FieldCommands } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
 import { isFinalBroadcastState, outcomeOf, type BroadcastState } from './broadcast-lifecycle';
-import { BroadcastRun, Halt, type ClipVariant, type PlayingNow, type RunContext } from './broadcast-run';
+import { BroadcastRun, Halt, type PlayingNow, type RunContext } from './broadcast-run';
 import { stopPhase } from './bus-plan';
+import { ClipVariants } from './clip-variants';
+import { ToneProvisioning } from './tone-provisioning';
 import type { StateCounts } from './delivery-lifecycle';
 import { DeliveryLedger, type DeliveryChange, type DeliveryUpdate } from './delivery-ledger';
 import { AlertOutcomes, Dispatcher, type DispatchOrder, type PlannedBroadcast } from './dispatch-order';
@@ -37,7 +37,6 @@ export interface BroadcastProgress {
 }
 
 const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = { completed: 'complete', partial: 'complete-partially', failed: 'fail' };
-const ALL_CODECS = CODEC_PROFILES.map((p) => p.id);
 
 @Injectable()
 export class DispatchService extends Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -53,7 +52,8 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: DispatchRepository,
     private readonly field: FieldCommands,
-    private readonly audio: AudioService,
+    private readonly variants: ClipVariants,
+    private readonly provisioning: ToneProvisioning,
     private readonly monitoring: MonitoringService,
     private readonly moduleRef: ModuleRef,
   ) {
@@ -67,7 +67,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       locate: (id) => this.field.locate(id),
       link: (g) => fieldLink(this.field, g),
       unitsOn: (g) => this.repo.enabledTerminalCounts(g),
-      clipFor: (clip, ids) => this.clipFor(clip, ids),
+      clipFor: (clip, ids) => this.variants.forTerminals(clip, ids),
       playingNow: (id, except) => this.playingNow(id, except),
       flush: (run, changes, updates) => this.flush(run, changes, updates),
       preempted: async (other, terminalId) => this.runs.get(other)?.preemptedBy(terminalId),
@@ -157,6 +157,8 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       await this.repo.write([], { broadcastId, set: { state: 'running', startedAt: b.startedAt } });
       if (!b.emergency) await this.advance(b.alertId, 'start');
     }
+    // tone provisioning gives way on the buses this run uses, until it ends
+    const release = this.provisioning.hold(run.ledger.rows().flatMap((r) => this.field.locate(r.terminalId)?.gatewayId ?? []));
     try {
       await run.run();
     } catch (e) {
@@ -166,6 +168,8 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       this.log.error(`broadcast ${broadcastId}: ${(e as Error).stack ?? String(e)}`);
       for (const r of run.ledger.inState('pending', 'transferring', 'ready')) run.ledger.move([r.id], 'failed', reason);
       await run.flush();
+    } finally {
+      release();
     }
     if (run.cancelled || this.halting) return;
     const outcome = outcomeOf(run.ledger.counts());
@@ -210,36 +214,6 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     }
     const r = this.monitoring.terminal(terminalId)?.reading;
     return r && r.state === 5 && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
-  }
-
-  private async clipFor(libraryClipId: string, terminalIds: number[]): Promise<{ terminalIds: number[]; clip: ClipVariant | null; error: string | null }[]> {
-    const groups = new Map<string, { codecs: string[]; ids: number[] }>();
-    for (const t of await this.repo.terminals(terminalIds)) {
-      const codecs = t.capabilities?.codecs?.length ? t.capabilities.codecs : ALL_CODECS;
-      const key = codecs.join(',');
-      const g = groups.get(key) ?? { codecs, ids: [] };
-      g.ids.push(t.id);
-      groups.set(key, g);
-    }
-    let libraryMs = 0;
-    try {
-      libraryMs = (await this.audio.get(libraryClipId)).durationMs ?? 0;
-    } catch {
-      // forTerminals below says what is wrong with the clip
-    }
-    return Promise.all(
-      [...groups.values()].map(async (g) => {
-        try {
-          const c = await this.audio.forTerminals(libraryClipId, g.codecs);
-          const bitrate = CODEC_PROFILES.find((p) => p.id === c.profile)?.bitrate ?? 16_000;
-          // a terminal plays a stored clip for its size at the profile's bit rate; the library's length is the floor
-          const durationMs = Math.max(libraryMs, Math.round((c.data.length * 8000) / bitrate));
-          return { terminalIds: g.ids, clip: { clipId: c.clipId, codec: c.profile, digest: c.digest, data: c.data, durationMs }, error: null };
-        } catch (e) {
-          return { terminalIds: g.ids, clip: null, error: (e as Error).message.slice(0, 255) };
-        }
-      }),
-    );
   }
 
   private async flush(run: BroadcastRun, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {

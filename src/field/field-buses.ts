@@ -98,8 +98,8 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   /** Gateways with an open bus and their connection states. */
-  busStates(): { gatewayId: number; busId: string; connection: ConnectionState; units: number }[] {
-    return [...this.open.values()].map((o) => ({ gatewayId: o.gateway.id, busId: o.bus.id, connection: o.bus.connectionState(), units: o.units.size }));
+  busStates(): { gatewayId: number; busId: string; family: TerminalBus['family']; connection: ConnectionState; units: number }[] {
+    return [...this.open.values()].map((o) => ({ gatewayId: o.gateway.id, busId: o.bus.id, family: o.bus.family, connection: o.bus.connectionState(), units: o.units.size }));
   }
 
   /** The bus metrics of a gateway (utilisation, queue depth, errors by kind, backed-off units), or null. */

@@ -70,6 +70,8 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
         DALABA_LOG_LEVEL: process.env.DALABA_TEST_LOG_LEVEL ?? 'silent',
         // suites that drive the field (simulated gateways) switch it on; the others never dial registry addresses
         DALABA_FIELD: 'off',
+        // tones stored on terminals in the background would share the buses with what a suite asserts: on where tested
+        DALABA_PROVISION_TONES: 'off',
         ...options.env,
       },
       options.demo ? ['--demo'] : [],

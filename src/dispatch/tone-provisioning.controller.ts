@@ -1,0 +1,28 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser, Roles } from '../auth/decorators';
+import { ToneProvisioning, type ToneProvisioningView } from './tone-provisioning';
+
+/** Which terminals hold the built-in tones already (in the reader's scope), and a pass started on demand. */
+@ApiTags('provisioning')
+@ApiBearerAuth()
+@Controller('api/provisioning/tones')
+export class ToneProvisioningController {
+  constructor(private readonly provisioning: ToneProvisioning) {}
+
+  @Get()
+  @Roles('technician', 'officer')
+  view(@CurrentUser() user: AuthUser): ToneProvisioningView {
+    return this.provisioning.view(user);
+  }
+
+  /** Starts a pass now (after terminals were replaced, say) unless one is under way; answers at once. */
+  @Post('pass')
+  @HttpCode(202)
+  @Roles('technician')
+  pass(@CurrentUser() user: AuthUser): ToneProvisioningView {
+    void this.provisioning.runPass();
+    return this.provisioning.view(user);
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * Tone provisioning: the built-in tones (the national air-defence signals and the chime) stored on every Modbus
+ * terminal before an alert needs them, so that the first alert with a three-minute signal starts in seconds instead of
+ * spending minutes on the transfer. It runs in the background at the lowest bus class (beside the status sweep, after
+ * everything else), bus by bus, tone by tone in the configured order, with the variant dispatch would choose for each
+ * terminal. A terminal already holding a tone costs one read; one monitoring holds offline is left for the next pass.
+ *
+ * A broadcast run holds the buses it uses (`hold`): the transfer under way there stops between frames (a terminal has
+ * one receive slot, and a start must not queue behind chunks) and goes on once the run has ended; the terminals keep
+ * the chunks they have (terminal-modbus PROTOCOL.md §6.1), so it resumes where it stopped. Terminals that did not take
+ * a tone are tried again every `provisionRetryMs`; terminals and gateways added or enabled start a pass a little after
+ * the registry has settled (an import of a whole county is one pass, not thousands).
+ */
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { debounceTime, filter, type Subscription } from 'rxjs';
+import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
+import type { AuthUser } from '../auth/auth-user';
+import { canReach, isUnrestricted } from '../auth/scope';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { FieldBuses } from '../field/field-buses';
+import { BusError, FieldCommands } from '../field/field-commands';
+import { MonitoringService } from '../monitoring/monitoring.service';
+import { RegistryEvents } from '../terminals/registry-events';
+import type { ClipVariant } from './broadcast-run';
+import { ClipVariants } from './clip-variants';
+import { DispatchRepository } from './dispatch.repository';
+
+export type BusProvisioning = 'storing' | 'held' | 'waiting' | 'done';
+
+export interface ToneProvisioningView {
+  enabled: boolean;
+  tones: {
+    toneId: string;
+    title: string;
+    /** Enabled terminals on Modbus buses in the reader's scope. */
+    terminals: number;
+    /** Seen holding the variant dispatch would send them. */
+    holding: number;
+    /** Tried and not stored (the reason of each, first 20). */
+    failed: number;
+    failures: { terminalId: number; reason: string }[];
+  }[];
+  buses: Record<BusProvisioning, number>;
+  lastPassEndedAt: string | null;
+  nextPassAt: string | null;
+}
+
+interface Running {
+  abort: AbortController;
+  toneId: string;
+  /** Why it was aborted: a broadcast run holds the bus (resume after it), or the gateway's link went down. */
+  why: 'held' | 'disconnected' | null;
+}
+
+/** How many failure reasons a view lists per tone. */
+const LISTED_FAILURES = 20;
+/** How often a pass looks whether the buses it is storing on are still connected, ms. */
+const LINK_CHECK_MS = 1000;
+/** A pass starts this long after the last registry change that added or enabled terminals, ms. */
+const AFTER_REGISTRY_CHANGE_MS = 5000;
+
+@Injectable()
+export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('Provisioning');
+  private readonly tones: readonly ToneId[];
+  /** tone → terminal → the terminal clip id it was seen holding */
+  private readonly held = new Map<string, Map<number, number>>();
+  /** tone → terminal → why the last try did not store it */
+  private readonly failed = new Map<string, Map<number, string>>();
+  /** gateway → broadcast runs holding it */
+  private readonly holds = new Map<number, number>();
+  private readonly waiting = new Map<number, (() => void)[]>();
+  private readonly running = new Map<number, Running>();
+  private readonly done = new Set<number>();
+  /** The terminals of the last pass, with their areas (for scoped views). */
+  private terminals = new Map<number, { gatewayId: number; areaCode: string }>();
+  private pass: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastPassEndedAt: Date | null = null;
+  /** A pass was asked for while one ran: start it when that one ends. */
+  private again = false;
+  private registry: Subscription | null = null;
+  private nextPassAt: Date | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly field: FieldCommands,
+    private readonly buses: FieldBuses,
+    private readonly repo: DispatchRepository,
+    private readonly variants: ClipVariants,
+    private readonly monitoring: MonitoringService,
+    private readonly registryEvents: RegistryEvents,
+  ) {
+    this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.tones.length === 0) return;
+    this.startPass();
+    this.registry = this.registryEvents.changes
+      .pipe(
+        filter((c) => c.change !== 'removed' && (c.kind === 'gateway' ? c.gateway.enabled : c.terminal.enabled)),
+        debounceTime(AFTER_REGISTRY_CHANGE_MS),
+      )
+      .subscribe(() => void this.buses.settled().then(() => this.runPass()));
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    this.registry?.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    for (const r of this.running.values()) r.abort.abort();
+    for (const wake of [...this.waiting.values()].flat()) wake();
+    this.waiting.clear();
+  }
+
+  /**
+   * A broadcast run is about to use these buses: provisioning stops there between frames and waits until every hold
+   * is released. Returns the release (idempotent).
+   */
+  hold(gatewayIds: Iterable<number>): () => void {
+    const ids = [...new Set(gatewayIds)];
+    for (const g of ids) {
+      this.holds.set(g, (this.holds.get(g) ?? 0) + 1);
+      this.stop(g, 'held');
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const g of ids) {
+        const n = (this.holds.get(g) ?? 1) - 1;
+        if (n > 0) {
+          this.holds.set(g, n);
+          continue;
+        }
+        this.holds.delete(g);
+        for (const wake of this.waiting.get(g) ?? []) wake();
+        this.waiting.delete(g);
+      }
+    };
+  }
+
+  /** Resolves when no pass is under way nor asked for (tests and tools). */
+  async settled(): Promise<void> {
+    while (this.pass) await this.pass;
+  }
+
+  /** Starts a pass now, or right after the one under way; resolves when no pass is under way any more. */
+  runPass(): Promise<void> {
+    if (this.tones.length === 0 || this.stopped) return Promise.resolve();
+    if (this.pass === null) this.startPass();
+    else this.again = true;
+    return this.settled();
+  }
+
+  view(user: AuthUser): ToneProvisioningView {
+    const visible = (id: number): boolean => {
+      const t = this.terminals.get(id);
+      return t !== undefined && (isUnrestricted(user) || canReach(user, t.areaCode));
+    };
+    const ids = [...this.terminals.keys()].filter(visible);
+    const buses: Record<BusProvisioning, number> = { storing: 0, held: 0, waiting: 0, done: 0 };
+    const gateways = new Set(ids.map((id) => this.terminals.get(id)?.gatewayId));
+    for (const g of gateways) {
+      if (g === undefined) continue;
+      buses[this.holds.has(g) ? 'held' : this.running.has(g) ? 'storing' : this.done.has(g) ? 'done' : 'waiting']++;
+    }
+    return {
+      enabled: this.tones.length > 0,
+      tones: this.tones.map((toneId) => {
+        const held = this.held.get(toneId);
+        const failed = [...(this.failed.get(toneId) ?? [])].filter(([id]) => visible(id));
+        return {
+          toneId, title: findTone(toneId)?.title ?? toneId, terminals: ids.length, holding: ids.filter((id) => held?.has(id)).length,
+          failed: failed.length, failures: failed.slice(0, LISTED_FAILURES).map(([terminalId, reason]) => ({ terminalId, reason })),
+        };
+      }),
+      buses,
+      lastPassEndedAt: this.lastPassEndedAt?.toISOString() ?? null,
+      nextPassAt: this.nextPassAt?.toISOString() ?? null,
+    };
+  }
+
+  private startPass(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.nextPassAt = null;
+    this.pass = this.runOnce()
+      .catch((e: unknown) => this.log.error(`tone provisioning pass: ${(e as Error).stack ?? String(e)}`))
+      .finally(() => {
+        this.pass = null;
+        this.lastPassEndedAt = new Date();
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.startPass();
+          return;
+        }
+        this.nextPassAt = new Date(Date.now() + this.config.dispatch.provisionRetryMs);
+        this.timer = setTimeout(() => this.startPass(), this.config.dispatch.provisionRetryMs);
+        this.timer.unref();
+      });
+  }
+
+  private stop(gatewayId: number, why: 'held' | 'disconnected'): void {
+    const r = this.running.get(gatewayId);
+    if (!r || r.why !== null) return;
+    r.why = why;
+    r.abort.abort();
+  }
+
+  private async runOnce(): Promise<void> {
+    // a gateway that goes down holds its queued requests until it is back: its transfer gives way to the next pass
+    const links = setInterval(() => {
+      for (const g of this.running.keys()) if (this.field.connection(g) !== 'connected') this.stop(g, 'disconnected');
+    }, LINK_CHECK_MS);
+    try {
+      await this.passOverBuses();
+    } finally {
+      clearInterval(links);
+    }
+  }
+
+  private async passOverBuses(): Promise<void> {
+    const modbus = new Set(this.buses.busStates().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
+    const rows = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
+    this.terminals = new Map(rows.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
+    this.done.clear();
+    // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
+    const plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[] = [];
+    for (const toneId of this.tones) {
+      if (this.stopped) return;
+      const variantOf = new Map<number, ClipVariant>();
+      for (const g of await this.variants.forTerminals(toneId, rows.map((t) => t.id))) {
+        if (g.clip) for (const id of g.terminalIds) variantOf.set(id, g.clip);
+        else for (const id of g.terminalIds) this.failedOn(toneId, id, g.error ?? 'no variant for this terminal');
+      }
+      plan.push({ toneId, variantOf });
+    }
+    const byGateway = new Map<number, number[]>();
+    for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
+    await Promise.all([...byGateway].map(([g, ids]) => this.provisionBus(g, ids, plan)));
+    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
+    this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
+  }
+
+  private async provisionBus(gatewayId: number, ids: number[], plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[]): Promise<void> {
+    for (const { toneId, variantOf } of plan) {
+      // one transfer per variant the bus's terminals need, to those not known to hold it; the offline wait for the next pass
+      const groups = new Map<number, { clip: ClipVariant; ids: number[] }>();
+      for (const id of ids) {
+        const clip = variantOf.get(id);
+        if (!clip || this.held.get(toneId)?.get(id) === clip.clipId) continue;
+        if (this.monitoring.terminal(id)?.connectivity === 'offline') {
+          this.failedOn(toneId, id, 'offline: tried again on the next pass');
+          continue;
+        }
+        const g = groups.get(clip.clipId) ?? { clip, ids: [] };
+        g.ids.push(id);
+        groups.set(clip.clipId, g);
+      }
+      for (const g of groups.values()) if (!(await this.transfer(gatewayId, toneId, g.clip, g.ids))) return;
+    }
+    this.done.add(gatewayId);
+  }
+
+  /** One tone to some terminals of a bus, waiting out holds and resuming after them; false = leave this bus for the next pass. */
+  private async transfer(gatewayId: number, toneId: string, clip: ClipVariant, ids: number[]): Promise<boolean> {
+    for (;;) {
+      while (this.holds.has(gatewayId) && !this.stopped) await new Promise<void>((wake) => this.waiting.set(gatewayId, [...(this.waiting.get(gatewayId) ?? []), wake]));
+      if (this.stopped) return false;
+      const link = this.field.connection(gatewayId);
+      if (link !== 'connected') {
+        for (const id of ids) this.failedOn(toneId, id, `gateway ${gatewayId} ${link ?? 'closed'}: tried again on the next pass`);
+        return false;
+      }
+      const abort = new AbortController();
+      const running: Running = { abort, toneId, why: null };
+      this.running.set(gatewayId, running);
+      try {
+        const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal });
+        for (const id of [...r.terminals.stored, ...r.terminals.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
+        for (const f of r.terminals.failed) this.failedOn(toneId, f.terminalId, f.reason);
+        return true;
+      } catch (e) {
+        if (this.stopped) return false;
+        if (running.why === 'held') continue; // wait for the broadcast run, then resume
+        if (running.why === 'disconnected' || (e instanceof BusError && e.kind === 'cancelled')) {
+          for (const id of ids) this.failedOn(toneId, id, `gateway ${gatewayId} went down during the transfer: tried again on the next pass`);
+          return false;
+        }
+        for (const id of ids) this.failedOn(toneId, id, (e as Error).message);
+        return true;
+      } finally {
+        if (this.running.get(gatewayId) === running) this.running.delete(gatewayId);
+      }
+    }
+  }
+
+  private heldOn(toneId: string, terminalId: number, clipId: number): void {
+    const held = this.held.get(toneId) ?? new Map<number, number>();
+    held.set(terminalId, clipId);
+    this.held.set(toneId, held);
+    this.failed.get(toneId)?.delete(terminalId);
+  }
+
+  private failedOn(toneId: string, terminalId: number, reason: string): void {
+    const failed = this.failed.get(toneId) ?? new Map<number, string>();
+    failed.set(terminalId, reason);
+    this.failed.set(toneId, failed);
+  }
+}
