@@ -176,9 +176,17 @@ export class BroadcastRun {
     } finally {
       for (const d of busStarted.values()) d.resolve();
     }
+    // the terminals playing are marked played as they finish while the late ones are still being transferred to (a
+    // long signal's transfer to one terminal takes minutes); the run ends when both are done
+    let retried = false;
+    void retrying.finally(() => {
+      retried = true;
+      this.wake?.();
+    }).catch(() => undefined);
+    await this.playThrough(() => !retried);
     await retrying;
     this.checkpoint();
-    await this.playThrough();
+    await this.playThrough(() => false);
   }
 
   /**
@@ -292,6 +300,8 @@ export class BroadcastRun {
       this.ledger.move([r.id], 'playing', null, { verifiedAt: new Date(at), ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}) });
       this.endsAt.set(r.id, this.endOf(late ? Math.max(this.startAtMs, at) : this.startAtMs, clip.durationMs));
       this.flushSoon();
+      // a terminal started late: the play-through's next wake-up may have to come sooner
+      if (late) this.wake?.();
     };
     // rows still being transferred to that the bus-wide start reaches too (found once, when it is about to go out)
     let reached: number[] = [];
@@ -367,7 +377,8 @@ export class BroadcastRun {
   }
 
   /** Waits for every playing delivery to play through; a preempted one may resume while the window is open. */
-  private async playThrough(): Promise<void> {
+  /** Marks the terminals playing `played` as they finish; returns when none plays, none waits to resume, and `more()` is false. */
+  private async playThrough(more: () => boolean): Promise<void> {
     for (;;) {
       this.checkpoint();
       const now = this.ctx.clock.now();
@@ -379,7 +390,7 @@ export class BroadcastRun {
       }
       const playing = this.ledger.inState('playing');
       const waiting = now < this.b.endAt.getTime() && this.ledger.inState('preempted').length > 0;
-      if (playing.length === 0 && !waiting) return;
+      if (playing.length === 0 && !waiting && !more()) return;
       const next = Math.min(this.b.endAt.getTime(), ...playing.map((r) => this.endsAt.get(r.id) ?? now));
       await Promise.race([this.ctx.clock.sleep(Math.max(0, next - now)), new Promise<void>((resolve) => (this.wake = resolve))]);
       this.wake = null;

@@ -55,6 +55,8 @@ describeWith(['ffmpeg'], 'dispatch', () => {
       const failed = await t.http.get(`/api/broadcasts/${id}/deliveries`).query({ state: 'failed' }).set(t.auth(admin)).expect(200);
       expect(failed.body.items.map((d: { reason: string }) => d.reason)).toEqual([]);
       expect(changes).toEqual(expect.arrayContaining(['transferring', 'ready', 'playing', 'played']));
+      // the live terminals are played when their play ends, not when the dead one's transfer retries have run out
+      expect(changes.indexOf('played')).toBeLessThan(changes.indexOf('unreachable'));
 
       const res = await t.http.get(`/api/broadcasts/${id}`).set(t.auth(admin)).expect(200);
       expect(res.body).toMatchObject({ broadcastId: id, state: 'partial', drill: false, targeted: 8 });
