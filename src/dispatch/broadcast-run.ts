@@ -316,6 +316,7 @@ export class BroadcastRun {
         wholeBus: !late && this.wholeBus(gatewayId, rows, unitsOnBus) && readFirst.length === 0,
         readFirst,
         deadline: Math.min(this.b.endAt.getTime(), this.startAtMs + this.ctx.retryWindowMs),
+        windowEnd: this.b.endAt.getTime(),
         backoffMs: this.ctx.backoffMs,
         mayStart: (t, before) => this.judge(t, before, interrupts),
         beforeSend: async (keys, busWide) => {

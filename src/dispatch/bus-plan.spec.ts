@@ -97,6 +97,35 @@ describe('the per-bus plan', () => {
     expect(bus.sent.filter((s) => s === '2 play')).toHaveLength(1);
   });
 
+  it('gives a terminal first heard from after the retry deadline one start of its own while the window is open', async () => {
+    const bus = new FakeBus([1, 2], new Set(), new Set([2]));
+    const clock = new FakeClock();
+    const status = bus.status.bind(bus);
+    let slow = true;
+    bus.status = (k) => {
+      // the terminal answers its first read only after the retry deadline (busy, or back from a power cut)
+      if (k === 2 && slow) {
+        slow = false;
+        clock.t = base.deadline + 5_000;
+      }
+      return status(k);
+    };
+    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true, windowEnd: base.deadline + 60_000 }, clock);
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
+    expect(bus.sent).toEqual(['all play', '2 play']);
+
+    // without a window beyond the deadline it is failed with what it showed, as before
+    const late = new FakeBus([1, 2], new Set(), new Set([2]));
+    const lateClock = new FakeClock();
+    const lateStatus = late.status.bind(late);
+    late.status = (k) => {
+      if (k === 2) lateClock.t = base.deadline + 5_000;
+      return lateStatus(k);
+    };
+    const failed = await startPhase(late, { ...base, fresh: [1, 2], wholeBus: true }, lateClock);
+    expect(failed.failed).toEqual([{ key: 2, reason: 'does not play it (state 1, priority 15)' }]);
+  });
+
   it('sends a bus-wide start lost to noise again as one broadcast, not one play per terminal', async () => {
     const bus = new FakeBus([1, 2, 3]);
     let lost = true;

@@ -131,6 +131,11 @@ export interface StartOptions {
   readFirst: number[];
   /** Give up retrying at this time (ms). */
   deadline: number;
+  /**
+   * A key first heard from after `deadline` (it was silent or busy until then) still gets its first own start until
+   * this time — the broadcast's end — rather than none at all. Default: `deadline`.
+   */
+  windowEnd?: number;
   /** Pauses before the second, third … own start of a key, ms; the last repeats (its first own start goes at once). */
   backoffMs: readonly number[];
   /** Called before each (re)start of a key, with the status read before it when there is one; false = do not start it. */
@@ -319,7 +324,8 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
     }
     const own = ownStarts.get(k) ?? 0;
     const pause = own === 0 ? 0 : o.backoffMs[Math.min(own - 1, o.backoffMs.length - 1)] ?? 0;
-    if (clock.now() + pause > o.deadline || !gate(k)) {
+    const limit = own === 0 ? Math.max(o.deadline, o.windowEnd ?? o.deadline) : o.deadline;
+    if (clock.now() + pause > limit || !gate(k)) {
       if (!out.failed.some((f) => f.key === k)) out.failed.push({ key: k, reason: refusedBy.get(k) ?? 'did not start' });
       return settle();
     }
