@@ -8,7 +8,7 @@
 import type { TerminalStatus } from '../field/field-commands';
 import type { BroadcastEntity } from './broadcast.entities';
 import type { PriorityClass } from '../field/field-commands';
-import { firstTransfer, startPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type TransferOutcome } from './bus-plan';
+import { firstTransfer, showsOurs, startPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type TransferOutcome } from './bus-plan';
 import type { DeliveryChange, DeliveryLedger, DeliveryUpdate, LedgerRow } from './delivery-ledger';
 
 /** What plays on a terminal as far as the engine knows. */
@@ -69,12 +69,20 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 export class Halt extends Error {}
 
 const NOT_LOCATED = 'no open bus reaches the terminal (unknown, disabled, or its gateway is)';
+/** A terminal still playing ours at its expected end is read again for at most this long. */
+const OVERTIME_MS = 30_000;
+/** Boot times worked out from whole-second uptimes and read latencies may differ by this much without a restart. */
+const RESTART_SLACK_MS = 2_000;
 
 export class BroadcastRun {
   cancelled = false;
   /** Per delivery id: when its play ends (ms). */
   private readonly endsAt = new Map<number, number>();
   private durationMs = new Map<number, number>();
+  /** Per delivery id: when the terminal last booted, by the read that verified it playing (uptime). */
+  private readonly bootAt = new Map<number, number>();
+  /** Per delivery id: when its play should first have ended, for one read still playing it at that time. */
+  private readonly overtime = new Map<number, number>();
   private wake: (() => void) | null = null;
   private writes: Promise<void> = Promise.resolve();
   private flushQueued = false;
@@ -292,10 +300,11 @@ export class BroadcastRun {
       this.checkpoint();
     }
     // a terminal verified is `playing` at once (the live view shows it), not when its whole bus is done
-    const playing = (t: number): void => {
+    const playing = (t: number, s: TerminalStatus): void => {
       const r = this.ledger.ofTerminal(t) as LedgerRow;
       if (r.state !== 'ready') return;
       const at = this.ctx.clock.now();
+      if (s.uptimeSeconds !== null) this.bootAt.set(r.id, at - s.uptimeSeconds * 1000);
       const other = interrupts.get(t) ?? null;
       this.ledger.move([r.id], 'playing', null, { verifiedAt: new Date(at), ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}) });
       this.endsAt.set(r.id, this.endOf(late ? Math.max(this.startAtMs, at) : this.startAtMs, clip.durationMs));
@@ -377,17 +386,62 @@ export class BroadcastRun {
     return Math.min(windowEnd, from + durationMs * this.b.repeat);
   }
 
-  /** Waits for every playing delivery to play through; a preempted one may resume while the window is open. */
+  /**
+   * Each terminal read when its play should have ended: still playing ours (a late start, a clock a little behind) →
+   * read again a second later, for at most OVERTIME_MS; booted since the read that verified it (or, after a restart of
+   * ours, up for less time than it has been playing) → it restarted during the play (power cut, watchdog) and did not
+   * play it through: failed with that reason; otherwise played. One that
+   * does not answer two reads was verified playing and its time is over: played, with that said.
+   */
+  private async endCheck(rows: LedgerRow[]): Promise<{ played: Map<string | null, LedgerRow[]>; restarted: { row: LedgerRow; reason: string }[] }> {
+    const played = new Map<string | null, LedgerRow[]>();
+    const restarted: { row: LedgerRow; reason: string }[] = [];
+    const add = (reason: string | null, r: LedgerRow): void => void played.set(reason, [...(played.get(reason) ?? []), r]);
+    await Promise.all(rows.map(async (r) => {
+      const where = this.ctx.locate(r.terminalId);
+      let s: TerminalStatus | null = null;
+      let error = 'its bus is closed';
+      for (let i = 0; where && i < 2 && s === null; i++) {
+        s = await this.ctx.link(where.gatewayId).status(r.terminalId, 'command').catch((e: unknown) => ((error = (e as Error).message), null));
+      }
+      const now = this.ctx.clock.now();
+      if (s === null) return add(`played as verified; its end was not read: ${error}`.slice(0, 255), r);
+      const end = this.endsAt.get(r.id) ?? now;
+      const first = this.overtime.get(r.id) ?? end;
+      if (s.state === 5 && showsOurs(s, { ...this.ours(r.terminalClipId ?? null), startAt: 0 }) && now < this.b.endAt.getTime() && now - first < OVERTIME_MS) {
+        this.overtime.set(r.id, first);
+        this.endsAt.set(r.id, now + 1000);
+        return;
+      }
+      const playedFor = r.verifiedAt ? now - r.verifiedAt.getTime() : 0;
+      // booted since the read that verified it (known in this process), or up for less time than it has been playing
+      const booted = s.uptimeSeconds === null ? null : now - s.uptimeSeconds * 1000;
+      const before = this.bootAt.get(r.id);
+      if (booted !== null && (before !== undefined ? booted > before + RESTART_SLACK_MS : booted > now - playedFor + RESTART_SLACK_MS)) {
+        restarted.push({ row: r, reason: `restarted during the play: up ${s.uptimeSeconds} s at its end, verified playing ${Math.round(playedFor / 1000)} s before` });
+        return;
+      }
+      add(null, r);
+    }));
+    return { played, restarted };
+  }
+
   /** Marks the terminals playing `played` as they finish; returns when none plays, none waits to resume, and `more()` is false. */
   private async playThrough(more: () => boolean): Promise<void> {
     for (;;) {
       this.checkpoint();
       const now = this.ctx.clock.now();
-      const done = this.ledger.inState('playing').filter((r) => (this.endsAt.get(r.id) ?? 0) <= now);
-      if (done.length > 0) {
-        this.ledger.move(done.map((r) => r.id), 'played', null, { finishedAt: new Date(now) });
+      const due = this.ledger.inState('playing').filter((r) => (this.endsAt.get(r.id) ?? 0) <= now);
+      if (due.length > 0) {
+        const ended = await this.endCheck(due);
+        this.checkpoint();
+        const at = new Date(this.ctx.clock.now());
+        for (const [reason, rows] of ended.played) this.ledger.move(rows.map((r) => r.id), 'played', reason, { finishedAt: at });
+        for (const { row, reason } of ended.restarted) this.ledger.move([row.id], 'failed', reason, { finishedAt: at });
         await this.flush();
-        for (const r of done) if (r.preemptedBroadcastId) await this.ctx.ended(r.preemptedBroadcastId, r.terminalId);
+        for (const r of [...[...ended.played.values()].flat(), ...ended.restarted.map((x) => x.row)]) {
+          if (r.preemptedBroadcastId) await this.ctx.ended(r.preemptedBroadcastId, r.terminalId);
+        }
       }
       const playing = this.ledger.inState('playing');
       const waiting = now < this.b.endAt.getTime() && this.ledger.inState('preempted').length > 0;

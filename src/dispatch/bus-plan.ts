@@ -148,8 +148,8 @@ export interface StartOptions {
   sentBefore?: (key: number) => number | null;
   /** Stops early (a cancel). */
   stopped?: () => boolean;
-  /** Told of each key as soon as it is verified. */
-  onPlaying?: (key: number) => void;
+  /** Told of each key as soon as it is verified, with the status that showed it. */
+  onPlaying?: (key: number, status: TerminalStatus) => void;
   /** Keys believed offline (monitoring): read after the others, so their timeouts delay no live terminal. */
   suspect?: (key: number) => boolean;
   /** A key that does not answer this many reads in a row is unreachable at once (default 3). */
@@ -301,7 +301,7 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
     if (s && (showsOurs(s, o.ours) || tookOurs(k, s))) {
       if (seen === generation) confirmed = Math.max(confirmed, seen);
       out.playing.push({ key: k, before: before.get(k) ?? null });
-      o.onPlaying?.(k);
+      o.onPlaying?.(k, s);
       return settle();
     }
     if (!s) {

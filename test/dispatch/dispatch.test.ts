@@ -123,5 +123,19 @@ describeWith(['ffmpeg'], 'dispatch', () => {
       expect(res.body).toMatchObject({ state: 'cancelled', cancelled: true });
       expect(res.body.counts.cancelled).toBe(ids.length);
     });
+
+    it('reads each terminal when its play should end: one that restarted meanwhile did not play it through', async () => {
+      const ids = UNITS.map((u) => county.terminalIds[1][u]);
+      const o = await launched(ids, { repeat: 3 });
+      await firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === o.broadcastId && p.counts.playing === ids.length)));
+      // a power cut and its return: the terminal boots again, silent
+      county.network.setFault(1, 2, 'power-loss');
+      county.network.setFault(1, 2, 'none');
+      await dispatch.settled(o.broadcastId);
+      const res = await t.http.get(`/api/broadcasts/${o.broadcastId}/deliveries`).set(t.auth(admin)).expect(200);
+      const byTerminal = new Map(res.body.items.map((d: { terminalId: number; state: string; reason: string | null }) => [d.terminalId, d]));
+      expect(byTerminal.get(county.terminalIds[1][2])).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^restarted during the play: up \d+ s at its end/) });
+      for (const u of [1, 3, 4]) expect(byTerminal.get(county.terminalIds[1][u])).toMatchObject({ state: 'played', reason: null });
+    });
   });
 });
