@@ -21,3 +21,11 @@ export class ReportQueryDto {
   @IsIn(['csv', 'xlsx'])
   format?: 'csv' | 'xlsx';
 }
+
+/** GET /api/provisioning/tones */
+export class ProvisioningQueryDto {
+  @ApiPropertyOptional({ description: 'only the terminals of this area-code subtree (within the reader\'s scope)' })
+  @IsOptional()
+  @Matches(/^\d{12}(\d{3})?$/, { message: 'areaCode must be a 12-digit area code or a 15-digit group code' })
+  areaCode?: string;
+}

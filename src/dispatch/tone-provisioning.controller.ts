@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
+import { ProvisioningQueryDto } from './broadcasts.dto';
 import { ToneProvisioning, type ToneProvisioningView } from './tone-provisioning';
 
 /** Which terminals hold the built-in tones already (in the reader's scope), and a pass started on demand. */
@@ -13,8 +14,8 @@ export class ToneProvisioningController {
 
   @Get()
   @Roles('technician', 'officer')
-  view(@CurrentUser() user: AuthUser): ToneProvisioningView {
-    return this.provisioning.view(user);
+  view(@Query() q: ProvisioningQueryDto, @CurrentUser() user: AuthUser): ToneProvisioningView {
+    return this.provisioning.view(user, q.areaCode);
   }
 
   /** Starts a pass now (after terminals were replaced, say) unless one is under way; answers at once. */

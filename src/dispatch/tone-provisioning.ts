@@ -13,6 +13,7 @@
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { debounceTime, filter, type Subscription } from 'rxjs';
+import { isWithinArea } from '../../firmware-protocols/codes';
 import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
 import type { AuthUser } from '../auth/auth-user';
 import { canReach, isUnrestricted } from '../auth/scope';
@@ -156,10 +157,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     return this.settled();
   }
 
-  view(user: AuthUser): ToneProvisioningView {
+  /** The reader's terminals (within `areaCode` when given) and where provisioning stands on them. */
+  view(user: AuthUser, areaCode?: string): ToneProvisioningView {
     const visible = (id: number): boolean => {
       const t = this.terminals.get(id);
-      return t !== undefined && (isUnrestricted(user) || canReach(user, t.areaCode));
+      return t !== undefined && (isUnrestricted(user) || canReach(user, t.areaCode)) && (areaCode === undefined || isWithinArea(t.areaCode, areaCode));
     };
     const ids = [...this.terminals.keys()].filter(visible);
     const buses: Record<BusProvisioning, number> = { storing: 0, held: 0, waiting: 0, done: 0 };

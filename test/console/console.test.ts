@@ -110,7 +110,10 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
   beforeAll(async () => {
     t = await createTestApp({
       database: 'sqlite',
-      env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3', DALABA_ALARM_CLEAR_AFTER: '0', DALABA_START_LEAD_MS: '800' },
+      env: {
+        DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3', DALABA_ALARM_CLEAR_AFTER: '0', DALABA_START_LEAD_MS: '800',
+        DALABA_PROVISION_TONES: 'tone-chime', DALABA_PROVISION_RETRY: '5',
+      },
     });
     const admin = await t.adminToken();
     monitoring = t.app.get(MonitoringService);
@@ -226,6 +229,20 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await network.reviveGateway(1);
     await until(() => Object.values(terminalIds[1]).every(online));
     await context.close();
+  });
+
+  itWithFfmpeg('the overview shows a technician how many terminals hold the built-in chime; a viewer does not see it', async () => {
+    const { context, page } = await signIn('tech1');
+    const chime = page.locator('#ov-tones tr[data-tone="tone-chime"]');
+    await chime.filter({ hasText: '8 / 8' }).waitFor({ timeout: 60_000 });
+    await expect(chime.textContent()).resolves.toContain('提示音');
+    await expect(chime.textContent()).resolves.toContain('100.00%');
+    await page.locator('#ov-tones-buses').filter({ hasText: '总线：' }).waitFor();
+    await shot(page, 'overview-tones');
+    await context.close();
+    const viewer = await signIn('viewer1');
+    await expect(viewer.page.locator('#ov-tones').count()).resolves.toBe(0);
+    await viewer.context.close();
   });
 
   it('a viewer sees the same terminal without command buttons, and the API refuses the commands with 403; a crafted link injects nothing', async () => {

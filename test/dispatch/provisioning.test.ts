@@ -90,7 +90,7 @@ describeWith(['ffmpeg'], 'tone provisioning', () => {
     expect(await stored(dead)).toEqual(clipIds[0]);
   });
 
-  it('is shown to technicians and officers within their scope; only a technician starts a pass', async () => {
+  it('is shown to technicians and officers within their scope, for an area when asked; only a technician starts a pass', async () => {
     const viewer = (await t.createUser({ username: 'viewer-prov', roles: ['viewer'], scopes: [county.villages[0]] })).token;
     await t.http.get('/api/provisioning/tones').set(t.auth(viewer)).expect(403);
     const officer = (await t.createUser({ username: 'officer-prov', roles: ['officer'], scopes: [county.villages[0]] })).token;
@@ -98,5 +98,9 @@ describeWith(['ffmpeg'], 'tone provisioning', () => {
     expect(scoped.body.tones[0]).toMatchObject({ terminals: 4, holding: 4 });
     expect(scoped.body.buses.done + scoped.body.buses.waiting).toBe(1);
     await t.http.post('/api/provisioning/tones/pass').set(t.auth(officer)).expect(403);
+    const village = await t.http.get('/api/provisioning/tones').query({ areaCode: county.villages[1] }).set(t.auth(admin)).expect(200);
+    expect(village.body.tones[0]).toMatchObject({ terminals: 4, holding: 4 });
+    const bad = await t.http.get('/api/provisioning/tones').query({ areaCode: '3415' }).set(t.auth(admin)).expect(400);
+    expect(bad.body.details).toEqual([{ field: 'areaCode', message: 'areaCode must be a 12-digit area code or a 15-digit group code' }]);
   });
 });

@@ -30,6 +30,7 @@ export function can(action) {
     case 'diagnose':
       return has('technician');
     case 'acknowledge':
+    case 'provisioning':
       return has('technician', 'officer');
     default:
       return false;

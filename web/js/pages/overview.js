@@ -1,5 +1,6 @@
 // 总览: the region's online rate now, its towns (or villages) with their rates, drill-down, active alarms — live
-// through the /live region subscription (rates of the region and of its direct children).
+// through the /live region subscription (rates of the region and of its direct children). Technicians and officers also
+// see which built-in signals the region's terminals hold already (tone provisioning), refreshed while the page is open.
 import { get } from '../api.js';
 import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
 import { displayState, percent } from '../format.js';
@@ -38,6 +39,11 @@ export async function mount(view, ctx) {
       ? `<h2>${esc(childLevel)}在线率 <small class="muted">点击名称进入下一级</small></h2>
          <table class="grid" id="ov-children"><thead><tr><th>名称</th><th>区域编码</th><th class="num">在线 / 登记</th><th class="num">离线</th><th>在线率</th><th></th></tr></thead><tbody></tbody></table>`
       : `<p><a class="button" href="#/terminals/${area}">查看本村终端</a></p>`}
+    ${ctx.can('provisioning')
+      ? `<h2>预置信号 <small class="muted">后台存入终端，发布警报时无需再传</small></h2>
+         <table class="grid" id="ov-tones"><thead><tr><th>信号</th><th class="num">已存入 / 终端</th><th class="num">未存入</th><th>进度</th></tr></thead><tbody></tbody></table>
+         <p class="muted" id="ov-tones-buses"></p>`
+      : ''}
     <p class="links"><a href="#/daily/${area}">${esc(regionName(area))}近 30 天在线率</a></p>`;
 
   const render = () => {
@@ -99,8 +105,44 @@ export async function mount(view, ctx) {
   const offChange = live.onChange(schedule);
   const release = await live.subscribe('region', area);
   render();
+  const stopTones = ctx.can('provisioning') ? showTones(view, ctx, area) : () => undefined;
   return () => {
     offChange();
     release();
+    stopTones();
   };
+}
+
+/** How many of the area's terminals hold each built-in signal; read again every 15 s while the page is open. */
+function showTones(view, ctx, area) {
+  const body = $('#ov-tones tbody', view);
+  const load = async () => {
+    let p;
+    try {
+      p = await get('/api/provisioning/tones', { areaCode: area });
+    } catch (e) {
+      if (!ctx.stale()) $('#ov-tones-buses', view).textContent = e.message;
+      return;
+    }
+    if (ctx.stale()) return;
+    patchRows(
+      body,
+      p.tones.map((t) => {
+        const pct = t.terminals ? (100 * t.holding) / t.terminals : null;
+        const why = t.failures[0] ? ` title="${esc(`终端 ${t.failures[0].terminalId}: ${t.failures[0].reason}`)}"` : '';
+        return {
+          key: t.toneId,
+          attrs: { 'data-tone': t.toneId },
+          html: `<td>${esc(t.title)}</td><td class="num">${t.holding} / ${t.terminals}</td><td class="num"${why}>${t.terminals - t.holding}</td>
+          <td class="rate-cell">${rateBar(pct)} <span class="${rateClass(pct)}">${percent(pct)}</span></td>`,
+        };
+      }),
+      `<tr><td colspan="4" class="muted">${p.enabled ? '暂无终端' : '未启用（DALABA_PROVISION_TONES=off）'}</td></tr>`,
+    );
+    const b = p.buses;
+    $('#ov-tones-buses', view).textContent = p.enabled ? `总线：存入中 ${b.storing} · 让路播发 ${b.held} · 等待 ${b.waiting} · 本轮完成 ${b.done}` : '';
+  };
+  void load();
+  const timer = setInterval(load, 15_000);
+  return () => clearInterval(timer);
 }
