@@ -48,12 +48,15 @@ export function lineTimingOf(g: ShapeGateway): LineTiming {
 
 export class SimulatedNetwork {
   readonly gateways: SimulatedGateway[] = [];
+  private readonly random: () => number;
 
-  private constructor(private readonly opts: NetworkOptions) {}
+  private constructor(private readonly opts: NetworkOptions) {
+    this.random = seededRandom(opts.seed ?? 1);
+  }
 
   static async start(opts: NetworkOptions): Promise<SimulatedNetwork> {
     const net = new SimulatedNetwork(opts);
-    const random = seededRandom(opts.seed ?? 1);
+    const random = net.random;
     for (const shape of opts.shape.gateways) {
       const bus = new VirtualBus({ timing: (opts.timingFor ?? lineTimingOf)(shape), clock: opts.clock, noise: opts.noise ?? 0, random });
       for (const t of shape.terminals) {
@@ -90,6 +93,14 @@ export class SimulatedNetwork {
 
   setFault(index: number, unit: number, fault: UnitFault): void {
     this.gateways[index].bus.setFault(unit, fault);
+  }
+
+  /** A terminal swapped for a new one at the same address, as a technician does with a broken one: nothing stored, nothing heard yet. */
+  replaceTerminal(index: number, unit: number): void {
+    const g = this.gateways[index];
+    const t = g.shape.terminals.find((x) => x.unitId === unit);
+    if (!t) throw new RangeError(`gateway ${index} has no unit ${unit}`);
+    g.bus.attach(unit, this.opts.deviceFactory(g.shape, t, this.random));
   }
 
   /** [gateway index, unit] of every terminal currently dead. */

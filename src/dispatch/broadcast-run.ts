@@ -8,7 +8,7 @@
 import type { TerminalStatus } from '../field/field-commands';
 import type { BroadcastEntity } from './broadcast.entities';
 import type { PriorityClass } from '../field/field-commands';
-import { firstTransfer, showsOurs, startPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type TransferOutcome } from './bus-plan';
+import { firstTransfer, isClipMissing, showsOurs, startPhase, transferWithRetries, type BusLink, type Ours, type PlayCommand, type Sleeper, type TransferOutcome } from './bus-plan';
 import type { DeliveryChange, DeliveryLedger, DeliveryUpdate, LedgerRow } from './delivery-ledger';
 
 /** What plays on a terminal as far as the engine knows. */
@@ -42,6 +42,12 @@ export interface RunContext {
   halted(): boolean;
   /** Monitoring holds the terminal offline. */
   offline(terminalId: number): boolean;
+  /** The terminal is known to hold this clip already (tone provisioning stored it): no transfer, not even a check. */
+  holds?(terminalId: number, clipId: number): boolean;
+  /** It turned out not to (it refused a play of it): forget that. */
+  lacks?(terminalId: number, clipId: number): void;
+  /** A transfer stored the clip on the terminal or found it there. */
+  stored?(terminalId: number, clipId: number): void;
 }
 
 export interface ClipVariant {
@@ -79,6 +85,8 @@ export class BroadcastRun {
   /** Per delivery id: when its play ends (ms). */
   private readonly endsAt = new Map<number, number>();
   private durationMs = new Map<number, number>();
+  /** Work begun at the start that the run must wait for beside the late transfers (terminals found without the clip). */
+  private readonly lateWork: Promise<void>[] = [];
   /** Per delivery id: when the terminal last booted, by the read that verified it playing (uptime). */
   private readonly bootAt = new Map<number, number>();
   /** Per delivery id: when its play should first have ended, for one read still playing it at that time. */
@@ -187,12 +195,14 @@ export class BroadcastRun {
     // the terminals playing are marked played as they finish while the late ones are still being transferred to (a
     // long signal's transfer to one terminal takes minutes); the run ends when both are done
     let retried = false;
-    void retrying.finally(() => {
+    const late = Promise.all([retrying, ...this.lateWork]);
+    late.catch(() => undefined);
+    void late.finally(() => {
       retried = true;
       this.wake?.();
     }).catch(() => undefined);
     await this.playThrough(() => !retried);
-    await retrying;
+    await late;
     this.checkpoint();
     await this.playThrough(() => false);
   }
@@ -211,6 +221,7 @@ export class BroadcastRun {
     return async (out, last) => {
       this.checkpoint();
       this.ledger.move(out.ready.map(id), 'ready', null, { terminalClipId: clip.clipId });
+      for (const t of out.ready) this.ctx.stored?.(t, clip.clipId);
       for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
       if (last) for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
       await this.flush();
@@ -220,6 +231,9 @@ export class BroadcastRun {
   /** The first transfer round on every bus; returns, per bus, the retries of the terminals it could not reach. */
   private async transfer(plan: { gatewayId: number; rows: LedgerRow[]; clip: ClipVariant }[]): Promise<LateTransfer[]> {
     const { priority } = this.transferPriority();
+    // a terminal known to hold the clip (a tone stored beforehand) is ready at once: not even the driver's check
+    const held = (p: { clip: ClipVariant }, r: LedgerRow): boolean => (r.state === 'pending' || r.state === 'transferring') && (this.ctx.holds?.(r.terminalId, p.clip.clipId) ?? false);
+    for (const p of plan) this.ledger.move(p.rows.filter((r) => held(p, r)).map((r) => r.id), 'ready', null, { terminalClipId: p.clip.clipId });
     const todo = plan.map((p) => ({ ...p, rows: p.rows.filter((r) => r.state === 'pending' || r.state === 'transferring') }));
     this.ledger.move(todo.flatMap((p) => p.rows.map((r) => r.id)), 'transferring');
     await this.flush();
@@ -364,10 +378,28 @@ export class BroadcastRun {
       const other = interrupts.get(p.key)?.broadcastId;
       if (other) preempted.push({ other, terminalId: p.key });
     }
-    for (const f of out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
+    // believed to hold the clip but refused it as not stored: store it now and start it late, beside the others
+    const missing = late ? [] : out.failed.filter((f) => isClipMissing(f.reason)).map((f) => f.key);
+    for (const f of out.failed) if (!missing.includes(f.key)) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
     for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
+    for (const t of missing) this.ctx.lacks?.(t, clip.clipId);
+    this.ledger.move(missing.map(id), 'transferring');
     await this.flush();
+    if (missing.length > 0) this.lateWork.push(this.storeAndStart(gatewayId, missing, clip));
     for (const p of preempted) await this.ctx.preempted(p.other, p.terminalId, this.b.broadcastId);
+  }
+
+  /** Terminals found without the clip at the start: transferred (with retries), then started on their own. */
+  private async storeAndStart(gatewayId: number, terminalIds: number[], clip: ClipVariant): Promise<void> {
+    const { retry } = this.transferPriority();
+    const round = this.transferRound(clip);
+    await transferWithRetries(this.ctx.link(gatewayId), terminalIds, clip, retry, retry, this.ctx.backoffMs, this.ctx.clock, async (out, last) => {
+      await round(out, last);
+      if (out.ready.length === 0) return;
+      this.checkpoint();
+      const rows = out.ready.map((t) => this.ledger.ofTerminal(t)).filter((r): r is LedgerRow => r !== undefined);
+      await this.start(gatewayId, rows, clip, 0, true);
+    });
   }
 
   /**

@@ -58,6 +58,11 @@ export function isNoReply(reason: string): boolean {
   return UNREACHABLE.test(reason);
 }
 
+/** The terminal refused a play because it does not hold the clip (terminal-modbus PROTOCOL.md §5.3, exception 0x45). */
+export function isClipMissing(reason: string): boolean {
+  return /exception 0x45/i.test(reason);
+}
+
 /** Stores the clip on the keys; a bus that cannot be reached at all makes every key unreachable. */
 export async function transferPhase(link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass): Promise<TransferOutcome> {
   if (keys.length === 0) return { ready: [], failed: [], unreachable: [] };
@@ -351,6 +356,11 @@ export function startPhase(link: BusLink, o: StartOptions, clock: Sleeper): Prom
         }
         refusedBy.delete(k);
       } catch (e) {
+        if (isClipMissing((e as Error).message)) {
+          // the terminal lacks the clip (it was believed stored): no start can succeed until it is stored again
+          out.failed.push({ key: k, reason: (e as Error).message });
+          return settle();
+        }
         refusedBy.set(k, (e as Error).message);
         const seq = lastRead.get(k);
         if (isNoReply((e as Error).message) && seq !== undefined && !lostStart.has(k)) lostStart.set(k, seq);

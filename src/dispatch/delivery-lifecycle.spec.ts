@@ -5,7 +5,7 @@ import { DELIVERY_STATES, type DeliveryState, assertDeliveryTransition, coverage
 const TABLE = `
   pending       transferring ready failed unreachable cancelled
   transferring  ready failed unreachable cancelled
-  ready         playing failed unreachable cancelled
+  ready         playing transferring failed unreachable cancelled
   playing       played failed unreachable preempted cancelled
   played
   failed        pending cancelled

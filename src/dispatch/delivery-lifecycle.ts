@@ -3,7 +3,8 @@
  *
  *   pending → transferring → ready → playing → played | failed (reason) | unreachable | preempted | cancelled
  *
- * A clip already stored (or a pre-stored tone) goes pending → ready. A failed or unreachable delivery may be retried
+ * A clip already stored (or a pre-stored tone) goes pending → ready; one believed stored that the terminal turns out
+ * to lack goes ready → transferring. A failed or unreachable delivery may be retried
  * (→ pending) while the alert's window is open; a preempted one resumes (→ playing) when what preempted it has ended.
  * `played` and `cancelled` are final. Coverage = played / targeted (DOMAIN.md), two decimals as a percentage.
  */
@@ -15,7 +16,7 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
 export const DELIVERY_LIFECYCLE: Readonly<Record<DeliveryState, readonly DeliveryState[]>> = {
   pending: ['transferring', 'ready', 'failed', 'unreachable', 'cancelled'],
   transferring: ['ready', 'failed', 'unreachable', 'cancelled'],
-  ready: ['playing', 'failed', 'unreachable', 'cancelled'],
+  ready: ['playing', 'transferring', 'failed', 'unreachable', 'cancelled'],
   playing: ['played', 'failed', 'unreachable', 'preempted', 'cancelled'],
   played: [],
   failed: ['pending', 'cancelled'],

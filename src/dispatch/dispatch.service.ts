@@ -78,6 +78,9 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       },
       halted: () => this.halting,
       offline: (id) => this.monitoring.terminal(id)?.online === false,
+      holds: (id, clipId) => this.provisioning.holds(id, clipId),
+      lacks: (id, clipId) => this.provisioning.lacks(id, clipId),
+      stored: (id, clipId) => this.provisioning.stored(id, clipId),
     };
   }
 

@@ -69,8 +69,10 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   private readonly held = new Map<string, Map<number, number>>();
   /** tone → terminal → why the last try did not store it */
   private readonly failed = new Map<string, Map<number, string>>();
+  /** terminal clip id → the tone it is a variant of (from the last pass) */
+  private readonly toneOfClip = new Map<number, string>();
   /** gateway → broadcast runs holding it */
-  private readonly holds = new Map<number, number>();
+  private readonly busHolds = new Map<number, number>();
   private readonly waiting = new Map<number, (() => void)[]>();
   private readonly running = new Map<number, Running>();
   private readonly done = new Set<number>();
@@ -124,7 +126,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   hold(gatewayIds: Iterable<number>): () => void {
     const ids = [...new Set(gatewayIds)];
     for (const g of ids) {
-      this.holds.set(g, (this.holds.get(g) ?? 0) + 1);
+      this.busHolds.set(g, (this.busHolds.get(g) ?? 0) + 1);
       this.stop(g, 'held');
     }
     let released = false;
@@ -132,16 +134,33 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       if (released) return;
       released = true;
       for (const g of ids) {
-        const n = (this.holds.get(g) ?? 1) - 1;
+        const n = (this.busHolds.get(g) ?? 1) - 1;
         if (n > 0) {
-          this.holds.set(g, n);
+          this.busHolds.set(g, n);
           continue;
         }
-        this.holds.delete(g);
+        this.busHolds.delete(g);
         for (const wake of this.waiting.get(g) ?? []) wake();
         this.waiting.delete(g);
       }
     };
+  }
+
+  /** Whether the terminal was seen holding this clip (a tone variant) — dispatch then sends it no transfer at all. */
+  holds(terminalId: number, clipId: number): boolean {
+    for (const held of this.held.values()) if (held.get(terminalId) === clipId) return true;
+    return false;
+  }
+
+  /** A broadcast's own transfer stored the clip on the terminal (or found it there): remembered when it is a tone's variant. */
+  stored(terminalId: number, clipId: number): void {
+    const toneId = this.toneOfClip.get(clipId);
+    if (toneId !== undefined) this.heldOn(toneId, terminalId, clipId);
+  }
+
+  /** The terminal refused a play of the clip as not stored (swapped, or its storage wiped): the next pass stores it again. */
+  lacks(terminalId: number, clipId: number): void {
+    for (const held of this.held.values()) if (held.get(terminalId) === clipId) held.delete(terminalId);
   }
 
   /** Resolves when no pass is under way nor asked for (tests and tools). */
@@ -168,7 +187,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const gateways = new Set(ids.map((id) => this.terminals.get(id)?.gatewayId));
     for (const g of gateways) {
       if (g === undefined) continue;
-      buses[this.holds.has(g) ? 'held' : this.running.has(g) ? 'storing' : this.done.has(g) ? 'done' : 'waiting']++;
+      buses[this.busHolds.has(g) ? 'held' : this.running.has(g) ? 'storing' : this.done.has(g) ? 'done' : 'waiting']++;
     }
     return {
       enabled: this.tones.length > 0,
@@ -237,6 +256,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       if (this.stopped) return;
       const variantOf = new Map<number, ClipVariant>();
       for (const g of await this.variants.forTerminals(toneId, rows.map((t) => t.id))) {
+        if (g.clip) this.toneOfClip.set(g.clip.clipId, toneId);
         if (g.clip) for (const id of g.terminalIds) variantOf.set(id, g.clip);
         else for (const id of g.terminalIds) this.failedOn(toneId, id, g.error ?? 'no variant for this terminal');
       }
@@ -272,7 +292,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** One tone to some terminals of a bus, waiting out holds and resuming after them; false = leave this bus for the next pass. */
   private async transfer(gatewayId: number, toneId: string, clip: ClipVariant, ids: number[]): Promise<boolean> {
     for (;;) {
-      while (this.holds.has(gatewayId) && !this.stopped) await new Promise<void>((wake) => this.waiting.set(gatewayId, [...(this.waiting.get(gatewayId) ?? []), wake]));
+      while (this.busHolds.has(gatewayId) && !this.stopped) await new Promise<void>((wake) => this.waiting.set(gatewayId, [...(this.waiting.get(gatewayId) ?? []), wake]));
       if (this.stopped) return false;
       const link = this.field.connection(gatewayId);
       if (link !== 'connected') {

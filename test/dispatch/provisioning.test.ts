@@ -90,6 +90,27 @@ describeWith(['ffmpeg'], 'tone provisioning', () => {
     expect(await stored(dead)).toEqual(clipIds[0]);
   });
 
+  it('a broadcast sends no transfer to terminals known to hold the tone; one swapped meanwhile refuses it, is stored and plays', async () => {
+    const swapped = county.terminalIds[0][3];
+    county.network.replaceTerminal(0, 3);
+    const dispatch = t.app.get(DispatchService);
+    const o = order(all(), { clipId: 'tone-chime' });
+    const states = new Map<number, string[]>();
+    const sub = dispatch.progress.subscribe((p) => {
+      if (p.broadcastId === o.broadcastId) for (const c of p.changes) states.set(c.terminalId, [...(states.get(c.terminalId) ?? []), c.state]);
+    });
+    await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
+    dispatch.launch(o.broadcastId);
+    await dispatch.settled(o.broadcastId);
+    sub.unsubscribe();
+    const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(admin)).expect(200);
+    expect(res.body.counts).toMatchObject({ played: 8, failed: 0, unreachable: 0 });
+    for (const id of all().filter((x) => x !== swapped)) expect(states.get(id)).toEqual(['ready', 'playing', 'played']);
+    expect(states.get(swapped)).toEqual(['ready', 'transferring', 'ready', 'playing', 'played']);
+    expect((await stored(swapped)).length).toBe(1);
+    for (const g of county.network.gateways) expect(g.bus.deviceCounters().repeatedStarts ?? 0).toBe(0);
+  });
+
   it('is shown to technicians and officers within their scope, for an area when asked; only a technician starts a pass', async () => {
     const viewer = (await t.createUser({ username: 'viewer-prov', roles: ['viewer'], scopes: [county.villages[0]] })).token;
     await t.http.get('/api/provisioning/tones').set(t.auth(viewer)).expect(403);
