@@ -133,6 +133,11 @@ export interface RequestOptions {
   deadline?: number;
   /** Aborting it fails the requests still queued with kind 'cancelled' (the one on the wire finishes); a clip transfer stops between frames. */
   signal?: AbortSignal;
+  /**
+   * Class 'poll' only: try a unit the scheduler has backed off instead of failing fast — background work (tone
+   * provisioning) whose unit most likely lost one frame to noise, not a sweep's poll of a unit that keeps failing.
+   */
+  tryBackedOff?: boolean;
 }
 
 export type BusEvent =

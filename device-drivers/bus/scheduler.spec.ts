@@ -160,7 +160,7 @@ describe('BusScheduler', () => {
     expect(await next).toBe('ran');
   });
 
-  it('backs a failing unit off exponentially: polls fail fast, commands still try, a success resets it', async () => {
+  it('backs a failing unit off exponentially: polls fail fast, commands (and polls that ask to) still try, a success resets it', async () => {
     const { clock, bus } = setup({ unitBackoff: { baseMs: 1000, maxMs: 8000, threshold: 1 } });
     await bus.start();
     const dead = () => Promise.reject(new BusError('timeout', 'village-7', 9, 'poll', 'no reply'));
@@ -179,6 +179,11 @@ describe('BusScheduler', () => {
     await flush();
     expect(await p3).toBe('timeout');
     expect(bus.metrics().backedOff).toEqual([{ unit: 9, failures: 3, nextTryAt: 2000 + 4000 }]);
+    // background work at the poll class that asks to try anyway does (and a success resets the unit)
+    const background = bus.run({ unit: 9, operation: 'FC03 clip receive', priority: 'poll', tryBackedOff: true }, () => Promise.resolve('stored'));
+    await flush();
+    expect(await background).toBe('stored');
+    expect(bus.metrics().backedOff).toEqual([]);
     await advance(clock, 4000);
     const alive = bus.run({ unit: 9, operation: 'poll', priority: 'poll' }, () => Promise.resolve('ok'));
     await flush();

@@ -27,6 +27,8 @@ export interface TransactionSpec {
   timeoutMs?: number;
   /** Aborted: the transaction fails with 'cancelled' if it has not started (the one in flight finishes). */
   signal?: AbortSignal;
+  /** A 'poll' that is tried even when its unit is backed off (as commands and transfers are). */
+  tryBackedOff?: boolean;
 }
 
 /** The work of one transaction: it gets the open connection and a signal aborted when its timeout passes. */
@@ -167,7 +169,7 @@ export class BusScheduler<C extends BusConnection> {
   }
 
   private isBackedOff(spec: TransactionSpec, now: number): boolean {
-    if (spec.unit === null || spec.unit === 0 || spec.priority !== 'poll') return false;
+    if (spec.unit === null || spec.unit === 0 || spec.priority !== 'poll' || spec.tryBackedOff) return false;
     return this.backoff.isBackedOff(spec.unit, now);
   }
 

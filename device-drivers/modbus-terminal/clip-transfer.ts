@@ -48,7 +48,7 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
   if (!isCodec(clip.codec)) throw new BusError('protocol', bus.id, null, 'clip prepare', `codec "${clip.codec}" is not in the register map (PROTOCOL.md §2.1)`);
   const chunks = chunkCount(clip.data.length);
   const prio = opts.priority ?? 'transfer';
-  const req = { priority: prio, deadline: opts.deadline, signal: opts.signal };
+  const req = { priority: prio, deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff };
   const cancelled = (e: unknown): boolean => e instanceof BusError && e.kind === 'cancelled';
   const stopIfCancelled = (): void => {
     if (opts.signal?.aborted) throw new BusError('cancelled', bus.id, null, `clip ${clip.clipId} transfer`, 'cancelled between frames');

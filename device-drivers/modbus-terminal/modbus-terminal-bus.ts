@@ -106,7 +106,7 @@ export class ModbusTerminalBus implements TerminalBus {
 
   /** FC03 (PROTOCOL.md §1); count ≤ 125. */
   read(unit: number, address: number, count: number, operation: string, opts: RequestOptions = {}, fallback: PriorityClass = 'poll'): Promise<number[]> {
-    return this.scheduler.run({ unit, operation, priority: opts.priority ?? fallback, deadline: opts.deadline, signal: opts.signal }, async (c) => {
+    return this.scheduler.run({ unit, operation, priority: opts.priority ?? fallback, deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff }, async (c) => {
       try {
         const regs = await c.readHolding(unit, address, count);
         if (regs.length !== count) throw new BusError('short-reply', this.id, unit, operation, `expected ${count} registers, got ${regs.length}`);
@@ -120,7 +120,7 @@ export class ModbusTerminalBus implements TerminalBus {
   /** FC16 to one unit, or to unit 0 ('all'): sent without awaiting a reply, then the bus's broadcast delay. */
   write(unit: number | 'all', address: number, values: number[], operation: string, opts: RequestOptions & { priority: PriorityClass }): Promise<void> {
     const target = unit === 'all' ? 0 : unit;
-    return this.scheduler.run({ unit: target, operation, priority: opts.priority, deadline: opts.deadline, signal: opts.signal }, async (c) => {
+    return this.scheduler.run({ unit: target, operation, priority: opts.priority, deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff }, async (c) => {
       try {
         if (target !== 0) return await c.writeRegisters(target, address, values);
         c.broadcastWrite(address, values);

@@ -303,7 +303,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       const running: Running = { abort, toneId, why: null };
       this.running.set(gatewayId, running);
       try {
-        const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal });
+        const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal, tryBackedOff: true });
         for (const id of [...r.terminals.stored, ...r.terminals.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
         for (const f of r.terminals.failed) this.failedOn(toneId, f.terminalId, f.reason);
         return true;
