@@ -234,13 +234,14 @@ export class BroadcastRun {
     // a terminal known to hold the clip (a tone stored beforehand) is ready at once: not even the driver's check
     const held = (p: { clip: ClipVariant }, r: LedgerRow): boolean => (r.state === 'pending' || r.state === 'transferring') && (this.ctx.holds?.(r.terminalId, p.clip.clipId) ?? false);
     for (const p of plan) this.ledger.move(p.rows.filter((r) => held(p, r)).map((r) => r.id), 'ready', null, { terminalClipId: p.clip.clipId });
-    const todo = plan.map((p) => ({ ...p, rows: p.rows.filter((r) => r.state === 'pending' || r.state === 'transferring') }));
+    const todo = plan.map((p) => ({ ...p, rows: p.rows.filter((r) => r.state === 'pending' || r.state === 'transferring'), othersWait: p.rows.some((r) => r.state === 'ready') }));
     this.ledger.move(todo.flatMap((p) => p.rows.map((r) => r.id)), 'transferring');
     await this.flush();
     const lates = await Promise.all(
       todo.map(async (p) => {
         const first = await firstTransfer(
           this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, this.ctx.backoffMs, this.transferRound(p.clip), (t) => this.ctx.offline(t),
+          p.othersWait,
         );
         this.checkpoint();
         return { gatewayId: p.gatewayId, clip: p.clip, retry: first.late };

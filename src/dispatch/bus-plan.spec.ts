@@ -246,6 +246,12 @@ describe('the per-bus plan', () => {
     // a bus whose every terminal is held offline is tried in the first round all the same
     const all = await firstTransfer(bus, [1, 2], clip, 'emergency', [200], undefined, () => true);
     expect(all.out.ready).toEqual([1, 2]);
+    // … unless other terminals of the bus wait for this round (they hold the clip already): then they are left to the retries
+    const before = bus.transfers.length;
+    const waiting = await firstTransfer(bus, [1, 2], clip, 'emergency', [200], undefined, () => true, true);
+    expect(waiting.out.ready).toEqual([]);
+    expect(bus.transfers.length).toBe(before);
+    expect((await waiting.late('command', clock)).ready).toEqual([1, 2]);
   });
 
   it('calls a terminal that does not answer the transfer unreachable, and stops ours everywhere', async () => {

@@ -97,11 +97,15 @@ export async function transferWithRetries(
 export async function firstTransfer(
   link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass, backoffMs: readonly number[],
   onRound: (out: TransferOutcome, last: boolean) => Promise<void> | void = () => undefined,
-  /** Keys believed offline (monitoring): left to the retries, so their time-outs hold up no one — unless all are. */
+  /**
+   * Keys believed offline (monitoring): left to the retries, so their time-outs hold up no one — unless all are and
+   * `othersWait` is false (no other terminal of the bus waits for this round: trying them now costs no one).
+   */
   suspect: (key: number) => boolean = () => false,
+  othersWait = false,
 ): Promise<{ out: TransferOutcome; late: (retryPriority: PriorityClass, clock: Sleeper, onLateRound?: (out: TransferOutcome, last: boolean) => Promise<void> | void) => Promise<TransferOutcome> }> {
   const last = backoffMs.length === 0;
-  const deferred = last || keys.every(suspect) ? [] : keys.filter(suspect);
+  const deferred = last || (keys.every(suspect) && !othersWait) ? [] : keys.filter(suspect);
   const out = await transferPhase(link, keys.filter((k) => !deferred.includes(k)), clip, priority);
   await onRound(out, last);
   const rest = last ? [] : [...out.unreachable.map((f) => f.key), ...deferred];
