@@ -78,6 +78,15 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
     return bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, i, clip.data), `FC16 clip chunk ${i}`, req);
   };
   /**
+   * A broadcast chunk has no answer to lose: one that "times out" went out late (the controller was slow to hand it
+   * over) or not at all. Either way the bitmap read shows what is missing and the repair sends it again; only a link
+   * that is down, or a transfer cancelled, ends the transfer here.
+   */
+  const broadcastChunk = (i: number): Promise<void> =>
+    sendChunk('all', i).catch((e: unknown) => {
+      if (!isLostFrame(e)) throw e;
+    });
+  /**
    * Chunks to one unit: a frame lost to noise only leaves its chunk missing (the next bitmap read shows it and the
    * repair sends it again); a unit that loses LOST_IN_A_ROW frames in a row, or refuses one, fails alone — never the
    * other units of the bus.
@@ -147,7 +156,7 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
     const union = [...new Set([...pending.values()].flat())].sort((a, b) => a - b);
     for (const i of union) {
       stopIfCancelled();
-      await sendChunk('all', i);
+      await broadcastChunk(i);
     }
   } else for (const [unit, missing] of pending) if (!(await sendChunks(unit, missing))) pending.delete(unit);
 
@@ -169,7 +178,7 @@ export async function transferClip(bus: ModbusTerminalBus, units: number[], clip
     const plan = planRepair(missing);
     for (const i of plan.broadcast) {
       stopIfCancelled();
-      await sendChunk('all', i);
+      await broadcastChunk(i);
     }
     for (const [unit, list] of plan.unicast) if (!(await sendChunks(unit, list))) pending.delete(unit);
   }

@@ -188,6 +188,28 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
     expect(r.framesSent.broadcast).toBe(1 + 3); // prepare, then chunks 2–4 only
   });
 
+  if (withTransfer) it('a broadcast chunk that times out (sent late or not at all) is repaired, not the end of the transfer', async () => {
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 17) & 0xff));
+    const clip = { clipId: 46, codec: 'opus-16k', digest: sm3(data), data };
+    const write = driver.write.bind(driver);
+    let late = true;
+    driver.write = (unit, address, values, operation, opts) => {
+      if (unit === 'all' && operation === 'FC16 clip chunk 2' && late) {
+        late = false;
+        return Promise.reject(new BusError('timeout', driver.id, null, operation, 'no answer within 650 ms'));
+      }
+      return write(unit, address, values, operation, opts);
+    };
+    try {
+      const r = await driver.transferClip([1, 2, 3], clip);
+      expect(r.failed).toEqual([]);
+      expect(r.stored.sort()).toEqual([1, 2, 3]);
+      expect(r.framesSent.broadcast).toBe(1 + 5 + 1); // prepare, 5 chunks (one lost), chunk 2 again (missed by all three)
+    } finally {
+      driver.write = write;
+    }
+  });
+
   if (withTransfer) it('a unicast chunk lost on the line is sent again by the repair; one unit that keeps losing them fails alone', async () => {
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
     const clip = { clipId: 43, codec: 'opus-16k', digest: sm3(data), data };
