@@ -169,10 +169,10 @@ export class BroadcastRun {
       }
       for (const [gatewayId, rs] of byBus) plan.push({ gatewayId, rows: rs, clip: v.clip });
     }
-    const lates = await this.transfer(plan);
     // the terminals the first round could not reach are tried again meanwhile; one stored late is started on its
     // own once its bus's synchronised start has gone out (it may have heard that one already)
     const busStarted = new Map(plan.map((p) => [p.gatewayId, deferred()]));
+    const lates = await this.transfer(plan, (g) => busStarted.get(g)?.promise ?? Promise.resolve());
     const retrying = Promise.all(lates.map((l) => this.retryLate(l, busStarted.get(l.gatewayId)?.promise ?? Promise.resolve())));
     retrying.catch(() => undefined);
     try {
@@ -229,7 +229,12 @@ export class BroadcastRun {
   }
 
   /** The first transfer round on every bus; returns, per bus, the retries of the terminals it could not reach. */
-  private async transfer(plan: { gatewayId: number; rows: LedgerRow[]; clip: ClipVariant }[]): Promise<LateTransfer[]> {
+  /**
+   * The first transfer round on every bus, which the synchronised start waits for — unless most terminals hold the
+   * clip already (a provisioned tone): then they do not wait minutes for a long signal's transfer to the few that lack
+   * it, which is stored beside their play and started on its own (after its bus's start, `started`).
+   */
+  private async transfer(plan: { gatewayId: number; rows: LedgerRow[]; clip: ClipVariant }[], started: (gatewayId: number) => Promise<void>): Promise<LateTransfer[]> {
     const { priority } = this.transferPriority();
     // a terminal known to hold the clip (a tone stored beforehand) is ready at once: not even the driver's check
     const held = (p: { clip: ClipVariant }, r: LedgerRow): boolean => (r.state === 'pending' || r.state === 'transferring') && (this.ctx.holds?.(r.terminalId, p.clip.clipId) ?? false);
@@ -237,6 +242,14 @@ export class BroadcastRun {
     const todo = plan.map((p) => ({ ...p, rows: p.rows.filter((r) => r.state === 'pending' || r.state === 'transferring'), othersWait: p.rows.some((r) => r.state === 'ready') }));
     this.ledger.move(todo.flatMap((p) => p.rows.map((r) => r.id)), 'transferring');
     await this.flush();
+    const waiting = todo.reduce((n, p) => n + p.rows.length, 0);
+    const ready = plan.reduce((n, p) => n + p.rows.filter((r) => r.state === 'ready').length, 0);
+    if (ready > 0 && ready >= waiting) {
+      for (const p of todo) {
+        if (p.rows.length > 0) this.later(this.storeAndStart(p.gatewayId, p.rows.map((r) => r.terminalId), p.clip, started(p.gatewayId)));
+      }
+      return [];
+    }
     const lates = await Promise.all(
       todo.map(async (p) => {
         const first = await firstTransfer(
@@ -386,17 +399,24 @@ export class BroadcastRun {
     for (const t of missing) this.ctx.lacks?.(t, clip.clipId);
     this.ledger.move(missing.map(id), 'transferring');
     await this.flush();
-    if (missing.length > 0) this.lateWork.push(this.storeAndStart(gatewayId, missing, clip));
+    if (missing.length > 0) this.later(this.storeAndStart(gatewayId, missing, clip));
     for (const p of preempted) await this.ctx.preempted(p.other, p.terminalId, this.b.broadcastId);
   }
 
-  /** Terminals found without the clip at the start: transferred (with retries), then started on their own. */
-  private async storeAndStart(gatewayId: number, terminalIds: number[], clip: ClipVariant): Promise<void> {
+  /** Late work the run waits for beside the retries; a failure (a cancel) is the run's to see, not an unhandled rejection. */
+  private later(work: Promise<void>): void {
+    work.catch(() => undefined);
+    this.lateWork.push(work);
+  }
+
+  /** Terminals without the clip while the others start: transferred (with retries), then started on their own after `after`. */
+  private async storeAndStart(gatewayId: number, terminalIds: number[], clip: ClipVariant, after: Promise<void> = Promise.resolve()): Promise<void> {
     const { retry } = this.transferPriority();
     const round = this.transferRound(clip);
     await transferWithRetries(this.ctx.link(gatewayId), terminalIds, clip, retry, retry, this.ctx.backoffMs, this.ctx.clock, async (out, last) => {
       await round(out, last);
       if (out.ready.length === 0) return;
+      await after;
       this.checkpoint();
       const rows = out.ready.map((t) => this.ledger.ofTerminal(t)).filter((r): r is LedgerRow => r !== undefined);
       await this.start(gatewayId, rows, clip, 0, true);

@@ -111,6 +111,34 @@ describeWith(['ffmpeg'], 'tone provisioning', () => {
     for (const g of county.network.gateways) expect(g.bus.deviceCounters().repeatedStarts ?? 0).toBe(0);
   });
 
+  it('most terminals holding the tone start at once; one without it is stored beside their play and started on its own', async () => {
+    const fresh = county.terminalIds[1][4];
+    const [clipId] = await stored(fresh);
+    // swapped, and known to be: provisioning has not stored the tone on it again yet
+    county.network.replaceTerminal(1, 4);
+    provisioning.lacks(fresh, clipId);
+    const dispatch = t.app.get(DispatchService);
+    const o = order(all(), { clipId: 'tone-chime' });
+    const seen: { terminalId: number; state: string }[] = [];
+    const sub = dispatch.progress.subscribe((p) => {
+      if (p.broadcastId === o.broadcastId) seen.push(...p.changes.map((c) => ({ terminalId: c.terminalId, state: c.state })));
+    });
+    await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
+    dispatch.launch(o.broadcastId);
+    await dispatch.settled(o.broadcastId);
+    sub.unsubscribe();
+    const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(admin)).expect(200);
+    expect(res.body.counts).toMatchObject({ played: 8, failed: 0, unreachable: 0 });
+    expect(seen.filter((c) => c.terminalId === fresh).map((c) => c.state)).toEqual(['transferring', 'ready', 'playing', 'played']);
+    // the others did not wait for its transfer: they were verified playing before it was stored
+    const firstPlaying = seen.findIndex((c) => c.state === 'playing');
+    const freshReady = seen.findIndex((c) => c.terminalId === fresh && c.state === 'ready');
+    expect(seen[firstPlaying].terminalId).not.toBe(fresh);
+    expect(firstPlaying).toBeLessThan(freshReady);
+    expect(await stored(fresh)).toEqual([clipId]);
+    for (const g of county.network.gateways) expect(g.bus.deviceCounters().repeatedStarts ?? 0).toBe(0);
+  });
+
   it('is shown to technicians and officers within their scope, for an area when asked; only a technician starts a pass', async () => {
     const viewer = (await t.createUser({ username: 'viewer-prov', roles: ['viewer'], scopes: [county.villages[0]] })).token;
     await t.http.get('/api/provisioning/tones').set(t.auth(viewer)).expect(403);
