@@ -128,6 +128,7 @@ class ToolStatusDto {
   @ApiProperty() name!: string;
   @ApiProperty() available!: boolean;
   @ApiProperty() detail!: string;
+  @ApiProperty({ description: 'Where the tool comes from: the configured path, an npm package, or PATH.' }) origin!: string;
 }
 
 class FeatureOffDto {
