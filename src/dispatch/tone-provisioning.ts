@@ -9,7 +9,9 @@
  * one receive slot, and a start must not queue behind chunks) and goes on once the run has ended; the terminals keep
  * the chunks they have (terminal-modbus PROTOCOL.md §6.1), so it resumes where it stopped. Terminals that did not take
  * a tone are tried again every `provisionRetryMs`; terminals and gateways added or enabled start a pass a little after
- * the registry has settled (an import of a whole county is one pass, not thousands).
+ * the registry has settled (an import of a whole county is one pass, not thousands). Each Modbus bus is also
+ * provisioned on its own as soon as its link comes up, so the tones are on the terminals within seconds of a start
+ * instead of waiting for the first retry pass; work on one bus is never run twice at once.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { debounceTime, filter, type Subscription } from 'rxjs';
@@ -54,6 +56,9 @@ interface Running {
   why: 'held' | 'disconnected' | null;
 }
 
+/** Each tone's variant for each terminal, worked out before transfers. */
+type Plan = { toneId: ToneId; variantOf: Map<number, ClipVariant> }[];
+
 /** How many failure reasons a view lists per tone. */
 const LISTED_FAILURES = 20;
 /** How often a pass looks whether the buses it is storing on are still connected, ms. */
@@ -84,6 +89,9 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** A pass was asked for while one ran: start it when that one ends. */
   private again = false;
   private registry: Subscription | null = null;
+  private connections: Subscription | null = null;
+  /** gateway → the provisioning under way on its bus (a pass's, or the one started when its link came up) */
+  private readonly busWork = new Map<number, Promise<void>>();
   private nextPassAt: Date | null = null;
   private stopped = false;
 
@@ -108,11 +116,15 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         debounceTime(AFTER_REGISTRY_CHANGE_MS),
       )
       .subscribe(() => void this.buses.settled().then(() => this.runPass()));
+    this.connections = this.monitoring.gatewayEvents
+      .pipe(filter((c) => c.status.connection === 'connected'))
+      .subscribe((c) => void this.provisionConnectedBus(c.status.gatewayId));
   }
 
   onModuleDestroy(): void {
     this.stopped = true;
     this.registry?.unsubscribe();
+    this.connections?.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     for (const r of this.running.values()) r.abort.abort();
     for (const wake of [...this.waiting.values()].flat()) wake();
@@ -163,9 +175,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     for (const held of this.held.values()) if (held.get(terminalId) === clipId) held.delete(terminalId);
   }
 
-  /** Resolves when no pass is under way nor asked for (tests and tools). */
+  /** Resolves when no pass is under way nor asked for, and no bus is being provisioned (tests and tools). */
   async settled(): Promise<void> {
-    while (this.pass) await this.pass;
+    while (this.pass || this.busWork.size > 0) {
+      if (this.pass) await this.pass;
+      else await Promise.allSettled([...this.busWork.values()]);
+    }
   }
 
   /** Starts a pass now, or right after the one under way; resolves when no pass is under way any more. */
@@ -251,25 +266,61 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     this.terminals = new Map(rows.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
     this.done.clear();
     // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
-    const plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[] = [];
+    const plan = await this.planFor(rows.map((t) => t.id));
+    if (plan === null) return;
+    const byGateway = new Map<number, number[]>();
+    for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
+    await Promise.all([...byGateway].map(([g, ids]) => this.onBus(g, () => this.provisionBus(g, ids, plan))));
+    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
+    this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
+  }
+
+  /** Each tone's variant for each of these terminals; null when stopped meanwhile. */
+  private async planFor(terminalIds: number[]): Promise<Plan | null> {
+    const plan: Plan = [];
     for (const toneId of this.tones) {
-      if (this.stopped) return;
+      if (this.stopped) return null;
       const variantOf = new Map<number, ClipVariant>();
-      for (const g of await this.variants.forTerminals(toneId, rows.map((t) => t.id))) {
+      for (const g of await this.variants.forTerminals(toneId, terminalIds)) {
         if (g.clip) this.toneOfClip.set(g.clip.clipId, toneId);
         if (g.clip) for (const id of g.terminalIds) variantOf.set(id, g.clip);
         else for (const id of g.terminalIds) this.failedOn(toneId, id, g.error ?? 'no variant for this terminal');
       }
       plan.push({ toneId, variantOf });
     }
-    const byGateway = new Map<number, number[]>();
-    for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
-    await Promise.all([...byGateway].map(([g, ids]) => this.provisionBus(g, ids, plan)));
-    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
-    this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
+    return plan;
   }
 
-  private async provisionBus(gatewayId: number, ids: number[], plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[]): Promise<void> {
+  /** Runs work on a bus after whatever provisioning is under way there. */
+  private onBus(gatewayId: number, work: () => Promise<void>): Promise<void> {
+    const next = (this.busWork.get(gatewayId) ?? Promise.resolve()).then(work);
+    this.busWork.set(gatewayId, next);
+    const forget = (): void => {
+      if (this.busWork.get(gatewayId) === next) this.busWork.delete(gatewayId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  /** A Modbus bus's link came up: its terminals get the tones now, unless provisioning is already at work there. */
+  private async provisionConnectedBus(gatewayId: number): Promise<void> {
+    if (this.stopped || this.busWork.has(gatewayId)) return;
+    if (this.buses.busStates().find((b) => b.gatewayId === gatewayId)?.family !== 'modbus') return;
+    const onBus = [...this.monitoring.terminals()].filter((t) => t.gatewayId === gatewayId);
+    if (onBus.length === 0) return;
+    for (const t of onBus) this.terminals.set(t.terminalId, { gatewayId, areaCode: t.areaCode });
+    const ids = onBus.map((t) => t.terminalId);
+    try {
+      await this.onBus(gatewayId, async () => {
+        const plan = await this.planFor(ids);
+        if (plan !== null) await this.provisionBus(gatewayId, ids, plan);
+      });
+    } catch (e) {
+      this.log.error(`tone provisioning of gateway ${gatewayId}: ${(e as Error).stack ?? String(e)}`);
+    }
+  }
+
+  private async provisionBus(gatewayId: number, ids: number[], plan: Plan): Promise<void> {
     for (const { toneId, variantOf } of plan) {
       // one transfer per variant the bus's terminals need, to those not known to hold it; the offline wait for the next pass
       const groups = new Map<number, { clip: ClipVariant; ids: number[] }>();
