@@ -67,13 +67,13 @@ export class StatusStore {
       errorCounts: { ...known?.errorCounts },
       reading: known?.reading ?? null,
     });
-    this.rates.add(t.areaCode, false);
+    this.rates.add(t.areaCode, { online: false, unknown: true });
   }
 
   unregister(terminalId: number): void {
     const s = this.terminals.get(terminalId);
     if (!s) return;
-    this.rates.remove(s.areaCode, s.online);
+    this.rates.remove(s.areaCode, { online: s.online, unknown: s.connectivity === 'unknown' });
     this.terminals.delete(terminalId);
   }
 
@@ -134,11 +134,11 @@ export class StatusStore {
   private transition(s: LiveStatus, event: 'read-ok' | 'read-failed' | 'failures-exhausted' | 'silence', at: number): boolean {
     const next = nextConnectivity(s.connectivity, event);
     if (next === s.connectivity) return false;
-    const wasOnline = s.online;
+    const before = { online: s.online, unknown: s.connectivity === 'unknown' };
     s.connectivity = next;
     s.online = countsOnline(next);
     s.since = at;
-    if (wasOnline !== s.online) this.rates.setOnline(s.areaCode, s.online);
+    this.rates.change(s.areaCode, before, { online: s.online, unknown: next === 'unknown' });
     return true;
   }
 }
