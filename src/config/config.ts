@@ -40,6 +40,9 @@ export class Secret {
 export type DatabaseKind = 'sqlite' | 'mysql';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** auto: readable lines on a terminal, JSON lines otherwise (a pipe, a file, a log collector). */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
 
 export interface DatabaseConfig {
   kind: DatabaseKind;
@@ -60,6 +63,7 @@ export interface AppConfig {
   demoPassword: Secret | null;
   demo: boolean;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** This platform's 23-digit resource code (EBRID): the sender of broadcast ids and adapter command frames. */
   platformResourceCode: string;
   field: FieldSettings;
@@ -129,6 +133,7 @@ export const VARIABLES: readonly VariableDoc[] = [
   { name: 'DALABA_ADMIN_PASSWORD', default: '(required on first start, except in the demo)', secret: true, description: 'Password of the first administrator `admin` (at least 8 characters).' },
   { name: 'DALABA_DEMO_PASSWORD', default: 'generated and printed at start', secret: true, description: 'Password of the demo accounts (demo only).' },
   { name: 'DALABA_LOG_LEVEL', default: 'info', secret: false, description: `One of ${LOG_LEVELS.join(', ')}.` },
+  { name: 'DALABA_LOG_FORMAT', default: 'auto', secret: false, description: 'auto (readable lines on a terminal, JSON lines otherwise), pretty or json.' },
   { name: 'DALABA_PLATFORM_CODE', default: '43415230000000101010101', secret: false, description: "This platform's 23-digit resource code (level + area code + type): sender of broadcast ids (EBMID) and adapter commands. Set your own." },
   { name: 'DALABA_FIELD', default: 'on', secret: false, description: 'on: open a bus for every enabled gateway and poll its terminals; off: never touch the field.' },
   { name: 'DALABA_POLL_PAUSE_MS', default: '1000', secret: false, description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).' },
@@ -268,6 +273,10 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('DALABA_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const logFormat = (text(env, 'DALABA_LOG_FORMAT') ?? 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) {
+    throw new ConfigError('DALABA_LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '0.0.0.0',
@@ -279,6 +288,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     demoPassword: password(env, 'DALABA_DEMO_PASSWORD'),
     demo: argv.includes('--demo'),
     logLevel,
+    logFormat,
     platformResourceCode: platformCode(env),
     field: field(env),
     monitoring: monitoring(env),

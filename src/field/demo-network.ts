@@ -48,6 +48,11 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
     return this.sim !== null;
   }
 
+  /** Simulated terminals that answer nothing from the start (the start summary says so). */
+  get deadAtStart(): number {
+    return this.sim?.ready.dead.length ?? 0;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo || !this.config.field.enabled) return;
     const started = Date.now();
