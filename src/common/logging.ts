@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DestinationStream, Level } from 'pino';
 import pretty from 'pino-pretty';
-import { LoggerModule, type Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import { LoggerModule, type Logger, type Params } from 'nestjs-pino';
 import type { AppConfig, LogFormat } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 
@@ -79,3 +80,19 @@ export const LoggingModule = LoggerModule.forRootAsync({
   inject: [APP_CONFIG],
   useFactory: loggingParams,
 });
+
+/** Nest's own start-up lines (modules loaded, routes mapped): for a developer, not an operator. */
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication']);
+
+/** Nest's logger over pino, with the framework's start-up chatter at debug so the lines at info are the product's. */
+export function operatorLogger(pinoLogger: Logger): LoggerService {
+  const chatter = (params: unknown[]): boolean => FRAMEWORK_CONTEXTS.has(String(params[params.length - 1]));
+  return {
+    log: (message: unknown, ...params: unknown[]) => (chatter(params) ? pinoLogger.debug(message, ...params) : pinoLogger.log(message, ...params)),
+    error: (message: unknown, ...params: unknown[]) => pinoLogger.error(message, ...params),
+    warn: (message: unknown, ...params: unknown[]) => pinoLogger.warn(message, ...params),
+    debug: (message: unknown, ...params: unknown[]) => pinoLogger.debug(message, ...params),
+    verbose: (message: unknown, ...params: unknown[]) => pinoLogger.verbose(message, ...params),
+    fatal: (message: unknown, ...params: unknown[]) => pinoLogger.fatal(message, ...params),
+  };
+}
