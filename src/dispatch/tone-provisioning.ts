@@ -92,6 +92,8 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   private connections: Subscription | null = null;
   /** gateway → the provisioning under way on its bus (a pass's, or the one started when its link came up) */
   private readonly busWork = new Map<number, Promise<void>>();
+  /** The plan buses use as their links come up: one for every terminal tracked, shared (one copy of each tone's data). */
+  private sharedPlan: { ids: Set<number>; plan: Promise<Plan | null> } | null = null;
   private nextPassAt: Date | null = null;
   private stopped = false;
 
@@ -266,7 +268,9 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     this.terminals = new Map(rows.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
     this.done.clear();
     // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
-    const plan = await this.planFor(rows.map((t) => t.id));
+    const planned = this.planFor(rows.map((t) => t.id));
+    this.sharedPlan = { ids: new Set(rows.map((t) => t.id)), plan: planned };
+    const plan = await planned;
     if (plan === null) return;
     const byGateway = new Map<number, number[]>();
     for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
@@ -310,9 +314,19 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     if (onBus.length === 0) return;
     for (const t of onBus) this.terminals.set(t.terminalId, { gatewayId, areaCode: t.areaCode });
     const ids = onBus.map((t) => t.terminalId);
+    if (!this.sharedPlan || ids.some((id) => !this.sharedPlan?.ids.has(id))) {
+      const all = [...this.monitoring.terminals()].map((t) => t.terminalId);
+      const plan = this.planFor(all);
+      this.sharedPlan = { ids: new Set(all), plan };
+      // a plan that failed (a tone that could not be generated) is worked out again for the next bus
+      plan.catch(() => {
+        if (this.sharedPlan?.plan === plan) this.sharedPlan = null;
+      });
+    }
+    const shared = this.sharedPlan.plan;
     try {
       await this.onBus(gatewayId, async () => {
-        const plan = await this.planFor(ids);
+        const plan = await shared;
         if (plan !== null) await this.provisionBus(gatewayId, ids, plan);
       });
     } catch (e) {
