@@ -1,7 +1,7 @@
 /**
  * The one door into monitoring: the field module reports what its buses see (good reads, failed reads, connection
  * changes) and monitoring keeps the live state, emits changes and derives alarms. Monitoring never imports
- * device-drivers; the field module maps driver events onto these calls (ARCHITECTURE.md data flows).
+ * device-drivers; the field module maps driver events onto these calls (docs/architecture.md, "The status path").
  * Current status is read from memory here, never from SQL.
  */
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';

@@ -1,7 +1,7 @@
 /**
  * Online rate per region, kept incrementally: every terminal counts in its county, town, village (and group), so a
- * change costs a handful of map updates and a read is O(1) — no SQL on the live path (ARCHITECTURE.md).
- * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (DOMAIN.md).
+ * change costs a handful of map updates and a read is O(1) — no SQL on the live path (docs/architecture.md).
+ * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (docs/domain.md).
  */
 import { areaLevelOrNull, areaPrefix } from '../../firmware-protocols/codes';
 
