@@ -123,9 +123,9 @@ export class AudioController {
     @Headers('range') range: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile | undefined> {
-    const c = await this.audio.content(id, profile, range);
-    res.status(c.status).set(c.headers);
-    return c.body ? new StreamableFile(c.body) : undefined;
+    const content = await this.audio.content(id, profile, range);
+    res.status(content.status).set(content.headers);
+    return content.body ? new StreamableFile(content.body) : undefined;
   }
 
   /** Deletes a clip; 409 while an alert or schedule refers to it, and for built-in tones. */
