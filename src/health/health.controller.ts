@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import { HealthCheck, HealthCheckResult, HealthCheckService, type HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AudioCapabilitiesService } from '../audio/audio-capabilities.service';
 import { Public } from '../auth/decorators';
@@ -24,6 +25,8 @@ export class HealthController {
    */
   @Get('health')
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness and the database ping' })
+  @ApiErrors(503)
   check(): Promise<HealthCheckResult> {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 }), () => this.audio()]);
   }
@@ -40,6 +43,7 @@ export class HealthController {
   @Get('metrics')
   @ApiExcludeEndpoint()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics' })
   scrape(): Promise<string> {
     return this.metrics.text();
   }

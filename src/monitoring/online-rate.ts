@@ -1,8 +1,8 @@
 /**
  * Online rate per region, kept incrementally: every terminal counts in its county, town, village (and group), so a
- * change costs a handful of map updates and a read is O(1) — no SQL on the live path (ARCHITECTURE.md).
- * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (DOMAIN.md), with the
- * number of terminals still unknown (not heard from since start): they are not counted online.
+ * change costs a handful of map updates and a read is O(1) — no SQL on the live path (docs/architecture.md).
+ * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (docs/domain.md), with
+ * the number of terminals still unknown (not heard from since start): they are not counted online.
  */
 import { areaLevelOrNull, areaPrefix } from '../../firmware-protocols/codes';
 
@@ -42,34 +42,34 @@ interface Counts {
   unknown: number;
 }
 
-const rateOf = (areaCode: string, c: Counts): OnlineRate => ({
+const rateOf = (areaCode: string, counts: Counts): OnlineRate => ({
   areaCode,
-  registered: c.registered,
-  online: c.online,
-  unknown: c.unknown,
-  ratePercent: c.registered === 0 ? null : Math.round((c.online / c.registered) * 10000) / 100,
+  registered: counts.registered,
+  online: counts.online,
+  unknown: counts.unknown,
+  ratePercent: counts.registered === 0 ? null : Math.round((counts.online / counts.registered) * 10000) / 100,
 });
 
 export class OnlineRateCounters {
   private readonly counts = new Map<string, Counts>();
 
-  private bump(areaCode: string, registered: number, s: Counted, sign: 1 | -1): void {
+  private bump(areaCode: string, registered: number, state: Counted, sign: 1 | -1): void {
     for (const prefix of countingPrefixes(areaCode)) {
-      const c = this.counts.get(prefix) ?? { registered: 0, online: 0, unknown: 0 };
-      c.registered += registered;
-      c.online += s.online ? sign : 0;
-      c.unknown += s.unknown ? sign : 0;
-      if (c.registered === 0 && c.online === 0 && c.unknown === 0) this.counts.delete(prefix);
-      else this.counts.set(prefix, c);
+      const counts = this.counts.get(prefix) ?? { registered: 0, online: 0, unknown: 0 };
+      counts.registered += registered;
+      counts.online += state.online ? sign : 0;
+      counts.unknown += state.unknown ? sign : 0;
+      if (counts.registered === 0 && counts.online === 0 && counts.unknown === 0) this.counts.delete(prefix);
+      else this.counts.set(prefix, counts);
     }
   }
 
-  add(areaCode: string, s: Counted): void {
-    this.bump(areaCode, 1, s, 1);
+  add(areaCode: string, state: Counted): void {
+    this.bump(areaCode, 1, state, 1);
   }
 
-  remove(areaCode: string, s: Counted): void {
-    this.bump(areaCode, -1, s, -1);
+  remove(areaCode: string, state: Counted): void {
+    this.bump(areaCode, -1, state, -1);
   }
 
   change(areaCode: string, before: Counted, after: Counted): void {
