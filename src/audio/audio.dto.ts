@@ -136,7 +136,7 @@ class FeatureOffDto {
   @ApiProperty() reason!: string;
 }
 
-export class CapabilitiesDto {
+export class AudioCapabilitiesDto {
   @ApiProperty({ type: [ToolStatusDto] }) tools!: ToolStatusDto[];
   @ApiProperty({ example: { upload: true, tts: true, tones: true, preview: true } }) features!: Record<AudioFeature, boolean>;
   @ApiProperty({ type: [FeatureOffDto] }) off!: FeatureOffDto[];
