@@ -1,6 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators';
+import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser, Roles } from '../auth/decorators';
+import { UsersService } from '../auth/users.service';
 import { pageWindow } from '../common/paging';
 import { AuditQueryDto } from './audit.dto';
 import { AuditService, AuditView, VerifyResult } from './audit.service';
@@ -10,13 +12,17 @@ import { AuditService, AuditView, VerifyResult } from './audit.service';
 @Roles('admin')
 @Controller('api/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly users: UsersService,
+  ) {}
 
-  /** Newest first; filter by actor, action, entity and time. */
+  /** Newest first; filter by actor, action, entity and time. A scoped admin sees entries by or about its accounts only. */
   @Get()
-  list(@Query() query: AuditQueryDto): Promise<{ items: AuditView[]; total: number }> {
+  async list(@Query() query: AuditQueryDto, @CurrentUser() reader: AuthUser): Promise<{ items: AuditView[]; total: number }> {
     const { page: _page, pageSize: _size, ...filter } = query;
-    return this.audit.list({ ...filter, ...pageWindow(query) });
+    const userIds = (await this.users.administeredIds(reader)) ?? undefined;
+    return this.audit.list({ ...filter, userIds, ...pageWindow(query) });
   }
 
   /** Recomputes the whole hash chain and reports the first broken link. */
