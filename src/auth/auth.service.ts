@@ -1,6 +1,6 @@
 /**
- * Login (username + password → signed JWT) and token checking (signature, expiry, the account still enabled and its
- * password unchanged since login — roles and scopes are read from the database on every request, so a change takes
+ * Login (username + password → signed JWT) and token checking (signature, expiry, the account still enabled, its
+ * password unchanged and its token version the same as at login — roles and scopes are read from the database on every request, so a change takes
  * effect at once).
  * Successes and failures are audited; a failure never says whether the username exists.
  */
@@ -30,6 +30,8 @@ interface TokenClaims {
   username: string;
   /** Fingerprint of the password hash at login: a password reset ends every session opened before it. */
   pwd: string;
+  /** The account's token version at login: disabling, re-enabling or narrowing the account raises it. */
+  ver: number;
 }
 
 function passwordFingerprint(passwordHash: string): string {
@@ -68,7 +70,7 @@ export class AuthService {
       throw new UnauthorizedError('invalid username or password');
     }
     this.throttle.succeeded(username, from);
-    const claims: TokenClaims = { sub: user.id, username: user.username, pwd: passwordFingerprint(user.passwordHash) };
+    const claims: TokenClaims = { sub: user.id, username: user.username, pwd: passwordFingerprint(user.passwordHash), ver: user.tokenVersion };
     const accessToken = await this.jwt.signAsync(claims);
     await this.audit.record({ actor: user, action: 'auth.login', entityType: 'user', entityId: user.id, after: { from } });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.tokenTtlSeconds, user: toUserView(user) };
@@ -83,8 +85,14 @@ export class AuthService {
       throw new UnauthorizedError('invalid or expired token');
     }
     const user = typeof claims.sub === 'number' ? await this.users.findById(claims.sub) : null;
-    if (!user || user.disabled || user.username !== claims.username || claims.pwd !== passwordFingerprint(user.passwordHash)) {
-      throw new UnauthorizedError('session no longer valid: account disabled or gone, or password changed');
+    if (
+      !user ||
+      user.disabled ||
+      user.username !== claims.username ||
+      claims.pwd !== passwordFingerprint(user.passwordHash) ||
+      claims.ver !== user.tokenVersion
+    ) {
+      throw new UnauthorizedError('session no longer valid: account disabled, changed or gone, or password changed');
     }
     return { id: user.id, username: user.username, roles: [...user.roles], scopes: [...user.scopes] };
   }

@@ -117,6 +117,12 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     this.clients.set(clientId, { user, feed: new LiveFeed(sink, this.timers, (code) => this.monitoring.onlineRate(code)), subscriptions: new Map(), broadcasts: new Map() });
   }
 
+  /** The client's account as it stands now (roles, scopes): later subscriptions are narrowed by it. */
+  refresh(clientId: string, user: AuthUser): void {
+    const c = this.clients.get(clientId);
+    if (c) c.user = user;
+  }
+
   disconnect(clientId: string): void {
     const c = this.clients.get(clientId);
     if (!c) return;

@@ -44,12 +44,17 @@ forEachDatabase('accounts and login', (database) => {
     expect(forbidden.body).toMatchObject({ statusCode: 403, code: 'forbidden_role' });
 
     const id = created.body.id as number;
-    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ roles: ['technician', 'viewer'], scopes: ['341523101000'] }).expect(200);
-    const me = await t.http.get('/api/auth/me').set(t.auth(tech)).expect(200);
+    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ roles: ['technician', 'viewer'] }).expect(200);
+    expect((await t.http.get('/api/auth/me').set(t.auth(tech)).expect(200)).body).toMatchObject({ roles: ['technician', 'viewer'] });
+    // moved to another town: the area it reached is taken away, so its sessions end
+    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ scopes: ['341523101000'] }).expect(200);
+    await t.http.get('/api/auth/me').set(t.auth(tech)).expect(401);
+    const moved = await t.login('town-tech', 'longenough1');
+    const me = await t.http.get('/api/auth/me').set(t.auth(moved)).expect(200);
     expect(me.body).toMatchObject({ roles: ['technician', 'viewer'], scopes: ['341523101000'] });
 
     await t.http.post(`/api/users/${id}/password`).set(t.auth(admin)).send({ password: 'another-one-2' }).expect(204);
-    await t.http.get('/api/auth/me').set(t.auth(tech)).expect(401); // a reset ends the sessions opened before it
+    await t.http.get('/api/auth/me').set(t.auth(moved)).expect(401); // a reset ends the sessions opened before it
     await t.http.post('/api/auth/login').send({ username: 'town-tech', password: 'longenough1' }).expect(401);
     await t.login('town-tech', 'another-one-2');
 
