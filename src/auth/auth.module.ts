@@ -8,6 +8,7 @@ import { AccountsBootstrap } from './accounts.bootstrap';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { FailedLogins } from './failed-logins';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
@@ -25,7 +26,7 @@ import { UsersService } from './users.service';
     }),
   ],
   controllers: [AuthController, UsersController],
-  providers: [AccountEvents, UsersRepository, UsersService, AuthService, AccountsBootstrap, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [AccountEvents, FailedLogins, UsersRepository, UsersService, AuthService, AccountsBootstrap, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService, UsersService, AccountEvents],
 })
 export class AuthModule {}

@@ -15,7 +15,8 @@ import { Transactions, Tx } from '../database/transactions';
 import { AccountEvents } from './account-events';
 import type { AuthUser, Role } from './auth-user';
 import { administers, grantableRoles, isWithinAny } from './scope';
-import { hashPassword } from './password';
+import { hashPassword, verifyPassword } from './password';
+import { assertPasswordPolicy } from './password-policy';
 import { UserEntity } from './user.entity';
 import type { UserView } from './users.dto';
 import { UsersRepository } from './users.repository';
@@ -87,6 +88,7 @@ export class UsersService {
   async create(input: NewUser, actor: AuthUser): Promise<UserView> {
     checkScopes(input.scopes);
     assertMayGrant(actor, input.roles, input.scopes);
+    assertPasswordPolicy(input.password, input.username);
     const passwordHash = await hashPassword(input.password);
     return this.transactions.run(async (tx) => {
       if (await this.users.findByUsername(input.username, tx)) {
@@ -153,16 +155,39 @@ export class UsersService {
   }
 
   async resetPassword(id: number, password: string, actor: AuthUser): Promise<void> {
+    await this.setPassword(id, password, actor, 'user.password_reset', (user) => {
+      if (!administers(actor, user)) throw new NotFoundError('user', id);
+      assertPasswordPolicy(password, user.username);
+    });
+  }
+
+  /** A user's own change: the current password first; the new one passes the policy; every session ends. */
+  async changeOwnPassword(user: AuthUser, current: string, next: string): Promise<void> {
+    const account = await this.users.findById(user.id);
+    if (!account || !(await verifyPassword(current, account.passwordHash))) {
+      throw ValidationFailedError.field('currentPassword', 'currentPassword is not the password of this account');
+    }
+    assertPasswordPolicy(next, account.username, 'newPassword');
+    await this.setPassword(user.id, next, user, 'user.password_change', () => undefined);
+  }
+
+  /** `check` refuses (who may, the policy) before the costly hash, and again inside the transaction. */
+  private async setPassword(id: number, password: string, actor: AuthUser, action: string, check: (user: UserEntity) => void): Promise<void> {
+    const target = await this.users.findById(id);
+    if (!target) throw new NotFoundError('user', id);
+    check(target);
     const passwordHash = await hashPassword(password);
     await this.transactions.run(async (tx) => {
-      const user = await this.mustFind(id, tx, actor);
+      const user = await this.users.findById(id, tx);
+      if (!user) throw new NotFoundError('user', id);
+      check(user);
       user.passwordHash = passwordHash;
       user.tokenVersion += 1;
       user.updatedAt = new Date();
       await this.users.save(tx, user);
-      await this.audit.record({ actor, action: 'user.password_reset', entityType: 'user', entityId: id }, tx);
+      await this.audit.record({ actor, action, entityType: 'user', entityId: id }, tx);
     });
-    this.events.revoked.next({ userId: id, reason: 'password reset' });
+    this.events.revoked.next({ userId: id, reason: 'password changed' });
   }
 
   /**

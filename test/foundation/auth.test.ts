@@ -1,3 +1,4 @@
+import { FailedLogins } from '../../src/auth/failed-logins';
 import { TEST_ADMIN_PASSWORD, TEST_USER_PASSWORD, TestApp, createTestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 
@@ -105,8 +106,11 @@ describe('login throttling', () => {
     const res = await t.http.post('/api/auth/login').send({ username: 'guessed', password: TEST_USER_PASSWORD }).expect(429);
     expect(res.body).toMatchObject({ statusCode: 429, code: 'too_many_attempts', details: { retryAfterSeconds: expect.any(Number) } });
     const admin = await t.adminToken(); // other accounts are not held up
+    // aggregated: the first failure at once, the rest of the window in one entry when it closes
     const audit = await t.http.get('/api/audit?actor=guessed&action=auth.login_failed').set(t.auth(admin)).expect(200);
-    expect(audit.body.total).toBe(11);
-    expect(audit.body.items[0].after).toMatchObject({ reason: 'too many attempts' });
+    expect(audit.body.total).toBe(1);
+    await t.app.get(FailedLogins).flush();
+    const repeated = await t.http.get('/api/audit?actor=guessed&action=auth.login_failed_repeated').set(t.auth(admin)).expect(200);
+    expect(repeated.body.items[0].after).toMatchObject({ failures: 9, refused: 1 });
   });
 });
