@@ -18,12 +18,15 @@ export class ToneProvisioningController {
     return this.provisioning.view(user, q.areaCode);
   }
 
-  /** Starts a pass now (after terminals were replaced, say) unless one is under way; answers at once. */
+  /**
+   * Starts a pass over the caller's scope now (after terminals were replaced, say), or after the one under way; at most
+   * one per area a minute (429). Answers at once, with the areas the pass covers (null: everything).
+   */
   @Post('pass')
   @HttpCode(202)
   @Roles('technician')
-  pass(@CurrentUser() user: AuthUser): ToneProvisioningView {
-    void this.provisioning.runPass();
-    return this.provisioning.view(user);
+  pass(@CurrentUser() user: AuthUser): ToneProvisioningView & { pass: { areas: string[] | null } } {
+    const pass = this.provisioning.requestPass(user);
+    return { ...this.provisioning.view(user), pass };
   }
 }

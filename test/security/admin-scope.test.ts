@@ -6,6 +6,9 @@
 import { TestApp, createTestApp } from '../support/app';
 import { COUNTY, TOWN_A, TOWN_B, VILLAGES } from '../registry/fixture';
 
+// a server start on a loaded machine: a deadline, not a speed goal
+jest.setTimeout(60_000);
+
 const STRONG = 'Correct-horse-battery-9';
 
 describe('administration inside scope', () => {

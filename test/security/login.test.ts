@@ -7,6 +7,9 @@ import { LoginThrottle, MAX_FAILURES } from '../../src/auth/login-throttle';
 import { FailedLogins } from '../../src/auth/failed-logins';
 import { TestApp, TEST_USER_PASSWORD, createTestApp } from '../support/app';
 
+// a server start on a loaded machine: a deadline, not a speed goal
+jest.setTimeout(60_000);
+
 describe('login throttle under a key flood', () => {
   it('attack: 20,000 invented usernames from other addresses do not reset the victim’s counter', () => {
     let now = 5_000_000;

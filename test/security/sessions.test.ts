@@ -8,6 +8,9 @@ import { UserEntity } from '../../src/auth/user.entity';
 import { TestApp, TEST_USER_PASSWORD, createTestApp } from '../support/app';
 import { COUNTY, TOWN_A } from '../registry/fixture';
 
+// a server start on a loaded machine: a deadline, not a speed goal
+jest.setTimeout(60_000);
+
 function connect(baseUrl: string, token: string): Promise<Socket> {
   const socket = io(`${baseUrl}/live`, { auth: { token }, transports: ['websocket'], reconnection: false });
   return new Promise((resolve, reject) => {
