@@ -6,8 +6,10 @@
  *   emit('unsubscribe', { kind, id }, ack)
  * and then receives `delta` batches (live-payload.ts): the latest state of what changed, at most 4 a second.
  *
- * Every event checks the token again (a refused one is answered `unauthorized` and the socket closed), and a socket
- * whose account's sessions end (AccountEvents: disabled, re-enabled, narrowed, password reset) is closed at once.
+ * Every event checks the token again (a refused one is answered `unauthorized` and the socket closed), a socket
+ * whose account's sessions end (AccountEvents: disabled, re-enabled, narrowed, password reset) is closed at once, and
+ * every REVALIDATE_MS each socket's token is checked again (an expired token, or an account changed through another
+ * server sharing the database, ends a socket that only listens).
  */
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import {
@@ -22,6 +24,9 @@ import { AuthService } from '../auth/auth.service';
 import type { FeedSink } from './live-feed';
 import { LiveHub, type SubscribeReply } from './live-hub';
 import type { LiveDelta } from './live-payload';
+
+/** How often every socket's token is checked again, ms. */
+const REVALIDATE_MS = 60_000;
 
 /** A client with more than this many packets still queued is skipped until it drains. */
 const MAX_QUEUED_PACKETS = 2;
@@ -44,6 +49,7 @@ export class LiveChannel implements OnGatewayInit<Namespace>, OnGatewayConnectio
   private readonly log = new Logger('Live');
   private namespace: Namespace | null = null;
   private readonly revocations: Subscription;
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(
     private readonly hub: LiveHub,
@@ -51,10 +57,24 @@ export class LiveChannel implements OnGatewayInit<Namespace>, OnGatewayConnectio
     events: AccountEvents,
   ) {
     this.revocations = events.revoked.subscribe(({ userId, reason }) => this.closeSessionsOf(userId, reason));
+    this.sweep = setInterval(() => {
+      this.revalidateAll().catch((e: unknown) => this.log.error(`live session check failed: ${(e as Error).message}`));
+    }, REVALIDATE_MS);
+    this.sweep.unref();
   }
 
   onModuleDestroy(): void {
     this.revocations.unsubscribe();
+    clearInterval(this.sweep);
+  }
+
+  /** Checks every socket's token again and closes those no longer valid; returns how many were closed. */
+  async revalidateAll(): Promise<number> {
+    let closed = 0;
+    for (const socket of [...(this.namespace?.sockets.values() ?? [])]) {
+      if (await this.recheck(socket)) closed += 1;
+    }
+    return closed;
   }
 
   afterInit(namespace: Namespace): void {

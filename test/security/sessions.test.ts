@@ -5,6 +5,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { UserEntity } from '../../src/auth/user.entity';
+import { LiveChannel } from '../../src/live/live.channel';
 import { TestApp, TEST_USER_PASSWORD, createTestApp } from '../support/app';
 import { COUNTY, TOWN_A } from '../registry/fixture';
 
@@ -92,6 +93,14 @@ describe('sessions and live sockets follow the account', () => {
     await t.dataSource.getRepository(UserEntity).update({ id: w.id }, { disabled: true });
     const closed = disconnected(w.socket);
     expect(await subscribe(w.socket, { kind: 'region', id: TOWN_A })).toMatchObject({ ok: false, code: 'unauthorized' });
+    expect(await closed).toBe('io server disconnect');
+  });
+
+  it('closes a socket that only listens once its account changed where no event reached this server', async () => {
+    const w = await watcher();
+    await t.dataSource.getRepository(UserEntity).update({ id: w.id }, { tokenVersion: 99 });
+    const closed = disconnected(w.socket);
+    expect(await t.app.get(LiveChannel).revalidateAll()).toBe(1);
     expect(await closed).toBe('io server disconnect');
   });
 
