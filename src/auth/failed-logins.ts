@@ -16,7 +16,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { WINDOW_MS } from './login-throttle';
 
-const MAX_PAIRS = 10_000;
+export const MAX_PAIRS = 10_000;
 const SWEEP_MS = 60_000;
 
 export interface FailedLogin {
