@@ -67,11 +67,12 @@ function assertMayGrant(actor: AuthUser, roles: readonly Role[], scopes: readonl
 }
 
 /** Why a change ends the account's sessions (disabled, re-enabled, narrowed), or null when it does not. */
-function sessionsEnd(before: UserView, after: UserEntity): string | null {
+export function sessionsEnd(before: UserView, after: UserEntity): string | null {
   if (before.disabled !== after.disabled) return after.disabled ? 'account disabled' : 'account re-enabled';
   if (before.roles.some((r) => !after.roles.includes(r))) return 'role taken away';
-  const adminBefore = before.roles.includes('admin') && before.scopes.length === 0;
-  if (adminBefore && after.scopes.length > 0) return 'scope narrowed';
+  const unrestricted = (roles: readonly Role[], scopes: readonly string[]): boolean => roles.includes('admin') && scopes.length === 0;
+  if (unrestricted(after.roles, after.scopes)) return null;
+  if (unrestricted(before.roles, before.scopes)) return 'scope narrowed';
   if (before.scopes.length > 0 && !before.scopes.every((s) => isWithinAny(s, after.scopes))) return 'scope narrowed';
   return null;
 }
