@@ -157,7 +157,7 @@ export class EbdReceiver {
       eventType: ebm.eventType, severity: ebm.severity, title: ebm.title, text: ebm.description, language: 'zh-CN',
       areaCodes: ebm.areaCodes, terminalIds: [], audio: clipId ? { kind: 'clip', clipId } : { kind: 'tts' }, startAt: ebm.startTime, endAt: ebm.endTime,
     });
-    if (outcome.disposition === 'held' || outcome.disposition === 'replaced') await this.reporter.reportWaiting(outcome.alertId);
+    if (outcome.disposition === 'held' || outcome.disposition === 'replaced') await this.reporter.reportWaiting(outcome.alertId, sender);
     return outcome;
   }
 }

@@ -5,6 +5,7 @@
  * a server that starts again goes on with the pending ones.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import { composeEbdId, EBD_RESULT_CODES, type EbdPacket, type EbdPayload } from '../../firmware-protocols/ebd';
 import type { AppConfig } from '../config/config';
@@ -35,6 +36,7 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private flushing: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private readonly attemptsSubject = new Subject<UpstreamOutboxEntity>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,6 +56,12 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.flushing;
+    this.attemptsSubject.complete();
+  }
+
+  /** Every attempt's row as written (sent, pending again with its error, or failed). */
+  get attempts(): Observable<UpstreamOutboxEntity> {
+    return this.attemptsSubject.asObservable();
   }
 
   /** Seals a packet of ours (a fresh EBDID, SRC us, DEST the sender) and stores it, without queueing it. */
@@ -117,7 +125,7 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       } else {
         row.nextAttemptAt = new Date(Date.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (row.attempts - 1)));
       }
-      await this.repo.saveOutbox(row);
+      this.attemptsSubject.next(await this.repo.saveOutbox(row));
     }
   }
 

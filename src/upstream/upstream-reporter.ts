@@ -66,11 +66,10 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** An upstream alert held for review: the sender hears it waits (BrdStateCode 1). */
-  async reportWaiting(alertId: number | null): Promise<void> {
+  async reportWaiting(alertId: number | null, sender: UpstreamSenderEntity): Promise<void> {
     if (alertId === null) return;
     const alert = await this.repo.alert(alertId);
-    const sender = await this.senderOfAlert(alertId);
-    if (!alert?.upstreamId || !sender) return;
+    if (!alert?.upstreamId) return;
     await this.outbox.enqueue(
       sender,
       {
@@ -82,7 +81,9 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async onProgress(p: BroadcastProgress): Promise<void> {
-    const code = STATE_OF_BROADCAST[p.state];
+    // a progress without delivery changes marks an outcome or a cancel: the row has the broadcast's state then
+    const state = p.changes.length === 0 ? ((await this.repo.broadcastState(p.broadcastId)) ?? p.state) : p.state;
+    const code = STATE_OF_BROADCAST[state];
     const key = `${p.broadcastId}:${code}`;
     if (code === BRD_STATE_CODES.waiting || this.reported.has(key)) return;
     this.reported.add(key);

@@ -106,6 +106,10 @@ export class UpstreamRepository {
     return this.em().findOneBy(AlertEntity, { id });
   }
 
+  async broadcastState(broadcastId: string): Promise<BroadcastEntity['state'] | null> {
+    return (await this.em().findOne(BroadcastEntity, { select: { state: true }, where: { broadcastId } }))?.state ?? null;
+  }
+
   broadcastsBetween(from: Date, to: Date): Promise<BroadcastEntity[]> {
     return this.em().find(BroadcastEntity, { where: { createdAt: Between(from, to) }, order: { createdAt: 'ASC' }, take: 1000 });
   }
