@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCap } from '../../firmware-protocols/ebd';
 import { CapSchema } from '../../src/upstream/cap/cap-schema';
-import { registerCounty, TOWN, type County } from '../dispatch/county';
+import { COUNTY, registerCounty, TOWN, type County } from '../dispatch/county';
 import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 
@@ -25,11 +25,12 @@ describe('CAP 1.2 schema validation (xmllint-wasm, OASIS XSD)', () => {
     expect(await schema.validate(sample(name).toString('utf8'))).toEqual({ valid: true, errors: [] });
   });
 
-  it('refuses the broken sample, naming the missing <sender> and the unknown severity', async () => {
+  it('refuses the broken sample naming the missing <sender>, and a severity CAP does not have', async () => {
     const r = await schema.validate(sample('invalid-missing-sender.xml').toString('utf8'));
     expect(r.valid).toBe(false);
-    expect(r.errors.join('\n')).toMatch(/sender/);
-    expect(r.errors.join('\n')).toMatch(/Catastrophic/);
+    expect(r.errors.join('\n')).toMatch(/Expected is \( \{urn:oasis:names:tc:emergency:cap:1\.2\}sender \)/);
+    const severity = await schema.validate(sample('oasis-thunderstorm.xml').toString('utf8').replace('<severity>Severe</severity>', '<severity>Catastrophic</severity>'));
+    expect(severity.errors.join('\n')).toMatch(/Catastrophic/);
   });
 
   it('refuses what is not CAP at all', async () => {
@@ -50,7 +51,7 @@ describeWith(['ffmpeg', 'espeak-ng'], 'CAP 1.2 in and out', () => {
     t = await createTestApp({ database: 'sqlite' });
     admin = await t.adminToken();
     county = await registerCounty(t, admin);
-    officer = (await t.createUser({ username: 'officer-cap', roles: ['officer'], scopes: [] })).token;
+    officer = (await t.createUser({ username: 'officer-cap', roles: ['officer'], scopes: [COUNTY] })).token;
   });
 
   afterAll(async () => {
