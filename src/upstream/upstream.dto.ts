@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageQueryDto } from '../common/paging';
 import { SENDER_KINDS, VERIFICATIONS, type SenderKind } from './upstream.entities';
@@ -50,43 +50,8 @@ export class CreateSenderDto {
   enabled?: boolean;
 }
 
-export class UpdateSenderDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(64)
-  name?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(/^[0-9A-Za-z]{1,64}$/, { message: 'certSn must be 1–64 letters or digits' })
-  certSn?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(/^04[0-9a-fA-F]{128}$/, { message: 'publicKey must be an uncompressed SM2 public key (130 hex digits starting 04)' })
-  publicKey?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(/^https?:\/\/\S{1,490}$/, { message: 'url must be an http(s) URL' })
-  url?: string;
-
-  @ApiPropertyOptional({ type: [Number] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(5)
-  @IsInt({ each: true })
-  @Min(0, { each: true })
-  @Max(4, { each: true })
-  dispatchSeverities?: number[];
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
-}
+/** PATCH: any of the create fields but the sender's kind and code. */
+export class UpdateSenderDto extends PartialType(OmitType(CreateSenderDto, ['kind', 'code'] as const)) {}
 
 export class MessageQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: SENDER_KINDS })

@@ -11,6 +11,7 @@ import {
   CAP_SEVERITY_TO_LEVEL, capReferences, type CapAlert, type CapArea, type CapInfo,
 } from '../../../firmware-protocols/ebd';
 import { findEventType } from '../../../firmware-protocols/codes';
+import type { UpstreamAlertRequest } from '../upstream-alerts';
 
 export interface PlacedTerminal {
   id: number;
@@ -18,23 +19,14 @@ export interface PlacedTerminal {
   longitude: number | null;
 }
 
-export interface CapMapped {
-  upstreamId: string;
-  relatedUpstreamId: string | null;
-  action: 'alert' | 'cancel';
+export interface CapMapped
+  extends Pick<
+    UpstreamAlertRequest,
+    'upstreamId' | 'relatedUpstreamId' | 'action' | 'eventType' | 'severity' | 'title' | 'text' | 'language' | 'areaCodes' | 'terminalIds' | 'startAt' | 'endAt' | 'senderName'
+  > {
   /** Why it does not go towards air at all (status, urgency, certainty, expired); null when it may. */
   notAired: string | null;
   messageType: 'real' | 'platformDrill';
-  eventType: string;
-  severity: number;
-  title: string;
-  text: string;
-  language: string;
-  areaCodes: string[];
-  terminalIds: number[];
-  startAt: Date | null;
-  endAt: Date;
-  senderName: string;
 }
 
 export function capUpstreamId(sender: string, identifier: string): string {
