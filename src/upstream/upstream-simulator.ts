@@ -62,8 +62,9 @@ export class UpstreamSimulator {
   private readonly received = new Subject<ReceivedReport>();
   private readonly signer: PacketSigner;
   private readonly trusted = new Map<string, string>();
-  private sequence = 0;
-  private ebmSequence = 0;
+  // sequences start from the time of day, so a simulator started again the same day does not repeat its ids
+  private sequence = Math.floor((Date.now() % 86_400_000) / 100);
+  private ebmSequence = Math.floor((Date.now() % 86_400_000) / 10_000);
   url = '';
 
   private constructor(
@@ -108,14 +109,14 @@ export class UpstreamSimulator {
   }
 
   nextEbdId(): string {
-    return composeEbdId(this.ebrId, new Date(), ++this.sequence);
+    return composeEbdId(this.ebrId, new Date(), (++this.sequence % 99_999_999) + 1);
   }
 
   /** An EBM as a provincial platform would send it (override any field). */
   ebm(over: Partial<Ebm> = {}): Ebm {
     const now = new Date();
     return {
-      ebmId: composeBroadcastId(this.ebrId, now, (++this.ebmSequence % 9999) + 1), relatedEbmId: null, msgType: 1, senderName: this.name, senderCode: this.ebrId, sendTime: now,
+      ebmId: composeBroadcastId(this.ebrId, now, (this.ebmSequence++ % 9999) + 1), relatedEbmId: null, msgType: 1, senderName: this.name, senderCode: this.ebrId, sendTime: now,
       eventType: '11B03', severity: 1, startTime: now, endTime: new Date(now.getTime() + 3600_000), language: 'zho', title: '暴雨红色预警',
       description: '省气象台发布暴雨红色预警：未来三小时将有特大暴雨，请注意防范山洪和地质灾害。', areaCodes: [this.options.targetEbrId.slice(1, 13)], auxiliary: null,
       dispatchEbrIds: [this.options.targetEbrId], ...over,
