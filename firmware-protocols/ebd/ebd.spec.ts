@@ -63,3 +63,31 @@ describe('EBD signature files', () => {
     expect(() => parseSignature(vectors.signature.xml.replace(/<SignatureValue>.*<\/SignatureValue>/, '<SignatureValue>!!</SignatureValue>'))).toThrow(expect.objectContaining({ resultCode: 4 }));
   });
 });
+
+describe('hostile XML', () => {
+  const laughs = (root: string, inner: string): string => {
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const decl = levels.map((l, i) => (i === 0 ? `<!ENTITY a "${'a'.repeat(64)}">` : `<!ENTITY ${l} "${`&${levels[i - 1]};`.repeat(16)}">`)).join('');
+    return `<?xml version="1.0"?><!DOCTYPE ${root} [${decl}]>${inner}`;
+  };
+
+  it('does not expand nested entities (a billion laughs) in a signature file or a data file', () => {
+    const sig = laughs('Signature', '<Signature><Version>1.0</Version><RelatedEBD><EBDID>1</EBDID></RelatedEBD><CertSN>&g;</CertSN><SignatureAlgorithm>SM2-SM3</SignatureAlgorithm><SignatureValue>AA==</SignatureValue></Signature>');
+    let certSn = '';
+    try {
+      certSn = parseSignature(sig).certSn;
+    } catch (e) {
+      expect(e).toBeInstanceOf(EbdFormatError);
+    }
+    expect(certSn.length).toBeLessThan(100_000);
+    const data = laughs('EBD', vectors.packets[0].xml.replace(/^<\?xml[^>]*\?>\n/, '').replace('<MsgTitle>暴雨红色预警</MsgTitle>', '<MsgTitle>&g;</MsgTitle>'));
+    let title = '';
+    try {
+      const p = parseEbd(data);
+      title = p.payload.type === 'EBM' ? p.payload.ebm.title : '';
+    } catch (e) {
+      expect(e).toBeInstanceOf(EbdFormatError);
+    }
+    expect(title.length).toBeLessThan(100_000);
+  });
+});
