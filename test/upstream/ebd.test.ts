@@ -5,6 +5,9 @@
  * changes nothing, a replay and a stale packet are refused, an out-of-county one is not acted on; everything
  * received is in the inbox as received.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { generateKeyPair, sign } from '../../firmware-protocols/signing';
 import { AudioService } from '../../src/audio/audio.service';
@@ -13,6 +16,7 @@ import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import type { UpstreamSimulator } from '../../src/upstream/upstream-simulator';
 import { COUNTY, registerCounty, TOWN, UNITS, type County } from '../dispatch/county';
 import { createTestApp, type TestApp } from '../support/app';
+import { makeMp3 } from '../audio/media';
 import { describeWith } from '../support/capabilities';
 import { connectProvince } from './support';
 
@@ -93,6 +97,23 @@ describeWith(['ffmpeg', 'espeak-ng'], 'EBD from the province to a simulated coun
     const cancelled = await sim.nextReport('EBMStateResponse', (r) => r.packet?.payload.type === 'EBMStateResponse' && r.packet.payload.state.ebmId === sent.ebmId && r.packet.payload.state.brdStateCode === 5, since);
     expect(cancelled.verified).toBe(true);
     expect((await alertsNow()).find((a) => a.id === held?.id)?.state).toBe('cancelled');
+  });
+
+  it('takes the audio file the EBM attaches (EBDR_) into the library as the alert\'s clip', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dalaba-ebdr-'));
+    await makeMp3(join(dir, 'a.mp3'), 2);
+    const body = readFileSync(join(dir, 'a.mp3'));
+    rmSync(dir, { recursive: true, force: true });
+    const sent = await sim.sendEbm({ severity: 4, eventType: '11B03', areaCodes: [TOWN], title: '暴雨蓝色预警' }, { name: `EBDR_${sim.ebrId}_01.mp3`, body });
+    expect(sent.response).toMatchObject({ resultCode: 1 });
+    const alert = (await alertsNow()).find((a) => a.upstreamId === sent.ebmId);
+    const detail = await t.http.get(`/api/alerts/${alert?.id}`).set(t.auth(admin)).expect(200);
+    expect(detail.body).toMatchObject({ state: 'submitted', audio: { kind: 'clip' } });
+    const clip = await t.app.get(AudioService).settled(detail.body.clipId as string);
+    expect(clip).toMatchObject({ state: 'ready', kind: 'upload' });
+    // an EBM naming a file the archive does not hold is a content error
+    const missing = await sim.sendEbm({ severity: 4, areaCodes: [TOWN], auxiliary: { type: '2', fileName: 'EBDR_none.mp3', size: null, digest: null } });
+    expect(missing.response).toMatchObject({ resultCode: 3 });
   });
 
   it('answers a forged signature with EBDResponse 4 and changes nothing', async () => {
