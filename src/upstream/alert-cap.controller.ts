@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, ParseIntPipe, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/decorators';
@@ -20,6 +21,8 @@ export class AlertCapController {
   ) {}
 
   @Get(':id/cap')
+  @ApiOperation({ summary: 'The alert as a CAP 1.2 message (application/cap+xml)' })
+  @ApiErrors(400, 401, 403, 404)
   async cap(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<string> {
     const xml = await this.capService.export(id, user, this.config.platformResourceCode, (codes) => this.repo.areaNames(codes));
     res.setHeader('Content-Type', 'application/cap+xml; charset=utf-8');

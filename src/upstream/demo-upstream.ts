@@ -5,7 +5,8 @@
  */
 import { Body, Controller, Get, HttpCode, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Post } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import type { AddressInfo } from 'node:net';
 import { SYSTEM_ACTOR } from '../auth/auth-user';
 import { Roles } from '../auth/decorators';
@@ -72,6 +73,7 @@ export class DemoUpstream implements OnApplicationBootstrap, OnModuleDestroy {
 
 @ApiTags('demo')
 @ApiBearerAuth()
+@ApiErrors(401, 403, 404)
 @Roles('technician')
 @Controller('api/demo/upstream')
 export class DemoUpstreamController {
@@ -80,12 +82,15 @@ export class DemoUpstreamController {
   /** The simulated province sends an EBM (or, with `cancel`, cancels one); answers with the county's EBDResponse. */
   @Post('send')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Demo: the simulated province sends an alert (or cancels one) to this platform' })
+  @ApiErrors(400)
   send(@Body() dto: DemoSendDto): Promise<SendResult> {
     return this.demo.send(dto);
   }
 
   /** What the simulated province received from the county (state reports, heartbeats …), signature checked. */
   @Get('reports')
+  @ApiOperation({ summary: 'Demo: what the simulated province received from this platform, signatures checked' })
   reports(): ReturnType<DemoUpstream['reports']> {
     return this.demo.reports();
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Public, Roles } from '../auth/decorators';
@@ -33,6 +34,8 @@ export class EbdController {
   @Public()
   @Post()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Receive an EBD packet from the platform above; answers with a signed EBDResponse tar (ResultCode 0–5)' })
+  @ApiErrors(400, 413)
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_ARCHIVE_BYTES, files: 1, fields: 5 } }))
@@ -48,6 +51,7 @@ export class EbdController {
 /** Senders, the inbox and the outbox (console), CAP ingest by upload. */
 @ApiTags('upstream')
 @ApiBearerAuth()
+@ApiErrors(401, 403)
 @Controller('api/upstream')
 export class UpstreamController {
   constructor(
@@ -57,30 +61,38 @@ export class UpstreamController {
 
   @Get('certificate')
   @Roles('admin', 'technician')
+  @ApiOperation({ summary: 'Our EBRID, certificate serial and SM2 public key, for the platform above to register' })
   certificate(): { ebrId: string; certSn: string; publicKey: string; algorithm: string } {
     return this.upstream.certificate();
   }
 
   @Get('senders')
   @Roles('admin', 'technician', 'approver')
+  @ApiOperation({ summary: 'Registered upstream senders (EBD platforms, CAP sources) with their review policy' })
   senders(): Promise<UpstreamSenderEntity[]> {
     return this.upstream.senders();
   }
 
   @Post('senders')
   @Roles('admin')
+  @ApiOperation({ summary: 'Register a sender: its EBRID or CAP sender, certificate and which severities go on air at once' })
+  @ApiErrors(400, 409)
   createSender(@Body() dto: CreateSenderDto, @CurrentUser() user: AuthUser): Promise<UpstreamSenderEntity> {
     return this.upstream.createSender(dto, user);
   }
 
   @Patch('senders/:id')
   @Roles('admin')
+  @ApiOperation({ summary: 'Change a sender (certificate, URL, policy, enabled)' })
+  @ApiErrors(400, 404)
   updateSender(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateSenderDto, @CurrentUser() user: AuthUser): Promise<UpstreamSenderEntity> {
     return this.upstream.updateSender(id, dto, user);
   }
 
   @Delete('senders/:id')
   @Roles('admin')
+  @ApiOperation({ summary: 'Remove a sender' })
+  @ApiErrors(400, 404)
   @HttpCode(204)
   deleteSender(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.upstream.deleteSender(id, user);
@@ -88,12 +100,16 @@ export class UpstreamController {
 
   @Get('messages')
   @Roles('admin', 'officer', 'approver', 'technician')
+  @ApiOperation({ summary: 'The inbox: every upstream message received, with its verification result and what became of it' })
+  @ApiErrors(400)
   messages(@Query() q: MessageQueryDto): Promise<Page<UpstreamMessageEntity>> {
     return this.upstream.messages({ kind: q.kind, verification: q.verification, ...pageWindow(q) });
   }
 
   @Get('messages/:id')
   @Roles('admin', 'officer', 'approver', 'technician')
+  @ApiOperation({ summary: 'One upstream message, the alert it made and the reports sent about it' })
+  @ApiErrors(400, 404)
   message(@Param('id', ParseIntPipe) id: number): Promise<MessageDetail> {
     return this.upstream.message(id);
   }
@@ -101,6 +117,8 @@ export class UpstreamController {
   /** The packet or document exactly as received. */
   @Get('messages/:id/raw')
   @Roles('admin', 'officer', 'approver', 'technician')
+  @ApiOperation({ summary: 'The packet or document exactly as received' })
+  @ApiErrors(400, 404)
   async raw(@Param('id', ParseIntPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const f = await this.upstream.raw(id);
     res.setHeader('Content-Type', 'application/octet-stream');
@@ -110,6 +128,8 @@ export class UpstreamController {
 
   @Get('outbox')
   @Roles('admin', 'technician')
+  @ApiOperation({ summary: 'Reports owed to upstream platforms: pending, sent or failed' })
+  @ApiErrors(400)
   outbox(@Query() q: OutboxQueryDto): Promise<Page<UpstreamOutboxEntity>> {
     return this.upstream.outbox({ state: q.state, ...pageWindow(q) });
   }
@@ -117,6 +137,8 @@ export class UpstreamController {
   /** A CAP 1.2 message (multipart part `file`): validated, recorded, mapped by the sender's policy. */
   @Post('cap')
   @Roles('admin', 'officer')
+  @ApiOperation({ summary: 'Take a CAP 1.2 message: validated against the OASIS schema, recorded, mapped by the sender\'s policy' })
+  @ApiErrors(400, 413, 503)
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 5 } }))
