@@ -109,6 +109,10 @@ describeWith(['ffmpeg', 'espeak-ng'], 'EBD from the province', () => {
           expect.objectContaining({ action: 'alert.upstream_dispatch', actorName: `upstream:${sim.name}` }),
         ]),
       );
+      const revisions = (await t.http.get(`/api/alerts/${alert?.id}`).set(t.auth(admin)).expect(200)).body.revisions;
+      expect(revisions.map((r: { action: string; userName: string }) => `${r.action} ${r.userName}`)).toEqual(
+        ['created', 'submitted', 'approved'].map((a) => `${a} upstream:${sim.name}`),
+      );
 
       const row = (await inbox()).find((m) => m.alertId === alert?.id);
       expect(row).toMatchObject({ verification: 'verified', disposition: 'dispatched', resultCode: 1 });
