@@ -2,11 +2,15 @@
  * CAP 1.2: the sample messages (the OASIS specification's examples and China Meteorological Administration style
  * warnings, firmware-protocols/ebd/vectors/cap) validate against the OASIS schema with libxml2 (xmllint-wasm) — the
  * broken one does not, naming why; POSTed, each is recorded, mapped and acted on by the review policy (areas by
- * geocode, or by polygon against the terminals' coordinates); a cancel cancels; our own alerts export as valid CAP.
+ * geocode, or by polygon against the terminals' coordinates); a cancel cancels; our own alerts export as valid CAP; a
+ * polled Atom feed's entries are taken once each.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseCap } from '../../firmware-protocols/ebd';
+import { CapFeeds } from '../../src/upstream/cap/cap-feeds';
 import { CapSchema } from '../../src/upstream/cap/cap-schema';
 import { COUNTY, registerCounty, TOWN, type County } from '../dispatch/county';
 import { createTestApp, type TestApp } from '../support/app';
@@ -120,5 +124,42 @@ describeWith(['ffmpeg', 'espeak-ng'], 'CAP 1.2 in and out', () => {
     await t.http.post('/api/regions').set(t.auth(admin)).send({ code: '341523101000', name: '晓天镇' }).expect(201);
     const viewer = (await t.createUser({ username: 'viewer-cap', roles: ['viewer'], scopes: ['341523101000'] })).token;
     await t.http.get(`/api/alerts/${draft.body.id}/cap`).set(t.auth(viewer)).expect(403);
+  });
+});
+
+describe('CAP feeds', () => {
+  let t: TestApp;
+  let server: Server;
+  const fetched: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      fetched.push(req.url ?? '');
+      if (req.url === '/feed.atom') {
+        res.writeHead(200, { 'content-type': 'application/atom+xml' }).end(
+          `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>预警</title><entry><id>1</id><link type="application/cap+xml" href="/cap/1.xml"/></entry></feed>`,
+        );
+      } else if (req.url === '/cap/1.xml') {
+        res.writeHead(200, { 'content-type': 'application/cap+xml' }).end(sample('cma-rainstorm-county.xml'));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    t = await createTestApp({ database: 'sqlite', env: { DALABA_CAP_FEEDS: `http://127.0.0.1:${port}/feed.atom`, DALABA_CAP_POLL: '3600' } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('takes each entry of a polled Atom feed once, validated and recorded like a POSTed message', async () => {
+    await t.app.get(CapFeeds).pollAll();
+    await t.app.get(CapFeeds).pollAll();
+    const admin = await t.adminToken();
+    const inbox = await t.http.get('/api/upstream/messages').query({ kind: 'cap' }).set(t.auth(admin)).expect(200);
+    // this server has no regions registered: recorded, valid, not acted on
+    expect(inbox.body.items).toEqual([expect.objectContaining({ verification: 'valid', messageId: '34152341600000,34152341600000_20261206200000', disposition: 'ignored' })]);
+    expect(fetched.filter((u) => u === '/cap/1.xml')).toHaveLength(1);
   });
 });
