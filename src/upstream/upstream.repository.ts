@@ -1,7 +1,7 @@
 /** All SQL of the upstream exchange: senders, inbox, outbox, the EBDID counter, and the reads of alerts and broadcasts it reports on. */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Between, DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { Between, DataSource, EntityManager, In, LessThanOrEqual, Not } from 'typeorm';
 import { AlertEntity } from '../alerts/alert.entities';
 import { Tx, managerOf } from '../database/transactions';
 import { BroadcastEntity } from '../dispatch/broadcast.entities';
@@ -53,9 +53,9 @@ export class UpstreamRepository {
     return this.em().findOneBy(UpstreamMessageEntity, { id });
   }
 
-  /** Whether a message with this id was taken before (verified and acted on or answered). */
+  /** Whether a message with this id was taken before (verified, and not failed on our side: that one may come again). */
   async seen(kind: SenderKind, messageId: string): Promise<boolean> {
-    return (await this.em().countBy(UpstreamMessageEntity, { kind, messageId, verification: In(['verified', 'valid']) })) > 0;
+    return (await this.em().countBy(UpstreamMessageEntity, { kind, messageId, verification: In(['verified', 'valid']), disposition: Not('failed') })) > 0;
   }
 
   async messages(q: { kind?: SenderKind; verification?: string; limit: number; offset: number }): Promise<{ items: UpstreamMessageEntity[]; total: number }> {
