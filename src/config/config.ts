@@ -69,6 +69,23 @@ export interface AppConfig {
   field: FieldSettings;
   monitoring: MonitoringSettings;
   dispatch: DispatchSettings;
+  upstream: UpstreamSettings;
+}
+
+/** The exchange with upstream platforms (EBD) and CAP feeds (src/upstream). */
+export interface UpstreamSettings {
+  /** A packet whose EBDTime is older than this (or this far in the future) is refused as a replay, ms. */
+  maxAgeMs: number;
+  /** ConnectionCheck to every EBD sender with a URL this often, ms (0: never). */
+  heartbeatMs: number;
+  /** Terminal status and online rate (EBRDTState) to every EBD sender this often, ms (0: only when asked). */
+  statusReportMs: number;
+  /** Our SM2 private key (64 hex digits) and certificate serial; null: generated once into <dataDir>/keys. */
+  signingKey: Secret | null;
+  certSn: string | null;
+  /** Atom or RSS feeds of CAP 1.2 polled for alerts. */
+  capFeeds: string[];
+  capPollMs: number;
 }
 
 export const EQUAL_PRIORITY_RULES = ['newest-wins', 'first-wins'] as const;
@@ -151,6 +168,13 @@ export const VARIABLES: readonly VariableDoc[] = [
     description: 'Built-in tones stored on every Modbus terminal in the background, at the lowest bus class: all, off, or a comma list of tone ids in the order wanted.',
   },
   { name: 'DALABA_PROVISION_RETRY', default: '600', secret: false, description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.' },
+  { name: 'DALABA_UPSTREAM_MAX_AGE', default: '600', secret: false, description: 'Seconds an upstream packet (EBDTime) may be old (or ahead) before it is refused as a replay.' },
+  { name: 'DALABA_UPSTREAM_HEARTBEAT', default: '60', secret: false, description: 'Seconds between ConnectionCheck heartbeats to each upstream platform (0 = none).' },
+  { name: 'DALABA_UPSTREAM_STATUS_EVERY', default: '900', secret: false, description: 'Seconds between terminal-status and online-rate reports to each upstream platform (0 = only when asked).' },
+  { name: 'DALABA_UPSTREAM_SIGNING_KEY', default: 'generated into <data dir>/keys/upstream-signing.json', secret: true, description: 'Our SM2 private key for upstream reports (64 hex digits); needs DALABA_UPSTREAM_CERT_SN.' },
+  { name: 'DALABA_UPSTREAM_CERT_SN', default: '(with the key)', secret: false, description: 'Serial of the certificate of DALABA_UPSTREAM_SIGNING_KEY, as the upstream platform registered it.' },
+  { name: 'DALABA_CAP_FEEDS', default: '(none)', secret: false, description: 'Comma list of Atom/RSS feed URLs of CAP 1.2 alerts to poll.' },
+  { name: 'DALABA_CAP_POLL', default: '60', secret: false, description: 'Seconds between two polls of each CAP feed.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
@@ -293,5 +317,24 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     field: field(env),
     monitoring: monitoring(env),
     dispatch: dispatch(env),
+    upstream: upstream(env),
+  };
+}
+
+function upstream(env: Env): UpstreamSettings {
+  const key = text(env, 'DALABA_UPSTREAM_SIGNING_KEY');
+  const certSn = text(env, 'DALABA_UPSTREAM_CERT_SN') ?? null;
+  if (key !== undefined && !/^[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError('DALABA_UPSTREAM_SIGNING_KEY', 'must be 64 hex digits (an SM2 private key)');
+  if (key !== undefined && certSn === null) throw new ConfigError('DALABA_UPSTREAM_CERT_SN', 'is required with DALABA_UPSTREAM_SIGNING_KEY');
+  const feeds = (text(env, 'DALABA_CAP_FEEDS') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of feeds) if (!/^https?:\/\/\S+$/.test(f)) throw new ConfigError('DALABA_CAP_FEEDS', `"${f}" is not an http(s) URL`);
+  return {
+    maxAgeMs: integer(env, 'DALABA_UPSTREAM_MAX_AGE', 600, 10, 86_400) * 1000,
+    heartbeatMs: integer(env, 'DALABA_UPSTREAM_HEARTBEAT', 60, 0, 86_400) * 1000,
+    statusReportMs: integer(env, 'DALABA_UPSTREAM_STATUS_EVERY', 900, 0, 86_400) * 1000,
+    signingKey: key ? new Secret(key.toLowerCase()) : null,
+    certSn,
+    capFeeds: feeds,
+    capPollMs: integer(env, 'DALABA_CAP_POLL', 60, 5, 86_400) * 1000,
   };
 }

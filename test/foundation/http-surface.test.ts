@@ -9,7 +9,8 @@ interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
 }
 
-const PUBLIC = new Set(['GET /health', 'GET /metrics', 'POST /api/auth/login']);
+// POST /api/upstream/ebd authenticates each packet by its SM2 signature (test/upstream/ebd.test.ts), not by a login
+const PUBLIC = new Set(['GET /health', 'GET /metrics', 'POST /api/auth/login', 'POST /api/upstream/ebd']);
 const isDocs = (path: string): boolean => path.startsWith('/api/docs');
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
