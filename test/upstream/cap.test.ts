@@ -14,7 +14,6 @@ import { CapFeeds } from '../../src/upstream/cap/cap-feeds';
 import { CapSchema } from '../../src/upstream/cap/cap-schema';
 import { COUNTY, registerCounty, TOWN, type County } from '../dispatch/county';
 import { createTestApp, type TestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 
 jest.setTimeout(90_000);
 
@@ -43,7 +42,7 @@ describe('CAP 1.2 schema validation (xmllint-wasm, OASIS XSD)', () => {
   });
 });
 
-describeWith(['ffmpeg', 'espeak-ng'], 'CAP 1.2 in and out', () => {
+describe('CAP 1.2 in and out', () => {
   let t: TestApp;
   let admin: string;
   let officer: string;

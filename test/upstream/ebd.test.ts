@@ -17,13 +17,12 @@ import type { UpstreamSimulator } from '../../src/upstream/upstream-simulator';
 import { COUNTY, registerCounty, TOWN, UNITS, type County } from '../dispatch/county';
 import { createTestApp, type TestApp } from '../support/app';
 import { makeMp3 } from '../audio/media';
-import { describeWith } from '../support/capabilities';
 import { forEachDatabase } from '../support/databases';
 import { connectProvince } from './support';
 
 jest.setTimeout(120_000);
 
-describeWith(['ffmpeg', 'espeak-ng'], 'EBD from the province', () => {
+describe('EBD from the province', () => {
   forEachDatabase('EBD from the province to a simulated county', (kind) => {
     let t: TestApp;
     let county: County;
