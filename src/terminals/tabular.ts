@@ -81,10 +81,23 @@ export async function readTable(body: Buffer, format: TableFormat, columns: Tabl
   return rows;
 }
 
+/**
+ * A text cell a spreadsheet would take for a formula (=, +, -, @, tab or CR first) gets a leading quote, as the OWASP
+ * advice on CSV injection has it. Numbers the server writes (-31.5) stay numbers. XLSX needs none of this: its string
+ * cells are never evaluated.
+ */
+export function neutraliseFormula(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/** Every CSV and XLSX the server writes (registry exports, broadcast reports) goes through here. */
 export async function writeTable(format: TableFormat, columns: TableColumn[], rows: Record<string, unknown>[]): Promise<Buffer> {
   const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
   const data = rows.map((r) => columns.map((c) => text(r[c.key])));
-  if (format === 'csv') return Buffer.from(stringify([columns.map((c) => c.key), ...data]), 'utf8');
+  if (format === 'csv') {
+    const safe = rows.map((r) => columns.map((c) => (typeof r[c.key] === 'string' ? neutraliseFormula(r[c.key] as string) : text(r[c.key]))));
+    return Buffer.from(stringify([columns.map((c) => c.key), ...safe]), 'utf8');
+  }
   const wb = new ExcelJS.Workbook();
   const sheet = wb.addWorksheet('registry');
   sheet.addRow(columns.map((c) => c.key));
