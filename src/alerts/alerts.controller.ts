@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
@@ -6,6 +6,7 @@ import type { Page } from '../common/paging';
 import type { AlertDetailView, AlertView } from './alert-view';
 import { AlertListQueryDto, CreateAlertDto, EmergencyAlertDto, RejectAlertDto, UpdateAlertDto, toInput, toListQuery, toPatch } from './alerts.dto';
 import { AlertsService } from './alerts.service';
+import { IdPipe } from '../common/validation';
 
 @ApiTags('alerts')
 @ApiBearerAuth()
@@ -19,7 +20,7 @@ export class AlertsController {
   }
 
   @Get(':id')
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertDetailView> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertDetailView> {
     return this.alerts.get(id, user);
   }
 
@@ -37,42 +38,42 @@ export class AlertsController {
 
   @Patch(':id')
   @Roles('officer')
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.update(id, toPatch(dto), user);
   }
 
   @Post(':id/submit')
   @HttpCode(200)
   @Roles('officer')
-  submit(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  submit(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.submit(id, user);
   }
 
   @Post(':id/approve')
   @HttpCode(200)
   @Roles('approver')
-  approve(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  approve(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.approve(id, user);
   }
 
   @Post(':id/reject')
   @HttpCode(200)
   @Roles('approver')
-  reject(@Param('id', ParseIntPipe) id: number, @Body() dto: RejectAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  reject(@Param('id', IdPipe) id: number, @Body() dto: RejectAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.reject(id, dto.reason.trim(), user);
   }
 
   @Post(':id/confirm')
   @HttpCode(200)
   @Roles('approver')
-  confirm(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  confirm(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.confirm(id, user);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('officer', 'approver')
-  cancel(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  cancel(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.cancel(id, user);
   }
 }

@@ -15,8 +15,9 @@ export class AuditController {
   /** Newest first; filter by actor, action, entity and time. */
   @Get()
   list(@Query() query: AuditQueryDto): Promise<{ items: AuditView[]; total: number }> {
-    const { page: _page, pageSize: _size, ...filter } = query;
-    return this.audit.list({ ...filter, ...pageWindow(query) });
+    const { page: _page, pageSize: _size, from, to, ...filter } = query;
+    const times = { from: from === undefined ? undefined : new Date(from), to: to === undefined ? undefined : new Date(to) };
+    return this.audit.list({ ...filter, ...times, ...pageWindow(query) });
   }
 
   /** Recomputes the whole hash chain and reports the first broken link. */

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from './auth-user';
 import { CurrentUser, Roles } from './decorators';
 import { PageQueryDto, pageWindow } from '../common/paging';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserView } from './users.dto';
 import { UsersService } from './users.service';
+import { IdPipe } from '../common/validation';
 
 /** Account management, for administrators. Disabling is `PATCH {disabled: true}`. */
 @ApiTags('users')
@@ -26,18 +27,18 @@ export class UsersController {
   }
 
   @Get(':id')
-  get(@Param('id', ParseIntPipe) id: number): Promise<UserView> {
+  get(@Param('id', IdPipe) id: number): Promise<UserView> {
     return this.users.get(id);
   }
 
   @Patch(':id')
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto, @CurrentUser() actor: AuthUser): Promise<UserView> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateUserDto, @CurrentUser() actor: AuthUser): Promise<UserView> {
     return this.users.update(id, dto, actor);
   }
 
   @Post(':id/password')
   @HttpCode(204)
-  resetPassword(@Param('id', ParseIntPipe) id: number, @Body() dto: ResetPasswordDto, @CurrentUser() actor: AuthUser): Promise<void> {
+  resetPassword(@Param('id', IdPipe) id: number, @Body() dto: ResetPasswordDto, @CurrentUser() actor: AuthUser): Promise<void> {
     return this.users.resetPassword(id, dto.password, actor);
   }
 }

@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
 import { DemoNetwork } from './demo-network';
+import { IdPipe } from '../common/validation';
 
 /** Demo only: break and mend the simulated county on purpose (404 when no simulator runs). */
 @ApiTags('demo')
@@ -13,25 +14,25 @@ export class DemoController {
 
   @Post('terminals/:id/kill')
   @HttpCode(200)
-  killTerminal(@Param('id', ParseIntPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
+  killTerminal(@Param('id', IdPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
     return this.demo.setTerminalAlive(id, false);
   }
 
   @Post('terminals/:id/revive')
   @HttpCode(200)
-  reviveTerminal(@Param('id', ParseIntPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
+  reviveTerminal(@Param('id', IdPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
     return this.demo.setTerminalAlive(id, true);
   }
 
   @Post('gateways/:id/kill')
   @HttpCode(200)
-  killGateway(@Param('id', ParseIntPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
+  killGateway(@Param('id', IdPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
     return this.demo.setGatewayAlive(id, false);
   }
 
   @Post('gateways/:id/revive')
   @HttpCode(200)
-  reviveGateway(@Param('id', ParseIntPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
+  reviveGateway(@Param('id', IdPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
     return this.demo.setGatewayAlive(id, true);
   }
 

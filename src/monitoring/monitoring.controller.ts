@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
@@ -7,6 +7,7 @@ import { AlarmsService, type AlarmView } from './alarms.service';
 import { AlarmListQueryDto, DailyRateQueryDto, OnlineRateQueryDto, StatusHistoryQueryDto } from './monitoring.dto';
 import type { OnlineRate } from './online-rate';
 import { type DailyRate, StatusQueries, type StatusHistoryItem, type TerminalStatusView } from './status-queries.service';
+import { IdPipe } from '../common/validation';
 
 /** Online rates, terminal status and history, alarms: read by every role inside its scopes; alarms acknowledged by technicians and officers. */
 @ApiTags('monitoring')
@@ -29,12 +30,12 @@ export class MonitoringController {
   }
 
   @Get('terminals/:id/status')
-  status(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalStatusView> {
+  status(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalStatusView> {
     return this.queries.terminalStatus(user, id);
   }
 
   @Get('terminals/:id/status-history')
-  history(@Param('id', ParseIntPipe) id: number, @Query() q: StatusHistoryQueryDto, @CurrentUser() user: AuthUser): Promise<Page<StatusHistoryItem>> {
+  history(@Param('id', IdPipe) id: number, @Query() q: StatusHistoryQueryDto, @CurrentUser() user: AuthUser): Promise<Page<StatusHistoryItem>> {
     return this.queries.history(user, id, { from: q.from, to: q.to, ...pageWindow(q) });
   }
 
@@ -45,14 +46,14 @@ export class MonitoringController {
   }
 
   @Get('alarms/:id')
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
     return this.alarms.get(user, id);
   }
 
   @Post('alarms/:id/ack')
   @HttpCode(200)
   @Roles('technician', 'officer')
-  acknowledge(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
+  acknowledge(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
     return this.alarms.acknowledge(user, id);
   }
 }

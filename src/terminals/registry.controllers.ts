@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
@@ -8,6 +8,7 @@ import { GatewayDto, GatewayListQueryDto, TerminalDto, TerminalListQueryDto, Upd
 import { GatewayEntity, TerminalEntity } from './registry.entities';
 import { RegistryTransferService } from './registry-transfer.service';
 import { TerminalsService } from './terminals.service';
+import { IdPipe } from '../common/validation';
 
 /** `?format=csv|xlsx` turns a list into a download of the whole filtered list. */
 function download(res: Response, file: { name: string; type: string; body: Buffer }): StreamableFile {
@@ -32,7 +33,7 @@ export class TerminalsController {
   }
 
   @Get(':id')
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
     return this.terminals.get(id, user);
   }
 
@@ -44,14 +45,14 @@ export class TerminalsController {
 
   @Patch(':id')
   @Roles('technician')
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateTerminalDto, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateTerminalDto, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
     return this.terminals.update(id, dto, user);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Roles('technician')
-  remove(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+  remove(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.terminals.remove(id, user);
   }
 }
@@ -72,7 +73,7 @@ export class GatewaysController {
   }
 
   @Get(':id')
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
     return this.gateways.get(id, user);
   }
 
@@ -84,14 +85,14 @@ export class GatewaysController {
 
   @Patch(':id')
   @Roles('technician')
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateGatewayDto, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateGatewayDto, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
     return this.gateways.update(id, dto, user);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Roles('technician')
-  remove(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+  remove(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.gateways.remove(id, user);
   }
 }

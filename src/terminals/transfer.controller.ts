@@ -1,28 +1,29 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { ValidationFailedError } from '../common/errors';
 import { ImportResult, RegistryTransferService } from './registry-transfer.service';
 import type { TableFormat } from './tabular';
+import { Optional } from '../common/validation';
 
 /** Multipart body besides `file`: the format, when the file name does not tell it. */
 export class ImportBodyDto {
-  @IsOptional()
+  @Optional()
   @IsIn(['csv', 'xlsx'])
   format?: TableFormat;
 }
 
 export class RegionExportQueryDto {
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^\d{12}(\d{3})?$/, { message: 'root must be a 12-digit area code or a 15-digit group code' })
   root?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(['csv', 'xlsx'])
   format?: TableFormat;
 }

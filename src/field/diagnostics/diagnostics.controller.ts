@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../auth/auth-user';
 import { CurrentUser, Roles } from '../../auth/decorators';
 import { AmplifierDto, ClockDto, RegisterReadQueryDto, TestToneDto, VolumeDto } from './diagnostics.dto';
 import { DiagnosticsService, type DiagnosticOutcome } from './diagnostics.service';
+import { IdPipe } from '../../common/validation';
 
 /** Technicians' commands and reads on one terminal (admin always may; viewers and others get 403). */
 @ApiTags('diagnostics')
@@ -15,48 +16,48 @@ export class DiagnosticsController {
 
   @Post('terminals/:id/test-tone')
   @HttpCode(200)
-  testTone(@Param('id', ParseIntPipe) id: number, @Body() dto: TestToneDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  testTone(@Param('id', IdPipe) id: number, @Body() dto: TestToneDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'test-tone', seconds: dto.seconds ?? 5, volume: dto.volume ?? 60 }, user);
   }
 
   @Post('terminals/:id/volume')
   @HttpCode(200)
-  volume(@Param('id', ParseIntPipe) id: number, @Body() dto: VolumeDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  volume(@Param('id', IdPipe) id: number, @Body() dto: VolumeDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'volume', volume: dto.volume }, user);
   }
 
   @Post('terminals/:id/amplifier')
   @HttpCode(200)
-  amplifier(@Param('id', ParseIntPipe) id: number, @Body() dto: AmplifierDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  amplifier(@Param('id', IdPipe) id: number, @Body() dto: AmplifierDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'amplifier', on: dto.on }, user);
   }
 
   @Post('terminals/:id/clock')
   @HttpCode(200)
-  clock(@Param('id', ParseIntPipe) id: number, @Body() dto: ClockDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  clock(@Param('id', IdPipe) id: number, @Body() dto: ClockDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'clock', at: dto.at ? new Date(dto.at) : null }, user);
   }
 
   @Post('terminals/:id/reboot')
   @HttpCode(200)
-  reboot(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  reboot(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'reboot' }, user);
   }
 
   /** Reads the terminal now (ahead of the sweep): a terminal just repaired shows online at once. */
   @Post('terminals/:id/poll')
   @HttpCode(200)
-  poll(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): ReturnType<DiagnosticsService['poll']> {
+  poll(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): ReturnType<DiagnosticsService['poll']> {
     return this.diagnostics.poll(id, user);
   }
 
   @Get('terminals/:id/registers')
-  registers(@Param('id', ParseIntPipe) id: number, @Query() q: RegisterReadQueryDto, @CurrentUser() user: AuthUser): Promise<{ terminalId: number; address: number; values: number[] }> {
+  registers(@Param('id', IdPipe) id: number, @Query() q: RegisterReadQueryDto, @CurrentUser() user: AuthUser): Promise<{ terminalId: number; address: number; values: number[] }> {
     return this.diagnostics.readRegisters(id, q.address, q.count, user);
   }
 
   @Get('gateways/:id/bus')
-  bus(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): ReturnType<DiagnosticsService['bus']> {
+  bus(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): ReturnType<DiagnosticsService['bus']> {
     return this.diagnostics.bus(id, user);
   }
 }
