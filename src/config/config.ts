@@ -65,6 +65,8 @@ export interface AppConfig {
   field: FieldSettings;
   monitoring: MonitoringSettings;
   dispatch: DispatchSettings;
+  /** Origins besides the server's own that may open Socket.IO connections (empty: same origin only). */
+  allowedOrigins: string[];
 }
 
 export const EQUAL_PRIORITY_RULES = ['newest-wins', 'first-wins'] as const;
@@ -147,6 +149,7 @@ export const VARIABLES: readonly VariableDoc[] = [
   },
   { name: 'DALABA_PROVISION_RETRY', default: '600', secret: false, description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
+  { name: 'DALABA_ALLOWED_ORIGINS', default: '(same origin only)', secret: false, description: 'Comma-separated origins (https://host:port) besides the server\'s own whose pages may open the live Socket.IO channel.' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
 
@@ -283,5 +286,23 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     field: field(env),
     monitoring: monitoring(env),
     dispatch: dispatch(env),
+    allowedOrigins: origins(env),
   };
+}
+
+function origins(env: Env): string[] {
+  const raw = text(env, 'DALABA_ALLOWED_ORIGINS');
+  if (!raw) return [];
+  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(o);
+    } catch {
+      url = null;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError('DALABA_ALLOWED_ORIGINS', `"${o}" is not an origin such as https://console.example:8443`);
+    }
+    return url.origin;
+  });
 }

@@ -29,7 +29,7 @@ function sinkOf(socket: Socket): FeedSink {
   };
 }
 
-@WebSocketGateway({ namespace: '/live', cors: { origin: true } })
+@WebSocketGateway({ namespace: '/live' })
 export class LiveChannel implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket> {
   private readonly log = new Logger('Live');
 
