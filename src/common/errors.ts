@@ -42,6 +42,13 @@ export class ImportRejectedError extends DomainError {
   }
 }
 
+/** 413 for an import beyond what the server reads: its size once inflated, its rows or columns, or its parsing time. */
+export class ImportTooLargeError extends DomainError {
+  constructor(message: string) {
+    super('import_too_large', `import refused: ${message}; nothing was written`, 413);
+  }
+}
+
 export class NotFoundError extends DomainError {
   constructor(what: string, id: string | number) {
     super('not_found', `${what} ${id} does not exist`, 404, { what, id });
