@@ -67,6 +67,13 @@ export interface AppConfig {
   dispatch: DispatchSettings;
   /** Origins besides the server's own that may open Socket.IO connections (empty: same origin only). */
   allowedOrigins: string[];
+  audit: AuditSettings;
+}
+
+/** The audit chain's HMAC key (null: generated into <data dir>/keys/audit-hmac) and its checkpoint interval. */
+export interface AuditSettings {
+  key: Secret | null;
+  checkpointEvery: number;
 }
 
 export const EQUAL_PRIORITY_RULES = ['newest-wins', 'first-wins'] as const;
@@ -149,6 +156,8 @@ export const VARIABLES: readonly VariableDoc[] = [
   },
   { name: 'DALABA_PROVISION_RETRY', default: '600', secret: false, description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
+  { name: 'DALABA_AUDIT_KEY', default: 'generated into <data dir>/keys/audit-hmac', secret: true, description: 'Key of the audit chain\'s HMAC (at least 32 characters); keep it away from the database and its backups.' },
+  { name: 'DALABA_AUDIT_CHECKPOINT_EVERY', default: '100', secret: false, description: 'A signed checkpoint of the audit chain is written to <data dir>/keys/audit-checkpoints.jsonl every this many entries (and at shutdown and after each clean verify).' },
   { name: 'DALABA_ALLOWED_ORIGINS', default: '(same origin only)', secret: false, description: 'Comma-separated origins (https://host:port) besides the server\'s own whose pages may open the live Socket.IO channel.' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
@@ -287,7 +296,14 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     monitoring: monitoring(env),
     dispatch: dispatch(env),
     allowedOrigins: origins(env),
+    audit: audit(env),
   };
+}
+
+function audit(env: Env): AuditSettings {
+  const key = env.DALABA_AUDIT_KEY;
+  if (key !== undefined && key !== '' && key.length < 32) throw new ConfigError('DALABA_AUDIT_KEY', 'must be at least 32 characters long');
+  return { key: key ? new Secret(key) : null, checkpointEvery: integer(env, 'DALABA_AUDIT_CHECKPOINT_EVERY', 100, 1, 1_000_000) };
 }
 
 function origins(env: Env): string[] {
