@@ -13,6 +13,14 @@ export interface RowMessage {
   message: string;
 }
 
+/** Absolute file paths of this machine (two segments or more), as tools print them in their errors. */
+const FILE_PATH = /(?:[A-Za-z]:)?(?:\/[^\s/:'"()<>]+){2,}\/?/g;
+
+/** A message as it may leave the server: file paths of this machine replaced by "<file>". */
+export function withoutPaths(message: string): string {
+  return message.replace(FILE_PATH, '<file>');
+}
+
 export class DomainError extends Error {
   constructor(
     readonly code: string,
