@@ -1,8 +1,9 @@
-import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/decorators';
+import { ExportLimit } from '../common/export-limit';
 import { PageQueryDto, pageWindow } from '../common/paging';
 import { CONTENT_TYPES } from '../terminals/tabular';
 import type { DeliveryEntity } from './broadcast.entities';
@@ -34,6 +35,7 @@ export class BroadcastsController {
   }
 
   @Get(':id/report')
+  @UseInterceptors(ExportLimit)
   async report(@Param('id') id: string, @Query() q: ReportQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const format = q.format ?? 'csv';
     const file = await this.reports.report(user, id, format);

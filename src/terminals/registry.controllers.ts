@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
@@ -8,6 +8,7 @@ import { GatewayDto, GatewayListQueryDto, TerminalDto, TerminalListQueryDto, Upd
 import { GatewayEntity, TerminalEntity } from './registry.entities';
 import { RegistryTransferService } from './registry-transfer.service';
 import { TerminalsService } from './terminals.service';
+import { ExportLimit } from '../common/export-limit';
 import { IdPipe } from '../common/validation';
 
 /** `?format=csv|xlsx` turns a list into a download of the whole filtered list. */
@@ -27,6 +28,7 @@ export class TerminalsController {
   ) {}
 
   @Get()
+  @UseInterceptors(ExportLimit)
   async list(@Query() q: TerminalListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: TerminalEntity[]; total: number } | StreamableFile> {
     if (q.format) return download(res, await this.transfer.exportTerminals(user, q, q.format));
     return this.terminals.list(user, q, paging(q));
@@ -67,6 +69,7 @@ export class GatewaysController {
   ) {}
 
   @Get()
+  @UseInterceptors(ExportLimit)
   async list(@Query() q: GatewayListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: GatewayEntity[]; total: number } | StreamableFile> {
     if (q.format) return download(res, await this.transfer.exportGateways(user, q, q.format));
     return this.gateways.list(user, q, paging(q));

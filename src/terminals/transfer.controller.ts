@@ -8,6 +8,7 @@ import { CurrentUser, Roles } from '../auth/decorators';
 import { ValidationFailedError } from '../common/errors';
 import { ImportResult, RegistryTransferService } from './registry-transfer.service';
 import type { TableFormat } from './tabular';
+import { ExportLimit } from '../common/export-limit';
 import { Optional } from '../common/validation';
 
 /** Multipart body besides `file`: the format, when the file name does not tell it. */
@@ -81,6 +82,7 @@ export class TransferController {
   }
 
   @Get('regions/export')
+  @UseInterceptors(ExportLimit)
   async exportRegions(@Query() q: RegionExportQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const file = await this.transfer.exportRegions(user, q.root, q.format ?? 'csv');
     res.setHeader('Content-Type', file.type);
