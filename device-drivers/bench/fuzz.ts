@@ -16,19 +16,9 @@ import {
   TerminalCodecError, decodeChunkFrame, decodeDirectory, decodeIdentity, decodeReceiveBlock, decodeStatus, parseCommandBlock,
 } from '../../firmware-protocols/terminal-modbus';
 
-const SOURCE = '43415230000000101010101';
+import { seededRandom } from '../simulator/random';
 
-/** mulberry32: a small seeded generator, so a run can be repeated exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SOURCE = '43415230000000101010101';
 
 export interface FuzzResult {
   scenario: 'fuzz';
@@ -44,7 +34,7 @@ export interface FuzzResult {
 }
 
 export function runFuzz(total: number, seed: number, say: (line: string) => void): FuzzResult {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const bytes = (n: number) => {
     const b = Buffer.allocUnsafe(n);

@@ -5,23 +5,12 @@
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENESIS_HASH, rowHash } from '../../src/audit/audit-chain';
+import { GENESIS_HASH, rowHash, type ChainedRow } from '../../src/audit/audit-chain';
 import { checkCheckpoints } from '../../src/audit/audit-checkpoints';
 import { TestApp, createTestApp } from '../support/app';
 
-interface Row {
-  id: number;
-  at: string | Date;
-  actorId: number | null;
-  actorName: string;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  before: string | null;
-  after: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** An audit row as the database returns it (`at` as stored). */
+type Row = Omit<ChainedRow, 'at'> & { at: string | Date };
 
 const ENV = { DALABA_AUDIT_CHECKPOINT_EVERY: '3' };
 

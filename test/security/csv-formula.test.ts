@@ -3,24 +3,16 @@
  * ran them as formulas. Every CSV the server writes goes through writeTable (src/terminals/tabular.ts).
  */
 import { parse } from 'csv-parse/sync';
-import { TestApp, createTestApp } from '../support/app';
-import { buildCounty, Fixture, VILLAGES } from '../registry/fixture';
+import { useCountyApp } from './county-app';
+import { VILLAGES } from '../registry/fixture';
 
 const PAYLOADS = ['=HYPERLINK("http://evil","x")', '+1+cmd|calc', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
 
 describe('CSV formula injection', () => {
-  let t: TestApp;
-  let admin: string;
-  let fx: Fixture;
-
-  beforeAll(async () => {
-    t = await createTestApp({ database: 'sqlite' });
-    admin = await t.adminToken();
-    fx = await buildCounty(t, admin, 0);
-  }, 30_000);
-  afterAll(() => t.close());
+  const county = useCountyApp(0);
 
   it('prefixes formula cells of terminal and gateway exports with a quote', async () => {
+    const { t, admin, fx } = county;
     const v = VILLAGES[0];
     for (const [i, p] of PAYLOADS.entries()) {
       await t.http
@@ -43,6 +35,7 @@ describe('CSV formula injection', () => {
   });
 
   it('leaves plain cells and negative numbers written by the server as they are', async () => {
+    const { t, admin, fx } = county;
     const v = VILLAGES[1];
     await t.http
       .post('/api/terminals')

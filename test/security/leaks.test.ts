@@ -5,21 +5,14 @@
 import { statSync } from 'node:fs';
 import { TestApp, createTestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
-import { buildCounty, Fixture, TOWN_B, VILLAGES } from '../registry/fixture';
+import { useCountyApp } from './county-app';
+import { TOWN_B, VILLAGES } from '../registry/fixture';
 
 describe('what errors and files give away', () => {
-  let t: TestApp;
-  let admin: string;
-  let fx: Fixture;
-
-  beforeAll(async () => {
-    t = await createTestApp({ database: 'sqlite' });
-    admin = await t.adminToken();
-    fx = await buildCounty(t, admin, 1);
-  }, 30_000);
-  afterAll(() => t.close());
+  const county = useCountyApp(1);
 
   it('a 403 does not say where the thing lies', async () => {
+    const { t, admin, fx } = county;
     const { token } = await t.createUser({ username: 'town-a-viewer', roles: ['viewer'], scopes: [VILLAGES[0]] });
     const other = (await t.http.get(`/api/terminals?areaCode=${VILLAGES[2]}`).set(t.auth(admin)).expect(200)).body.items[0] as { id: number; areaCode: string };
     const res = await t.http.get(`/api/terminals/${other.id}`).set(t.auth(token));
@@ -32,7 +25,7 @@ describe('what errors and files give away', () => {
   });
 
   it('creates the SQLite file 0600', () => {
-    expect(statSync(t.config.database.sqlitePath!).mode & 0o777).toBe(0o600);
+    expect(statSync(county.t.config.database.sqlitePath ?? '').mode & 0o777).toBe(0o600);
   });
 });
 
