@@ -13,8 +13,8 @@ export interface RowMessage {
   message: string;
 }
 
-/** Absolute file paths of this machine (two segments or more), as tools print them in their errors. */
-const FILE_PATH = /(?:[A-Za-z]:)?(?:\/[^\s/:'"()<>]+){2,}\/?/g;
+/** Absolute file paths of this machine (two segments or more), as tools print them; not relative ones (xl/a/b.xml). */
+const FILE_PATH = /(?<![\w./-])(?:[A-Za-z]:)?(?:\/[^\s/:'"()<>]+){2,}\/?/g;
 
 /** A message as it may leave the server: file paths of this machine replaced by "<file>". */
 export function withoutPaths(message: string): string {
