@@ -10,13 +10,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { GuardedIoAdapter, securityHeaders } from './common/http-security';
+import { operatorLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { APP_CONFIG } from './config/config.module';
 import { MetricsService } from './health/metrics.service';
 
 export function setUpApp(app: NestExpressApplication): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(operatorLogger(app.get(Logger)));
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.useWebSocketAdapter(new GuardedIoAdapter(app, app.get<AppConfig>(APP_CONFIG).allowedOrigins));

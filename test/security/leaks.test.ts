@@ -4,7 +4,6 @@
  */
 import { statSync } from 'node:fs';
 import { TestApp, createTestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 import { useCountyApp } from './county-app';
 import { TOWN_B, VILLAGES } from '../registry/fixture';
 
@@ -29,7 +28,7 @@ describe('what errors and files give away', () => {
   });
 });
 
-describeWith(['ffmpeg'], 'audio errors', () => {
+describe('audio errors', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ database: 'sqlite' });
