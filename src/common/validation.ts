@@ -42,7 +42,7 @@ export function screenInput(value: unknown, root = ''): FieldMessage[] {
       if (!Number.isFinite(v) || Math.abs(v) > MAX_INPUT_NUMBER) out.push({ field: name(path), message: `${name(path)} is out of range` });
       return;
     }
-    if (v === null || typeof v !== 'object') return;
+    if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return;
     if (depth >= MAX_INPUT_DEPTH) {
       out.push({ field: name(path), message: `${name(path)} nests deeper than ${MAX_INPUT_DEPTH} levels` });
       return;
