@@ -1,5 +1,6 @@
 /**
- * What every running instance needs on top of the module graph: pino as Nest's logger, the validation pipe,
+ * What every running instance needs on top of the module graph: pino as Nest's logger, security headers and the
+ * Socket.IO origin rule (common/http-security.ts), the validation pipe,
  * request metrics, OpenAPI at /api/docs (public), the web console (static files of web/ at /), and graceful shutdown
  * hooks. Used by main.ts and the tests.
  */
@@ -8,13 +9,18 @@ import { dirname, join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { GuardedIoAdapter, securityHeaders } from './common/http-security';
 import { operatorLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/config';
+import { APP_CONFIG } from './config/config.module';
 import { MetricsService } from './health/metrics.service';
 
 export function setUpApp(app: NestExpressApplication): void {
   app.useLogger(operatorLogger(app.get(Logger)));
   app.disable('x-powered-by');
+  app.use(securityHeaders());
+  app.useWebSocketAdapter(new GuardedIoAdapter(app, app.get<AppConfig>(APP_CONFIG).allowedOrigins));
   app.useGlobalPipes(createValidationPipe());
   app.use(app.get(MetricsService).middleware());
   serveConsole(app);

@@ -11,6 +11,7 @@ import { longBusShape, referenceCounty } from '../simulator/county-shape';
 import { SimulatorProcess } from '../simulator/simulator-process';
 import { systemClock } from '../transport/clock';
 import { parallelBoundMs } from '../transport/line-timing';
+import { fuzzMain } from './fuzz';
 import { controllerPreempt, emergencyTargets, naivePreempt, preemptBoundMs } from './preempt';
 import { parseBenchArgs, type BenchOptions } from './options';
 import { benchResult, percentile, resultLine } from './report';
@@ -139,6 +140,7 @@ function runServerScenario(program: string): never {
 async function main(): Promise<void> {
   const serverProgram = SERVER_SCENARIOS[process.argv[2] ?? ''];
   if (serverProgram) runServerScenario(serverProgram);
+  if (process.argv[2] === 'fuzz') fuzzMain(process.argv.slice(2));
   let o: BenchOptions;
   try {
     o = parseBenchArgs(process.argv.slice(2));

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import type { AuthUser } from '../auth/auth-user';
@@ -7,6 +7,7 @@ import type { Page } from '../common/paging';
 import type { AlertDetailView, AlertView } from './alert-view';
 import { AlertListQueryDto, CreateAlertDto, EmergencyAlertDto, RejectAlertDto, UpdateAlertDto, toInput, toListQuery, toPatch } from './alerts.dto';
 import { AlertsService } from './alerts.service';
+import { IdPipe } from '../common/validation';
 
 @ApiTags('alerts')
 @ApiBearerAuth()
@@ -25,7 +26,7 @@ export class AlertsController {
   @Get(':id')
   @ApiOperation({ summary: 'One alert with the number of terminals it targets' })
   @ApiErrors(400, 404)
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertDetailView> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertDetailView> {
     return this.alerts.get(id, user);
   }
 
@@ -49,7 +50,7 @@ export class AlertsController {
   @Roles('officer')
   @ApiOperation({ summary: 'Change a draft or submitted alert' })
   @ApiErrors(400, 403, 404, 409)
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.update(id, toPatch(dto), user);
   }
 
@@ -58,7 +59,7 @@ export class AlertsController {
   @Roles('officer')
   @ApiOperation({ summary: 'Submit a draft for review' })
   @ApiErrors(400, 403, 404, 409)
-  submit(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  submit(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.submit(id, user);
   }
 
@@ -67,7 +68,7 @@ export class AlertsController {
   @Roles('approver')
   @ApiOperation({ summary: 'Approve an alert (another approver) and put it on air' })
   @ApiErrors(400, 403, 404, 409)
-  approve(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  approve(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.approve(id, user);
   }
 
@@ -76,7 +77,7 @@ export class AlertsController {
   @Roles('approver')
   @ApiOperation({ summary: 'Send an alert back to draft with the reason' })
   @ApiErrors(400, 403, 404, 409)
-  reject(@Param('id', ParseIntPipe) id: number, @Body() dto: RejectAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  reject(@Param('id', IdPipe) id: number, @Body() dto: RejectAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.reject(id, dto.reason.trim(), user);
   }
 
@@ -85,7 +86,7 @@ export class AlertsController {
   @Roles('approver')
   @ApiOperation({ summary: 'Confirm an emergency sent on the one-key path' })
   @ApiErrors(400, 403, 404, 409)
-  confirm(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  confirm(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.confirm(id, user);
   }
 
@@ -94,7 +95,7 @@ export class AlertsController {
   @Roles('officer', 'approver')
   @ApiOperation({ summary: 'Cancel an alert; on air, stop it everywhere' })
   @ApiErrors(400, 403, 404, 409)
-  cancel(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  cancel(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlertView> {
     return this.alerts.cancel(id, user);
   }
 }

@@ -1,29 +1,32 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import { MESSAGE_TYPE_KEYS, type MessageTypeKey } from '../../firmware-protocols/codes';
 import { PageQueryDto, pageWindow } from '../common/paging';
 import { ALERT_STATES, type AlertState } from './alert-lifecycle';
 import { AUDIO_KINDS, type AlertAudio, type AudioKind } from './alert.entities';
 import type { AlertInput, AlertListQuery } from './alerts.service';
+import { Line, MAX_ID, Optional, When } from '../common/validation';
 
 const AREA = /^\d{12}(\d{3})?$/;
 
 export class AlertTargetsDto {
   @ApiPropertyOptional({ type: [String], description: 'area codes (county, towns, villages, groups)' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(500)
   @Matches(AREA, { each: true, message: 'each area code must be 12 digits (or 15 for a group)' })
   areaCodes: string[] = [];
 
   @ApiPropertyOptional({ type: [Number], description: 'single terminals by registry id' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(5000)
   @IsInt({ each: true, message: 'each terminal id must be an integer' })
+  @Min(1, { each: true, message: 'each terminal id must be an integer from 1' })
+  @Max(MAX_ID, { each: true, message: 'each terminal id must be a row id' })
   terminalIds: number[] = [];
 }
 
@@ -33,19 +36,19 @@ export class AlertAudioDto implements AlertAudio {
   kind!: AudioKind;
 
   @ApiPropertyOptional({ description: 'kind clip: a library clip id' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   clipId?: string;
 
   @ApiPropertyOptional({ description: 'kind tone: a built-in tone id such as tone-air-raid' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   toneId?: string;
 
   @ApiPropertyOptional({ description: 'a built-in tone played before the message (joined into one clip)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   toneBefore?: string;
@@ -67,19 +70,17 @@ export class CreateAlertDto {
   messageType!: MessageTypeKey;
 
   @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
+  @Line(128)
   title!: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(5000)
   text?: string;
 
   @ApiPropertyOptional({ default: 'zh-CN' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'language must be a language tag such as zh-CN' })
   language?: string;
 
@@ -96,14 +97,14 @@ export class CreateAlertDto {
   audio!: AlertAudioDto;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 10, default: 1 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(10)
   repeat?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100, default: 80 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(100)
@@ -111,11 +112,11 @@ export class CreateAlertDto {
 
   @ApiPropertyOptional({ description: 'ISO time; null or absent: as soon as approved', nullable: true })
   @IsOptional()
-  @IsDateString({ strict: true }, { message: 'startAt must be an ISO 8601 time' })
+  @When({ message: 'startAt must be an ISO 8601 time' })
   startAt?: string | null;
 
   @ApiProperty({ description: 'ISO time' })
-  @IsDateString({ strict: true }, { message: 'endAt must be an ISO 8601 time' })
+  @When({ message: 'endAt must be an ISO 8601 time' })
   endAt!: string;
 }
 
@@ -125,7 +126,7 @@ export class UpdateAlertDto extends PartialType(CreateAlertDto) {}
 export class EmergencyAlertDto extends CreateAlertDto {
   @ApiProperty({ description: 'why the review is skipped (recorded and confirmed afterwards)' })
   @IsString()
-  @IsNotEmpty({ message: 'reason is required on the emergency path' })
+  @Matches(/\S/, { message: 'reason is required on the emergency path' })
   @MaxLength(2000)
   reason!: string;
 }
@@ -133,7 +134,7 @@ export class EmergencyAlertDto extends CreateAlertDto {
 export class RejectAlertDto {
   @ApiProperty()
   @IsString()
-  @IsNotEmpty({ message: 'reason is required' })
+  @Matches(/\S/, { message: 'reason is required' })
   @MaxLength(2000)
   reason!: string;
 }
@@ -142,34 +143,34 @@ const csv = ({ value }: { value: unknown }): unknown => (typeof value === 'strin
 
 export class AlertListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'comma-separated states', example: 'draft,submitted' })
-  @IsOptional()
+  @Optional()
   @Transform(csv)
   @IsIn(ALERT_STATES, { each: true })
   state?: AlertState[];
 
   @ApiPropertyOptional({ description: 'alerts reaching this area subtree' })
-  @IsOptional()
+  @Optional()
   @Matches(AREA, { message: 'areaCode must be a 12-digit area code or a 15-digit group code' })
   areaCode?: string;
 
   @ApiPropertyOptional({ enum: MESSAGE_TYPE_KEYS })
-  @IsOptional()
+  @Optional()
   @IsIn(MESSAGE_TYPE_KEYS)
   messageType?: MessageTypeKey;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Matches(/^[0-9A-Z]{5}$/, { message: 'eventType must be a 5-character event code' })
   eventType?: string;
 
   @ApiPropertyOptional({ description: 'created at or after (ISO time)' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @Optional()
+  @When()
   from?: string;
 
   @ApiPropertyOptional({ description: 'created before (ISO time)' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @Optional()
+  @When()
   to?: string;
 }
 

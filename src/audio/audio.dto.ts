@@ -1,16 +1,17 @@
 /** Request and response shapes of /api/audio, documented for OpenAPI. */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsNumber, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { AudioFeature } from './media/audio-tools';
 import type { JobKind, JobState } from './jobs/audio-jobs';
 import type { ClipKind, ClipState } from './library/clip.repository';
 import { PageQueryDto } from '../common/paging';
+import { Optional } from '../common/validation';
 
 const CLIP_KINDS: ClipKind[] = ['upload', 'tts', 'tone', 'composed'];
 
 export class ClipListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CLIP_KINDS })
-  @IsOptional()
+  @Optional()
   @IsIn(CLIP_KINDS)
   kind?: ClipKind;
 
@@ -19,7 +20,7 @@ export class ClipListQueryDto extends PageQueryDto {
 /** The multipart fields besides `file` (which multer takes; see UPLOAD_BODY_SCHEMA). */
 export class UploadClipDto {
   @ApiPropertyOptional({ maxLength: 200, description: 'defaults to the file name' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   title?: string;
@@ -42,20 +43,20 @@ export class SpeechRequestDto {
   text!: string;
 
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   title?: string;
 
   @ApiPropertyOptional({ minimum: 0.5, maximum: 2, default: 1, description: 'speaking rate, 1 = 150 words per minute' })
-  @IsOptional()
+  @Optional()
   @IsNumber()
   @Min(0.5)
   @Max(2)
   speed?: number;
 
   @ApiPropertyOptional({ minimum: 10, maximum: 200, default: 100, description: 'percent of the loudness target' })
-  @IsOptional()
+  @Optional()
   @IsNumber()
   @Min(10)
   @Max(200)

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { AuthUser } from '../auth/auth-user';
 import { AuditService } from '../audit/audit.service';
 import { isUnrestricted } from '../auth/scope';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError, withoutPaths } from '../common/errors';
 import { Transactions } from '../database/transactions';
 import { AUDIO_CONFIG } from './audio.tokens';
 import type { AudioConfig } from './audio-config';
@@ -157,7 +157,7 @@ export class AudioService {
 
   /** Marks a clip failed (work that stopped before the pipeline could). */
   async markFailed(id: string, reason: string): Promise<void> {
-    await this.clips.updateClip(id, { state: 'failed', error: reason });
+    await this.clips.updateClip(id, { state: 'failed', error: withoutPaths(reason) });
   }
 
   async list(kind: ClipKind | undefined, limit: number, offset: number): Promise<{ items: ClipView[]; total: number }> {

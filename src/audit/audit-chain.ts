@@ -1,9 +1,10 @@
 /**
- * The audit log's hash chain, as pure functions: each row's hash = SHA-256 over the previous row's hash and the row's
- * canonical content (JSON with sorted keys, time as ISO-8601 UTC with milliseconds). Verification walks the rows in
- * order and reports the first broken link.
+ * The audit log's chain, as pure functions: each row's hash covers the previous row's hash and the row's canonical
+ * content (JSON with sorted keys, time as ISO-8601 UTC with milliseconds). Rows written before the chain was keyed
+ * use plain SHA-256; from the KEYED_MARKER row on, HMAC-SHA-256 with a key kept outside the database, so nobody
+ * holding only the database can re-chain it. Verification walks the rows in order and reports the first broken link.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -38,8 +39,11 @@ export function snapshotText(value: unknown): string | null {
   return canonicalJson(JSON.parse(JSON.stringify(value)));
 }
 
-export function rowHash(row: Omit<ChainedRow, 'hash'>): string {
-  const content = canonicalJson({
+/** The action of the row from which the chain is keyed (it carries the legacy head it continues). */
+export const KEYED_MARKER = 'audit.keyed';
+
+function rowContent(row: Omit<ChainedRow, 'hash'>): string {
+  return canonicalJson({
     id: row.id,
     at: row.at.toISOString(),
     actorId: row.actorId,
@@ -50,7 +54,22 @@ export function rowHash(row: Omit<ChainedRow, 'hash'>): string {
     before: row.before,
     after: row.after,
   });
-  return createHash('sha256').update(row.prevHash).update('\n').update(content).digest('hex');
+}
+
+/** The unkeyed hash of rows written before the chain was keyed. */
+export function rowHash(row: Omit<ChainedRow, 'hash'>): string {
+  return createHash('sha256').update(row.prevHash).update('\n').update(rowContent(row)).digest('hex');
+}
+
+export function keyedRowHash(key: string, row: Omit<ChainedRow, 'hash'>): string {
+  return createHmac('sha256', key).update(row.prevHash).update('\n').update(rowContent(row)).digest('hex');
+}
+
+/** Where a walk of the chain stands: the last row checked and whether the keyed part has begun. */
+export interface ChainPosition {
+  id: number;
+  hash: string;
+  keyed: boolean;
 }
 
 export interface BrokenLink {
@@ -60,10 +79,12 @@ export interface BrokenLink {
 
 /**
  * Checks rows given in id order, continuing from `previous` (the last row already checked, or null at the start).
+ * Without `key`, every row is checked with the plain hash; with it, rows from the KEYED_MARKER on need the HMAC.
  * Returns the first broken link, or null.
  */
-export function firstBrokenLink(rows: readonly ChainedRow[], previous: Pick<ChainedRow, 'id' | 'hash'> | null): BrokenLink | null {
+export function firstBrokenLink(rows: readonly ChainedRow[], previous: Pick<ChainedRow, 'id' | 'hash'> | ChainPosition | null, key?: string): BrokenLink | null {
   let prev = previous;
+  let keyed = previous !== null && 'keyed' in previous && previous.keyed;
   for (const row of rows) {
     const expectedId = prev ? prev.id + 1 : 1;
     if (row.id !== expectedId) {
@@ -73,8 +94,9 @@ export function firstBrokenLink(rows: readonly ChainedRow[], previous: Pick<Chai
     if (row.prevHash !== expectedPrev) {
       return { id: row.id, reason: `prevHash does not match the hash of row ${prev ? prev.id : 'genesis'}` };
     }
-    if (rowHash(row) !== row.hash) {
-      return { id: row.id, reason: 'content does not match its hash (the row was changed)' };
+    if (key !== undefined && !keyed && row.action === KEYED_MARKER) keyed = true;
+    if ((keyed && key !== undefined ? keyedRowHash(key, row) : rowHash(row)) !== row.hash) {
+      return { id: row.id, reason: keyed ? 'content does not match its keyed hash (the row was changed or the chain rewritten)' : 'content does not match its hash (the row was changed)' };
     }
     prev = row;
   }

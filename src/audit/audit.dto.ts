@@ -1,43 +1,41 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { PageQueryDto } from '../common/paging';
-import { IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { Optional, When } from '../common/validation';
 
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'username of the actor' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   actor?: string;
 
   @ApiPropertyOptional({ example: 'user.create', description: 'what was done, `<entity>.<verb>`' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   action?: string;
 
   @ApiPropertyOptional({ example: 'terminal' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   entityType?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   entityId?: string;
 
   @ApiPropertyOptional({ description: 'ISO-8601 time, inclusive' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  from?: Date;
+  @Optional()
+  @When()
+  from?: string;
 
   @ApiPropertyOptional({ description: 'ISO-8601 time, inclusive' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  to?: Date;
+  @Optional()
+  @When()
+  to?: string;
 
 }

@@ -35,6 +35,16 @@ export class AuditRepository {
     return (await qb.getOne()) ?? null;
   }
 
+  /** The first row of the keyed part of the chain (see KEYED_MARKER in audit-chain.ts), or null. */
+  async marker(tx: Tx, action: string): Promise<Pick<AuditEntryEntity, 'id'> | null> {
+    return (await managerOf(tx).getRepository(AuditEntryEntity).findOne({ select: { id: true }, where: { action }, order: { id: 'ASC' } })) ?? null;
+  }
+
+  /** The last committed row, outside any transaction. */
+  async last(): Promise<Pick<AuditEntryEntity, 'id' | 'hash'> | null> {
+    return (await this.dataSource.getRepository(AuditEntryEntity).findOne({ select: { id: true, hash: true }, where: {}, order: { id: 'DESC' } })) ?? null;
+  }
+
   async insert(tx: Tx, row: AuditEntryEntity): Promise<void> {
     await managerOf(tx).getRepository(AuditEntryEntity).insert(row);
   }

@@ -16,7 +16,8 @@ export function canReach(user: AuthUser, areaCode: string): boolean {
 
 export function assertCanReach(user: AuthUser, areaCode: string, what = 'area'): void {
   if (!canReach(user, areaCode)) {
-    throw new ForbiddenError('forbidden_area', `${what} in area ${areaCode} is outside your area scope`, { areaCode });
+    // the area is not named: it would tell the caller where something it may not see lies
+    throw new ForbiddenError('forbidden_area', `${what} is outside your area scope`);
   }
 }
 

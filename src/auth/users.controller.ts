@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import type { AuthUser } from './auth-user';
@@ -6,6 +6,7 @@ import { CurrentUser, Roles } from './decorators';
 import { PageQueryDto, pageWindow } from '../common/paging';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserView } from './users.dto';
 import { UsersService } from './users.service';
+import { IdPipe } from '../common/validation';
 
 /** Account management, for administrators, each inside its own scope. Disabling is `PATCH {disabled: true}`. */
 @ApiTags('users')
@@ -34,14 +35,14 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'One account inside the caller\'s scope' })
   @ApiErrors(400, 404)
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() actor: AuthUser): Promise<UserView> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() actor: AuthUser): Promise<UserView> {
     return this.users.get(id, actor);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change, disable or re-enable an account, its roles and scopes' })
   @ApiErrors(400, 404, 409)
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto, @CurrentUser() actor: AuthUser): Promise<UserView> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateUserDto, @CurrentUser() actor: AuthUser): Promise<UserView> {
     return this.users.update(id, dto, actor);
   }
 
@@ -49,7 +50,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Reset an account\'s password (ends its sessions)' })
   @ApiErrors(400, 404)
-  resetPassword(@Param('id', ParseIntPipe) id: number, @Body() dto: ResetPasswordDto, @CurrentUser() actor: AuthUser): Promise<void> {
+  resetPassword(@Param('id', IdPipe) id: number, @Body() dto: ResetPasswordDto, @CurrentUser() actor: AuthUser): Promise<void> {
     return this.users.resetPassword(id, dto.password, actor);
   }
 }

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
+  ArrayNotEmpty,
   ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import { ROLES, type Role } from './auth-user';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy';
+import { Optional } from '../common/validation';
 
 const AREA_OR_GROUP = /^\d{12}(\d{3})?$/;
 const ROLE_LIST = ROLES.join(', ');
@@ -45,6 +46,7 @@ export class CreateUserDto {
 
   @ApiProperty({ enum: ROLES, isArray: true })
   @IsArray()
+  @ArrayNotEmpty({ message: 'roles must name at least one role' })
   @ArrayUnique()
   @IsIn(ROLES, { each: true, message: `each role must be one of ${ROLE_LIST}` })
   roles!: Role[];
@@ -59,14 +61,15 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES, isArray: true })
-  @IsOptional()
+  @Optional()
   @IsArray()
+  @ArrayNotEmpty({ message: 'roles must name at least one role' })
   @ArrayUnique()
   @IsIn(ROLES, { each: true, message: `each role must be one of ${ROLE_LIST}` })
   roles?: Role[];
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(500)
   @ArrayUnique()
@@ -74,7 +77,7 @@ export class UpdateUserDto {
   scopes?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   disabled?: boolean;
 }

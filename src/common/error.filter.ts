@@ -5,7 +5,7 @@
  */
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DomainError } from './errors';
+import { DomainError, withoutPaths } from './errors';
 
 export interface ErrorBody {
   statusCode: number;
@@ -47,8 +47,8 @@ function httpExceptionBody(e: HttpException): ErrorBody {
 /** Maps any thrown value to the error body; `correlationId` names the request in the logs for a 500. */
 export function toErrorBody(error: unknown, correlationId: string): ErrorBody {
   if (error instanceof DomainError) {
-    const body: ErrorBody = { statusCode: error.status, code: error.code, message: error.message };
-    if (error.details !== undefined) body.details = error.details;
+    const body: ErrorBody = { statusCode: error.status, code: error.code, message: withoutPaths(error.message) };
+    if (error.details !== undefined) body.details = JSON.parse(withoutPaths(JSON.stringify(error.details))) as unknown;
     return body;
   }
   if (error instanceof HttpException) return httpExceptionBody(error);

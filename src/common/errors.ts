@@ -13,6 +13,14 @@ export interface RowMessage {
   message: string;
 }
 
+/** Absolute file paths of this machine (two segments or more), as tools print them; not relative ones (xl/a/b.xml). */
+const FILE_PATH = /(?<![\w./-])(?:[A-Za-z]:)?(?:\/[^\s/:'"()<>]+){2,}\/?/g;
+
+/** A message as it may leave the server: file paths of this machine replaced by "<file>". */
+export function withoutPaths(message: string): string {
+  return message.replace(FILE_PATH, '<file>');
+}
+
 export class DomainError extends Error {
   constructor(
     readonly code: string,
@@ -39,6 +47,13 @@ export class ValidationFailedError extends DomainError {
 export class ImportRejectedError extends DomainError {
   constructor(rows: RowMessage[]) {
     super('import_rejected', `import rejected: ${rows.length} error(s); nothing was written`, 400, rows);
+  }
+}
+
+/** 413 for an import beyond what the server reads: its size once inflated, its rows or columns, or its parsing time. */
+export class ImportTooLargeError extends DomainError {
+  constructor(message: string) {
+    super('import_too_large', `import refused: ${message}; nothing was written`, 413);
   }
 }
 

@@ -2,25 +2,22 @@
  * One way to page every list of the API: `page` (1-based) and `pageSize` (≤ 500); responses carry `items` and `total`.
  */
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { QueryInt } from './validation';
 
 export const MAX_PAGE_SIZE = 500;
+/** Beyond any list the system holds; a larger page is a request error, not an SQL one. */
+export const MAX_PAGE = 1_000_000;
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @QueryInt(1, MAX_PAGE)
   page: number = 1;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: MAX_PAGE_SIZE })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @QueryInt(1, MAX_PAGE_SIZE)
   pageSize: number = 50;
 }
 

@@ -69,6 +69,9 @@ export interface AppConfig {
   field: FieldSettings;
   monitoring: MonitoringSettings;
   dispatch: DispatchSettings;
+  /** Origins besides the server's own that may open Socket.IO connections (empty: same origin only). */
+  allowedOrigins: string[];
+  audit: AuditSettings;
   upstream: UpstreamSettings;
 }
 
@@ -86,6 +89,12 @@ export interface UpstreamSettings {
   /** Atom or RSS feeds of CAP 1.2 polled for alerts. */
   capFeeds: string[];
   capPollMs: number;
+}
+
+/** The audit chain's HMAC key (null: generated into <data dir>/keys/audit-hmac) and its checkpoint interval. */
+export interface AuditSettings {
+  key: Secret | null;
+  checkpointEvery: number;
 }
 
 export const EQUAL_PRIORITY_RULES = ['newest-wins', 'first-wins'] as const;
@@ -176,6 +185,9 @@ export const VARIABLES: readonly VariableDoc[] = [
   { name: 'DALABA_CAP_FEEDS', default: '(none)', secret: false, description: 'Comma list of Atom/RSS feed URLs of CAP 1.2 alerts to poll.' },
   { name: 'DALABA_CAP_POLL', default: '60', secret: false, description: 'Seconds between two polls of each CAP feed.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
+  { name: 'DALABA_AUDIT_KEY', default: 'generated into <data dir>/keys/audit-hmac', secret: true, description: 'Key of the audit chain\'s HMAC (at least 32 characters); keep it away from the database and its backups.' },
+  { name: 'DALABA_AUDIT_CHECKPOINT_EVERY', default: '100', secret: false, description: 'A signed checkpoint of the audit chain is written to <data dir>/keys/audit-checkpoints.jsonl every this many entries (and at shutdown and after each clean verify).' },
+  { name: 'DALABA_ALLOWED_ORIGINS', default: '(same origin only)', secret: false, description: 'Comma-separated origins (https://host:port) besides the server\'s own whose pages may open the live Socket.IO channel.' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
 
@@ -317,6 +329,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     field: field(env),
     monitoring: monitoring(env),
     dispatch: dispatch(env),
+    allowedOrigins: origins(env),
+    audit: audit(env),
     upstream: upstream(env),
   };
 }
@@ -337,4 +351,27 @@ function upstream(env: Env): UpstreamSettings {
     capFeeds: feeds,
     capPollMs: integer(env, 'DALABA_CAP_POLL', 60, 5, 86_400) * 1000,
   };
+}
+
+function audit(env: Env): AuditSettings {
+  const key = env.DALABA_AUDIT_KEY;
+  if (key !== undefined && key !== '' && key.length < 32) throw new ConfigError('DALABA_AUDIT_KEY', 'must be at least 32 characters long');
+  return { key: key ? new Secret(key) : null, checkpointEvery: integer(env, 'DALABA_AUDIT_CHECKPOINT_EVERY', 100, 1, 1_000_000) };
+}
+
+function origins(env: Env): string[] {
+  const raw = text(env, 'DALABA_ALLOWED_ORIGINS');
+  if (!raw) return [];
+  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(o);
+    } catch {
+      url = null;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError('DALABA_ALLOWED_ORIGINS', `"${o}" is not an origin such as https://console.example:8443`);
+    }
+    return url.origin;
+  });
 }

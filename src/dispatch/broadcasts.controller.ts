@@ -1,9 +1,10 @@
-import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/decorators';
+import { ExportLimit } from '../common/export-limit';
 import { PageQueryDto, pageWindow } from '../common/paging';
 import { CONTENT_TYPES } from '../terminals/tabular';
 import type { DeliveryEntity } from './broadcast.entities';
@@ -42,6 +43,7 @@ export class BroadcastsController {
   }
 
   @Get(':id/report')
+  @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'The broadcast report (播发报告) as CSV or XLSX' })
   @ApiErrors(400, 404)
   async report(@Param('id') id: string, @Query() q: ReportQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {

@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import { Roles } from '../auth/decorators';
 import { DemoNetwork } from './demo-network';
+import { IdPipe } from '../common/validation';
 
 /** Demo only: break and mend the simulated county on purpose (404 when no simulator runs). */
 @ApiTags('demo')
@@ -17,7 +18,7 @@ export class DemoController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Demo: make a simulated terminal fall silent' })
   @ApiErrors(400, 404)
-  killTerminal(@Param('id', ParseIntPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
+  killTerminal(@Param('id', IdPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
     return this.demo.setTerminalAlive(id, false);
   }
 
@@ -25,7 +26,7 @@ export class DemoController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Demo: bring a simulated terminal back' })
   @ApiErrors(400, 404)
-  reviveTerminal(@Param('id', ParseIntPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
+  reviveTerminal(@Param('id', IdPipe) id: number): Promise<{ terminalId: number; alive: boolean }> {
     return this.demo.setTerminalAlive(id, true);
   }
 
@@ -33,7 +34,7 @@ export class DemoController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Demo: take a simulated gateway down' })
   @ApiErrors(400, 404)
-  killGateway(@Param('id', ParseIntPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
+  killGateway(@Param('id', IdPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
     return this.demo.setGatewayAlive(id, false);
   }
 
@@ -41,7 +42,7 @@ export class DemoController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Demo: bring a simulated gateway back' })
   @ApiErrors(400, 404)
-  reviveGateway(@Param('id', ParseIntPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
+  reviveGateway(@Param('id', IdPipe) id: number): Promise<{ gatewayId: number; alive: boolean }> {
     return this.demo.setGatewayAlive(id, true);
   }
 

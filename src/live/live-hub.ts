@@ -218,7 +218,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     const live = this.monitoring.terminal(terminalId);
     const areaCode = live?.areaCode ?? (await this.terminals.findById(terminalId))?.areaCode;
     if (!areaCode) return fail('not_found', `terminal ${terminalId} does not exist`);
-    if (!canReach(c.user, areaCode)) return fail('forbidden_area', `terminal ${terminalId} in area ${areaCode} is outside your area scope`);
+    if (!canReach(c.user, areaCode)) return fail('forbidden_area', `terminal ${terminalId} is outside your area scope`);
     c.subscriptions.set(key, addTo(this.terminalWatch, terminalId, c));
     const g = live ? this.monitoring.gateway(live.gatewayId) : undefined;
     return {
@@ -231,7 +231,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private subscribeGateway(c: LiveClient, key: string, gatewayId: number): SubscribeReply {
     const g = this.monitoring.gateway(gatewayId);
     if (!g) return fail('not_found', `gateway ${gatewayId} has no open bus`);
-    if (!canReach(c.user, g.areaCode)) return fail('forbidden_area', `gateway ${gatewayId} in area ${g.areaCode} is outside your area scope`);
+    if (!canReach(c.user, g.areaCode)) return fail('forbidden_area', `gateway ${gatewayId} is outside your area scope`);
     c.subscriptions.set(key, addTo(this.gatewayWatch, gatewayId, c));
     const terminals: LiveTerminal[] = [];
     for (const s of this.monitoring.terminals()) if (s.gatewayId === gatewayId && canReach(c.user, s.areaCode)) terminals.push(liveTerminal(s, s.since));

@@ -44,7 +44,7 @@ function sinkOf(socket: Socket): FeedSink {
   };
 }
 
-@WebSocketGateway({ namespace: '/live', cors: { origin: true } })
+@WebSocketGateway({ namespace: '/live' })
 export class LiveChannel implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>, OnModuleDestroy {
   private readonly log = new Logger('Live');
   private namespace: Namespace | null = null;

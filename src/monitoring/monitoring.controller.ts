@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import type { AuthUser } from '../auth/auth-user';
@@ -8,6 +8,7 @@ import { AlarmsService, type AlarmView } from './alarms.service';
 import { AlarmListQueryDto, DailyRateQueryDto, OnlineRateQueryDto, StatusHistoryQueryDto } from './monitoring.dto';
 import type { OnlineRate } from './online-rate';
 import { type DailyRate, StatusQueries, type StatusHistoryItem, type TerminalStatusView } from './status-queries.service';
+import { IdPipe } from '../common/validation';
 
 /** Online rates, terminal status and history, alarms: read by every role inside its scopes; alarms acknowledged by technicians and officers. */
 @ApiTags('monitoring')
@@ -37,14 +38,14 @@ export class MonitoringController {
   @Get('terminals/:id/status')
   @ApiOperation({ summary: 'A terminal\'s live status' })
   @ApiErrors(400, 403, 404)
-  status(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalStatusView> {
+  status(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalStatusView> {
     return this.queries.terminalStatus(user, id);
   }
 
   @Get('terminals/:id/status-history')
   @ApiOperation({ summary: 'A terminal\'s status history, newest first' })
   @ApiErrors(400, 403, 404)
-  history(@Param('id', ParseIntPipe) id: number, @Query() q: StatusHistoryQueryDto, @CurrentUser() user: AuthUser): Promise<Page<StatusHistoryItem>> {
+  history(@Param('id', IdPipe) id: number, @Query() q: StatusHistoryQueryDto, @CurrentUser() user: AuthUser): Promise<Page<StatusHistoryItem>> {
     return this.queries.history(user, id, { from: q.from, to: q.to, ...pageWindow(q) });
   }
 
@@ -59,7 +60,7 @@ export class MonitoringController {
   @Get('alarms/:id')
   @ApiOperation({ summary: 'One alarm' })
   @ApiErrors(400, 404)
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
     return this.alarms.get(user, id);
   }
 
@@ -68,7 +69,7 @@ export class MonitoringController {
   @Roles('technician', 'officer')
   @ApiOperation({ summary: 'Acknowledge an alarm' })
   @ApiErrors(400, 403, 404, 409)
-  acknowledge(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
+  acknowledge(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<AlarmView> {
     return this.alarms.acknowledge(user, id);
   }
 }

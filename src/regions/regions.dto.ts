@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { Line, Optional } from '../common/validation';
 
 const CODE = /^\d{12}(\d{3})?$/;
 const CODE_MESSAGE = 'must be a 12-digit area code or a 15-digit group code';
@@ -11,22 +12,18 @@ export class CreateRegionDto {
   code!: string;
 
   @ApiProperty({ example: '桃园村' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(64)
+  @Line(64)
   name!: string;
 }
 
 export class UpdateRegionDto {
   @ApiPropertyOptional({ example: '桃园村' })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(64)
+  @Optional()
+  @Line(64)
   name?: string;
 
   @ApiPropertyOptional({ description: 'a new code under a new parent: moves the region and its descendants' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(CODE, { message: `code ${CODE_MESSAGE}` })
   code?: string;
@@ -34,7 +31,7 @@ export class UpdateRegionDto {
 
 export class TreeQueryDto {
   @ApiPropertyOptional({ description: 'the subtree at this area code' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(CODE, { message: `root ${CODE_MESSAGE}` })
   root?: string;

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import type { Response } from 'express';
@@ -9,6 +9,8 @@ import { GatewayDto, GatewayListQueryDto, TerminalDto, TerminalListQueryDto, Upd
 import { GatewayEntity, TerminalEntity } from './registry.entities';
 import { RegistryTransferService } from './registry-transfer.service';
 import { TerminalsService } from './terminals.service';
+import { ExportLimit } from '../common/export-limit';
+import { IdPipe } from '../common/validation';
 
 /** `?format=csv|xlsx` turns a list into a download of the whole filtered list. */
 function download(res: Response, file: { name: string; type: string; body: Buffer }): StreamableFile {
@@ -28,6 +30,7 @@ export class TerminalsController {
   ) {}
 
   @Get()
+  @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'List terminals in scope (or download them as CSV/XLSX)' })
   @ApiErrors(400, 403)
   async list(@Query() q: TerminalListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: TerminalEntity[]; total: number } | StreamableFile> {
@@ -38,7 +41,7 @@ export class TerminalsController {
   @Get(':id')
   @ApiOperation({ summary: 'One terminal' })
   @ApiErrors(400, 404)
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
     return this.terminals.get(id, user);
   }
 
@@ -54,7 +57,7 @@ export class TerminalsController {
   @Roles('technician')
   @ApiOperation({ summary: 'Change a terminal' })
   @ApiErrors(400, 403, 404)
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateTerminalDto, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateTerminalDto, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
     return this.terminals.update(id, dto, user);
   }
 
@@ -63,7 +66,7 @@ export class TerminalsController {
   @Roles('technician')
   @ApiOperation({ summary: 'Remove a terminal' })
   @ApiErrors(400, 403, 404)
-  remove(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+  remove(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.terminals.remove(id, user);
   }
 }
@@ -79,6 +82,7 @@ export class GatewaysController {
   ) {}
 
   @Get()
+  @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'List gateways in scope (or download them as CSV/XLSX)' })
   @ApiErrors(400, 403)
   async list(@Query() q: GatewayListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: GatewayEntity[]; total: number } | StreamableFile> {
@@ -89,7 +93,7 @@ export class GatewaysController {
   @Get(':id')
   @ApiOperation({ summary: 'One gateway' })
   @ApiErrors(400, 404)
-  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
+  get(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
     return this.gateways.get(id, user);
   }
 
@@ -105,7 +109,7 @@ export class GatewaysController {
   @Roles('technician')
   @ApiOperation({ summary: 'Change a gateway (its bus is reopened when its connection changes)' })
   @ApiErrors(400, 403, 404, 409)
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateGatewayDto, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
+  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateGatewayDto, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
     return this.gateways.update(id, dto, user);
   }
 
@@ -114,7 +118,7 @@ export class GatewaysController {
   @Roles('technician')
   @ApiOperation({ summary: 'Remove a gateway without terminals' })
   @ApiErrors(400, 403, 404, 409)
-  remove(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+  remove(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.gateways.remove(id, user);
   }
 }

@@ -2,28 +2,30 @@ import { Body, Controller, Get, HttpCode, Post, Query, Res, StreamableFile, Uplo
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { ValidationFailedError } from '../common/errors';
 import { ImportResult, RegistryTransferService } from './registry-transfer.service';
 import type { TableFormat } from './tabular';
+import { ExportLimit } from '../common/export-limit';
+import { Optional } from '../common/validation';
 
 /** Multipart body besides `file`: the format, when the file name does not tell it. */
 export class ImportBodyDto {
-  @IsOptional()
+  @Optional()
   @IsIn(['csv', 'xlsx'])
   format?: TableFormat;
 }
 
 export class RegionExportQueryDto {
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^\d{12}(\d{3})?$/, { message: 'root must be a 12-digit area code or a 15-digit group code' })
   root?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(['csv', 'xlsx'])
   format?: TableFormat;
 }
@@ -88,6 +90,7 @@ export class TransferController {
   }
 
   @Get('regions/export')
+  @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'Export the region tree as CSV or XLSX' })
   @ApiErrors(400, 403)
   async exportRegions(@Query() q: RegionExportQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {

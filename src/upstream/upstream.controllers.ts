@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { IdPipe } from '../common/validation';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
@@ -85,7 +86,7 @@ export class UpstreamController {
   @Roles('admin')
   @ApiOperation({ summary: 'Change a sender (certificate, URL, policy, enabled)' })
   @ApiErrors(400, 404)
-  updateSender(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateSenderDto, @CurrentUser() user: AuthUser): Promise<UpstreamSenderEntity> {
+  updateSender(@Param('id', IdPipe) id: number, @Body() dto: UpdateSenderDto, @CurrentUser() user: AuthUser): Promise<UpstreamSenderEntity> {
     return this.upstream.updateSender(id, dto, user);
   }
 
@@ -94,7 +95,7 @@ export class UpstreamController {
   @ApiOperation({ summary: 'Remove a sender' })
   @ApiErrors(400, 404)
   @HttpCode(204)
-  deleteSender(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
+  deleteSender(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.upstream.deleteSender(id, user);
   }
 
@@ -110,7 +111,7 @@ export class UpstreamController {
   @Roles('admin', 'officer', 'approver', 'technician')
   @ApiOperation({ summary: 'One upstream message, the alert it made and the reports sent about it' })
   @ApiErrors(400, 404)
-  message(@Param('id', ParseIntPipe) id: number): Promise<MessageDetail> {
+  message(@Param('id', IdPipe) id: number): Promise<MessageDetail> {
     return this.upstream.message(id);
   }
 
@@ -119,7 +120,7 @@ export class UpstreamController {
   @Roles('admin', 'officer', 'approver', 'technician')
   @ApiOperation({ summary: 'The packet or document exactly as received' })
   @ApiErrors(400, 404)
-  async raw(@Param('id', ParseIntPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async raw(@Param('id', IdPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const f = await this.upstream.raw(id);
     res.setHeader('Content-Type', 'application/octet-stream');
     res.setHeader('Content-Disposition', `attachment; filename="${encodeURIComponent(f.name)}"`);

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageQueryDto } from '../common/paging';
+import { Optional } from '../common/validation';
 import { SENDER_KINDS, VERIFICATIONS, type SenderKind } from './upstream.entities';
 
 export class CreateSenderDto {
@@ -21,22 +22,22 @@ export class CreateSenderDto {
   name!: string;
 
   @ApiPropertyOptional({ description: 'EBD: serial of its signing certificate (CertSN)' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[0-9A-Za-z]{1,64}$/, { message: 'certSn must be 1–64 letters or digits' })
   certSn?: string;
 
   @ApiPropertyOptional({ description: 'EBD: its SM2 public key, 130 hex digits 04‖x‖y' })
-  @IsOptional()
+  @Optional()
   @Matches(/^04[0-9a-fA-F]{128}$/, { message: 'publicKey must be an uncompressed SM2 public key (130 hex digits starting 04)' })
   publicKey?: string;
 
   @ApiPropertyOptional({ description: 'where our reports go (EBD)' })
-  @IsOptional()
+  @Optional()
   @Matches(/^https?:\/\/\S{1,490}$/, { message: 'url must be an http(s) URL' })
   url?: string;
 
   @ApiPropertyOptional({ description: 'severities (0–4) sent at once as the sender\'s decision; others wait for local review', type: [Number] })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(5)
   @IsInt({ each: true })
@@ -45,7 +46,7 @@ export class CreateSenderDto {
   dispatchSeverities?: number[];
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 }
@@ -55,19 +56,19 @@ export class UpdateSenderDto extends PartialType(OmitType(CreateSenderDto, ['kin
 
 export class MessageQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: SENDER_KINDS })
-  @IsOptional()
+  @Optional()
   @IsIn(SENDER_KINDS)
   kind?: SenderKind;
 
   @ApiPropertyOptional({ enum: VERIFICATIONS })
-  @IsOptional()
+  @Optional()
   @IsIn(VERIFICATIONS)
   verification?: string;
 }
 
 export class OutboxQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'sent', 'failed'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['pending', 'sent', 'failed'])
   state?: string;
 }
@@ -75,39 +76,39 @@ export class OutboxQueryDto extends PageQueryDto {
 /** POST /api/demo/upstream/send */
 export class DemoSendDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   title?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(2000)
   text?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 4 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(4)
   severity?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Matches(/^\d{2}[A-Z]\d{2}$|^\d{5}$/, { message: 'eventType must be a 5-character event code' })
   eventType?: string;
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(100)
   @Matches(/^\d{12}$/, { each: true, message: 'each of areaCodes must be a 12-digit area code' })
   areaCodes?: string[];
 
   @ApiPropertyOptional({ description: 'the EBMID of an earlier message to cancel' })
-  @IsOptional()
+  @Optional()
   @Matches(/^\d{35}$/, { message: 'cancel must be a 35-digit EBMID' })
   cancel?: string;
 }

@@ -17,7 +17,7 @@ forEachDatabase('registry', (database) => {
   const count = async () => (await t.http.get('/api/terminals?pageSize=1').set(t.auth(admin)).expect(200)).body.total as number;
 
   it('lists exactly a town’s terminals, paginated, with items and total', async () => {
-    const first = await t.http.get(`/api/terminals?areaCode=${TOWN_A}&pageSize=4&page=1&sort=unitId&order=desc`).set(t.auth(admin)).expect(200);
+    const first = await t.http.get(`/api/terminals?areaCode=${TOWN_A}&pageSize=4&page=1&sort=unitId&order=DESC`).set(t.auth(admin)).expect(200);
     expect(first.body.total).toBe(6);
     expect(first.body.items).toHaveLength(4);
     expect(first.body.items[0].unitId).toBe(3);

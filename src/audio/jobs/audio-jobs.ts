@@ -6,7 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError, withoutPaths } from '../../common/errors';
 
 export type JobKind = 'upload' | 'tts' | 'tone' | 'compose';
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -57,7 +57,7 @@ export class AudioJobs {
     };
     const finished = work(handle).then(
       () => this.finish(Object.assign(job, { state: 'succeeded', percent: 100, finishedAt: this.now() })),
-      (err: unknown) => this.finish(Object.assign(job, { state: 'failed', error: err instanceof Error ? err.message : String(err), finishedAt: this.now() })),
+      (err: unknown) => this.finish(Object.assign(job, { state: 'failed', error: withoutPaths(err instanceof Error ? err.message : String(err)), finishedAt: this.now() })),
     );
     this.done.set(job.id, finished);
     this.prune();

@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
+import { withoutPaths } from '../../common/errors';
 import { CODEC_PROFILES } from '../media/codec-profiles';
 import { Ffmpeg, type EncodeOptions, type EncodeSource } from '../media/ffmpeg';
 import { ClipFiles } from './clip-files';
@@ -54,7 +55,7 @@ export class ClipPipeline {
       await this.files.discard(...outputs.map((o) => o.file));
       // stored files no variant row refers to (an identical file of another clip stays)
       for (const key of adopted) if (!(await this.clips.isFileUsed(key))) await this.files.remove(key);
-      await this.clips.updateClip(clipId, { state: 'failed', error: (e as Error).message });
+      await this.clips.updateClip(clipId, { state: 'failed', error: withoutPaths((e as Error).message) });
       throw e;
     }
   }

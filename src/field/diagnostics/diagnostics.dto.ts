@@ -1,18 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsDateString, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 import { MAX_RAW_REGISTERS } from '../field-buses';
+import { Optional, QueryInt, When } from '../../common/validation';
 
 export class TestToneDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 60, default: 5, description: 'seconds the tone plays' })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(60)
   seconds?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100, default: 60 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(100)
@@ -35,23 +35,17 @@ export class AmplifierDto {
 
 export class ClockDto {
   @ApiPropertyOptional({ description: 'UTC time to set (ISO 8601); absent = the server clock now' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @Optional()
+  @When()
   at?: string;
 }
 
 export class RegisterReadQueryDto {
   @ApiProperty({ minimum: 0, maximum: 65535 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @QueryInt(0, 65535)
   address!: number;
 
   @ApiProperty({ minimum: 1, maximum: MAX_RAW_REGISTERS })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_RAW_REGISTERS)
+  @QueryInt(1, MAX_RAW_REGISTERS)
   count!: number;
 }
