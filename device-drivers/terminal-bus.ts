@@ -25,6 +25,9 @@ export type BusErrorKind =
   | 'cancelled'
   | 'protocol';
 
+/** Why a clip transfer did not store the clip on one unit: a request failed, or the transfer's own checks. */
+export type TransferFailureKind = BusErrorKind | 'incomplete' | 'digest-mismatch' | 'unexpected-state';
+
 /** A driver error names the bus, the unit and the function (house rule: errors name what is wrong). */
 export class BusError extends Error {
   constructor(
@@ -33,6 +36,8 @@ export class BusError extends Error {
     readonly unit: number | null,
     readonly operation: string,
     detail: string,
+    /** The exception code the answer carried: a terminal's refusal (firmware-protocols/terminal-modbus TERMINAL_EXCEPTIONS), or a gateway's. */
+    readonly exceptionCode: number | null = null,
   ) {
     super(`bus ${busId}${unit === null ? '' : ` unit ${unit}`} ${operation}: ${detail}`);
     this.name = 'BusError';
@@ -123,7 +128,7 @@ export interface ClipTransferResult {
   stored: number[];
   /** Units that already had it: nothing sent. */
   alreadyStored: number[];
-  failed: { unit: number; reason: string }[];
+  failed: { unit: number; reason: string; kind: TransferFailureKind; exceptionCode: number | null }[];
   framesSent: { broadcast: number; unicast: number };
 }
 

@@ -3,7 +3,7 @@
  * Units: in the adapter family a unit is a terminal behind the adapter; unit n (1-based) is the n-th resource code
  * of the driver's `terminals` list, unit 0 is the adapter itself.
  */
-import { FAULTS, PRIORITY, priorityOf, TASK_SOURCES, type FaultKey } from '../../firmware-protocols/codes';
+import { FAULTS, PRIORITY, priorityOf, TASK_SOURCES, TERMINAL_STATES, type FaultKey } from '../../firmware-protocols/codes';
 import { INPUT_CHANNELS, type AdapterCommand, type QueryReply } from '../../firmware-protocols/adapter';
 import type { SourceKind, TerminalCommand, TerminalIdentity, TerminalStatus } from '../terminal-bus';
 
@@ -110,7 +110,7 @@ export function statusFromQuery(q: QueryReply, before: TerminalStatus, lastSeque
     priority: priorityOfClass(cls),
     source: q.taskSource === undefined ? before.source : sourceOf(q.taskSource),
     clipId: 0,
-    broadcastId: q.broadcastId ?? (q.state !== undefined && q.state !== 5 ? null : before.broadcastId),
+    broadcastId: q.broadcastId ?? (q.state !== undefined && q.state !== TERMINAL_STATES.broadcasting ? null : before.broadcastId),
     broadcastClass: cls,
     volume: q.volume ?? before.volume,
     faults: q.faults === undefined ? before.faults : faultKeys(q.faults),

@@ -5,10 +5,11 @@
  * the lifecycle table) and is written in batches, before the commands it announces where that matters (a start is
  * recorded as sent before it goes out, so a restarted server reads the terminal before starting it again).
  */
-import type { TerminalStatus } from '../field/field-commands';
+import type { Clock } from '../common/clock';
+import { failureOf, type PriorityClass, type TerminalStatus } from '../field/field-port';
 import type { BroadcastEntity } from './broadcast.entities';
-import type { PriorityClass } from '../field/field-commands';
-import { firstTransfer, isClipMissing, showsOurs, startPhase, transferWithRetries, type BusLink, type Ours, type PlayCommand, type Sleeper, type TransferOutcome } from './bus-plan';
+import { firstTransfer, isBroadcasting, showsOurs, startPhase, transferWithRetries, type BusLink, type OurBroadcast, type PlayCommand, type TransferOutcome } from './bus-plan';
+import type { DispatchPolicy } from './dispatch-policy';
 import type { DeliveryChange, DeliveryLedger, DeliveryUpdate, LedgerRow } from './delivery-ledger';
 
 /** What plays on a terminal as far as the engine knows. */
@@ -21,11 +22,8 @@ export interface PlayingNow {
 
 /** What a run needs from the rest of the engine. */
 export interface RunContext {
-  clock: Sleeper;
-  leadMs: number;
-  equalPriority: 'newest-wins' | 'first-wins';
-  retryWindowMs: number;
-  backoffMs: readonly number[];
+  clock: Clock;
+  policy: DispatchPolicy;
   locate(terminalId: number): { gatewayId: number } | null;
   link(gatewayId: number): BusLink;
   /** Enabled terminals on a gateway (a bus-wide start reaches all of them). */
@@ -75,10 +73,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 export class Halt extends Error {}
 
 const NOT_LOCATED = 'no open bus reaches the terminal (unknown, disabled, or its gateway is)';
-/** A terminal still playing ours at its expected end is read again for at most this long. */
-const OVERTIME_MS = 30_000;
-/** Boot times worked out from whole-second uptimes and read latencies may differ by this much without a restart. */
-const RESTART_SLACK_MS = 2_000;
 
 export class BroadcastRun {
   cancelled = false;
@@ -138,7 +132,7 @@ export class BroadcastRun {
   /** Runs the broadcast to its end; resolves with its outcome counts, or throws Halt. */
   async run(): Promise<void> {
     const now = this.ctx.clock.now();
-    this.startAtMs = Math.max(now + this.ctx.leadMs, this.b.startAt.getTime());
+    this.startAtMs = Math.max(now + this.ctx.policy.startLeadMs, this.b.startAt.getTime());
     const active = this.ledger.inState('pending', 'transferring', 'ready');
     const lost = active.filter((r) => this.ctx.locate(r.terminalId) === null);
     this.ledger.move(lost.map((r) => r.id), 'unreachable', NOT_LOCATED);
@@ -153,7 +147,7 @@ export class BroadcastRun {
     for (const v of variants) {
       const rows = rowsOf(v.terminalIds).filter((r) => r.state !== 'playing');
       for (const r of rowsOf(v.terminalIds).filter((x) => x.state === 'playing')) {
-        const from = (r.startSentAt ?? r.verifiedAt ?? new Date(now)).getTime() + this.ctx.leadMs;
+        const from = (r.startSentAt ?? r.verifiedAt ?? new Date(now)).getTime() + this.ctx.policy.startLeadMs;
         this.durationMs.set(r.id, v.clip?.durationMs ?? 0);
         this.endsAt.set(r.id, this.endOf(from, v.clip?.durationMs ?? 0));
       }
@@ -176,11 +170,11 @@ export class BroadcastRun {
     const retrying = Promise.all(lates.map((l) => this.retryLate(l, busStarted.get(l.gatewayId)?.promise ?? Promise.resolve())));
     retrying.catch(() => undefined);
     try {
-      const wait = this.startAtMs - this.ctx.leadMs - this.ctx.clock.now();
+      const wait = this.startAtMs - this.ctx.policy.startLeadMs - this.ctx.clock.now();
       if (wait > 0) await this.ctx.clock.sleep(wait);
       this.checkpoint();
       // start times travel in whole seconds (terminal-modbus PROTOCOL.md §4): round up so ours is the terminal's
-      this.startAtMs = Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.leadMs) / 1000) * 1000;
+      this.startAtMs = Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.policy.startLeadMs) / 1000) * 1000;
       const units = await this.ctx.unitsOn([...new Set(plan.map((p) => p.gatewayId))]);
       await Promise.all(plan.map(async (p) => {
         try {
@@ -253,7 +247,7 @@ export class BroadcastRun {
     const lates = await Promise.all(
       todo.map(async (p) => {
         const first = await firstTransfer(
-          this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, this.ctx.backoffMs, this.transferRound(p.clip), (t) => this.ctx.offline(t),
+          this.ctx.link(p.gatewayId), p.rows.map((r) => r.terminalId), p.clip, priority, this.ctx.policy.backoffMs, this.transferRound(p.clip), (t) => this.ctx.offline(t),
           p.othersWait,
         );
         this.checkpoint();
@@ -285,13 +279,13 @@ export class BroadcastRun {
     };
   }
 
-  ours(clipId: number | null): Ours {
+  ours(clipId: number | null): OurBroadcast {
     return { broadcastId: this.b.broadcastId, clipId, priority: this.b.priority, broadcastClass: this.b.broadcastClass, startAt: this.startAtMs };
   }
 
   /** The veto of the priority rules on a start, or null; remembers what the start will interrupt. */
   private judge(terminalId: number, before: TerminalStatus | null, interrupts: Map<number, PlayingNow>): string | null {
-    const read: PlayingNow | null = before && before.state === 5 && before.broadcastId !== this.b.broadcastId ? { broadcastId: before.broadcastId, priority: before.priority } : null;
+    const read: PlayingNow | null = before && isBroadcasting(before) && before.broadcastId !== this.b.broadcastId ? { broadcastId: before.broadcastId, priority: before.priority } : null;
     const known = read ?? this.ctx.playingNow(terminalId, this.b.broadcastId);
     if (!known) return null;
     // a status swept a while ago names what the start may interrupt, but only a fresh read or the engine's own
@@ -302,7 +296,7 @@ export class BroadcastRun {
       return null;
     }
     if (other.priority < this.b.priority) return `outranked: ${other.broadcastId ?? 'a session'} plays at priority ${other.priority}`;
-    if (other.priority === this.b.priority && this.ctx.equalPriority === 'first-wins') {
+    if (other.priority === this.b.priority && this.ctx.policy.equalPriority === 'first-wins') {
       return `equal priority ${other.priority}: ${other.broadcastId ?? 'a session'} plays and keeps the terminal (first-wins)`;
     }
     interrupts.set(terminalId, other);
@@ -316,7 +310,7 @@ export class BroadcastRun {
   private async start(gatewayId: number, rows: LedgerRow[], clip: ClipVariant, unitsOnBus: number, late: boolean): Promise<void> {
     const ready = rows.filter((r) => r.state === 'ready');
     if (ready.length === 0) return;
-    const fresh = ready.filter((r) => !late && !r.startSentAt).map((r) => r.terminalId);
+    const toStart = ready.filter((r) => !late && !r.startSentAt).map((r) => r.terminalId);
     const readFirst = ready.filter((r) => late || r.startSentAt).map((r) => r.terminalId);
     const interrupts = new Map<number, PlayingNow>();
     const id = (t: number): number => this.ledger.ofTerminal(t)?.id as number;
@@ -324,7 +318,7 @@ export class BroadcastRun {
       // a start sent before a restart: the driver no longer knows that broadcast id, so the terminal is recognised by
       // what it plays (clip, priority, class) — read it once that start has begun (start times are whole seconds)
       const sent = Math.max(...ready.filter((r) => r.startSentAt).map((r) => (r.startSentAt as Date).getTime()));
-      await this.ctx.clock.sleep(sent + this.ctx.leadMs + 1000 - this.ctx.clock.now());
+      await this.ctx.clock.sleep(sent + this.ctx.policy.startLeadMs + 1000 - this.ctx.clock.now());
       this.checkpoint();
     }
     // a terminal verified is `playing` at once (the live view shows it), not when its whole bus is done
@@ -349,12 +343,14 @@ export class BroadcastRun {
         command: this.command(clip, this.startAtMs),
         ours: this.ours(clip.clipId),
         priority: this.b.emergency ? 'emergency' : 'command',
-        fresh,
+        toStart,
         wholeBus: !late && this.wholeBus(gatewayId, rows, unitsOnBus) && readFirst.length === 0,
         readFirst,
-        deadline: Math.min(this.b.endAt.getTime(), this.startAtMs + this.ctx.retryWindowMs),
+        deadline: Math.min(this.b.endAt.getTime(), this.startAtMs + this.ctx.policy.retryWindowMs),
         windowEnd: this.b.endAt.getTime(),
-        backoffMs: this.ctx.backoffMs,
+        backoffMs: this.ctx.policy.backoffMs,
+        sameBlockWindowMs: this.ctx.policy.sameBlockWindowMs,
+        maxSilences: this.ctx.policy.maxSilences,
         mayStart: (t, before) => this.judge(t, before, interrupts),
         beforeSend: async (keys, busWide) => {
           const at = new Date(this.ctx.clock.now());
@@ -393,8 +389,8 @@ export class BroadcastRun {
       if (other) preempted.push({ other, terminalId: p.key });
     }
     // believed to hold the clip but refused it as not stored: store it now and start it late, beside the others
-    const missing = late ? [] : out.failed.filter((f) => isClipMissing(f.reason)).map((f) => f.key);
-    for (const f of out.failed) if (!missing.includes(f.key)) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
+    const missing = late ? [] : out.clipMissing.map((f) => f.key);
+    for (const f of late ? [...out.failed, ...out.clipMissing] : out.failed) this.ledger.move([id(f.key)], 'failed', f.reason.slice(0, 255));
     for (const f of out.unreachable) this.ledger.move([id(f.key)], 'unreachable', f.reason.slice(0, 255));
     for (const t of missing) this.ctx.lacks?.(t, clip.clipId);
     this.ledger.move(missing.map(id), 'transferring');
@@ -413,7 +409,7 @@ export class BroadcastRun {
   private async storeAndStart(gatewayId: number, terminalIds: number[], clip: ClipVariant, after: Promise<void> = Promise.resolve()): Promise<void> {
     const { retry } = this.transferPriority();
     const round = this.transferRound(clip);
-    await transferWithRetries(this.ctx.link(gatewayId), terminalIds, clip, retry, retry, this.ctx.backoffMs, this.ctx.clock, async (out, last) => {
+    await transferWithRetries(this.ctx.link(gatewayId), terminalIds, clip, retry, retry, this.ctx.policy.backoffMs, this.ctx.clock, async (out, last) => {
       await round(out, last);
       if (out.ready.length === 0) return;
       await after;
@@ -441,7 +437,7 @@ export class BroadcastRun {
 
   /**
    * Each terminal read when its play should have ended: still playing ours (a late start, a clock a little behind) →
-   * read again a second later, for at most OVERTIME_MS; booted since the read that verified it (or, after a restart of
+   * read again a second later, for at most this.ctx.policy.overtimeMs; booted since the read that verified it (or, after a restart of
    * ours, up for less time than it has been playing) → it restarted during the play (power cut, watchdog) and did not
    * play it through: failed with that reason; otherwise played. One that
    * does not answer two reads was verified playing and its time is over: played, with that said.
@@ -455,13 +451,13 @@ export class BroadcastRun {
       let s: TerminalStatus | null = null;
       let error = 'its bus is closed';
       for (let i = 0; where && i < 2 && s === null; i++) {
-        s = await this.ctx.link(where.gatewayId).status(r.terminalId, 'command').catch((e: unknown) => ((error = (e as Error).message), null));
+        s = await this.ctx.link(where.gatewayId).status(r.terminalId, 'command').catch((e: unknown) => ((error = failureOf(e).message), null));
       }
       const now = this.ctx.clock.now();
       if (s === null) return add(`played as verified; its end was not read: ${error}`.slice(0, 255), r);
       const end = this.endsAt.get(r.id) ?? now;
       const first = this.overtime.get(r.id) ?? end;
-      if (s.state === 5 && showsOurs(s, { ...this.ours(r.terminalClipId ?? null), startAt: 0 }) && now < this.b.endAt.getTime() && now - first < OVERTIME_MS) {
+      if (isBroadcasting(s) && showsOurs(s, { ...this.ours(r.terminalClipId ?? null), startAt: 0 }) && now < this.b.endAt.getTime() && now - first < this.ctx.policy.overtimeMs) {
         this.overtime.set(r.id, first);
         this.endsAt.set(r.id, now + 1000);
         return;
@@ -470,7 +466,7 @@ export class BroadcastRun {
       // booted since the read that verified it (known in this process), or up for less time than it has been playing
       const booted = s.uptimeSeconds === null ? null : now - s.uptimeSeconds * 1000;
       const before = this.bootAt.get(r.id);
-      if (booted !== null && (before !== undefined ? booted > before + RESTART_SLACK_MS : booted > now - playedFor + RESTART_SLACK_MS)) {
+      if (booted !== null && (before !== undefined ? booted > before + this.ctx.policy.restartSlackMs : booted > now - playedFor + this.ctx.policy.restartSlackMs)) {
         restarted.push({ row: r, reason: `restarted during the play: up ${s.uptimeSeconds} s at its end, verified playing ${Math.round(playedFor / 1000)} s before` });
         return;
       }
@@ -516,7 +512,7 @@ export class BroadcastRun {
       await link.command(terminalId, { ...this.command({ clipId: clipId ?? 0, codec: '', digest: '', data: new Uint8Array(), durationMs: 0 }, undefined) }, 'command');
       const s = await link.status(terminalId, 'command');
       if (this.cancelled || r.state !== 'preempted') return;
-      if (s.broadcastId === ours.broadcastId && s.state === 5) {
+      if (s.broadcastId === ours.broadcastId && isBroadcasting(s)) {
         this.ledger.move([r.id], 'playing', null, { verifiedAt: new Date(this.ctx.clock.now()) });
         this.endsAt.set(r.id, this.endOf(this.ctx.clock.now(), this.durationMs.get(r.id) ?? 0));
         await this.flush();

@@ -19,8 +19,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { canReach, isUnrestricted } from '../auth/scope';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { FieldBuses } from '../field/field-buses';
-import { BusError, FieldCommands } from '../field/field-commands';
+import { FieldCommands, FieldError, failureOf } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
@@ -90,7 +89,6 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly field: FieldCommands,
-    private readonly buses: FieldBuses,
     private readonly repo: DispatchRepository,
     private readonly variants: ClipVariants,
     private readonly monitoring: MonitoringService,
@@ -107,7 +105,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         filter((c) => c.change !== 'removed' && (c.kind === 'gateway' ? c.gateway.enabled : c.terminal.enabled)),
         debounceTime(AFTER_REGISTRY_CHANGE_MS),
       )
-      .subscribe(() => void this.buses.settled().then(() => this.runPass()));
+      .subscribe(() => void this.field.settled().then(() => this.runPass()));
   }
 
   onModuleDestroy(): void {
@@ -246,7 +244,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async passOverBuses(): Promise<void> {
-    const modbus = new Set(this.buses.busStates().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
+    const modbus = new Set(this.field.openGateways().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
     const rows = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
     this.terminals = new Map(rows.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
     this.done.clear();
@@ -304,17 +302,17 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       this.running.set(gatewayId, running);
       try {
         const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal, tryBackedOff: true });
-        for (const id of [...r.terminals.stored, ...r.terminals.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
-        for (const f of r.terminals.failed) this.failedOn(toneId, f.terminalId, f.reason);
+        for (const id of [...r.stored, ...r.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
+        for (const f of r.failed) this.failedOn(toneId, f.terminalId, f.failure.message);
         return true;
       } catch (e) {
         if (this.stopped) return false;
         if (running.why === 'held') continue; // wait for the broadcast run, then resume
-        if (running.why === 'disconnected' || (e instanceof BusError && e.kind === 'cancelled')) {
+        if (running.why === 'disconnected' || (e instanceof FieldError && e.kind === 'cancelled')) {
           for (const id of ids) this.failedOn(toneId, id, `gateway ${gatewayId} went down during the transfer: tried again on the next pass`);
           return false;
         }
-        for (const id of ids) this.failedOn(toneId, id, (e as Error).message);
+        for (const id of ids) this.failedOn(toneId, id, failureOf(e).message);
         return true;
       } finally {
         if (this.running.get(gatewayId) === running) this.running.delete(gatewayId);
