@@ -18,6 +18,7 @@ import { MonitoringService } from '../monitoring/monitoring.service';
 import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
 import { isFinalBroadcastState, outcomeOf, type BroadcastState } from './broadcast-lifecycle';
 import { BroadcastRun, Halt, type PlayingNow, type RunContext } from './broadcast-run';
+import type { RunState } from './run/run-state';
 import { isBroadcasting, stopPhase } from './bus-plan';
 import { ClipVariants } from './clip-variants';
 import { ToneProvisioning } from './tone-provisioning';
@@ -214,13 +215,13 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   private playingNow(terminalId: number, except: string): PlayingNow | null {
     for (const run of this.runs.values()) {
       if (run.broadcastId === except) continue;
-      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.b.priority, fresh: true };
+      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.broadcast.priority, certain: true };
     }
     const r = this.monitoring.terminal(terminalId)?.reading;
     return r && isBroadcasting(r) && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
   }
 
-  private async flush(run: BroadcastRun, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
+  private async flush(run: RunState, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
     try {
       await this.repo.write(updates);
     } catch (e) {
@@ -230,10 +231,10 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     if (changes.length > 0) this.emit(run, changes);
   }
 
-  private emit(run: BroadcastRun, changes: DeliveryChange[]): void {
+  private emit(run: RunState, changes: DeliveryChange[]): void {
     if (this.halting) return;
     this.progressSubject.next({
-      broadcastId: run.broadcastId, alertId: run.b.alertId, drill: run.b.drill, state: run.b.state, counts: run.ledger.counts(),
+      broadcastId: run.broadcastId, alertId: run.broadcast.alertId, drill: run.broadcast.drill, state: run.broadcast.state, counts: run.ledger.counts(),
       changes: changes.map((c) => ({ terminalId: c.terminalId, areaCode: c.areaCode, state: c.to, reason: c.reason })),
     });
   }
