@@ -11,6 +11,7 @@ import { Transactions, Tx, managerOf, onTxEnd } from '../database/transactions';
 import { BrokenLink, GENESIS_HASH, firstBrokenLink, rowHash, snapshotText } from './audit-chain';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { AuditFilter, AuditRepository } from './audit.repository';
+import { Clock } from '../common/clock';
 
 export interface AuditEntry {
   /** Who: an authenticated user, or a name alone (a failed login names the username tried). */
@@ -52,6 +53,7 @@ export class AuditService {
   constructor(
     private readonly repo: AuditRepository,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
   ) {}
 
   /** Appends one entry; inside `tx` it commits (or rolls back) with the change it describes. */
@@ -69,7 +71,7 @@ export class AuditService {
     const head = await this.repo.head(tx);
     const base = {
       id: (head?.id ?? 0) + 1,
-      at: new Date(),
+      at: this.clock.date(),
       actorId: entry.actor.id,
       actorName: entry.actor.username.slice(0, 64),
       action: entry.action,

@@ -12,6 +12,7 @@ import { hashPassword } from './password';
 import { UserEntity } from './user.entity';
 import type { UserView } from './users.dto';
 import { UsersRepository } from './users.repository';
+import { Clock } from '../common/clock';
 
 export interface NewUser {
   username: string;
@@ -52,6 +53,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   async create(input: NewUser, actor: AuthUser): Promise<UserView> {
@@ -61,7 +63,7 @@ export class UsersService {
       if (await this.users.findByUsername(input.username, tx)) {
         throw new ConflictError('username_taken', `username ${input.username} is already taken`, { field: 'username' });
       }
-      const now = new Date();
+      const now = this.clock.date();
       const user = Object.assign(new UserEntity(), {
         username: input.username,
         passwordHash,
@@ -98,7 +100,7 @@ export class UsersService {
       if (change.scopes) user.scopes = [...change.scopes];
       if (change.disabled !== undefined) user.disabled = change.disabled;
       await this.keepAnAdmin(before, user, tx);
-      user.updatedAt = new Date();
+      user.updatedAt = this.clock.date();
       const after = toUserView(await this.users.save(tx, user));
       const action = change.disabled === true && !before.disabled ? 'user.disable' : 'user.update';
       await this.audit.record({ actor, action, entityType: 'user', entityId: id, before, after }, tx);
@@ -111,7 +113,7 @@ export class UsersService {
     await this.transactions.run(async (tx) => {
       const user = await this.mustFind(id, tx);
       user.passwordHash = passwordHash;
-      user.updatedAt = new Date();
+      user.updatedAt = this.clock.date();
       await this.users.save(tx, user);
       await this.audit.record({ actor, action: 'user.password_reset', entityType: 'user', entityId: id }, tx);
     });
@@ -126,7 +128,7 @@ export class UsersService {
     if (existing && (await keepPassword(existing.passwordHash))) return false;
     const passwordHash = await hashPassword(input.password);
     return this.transactions.run(async (tx) => {
-      const now = new Date();
+      const now = this.clock.date();
       const user = (await this.users.findByUsername(input.username, tx)) ?? Object.assign(new UserEntity(), { createdAt: now });
       const before = user.id ? toUserView(user) : undefined;
       Object.assign(user, { username: input.username, passwordHash, roles: [...input.roles], scopes: [...input.scopes], disabled: false, updatedAt: now });

@@ -25,6 +25,7 @@ import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
 import { ClipVariants } from './clip-variants';
 import { DispatchRepository } from './dispatch.repository';
+import { Clock } from '../common/clock';
 
 export type BusProvisioning = 'storing' | 'held' | 'waiting' | 'done';
 
@@ -93,6 +94,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     private readonly variants: ClipVariants,
     private readonly monitoring: MonitoringService,
     private readonly registryEvents: RegistryEvents,
+    private readonly clock: Clock,
   ) {
     this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
   }
@@ -211,14 +213,14 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       .catch((e: unknown) => this.log.error(`tone provisioning pass: ${(e as Error).stack ?? String(e)}`))
       .finally(() => {
         this.pass = null;
-        this.lastPassEndedAt = new Date();
+        this.lastPassEndedAt = this.clock.date();
         if (this.stopped) return;
         if (this.again) {
           this.again = false;
           this.startPass();
           return;
         }
-        this.nextPassAt = new Date(Date.now() + this.config.dispatch.provisionRetryMs);
+        this.nextPassAt = new Date(this.clock.now() + this.config.dispatch.provisionRetryMs);
         this.timer = setTimeout(() => this.startPass(), this.config.dispatch.provisionRetryMs);
         this.timer.unref();
       });
