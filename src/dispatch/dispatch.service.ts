@@ -18,7 +18,7 @@ import { MonitoringService } from '../monitoring/monitoring.service';
 import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
 import { isFinalBroadcastState, outcomeOf, type BroadcastState } from './broadcast-lifecycle';
 import { BroadcastRun, Halt, type PlayingNow, type RunContext } from './broadcast-run';
-import type { RunState } from './run/run-state';
+import type { RunView } from './run/run-context';
 import { isBroadcasting, stopPhase } from './bus-plan';
 import { ClipVariants } from './clip-variants';
 import { ToneProvisioning } from './tone-provisioning';
@@ -221,7 +221,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     return r && isBroadcasting(r) && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
   }
 
-  private async flush(run: RunState, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
+  private async flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
     try {
       await this.repo.write(updates);
     } catch (e) {
@@ -231,7 +231,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     if (changes.length > 0) this.emit(run, changes);
   }
 
-  private emit(run: RunState, changes: DeliveryChange[]): void {
+  private emit(run: RunView, changes: DeliveryChange[]): void {
     if (this.halting) return;
     this.progressSubject.next({
       broadcastId: run.broadcastId, alertId: run.broadcast.alertId, drill: run.broadcast.drill, state: run.broadcast.state, counts: run.ledger.counts(),

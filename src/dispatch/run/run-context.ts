@@ -1,9 +1,16 @@
 /** What a broadcast run needs from the rest of the engine, and the run's shared vocabulary. */
 import type { Clock } from '../../common/clock';
 import type { BusLink } from '../bus-plan';
-import type { DeliveryChange, DeliveryUpdate } from '../delivery-ledger';
+import type { BroadcastEntity } from '../broadcast.entities';
+import type { DeliveryChange, DeliveryLedger, DeliveryUpdate } from '../delivery-ledger';
 import type { DispatchPolicy } from '../dispatch-policy';
-import type { RunState } from './run-state';
+
+/** What the rest of the engine sees of a run: its broadcast and ledger. */
+export interface RunView {
+  readonly broadcastId: string;
+  readonly broadcast: BroadcastEntity;
+  readonly ledger: DeliveryLedger;
+}
 
 /** What plays on a terminal as far as the engine knows. */
 export interface PlayingNow {
@@ -32,7 +39,7 @@ export interface RunContext {
   clipFor(libraryClipId: string, terminalIds: number[]): Promise<{ terminalIds: number[]; clip: ClipVariant | null; error: string | null }[]>;
   playingNow(terminalId: number, except: string): PlayingNow | null;
   /** Writes a batch (errors are the context's to log: the run goes on from memory). */
-  flush(run: RunState, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void>;
+  flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void>;
   /** Our start interrupted `other` on the terminal. */
   preempted(other: string, terminalId: number, by: string): Promise<void>;
   /** Our play ended on a terminal whose earlier broadcast we interrupted. */
