@@ -6,8 +6,7 @@
  * starts (late-starts.ts) and the end read (end-read.ts). A start is recorded as sent before it goes out, so a
  * restarted server reads the terminal before starting it again.
  */
-import type { BusLink } from './bus-plan';
-import { isBroadcasting } from './bus-plan';
+import { isBroadcasting, type BusLink } from './bus-plan';
 import type { BroadcastEntity } from './broadcast.entities';
 import type { DeliveryLedger, LedgerRow } from './delivery-ledger';
 import { BusStart } from './run/bus-start';

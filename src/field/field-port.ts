@@ -1,17 +1,17 @@
 /**
- * The field port: the vocabulary the rest of the server speaks with the field — terminal statuses, commands, clip
- * transfers and typed failures — owned here, in src, so that dispatch, monitoring and diagnostics never need a
- * driver's types. src/field implements it over the drivers' buses (field-buses.ts); a test may implement it with a
- * recording fake. The driver types are structurally the same as these: field-buses.ts maps one onto the other.
+ * The field port: the vocabulary the rest of the server speaks with the field — the neutral terminal model
+ * (firmware-protocols/codes/terminal-model.ts), request options, clip transfer results and typed failures — so that
+ * dispatch, monitoring and diagnostics never need a driver's types. src/field implements it over the drivers' buses
+ * (field-buses.ts, driver-failures.ts); a test may implement it with a recording fake (src/dispatch/field-link.spec.ts).
  */
-import type { FaultKey } from '../../firmware-protocols/codes';
+import type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus } from '../../firmware-protocols/codes';
+
+export type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus };
 
 /** Bus scheduler classes, highest first. */
 export type PriorityClass = 'emergency' | 'command' | 'transfer' | 'poll';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
-
-export type SourceKind = 'none' | 'stored' | 'fm' | 'line-in' | 'ip' | 'tone';
 
 /**
  * Why one request to the field failed: no answer in time (`timeout`, also a gateway reporting the unit silent), a
@@ -72,68 +72,12 @@ export function failureOf(e: unknown): FieldFailure<RequestFailureKind> {
   return { kind: 'protocol', exceptionCode: null, message: e instanceof Error ? e.message : String(e) };
 }
 
-/** The neutral status of one terminal, as one poll or one heartbeat reports it. */
-export interface TerminalStatus {
-  /** firmware-protocols/codes TERMINAL_STATES. */
-  state: number;
-  /** firmware-protocols/codes PRIORITY; PRIORITY.idle when nothing plays. */
-  priority: number;
-  source: SourceKind;
-  /** Clip id playing, 0 when none. */
-  clipId: number;
-  /** Broadcast (EBMID) playing, null when none or unknown. */
-  broadcastId: string | null;
-  /** Broadcast class of what plays (firmware-protocols/codes BROADCAST_CLASSES), 0 when idle. */
-  broadcastClass: number;
-  volume: number;
-  faults: FaultKey[];
-  supplyVoltage: number | null;
-  temperature: number | null;
-  signalQuality: number | null;
-  uptimeSeconds: number | null;
-  /** Counters the terminal itself keeps: CRC errors seen, commands refused (signature/replay/priority). */
-  counters: { crcErrors: number; refusedCommands: number };
-  lastCommandSequence: number;
-  clock: Date | null;
-}
-
-export type TerminalCommand =
-  | {
-      code: 'play';
-      source: SourceKind;
-      clipId?: number;
-      /** FM frequency in units of 10 kHz, line-in channel, or IP stream index — source-specific. */
-      sourceParam?: number;
-      priority: number;
-      broadcastClass: number;
-      repeat: number;
-      volume: number;
-      /** Synchronised start; absent = at once. */
-      startAt?: Date;
-      endAt?: Date;
-      broadcastId: string | null;
-    }
-  | { code: 'stop'; broadcastId: string | null; priority: number }
-  | { code: 'volume'; volume: number }
-  | { code: 'amplifier'; on: boolean }
-  | { code: 'clock'; at: Date }
-  | { code: 'reboot' }
-  | { code: 'test-tone'; seconds: number; volume: number };
-
 export interface CommandResult {
   /** For unicast: the terminal accepted it. For a bus-wide command: sent, nothing to accept. */
   accepted: boolean;
   unit: number | 'all';
   /** The signed block's command sequence. */
   sequence: number;
-}
-
-export interface ClipToTransfer {
-  clipId: number;
-  codec: string;
-  /** SM3 digest of the data, hex. */
-  digest: string;
-  data: Uint8Array;
 }
 
 export interface RequestOptions {
