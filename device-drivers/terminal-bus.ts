@@ -1,5 +1,5 @@
 /**
- * One interface over both terminal families (PROTOCOLS.md): Modbus terminals on RS-485 buses and adapters speaking
+ * One interface over both terminal families (docs/protocols.md): Modbus terminals on RS-485 buses and adapters speaking
  * the national adapter protocol. Monitoring and dispatch talk only to this; they never care which family is behind.
  * Every call goes through the bus's scheduler (one transaction in flight per bus) at the priority class it names.
  */
@@ -9,7 +9,7 @@ import type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus } from
 /** The neutral terminal model lives with the codes (firmware-protocols/codes/terminal-model.ts). */
 export type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus };
 
-/** Scheduler classes, highest first (issue "Field layer" §7). */
+/** Scheduler classes, highest first (docs/protocols.md, "the bus scheduler"). */
 export type PriorityClass = 'emergency' | 'command' | 'transfer' | 'poll';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'stopped';

@@ -2,7 +2,8 @@
  * What the rest of the server may ask of the field: sweep results aside, commands, bus-wide commands for a synchronised
  * start, clip transfers and verification reads, addressed by registry ids (terminal id, gateway id), never by bus or
  * unit. The field module implements it over the buses it owns (field-buses.ts); dispatch, tone provisioning and
- * diagnostics depend on this contract and on the vocabulary of field-port.ts only — never on device-drivers.
+ * diagnostics depend on this contract and on the vocabulary of field-port.ts only — never on device-drivers
+ * (docs/architecture.md: only src/field imports device-drivers).
  * Every failure is a FieldError with a typed kind (field-port.ts).
  */
 import type {
