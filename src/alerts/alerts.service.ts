@@ -16,10 +16,10 @@ import { APP_CONFIG } from '../config/config.module';
 import { Transactions, Tx } from '../database/transactions';
 import { AlertOutcomes, Dispatcher } from '../dispatch/dispatch-order';
 import { ALERT_LIFECYCLE, isFinalAlertState, nextAlertState, type AlertEvent, type AlertState } from './alert-lifecycle';
-import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent } from './alert-rules';
-import { AlertEntity, type AlertAudio } from './alert.entities';
+import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent, fieldChanges } from './alert-rules';
+import { AlertEntity, type AlertAudio, type FieldChanges, type RevisionAction } from './alert.entities';
 import { ALERT_TONE_IDS, AlertAudioSource } from './alert-audio';
-import { alertView, type AlertDetailView, type AlertView } from './alert-view';
+import { alertView, revisionView, type AlertDetailView, type AlertView } from './alert-view';
 import { AlertsRepository } from './alerts.repository';
 import { Clock } from '../common/clock';
 
@@ -110,7 +110,8 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   async get(id: number, user: AuthUser): Promise<AlertDetailView> {
     const alert = await this.visible(id, user);
     const targetCount = alert.terminalCount ?? (await this.repo.resolveTargets(alert.targets)).length;
-    return { ...alertView(alert), targetCount };
+    const revisions = (await this.repo.revisions(id)).map(revisionView);
+    return { ...alertView(alert), targetCount, revisions };
   }
 
   // ---- composition and review ----
@@ -120,6 +121,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const clipId = await this.audio.prepare(user, input.audio, input.text, input.title);
     const saved = await this.transactions.run(async (tx) => {
       const alert = await this.repo.save(tx, this.newAlert(input, user, terminalAreas, clipId));
+      await this.revise(tx, alert.id, 'created', user);
       await this.audit.record({ actor: user, action: 'alert.create', entityType: 'alert', entityId: alert.id, after: alertView(alert) }, tx);
       return alert;
     });
@@ -131,14 +133,20 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     nextAlertState(current.state, 'update');
     this.assertCoversTargets(user, current);
     const merged: AlertInput = { ...this.inputOf(current), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+    merged.title = merged.title.trim();
+    if (Object.keys(fieldChanges(this.inputOf(current), merged)).length === 0) return alertView(current);
     const terminalAreas = await this.checkTargets(merged, user);
     const clipId = await this.audio.prepare(user, merged.audio, merged.text, merged.title, current);
     const saved = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       const before = alertView(alert);
+      const changes = fieldChanges(this.inputOf(alert), merged);
+      if (Object.keys(changes).length === 0) return alert;
+      // any change to what goes on air is a new text: it goes back to draft and needs a new submission
       alert.state = nextAlertState(alert.state, 'update');
-      Object.assign(alert, merged, { clipId, areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas), updatedAt: this.clock.date() });
+      Object.assign(alert, merged, { clipId, areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas), submittedById: null, submittedAt: null, updatedAt: this.clock.date() });
       const after = await this.repo.save(tx, alert);
+      await this.revise(tx, id, 'edited', user, changes);
       await this.audit.record({ actor: user, action: 'alert.update', entityType: 'alert', entityId: id, before, after: alertView(after) }, tx);
       return after;
     });
@@ -146,22 +154,24 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   }
 
   submit(id: number, user: AuthUser): Promise<AlertView> {
-    return this.step(id, user, 'submit', (a, now) => Object.assign(a, { submittedById: user.id, submittedAt: now }));
+    return this.step(id, user, 'submit', 'submitted', (a, now) => Object.assign(a, { submittedById: user.id, submittedAt: now }));
   }
 
   reject(id: number, reason: string, user: AuthUser): Promise<AlertView> {
-    return this.step(id, user, 'reject', (a, now) => Object.assign(a, { rejectedById: user.id, rejectedAt: now, rejectionReason: reason }));
+    return this.step(id, user, 'reject', 'rejected', (a, now) => Object.assign(a, { rejectedById: user.id, rejectedAt: now, rejectionReason: reason }));
   }
 
   /** 三审: someone else with the approver role, whose scope covers every target, approves; the alert goes on air. */
   async approve(id: number, user: AuthUser): Promise<AlertView> {
     const current = await this.visible(id, user);
     nextAlertState(current.state, 'approve');
-    assertSecondPerson(current, user, 'approve');
+    assertSecondPerson(current, await this.repo.revisions(id), user, 'approve');
     this.assertCoversTargets(user, current);
     const clipId = await this.audio.assertReady(current.clipId, false);
     return this.goOnAir(user, false, async (tx, now) => {
       const alert = await this.load(id, tx);
+      // again inside the transaction: an edit or a submission may have landed since the check above
+      assertSecondPerson(alert, await this.repo.revisions(id, tx), user, 'approve');
       alert.state = nextAlertState(nextAlertState(alert.state, 'approve'), 'schedule');
       return Object.assign(alert, { approvedById: user.id, approvedAt: now, clipId });
     });
@@ -185,12 +195,13 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       this.assertSees(user, alert);
       if (alert.emergencyReason === null) throw new ConflictError('not_emergency', `alert ${id} was reviewed before air; there is nothing to confirm`, { alertId: id });
       if (alert.confirmedById !== null) throw new ConflictError('already_confirmed', `alert ${id} was confirmed already`, { alertId: id });
-      assertSecondPerson(alert, user, 'confirm');
+      assertSecondPerson(alert, await this.repo.revisions(id, tx), user, 'confirm');
       this.assertCoversTargets(user, alert);
       const before = alertView(alert);
       const now = this.clock.date();
       Object.assign(alert, { confirmedById: user.id, confirmedAt: now, updatedAt: now });
       const saved = await this.repo.save(tx, alert);
+      await this.revise(tx, id, 'confirmed', user);
       await this.audit.record({ actor: user, action: 'alert.confirm', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
       return alertView(saved);
     });
@@ -208,6 +219,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       if (!onAir) a.state = to;
       Object.assign(a, { cancelRequested: true, cancelledById: user.id, updatedAt: this.clock.date() });
       const saved = await this.repo.save(tx, a);
+      await this.revise(tx, id, 'cancelled', user);
       await this.audit.record({ actor: user, action: onAir ? 'alert.cancel_request' : 'alert.cancel', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
       return { alert: saved, tellDispatch: saved.broadcastId !== null };
     });
@@ -277,6 +289,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       alert.terminalCount = terminals.length;
       alert.updatedAt = now;
       const after = await this.repo.save(tx, alert);
+      await this.revise(tx, alert.id, emergency ? 'emergency' : 'approved', user);
       await dispatcher.plan(buildOrder({ alert: after, broadcastId: alert.broadcastId, clipId: alert.clipId ?? '', terminalIds: terminals.map((t) => t.id), emergency, userId: user.id, now }), tx);
       await this.audit.record({ actor: user, action: emergency ? 'alert.emergency' : 'alert.approve', entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
       return after;
@@ -285,7 +298,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     return alertView(saved);
   }
 
-  private async step(id: number, user: AuthUser, event: AlertEvent, apply: (a: AlertEntity, now: Date) => void): Promise<AlertView> {
+  private async step(id: number, user: AuthUser, event: AlertEvent, action: RevisionAction, apply: (a: AlertEntity, now: Date) => void): Promise<AlertView> {
     return this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       this.assertSees(user, alert);
@@ -296,9 +309,14 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       apply(alert, now);
       alert.updatedAt = now;
       const saved = await this.repo.save(tx, alert);
+      await this.revise(tx, id, action, user);
       await this.audit.record({ actor: user, action: `alert.${event}`, entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
       return alertView(saved);
     });
+  }
+
+  private async revise(tx: Tx, alertId: number, action: RevisionAction, user: AuthUser, changes: FieldChanges | null = null): Promise<void> {
+    await this.repo.addRevision(tx, { alertId, at: this.clock.date(), action, userId: user.id, userName: user.username.slice(0, 64), changes });
   }
 
   private async load(id: number, tx?: Tx): Promise<AlertEntity> {

@@ -2,7 +2,7 @@
  * Every TypeORM entity, listed once: the data source, the drift test and the migrations CLI read this list.
  * Add a line when you add an entity.
  */
-import { AlertEntity, BroadcastIdSequenceEntity } from '../alerts/alert.entities';
+import { AlertEntity, AlertRevisionEntity, BroadcastIdSequenceEntity } from '../alerts/alert.entities';
 import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entities';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
@@ -24,6 +24,7 @@ export const ENTITIES: (new () => object)[] = [
   OnlineRateDailyEntity,
   AlarmEntity,
   AlertEntity,
+  AlertRevisionEntity,
   BroadcastIdSequenceEntity,
   BroadcastEntity,
   DeliveryEntity,

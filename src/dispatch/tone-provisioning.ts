@@ -19,6 +19,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { canReach, isUnrestricted } from '../auth/scope';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { DomainError } from '../common/errors';
 import { FieldCommands, FieldError, failureOf } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
@@ -56,6 +57,8 @@ interface Running {
 
 /** How many failure reasons a view lists per tone. */
 const LISTED_FAILURES = 20;
+/** A pass by hand over one area at most this often, ms. */
+export const MANUAL_PASS_EVERY_MS = 60_000;
 /** How often a pass looks whether the buses it is storing on are still connected, ms. */
 const LINK_CHECK_MS = 1000;
 /** A pass starts this long after the last registry change that added or enabled terminals, ms. */
@@ -79,6 +82,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** The terminals of the last pass, with their areas (for scoped views). */
   private terminals = new Map<number, { gatewayId: number; areaCode: string }>();
   private pass: Promise<void> | null = null;
+  /** When a pass was last asked for by hand, per area of the caller's scope ('*': unrestricted). */
+  private readonly manualPasses = new Map<string, number>();
+  /** The areas the pass under way covers (null: every terminal). */
+  private passAreas: string[] | null = null;
+  /** Areas asked for while a pass ran (null: every terminal), for the pass that follows it. */
+  private nextAreas: string[] | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastPassEndedAt: Date | null = null;
   /** A pass was asked for while one ran: start it when that one ends. */
@@ -168,12 +177,38 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     while (this.pass) await this.pass;
   }
 
-  /** Starts a pass now, or right after the one under way; resolves when no pass is under way any more. */
-  runPass(): Promise<void> {
+  /**
+   * Starts a pass now over the terminals inside `areas` (null: all), or right after the one under way (the areas
+   * asked for meanwhile are merged); resolves when no pass is under way any more.
+   */
+  runPass(areas: string[] | null = null): Promise<void> {
     if (this.tones.length === 0 || this.stopped) return Promise.resolve();
-    if (this.pass === null) this.startPass();
-    else this.again = true;
+    if (this.pass === null) {
+      this.startPass(areas);
+    } else {
+      this.nextAreas = this.again ? mergeAreas(this.nextAreas, areas) : areas;
+      this.again = true;
+    }
     return this.settled();
+  }
+
+  /**
+   * A pass asked for by hand: over the caller's scope only (an unrestricted administrator's: everything), at most one
+   * per area every MANUAL_PASS_EVERY_MS (429 `too_many_passes` otherwise). Answers at once with the areas it covers.
+   */
+  requestPass(user: AuthUser): { areas: string[] | null } {
+    const areas = isUnrestricted(user) ? null : [...user.scopes].sort();
+    const keys = areas ?? ['*'];
+    const now = this.clock.now();
+    for (const [k, at] of this.manualPasses) if (now - at >= MANUAL_PASS_EVERY_MS) this.manualPasses.delete(k);
+    const last = Math.max(...keys.map((k) => this.manualPasses.get(k) ?? Number.NEGATIVE_INFINITY));
+    if (now - last < MANUAL_PASS_EVERY_MS) {
+      const wait = Math.ceil((last + MANUAL_PASS_EVERY_MS - now) / 1000);
+      throw new DomainError('too_many_passes', `a pass over this area was started less than ${MANUAL_PASS_EVERY_MS / 1000} s ago; try again in ${wait} s`, 429, { retryAfterSeconds: wait });
+    }
+    for (const k of keys) this.manualPasses.set(k, now);
+    void this.runPass(areas);
+    return { areas };
   }
 
   /** The reader's terminals (within `areaCode` when given) and where provisioning stands on them. */
@@ -205,10 +240,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     };
   }
 
-  private startPass(): void {
+  private startPass(areas: string[] | null = null): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.nextPassAt = null;
+    this.passAreas = areas;
     this.pass = this.runOnce()
       .catch((e: unknown) => this.log.error(`tone provisioning pass: ${(e as Error).stack ?? String(e)}`))
       .finally(() => {
@@ -217,7 +253,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         if (this.stopped) return;
         if (this.again) {
           this.again = false;
-          this.startPass();
+          this.startPass(this.nextAreas);
           return;
         }
         this.nextPassAt = new Date(this.clock.now() + this.config.dispatch.provisionRetryMs);
@@ -247,9 +283,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
 
   private async passOverBuses(): Promise<void> {
     const modbus = new Set(this.field.openGateways().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
-    const rows = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
-    this.terminals = new Map(rows.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
-    this.done.clear();
+    const everywhere = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
+    this.terminals = new Map(everywhere.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
+    const areas = this.passAreas;
+    const rows = areas === null ? everywhere : everywhere.filter((t) => areas.some((a) => isWithinArea(t.areaCode, a)));
+    for (const t of rows) this.done.delete(t.gatewayId);
     // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
     const plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[] = [];
     for (const toneId of this.tones) {
@@ -334,4 +372,9 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     failed.set(terminalId, reason);
     this.failed.set(toneId, failed);
   }
+}
+
+/** Two area lists of passes asked for, as one (null: every terminal). */
+function mergeAreas(a: string[] | null, b: string[] | null): string[] | null {
+  return a === null || b === null ? null : [...new Set([...a, ...b])];
 }
