@@ -42,6 +42,8 @@ export interface AlertView {
   outcomeDetail: string | null;
   createdAt: string;
   updatedAt: string;
+  source: 'ebd' | 'cap' | null;
+  upstreamId: string | null;
 }
 
 export interface AlertDetailView extends AlertView {
@@ -109,5 +111,7 @@ export function alertView(a: AlertEntity): AlertView {
     outcomeDetail: a.outcomeDetail,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
+    source: a.source ?? null,
+    upstreamId: a.upstreamId ?? null,
   };
 }

@@ -143,6 +143,14 @@ export class AlertEntity {
 
   @Column({ type: 'datetime', precision: 3 })
   updatedAt!: Date;
+
+  /** Where it came from: null typed in here; `ebd` an upstream platform's EBM, `cap` a CAP 1.2 message (src/upstream). */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  source!: 'ebd' | 'cap' | null;
+
+  /** The upstream's id of it: the EBMID (becomes the broadcast id when it goes on air) or the CAP identifier. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  upstreamId!: string | null;
 }
 
 /** The last daily sequence number used in broadcast ids of one sender on one day (Asia/Shanghai date). */

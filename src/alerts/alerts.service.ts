@@ -49,6 +49,19 @@ export interface AlertListQuery {
   offset: number;
 }
 
+/** Where an upstream alert comes from (src/upstream): the kind, the upstream's id of it and the sender's name. */
+export interface UpstreamOrigin {
+  source: 'ebd' | 'cap';
+  /** The EBMID (used as the broadcast id on air) or the CAP identifier. */
+  upstreamId: string | null;
+  senderName: string;
+}
+
+/** The audit actor of an upstream sender's decisions. */
+export function upstreamActor(senderName: string): AuthUser {
+  return { id: 0, username: `upstream:${senderName}`.slice(0, 64), roles: ['admin'], scopes: [] };
+}
+
 /** Events dispatch reports through AlertOutcomes. */
 const DISPATCH_EVENTS: readonly AlertEvent[] = ['schedule', 'start', 'complete', 'complete-partially', 'fail', 'cancel'];
 const FINISHING_EVENTS: readonly AlertEvent[] = ['complete', 'complete-partially', 'fail'];
@@ -227,6 +240,44 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     return alertView((await this.repo.findById(id)) ?? alert);
   }
 
+  /**
+   * An alert from an upstream platform or feed: `dispatch` sends it at once as the sender's decision (the sender is
+   * the approving party in the history), `review` puts it submitted for a local approver.
+   */
+  async createFromUpstream(input: AlertInput, origin: UpstreamOrigin, mode: 'dispatch' | 'review'): Promise<AlertView> {
+    const actor = upstreamActor(origin.senderName);
+    const terminalAreas = await this.checkTargets(input, actor);
+    const prepared = await this.audio.prepare(actor, input.audio, input.text, input.title);
+    const fresh = (now: Date): AlertEntity =>
+      Object.assign(this.newAlert(input, actor, terminalAreas, prepared), { source: origin.source, upstreamId: origin.upstreamId, submittedById: actor.id, submittedAt: now });
+    if (mode === 'review') {
+      const saved = await this.transactions.run(async (tx) => {
+        const alert = fresh(this.clock.date());
+        alert.state = nextAlertState(alert.state, 'submit');
+        const row = await this.repo.save(tx, alert);
+        await this.revise(tx, row.id, 'created', actor);
+        await this.revise(tx, row.id, 'submitted', actor);
+        await this.audit.record({ actor, action: 'alert.upstream_submit', entityType: 'alert', entityId: row.id, after: alertView(row) }, tx);
+        return row;
+      });
+      return alertView(saved);
+    }
+    const clipId = await this.audio.assertReady(prepared, true);
+    return this.goOnAir(
+      actor,
+      true,
+      async (tx, now) => {
+        const alert = fresh(now);
+        alert.state = nextAlertState(nextAlertState(nextAlertState(alert.state, 'submit'), 'approve'), 'schedule');
+        const row = await this.repo.save(tx, Object.assign(alert, { approvedById: actor.id, approvedAt: now, clipId }));
+        await this.revise(tx, row.id, 'created', actor);
+        await this.revise(tx, row.id, 'submitted', actor);
+        return row;
+      },
+      'alert.upstream_dispatch',
+    );
+  }
+
   // ---- outcomes from dispatch, expiry ----
 
   /** AlertOutcomes: moves the alert by a dispatch event, audited as the system; a repeated report is a no-op. */
@@ -276,7 +327,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
    * One transaction: `move` puts the alert in its on-air state, it gets its broadcast id, the targets resolve to the
    * enabled terminals the user reaches, and dispatch plans the broadcast; after commit dispatch launches it.
    */
-  private async goOnAir(user: AuthUser, emergency: boolean, move: (tx: Tx, now: Date) => Promise<AlertEntity>): Promise<AlertView> {
+  private async goOnAir(user: AuthUser, emergency: boolean, move: (tx: Tx, now: Date) => Promise<AlertEntity>, action?: string): Promise<AlertView> {
     const dispatcher = this.dispatcher;
     const saved = await this.transactions.run(async (tx) => {
       const now = this.clock.date();
@@ -285,13 +336,15 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       const terminals = (await this.repo.resolveTargets(alert.targets, tx)).filter((t) => isUnrestricted(user) || user.scopes.some((s) => isWithinArea(t.areaCode, s)));
       if (terminals.length === 0) throw new ConflictError('no_terminals', `the targets of alert ${alert.id} resolve to no enabled terminal inside your area scope`, { alertId: alert.id });
       const sender = this.config.platformResourceCode;
-      alert.broadcastId = composeBroadcastId(sender, now, await this.repo.nextSequence(tx, sender, shanghaiDate(now)));
+      // an upstream EBM keeps its EBMID on air
+      alert.broadcastId = alert.source === 'ebd' && alert.upstreamId ? alert.upstreamId : composeBroadcastId(sender, now, await this.repo.nextSequence(tx, sender, shanghaiDate(now)));
       alert.terminalCount = terminals.length;
       alert.updatedAt = now;
       const after = await this.repo.save(tx, alert);
-      await this.revise(tx, alert.id, emergency ? 'emergency' : 'approved', user);
+      // an upstream sender's decision to send at once is its approval
+      await this.revise(tx, alert.id, emergency && action === undefined ? 'emergency' : 'approved', user);
       await dispatcher.plan(buildOrder({ alert: after, broadcastId: alert.broadcastId, clipId: alert.clipId ?? '', terminalIds: terminals.map((t) => t.id), emergency, userId: user.id, now }), tx);
-      await this.audit.record({ actor: user, action: emergency ? 'alert.emergency' : 'alert.approve', entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
+      await this.audit.record({ actor: user, action: action ?? (emergency ? 'alert.emergency' : 'alert.approve'), entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
       return after;
     });
     dispatcher.launch(saved.broadcastId ?? '');
@@ -388,6 +441,8 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       outcomeDetail: null,
       createdAt: now,
       updatedAt: now,
+      source: null,
+      upstreamId: null,
     } satisfies Omit<AlertEntity, 'id'>);
   }
 

@@ -10,6 +10,7 @@ import { BroadcastEntity, DeliveryEntity } from '../dispatch/broadcast.entities'
 import { AlarmEntity, OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from '../monitoring/monitoring.entities';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
+import { EbdIdSequenceEntity, UpstreamMessageEntity, UpstreamOutboxEntity, UpstreamSenderEntity } from '../upstream/upstream.entities';
 
 export const ENTITIES: (new () => object)[] = [
   UserEntity,
@@ -28,4 +29,8 @@ export const ENTITIES: (new () => object)[] = [
   BroadcastIdSequenceEntity,
   BroadcastEntity,
   DeliveryEntity,
+  UpstreamSenderEntity,
+  UpstreamMessageEntity,
+  UpstreamOutboxEntity,
+  EbdIdSequenceEntity,
 ];

@@ -9,9 +9,11 @@
  * one receive slot, and a start must not queue behind chunks) and goes on once the run has ended; the terminals keep
  * the chunks they have (terminal-modbus PROTOCOL.md §6.1), so it resumes where it stopped. Terminals that did not take
  * a tone are tried again every `provisionRetryMs`; terminals and gateways added or enabled start a pass a little after
- * the registry has settled (an import of a whole county is one pass, not thousands).
+ * the registry has settled (an import of a whole county is one pass, not thousands). Each Modbus bus is also
+ * provisioned on its own as soon as its link comes up, so the tones are on the terminals within seconds of a start
+ * instead of waiting for the first retry pass; work on one bus is never run twice at once.
  */
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { debounceTime, filter, type Subscription } from 'rxjs';
 import { isWithinArea } from '../../firmware-protocols/codes';
 import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
@@ -21,6 +23,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/errors';
 import { FieldCommands, FieldError, failureOf } from '../field/field-commands';
+import { TERMINAL_STOCK, type StockClip, type TerminalStock } from '../field/field.tokens';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
@@ -54,6 +57,9 @@ interface Running {
   /** Why it was aborted: a broadcast run holds the bus (resume after it), or the gateway's link went down. */
   why: 'held' | 'disconnected' | null;
 }
+
+/** Each tone's variant for each terminal, worked out before transfers. */
+type Plan = { toneId: ToneId; variantOf: Map<number, ClipVariant> }[];
 
 /** How many failure reasons a view lists per tone. */
 const LISTED_FAILURES = 20;
@@ -93,8 +99,15 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** A pass was asked for while one ran: start it when that one ends. */
   private again = false;
   private registry: Subscription | null = null;
+  private connections: Subscription | null = null;
+  /** gateway → the provisioning under way on its bus (a pass's, or the one started when its link came up) */
+  private readonly busWork = new Map<number, Promise<void>>();
+  /** The plan buses use as their links come up: one for every terminal tracked, shared (one copy of each tone's data). */
+  private sharedPlan: { ids: Set<number>; plan: Promise<Plan | null> } | null = null;
   private nextPassAt: Date | null = null;
   private stopped = false;
+  /** terminalId:clipId pairs already handed to the terminal stock. */
+  private readonly stocked = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -104,6 +117,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     private readonly monitoring: MonitoringService,
     private readonly registryEvents: RegistryEvents,
     private readonly clock: Clock,
+    @Optional() @Inject(TERMINAL_STOCK) private readonly stock: TerminalStock | null = null,
   ) {
     this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
   }
@@ -117,11 +131,15 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         debounceTime(AFTER_REGISTRY_CHANGE_MS),
       )
       .subscribe(() => void this.field.settled().then(() => this.runPass()));
+    this.connections = this.monitoring.gatewayEvents
+      .pipe(filter((c) => c.status.connection === 'connected'))
+      .subscribe((c) => void this.provisionConnectedBus(c.status.gatewayId));
   }
 
   onModuleDestroy(): void {
     this.stopped = true;
     this.registry?.unsubscribe();
+    this.connections?.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     for (const r of this.running.values()) r.abort.abort();
     for (const wake of [...this.waiting.values()].flat()) wake();
@@ -172,9 +190,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     for (const held of this.held.values()) if (held.get(terminalId) === clipId) held.delete(terminalId);
   }
 
-  /** Resolves when no pass is under way nor asked for (tests and tools). */
+  /** Resolves when no pass is under way nor asked for, and no bus is being provisioned (tests and tools). */
   async settled(): Promise<void> {
-    while (this.pass) await this.pass;
+    while (this.pass || this.busWork.size > 0) {
+      if (this.pass) await this.pass;
+      else await Promise.allSettled([...this.busWork.values()]);
+    }
   }
 
   /**
@@ -289,25 +310,95 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const rows = areas === null ? everywhere : everywhere.filter((t) => areas.some((a) => isWithinArea(t.areaCode, a)));
     for (const t of rows) this.done.delete(t.gatewayId);
     // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
-    const plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[] = [];
+    const planned = this.planFor(rows.map((t) => t.id));
+    this.sharedPlan = { ids: new Set(rows.map((t) => t.id)), plan: planned };
+    const plan = await planned;
+    if (plan === null) return;
+    const byGateway = new Map<number, number[]>();
+    for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
+    await Promise.all([...byGateway].map(([g, ids]) => this.onBus(g, () => this.provisionBus(g, ids, plan))));
+    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
+    this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
+  }
+
+  /** Each tone's variant for each of these terminals; null when stopped meanwhile. */
+  private async planFor(terminalIds: number[]): Promise<Plan | null> {
+    const plan: Plan = [];
     for (const toneId of this.tones) {
-      if (this.stopped) return;
+      if (this.stopped) return null;
       const variantOf = new Map<number, ClipVariant>();
-      for (const g of await this.variants.forTerminals(toneId, rows.map((t) => t.id))) {
+      for (const g of await this.variants.forTerminals(toneId, terminalIds)) {
         if (g.clip) this.toneOfClip.set(g.clip.clipId, toneId);
         if (g.clip) for (const id of g.terminalIds) variantOf.set(id, g.clip);
         else for (const id of g.terminalIds) this.failedOn(toneId, id, g.error ?? 'no variant for this terminal');
       }
       plan.push({ toneId, variantOf });
     }
-    const byGateway = new Map<number, number[]>();
-    for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
-    await Promise.all([...byGateway].map(([g, ids]) => this.provisionBus(g, ids, plan)));
-    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
-    this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
+    await this.stockTerminals(plan);
+    return plan;
   }
 
-  private async provisionBus(gatewayId: number, ids: number[], plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[]): Promise<void> {
+  /** Where terminals can be stocked off the line (the demo county), each is given its variants before the pass checks them. */
+  private async stockTerminals(plan: Plan): Promise<void> {
+    if (!this.stock) return;
+    const clips: StockClip[] = [];
+    for (const { variantOf } of plan) {
+      for (const [terminalId, v] of variantOf) {
+        const key = `${terminalId}:${v.clipId}`;
+        if (this.stocked.has(key)) continue;
+        this.stocked.add(key);
+        clips.push({ terminalId, clipId: v.clipId, codec: v.codec, digest: v.digest, size: v.data.length, durationMs: v.durationMs });
+      }
+    }
+    if (clips.length === 0) return;
+    try {
+      const held = await this.stock.stock(clips);
+      if (held > 0) this.log.log(`${held} built-in tone variants stocked on terminals as installed`);
+    } catch (e) {
+      this.log.warn(`stocking terminals with the built-in tones failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs work on a bus after whatever provisioning is under way there. */
+  private onBus(gatewayId: number, work: () => Promise<void>): Promise<void> {
+    const next = (this.busWork.get(gatewayId) ?? Promise.resolve()).then(work);
+    this.busWork.set(gatewayId, next);
+    const forget = (): void => {
+      if (this.busWork.get(gatewayId) === next) this.busWork.delete(gatewayId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  /** A Modbus bus's link came up: its terminals get the tones now, unless provisioning is already at work there. */
+  private async provisionConnectedBus(gatewayId: number): Promise<void> {
+    if (this.stopped || this.busWork.has(gatewayId)) return;
+    if (this.field.openGateways().find((b) => b.gatewayId === gatewayId)?.family !== 'modbus') return;
+    const onBus = [...this.monitoring.terminals()].filter((t) => t.gatewayId === gatewayId);
+    if (onBus.length === 0) return;
+    for (const t of onBus) this.terminals.set(t.terminalId, { gatewayId, areaCode: t.areaCode });
+    const ids = onBus.map((t) => t.terminalId);
+    if (!this.sharedPlan || ids.some((id) => !this.sharedPlan?.ids.has(id))) {
+      const all = [...this.monitoring.terminals()].map((t) => t.terminalId);
+      const plan = this.planFor(all);
+      this.sharedPlan = { ids: new Set(all), plan };
+      // a plan that failed (a tone that could not be generated) is worked out again for the next bus
+      plan.catch(() => {
+        if (this.sharedPlan?.plan === plan) this.sharedPlan = null;
+      });
+    }
+    const shared = this.sharedPlan.plan;
+    try {
+      await this.onBus(gatewayId, async () => {
+        const plan = await shared;
+        if (plan !== null) await this.provisionBus(gatewayId, ids, plan);
+      });
+    } catch (e) {
+      this.log.error(`tone provisioning of gateway ${gatewayId}: ${(e as Error).stack ?? String(e)}`);
+    }
+  }
+
+  private async provisionBus(gatewayId: number, ids: number[], plan: Plan): Promise<void> {
     for (const { toneId, variantOf } of plan) {
       // one transfer per variant the bus's terminals need, to those not known to hold it; the offline wait for the next pass
       const groups = new Map<number, { clip: ClipVariant; ids: number[] }>();

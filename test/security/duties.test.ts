@@ -4,7 +4,6 @@
  * than its sender, and every step is kept in the alert's revision history (`revisions` in GET /api/alerts/:id).
  */
 import { TestApp, createTestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 import { COUNTY, TOWN_A, buildCounty } from '../registry/fixture';
 
 // a tone is encoded on first use (ffmpeg): a deadline on a loaded machine, not a speed goal
@@ -18,7 +17,7 @@ interface Revision {
   changes?: Record<string, { from: unknown; to: unknown }>;
 }
 
-describeWith(['ffmpeg'], 'separation of duties', () => {
+describe('separation of duties', () => {
   let t: TestApp;
   const tokens: Record<string, string> = {};
   const ids: Record<string, number> = {};
