@@ -4,7 +4,10 @@
  * Every call goes through the bus's scheduler (one transaction in flight per bus) at the priority class it names.
  */
 import type { Observable } from 'rxjs';
-import type { FaultKey } from '../firmware-protocols/codes';
+import type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus } from '../firmware-protocols/codes';
+
+/** The neutral terminal model lives with the codes (firmware-protocols/codes/terminal-model.ts). */
+export type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus };
 
 /** Scheduler classes, highest first (docs/protocols.md, "the bus scheduler"). */
 export type PriorityClass = 'emergency' | 'command' | 'transfer' | 'poll';
@@ -25,6 +28,9 @@ export type BusErrorKind =
   | 'cancelled'
   | 'protocol';
 
+/** Why a clip transfer did not store the clip on one unit: a request failed, or the transfer's own checks. */
+export type TransferFailureKind = BusErrorKind | 'incomplete' | 'digest-mismatch' | 'unexpected-state';
+
 /** A driver error names the bus, the unit and the function (house rule: errors name what is wrong). */
 export class BusError extends Error {
   constructor(
@@ -33,13 +39,13 @@ export class BusError extends Error {
     readonly unit: number | null,
     readonly operation: string,
     detail: string,
+    /** The exception code the answer carried: a terminal's refusal (firmware-protocols/terminal-modbus TERMINAL_EXCEPTIONS), or a gateway's. */
+    readonly exceptionCode: number | null = null,
   ) {
     super(`bus ${busId}${unit === null ? '' : ` unit ${unit}`} ${operation}: ${detail}`);
     this.name = 'BusError';
   }
 }
-
-export type SourceKind = 'none' | 'stored' | 'fm' | 'line-in' | 'ip' | 'tone';
 
 export interface TerminalIdentity {
   vendor: string;
@@ -55,54 +61,6 @@ export interface TerminalIdentity {
   };
 }
 
-/** The neutral status of one terminal, as one poll (Modbus) or one heartbeat/回传 (adapter) reports it. */
-export interface TerminalStatus {
-  /** 1 normal, 2 stopped, 3 fault, 4 fault recovered, 5 broadcasting (TERMINAL_STATES, docs/domain.md). */
-  state: number;
-  /** Priority of what plays now (the priority table, docs/domain.md); 15 when idle. */
-  priority: number;
-  source: SourceKind;
-  /** Clip id playing, 0 when none. */
-  clipId: number;
-  /** Broadcast (EBMID) playing, null when none or unknown. */
-  broadcastId: string | null;
-  /** Broadcast class of what plays (1–5), 0 when idle — drills are visible on the terminal. */
-  broadcastClass: number;
-  volume: number;
-  faults: FaultKey[];
-  supplyVoltage: number | null;
-  temperature: number | null;
-  signalQuality: number | null;
-  uptimeSeconds: number | null;
-  /** Counters the terminal itself keeps: CRC errors seen, commands refused (signature/replay/priority). */
-  counters: { crcErrors: number; refusedCommands: number };
-  lastCommandSequence: number;
-  clock: Date | null;
-}
-
-export type TerminalCommand =
-  | {
-      code: 'play';
-      source: SourceKind;
-      clipId?: number;
-      /** FM frequency in units of 10 kHz, line-in channel, or IP stream index — source-specific. */
-      sourceParam?: number;
-      priority: number;
-      broadcastClass: number;
-      repeat: number;
-      volume: number;
-      /** Synchronised start; absent = at once. */
-      startAt?: Date;
-      endAt?: Date;
-      broadcastId: string | null;
-    }
-  | { code: 'stop'; broadcastId: string | null; priority: number }
-  | { code: 'volume'; volume: number }
-  | { code: 'amplifier'; on: boolean }
-  | { code: 'clock'; at: Date }
-  | { code: 'reboot' }
-  | { code: 'test-tone'; seconds: number; volume: number };
-
 export interface CommandResult {
   /** For unicast: the terminal accepted it (wrote without exception). For broadcast: sent, nothing to accept. */
   accepted: boolean;
@@ -110,20 +68,12 @@ export interface CommandResult {
   sequence: number;
 }
 
-export interface ClipToTransfer {
-  clipId: number;
-  codec: string;
-  /** SM3 digest of the data, hex. */
-  digest: string;
-  data: Uint8Array;
-}
-
 export interface ClipTransferResult {
   /** Units that committed the clip (digest checked). */
   stored: number[];
   /** Units that already had it: nothing sent. */
   alreadyStored: number[];
-  failed: { unit: number; reason: string }[];
+  failed: { unit: number; reason: string; kind: TransferFailureKind; exceptionCode: number | null }[];
   framesSent: { broadcast: number; unicast: number };
 }
 

@@ -8,6 +8,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { AudioModule } from './audio/audio.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ClockModule } from './common/clock.module';
 import { ErrorFilter } from './common/error.filter';
 import { LoggingModule } from './common/logging';
 import type { AppConfig } from './config/config';
@@ -31,7 +32,7 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, DatabaseModule, AuditModule, AuthModule, HealthModule, ...FEATURES],
+      imports: [ConfigModule.forRoot(config), ClockModule, LoggingModule, DatabaseModule, AuditModule, AuthModule, HealthModule, ...FEATURES],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };
   }

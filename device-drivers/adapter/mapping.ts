@@ -3,7 +3,7 @@
  * Units: in the adapter family a unit is a terminal behind the adapter; unit n (1-based) is the n-th resource code
  * of the driver's `terminals` list, unit 0 is the adapter itself.
  */
-import { FAULTS, PRIORITY, priorityOf, TASK_SOURCES, type FaultKey } from '../../firmware-protocols/codes';
+import { BROADCAST_CLASSES, FAULTS, PRIORITY, priorityOf, TASK_SOURCES, TERMINAL_STATES, type FaultKey } from '../../firmware-protocols/codes';
 import { INPUT_CHANNELS, type AdapterCommand, type QueryReply } from '../../firmware-protocols/adapter';
 import type { SourceKind, TerminalCommand, TerminalIdentity, TerminalStatus } from '../terminal-bus';
 
@@ -46,7 +46,7 @@ export function toAdapterCommand(c: TerminalCommand, targets: string[], now: Dat
       return {
         ok: true,
         command: {
-          code: 'broadcast', broadcastId: c.broadcastId, start: false, broadcastClass: 5, eventType: d.eventType, level: 0,
+          code: 'broadcast', broadcastId: c.broadcastId, start: false, broadcastClass: BROADCAST_CLASSES.daily, eventType: d.eventType, level: 0,
           startAt: now, endAt: now, volume: 0xff, addressing: 'logical', targets, text: null, auxMedia: [], inputChannel: INPUT_CHANNELS.ip, outputChannels: 1,
         },
       };
@@ -96,7 +96,7 @@ export function faultKeys(codes: number[]): FaultKey[] {
 
 export function emptyStatus(): TerminalStatus {
   return {
-    state: 1, priority: priorityOfClass(0), source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 0, faults: [],
+    state: TERMINAL_STATES.normal, priority: priorityOfClass(0), source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 0, faults: [],
     supplyVoltage: null, temperature: null, signalQuality: null, uptimeSeconds: null, counters: { crcErrors: 0, refusedCommands: 0 },
     lastCommandSequence: 0, clock: null,
   };
@@ -110,7 +110,7 @@ export function statusFromQuery(q: QueryReply, before: TerminalStatus, lastSeque
     priority: priorityOfClass(cls),
     source: q.taskSource === undefined ? before.source : sourceOf(q.taskSource),
     clipId: 0,
-    broadcastId: q.broadcastId ?? (q.state !== undefined && q.state !== 5 ? null : before.broadcastId),
+    broadcastId: q.broadcastId ?? (q.state !== undefined && q.state !== TERMINAL_STATES.broadcasting ? null : before.broadcastId),
     broadcastClass: cls,
     volume: q.volume ?? before.volume,
     faults: q.faults === undefined ? before.faults : faultKeys(q.faults),

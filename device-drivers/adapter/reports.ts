@@ -4,7 +4,7 @@
  * play records are 'report's; the adapter's own heartbeat is a 'report' on unit 0. Frames about a terminal the
  * driver does not list are 'error' events of kind 'wrong-unit'.
  */
-import { FAULTS } from '../../firmware-protocols/codes';
+import { FAULTS, TERMINAL_STATES } from '../../firmware-protocols/codes';
 import type { ParsedItem } from '../../firmware-protocols/adapter';
 import { decodeMessageBody } from '../../firmware-protocols/adapter';
 import type { BusEvent, TerminalStatus } from '../terminal-bus';
@@ -65,7 +65,7 @@ export class ReportRouter {
     const before = this.lastStatus(unit);
     switch (d.business) {
       case 'heartbeat':
-        return this.setStatus(unit, { ...before, state: d.state, volume: d.volume, ...(d.state === 5 ? {} : { broadcastId: null, broadcastClass: 0 }) });
+        return this.setStatus(unit, { ...before, state: d.state, volume: d.volume, ...(d.state === TERMINAL_STATES.broadcasting ? {} : { broadcastId: null, broadcastClass: 0 }) });
       case 'queryReply':
         return f.packType === 'reply' ? undefined : this.setStatus(unit, statusFromQuery(d.reply, before, before.lastCommandSequence));
       case 'fault': {

@@ -6,10 +6,20 @@
  * An aborted `signal` stops it between frames with a BusError of kind 'cancelled'.
  */
 import {
-  chunkCount, CODECS, decodeReceiveBlock, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS, type CodecName, type ReceiveRecord,
+  chunkCount, CODECS, decodeReceiveBlock, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS, TERMINAL_EXCEPTIONS, type CodecName, type CommandRecord,
+  type ReceiveRecord,
 } from '../../firmware-protocols/terminal-modbus';
-import { BusError, type ClipToTransfer, type ClipTransferResult, type RequestOptions } from '../terminal-bus';
-import type { ModbusTerminalBus } from './modbus-terminal-bus';
+import { BusError, type ClipToTransfer, type ClipTransferResult, type CommandResult, type PriorityClass, type RequestOptions, type TransferFailureKind } from '../terminal-bus';
+import type { SignedBlock } from './signed-blocks';
+
+/** What a clip transfer needs of a Modbus bus (ModbusTerminalBus provides it). */
+export interface ClipWire {
+  readonly id: string;
+  read(unit: number, address: number, count: number, operation: string, opts?: RequestOptions): Promise<number[]>;
+  write(unit: number | 'all', address: number, values: number[], operation: string, opts: RequestOptions & { priority: PriorityClass }): Promise<void>;
+  sign(command: CommandRecord): SignedBlock;
+  writeSigned(unit: number | 'all', block: SignedBlock, operation: string, opts?: RequestOptions): Promise<CommandResult>;
+}
 
 export const REPAIR_ROUNDS = 3;
 /** Frames to one unit lost in a row before its transfer is given up (the unit has most likely gone). */
@@ -44,170 +54,228 @@ function isCodec(c: string): c is CodecName {
   return CODECS.some((k) => k.name === c);
 }
 
-export async function transferClip(bus: ModbusTerminalBus, units: number[], clip: ClipToTransfer, opts: RequestOptions): Promise<ClipTransferResult> {
-  if (!isCodec(clip.codec)) throw new BusError('protocol', bus.id, null, 'clip prepare', `codec "${clip.codec}" is not in the register map (PROTOCOL.md §2.1)`);
-  const chunks = chunkCount(clip.data.length);
-  const prio = opts.priority ?? 'transfer';
-  const req = { priority: prio, deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff };
-  const cancelled = (e: unknown): boolean => e instanceof BusError && e.kind === 'cancelled';
-  const stopIfCancelled = (): void => {
-    if (opts.signal?.aborted) throw new BusError('cancelled', bus.id, null, `clip ${clip.clipId} transfer`, 'cancelled between frames');
-  };
-  const result: ClipTransferResult = { stored: [], alreadyStored: [], failed: [], framesSent: { broadcast: 0, unicast: 0 } };
-  const fail = (unit: number, reason: string): void => void result.failed.push({ unit, reason });
+function isCancelled(e: unknown): boolean {
+  return e instanceof BusError && e.kind === 'cancelled';
+}
+
+/** Refused as a replay: the unit took this very block already (a broadcast reached it, our read did not). */
+function isReplay(e: unknown): boolean {
+  return e instanceof BusError && e.kind === 'refused' && e.exceptionCode === TERMINAL_EXCEPTIONS.replay;
+}
+
+type Req = RequestOptions & { priority: PriorityClass };
+
+/** One transfer of one clip to some units of one bus; `run` does it (see the file's head). */
+class ClipTransfer {
+  private readonly chunks: number;
+  private readonly req: Req;
+  readonly result: ClipTransferResult = { stored: [], alreadyStored: [], failed: [], framesSent: { broadcast: 0, unicast: 0 } };
+  private readonly lostInARow = new Map<number, number>();
+
+  constructor(
+    private readonly bus: ClipWire,
+    private readonly clip: ClipToTransfer,
+    private readonly opts: RequestOptions,
+  ) {
+    this.chunks = chunkCount(clip.data.length);
+    this.req = { priority: opts.priority ?? 'transfer', deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff };
+  }
+
+  async run(units: number[]): Promise<ClipTransferResult> {
+    const pending = await this.prepare(units);
+    if (pending.size === 0) return this.result;
+    await this.sendMissing(pending);
+    const done = await this.repair(pending);
+    if (done.size > 0) await this.commit(done);
+    return this.result;
+  }
+
+  private stopIfCancelled(): void {
+    if (this.opts.signal?.aborted) throw new BusError('cancelled', this.bus.id, null, `clip ${this.clip.clipId} transfer`, 'cancelled between frames');
+  }
+
+  private fail(unit: number, e: unknown): void {
+    const kind = e instanceof BusError ? e.kind : 'protocol';
+    this.failWith(unit, kind, e instanceof Error ? e.message : String(e), e instanceof BusError ? e.exceptionCode : null);
+  }
+
+  private failWith(unit: number, kind: TransferFailureKind, reason: string, exceptionCode: number | null = null): void {
+    this.result.failed.push({ unit, reason, kind, exceptionCode });
+  }
+
   /**
    * One FC03 of header + bitmap; a failure is recorded against the unit unless `quiet`. A unit already known to be
    * alive (`retry`) is read once more after a lost frame, so that noise does not cost it the broadcast.
    */
-  const readReceive = async (unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> => {
+  private async readReceive(unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const regs = await bus.read(unit, REGISTERS.receive.address, receiveReadCount(chunks), 'FC03 clip receive', req);
+        const regs = await this.bus.read(unit, REGISTERS.receive.address, receiveReadCount(this.chunks), 'FC03 clip receive', this.req);
         return decodeReceiveBlock(regs);
       } catch (e) {
-        if (cancelled(e)) throw e;
+        if (isCancelled(e)) throw e;
         if (retry && attempt === 0 && isLostFrame(e)) continue;
-        if (!quiet) fail(unit, e instanceof Error ? e.message : String(e));
+        if (!quiet) this.fail(unit, e);
         return null;
       }
     }
-  };
-  const sendChunk = (unit: number | 'all', i: number): Promise<void> => {
-    if (unit === 'all') result.framesSent.broadcast++;
-    else result.framesSent.unicast++;
-    return bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, i, clip.data), `FC16 clip chunk ${i}`, req);
-  };
+  }
+
+  private sendChunk(unit: number | 'all', i: number): Promise<void> {
+    if (unit === 'all') this.result.framesSent.broadcast++;
+    else this.result.framesSent.unicast++;
+    return this.bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(this.clip.clipId, i, this.clip.data), `FC16 clip chunk ${i}`, this.req);
+  }
+
   /**
    * A broadcast chunk has no answer to lose: one that "times out" went out late (the controller was slow to hand it
    * over) or not at all. Either way the bitmap read shows what is missing and the repair sends it again; only a link
    * that is down, or a transfer cancelled, ends the transfer here.
    */
-  const broadcastChunk = (i: number): Promise<void> =>
-    sendChunk('all', i).catch((e: unknown) => {
-      if (!isLostFrame(e)) throw e;
-    });
+  private async broadcastChunks(list: readonly number[]): Promise<void> {
+    for (const i of list) {
+      this.stopIfCancelled();
+      await this.sendChunk('all', i).catch((e: unknown) => {
+        if (!isLostFrame(e)) throw e;
+      });
+    }
+  }
+
   /**
    * Chunks to one unit: a frame lost to noise only leaves its chunk missing (the next bitmap read shows it and the
    * repair sends it again); a unit that loses LOST_IN_A_ROW frames in a row, or refuses one, fails alone — never the
    * other units of the bus.
    */
-  const lostInARow = new Map<number, number>();
-  const sendChunks = async (unit: number, list: readonly number[]): Promise<boolean> => {
+  private async sendChunks(unit: number, list: readonly number[]): Promise<boolean> {
     for (const i of list) {
       try {
-        await sendChunk(unit, i);
-        lostInARow.delete(unit);
+        await this.sendChunk(unit, i);
+        this.lostInARow.delete(unit);
       } catch (e) {
-        if (cancelled(e)) throw e;
-        const n = (lostInARow.get(unit) ?? 0) + 1;
-        lostInARow.set(unit, n);
+        if (isCancelled(e)) throw e;
+        const n = (this.lostInARow.get(unit) ?? 0) + 1;
+        this.lostInARow.set(unit, n);
         if (!isLostFrame(e) || n >= LOST_IN_A_ROW) {
-          fail(unit, e instanceof Error ? e.message : String(e));
+          this.fail(unit, e);
           return false;
         }
       }
     }
     return true;
-  };
-
-  const prepare = bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: clip.codec, size: clip.data.length, digest: clip.digest });
-  if (units.length > 1) {
-    await bus.writeSigned('all', prepare, 'FC16 clip prepare', req);
-    result.framesSent.broadcast++;
   }
-  const pending = new Map<number, number[]>();
-  for (const unit of units) {
-    stopIfCancelled();
-    // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once). A lost answer is
-    // asked again once: a unit missing here gets the whole clip frame by frame on its own later
-    let r = units.length > 1 ? await readReceive(unit, true, true) : null;
-    if (r === null || r.clipId !== clip.clipId || r.state === 'idle') {
-      const answered = r !== null;
-      try {
-        const send = () => bus.writeSigned(unit, prepare, 'FC16 clip prepare', req);
-        try {
-          await send();
-        } catch (e) {
-          // a unit that just answered is there: a prepare lost to noise is sent again once
-          if (!answered || !isLostFrame(e)) throw e;
-          await send();
-        }
-        result.framesSent.unicast++;
-        r = await readReceive(unit);
-      } catch (e) {
-        if (cancelled(e)) throw e;
-        // refused as a replay: the unit took this very block already (the broadcast reached it, our read did not)
-        if (!(e instanceof BusError && e.kind === 'refused' && /0x43/.test(e.message))) {
-          fail(unit, e instanceof Error ? e.message : String(e));
-          continue;
-        }
-        r = await readReceive(unit);
-      }
-    }
-    if (r === null) continue;
-    if (r.state === 'stored') result.alreadyStored.push(unit);
-    else if (r.state === 'receiving') pending.set(unit, r.missing);
-    else fail(unit, `receive state ${r.state}`);
-  }
-  if (pending.size === 0) return result;
 
-  if (pending.size > 1) {
-    // a fresh transfer misses every chunk; units that kept part of an interrupted one (§6.1) only need the rest
-    const union = [...new Set([...pending.values()].flat())].sort((a, b) => a - b);
-    for (const i of union) {
-      stopIfCancelled();
-      await broadcastChunk(i);
+  /** The signed prepare, broadcast to several units; returns the units receiving, with the chunks each misses. */
+  private async prepare(units: number[]): Promise<Map<number, number[]>> {
+    const clip = this.clip;
+    const prepare = this.bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: clip.codec as CodecName, size: clip.data.length, digest: clip.digest });
+    if (units.length > 1) {
+      await this.bus.writeSigned('all', prepare, 'FC16 clip prepare', this.req);
+      this.result.framesSent.broadcast++;
     }
-  } else for (const [unit, missing] of pending) if (!(await sendChunks(unit, missing))) pending.delete(unit);
-
-  const done = new Set<number>();
-  for (let round = 0; round <= REPAIR_ROUNDS; round++) {
-    stopIfCancelled();
-    const missing = new Map<number, number[]>();
-    for (const unit of pending.keys()) {
-      if (done.has(unit)) continue;
-      const r = await readReceive(unit);
-      if (r === null) pending.delete(unit);
-      else if (r.missingCount === 0) done.add(unit);
-      else missing.set(unit, r.missing);
-    }
-    if (missing.size === 0 || round === REPAIR_ROUNDS) {
-      for (const [unit, list] of missing) fail(unit, `${list.length} chunks still missing after ${REPAIR_ROUNDS} repair rounds`);
-      break;
-    }
-    const plan = planRepair(missing);
-    for (const i of plan.broadcast) {
-      stopIfCancelled();
-      await broadcastChunk(i);
-    }
-    for (const [unit, list] of plan.unicast) if (!(await sendChunks(unit, list))) pending.delete(unit);
-  }
-  if (done.size === 0) return result;
-
-  const commit = encodeCommit(clip.clipId);
-  stopIfCancelled();
-  if (done.size > 1) await bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', req);
-  // a lone unit's commit lost to noise is repaired below, as a lost broadcast commit is
-  else for (const unit of done) await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', req).catch((e: unknown) => {
-    if (!isLostFrame(e)) throw e;
-  });
-  for (const unit of done) {
-    let r = await readReceive(unit);
-    if (r === null) continue;
-    if (r.state === 'receiving' && r.missingCount === 0) {
-      // the broadcast commit was lost on the way to this unit: commit it alone
-      try {
-        await bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', req);
-        r = await readReceive(unit);
-      } catch (e) {
-        if (cancelled(e)) throw e;
-        fail(unit, e instanceof Error ? e.message : String(e));
-        continue;
+    const pending = new Map<number, number[]>();
+    for (const unit of units) {
+      this.stopIfCancelled();
+      // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once). A lost answer is
+      // asked again once: a unit missing here gets the whole clip frame by frame on its own later
+      let r = units.length > 1 ? await this.readReceive(unit, true, true) : null;
+      if (r === null || r.clipId !== clip.clipId || r.state === 'idle') {
+        const prepared = await this.prepareOne(unit, prepare, r !== null);
+        if (!prepared) continue;
+        r = await this.readReceive(unit);
       }
       if (r === null) continue;
+      if (r.state === 'stored') this.result.alreadyStored.push(unit);
+      else if (r.state === 'receiving') pending.set(unit, r.missing);
+      else this.failWith(unit, 'unexpected-state', `receive state ${r.state}`);
     }
-    if (r.state === 'stored') result.stored.push(unit);
-    else fail(unit, r.state === 'digestMismatch' ? 'SM3 digest mismatch at commit' : `receive state ${r.state} after commit`);
+    return pending;
   }
-  return result;
+
+  /** The prepare to one unit; false when it failed (recorded). `answered`: the unit answered a read just before. */
+  private async prepareOne(unit: number, prepare: SignedBlock, answered: boolean): Promise<boolean> {
+    try {
+      const send = (): Promise<CommandResult> => this.bus.writeSigned(unit, prepare, 'FC16 clip prepare', this.req);
+      try {
+        await send();
+      } catch (e) {
+        // a unit that just answered is there: a prepare lost to noise is sent again once
+        if (!answered || !isLostFrame(e)) throw e;
+        await send();
+      }
+      this.result.framesSent.unicast++;
+      return true;
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      if (isReplay(e)) return true;
+      this.fail(unit, e);
+      return false;
+    }
+  }
+
+  /** Every chunk some unit misses, broadcast once (a lone unit: unicast). */
+  private async sendMissing(pending: Map<number, number[]>): Promise<void> {
+    if (pending.size > 1) {
+      // a fresh transfer misses every chunk; units that kept part of an interrupted one (§6.1) only need the rest
+      await this.broadcastChunks([...new Set([...pending.values()].flat())].sort((a, b) => a - b));
+    } else for (const [unit, missing] of pending) if (!(await this.sendChunks(unit, missing))) pending.delete(unit);
+  }
+
+  /** Bitmap reads and repair rounds; returns the units that hold every chunk. */
+  private async repair(pending: Map<number, number[]>): Promise<Set<number>> {
+    const done = new Set<number>();
+    for (let round = 0; round <= REPAIR_ROUNDS; round++) {
+      this.stopIfCancelled();
+      const missing = new Map<number, number[]>();
+      for (const unit of pending.keys()) {
+        if (done.has(unit)) continue;
+        const r = await this.readReceive(unit);
+        if (r === null) pending.delete(unit);
+        else if (r.missingCount === 0) done.add(unit);
+        else missing.set(unit, r.missing);
+      }
+      if (missing.size === 0 || round === REPAIR_ROUNDS) {
+        for (const [unit, list] of missing) this.failWith(unit, 'incomplete', `${list.length} chunks still missing after ${REPAIR_ROUNDS} repair rounds`);
+        break;
+      }
+      const plan = planRepair(missing);
+      await this.broadcastChunks(plan.broadcast);
+      for (const [unit, list] of plan.unicast) if (!(await this.sendChunks(unit, list))) pending.delete(unit);
+    }
+    return done;
+  }
+
+  /** The commit, then a read of each unit: stored, or committed again alone when the broadcast commit missed it. */
+  private async commit(done: Set<number>): Promise<void> {
+    const commit = encodeCommit(this.clip.clipId);
+    this.stopIfCancelled();
+    if (done.size > 1) await this.bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', this.req);
+    // a lone unit's commit lost to noise is repaired below, as a lost broadcast commit is
+    else for (const unit of done) await this.bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', this.req).catch((e: unknown) => {
+      if (!isLostFrame(e)) throw e;
+    });
+    for (const unit of done) {
+      let r = await this.readReceive(unit);
+      if (r === null) continue;
+      if (r.state === 'receiving' && r.missingCount === 0) {
+        // the broadcast commit was lost on the way to this unit: commit it alone
+        try {
+          await this.bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', this.req);
+          r = await this.readReceive(unit);
+        } catch (e) {
+          if (isCancelled(e)) throw e;
+          this.fail(unit, e);
+          continue;
+        }
+        if (r === null) continue;
+      }
+      if (r.state === 'stored') this.result.stored.push(unit);
+      else if (r.state === 'digestMismatch') this.failWith(unit, 'digest-mismatch', 'SM3 digest mismatch at commit');
+      else this.failWith(unit, 'unexpected-state', `receive state ${r.state} after commit`);
+    }
+  }
+}
+
+export function transferClip(bus: ClipWire, units: number[], clip: ClipToTransfer, opts: RequestOptions): Promise<ClipTransferResult> {
+  if (!isCodec(clip.codec)) return Promise.reject(new BusError('protocol', bus.id, null, 'clip prepare', `codec "${clip.codec}" is not in the register map (PROTOCOL.md §2.1)`));
+  return new ClipTransfer(bus, clip, opts).run(units);
 }

@@ -14,10 +14,10 @@ export function toBusError(e: unknown, busId: string, unit: number | null, opera
   if (typeof err.modbusCode === 'number') {
     const code = err.modbusCode;
     if (code === 0x0a || code === 0x0b) {
-      return new BusError('timeout', busId, unit, operation, `no answer through the gateway (exception 0x${code.toString(16).padStart(2, '0')}: ${message})`);
+      return new BusError('timeout', busId, unit, operation, `no answer through the gateway (exception 0x${code.toString(16).padStart(2, '0')}: ${message})`, code);
     }
     const kind = REFUSAL_CODES.includes(code) ? 'refused' : 'exception';
-    return new BusError(kind, busId, unit, operation, `exception 0x${code.toString(16).padStart(2, '0')}: ${message}`);
+    return new BusError(kind, busId, unit, operation, `exception 0x${code.toString(16).padStart(2, '0')}: ${message}`, code);
   }
   if (err.errno === 'ETIMEDOUT' || /timed out/i.test(message)) return new BusError('timeout', busId, unit, operation, message);
   if (/crc/i.test(message)) return new BusError('crc', busId, unit, operation, message);

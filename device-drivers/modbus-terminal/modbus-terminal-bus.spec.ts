@@ -226,7 +226,7 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
     terminals[1].lostUnicastChunks = new Set([0, 1, 2]);
     const r2 = await driver.transferClip([1, 2, 3], second);
     expect(r2.stored.sort()).toEqual([1, 3]);
-    expect(r2.failed).toEqual([{ unit: 2, reason: expect.stringMatching(/unit 2 FC16 clip chunk 2: .*0x0b/) }]);
+    expect(r2.failed).toEqual([{ unit: 2, kind: 'timeout', exceptionCode: 0x0b, reason: expect.stringMatching(/unit 2 FC16 clip chunk 2: .*0x0b/) }]);
   });
 
   it('reports an unknown codec by bus and function', async () => {

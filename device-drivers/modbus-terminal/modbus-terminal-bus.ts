@@ -18,7 +18,7 @@ import { transferClip } from './clip-transfer';
 import { ModbusConnection, type GatewayConfig } from './connection';
 import { toBusError } from './errors';
 import { toCommandRecord, toIdentity, toStatus } from './mapping';
-import type { SignedBlockCache } from './signed-blocks';
+import type { SignedBlock, SignedBlockCache } from './signed-blocks';
 
 export interface ModbusTerminalBusOptions {
   busId: string;
@@ -36,11 +36,7 @@ export interface ModbusTerminalBusOptions {
   signedBlocks?: SignedBlockCache;
 }
 
-/** A signed block ready to write: built once per command, written to as many units as needed. */
-export interface SignedBlock {
-  registers: number[];
-  sequence: number;
-}
+export type { SignedBlock };
 
 /** The steps of a broadcast, the same on every bus: signed once. A technician's commands are signed each time. */
 function isBroadcastStep(c: CommandRecord): boolean {

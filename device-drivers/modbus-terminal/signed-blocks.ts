@@ -5,7 +5,15 @@
  * Buses that share this cache reuse the block of an identical command signed within the last few seconds. Terminals
  * that already took a block refuse it again as a replay (0x43), which for a command they already carry is harmless.
  */
-import type { SignedBlock } from './modbus-terminal-bus';
+
+/** A signed block ready to write: built once per command, written to as many units as needed. */
+export interface SignedBlock {
+  registers: number[];
+  sequence: number;
+}
+
+/** How long a signed block is reused for the same command by default, ms. */
+export const SIGNED_BLOCK_TTL_MS = 5_000;
 
 export interface SignedBlockCacheOptions {
   /** How long a signed block is reused for the same command, ms. */
@@ -21,7 +29,7 @@ export class SignedBlockCache {
   private readonly max: number;
 
   constructor(private readonly opts: SignedBlockCacheOptions) {
-    this.ttlMs = opts.ttlMs ?? 5_000;
+    this.ttlMs = opts.ttlMs ?? SIGNED_BLOCK_TTL_MS;
     this.max = opts.max ?? 256;
   }
 

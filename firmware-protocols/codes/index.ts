@@ -4,3 +4,4 @@ export * from './resource-code';
 export * from './broadcast-id';
 export * from './domain-codes';
 export * from './priority';
+export * from './terminal-model';

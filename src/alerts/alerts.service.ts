@@ -21,6 +21,7 @@ import { AlertEntity, type AlertAudio, type FieldChanges, type RevisionAction } 
 import { ALERT_TONE_IDS, AlertAudioSource } from './alert-audio';
 import { alertView, revisionView, type AlertDetailView, type AlertView } from './alert-view';
 import { AlertsRepository } from './alerts.repository';
+import { Clock } from '../common/clock';
 
 export interface AlertInput {
   eventType: string;
@@ -85,6 +86,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     private readonly audio: AlertAudioSource,
     private readonly clipReferences: ClipReferences,
     private readonly dispatcher: Dispatcher,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -155,7 +157,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       if (Object.keys(changes).length === 0) return alert;
       // any change to what goes on air is a new text: it goes back to draft and needs a new submission
       alert.state = nextAlertState(alert.state, 'update');
-      Object.assign(alert, merged, { clipId, areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas), submittedById: null, submittedAt: null, updatedAt: new Date() });
+      Object.assign(alert, merged, { clipId, areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas), submittedById: null, submittedAt: null, updatedAt: this.clock.date() });
       const after = await this.repo.save(tx, alert);
       await this.revise(tx, id, 'edited', user, changes);
       await this.audit.record({ actor: user, action: 'alert.update', entityType: 'alert', entityId: id, before, after: alertView(after) }, tx);
@@ -209,7 +211,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       assertSecondPerson(alert, await this.repo.revisions(id, tx), user, 'confirm');
       this.assertCoversTargets(user, alert);
       const before = alertView(alert);
-      const now = new Date();
+      const now = this.clock.date();
       Object.assign(alert, { confirmedById: user.id, confirmedAt: now, updatedAt: now });
       const saved = await this.repo.save(tx, alert);
       await this.revise(tx, id, 'confirmed', user);
@@ -228,7 +230,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       const to = nextAlertState(a.state, 'cancel');
       const onAir = a.state === 'dispatching';
       if (!onAir) a.state = to;
-      Object.assign(a, { cancelRequested: true, cancelledById: user.id, updatedAt: new Date() });
+      Object.assign(a, { cancelRequested: true, cancelledById: user.id, updatedAt: this.clock.date() });
       const saved = await this.repo.save(tx, a);
       await this.revise(tx, id, 'cancelled', user);
       await this.audit.record({ actor: user, action: onAir ? 'alert.cancel_request' : 'alert.cancel', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
@@ -250,7 +252,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       Object.assign(this.newAlert(input, actor, terminalAreas, prepared), { source: origin.source, upstreamId: origin.upstreamId, submittedById: actor.id, submittedAt: now });
     if (mode === 'review') {
       const saved = await this.transactions.run(async (tx) => {
-        const alert = fresh(new Date());
+        const alert = fresh(this.clock.date());
         alert.state = nextAlertState(alert.state, 'submit');
         const row = await this.repo.save(tx, alert);
         await this.revise(tx, row.id, 'created', actor);
@@ -293,14 +295,14 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       // a broadcast that finished before its start was reported
       const from = alert.state === 'scheduled' && FINISHING_EVENTS.includes(event) ? nextAlertState(alert.state, 'start') : alert.state;
       alert.state = nextAlertState(from, event);
-      Object.assign(alert, { outcomeDetail: detail ?? alert.outcomeDetail, updatedAt: new Date() });
+      Object.assign(alert, { outcomeDetail: detail ?? alert.outcomeDetail, updatedAt: this.clock.date() });
       const saved = await this.repo.save(tx, alert);
       await this.audit.record({ actor: SYSTEM_ACTOR, action: `alert.${event}`, entityType: 'alert', entityId: alertId, before, after: alertView(saved) }, tx);
     });
   }
 
   /** Alerts still draft, submitted, approved or scheduled past their end become expired; returns their ids. */
-  async expireDue(now = new Date()): Promise<number[]> {
+  async expireDue(now = this.clock.date()): Promise<number[]> {
     const expired: number[] = [];
     for (const due of await this.repo.dueToExpire(now)) {
       const planned = await this.transactions.run(async (tx) => {
@@ -328,7 +330,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   private async goOnAir(user: AuthUser, emergency: boolean, move: (tx: Tx, now: Date) => Promise<AlertEntity>, action?: string): Promise<AlertView> {
     const dispatcher = this.dispatcher;
     const saved = await this.transactions.run(async (tx) => {
-      const now = new Date();
+      const now = this.clock.date();
       const alert = await move(tx, now);
       const before = emergency ? null : alertView((await this.repo.findById(alert.id, tx)) ?? alert);
       const terminals = (await this.repo.resolveTargets(alert.targets, tx)).filter((t) => isUnrestricted(user) || user.scopes.some((s) => isWithinArea(t.areaCode, s)));
@@ -355,7 +357,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       this.assertSees(user, alert);
       this.assertCoversTargets(user, alert);
       const before = alertView(alert);
-      const now = new Date();
+      const now = this.clock.date();
       alert.state = nextAlertState(alert.state, event);
       apply(alert, now);
       alert.updatedAt = now;
@@ -367,7 +369,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   }
 
   private async revise(tx: Tx, alertId: number, action: RevisionAction, user: AuthUser, changes: FieldChanges | null = null): Promise<void> {
-    await this.repo.addRevision(tx, { alertId, at: new Date(), action, userId: user.id, userName: user.username.slice(0, 64), changes });
+    await this.repo.addRevision(tx, { alertId, at: this.clock.date(), action, userId: user.id, userName: user.username.slice(0, 64), changes });
   }
 
   private async load(id: number, tx?: Tx): Promise<AlertEntity> {
@@ -398,7 +400,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
 
   /** Content rules, registered areas, known terminals, all inside the user's scope; returns the single terminals' areas. */
   private async checkTargets(input: AlertInput, user: AuthUser): Promise<string[]> {
-    const fields: FieldMessage[] = checkContent(input, ALERT_TONE_IDS, new Date());
+    const fields: FieldMessage[] = checkContent(input, ALERT_TONE_IDS, this.clock.date());
     const { areaCodes, terminalIds } = input.targets;
     const registered = await this.repo.registeredAreas(areaCodes);
     for (const [i, code] of areaCodes.entries()) {
@@ -413,7 +415,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   }
 
   private newAlert(input: AlertInput, user: AuthUser, terminalAreas: string[], clipId: string): AlertEntity {
-    const now = new Date();
+    const now = this.clock.date();
     return Object.assign(new AlertEntity(), {
       ...input,
       title: input.title.trim(),

@@ -22,6 +22,7 @@ import { Ffmpeg } from './media/ffmpeg';
 import { ToneService } from './tones/tone.service';
 import { EspeakSpeech } from './tts/espeak-speech';
 import { SpeechService } from './tts/speech.service';
+import { Clock } from '../common/clock';
 
 const audioConfigProvider = {
   provide: AUDIO_CONFIG,
@@ -45,7 +46,7 @@ class AudioConfigModule {}
   ],
   controllers: [AudioController],
   providers: [
-    { provide: AudioJobs, useFactory: () => new AudioJobs() },
+    { provide: AudioJobs, inject: [Clock], useFactory: (clock: Clock) => new AudioJobs(() => clock.date()) },
     { provide: SPEECH_PROVIDER, useExisting: EspeakSpeech },
     EspeakSpeech,
     AudioProcesses,

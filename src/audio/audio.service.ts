@@ -25,6 +25,7 @@ import { Ffmpeg } from './media/ffmpeg';
 import { ProcessError } from './media/audio-processes';
 import { refuseFromDecode, refuseFromProbe } from './media/probe';
 import { ToneService } from './tones/tone.service';
+import { Clock } from '../common/clock';
 
 export interface UploadedAudio {
   originalname: string;
@@ -71,6 +72,7 @@ export class AudioService {
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
     private readonly tones: ToneService,
+    private readonly clock: Clock,
   ) {}
 
   /** Checks the upload fully (probe, complete decode, limits) before storing anything; then transcodes as a job. */
@@ -147,7 +149,7 @@ export class AudioService {
 
   async createClip(user: AuthUser, kind: 'upload' | 'tts' | 'composed', title: string, source: string): Promise<ClipRow> {
     const id = randomUUID();
-    const row: ClipRow = { id, kind, title: title.slice(0, 200), state: 'processing', error: null, source, durationMs: null, createdById: user.id || null, createdAt: new Date() };
+    const row: ClipRow = { id, kind, title: title.slice(0, 200), state: 'processing', error: null, source, durationMs: null, createdById: user.id || null, createdAt: this.clock.date() };
     await this.transactions.run(async (tx) => {
       await this.clips.insertClip(row, tx);
       await this.audit.record({ actor: user, action: kind === 'upload' ? 'audio_clip.upload' : kind === 'tts' ? 'audio_clip.synthesise' : 'audio_clip.compose', entityType: 'audio_clip', entityId: id, after: { kind, title: row.title } }, tx);

@@ -18,6 +18,7 @@ import { BrokenLink, ChainPosition, GENESIS_HASH, KEYED_MARKER, firstBrokenLink,
 import { AuditCheckpoints, type Checkpoint } from './audit-checkpoints';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { AuditFilter, AuditRepository } from './audit.repository';
+import { Clock } from '../common/clock';
 
 export interface AuditEntry {
   /** Who: an authenticated user, or a name alone (a failed login names the username tried). */
@@ -71,6 +72,7 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly repo: AuditRepository,
     private readonly transactions: Transactions,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly clock: Clock,
   ) {
     this.key = (config.audit.key ?? persistentSecret(config, 'audit-hmac', () => randomBytes(48).toString('base64url'))).reveal();
     this.checkpoints = new AuditCheckpoints(keysDir(config));
@@ -136,7 +138,7 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     const head = await this.repo.head(tx);
     const base = {
       id: (head?.id ?? 0) + 1,
-      at: new Date(),
+      at: this.clock.date(),
       actorId: entry.actor.id,
       actorName: entry.actor.username.slice(0, 64),
       action: entry.action,

@@ -20,6 +20,7 @@ import { assertPasswordPolicy } from './password-policy';
 import { UserEntity } from './user.entity';
 import type { UserView } from './users.dto';
 import { UsersRepository } from './users.repository';
+import { Clock } from '../common/clock';
 
 export interface NewUser {
   username: string;
@@ -84,6 +85,7 @@ export class UsersService {
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
     private readonly events: AccountEvents,
+    private readonly clock: Clock,
   ) {}
 
   async create(input: NewUser, actor: AuthUser): Promise<UserView> {
@@ -95,7 +97,7 @@ export class UsersService {
       if (await this.users.findByUsername(input.username, tx)) {
         throw new ConflictError('username_taken', `username ${input.username} is already taken`, { field: 'username' });
       }
-      const now = new Date();
+      const now = this.clock.date();
       const user = Object.assign(new UserEntity(), {
         username: input.username,
         passwordHash,
@@ -145,7 +147,7 @@ export class UsersService {
       await this.keepAnAdmin(before, user, tx);
       const revoked = sessionsEnd(before, user);
       if (revoked) user.tokenVersion += 1;
-      user.updatedAt = new Date();
+      user.updatedAt = this.clock.date();
       const after = toUserView(await this.users.save(tx, user));
       const action = change.disabled === true && !before.disabled ? 'user.disable' : change.disabled === false && before.disabled ? 'user.enable' : 'user.update';
       await this.audit.record({ actor, action, entityType: 'user', entityId: id, before, after }, tx);
@@ -184,7 +186,7 @@ export class UsersService {
       check(user);
       user.passwordHash = passwordHash;
       user.tokenVersion += 1;
-      user.updatedAt = new Date();
+      user.updatedAt = this.clock.date();
       await this.users.save(tx, user);
       await this.audit.record({ actor, action, entityType: 'user', entityId: id }, tx);
     });
@@ -200,7 +202,7 @@ export class UsersService {
     if (existing && (await keepPassword(existing.passwordHash))) return false;
     const passwordHash = await hashPassword(input.password);
     return this.transactions.run(async (tx) => {
-      const now = new Date();
+      const now = this.clock.date();
       const user = (await this.users.findByUsername(input.username, tx)) ?? Object.assign(new UserEntity(), { createdAt: now });
       const before = user.id ? toUserView(user) : undefined;
       Object.assign(user, {

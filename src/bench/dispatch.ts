@@ -18,14 +18,17 @@ import { sm3 } from 'sm-crypto-v2';
 import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
 import { benchResult, percentile, resultLine } from '../../device-drivers/bench/report';
 import { ModbusTerminalBus } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
-import { SignedBlockCache } from '../../device-drivers/modbus-terminal/signed-blocks';
+import { SIGNED_BLOCK_TTL_MS, SignedBlockCache } from '../../device-drivers/modbus-terminal/signed-blocks';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { SimulatorProcess } from '../../device-drivers/simulator/simulator-process';
 import { systemClock } from '../../device-drivers/transport/clock';
 import { Bound } from '../../device-drivers/transport/line-timing';
 import { Sm2Signer } from '../../firmware-protocols/signing';
 import { chunkCount, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
-import { firstTransfer, startPhase, transferWithRetries, type BusLink, type PlayCommand, type Sleeper, type StartOutcome } from '../dispatch/bus-plan';
+import { SystemClock } from '../common/clock';
+import { firstTransfer, startPhase, transferWithRetries, type BusLink, type PlayCommand, type StartOutcome } from '../dispatch/bus-plan';
+import { sameBlockWindow } from '../dispatch/dispatch-policy';
+import { transferFailure, withFieldErrors } from '../field/driver-failures';
 
 type Scenario = 'alert-tone' | 'alert-clip';
 interface Options {
@@ -73,17 +76,17 @@ function linkOf(bus: ModbusTerminalBus): BusLink {
   return {
     id: bus.id,
     transfer: async (units, clip, priority) => {
-      const r = await bus.transferClip(units, clip, { priority });
-      return { stored: r.stored, alreadyStored: r.alreadyStored, failed: r.failed.map((f) => ({ key: f.unit, reason: f.reason })) };
+      const r = await withFieldErrors(() => bus.transferClip(units, clip, { priority }));
+      return { stored: r.stored, alreadyStored: r.alreadyStored, failed: r.failed.map((f) => ({ key: f.unit, failure: transferFailure(f) })) };
     },
     // the buses share a SignedBlockCache: a bus-wide command is one signed block for the whole county
-    commandAll: async (c, priority) => (await bus.command('all', c, { priority })).sequence,
-    command: async (unit, c, priority) => (await bus.command(unit, c, { priority })).sequence,
-    status: (unit, priority) => bus.readStatus(unit, { priority }),
+    commandAll: async (c, priority) => (await withFieldErrors(() => bus.command('all', c, { priority }))).sequence,
+    command: async (unit, c, priority) => (await withFieldErrors(() => bus.command(unit, c, { priority }))).sequence,
+    status: (unit, priority) => withFieldErrors(() => bus.readStatus(unit, { priority })),
   };
 }
 
-const clock: Sleeper = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms))) };
+const clock = new SystemClock();
 const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
 
 function clipOf(bytes: number, clipId: number): { clipId: number; codec: string; digest: string; data: Uint8Array } {
@@ -143,6 +146,22 @@ async function main(): Promise<void> {
   }
 }
 
+/** What the wire forces on the slowest bus, s: the start, and the transfer first when `clipBytes` are to be stored. */
+function alertBound(targets: BusTarget[], deadOf: (i: number) => Set<number>, clipBytes: number | null): number {
+  const boundsMs = targets.map((t, i) => {
+    const dead = deadOf(i).size;
+    return startBound(t, t.units.length - dead, dead).ms + (clipBytes === null ? 0 : transferBound(t, clipBytes, t.units.length - dead, dead).ms);
+  });
+  return Math.max(...boundsMs) / 1000;
+}
+
+/** BENCH_DEBUG=1: the slowest transfers and verifications, and the transfers that failed. */
+function debugReport(say: (l: string) => void, transferS: { bus: number; s: number; bound: number }[], transferFailed: string[], verifiedAt: number[], outcomes: StartOutcome[]): void {
+  if (transferS.length > 0) say(`slowest transfers (s, bound): ${transferS.sort((a, b) => b.s - a.s).slice(0, 8).map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`).join(', ')}`);
+  if (transferFailed.length > 0) say(`transfers failed: ${transferFailed.join('; ')}`);
+  say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.reads, s: x.sent, f: x.failed.length, u: x.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
+}
+
 async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[], deadOf: (i: number) => Set<number>, say: (l: string) => void, counters: () => Promise<Record<string, number>>): Promise<ReturnType<typeof benchResult>> {
   const tone = o.scenario === 'alert-tone';
   const bytes = tone ? 3_200 : Number(process.env.BENCH_CLIP_BYTES ?? 20_000);
@@ -153,11 +172,7 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
     const stored = await Promise.all(links.map((l, i) => transferWithRetries(l, targets[i].units, clip, 'transfer', 'command', RETRY_MS, clock)));
     say(`stored on ${stored.reduce((n, r) => n + r.ready.length, 0)} terminals`);
   }
-  const boundsMs = targets.map((t, i) => {
-    const dead = deadOf(i).size;
-    return startBound(t, t.units.length - dead, dead).ms + (tone ? 0 : transferBound(t, bytes, t.units.length - dead, dead).ms);
-  });
-  const boundS = Math.max(...boundsMs) / 1000;
+  const boundS = alertBound(targets, deadOf, tone ? null : bytes);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let lastLive = 0;
@@ -182,11 +197,12 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   const startAt = Date.now() + LEAD_MS;
   const command: PlayCommand = { code: 'play', source: 'stored', clipId: clip.clipId, priority: 1, broadcastClass: 4, repeat: 1, volume: 80, startAt: new Date(Math.ceil(startAt / 1000) * 1000), broadcastId: BROADCAST_ID };
   const ours = { broadcastId: BROADCAST_ID, clipId: clip.clipId, priority: 1, broadcastClass: 4, startAt };
-  const start = (link: BusLink, i: number, fresh: number[], readFirst: number[]): Promise<StartOutcome> =>
+  const start = (link: BusLink, i: number, toStart: number[], readFirst: number[]): Promise<StartOutcome> =>
     startPhase(
       link,
       {
-        command, ours, priority: 'emergency', fresh, wholeBus: readFirst.length === 0, readFirst, deadline: Date.now() + 10_000, backoffMs: [100, 300, 600],
+        command, ours, priority: 'emergency', toStart, wholeBus: readFirst.length === 0, readFirst, deadline: Date.now() + 10_000, backoffMs: [100, 300, 600],
+        sameBlockWindowMs: sameBlockWindow(SIGNED_BLOCK_TTL_MS),
         // what the server learns from monitoring: terminals that did not answer lately are read last
         suspect: (unit) => deadOf(i).has(unit),
         onPlaying: () => {
@@ -213,9 +229,7 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   for (const out of outcomes) verified += out.playing.length;
   const cpu = process.cpuUsage(cpu0);
   const controllerCounters = await counters();
-  if (process.env.BENCH_DEBUG && !tone) say(`slowest transfers (s, bound): ${transferS.sort((a, b) => b.s - a.s).slice(0, 8).map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`).join(', ')}`);
-  if (process.env.BENCH_DEBUG && transferFailed.length > 0) say(`transfers failed: ${transferFailed.join('; ')}`);
-  if (process.env.BENCH_DEBUG) say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.reads, s: x.sent, f: x.failed.length, u: x.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
+  if (process.env.BENCH_DEBUG) debugReport(say, tone ? [] : transferS, transferFailed, verifiedAt, outcomes);
   const measured = (lastLive - t0) / 1000;
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
   say(`controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`);

@@ -44,6 +44,34 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** The figures of a run, from what the clients measured and what the server said when it was done. */
+function liveResult(
+  m: { latencies: number[]; waits: number[]; transits: number[]; batches: number[]; received: number; measuredS: number; clients: number },
+  done: Extract<ServerMessage, { type: 'done' }>,
+) {
+  const { latencies, waits, transits, batches, received, measuredS } = m;
+  const sorted = Float64Array.from(latencies).sort();
+  const waitSorted = Float64Array.from(waits).sort();
+  const transitSorted = Float64Array.from(transits).sort();
+  return {
+    scenario: 'live',
+    p50_ms: Number(percentile(sorted, 50).toFixed(1)),
+    p99_ms: Number(percentile(sorted, 99).toFixed(1)),
+    max_ms: Number(percentile(sorted, 100).toFixed(1)),
+    outbox_wait_p99_ms: Number(percentile(waitSorted, 99).toFixed(1)),
+    transit_p50_ms: Number(percentile(transitSorted, 50).toFixed(1)),
+    transit_p99_ms: Number(percentile(transitSorted, 99).toFixed(1)),
+    cpu_cores: Number((done.cpuS / done.wallS).toFixed(3)),
+    clients: m.clients,
+    changes_per_s: Math.round(done.changes / done.wallS),
+    terminal_states_received: received,
+    max_batches_per_s: Number((Math.max(...batches) / measuredS).toFixed(2)),
+    server_rss_mb: done.rssMb,
+    server_loop_delay_p99_ms: Number(done.loopDelayP99Ms.toFixed(1)),
+    server_loop_delay_max_ms: Number(done.loopDelayMaxMs.toFixed(1)),
+  };
+}
+
 async function main(): Promise<void> {
   let o: Options;
   try {
@@ -117,26 +145,7 @@ async function main(): Promise<void> {
   tell({ type: 'stop' });
   await new Promise((r) => server.once('exit', r));
 
-  const sorted = Float64Array.from(latencies).sort();
-  const waitSorted = Float64Array.from(waits).sort();
-  const transitSorted = Float64Array.from(transits).sort();
-  const result = {
-    scenario: 'live',
-    p50_ms: Number(percentile(sorted, 50).toFixed(1)),
-    p99_ms: Number(percentile(sorted, 99).toFixed(1)),
-    max_ms: Number(percentile(sorted, 100).toFixed(1)),
-    outbox_wait_p99_ms: Number(percentile(waitSorted, 99).toFixed(1)),
-    transit_p50_ms: Number(percentile(transitSorted, 50).toFixed(1)),
-    transit_p99_ms: Number(percentile(transitSorted, 99).toFixed(1)),
-    cpu_cores: Number((done.cpuS / done.wallS).toFixed(3)),
-    clients: o.clients,
-    changes_per_s: Math.round(done.changes / done.wallS),
-    terminal_states_received: received,
-    max_batches_per_s: Number((Math.max(...batches) / measuredS).toFixed(2)),
-    server_rss_mb: done.rssMb,
-    server_loop_delay_p99_ms: Number(done.loopDelayP99Ms.toFixed(1)),
-    server_loop_delay_max_ms: Number(done.loopDelayMaxMs.toFixed(1)),
-  };
+  const result = liveResult({ latencies, waits, transits, batches, received, measuredS, clients: o.clients }, done);
   say(`p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, server ${result.cpu_cores} cores, ${result.changes_per_s} changes/s, ${received} states received`);
   console.log(JSON.stringify(result));
   process.exit(0);

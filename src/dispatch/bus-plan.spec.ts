@@ -1,5 +1,10 @@
-import type { ClipToTransfer, TerminalStatus } from '../field/field-commands';
-import { firstTransfer, SAME_BLOCK_MS, startPhase, stopPhase, transferPhase, type BusLink, type Ours, type PlayCommand, type Sleeper, type StopCommand } from './bus-plan';
+import type { Clock } from '../common/clock';
+import { FieldError, type ClipToTransfer, type TerminalStatus } from '../field/field-port';
+import { firstTransfer, startPhase, stopPhase, transferPhase, type BusLink, type OurBroadcast, type PlayCommand, type StopCommand } from './bus-plan';
+import { sameBlockWindow } from './dispatch-policy';
+
+const SAME_BLOCK_MS = sameBlockWindow(5_000);
+const timedOut = (message: string): FieldError => new FieldError({ kind: 'timeout', exceptionCode: null, message }, 'fake', null, 'request');
 
 const ID = '43415230000000101010101202612010001';
 const idle: TerminalStatus = {
@@ -36,7 +41,7 @@ class FakeBus implements BusLink {
   readonly transfers: string[] = [];
   transfer(keys: number[], _clip: ClipToTransfer, priority: string): ReturnType<BusLink['transfer']> {
     this.transfers.push(`${keys.join(',')} ${priority}`);
-    return Promise.resolve({ stored: keys.filter((k) => !this.silent.has(k)), alreadyStored: [], failed: keys.filter((k) => this.silent.has(k)).map((key) => ({ key, reason: 'FC03 clip receive: Timed out' })) });
+    return Promise.resolve({ stored: keys.filter((k) => !this.silent.has(k)), alreadyStored: [], failed: keys.filter((k) => this.silent.has(k)).map((key) => ({ key, failure: { kind: 'timeout' as const, exceptionCode: null, message: 'FC03 clip receive: Timed out' } })) });
   }
   commandAll(c: PlayCommand | StopCommand): Promise<number | null> {
     this.sent.push(`all ${c.code}`);
@@ -46,7 +51,7 @@ class FakeBus implements BusLink {
   }
   command(k: number, c: PlayCommand | StopCommand): Promise<number | null> {
     this.sent.push(`${k} ${c.code}`);
-    if (this.silent.has(k)) return Promise.reject(new Error('Timed out'));
+    if (this.silent.has(k)) return Promise.reject(timedOut('Timed out'));
     const sequence = ++this.sequence;
     this.hear(k, c, sequence);
     return Promise.resolve(sequence);
@@ -55,14 +60,14 @@ class FakeBus implements BusLink {
     this.reads.push(k);
     const lost = this.lose.get(k) ?? 0;
     if (lost > 0) this.lose.set(k, lost - 1);
-    if (this.silent.has(k) || lost > 0) return Promise.reject(new Error('GatewayTargetDeviceFailedToRespond: Timed out'));
+    if (this.silent.has(k) || lost > 0) return Promise.reject(timedOut('GatewayTargetDeviceFailedToRespond: Timed out'));
     const s = this.sessions.get(k);
     const last = { lastCommandSequence: this.lastSequence.get(k) ?? 0 };
     return Promise.resolve(s ? { ...idle, ...last, state: 5, priority: s.priority, broadcastId: s.broadcastId, clipId: s.clipId, broadcastClass: 4 } : { ...idle, ...last });
   }
 }
 
-class FakeClock implements Sleeper {
+class FakeClock implements Pick<Clock, 'now' | 'sleep'> {
   t = 1_000_000;
   now(): number {
     return this.t;
@@ -74,13 +79,13 @@ class FakeClock implements Sleeper {
 }
 
 const play: PlayCommand = { code: 'play', source: 'stored', clipId: 7, priority: 2, broadcastClass: 4, repeat: 1, volume: 60, broadcastId: ID };
-const ours: Ours = { broadcastId: ID, clipId: 7, priority: 2, broadcastClass: 4, startAt: 1_001_500 };
-const base = { command: play, ours, priority: 'emergency' as const, readFirst: [], deadline: 1_010_000, backoffMs: [200, 500, 1000] };
+const ours: OurBroadcast = { broadcastId: ID, clipId: 7, priority: 2, broadcastClass: 4, startAt: 1_001_500 };
+const base = { command: play, ours, priority: 'emergency' as const, readFirst: [], deadline: 1_010_000, backoffMs: [200, 500, 1000], sameBlockWindowMs: SAME_BLOCK_MS };
 
 describe('the per-bus plan', () => {
   it('starts a whole bus with one broadcast and verifies every terminal', async () => {
     const bus = new FakeBus([1, 2, 3]);
-    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3], wholeBus: true }, new FakeClock());
+    const out = await startPhase(bus, { ...base, toStart: [1, 2, 3], wholeBus: true }, new FakeClock());
     expect(bus.sent).toEqual(['all play']);
     expect(out.playing.map((p) => p.key)).toEqual([1, 2, 3]);
     expect(out).toMatchObject({ failed: [], unreachable: [], sent: { bus: 1, unicast: 0 }, reads: 3 });
@@ -90,7 +95,7 @@ describe('the per-bus plan', () => {
     const bus = new FakeBus([1, 2, 3, 4], new Set([3]), new Set([2]));
     bus.sessions.set(4, { broadcastId: 'other', priority: 1, clipId: 9 });
     const veto = (k: number, before: TerminalStatus | null): string | null => (before && before.priority < 2 ? `outranked at ${before.priority}` : null);
-    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3, 4], wholeBus: true, mayStart: veto }, new FakeClock());
+    const out = await startPhase(bus, { ...base, toStart: [1, 2, 3, 4], wholeBus: true, mayStart: veto }, new FakeClock());
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(out.failed).toEqual([{ key: 4, reason: 'outranked at 1' }]);
     expect(out.unreachable.map((u) => u.key)).toEqual([3]);
@@ -110,7 +115,7 @@ describe('the per-bus plan', () => {
       }
       return status(k);
     };
-    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true, windowEnd: base.deadline + 60_000 }, clock);
+    const out = await startPhase(bus, { ...base, toStart: [1, 2], wholeBus: true, windowEnd: base.deadline + 60_000 }, clock);
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(bus.sent).toEqual(['all play', '2 play']);
 
@@ -122,7 +127,7 @@ describe('the per-bus plan', () => {
       if (k === 2) lateClock.t = base.deadline + 5_000;
       return lateStatus(k);
     };
-    const failed = await startPhase(late, { ...base, fresh: [1, 2], wholeBus: true }, lateClock);
+    const failed = await startPhase(late, { ...base, toStart: [1, 2], wholeBus: true }, lateClock);
     expect(failed.failed).toEqual([{ key: 2, reason: 'does not play it (state 1, priority 15)' }]);
   });
 
@@ -136,7 +141,7 @@ describe('the per-bus plan', () => {
       bus.sent.push('all play (lost)');
       return Promise.resolve(null);
     };
-    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3], wholeBus: true }, new FakeClock());
+    const out = await startPhase(bus, { ...base, toStart: [1, 2, 3], wholeBus: true }, new FakeClock());
     expect(bus.sent).toEqual(['all play (lost)', 'all play']);
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2, 3]);
   });
@@ -157,7 +162,7 @@ describe('the per-bus plan', () => {
       clock.t += 1000;
       return status(k);
     };
-    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true, deadline: t0 + 60_000 }, clock);
+    const out = await startPhase(bus, { ...base, toStart: [1, 2], wholeBus: true, deadline: t0 + 60_000 }, clock);
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(copies.length).toBeGreaterThan(1);
     expect(Math.max(...copies)).toBeLessThan(SAME_BLOCK_MS);
@@ -172,11 +177,11 @@ describe('the per-bus plan', () => {
       await command(k, c);
       if (k === 2) {
         bus.sessions.delete(2);
-        throw new Error('GatewayTargetDeviceFailedToRespond: Timed out');
+        throw timedOut('GatewayTargetDeviceFailedToRespond: Timed out');
       }
       return null;
     };
-    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true }, new FakeClock());
+    const out = await startPhase(bus, { ...base, toStart: [1, 2], wholeBus: true }, new FakeClock());
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(bus.sent).toEqual(['all play', '2 play']);
   });
@@ -186,7 +191,7 @@ describe('the per-bus plan', () => {
     bus.lose.set(2, 1);
     const clock = new FakeClock();
     const t0 = clock.now();
-    const out = await startPhase(bus, { ...base, fresh: [1, 2, 3, 4], wholeBus: true, suspect: (k) => k === 1 }, clock);
+    const out = await startPhase(bus, { ...base, toStart: [1, 2, 3, 4], wholeBus: true, suspect: (k) => k === 1 }, clock);
     expect(out.playing.map((p) => p.key).sort()).toEqual([2, 3, 4]);
     expect(out.unreachable.map((u) => u.key)).toEqual([1]);
     // 2's lost answer is read again before the offline 1 is tried (three times), and nobody waits a retry pause
@@ -203,7 +208,7 @@ describe('the per-bus plan', () => {
       if (k === 1) bus.sessions.delete(1);
       return status(k);
     };
-    const out = await startPhase(bus, { ...base, fresh: [1, 2], wholeBus: true }, new FakeClock());
+    const out = await startPhase(bus, { ...base, toStart: [1, 2], wholeBus: true }, new FakeClock());
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(bus.sent).toEqual(['all play']);
   });
@@ -211,7 +216,7 @@ describe('the per-bus plan', () => {
   it('reads a terminal whose start may have gone out before, and does not start it again when it plays ours', async () => {
     const bus = new FakeBus([1, 2]);
     bus.sessions.set(1, { broadcastId: null, priority: 2, clipId: 7 });
-    const out = await startPhase(bus, { ...base, fresh: [], wholeBus: false, readFirst: [1, 2] }, new FakeClock());
+    const out = await startPhase(bus, { ...base, toStart: [], wholeBus: false, readFirst: [1, 2] }, new FakeClock());
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(bus.sent).toEqual(['2 play']);
   });
@@ -222,7 +227,7 @@ describe('the per-bus plan', () => {
     bus.lastSequence.set(1, 51);
     const sent: string[] = [];
     const out = await startPhase(bus, {
-      ...base, fresh: [], wholeBus: false, readFirst: [1, 2],
+      ...base, toStart: [], wholeBus: false, readFirst: [1, 2],
       sentBefore: () => 51,
       onSent: (keys, sequence, busWide) => sent.push(`${keys.join(',')} ${sequence} ${busWide}`),
     }, new FakeClock());

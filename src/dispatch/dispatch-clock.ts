@@ -1,18 +1,26 @@
-/** The engine's time: now, and sleeps that end early when the engine stops (so a closing server never waits on them). */
-import type { Sleeper } from './bus-plan';
+/** The engine's time: the server's Clock, with sleeps that end early when the engine stops (so a closing server never waits on them). */
+import { Clock, type TimerHandle } from '../common/clock';
 
-export class DispatchClock implements Sleeper {
-  private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+export class DispatchClock extends Clock {
+  private readonly timers = new Set<{ timer: TimerHandle; resolve: () => void }>();
   private stopped = false;
 
-  now(): number {
-    return Date.now();
+  constructor(private readonly clock: Clock) {
+    super();
   }
 
-  sleep(ms: number): Promise<void> {
+  now(): number {
+    return this.clock.now();
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.clock.setTimeout(fn, ms);
+  }
+
+  override sleep(ms: number): Promise<void> {
     if (this.stopped || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const entry = { timer: setTimeout(() => (this.timers.delete(entry), resolve()), ms), resolve };
+      const entry = { timer: this.clock.setTimeout(() => (this.timers.delete(entry), resolve()), ms), resolve };
       this.timers.add(entry);
     });
   }
@@ -21,7 +29,7 @@ export class DispatchClock implements Sleeper {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) {
-      clearTimeout(t.timer);
+      t.timer.cancel();
       t.resolve();
     }
     this.timers.clear();

@@ -9,6 +9,7 @@ import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
 import type { BroadcastState } from './broadcast-lifecycle';
 import type { DeliveryState } from './delivery-lifecycle';
 import type { DeliveryUpdate, LedgerRow } from './delivery-ledger';
+import { Clock } from '../common/clock';
 
 const CHUNK = 500;
 
@@ -25,6 +26,7 @@ export class DispatchRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
   ) {}
 
   private em(tx?: Tx): EntityManager {
@@ -91,7 +93,7 @@ export class DispatchRepository {
   /** Writes a batch of delivery updates (and the broadcast's own change, if any) in one transaction. */
   async write(updates: readonly DeliveryUpdate[], broadcast?: { broadcastId: string; set: Partial<BroadcastEntity> }): Promise<void> {
     if (updates.length === 0 && !broadcast) return;
-    const at = new Date();
+    const at = this.clock.date();
     await this.transactions.run(async (tx) => {
       const em = this.em(tx);
       for (const u of updates) {

@@ -7,6 +7,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { ModuleRef } from '@nestjs/core';
 import { Subject, type Observable } from 'rxjs';
 import { isDrillClass } from '../../firmware-protocols/codes';
+import { Clock } from '../common/clock';
 import type { AlertEvent } from '../alerts/alert-lifecycle';
 import { ValidationFailedError } from '../common/errors';
 import type { AppConfig } from '../config/config';
@@ -17,13 +18,15 @@ import { MonitoringService } from '../monitoring/monitoring.service';
 import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
 import { isFinalBroadcastState, outcomeOf, type BroadcastState } from './broadcast-lifecycle';
 import { BroadcastRun, Halt, type PlayingNow, type RunContext } from './broadcast-run';
-import { stopPhase } from './bus-plan';
+import type { RunView } from './run/run-context';
+import { isBroadcasting, stopPhase } from './bus-plan';
 import { ClipVariants } from './clip-variants';
 import { ToneProvisioning } from './tone-provisioning';
 import type { StateCounts } from './delivery-lifecycle';
 import { DeliveryLedger, type DeliveryChange, type DeliveryUpdate } from './delivery-ledger';
 import { AlertOutcomes, Dispatcher, type DispatchOrder, type PlannedBroadcast } from './dispatch-order';
 import { DispatchClock } from './dispatch-clock';
+import { dispatchPolicy } from './dispatch-policy';
 import { DispatchRepository } from './dispatch.repository';
 import { fieldLink } from './field-link';
 
@@ -44,7 +47,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   private readonly runs = new Map<string, BroadcastRun>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly progressSubject = new Subject<BroadcastProgress>();
-  private readonly clock = new DispatchClock();
+  private readonly clock: DispatchClock;
   private halting = false;
   private readonly ctx: RunContext;
 
@@ -56,14 +59,13 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     private readonly provisioning: ToneProvisioning,
     private readonly monitoring: MonitoringService,
     private readonly moduleRef: ModuleRef,
+    serverClock: Clock,
   ) {
     super();
+    this.clock = new DispatchClock(serverClock);
     this.ctx = {
       clock: this.clock,
-      leadMs: config.dispatch.startLeadMs,
-      equalPriority: config.dispatch.equalPriority,
-      retryWindowMs: 30_000,
-      backoffMs: [200, 500, 1000, 2000],
+      policy: dispatchPolicy(config.dispatch, field.signedBlockWindowMs),
       locate: (id) => this.field.locate(id),
       link: (g) => fieldLink(this.field, g),
       unitsOn: (g) => this.repo.enabledTerminalCounts(g),
@@ -93,7 +95,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     if (order.endAt.getTime() <= order.startAt.getTime()) throw ValidationFailedError.field('endAt', 'endAt must be after startAt');
     const ids = [...new Set(order.terminalIds)];
     const terminals = new Map((await this.repo.terminals(ids, tx)).map((t) => [t.id, t]));
-    const now = new Date();
+    const now = this.clock.date();
     const b = Object.assign(new BroadcastEntity(), {
       broadcastId: order.broadcastId, alertId: order.alertId, title: order.title.slice(0, 128), eventType: order.eventType, severity: order.severity,
       messageType: order.messageType, broadcastClass: order.broadcastClass, priority: order.priority, clipId: order.clipId, repeat: order.repeat,
@@ -156,7 +158,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     }
     if (b.state === 'planned') {
       b.state = 'running';
-      b.startedAt = new Date();
+      b.startedAt = this.clock.date();
       await this.repo.write([], { broadcastId, set: { state: 'running', startedAt: b.startedAt } });
       if (!b.emergency) await this.advance(b.alertId, 'start');
     }
@@ -177,7 +179,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     if (run.cancelled || this.halting) return;
     const outcome = outcomeOf(run.ledger.counts());
     b.state = outcome;
-    await this.repo.write([], { broadcastId, set: { state: outcome, finishedAt: new Date() } });
+    await this.repo.write([], { broadcastId, set: { state: outcome, finishedAt: this.clock.date() } });
     this.emit(run, []);
     const counts = run.ledger.counts();
     await this.advance(b.alertId, OUTCOME_EVENT[outcome], `${counts.played}/${b.targeted} played`);
@@ -191,7 +193,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
         active.interrupt();
       }
       const run = active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
-      await this.repo.write([], { broadcastId: b.broadcastId, set: { cancelRequestedAt: new Date(), cancelledBy: userId } });
+      await this.repo.write([], { broadcastId: b.broadcastId, set: { cancelRequestedAt: this.clock.date(), cancelledBy: userId } });
       const sounding = run.ledger.rows().filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
       const byBus = new Map<number, number[]>();
       for (const r of sounding) {
@@ -204,7 +206,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       run.ledger.move(open.map((r) => r.id), 'cancelled', `cancelled by user ${userId}`);
       await run.flush();
       b.state = 'cancelled';
-      await this.repo.write([], { broadcastId: b.broadcastId, set: { state: 'cancelled', finishedAt: new Date() } });
+      await this.repo.write([], { broadcastId: b.broadcastId, set: { state: 'cancelled', finishedAt: this.clock.date() } });
       this.emit(run, []);
       await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
     }
@@ -213,13 +215,13 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   private playingNow(terminalId: number, except: string): PlayingNow | null {
     for (const run of this.runs.values()) {
       if (run.broadcastId === except) continue;
-      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.b.priority, fresh: true };
+      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.broadcast.priority, certain: true };
     }
     const r = this.monitoring.terminal(terminalId)?.reading;
-    return r && r.state === 5 && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
+    return r && isBroadcasting(r) && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
   }
 
-  private async flush(run: BroadcastRun, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
+  private async flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
     try {
       await this.repo.write(updates);
     } catch (e) {
@@ -229,10 +231,10 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     if (changes.length > 0) this.emit(run, changes);
   }
 
-  private emit(run: BroadcastRun, changes: DeliveryChange[]): void {
+  private emit(run: RunView, changes: DeliveryChange[]): void {
     if (this.halting) return;
     this.progressSubject.next({
-      broadcastId: run.broadcastId, alertId: run.b.alertId, drill: run.b.drill, state: run.b.state, counts: run.ledger.counts(),
+      broadcastId: run.broadcastId, alertId: run.broadcast.alertId, drill: run.broadcast.drill, state: run.broadcast.state, counts: run.ledger.counts(),
       changes: changes.map((c) => ({ terminalId: c.terminalId, areaCode: c.areaCode, state: c.to, reason: c.reason })),
     });
   }

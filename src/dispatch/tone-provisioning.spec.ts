@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { AppConfig } from '../config/config';
-import type { FieldBuses } from '../field/field-buses';
+import { SystemClock } from '../common/clock';
 import type { FieldCommands } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import type { RegistryChange, RegistryEvents } from '../terminals/registry-events';
@@ -16,18 +16,16 @@ function setUp() {
   const monitoring = new MonitoringService();
   const links = new Map<number, 'connecting' | 'connected'>([[1, 'connecting'], [2, 'connecting']]);
   const transfers: { gatewayId: number; terminalIds: number[] }[] = [];
+  const opened = new Set<number>();
   const field = {
     connection: (g: number) => links.get(g) ?? null,
+    openGateways: () => [...opened].map((gatewayId) => ({ gatewayId, family: 'modbus', connection: links.get(gatewayId) })),
+    settled: async () => undefined,
     transferClip: jest.fn(async (gatewayId: number, terminalIds: number[]) => {
       transfers.push({ gatewayId, terminalIds });
-      return { stored: [], alreadyStored: [], failed: [], framesSent: { broadcast: 1, unicast: 0 }, terminals: { stored: terminalIds, alreadyStored: [], failed: [] } };
+      return { stored: terminalIds, alreadyStored: [], failed: [], framesSent: { broadcast: 1, unicast: 0 } };
     }),
   } as unknown as FieldCommands;
-  const opened = new Set<number>();
-  const buses = {
-    busStates: () => [...opened].map((gatewayId) => ({ gatewayId, busId: `g${gatewayId}`, family: 'modbus', connection: links.get(gatewayId), units: 2 })),
-    settled: async () => undefined,
-  } as unknown as FieldBuses;
   const rows = [
     { id: 11, gatewayId: 1, areaCode: '341523100000' },
     { id: 12, gatewayId: 1, areaCode: '341523100000' },
@@ -38,7 +36,7 @@ function setUp() {
   const variants = { forTerminals: async (_tone: string, ids: number[]) => [{ terminalIds: ids, clip: CHIME, error: null }] } as unknown as ClipVariants;
   const registry = { changes: new Subject<RegistryChange>() } as unknown as RegistryEvents;
   const config = { field: { enabled: true }, dispatch: { provisionTones: ['tone-chime'], provisionRetryMs: 3_600_000 } } as unknown as AppConfig;
-  const provisioning = new ToneProvisioning(config, field, buses, repo, variants, monitoring, registry);
+  const provisioning = new ToneProvisioning(config, field, repo, variants, monitoring, registry, new SystemClock());
   /** What FieldBuses does when it opens a bus, then its link coming up. */
   const open = (gatewayId: number): void => {
     opened.add(gatewayId);

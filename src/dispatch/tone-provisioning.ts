@@ -22,13 +22,13 @@ import { canReach, isUnrestricted } from '../auth/scope';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/errors';
-import { FieldBuses } from '../field/field-buses';
-import { BusError, FieldCommands } from '../field/field-commands';
+import { FieldCommands, FieldError, failureOf } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
 import { ClipVariants } from './clip-variants';
 import { DispatchRepository } from './dispatch.repository';
+import { Clock } from '../common/clock';
 
 export type BusProvisioning = 'storing' | 'held' | 'waiting' | 'done';
 
@@ -109,11 +109,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly field: FieldCommands,
-    private readonly buses: FieldBuses,
     private readonly repo: DispatchRepository,
     private readonly variants: ClipVariants,
     private readonly monitoring: MonitoringService,
     private readonly registryEvents: RegistryEvents,
+    private readonly clock: Clock,
   ) {
     this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
   }
@@ -126,7 +126,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         filter((c) => c.change !== 'removed' && (c.kind === 'gateway' ? c.gateway.enabled : c.terminal.enabled)),
         debounceTime(AFTER_REGISTRY_CHANGE_MS),
       )
-      .subscribe(() => void this.buses.settled().then(() => this.runPass()));
+      .subscribe(() => void this.field.settled().then(() => this.runPass()));
     this.connections = this.monitoring.gatewayEvents
       .pipe(filter((c) => c.status.connection === 'connected'))
       .subscribe((c) => void this.provisionConnectedBus(c.status.gatewayId));
@@ -216,7 +216,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   requestPass(user: AuthUser): { areas: string[] | null } {
     const areas = isUnrestricted(user) ? null : [...user.scopes].sort();
     const keys = areas ?? ['*'];
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [k, at] of this.manualPasses) if (now - at >= MANUAL_PASS_EVERY_MS) this.manualPasses.delete(k);
     const last = Math.max(...keys.map((k) => this.manualPasses.get(k) ?? Number.NEGATIVE_INFINITY));
     if (now - last < MANUAL_PASS_EVERY_MS) {
@@ -266,14 +266,14 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       .catch((e: unknown) => this.log.error(`tone provisioning pass: ${(e as Error).stack ?? String(e)}`))
       .finally(() => {
         this.pass = null;
-        this.lastPassEndedAt = new Date();
+        this.lastPassEndedAt = this.clock.date();
         if (this.stopped) return;
         if (this.again) {
           this.again = false;
           this.startPass(this.nextAreas);
           return;
         }
-        this.nextPassAt = new Date(Date.now() + this.config.dispatch.provisionRetryMs);
+        this.nextPassAt = new Date(this.clock.now() + this.config.dispatch.provisionRetryMs);
         this.timer = setTimeout(() => this.startPass(), this.config.dispatch.provisionRetryMs);
         this.timer.unref();
       });
@@ -299,7 +299,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async passOverBuses(): Promise<void> {
-    const modbus = new Set(this.buses.busStates().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
+    const modbus = new Set(this.field.openGateways().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
     const everywhere = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
     this.terminals = new Map(everywhere.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
     const areas = this.passAreas;
@@ -347,7 +347,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** A Modbus bus's link came up: its terminals get the tones now, unless provisioning is already at work there. */
   private async provisionConnectedBus(gatewayId: number): Promise<void> {
     if (this.stopped || this.busWork.has(gatewayId)) return;
-    if (this.buses.busStates().find((b) => b.gatewayId === gatewayId)?.family !== 'modbus') return;
+    if (this.field.openGateways().find((b) => b.gatewayId === gatewayId)?.family !== 'modbus') return;
     const onBus = [...this.monitoring.terminals()].filter((t) => t.gatewayId === gatewayId);
     if (onBus.length === 0) return;
     for (const t of onBus) this.terminals.set(t.terminalId, { gatewayId, areaCode: t.areaCode });
@@ -407,17 +407,17 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       this.running.set(gatewayId, running);
       try {
         const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal, tryBackedOff: true });
-        for (const id of [...r.terminals.stored, ...r.terminals.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
-        for (const f of r.terminals.failed) this.failedOn(toneId, f.terminalId, f.reason);
+        for (const id of [...r.stored, ...r.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
+        for (const f of r.failed) this.failedOn(toneId, f.terminalId, f.failure.message);
         return true;
       } catch (e) {
         if (this.stopped) return false;
         if (running.why === 'held') continue; // wait for the broadcast run, then resume
-        if (running.why === 'disconnected' || (e instanceof BusError && e.kind === 'cancelled')) {
+        if (running.why === 'disconnected' || (e instanceof FieldError && e.kind === 'cancelled')) {
           for (const id of ids) this.failedOn(toneId, id, `gateway ${gatewayId} went down during the transfer: tried again on the next pass`);
           return false;
         }
-        for (const id of ids) this.failedOn(toneId, id, (e as Error).message);
+        for (const id of ids) this.failedOn(toneId, id, failureOf(e).message);
         return true;
       } finally {
         if (this.running.get(gatewayId) === running) this.running.delete(gatewayId);

@@ -56,7 +56,7 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo || !this.config.field.enabled) return;
-    const started = Date.now();
+    const started = this.clock.now();
     this.sim = await SimulatorProcess.start({
       shape: 'county',
       seed: DEMO_SEED,
@@ -64,7 +64,7 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
       trust: [this.signing.certificate],
     });
     this.log.log(
-      `demo: simulated county on 127.0.0.1:${this.sim.ports[0]}–${this.sim.ports[this.sim.ports.length - 1]} (${this.sim.ports.length} gateways, ${this.sim.ready.dead.length} terminals dead from the start) in ${Date.now() - started} ms`,
+      `demo: simulated county on 127.0.0.1:${this.sim.ports[0]}–${this.sim.ports[this.sim.ports.length - 1]} (${this.sim.ports.length} gateways, ${this.sim.ready.dead.length} terminals dead from the start) in ${this.clock.now() - started} ms`,
     );
     if (this.config.field.demoFaults) {
       this.every(DEMO_FAULTS.terminalEveryMs, () => this.randomTerminalFault());

@@ -15,6 +15,7 @@ import { GatewaysRepository } from '../terminals/gateways.repository';
 import { RegistryEvents } from '../terminals/registry-events';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import { TerminalsRepository } from '../terminals/terminals.repository';
+import { Clock } from '../common/clock';
 
 export interface SeedResult {
   seeded: boolean;
@@ -35,13 +36,14 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
     private readonly gateways: GatewaysRepository,
     private readonly terminals: TerminalsRepository,
     private readonly registryEvents: RegistryEvents,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo) return;
-    const started = Date.now();
+    const started = this.clock.now();
     const result = await this.seed();
-    if (result.seeded) this.log.log(`demo registry seeded in ${Date.now() - started} ms: ${result.areas} areas, ${result.gateways} gateways, ${result.terminals} terminals`);
+    if (result.seeded) this.log.log(`demo registry seeded in ${this.clock.now() - started} ms: ${result.areas} areas, ${result.gateways} gateways, ${result.terminals} terminals`);
   }
 
   /** Seeds the reference county unless its county area is already registered; the field hears of the new gateways. */
@@ -56,7 +58,7 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
     const shape = referenceCounty({ basePort: this.config.field.demoSimulatorBasePort });
     return this.transactions.run(async (tx) => {
       if (await this.regions.findByCode(shape.areaCode, tx)) return { seeded: false, areas: 0, gateways: 0, terminals: 0 };
-      const now = new Date();
+      const now = this.clock.date();
       await this.regions.insertMany(
         tx,
         shape.areas.map((a) => ({ code: a.areaCode, name: a.name, level: a.level, parentCode: a.parentCode, createdAt: now, updatedAt: now })),

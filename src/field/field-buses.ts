@@ -8,10 +8,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { Sweeper, type PollOutcome } from '../../device-drivers/bus';
-import {
-  BusError, type BusEvent, type ClipToTransfer, type ClipTransferResult, type CommandResult, type ConnectionState, type RequestOptions,
-  type TerminalBus, type TerminalCommand, type TerminalStatus,
-} from '../../device-drivers/terminal-bus';
+import { SIGNED_BLOCK_TTL_MS } from '../../device-drivers/modbus-terminal/signed-blocks';
+import { BusError, type BusEvent, type ClipTransferResult, type TerminalBus } from '../../device-drivers/terminal-bus';
 import type { Clock, TimerHandle } from '../../device-drivers/transport/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -20,7 +18,11 @@ import type { RegistryChange } from '../terminals/registry-events';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import { busIdOf, connectionKey, createBus, type BusFactoryDeps } from './bus-factory';
-import { FieldCommands, type TerminalLocation } from './field-commands';
+import { transferFailure, withFieldErrors } from './driver-failures';
+import { FieldCommands } from './field-commands';
+import type {
+  ClipToTransfer, CommandResult, ConnectionState, FieldTransferResult, OpenGateway, RequestOptions, TerminalCommand, TerminalLocation, TerminalStatus,
+} from './field-port';
 import { FieldRegistry } from './field-registry';
 import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
 
@@ -117,49 +119,67 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     return this.open.get(gatewayId)?.bus.connectionState() ?? null;
   }
 
+  openGateways(): OpenGateway[] {
+    return this.busStates().map((b) => ({ gatewayId: b.gatewayId, family: b.family, connection: b.connection }));
+  }
+
+  /** How long the buses send the same bus-wide command as the same signed block (their shared SignedBlockCache). */
+  get signedBlockWindowMs(): number {
+    return SIGNED_BLOCK_TTL_MS;
+  }
+
   command(terminalId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
-    const { bus, unit } = this.reach(terminalId, command.code);
-    return bus.command(unit, command, { priority: 'command', ...opts });
+    return withFieldErrors(() => {
+      const { bus, unit } = this.reach(terminalId, command.code);
+      return bus.command(unit, command, { priority: 'command', ...opts });
+    });
   }
 
   commandBus(gatewayId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
-    const o = this.open.get(gatewayId);
-    if (!o) return Promise.reject(new BusError('disconnected', `gateway ${gatewayId}`, null, command.code, 'no open bus: the gateway is unknown or disabled'));
-    return o.bus.command('all', command, { priority: 'command', ...opts });
+    return withFieldErrors(() => {
+      const o = this.open.get(gatewayId);
+      if (!o) throw new BusError('disconnected', `gateway ${gatewayId}`, null, command.code, 'no open bus: the gateway is unknown or disabled');
+      return o.bus.command('all', command, { priority: 'command', ...opts });
+    });
   }
 
   readStatus(terminalId: number, opts: RequestOptions = {}): Promise<TerminalStatus> {
-    const { bus, unit } = this.reach(terminalId, 'read status');
-    return bus.readStatus(unit, { priority: 'command', ...opts });
+    return withFieldErrors(() => {
+      const { bus, unit } = this.reach(terminalId, 'read status');
+      return bus.readStatus(unit, { priority: 'command', ...opts });
+    });
   }
 
   readRegisters(terminalId: number, address: number, count: number, opts: RequestOptions = {}): Promise<number[]> {
-    const { bus, unit } = this.reach(terminalId, 'read registers');
-    if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
-      return Promise.reject(new BusError('protocol', bus.id, unit, 'read registers', `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`));
-    }
-    return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
+    return withFieldErrors(() => {
+      const { bus, unit } = this.reach(terminalId, 'read registers');
+      if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
+        throw new BusError('protocol', bus.id, unit, 'read registers', `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`);
+      }
+      return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
+    });
   }
 
-  async transferClip(gatewayId: number, terminalIds: number[], clip: ClipToTransfer, opts: RequestOptions = {}): ReturnType<FieldCommands['transferClip']> {
-    const o = this.open.get(gatewayId);
-    if (!o) throw new BusError('disconnected', `gateway ${gatewayId}`, null, 'clip transfer', 'no open bus: the gateway is unknown or disabled');
-    const unitOf = new Map<number, number>();
-    for (const id of terminalIds) {
-      const where = this.located.get(id);
-      if (!where || where.gatewayId !== gatewayId) throw new BusError('wrong-unit', o.bus.id, null, 'clip transfer', `terminal ${id} is not on this bus`);
-      unitOf.set(where.unit, id);
-    }
-    const result: ClipTransferResult = await o.bus.transferClip([...unitOf.keys()], clip, { priority: 'transfer', ...opts });
-    const ids = (units: number[]) => units.map((u) => unitOf.get(u)).filter((id): id is number => id !== undefined);
-    return {
-      ...result,
-      terminals: {
+  transferClip(gatewayId: number, terminalIds: number[], clip: ClipToTransfer, opts: RequestOptions = {}): Promise<FieldTransferResult> {
+    return withFieldErrors(async () => {
+      const o = this.open.get(gatewayId);
+      if (!o) throw new BusError('disconnected', `gateway ${gatewayId}`, null, 'clip transfer', 'no open bus: the gateway is unknown or disabled');
+      const unitOf = new Map<number, number>();
+      for (const id of terminalIds) {
+        const where = this.located.get(id);
+        if (!where || where.gatewayId !== gatewayId) throw new BusError('wrong-unit', o.bus.id, null, 'clip transfer', `terminal ${id} is not on this bus`);
+        unitOf.set(where.unit, id);
+      }
+      const result: ClipTransferResult = await o.bus.transferClip([...unitOf.keys()], clip, { priority: 'transfer', ...opts });
+      const ids = (units: number[]) => units.map((u) => unitOf.get(u)).filter((id): id is number => id !== undefined);
+      return {
         stored: ids(result.stored),
         alreadyStored: ids(result.alreadyStored),
-        failed: result.failed.flatMap((f) => (unitOf.has(f.unit) ? [{ terminalId: unitOf.get(f.unit) as number, reason: f.reason }] : [])),
-      },
-    };
+        failed: result.failed.flatMap((f) =>
+          unitOf.has(f.unit) ? [{ terminalId: unitOf.get(f.unit) as number, failure: transferFailure(f) }] : []),
+        framesSent: result.framesSent,
+      };
+    });
   }
 
   private reach(terminalId: number, operation: string): { bus: TerminalBus; unit: number } {

@@ -1,31 +1,28 @@
 /**
- * What the rest of the server may ask of the field: commands, clip transfers and reads addressed by registry ids
- * (terminal id, gateway id), never by bus or unit. The field module implements it over the buses it owns; dispatch
- * and diagnostics depend on this contract only (docs/architecture.md: only src/field imports device-drivers).
+ * What the rest of the server may ask of the field: sweep results aside, commands, bus-wide commands for a synchronised
+ * start, clip transfers and verification reads, addressed by registry ids (terminal id, gateway id), never by bus or
+ * unit. The field module implements it over the buses it owns (field-buses.ts); dispatch, tone provisioning and
+ * diagnostics depend on this contract and on the vocabulary of field-port.ts only — never on device-drivers
+ * (docs/architecture.md: only src/field imports device-drivers).
+ * Every failure is a FieldError with a typed kind (field-port.ts).
  */
 import type {
-  BusErrorKind, ClipToTransfer, ClipTransferResult, CommandResult, ConnectionState, PriorityClass, RequestOptions, TerminalCommand,
-  TerminalStatus,
-} from '../../device-drivers/terminal-bus';
+  ClipToTransfer, CommandResult, ConnectionState, FieldTransferResult, OpenGateway, RequestOptions, TerminalCommand, TerminalLocation, TerminalStatus,
+} from './field-port';
 
-export type {
-  BusErrorKind, ClipToTransfer, ClipTransferResult, CommandResult, ConnectionState, PriorityClass, RequestOptions, TerminalCommand,
-  TerminalStatus,
-};
-export { BusError } from '../../device-drivers/terminal-bus';
-
-/** Where a terminal sits on the wire. */
-export interface TerminalLocation {
-  terminalId: number;
-  gatewayId: number;
-  unit: number;
-}
+export * from './field-port';
 
 export abstract class FieldCommands {
   /** The terminal's gateway and unit, or null when it is unknown, disabled or its gateway has no open bus. */
   abstract locate(terminalId: number): TerminalLocation | null;
   /** The connection state of a gateway's bus, or null when no bus is open for it. */
   abstract connection(gatewayId: number): ConnectionState | null;
+  /** How long a bus-wide command sent again is the very block first sent (a unit that took it refuses the copy as a replay). */
+  abstract readonly signedBlockWindowMs: number;
+  /** The gateways with an open bus. */
+  abstract openGateways(): OpenGateway[];
+  /** Resolves when every registry change received so far has been applied to the buses. */
+  abstract settled(): Promise<void>;
   /** A signed command to one terminal, through its bus's scheduler at `opts.priority` (default 'command'). */
   abstract command(terminalId: number, command: TerminalCommand, opts?: RequestOptions): Promise<CommandResult>;
   /** A signed command to every unit of a gateway's bus in one broadcast (Modbus unit 0); no reply. */
@@ -34,5 +31,5 @@ export abstract class FieldCommands {
   /** Diagnostics: a bounded raw read of holding registers (count ≤ 64). */
   abstract readRegisters(terminalId: number, address: number, count: number, opts?: RequestOptions): Promise<number[]>;
   /** Stores a clip on the given terminals of one gateway (broadcast chunks + selective repair); results by terminal id. */
-  abstract transferClip(gatewayId: number, terminalIds: number[], clip: ClipToTransfer, opts?: RequestOptions): Promise<ClipTransferResult & { terminals: { stored: number[]; alreadyStored: number[]; failed: { terminalId: number; reason: string }[] } }>;
+  abstract transferClip(gatewayId: number, terminalIds: number[], clip: ClipToTransfer, opts?: RequestOptions): Promise<FieldTransferResult>;
 }

@@ -4,7 +4,8 @@
  */
 import { Module } from '@nestjs/common';
 import { SignedBlockCache } from '../../device-drivers/modbus-terminal';
-import { systemClock, type Clock } from '../../device-drivers/transport/clock';
+import type { Clock } from '../../device-drivers/transport/clock';
+import { Clock as ServerClock } from '../common/clock';
 import { AuditModule } from '../audit/audit.module';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -26,7 +27,8 @@ import { BUS_FACTORY_DEPS, FIELD_CLOCK, TERMINAL_STOCK } from './field.tokens';
   imports: [TerminalsModule, MonitoringModule, AuditModule],
   controllers: [DiagnosticsController, DemoController],
   providers: [
-    { provide: FIELD_CLOCK, useValue: systemClock },
+    // the server's one clock, which has the drivers' Clock shape
+    { provide: FIELD_CLOCK, useExisting: ServerClock },
     { provide: CommandSigning, inject: [APP_CONFIG], useFactory: (c: AppConfig) => CommandSigning.load(c.dataDir) },
     {
       provide: BUS_FACTORY_DEPS,

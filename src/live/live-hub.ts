@@ -19,6 +19,7 @@ import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
 import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/delivery-lifecycle';
 import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
 import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
+import { Clock } from '../common/clock';
 
 /** Subscriptions one client may hold at once (the console holds a handful); more are refused. */
 export const MAX_SUBSCRIPTIONS = 32;
@@ -52,11 +53,14 @@ interface LiveClient {
   subscriptions: Map<string, () => void>;
 }
 
-const systemTimers: FeedTimers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The feeds' timers, on the server's clock. */
+function feedTimers(clock: Clock): FeedTimers {
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  };
+}
 
 function addTo<K>(index: Map<K, Set<LiveClient>>, key: K, c: LiveClient): () => void {
   const set = index.get(key) ?? new Set<LiveClient>();
@@ -88,7 +92,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   /** Per area code: the prefixes it is counted under, and the area code each stands for. */
   private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
-  timers: FeedTimers = systemTimers;
+  timers: FeedTimers;
 
   constructor(
     private readonly monitoring: MonitoringService,
@@ -96,7 +100,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly terminals: TerminalsRepository,
     private readonly dispatch: DispatchService,
     private readonly reports: BroadcastReportsService,
-  ) {}
+    clock: Clock,
+  ) {
+    this.timers = feedTimers(clock);
+  }
 
   onModuleInit(): void {
     this.streams.push(

@@ -18,6 +18,7 @@ import { type AlarmKind, currentCauses } from './alarm-causes';
 import { AlarmRepository } from './alarm.repository';
 import type { AlarmEntity, AlarmState } from './monitoring.entities';
 import { MonitoringService } from './monitoring.service';
+import { Clock } from '../common/clock';
 
 export const ALARM_POLICY = Symbol('ALARM_POLICY');
 const EVALUATE_EVERY_MS = 1_000;
@@ -104,6 +105,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly repo: AlarmRepository,
     private readonly audit: AuditService,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
   ) {
     this.book = new AlarmBook(policy);
   }
@@ -140,7 +142,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     this.evaluationQueued = true;
     setImmediate(() => {
       this.evaluationQueued = false;
-      void this.evaluate(Date.now());
+      void this.evaluate(this.clock.now());
     });
   }
 
@@ -202,7 +204,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
       assertCanReach(user, row.areaCode, 'alarm');
       if (row.state === 'cleared') throw new ConflictError('alarm_cleared', `alarm ${id} has cleared already`, { alarmId: id });
       if (row.acknowledgedAt) throw new ConflictError('alarm_acknowledged', `alarm ${id} was acknowledged by ${row.acknowledgedBy} already`, { alarmId: id, acknowledgedBy: row.acknowledgedBy });
-      const at = Date.now();
+      const at = this.clock.now();
       const event = this.book.acknowledge(row.alarmKey, user.username, at);
       const patch = { acknowledgedBy: user.username, acknowledgedAt: new Date(at) };
       const view = alarmView({ ...row, ...patch });

@@ -14,6 +14,7 @@ import type { ConnectivityPolicy } from './connectivity';
 import type { OnlineRate } from './online-rate';
 import { type KnownStatus, type LiveStatus, type MonitoredTerminal, type StatusChange, StatusStore } from './status-store';
 import type { TerminalReading } from './terminal-reading';
+import type { RequestFailureKind } from '../field/field-port';
 
 export type BusConnection = 'connecting' | 'connected' | 'disconnected' | 'stopped';
 
@@ -99,7 +100,7 @@ export class MonitoringService implements OnModuleDestroy {
     if (change) this.statusChanges.next(change);
   }
 
-  readFailed(terminalId: number, errorKind: string, at: number): void {
+  readFailed(terminalId: number, errorKind: RequestFailureKind, at: number): void {
     const change = this.store.readFailed(terminalId, errorKind, at);
     if (change) this.statusChanges.next(change);
   }

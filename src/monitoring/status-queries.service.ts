@@ -15,6 +15,7 @@ import { MonitoringService } from './monitoring.service';
 import type { OnlineRate } from './online-rate';
 import { dayOf } from './status-writer';
 import { StatusRepository } from './status.repository';
+import { Clock } from '../common/clock';
 
 export interface TerminalStatusView {
   terminalId: number;
@@ -58,6 +59,7 @@ export class StatusQueries {
     private readonly monitoring: MonitoringService,
     private readonly terminals: TerminalsService,
     private readonly repo: StatusRepository,
+    private readonly clock: Clock,
   ) {}
 
   async terminalStatus(user: AuthUser, terminalId: number): Promise<TerminalStatusView> {
@@ -82,7 +84,7 @@ export class StatusQueries {
 
   async history(user: AuthUser, terminalId: number, q: { from?: string; to?: string; limit: number; offset: number }): Promise<Page<StatusHistoryItem>> {
     await this.terminals.get(terminalId, user);
-    const to = q.to ? new Date(q.to) : new Date();
+    const to = q.to ? new Date(q.to) : this.clock.date();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
     if (from > to) throw ValidationFailedError.field('from', 'from must not be after to');
     const page = await this.repo.history(terminalId, from, to, q.limit, q.offset);
@@ -100,8 +102,8 @@ export class StatusQueries {
 
   async daily(user: AuthUser, areaCode: string, from?: string, to?: string): Promise<{ areaCode: string; items: DailyRate[] }> {
     assertCanReach(user, areaCode, 'online rate');
-    const last = to ?? dayOf(new Date());
-    const first = from ?? dayOf(new Date(Date.now() - 30 * 86_400_000));
+    const last = to ?? dayOf(this.clock.date());
+    const first = from ?? dayOf(new Date(this.clock.now() - 30 * 86_400_000));
     if (first > last) throw ValidationFailedError.field('from', 'from must not be after to');
     const rows = await this.repo.daily(areaCode, first, last);
     return {

@@ -14,6 +14,7 @@ import type { TerminalStatusEntity, TerminalStatusHistoryEntity } from './monito
 import { MonitoringService } from './monitoring.service';
 import type { KnownStatus, LiveStatus, StatusChange } from './status-store';
 import { StatusRepository } from './status.repository';
+import { Clock } from '../common/clock';
 
 export const FLUSH_EVERY_MS = 1_000;
 export const FLUSH_AT_CHANGES = 500;
@@ -62,6 +63,7 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitoring: MonitoringService,
     private readonly repo: StatusRepository,
+    private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -81,8 +83,8 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
       this.timers.push(timer);
     };
     every(FLUSH_EVERY_MS, () => this.flush());
-    every(SAMPLE_EVERY_MS, () => this.sampleOnlineRates(new Date()));
-    every(PRUNE_EVERY_MS, () => this.prune(new Date()));
+    every(SAMPLE_EVERY_MS, () => this.sampleOnlineRates(this.clock.date()));
+    every(PRUNE_EVERY_MS, () => this.prune(this.clock.date()));
   }
 
   async beforeApplicationShutdown(): Promise<void> {

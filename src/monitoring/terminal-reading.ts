@@ -1,25 +1,11 @@
+import type { TerminalStatus } from '../../firmware-protocols/codes';
+
 /**
- * What one good read (a Modbus poll or an adapter heartbeat/回传) says about a terminal, in the server's terms.
- * The field module maps the drivers' TerminalStatus onto this; monitoring never imports device-drivers.
+ * What one good read (a Modbus poll or an adapter heartbeat/回传) says about a terminal, in the server's terms: the
+ * neutral terminal model (firmware-protocols/codes/terminal-model.ts), with source and faults as the strings stored
+ * and shown. The field module hands readings over; monitoring never imports device-drivers.
  */
-export interface TerminalReading {
-  /** 1 normal, 2 stopped, 3 fault, 4 fault recovered, 5 broadcasting (TERMINAL_STATES, docs/domain.md). */
-  state: number;
-  priority: number;
-  source: string;
-  clipId: number;
-  broadcastId: string | null;
-  broadcastClass: number;
-  volume: number;
-  faults: string[];
-  supplyVoltage: number | null;
-  temperature: number | null;
-  signalQuality: number | null;
-  uptimeSeconds: number | null;
-  counters: { crcErrors: number; refusedCommands: number };
-  lastCommandSequence: number;
-  clock: Date | null;
-}
+export type TerminalReading = Omit<TerminalStatus, 'source' | 'faults'> & { source: string; faults: string[] };
 
 /** The fields whose change is news to a technician; analogue values are compared at the resolution shown. */
 export function readingDiff(before: TerminalReading | null, after: TerminalReading): string[] {

@@ -14,6 +14,7 @@ import { Transactions, Tx } from '../database/transactions';
 import { codeCheck, throwIfAny } from '../terminals/registry-checks';
 import { AreaEntity } from './area.entity';
 import { RegionsRepository } from './regions.repository';
+import { Clock } from '../common/clock';
 
 export interface RegionInput {
   code: string;
@@ -47,6 +48,7 @@ export class RegionsService {
     private readonly repo: RegionsRepository,
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -78,7 +80,7 @@ export class RegionsService {
     return this.transactions.run(async (tx) => {
       const { fields, level, parentCode } = await this.checkNew(input, tx);
       throwIfAny(fields);
-      const now = new Date();
+      const now = this.clock.date();
       const saved = await this.repo.save(tx, Object.assign(new AreaEntity(), { code: input.code, name: input.name.trim(), level: level as AreaLevel, parentCode, createdAt: now, updatedAt: now }));
       await this.audit.record({ actor, action: 'region.create', entityType: 'region', entityId: saved.code, after: toRegionView(saved) }, tx);
       return toRegionView(saved);
@@ -102,7 +104,7 @@ export class RegionsService {
       throwIfAny(fields);
       const before = toRegionView(area);
       area.name = name.trim();
-      area.updatedAt = new Date();
+      area.updatedAt = this.clock.date();
       await this.repo.save(tx, area);
       await this.audit.record({ actor, action: 'region.rename', entityType: 'region', entityId: code, before, after: toRegionView(area) }, tx);
       return toRegionView(area);
@@ -128,7 +130,7 @@ export class RegionsService {
         );
       }
       const before = toRegionView(area);
-      await this.repo.rekeySubtree(tx, prefix, areaPrefix(newCode), new Date());
+      await this.repo.rekeySubtree(tx, prefix, areaPrefix(newCode), this.clock.date());
       const moved = await this.load(newCode, tx);
       moved.parentCode = parentCode;
       await this.repo.save(tx, moved);

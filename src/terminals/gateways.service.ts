@@ -11,6 +11,7 @@ import { GatewaysRepository, Paging } from './gateways.repository';
 import { GatewayFields, checkGateway, nextResourceCode, throwIfAny } from './registry-checks';
 import { GatewayEntity, GatewayKind, Parity, isNetworkKind } from './registry.entities';
 import { RegistryEvents } from './registry-events';
+import { Clock } from '../common/clock';
 
 export interface GatewayInput extends Partial<GatewayFields> {
   enabled?: boolean;
@@ -33,6 +34,7 @@ export class GatewaysService {
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
     private readonly events: RegistryEvents,
+    private readonly clock: Clock,
   ) {}
 
   async get(id: number, user: AuthUser): Promise<GatewayEntity> {
@@ -64,7 +66,7 @@ export class GatewaysService {
     const saved = await this.transactions.run(async (tx) => {
       const fields = withDefaults(input);
       throwIfAny(await this.check(fields, tx));
-      const now = new Date();
+      const now = this.clock.date();
       const entity = toEntity(fields, input.enabled ?? true, now);
       if (!entity.resourceCode) {
         const used = await this.repo.codesInArea(administrativeArea(fields.areaCode), tx);
@@ -92,7 +94,7 @@ export class GatewaysService {
         if (!input.resourceCode) fields.resourceCode = null;
       }
       throwIfAny(await this.check(fields, tx, current));
-      const entity = Object.assign(current, toEntity(fields, input.enabled ?? current.enabled, new Date()), { id, createdAt: current.createdAt });
+      const entity = Object.assign(current, toEntity(fields, input.enabled ?? current.enabled, this.clock.date()), { id, createdAt: current.createdAt });
       if (!entity.resourceCode) {
         const used = await this.repo.codesInArea(administrativeArea(fields.areaCode), tx);
         entity.resourceCode = nextResourceCode(fields.areaCode, 'gateway', (c) => used.has(c));

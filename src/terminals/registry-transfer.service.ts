@@ -22,6 +22,7 @@ import { RegistryEvents } from './registry-events';
 import { TerminalListQuery, TerminalsService } from './terminals.service';
 import { TerminalsRepository } from './terminals.repository';
 import { CONTENT_TYPES, TableFormat, TableRow, readTable, writeTable } from './tabular';
+import { Clock } from '../common/clock';
 
 export interface ExportFile {
   name: string;
@@ -47,6 +48,7 @@ export class RegistryTransferService {
     private readonly gatewaysRepo: GatewaysRepository,
     private readonly terminals: TerminalsService,
     private readonly terminalsRepo: TerminalsRepository,
+    private readonly clock: Clock,
   ) {}
 
   async exportRegions(user: AuthUser, root: string | undefined, format: TableFormat): Promise<ExportFile> {
@@ -75,7 +77,7 @@ export class RegistryTransferService {
       const errors: RowMessage[] = [];
       const pending = new Map<string, AreaLevel>();
       const rows: Partial<AreaEntity>[] = [];
-      const now = new Date();
+      const now = this.clock.date();
       for (const r of sorted) {
         const input = { code: r.values.code, name: r.values.name };
         const { fields, level, parentCode } = await this.regions.checkNew(input, tx, pending);
@@ -101,7 +103,7 @@ export class RegistryTransferService {
       const known = await this.knownAreas(tx, table.map((r) => r.values.areaCode));
       const used = new Map<string, Set<string>>();
       const rows: { row: number; entity: GatewayEntity }[] = [];
-      const now = new Date();
+      const now = this.clock.date();
       for (const r of table) {
         const v = r.values;
         const fields = withDefaults({
@@ -147,7 +149,7 @@ export class RegistryTransferService {
       const units = await this.terminalsRepo.unitsOn([...new Set([...gateways.values()].map((g) => g.id))], tx);
       const used = new Map<string, Set<string>>();
       const rows: TerminalEntity[] = [];
-      const now = new Date();
+      const now = this.clock.date();
       for (const r of table) {
         const v = r.values;
         const gateway = gateways.get(v.gatewayResourceCode) ?? null;

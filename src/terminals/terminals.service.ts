@@ -13,6 +13,7 @@ import { checkTerminal, nextResourceCode, throwIfAny } from './registry-checks';
 import { TerminalCapabilities, TerminalEntity } from './registry.entities';
 import { RegistryEvents } from './registry-events';
 import { TerminalsRepository } from './terminals.repository';
+import { Clock } from '../common/clock';
 
 export interface TerminalInput {
   name?: string;
@@ -57,6 +58,7 @@ export class TerminalsService {
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
     private readonly events: RegistryEvents,
+    private readonly clock: Clock,
   ) {}
 
   async get(id: number, user: AuthUser): Promise<TerminalEntity> {
@@ -91,7 +93,7 @@ export class TerminalsService {
 
   private async write(f: Full, tx: Tx, current: TerminalEntity | null): Promise<TerminalEntity> {
     throwIfAny(await this.check(f, tx, current ?? undefined));
-    const now = new Date();
+    const now = this.clock.date();
     let resourceCode = f.resourceCode;
     if (!resourceCode) {
       const used = await this.gateways.codesInArea(administrativeArea(f.areaCode), tx);

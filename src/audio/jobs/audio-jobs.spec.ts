@@ -3,7 +3,7 @@ import { AudioJobs, MAX_KEPT_JOBS } from './audio-jobs';
 
 describe('AudioJobs', () => {
   it('reports progress while running and 100 % with the clip when done', async () => {
-    const jobs = new AudioJobs();
+    const jobs = new AudioJobs(() => new Date());
     let report!: (p: number) => void;
     let finish!: () => void;
     const gate = new Promise<void>((r) => (finish = r));
@@ -21,7 +21,7 @@ describe('AudioJobs', () => {
   });
 
   it('publishes every change once, ending with the outcome', async () => {
-    const jobs = new AudioJobs();
+    const jobs = new AudioJobs(() => new Date());
     const seen: string[] = [];
     jobs.updates$.subscribe((j) => seen.push(`${j.state}:${j.percent}`));
     const job = jobs.start('tone', 't', async (h) => {
@@ -34,13 +34,13 @@ describe('AudioJobs', () => {
   });
 
   it('keeps the reason of a failure', async () => {
-    const jobs = new AudioJobs();
+    const jobs = new AudioJobs(() => new Date());
     const job = jobs.start('tts', 'clip-2', () => Promise.reject(new Error('espeak-ng exited with code 1')));
     expect(await jobs.settled(job.id)).toMatchObject({ state: 'failed', error: 'espeak-ng exited with code 1' });
   });
 
   it('answers 404 for an unknown job and forgets old finished jobs beyond the cap', async () => {
-    const jobs = new AudioJobs();
+    const jobs = new AudioJobs(() => new Date());
     expect(() => jobs.get('nope')).toThrow(NotFoundError);
     const first = jobs.start('tone', 't', () => Promise.resolve());
     await jobs.settled(first.id);

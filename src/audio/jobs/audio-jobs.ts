@@ -39,7 +39,7 @@ export class AudioJobs {
   /** Every change of every job (a snapshot each time the state or percent moves), for live progress. */
   readonly updates$: Observable<AudioJob> = this.changes.asObservable();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly now: () => Date) {}
 
   /** Starts `work` at once (it decides itself when to queue for a process slot) and returns the job. */
   start(kind: JobKind, clipId: string, work: (job: JobHandle) => Promise<void>): AudioJob {

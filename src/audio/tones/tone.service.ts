@@ -15,6 +15,7 @@ import { ClipPipeline } from '../library/clip-pipeline';
 import { ClipRepository } from '../library/clip.repository';
 import { findTone, TONES, toneDuration, type ToneDefinition } from './tone-catalogue';
 import { synthesiseTone, TONE_SAMPLE_RATE } from './tone-synth';
+import { Clock } from '../../common/clock';
 
 export function describePattern(tone: ToneDefinition): string {
   return tone.segments.map((s) => `${s.on ? 'on' : 'off'} ${s.seconds} s`).join(', ');
@@ -31,6 +32,7 @@ export class ToneService implements OnApplicationBootstrap {
     private readonly jobs: AudioJobs,
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   /** Registers every tone of the catalogue (cheap: rows only); marks work a restart interrupted. */
@@ -41,7 +43,7 @@ export class ToneService implements OnApplicationBootstrap {
       if (!row) {
         await this.transactions.run(async (tx) => {
           await this.clips.insertClip(
-            { id: tone.id, kind: 'tone', title: tone.title, state: 'pending', error: null, source: describePattern(tone), durationMs: toneDuration(tone) * 1000, createdById: null, createdAt: new Date() },
+            { id: tone.id, kind: 'tone', title: tone.title, state: 'pending', error: null, source: describePattern(tone), durationMs: toneDuration(tone) * 1000, createdById: null, createdAt: this.clock.date() },
             tx,
           );
           await this.audit.record({ actor: SYSTEM_ACTOR, action: 'audio_clip.register_tone', entityType: 'audio_clip', entityId: tone.id, after: { title: tone.title } }, tx);

@@ -11,7 +11,7 @@ import { DomainError } from '../../common/errors';
 import { GatewaysService } from '../../terminals/gateways.service';
 import { TerminalsService } from '../../terminals/terminals.service';
 import { FieldBuses } from '../field-buses';
-import { BusError, type TerminalCommand, type TerminalStatus } from '../field-commands';
+import { FieldError, type TerminalCommand, type TerminalStatus } from '../field-port';
 import { FIELD_CLOCK } from '../field.tokens';
 
 export type DiagnosticAction =
@@ -54,7 +54,7 @@ function toCommand(a: DiagnosticAction, now: number): TerminalCommand {
 }
 
 /** A driver failure as the API's error: who did not answer, and why. */
-function fieldError(e: BusError, terminalId: number): DomainError {
+function fieldError(e: FieldError, terminalId: number): DomainError {
   const details = { terminalId, kind: e.kind, bus: e.busId, unit: e.unit, operation: e.operation };
   switch (e.kind) {
     case 'exception':
@@ -100,7 +100,7 @@ export class DiagnosticsService {
       await this.audit.record({ ...auditEntry, after: { ...action, accepted: outcome.accepted, sequence: outcome.sequence, durationMs: outcome.durationMs } });
       return outcome;
     } catch (e) {
-      if (!(e instanceof BusError)) throw e;
+      if (!(e instanceof FieldError)) throw e;
       await this.audit.record({ ...auditEntry, after: { ...action, accepted: false, error: e.kind, message: e.message } });
       throw fieldError(e, t.id);
     }
@@ -117,7 +117,7 @@ export class DiagnosticsService {
       const status = await this.field.readStatus(t.id, { deadline: started + DEADLINE_MS });
       return { terminalId: t.id, durationMs: this.clock.now() - started, status };
     } catch (e) {
-      if (e instanceof BusError) throw fieldError(e, t.id);
+      if (e instanceof FieldError) throw fieldError(e, t.id);
       throw e;
     }
   }
@@ -128,7 +128,7 @@ export class DiagnosticsService {
       const values = await this.field.readRegisters(t.id, address, count, { deadline: this.clock.now() + DEADLINE_MS });
       return { terminalId: t.id, address, values };
     } catch (e) {
-      if (e instanceof BusError) throw fieldError(e, t.id);
+      if (e instanceof FieldError) throw fieldError(e, t.id);
       throw e;
     }
   }
