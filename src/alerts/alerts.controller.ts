@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { EVENT_TYPES, MESSAGE_TYPE_KEYS, SEVERITIES, isDrillMessage } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import type { Page } from '../common/paging';
@@ -16,6 +17,12 @@ export class AlertsController {
   @Get()
   list(@Query() q: AlertListQueryDto, @CurrentUser() user: AuthUser): Promise<Page<AlertView>> {
     return this.alerts.list(user, toListQuery(q));
+  }
+
+  /** The code tables a composer picks from: event types (code, name, the severities each has), severities, message types. */
+  @Get('codes')
+  codes(): { eventTypes: typeof EVENT_TYPES; severities: typeof SEVERITIES; messageTypes: { key: string; drill: boolean }[] } {
+    return { eventTypes: EVENT_TYPES, severities: SEVERITIES, messageTypes: MESSAGE_TYPE_KEYS.map((key) => ({ key, drill: isDrillMessage(key) })) };
   }
 
   @Get(':id')

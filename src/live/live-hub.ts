@@ -8,19 +8,21 @@ import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { areaPrefix, isAreaCode } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
-import { canReach, visibleSubtrees } from '../auth/scope';
+import { canReach, isUnrestricted, visibleSubtrees } from '../auth/scope';
+import { isWithinArea } from '../../firmware-protocols/codes';
 import { AlarmsService, type PublishedAlarmEvent } from '../monitoring/alarms.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { areaCodeOfPrefix, countingPrefixes } from '../monitoring/online-rate';
 import type { OnlineRate } from '../monitoring/online-rate';
 import { TerminalsRepository } from '../terminals/terminals.repository';
 import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
+import { type AlertChange, AlertsService } from '../alerts/alerts.service';
 import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
 import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/delivery-lifecycle';
 import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
 import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 
-export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast'] as const;
+export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast', 'alerts'] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
 export interface LiveSnapshot {
@@ -82,6 +84,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   /** Alarm watchers with the area prefixes they see (null: everything). */
   private readonly alarmWatch = new Map<LiveClient, Map<string, string[] | null>>();
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
+  /** Clients following the alerts list (every alert reaching into their scopes). */
+  private readonly alertWatch = new Set<LiveClient>();
   /** Per area code: the prefixes it is counted under, and the area code each stands for. */
   private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
@@ -93,6 +97,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly terminals: TerminalsRepository,
     private readonly dispatch: DispatchService,
     private readonly reports: BroadcastReportsService,
+    private readonly alertsService: AlertsService,
   ) {}
 
   onModuleInit(): void {
@@ -101,6 +106,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.monitoring.gatewayEvents.subscribe((g) => this.routeGateway(g.status)),
       this.alarms.events.subscribe((e) => this.routeAlarm(e)),
       this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
+      this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
     );
   }
 
@@ -145,6 +151,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         return this.subscribeAlarms(c, key, id as string | null);
       case 'broadcast':
         return this.subscribeBroadcast(c, key, id as string);
+      case 'alerts':
+        this.alertWatch.add(c);
+        c.subscriptions.set(key, () => this.alertWatch.delete(c));
+        return { ok: true, subscription: { kind: 'alerts', id: null }, snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [] } };
     }
   }
 
@@ -171,6 +181,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       case 'alarms':
         if (id === undefined || id === null) return { kind: 'alarms', id: null };
         return typeof id === 'string' && isAreaCode(id) ? { kind: 'alarms', id } : { message: 'id must be an area code, or absent for every alarm in your scope' };
+      case 'alerts':
+        return { kind: 'alerts', id: null };
       case 'broadcast':
         return typeof id === 'string' && /^\d{35}$/.test(id) ? { kind: 'broadcast', id } : { message: 'id must be a 35-digit broadcast id' };
       case 'terminal':
@@ -275,6 +287,14 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       const mine = view.prefixes === null ? p.changes : p.changes.filter((x) => view.prefixes!.some((pre) => x.areaCode.startsWith(pre)));
       for (const x of mine) view.states.set(x.terminalId, x.state);
       c.feed.broadcast({ broadcastId: p.broadcastId, alertId: p.alertId, drill: p.drill, state: p.state }, mine, () => countOf(view));
+    }
+  }
+
+  /** An alert goes to the alert watchers who see it: one of its areas inside their scopes, or theirs inside its (as GET /api/alerts/:id). */
+  private routeAlert(change: AlertChange): void {
+    for (const c of this.alertWatch) {
+      const sees = isUnrestricted(c.user) || change.areaCodes.some((a) => c.user.scopes.some((s) => isWithinArea(a, s) || isWithinArea(s, a)));
+      if (sees) c.feed.alert(change.alert);
     }
   }
 

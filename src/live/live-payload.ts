@@ -3,6 +3,7 @@
  * online rate, one alarm event. `at` is when the change happened on the server (ms since epoch), so a client can tell
  * how fresh it is.
  */
+import type { AlertView } from '../alerts/alert-view';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { Connectivity } from '../monitoring/connectivity';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
@@ -63,6 +64,8 @@ export interface LiveDelta {
   rates: OnlineRate[];
   alarms: PublishedAlarmEvent[];
   broadcasts: LiveBroadcast[];
+  /** Alerts that changed (created, edited, reviewed, on air, finished), as GET /api/alerts/:id shows them. */
+  alerts: AlertView[];
   /** Alarm events left out because the client fell behind (it should reload the alarm list). */
   alarmsDropped: number;
 }
