@@ -12,7 +12,7 @@
  * the registry has settled (an import of a whole county is one pass, not thousands).
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { debounceTime, filter, type Subscription } from 'rxjs';
+import { Subject, debounceTime, filter, type Subscription } from 'rxjs';
 import { isWithinArea } from '../../firmware-protocols/codes';
 import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
 import type { AuthUser } from '../auth/auth-user';
@@ -86,6 +86,8 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   private registry: Subscription | null = null;
   private nextPassAt: Date | null = null;
   private stopped = false;
+  /** Something a view shows moved (a tone stored or refused, a bus storing, held, done); the live view publishes it. */
+  readonly changes = new Subject<void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -112,6 +114,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
 
   onModuleDestroy(): void {
     this.stopped = true;
+    this.changes.complete();
     this.registry?.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     for (const r of this.running.values()) r.abort.abort();
@@ -129,6 +132,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       this.busHolds.set(g, (this.busHolds.get(g) ?? 0) + 1);
       this.stop(g, 'held');
     }
+    this.changes.next();
     let released = false;
     return () => {
       if (released) return;
@@ -143,6 +147,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         for (const wake of this.waiting.get(g) ?? []) wake();
         this.waiting.delete(g);
       }
+      this.changes.next();
     };
   }
 
@@ -250,6 +255,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const rows = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
     this.terminals = new Map(rows.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
     this.done.clear();
+    this.changes.next();
     // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
     const plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[] = [];
     for (const toneId of this.tones) {
@@ -287,6 +293,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       for (const g of groups.values()) if (!(await this.transfer(gatewayId, toneId, g.clip, g.ids))) return;
     }
     this.done.add(gatewayId);
+    this.changes.next();
   }
 
   /** One tone to some terminals of a bus, waiting out holds and resuming after them; false = leave this bus for the next pass. */
@@ -302,6 +309,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       const abort = new AbortController();
       const running: Running = { abort, toneId, why: null };
       this.running.set(gatewayId, running);
+      this.changes.next();
       try {
         const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal, tryBackedOff: true });
         for (const id of [...r.terminals.stored, ...r.terminals.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
@@ -327,11 +335,13 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     held.set(terminalId, clipId);
     this.held.set(toneId, held);
     this.failed.get(toneId)?.delete(terminalId);
+    this.changes.next();
   }
 
   private failedOn(toneId: string, terminalId: number, reason: string): void {
     const failed = this.failed.get(toneId) ?? new Map<number, string>();
     failed.set(terminalId, reason);
     this.failed.set(toneId, failed);
+    this.changes.next();
   }
 }

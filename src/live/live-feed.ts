@@ -42,6 +42,7 @@ export class LiveFeed {
   private alarms: PublishedAlarmEvent[] = [];
   private readonly broadcasts = new Map<string, PendingBroadcast>();
   private readonly alerts = new Map<number, AlertView>();
+  private readonly provisioning = new Map<string, LiveDelta['provisioning'][number]>();
   private alarmsDropped = 0;
   private timer: unknown = null;
   private lastSentAt = -Infinity;
@@ -60,7 +61,7 @@ export class LiveFeed {
 
   /** Things waiting to be sent. */
   get size(): number {
-    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length + this.broadcasts.size + this.alerts.size;
+    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length + this.broadcasts.size + this.alerts.size + this.provisioning.size;
   }
 
   terminal(status: LiveStatus, at: number): void {
@@ -92,6 +93,11 @@ export class LiveFeed {
     pending.header = header;
     for (const c of changes) pending.changes.set(c.terminalId, c);
     this.broadcasts.set(header.broadcastId, pending);
+    this.schedule();
+  }
+
+  tones(areaCode: string | null, view: LiveDelta['provisioning'][number]['view']): void {
+    this.provisioning.set(areaCode ?? '*', { areaCode, view });
     this.schedule();
   }
 
@@ -130,10 +136,12 @@ export class LiveFeed {
       alarms: this.alarms,
       broadcasts: [...this.broadcasts.values()].map((b) => ({ ...b.header, counts: b.counts(), changes: [...b.changes.values()] })),
       alerts: [...this.alerts.values()],
+      provisioning: [...this.provisioning.values()],
       alarmsDropped: this.alarmsDropped,
     };
     this.broadcasts.clear();
     this.alerts.clear();
+    this.provisioning.clear();
     this.terminals.clear();
     this.gateways.clear();
     this.rates.clear();

@@ -20,9 +20,11 @@ import { type AlertChange, AlertsService } from '../alerts/alerts.service';
 import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
 import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/delivery-lifecycle';
 import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
+import { ToneProvisioning, type ToneProvisioningView } from '../dispatch/tone-provisioning';
+import { auditTime } from 'rxjs';
 import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 
-export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast', 'alerts'] as const;
+export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast', 'alerts', 'provisioning'] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
 export interface LiveSnapshot {
@@ -31,6 +33,7 @@ export interface LiveSnapshot {
   rates: OnlineRate[];
   alarms: PublishedAlarmEvent['alarm'][];
   broadcasts: LiveBroadcast[];
+  provisioning?: { areaCode: string | null; view: ToneProvisioningView }[];
 }
 
 export type SubscribeReply =
@@ -73,6 +76,9 @@ function countOf(view: BroadcastView): Record<DeliveryState, number> {
   return counts;
 }
 
+/** Tone provisioning moves terminal by terminal: watchers get its view at most this often. */
+const TONES_EVERY_MS = 1000;
+
 const fail = (code: string, message: string): SubscribeReply => ({ ok: false, code, message });
 
 @Injectable()
@@ -86,6 +92,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
   /** Clients following the alerts list (every alert reaching into their scopes). */
   private readonly alertWatch = new Set<LiveClient>();
+  /** Clients following tone provisioning, with the areas they asked for (null: their whole scope). */
+  private readonly toneWatch = new Map<LiveClient, Set<string | null>>();
   /** Per area code: the prefixes it is counted under, and the area code each stands for. */
   private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
@@ -98,6 +106,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly dispatch: DispatchService,
     private readonly reports: BroadcastReportsService,
     private readonly alertsService: AlertsService,
+    private readonly provisioning: ToneProvisioning,
   ) {}
 
   onModuleInit(): void {
@@ -107,6 +116,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.alarms.events.subscribe((e) => this.routeAlarm(e)),
       this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
       this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
+      this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.routeTones()),
     );
   }
 
@@ -151,6 +161,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         return this.subscribeAlarms(c, key, id as string | null);
       case 'broadcast':
         return this.subscribeBroadcast(c, key, id as string);
+      case 'provisioning':
+        return this.subscribeTones(c, key, id as string | null);
       case 'alerts':
         this.alertWatch.add(c);
         c.subscriptions.set(key, () => this.alertWatch.delete(c));
@@ -183,6 +195,9 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         return typeof id === 'string' && isAreaCode(id) ? { kind: 'alarms', id } : { message: 'id must be an area code, or absent for every alarm in your scope' };
       case 'alerts':
         return { kind: 'alerts', id: null };
+      case 'provisioning':
+        if (id === undefined || id === null) return { kind: 'provisioning', id: null };
+        return typeof id === 'string' && isAreaCode(id) ? { kind: 'provisioning', id } : { message: 'id must be an area code, or absent for your whole scope' };
       case 'broadcast':
         return typeof id === 'string' && /^\d{35}$/.test(id) ? { kind: 'broadcast', id } : { message: 'id must be a 35-digit broadcast id' };
       case 'terminal':
@@ -288,6 +303,29 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       for (const x of mine) view.states.set(x.terminalId, x.state);
       c.feed.broadcast({ broadcastId: p.broadcastId, alertId: p.alertId, drill: p.drill, state: p.state }, mine, () => countOf(view));
     }
+  }
+
+  /** Technicians and officers (as GET /api/provisioning/tones): the view now, then again as provisioning moves. */
+  private subscribeTones(c: LiveClient, key: string, areaCode: string | null): SubscribeReply {
+    const roles = c.user.roles;
+    if (!roles.some((r) => r === 'technician' || r === 'officer' || r === 'admin')) return fail('forbidden', 'tone provisioning is for technicians and officers');
+    if (areaCode !== null && !canReach(c.user, areaCode)) return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
+    const mine = this.toneWatch.get(c) ?? new Set<string | null>();
+    mine.add(areaCode);
+    this.toneWatch.set(c, mine);
+    c.subscriptions.set(key, () => {
+      mine.delete(areaCode);
+      if (mine.size === 0) this.toneWatch.delete(c);
+    });
+    const view = this.provisioning.view(c.user, areaCode ?? undefined);
+    return {
+      ok: true, subscription: { kind: 'provisioning', id: areaCode },
+      snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [], provisioning: [{ areaCode, view }] },
+    };
+  }
+
+  private routeTones(): void {
+    for (const [c, areas] of this.toneWatch) for (const a of areas) c.feed.tones(a, this.provisioning.view(c.user, a ?? undefined));
   }
 
   /** An alert goes to the alert watchers who see it: one of its areas inside their scopes, or theirs inside its (as GET /api/alerts/:id). */

@@ -4,6 +4,7 @@
  * how fresh it is.
  */
 import type { AlertView } from '../alerts/alert-view';
+import type { ToneProvisioningView } from '../dispatch/tone-provisioning';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { Connectivity } from '../monitoring/connectivity';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
@@ -66,6 +67,8 @@ export interface LiveDelta {
   broadcasts: LiveBroadcast[];
   /** Alerts that changed (created, edited, reviewed, on air, finished), as GET /api/alerts/:id shows them. */
   alerts: AlertView[];
+  /** Tone provisioning as GET /api/provisioning/tones shows it, per subscribed area (at most one a second). */
+  provisioning: { areaCode: string | null; view: ToneProvisioningView }[];
   /** Alarm events left out because the client fell behind (it should reload the alarm list). */
   alarmsDropped: number;
 }

@@ -1,5 +1,6 @@
 // 终端详情: one terminal's live status, registry data, error counters, status history, and — for technicians — the
 // diagnostic commands (test tone, volume, amplifier, clock set, reboot, raw register read) with their results.
+import { onTick } from '../clock.js';
 import { get, post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import {
@@ -255,13 +256,13 @@ export async function mount(view, ctx) {
       historyTimer = setTimeout(() => void loadHistory().catch(() => undefined), 2500);
     }
   });
-  const tick = setInterval(schedule, 5000);
+  const stopTick = onTick(schedule);
   const release = await live.subscribe('terminal', id);
   const releaseGateway = await live.subscribe('gateway', t.gatewayId);
   renderLive();
   await loadHistory().catch(() => undefined);
   return () => {
-    clearInterval(tick);
+    stopTick();
     clearTimeout(refreshing);
     clearTimeout(historyTimer);
     offChange();

@@ -1,5 +1,6 @@
 // 终端: the terminals of one region with their live state, filtered (离线 / 故障 / 播放中), searched and paged — only
 // the visible page is rendered, re-rendered at most once a frame as /live deltas arrive.
+import { onTick } from '../clock.js';
 import { getAll, session } from '../api.js';
 import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
 import { ago, displayState, errorKindName, faultName, formatDuration, priorityName, sourceName, unit } from '../format.js';
@@ -189,11 +190,11 @@ export async function mount(view, ctx) {
     }
   });
   // durations and "last seen" age even when nothing changes
-  const tick = setInterval(schedule, 5000);
+  const stopTick = onTick(schedule);
   const release = await live.subscribe('region', area);
   render();
   return () => {
-    clearInterval(tick);
+    stopTick();
     offChange();
     release();
   };
