@@ -315,10 +315,20 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     return this.announce(stepped);
   }
 
-  /** Publishes an alert on `changes` (called once the transaction that wrote it committed) and returns its view. */
+  /**
+   * Publishes an alert on `changes` (called once the transaction that wrote it committed) and returns its view; a
+   * draft or submitted alert is published again when its audio has settled, so a reviewer sees it become ready.
+   */
   private announce(alert: AlertEntity): AlertView {
     const change: AlertChange = { alert: alertView(alert), areaCodes: alert.areaIndex.split('|').filter(Boolean) };
     this.changes.next(change);
+    if (alert.clipId && (alert.state === 'draft' || alert.state === 'submitted')) {
+      const clipId = alert.clipId;
+      this.audio.whenSettled(clipId).then(
+        () => this.changes.next(change),
+        () => undefined,
+      );
+    }
     return change.alert;
   }
 

@@ -47,6 +47,7 @@ export class AudioPreview {
 
   reset() {
     this.token++;
+    this.audio.pause();
     this.queue = [];
     this.audio.removeAttribute('src');
     this.audio.load();

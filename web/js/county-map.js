@@ -1,14 +1,15 @@
 // The county map without a tile server: an SVG schematic from the registry's coordinates. Each town is outlined by
 // the convex hull of its terminals; at county zoom the terminals of a village are one cluster (count, and a ring in
-// the colours of their states), closer in every terminal is a dot. Colours come from `stateOf(terminal)` and are
+// the colours of their states) — a town's at county zoom, a village's closer in, and closer still every terminal is a dot. Colours come from `stateOf(terminal)` and are
 // redrawn in place when live data moves (`refresh()`), so nothing shifts. Wheel, drag, the +/− buttons and the
 // keyboard (+, −, arrows, 0) zoom and pan; a cluster zooms in, a dot opens the terminal's page.
 import { esc } from './dom.js';
 import { regionName } from './regions.js';
 
 const NS = 'http://www.w3.org/2000/svg';
-/** Below this zoom a village's terminals are drawn as one cluster. */
-const CLUSTER_BELOW = 3;
+/** Below TOWN_BELOW a town's terminals are one cluster, below VILLAGE_BELOW a village's; closer in, every terminal. */
+const TOWN_BELOW = 2;
+const VILLAGE_BELOW = 4;
 
 function hull(points) {
   const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -100,6 +101,8 @@ export class CountyMap {
       villages.get(t.areaCode).push(t);
     }
     this.villages = villages;
+    // a map of one or two towns starts at their villages, of one or two villages at their terminals
+    this.skip = villages.size < 3 ? 'dot' : towns.size < 3 ? 'village' : null;
     const outline = [];
     for (const [code, ts] of towns) {
       const h = grow(hull(ts.map((t) => [t.x, t.y])), 14);
@@ -123,22 +126,25 @@ export class CountyMap {
       this.dots.set(t.id, c);
     }
     const clusters = svg.querySelector('.clusters');
-    for (const [code, ts] of villages) {
+    const addCluster = (code, ts, level) => {
       const x = ts.reduce((s, t) => s + t.x, 0) / ts.length;
       const y = ts.reduce((s, t) => s + t.y, 0) / ts.length;
       const g = document.createElementNS(NS, 'g');
-      g.setAttribute('class', 'cluster');
-      g.setAttribute('data-village', code);
+      g.setAttribute('class', `cluster ${level}-cluster`);
+      g.setAttribute(`data-${level}`, code);
       g.setAttribute('tabindex', '0');
       g.setAttribute('role', 'button');
       g.setAttribute('aria-label', `${regionName(code)}：${ts.length} 台终端，点击放大`);
-      g.setAttribute('transform', `translate(${x.toFixed(1)},${y.toFixed(1)})`);
-      g.innerHTML = `<circle r="9" class="cluster-bg"/><circle r="9" class="cluster-ring" pathLength="100"/><text y="3.5">${ts.length}</text><title>${esc(regionName(code))}</title>`;
+      const r = level === 'town' ? 26 : 9;
+      g.innerHTML = `<circle r="${r}" class="cluster-bg"/><circle r="${r}" class="cluster-ring" pathLength="100"/><text y="${level === 'town' ? 5 : 3}">${ts.length}</text><title>${esc(regionName(code))}</title>`;
       g.cx = x;
       g.cy = y;
+      g.level = level;
       clusters.appendChild(g);
       this.clusterEls.set(code, g);
-    }
+    };
+    for (const [code, ts] of towns) addCluster(code, ts, 'town');
+    for (const [code, ts] of villages) addCluster(code, ts, 'village');
     this.applyZoom();
   }
 
@@ -176,7 +182,7 @@ export class CountyMap {
     const activate = (target) => {
       const cluster = target.closest('.cluster');
       if (cluster) {
-        this.setView(CLUSTER_BELOW * 2, cluster.cx, cluster.cy);
+        this.setView(cluster.level === 'town' ? VILLAGE_BELOW - 1 : VILLAGE_BELOW * 2, cluster.cx, cluster.cy);
         return;
       }
       const dot = target.closest('circle[data-terminal]');
@@ -233,11 +239,12 @@ export class CountyMap {
 
   /** Clusters at county zoom, dots closer in; marks stay the same size on screen. */
   applyZoom() {
-    const clustered = this.zoom < CLUSTER_BELOW;
-    this.svg.classList.toggle('clustered', clustered);
+    const level = this.zoom < TOWN_BELOW ? 'town' : this.zoom < VILLAGE_BELOW ? 'village' : 'dot';
+    const order = ['town', 'village', 'dot'];
+    this.svg.dataset.level = this.skip && order.indexOf(this.skip) > order.indexOf(level) ? this.skip : level;
     this.svg.style.setProperty('--k', String(1 / this.zoom));
     for (const c of this.dots.values()) c.setAttribute('r', (Math.max(2.6 / this.zoom, 0.5) * (this.zoom > 6 ? 2 : 1)).toFixed(2));
-    for (const g of this.clusterEls.values()) g.setAttribute('transform', `translate(${g.cx.toFixed(1)},${g.cy.toFixed(1)}) scale(${(1 / Math.sqrt(this.zoom)).toFixed(3)})`);
+    for (const g of this.clusterEls.values()) g.setAttribute('transform', `translate(${g.cx.toFixed(1)},${g.cy.toFixed(1)}) scale(${(1 / this.zoom).toFixed(3)})`);
   }
 
   /** Recolours every dot and cluster from stateOf (cheap: attributes only, nothing moves). */
@@ -250,9 +257,11 @@ export class CountyMap {
         dot.dataset.state = key;
         dot.setAttribute('class', `st-${key}`);
       }
-      const byVillage = counts.get(t.areaCode) ?? {};
-      byVillage[key] = (byVillage[key] ?? 0) + 1;
-      counts.set(t.areaCode, byVillage);
+      for (const code of [t.areaCode, `${t.areaCode.slice(0, 9)}000`]) {
+        const c = counts.get(code) ?? {};
+        c[key] = (c[key] ?? 0) + 1;
+        counts.set(code, c);
+      }
     }
     for (const [code, g] of this.clusterEls) {
       const c = counts.get(code) ?? {};
@@ -266,7 +275,7 @@ export class CountyMap {
       g.querySelector('title').textContent = `${regionName(code)}：${this.legend.filter(([k]) => c[k]).map(([k, l]) => `${l} ${c[k]}`).join('，')}`;
     }
     const total = {};
-    for (const c of counts.values()) for (const [k, n] of Object.entries(c)) total[k] = (total[k] ?? 0) + n;
+    for (const [code, c] of counts) if (this.villages.has(code)) for (const [k, n] of Object.entries(c)) total[k] = (total[k] ?? 0) + n;
     const legend = this.legend.map(([k, l]) => `<span class="legend-item"><i class="swatch st-${k}"></i>${esc(l)} <b data-legend="${k}">${total[k] ?? 0}</b></span>`).join('');
     const el = this.container.querySelector('.map-legend');
     const html = legend + (this.unplaced ? `<span class="muted">${this.unplaced} 台终端未登记坐标</span>` : '');

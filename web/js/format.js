@@ -155,3 +155,20 @@ export function fromChinaInput(value) {
   const ms = Date.parse(`${value}:00+08:00`);
   return Number.isNaN(ms) ? null : ms;
 }
+
+/** Why a delivery did not reach its terminal, in words (the server's own text stays beside it, for technicians). */
+const REASONS = [
+  [/restarted during the play/, '播放期间终端重启（如停电），未播完'],
+  [/outranked/, '终端正在播放更高优先级的内容'],
+  [/no open bus reaches|not located/, '找不到终端所在总线（终端或网关未启用）'],
+  [/cancel/, '播发已取消'],
+  [/not stored|refused/, '终端拒绝播放'],
+  [/clip prepare|chunk|commit|transfer/, '音频传送到终端时终端无应答'],
+  [/timeout|no answer|failed to respond|unreachable|silent/, '终端无应答（断电、线路或网关故障）'],
+  [/disconnect|connection|ECONNREFUSED|closed/, '网关连接中断'],
+  [/engine error/, '调度程序出错'],
+];
+export function reasonText(reason) {
+  if (!reason) return '';
+  return REASONS.find(([re]) => re.test(reason))?.[1] ?? reason;
+}

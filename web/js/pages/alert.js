@@ -66,13 +66,15 @@ export async function mount(view, ctx) {
   }
   view.innerHTML = `<div class="crumbs"><a href="#/broadcasts">应急广播</a> <span class="sep">›</span> <strong>预警 ${id}</strong></div>
     <div id="al-body"><p class="muted">正在加载…</p></div>
-    <section class="card" id="al-audio-card"><h2>播发音频</h2><div class="preview"><audio id="al-audio" controls preload="none"></audio> <span class="progress" hidden id="al-audio-progress"><span></span></span> <span class="muted" id="al-audio-note"></span></div></section>
+    <section class="card" id="al-audio-card"><h2>播发音频</h2><div class="preview"><audio id="al-audio" controls preload="none"></audio> <span class="progress indeterminate" hidden id="al-audio-progress"><span></span></span> <span class="muted" id="al-audio-note"></span></div></section>
     <section class="card" id="al-actions-card"><h2>操作</h2><div id="al-actions" class="actions"></div><p id="al-msg" class="msg" hidden role="status"></p></section>`;
   const me = session.get()?.user;
   const msg = $('#al-msg', view);
   const preview = new AudioPreview($('#al-audio', view), $('#al-audio-progress', view), $('#al-audio-note', view));
   let a = null;
   let clipShown = null;
+  /** The alert's clip as the library has it ({state, error}), read when the alert is (re)loaded. */
+  let clip = null;
 
   const render = () => {
     const drill = a.drill ? '<span class="kind drill-mark">演练</span>' : '';
@@ -100,7 +102,11 @@ export async function mount(view, ctx) {
       </div>
       <h2>修改记录</h2>${revisionsHtml(a)}`);
     renderActions();
-    if (a.clipId && a.clipId !== clipShown) {
+    const ready = clip?.state === 'ready';
+    $('#al-audio-progress', view).hidden = ready || clip?.state === 'failed' || !clip;
+    if (!ready) {
+      $('#al-audio-note', view).textContent = !clip ? '' : clip.state === 'failed' ? `音频处理失败：${clip.error ?? ''}` : '音频处理中（语音合成、转码），完成后自动显示…';
+    } else if (a.clipId !== clipShown) {
       clipShown = a.clipId;
       void preview.playClip(a.clipId);
     }
@@ -116,7 +122,8 @@ export async function mount(view, ctx) {
     if (has('approver') && a.state === 'submitted') {
       if (mine) out.push('<p class="muted">您起草或提交了此预警，须由另一位审核员审核。</p>');
       else {
-        out.push('<button type="button" class="primary" data-do="approve" id="al-approve">批准并播发</button>');
+        const ready = clip?.state === 'ready';
+        out.push(`<button type="button" class="primary" data-do="approve" id="al-approve"${ready ? '' : ' disabled title="音频就绪后才能批准"'}>批准并播发</button>`);
         out.push('<form id="al-reject" class="inline"><input name="reason" placeholder="驳回原因（必填）" aria-label="驳回原因" maxlength="2000"> <button type="submit" class="danger">驳回</button></form>');
       }
     }
@@ -130,8 +137,10 @@ export async function mount(view, ctx) {
 
   const load = async () => {
     const next = await get(`/api/alerts/${id}`);
+    const c = next.clipId ? await get(`/api/audio/clips/${encodeURIComponent(next.clipId)}`).catch(() => null) : null;
     if (ctx.stale()) return;
     a = next;
+    clip = c;
     render();
   };
 

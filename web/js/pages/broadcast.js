@@ -4,7 +4,7 @@
 // downloads as CSV or Excel.
 import { get, getAll, session } from '../api.js';
 import { $, coalesce, esc, patchRows, say, setHtml } from '../dom.js';
-import { BROADCAST_STATES, DELIVERY_STATES, formatShortTime, formatTime, percent } from '../format.js';
+import { BROADCAST_STATES, DELIVERY_STATES, formatShortTime, formatTime, percent, reasonText } from '../format.js';
 import { live } from '../live.js';
 import { regionName } from '../regions.js';
 import { CountyMap } from '../county-map.js';
@@ -129,7 +129,7 @@ export async function mount(view, ctx) {
       lost.slice(0, 500).map(([tid, d]) => ({
         key: String(tid),
         attrs: { 'data-terminal': String(tid) },
-        html: `<td><a href="#/terminal/${tid}">${esc(names.get(tid) ?? `终端 ${tid}`)}</a></td><td>${esc(regionName(d.areaCode.slice(0, 12)))}</td><td>${esc(DELIVERY_STATES[d.state] ?? d.state)}</td><td>${esc(d.reason ?? '')}</td>`,
+        html: `<td><a href="#/terminal/${tid}">${esc(names.get(tid) ?? `终端 ${tid}`)}</a></td><td>${esc(regionName(d.areaCode.slice(0, 12)))}</td><td>${esc(DELIVERY_STATES[d.state] ?? d.state)}</td><td>${esc(reasonText(d.reason))}${reasonText(d.reason) !== (d.reason ?? '') ? `<div class="sub code">${esc(d.reason)}</div>` : ''}</td>`,
       })),
       `<tr><td colspan="4" class="muted">${RUNNING.has(state) ? '暂无（播发进行中）' : '全部送达'}</td></tr>`,
     );

@@ -98,8 +98,8 @@ export async function mount(view, ctx) {
           <div class="preview"><button type="button" id="cp-preview">试听</button> <span class="progress" id="cp-preview-progress" hidden><span></span></span> <span class="muted" id="cp-preview-msg"></span>
             <audio id="cp-audio" controls preload="none"></audio></div>
           <div class="inline-fields">
-            <label class="field"><span>重复</span><input type="number" name="repeat" min="1" max="10" value="${a.repeat}"> 次</label>
-            <label class="field"><span>音量</span><input type="range" name="volume" min="0" max="100" value="${a.volume}"> <output id="cp-volume">${a.volume}</output></label>
+            <label class="field"><span>重复（次）</span><input type="number" name="repeat" min="1" max="10" value="${a.repeat}"></label>
+            <label class="field"><span>音量 <output id="cp-volume">${a.volume}</output></span><input type="range" name="volume" min="0" max="100" value="${a.volume}"></label>
           </div>
           <div class="inline-fields">
             <label class="field"><span>开始（北京时间）</span><input type="datetime-local" name="startAt" value="${a.startAt ? toChinaInput(Date.parse(a.startAt)) : ''}"><small class="muted">留空：批准后立即</small><em class="field-error" data-for="startAt"></em></label>
