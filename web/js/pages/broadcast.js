@@ -86,7 +86,7 @@ export async function mount(view, ctx) {
       <p class="muted"><span class="code">${esc(ebmid)}</span> · 优先级 ${b.priority} · 音量 ${b.volume} · 重复 ${b.repeat} 次 · 开始 <span id="bd-start">${formatShortTime(b.startedAt ?? b.startAt)}</span> · 结束 <span id="bd-end">${formatShortTime(b.finishedAt ?? b.endAt)}</span>
         · <a href="#/alert/${b.alertId}" class="no-print">预警详情</a> <span class="print-only">打印时间 ${formatTime(Date.now())}（北京时间）</span></p>
     </header>
-    <section class="cards">
+    <section class="cards compact">
       <div class="card big"><div class="label">覆盖率（已播放 / 目标）</div><div class="value" id="bd-coverage">—</div><div class="sub" id="bd-coverage-sub"></div></div>
       ${[['playing', '播放中'], ['waiting', '待发 / 传输中'], ['failed', '失败'], ['unreachable', '不可达']].map(([k, l]) => `<div class="card"><div class="label">${l}</div><div class="value" id="bd-n-${k}">0</div></div>`).join('')}
     </section>
