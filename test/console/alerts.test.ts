@@ -150,6 +150,7 @@ describeWith(['chromium', 'ffmpeg', 'espeak-ng'], 'the duty officer’s console 
     await t.createUser({ username: 'approver1', roles: ['approver'], scopes: [COUNTY] });
     await t.createUser({ username: 'tech1', roles: ['technician'], scopes: [COUNTY] });
     await t.createUser({ username: 'officer-east', roles: ['officer'], scopes: [towns[0]] });
+    await t.createUser({ username: 'admin2', roles: ['admin'] });
     const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
     if (!terminalIds.every(online)) await firstValueFrom(monitoring.changes.pipe(filter(() => terminalIds.every(online))));
     await t.app.get(AudioService).settled('tone-chime');
@@ -354,5 +355,31 @@ describeWith(['chromium', 'ffmpeg', 'espeak-ng'], 'the duty officer’s console 
     await page.goto(`${t.baseUrl}/#/terminal/${terminalIds[0]}`);
     await page.locator('#td-chip .state').first().waitFor();
     await shot(page, 'terminal');
+  });
+
+  it('the audio library names the alert that still uses a clip; the audit log verifies its chain; only administrators see them', async () => {
+    const officerToken = await t.login('officer1', TEST_USER_PASSWORD);
+    const alerts = (await t.http.get('/api/alerts').query({ pageSize: 100 }).set(t.auth(officerToken))).body.items as { title: string; clipId: string }[];
+    const used = alerts.find((a) => a.title === '全县暴雨橙色预警');
+    expect(used).toBeDefined();
+    const officer = await signIn('officer1');
+    await expect(officer.locator('a[data-nav="users"]').isHidden()).resolves.toBe(true);
+    await officer.click('a[data-nav="audio"]');
+    const row = officer.locator(`#au-table tr[data-clip="${used!.clipId}"]`);
+    await row.locator('button[data-play]').click();
+    await officer.locator('#au-note').filter({ hasText: '播发音频' }).waitFor();
+    await row.locator('button[data-delete]').click();
+    await officer.locator('#au-msg.error').filter({ hasText: '全县暴雨橙色预警' }).waitFor();
+    await shot(officer, 'audio');
+
+    const admin = await signIn('admin2');
+    await admin.click('a[data-nav="users"]');
+    await admin.locator('#us-table tr').filter({ hasText: 'officer-east' }).waitFor();
+    await shot(admin, 'users');
+    await admin.click('a[data-nav="audit"]');
+    await admin.locator('#ad-table tbody tr').first().waitFor();
+    await admin.click('#ad-verify-go');
+    await admin.locator('#ad-verify-result.good').filter({ hasText: '哈希链无断点' }).waitFor();
+    await shot(admin, 'audit');
   });
 });
