@@ -1,6 +1,7 @@
 // 终端详情: one terminal's live status, registry data, error counters, status history, and — for technicians — the
 // diagnostic commands (test tone, volume, amplifier, clock set, reboot, raw register read) with their results.
 import { onTick } from '../clock.js';
+import { registryEditor } from '../registry-edit.js';
 import { get, post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import {
@@ -72,11 +73,13 @@ export async function mount(view, ctx) {
       <table class="kv" id="td-bus" hidden></table>
     </section>` : ''}
     <p id="td-msg" class="msg" hidden></p>
+    <div id="td-registry-box"></div>
     <section class="card"><h2>状态历史 <small class="muted">最近 24 小时</small> <button type="button" id="td-history-reload">刷新</button></h2>
       <figure class="chart-box"><svg class="timeline" id="td-timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" aria-label="最近 24 小时在线情况"></svg>
         <figcaption><span>24 小时前</span><span class="muted"><i class="swatch st-online"></i>在线 <i class="swatch st-offline"></i>离线 <i class="swatch st-playing"></i>播放</span><span>现在</span></figcaption></figure>
       <table class="grid" id="td-history"><thead><tr><th>时间</th><th>变化</th><th>涉及</th><th>错误</th><th>当时状态</th></tr></thead><tbody></tbody></table>
     </section>`;
+  if (ctx.can('registry')) registryEditor($('#td-registry-box', view), t);
 
   let view2 = status;
   const renderLive = () => {
