@@ -269,8 +269,11 @@ describeWith(['chromium', 'ffmpeg', 'espeak-ng'], 'the duty officer’s console 
     await expect(officer.locator('#cp-confirm-go').isDisabled()).resolves.toBe(true);
     await officer.fill('#cp-confirm-word', '确认播发');
     await shot(officer, 'emergency-confirm');
+    const sentAt = Date.now();
     await officer.click('#cp-confirm-go');
     await officer.waitForURL(/#\/broadcast\/\d{35}$/);
+    await officer.locator('#bd-n-playing, #bd-counts [data-count="played"] b').filter({ hasText: /^[1-9]/ }).first().waitFor({ timeout: 60_000 });
+    timings.emergencyToneToFirstPlayingMs = Date.now() - sentAt;
     await officer.locator('#bd-state').filter({ hasText: /已完成|播发中/ }).waitFor({ timeout: 60_000 });
     await officer.locator('h1 .kind.bus-down').filter({ hasText: '一键应急' }).waitFor();
     await officer.click('a:has-text("预警详情")');
@@ -345,10 +348,10 @@ describeWith(['chromium', 'ffmpeg', 'espeak-ng'], 'the duty officer’s console 
     await page.goto(`${t.baseUrl}/#/map`);
     await page.locator('#mp-map [data-legend="online"]').filter({ hasText: /^4$/ }).waitFor();
     await expect(page.locator('#mp-map circle[data-terminal]').count()).resolves.toBe(4);
+    await shot(page, 'map-town');
     await page.goto(`${t.baseUrl}/#/broadcasts`);
     await page.locator('#bc-count').filter({ hasText: '共' }).waitFor();
     await expect(page.locator('#bc-table tbody').textContent()).resolves.not.toContain('大风蓝色预警演练');
-    await shot(page, 'map-town');
     await page.goto(`${t.baseUrl}/#/overview`);
     await page.locator('#ov-rate').filter({ hasText: '%' }).waitFor();
     await shot(page, 'overview');

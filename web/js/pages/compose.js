@@ -265,6 +265,7 @@ export async function mount(view, ctx) {
       form.querySelector('.field-error:not(:empty)')?.closest('.field, section')?.scrollIntoView({ block: 'center' });
       return;
     }
+    say(msg, '');
     if (emergency) {
       const reason = form.reason.value.trim();
       if (!reason) {
