@@ -1,8 +1,10 @@
-// Lint does the policing (STYLE.md 11): promise hygiene, exhaustive switches, no console in
-// server and driver code, and the three-layer boundary src → device-drivers → firmware-protocols.
+// Lint does the policing (docs/architecture.md, "Rules of the house"): promise hygiene, exhaustive switches, no console
+// in server and driver code, and the three-layer boundary src → device-drivers → firmware-protocols. Layout is
+// Prettier's (.prettierrc); eslint-config-prettier, last, turns off the rules that would fight it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import prettier from 'eslint-config-prettier';
 
 const nodeIo = ['fs', 'fs/*', 'node:fs', 'node:fs/*', 'net', 'node:net', 'child_process', 'node:child_process',
   'timers', 'node:timers', 'timers/*', 'node:timers/*', 'serialport', '@serialport/*', 'modbus-serial',
@@ -71,4 +73,5 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  prettier,
 );

@@ -1,7 +1,7 @@
 /**
  * Modbus RTU CRC-16 and frame sealing, from modbus-serial (we do not re-implement Modbus). Shared by the driver's
  * unit-0 broadcast (which modbus-serial cannot send without awaiting a reply) and the simulator's virtual buses.
- * CRC-16/MODBUS of ASCII "123456789" is 0x4B37 (PROTOCOLS.md); it travels low byte first.
+ * CRC-16/MODBUS of ASCII "123456789" is 0x4B37 (the CRC catalogue's check value); it travels low byte first.
  */
 // modbus-serial ships this helper without type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,12 +1,12 @@
 /**
- * One interface over both terminal families (PROTOCOLS.md): Modbus terminals on RS-485 buses and adapters speaking
+ * One interface over both terminal families (docs/protocols.md): Modbus terminals on RS-485 buses and adapters speaking
  * the national adapter protocol. Monitoring and dispatch talk only to this; they never care which family is behind.
  * Every call goes through the bus's scheduler (one transaction in flight per bus) at the priority class it names.
  */
 import type { Observable } from 'rxjs';
 import type { FaultKey } from '../firmware-protocols/codes';
 
-/** Scheduler classes, highest first (issue "Field layer" §7). */
+/** Scheduler classes, highest first (docs/protocols.md, "the bus scheduler"). */
 export type PriorityClass = 'emergency' | 'command' | 'transfer' | 'poll';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -57,9 +57,9 @@ export interface TerminalIdentity {
 
 /** The neutral status of one terminal, as one poll (Modbus) or one heartbeat/回传 (adapter) reports it. */
 export interface TerminalStatus {
-  /** 1 normal, 2 stopped, 3 fault, 4 fault recovered, 5 broadcasting (DOMAIN.md). */
+  /** 1 normal, 2 stopped, 3 fault, 4 fault recovered, 5 broadcasting (TERMINAL_STATES, docs/domain.md). */
   state: number;
-  /** Priority of what plays now (DOMAIN.md table); 15 when idle. */
+  /** Priority of what plays now (the priority table, docs/domain.md); 15 when idle. */
   priority: number;
   source: SourceKind;
   /** Clip id playing, 0 when none. */

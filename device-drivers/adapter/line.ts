@@ -1,6 +1,6 @@
 /**
  * The adapter line: parses what arrives on the current byte link (firmware-protocols/adapter/PROTOCOL.md §6), lets a
- * transaction wait for a matching frame under a deadline, and closes a link on which the adapter has gone silent (no frame for `silenceMs`, DOMAIN.md: offline after 3 missed
+ * transaction wait for a matching frame under a deadline, and closes a link on which the adapter has gone silent (no frame for `silenceMs`, docs/domain.md: offline after 3 missed
  * heartbeats) so that a hung peer is reconnected like a closed one.
  */
 import { AdapterStreamParser, type ParsedItem } from '../../firmware-protocols/adapter';

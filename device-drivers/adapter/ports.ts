@@ -1,5 +1,5 @@
 /**
- * What the adapter driver and the virtual adapter are handed instead of reaching for globals (STYLE.md 3): a clock
+ * What the adapter driver and the virtual adapter are handed instead of reaching for globals (docs/architecture.md, "Rules of the house"): a clock
  * and a byte link. Kept minimal so device-drivers/transport's clock and transports fit them as they are.
  */
 import { connect, type Socket } from 'node:net';

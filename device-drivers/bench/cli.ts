@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario> [--json] …` (PERFORMANCE.md). Starts the simulator in a child process on 127.0.0.1,
+ * `npm run bench -- <scenario> [--json] …` (docs/performance.md). Starts the simulator in a child process on 127.0.0.1,
  * runs the workload the controller's way and the naive way in the same run, and prints the result object as the
  * last line of stdout. The whole run is bounded by --time-limit and stops by itself.
  */

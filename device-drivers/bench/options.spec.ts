@@ -2,7 +2,7 @@ import { parseBenchArgs } from './options';
 import { benchResult, percentile, resultLine } from './report';
 
 describe('bench command line', () => {
-  it('takes the scenario first, with the PERFORMANCE.md defaults', () => {
+  it('takes the scenario first, with the reference county defaults (docs/performance.md)', () => {
     expect(parseBenchArgs(['sweep'])).toEqual({ scenario: 'sweep', json: false, sweeps: 10, emergencies: 0, seed: 1, deadFraction: 0.05, noise: 0.01, baseline: true, timeLimitS: 240 });
     expect(parseBenchArgs(['long-bus', '--json', '--sweeps', '2', '--no-baseline', '--dead', '0', '--noise', '0.02', '--seed', '7', '--time-limit', '60'])).toEqual({
       scenario: 'long-bus', json: true, sweeps: 2, emergencies: 0, seed: 7, deadFraction: 0, noise: 0.02, baseline: false, timeLimitS: 60,

@@ -1,5 +1,5 @@
 /**
- * Command line of `npm run bench -- <scenario> [options]` (PERFORMANCE.md). Pure: parses argv into a typed plan, or
+ * Command line of `npm run bench -- <scenario> [options]` (docs/performance.md). Pure: parses argv into a typed plan, or
  * throws naming the option that is wrong.
  */
 

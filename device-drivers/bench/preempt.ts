@@ -1,5 +1,5 @@
 /**
- * The `preempt` workload (PERFORMANCE.md): emergency commands arriving while every bus is busy polling. Each bus runs
+ * The `preempt` workload (docs/performance.md): emergency commands arriving while every bus is busy polling. Each bus runs
  * the server's driver and its Sweeper continuously (two polls queued behind the one on the wire); at random moments an
  * emergency `play` goes to a live unit of one bus. Its delay is the time from submission until it could have started
  * on the wire: its completion minus its own transaction (both from the same line-timing model the simulator enforces).

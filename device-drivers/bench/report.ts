@@ -1,5 +1,5 @@
 /**
- * The result line every benchmark prints last (PERFORMANCE.md): measured time beside the line-rate bound of the same
+ * The result line every benchmark prints last (docs/performance.md): measured time beside the line-rate bound of the same
  * workload and the naive baseline measured in the same run, plus extra figures.
  */
 

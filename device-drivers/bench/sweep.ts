@@ -1,5 +1,5 @@
 /**
- * The `sweep` workload (PERFORMANCE.md): consecutive full status sweeps of every terminal on every bus, buses in
+ * The `sweep` workload (docs/performance.md): consecutive full status sweeps of every terminal on every bus, buses in
  * parallel. Done twice in the same run: by the controller's own stack — one ModbusTerminalBus per gateway, built with
  * the options the server gives it (src/field/bus-factory.ts: the gateway row's line and timing, the scheduler's
  * defaults, unit backoff included), swept by the Sweeper the server runs — and by the naive way of modbus-serial's

@@ -1,5 +1,5 @@
 /**
- * Exponential backoff, for dead units and for dropped connections (issue "Field layer" §7): so a dead unit never
+ * Exponential backoff, for dead units and for dropped connections (docs/protocols.md, "the bus scheduler"): so a dead unit never
  * stalls a bus and a dead gateway is not hammered.
  */
 import type { BusErrorKind } from '../terminal-bus';

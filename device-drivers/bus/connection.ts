@@ -1,7 +1,7 @@
 /**
  * Keeps a bus's connection (gateway socket, serial port) open: connects through an injected function, surfaces the
  * state as an observable, and reconnects with exponential backoff when the connection drops or cannot be opened
- * (issue "Field layer" §7).
+ * (docs/protocols.md, "the bus scheduler").
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
 import type { Clock, TimerHandle } from '../transport/clock';

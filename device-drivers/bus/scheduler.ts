@@ -1,5 +1,5 @@
 /**
- * The bus scheduler (issue "Field layer" §7, PERFORMANCE.md): exactly one transaction in flight per bus; priority
+ * The bus scheduler (docs/protocols.md, docs/performance.md): exactly one transaction in flight per bus; priority
  * classes emergency > command > transfer > poll, first-in first-out within a class; a queued request past its deadline
  * fails with 'deadline' without touching the wire; a running one is bounded by its timeout; an emergency waits at most
  * for the transaction in flight; units that keep failing are backed off exponentially (their polls fail fast with

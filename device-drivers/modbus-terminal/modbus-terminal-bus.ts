@@ -1,7 +1,7 @@
 /**
  * The Modbus terminal driver (firmware-protocols/terminal-modbus/PROTOCOL.md) behind TerminalBus. Every transaction
  * goes through the bus scheduler (one in flight per bus, priority classes, deadlines, unit backoff, reconnect).
- * Commands are signed once and the same block is written to every unit (DOMAIN.md Security).
+ * Commands are signed once and the same block is written to every unit (docs/domain.md, "Signatures").
  */
 import { Subject, merge, map, type Observable } from 'rxjs';
 import {

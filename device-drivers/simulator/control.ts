@@ -1,5 +1,5 @@
 /**
- * The control channel of a simulator running in its own process (PERFORMANCE.md: never in the controller's event loop):
+ * The control channel of a simulator running in its own process (docs/performance.md, "Method": never in the controller's event loop):
  * messages over Node's IPC, and the handler that applies them to a SimulatedNetwork. simulator-process.ts is the
  * parent side, child.ts the process entry.
  */
@@ -12,7 +12,7 @@ export type ShapeName = 'county' | 'long-bus';
 export interface StartRequest {
   shape: ShapeName;
   seed: number;
-  /** Defaults from PERFORMANCE.md's reference county: 5 % dead, 1 % of frames corrupted. */
+  /** Defaults of the reference county (docs/performance.md): 5 % dead, 1 % of frames corrupted. */
   deadFraction?: number;
   noise?: number;
   transport?: GatewayTransport;

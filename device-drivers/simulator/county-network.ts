@@ -1,7 +1,7 @@
 /**
  * A simulated network of terminals that speak the terminal-modbus register map: the shape's gateways (county-shape.ts)
  * served on loopback by SimulatedNetwork, each unit a SimulatedTerminal. One CommandVerifier per network, so an
- * identical signed block is verified once (DOMAIN.md Security). The trusted certificate defaults to a development
+ * identical signed block is verified once (docs/domain.md, "Signatures"). The trusted certificate defaults to a development
  * certificate derived from the seed, whose private key the demo and benchmarks use to sign.
  */
 import { sm2, sm3 } from 'sm-crypto-v2';
@@ -25,9 +25,9 @@ export interface CountyNetworkOptions {
   shape: CountyShape;
   clock: Clock;
   seed?: number;
-  /** Fraction of terminals dead from the start (PERFORMANCE.md: 5 %). */
+  /** Fraction of terminals dead from the start (docs/performance.md: 5 %). */
   deadFraction?: number;
-  /** Probability a frame is corrupted (PERFORMANCE.md: 1 %). */
+  /** Probability a frame is corrupted (docs/performance.md: 1 %). */
   noise?: number;
   transport?: GatewayTransport;
   useShapePorts?: boolean;

@@ -1,5 +1,5 @@
 /**
- * The reference county of PERFORMANCE.md as data: 3,300 terminals in 25 towns and 280 villages, one Modbus TCP
+ * The reference county (docs/performance.md) as data: 3,300 terminals in 25 towns and 280 villages, one Modbus TCP
  * gateway per village in front of an RS-485 bus at 9,600 baud 8E1 with 11–13 terminals. Deterministic and pure:
  * the simulator serves it, the benchmarks drive it and the demo registers it, all from this one description.
  * County 341523 (舒城县) is used for its real 6-digit code; town and village names are made up.
@@ -160,7 +160,7 @@ export function referenceCounty(opts: ShapeOptions = {}): CountyShape {
   return { name: COUNTY_NAME, areaCode: COUNTY_CODE, platformResourceCode: '43415230000000101010101', areas, gateways };
 }
 
-/** PERFORMANCE.md `long-bus`: one bus of 247 units, where the wire alone decides. */
+/** `long-bus` (docs/performance.md): one bus of 247 units, where the wire alone decides. */
 export function longBusShape(opts: ShapeOptions = {}): CountyShape {
   const host = opts.host ?? '127.0.0.1';
   const basePort = opts.basePort ?? 15020;

@@ -2,7 +2,7 @@
  * A simulated county network in one process: a VirtualBus per gateway of a shape, its terminals attached as devices,
  * and a virtual gateway on loopback in front of each bus. Faults are seeded: `deadFraction` of the terminals are dead
  * from the start and every frame has `noise` chance of corruption. Gateways and terminals can be killed and revived.
- * Run it in its own process or worker thread (PERFORMANCE.md: never in the controller's event loop).
+ * Run it in its own process or worker thread (docs/performance.md, "Method": never in the controller's event loop).
  */
 import type { Clock } from '../transport/clock';
 import { LineTiming } from '../transport/line-timing';

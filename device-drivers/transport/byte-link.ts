@@ -1,5 +1,5 @@
 /**
- * A raw byte transport over TCP or a serial port (issue "Field layer" §6): open, write, data and close events, a
+ * A raw byte transport over TCP or a serial port (docs/protocols.md): open, write, data and close events, a
  * connection state, and a bounded write queue — what the stream will not take at once waits in memory up to
  * `maxQueuedBytes`, beyond which the link is closed (house rule: every buffer a cap) rather than grow without end.
  * Structurally a ByteLink (adapter/ports.ts) and a BusConnection (bus/connection.ts), so either can take it.

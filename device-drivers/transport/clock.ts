@@ -1,5 +1,5 @@
 /**
- * The injectable clock every driver, scheduler and simulator takes instead of reaching for globals (STYLE.md 3):
+ * The injectable clock every driver, scheduler and simulator takes instead of reaching for globals (docs/architecture.md, "Rules of the house"):
  * now() plus cancellable timers. `systemClock` is the real one; `ManualClock` moves only when told, for tests
  * without sleeps.
  */

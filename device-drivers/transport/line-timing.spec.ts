@@ -1,6 +1,6 @@
 import { Bound, bitsPerCharacter, LineTiming, parallelBoundMs, REFERENCE_BUS } from './line-timing';
 
-describe('line-timing model (PROTOCOLS.md "Line timing")', () => {
+describe('line-timing model (docs/protocols.md)', () => {
   it('counts bits per character: 8E1 and 8N2 are 11, 8N1 is 10, 7E1 is 10', () => {
     expect(bitsPerCharacter(8, 'even', 1)).toBe(11);
     expect(bitsPerCharacter(8, 'none', 2)).toBe(11);

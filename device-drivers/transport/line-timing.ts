@@ -1,5 +1,5 @@
 /**
- * The line-timing model of a serial bus (PROTOCOLS.md "Line timing"): how long the wire takes for a frame, the Modbus RTU
+ * The line-timing model of a serial bus (docs/protocols.md, "The line-timing model"): how long the wire takes for a frame, the Modbus RTU
  * silence between frames, a unit's turnaround and the bus's delay after a broadcast. One model serves three uses:
  * the simulator delays replies by it, the bus scheduler can budget with it, and benchmarks print the lower bound of a
  * workload (the sum of its unavoidable frame, gap and turnaround times) beside what they measured.
@@ -69,12 +69,12 @@ export class LineTiming {
   }
 }
 
-/** The reference county's buses (PERFORMANCE.md): 9,600 baud 8E1, turnaround 10 ms, broadcast delay 50 ms. */
+/** The reference county's buses (docs/performance.md): 9,600 baud 8E1, turnaround 10 ms, broadcast delay 50 ms. */
 export const REFERENCE_BUS: LineSettings = { baud: 9600, dataBits: 8, parity: 'even', stopBits: 1, turnaroundMs: 10, broadcastDelayMs: 50 };
 
 /**
  * Sums the unavoidable wire time of a workload on one bus: what benchmarks print as `bound_s`. Counts only what the wire
- * forces (PERFORMANCE.md): frames, gaps, turnarounds and broadcast delays — never timeouts.
+ * forces (docs/performance.md): frames, gaps, turnarounds and broadcast delays — never timeouts.
  */
 export class Bound {
   private totalMs = 0;

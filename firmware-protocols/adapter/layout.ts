@@ -1,7 +1,7 @@
 /**
  * Every layout choice of the adapter protocols, in one file (PROTOCOL.md §1 "Where the standard's text stops").
  * Items marked READING are our reading, not the standard's text: correct them here, against GY/T 383–391, and
- * the codecs, driver and simulator follow. Items marked GIVEN come from PROTOCOLS.md §2 as stated facts.
+ * the codecs, driver and simulator follow. Items marked GIVEN are stated facts (PROTOCOL.md §1).
  */
 
 /** GIVEN: first byte of a command frame, platform → adapter. */

@@ -7,7 +7,7 @@
 
 export type AreaLevel = 'province' | 'prefecture' | 'county' | 'town' | 'village' | 'group';
 
-/** Platform level digit used in resource codes (DOMAIN.md: 1 central … 6 village). Groups hang on their village. */
+/** Platform level digit used in resource codes (docs/domain.md: 1 central … 6 village). Groups hang on their village. */
 export const PLATFORM_LEVEL: Record<AreaLevel, number> = {
   province: 2,
   prefecture: 3,

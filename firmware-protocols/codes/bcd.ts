@@ -1,6 +1,6 @@
 /**
  * Packed BCD as used on the binary links: a string of n digits is packed two per byte, high nibble first; when n is
- * odd the first nibble is 0xF (DOMAIN.md: a 23-digit resource code is 12 bytes, 0xF then 23 digits; a 35-digit
+ * odd the first nibble is 0xF (docs/domain.md: a 23-digit resource code is 12 bytes, 0xF then 23 digits; a 35-digit
  * broadcast id is 18 bytes). Pure code, no I/O.
  */
 import { CodeError } from './area-code';

@@ -1,5 +1,5 @@
 /**
- * Domain code tables (DOMAIN.md), kept as data so they can be extended and corrected in one place.
+ * Domain code tables (docs/domain.md), kept as data so they can be extended and corrected in one place.
  */
 
 /** Severity: 1 = Ⅰ级 特别严重 红色 … 4 = Ⅳ级 一般 蓝色; 0 = unspecified. */

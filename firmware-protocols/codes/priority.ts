@@ -1,5 +1,5 @@
 /**
- * The one priority table (DOMAIN.md): lower number wins. Used by dispatch, schedules and the simulator's terminals.
+ * The one priority table (docs/domain.md): lower number wins. Used by dispatch, schedules and the simulator's terminals.
  * 0 superior-platform emergency relay · 1–4 emergency by severity Ⅰ–Ⅳ · 5 drills and tests · 6 county live/daily ·
  * 7 town · 8 village. A command of strictly higher priority preempts.
  */
@@ -38,7 +38,7 @@ export function preempts(incoming: number, current: number): boolean {
   return incoming < current;
 }
 
-/** A play is obeyed at equal or higher priority than what plays now (PROTOCOLS.md). */
+/** A play is obeyed at equal or higher priority than what plays now (terminal-modbus PROTOCOL.md §5.3). */
 export function mayPlayOver(incoming: number, current: number): boolean {
   return incoming <= current;
 }

@@ -1,6 +1,6 @@
 /**
  * Resource codes (EBRID), 23 digits = platform level (1) + area code (12) + resource type (4) + type sequence (2)
- * + subtype (2) + subtype sequence (2). DOMAIN.md examples: county platform 43415230000000101010101,
+ * + subtype (2) + subtype sequence (2). Examples (docs/domain.md): county platform 43415230000000101010101,
  * village terminal 63415231002000301010401. Legacy equipment sends 18 digits (level + area + type + sequence,
  * without the subtype fields) — our reading; decoded but never generated.
  * Resource type and subtype numbers below are our reading of field practice (the primary text was not available):

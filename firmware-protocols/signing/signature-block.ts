@@ -1,5 +1,5 @@
 /**
- * The signature block both signed links carry (PROTOCOLS.md §1 terminal commands, §2 adapter frames): UTC signing time
+ * The signature block both signed links carry (firmware-protocols/terminal-modbus/PROTOCOL.md §4 for terminal commands, firmware-protocols/adapter/PROTOCOL.md §2.3 for adapter frames): UTC signing time
  * u32 (seconds) ‖ certificate serial 6 bytes BCD (12 digits) ‖ SM2 signature 64 bytes r‖s = 74 bytes. The adapter
  * link puts a u16 length (74, or 0 for unsigned) in front (firmware-protocols/adapter/signature-block.ts); the
  * terminal command block places the same 74 bytes after its parameters.

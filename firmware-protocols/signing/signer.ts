@@ -1,5 +1,5 @@
 /**
- * Signing and verifying with certificates known by serial (DOMAIN.md "Security"): a signer holds one certificate's
+ * Signing and verifying with certificates known by serial (docs/domain.md, "Signatures"): a signer holds one certificate's
  * private key; a verifier knows the public keys of trusted certificates and refuses unknown ones. The data signed is
  * whatever the link's PROTOCOL.md says; the signing time is taken as an argument (pure: no clock here).
  */

@@ -3,7 +3,7 @@ import { decodeSignatureBlock, encodeSignatureBlock, generateKeyPair, publicKeyO
 
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 
-describe('SM2-SM3 signing (DOMAIN.md "Security")', () => {
+describe('SM2-SM3 signing (docs/domain.md "Signatures")', () => {
   it('computes SM3 of the standard examples (GB/T 32905 A.1, A.2)', () => {
     for (const v of vectors.sm3) expect(sm3Hex(Buffer.from(v.ascii, 'ascii'))).toBe(v.digest);
   });

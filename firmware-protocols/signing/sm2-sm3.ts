@@ -1,7 +1,7 @@
 /**
- * SM2 signatures over SM3 with the standard's default user id "1234567812345678" (GB/T 32918.2, GM/T 0009; DOMAIN.md
- * "Security"), through sm-crypto-v2 (pure JS on @noble/curves): node's own SM2 does not apply the default user id,
- * openssl rejects its signatures (measured, DOMAIN.md). Signatures travel as 64 bytes r‖s (32 bytes each, big-endian);
+ * SM2 signatures over SM3 with the standard's default user id "1234567812345678" (GB/T 32918.2, GM/T 0009; docs/domain.md
+ * "Signatures"), through sm-crypto-v2 (pure JS on @noble/curves): node's own SM2 does not apply the default user id,
+ * openssl rejects its signatures (measured). Signatures travel as 64 bytes r‖s (32 bytes each, big-endian);
  * keys as hex: private 32 bytes, public uncompressed 04‖x‖y (65 bytes).
  */
 import { sm2, sm3 } from 'sm-crypto-v2';

@@ -31,7 +31,7 @@ export type CommandRecord =
   | { code: 'test-tone'; seconds: number; volume: number }
   | { code: 'prepare-clip'; clipId: number; codec: CodecName; size: number; /** SM3, 64 hex digits. */ digest: string };
 
-/** Same shape as the adapter's signature block (DOMAIN.md Security). */
+/** Same shape as the adapter's signature block (docs/domain.md, "Signatures"). */
 export interface CommandSignature {
   time: Date;
   /** 12 digits. */
@@ -190,7 +190,7 @@ export function commandSignedBytes(body: Uint8Array, time: Date, certSerial: str
 
 /**
  * The 69 registers of a command block. `signing` null writes an unsigned block (terminals refuse it: §5.1).
- * Sign once and write the same registers to every terminal (DOMAIN.md Security).
+ * Sign once and write the same registers to every terminal (docs/domain.md, "Signatures").
  */
 export function buildCommandBlock(sequence: number, command: CommandRecord, signing: { signer: CommandSigner; time: Date } | null): number[] {
   const block = Buffer.alloc(COMMAND_LAYOUT.bytes);

@@ -1,5 +1,5 @@
 /**
- * The alert's lifecycle as data (STYLE.md 6): the state an event leads to from each state; everything else is an
+ * The alert's lifecycle as data (docs/architecture.md, "Rules of the house"): the state an event leads to from each state; everything else is an
  * illegal transition (409 `illegal_transition`).
  *
  *   draft → submitted → approved → scheduled → dispatching → completed | partially-completed | failed | cancelled

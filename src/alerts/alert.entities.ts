@@ -1,5 +1,5 @@
 /**
- * An alert as composed, reviewed and sent (PRODUCT.md job 1), and the per-day counter behind its broadcast id (EBMID).
+ * An alert as composed, reviewed and sent (docs/architecture.md, "The flow of an alert"), and the per-day counter behind its broadcast id (EBMID).
  * Times are UTC. Targets and audio are kept as written by the officer; `clipId` is the one library clip that goes on air.
  */
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';

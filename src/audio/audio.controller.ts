@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
@@ -13,6 +14,7 @@ import { SpeechService } from './tts/speech.service';
 
 @ApiTags('audio')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('api/audio')
 export class AudioController {
   constructor(
@@ -24,6 +26,7 @@ export class AudioController {
   /** Which audio features this server offers, and why any is off (ffmpeg or espeak-ng missing). */
   @Get('capabilities')
   @ApiOkResponse({ type: CapabilitiesDto })
+  @ApiOperation({ summary: 'Which audio features this server offers, and why any is off' })
   capabilitiesNow(): Promise<CapabilitiesDto> {
     return this.capabilities.current();
   }
@@ -31,12 +34,15 @@ export class AudioController {
   /** The codecs every clip is transcoded to (the terminals' declared codecs). */
   @Get('profiles')
   @ApiOkResponse({ type: [CodecProfileDto] })
+  @ApiOperation({ summary: 'The codecs every clip is transcoded to' })
   profiles(): CodecProfileDto[] {
     return CODEC_PROFILES.map(({ encoderArgs: _, extension: __, ...p }) => p);
   }
 
   @Get('clips')
   @ApiOkResponse({ type: ClipPageDto })
+  @ApiOperation({ summary: 'List library clips' })
+  @ApiErrors(400)
   list(@Query() q: ClipListQueryDto): Promise<ClipPageDto> {
     const { limit, offset } = pageWindow(q);
     return this.audio.list(q.kind, limit, offset);
@@ -44,6 +50,8 @@ export class AudioController {
 
   @Get('clips/:id')
   @ApiOkResponse({ type: ClipDto })
+  @ApiOperation({ summary: 'One clip with its variants' })
+  @ApiErrors(404)
   get(@Param('id') id: string): Promise<ClipDto> {
     return this.audio.get(id);
   }
@@ -56,6 +64,8 @@ export class AudioController {
   @ApiBody({ schema: UPLOAD_BODY_SCHEMA })
   @UseInterceptors(FileInterceptor('file'))
   @ApiAcceptedResponse({ type: ClipStartedDto })
+  @ApiOperation({ summary: 'Upload a recording (checked at once, then processed as a job)' })
+  @ApiErrors(400, 403, 413, 503)
   upload(@CurrentUser() user: AuthUser, @UploadedFile() file: UploadedAudio | undefined, @Body() body: UploadClipDto): Promise<ClipStartedDto> {
     return this.audio.upload(user, file, body.title);
   }
@@ -65,6 +75,8 @@ export class AudioController {
   @Roles('officer')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: ClipStartedDto })
+  @ApiOperation({ summary: 'Mandarin text-to-speech into a clip, as a job' })
+  @ApiErrors(400, 403, 503)
   synthesise(@CurrentUser() user: AuthUser, @Body() body: SpeechRequestDto): Promise<ClipStartedDto> {
     return this.speech.synthesise(user, body);
   }
@@ -73,6 +85,8 @@ export class AudioController {
   @Post('tts/phonemes')
   @HttpCode(200)
   @ApiOkResponse({ type: PhonemesDto })
+  @ApiOperation({ summary: 'What text-to-speech would say: normalised text and phonemes' })
+  @ApiErrors(400, 503)
   phonemes(@Body() body: PhonemesRequestDto): Promise<PhonemesDto> {
     return this.speech.phonemes(body.text);
   }
@@ -82,12 +96,16 @@ export class AudioController {
   @Roles('admin')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: [JobDto] })
+  @ApiOperation({ summary: 'Generate every built-in tone not stored yet' })
+  @ApiErrors(403, 503)
   generateTones(): Promise<JobDto[]> {
     return this.audio.generateTones();
   }
 
   @Get('jobs/:id')
   @ApiOkResponse({ type: JobDto })
+  @ApiOperation({ summary: 'Progress of an audio job' })
+  @ApiErrors(404)
   job(@Param('id') id: string): JobDto {
     return this.audio.job(id);
   }
@@ -97,15 +115,17 @@ export class AudioController {
   @ApiParam({ name: 'profile', example: 'mp3-64k' })
   @ApiProduces('audio/mpeg', 'audio/ogg')
   @ApiOkResponse({ description: 'the whole file (200) or the requested range (206)' })
+  @ApiOperation({ summary: 'A clip variant\'s bytes, with range requests' })
+  @ApiErrors(404, 409)
   async content(
     @Param('id') id: string,
     @Param('profile') profile: string,
     @Headers('range') range: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile | undefined> {
-    const c = await this.audio.content(id, profile, range);
-    res.status(c.status).set(c.headers);
-    return c.body ? new StreamableFile(c.body) : undefined;
+    const content = await this.audio.content(id, profile, range);
+    res.status(content.status).set(content.headers);
+    return content.body ? new StreamableFile(content.body) : undefined;
   }
 
   /** Deletes a clip; 409 while an alert or schedule refers to it, and for built-in tones. */
@@ -113,6 +133,8 @@ export class AudioController {
   @Roles('officer')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiOperation({ summary: 'Delete a clip' })
+  @ApiErrors(403, 404, 409)
   remove(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<void> {
     return this.audio.remove(user, id);
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import { Roles } from '../auth/decorators';
 import { pageWindow } from '../common/paging';
 import { AuditQueryDto } from './audit.dto';
@@ -8,12 +9,15 @@ import { AuditService, AuditView, VerifyResult } from './audit.service';
 @ApiTags('audit')
 @ApiBearerAuth()
 @Roles('admin')
+@ApiErrors(401, 403)
 @Controller('api/audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   /** Newest first; filter by actor, action, entity and time. */
   @Get()
+  @ApiOperation({ summary: 'The audit log, newest first, filtered' })
+  @ApiErrors(400)
   list(@Query() query: AuditQueryDto): Promise<{ items: AuditView[]; total: number }> {
     const { page: _page, pageSize: _size, ...filter } = query;
     return this.audit.list({ ...filter, ...pageWindow(query) });
@@ -21,6 +25,7 @@ export class AuditController {
 
   /** Recomputes the whole hash chain and reports the first broken link. */
   @Get('verify')
+  @ApiOperation({ summary: 'Recompute the hash chain and name the first broken link' })
   verify(): Promise<VerifyResult> {
     return this.audit.verify();
   }

@@ -13,7 +13,7 @@ import { ROLES, SYSTEM_ACTOR } from './auth-user';
 import { verifyPassword } from './password';
 import { UsersService } from './users.service';
 
-/** The demo county (DOMAIN.md): every demo account except admin is scoped to it. */
+/** The demo county (舒城县, docs/performance.md "The reference county"): every demo account except admin is scoped to it. */
 export const DEMO_COUNTY = '341523000000';
 
 @Injectable()

@@ -1,4 +1,4 @@
-/** Roles (PRODUCT.md): admin; officer issues alerts; approver reviews them; technician; viewer. */
+/** Roles (docs/architecture.md, "Roles"): admin; officer issues alerts; approver reviews them; technician; viewer. */
 export const ROLES = ['admin', 'officer', 'approver', 'technician', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 

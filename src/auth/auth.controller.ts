@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import type { Request } from 'express';
 import type { AuthUser } from './auth-user';
 import { AuthService, LoginResult } from './auth.service';
@@ -18,6 +19,8 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Log in: username and password for a bearer token' })
+  @ApiErrors(400, 401, 429)
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<LoginResult> {
     return this.auth.login(dto.username, dto.password, req.ip);
   }
@@ -25,6 +28,8 @@ export class AuthController {
   /** The account behind the token. */
   @ApiBearerAuth()
   @Get('me')
+  @ApiOperation({ summary: 'The account behind the token' })
+  @ApiErrors(401)
   me(@CurrentUser() user: AuthUser): Promise<UserView> {
     return this.users.get(user.id);
   }

@@ -26,15 +26,15 @@ export interface UserChange {
   disabled?: boolean;
 }
 
-export function toUserView(u: UserEntity): UserView {
+export function toUserView(user: UserEntity): UserView {
   return {
-    id: u.id,
-    username: u.username,
-    roles: [...u.roles],
-    scopes: [...u.scopes],
-    disabled: u.disabled,
-    createdAt: u.createdAt.toISOString(),
-    updatedAt: u.updatedAt.toISOString(),
+    id: user.id,
+    username: user.username,
+    roles: [...user.roles],
+    scopes: [...user.scopes],
+    disabled: user.disabled,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
   };
 }
 

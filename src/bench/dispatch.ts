@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- alert-tone | alert-clip [--json] [--seed n] [--dead f] [--noise f] [--no-baseline]`
- * (PERFORMANCE.md). The reference county in a simulator child process; the dispatch engine's per-bus plan
+ * (docs/performance.md). The reference county in a simulator child process; the dispatch engine's per-bus plan
  * (src/dispatch/bus-plan.ts, the code the server runs) drives one ModbusTerminalBus per gateway directly, without a
  * database: terminals are keyed by unit id.
  * - alert-tone: an emergency start of a tone stored beforehand on every terminal (stored before the clock starts, as

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- live [--json] [--clients n] [--rate n] [--seconds n]` (PERFORMANCE.md): the real server in a child
+ * `npm run bench -- live [--json] [--clients n] [--rate n] [--seconds n]` (docs/performance.md): the real server in a child
  * process (src/bench/live-server.ts) receives `rate` status changes a second while `clients` Socket.IO clients, each
  * with a town-scoped technician's token, watch one town each on `/live`. Every terminal state a client receives
  * carries the time of its change; change→client latency is taken at receipt. Prints p50/p99 latency, the server's CPU

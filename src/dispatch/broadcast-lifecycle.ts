@@ -1,5 +1,5 @@
 /**
- * A broadcast's lifecycle as data (STYLE.md 6):
+ * A broadcast's lifecycle as data (docs/architecture.md, "Rules of the house"):
  *
  *   planned → running → completed | partial | failed | cancelled
  *

@@ -1,7 +1,7 @@
 /**
  * What dispatch keeps: one broadcast per DispatchOrder (keyed by its EBMID) and one delivery per targeted terminal.
  * The rows are written before anything is sent (plan), and every state change of a delivery is recorded, so that a
- * restarted server continues from them (ARCHITECTURE.md, dispatch flow).
+ * restarted server continues from them (docs/architecture.md, "The flow of an alert").
  */
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { MessageTypeKey } from '../../firmware-protocols/codes';

@@ -1,12 +1,12 @@
 /**
- * One delivery = one targeted terminal of one broadcast. Its lifecycle as data (STYLE.md 6):
+ * One delivery = one targeted terminal of one broadcast. Its lifecycle as data (docs/architecture.md, "Rules of the house"):
  *
  *   pending → transferring → ready → playing → played | failed (reason) | unreachable | preempted | cancelled
  *
  * A clip already stored (or a pre-stored tone) goes pending → ready; one believed stored that the terminal turns out
  * to lack goes ready → transferring. A failed or unreachable delivery may be retried
  * (→ pending) while the alert's window is open; a preempted one resumes (→ playing) when what preempted it has ended.
- * `played` and `cancelled` are final. Coverage = played / targeted (DOMAIN.md), two decimals as a percentage.
+ * `played` and `cancelled` are final. Coverage = played / targeted (docs/domain.md), two decimals as a percentage.
  */
 import { ConflictError } from '../common/errors';
 

@@ -1,5 +1,5 @@
 /**
- * The controller's command-signing certificate (DOMAIN.md Security): an SM2 key pair and a 12-digit certificate serial,
+ * The controller's command-signing certificate (docs/domain.md, "Signatures"): an SM2 key pair and a 12-digit certificate serial,
  * generated once into <data dir>/keys/command-signing.json (mode 0600) and kept across restarts. Terminals trust it by
  * serial; the public half is what an installer loads into them (and what the demo's simulator is told to trust).
  */

@@ -24,7 +24,7 @@ import { FieldCommands, type TerminalLocation } from './field-commands';
 import { FieldRegistry } from './field-registry';
 import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
 
-/** Raw register reads for diagnostics are bounded (issue "Status, live view and diagnostics" §7). */
+/** Raw register reads for diagnostics are bounded: at most 64 registers, well inside one Modbus read. */
 export const MAX_RAW_REGISTERS = 64;
 /** How often silence is checked against the offline window. */
 const SILENCE_CHECK_MS = 1000;

@@ -1,7 +1,7 @@
 /**
  * What the rest of the server may ask of the field: commands, clip transfers and reads addressed by registry ids
  * (terminal id, gateway id), never by bus or unit. The field module implements it over the buses it owns; dispatch
- * and diagnostics depend on this contract only (ARCHITECTURE.md: only src/field imports device-drivers).
+ * and diagnostics depend on this contract only (docs/architecture.md: only src/field imports device-drivers).
  */
 import type {
   BusErrorKind, ClipToTransfer, ClipTransferResult, CommandResult, ConnectionState, PriorityClass, RequestOptions, TerminalCommand,

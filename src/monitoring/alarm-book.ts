@@ -68,9 +68,9 @@ export class AlarmBook {
     for (const key of this.pending.keys()) if (!present.has(key)) this.pending.delete(key);
     for (const cause of causes) {
       if (this.active.has(cause.key)) continue;
-      const p = this.pending.get(cause.key) ?? { cause, firstSeen: at };
-      this.pending.set(cause.key, p);
-      if (at - p.firstSeen < this.policy.raiseAfterMs) continue;
+      const pending = this.pending.get(cause.key) ?? { cause, firstSeen: at };
+      this.pending.set(cause.key, pending);
+      if (at - pending.firstSeen < this.policy.raiseAfterMs) continue;
       this.pending.delete(cause.key);
       const alarm = { ...cause, raisedAt: at, flaps: 0, acknowledgedBy: null, acknowledgedAt: null, lastRemindedAt: at, absentSince: null };
       this.active.set(cause.key, alarm);
@@ -85,8 +85,8 @@ export class AlarmBook {
   }
 
   get(key: string): Alarm | undefined {
-    const a = this.active.get(key);
-    return a ? this.view(a) : undefined;
+    const alarm = this.active.get(key);
+    return alarm ? this.view(alarm) : undefined;
   }
 
   acknowledge(key: string, by: string, at: number): AlarmEvent | null {

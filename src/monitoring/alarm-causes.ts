@@ -1,5 +1,5 @@
 /**
- * From the live state to the causes a technician should see (PRODUCT.md job 2): one terminal vs. a whole bus
+ * From the live state to the causes a technician should see (docs/architecture.md, "The status path"): one terminal vs. a whole bus
  * (gateway or cable) vs. a whole town (uplink). A dead gateway is one cause, not twelve offline terminals.
  * Pure: a snapshot in, the set of current causes out. Hysteresis and reminders live in AlarmBook.
  */

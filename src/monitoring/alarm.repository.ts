@@ -26,8 +26,8 @@ export class AlarmRepository {
   }
 
   async insert(row: Omit<AlarmEntity, 'id'>): Promise<number> {
-    const r = await this.dataSource.manager.insert(AlarmEntity, row);
-    return (r.identifiers[0] as { id: number }).id;
+    const result = await this.dataSource.manager.insert(AlarmEntity, row);
+    return (result.identifiers[0] as { id: number }).id;
   }
 
   async update(id: number, patch: Partial<Omit<AlarmEntity, 'id'>>, tx?: Tx): Promise<void> {

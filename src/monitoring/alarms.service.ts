@@ -66,22 +66,22 @@ export function alarmView(row: AlarmEntity): AlarmView {
   };
 }
 
-function rowOf(a: Alarm, state: AlarmState, clearedAt: number | null, reminders: number): Omit<AlarmEntity, 'id'> {
+function rowOf(alarm: Alarm, state: AlarmState, clearedAt: number | null, reminders: number): Omit<AlarmEntity, 'id'> {
   return {
-    alarmKey: a.key,
-    kind: a.kind,
+    alarmKey: alarm.key,
+    kind: alarm.kind,
     state,
-    areaCode: a.areaCode,
-    gatewayId: a.gatewayId,
-    terminalId: a.terminalId,
-    fault: a.fault,
-    terminalIds: a.terminalIds,
-    raisedAt: new Date(a.raisedAt),
+    areaCode: alarm.areaCode,
+    gatewayId: alarm.gatewayId,
+    terminalId: alarm.terminalId,
+    fault: alarm.fault,
+    terminalIds: alarm.terminalIds,
+    raisedAt: new Date(alarm.raisedAt),
     clearedAt: clearedAt === null ? null : new Date(clearedAt),
-    flaps: a.flaps,
-    acknowledgedBy: a.acknowledgedBy,
-    acknowledgedAt: a.acknowledgedAt === null ? null : new Date(a.acknowledgedAt),
-    lastRemindedAt: new Date(a.lastRemindedAt),
+    flaps: alarm.flaps,
+    acknowledgedBy: alarm.acknowledgedBy,
+    acknowledgedAt: alarm.acknowledgedAt === null ? null : new Date(alarm.acknowledgedAt),
+    lastRemindedAt: new Date(alarm.lastRemindedAt),
     reminders,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Terminal connectivity as a transition table (ARCHITECTURE.md: lifecycles are data, tested as tables).
- * Field practice (DOMAIN.md): on RS-485 a heartbeat is a successful poll; a terminal is offline after N failed polls
+ * Terminal connectivity as a transition table (docs/architecture.md: lifecycles are data, tested as tables).
+ * Field practice (docs/domain.md): on RS-485 a heartbeat is a successful poll; a terminal is offline after N failed polls
  * (default 3) or T seconds without a good read (default 20 s). One good read brings it back online.
  */
 export type Connectivity = 'unknown' | 'online' | 'suspect' | 'offline';

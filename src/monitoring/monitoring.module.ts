@@ -10,7 +10,7 @@ import { StatusQueries } from './status-queries.service';
 import { StatusWriter } from './status-writer';
 import { StatusRepository } from './status.repository';
 
-/** Live status, online rate, alarms and history of terminals and gateways (issue "Status, live view and diagnostics"). */
+/** Live status, online rate, alarms and history of terminals and gateways. */
 @Module({
   controllers: [MonitoringController],
   providers: [

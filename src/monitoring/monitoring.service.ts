@@ -1,7 +1,7 @@
 /**
  * The one door into monitoring: the field module reports what its buses see (good reads, failed reads, connection
  * changes) and monitoring keeps the live state, emits changes and derives alarms. Monitoring never imports
- * device-drivers; the field module maps driver events onto these calls (ARCHITECTURE.md data flows).
+ * device-drivers; the field module maps driver events onto these calls (docs/architecture.md, "The status path").
  * Current status is read from memory here, never from SQL.
  */
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
@@ -71,23 +71,23 @@ export class MonitoringService implements OnModuleDestroy {
     this.remembered = known;
   }
 
-  trackTerminal(t: MonitoredTerminal, at: number): void {
-    const known = this.remembered.get(t.terminalId);
-    this.remembered.delete(t.terminalId);
-    this.store.register(t, at, known);
+  trackTerminal(terminal: MonitoredTerminal, at: number): void {
+    const known = this.remembered.get(terminal.terminalId);
+    this.remembered.delete(terminal.terminalId);
+    this.store.register(terminal, at, known);
   }
 
   untrackTerminal(terminalId: number): void {
     this.store.unregister(terminalId);
   }
 
-  trackGateway(g: MonitoredGateway, at: number): void {
-    const existing = this.gateways.get(g.gatewayId);
+  trackGateway(gateway: MonitoredGateway, at: number): void {
+    const existing = this.gateways.get(gateway.gatewayId);
     if (existing) {
-      existing.areaCode = g.areaCode;
+      existing.areaCode = gateway.areaCode;
       return;
     }
-    this.gateways.set(g.gatewayId, { ...g, connection: 'connecting', since: at, detail: null });
+    this.gateways.set(gateway.gatewayId, { ...gateway, connection: 'connecting', since: at, detail: null });
   }
 
   untrackGateway(gatewayId: number): void {
@@ -105,13 +105,13 @@ export class MonitoringService implements OnModuleDestroy {
   }
 
   gatewayConnection(gatewayId: number, connection: BusConnection, at: number, detail?: string): void {
-    const g = this.gateways.get(gatewayId);
-    if (!g || g.connection === connection) return;
-    const previous = g.connection;
-    g.connection = connection;
-    g.since = at;
-    g.detail = detail ?? null;
-    this.gatewayChanges.next({ at, previous, status: { ...g } });
+    const gateway = this.gateways.get(gatewayId);
+    if (!gateway || gateway.connection === connection) return;
+    const previous = gateway.connection;
+    gateway.connection = connection;
+    gateway.since = at;
+    gateway.detail = detail ?? null;
+    this.gatewayChanges.next({ at, previous, status: { ...gateway } });
   }
 
   /** Marks offline whatever has been silent too long; the field module calls it on a timer. */

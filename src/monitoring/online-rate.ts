@@ -1,7 +1,7 @@
 /**
  * Online rate per region, kept incrementally: every terminal counts in its county, town, village (and group), so a
- * change costs a handful of map updates and a read is O(1) — no SQL on the live path (ARCHITECTURE.md).
- * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (DOMAIN.md).
+ * change costs a handful of map updates and a read is O(1) — no SQL on the live path (docs/architecture.md).
+ * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (docs/domain.md).
  */
 import { areaLevelOrNull, areaPrefix } from '../../firmware-protocols/codes';
 
@@ -32,11 +32,11 @@ export class OnlineRateCounters {
 
   private bump(areaCode: string, registered: number, online: number): void {
     for (const prefix of countingPrefixes(areaCode)) {
-      const c = this.counts.get(prefix) ?? { registered: 0, online: 0 };
-      c.registered += registered;
-      c.online += online;
-      if (c.registered === 0 && c.online === 0) this.counts.delete(prefix);
-      else this.counts.set(prefix, c);
+      const counts = this.counts.get(prefix) ?? { registered: 0, online: 0 };
+      counts.registered += registered;
+      counts.online += online;
+      if (counts.registered === 0 && counts.online === 0) this.counts.delete(prefix);
+      else this.counts.set(prefix, counts);
     }
   }
 
@@ -54,12 +54,12 @@ export class OnlineRateCounters {
 
   rate(areaCode: string): OnlineRate {
     const prefix = areaLevelOrNull(areaCode) === null ? areaCode : areaPrefix(areaCode);
-    const c = this.counts.get(prefix) ?? { registered: 0, online: 0 };
+    const counts = this.counts.get(prefix) ?? { registered: 0, online: 0 };
     return {
       areaCode,
-      registered: c.registered,
-      online: c.online,
-      ratePercent: c.registered === 0 ? null : Math.round((c.online / c.registered) * 10000) / 100,
+      registered: counts.registered,
+      online: counts.online,
+      ratePercent: counts.registered === 0 ? null : Math.round((counts.online / counts.registered) * 10000) / 100,
     };
   }
 

@@ -61,10 +61,10 @@ export class StatusQueries {
   ) {}
 
   async terminalStatus(user: AuthUser, terminalId: number): Promise<TerminalStatusView> {
-    const t = await this.terminals.get(terminalId, user);
+    const terminal = await this.terminals.get(terminalId, user);
     const live = this.monitoring.terminal(terminalId);
-    const g = this.monitoring.gateway(t.gatewayId);
-    const gateway = g ? { gatewayId: g.gatewayId, connection: g.connection, since: new Date(g.since).toISOString(), detail: g.detail } : null;
+    const bus = this.monitoring.gateway(terminal.gatewayId);
+    const gateway = bus ? { gatewayId: bus.gatewayId, connection: bus.connection, since: new Date(bus.since).toISOString(), detail: bus.detail } : null;
     if (live) {
       return {
         terminalId, areaCode: live.areaCode, gatewayId: live.gatewayId, tracked: true, connectivity: live.connectivity, online: live.online,
@@ -74,7 +74,7 @@ export class StatusQueries {
     }
     const row = await this.repo.findCurrent(terminalId);
     return {
-      terminalId, areaCode: t.areaCode, gatewayId: t.gatewayId, tracked: false, connectivity: row?.connectivity ?? 'unknown', online: false,
+      terminalId, areaCode: terminal.areaCode, gatewayId: terminal.gatewayId, tracked: false, connectivity: row?.connectivity ?? 'unknown', online: false,
       since: row?.since.toISOString() ?? null, lastSeen: row?.lastSeen?.toISOString() ?? null, failures: row?.failures ?? 0, lastError: row?.lastError ?? null,
       errorCounts: row?.errorCounts ?? {}, reading: row?.reading ?? null, gateway,
     };

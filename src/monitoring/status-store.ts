@@ -50,14 +50,14 @@ export class StatusStore {
   constructor(private readonly policy: ConnectivityPolicy = DEFAULT_CONNECTIVITY_POLICY) {}
 
   /** Tracks a terminal from `at`, as unknown until read; `known` carries what was remembered from before a restart. */
-  register(t: MonitoredTerminal, at: number, known?: KnownStatus): void {
-    const existing = this.terminals.get(t.terminalId);
+  register(terminal: MonitoredTerminal, at: number, known?: KnownStatus): void {
+    const existing = this.terminals.get(terminal.terminalId);
     if (existing) {
-      if (existing.areaCode === t.areaCode && existing.gatewayId === t.gatewayId) return;
-      this.unregister(t.terminalId);
+      if (existing.areaCode === terminal.areaCode && existing.gatewayId === terminal.gatewayId) return;
+      this.unregister(terminal.terminalId);
     }
-    this.terminals.set(t.terminalId, {
-      ...t,
+    this.terminals.set(terminal.terminalId, {
+      ...terminal,
       connectivity: 'unknown',
       online: false,
       since: at,
@@ -67,13 +67,13 @@ export class StatusStore {
       errorCounts: { ...known?.errorCounts },
       reading: known?.reading ?? null,
     });
-    this.rates.add(t.areaCode, false);
+    this.rates.add(terminal.areaCode, false);
   }
 
   unregister(terminalId: number): void {
-    const s = this.terminals.get(terminalId);
-    if (!s) return;
-    this.rates.remove(s.areaCode, s.online);
+    const live = this.terminals.get(terminalId);
+    if (!live) return;
+    this.rates.remove(live.areaCode, live.online);
     this.terminals.delete(terminalId);
   }
 
@@ -94,51 +94,51 @@ export class StatusStore {
   }
 
   readOk(terminalId: number, reading: TerminalReading, at: number): StatusChange | null {
-    const s = this.terminals.get(terminalId);
-    if (!s) return null;
-    const fields = readingDiff(s.reading, reading);
-    s.reading = reading;
-    s.lastSeen = at;
-    s.failures = 0;
-    s.lastError = null;
-    const previous = s.connectivity;
-    if (this.transition(s, 'read-ok', at)) fields.unshift('connectivity');
-    return fields.length > 0 ? { at, previous, fields, status: s } : null;
+    const live = this.terminals.get(terminalId);
+    if (!live) return null;
+    const fields = readingDiff(live.reading, reading);
+    live.reading = reading;
+    live.lastSeen = at;
+    live.failures = 0;
+    live.lastError = null;
+    const previous = live.connectivity;
+    if (this.transition(live, 'read-ok', at)) fields.unshift('connectivity');
+    return fields.length > 0 ? { at, previous, fields, status: live } : null;
   }
 
   readFailed(terminalId: number, errorKind: string, at: number): StatusChange | null {
-    const s = this.terminals.get(terminalId);
-    if (!s) return null;
-    s.failures += 1;
-    s.lastError = errorKind;
-    s.errorCounts[errorKind] = (s.errorCounts[errorKind] ?? 0) + 1;
-    const previous = s.connectivity;
-    const event = s.failures >= this.policy.offlineAfterFailures ? 'failures-exhausted' : 'read-failed';
-    return this.transition(s, event, at) ? { at, previous, fields: ['connectivity'], status: s } : null;
+    const live = this.terminals.get(terminalId);
+    if (!live) return null;
+    live.failures += 1;
+    live.lastError = errorKind;
+    live.errorCounts[errorKind] = (live.errorCounts[errorKind] ?? 0) + 1;
+    const previous = live.connectivity;
+    const event = live.failures >= this.policy.offlineAfterFailures ? 'failures-exhausted' : 'read-failed';
+    return this.transition(live, event, at) ? { at, previous, fields: ['connectivity'], status: live } : null;
   }
 
   /** Marks offline every terminal not heard from within the silence window; returns the changes. */
   sweepSilence(at: number): StatusChange[] {
     const changes: StatusChange[] = [];
-    for (const s of this.terminals.values()) {
-      if (s.connectivity === 'offline') continue;
+    for (const live of this.terminals.values()) {
+      if (live.connectivity === 'offline') continue;
       // silence counts from the last good read or from when tracking began, whichever is later
-      const heard = Math.max(s.lastSeen ?? 0, s.since);
+      const heard = Math.max(live.lastSeen ?? 0, live.since);
       if (at - heard < this.policy.offlineAfterSilenceMs) continue;
-      const previous = s.connectivity;
-      if (this.transition(s, 'silence', at)) changes.push({ at, previous, fields: ['connectivity'], status: s });
+      const previous = live.connectivity;
+      if (this.transition(live, 'silence', at)) changes.push({ at, previous, fields: ['connectivity'], status: live });
     }
     return changes;
   }
 
-  private transition(s: LiveStatus, event: 'read-ok' | 'read-failed' | 'failures-exhausted' | 'silence', at: number): boolean {
-    const next = nextConnectivity(s.connectivity, event);
-    if (next === s.connectivity) return false;
-    const wasOnline = s.online;
-    s.connectivity = next;
-    s.online = countsOnline(next);
-    s.since = at;
-    if (wasOnline !== s.online) this.rates.setOnline(s.areaCode, s.online);
+  private transition(live: LiveStatus, event: 'read-ok' | 'read-failed' | 'failures-exhausted' | 'silence', at: number): boolean {
+    const next = nextConnectivity(live.connectivity, event);
+    if (next === live.connectivity) return false;
+    const wasOnline = live.online;
+    live.connectivity = next;
+    live.online = countsOnline(next);
+    live.since = at;
+    if (wasOnline !== live.online) this.rates.setOnline(live.areaCode, live.online);
     return true;
   }
 }

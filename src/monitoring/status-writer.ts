@@ -24,27 +24,27 @@ const MAX_QUEUED_HISTORY = 200_000;
 
 type HistoryRow = Omit<TerminalStatusHistoryEntity, 'id'>;
 
-function currentRow(s: LiveStatus, at: number): TerminalStatusEntity {
+function currentRow(status: LiveStatus, at: number): TerminalStatusEntity {
   return {
-    terminalId: s.terminalId,
-    areaCode: s.areaCode,
-    gatewayId: s.gatewayId,
-    connectivity: s.connectivity,
-    online: s.online,
-    since: new Date(s.since),
-    lastSeen: s.lastSeen === null ? null : new Date(s.lastSeen),
-    failures: s.failures,
-    lastError: s.lastError,
-    errorCounts: { ...s.errorCounts },
-    reading: s.reading,
+    terminalId: status.terminalId,
+    areaCode: status.areaCode,
+    gatewayId: status.gatewayId,
+    connectivity: status.connectivity,
+    online: status.online,
+    since: new Date(status.since),
+    lastSeen: status.lastSeen === null ? null : new Date(status.lastSeen),
+    failures: status.failures,
+    lastError: status.lastError,
+    errorCounts: { ...status.errorCounts },
+    reading: status.reading,
     updatedAt: new Date(at),
   };
 }
 
 /** "YYYY-MM-DD" of the day in China Standard Time. */
 export function dayOf(at: Date): string {
-  const d = shanghaiDate(at);
-  return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+  const date = shanghaiDate(at);
+  return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
 }
 
 @Injectable()
@@ -76,9 +76,9 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
 
   onApplicationBootstrap(): void {
     const every = (ms: number, work: () => Promise<unknown>): void => {
-      const t = setInterval(() => void work().catch((e: unknown) => this.log.error(`${work.name || 'monitoring write'} failed: ${String(e)}`)), ms);
-      t.unref();
-      this.timers.push(t);
+      const timer = setInterval(() => void work().catch((e: unknown) => this.log.error(`${work.name || 'monitoring write'} failed: ${String(e)}`)), ms);
+      timer.unref();
+      this.timers.push(timer);
     };
     every(FLUSH_EVERY_MS, () => this.flush());
     every(SAMPLE_EVERY_MS, () => this.sampleOnlineRates(new Date()));

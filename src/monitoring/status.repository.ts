@@ -61,8 +61,8 @@ export class StatusRepository {
 
   /** Deletes history older than `before`; returns how many rows went. */
   async pruneHistory(before: Date): Promise<number> {
-    const r = await this.dataSource.manager.delete(TerminalStatusHistoryEntity, { at: LessThan(before) });
-    return r.affected ?? 0;
+    const deleted = await this.dataSource.manager.delete(TerminalStatusHistoryEntity, { at: LessThan(before) });
+    return deleted.affected ?? 0;
   }
 
   /** Adds one sample per area to the day's roll-up. */
@@ -75,12 +75,12 @@ export class StatusRepository {
         const rows = await em.findBy(OnlineRateDailyEntity, { day, areaCode: In(samples.slice(i, i + CHUNK).map((s) => s.areaCode)) });
         for (const r of rows) existing.set(r.areaCode, r);
       }
-      const fresh: Omit<OnlineRateDailyEntity, 'id'>[] = [];
+      const newDayRows: Omit<OnlineRateDailyEntity, 'id'>[] = [];
       for (const s of samples) {
         const percent = s.registered === 0 ? 0 : Math.round((s.online / s.registered) * 10_000) / 100;
         const row = existing.get(s.areaCode);
         if (!row) {
-          fresh.push({ areaCode: s.areaCode, day, samples: 1, onlineSum: s.online, registeredSum: s.registered, minPercent: percent, maxPercent: percent, updatedAt: at });
+          newDayRows.push({ areaCode: s.areaCode, day, samples: 1, onlineSum: s.online, registeredSum: s.registered, minPercent: percent, maxPercent: percent, updatedAt: at });
           continue;
         }
         await em.update(OnlineRateDailyEntity, { id: row.id }, {
@@ -92,7 +92,7 @@ export class StatusRepository {
           updatedAt: at,
         });
       }
-      for (let i = 0; i < fresh.length; i += CHUNK) await em.insert(OnlineRateDailyEntity, fresh.slice(i, i + CHUNK));
+      for (let i = 0; i < newDayRows.length; i += CHUNK) await em.insert(OnlineRateDailyEntity, newDayRows.slice(i, i + CHUNK));
     });
   }
 

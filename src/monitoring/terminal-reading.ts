@@ -3,7 +3,7 @@
  * The field module maps the drivers' TerminalStatus onto this; monitoring never imports device-drivers.
  */
 export interface TerminalReading {
-  /** 1 normal, 2 stopped, 3 fault, 4 fault recovered, 5 broadcasting (DOMAIN.md). */
+  /** 1 normal, 2 stopped, 3 fault, 4 fault recovered, 5 broadcasting (TERMINAL_STATES, docs/domain.md). */
   state: number;
   priority: number;
   source: string;

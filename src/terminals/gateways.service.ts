@@ -36,10 +36,10 @@ export class GatewaysService {
   ) {}
 
   async get(id: number, user: AuthUser): Promise<GatewayEntity> {
-    const g = await this.repo.findById(id);
-    if (!g) throw new NotFoundError('gateway', id);
-    assertCanReach(user, g.areaCode, 'gateway');
-    return g;
+    const gateway = await this.repo.findById(id);
+    if (!gateway) throw new NotFoundError('gateway', id);
+    assertCanReach(user, gateway.areaCode, 'gateway');
+    return gateway;
   }
 
   list(user: AuthUser, query: GatewayListQuery, paging: Paging | null): Promise<{ items: GatewayEntity[]; total: number }> {
@@ -70,9 +70,9 @@ export class GatewaysService {
         const used = await this.repo.codesInArea(administrativeArea(fields.areaCode), tx);
         entity.resourceCode = nextResourceCode(fields.areaCode, 'gateway', (c) => used.has(c));
       }
-      const g = await this.repo.save(tx, entity);
-      await this.audit.record({ actor, action: 'gateway.create', entityType: 'gateway', entityId: g.id, after: g }, tx);
-      return g;
+      const saved = await this.repo.save(tx, entity);
+      await this.audit.record({ actor, action: 'gateway.create', entityType: 'gateway', entityId: saved.id, after: saved }, tx);
+      return saved;
     });
     this.events.emit([{ kind: 'gateway', change: 'added', gateway: saved }]);
     return saved;
@@ -87,8 +87,8 @@ export class GatewaysService {
       const before = { ...current };
       const fields: GatewayFields = { ...current, ...stripUndefined(input) };
       if (fields.areaCode !== current.areaCode) {
-        const n = await this.repo.terminalCount(id, tx);
-        if (n > 0) throw new ConflictError('gateway_in_use', `gateway ${current.name} cannot change area: ${n} terminal(s) are on its bus`, { id, terminals: n });
+        const terminalCount = await this.repo.terminalCount(id, tx);
+        if (terminalCount > 0) throw new ConflictError('gateway_in_use', `gateway ${current.name} cannot change area: ${terminalCount} terminal(s) are on its bus`, { id, terminals: terminalCount });
         if (!input.resourceCode) fields.resourceCode = null;
       }
       throwIfAny(await this.check(fields, tx, current));
@@ -97,9 +97,9 @@ export class GatewaysService {
         const used = await this.repo.codesInArea(administrativeArea(fields.areaCode), tx);
         entity.resourceCode = nextResourceCode(fields.areaCode, 'gateway', (c) => used.has(c));
       }
-      const g = await this.repo.save(tx, entity);
-      await this.audit.record({ actor, action: 'gateway.update', entityType: 'gateway', entityId: id, before, after: g }, tx);
-      return g;
+      const saved = await this.repo.save(tx, entity);
+      await this.audit.record({ actor, action: 'gateway.update', entityType: 'gateway', entityId: id, before, after: saved }, tx);
+      return saved;
     });
     this.events.emit([{ kind: 'gateway', change: 'updated', gateway: saved }]);
     return saved;
@@ -110,8 +110,8 @@ export class GatewaysService {
       const current = await this.repo.findById(id, tx);
       if (!current) throw new NotFoundError('gateway', id);
       assertCanReach(actor, current.areaCode, 'gateway');
-      const n = await this.repo.terminalCount(id, tx);
-      if (n > 0) throw new ConflictError('gateway_in_use', `gateway ${current.name} cannot be deleted: ${n} terminal(s) are on its bus`, { id, terminals: n });
+      const terminalCount = await this.repo.terminalCount(id, tx);
+      if (terminalCount > 0) throw new ConflictError('gateway_in_use', `gateway ${current.name} cannot be deleted: ${terminalCount} terminal(s) are on its bus`, { id, terminals: terminalCount });
       await this.repo.remove(tx, id);
       await this.audit.record({ actor, action: 'gateway.delete', entityType: 'gateway', entityId: id, before: current }, tx);
     });

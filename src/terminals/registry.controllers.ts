@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
@@ -18,6 +19,7 @@ function download(res: Response, file: { name: string; type: string; body: Buffe
 
 @ApiTags('terminals')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('api/terminals')
 export class TerminalsController {
   constructor(
@@ -26,24 +28,32 @@ export class TerminalsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List terminals in scope (or download them as CSV/XLSX)' })
+  @ApiErrors(400, 403)
   async list(@Query() q: TerminalListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: TerminalEntity[]; total: number } | StreamableFile> {
     if (q.format) return download(res, await this.transfer.exportTerminals(user, q, q.format));
     return this.terminals.list(user, q, paging(q));
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One terminal' })
+  @ApiErrors(400, 404)
   get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
     return this.terminals.get(id, user);
   }
 
   @Post()
   @Roles('technician')
+  @ApiOperation({ summary: 'Register a terminal' })
+  @ApiErrors(400, 403, 404)
   create(@Body() dto: TerminalDto, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
     return this.terminals.create(dto, user);
   }
 
   @Patch(':id')
   @Roles('technician')
+  @ApiOperation({ summary: 'Change a terminal' })
+  @ApiErrors(400, 403, 404)
   update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateTerminalDto, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
     return this.terminals.update(id, dto, user);
   }
@@ -51,6 +61,8 @@ export class TerminalsController {
   @Delete(':id')
   @HttpCode(204)
   @Roles('technician')
+  @ApiOperation({ summary: 'Remove a terminal' })
+  @ApiErrors(400, 403, 404)
   remove(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.terminals.remove(id, user);
   }
@@ -58,6 +70,7 @@ export class TerminalsController {
 
 @ApiTags('gateways')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('api/gateways')
 export class GatewaysController {
   constructor(
@@ -66,24 +79,32 @@ export class GatewaysController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List gateways in scope (or download them as CSV/XLSX)' })
+  @ApiErrors(400, 403)
   async list(@Query() q: GatewayListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: GatewayEntity[]; total: number } | StreamableFile> {
     if (q.format) return download(res, await this.transfer.exportGateways(user, q, q.format));
     return this.gateways.list(user, q, paging(q));
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One gateway' })
+  @ApiErrors(400, 404)
   get(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
     return this.gateways.get(id, user);
   }
 
   @Post()
   @Roles('technician')
+  @ApiOperation({ summary: 'Register a gateway' })
+  @ApiErrors(400, 403)
   create(@Body() dto: GatewayDto, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
     return this.gateways.create(dto, user);
   }
 
   @Patch(':id')
   @Roles('technician')
+  @ApiOperation({ summary: 'Change a gateway (its bus is reopened when its connection changes)' })
+  @ApiErrors(400, 403, 404, 409)
   update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateGatewayDto, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
     return this.gateways.update(id, dto, user);
   }
@@ -91,6 +112,8 @@ export class GatewaysController {
   @Delete(':id')
   @HttpCode(204)
   @Roles('technician')
+  @ApiOperation({ summary: 'Remove a gateway without terminals' })
+  @ApiErrors(400, 403, 404, 409)
   remove(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser): Promise<void> {
     return this.gateways.remove(id, user);
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
@@ -45,6 +46,7 @@ function formatOf(file: Upload | undefined, given?: TableFormat): { body: Buffer
 /** Bulk import (all or nothing) of the installer's spreadsheets, and region export. */
 @ApiTags('registry import')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('api')
 export class TransferController {
   constructor(private readonly transfer: RegistryTransferService) {}
@@ -54,6 +56,8 @@ export class TransferController {
   @Roles('technician')
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(UPLOAD)
+  @ApiOperation({ summary: 'Import regions from CSV or XLSX (all or nothing)' })
+  @ApiErrors(400, 403)
   importRegions(@UploadedFile() file: Upload | undefined, @Body() body: ImportBodyDto, @CurrentUser() user: AuthUser): Promise<ImportResult> {
     const { body: data, format } = formatOf(file, body.format);
     return this.transfer.importRegions(data, format, user);
@@ -64,6 +68,8 @@ export class TransferController {
   @Roles('technician')
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(UPLOAD)
+  @ApiOperation({ summary: 'Import gateways from CSV or XLSX (all or nothing)' })
+  @ApiErrors(400, 403)
   importGateways(@UploadedFile() file: Upload | undefined, @Body() body: ImportBodyDto, @CurrentUser() user: AuthUser): Promise<ImportResult> {
     const { body: data, format } = formatOf(file, body.format);
     return this.transfer.importGateways(data, format, user);
@@ -74,12 +80,16 @@ export class TransferController {
   @Roles('technician')
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(UPLOAD)
+  @ApiOperation({ summary: 'Import terminals from CSV or XLSX (all or nothing)' })
+  @ApiErrors(400, 403)
   importTerminals(@UploadedFile() file: Upload | undefined, @Body() body: ImportBodyDto, @CurrentUser() user: AuthUser): Promise<ImportResult> {
     const { body: data, format } = formatOf(file, body.format);
     return this.transfer.importTerminals(data, format, user);
   }
 
   @Get('regions/export')
+  @ApiOperation({ summary: 'Export the region tree as CSV or XLSX' })
+  @ApiErrors(400, 403)
   async exportRegions(@Query() q: RegionExportQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const file = await this.transfer.exportRegions(user, q.root, q.format ?? 'csv');
     res.setHeader('Content-Type', file.type);

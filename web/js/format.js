@@ -26,7 +26,7 @@ const CLASSES = { 1: '系统演练', 2: '模拟演练', 3: '实际演练', 4: '�
 export const broadcastClassName = (n) => CLASSES[n] ?? '';
 export const isDrillClass = (n) => n === 1 || n === 2 || n === 3;
 
-/** Priority table (DOMAIN.md): lower number wins. */
+/** Priority table (docs/domain.md): lower number wins. */
 export function priorityName(p) {
   if (p === null || p === undefined) return '—';
   if (p === 0) return '上级应急转播';

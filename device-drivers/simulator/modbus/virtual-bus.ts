@@ -1,10 +1,10 @@
 /**
  * One simulated RS-485 bus: half duplex, one frame on the wire at a time, units that answer after their turnaround,
- * and the line-timing model enforced (PROTOCOLS.md "Line timing"): a request's reply is delivered only after the
+ * and the line-timing model enforced (docs/protocols.md, "The line-timing model"): a request's reply is delivered only after the
  * request frame, the 3.5-character gap, the unit's turnaround and the reply frame have taken their time on the wire;
  * a broadcast (unit 0) is executed by every unit, answered by none, and keeps the bus busy for the broadcast delay.
  * A frame that arrives while the bus is busy collides: both are destroyed. Faults per unit and bus noise are named
- * modes (STYLE.md 4), decided by a seeded generator so runs repeat.
+ * modes (docs/protocols.md, "What the simulator enforces"), decided by a seeded generator so runs repeat.
  */
 import type { Clock } from '../../transport/clock';
 import type { LineTiming } from '../../transport/line-timing';
@@ -29,7 +29,7 @@ export interface ModbusDevice {
 }
 
 /**
- * Named unit faults (STYLE.md 4): dead (silent), slow (answers after slowFactor turnarounds), bad-crc, wrong-unit,
+ * Named unit faults (docs/protocols.md): dead (silent), slow (answers after slowFactor turnarounds), bad-crc, wrong-unit,
  * exception (device failure), no-reply (executes but never answers: the master times out), flapping (dead and alive
  * in turn), power-loss (silent; reboots when power returns), speaker-line-open (answers, reports the fault).
  */

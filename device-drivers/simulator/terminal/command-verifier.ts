@@ -1,7 +1,7 @@
 /**
  * Signature checks of command blocks (terminal-modbus PROTOCOL.md §4, §5.1) for simulated terminals: bytes 0–73 signed
  * SM2 with SM3 and the default user id (firmware-protocols/signing), the certificate serial (6 BCD bytes at 68–73) looked up among the trusted
- * certificates. DOMAIN.md allows the simulator to verify an identical signed block once and reuse the verdict for every
+ * certificates. docs/domain.md ("Signatures") allows the simulator to verify an identical signed block once and reuse the verdict for every
  * terminal that receives it; the terminal's own verification time is modelled separately (`verifyMs`).
  * The cache is capped and forgets its oldest verdicts first.
  */

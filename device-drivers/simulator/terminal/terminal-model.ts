@@ -214,7 +214,7 @@ export class TerminalModel {
     return this.session !== null && now >= this.session.startAt && this.amplifierOn;
   }
 
-  /** Terminal state 1–5 (DOMAIN.md). */
+  /** Terminal state 1–5 (TERMINAL_STATES, docs/domain.md). */
   state(now: number): number {
     if (this.faults.size > 0) return TERMINAL_STATES.fault;
     if (this.playing(now)) return TERMINAL_STATES.broadcasting;

@@ -72,9 +72,9 @@ export class AudioJobs {
 
   /** Resolves when the job has finished (succeeded or failed); for callers that wait in-process (seeding, tests). */
   async settled(id: string): Promise<AudioJob> {
-    const p = this.done.get(id);
-    if (!p) throw new NotFoundError('audio job', id);
-    return { ...(await p) };
+    const finished = this.done.get(id);
+    if (!finished) throw new NotFoundError('audio job', id);
+    return { ...(await finished) };
   }
 
   private finish(job: AudioJob): AudioJob {

@@ -87,8 +87,8 @@ export class ClipRepository {
 
   /** After a restart: uploads and syntheses that were in progress have lost their work files. */
   async failInterrupted(): Promise<number> {
-    const r = await this.em().update(AudioClipEntity, { state: 'processing', kind: In(['upload', 'tts']) }, { state: 'failed', error: 'interrupted by a server restart; upload or synthesise again' });
-    return r.affected ?? 0;
+    const result = await this.em().update(AudioClipEntity, { state: 'processing', kind: In(['upload', 'tts']) }, { state: 'failed', error: 'interrupted by a server restart; upload or synthesise again' });
+    return result.affected ?? 0;
   }
 
   async countAll(): Promise<{ clips: number; variants: number }> {

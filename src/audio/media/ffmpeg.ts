@@ -77,11 +77,11 @@ export class Ffmpeg {
     const progress = new ProgressReader(options.expectedSeconds);
     const input = 'file' in source ? ['-i', source.file] : ['-f', 's16le', '-ar', String(source.sampleRate), '-ac', '1', '-i', 'pipe:0'];
     const filters: string[] = [];
-    const l = options.loudness;
-    if (l) {
+    const loudness = options.loudness;
+    if (loudness) {
       filters.push(
-        `loudnorm=I=${this.config.loudnessTarget}:TP=${this.config.truePeak}:LRA=11:measured_I=${l.inputI}:measured_TP=${l.inputTp}` +
-          `:measured_LRA=${l.inputLra}:measured_thresh=${l.inputThresh}:offset=${l.targetOffset}:linear=true`,
+        `loudnorm=I=${this.config.loudnessTarget}:TP=${this.config.truePeak}:LRA=11:measured_I=${loudness.inputI}:measured_TP=${loudness.inputTp}` +
+          `:measured_LRA=${loudness.inputLra}:measured_thresh=${loudness.inputThresh}:offset=${loudness.targetOffset}:linear=true`,
       );
     }
     if (options.gainDb !== undefined && options.gainDb !== 0) filters.push(`volume=${options.gainDb.toFixed(2)}dB`);

@@ -1,5 +1,5 @@
 /**
- * The pre-stored tones (pure data): the four air-defence signals of DOMAIN.md with their exact on/off timing, and a
+ * The pre-stored tones (pure data): the four air-defence signals (docs/domain.md, "Built-in tones") with their exact on/off timing, and a
  * short alert chime. Ids are stable: alerts and schedules refer to them.
  *
  * A signal's clip holds every cycle including the last pause, so that playing it N times keeps the rhythm.
