@@ -98,9 +98,13 @@ export async function mount(view, ctx) {
     </div>
     <details class="villages" id="bd-villages-box"><summary><h2>按行政村</h2></summary><table class="grid" id="bd-villages">${AREA_HEAD}<tbody></tbody></table></details>
     <h2>未送达的终端 <small class="muted" id="bd-lost-count"></small></h2>
-    <table class="grid" id="bd-lost"><thead><tr><th>终端</th><th>所在村</th><th>结果</th><th>原因</th></tr></thead><tbody></tbody></table>`;
+    <table class="grid" id="bd-lost"><thead><tr><th>终端</th><th>所在村</th><th>结果</th><th>原因</th></tr></thead><tbody></tbody></table>
+    <p class="no-print"><button type="button" id="bd-lost-all" hidden></button></p>`;
 
   let map = null;
+  /** The list of terminals not reached shows its first LOST_SHOWN rows until asked for all. */
+  const LOST_SHOWN = 50;
+  let allLost = false;
   const render = () => {
     if (ctx.stale()) return;
     const st = $('#bd-state', view);
@@ -126,13 +130,16 @@ export async function mount(view, ctx) {
     $('#bd-lost-count', view).textContent = lost.length ? `共 ${lost.length} 台` : '';
     patchRows(
       $('#bd-lost tbody', view),
-      lost.slice(0, 500).map(([tid, d]) => ({
+      lost.slice(0, allLost ? lost.length : LOST_SHOWN).map(([tid, d]) => ({
         key: String(tid),
         attrs: { 'data-terminal': String(tid) },
         html: `<td><a href="#/terminal/${tid}">${esc(names.get(tid) ?? `终端 ${tid}`)}</a></td><td>${esc(regionName(d.areaCode.slice(0, 12)))}</td><td>${esc(DELIVERY_STATES[d.state] ?? d.state)}</td><td>${esc(reasonText(d.reason))}${reasonText(d.reason) !== (d.reason ?? '') ? `<div class="sub code">${esc(d.reason)}</div>` : ''}</td>`,
       })),
       `<tr><td colspan="4" class="muted">${RUNNING.has(state) ? '暂无（播发进行中）' : '全部送达'}</td></tr>`,
     );
+    const more = $('#bd-lost-all', view);
+    more.hidden = allLost || lost.length <= LOST_SHOWN;
+    more.textContent = `显示全部 ${lost.length} 台`;
     map?.refresh();
   };
   const schedule = coalesce(render);
@@ -145,6 +152,11 @@ export async function mount(view, ctx) {
     schedule();
   });
   view.addEventListener('click', (e) => {
+    if (e.target.id === 'bd-lost-all') {
+      allLost = true;
+      render();
+      return;
+    }
     const btn = e.target.closest('button[data-report]');
     if (!btn) return;
     if (btn.dataset.report === 'print') {
