@@ -304,12 +304,25 @@ describeWith(['chromium', 'ffmpeg', 'espeak-ng'], 'the duty officer’s console 
     await officer.locator('#al-rejection').filter({ hasText: '范围不对，应为全县' }).waitFor();
     await officer.locator('#al-state').filter({ hasText: '草稿' }).waitFor();
     await shot(officer, 'alert-rejected');
+    // the officer corrects the draft: the composer opens with what was written, the change is saved
+    await officer.click('#al-edit');
+    await officer.locator('#cp-form input[name=title]').waitFor();
+    await expect(officer.locator('#cp-form input[name=title]').inputValue()).resolves.toBe('大风蓝色预警演练');
+    await expect(officer.locator(`#cp-tree input[value="${towns[1]}"]`).isChecked()).resolves.toBe(true);
+    await officer.fill('#cp-form input[name=title]', '大风蓝色预警演练（西村）');
+    await officer.uncheck(`#cp-tree input[value="${towns[1]}"]`);
+    await officer.check(`#cp-tree input[value="${villages[1]}"]`);
+    await officer.click('#cp-save');
+    await officer.waitForURL(/#\/alert\/\d+$/);
+    await officer.locator('#al-title').filter({ hasText: '大风蓝色预警演练（西村）' }).waitFor();
+    await expect(officer.locator('#al-body').textContent()).resolves.toContain('西村');
+    await approver.locator('#al-title').filter({ hasText: '（西村）' }).waitFor();
     await officer.click('#al-cancel');
     await officer.locator('#al-state').filter({ hasText: '已取消' }).waitFor();
     await approver.locator('#al-state').filter({ hasText: '已取消' }).waitFor();
   });
 
-  it('a technician imports a spreadsheet with bad rows: nothing is written, each row’s errors beside it', async () => {
+  it('a technician imports a spreadsheet with bad rows (nothing is written, each row’s errors beside it) and keeps the regions', async () => {
     const page = await signIn('tech1');
     await page.click('a[data-nav="import"]');
     await page.locator('#im-form').waitFor();
@@ -333,6 +346,25 @@ describeWith(['chromium', 'ffmpeg', 'espeak-ng'], 'the duty officer’s console 
     await shot(page, 'import-errors');
     const list = await t.http.get('/api/terminals').query({ q: '新' }).set(t.auth(tech));
     expect(list.body.total).toBe(0);
+
+    // the registry page: a village added, renamed, refused deletion of one with terminals, and deleted when empty
+    await page.click('a[data-nav="registry"]');
+    await page.locator('#rg-gateways tr[data-gateway]').first().waitFor();
+    const code = `${towns[1].slice(0, 9)}299`;
+    await page.fill('#rg-new input[name=code]', code);
+    await page.fill('#rg-new input[name=name]', '新村');
+    await page.click('#rg-new button');
+    const row = page.locator(`#rg-regions tr[data-code="${code}"]`);
+    await row.waitFor();
+    await row.locator('input.region-name').fill('新建村');
+    await row.locator('button[data-rename]').click();
+    await page.locator('#rg-msg.ok').filter({ hasText: '已改名' }).waitFor();
+    await page.locator(`#rg-regions tr[data-code="${villages[0]}"] button[data-remove]`).click();
+    await page.locator('#rg-msg.error').filter({ hasText: '区域下仍有网关或终端' }).waitFor();
+    await shot(page, 'registry');
+    await page.locator(`#rg-regions tr[data-code="${code}"] button[data-remove]`).click();
+    await page.locator('#rg-msg.ok').filter({ hasText: '已删除' }).waitFor();
+    await expect(page.locator(`#rg-regions tr[data-code="${code}"]`).count()).resolves.toBe(0);
   });
 
   it('a town-scoped officer sees only its town: the tree, the counts, the map and the alerts', async () => {

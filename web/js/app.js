@@ -1,6 +1,6 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
 // #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
-// #/map/<area>[?alert=<id>], #/import, #/audio, #/users, #/audit, #/login), the live connection and the active-alarm badge.
+// #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/users, #/audit, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
 import { $, esc } from './dom.js';
 import { roleNames } from './format.js';
@@ -9,6 +9,7 @@ import { loadRegions } from './regions.js';
 import * as alertPage from './pages/alert.js';
 import * as audio from './pages/audio.js';
 import * as audit from './pages/audit.js';
+import * as registry from './pages/registry.js';
 import * as users from './pages/users.js';
 import * as alarms from './pages/alarms.js';
 import * as compose from './pages/compose.js';
@@ -22,10 +23,10 @@ import * as overview from './pages/overview.js';
 import * as terminal from './pages/terminal.js';
 import * as terminals from './pages/terminals.js';
 
-const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts, broadcast, compose, alert: alertPage, map, import: importPage, audio, users, audit };
+const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts, broadcast, compose, alert: alertPage, map, import: importPage, registry, audio, users, audit };
 const TITLES = {
   login: '登录', overview: '总览', terminals: '终端', terminal: '终端详情', alarms: '告警', daily: '在线率统计', broadcasts: '应急广播', broadcast: '播发详情',
-  compose: '编写预警', alert: '预警详情', map: '地图', import: '导入登记表', audio: '音频库', users: '用户与权限', audit: '审计日志',
+  compose: '编写预警', alert: '预警详情', map: '地图', import: '导入登记表', registry: '登记表', audio: '音频库', users: '用户与权限', audit: '审计日志',
 };
 /** Pages shown under another page's tab. */
 const TAB_OF = { terminal: 'terminals', broadcast: 'broadcasts', compose: 'broadcasts', alert: 'broadcasts' };
