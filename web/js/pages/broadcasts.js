@@ -5,7 +5,7 @@ import { get } from '../api.js';
 import { $, coalesce, esc } from '../dom.js';
 import { SEVERITY_CLASS, formatShortTime } from '../format.js';
 import { live } from '../live.js';
-import { regionName } from '../regions.js';
+import { region, regionName } from '../regions.js';
 
 const PAGE = 50;
 const STATES = {
@@ -22,7 +22,8 @@ const FILTERS = [
 const MESSAGE_TYPES = { real: '实际播发', cancel: '取消播发', platformDrill: '平台演练', frontEndDrill: '前端演练', terminalDrill: '终端演练' };
 
 function targets(a) {
-  const areas = a.targets.areaCodes.map((c) => regionName(c));
+  // a region above the reader's own tree (a county alert seen from a town) is named by its code
+  const areas = a.targets.areaCodes.map((c) => (region(c) ? regionName(c) : `上级区域 ${c}`));
   const shown = areas.slice(0, 3).join('、') + (areas.length > 3 ? ` 等 ${areas.length} 个区域` : '');
   const single = a.targets.terminalIds.length ? `${shown ? '，' : ''}${a.targets.terminalIds.length} 台终端` : '';
   return esc(shown + single) || '—';

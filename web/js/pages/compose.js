@@ -28,7 +28,9 @@ async function codes() {
 
 /** The region tree as nested checkboxes; a checked region covers its subtree (its children are shown as covered). */
 function treeHtml(node, depth, selected) {
-  const open = depth < 1 ? ' open' : '';
+  // open at the top, and wherever something chosen lies (an alert being edited shows its targets)
+  const prefix = areaPrefix(node.code);
+  const open = depth < 1 || [...selected].some((c) => c.startsWith(prefix)) ? ' open' : '';
   const box = `<label class="tree-label"><input type="checkbox" name="area" value="${esc(node.code)}"${selected.has(node.code) ? ' checked' : ''}> ${esc(node.name)} <span class="muted">${node.terminalCount} 台</span></label>`;
   if (!node.children.length) return `<li>${box}</li>`;
   return `<li><details${open}><summary>${box}</summary><ul>${node.children.map((c) => treeHtml(c, depth + 1, selected)).join('')}</ul></details></li>`;
