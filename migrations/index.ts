@@ -17,6 +17,8 @@ import { Monitoring1795402000000 } from './1795402000000-monitoring';
 import { Alerts1795403000000 } from './1795403000000-alerts';
 import { Dispatch1795404000000 } from './1795404000000-dispatch';
 import { DeliveryStartSequence1795405000000 } from './1795405000000-delivery-start-sequence';
+import { AccessControl1796018000000 } from './1796018000000-access-control';
+import { Upstream1796022000000 } from './1796022000000-upstream';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -26,4 +28,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Alerts1795403000000,
   Dispatch1795404000000,
   DeliveryStartSequence1795405000000,
+  AccessControl1796018000000,
+  Upstream1796022000000,
 ];

@@ -21,9 +21,10 @@ import { LiveModule } from './live/live.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { RegionsModule } from './regions/regions.module';
 import { TerminalsModule } from './terminals/terminals.module';
+import { UpstreamModule } from './upstream/upstream.module';
 
-/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, schedules). */
-const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule, AlertsModule, DispatchModule];
+/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, schedules). */
+const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule, AlertsModule, DispatchModule, UpstreamModule];
 
 @Module({})
 export class AppModule {

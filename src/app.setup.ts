@@ -8,11 +8,12 @@ import { dirname, join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { operatorLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { MetricsService } from './health/metrics.service';
 
 export function setUpApp(app: NestExpressApplication): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(operatorLogger(app.get(Logger)));
   app.disable('x-powered-by');
   app.useGlobalPipes(createValidationPipe());
   app.use(app.get(MetricsService).middleware());

@@ -3,13 +3,15 @@
  * Configuration errors stop the start with the variable's name and exit code 1.
  */
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { setUpApp } from './app.setup';
-import { AccountsBootstrap } from './auth/accounts.bootstrap';
+import { prettyLogs } from './common/logging';
 import { ConfigError, loadConfig } from './config/config';
 import { prepareDataDir } from './config/data-dir';
+import { startFacts, startSummary } from './start-summary';
 
 async function main(): Promise<void> {
   const config = prepareDataDir(loadConfig(process.env, process.argv.slice(2)));
@@ -17,12 +19,10 @@ async function main(): Promise<void> {
   setUpApp(app);
   await app.listen(config.port, config.host);
   const url = `http://localhost:${config.port}`;
-  console.log(`Dalaba listening on ${url} (database: ${config.database.kind}; data: ${config.dataDir})`);
-  console.log(`  health ${url}/health · API docs ${url}/api/docs · metrics ${url}/metrics`);
-  const demoPassword = app.get(AccountsBootstrap).demoPassword;
-  if (config.demo && demoPassword) {
-    console.log(`Demo accounts: admin, officer, approver, technician, viewer — password: ${demoPassword}`);
-  }
+  const summary = startSummary(await startFacts(app, config, url));
+  // readable block for a person at a terminal; one log line (JSON) for a collector
+  if (prettyLogs(config.logFormat)) console.log(['', ...summary, ''].join('\n'));
+  else new Logger('Start').log(summary.join('\n'));
 }
 
 main().catch((e: unknown) => {

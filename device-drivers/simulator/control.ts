@@ -4,7 +4,7 @@
  * parent side, child.ts the process entry.
  */
 import { longBusShape, referenceCounty, type CountyShape } from './county-shape';
-import type { GatewayTransport, SimulatedNetwork } from './network';
+import type { GatewayTransport, SimulatedNetwork, StockedClip } from './network';
 import { UNIT_FAULTS, type UnitFault } from './modbus/virtual-bus';
 
 export type ShapeName = 'county' | 'long-bus';
@@ -29,6 +29,7 @@ export type ControlRequest =
   | { op: 'set-fault'; gateway: number; unit: number; fault: UnitFault }
   | { op: 'set-noise'; gateway: number | 'all'; probability: number }
   | { op: 'set-stray-traffic'; gateway: number | 'all'; probability: number }
+  | { op: 'install-clips'; clips: StockedClip[] }
   | { op: 'counters' }
   | { op: 'stop' };
 
@@ -78,6 +79,8 @@ export async function applyControl(net: SimulatedNetwork, req: ControlRequest): 
     case 'set-stray-traffic':
       for (const i of gatewaysOf(net, req.gateway)) net.gateways[i].bus.setStrayTraffic(req.probability);
       return undefined;
+    case 'install-clips':
+      return { held: net.installClips(req.clips) };
     case 'counters': {
       const total: Record<string, number> = {};
       for (const g of net.gateways) {

@@ -10,6 +10,14 @@ import type { CountyShape, ShapeGateway, ShapeTerminal } from './county-shape';
 import { RunningGateway, serveModbusTcp, serveRtuOverTcp } from './modbus/gateways';
 import { BusTiming, ModbusDevice, UnitFault, VirtualBus } from './modbus/virtual-bus';
 import { seededRandom } from './random';
+import type { StoredClip } from './terminal/clip-store';
+
+/** A clip for one terminal, [gateway index, unit], to hold as installed. */
+export interface StockedClip {
+  gateway: number;
+  unit: number;
+  clip: StoredClip;
+}
 
 export type GatewayTransport = 'modbus-tcp' | 'rtu-over-tcp';
 
@@ -101,6 +109,17 @@ export class SimulatedNetwork {
     const t = g.shape.terminals.find((x) => x.unitId === unit);
     if (!t) throw new RangeError(`gateway ${index} has no unit ${unit}`);
     g.bus.attach(unit, this.opts.deviceFactory(g.shape, t, this.random));
+  }
+
+  /** Clips put on terminals as installed (see ModbusDevice.installClip); how many terminals now hold theirs. */
+  installClips(entries: readonly StockedClip[]): number {
+    let held = 0;
+    for (const e of entries) {
+      const g = this.gateways[e.gateway];
+      if (!g) throw new RangeError(`simulator: no gateway ${e.gateway} (0–${this.gateways.length - 1})`);
+      if (g.bus.installClip(e.unit, e.clip)) held++;
+    }
+    return held;
   }
 
   /** [gateway index, unit] of every terminal currently dead. */

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ControlRequest, Ready, Reply, StartRequest } from './control';
 import type { UnitFault } from './modbus/virtual-bus';
+import type { StockedClip } from './network';
 
 export class SimulatorProcess {
   private nextId = 1;
@@ -90,6 +91,11 @@ export class SimulatorProcess {
 
   async setStrayTraffic(gateway: number | 'all', probability: number): Promise<void> {
     await this.request({ op: 'set-stray-traffic', gateway, probability });
+  }
+
+  /** Puts clips on terminals as installed; resolves to how many terminals hold theirs. */
+  async installClips(clips: StockedClip[]): Promise<number> {
+    return (await this.request({ op: 'install-clips', clips })).counters?.held ?? 0;
   }
 
   async counters(): Promise<Record<string, number>> {

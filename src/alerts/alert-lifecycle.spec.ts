@@ -4,7 +4,7 @@ import { ALERT_EVENTS, ALERT_STATES, type AlertEvent, type AlertState, isFinalAl
 /** The lifecycle as a reader checks it: each state with the events it accepts and where they lead. */
 const TABLE = `
   draft               update→draft submit→submitted emergency→dispatching cancel→cancelled expire→expired
-  submitted           update→submitted reject→draft approve→approved emergency→dispatching cancel→cancelled expire→expired
+  submitted           update→draft reject→draft approve→approved emergency→dispatching cancel→cancelled expire→expired
   approved            schedule→scheduled cancel→cancelled expire→expired
   scheduled           start→dispatching cancel→cancelled expire→expired
   dispatching         complete→completed complete-partially→partially-completed fail→failed cancel→cancelled

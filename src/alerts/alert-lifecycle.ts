@@ -3,7 +3,8 @@
  * illegal transition (409 `illegal_transition`).
  *
  *   draft → submitted → approved → scheduled → dispatching → completed | partially-completed | failed | cancelled
- *   draft | submitted → dispatching (emergency, confirmed afterwards); submitted → draft (rejected)
+ *   draft | submitted → dispatching (emergency, confirmed afterwards); submitted → draft (rejected, or edited: an edit
+ *   needs a new submission)
  *   draft … scheduled → cancelled | expired
  *
  * Composition and review (update, submit, reject, approve, emergency, cancel, expire) belong to the alerts service;
@@ -45,7 +46,7 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 export const ALERT_LIFECYCLE: Readonly<Record<AlertState, Readonly<Partial<Record<AlertEvent, AlertState>>>>> = {
   draft: { update: 'draft', submit: 'submitted', emergency: 'dispatching', cancel: 'cancelled', expire: 'expired' },
-  submitted: { update: 'submitted', reject: 'draft', approve: 'approved', emergency: 'dispatching', cancel: 'cancelled', expire: 'expired' },
+  submitted: { update: 'draft', reject: 'draft', approve: 'approved', emergency: 'dispatching', cancel: 'cancelled', expire: 'expired' },
   approved: { schedule: 'scheduled', cancel: 'cancelled', expire: 'expired' },
   scheduled: { start: 'dispatching', cancel: 'cancelled', expire: 'expired' },
   dispatching: { complete: 'completed', 'complete-partially': 'partially-completed', fail: 'failed', cancel: 'cancelled' },

@@ -1,6 +1,6 @@
 import { SYSTEM_ACTOR } from '../auth/auth-user';
 import { AlertEntity } from './alert.entities';
-import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent, type AlertContent } from './alert-rules';
+import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent, fieldChanges, type AlertContent } from './alert-rules';
 
 const now = new Date('2026-12-01T08:00:00Z');
 const content = (over: Partial<AlertContent> = {}): AlertContent => ({
@@ -50,10 +50,28 @@ describe('review rule and order', () => {
     startAt: null, endAt: new Date('2026-12-01T10:00:00Z'),
   });
 
-  it('lets only a third person approve', () => {
-    expect(() => assertSecondPerson(alert, { ...SYSTEM_ACTOR, id: 1 }, 'approve')).toThrow(/another user/);
-    expect(() => assertSecondPerson(alert, { ...SYSTEM_ACTOR, id: 2 }, 'approve')).toThrow(/another user/);
-    expect(() => assertSecondPerson(alert, { ...SYSTEM_ACTOR, id: 3 }, 'approve')).not.toThrow();
+  it('lets only a person who never created, edited, submitted or sent it approve or confirm', () => {
+    const history = [
+      { action: 'created', userId: 1 },
+      { action: 'edited', userId: 4 },
+      { action: 'submitted', userId: 2 },
+      { action: 'rejected', userId: 5 },
+      { action: 'emergency', userId: 6 },
+    ] as const;
+    for (const id of [1, 2, 4, 6]) {
+      expect(() => assertSecondPerson(alert, history, { ...SYSTEM_ACTOR, id }, 'approve')).toThrow(/another user/);
+      expect(() => assertSecondPerson(alert, history, { ...SYSTEM_ACTOR, id }, 'confirm')).toThrow(/another user/);
+    }
+    expect(() => assertSecondPerson(alert, history, { ...SYSTEM_ACTOR, id: 3 }, 'approve')).not.toThrow();
+    expect(() => assertSecondPerson(alert, history, { ...SYSTEM_ACTOR, id: 5 }, 'approve')).not.toThrow();
+    // rows written before the history existed: the alert's own columns still count
+    expect(() => assertSecondPerson(alert, [], { ...SYSTEM_ACTOR, id: 2 }, 'approve')).toThrow(/another user/);
+  });
+
+  it('lists the fields an edit changes, whatever the key order, dates as ISO text', () => {
+    const d = new Date('2026-12-01T10:00:00Z');
+    expect(fieldChanges({ a: 1, t: { x: [1], y: 2 }, d, n: null }, { a: 1, t: { y: 2, x: [1] }, d: new Date(d), n: null })).toEqual({});
+    expect(fieldChanges({ a: 1, d, n: null as Date | null }, { a: 2, d, n: d })).toEqual({ a: { from: 1, to: 2 }, n: { from: null, to: d.toISOString() } });
   });
 
   it.each([

@@ -9,7 +9,7 @@ import {
 import type { AuthUser } from '../auth/auth-user';
 import { FieldMessage, ForbiddenError } from '../common/errors';
 import type { DispatchOrder } from '../dispatch/dispatch-order';
-import type { AlertAudio, AlertEntity, AlertTargets } from './alert.entities';
+import type { AlertAudio, AlertEntity, AlertRevisionEntity, AlertTargets, FieldChanges, RevisionAction } from './alert.entities';
 
 export interface AlertContent {
   eventType: string;
@@ -75,11 +75,45 @@ export function areaIndexPatterns(area: string): string[] {
   return out;
 }
 
-/** 三审: the approver (or confirmer) must be someone else than whoever drafted and submitted the alert. */
-export function assertSecondPerson(alert: Pick<AlertEntity, 'id' | 'createdById' | 'submittedById'>, user: AuthUser, verb: 'approve' | 'confirm'): void {
-  if (user.id === alert.createdById || (verb === 'approve' && user.id === alert.submittedById)) {
-    throw new ForbiddenError('forbidden', `you drafted or submitted alert ${alert.id}; another user with the approver role must ${verb} it`, { alertId: alert.id });
+/** Revision actions that make a user an author of the alert's content or of its way on air. */
+const AUTHORING: readonly RevisionAction[] = ['created', 'edited', 'submitted', 'emergency'];
+
+/**
+ * 三审: the approver (or the confirmer of a one-key alert) must be someone other than every user who created, edited,
+ * submitted or sent it, over its whole history (a rejection and a new submission do not wash an earlier edit away).
+ */
+export function assertSecondPerson(
+  alert: Pick<AlertEntity, 'id' | 'createdById' | 'submittedById'>,
+  history: readonly Pick<AlertRevisionEntity, 'action' | 'userId'>[],
+  user: AuthUser,
+  verb: 'approve' | 'confirm',
+): void {
+  const authors = new Set(history.filter((r) => AUTHORING.includes(r.action)).map((r) => r.userId));
+  authors.add(alert.createdById);
+  if (alert.submittedById !== null) authors.add(alert.submittedById);
+  if (authors.has(user.id)) {
+    throw new ForbiddenError('forbidden', `you drafted, edited or submitted alert ${alert.id}; another user with the approver role must ${verb} it`, { alertId: alert.id });
   }
+}
+
+/** JSON text with object keys sorted, so two values compare equal whatever order their keys were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
+const plain = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : v);
+
+/** The fields an edit changes, `{field: {from, to}}` (dates as ISO text); empty when it changes nothing. */
+export function fieldChanges<T extends object>(before: T, after: T): FieldChanges {
+  const out: FieldChanges = {};
+  for (const key of Object.keys(after) as (keyof T & string)[]) {
+    const from = plain(before[key]);
+    const to = plain(after[key]);
+    if (canonical(from) !== canonical(to)) out[key] = { from, to };
+  }
+  return out;
 }
 
 export interface OrderInput {

@@ -1,6 +1,6 @@
 /** How an alert is shown to API clients (pure mapping from the row). */
 import { findEventType, isDrillMessage, SEVERITIES } from '../../firmware-protocols/codes';
-import type { AlertAudio, AlertEntity, AlertTargets } from './alert.entities';
+import type { AlertAudio, AlertEntity, AlertRevisionEntity, AlertTargets, FieldChanges, RevisionAction } from './alert.entities';
 import type { AlertState } from './alert-lifecycle';
 
 export interface AlertView {
@@ -42,11 +42,30 @@ export interface AlertView {
   outcomeDetail: string | null;
   createdAt: string;
   updatedAt: string;
+  source: 'ebd' | 'cap' | null;
+  upstreamId: string | null;
 }
 
 export interface AlertDetailView extends AlertView {
   /** Enabled terminals the targets resolve to now (before air), or the terminals planned (once on air). */
   targetCount: number;
+  /** Every step of the alert so far, oldest first; an edit lists the fields it changed. */
+  revisions: RevisionView[];
+}
+
+export interface RevisionView {
+  action: RevisionAction;
+  at: string;
+  userId: number;
+  userName: string;
+  /** Edits only: `{field: {from, to}}`. */
+  changes?: FieldChanges;
+}
+
+export function revisionView(r: AlertRevisionEntity): RevisionView {
+  const out: RevisionView = { action: r.action, at: r.at.toISOString(), userId: r.userId, userName: r.userName };
+  if (r.changes) out.changes = r.changes;
+  return out;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -92,5 +111,7 @@ export function alertView(a: AlertEntity): AlertView {
     outcomeDetail: a.outcomeDetail,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
+    source: a.source ?? null,
+    upstreamId: a.upstreamId ?? null,
   };
 }

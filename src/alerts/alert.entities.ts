@@ -143,6 +143,14 @@ export class AlertEntity {
 
   @Column({ type: 'datetime', precision: 3 })
   updatedAt!: Date;
+
+  /** Where it came from: null typed in here; `ebd` an upstream platform's EBM, `cap` a CAP 1.2 message (src/upstream). */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  source!: 'ebd' | 'cap' | null;
+
+  /** The upstream's id of it: the EBMID (becomes the broadcast id when it goes on air) or the CAP identifier. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  upstreamId!: string | null;
 }
 
 /** The last daily sequence number used in broadcast ids of one sender on one day (Asia/Shanghai date). */
@@ -157,4 +165,37 @@ export class BroadcastIdSequenceEntity {
 
   @Column({ type: 'integer' })
   last!: number;
+}
+
+/** What happened to an alert, in the words of its revision history. */
+export const REVISION_ACTIONS = ['created', 'edited', 'submitted', 'rejected', 'approved', 'emergency', 'confirmed', 'cancelled'] as const;
+export type RevisionAction = (typeof REVISION_ACTIONS)[number];
+
+/** A changed field of an edit: its value before and after (dates as ISO text). */
+export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
+
+/** One step of an alert's revision history: who did what when; an edit lists the fields it changed. */
+@Entity('alert_revisions')
+@Index('IDX_alert_revisions_alert', ['alertId', 'id'])
+export class AlertRevisionEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id!: number;
+
+  @Column({ type: 'integer' })
+  alertId!: number;
+
+  @Column({ type: 'datetime', precision: 3 })
+  at!: Date;
+
+  @Column({ type: 'varchar', length: 16 })
+  action!: RevisionAction;
+
+  @Column({ type: 'integer' })
+  userId!: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  userName!: string;
+
+  @Column({ type: 'simple-json', nullable: true })
+  changes!: FieldChanges | null;
 }

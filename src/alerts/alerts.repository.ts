@@ -7,7 +7,7 @@ import { Tx, managerOf } from '../database/transactions';
 import { AreaEntity } from '../regions/area.entity';
 import { TerminalEntity } from '../terminals/registry.entities';
 import type { AlertState } from './alert-lifecycle';
-import { AlertEntity, type AlertTargets } from './alert.entities';
+import { AlertEntity, AlertRevisionEntity, type AlertTargets } from './alert.entities';
 
 export interface AlertFilter {
   states?: AlertState[];
@@ -43,6 +43,15 @@ export class AlertsRepository {
 
   save(tx: Tx, alert: AlertEntity): Promise<AlertEntity> {
     return this.em(tx).save(AlertEntity, alert);
+  }
+
+  addRevision(tx: Tx, revision: Omit<AlertRevisionEntity, 'id'>): Promise<AlertRevisionEntity> {
+    return this.em(tx).save(AlertRevisionEntity, Object.assign(new AlertRevisionEntity(), revision));
+  }
+
+  /** The alert's revision history, oldest first. */
+  revisions(alertId: number, tx?: Tx): Promise<AlertRevisionEntity[]> {
+    return this.em(tx).find(AlertRevisionEntity, { where: { alertId }, order: { id: 'ASC' } });
   }
 
   async page(f: AlertFilter): Promise<{ items: AlertEntity[]; total: number }> {

@@ -17,10 +17,10 @@ import { APP_CONFIG } from '../config/config.module';
 import { Transactions, Tx } from '../database/transactions';
 import { AlertOutcomes, Dispatcher } from '../dispatch/dispatch-order';
 import { ALERT_LIFECYCLE, isFinalAlertState, nextAlertState, type AlertEvent, type AlertState } from './alert-lifecycle';
-import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent } from './alert-rules';
-import { AlertEntity, type AlertAudio } from './alert.entities';
+import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent, fieldChanges } from './alert-rules';
+import { AlertEntity, type AlertAudio, type FieldChanges, type RevisionAction } from './alert.entities';
 import { ALERT_TONE_IDS, AlertAudioSource } from './alert-audio';
-import { alertView, type AlertDetailView, type AlertView } from './alert-view';
+import { alertView, revisionView, type AlertDetailView, type AlertView } from './alert-view';
 import { AlertsRepository } from './alerts.repository';
 
 export interface AlertInput {
@@ -47,6 +47,19 @@ export interface AlertListQuery {
   to?: Date;
   limit: number;
   offset: number;
+}
+
+/** Where an upstream alert comes from (src/upstream): the kind, the upstream's id of it and the sender's name. */
+export interface UpstreamOrigin {
+  source: 'ebd' | 'cap';
+  /** The EBMID (used as the broadcast id on air) or the CAP identifier. */
+  upstreamId: string | null;
+  senderName: string;
+}
+
+/** The audit actor of an upstream sender's decisions. */
+export function upstreamActor(senderName: string): AuthUser {
+  return { id: 0, username: `upstream:${senderName}`.slice(0, 64), roles: ['admin'], scopes: [] };
 }
 
 /** Events dispatch reports through AlertOutcomes. */
@@ -118,7 +131,8 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   async get(id: number, user: AuthUser): Promise<AlertDetailView> {
     const alert = await this.visible(id, user);
     const targetCount = alert.terminalCount ?? (await this.repo.resolveTargets(alert.targets)).length;
-    return { ...alertView(alert), targetCount };
+    const revisions = (await this.repo.revisions(id)).map(revisionView);
+    return { ...alertView(alert), targetCount, revisions };
   }
 
   // ---- composition and review ----
@@ -128,6 +142,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const clipId = await this.audio.prepare(user, input.audio, input.text, input.title);
     const saved = await this.transactions.run(async (tx) => {
       const alert = await this.repo.save(tx, this.newAlert(input, user, terminalAreas, clipId));
+      await this.revise(tx, alert.id, 'created', user);
       await this.audit.record({ actor: user, action: 'alert.create', entityType: 'alert', entityId: alert.id, after: alertView(alert) }, tx);
       return alert;
     });
@@ -139,14 +154,20 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     nextAlertState(current.state, 'update');
     this.assertCoversTargets(user, current);
     const merged: AlertInput = { ...this.inputOf(current), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+    merged.title = merged.title.trim();
+    if (Object.keys(fieldChanges(this.inputOf(current), merged)).length === 0) return alertView(current);
     const terminalAreas = await this.checkTargets(merged, user);
     const clipId = await this.audio.prepare(user, merged.audio, merged.text, merged.title, current);
     const saved = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       const before = alertView(alert);
+      const changes = fieldChanges(this.inputOf(alert), merged);
+      if (Object.keys(changes).length === 0) return alert;
+      // any change to what goes on air is a new text: it goes back to draft and needs a new submission
       alert.state = nextAlertState(alert.state, 'update');
-      Object.assign(alert, merged, { clipId, areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas), updatedAt: new Date() });
+      Object.assign(alert, merged, { clipId, areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas), submittedById: null, submittedAt: null, updatedAt: new Date() });
       const after = await this.repo.save(tx, alert);
+      await this.revise(tx, id, 'edited', user, changes);
       await this.audit.record({ actor: user, action: 'alert.update', entityType: 'alert', entityId: id, before, after: alertView(after) }, tx);
       return after;
     });
@@ -154,22 +175,24 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   }
 
   submit(id: number, user: AuthUser): Promise<AlertView> {
-    return this.step(id, user, 'submit', (a, now) => Object.assign(a, { submittedById: user.id, submittedAt: now }));
+    return this.step(id, user, 'submit', 'submitted', (a, now) => Object.assign(a, { submittedById: user.id, submittedAt: now }));
   }
 
   reject(id: number, reason: string, user: AuthUser): Promise<AlertView> {
-    return this.step(id, user, 'reject', (a, now) => Object.assign(a, { rejectedById: user.id, rejectedAt: now, rejectionReason: reason }));
+    return this.step(id, user, 'reject', 'rejected', (a, now) => Object.assign(a, { rejectedById: user.id, rejectedAt: now, rejectionReason: reason }));
   }
 
   /** 三审: someone else with the approver role, whose scope covers every target, approves; the alert goes on air. */
   async approve(id: number, user: AuthUser): Promise<AlertView> {
     const current = await this.visible(id, user);
     nextAlertState(current.state, 'approve');
-    assertSecondPerson(current, user, 'approve');
+    assertSecondPerson(current, await this.repo.revisions(id), user, 'approve');
     this.assertCoversTargets(user, current);
     const clipId = await this.audio.assertReady(current.clipId, false);
     return this.goOnAir(user, false, async (tx, now) => {
       const alert = await this.load(id, tx);
+      // again inside the transaction: an edit or a submission may have landed since the check above
+      assertSecondPerson(alert, await this.repo.revisions(id, tx), user, 'approve');
       alert.state = nextAlertState(nextAlertState(alert.state, 'approve'), 'schedule');
       return Object.assign(alert, { approvedById: user.id, approvedAt: now, clipId });
     });
@@ -193,12 +216,13 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       this.assertSees(user, alert);
       if (alert.emergencyReason === null) throw new ConflictError('not_emergency', `alert ${id} was reviewed before air; there is nothing to confirm`, { alertId: id });
       if (alert.confirmedById !== null) throw new ConflictError('already_confirmed', `alert ${id} was confirmed already`, { alertId: id });
-      assertSecondPerson(alert, user, 'confirm');
+      assertSecondPerson(alert, await this.repo.revisions(id, tx), user, 'confirm');
       this.assertCoversTargets(user, alert);
       const before = alertView(alert);
       const now = new Date();
       Object.assign(alert, { confirmedById: user.id, confirmedAt: now, updatedAt: now });
       const saved = await this.repo.save(tx, alert);
+      await this.revise(tx, id, 'confirmed', user);
       await this.audit.record({ actor: user, action: 'alert.confirm', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
       return saved;
     });
@@ -217,11 +241,50 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       if (!onAir) a.state = to;
       Object.assign(a, { cancelRequested: true, cancelledById: user.id, updatedAt: new Date() });
       const saved = await this.repo.save(tx, a);
+      await this.revise(tx, id, 'cancelled', user);
       await this.audit.record({ actor: user, action: onAir ? 'alert.cancel_request' : 'alert.cancel', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
       return { alert: saved, tellDispatch: saved.broadcastId !== null };
     });
     if (tellDispatch) await this.dispatcher.cancel(id, user.id);
     return this.announce((await this.repo.findById(id)) ?? alert);
+  }
+
+  /**
+   * An alert from an upstream platform or feed: `dispatch` sends it at once as the sender's decision (the sender is
+   * the approving party in the history), `review` puts it submitted for a local approver.
+   */
+  async createFromUpstream(input: AlertInput, origin: UpstreamOrigin, mode: 'dispatch' | 'review'): Promise<AlertView> {
+    const actor = upstreamActor(origin.senderName);
+    const terminalAreas = await this.checkTargets(input, actor);
+    const prepared = await this.audio.prepare(actor, input.audio, input.text, input.title);
+    const fresh = (now: Date): AlertEntity =>
+      Object.assign(this.newAlert(input, actor, terminalAreas, prepared), { source: origin.source, upstreamId: origin.upstreamId, submittedById: actor.id, submittedAt: now });
+    if (mode === 'review') {
+      const saved = await this.transactions.run(async (tx) => {
+        const alert = fresh(new Date());
+        alert.state = nextAlertState(alert.state, 'submit');
+        const row = await this.repo.save(tx, alert);
+        await this.revise(tx, row.id, 'created', actor);
+        await this.revise(tx, row.id, 'submitted', actor);
+        await this.audit.record({ actor, action: 'alert.upstream_submit', entityType: 'alert', entityId: row.id, after: alertView(row) }, tx);
+        return row;
+      });
+      return this.announce(saved);
+    }
+    const clipId = await this.audio.assertReady(prepared, true);
+    return this.goOnAir(
+      actor,
+      true,
+      async (tx, now) => {
+        const alert = fresh(now);
+        alert.state = nextAlertState(nextAlertState(nextAlertState(alert.state, 'submit'), 'approve'), 'schedule');
+        const row = await this.repo.save(tx, Object.assign(alert, { approvedById: actor.id, approvedAt: now, clipId }));
+        await this.revise(tx, row.id, 'created', actor);
+        await this.revise(tx, row.id, 'submitted', actor);
+        return row;
+      },
+      'alert.upstream_dispatch',
+    );
   }
 
   // ---- outcomes from dispatch, expiry ----
@@ -277,7 +340,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
    * One transaction: `move` puts the alert in its on-air state, it gets its broadcast id, the targets resolve to the
    * enabled terminals the user reaches, and dispatch plans the broadcast; after commit dispatch launches it.
    */
-  private async goOnAir(user: AuthUser, emergency: boolean, move: (tx: Tx, now: Date) => Promise<AlertEntity>): Promise<AlertView> {
+  private async goOnAir(user: AuthUser, emergency: boolean, move: (tx: Tx, now: Date) => Promise<AlertEntity>, action?: string): Promise<AlertView> {
     const dispatcher = this.dispatcher;
     const saved = await this.transactions.run(async (tx) => {
       const now = new Date();
@@ -286,19 +349,22 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       const terminals = (await this.repo.resolveTargets(alert.targets, tx)).filter((t) => isUnrestricted(user) || user.scopes.some((s) => isWithinArea(t.areaCode, s)));
       if (terminals.length === 0) throw new ConflictError('no_terminals', `the targets of alert ${alert.id} resolve to no enabled terminal inside your area scope`, { alertId: alert.id });
       const sender = this.config.platformResourceCode;
-      alert.broadcastId = composeBroadcastId(sender, now, await this.repo.nextSequence(tx, sender, shanghaiDate(now)));
+      // an upstream EBM keeps its EBMID on air
+      alert.broadcastId = alert.source === 'ebd' && alert.upstreamId ? alert.upstreamId : composeBroadcastId(sender, now, await this.repo.nextSequence(tx, sender, shanghaiDate(now)));
       alert.terminalCount = terminals.length;
       alert.updatedAt = now;
       const after = await this.repo.save(tx, alert);
+      // an upstream sender's decision to send at once is its approval
+      await this.revise(tx, alert.id, emergency && action === undefined ? 'emergency' : 'approved', user);
       await dispatcher.plan(buildOrder({ alert: after, broadcastId: alert.broadcastId, clipId: alert.clipId ?? '', terminalIds: terminals.map((t) => t.id), emergency, userId: user.id, now }), tx);
-      await this.audit.record({ actor: user, action: emergency ? 'alert.emergency' : 'alert.approve', entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
+      await this.audit.record({ actor: user, action: action ?? (emergency ? 'alert.emergency' : 'alert.approve'), entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
       return after;
     });
     dispatcher.launch(saved.broadcastId ?? '');
     return this.announce(saved);
   }
 
-  private async step(id: number, user: AuthUser, event: AlertEvent, apply: (a: AlertEntity, now: Date) => void): Promise<AlertView> {
+  private async step(id: number, user: AuthUser, event: AlertEvent, action: RevisionAction, apply: (a: AlertEntity, now: Date) => void): Promise<AlertView> {
     const stepped = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       this.assertSees(user, alert);
@@ -309,6 +375,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       apply(alert, now);
       alert.updatedAt = now;
       const saved = await this.repo.save(tx, alert);
+      await this.revise(tx, id, action, user);
       await this.audit.record({ actor: user, action: `alert.${event}`, entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
       return saved;
     });
@@ -330,6 +397,10 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       );
     }
     return change.alert;
+  }
+
+  private async revise(tx: Tx, alertId: number, action: RevisionAction, user: AuthUser, changes: FieldChanges | null = null): Promise<void> {
+    await this.repo.addRevision(tx, { alertId, at: new Date(), action, userId: user.id, userName: user.username.slice(0, 64), changes });
   }
 
   private async load(id: number, tx?: Tx): Promise<AlertEntity> {
@@ -401,6 +472,8 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       outcomeDetail: null,
       createdAt: now,
       updatedAt: now,
+      source: null,
+      upstreamId: null,
     } satisfies Omit<AlertEntity, 'id'>);
   }
 

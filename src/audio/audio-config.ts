@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { ConfigError, type VariableDoc } from '../config/config';
+import { resolveAudioTools, type AudioToolSet, type ResolvedTool } from './media/tool-resolution';
 
 export interface AudioConfig {
   /** Content-addressed clip files: <dataDir>/audio/<sha256[0..2]>/<sha256>.<ext>; work files under <dataDir>/audio/tmp. */
@@ -20,9 +21,11 @@ export interface AudioConfig {
   maxProcesses: number;
   /** Deadline of one child process, seconds. */
   processTimeoutSeconds: number;
+  /** Resolved at boot: configured path, else the npm-shipped tool, else PATH (media/tool-resolution.ts). */
   ffmpegPath: string;
   ffprobePath: string;
-  espeakPath: string;
+  espeak: ResolvedTool;
+  tools: AudioToolSet;
 }
 
 export const AUDIO_VARIABLES: readonly VariableDoc[] = [
@@ -33,9 +36,9 @@ export const AUDIO_VARIABLES: readonly VariableDoc[] = [
   { name: 'AUDIO_TRUE_PEAK_DBTP', default: '-1.5', secret: false, description: 'True-peak ceiling (-9 to 0).' },
   { name: 'AUDIO_MAX_PROCESSES', default: '2', secret: false, description: 'ffmpeg/ffprobe/espeak-ng processes at once.' },
   { name: 'AUDIO_PROCESS_TIMEOUT', default: '600', secret: false, description: 'Deadline of one audio process, seconds.' },
-  { name: 'AUDIO_FFMPEG', default: 'ffmpeg', secret: false, description: 'ffmpeg executable.' },
-  { name: 'AUDIO_FFPROBE', default: 'ffprobe', secret: false, description: 'ffprobe executable.' },
-  { name: 'AUDIO_ESPEAK', default: 'espeak-ng', secret: false, description: 'espeak-ng executable.' },
+  { name: 'AUDIO_FFMPEG', default: '(npm @ffmpeg-installer/ffmpeg)', secret: false, description: 'ffmpeg executable; unset: the npm-shipped binary, else `ffmpeg` on PATH.' },
+  { name: 'AUDIO_FFPROBE', default: '(npm @ffprobe-installer/ffprobe)', secret: false, description: 'ffprobe executable; unset: the npm-shipped binary, else `ffprobe` on PATH.' },
+  { name: 'AUDIO_ESPEAK', default: '(npm espeak-ng WebAssembly)', secret: false, description: 'espeak-ng executable; unset: espeak-ng compiled to WebAssembly from npm, else `espeak-ng` on PATH.' },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -56,6 +59,7 @@ function numberVar(env: Env, name: string, fallback: number, min: number, max: n
 }
 
 export function loadAudioConfig(env: Env, dataDir: string): AudioConfig {
+  const tools = resolveAudioTools({ ffmpeg: raw(env, 'AUDIO_FFMPEG'), ffprobe: raw(env, 'AUDIO_FFPROBE'), espeak: raw(env, 'AUDIO_ESPEAK') });
   return {
     clipDir: join(dataDir, 'audio'),
     maxUploadBytes: numberVar(env, 'AUDIO_MAX_UPLOAD_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -65,8 +69,9 @@ export function loadAudioConfig(env: Env, dataDir: string): AudioConfig {
     truePeak: numberVar(env, 'AUDIO_TRUE_PEAK_DBTP', -1.5, -9, 0, false),
     maxProcesses: numberVar(env, 'AUDIO_MAX_PROCESSES', 2, 1, 64),
     processTimeoutSeconds: numberVar(env, 'AUDIO_PROCESS_TIMEOUT', 600, 5, 24 * 3600),
-    ffmpegPath: raw(env, 'AUDIO_FFMPEG') ?? 'ffmpeg',
-    ffprobePath: raw(env, 'AUDIO_FFPROBE') ?? 'ffprobe',
-    espeakPath: raw(env, 'AUDIO_ESPEAK') ?? 'espeak-ng',
+    ffmpegPath: tools.ffmpeg.path,
+    ffprobePath: tools.ffprobe.path,
+    espeak: tools.espeak,
+    tools,
   };
 }

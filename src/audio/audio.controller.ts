@@ -7,7 +7,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { pageWindow } from '../common/paging';
 import { AudioCapabilitiesService } from './audio-capabilities.service';
-import { CapabilitiesDto, ClipDto, ClipListQueryDto, ClipPageDto, ClipStartedDto, CodecProfileDto, JobDto, PhonemesDto, PhonemesRequestDto, SpeechRequestDto, UPLOAD_BODY_SCHEMA, UploadClipDto } from './audio.dto';
+import { AudioCapabilitiesDto, ClipDto, ClipListQueryDto, ClipPageDto, ClipStartedDto, CodecProfileDto, JobDto, PhonemesDto, PhonemesRequestDto, SpeechRequestDto, UPLOAD_BODY_SCHEMA, UploadClipDto } from './audio.dto';
 import { AudioService, type UploadedAudio } from './audio.service';
 import { CODEC_PROFILES } from './media/codec-profiles';
 import { SpeechService } from './tts/speech.service';
@@ -25,9 +25,9 @@ export class AudioController {
 
   /** Which audio features this server offers, and why any is off (ffmpeg or espeak-ng missing). */
   @Get('capabilities')
-  @ApiOkResponse({ type: CapabilitiesDto })
+  @ApiOkResponse({ type: AudioCapabilitiesDto })
   @ApiOperation({ summary: 'Which audio features this server offers, and why any is off' })
-  capabilitiesNow(): Promise<CapabilitiesDto> {
+  capabilitiesNow(): Promise<AudioCapabilitiesDto> {
     return this.capabilities.current();
   }
 

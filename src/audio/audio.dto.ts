@@ -128,6 +128,7 @@ class ToolStatusDto {
   @ApiProperty() name!: string;
   @ApiProperty() available!: boolean;
   @ApiProperty() detail!: string;
+  @ApiProperty({ description: 'Where the tool comes from: the configured path, an npm package, or PATH.' }) origin!: string;
 }
 
 class FeatureOffDto {
@@ -135,7 +136,7 @@ class FeatureOffDto {
   @ApiProperty() reason!: string;
 }
 
-export class CapabilitiesDto {
+export class AudioCapabilitiesDto {
   @ApiProperty({ type: [ToolStatusDto] }) tools!: ToolStatusDto[];
   @ApiProperty({ example: { upload: true, tts: true, tones: true, preview: true } }) features!: Record<AudioFeature, boolean>;
   @ApiProperty({ type: [FeatureOffDto] }) off!: FeatureOffDto[];

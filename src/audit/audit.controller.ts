@@ -1,7 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser, Roles } from '../auth/decorators';
+import { UsersService } from '../auth/users.service';
 import { ApiErrors } from '../common/api-docs';
-import { Roles } from '../auth/decorators';
 import { pageWindow } from '../common/paging';
 import { AuditQueryDto } from './audit.dto';
 import { AuditService, AuditView, VerifyResult } from './audit.service';
@@ -12,15 +14,19 @@ import { AuditService, AuditView, VerifyResult } from './audit.service';
 @ApiErrors(401, 403)
 @Controller('api/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly users: UsersService,
+  ) {}
 
-  /** Newest first; filter by actor, action, entity and time. */
+  /** Newest first; filter by actor, action, entity and time. A scoped admin sees entries by or about its accounts only. */
   @Get()
-  @ApiOperation({ summary: 'The audit log, newest first, filtered' })
+  @ApiOperation({ summary: 'The audit log, newest first, filtered (a scoped admin: entries by or about its accounts)' })
   @ApiErrors(400)
-  list(@Query() query: AuditQueryDto): Promise<{ items: AuditView[]; total: number }> {
+  async list(@Query() query: AuditQueryDto, @CurrentUser() reader: AuthUser): Promise<{ items: AuditView[]; total: number }> {
     const { page: _page, pageSize: _size, ...filter } = query;
-    return this.audit.list({ ...filter, ...pageWindow(query) });
+    const userIds = (await this.users.administeredIds(reader)) ?? undefined;
+    return this.audit.list({ ...filter, userIds, ...pageWindow(query) });
   }
 
   /** Recomputes the whole hash chain and reports the first broken link. */

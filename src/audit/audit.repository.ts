@@ -1,7 +1,7 @@
 /** All SQL of the audit log: the chain head (locked on MySQL/MariaDB), appends, filtered pages, ordered scans. */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Between, DataSource, EntityManager, FindOptionsWhere, LessThanOrEqual, MoreThan, MoreThanOrEqual } from 'typeorm';
+import { Between, DataSource, EntityManager, FindOptionsWhere, In, LessThanOrEqual, MoreThan, MoreThanOrEqual } from 'typeorm';
 import { Tx, managerOf } from '../database/transactions';
 import { AuditEntryEntity } from './audit-entry.entity';
 
@@ -12,6 +12,8 @@ export interface AuditFilter {
   entityId?: string;
   from?: Date;
   to?: Date;
+  /** Only entries by these users or about these user accounts (a scoped administrator's view); absent: every entry. */
+  userIds?: number[];
   limit: number;
   offset: number;
 }
@@ -47,7 +49,7 @@ export class AuditRepository {
     else if (filter.from) where.at = MoreThanOrEqual(filter.from);
     else if (filter.to) where.at = LessThanOrEqual(filter.to);
     const [items, total] = await this.dataSource.getRepository(AuditEntryEntity).findAndCount({
-      where,
+      where: filter.userIds ? byOrAbout(where, filter.userIds) : where,
       order: { id: 'DESC' },
       take: filter.limit,
       skip: filter.offset,
@@ -63,4 +65,15 @@ export class AuditRepository {
       take: limit,
     });
   }
+}
+
+/** `where`, narrowed to entries by one of `userIds` or about one of their accounts. */
+function byOrAbout(where: FindOptionsWhere<AuditEntryEntity>, userIds: number[]): FindOptionsWhere<AuditEntryEntity>[] {
+  if (userIds.length === 0) return [{ ...where, id: In([]) }];
+  const ids = userIds.map(String);
+  const out: FindOptionsWhere<AuditEntryEntity>[] = [{ ...where, actorId: In(userIds) }];
+  const aboutUsers = where.entityType === undefined || where.entityType === 'user';
+  const entityId = where.entityId === undefined ? In(ids) : ids.includes(where.entityId as string) ? where.entityId : undefined;
+  if (aboutUsers && entityId !== undefined) out.push({ ...where, entityType: 'user', entityId });
+  return out;
 }

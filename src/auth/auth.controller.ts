@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import type { AuthUser } from './auth-user';
 import { AuthService, LoginResult } from './auth.service';
 import { CurrentUser, Public } from './decorators';
-import { LoginDto, UserView } from './users.dto';
+import { ChangePasswordDto, LoginDto, UserView } from './users.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('auth')
@@ -23,6 +23,16 @@ export class AuthController {
   @ApiErrors(400, 401, 429)
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<LoginResult> {
     return this.auth.login(dto.username, dto.password, req.ip);
+  }
+
+  /** The caller's own password: the current one, then a new one that passes the policy; every session ends. */
+  @ApiBearerAuth()
+  @Post('password')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change one\'s own password (ends every session)' })
+  @ApiErrors(400, 401)
+  changePassword(@Body() dto: ChangePasswordDto, @CurrentUser() user: AuthUser): Promise<void> {
+    return this.users.changeOwnPassword(user, dto.currentPassword, dto.newPassword);
   }
 
   /** The account behind the token. */

@@ -3,10 +3,12 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { AccountEvents } from './account-events';
 import { AccountsBootstrap } from './accounts.bootstrap';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { FailedLogins } from './failed-logins';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
@@ -24,7 +26,7 @@ import { UsersService } from './users.service';
     }),
   ],
   controllers: [AuthController, UsersController],
-  providers: [UsersRepository, UsersService, AuthService, AccountsBootstrap, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService, UsersService],
+  providers: [AccountEvents, FailedLogins, UsersRepository, UsersService, AuthService, AccountsBootstrap, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, UsersService, AccountEvents],
 })
 export class AuthModule {}

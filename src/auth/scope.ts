@@ -4,7 +4,7 @@
  */
 import { isWithinArea } from '../../firmware-protocols/codes';
 import { ForbiddenError } from '../common/errors';
-import type { AuthUser } from './auth-user';
+import { ROLES, type AuthUser, type Role } from './auth-user';
 
 export function isUnrestricted(user: AuthUser): boolean {
   return user.scopes.length === 0 && user.roles.includes('admin');
@@ -31,4 +31,22 @@ export function visibleSubtrees(user: AuthUser, requested?: string): string[] | 
     return user.scopes.filter((s) => isWithinArea(s, requested));
   }
   return isUnrestricted(user) ? null : [...user.scopes];
+}
+
+/**
+ * Whether an administrator manages an account with these scopes: an unrestricted admin manages every account; a scoped
+ * one only accounts whose scopes all lie inside its own (never an unrestricted account, nor one with no scope at all).
+ */
+export function isWithinAny(areaCode: string, scopes: readonly string[]): boolean {
+  return scopes.some((s) => isWithinArea(areaCode, s));
+}
+
+export function administers(admin: AuthUser, account: { scopes: readonly string[] }): boolean {
+  if (isUnrestricted(admin)) return true;
+  return account.scopes.length > 0 && account.scopes.every((s) => isWithinAny(s, admin.scopes));
+}
+
+/** The roles a user may grant: those it holds (the admin role stands for every role, as the guard treats it). */
+export function grantableRoles(user: AuthUser): readonly Role[] {
+  return user.roles.includes('admin') ? ROLES : user.roles;
 }

@@ -24,6 +24,13 @@ export class UserEntity {
   @Column({ type: 'boolean', width: 1 })
   disabled!: boolean;
 
+  /**
+   * Raised whenever the account's sessions must end (disabled, re-enabled, narrowed, password reset): a token carries
+   * the version it was issued under and is refused once the account has moved past it.
+   */
+  @Column({ type: 'integer', default: 0 })
+  tokenVersion!: number;
+
   /** Set by the repository (no database default: the same migration runs on SQLite and MySQL). */
   @Column({ type: 'datetime', precision: 3 })
   createdAt!: Date;

@@ -7,7 +7,7 @@ import { PageQueryDto, pageWindow } from '../common/paging';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserView } from './users.dto';
 import { UsersService } from './users.service';
 
-/** Account management, for administrators. Disabling is `PATCH {disabled: true}`. */
+/** Account management, for administrators, each inside its own scope. Disabling is `PATCH {disabled: true}`. */
 @ApiTags('users')
 @ApiBearerAuth()
 @Roles('admin')
@@ -24,18 +24,18 @@ export class UsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List accounts' })
+  @ApiOperation({ summary: 'List the accounts inside the caller\'s scope' })
   @ApiErrors(400)
-  list(@Query() q: PageQueryDto): Promise<{ items: UserView[]; total: number }> {
+  list(@Query() q: PageQueryDto, @CurrentUser() actor: AuthUser): Promise<{ items: UserView[]; total: number }> {
     const { limit, offset } = pageWindow(q);
-    return this.users.list(limit, offset);
+    return this.users.list(actor, limit, offset);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One account' })
+  @ApiOperation({ summary: 'One account inside the caller\'s scope' })
   @ApiErrors(400, 404)
-  get(@Param('id', ParseIntPipe) id: number): Promise<UserView> {
-    return this.users.get(id);
+  get(@Param('id', ParseIntPipe) id: number, @CurrentUser() actor: AuthUser): Promise<UserView> {
+    return this.users.get(id, actor);
   }
 
   @Patch(':id')

@@ -12,6 +12,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { ROLES, type Role } from './auth-user';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy';
 
 const AREA_OR_GROUP = /^\d{12}(\d{3})?$/;
 const ROLE_LIST = ROLES.join(', ');
@@ -36,10 +37,10 @@ export class CreateUserDto {
   @Matches(/^[A-Za-z0-9._-]{2,64}$/, { message: 'username must be 2–64 letters, digits, ".", "_" or "-"' })
   username!: string;
 
-  @ApiProperty({ minLength: 8 })
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, description: 'not a common password, not containing the username' })
   @IsString()
-  @MinLength(8)
-  @MaxLength(256)
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password!: string;
 
   @ApiProperty({ enum: ROLES, isArray: true })
@@ -79,13 +80,26 @@ export class UpdateUserDto {
 }
 
 export class ResetPasswordDto {
-  @ApiProperty({ minLength: 8 })
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, description: 'not a common password, not containing the username' })
   @IsString()
-  @MinLength(8)
-  @MaxLength(256)
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password!: string;
 }
 
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  currentPassword!: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, description: 'not a common password, not containing the username' })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  newPassword!: string;
+}
 
 export interface UserView {
   id: number;

@@ -21,9 +21,9 @@ export class UsersRepository {
     return this.repo(tx).findOneBy({ username });
   }
 
-  async page(limit: number, offset: number): Promise<{ items: UserEntity[]; total: number }> {
-    const [items, total] = await this.repo().findAndCount({ order: { id: 'ASC' }, take: limit, skip: offset });
-    return { items, total };
+  /** Every account by id (accounts are few; lists filter them by the reader's scope in memory). */
+  all(): Promise<UserEntity[]> {
+    return this.repo().find({ order: { id: 'ASC' } });
   }
 
   /** Enabled users holding the admin role (roles are a JSON list, so this filters in memory; accounts are few). */

@@ -27,11 +27,11 @@ export class ErrorBodyDto {
 const MEANING = {
   400: 'Bad input: `validation_failed` names each field (`details: [{field, message}]`); nothing is written.',
   401: 'No valid token of an enabled account.',
-  403: 'The role or the area scope of the account does not reach it (`forbidden_role`, `forbidden_area`).',
+  403: 'The role or the area scope of the account does not reach it (`forbidden_role`, `forbidden_area`, `forbidden_scope`).',
   404: 'No such resource (or none within the reader\'s scope).',
   409: 'Refused in the current state (the code says why, e.g. `illegal_transition`, `region_in_use`).',
   413: 'The upload is larger than allowed.',
-  429: 'Too many failed attempts; try again later.',
+  429: 'Too many attempts; try again after `details.retryAfterSeconds`.',
   502: 'The terminal answered with a reply that could not be read (`terminal_bad_reply`).',
   503: 'The feature is off on this server (`audio_unavailable`: ffmpeg or espeak-ng missing).',
   504: 'The terminal did not answer (`terminal_unreachable`).',

@@ -52,6 +52,14 @@ describe('loadConfig', () => {
   });
 });
 
+describe('log format', () => {
+  it('is auto by default, pretty or json when asked, and refuses anything else naming the variable', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ DALABA_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => loadConfig({ DALABA_LOG_FORMAT: 'xml' })).toThrow(/DALABA_LOG_FORMAT: must be one of auto, pretty, json/);
+  });
+});
+
 describe('field and platform settings', () => {
   it('defaults follow field practice and the reference county', () => {
     const c = loadConfig({});

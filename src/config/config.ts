@@ -40,6 +40,9 @@ export class Secret {
 export type DatabaseKind = 'sqlite' | 'mysql';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** auto: readable lines on a terminal, JSON lines otherwise (a pipe, a file, a log collector). */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
 
 export interface DatabaseConfig {
   kind: DatabaseKind;
@@ -60,11 +63,29 @@ export interface AppConfig {
   demoPassword: Secret | null;
   demo: boolean;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** This platform's 23-digit resource code (EBRID): the sender of broadcast ids and adapter command frames. */
   platformResourceCode: string;
   field: FieldSettings;
   monitoring: MonitoringSettings;
   dispatch: DispatchSettings;
+  upstream: UpstreamSettings;
+}
+
+/** The exchange with upstream platforms (EBD) and CAP feeds (src/upstream). */
+export interface UpstreamSettings {
+  /** A packet whose EBDTime is older than this (or this far in the future) is refused as a replay, ms. */
+  maxAgeMs: number;
+  /** ConnectionCheck to every EBD sender with a URL this often, ms (0: never). */
+  heartbeatMs: number;
+  /** Terminal status and online rate (EBRDTState) to every EBD sender this often, ms (0: only when asked). */
+  statusReportMs: number;
+  /** Our SM2 private key (64 hex digits) and certificate serial; null: generated once into <dataDir>/keys. */
+  signingKey: Secret | null;
+  certSn: string | null;
+  /** Atom or RSS feeds of CAP 1.2 polled for alerts. */
+  capFeeds: string[];
+  capPollMs: number;
 }
 
 export const EQUAL_PRIORITY_RULES = ['newest-wins', 'first-wins'] as const;
@@ -129,6 +150,7 @@ export const VARIABLES: readonly VariableDoc[] = [
   { name: 'DALABA_ADMIN_PASSWORD', default: '(required on first start, except in the demo)', secret: true, description: 'Password of the first administrator `admin` (at least 8 characters).' },
   { name: 'DALABA_DEMO_PASSWORD', default: 'generated and printed at start', secret: true, description: 'Password of the demo accounts (demo only).' },
   { name: 'DALABA_LOG_LEVEL', default: 'info', secret: false, description: `One of ${LOG_LEVELS.join(', ')}.` },
+  { name: 'DALABA_LOG_FORMAT', default: 'auto', secret: false, description: 'auto (readable lines on a terminal, JSON lines otherwise), pretty or json.' },
   { name: 'DALABA_PLATFORM_CODE', default: '43415230000000101010101', secret: false, description: "This platform's 23-digit resource code (level + area code + type): sender of broadcast ids (EBMID) and adapter commands. Set your own." },
   { name: 'DALABA_FIELD', default: 'on', secret: false, description: 'on: open a bus for every enabled gateway and poll its terminals; off: never touch the field.' },
   { name: 'DALABA_POLL_PAUSE_MS', default: '1000', secret: false, description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).' },
@@ -146,6 +168,13 @@ export const VARIABLES: readonly VariableDoc[] = [
     description: 'Built-in tones stored on every Modbus terminal in the background, at the lowest bus class: all, off, or a comma list of tone ids in the order wanted.',
   },
   { name: 'DALABA_PROVISION_RETRY', default: '600', secret: false, description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.' },
+  { name: 'DALABA_UPSTREAM_MAX_AGE', default: '600', secret: false, description: 'Seconds an upstream packet (EBDTime) may be old (or ahead) before it is refused as a replay.' },
+  { name: 'DALABA_UPSTREAM_HEARTBEAT', default: '60', secret: false, description: 'Seconds between ConnectionCheck heartbeats to each upstream platform (0 = none).' },
+  { name: 'DALABA_UPSTREAM_STATUS_EVERY', default: '900', secret: false, description: 'Seconds between terminal-status and online-rate reports to each upstream platform (0 = only when asked).' },
+  { name: 'DALABA_UPSTREAM_SIGNING_KEY', default: 'generated into <data dir>/keys/upstream-signing.json', secret: true, description: 'Our SM2 private key for upstream reports (64 hex digits); needs DALABA_UPSTREAM_CERT_SN.' },
+  { name: 'DALABA_UPSTREAM_CERT_SN', default: '(with the key)', secret: false, description: 'Serial of the certificate of DALABA_UPSTREAM_SIGNING_KEY, as the upstream platform registered it.' },
+  { name: 'DALABA_CAP_FEEDS', default: '(none)', secret: false, description: 'Comma list of Atom/RSS feed URLs of CAP 1.2 alerts to poll.' },
+  { name: 'DALABA_CAP_POLL', default: '60', secret: false, description: 'Seconds between two polls of each CAP feed.' },
   { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
   { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
 ];
@@ -268,6 +297,10 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('DALABA_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const logFormat = (text(env, 'DALABA_LOG_FORMAT') ?? 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) {
+    throw new ConfigError('DALABA_LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '0.0.0.0',
@@ -279,9 +312,29 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     demoPassword: password(env, 'DALABA_DEMO_PASSWORD'),
     demo: argv.includes('--demo'),
     logLevel,
+    logFormat,
     platformResourceCode: platformCode(env),
     field: field(env),
     monitoring: monitoring(env),
     dispatch: dispatch(env),
+    upstream: upstream(env),
+  };
+}
+
+function upstream(env: Env): UpstreamSettings {
+  const key = text(env, 'DALABA_UPSTREAM_SIGNING_KEY');
+  const certSn = text(env, 'DALABA_UPSTREAM_CERT_SN') ?? null;
+  if (key !== undefined && !/^[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError('DALABA_UPSTREAM_SIGNING_KEY', 'must be 64 hex digits (an SM2 private key)');
+  if (key !== undefined && certSn === null) throw new ConfigError('DALABA_UPSTREAM_CERT_SN', 'is required with DALABA_UPSTREAM_SIGNING_KEY');
+  const feeds = (text(env, 'DALABA_CAP_FEEDS') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of feeds) if (!/^https?:\/\/\S+$/.test(f)) throw new ConfigError('DALABA_CAP_FEEDS', `"${f}" is not an http(s) URL`);
+  return {
+    maxAgeMs: integer(env, 'DALABA_UPSTREAM_MAX_AGE', 600, 10, 86_400) * 1000,
+    heartbeatMs: integer(env, 'DALABA_UPSTREAM_HEARTBEAT', 60, 0, 86_400) * 1000,
+    statusReportMs: integer(env, 'DALABA_UPSTREAM_STATUS_EVERY', 900, 0, 86_400) * 1000,
+    signingKey: key ? new Secret(key.toLowerCase()) : null,
+    certSn,
+    capFeeds: feeds,
+    capPollMs: integer(env, 'DALABA_CAP_POLL', 60, 5, 86_400) * 1000,
   };
 }

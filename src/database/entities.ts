@@ -2,7 +2,7 @@
  * Every TypeORM entity, listed once: the data source, the drift test and the migrations CLI read this list.
  * Add a line when you add an entity.
  */
-import { AlertEntity, BroadcastIdSequenceEntity } from '../alerts/alert.entities';
+import { AlertEntity, AlertRevisionEntity, BroadcastIdSequenceEntity } from '../alerts/alert.entities';
 import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entities';
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
@@ -10,6 +10,7 @@ import { BroadcastEntity, DeliveryEntity } from '../dispatch/broadcast.entities'
 import { AlarmEntity, OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from '../monitoring/monitoring.entities';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
+import { EbdIdSequenceEntity, UpstreamMessageEntity, UpstreamOutboxEntity, UpstreamSenderEntity } from '../upstream/upstream.entities';
 
 export const ENTITIES: (new () => object)[] = [
   UserEntity,
@@ -24,7 +25,12 @@ export const ENTITIES: (new () => object)[] = [
   OnlineRateDailyEntity,
   AlarmEntity,
   AlertEntity,
+  AlertRevisionEntity,
   BroadcastIdSequenceEntity,
   BroadcastEntity,
   DeliveryEntity,
+  UpstreamSenderEntity,
+  UpstreamMessageEntity,
+  UpstreamOutboxEntity,
+  EbdIdSequenceEntity,
 ];

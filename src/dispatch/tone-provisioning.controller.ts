@@ -22,13 +22,17 @@ export class ToneProvisioningController {
     return this.provisioning.view(user, q.areaCode);
   }
 
-  /** Starts a pass now (after terminals were replaced, say) unless one is under way; answers at once. */
+  /**
+   * Starts a pass over the caller's scope now (after terminals were replaced, say), or after the one under way; at most
+   * one per area a minute (429). Answers at once, with the areas the pass covers (null: everything).
+   */
   @Post('pass')
   @HttpCode(202)
   @Roles('technician')
-  @ApiOperation({ summary: 'Start a tone-provisioning pass now' })
-  pass(@CurrentUser() user: AuthUser): ToneProvisioningView {
-    void this.provisioning.runPass();
-    return this.provisioning.view(user);
+  @ApiOperation({ summary: 'Start a tone-provisioning pass over the caller\'s scope' })
+  @ApiErrors(429)
+  pass(@CurrentUser() user: AuthUser): ToneProvisioningView & { pass: { areas: string[] | null } } {
+    const pass = this.provisioning.requestPass(user);
+    return { ...this.provisioning.view(user), pass };
   }
 }

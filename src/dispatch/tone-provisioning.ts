@@ -9,9 +9,11 @@
  * one receive slot, and a start must not queue behind chunks) and goes on once the run has ended; the terminals keep
  * the chunks they have (terminal-modbus PROTOCOL.md §6.1), so it resumes where it stopped. Terminals that did not take
  * a tone are tried again every `provisionRetryMs`; terminals and gateways added or enabled start a pass a little after
- * the registry has settled (an import of a whole county is one pass, not thousands).
+ * the registry has settled (an import of a whole county is one pass, not thousands). Each Modbus bus is also
+ * provisioned on its own as soon as its link comes up, so the tones are on the terminals within seconds of a start
+ * instead of waiting for the first retry pass; work on one bus is never run twice at once.
  */
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Subject, debounceTime, filter, type Subscription } from 'rxjs';
 import { isWithinArea } from '../../firmware-protocols/codes';
 import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
@@ -19,8 +21,10 @@ import type { AuthUser } from '../auth/auth-user';
 import { canReach, isUnrestricted } from '../auth/scope';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { DomainError } from '../common/errors';
 import { FieldBuses } from '../field/field-buses';
 import { BusError, FieldCommands } from '../field/field-commands';
+import { TERMINAL_STOCK, type StockClip, type TerminalStock } from '../field/field.tokens';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
@@ -54,8 +58,13 @@ interface Running {
   why: 'held' | 'disconnected' | null;
 }
 
+/** Each tone's variant for each terminal, worked out before transfers. */
+type Plan = { toneId: ToneId; variantOf: Map<number, ClipVariant> }[];
+
 /** How many failure reasons a view lists per tone. */
 const LISTED_FAILURES = 20;
+/** A pass by hand over one area at most this often, ms. */
+export const MANUAL_PASS_EVERY_MS = 60_000;
 /** How often a pass looks whether the buses it is storing on are still connected, ms. */
 const LINK_CHECK_MS = 1000;
 /** A pass starts this long after the last registry change that added or enabled terminals, ms. */
@@ -79,13 +88,26 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** The terminals of the last pass, with their areas (for scoped views). */
   private terminals = new Map<number, { gatewayId: number; areaCode: string }>();
   private pass: Promise<void> | null = null;
+  /** When a pass was last asked for by hand, per area of the caller's scope ('*': unrestricted). */
+  private readonly manualPasses = new Map<string, number>();
+  /** The areas the pass under way covers (null: every terminal). */
+  private passAreas: string[] | null = null;
+  /** Areas asked for while a pass ran (null: every terminal), for the pass that follows it. */
+  private nextAreas: string[] | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastPassEndedAt: Date | null = null;
   /** A pass was asked for while one ran: start it when that one ends. */
   private again = false;
   private registry: Subscription | null = null;
+  private connections: Subscription | null = null;
+  /** gateway → the provisioning under way on its bus (a pass's, or the one started when its link came up) */
+  private readonly busWork = new Map<number, Promise<void>>();
+  /** The plan buses use as their links come up: one for every terminal tracked, shared (one copy of each tone's data). */
+  private sharedPlan: { ids: Set<number>; plan: Promise<Plan | null> } | null = null;
   private nextPassAt: Date | null = null;
   private stopped = false;
+  /** terminalId:clipId pairs already handed to the terminal stock. */
+  private readonly stocked = new Set<string>();
   /** Something a view shows moved (a tone stored or refused, a bus storing, held, done); the live view publishes it. */
   readonly changes = new Subject<void>();
 
@@ -97,6 +119,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     private readonly variants: ClipVariants,
     private readonly monitoring: MonitoringService,
     private readonly registryEvents: RegistryEvents,
+    @Optional() @Inject(TERMINAL_STOCK) private readonly stock: TerminalStock | null = null,
   ) {
     this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
   }
@@ -110,12 +133,16 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         debounceTime(AFTER_REGISTRY_CHANGE_MS),
       )
       .subscribe(() => void this.buses.settled().then(() => this.runPass()));
+    this.connections = this.monitoring.gatewayEvents
+      .pipe(filter((c) => c.status.connection === 'connected'))
+      .subscribe((c) => void this.provisionConnectedBus(c.status.gatewayId));
   }
 
   onModuleDestroy(): void {
     this.stopped = true;
     this.changes.complete();
     this.registry?.unsubscribe();
+    this.connections?.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     for (const r of this.running.values()) r.abort.abort();
     for (const wake of [...this.waiting.values()].flat()) wake();
@@ -168,17 +195,46 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     for (const held of this.held.values()) if (held.get(terminalId) === clipId) held.delete(terminalId);
   }
 
-  /** Resolves when no pass is under way nor asked for (tests and tools). */
+  /** Resolves when no pass is under way nor asked for, and no bus is being provisioned (tests and tools). */
   async settled(): Promise<void> {
-    while (this.pass) await this.pass;
+    while (this.pass || this.busWork.size > 0) {
+      if (this.pass) await this.pass;
+      else await Promise.allSettled([...this.busWork.values()]);
+    }
   }
 
-  /** Starts a pass now, or right after the one under way; resolves when no pass is under way any more. */
-  runPass(): Promise<void> {
+  /**
+   * Starts a pass now over the terminals inside `areas` (null: all), or right after the one under way (the areas
+   * asked for meanwhile are merged); resolves when no pass is under way any more.
+   */
+  runPass(areas: string[] | null = null): Promise<void> {
     if (this.tones.length === 0 || this.stopped) return Promise.resolve();
-    if (this.pass === null) this.startPass();
-    else this.again = true;
+    if (this.pass === null) {
+      this.startPass(areas);
+    } else {
+      this.nextAreas = this.again ? mergeAreas(this.nextAreas, areas) : areas;
+      this.again = true;
+    }
     return this.settled();
+  }
+
+  /**
+   * A pass asked for by hand: over the caller's scope only (an unrestricted administrator's: everything), at most one
+   * per area every MANUAL_PASS_EVERY_MS (429 `too_many_passes` otherwise). Answers at once with the areas it covers.
+   */
+  requestPass(user: AuthUser): { areas: string[] | null } {
+    const areas = isUnrestricted(user) ? null : [...user.scopes].sort();
+    const keys = areas ?? ['*'];
+    const now = Date.now();
+    for (const [k, at] of this.manualPasses) if (now - at >= MANUAL_PASS_EVERY_MS) this.manualPasses.delete(k);
+    const last = Math.max(...keys.map((k) => this.manualPasses.get(k) ?? Number.NEGATIVE_INFINITY));
+    if (now - last < MANUAL_PASS_EVERY_MS) {
+      const wait = Math.ceil((last + MANUAL_PASS_EVERY_MS - now) / 1000);
+      throw new DomainError('too_many_passes', `a pass over this area was started less than ${MANUAL_PASS_EVERY_MS / 1000} s ago; try again in ${wait} s`, 429, { retryAfterSeconds: wait });
+    }
+    for (const k of keys) this.manualPasses.set(k, now);
+    void this.runPass(areas);
+    return { areas };
   }
 
   /** The reader's terminals (within `areaCode` when given) and where provisioning stands on them. */
@@ -210,10 +266,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     };
   }
 
-  private startPass(): void {
+  private startPass(areas: string[] | null = null): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.nextPassAt = null;
+    this.passAreas = areas;
     this.pass = this.runOnce()
       .catch((e: unknown) => this.log.error(`tone provisioning pass: ${(e as Error).stack ?? String(e)}`))
       .finally(() => {
@@ -222,7 +279,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         if (this.stopped) return;
         if (this.again) {
           this.again = false;
-          this.startPass();
+          this.startPass(this.nextAreas);
           return;
         }
         this.nextPassAt = new Date(Date.now() + this.config.dispatch.provisionRetryMs);
@@ -252,30 +309,102 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
 
   private async passOverBuses(): Promise<void> {
     const modbus = new Set(this.buses.busStates().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
-    const rows = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
-    this.terminals = new Map(rows.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
-    this.done.clear();
+    const everywhere = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
+    this.terminals = new Map(everywhere.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
+    const areas = this.passAreas;
+    const rows = areas === null ? everywhere : everywhere.filter((t) => areas.some((a) => isWithinArea(t.areaCode, a)));
+    for (const t of rows) this.done.delete(t.gatewayId);
     this.changes.next();
     // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
-    const plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[] = [];
+    const planned = this.planFor(rows.map((t) => t.id));
+    this.sharedPlan = { ids: new Set(rows.map((t) => t.id)), plan: planned };
+    const plan = await planned;
+    if (plan === null) return;
+    const byGateway = new Map<number, number[]>();
+    for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
+    await Promise.all([...byGateway].map(([g, ids]) => this.onBus(g, () => this.provisionBus(g, ids, plan))));
+    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
+    this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
+  }
+
+  /** Each tone's variant for each of these terminals; null when stopped meanwhile. */
+  private async planFor(terminalIds: number[]): Promise<Plan | null> {
+    const plan: Plan = [];
     for (const toneId of this.tones) {
-      if (this.stopped) return;
+      if (this.stopped) return null;
       const variantOf = new Map<number, ClipVariant>();
-      for (const g of await this.variants.forTerminals(toneId, rows.map((t) => t.id))) {
+      for (const g of await this.variants.forTerminals(toneId, terminalIds)) {
         if (g.clip) this.toneOfClip.set(g.clip.clipId, toneId);
         if (g.clip) for (const id of g.terminalIds) variantOf.set(id, g.clip);
         else for (const id of g.terminalIds) this.failedOn(toneId, id, g.error ?? 'no variant for this terminal');
       }
       plan.push({ toneId, variantOf });
     }
-    const byGateway = new Map<number, number[]>();
-    for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
-    await Promise.all([...byGateway].map(([g, ids]) => this.provisionBus(g, ids, plan)));
-    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
-    this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
+    await this.stockTerminals(plan);
+    return plan;
   }
 
-  private async provisionBus(gatewayId: number, ids: number[], plan: { toneId: ToneId; variantOf: Map<number, ClipVariant> }[]): Promise<void> {
+  /** Where terminals can be stocked off the line (the demo county), each is given its variants before the pass checks them. */
+  private async stockTerminals(plan: Plan): Promise<void> {
+    if (!this.stock) return;
+    const clips: StockClip[] = [];
+    for (const { variantOf } of plan) {
+      for (const [terminalId, v] of variantOf) {
+        const key = `${terminalId}:${v.clipId}`;
+        if (this.stocked.has(key)) continue;
+        this.stocked.add(key);
+        clips.push({ terminalId, clipId: v.clipId, codec: v.codec, digest: v.digest, size: v.data.length, durationMs: v.durationMs });
+      }
+    }
+    if (clips.length === 0) return;
+    try {
+      const held = await this.stock.stock(clips);
+      if (held > 0) this.log.log(`${held} built-in tone variants stocked on terminals as installed`);
+    } catch (e) {
+      this.log.warn(`stocking terminals with the built-in tones failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs work on a bus after whatever provisioning is under way there. */
+  private onBus(gatewayId: number, work: () => Promise<void>): Promise<void> {
+    const next = (this.busWork.get(gatewayId) ?? Promise.resolve()).then(work);
+    this.busWork.set(gatewayId, next);
+    const forget = (): void => {
+      if (this.busWork.get(gatewayId) === next) this.busWork.delete(gatewayId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  /** A Modbus bus's link came up: its terminals get the tones now, unless provisioning is already at work there. */
+  private async provisionConnectedBus(gatewayId: number): Promise<void> {
+    if (this.stopped || this.busWork.has(gatewayId)) return;
+    if (this.buses.busStates().find((b) => b.gatewayId === gatewayId)?.family !== 'modbus') return;
+    const onBus = [...this.monitoring.terminals()].filter((t) => t.gatewayId === gatewayId);
+    if (onBus.length === 0) return;
+    for (const t of onBus) this.terminals.set(t.terminalId, { gatewayId, areaCode: t.areaCode });
+    const ids = onBus.map((t) => t.terminalId);
+    if (!this.sharedPlan || ids.some((id) => !this.sharedPlan?.ids.has(id))) {
+      const all = [...this.monitoring.terminals()].map((t) => t.terminalId);
+      const plan = this.planFor(all);
+      this.sharedPlan = { ids: new Set(all), plan };
+      // a plan that failed (a tone that could not be generated) is worked out again for the next bus
+      plan.catch(() => {
+        if (this.sharedPlan?.plan === plan) this.sharedPlan = null;
+      });
+    }
+    const shared = this.sharedPlan.plan;
+    try {
+      await this.onBus(gatewayId, async () => {
+        const plan = await shared;
+        if (plan !== null) await this.provisionBus(gatewayId, ids, plan);
+      });
+    } catch (e) {
+      this.log.error(`tone provisioning of gateway ${gatewayId}: ${(e as Error).stack ?? String(e)}`);
+    }
+  }
+
+  private async provisionBus(gatewayId: number, ids: number[], plan: Plan): Promise<void> {
     for (const { toneId, variantOf } of plan) {
       // one transfer per variant the bus's terminals need, to those not known to hold it; the offline wait for the next pass
       const groups = new Map<number, { clip: ClipVariant; ids: number[] }>();
@@ -344,4 +473,9 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     this.failed.set(toneId, failed);
     this.changes.next();
   }
+}
+
+/** Two area lists of passes asked for, as one (null: every terminal). */
+function mergeAreas(a: string[] | null, b: string[] | null): string[] | null {
+  return a === null || b === null ? null : [...new Set([...a, ...b])];
 }

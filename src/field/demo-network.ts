@@ -12,7 +12,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { NotFoundError, ValidationFailedError } from '../common/errors';
 import { CommandSigning } from './command-signing';
 import { FieldRegistry } from './field-registry';
-import { FIELD_CLOCK } from './field.tokens';
+import { FIELD_CLOCK, type StockClip, type TerminalStock } from './field.tokens';
+import { CODECS } from '../../firmware-protocols/terminal-modbus/registers';
 
 /** The demo's seed: the same county, the same dead units, every start. */
 export const DEMO_SEED = 1;
@@ -31,7 +32,7 @@ export interface DemoFaultPlan {
 export const DEMO_FAULTS: DemoFaultPlan = { terminalEveryMs: 20_000, terminalDownMs: 60_000, gatewayEveryMs: 180_000, gatewayDownMs: 45_000 };
 
 @Injectable()
-export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShutdown, TerminalStock {
   private readonly log = new Logger('DemoNetwork');
   private sim: SimulatorProcess | null = null;
   private readonly timers = new Set<TimerHandle>();
@@ -46,6 +47,11 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
 
   get running(): boolean {
     return this.sim !== null;
+  }
+
+  /** Simulated terminals that answer nothing from the start (the start summary says so). */
+  get deadAtStart(): number {
+    return this.sim?.ready.dead.length ?? 0;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -93,6 +99,29 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
     else await sim.killGateway(index);
     this.log.log(`demo: gateway ${gatewayId} ${alive ? 'revived' : 'killed'}`);
     return { gatewayId, alive };
+  }
+
+  /**
+   * The demo county stands for one whose terminals were provisioned when they were installed: each simulated terminal
+   * is given the clip as stored, so alerts with a built-in tone sound at once instead of after a long first transfer.
+   * Outside the demo (or with the field off) nothing is stocked and 0 is returned.
+   */
+  async stock(clips: readonly StockClip[]): Promise<number> {
+    if (!this.sim || clips.length === 0) return 0;
+    const sim = this.sim;
+    const indexOf = new Map<number, number | null>();
+    const byId = new Map((await this.registry.enabledTerminals()).map((t) => [t.id, t]));
+    const entries = [];
+    for (const c of clips) {
+      const t = byId.get(c.terminalId);
+      const codec = CODECS.find((k) => k.name === c.codec);
+      if (!t || !codec) continue;
+      if (!indexOf.has(t.gatewayId)) indexOf.set(t.gatewayId, await this.gatewayIndex(t.gatewayId).catch(() => null));
+      const gateway = indexOf.get(t.gatewayId);
+      if (gateway === null || gateway === undefined) continue;
+      entries.push({ gateway, unit: t.unitId, clip: { clipId: c.clipId, size: c.size, codec: codec.code, digest: c.digest, durationMs: c.durationMs } });
+    }
+    return entries.length === 0 ? 0 : sim.installClips(entries);
   }
 
   /** The simulator's counters (frames, commands accepted and refused, plays started, …). */

@@ -76,7 +76,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   onApplicationBootstrap(): Promise<void> {
-    if (!this.config.field.enabled) return Promise.resolve();
+    if (!this.config.field.enabled) return this.countUnpolled();
     const loaded = this.enqueue(() => this.openAll());
     this.registrySubscription = this.registryEvents.changes.subscribe((c) => void this.enqueue(() => this.apply(c)));
     this.checkSilence();
@@ -176,6 +176,28 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   private enqueue(work: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(work).catch((e: unknown) => this.log.error(`registry change not applied: ${(e as Error).message}`));
     return this.queue;
+  }
+
+  /**
+   * Field off: no bus is opened and nobody polls, but the registry's enabled terminals still count in the online rate,
+   * as unknown (registered, neither online nor offline), kept in step with registry changes.
+   */
+  private countUnpolled(): Promise<void> {
+    const count = (t: TerminalEntity): void => {
+      if (t.enabled) this.monitoring.trackTerminal({ terminalId: t.id, areaCode: t.areaCode, gatewayId: t.gatewayId }, this.clock.now());
+      else this.monitoring.untrackTerminal(t.id);
+    };
+    const countAll = async (gatewayId?: number): Promise<void> => {
+      for (const t of await this.registry.enabledTerminals(gatewayId)) count(t);
+    };
+    this.registrySubscription = this.registryEvents.changes.subscribe((c) => {
+      if (c.kind === 'gateway') {
+        // a gateway's terminals may come with it (the demo's seeding says only that gateways were added)
+        if (c.change !== 'removed') void this.enqueue(() => countAll(c.gateway.id));
+      } else if (c.change === 'removed') this.monitoring.untrackTerminal(c.id);
+      else count(c.terminal);
+    });
+    return this.enqueue(() => countAll());
   }
 
   private async openAll(): Promise<void> {

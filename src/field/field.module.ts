@@ -20,7 +20,7 @@ import { DiagnosticsService } from './diagnostics/diagnostics.service';
 import { FieldBuses } from './field-buses';
 import { FieldCommands } from './field-commands';
 import { FieldRegistry } from './field-registry';
-import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
+import { BUS_FACTORY_DEPS, FIELD_CLOCK, TERMINAL_STOCK } from './field.tokens';
 
 @Module({
   imports: [TerminalsModule, MonitoringModule, AuditModule],
@@ -42,7 +42,8 @@ import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
     { provide: FieldCommands, useExisting: FieldBuses },
     DiagnosticsService,
     DemoNetwork,
+    { provide: TERMINAL_STOCK, useExisting: DemoNetwork },
   ],
-  exports: [FieldCommands, FieldBuses, CommandSigning],
+  exports: [FieldCommands, FieldBuses, CommandSigning, TERMINAL_STOCK],
 })
 export class FieldModule {}

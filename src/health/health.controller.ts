@@ -1,7 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, type HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { AudioCapabilitiesService } from '../audio/audio-capabilities.service';
 import { Public } from '../auth/decorators';
 import { MetricsService } from './metrics.service';
 
@@ -13,15 +15,28 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly metrics: MetricsService,
+    private readonly modules: ModuleRef,
   ) {}
 
-  /** Liveness and the database ping; 503 when the database does not answer within 3 s. */
+  /**
+   * Liveness and the database ping; 503 when the database does not answer within 3 s. `audio` names the tool and
+   * version serving each of ffmpeg, ffprobe and speech, and where it comes from (npm package, configured path, PATH);
+   * a missing tool switches features off but does not make the server unhealthy.
+   */
   @Get('health')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness and the database ping' })
   @ApiErrors(503)
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);
+    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 }), () => this.audio()]);
+  }
+
+  private async audio(): Promise<HealthIndicatorResult> {
+    const caps = this.modules.get(AudioCapabilitiesService, { strict: false });
+    const tools = (await caps.current()).tools;
+    const entry = (t: (typeof tools)[number]) => ({ available: t.available, version: t.detail, origin: t.origin });
+    const [ffmpeg, ffprobe, speech] = tools;
+    return { audio: { status: 'up', ffmpeg: entry(ffmpeg), ffprobe: entry(ffprobe), speech: { engine: speech.name, ...entry(speech) } } };
   }
 
   /** Prometheus text format. Public like /health: restrict it at the network edge if needed. */

@@ -39,7 +39,7 @@ const status = (terminalId: number, online: boolean): LiveStatus => ({
 function feed(ready = () => true) {
   const timers = manualTimers();
   const sent: LiveDelta[] = [];
-  const f = new LiveFeed({ ready, send: (d) => sent.push(d) }, timers, (areaCode) => ({ areaCode, registered: 1, online: 1, ratePercent: 100 }));
+  const f = new LiveFeed({ ready, send: (d) => sent.push(d) }, timers, (areaCode) => ({ areaCode, registered: 1, online: 1, unknown: 0, ratePercent: 100 }));
   return { f, timers, sent };
 }
 
@@ -72,7 +72,7 @@ describe('LiveFeed', () => {
     f.rate('341523100000');
     timers.advance(250);
     expect(sent[1].terminals).toEqual([expect.objectContaining({ id: 2, online: false, at: 20 })]);
-    expect(sent[1].rates).toEqual([{ areaCode: '341523100000', registered: 1, online: 1, ratePercent: 100 }]);
+    expect(sent[1].rates).toEqual([{ areaCode: '341523100000', registered: 1, online: 1, unknown: 0, ratePercent: 100 }]);
   });
 
   it('skips a client whose connection is still busy, keeps folding with bounded memory, and catches up when it drains', () => {

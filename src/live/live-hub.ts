@@ -24,6 +24,9 @@ import { ToneProvisioning, type ToneProvisioningView } from '../dispatch/tone-pr
 import { auditTime } from 'rxjs';
 import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 
+/** Subscriptions one client may hold at once (the console holds a handful); more are refused. */
+export const MAX_SUBSCRIPTIONS = 32;
+
 export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast', 'alerts', 'provisioning'] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
@@ -133,6 +136,12 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     this.clients.set(clientId, { user, feed: new LiveFeed(sink, this.timers, (code) => this.monitoring.onlineRate(code)), subscriptions: new Map(), broadcasts: new Map() });
   }
 
+  /** The client's account as it stands now (roles, scopes): later subscriptions are narrowed by it. */
+  refresh(clientId: string, user: AuthUser): void {
+    const c = this.clients.get(clientId);
+    if (c) c.user = user;
+  }
+
   disconnect(clientId: string): void {
     const c = this.clients.get(clientId);
     if (!c) return;
@@ -148,6 +157,9 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     if ('message' in parsed) return fail('invalid_subscription', parsed.message);
     const { kind, id } = parsed;
     const key = `${kind}:${id ?? '*'}`;
+    if (!c.subscriptions.has(key) && c.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      return fail('too_many_subscriptions', `a connection holds at most ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from one first`);
+    }
     c.subscriptions.get(key)?.();
     c.subscriptions.delete(key);
     switch (kind) {

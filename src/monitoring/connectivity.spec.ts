@@ -3,7 +3,7 @@ import { Connectivity, ConnectivityEvent, countsOnline, nextConnectivity } from 
 describe('terminal connectivity transitions', () => {
   const table: [Connectivity, ConnectivityEvent, Connectivity][] = [
     ['unknown', 'read-ok', 'online'],
-    ['unknown', 'read-failed', 'suspect'],
+    ['unknown', 'read-failed', 'unknown'],
     ['unknown', 'silence', 'offline'],
     ['online', 'read-ok', 'online'],
     ['online', 'read-failed', 'suspect'],

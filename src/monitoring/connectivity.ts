@@ -1,7 +1,9 @@
 /**
  * Terminal connectivity as a transition table (docs/architecture.md: lifecycles are data, tested as tables).
  * Field practice (docs/domain.md): on RS-485 a heartbeat is a successful poll; a terminal is offline after N failed polls
- * (default 3) or T seconds without a good read (default 20 s). One good read brings it back online.
+ * (default 3) or T seconds without a good read (default 20 s). One good read brings it back online. A terminal not yet
+ * heard from since start stays unknown through its first failed reads (never counted online) until it answers or is
+ * found offline.
  */
 export type Connectivity = 'unknown' | 'online' | 'suspect' | 'offline';
 
@@ -9,7 +11,7 @@ export type ConnectivityEvent = 'read-ok' | 'read-failed' | 'failures-exhausted'
 
 /** next state for (state, event); absent = the event does not change the state. */
 export const CONNECTIVITY_TRANSITIONS: Record<Connectivity, Partial<Record<ConnectivityEvent, Connectivity>>> = {
-  unknown: { 'read-ok': 'online', 'read-failed': 'suspect', 'failures-exhausted': 'offline', silence: 'offline' },
+  unknown: { 'read-ok': 'online', 'failures-exhausted': 'offline', silence: 'offline' },
   online: { 'read-failed': 'suspect', 'failures-exhausted': 'offline', silence: 'offline', disabled: 'unknown' },
   suspect: { 'read-ok': 'online', 'failures-exhausted': 'offline', silence: 'offline', disabled: 'unknown' },
   offline: { 'read-ok': 'online', disabled: 'unknown' },

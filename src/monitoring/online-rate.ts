@@ -1,7 +1,8 @@
 /**
  * Online rate per region, kept incrementally: every terminal counts in its county, town, village (and group), so a
  * change costs a handful of map updates and a read is O(1) — no SQL on the live path (docs/architecture.md).
- * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (docs/domain.md).
+ * Online rate = online / registered (enabled terminals), shown as a percentage with two decimals (docs/domain.md), with
+ * the number of terminals still unknown (not heard from since start): they are not counted online.
  */
 import { areaLevelOrNull, areaPrefix } from '../../firmware-protocols/codes';
 
@@ -9,6 +10,8 @@ export interface OnlineRate {
   areaCode: string;
   registered: number;
   online: number;
+  /** Registered terminals not heard from since start (neither online nor offline yet). */
+  unknown: number;
   /** Percent with two decimals; null when nothing is registered. */
   ratePercent: number | null;
 }
@@ -27,48 +30,63 @@ export function areaCodeOfPrefix(prefix: string): string {
   return prefix.padEnd(prefix.length > 12 ? 15 : 12, '0');
 }
 
-export class OnlineRateCounters {
-  private readonly counts = new Map<string, { registered: number; online: number }>();
+/** How a terminal counts: online or not, and whether it is still unknown. */
+export interface Counted {
+  online: boolean;
+  unknown: boolean;
+}
 
-  private bump(areaCode: string, registered: number, online: number): void {
+interface Counts {
+  registered: number;
+  online: number;
+  unknown: number;
+}
+
+const rateOf = (areaCode: string, counts: Counts): OnlineRate => ({
+  areaCode,
+  registered: counts.registered,
+  online: counts.online,
+  unknown: counts.unknown,
+  ratePercent: counts.registered === 0 ? null : Math.round((counts.online / counts.registered) * 10000) / 100,
+});
+
+export class OnlineRateCounters {
+  private readonly counts = new Map<string, Counts>();
+
+  private bump(areaCode: string, registered: number, state: Counted, sign: 1 | -1): void {
     for (const prefix of countingPrefixes(areaCode)) {
-      const counts = this.counts.get(prefix) ?? { registered: 0, online: 0 };
+      const counts = this.counts.get(prefix) ?? { registered: 0, online: 0, unknown: 0 };
       counts.registered += registered;
-      counts.online += online;
-      if (counts.registered === 0 && counts.online === 0) this.counts.delete(prefix);
+      counts.online += state.online ? sign : 0;
+      counts.unknown += state.unknown ? sign : 0;
+      if (counts.registered === 0 && counts.online === 0 && counts.unknown === 0) this.counts.delete(prefix);
       else this.counts.set(prefix, counts);
     }
   }
 
-  add(areaCode: string, online: boolean): void {
-    this.bump(areaCode, 1, online ? 1 : 0);
+  add(areaCode: string, state: Counted): void {
+    this.bump(areaCode, 1, state, 1);
   }
 
-  remove(areaCode: string, online: boolean): void {
-    this.bump(areaCode, -1, online ? -1 : 0);
+  remove(areaCode: string, state: Counted): void {
+    this.bump(areaCode, -1, state, -1);
   }
 
-  setOnline(areaCode: string, online: boolean): void {
-    this.bump(areaCode, 0, online ? 1 : -1);
+  change(areaCode: string, before: Counted, after: Counted): void {
+    this.bump(areaCode, 0, before, -1);
+    this.bump(areaCode, 0, after, 1);
   }
 
   rate(areaCode: string): OnlineRate {
     const prefix = areaLevelOrNull(areaCode) === null ? areaCode : areaPrefix(areaCode);
-    const counts = this.counts.get(prefix) ?? { registered: 0, online: 0 };
-    return {
-      areaCode,
-      registered: counts.registered,
-      online: counts.online,
-      ratePercent: counts.registered === 0 ? null : Math.round((counts.online / counts.registered) * 10000) / 100,
-    };
+    return rateOf(areaCode, this.counts.get(prefix) ?? { registered: 0, online: 0, unknown: 0 });
   }
 
   /** Every counted area from the county down (county, towns, villages, groups) with its rate, for the daily roll-up. */
   *areas(): IterableIterator<OnlineRate> {
     for (const [prefix, c] of this.counts) {
       if (prefix.length < 6) continue;
-      const areaCode = areaCodeOfPrefix(prefix);
-      yield { areaCode, registered: c.registered, online: c.online, ratePercent: c.registered === 0 ? null : Math.round((c.online / c.registered) * 10000) / 100 };
+      yield rateOf(areaCodeOfPrefix(prefix), c);
     }
   }
 }

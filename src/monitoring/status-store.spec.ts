@@ -72,4 +72,18 @@ describe('StatusStore', () => {
     store.unregister(2);
     expect(store.onlineRate(TOWN_A)).toMatchObject({ registered: 7, online: 7 });
   });
+
+  it('counts a terminal not yet heard from since start as unknown, not online, until it answers or is found offline', () => {
+    const store = county();
+    expect(store.onlineRate('341523000000')).toMatchObject({ registered: 12, online: 0, unknown: 12, ratePercent: 0 });
+    for (let id = 1; id <= 10; id++) store.readOk(id, reading(), 0);
+    // a dead terminal's first failed reads do not make it "suspect" (which counts online): it stays unknown
+    store.readFailed(11, 'timeout', 5);
+    expect(store.get(11)).toMatchObject({ connectivity: 'unknown', online: false });
+    expect(store.onlineRate('341523000000')).toMatchObject({ registered: 12, online: 10, unknown: 2, ratePercent: 83.33 });
+    for (let i = 0; i < 2; i++) store.readFailed(11, 'timeout', 6 + i);
+    expect(store.onlineRate('341523000000')).toMatchObject({ registered: 12, online: 10, unknown: 1 });
+    store.unregister(12);
+    expect(store.onlineRate('341523000000')).toMatchObject({ registered: 11, online: 10, unknown: 0 });
+  });
 });

@@ -67,13 +67,13 @@ export class StatusStore {
       errorCounts: { ...known?.errorCounts },
       reading: known?.reading ?? null,
     });
-    this.rates.add(terminal.areaCode, false);
+    this.rates.add(terminal.areaCode, { online: false, unknown: true });
   }
 
   unregister(terminalId: number): void {
     const live = this.terminals.get(terminalId);
     if (!live) return;
-    this.rates.remove(live.areaCode, live.online);
+    this.rates.remove(live.areaCode, { online: live.online, unknown: live.connectivity === 'unknown' });
     this.terminals.delete(terminalId);
   }
 
@@ -134,11 +134,11 @@ export class StatusStore {
   private transition(live: LiveStatus, event: 'read-ok' | 'read-failed' | 'failures-exhausted' | 'silence', at: number): boolean {
     const next = nextConnectivity(live.connectivity, event);
     if (next === live.connectivity) return false;
-    const wasOnline = live.online;
+    const before = { online: live.online, unknown: live.connectivity === 'unknown' };
     live.connectivity = next;
     live.online = countsOnline(next);
     live.since = at;
-    if (wasOnline !== live.online) this.rates.setOnline(live.areaCode, live.online);
+    this.rates.change(live.areaCode, before, { online: live.online, unknown: next === 'unknown' });
     return true;
   }
 }

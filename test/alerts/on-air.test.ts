@@ -8,7 +8,6 @@ import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { FieldBuses } from '../../src/field/field-buses';
 import { AudioService } from '../../src/audio/audio.service';
-import { describeWith } from '../support/capabilities';
 import { createTestApp, type TestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 import { registerCounty, TOWN, UNITS, type County } from '../dispatch/county';
@@ -16,7 +15,7 @@ import { registerCounty, TOWN, UNITS, type County } from '../dispatch/county';
 // real encoding and a simulated bus at 9,600 baud: a deadline, not a speed goal
 jest.setTimeout(90_000);
 
-describeWith(['ffmpeg'], 'alerts on air', () => {
+describe('alerts on air', () => {
   forEachDatabase('alerts on air over a simulated county', (kind) => {
     let t: TestApp;
     let county: County;

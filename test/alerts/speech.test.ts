@@ -5,13 +5,12 @@
 import { AudioService } from '../../src/audio/audio.service';
 import { BroadcastEntity } from '../../src/dispatch/broadcast.entities';
 import { TestApp, createTestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 import { TOWN_A, buildCounty } from '../registry/fixture';
 
 // real synthesis and encoding on a shared machine: a deadline, not a speed goal
 jest.setTimeout(120_000);
 
-describeWith(['ffmpeg', 'espeak-ng'], 'alerts spoken by text-to-speech', () => {
+describe('alerts spoken by text-to-speech', () => {
   let t: TestApp;
   let officer: string;
   let approver: string;

@@ -1,12 +1,19 @@
-/** Test media made with ffmpeg, and measurements read back with ffprobe and decoded samples. */
+/**
+ * Test media made with ffmpeg, and measurements read back with ffprobe and decoded samples: the same tools the server
+ * resolves (the npm-shipped binaries unless AUDIO_FFMPEG/AUDIO_FFPROBE say otherwise), so these run on a bare machine.
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { resolveAudioTools } from '../../src/audio/media/tool-resolution';
 
 const run = promisify(execFile);
+const tools = resolveAudioTools({ ffmpeg: process.env.AUDIO_FFMPEG, ffprobe: process.env.AUDIO_FFPROBE });
+const FFMPEG = tools.ffmpeg.path;
+const FFPROBE = tools.ffprobe.path;
 
 /** A spoken-band test signal (two tones and noise) encoded as MP3 at 128 kb/s. */
 export async function makeMp3(file: string, seconds: number): Promise<void> {
-  await run('ffmpeg', [
+  await run(FFMPEG, [
     '-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=330:duration=${seconds}:sample_rate=44100`,
     '-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:a=0.05:r=44100`,
     '-filter_complex', '[0:a][1:a]amix=inputs=2', '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '128k', file,
@@ -15,7 +22,7 @@ export async function makeMp3(file: string, seconds: number): Promise<void> {
 
 /** A short spoken-band signal in any container/codec ffmpeg can write (WAV, M4A/AAC, OGG/Vorbis or Opus …). */
 export async function makeClip(file: string, seconds: number, codecArgs: string[]): Promise<void> {
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}:sample_rate=22050`, '-ac', '1', ...codecArgs, file]);
+  await run(FFMPEG, ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}:sample_rate=22050`, '-ac', '1', ...codecArgs, file]);
 }
 
 /**
@@ -47,7 +54,7 @@ export interface Probed {
 }
 
 export async function probe(file: string): Promise<Probed> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]);
+  const { stdout } = await run(FFPROBE, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]);
   const j = JSON.parse(stdout);
   const s = j.streams.find((x: { codec_type: string }) => x.codec_type === 'audio');
   const num = (v: unknown) => (v === undefined || v === 'N/A' ? null : Number(v));
@@ -63,7 +70,7 @@ export async function probe(file: string): Promise<Probed> {
 
 /** Integrated loudness (LUFS) measured by ffmpeg's ebur128 filter. */
 export async function loudness(file: string): Promise<number> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
   const m = /Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/.exec(stderr);
   if (!m) throw new Error(`no loudness in ffmpeg output: ${stderr.slice(-500)}`);
   return Number(m[1]);
@@ -71,7 +78,7 @@ export async function loudness(file: string): Promise<number> {
 
 /** Decodes to mono signed 16-bit samples at `rate`. */
 export async function decode(file: string, rate: number): Promise<Int16Array> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-ac', '1', '-ar', String(rate), '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  const { stdout } = await run(FFMPEG, ['-v', 'error', '-i', file, '-ac', '1', '-ar', String(rate), '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
   return new Int16Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.byteLength / 2));
 }
 

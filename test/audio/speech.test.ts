@@ -5,7 +5,6 @@
 import { AudioJobs } from '../../src/audio/jobs/audio-jobs';
 import { CODEC_PROFILES } from '../../src/audio/media/codec-profiles';
 import { TestApp, createTestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 
 const SENTENCE = '2024年10月23日 14:30起，我县将出现暴雨天气，请注意防范。';
 const SPOKEN = '二〇二四年十月二十三日 十四点三十分起，我县将出现暴雨天气，请注意防范。';
@@ -13,7 +12,7 @@ const SPOKEN = '二〇二四年十月二十三日 十四点三十分起，我县
 // real encoding on a shared machine: a deadline, not a speed goal
 jest.setTimeout(120_000);
 
-describeWith(['ffmpeg', 'espeak-ng'], 'Mandarin text-to-speech', () => {
+describe('Mandarin text-to-speech', () => {
   let t: TestApp;
   let officer: string;
 

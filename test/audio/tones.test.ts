@@ -8,13 +8,12 @@ import { AudioService } from '../../src/audio/audio.service';
 import { AudioJobs } from '../../src/audio/jobs/audio-jobs';
 import { ToneService } from '../../src/audio/tones/tone.service';
 import { TestApp, createTestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 import { decode, envelope } from './media';
 
 // real encoding on a shared machine: a deadline, not a speed goal
 jest.setTimeout(120_000);
 
-describeWith(['ffmpeg'], 'built-in tones', () => {
+describe('built-in tones', () => {
   let t: TestApp;
   let viewer: string;
 

@@ -10,7 +10,6 @@ import { AudioJobs } from '../../src/audio/jobs/audio-jobs';
 import { ClipReferences } from '../../src/audio/library/clip-references';
 import { CODEC_PROFILES } from '../../src/audio/media/codec-profiles';
 import { TestApp, createTestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 import { amrNb, loudness, makeClip, makeMp3, probe } from './media';
 
 function filesUnder(dir: string): string[] {
@@ -31,7 +30,7 @@ function filesUnder(dir: string): string[] {
 // real encoding on a shared machine: a deadline, not a speed goal
 jest.setTimeout(120_000);
 
-describeWith(['ffmpeg'], 'audio upload', () => {
+describe('audio upload', () => {
   let t: TestApp;
   let officer: string;
   let viewer: string;

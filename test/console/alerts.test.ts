@@ -60,7 +60,7 @@ describe('the console refreshes nothing by polling', () => {
   });
 });
 
-describeWith(['chromium', 'ffmpeg', 'espeak-ng'], 'the duty officer’s console in Chromium over a simulated county', () => {
+describeWith(['chromium'], 'the duty officer’s console in Chromium over a simulated county', () => {
   let t: TestApp;
   let network: SimulatedNetwork;
   let monitoring: MonitoringService;

@@ -19,7 +19,7 @@ import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { StatusWriter } from '../../src/monitoring/status-writer';
 import { TEST_USER_PASSWORD, type TestApp, createTestApp } from '../support/app';
 import { CONSOLE_SERVER_ENV } from './console-env';
-import { CHROMIUM_PATH, describeWith, missing } from '../support/capabilities';
+import { CHROMIUM_PATH, describeWith } from '../support/capabilities';
 import { AudioService } from '../../src/audio/audio.service';
 import { Transactions } from '../../src/database/transactions';
 import type { DispatchOrder } from '../../src/dispatch/dispatch-order';
@@ -29,8 +29,6 @@ import { filter, firstValueFrom } from 'rxjs';
 const COUNTY = '341523000000';
 const UNITS = [1, 2, 3, 4];
 const SHOTS = process.env.DALABA_CONSOLE_SHOTS;
-/** Composing an alert encodes its tone with ffmpeg. */
-const itWithFfmpeg = missing('ffmpeg') === null ? it : it.skip;
 
 // a real browser, real sockets and line timing: offline takes the configured seconds of silence
 jest.setTimeout(90_000);
@@ -226,7 +224,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await context.close();
   });
 
-  itWithFfmpeg('the overview shows a technician how many terminals hold the built-in chime; a viewer does not see it', async () => {
+  it('the overview shows a technician how many terminals hold the built-in chime; a viewer does not see it', async () => {
     const { context, page } = await signIn('tech1');
     const chime = page.locator('#ov-tones tr[data-tone="tone-chime"]');
     await chime.filter({ hasText: '8 / 8' }).waitFor({ timeout: 60_000 });
@@ -276,7 +274,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await context.close();
   });
 
-  itWithFfmpeg('an officer finds the alert just composed in the 应急广播 list, marked as a drill (needs ffmpeg)', async () => {
+  it('an officer finds the alert just composed in the 应急广播 list, marked as a drill', async () => {
     const officer = await t.login('officer1', TEST_USER_PASSWORD);
     await t.app.get(AudioService).settled('tone-chime');
     const alert = await post('/api/alerts', officer, {
@@ -296,7 +294,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await context.close();
   });
 
-  itWithFfmpeg('a broadcast played on every terminal of the town shows 100 % coverage, by town, on its page (needs ffmpeg)', async () => {
+  it('a broadcast played on every terminal of the town shows 100 % coverage, by town, on its page', async () => {
     await t.app.get(AudioService).settled('tone-chime');
     const dispatch = t.app.get(DispatchService);
     const now = Date.now();

@@ -10,7 +10,6 @@ import { filter, firstValueFrom } from 'rxjs';
 import { Transactions } from '../../src/database/transactions';
 import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { FieldBuses } from '../../src/field/field-buses';
-import { describeWith } from '../support/capabilities';
 import { createTestApp, type TestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 import { order, registerCounty, UNITS, type County } from './county';
@@ -18,7 +17,7 @@ import type { ChildMessage, ChildStart } from './support/server-child';
 
 jest.setTimeout(120_000);
 
-describeWith(['ffmpeg'], 'dispatch crash safety', () => {
+describe('dispatch crash safety', () => {
   forEachDatabase('a broadcast continued by the next server', (kind) => {
     let t: TestApp;
     let county: County;

@@ -8,14 +8,13 @@ import { filter, firstValueFrom } from 'rxjs';
 import { Transactions } from '../../src/database/transactions';
 import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { FieldBuses } from '../../src/field/field-buses';
-import { describeWith } from '../support/capabilities';
 import { createTestApp, type TestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 import { order, registerCounty, UNITS, type County } from './county';
 
 jest.setTimeout(90_000);
 
-describeWith(['ffmpeg'], 'dispatch', () => {
+describe('dispatch', () => {
   forEachDatabase('dispatch over a simulated county', (kind) => {
     let t: TestApp;
     let admin: string;

@@ -6,13 +6,12 @@ import { filter, firstValueFrom } from 'rxjs';
 import { Transactions } from '../../src/database/transactions';
 import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { FieldBuses } from '../../src/field/field-buses';
-import { describeWith } from '../support/capabilities';
 import { createTestApp, type TestApp } from '../support/app';
 import { order, registerCounty, UNITS, type County } from './county';
 
 jest.setTimeout(90_000);
 
-describeWith(['ffmpeg'], 'equal priority, first-wins', () => {
+describe('equal priority, first-wins', () => {
   let t: TestApp;
   let county: County;
   let dispatch: DispatchService;

@@ -10,13 +10,12 @@ import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { ToneProvisioning, type ToneProvisioningView } from '../../src/dispatch/tone-provisioning';
 import { FieldBuses } from '../../src/field/field-buses';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
-import { describeWith } from '../support/capabilities';
 import { createTestApp, type TestApp } from '../support/app';
 import { order, registerCounty, UNITS, type County } from './county';
 
 jest.setTimeout(90_000);
 
-describeWith(['ffmpeg'], 'tone provisioning', () => {
+describe('tone provisioning', () => {
   let t: TestApp;
   let admin: string;
   let county: County;

@@ -77,10 +77,10 @@ describe('monitoring over a simulated county', () => {
     network.setFault(0, 2, 'dead');
     await until(() => !online(id));
     const rate = await t.http.get('/api/monitoring/online-rate').query({ areaCode: town }).set(t.auth(tech)).expect(200);
-    expect(rate.body.area).toEqual({ areaCode: town, registered: 8, online: 7, ratePercent: 87.5 });
+    expect(rate.body.area).toEqual({ areaCode: town, registered: 8, online: 7, unknown: 0, ratePercent: 87.5 });
     expect(rate.body.children).toEqual([
-      { areaCode: villages[0], registered: 4, online: 3, ratePercent: 75 },
-      { areaCode: villages[1], registered: 4, online: 4, ratePercent: 100 },
+      { areaCode: villages[0], registered: 4, online: 3, unknown: 0, ratePercent: 75 },
+      { areaCode: villages[1], registered: 4, online: 4, unknown: 0, ratePercent: 100 },
     ]);
     const status = await t.http.get(`/api/terminals/${id}/status`).set(t.auth(tech)).expect(200);
     expect(status.body).toMatchObject({ terminalId: id, tracked: true, connectivity: 'offline', online: false, gateway: { gatewayId: gatewayIds[0], connection: 'connected' } });

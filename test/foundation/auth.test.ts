@@ -1,3 +1,4 @@
+import { FailedLogins } from '../../src/auth/failed-logins';
 import { TEST_ADMIN_PASSWORD, TEST_USER_PASSWORD, TestApp, createTestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 
@@ -44,12 +45,17 @@ forEachDatabase('accounts and login', (database) => {
     expect(forbidden.body).toMatchObject({ statusCode: 403, code: 'forbidden_role' });
 
     const id = created.body.id as number;
-    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ roles: ['technician', 'viewer'], scopes: ['341523101000'] }).expect(200);
-    const me = await t.http.get('/api/auth/me').set(t.auth(tech)).expect(200);
+    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ roles: ['technician', 'viewer'] }).expect(200);
+    expect((await t.http.get('/api/auth/me').set(t.auth(tech)).expect(200)).body).toMatchObject({ roles: ['technician', 'viewer'] });
+    // moved to another town: the area it reached is taken away, so its sessions end
+    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ scopes: ['341523101000'] }).expect(200);
+    await t.http.get('/api/auth/me').set(t.auth(tech)).expect(401);
+    const moved = await t.login('town-tech', 'longenough1');
+    const me = await t.http.get('/api/auth/me').set(t.auth(moved)).expect(200);
     expect(me.body).toMatchObject({ roles: ['technician', 'viewer'], scopes: ['341523101000'] });
 
     await t.http.post(`/api/users/${id}/password`).set(t.auth(admin)).send({ password: 'another-one-2' }).expect(204);
-    await t.http.get('/api/auth/me').set(t.auth(tech)).expect(401); // a reset ends the sessions opened before it
+    await t.http.get('/api/auth/me').set(t.auth(moved)).expect(401); // a reset ends the sessions opened before it
     await t.http.post('/api/auth/login').send({ username: 'town-tech', password: 'longenough1' }).expect(401);
     await t.login('town-tech', 'another-one-2');
 
@@ -100,8 +106,11 @@ describe('login throttling', () => {
     const res = await t.http.post('/api/auth/login').send({ username: 'guessed', password: TEST_USER_PASSWORD }).expect(429);
     expect(res.body).toMatchObject({ statusCode: 429, code: 'too_many_attempts', details: { retryAfterSeconds: expect.any(Number) } });
     const admin = await t.adminToken(); // other accounts are not held up
+    // aggregated: the first failure at once, the rest of the window in one entry when it closes
     const audit = await t.http.get('/api/audit?actor=guessed&action=auth.login_failed').set(t.auth(admin)).expect(200);
-    expect(audit.body.total).toBe(11);
-    expect(audit.body.items[0].after).toMatchObject({ reason: 'too many attempts' });
+    expect(audit.body.total).toBe(1);
+    await t.app.get(FailedLogins).flush();
+    const repeated = await t.http.get('/api/audit?actor=guessed&action=auth.login_failed_repeated').set(t.auth(admin)).expect(200);
+    expect(repeated.body.items[0].after).toMatchObject({ failures: 9, refused: 1 });
   });
 });

@@ -9,7 +9,8 @@ interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
 }
 
-const PUBLIC = new Set(['GET /health', 'GET /metrics', 'POST /api/auth/login']);
+// POST /api/upstream/ebd authenticates each packet by its SM2 signature (test/upstream/ebd.test.ts), not by a login
+const PUBLIC = new Set(['GET /health', 'GET /metrics', 'POST /api/auth/login', 'POST /api/upstream/ebd']);
 const isDocs = (path: string): boolean => path.startsWith('/api/docs');
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -47,6 +48,13 @@ describe('HTTP surface', () => {
   it('serves health, metrics and the OpenAPI document without a token', async () => {
     const health = await t.http.get('/health').expect(200);
     expect(health.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    // which tool and version serve audio and speech: on a machine with only Node, the npm-shipped ones
+    expect(health.body.info.audio).toMatchObject({
+      status: 'up',
+      ffmpeg: { available: true, version: expect.stringMatching(/^ffmpeg version /), origin: 'npm @ffmpeg-installer/ffmpeg' },
+      ffprobe: { available: true, version: expect.stringMatching(/^ffprobe version /), origin: 'npm @ffprobe-installer/ffprobe' },
+      speech: { available: true, version: expect.stringMatching(/^eSpeak NG compiled to WebAssembly \(@echogarden\/espeak-ng-emscripten \d/), origin: expect.stringMatching(/^npm @echogarden/) },
+    });
     const metrics = await t.http.get('/metrics').expect(200);
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
     expect(metrics.text).toContain('dalaba_process_cpu_seconds_total');

@@ -8,7 +8,6 @@ import type { AlertView } from '../../src/alerts/alert-view';
 import type { SubscribeReply } from '../../src/live/live-hub';
 import type { LiveDelta } from '../../src/live/live-payload';
 import { TEST_USER_PASSWORD, createTestApp, type TestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 
 const COUNTY = '341523000000';
 const TOWN_A = '341523100000';
@@ -33,7 +32,7 @@ async function connect(baseUrl: string, token: string) {
   return { socket, seen, until, subscribe };
 }
 
-describeWith(['ffmpeg'], 'alerts and tone provisioning on /live', () => {
+describe('alerts and tone provisioning on /live', () => {
   let t: TestApp;
   const sockets: Socket[] = [];
 

@@ -10,7 +10,6 @@ import { FieldBuses } from '../../src/field/field-buses';
 import type { LiveBroadcast, LiveDelta } from '../../src/live/live-payload';
 import type { SubscribeReply } from '../../src/live/live-hub';
 import { createTestApp, type TestApp } from '../support/app';
-import { describeWith } from '../support/capabilities';
 import { order, registerCounty, UNITS, type County } from '../dispatch/county';
 
 jest.setTimeout(90_000);
@@ -38,7 +37,7 @@ async function watch(baseUrl: string, token: string, broadcastId: string) {
   return { socket, reply, updates, until };
 }
 
-describeWith(['ffmpeg'], 'broadcast room', () => {
+describe('broadcast room', () => {
   describe('a broadcast\'s room on /live', () => {
     let t: TestApp;
     let admin: string;

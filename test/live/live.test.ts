@@ -134,7 +134,7 @@ describe('live channel', () => {
     expect(snapA.snapshot.terminals.map((x) => x.id).sort()).toEqual(Object.values(terminalIds[0]).sort());
     expect(snapB.snapshot.terminals.map((x) => x.id).sort()).toEqual(Object.values(terminalIds[1]).sort());
     expect(snapA.snapshot.terminals.every((x) => x.online)).toBe(true);
-    expect(snapA.snapshot.rates[0]).toEqual({ areaCode: towns[0], registered: 3, online: 3, ratePercent: 100 });
+    expect(snapA.snapshot.rates[0]).toEqual({ areaCode: towns[0], registered: 3, online: 3, unknown: 0, ratePercent: 100 });
     expect(snapA.snapshot.gateways).toEqual([expect.objectContaining({ id: gatewayIds[0], connection: 'connected' })]);
 
     const inA = terminalIds[0][2];
@@ -145,7 +145,7 @@ describe('live channel', () => {
     await b.next((d) => d.terminals.some((x) => x.id === inB && !x.online));
     // the town's rate came with the change: one of three is down
     const rates = a.deltas.flatMap((d) => d.rates).filter((r) => r.areaCode === towns[0]);
-    expect(rates[rates.length - 1]).toEqual({ areaCode: towns[0], registered: 3, online: 2, ratePercent: 66.67 });
+    expect(rates[rates.length - 1]).toEqual({ areaCode: towns[0], registered: 3, online: 2, unknown: 0, ratePercent: 66.67 });
     expect(deltaA.terminals.find((x) => x.id === inA)).toMatchObject({ connectivity: 'offline', areaCode: villages[0] });
 
     network.setFault(0, 2, 'none');

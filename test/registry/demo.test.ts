@@ -1,5 +1,6 @@
 import { AccountsBootstrap } from '../../src/auth/accounts.bootstrap';
 import { DemoRegistrySeeder } from '../../src/field/demo-registry.seeder';
+import { FieldBuses } from '../../src/field/field-buses';
 import { createTestApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
 
@@ -23,6 +24,10 @@ describe('demo registry [sqlite]', () => {
       expect(tree.body[0].children).toHaveLength(25);
       const audit = await t.http.get('/api/audit?action=registry.demo_seed').set(t.auth(admin)).expect(200);
       expect(audit.body.total).toBe(1);
+      // the field is off here (DALABA_FIELD=off): nobody polls, yet every registered terminal counts, as unknown
+      await t.app.get(FieldBuses).settled();
+      const rate = await t.http.get('/api/monitoring/online-rate?areaCode=341523000000').set(t.auth(admin)).expect(200);
+      expect(rate.body.area).toEqual({ areaCode: '341523000000', registered: 3300, online: 0, unknown: 3300, ratePercent: 0 });
       await t.close({ keepDatabase: true });
 
       const again = await createTestApp({ database: 'sqlite', db, demo: true });

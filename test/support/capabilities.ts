@@ -1,33 +1,24 @@
 /**
  * What the machine offers to the integration suites, decided once per process. A suite that needs something the
  * machine lacks is registered as one skipped test whose name says what was not run and why, so `npm test` passes on
- * a bare machine and says so plainly (test/run-tests.js prints the same list before Jest starts).
+ * a bare machine and says so plainly (test/run-tests.js prints the same list before Jest starts). Audio needs nothing
+ * from the machine: ffmpeg, ffprobe and espeak-ng come from npm packages (src/audio/media/tool-resolution.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 
-/** The browser the console suites drive through playwright-core: Debian's `chromium` package. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-
-function executable(path: string): boolean {
+function onPath(cmd: string): string | null {
   try {
-    accessSync(path, constants.X_OK);
-    return true;
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || null;
   } catch {
-    return false;
+    return null;
   }
 }
 
-export type Capability = 'mysql' | 'socat' | 'ffmpeg' | 'espeak-ng' | 'openssl' | 'chromium';
+/** The browser the console suites drive through playwright-core: Debian's `chromium` package (/usr/bin/chromium), found on PATH. */
+const chromiumOnPath = onPath('chromium');
+export const CHROMIUM_PATH = chromiumOnPath ?? '/usr/bin/chromium';
 
-function onPath(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export type Capability = 'mysql' | 'socat' | 'openssl' | 'chromium';
 
 const cache = new Map<Capability, string | null>();
 
@@ -37,18 +28,14 @@ export function missing(cap: Capability): string | null {
   let reason: string | null = null;
   switch (cap) {
     case 'mysql':
-      reason = process.env.TEST_MYSQL_URL ? null : 'TEST_MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/dalaba_test)';
+      reason = process.env.TEST_MYSQL_URL ? null : 'TEST_MYSQL_URL is not set (enable: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/dalaba_test)';
       break;
     case 'socat':
-    case 'ffmpeg':
     case 'openssl':
-      reason = onPath(cap) ? null : `${cap} is not installed (apt-get install -y ${cap})`;
+      reason = onPath(cap) !== null ? null : `${cap} is not installed (enable: apt-get install -y ${cap})`;
       break;
     case 'chromium':
-      reason = executable(CHROMIUM_PATH) ? null : `${CHROMIUM_PATH} is not installed (apt-get install -y chromium)`;
-      break;
-    case 'espeak-ng':
-      reason = onPath('espeak-ng') ? null : 'espeak-ng is not installed (apt-get install -y espeak-ng)';
+      reason = chromiumOnPath !== null ? null : 'chromium is not installed (enable: apt-get install -y chromium)';
       break;
   }
   cache.set(cap, reason);

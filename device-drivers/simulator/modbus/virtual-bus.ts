@@ -10,6 +10,7 @@ import type { Clock } from '../../transport/clock';
 import type { LineTiming } from '../../transport/line-timing';
 import { sealRtu } from '../../modbus-crc';
 import { seededRandom } from '../random';
+import type { StoredClip } from '../terminal/clip-store';
 import {
   decodeRequest, EXCEPTION, exceptionReply, FC_READ_HOLDING, FC_WRITE_MULTIPLE, FC_WRITE_SINGLE, readReply, writeReply,
 } from './rtu-frames';
@@ -26,6 +27,8 @@ export interface ModbusDevice {
   crcError?(): void;
   /** The unit's own counters (a terminal: plays started, starts of a broadcast it had started before), summed per bus. */
   counters?(): Record<string, number>;
+  /** Puts a clip in the unit's storage as installed (a terminal stocked before it reaches the line); false when it cannot hold it. */
+  installClip?(clip: StoredClip): boolean;
 }
 
 /**
@@ -112,6 +115,11 @@ export class VirtualBus {
   /** Collision mode: the chance that a request meets a stray talker and both are destroyed. */
   setStrayTraffic(p: number): void {
     this.opts.strayTraffic = p;
+  }
+
+  /** See ModbusDevice.installClip; false for a unit that is not there or holds no clips. */
+  installClip(unit: number, clip: StoredClip): boolean {
+    return this.units.get(unit)?.device.installClip?.(clip) ?? false;
   }
 
   fault(unit: number): UnitFault {

@@ -50,6 +50,19 @@ export class ClipStore {
   }
 
   /**
+   * A clip put on the terminal before it reaches the line (stocked at installation, as vendors ship the air-defence
+   * signals): stored as if committed. False when it does not fit; a clip already held is kept as it is.
+   */
+  install(clip: StoredClip): boolean {
+    const have = this.stored.get(clip.clipId);
+    const digest = clip.digest.toLowerCase();
+    if (have) return have.digest === digest;
+    if (clip.size <= 0 || clip.size > this.freeBytes()) return false;
+    this.stored.set(clip.clipId, { ...clip, digest });
+    return true;
+  }
+
+  /**
    * §6.1: sets the clip being received; a clip already stored with the same digest is marked stored at once; the clip
    * being received prepared again (same id, size and digest) keeps the chunks it has.
    */

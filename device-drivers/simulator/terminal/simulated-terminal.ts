@@ -12,6 +12,7 @@ import {
 } from '../../../firmware-protocols/terminal-modbus';
 import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/words';
 import type { ModbusDevice, UnitFault } from '../modbus/virtual-bus';
+import type { StoredClip } from './clip-store';
 import type { CommandVerifier } from './command-verifier';
 import { ModelCommand, Refusal, TerminalModel } from './terminal-model';
 
@@ -120,6 +121,10 @@ export class SimulatedTerminal implements ModbusDevice {
 
   counters(): Record<string, number> {
     return { plays: this.model.starts.plays, repeatedStarts: this.model.starts.repeatedStarts };
+  }
+
+  installClip(clip: StoredClip): boolean {
+    return this.model.clips.install(clip);
   }
 
   crcError(): void {

@@ -1,5 +1,5 @@
 /**
- * Which audio tools this machine has, checked once at start: ffmpeg (with the libopus and libmp3lame encoders the
+ * Which audio tools serve this server, checked once at start: ffmpeg (with the libopus and libmp3lame encoders the
  * codec profiles need), ffprobe, and the speech provider. The server starts without them; the features they carry
  * are reported off (log line and /api/audio/capabilities) and refused with 503 until the tools are installed.
  */
@@ -14,6 +14,8 @@ export interface ToolStatus {
   available: boolean;
   /** First line of `-version`, or why it is missing. */
   detail: string;
+  /** Where the tool comes from: configured path, npm package or PATH (media/tool-resolution.ts). */
+  origin: string;
 }
 
 export type AudioFeature = 'upload' | 'tts' | 'tones' | 'preview';
@@ -25,7 +27,7 @@ export interface AudioCapabilities {
   off: { feature: AudioFeature; reason: string }[];
 }
 
-const NEEDED_ENCODERS = ['libopus', 'libmp3lame'];
+const NEEDED_ENCODERS = ['libopus', 'libmp3lame', 'pcm_alaw'];
 
 @Injectable()
 export class AudioTools {
@@ -36,8 +38,13 @@ export class AudioTools {
   ) {}
 
   async detect(): Promise<AudioCapabilities> {
-    const [ffmpeg, ffprobe, speechReason] = await Promise.all([this.ffmpeg(), this.version('ffprobe', this.config.ffprobePath), this.speech.unavailableReason()]);
-    const speech: ToolStatus = { name: this.speech.name, available: speechReason === null, detail: speechReason ?? 'ready' };
+    const [ffmpeg, ffprobe, speechReason] = await Promise.all([this.ffmpeg(), this.version('ffprobe', this.config.ffprobePath, this.config.tools.ffprobe.origin), this.speech.unavailableReason()]);
+    const speech: ToolStatus = {
+      name: this.speech.name,
+      available: speechReason === null,
+      detail: speechReason ?? (await this.speech.version()),
+      origin: this.config.tools.espeak.origin,
+    };
     const tools = [ffmpeg, ffprobe, speech];
     const missing = (list: ToolStatus[]): string | null => {
       const absent = list.filter((t) => !t.available);
@@ -57,21 +64,21 @@ export class AudioTools {
     return { tools, features, off };
   }
 
-  private async version(name: string, path: string): Promise<ToolStatus> {
+  private async version(name: string, path: string, origin: string): Promise<ToolStatus> {
     try {
       const r = await this.processes.run(path, ['-hide_banner', '-version'], { timeoutSeconds: 10 });
-      if (r.code !== 0) return { name, available: false, detail: `${path} failed (${lastLine(r.stderr)})` };
-      return { name, available: true, detail: r.stdout.split('\n')[0] };
+      if (r.code !== 0) return { name, available: false, detail: `${path} failed (${lastLine(r.stderr)})`, origin };
+      return { name, available: true, detail: r.stdout.split('\n')[0], origin };
     } catch (e) {
-      return { name, available: false, detail: `${path} is not installed (${(e as Error).message})` };
+      return { name, available: false, detail: `${path} is not installed (${(e as Error).message})`, origin };
     }
   }
 
   private async ffmpeg(): Promise<ToolStatus> {
-    const status = await this.version('ffmpeg', this.config.ffmpegPath);
+    const status = await this.version('ffmpeg', this.config.ffmpegPath, this.config.tools.ffmpeg.origin);
     if (!status.available) return status;
     const r = await this.processes.run(this.config.ffmpegPath, ['-hide_banner', '-encoders'], { timeoutSeconds: 10 });
     const absent = NEEDED_ENCODERS.filter((e) => !r.stdout.includes(` ${e} `));
-    return absent.length === 0 ? status : { name: 'ffmpeg', available: false, detail: `ffmpeg lacks the ${absent.join(' and ')} encoder(s)` };
+    return absent.length === 0 ? status : { ...status, available: false, detail: `ffmpeg lacks the ${absent.join(' and ')} encoder(s)` };
   }
 }

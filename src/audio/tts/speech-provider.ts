@@ -11,6 +11,8 @@ export interface SpeechProvider {
   readonly name: string;
   /** Null when the provider can run here, else why it cannot. */
   unavailableReason(): Promise<string | null>;
+  /** Which engine and version speaks, in one line (for /health and the start summary). */
+  version(): Promise<string>;
   synthesise(text: string, options: SpeechOptions, wavFile: string): Promise<void>;
   /** The phonemes the engine would speak (for checking the language), when the engine can tell. */
   phonemes(text: string, options: SpeechOptions): Promise<string>;

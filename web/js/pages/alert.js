@@ -12,8 +12,9 @@ const FIELD_LABELS = {
   eventType: '事件类型', severity: '级别', messageType: '信息类别', title: '标题', text: '播发文本', language: '语言', targets: '播发范围', audio: '音频',
   repeat: '重复次数', volume: '音量', startAt: '开始', endAt: '结束', state: '状态',
 };
+/** Revision actions (src/alerts/alert.entities.ts REVISION_ACTIONS) as they read. */
 const ACTIONS = {
-  create: '起草', update: '修改', submit: '提交审核', approve: '批准', reject: '驳回', emergency: '一键应急', confirm: '事后确认', cancel: '取消', cancel_request: '请求取消',
+  created: '起草', edited: '修改', submitted: '提交审核', rejected: '驳回', approved: '批准', emergency: '一键应急', confirmed: '事后确认', cancelled: '取消',
 };
 const ON_AIR = new Set(['approved', 'scheduled', 'dispatching']);
 

@@ -50,8 +50,9 @@ export async function mount(view, ctx) {
     if (ctx.stale()) return;
     const r = live.rates.get(area);
     setHtml($('#ov-rate', view), `<span class="${rateClass(r?.ratePercent)}">${percent(r?.ratePercent)}</span>`);
-    $('#ov-counts', view).textContent = r ? `在线 ${r.online} / 登记 ${r.registered}` : '';
-    $('#ov-offline', view).textContent = r ? String(r.registered - r.online) : '—';
+    // unknown: not heard from since start, neither online nor offline yet
+    $('#ov-counts', view).textContent = r ? `在线 ${r.online} / 登记 ${r.registered}${r.unknown ? ` · 未知 ${r.unknown}` : ''}` : '';
+    $('#ov-offline', view).textContent = r ? String(r.registered - r.online - (r.unknown ?? 0)) : '—';
     const prefix = areaPrefix(area);
     let fault = 0;
     let playing = 0;

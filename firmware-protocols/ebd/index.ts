@@ -1,0 +1,4 @@
+export * from './ebd-tables';
+export * from './ebd-xml';
+export * from './cap-tables';
+export * from './cap/cap-xml';

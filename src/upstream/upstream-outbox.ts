@@ -1,0 +1,149 @@
+/**
+ * The outbox: every report we owe an upstream platform is sealed (signed tar, stored in the packet store), written as
+ * a row, and POSTed to the sender's URL (multipart part `file`) until it is taken — an EBDResponse with ResultCode 1
+ * that verifies under the sender's key — with backoff between attempts (2 s doubling to 5 min). Rows survive restarts;
+ * a server that starts again goes on with the pending ones.
+ */
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
+import { shanghaiDate } from '../../firmware-protocols/codes';
+import { composeEbdId, EBD_RESULT_CODES, type EbdPacket, type EbdPayload } from '../../firmware-protocols/ebd';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { Transactions } from '../database/transactions';
+import { openPacket, sealPacket, type SealedPacket } from './ebd-packets';
+import { PacketStore } from './packet-store';
+import { UpstreamSigning } from './upstream-signing';
+import { UpstreamOutboxEntity, type UpstreamSenderEntity } from './upstream.entities';
+import { UpstreamRepository } from './upstream.repository';
+
+const TICK_MS = 1000;
+const FIRST_BACKOFF_MS = 2000;
+const MAX_BACKOFF_MS = 300_000;
+const POST_TIMEOUT_MS = 15_000;
+
+/** What happened to one POST. */
+export interface PostResult {
+  ok: boolean;
+  resultCode: number | null;
+  detail: string | null;
+}
+
+@Injectable()
+export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('UpstreamOutbox');
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly attemptsSubject = new Subject<UpstreamOutboxEntity>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repo: UpstreamRepository,
+    private readonly transactions: Transactions,
+    private readonly store: PacketStore,
+    private readonly signing: UpstreamSigning,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), TICK_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.flushing;
+    this.attemptsSubject.complete();
+  }
+
+  /** Every attempt's row as written (sent, pending again with its error, or failed). */
+  get attempts(): Observable<UpstreamOutboxEntity> {
+    return this.attemptsSubject.asObservable();
+  }
+
+  /** Seals a packet of ours (a fresh EBDID, SRC us, DEST the sender) and stores it, without queueing it. */
+  async seal(destEbrId: string, payload: EbdPayload, relatedEbdId: string | null = null): Promise<SealedPacket & { sha256: string }> {
+    const now = new Date();
+    const ebdId = await this.transactions.run(async (tx) => composeEbdId(this.config.platformResourceCode, now, await this.repo.nextEbdSequence(tx, shanghaiDate(now))));
+    const packet: EbdPacket = {
+      header: { ebdId, type: payload.type, srcEbrId: this.config.platformResourceCode, srcUrl: null, destEbrId, time: now, relatedEbdId },
+      payload,
+    };
+    const sealed = await sealPacket(packet, this.signing);
+    return { ...sealed, sha256: await this.store.put(sealed.tar) };
+  }
+
+  /** Queues a report to a sender with a URL; returns the row (null when the sender takes no reports). */
+  async enqueue(sender: UpstreamSenderEntity, payload: EbdPayload, opts: { alertRef?: string | null; maxAttempts?: number } = {}): Promise<UpstreamOutboxEntity | null> {
+    if (!sender.url || !sender.enabled) return null;
+    const sealed = await this.seal(sender.code, payload);
+    const now = new Date();
+    const row = await this.repo.saveOutbox(
+      Object.assign(new UpstreamOutboxEntity(), {
+        senderId: sender.id, url: sender.url, ebdId: sealed.ebdId, ebdType: payload.type, alertRef: opts.alertRef ?? null, sha256: sealed.sha256,
+        state: 'pending', attempts: 0, maxAttempts: opts.maxAttempts ?? 20, nextAttemptAt: now, lastError: null, resultCode: null, createdAt: now, sentAt: null,
+      } satisfies Omit<UpstreamOutboxEntity, 'id'>),
+    );
+    this.kick();
+    return row;
+  }
+
+  /** Sends what is due now (again after the current pass if one runs). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
+    this.flushing = this.flush()
+      .catch((e: unknown) => this.log.error(`outbox pass failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.flushing = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async flush(): Promise<void> {
+    for (const row of await this.repo.due(new Date(), 50)) {
+      if (this.stopped) return;
+      const sender = await this.repo.sender(row.senderId);
+      const result = sender ? await this.post(row, sender) : { ok: false, resultCode: null, detail: 'the sender was removed' };
+      row.attempts += 1;
+      row.resultCode = result.resultCode;
+      row.lastError = result.ok ? null : result.detail;
+      if (result.ok) {
+        row.state = 'sent';
+        row.sentAt = new Date();
+      } else if (row.attempts >= row.maxAttempts || !sender) {
+        row.state = 'failed';
+      } else {
+        row.nextAttemptAt = new Date(Date.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (row.attempts - 1)));
+      }
+      this.attemptsSubject.next(await this.repo.saveOutbox(row));
+    }
+  }
+
+  private async post(row: UpstreamOutboxEntity, sender: UpstreamSenderEntity): Promise<PostResult> {
+    try {
+      const tar = await this.store.get(row.sha256);
+      const form = new FormData();
+      form.append('file', new Blob([tar], { type: 'application/x-tar' }), `EBDT_${row.ebdId}.tar`);
+      const res = await fetch(row.url, { method: 'POST', body: form, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+      const body = Buffer.from(await res.arrayBuffer());
+      if (!res.ok) return { ok: false, resultCode: null, detail: `HTTP ${res.status}` };
+      const opened = await openPacket(body, (certSn) => (certSn === sender.certSn ? sender.publicKey : null));
+      if (!opened.ok) return { ok: false, resultCode: null, detail: `the answer is not a valid signed EBDResponse: ${opened.detail}` };
+      if (opened.packet.payload.type !== 'EBDResponse') return { ok: false, resultCode: null, detail: `the answer carries ${opened.packet.payload.type}, not EBDResponse` };
+      const r = opened.packet.payload.response;
+      return r.resultCode === EBD_RESULT_CODES.ok ? { ok: true, resultCode: r.resultCode, detail: null } : { ok: false, resultCode: r.resultCode, detail: `EBDResponse ${r.resultCode}: ${r.resultDesc}` };
+    } catch (e) {
+      return { ok: false, resultCode: null, detail: (e as Error).message.slice(0, 500) };
+    }
+  }
+}
