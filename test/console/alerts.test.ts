@@ -207,6 +207,7 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await shot(approver, 'broadcasts');
     await row.locator(`a[href="#/alert/${alertId}"]`).click();
     await approver.locator('#al-norevs').waitFor();
+    await approver.locator('#al-revisions tbody tr').filter({ hasText: '提交审核' }).waitFor();
     await approver.locator('#al-approve:not([disabled])').waitFor({ timeout: 60_000 });
     await approver.locator('#al-audio-note').filter({ hasText: '播发音频' }).waitFor();
     await shot(approver, 'alert-review');
@@ -317,6 +318,10 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await officer.locator('#al-title').filter({ hasText: '大风蓝色预警演练（西村）' }).waitFor();
     await expect(officer.locator('#al-body').textContent()).resolves.toContain('西村');
     await approver.locator('#al-title').filter({ hasText: '（西村）' }).waitFor();
+    // the approver sees what the edit changed, from → to
+    const edit = approver.locator('#al-revisions tbody tr').filter({ hasText: '修改' });
+    await edit.filter({ hasText: '大风蓝色预警演练（西村）' }).waitFor();
+    await expect(edit.locator('del').first().textContent()).resolves.toBeTruthy();
     await officer.click('#al-cancel');
     await officer.locator('#al-state').filter({ hasText: '已取消' }).waitFor();
     await approver.locator('#al-state').filter({ hasText: '已取消' }).waitFor();
