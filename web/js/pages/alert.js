@@ -52,9 +52,9 @@ function revisionsHtml(a) {
     return `<p class="muted" id="al-norevs">${a.state === 'submitted' ? '首次提交审核，没有可对比的旧版本：请审阅下面的全部内容。' : '没有修改记录。'}</p>`;
   }
   const edited = revs.some((r) => r.changes && Object.keys(r.changes).length);
-  const note = edited ? '' : `<p class="muted" id="al-norevs">${a.state === 'submitted' ? '提交后没有修改：请审阅上面的全部内容。' : '没有修改记录。'}</p>`;
+  const note = edited ? '' : `<p class="muted" id="al-norevs">${a.state === 'submitted' ? '提交后没有修改：请审阅上面的全部内容。' : '内容没有修改过。'}</p>`;
   return `${note}<table class="grid diff" id="al-revisions"><thead><tr><th>时间</th><th>人员</th><th>操作</th><th>改动</th></tr></thead><tbody>
-    ${revs.map((r) => `<tr><td>${formatTime(r.at)}</td><td>${esc(r.byName ?? r.byId ?? '')}</td><td>${esc(ACTIONS[r.action] ?? r.action)}</td><td>${
+    ${revs.map((r) => `<tr><td>${formatTime(r.at)}</td><td>${esc(r.userName ?? r.byName ?? r.userId ?? r.byId ?? '')}</td><td>${esc(ACTIONS[r.action] ?? r.action)}</td><td>${
       r.changes && Object.keys(r.changes).length
         ? Object.entries(r.changes).map(([f, c]) => `<div class="change"><b>${esc(FIELD_LABELS[f] ?? f)}</b>：<del>${esc(fieldText(f, c.from))}</del> → <ins>${esc(fieldText(f, c.to))}</ins></div>`).join('')
         : '<span class="muted">—</span>'
