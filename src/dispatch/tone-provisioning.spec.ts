@@ -2,7 +2,6 @@ import { Subject } from 'rxjs';
 import type { AppConfig } from '../config/config';
 import type { FieldBuses } from '../field/field-buses';
 import type { FieldCommands } from '../field/field-commands';
-import type { StockClip, TerminalStock } from '../field/field.tokens';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import type { RegistryChange, RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
@@ -13,7 +12,7 @@ import { ToneProvisioning } from './tone-provisioning';
 const CHIME: ClipVariant = { clipId: 9, codec: 'opus', digest: 'ab', data: new Uint8Array(4), durationMs: 1000 };
 
 /** Two Modbus buses (gateways 1 and 2, two terminals each) whose links come up after the start, as in the demo. */
-function setUp(stock: TerminalStock | null = null) {
+function setUp() {
   const monitoring = new MonitoringService();
   const links = new Map<number, 'connecting' | 'connected'>([[1, 'connecting'], [2, 'connecting']]);
   const transfers: { gatewayId: number; terminalIds: number[] }[] = [];
@@ -39,7 +38,7 @@ function setUp(stock: TerminalStock | null = null) {
   const variants = { forTerminals: async (_tone: string, ids: number[]) => [{ terminalIds: ids, clip: CHIME, error: null }] } as unknown as ClipVariants;
   const registry = { changes: new Subject<RegistryChange>() } as unknown as RegistryEvents;
   const config = { field: { enabled: true }, dispatch: { provisionTones: ['tone-chime'], provisionRetryMs: 3_600_000 } } as unknown as AppConfig;
-  const provisioning = new ToneProvisioning(config, field, buses, repo, variants, monitoring, registry, stock);
+  const provisioning = new ToneProvisioning(config, field, buses, repo, variants, monitoring, registry);
   /** What FieldBuses does when it opens a bus, then its link coming up. */
   const open = (gatewayId: number): void => {
     opened.add(gatewayId);
@@ -73,26 +72,6 @@ describe('ToneProvisioning', () => {
     // a later pass finds both buses done: nothing is sent twice
     await provisioning.runPass();
     expect(transfers).toHaveLength(2);
-    provisioning.onModuleDestroy();
-  });
-
-  it('where terminals can be stocked off the line (the demo county), gives each its variant once, before the bus is checked', async () => {
-    const stocked: StockClip[][] = [];
-    const { provisioning, transfers, open, connect } = setUp({ stock: async (clips) => (stocked.push([...clips]), clips.length) });
-    provisioning.onApplicationBootstrap();
-    await provisioning.settled();
-    open(1);
-    open(2);
-    connect(1);
-    await provisioning.settled();
-    const clip = { clipId: 9, codec: 'opus', digest: 'ab', size: 4, durationMs: 1000 };
-    expect(stocked).toEqual([[11, 12, 21, 22].map((terminalId) => ({ terminalId, ...clip }))]);
-    // the check still goes over the wire: the terminals say they hold it
-    expect(transfers).toEqual([{ gatewayId: 1, terminalIds: [11, 12] }]);
-    connect(2);
-    await provisioning.settled();
-    await provisioning.runPass();
-    expect(stocked).toHaveLength(1);
     provisioning.onModuleDestroy();
   });
 });

@@ -13,7 +13,7 @@
  * provisioned on its own as soon as its link comes up, so the tones are on the terminals within seconds of a start
  * instead of waiting for the first retry pass; work on one bus is never run twice at once.
  */
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subject, debounceTime, filter, type Subscription } from 'rxjs';
 import { isWithinArea } from '../../firmware-protocols/codes';
 import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
@@ -24,7 +24,6 @@ import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/errors';
 import { FieldBuses } from '../field/field-buses';
 import { BusError, FieldCommands } from '../field/field-commands';
-import { TERMINAL_STOCK, type StockClip, type TerminalStock } from '../field/field.tokens';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
@@ -106,8 +105,6 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   private sharedPlan: { ids: Set<number>; plan: Promise<Plan | null> } | null = null;
   private nextPassAt: Date | null = null;
   private stopped = false;
-  /** terminalId:clipId pairs already handed to the terminal stock. */
-  private readonly stocked = new Set<string>();
   /** Something a view shows moved (a tone stored or refused, a bus storing, held, done); the live view publishes it. */
   readonly changes = new Subject<void>();
 
@@ -119,7 +116,6 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     private readonly variants: ClipVariants,
     private readonly monitoring: MonitoringService,
     private readonly registryEvents: RegistryEvents,
-    @Optional() @Inject(TERMINAL_STOCK) private readonly stock: TerminalStock | null = null,
   ) {
     this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
   }
@@ -340,29 +336,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       }
       plan.push({ toneId, variantOf });
     }
-    await this.stockTerminals(plan);
     return plan;
-  }
-
-  /** Where terminals can be stocked off the line (the demo county), each is given its variants before the pass checks them. */
-  private async stockTerminals(plan: Plan): Promise<void> {
-    if (!this.stock) return;
-    const clips: StockClip[] = [];
-    for (const { variantOf } of plan) {
-      for (const [terminalId, v] of variantOf) {
-        const key = `${terminalId}:${v.clipId}`;
-        if (this.stocked.has(key)) continue;
-        this.stocked.add(key);
-        clips.push({ terminalId, clipId: v.clipId, codec: v.codec, digest: v.digest, size: v.data.length, durationMs: v.durationMs });
-      }
-    }
-    if (clips.length === 0) return;
-    try {
-      const held = await this.stock.stock(clips);
-      if (held > 0) this.log.log(`${held} built-in tone variants stocked on terminals as installed`);
-    } catch (e) {
-      this.log.warn(`stocking terminals with the built-in tones failed: ${(e as Error).message}`);
-    }
   }
 
   /** Runs work on a bus after whatever provisioning is under way there. */

@@ -109,16 +109,18 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
   async stock(clips: readonly StockClip[]): Promise<number> {
     if (!this.sim || clips.length === 0) return 0;
     const sim = this.sim;
-    const indexOf = new Map<number, number | null>();
+    const base = this.config.field.demoSimulatorBasePort;
+    // the demo registry lists gateway i of the county on port basePort + i
+    const indexOf = new Map(
+      (await this.registry.enabledGateways()).filter((g) => g.host === '127.0.0.1' && (g.port ?? 0) >= base && (g.port ?? 0) < base + sim.ports.length).map((g) => [g.id, (g.port ?? 0) - base]),
+    );
     const byId = new Map((await this.registry.enabledTerminals()).map((t) => [t.id, t]));
     const entries = [];
     for (const c of clips) {
       const t = byId.get(c.terminalId);
       const codec = CODECS.find((k) => k.name === c.codec);
-      if (!t || !codec) continue;
-      if (!indexOf.has(t.gatewayId)) indexOf.set(t.gatewayId, await this.gatewayIndex(t.gatewayId).catch(() => null));
-      const gateway = indexOf.get(t.gatewayId);
-      if (gateway === null || gateway === undefined) continue;
+      const gateway = t && indexOf.get(t.gatewayId);
+      if (!t || !codec || gateway === undefined) continue;
       entries.push({ gateway, unit: t.unitId, clip: { clipId: c.clipId, size: c.size, codec: codec.code, digest: c.digest, durationMs: c.durationMs } });
     }
     return entries.length === 0 ? 0 : sim.installClips(entries);
