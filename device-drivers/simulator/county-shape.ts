@@ -13,6 +13,9 @@ export interface ShapeTerminal {
   areaCode: string;
   model: string;
   serialNumber: string;
+  /** Where it stands (WGS-84 degrees): made up, villages around their town, terminals around their village. */
+  latitude: number;
+  longitude: number;
 }
 
 export interface ShapeGateway {
@@ -85,9 +88,28 @@ function villageName(i: number): string {
   return `${a}${b}村`;
 }
 
-function bus(index: number, name: string, areaCode: string, port: number, host: string, timeout: number, units: number): ShapeGateway {
+/** The county's made-up extent (degrees), roughly where 舒城县 lies: towns on a jittered 5×5 grid inside it. */
+const EXTENT = { south: 31.12, north: 31.72, west: 116.55, east: 117.32 };
+
+/** A village's centre: its town's grid cell, the village on a ring around the town's centre. */
+function villageCentre(town: number, village: number, villages: number): { lat: number; lng: number } {
+  const rows = 5;
+  const cellLat = (EXTENT.north - EXTENT.south) / rows;
+  const cellLng = (EXTENT.east - EXTENT.west) / rows;
+  const jitter = (k: number): number => (((town * 7919 + k * 104729) % 1000) / 1000 - 0.5) * 0.3;
+  const lat = EXTENT.north - (Math.floor(town / rows) + 0.5 + jitter(1)) * cellLat;
+  const lng = EXTENT.west + ((town % rows) + 0.5 + jitter(2)) * cellLng;
+  const angle = (2 * Math.PI * village) / villages;
+  const r = 0.3 + 0.08 * (village % 3);
+  return { lat: lat + Math.sin(angle) * r * cellLat * 0.5, lng: lng + Math.cos(angle) * r * cellLng * 0.5 };
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+function bus(index: number, name: string, areaCode: string, port: number, host: string, timeout: number, units: number, centre: { lat: number; lng: number }): ShapeGateway {
   const terminals: ShapeTerminal[] = [];
   for (let u = 1; u <= units; u++) {
+    const angle = (2 * Math.PI * u) / units + index;
     terminals.push({
       unitId: u,
       name: `${name.replace(/网关$/, '')}${u}号喇叭`,
@@ -95,6 +117,8 @@ function bus(index: number, name: string, areaCode: string, port: number, host: 
       areaCode,
       model: MODELS[(index + u) % MODELS.length],
       serialNumber: `SN${areaCode.slice(6)}${String(u).padStart(3, '0')}`,
+      latitude: round6(centre.lat + Math.sin(angle) * 0.006 * (1 + (u % 3))),
+      longitude: round6(centre.lng + Math.cos(angle) * 0.007 * (1 + (u % 3))),
     });
   }
   return {
@@ -130,7 +154,7 @@ export function referenceCounty(opts: ShapeOptions = {}): CountyShape {
       const villageCode = `341523${100 + t}${201 + j}`;
       const name = villageName(v);
       areas.push({ areaCode: villageCode, name, parentCode: townCode, level: 'village' });
-      gateways.push(bus(v, `${townName}${name}网关`, villageCode, basePort + v, host, timeout, terminalsInVillage(v)));
+      gateways.push(bus(v, `${townName}${name}网关`, villageCode, basePort + v, host, timeout, terminalsInVillage(v), villageCentre(t, j, villagesInTown(t))));
     }
   });
   return { name: COUNTY_NAME, areaCode: COUNTY_CODE, platformResourceCode: '43415230000000101010101', areas, gateways };
@@ -151,6 +175,6 @@ export function longBusShape(opts: ShapeOptions = {}): CountyShape {
       { areaCode: townCode, name: TOWN_NAMES[0], parentCode: COUNTY_CODE, level: 'town' },
       { areaCode: villageCode, name: villageName(0), parentCode: townCode, level: 'village' },
     ],
-    gateways: [bus(0, `${TOWN_NAMES[0]}长线网关`, villageCode, basePort, host, opts.requestTimeoutMs ?? 150, 247)],
+    gateways: [bus(0, `${TOWN_NAMES[0]}长线网关`, villageCode, basePort, host, opts.requestTimeoutMs ?? 150, 247, villageCentre(0, 0, 1))],
   };
 }

@@ -54,6 +54,11 @@ export class AlertAudioSource {
     }
   }
 
+  /** Resolves when the clip is no longer being processed (ready or failed) — at once when it is not. */
+  async whenSettled(clipId: string): Promise<void> {
+    await this.library.settled(clipId);
+  }
+
   /** Refuses (409 `audio_not_ready`, saying why) unless the clip is ready; a built-in tone is generated first. */
   async assertReady(clipId: string | null, wait: boolean): Promise<string> {
     if (!clipId) throw new ConflictError('audio_not_ready', 'the alert has no audio clip', { clipId });

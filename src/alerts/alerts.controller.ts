@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { EVENT_TYPES, MESSAGE_TYPE_KEYS, SEVERITIES, isDrillMessage } from '../../firmware-protocols/codes';
 import { ApiErrors } from '../common/api-docs';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
@@ -21,6 +22,13 @@ export class AlertsController {
   @ApiErrors(400)
   list(@Query() q: AlertListQueryDto, @CurrentUser() user: AuthUser): Promise<Page<AlertView>> {
     return this.alerts.list(user, toListQuery(q));
+  }
+
+  /** The code tables a composer picks from: event types (code, name, the severities each has), severities, message types. */
+  @Get('codes')
+  @ApiOperation({ summary: 'The code tables a composer picks from: event types, severities, message types' })
+  codes(): { eventTypes: typeof EVENT_TYPES; severities: typeof SEVERITIES; messageTypes: { key: string; drill: boolean }[] } {
+    return { eventTypes: EVENT_TYPES, severities: SEVERITIES, messageTypes: MESSAGE_TYPE_KEYS.map((key) => ({ key, drill: isDrillMessage(key) })) };
   }
 
   @Get(':id')

@@ -4,6 +4,7 @@
  * outcomes dispatch reports back (AlertOutcomes).
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import { composeBroadcastId, isWithinArea, shanghaiDate, type MessageTypeKey } from '../../firmware-protocols/codes';
 import { ClipReferences } from '../audio/library/clip-references';
 import { AuditService } from '../audit/audit.service';
@@ -67,6 +68,12 @@ const DISPATCH_EVENTS: readonly AlertEvent[] = ['schedule', 'start', 'complete',
 const FINISHING_EVENTS: readonly AlertEvent[] = ['complete', 'complete-partially', 'fail'];
 const EXPIRY_SWEEP_MS = 30_000;
 
+/** An alert as it is after a committed change, with the area codes it reaches (who may see it). */
+export interface AlertChange {
+  alert: AlertView;
+  areaCodes: string[];
+}
+
 /** The state an event leads to wherever it is allowed (for telling a repeated report from an illegal one). */
 function targetOf(event: AlertEvent): AlertState | undefined {
   for (const steps of Object.values(ALERT_LIFECYCLE)) if (steps[event]) return steps[event];
@@ -77,6 +84,8 @@ function targetOf(event: AlertEvent): AlertState | undefined {
 export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Alerts');
   private timer: NodeJS.Timeout | null = null;
+  /** Every alert after a committed change (created, edited, reviewed, on air, finished); the live view publishes it. */
+  readonly changes = new Subject<AlertChange>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -98,6 +107,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   }
 
   onModuleDestroy(): void {
+    this.changes.complete();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
@@ -138,7 +148,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       await this.audit.record({ actor: user, action: 'alert.create', entityType: 'alert', entityId: alert.id, after: alertView(alert) }, tx);
       return alert;
     });
-    return alertView(saved);
+    return this.announce(saved);
   }
 
   async update(id: number, patch: Partial<AlertInput>, user: AuthUser): Promise<AlertView> {
@@ -163,7 +173,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       await this.audit.record({ actor: user, action: 'alert.update', entityType: 'alert', entityId: id, before, after: alertView(after) }, tx);
       return after;
     });
-    return alertView(saved);
+    return this.announce(saved);
   }
 
   submit(id: number, user: AuthUser): Promise<AlertView> {
@@ -203,7 +213,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   }
 
   async confirm(id: number, user: AuthUser): Promise<AlertView> {
-    return this.transactions.run(async (tx) => {
+    const confirmed = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       this.assertSees(user, alert);
       if (alert.emergencyReason === null) throw new ConflictError('not_emergency', `alert ${id} was reviewed before air; there is nothing to confirm`, { alertId: id });
@@ -216,8 +226,9 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       const saved = await this.repo.save(tx, alert);
       await this.revise(tx, id, 'confirmed', user);
       await this.audit.record({ actor: user, action: 'alert.confirm', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
-      return alertView(saved);
+      return saved;
     });
+    return this.announce(confirmed);
   }
 
   /** Before air: cancelled at once. Planned or on air: dispatch is told to stop it everywhere. */
@@ -237,7 +248,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       return { alert: saved, tellDispatch: saved.broadcastId !== null };
     });
     if (tellDispatch) await this.dispatcher.cancel(id, user.id);
-    return alertView((await this.repo.findById(id)) ?? alert);
+    return this.announce((await this.repo.findById(id)) ?? alert);
   }
 
   /**
@@ -260,7 +271,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
         await this.audit.record({ actor, action: 'alert.upstream_submit', entityType: 'alert', entityId: row.id, after: alertView(row) }, tx);
         return row;
       });
-      return alertView(saved);
+      return this.announce(saved);
     }
     const clipId = await this.audio.assertReady(prepared, true);
     return this.goOnAir(
@@ -283,13 +294,13 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   /** AlertOutcomes: moves the alert by a dispatch event, audited as the system; a repeated report is a no-op. */
   async advance(alertId: number, event: AlertEvent, detail?: string): Promise<void> {
     if (!DISPATCH_EVENTS.includes(event)) throw new Error(`dispatch cannot report "${event}" on an alert`);
-    await this.transactions.run(async (tx) => {
+    const moved = await this.transactions.run(async (tx) => {
       const alert = await this.load(alertId, tx);
-      if (ALERT_LIFECYCLE[alert.state][event] === undefined && targetOf(event) === alert.state) return;
+      if (ALERT_LIFECYCLE[alert.state][event] === undefined && targetOf(event) === alert.state) return null;
       if (isFinalAlertState(alert.state)) {
         // e.g. the engine confirming a stop after the alert expired: the alert's outcome is already written
         this.log.warn(`alert ${alertId} is ${alert.state}; dispatch's late "${event}" is ignored`);
-        return;
+        return null;
       }
       const before = alertView(alert);
       // a broadcast that finished before its start was reported
@@ -298,25 +309,29 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       Object.assign(alert, { outcomeDetail: detail ?? alert.outcomeDetail, updatedAt: this.clock.date() });
       const saved = await this.repo.save(tx, alert);
       await this.audit.record({ actor: SYSTEM_ACTOR, action: `alert.${event}`, entityType: 'alert', entityId: alertId, before, after: alertView(saved) }, tx);
+      return saved;
     });
+    if (moved) this.announce(moved);
   }
 
   /** Alerts still draft, submitted, approved or scheduled past their end become expired; returns their ids. */
   async expireDue(now = this.clock.date()): Promise<number[]> {
     const expired: number[] = [];
     for (const due of await this.repo.dueToExpire(now)) {
-      const planned = await this.transactions.run(async (tx) => {
+      const saved = await this.transactions.run(async (tx) => {
         const alert = await this.load(due.id, tx);
         if (alert.endAt.getTime() > now.getTime() || ALERT_LIFECYCLE[alert.state].expire === undefined) return null;
         const before = alertView(alert);
         alert.state = nextAlertState(alert.state, 'expire');
         Object.assign(alert, { outcomeDetail: `expired at ${now.toISOString()} before it went on air`, updatedAt: now });
-        const saved = await this.repo.save(tx, alert);
-        await this.audit.record({ actor: SYSTEM_ACTOR, action: 'alert.expire', entityType: 'alert', entityId: alert.id, before, after: alertView(saved) }, tx);
-        expired.push(alert.id);
-        return saved.broadcastId;
+        const after = await this.repo.save(tx, alert);
+        await this.audit.record({ actor: SYSTEM_ACTOR, action: 'alert.expire', entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
+        return after;
       });
-      if (planned) await this.dispatcher.cancel(due.id, SYSTEM_ACTOR.id);
+      if (!saved) continue;
+      expired.push(saved.id);
+      this.announce(saved);
+      if (saved.broadcastId) await this.dispatcher.cancel(due.id, SYSTEM_ACTOR.id);
     }
     return expired;
   }
@@ -348,11 +363,11 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       return after;
     });
     dispatcher.launch(saved.broadcastId ?? '');
-    return alertView(saved);
+    return this.announce(saved);
   }
 
   private async step(id: number, user: AuthUser, event: AlertEvent, action: RevisionAction, apply: (a: AlertEntity, now: Date) => void): Promise<AlertView> {
-    return this.transactions.run(async (tx) => {
+    const stepped = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       this.assertSees(user, alert);
       this.assertCoversTargets(user, alert);
@@ -364,8 +379,26 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       const saved = await this.repo.save(tx, alert);
       await this.revise(tx, id, action, user);
       await this.audit.record({ actor: user, action: `alert.${event}`, entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
-      return alertView(saved);
+      return saved;
     });
+    return this.announce(stepped);
+  }
+
+  /**
+   * Publishes an alert on `changes` (called once the transaction that wrote it committed) and returns its view; a
+   * draft or submitted alert is published again when its audio has settled, so a reviewer sees it become ready.
+   */
+  private announce(alert: AlertEntity): AlertView {
+    const change: AlertChange = { alert: alertView(alert), areaCodes: alert.areaIndex.split('|').filter(Boolean) };
+    this.changes.next(change);
+    if (alert.clipId && (alert.state === 'draft' || alert.state === 'submitted')) {
+      const clipId = alert.clipId;
+      this.audio.whenSettled(clipId).then(
+        () => this.changes.next(change),
+        () => undefined,
+      );
+    }
+    return change.alert;
   }
 
   private async revise(tx: Tx, alertId: number, action: RevisionAction, user: AuthUser, changes: FieldChanges | null = null): Promise<void> {

@@ -14,7 +14,7 @@
  * instead of waiting for the first retry pass; work on one bus is never run twice at once.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { debounceTime, filter, type Subscription } from 'rxjs';
+import { Subject, debounceTime, filter, type Subscription } from 'rxjs';
 import { isWithinArea } from '../../firmware-protocols/codes';
 import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
 import type { AuthUser } from '../auth/auth-user';
@@ -105,6 +105,8 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   private sharedPlan: { ids: Set<number>; plan: Promise<Plan | null> } | null = null;
   private nextPassAt: Date | null = null;
   private stopped = false;
+  /** Something a view shows moved (a tone stored or refused, a bus storing, held, done); the live view publishes it. */
+  readonly changes = new Subject<void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -134,6 +136,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
 
   onModuleDestroy(): void {
     this.stopped = true;
+    this.changes.complete();
     this.registry?.unsubscribe();
     this.connections?.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
@@ -152,6 +155,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       this.busHolds.set(g, (this.busHolds.get(g) ?? 0) + 1);
       this.stop(g, 'held');
     }
+    this.changes.next();
     let released = false;
     return () => {
       if (released) return;
@@ -166,6 +170,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         for (const wake of this.waiting.get(g) ?? []) wake();
         this.waiting.delete(g);
       }
+      this.changes.next();
     };
   }
 
@@ -305,6 +310,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const areas = this.passAreas;
     const rows = areas === null ? everywhere : everywhere.filter((t) => areas.some((a) => isWithinArea(t.areaCode, a)));
     for (const t of rows) this.done.delete(t.gatewayId);
+    this.changes.next();
     // each tone's variant per terminal, worked out once for the whole pass (the tone is generated here on first use)
     const planned = this.planFor(rows.map((t) => t.id));
     this.sharedPlan = { ids: new Set(rows.map((t) => t.id)), plan: planned };
@@ -390,6 +396,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       for (const g of groups.values()) if (!(await this.transfer(gatewayId, toneId, g.clip, g.ids))) return;
     }
     this.done.add(gatewayId);
+    this.changes.next();
   }
 
   /** One tone to some terminals of a bus, waiting out holds and resuming after them; false = leave this bus for the next pass. */
@@ -405,6 +412,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       const abort = new AbortController();
       const running: Running = { abort, toneId, why: null };
       this.running.set(gatewayId, running);
+      this.changes.next();
       try {
         const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal, tryBackedOff: true });
         for (const id of [...r.stored, ...r.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
@@ -430,12 +438,14 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     held.set(terminalId, clipId);
     this.held.set(toneId, held);
     this.failed.get(toneId)?.delete(terminalId);
+    this.changes.next();
   }
 
   private failedOn(toneId: string, terminalId: number, reason: string): void {
     const failed = this.failed.get(toneId) ?? new Map<number, string>();
     failed.set(terminalId, reason);
     this.failed.set(toneId, failed);
+    this.changes.next();
   }
 }
 

@@ -79,7 +79,7 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
         g.terminals.map((t) =>
           Object.assign(new TerminalEntity(), {
             name: t.name, resourceCode: t.resourceCode, areaCode: t.areaCode, gatewayId: idOf.get(g.resourceCode), unitId: t.unitId, model: t.model,
-            serialNumber: t.serialNumber, capabilities: null, latitude: null, longitude: null, address: null, speakerPowerW: null, installedOn: null,
+            serialNumber: t.serialNumber, capabilities: null, latitude: t.latitude, longitude: t.longitude, address: null, speakerPowerW: null, installedOn: null,
             enabled: true, notes: null, createdAt: now, updatedAt: now,
           }),
         ),

@@ -4,6 +4,7 @@
  * batch at most `maxBatchesPerSecond` times a second. A client whose connection is still busy with earlier batches
  * is skipped until it drains (its outbox keeps folding), so a slow client costs the others nothing.
  */
+import type { AlertView } from '../alerts/alert-view';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
 import type { OnlineRate } from '../monitoring/online-rate';
@@ -40,6 +41,8 @@ export class LiveFeed {
   private readonly rates = new Set<string>();
   private alarms: PublishedAlarmEvent[] = [];
   private readonly broadcasts = new Map<string, PendingBroadcast>();
+  private readonly alerts = new Map<number, AlertView>();
+  private readonly provisioning = new Map<string, LiveDelta['provisioning'][number]>();
   private alarmsDropped = 0;
   private timer: unknown = null;
   private lastSentAt = -Infinity;
@@ -58,7 +61,7 @@ export class LiveFeed {
 
   /** Things waiting to be sent. */
   get size(): number {
-    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length + this.broadcasts.size;
+    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length + this.broadcasts.size + this.alerts.size + this.provisioning.size;
   }
 
   terminal(status: LiveStatus, at: number): void {
@@ -93,6 +96,16 @@ export class LiveFeed {
     this.schedule();
   }
 
+  tones(areaCode: string | null, view: LiveDelta['provisioning'][number]['view']): void {
+    this.provisioning.set(areaCode ?? '*', { areaCode, view });
+    this.schedule();
+  }
+
+  alert(view: AlertView): void {
+    this.alerts.set(view.id, view);
+    this.schedule();
+  }
+
   close(): void {
     this.closed = true;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
@@ -122,9 +135,13 @@ export class LiveFeed {
       rates: [...this.rates].map((code) => this.rateOf(code)),
       alarms: this.alarms,
       broadcasts: [...this.broadcasts.values()].map((b) => ({ ...b.header, counts: b.counts(), changes: [...b.changes.values()] })),
+      alerts: [...this.alerts.values()],
+      provisioning: [...this.provisioning.values()],
       alarmsDropped: this.alarmsDropped,
     };
     this.broadcasts.clear();
+    this.alerts.clear();
+    this.provisioning.clear();
     this.terminals.clear();
     this.gateways.clear();
     this.rates.clear();

@@ -8,23 +8,27 @@ import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { areaPrefix, isAreaCode } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
-import { canReach, visibleSubtrees } from '../auth/scope';
+import { canReach, isUnrestricted, visibleSubtrees } from '../auth/scope';
+import { isWithinArea } from '../../firmware-protocols/codes';
 import { AlarmsService, type PublishedAlarmEvent } from '../monitoring/alarms.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { areaCodeOfPrefix, countingPrefixes } from '../monitoring/online-rate';
 import type { OnlineRate } from '../monitoring/online-rate';
 import { TerminalsRepository } from '../terminals/terminals.repository';
 import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
+import { type AlertChange, AlertsService } from '../alerts/alerts.service';
 import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
 import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/delivery-lifecycle';
 import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
+import { ToneProvisioning, type ToneProvisioningView } from '../dispatch/tone-provisioning';
+import { auditTime } from 'rxjs';
 import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 import { Clock } from '../common/clock';
 
 /** Subscriptions one client may hold at once (the console holds a handful); more are refused. */
 export const MAX_SUBSCRIPTIONS = 32;
 
-export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast'] as const;
+export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast', 'alerts', 'provisioning'] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
 export interface LiveSnapshot {
@@ -33,6 +37,7 @@ export interface LiveSnapshot {
   rates: OnlineRate[];
   alarms: PublishedAlarmEvent['alarm'][];
   broadcasts: LiveBroadcast[];
+  provisioning?: { areaCode: string | null; view: ToneProvisioningView }[];
 }
 
 export type SubscribeReply =
@@ -78,6 +83,9 @@ function countOf(view: BroadcastView): Record<DeliveryState, number> {
   return counts;
 }
 
+/** Tone provisioning moves terminal by terminal: watchers get its view at most this often. */
+const TONES_EVERY_MS = 1000;
+
 const fail = (code: string, message: string): SubscribeReply => ({ ok: false, code, message });
 
 @Injectable()
@@ -89,6 +97,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   /** Alarm watchers with the area prefixes they see (null: everything). */
   private readonly alarmWatch = new Map<LiveClient, Map<string, string[] | null>>();
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
+  /** Clients following the alerts list (every alert reaching into their scopes). */
+  private readonly alertWatch = new Set<LiveClient>();
+  /** Clients following tone provisioning, with the areas they asked for (null: their whole scope). */
+  private readonly toneWatch = new Map<LiveClient, Set<string | null>>();
   /** Per area code: the prefixes it is counted under, and the area code each stands for. */
   private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
@@ -100,6 +112,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly terminals: TerminalsRepository,
     private readonly dispatch: DispatchService,
     private readonly reports: BroadcastReportsService,
+    private readonly alertsService: AlertsService,
+    private readonly provisioning: ToneProvisioning,
     clock: Clock,
   ) {
     this.timers = feedTimers(clock);
@@ -111,6 +125,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.monitoring.gatewayEvents.subscribe((g) => this.routeGateway(g.status)),
       this.alarms.events.subscribe((e) => this.routeAlarm(e)),
       this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
+      this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
+      this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.routeTones()),
     );
   }
 
@@ -164,6 +180,12 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         return this.subscribeAlarms(c, key, id as string | null);
       case 'broadcast':
         return this.subscribeBroadcast(c, key, id as string);
+      case 'provisioning':
+        return this.subscribeTones(c, key, id as string | null);
+      case 'alerts':
+        this.alertWatch.add(c);
+        c.subscriptions.set(key, () => this.alertWatch.delete(c));
+        return { ok: true, subscription: { kind: 'alerts', id: null }, snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [] } };
     }
   }
 
@@ -190,6 +212,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       case 'alarms':
         if (id === undefined || id === null) return { kind: 'alarms', id: null };
         return typeof id === 'string' && isAreaCode(id) ? { kind: 'alarms', id } : { message: 'id must be an area code, or absent for every alarm in your scope' };
+      case 'alerts':
+        return { kind: 'alerts', id: null };
+      case 'provisioning':
+        if (id === undefined || id === null) return { kind: 'provisioning', id: null };
+        return typeof id === 'string' && isAreaCode(id) ? { kind: 'provisioning', id } : { message: 'id must be an area code, or absent for your whole scope' };
       case 'broadcast':
         return typeof id === 'string' && /^\d{35}$/.test(id) ? { kind: 'broadcast', id } : { message: 'id must be a 35-digit broadcast id' };
       case 'terminal':
@@ -294,6 +321,37 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       const mine = view.prefixes === null ? p.changes : p.changes.filter((x) => view.prefixes!.some((pre) => x.areaCode.startsWith(pre)));
       for (const x of mine) view.states.set(x.terminalId, x.state);
       c.feed.broadcast({ broadcastId: p.broadcastId, alertId: p.alertId, drill: p.drill, state: p.state }, mine, () => countOf(view));
+    }
+  }
+
+  /** Technicians and officers (as GET /api/provisioning/tones): the view now, then again as provisioning moves. */
+  private subscribeTones(c: LiveClient, key: string, areaCode: string | null): SubscribeReply {
+    const roles = c.user.roles;
+    if (!roles.some((r) => r === 'technician' || r === 'officer' || r === 'admin')) return fail('forbidden', 'tone provisioning is for technicians and officers');
+    if (areaCode !== null && !canReach(c.user, areaCode)) return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
+    const mine = this.toneWatch.get(c) ?? new Set<string | null>();
+    mine.add(areaCode);
+    this.toneWatch.set(c, mine);
+    c.subscriptions.set(key, () => {
+      mine.delete(areaCode);
+      if (mine.size === 0) this.toneWatch.delete(c);
+    });
+    const view = this.provisioning.view(c.user, areaCode ?? undefined);
+    return {
+      ok: true, subscription: { kind: 'provisioning', id: areaCode },
+      snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [], provisioning: [{ areaCode, view }] },
+    };
+  }
+
+  private routeTones(): void {
+    for (const [c, areas] of this.toneWatch) for (const a of areas) c.feed.tones(a, this.provisioning.view(c.user, a ?? undefined));
+  }
+
+  /** An alert goes to the alert watchers who see it: one of its areas inside their scopes, or theirs inside its (as GET /api/alerts/:id). */
+  private routeAlert(change: AlertChange): void {
+    for (const c of this.alertWatch) {
+      const sees = isUnrestricted(c.user) || change.areaCodes.some((a) => c.user.scopes.some((s) => isWithinArea(a, s) || isWithinArea(s, a)));
+      if (sees) c.feed.alert(change.alert);
     }
   }
 

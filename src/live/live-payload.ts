@@ -3,6 +3,8 @@
  * online rate, one alarm event. `at` is when the change happened on the server (ms since epoch), so a client can tell
  * how fresh it is.
  */
+import type { AlertView } from '../alerts/alert-view';
+import type { ToneProvisioningView } from '../dispatch/tone-provisioning';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { Connectivity } from '../monitoring/connectivity';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
@@ -63,6 +65,10 @@ export interface LiveDelta {
   rates: OnlineRate[];
   alarms: PublishedAlarmEvent[];
   broadcasts: LiveBroadcast[];
+  /** Alerts that changed (created, edited, reviewed, on air, finished), as GET /api/alerts/:id shows them. */
+  alerts: AlertView[];
+  /** Tone provisioning as GET /api/provisioning/tones shows it, per subscribed area (at most one a second). */
+  provisioning: { areaCode: string | null; view: ToneProvisioningView }[];
   /** Alarm events left out because the client fell behind (it should reload the alarm list). */
   alarmsDropped: number;
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
 import { AuthModule } from '../auth/auth.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
@@ -7,7 +8,7 @@ import { LiveHub } from './live-hub';
 
 /** The live view: Socket.IO namespace `/live`, scoped by the same JWT and area scopes as the API. */
 @Module({
-  imports: [MonitoringModule, AuthModule, DispatchModule],
+  imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule],
   providers: [LiveHub, LiveChannel],
   exports: [LiveHub],
 })

@@ -18,6 +18,7 @@ import { CommandSigning } from '../../src/field/command-signing';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { StatusWriter } from '../../src/monitoring/status-writer';
 import { TEST_USER_PASSWORD, type TestApp, createTestApp } from '../support/app';
+import { CONSOLE_SERVER_ENV } from './console-env';
 import { CHROMIUM_PATH, describeWith } from '../support/capabilities';
 import { AudioService } from '../../src/audio/audio.service';
 import { Transactions } from '../../src/database/transactions';
@@ -106,13 +107,7 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
   };
 
   beforeAll(async () => {
-    t = await createTestApp({
-      database: 'sqlite',
-      env: {
-        DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3', DALABA_ALARM_CLEAR_AFTER: '0', DALABA_START_LEAD_MS: '800',
-        DALABA_PROVISION_TONES: 'tone-chime', DALABA_PROVISION_RETRY: '5',
-      },
-    });
+    t = await createTestApp({ database: 'sqlite', env: CONSOLE_SERVER_ENV });
     const admin = await t.adminToken();
     monitoring = t.app.get(MonitoringService);
     const county = referenceCounty();

@@ -1,11 +1,20 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
-// #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/login), the live connection and the active-alarm badge.
+// #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
+// #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/users, #/audit, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
 import { $, esc } from './dom.js';
 import { roleNames } from './format.js';
 import { live } from './live.js';
 import { loadRegions } from './regions.js';
+import * as alertPage from './pages/alert.js';
+import * as audio from './pages/audio.js';
+import * as audit from './pages/audit.js';
+import * as registry from './pages/registry.js';
+import * as users from './pages/users.js';
 import * as alarms from './pages/alarms.js';
+import * as compose from './pages/compose.js';
+import * as importPage from './pages/import.js';
+import * as map from './pages/map.js';
 import * as broadcast from './pages/broadcast.js';
 import * as broadcasts from './pages/broadcasts.js';
 import * as daily from './pages/daily.js';
@@ -14,8 +23,13 @@ import * as overview from './pages/overview.js';
 import * as terminal from './pages/terminal.js';
 import * as terminals from './pages/terminals.js';
 
-const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts, broadcast };
-const TITLES = { login: '登录', overview: '总览', terminals: '终端', terminal: '终端详情', alarms: '告警', daily: '在线率统计', broadcasts: '应急广播', broadcast: '播发详情' };
+const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts, broadcast, compose, alert: alertPage, map, import: importPage, registry, audio, users, audit };
+const TITLES = {
+  login: '登录', overview: '总览', terminals: '终端', terminal: '终端详情', alarms: '告警', daily: '在线率统计', broadcasts: '应急广播', broadcast: '播发详情',
+  compose: '编写预警', alert: '预警详情', map: '地图', import: '导入登记表', registry: '登记表', audio: '音频库', users: '用户与权限', audit: '审计日志',
+};
+/** Pages shown under another page's tab. */
+const TAB_OF = { terminal: 'terminals', broadcast: 'broadcasts', compose: 'broadcasts', alert: 'broadcasts' };
 const view = $('#view');
 let unmount = null;
 let releaseAlarms = null;
@@ -32,6 +46,16 @@ export function can(action) {
     case 'acknowledge':
     case 'provisioning':
       return has('technician', 'officer');
+    case 'compose':
+      return has('officer');
+    case 'approve':
+      return has('approver');
+    case 'registry':
+      return has('technician');
+    case 'audio':
+      return has('officer', 'approver');
+    case 'admin':
+      return roles.includes('admin');
     default:
       return false;
   }
@@ -94,7 +118,8 @@ async function route() {
     location.hash = '#/overview';
     return;
   }
-  for (const a of document.querySelectorAll('#nav [data-nav]')) a.classList.toggle('active', a.dataset.nav === page || (page === 'terminal' && a.dataset.nav === 'terminals') || (page === 'broadcast' && a.dataset.nav === 'broadcasts'));
+  for (const a of document.querySelectorAll('#nav [data-nav]')) a.classList.toggle('active', a.dataset.nav === (TAB_OF[page] ?? page));
+  for (const a of document.querySelectorAll('#nav [data-needs]')) a.hidden = !can(a.dataset.needs);
   view.innerHTML = '<p class="muted">正在加载…</p>';
   document.title = `${TITLES[page]} · 大喇叭应急广播调度控制台`;
   const mine = ++routed;

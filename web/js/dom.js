@@ -38,9 +38,10 @@ export function say(el, text, kind = 'info') {
  */
 export function patchRows(tbody, rows, empty) {
   if (rows.length === 0) {
-    if (tbody.dataset.empty !== '1') {
+    if (tbody.dataset.empty !== '1' || tbody.emptyHtml !== empty) {
       tbody.innerHTML = empty;
       tbody.dataset.empty = '1';
+      tbody.emptyHtml = empty;
     }
     return;
   }

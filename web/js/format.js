@@ -128,3 +128,47 @@ const FIELDS = {
 };
 /** The changed fields of a status-history entry, in Chinese. */
 export const fieldNames = (fields) => fields.map((f) => FIELDS[f] ?? f).join('、');
+
+// ---- alerts ----
+export const ALERT_STATES = {
+  draft: '草稿', submitted: '待审核', approved: '已批准', scheduled: '待播发', dispatching: '播发中', completed: '已完成',
+  'partially-completed': '部分完成', failed: '失败', cancelled: '已取消', expired: '已过期',
+};
+export const alertStateName = (s) => ALERT_STATES[s] ?? s;
+/** The message classes a composer picks from, with how each reads; drills and tests sound (or not) as marked. */
+export const MESSAGE_TYPES = { real: '实际播发', cancel: '取消播发', platformDrill: '平台测试（喇叭不响）', frontEndDrill: '前端演练', terminalDrill: '终端演练（喇叭发声）' };
+export const messageTypeName = (m) => MESSAGE_TYPES[m] ?? m;
+export const SEVERITY_CLASS = { 1: 'red', 2: 'orange', 3: 'yellow', 4: 'blue' };
+export const SEVERITY_NAMES = { 0: '未定级', 1: 'Ⅰ级 特别严重（红色）', 2: 'Ⅱ级 严重（橙色）', 3: 'Ⅲ级 较重（黄色）', 4: 'Ⅳ级 一般（蓝色）' };
+export const DELIVERY_STATES = {
+  pending: '待发', transferring: '传输中', ready: '就绪', playing: '播放中', played: '已播放', failed: '失败', unreachable: '不可达', preempted: '被抢占', cancelled: '已取消',
+};
+export const BROADCAST_STATES = { planned: '待播', running: '播发中', completed: '已完成', partial: '部分完成', failed: '失败', cancelled: '已取消' };
+
+/** A China-time `datetime-local` value (YYYY-MM-DDTHH:mm) for a time, and back. */
+export function toChinaInput(ms) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(ms).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour === '24' ? '00' : p.hour}:${p.minute}`;
+}
+export function fromChinaInput(value) {
+  if (!value) return null;
+  const ms = Date.parse(`${value}:00+08:00`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Why a delivery did not reach its terminal, in words (the server's own text stays beside it, for technicians). */
+const REASONS = [
+  [/restarted during the play/, '播放期间终端重启（如停电），未播完'],
+  [/outranked/, '终端正在播放更高优先级的内容'],
+  [/no open bus reaches|not located/, '找不到终端所在总线（终端或网关未启用）'],
+  [/cancel/, '播发已取消'],
+  [/not stored|refused/, '终端拒绝播放'],
+  [/clip prepare|chunk|commit|transfer/, '音频传送到终端时终端无应答'],
+  [/timeout|no answer|failed to respond|unreachable|silent/, '终端无应答（断电、线路或网关故障）'],
+  [/disconnect|connection|ECONNREFUSED|closed/, '网关连接中断'],
+  [/engine error/, '调度程序出错'],
+];
+export function reasonText(reason) {
+  if (!reason) return '';
+  return REASONS.find(([re]) => re.test(reason))?.[1] ?? reason;
+}

@@ -1,6 +1,8 @@
 // The live view: one Socket.IO connection to /live, reference-counted subscriptions, and the latest state of what
 // they cover (terminals, gateways, online rates, active alarms). Pages listen to 'change' events, whose detail says
-// what changed ({terminals: Set<id>, rates: Set<areaCode>, gateways: Set<id>, alarms: boolean}).
+// what changed ({terminals: Set<id>, rates: Set<areaCode>, gateways: Set<id>, alarms: boolean}); a broadcast's
+// progress comes as 'broadcast' events (snapshot first, then deltas), changed alerts as 'alerts' events and tone
+// provisioning as 'provisioning' events.
 import { io } from '/socket.io/socket.io.esm.min.js';
 
 class Live extends EventTarget {
@@ -34,6 +36,9 @@ class Live extends EventTarget {
     });
     socket.on('delta', (d) => {
       this.apply(d, false);
+      for (const b of d.broadcasts ?? []) this.dispatchEvent(new CustomEvent('broadcast', { detail: b }));
+      if (d.alerts?.length) this.dispatchEvent(new CustomEvent('alerts', { detail: d.alerts }));
+      for (const p of d.provisioning ?? []) this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
       if (d.alarmsDropped > 0 && this.subs.has('alarms:*')) void this.send('alarms', null);
     });
   }
@@ -75,7 +80,11 @@ class Live extends EventTarget {
     if (!this.socket) return;
     try {
       const reply = await this.socket.timeout(15000).emitWithAck('subscribe', { kind, id });
-      if (reply.ok) this.apply({ ...reply.snapshot, alarms: [] }, kind === 'alarms' ? reply.snapshot.alarms : null);
+      if (reply.ok) {
+        this.apply({ ...reply.snapshot, alarms: [] }, kind === 'alarms' ? reply.snapshot.alarms : null);
+        for (const b of reply.snapshot.broadcasts ?? []) this.dispatchEvent(new CustomEvent('broadcast', { detail: { ...b, snapshot: true } }));
+        for (const p of reply.snapshot.provisioning ?? []) this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
+      }
       else this.dispatchEvent(new CustomEvent('problem', { detail: reply.message }));
     } catch {
       // timed out: the next reconnection subscribes again
@@ -108,6 +117,13 @@ class Live extends EventTarget {
       changed.alarms = true;
     }
     this.dispatchEvent(new CustomEvent('change', { detail: changed }));
+  }
+
+  /** Listens to one kind of event ('broadcast', 'alerts') until the returned function is called. */
+  on(type, fn) {
+    const h = (e) => fn(e.detail);
+    this.addEventListener(type, h);
+    return () => this.removeEventListener(type, h);
   }
 
   /** Listens to changes until the returned function is called. */

@@ -1,5 +1,6 @@
 // 告警: the active alarms in the user's scope, one per cause (a terminal, a whole bus, a town's uplink, a fault),
 // live from the /live alarm feed, with acknowledgement for technicians and duty officers.
+import { onTick } from '../clock.js';
 import { getAll, post, session } from '../api.js';
 import { $, coalesce, esc, patchRows, say, setHtml } from '../dom.js';
 import { alarmKindName, faultName, formatDuration, formatShortTime } from '../format.js';
@@ -116,14 +117,14 @@ export async function mount(view, ctx) {
       });
   });
   const offChange = live.onChange((c) => c.alarms && schedule());
-  const tick = setInterval(schedule, 10000);
+  const stopTick = onTick(schedule);
   render();
   // terminal names for the terminal alarms (the registry of the user's region, loaded once per session)
   const root = defaultRegion();
   if (root) void registryOf(root).then(schedule, () => undefined);
   void loadGateways().then(schedule);
   return () => {
-    clearInterval(tick);
+    stopTick();
     offChange();
   };
 }

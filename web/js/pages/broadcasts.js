@@ -1,9 +1,11 @@
 // 应急广播: the alerts the user may see (GET /api/alerts), newest first, with their review state, severity, message
-// type (drills marked), targets and times. A read-only list; it refreshes every 10 seconds.
+// type (drills marked), targets and times; officers start a new alert or the one-key emergency from here. The list
+// follows /live (kind alerts): a changed alert reloads the page of the list, nothing is polled.
 import { get } from '../api.js';
-import { $, esc } from '../dom.js';
-import { formatShortTime } from '../format.js';
-import { regionName } from '../regions.js';
+import { $, coalesce, esc } from '../dom.js';
+import { SEVERITY_CLASS, formatShortTime } from '../format.js';
+import { live } from '../live.js';
+import { region, regionName } from '../regions.js';
 
 const PAGE = 50;
 const STATES = {
@@ -18,10 +20,10 @@ const FILTERS = [
   ['draft', '草稿', 'draft'],
 ];
 const MESSAGE_TYPES = { real: '实际播发', cancel: '取消播发', platformDrill: '平台演练', frontEndDrill: '前端演练', terminalDrill: '终端演练' };
-const SEVERITY_CLASS = { 1: 'red', 2: 'orange', 3: 'yellow', 4: 'blue' };
 
 function targets(a) {
-  const areas = a.targets.areaCodes.map((c) => regionName(c));
+  // a region above the reader's own tree (a county alert seen from a town) is named by its code
+  const areas = a.targets.areaCodes.map((c) => (region(c) ? regionName(c) : `上级区域 ${c}`));
   const shown = areas.slice(0, 3).join('、') + (areas.length > 3 ? ` 等 ${areas.length} 个区域` : '');
   const single = a.targets.terminalIds.length ? `${shown ? '，' : ''}${a.targets.terminalIds.length} 台终端` : '';
   return esc(shown + single) || '—';
@@ -32,6 +34,7 @@ export async function mount(view, ctx) {
   let page = 1;
   view.innerHTML = `
     <h1>应急广播 <small class="muted" id="bc-count"></small></h1>
+    ${ctx.can('compose') ? '<div class="toolbar"><a class="button primary" href="#/compose" id="bc-new">新建预警</a> <a class="button big-red" href="#/compose?emergency=1" id="bc-emergency">一键应急</a></div>' : ''}
     <div class="toolbar"><span class="filters">${FILTERS.map(([k, label]) => `<a class="chip ${k === filter[0] ? 'active' : ''}" href="#/broadcasts${k === 'all' ? '' : `?f=${k}`}">${label}</a>`).join('')}</span></div>
     <p id="bc-msg" class="msg" hidden></p>
     <table class="grid" id="bc-table"><thead><tr><th>编号</th><th>标题</th><th>事件 / 级别</th><th>类型</th><th>状态</th><th>播发范围</th><th class="num">终端</th><th>开始</th><th>结束</th><th>创建人</th></tr></thead>
@@ -47,7 +50,7 @@ export async function mount(view, ctx) {
         .map(
           (a) => `<tr data-alert="${a.id}" class="${a.drill ? 'drill' : ''}">
             <td>${a.id}${a.broadcastId ? `<div class="code">${esc(a.broadcastId)}</div>` : ''}</td>
-            <td>${a.broadcastId ? `<a href="#/broadcast/${esc(a.broadcastId)}">${esc(a.title)}</a>` : esc(a.title)}${a.emergency ? ' <span class="kind bus-down">一键应急</span>' : ''}</td>
+            <td><a href="#/alert/${a.id}">${esc(a.title)}</a>${a.broadcastId ? ` <a class="muted" href="#/broadcast/${esc(a.broadcastId)}">播发详情</a>` : ''}${a.emergency ? ' <span class="kind bus-down">一键应急</span>' : ''}</td>
             <td>${esc(a.eventName ?? a.eventType)} <span class="severity ${SEVERITY_CLASS[a.severity] ?? ''}">${esc(a.severityName || '未定级')}</span></td>
             <td>${esc(MESSAGE_TYPES[a.messageType] ?? a.messageType)}${a.drill ? ' <span class="kind">演练</span>' : ''}</td>
             <td><span class="alert-state ${esc(a.state)}">${esc(STATES[a.state] ?? a.state)}</span></td>
@@ -76,7 +79,12 @@ export async function mount(view, ctx) {
     msg.textContent = err.message;
     msg.hidden = false;
   };
+  const reload = coalesce(() => void load().catch(showError));
+  const offAlerts = live.on('alerts', reload);
+  const release = await live.subscribe('alerts', null);
   await load();
-  const poll = setInterval(() => void load().catch(showError), 10_000);
-  return () => clearInterval(poll);
+  return () => {
+    offAlerts();
+    release();
+  };
 }

@@ -1,6 +1,6 @@
 // 总览: the region's online rate now, its towns (or villages) with their rates, drill-down, active alarms — live
 // through the /live region subscription (rates of the region and of its direct children). Technicians and officers also
-// see which built-in signals the region's terminals hold already (tone provisioning), refreshed while the page is open.
+// see which built-in signals the region's terminals hold already (tone provisioning), pushed over /live as it moves.
 import { get } from '../api.js';
 import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
 import { displayState, percent } from '../format.js';
@@ -114,17 +114,10 @@ export async function mount(view, ctx) {
   };
 }
 
-/** How many of the area's terminals hold each built-in signal; read again every 15 s while the page is open. */
+/** How many of the area's terminals hold each built-in signal, as /live pushes it (kind provisioning). */
 function showTones(view, ctx, area) {
   const body = $('#ov-tones tbody', view);
-  const load = async () => {
-    let p;
-    try {
-      p = await get('/api/provisioning/tones', { areaCode: area });
-    } catch (e) {
-      if (!ctx.stale()) $('#ov-tones-buses', view).textContent = e.message;
-      return;
-    }
+  const render = (p) => {
     if (ctx.stale()) return;
     patchRows(
       body,
@@ -143,7 +136,10 @@ function showTones(view, ctx, area) {
     const b = p.buses;
     $('#ov-tones-buses', view).textContent = p.enabled ? `总线：存入中 ${b.storing} · 让路播发 ${b.held} · 等待 ${b.waiting} · 本轮完成 ${b.done}` : '';
   };
-  void load();
-  const timer = setInterval(load, 15_000);
-  return () => clearInterval(timer);
+  const off = live.on('provisioning', (p) => p.areaCode === area && render(p.view));
+  const released = live.subscribe('provisioning', area);
+  return () => {
+    off();
+    void released.then((release) => release());
+  };
 }

@@ -1,5 +1,7 @@
 // 终端详情: one terminal's live status, registry data, error counters, status history, and — for technicians — the
 // diagnostic commands (test tone, volume, amplifier, clock set, reboot, raw register read) with their results.
+import { onTick } from '../clock.js';
+import { registryEditor } from '../registry-edit.js';
 import { get, post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import {
@@ -71,9 +73,13 @@ export async function mount(view, ctx) {
       <table class="kv" id="td-bus" hidden></table>
     </section>` : ''}
     <p id="td-msg" class="msg" hidden></p>
+    <div id="td-registry-box"></div>
     <section class="card"><h2>状态历史 <small class="muted">最近 24 小时</small> <button type="button" id="td-history-reload">刷新</button></h2>
+      <figure class="chart-box"><svg class="timeline" id="td-timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" aria-label="最近 24 小时在线情况"></svg>
+        <figcaption><span>24 小时前</span><span class="muted"><i class="swatch st-online"></i>在线 <i class="swatch st-offline"></i>离线 <i class="swatch st-playing"></i>播放</span><span>现在</span></figcaption></figure>
       <table class="grid" id="td-history"><thead><tr><th>时间</th><th>变化</th><th>涉及</th><th>错误</th><th>当时状态</th></tr></thead><tbody></tbody></table>
     </section>`;
+  if (ctx.can('registry')) registryEditor($('#td-registry-box', view), t);
 
   let view2 = status;
   const renderLive = () => {
@@ -122,6 +128,7 @@ export async function mount(view, ctx) {
   const loadHistory = async () => {
     const h = await get(`/api/terminals/${id}/status-history`, { pageSize: 50 });
     if (ctx.stale()) return;
+    drawTimeline($('#td-timeline', view), h.items, live.terminals.get(id));
     $('#td-history tbody', view).innerHTML =
       h.items
         .map(
@@ -255,17 +262,42 @@ export async function mount(view, ctx) {
       historyTimer = setTimeout(() => void loadHistory().catch(() => undefined), 2500);
     }
   });
-  const tick = setInterval(schedule, 5000);
+  const stopTick = onTick(schedule);
   const release = await live.subscribe('terminal', id);
   const releaseGateway = await live.subscribe('gateway', t.gatewayId);
   renderLive();
   await loadHistory().catch(() => undefined);
   return () => {
-    clearInterval(tick);
+    stopTick();
     clearTimeout(refreshing);
     clearTimeout(historyTimer);
     offChange();
     release();
     releaseGateway();
   };
+}
+
+/**
+ * The last 24 hours as a bar: online, offline and playing stretches from the status history (newest first), the
+ * stretch before the oldest change taken from that change's previous state, the last one from the live state.
+ */
+export function drawTimeline(svg, items, now) {
+  const end = Date.now();
+  const start = end - 86_400_000;
+  const x = (ms) => ((Math.max(start, Math.min(end, ms)) - start) / (end - start)) * 1000;
+  const keyOf = (connectivity, state) => (connectivity === 'offline' ? 'offline' : connectivity === 'unknown' ? 'unknown' : state === 5 ? 'playing' : 'online');
+  const changes = [...items].reverse().map((i) => ({ at: Date.parse(i.at), key: keyOf(i.connectivity, i.reading?.state), before: keyOf(i.previous, null) }));
+  const stretches = [];
+  let from = start;
+  let key = changes[0]?.before ?? (now ? keyOf(now.online ? 'online' : 'offline', now.state) : 'unknown');
+  for (const c of changes) {
+    stretches.push({ from, to: c.at, key });
+    from = c.at;
+    key = c.key;
+  }
+  stretches.push({ from, to: end, key: now ? keyOf(now.online ? now.connectivity : 'offline', now.state) : key });
+  svg.innerHTML = stretches
+    .filter((st) => st.to > start)
+    .map((st) => `<rect class="st-${st.key}" x="${x(st.from).toFixed(1)}" y="0" width="${Math.max(0.5, x(st.to) - x(st.from)).toFixed(1)}" height="40"><title>${{ online: '在线', offline: '离线', playing: '播放', unknown: '未知' }[st.key]}</title></rect>`)
+    .join('');
 }

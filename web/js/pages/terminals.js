@@ -1,5 +1,7 @@
 // 终端: the terminals of one region with their live state, filtered (离线 / 故障 / 播放中), searched and paged — only
-// the visible page is rendered, re-rendered at most once a frame as /live deltas arrive.
+// the visible page is rendered, re-rendered at most once a frame as /live deltas arrive. The offline ones are grouped
+// by cause (a whole bus down, time-outs, CRC errors …), so a technician sees what to fix and, live, that it is fixed.
+import { onTick } from '../clock.js';
 import { getAll, session } from '../api.js';
 import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
 import { ago, displayState, errorKindName, faultName, formatDuration, priorityName, sourceName, unit } from '../format.js';
@@ -84,6 +86,8 @@ export async function mount(view, ctx) {
   const filter = FILTERS.some(([k]) => k === ctx.query.get('f')) ? ctx.query.get('f') : 'all';
   let page = Math.max(1, Number(ctx.query.get('p')) || 1);
   let search = '';
+  /** On the offline filter: the cause picked (null: all). */
+  let cause = null;
   const node = region(area);
   const href = (code, f = filter) => `#/terminals/${code}${f !== 'all' ? `?f=${f}` : ''}`;
   view.innerHTML = `
@@ -95,6 +99,7 @@ export async function mount(view, ctx) {
       <input id="tm-search" type="search" placeholder="按名称或资源编码查找">
       <span class="muted" id="tm-count"></span>
     </div>
+    ${filter === 'offline' ? '<div class="toolbar causes" id="tm-causes" aria-label="离线原因"></div>' : ''}
     <table class="grid terminals" id="tm-table"><thead><tr>
       <th>终端</th><th>区域</th><th>状态</th><th>播放 / 优先级</th><th class="num">音量</th><th>故障</th>
       <th class="num">供电电压</th><th class="num">温度</th><th class="num">信号</th><th>最后通信</th></tr></thead><tbody><tr><td colspan="10" class="muted">正在加载 ${esc(regionName(area))} 的终端…</td></tr></tbody></table>
@@ -126,7 +131,23 @@ export async function mount(view, ctx) {
       }
       shown.push(id);
     }
-    if (filter === 'offline') shown.sort((a, b) => (live.terminals.get(a)?.since ?? 0) - (live.terminals.get(b)?.since ?? 0));
+    if (filter === 'offline') {
+      shown.sort((a, b) => (live.terminals.get(a)?.since ?? 0) - (live.terminals.get(b)?.since ?? 0));
+      const causeOf = (id) => {
+        const t = live.terminals.get(id);
+        if (!t) return '未接入监测';
+        if (t.connectivity === 'unknown') return '尚未读到';
+        return offlineReason(t, live.gateways.get(t.gatewayId)) || '原因不明';
+      };
+      const byCause = new Map();
+      for (const id of shown) byCause.set(causeOf(id), (byCause.get(causeOf(id)) ?? 0) + 1);
+      if (cause && !byCause.has(cause)) cause = null;
+      setHtml(
+        $('#tm-causes', view),
+        `<span class="muted">按原因：</span>${[...byCause.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => `<button type="button" class="chip ${c === cause ? 'active' : ''}" data-cause="${esc(c)}">${esc(c)} <b>${n}</b></button>`).join('') || '<span class="good">没有离线终端</span>'}`,
+      );
+      if (cause) shown.splice(0, shown.length, ...shown.filter((id) => causeOf(id) === cause));
+    }
     setHtml(
       $('#tm-filters', view),
       FILTERS.map(([k, label]) => `<a class="chip ${k === filter ? 'active' : ''}" data-filter="${k}" href="${href(area, k)}">${label} <b>${counts[k]}</b></a>`).join(''),
@@ -176,6 +197,13 @@ export async function mount(view, ctx) {
     page = Number(p.dataset.page);
     render();
   });
+  $('#tm-causes', view)?.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-cause]');
+    if (!b) return;
+    cause = cause === b.dataset.cause ? null : b.dataset.cause;
+    page = 1;
+    render();
+  });
   $('#tm-search', view).addEventListener('input', (e) => {
     search = e.target.value.trim();
     page = 1;
@@ -189,11 +217,11 @@ export async function mount(view, ctx) {
     }
   });
   // durations and "last seen" age even when nothing changes
-  const tick = setInterval(schedule, 5000);
+  const stopTick = onTick(schedule);
   const release = await live.subscribe('region', area);
   render();
   return () => {
-    clearInterval(tick);
+    stopTick();
     offChange();
     release();
   };

@@ -1,0 +1,341 @@
+// 新建预警 / 编辑预警 / 一键应急: the composer. Event type (code + name from GET /api/alerts/codes), severity in its
+// colour, message class always in view, targets on the region tree with a live count of terminals and of those
+// offline now, audio (built-in tone, uploaded clip or text-to-speech) with a preview of what will play, repeat,
+// volume, start and end. Saves a draft, submits it for review, or — on the one-key path (?emergency=1) — sends it
+// at once after a deliberate confirmation that records the reason.
+import { ApiError, get, patch, post } from '../api.js';
+import { $, coalesce, esc, say } from '../dom.js';
+import { MESSAGE_TYPES, SEVERITY_CLASS, SEVERITY_NAMES, fromChinaInput, toChinaInput } from '../format.js';
+import { live } from '../live.js';
+import { areaPrefix, defaultRegion, region, regionName } from '../regions.js';
+import { AudioPreview } from '../audio-preview.js';
+
+const FIELD_NAMES = {
+  eventType: '事件类型', severity: '级别', messageType: '信息类别', title: '标题', text: '播发文本', targets: '播发范围', 'targets.areaCodes': '播发范围',
+  audio: '音频', 'audio.clipId': '音频', 'audio.toneId': '提示音', repeat: '重复次数', volume: '音量', startAt: '开始时间', endAt: '结束时间', reason: '应急原因',
+};
+const CLASSES = [
+  ['real', '实际播发', 'real'],
+  ['terminalDrill', '演练', 'drill'],
+  ['platformDrill', '测试', 'test'],
+];
+
+let codesCache = null;
+async function codes() {
+  codesCache ??= get('/api/alerts/codes');
+  return codesCache;
+}
+
+/** The region tree as nested checkboxes; a checked region covers its subtree (its children are shown as covered). */
+function treeHtml(node, depth, selected) {
+  // open at the top, and wherever something chosen lies (an alert being edited shows its targets)
+  const prefix = areaPrefix(node.code);
+  const open = depth < 1 || [...selected].some((c) => c.startsWith(prefix)) ? ' open' : '';
+  const box = `<label class="tree-label"><input type="checkbox" name="area" value="${esc(node.code)}"${selected.has(node.code) ? ' checked' : ''}> ${esc(node.name)} <span class="muted">${node.terminalCount} 台</span></label>`;
+  if (!node.children.length) return `<li>${box}</li>`;
+  return `<li><details${open}><summary>${box}</summary><ul>${node.children.map((c) => treeHtml(c, depth + 1, selected)).join('')}</ul></details></li>`;
+}
+
+export async function mount(view, ctx) {
+  const emergency = ctx.query.get('emergency') === '1';
+  const editId = ctx.arg && /^\d+$/.test(ctx.arg) ? Number(ctx.arg) : null;
+  const root = defaultRegion();
+  if (!ctx.can('compose')) {
+    view.innerHTML = '<p class="msg error">只有值班员可以编写预警。</p>';
+    return undefined;
+  }
+  const [c, tones, clips, existing] = await Promise.all([
+    codes(),
+    get('/api/audio/clips', { kind: 'tone', pageSize: 100 }),
+    get('/api/audio/clips', { kind: 'upload', pageSize: 200 }),
+    editId ? get(`/api/alerts/${editId}`) : null,
+  ]);
+  if (ctx.stale()) return undefined;
+  const a = existing ?? {
+    eventType: '11B03', severity: 2, messageType: emergency ? 'real' : 'terminalDrill', title: '', text: '', targets: { areaCodes: [], terminalIds: [] },
+    audio: { kind: 'tts', toneBefore: 'tone-chime' }, repeat: 2, volume: 80, startAt: null, endAt: new Date(Date.now() + 3_600_000).toISOString(),
+  };
+  const selected = new Set(a.targets.areaCodes);
+  const isClass = (k) => (k === 'real' || k === 'cancel' ? 'real' : k === 'platformDrill' ? 'test' : 'drill');
+  const rootNode = region(root);
+  const readyTones = tones.items;
+  view.innerHTML = `
+    <div class="crumbs"><a href="#/broadcasts">应急广播</a> <span class="sep">›</span> <strong>${emergency ? '一键应急' : editId ? `编辑预警 ${editId}` : '新建预警'}</strong></div>
+    <form id="cp-form" class="compose${emergency ? ' emergency' : ''}" novalidate>
+      <div class="class-bar" id="cp-classbar" role="radiogroup" aria-label="信息类别">
+        <span class="label">信息类别</span>
+        ${CLASSES.map(([key, label, cls]) => `<label class="class-option ${cls}"><input type="radio" name="messageClass" value="${key}"${isClass(a.messageType) === cls ? ' checked' : ''}${emergency && cls !== 'real' ? ' disabled' : ''}> ${label}</label>`).join('')}
+        <span class="class-now" id="cp-classnow" aria-live="polite"></span>
+      </div>
+      ${emergency ? '<p class="msg error">一键应急：不经审核，确认后立即向所选范围播发，并记录原因，事后须由另一位审核员确认。</p>' : ''}
+      <div class="compose-grid">
+        <section class="card">
+          <h2>内容</h2>
+          <label class="field"><span>事件类型</span>
+            <select name="eventType" id="cp-event">${c.eventTypes.map((e) => `<option value="${e.code}"${e.code === a.eventType ? ' selected' : ''}>${e.code} ${esc(e.name)}</option>`).join('')}</select>
+            <em class="field-error" data-for="eventType"></em></label>
+          <fieldset class="field severity-pick" id="cp-severity"><legend>级别</legend>
+            ${[1, 2, 3, 4].map((n) => `<label class="sev ${SEVERITY_CLASS[n]}"><input type="radio" name="severity" value="${n}"${n === a.severity ? ' checked' : ''}> ${esc(SEVERITY_NAMES[n])}</label>`).join('')}
+            <em class="field-error" data-for="severity"></em></fieldset>
+          <label class="field"><span>标题</span><input name="title" maxlength="128" required value="${esc(a.title)}" placeholder="如：城关镇暴雨橙色预警"><em class="field-error" data-for="title"></em></label>
+          <label class="field"><span>播发文本</span><textarea name="text" rows="5" maxlength="5000" placeholder="文字转语音时播报的内容">${esc(a.text)}</textarea><em class="field-error" data-for="text"></em></label>
+        </section>
+        <section class="card">
+          <h2>播发范围 <small class="muted">勾选区域，下级一并覆盖</small></h2>
+          <p class="target-count" id="cp-count" aria-live="polite">未选择</p>
+          <ul class="tree" id="cp-tree">${rootNode ? treeHtml(rootNode, 0, selected) : ''}</ul>
+          <em class="field-error" data-for="targets"></em>
+        </section>
+        <section class="card">
+          <h2>音频</h2>
+          <div class="audio-kinds" role="radiogroup" aria-label="音频来源">
+            <label><input type="radio" name="audioKind" value="tone"${a.audio.kind === 'tone' ? ' checked' : ''}> 内置提示音</label>
+            <label><input type="radio" name="audioKind" value="clip"${a.audio.kind === 'clip' ? ' checked' : ''}> 已上传音频</label>
+            <label><input type="radio" name="audioKind" value="tts"${a.audio.kind === 'tts' ? ' checked' : ''}> 文字转语音</label>
+          </div>
+          <label class="field" data-audio="tone"><span>提示音</span><select name="toneId">${readyTones.map((t) => `<option value="${esc(t.id)}"${t.id === a.audio.toneId ? ' selected' : ''}>${esc(t.title)}</option>`).join('')}</select></label>
+          <label class="field" data-audio="clip"><span>音频</span><select name="clipId">${clips.items.filter((x) => x.state === 'ready').map((x) => `<option value="${esc(x.id)}"${x.id === a.audio.clipId ? ' selected' : ''}>${esc(x.title)}${x.durationMs ? `（${Math.round(x.durationMs / 1000)} 秒）` : ''}</option>`).join('') || '<option value="">音频库中没有上传的音频</option>'}</select><em class="field-error" data-for="audio.clipId"></em></label>
+          <label class="field" data-audio="tts"><span>前置提示音</span><select name="toneBefore"><option value="">无</option>${readyTones.map((t) => `<option value="${esc(t.id)}"${t.id === a.audio.toneBefore ? ' selected' : ''}>${esc(t.title)}</option>`).join('')}</select></label>
+          <p class="muted" data-audio="tts">朗读上方的“播发文本”。</p>
+          <div class="preview"><button type="button" id="cp-preview">试听</button> <span class="progress" id="cp-preview-progress" hidden><span></span></span> <span class="muted" id="cp-preview-msg"></span>
+            <audio id="cp-audio" controls preload="none"></audio></div>
+          <div class="inline-fields">
+            <label class="field"><span>重复（次）</span><input type="number" name="repeat" min="1" max="10" value="${a.repeat}"></label>
+            <label class="field"><span>音量 <output id="cp-volume">${a.volume}</output></span><input type="range" name="volume" min="0" max="100" value="${a.volume}"></label>
+          </div>
+          <div class="inline-fields">
+            <label class="field"><span>开始（北京时间）</span><input type="datetime-local" name="startAt" value="${a.startAt ? toChinaInput(Date.parse(a.startAt)) : ''}"><small class="muted">留空：批准后立即</small><em class="field-error" data-for="startAt"></em></label>
+            <label class="field"><span>结束（北京时间）</span><input type="datetime-local" name="endAt" required value="${toChinaInput(Date.parse(a.endAt))}"><em class="field-error" data-for="endAt"></em></label>
+          </div>
+        </section>
+      </div>
+      ${emergency ? `<section class="card"><label class="field"><span>应急原因（必填，将记录在案）</span><textarea name="reason" rows="2" maxlength="2000" required placeholder="如：山洪突发，来不及审核"></textarea><em class="field-error" data-for="reason"></em></label></section>` : ''}
+      <div class="form-actions">
+        ${emergency
+          ? '<button type="submit" class="primary big-red" id="cp-emergency">一键应急播发…</button>'
+          : `<button type="submit" name="go" value="draft" id="cp-save">保存草稿</button> <button type="submit" name="go" value="submit" class="primary" id="cp-submit">保存并提交审核</button>`}
+        <a href="#/broadcasts">返回</a>
+        <p id="cp-msg" class="msg" hidden role="status"></p>
+      </div>
+    </form>
+    <dialog id="cp-confirm" class="confirm">
+      <form method="dialog">
+        <h2>确认一键应急播发</h2>
+        <p id="cp-confirm-what"></p>
+        <p>此操作不经审核立即播发。请输入 <b>确认播发</b> 以继续：</p>
+        <input id="cp-confirm-word" autocomplete="off" aria-label="输入 确认播发">
+        <div class="form-actions"><button value="cancel" type="submit">取消</button> <button value="go" type="submit" class="primary big-red" id="cp-confirm-go" disabled>立即播发</button></div>
+      </form>
+    </dialog>`;
+
+  const form = $('#cp-form', view);
+  const msg = $('#cp-msg', view);
+  const preview = new AudioPreview($('#cp-audio', view), $('#cp-preview-progress', view), $('#cp-preview-msg', view));
+
+  // ---- message class and severity always in view ----
+  const showClass = () => {
+    const key = form.messageClass.value;
+    const sev = Number(form.severity.value);
+    const bar = $('#cp-classbar', view);
+    bar.dataset.class = isClass(key);
+    $('#cp-classnow', view).innerHTML = `${esc(MESSAGE_TYPES[key])} · <span class="severity ${SEVERITY_CLASS[sev] ?? ''}">${esc(SEVERITY_NAMES[sev] ?? '')}</span>`;
+  };
+  const limitSeverities = () => {
+    const e = c.eventTypes.find((x) => x.code === form.eventType.value);
+    for (const input of form.querySelectorAll('input[name=severity]')) {
+      input.disabled = e ? !e.severities.includes(Number(input.value)) : false;
+      input.closest('label').classList.toggle('unavailable', input.disabled);
+    }
+    if (form.severity.value === '' || form.querySelector('input[name=severity]:checked')?.disabled) {
+      const first = form.querySelector('input[name=severity]:not(:disabled)');
+      if (first) first.checked = true;
+    }
+  };
+
+  // ---- targets with live counts ----
+  const checkedCodes = () => [...form.querySelectorAll('input[name=area]:checked')].map((i) => i.value);
+  /** The checked regions, without those a checked ancestor covers already. */
+  const targets = () => {
+    const codes = checkedCodes();
+    const prefixes = codes.map((x) => [x, areaPrefix(x)]);
+    return codes.filter((x) => !prefixes.some(([o, p]) => o !== x && x.startsWith(p) && areaPrefix(x).length > p.length));
+  };
+  const showCount = () => {
+    const chosen = targets();
+    for (const input of form.querySelectorAll('input[name=area]')) {
+      const covered = chosen.some((x) => x !== input.value && input.value.startsWith(areaPrefix(x)) && areaPrefix(input.value).length > areaPrefix(x).length);
+      input.closest('.tree-label').classList.toggle('covered', covered);
+    }
+    if (!chosen.length) {
+      $('#cp-count', view).textContent = '未选择';
+      return;
+    }
+    const prefixes = chosen.map(areaPrefix);
+    const registered = chosen.reduce((s, x) => s + (region(x)?.terminalCount ?? 0), 0);
+    let offline = 0;
+    let known = 0;
+    for (const t of live.terminals.values()) {
+      if (!prefixes.some((p) => t.areaCode.startsWith(p))) continue;
+      known++;
+      if (!t.online) offline++;
+    }
+    $('#cp-count', view).innerHTML = `<b id="cp-count-total">${registered}</b> 台终端，其中 <b id="cp-count-offline" class="${offline ? 'bad' : 'good'}">${offline}</b> 台此刻离线 <span class="muted">（${esc(chosen.map(regionName).join('、'))}${known < registered ? `；${registered - known} 台未接入监测` : ''}）</span>`;
+  };
+
+  // ---- audio ----
+  const audioKind = () => form.audioKind.value;
+  const showAudio = () => {
+    for (const el of form.querySelectorAll('[data-audio]')) el.hidden = el.dataset.audio !== audioKind();
+    preview.reset();
+  };
+  const audioOf = () => {
+    const kind = audioKind();
+    if (kind === 'tone') return { kind, toneId: form.toneId.value };
+    if (kind === 'clip') return { kind, clipId: form.clipId.value };
+    return form.toneBefore.value ? { kind, toneBefore: form.toneBefore.value } : { kind };
+  };
+  $('#cp-preview', view).addEventListener('click', () => {
+    const audio = audioOf();
+    const text = form.text.value.trim();
+    if (audio.kind === 'tts' && !text) {
+      fieldError('text', '文字转语音需要播发文本');
+      return;
+    }
+    void preview.play(audio, text, form.title.value.trim() || '试听');
+  });
+
+  // ---- the body the API takes ----
+  const fieldError = (field, text) => {
+    const el = form.querySelector(`.field-error[data-for="${field}"]`) ?? form.querySelector(`.field-error[data-for="${field.split('.')[0]}"]`);
+    if (el) el.textContent = text;
+    return !!el;
+  };
+  const clearErrors = () => form.querySelectorAll('.field-error').forEach((e) => (e.textContent = ''));
+  const body = () => {
+    const startAt = fromChinaInput(form.startAt.value);
+    const endAt = fromChinaInput(form.endAt.value);
+    return {
+      eventType: form.eventType.value,
+      severity: Number(form.severity.value),
+      messageType: form.messageClass.value,
+      title: form.title.value.trim(),
+      text: form.text.value.trim(),
+      targets: { areaCodes: targets(), terminalIds: a.targets.terminalIds ?? [] },
+      audio: audioOf(),
+      repeat: Number(form.repeat.value),
+      volume: Number(form.volume.value),
+      startAt: startAt === null ? null : new Date(startAt).toISOString(),
+      endAt: endAt === null ? '' : new Date(endAt).toISOString(),
+    };
+  };
+  /** The checks a person gets at once, in words; the server checks everything again. */
+  const check = (b) => {
+    let ok = true;
+    const bad = (f, t) => {
+      fieldError(f, t);
+      ok = false;
+    };
+    if (!b.title) bad('title', '请填写标题');
+    if (!b.targets.areaCodes.length && !b.targets.terminalIds.length) bad('targets', '请至少选择一个区域');
+    if (b.audio.kind === 'tts' && !b.text) bad('text', '文字转语音需要播发文本');
+    if (b.audio.kind === 'clip' && !b.audio.clipId) bad('audio.clipId', '请选择音频，或先在音频库上传');
+    if (!b.endAt) bad('endAt', '请填写结束时间');
+    else if (Date.parse(b.endAt) <= Date.now()) bad('endAt', '结束时间须晚于现在');
+    else if (b.startAt && Date.parse(b.startAt) >= Date.parse(b.endAt)) bad('startAt', '开始时间须早于结束时间');
+    if (!(b.repeat >= 1 && b.repeat <= 10)) bad('audio', '重复次数为 1–10');
+    return ok;
+  };
+  const showServerError = (err) => {
+    const details = err instanceof ApiError && Array.isArray(err.body?.details) ? err.body.details : [];
+    let placed = 0;
+    for (const d of details) if (d.field && fieldError(d.field, `${FIELD_NAMES[d.field] ?? d.field}有误：${d.message}`)) placed++;
+    say(msg, placed ? `${err.message.split('（')[0]}，请检查标红的项目。` : err.message, 'error');
+  };
+
+  const buttons = () => form.querySelectorAll('.form-actions button');
+  const busy = (on, text) => {
+    buttons().forEach((b) => (b.disabled = on));
+    if (text) say(msg, text);
+  };
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearErrors();
+    const b = body();
+    if (!check(b)) {
+      say(msg, '有几项需要补充或修改，见标红处。', 'error');
+      form.querySelector('.field-error:not(:empty)')?.closest('.field, section')?.scrollIntoView({ block: 'center' });
+      return;
+    }
+    say(msg, '');
+    if (emergency) {
+      const reason = form.reason.value.trim();
+      if (!reason) {
+        fieldError('reason', '一键应急必须填写原因');
+        say(msg, '请填写应急原因。', 'error');
+        return;
+      }
+      confirmEmergency(b, reason);
+      return;
+    }
+    const go = e.submitter?.value ?? 'draft';
+    busy(true, go === 'submit' ? '正在保存并提交审核…' : '正在保存草稿…');
+    (async () => {
+      const saved = editId ? await patch(`/api/alerts/${editId}`, b) : await post('/api/alerts', b);
+      if (go === 'submit') await post(`/api/alerts/${saved.id}/submit`);
+      location.hash = `#/alert/${saved.id}`;
+    })().catch((err) => {
+      busy(false);
+      showServerError(err);
+    });
+  });
+
+  // the one-key path: a dialog that needs the words typed, then sent at once
+  const dialog = $('#cp-confirm', view);
+  const word = $('#cp-confirm-word', view);
+  word.addEventListener('input', () => ($('#cp-confirm-go', view).disabled = word.value.trim() !== '确认播发'));
+  let pending = null;
+  const confirmEmergency = (b, reason) => {
+    pending = { b, reason };
+    word.value = '';
+    $('#cp-confirm-go', view).disabled = true;
+    $('#cp-confirm-what', view).innerHTML = `<b>${esc(b.title)}</b> → ${esc(b.targets.areaCodes.map(regionName).join('、'))}（${esc($('#cp-count', view).textContent)}）`;
+    dialog.showModal();
+    word.focus();
+  };
+  dialog.addEventListener('close', () => {
+    if (dialog.returnValue !== 'go' || !pending) return;
+    const { b, reason } = pending;
+    pending = null;
+    busy(true, '正在播发（等待语音合成与下发）…');
+    post('/api/alerts/emergency', { ...b, reason })
+      .then((saved) => (location.hash = saved.broadcastId ? `#/broadcast/${saved.broadcastId}` : `#/alert/${saved.id}`))
+      .catch((err) => {
+        busy(false);
+        showServerError(err);
+      });
+  });
+
+  form.addEventListener('change', (e) => {
+    const n = e.target.name;
+    if (n === 'eventType') limitSeverities();
+    if (n === 'messageClass' || n === 'severity' || n === 'eventType') showClass();
+    if (n === 'area') showCount();
+    if (n === 'audioKind') showAudio();
+    if (n === 'toneId' || n === 'clipId' || n === 'toneBefore' || n === 'text') preview.reset();
+  });
+  form.volume.addEventListener('input', () => ($('#cp-volume', view).textContent = form.volume.value));
+
+  limitSeverities();
+  showClass();
+  showAudio();
+  const countSoon = coalesce(showCount);
+  const offChange = live.onChange((ch) => ch.terminals.size && countSoon());
+  const release = root ? await live.subscribe('region', root) : () => undefined;
+  showCount();
+  return () => {
+    offChange();
+    release();
+    preview.reset();
+  };
+}
