@@ -33,8 +33,8 @@ export interface FuzzResult {
   rss_growth_mb: number;
 }
 
-export function runFuzz(total: number, seed: number, say: (line: string) => void): FuzzResult {
-  const rand = seededRandom(seed);
+/** The parsers under test, each with a generator of inputs for it drawn from `rand`. */
+function fuzzTargets(rand: () => number): [string, () => void][] {
   const int = (n: number) => Math.floor(rand() * n);
   const bytes = (n: number) => {
     const b = Buffer.allocUnsafe(n);
@@ -86,7 +86,11 @@ export function runFuzz(total: number, seed: number, say: (line: string) => void
     }
   };
   targets.push(['adapter.streamParser', streamStep]);
+  return targets;
+}
 
+export function runFuzz(total: number, seed: number, say: (line: string) => void): FuzzResult {
+  const targets = fuzzTargets(seededRandom(seed));
   const counts: Record<string, number> = {};
   let rejected = 0;
   let throws = 0;
