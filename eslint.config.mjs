@@ -6,9 +6,27 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 
-const nodeIo = ['fs', 'fs/*', 'node:fs', 'node:fs/*', 'net', 'node:net', 'child_process', 'node:child_process',
-  'timers', 'node:timers', 'timers/*', 'node:timers/*', 'serialport', '@serialport/*', 'modbus-serial',
-  'dgram', 'node:dgram', 'http', 'node:http'];
+const nodeIo = [
+  'fs',
+  'fs/*',
+  'node:fs',
+  'node:fs/*',
+  'net',
+  'node:net',
+  'child_process',
+  'node:child_process',
+  'timers',
+  'node:timers',
+  'timers/*',
+  'node:timers/*',
+  'serialport',
+  '@serialport/*',
+  'modbus-serial',
+  'dgram',
+  'node:dgram',
+  'http',
+  'node:http',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'web/dist/**', '**/*.js', '**/*.mjs'] },
@@ -39,19 +57,38 @@ export default tseslint.config(
     files: ['firmware-protocols/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/src/**', '**/device-drivers/**', '**/test/**'], message: 'firmware-protocols is the bottom layer: pure code, no imports from above.' },
-        { group: ['@nestjs/*', 'typeorm', 'rxjs', 'socket.io', ...nodeIo], message: 'firmware-protocols is pure: no I/O, no timers, no Nest, no TypeORM.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**', '**/device-drivers/**', '**/test/**'],
+              message: 'firmware-protocols is the bottom layer: pure code, no imports from above.',
+            },
+            {
+              group: ['@nestjs/*', 'typeorm', 'rxjs', 'socket.io', ...nodeIo],
+              message: 'firmware-protocols is pure: no I/O, no timers, no Nest, no TypeORM.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['device-drivers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/src/**', '**/test/**'], message: 'device-drivers must not import the server (src → device-drivers → firmware-protocols).' },
-        { group: ['@nestjs/*', 'typeorm'], message: 'device-drivers knows nothing of Nest or TypeORM.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**', '**/test/**'],
+              message: 'device-drivers must not import the server (src → device-drivers → firmware-protocols).',
+            },
+            { group: ['@nestjs/*', 'typeorm'], message: 'device-drivers knows nothing of Nest or TypeORM.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -59,9 +96,14 @@ export default tseslint.config(
     // benchmarks run the server beside the simulator's county description, as tests do
     ignores: ['src/field/**', 'src/bench/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/device-drivers/**', '**/device-drivers'], message: 'Only src/field imports device-drivers.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/device-drivers/**', '**/device-drivers'], message: 'Only src/field imports device-drivers.' },
+          ],
+        },
+      ],
     },
   },
   {

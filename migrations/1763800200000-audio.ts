@@ -40,7 +40,11 @@ export class Audio1763800200000 implements MigrationInterface {
           { name: 'fileKey', type: 'varchar', length: '100' },
         ],
         indices: [
-          new TableIndex({ name: 'IDX_audio_variants_clip_profile', columnNames: ['clipId', 'profile'], isUnique: true }),
+          new TableIndex({
+            name: 'IDX_audio_variants_clip_profile',
+            columnNames: ['clipId', 'profile'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'IDX_audio_variants_sha', columnNames: ['sha256'] }),
         ],
       }),

@@ -1,7 +1,13 @@
 /** The registry: areas (county / town / village / group), gateways (one bus each) and terminals. */
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
 
-const id: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+const id: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
 const times: TableColumnOptions[] = [
   { name: 'createdAt', type: 'datetime', precision: 3 },
   { name: 'updatedAt', type: 'datetime', precision: 3 },

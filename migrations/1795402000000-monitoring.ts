@@ -1,7 +1,13 @@
 /** Monitoring: last known status per terminal, its change history, online rate by day, alarms. */
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
 
-const id: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+const id: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
 const connectivity = (name: string): TableColumnOptions => ({ name, type: 'varchar', length: '8' });
 
 export class Monitoring1795402000000 implements MigrationInterface {
@@ -61,7 +67,9 @@ export class Monitoring1795402000000 implements MigrationInterface {
           { name: 'maxPercent', type: 'double' },
           { name: 'updatedAt', type: 'datetime', precision: 3 },
         ],
-        indices: [new TableIndex({ name: 'UQ_online_rate_daily_area_day', columnNames: ['areaCode', 'day'], isUnique: true })],
+        indices: [
+          new TableIndex({ name: 'UQ_online_rate_daily_area_day', columnNames: ['areaCode', 'day'], isUnique: true }),
+        ],
       }),
     );
     await q.createTable(

@@ -1,7 +1,12 @@
 /** Alerts and the per-day sequence of broadcast ids (EBMID). */
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
 
-const time = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable });
+const time = (name: string, isNullable = false): TableColumnOptions => ({
+  name,
+  type: 'datetime',
+  precision: 3,
+  isNullable,
+});
 const int = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'integer', isNullable });
 const text = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'text', isNullable });
 

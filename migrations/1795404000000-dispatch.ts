@@ -1,8 +1,19 @@
 /** Dispatch: broadcasts (one per DispatchOrder) and their deliveries (one per targeted terminal). */
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
 
-const id: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
-const time = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable });
+const id: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
+const time = (name: string, isNullable = false): TableColumnOptions => ({
+  name,
+  type: 'datetime',
+  precision: 3,
+  isNullable,
+});
 
 export class Dispatch1795404000000 implements MigrationInterface {
   name = 'Dispatch1795404000000';
@@ -67,7 +78,11 @@ export class Dispatch1795404000000 implements MigrationInterface {
           time('updatedAt'),
         ],
         indices: [
-          new TableIndex({ name: 'UQ_deliveries_broadcast_terminal', columnNames: ['broadcastId', 'terminalId'], isUnique: true }),
+          new TableIndex({
+            name: 'UQ_deliveries_broadcast_terminal',
+            columnNames: ['broadcastId', 'terminalId'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'IDX_deliveries_broadcast_state', columnNames: ['broadcastId', 'state'] }),
           new TableIndex({ name: 'IDX_deliveries_terminal', columnNames: ['terminalId'] }),
         ],

@@ -100,7 +100,8 @@ function findBrokenCitations(root, files = listFiles(root)) {
         for (const m of line.matchAll(MD_LINK)) {
           const target = m[1];
           if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.endsWith('.md')) continue; // URLs; .md checked above
-          if (!resolves(file, target.replace(/\/$/, ''))) problems.push(`${at}: links to ${target}, which does not exist`);
+          if (!resolves(file, target.replace(/\/$/, '')))
+            problems.push(`${at}: links to ${target}, which does not exist`);
         }
       }
     });

@@ -25,14 +25,34 @@ import { TerminalsModule } from './terminals/terminals.module';
 import { UpstreamModule } from './upstream/upstream.module';
 
 /** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, schedules). */
-const FEATURES: Type[] = [RegionsModule, TerminalsModule, DemoRegistryModule, MonitoringModule, FieldModule, LiveModule, AudioModule, AlertsModule, DispatchModule, UpstreamModule];
+const FEATURES: Type[] = [
+  RegionsModule,
+  TerminalsModule,
+  DemoRegistryModule,
+  MonitoringModule,
+  FieldModule,
+  LiveModule,
+  AudioModule,
+  AlertsModule,
+  DispatchModule,
+  UpstreamModule,
+];
 
 @Module({})
 export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClockModule, LoggingModule, DatabaseModule, AuditModule, AuthModule, HealthModule, ...FEATURES],
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        LoggingModule,
+        DatabaseModule,
+        AuditModule,
+        AuthModule,
+        HealthModule,
+        ...FEATURES,
+      ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };
   }

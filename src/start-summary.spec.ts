@@ -9,7 +9,12 @@ import { startFacts, startSummary } from './start-summary';
 const TOOLS = [
   { name: 'ffmpeg', available: true, detail: 'ffmpeg version 4.1', origin: 'npm @ffmpeg-installer/ffmpeg' },
   { name: 'ffprobe', available: true, detail: 'ffprobe version 6', origin: 'npm @ffprobe-installer/ffprobe' },
-  { name: 'espeak-ng (cmn-latn-pinyin)', available: true, detail: 'eSpeak NG compiled to WebAssembly', origin: 'npm @echogarden/espeak-ng-emscripten (WebAssembly)' },
+  {
+    name: 'espeak-ng (cmn-latn-pinyin)',
+    available: true,
+    detail: 'eSpeak NG compiled to WebAssembly',
+    origin: 'npm @echogarden/espeak-ng-emscripten (WebAssembly)',
+  },
 ];
 
 /** The services startFacts reads, as a started demo has them: the accounts' password is the one in use. */
@@ -23,18 +28,34 @@ function app(password: string): INestApplication {
   return { get: (token: unknown) => services.get(token) } as unknown as INestApplication;
 }
 
-const demo = (env: Record<string, string> = {}): AppConfig => loadConfig({ DALABA_DATA_DIR: '/srv/d', ...env }, ['--demo']);
+const demo = (env: Record<string, string> = {}): AppConfig =>
+  loadConfig({ DALABA_DATA_DIR: '/srv/d', ...env }, ['--demo']);
 
 describe('the start summary', () => {
   it('names the console, API docs, data folder, audio tools, county and accounts, and a generated password', async () => {
     const lines = startSummary(await startFacts(app('Gen3rated-pw'), demo(), 'http://localhost:3000')).join('\n');
-    for (const part of ['console   http://localhost:3000/', 'API docs  http://localhost:3000/api/docs', 'data      /srv/d', '[npm @ffmpeg-installer/ffmpeg]', 'speech    eSpeak NG compiled to WebAssembly', '2 gateways, 22 terminals (1 dead from the start)', 'approver', 'password  Gen3rated-pw']) {
+    for (const part of [
+      'console   http://localhost:3000/',
+      'API docs  http://localhost:3000/api/docs',
+      'data      /srv/d',
+      '[npm @ffmpeg-installer/ffmpeg]',
+      'speech    eSpeak NG compiled to WebAssembly',
+      '2 gateways, 22 terminals (1 dead from the start)',
+      'approver',
+      'password  Gen3rated-pw',
+    ]) {
       expect(lines).toContain(part);
     }
   });
 
   it('never prints a password the operator supplied', async () => {
-    const lines = startSummary(await startFacts(app('my-own-secret-pw'), demo({ DALABA_DEMO_PASSWORD: 'my-own-secret-pw' }), 'http://localhost:3000')).join('\n');
+    const lines = startSummary(
+      await startFacts(
+        app('my-own-secret-pw'),
+        demo({ DALABA_DEMO_PASSWORD: 'my-own-secret-pw' }),
+        'http://localhost:3000',
+      ),
+    ).join('\n');
     expect(lines).not.toContain('my-own-secret-pw');
     expect(lines).toContain('password  the one set in DALABA_DEMO_PASSWORD');
   });

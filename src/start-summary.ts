@@ -14,7 +14,7 @@ import { FieldBuses } from './field/field-buses';
 const ROLE_DUTIES: Record<(typeof ROLES)[number], string> = {
   admin: 'everything, users and settings, the whole province',
   officer: 'composes alerts and broadcasts in the demo county',
-  approver: 'approves or rejects the officers\' alerts',
+  approver: "approves or rejects the officers' alerts",
   technician: 'gateways, terminals, diagnostics and tone provisioning',
   viewer: 'reads the overview, alarms and reports',
 };
@@ -40,11 +40,18 @@ export function startSummary(f: StartFacts): string[] {
     lines.push(`  ${label.padEnd(9)} ${t.available ? t.detail : `OFF: ${t.detail}`} [${t.origin}]`);
   }
   if (config.demo) {
-    if (f.county) lines.push(`  county    simulated: ${f.county.gateways} gateways, ${f.county.terminals} terminals (${f.county.dead} dead from the start)`);
+    if (f.county)
+      lines.push(
+        `  county    simulated: ${f.county.gateways} gateways, ${f.county.terminals} terminals (${f.county.dead} dead from the start)`,
+      );
     else lines.push('  county    no simulated field (DALABA_FIELD=off)');
     lines.push('  accounts  (user name = role)');
     for (const r of ROLES) lines.push(`    ${r.padEnd(11)} ${ROLE_DUTIES[r]}`);
-    lines.push(f.demoPassword ? `  password  ${f.demoPassword}   (generated, kept in ${config.dataDir}; set DALABA_DEMO_PASSWORD to choose one)` : '  password  the one set in DALABA_DEMO_PASSWORD');
+    lines.push(
+      f.demoPassword
+        ? `  password  ${f.demoPassword}   (generated, kept in ${config.dataDir}; set DALABA_DEMO_PASSWORD to choose one)`
+        : '  password  the one set in DALABA_DEMO_PASSWORD',
+    );
   }
   return lines;
 }
@@ -59,6 +66,8 @@ export async function startFacts(app: INestApplication, config: AppConfig, url: 
     audio: caps.tools,
     // printed only when generated: a password the operator chose stays out of the output
     demoPassword: config.demo && config.demoPassword === null ? app.get(AccountsBootstrap).demoPassword : null,
-    county: demo?.running ? { gateways: buses.length, terminals: buses.reduce((n, b) => n + b.units, 0), dead: demo.deadAtStart } : null,
+    county: demo?.running
+      ? { gateways: buses.length, terminals: buses.reduce((n, b) => n + b.units, 0), dead: demo.deadAtStart }
+      : null,
   };
 }

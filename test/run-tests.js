@@ -21,11 +21,15 @@ function onPath(cmd) {
 // enable it. Audio suites are not among them: ffmpeg, ffprobe and espeak-ng come from npm packages.
 const notRun = [];
 if (!process.env.TEST_MYSQL_URL) {
-  notRun.push('MariaDB suites: TEST_MYSQL_URL is not set; they run on SQLite only (enable: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/dalaba_test)');
+  notRun.push(
+    'MariaDB suites: TEST_MYSQL_URL is not set; they run on SQLite only (enable: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/dalaba_test)',
+  );
 }
 if (!onPath('socat')) notRun.push('serial-pair suites: socat is not installed (enable: apt-get install -y socat)');
-if (!onPath('chromium')) notRun.push('console browser suites: chromium is not installed (enable: apt-get install -y chromium)');
-if (!onPath('openssl')) notRun.push('signature cross-check with openssl: openssl is not installed (enable: apt-get install -y openssl)');
+if (!onPath('chromium'))
+  notRun.push('console browser suites: chromium is not installed (enable: apt-get install -y chromium)');
+if (!onPath('openssl'))
+  notRun.push('signature cross-check with openssl: openssl is not installed (enable: apt-get install -y openssl)');
 
 if (notRun.length === 0) {
   console.log('All suites can run here (MariaDB, socat, openssl, chromium present; audio tools come from npm).');
@@ -38,10 +42,14 @@ console.log('');
 const dir = mkdtempSync(join(tmpdir(), 'dalaba-jest-'));
 const outputFile = join(dir, 'results.json');
 const jestBin = require.resolve('jest/bin/jest');
-const result = spawnSync(process.execPath, [jestBin, '--json', `--outputFile=${outputFile}`, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: process.env,
-});
+const result = spawnSync(
+  process.execPath,
+  [jestBin, '--json', `--outputFile=${outputFile}`, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: process.env,
+  },
+);
 
 let passed = 0;
 let failed = 0;

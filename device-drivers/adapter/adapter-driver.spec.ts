@@ -15,7 +15,12 @@ function rig(opts: { failOpens?: number } = {}) {
   const clock = new ManualClock();
   const signer = SIGNER.atTimesOf(() => new Date(clock.now()));
   const adapter = new VirtualAdapter({
-    adapterCode: '53415231000000201010101', platformCode: PLATFORM, terminals: [T1], seed: 1, clock, heartbeatMs: 4000,
+    adapterCode: '53415231000000201010101',
+    platformCode: PLATFORM,
+    terminals: [T1],
+    seed: 1,
+    clock,
+    heartbeatMs: 4000,
     verifier: new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SIGNER.publicKey }]),
   });
   adapter.startHeartbeats();
@@ -36,7 +41,18 @@ function rig(opts: { failOpens?: number } = {}) {
     platformEnd = a;
     return Promise.resolve(a);
   };
-  const driver = new AdapterDriver({ busId: 'town-9', platformCode: PLATFORM, terminals: [T1], requestTimeoutMs: 500, silenceMs: 20_000, reconnectInitialMs: 100, reconnectMaxMs: 400 }, { open, clock, signer });
+  const driver = new AdapterDriver(
+    {
+      busId: 'town-9',
+      platformCode: PLATFORM,
+      terminals: [T1],
+      requestTimeoutMs: 500,
+      silenceMs: 20_000,
+      reconnectInitialMs: 100,
+      reconnectMaxMs: 400,
+    },
+    { open, clock, signer },
+  );
   const events: BusEvent[] = [];
   driver.events.subscribe((e) => events.push(e));
   return { clock, adapter, driver, events, opens, mute: () => (answering = false), cut: () => platformEnd?.close() };
@@ -59,7 +75,12 @@ describe('AdapterDriver on a ManualClock', () => {
     await settle();
     expect(done).toBe(false);
     clock.advance(1);
-    expect(await p).toMatchObject({ kind: 'timeout', unit: 1, operation: 'command volume', message: expect.stringMatching(/no reply 0x14 within 500 ms/) });
+    expect(await p).toMatchObject({
+      kind: 'timeout',
+      unit: 1,
+      operation: 'command volume',
+      message: expect.stringMatching(/no reply 0x14 within 500 ms/),
+    });
   });
 
   it('fails with kind deadline when the caller deadline is sooner than the timeout', async () => {
@@ -82,7 +103,9 @@ describe('AdapterDriver on a ManualClock', () => {
     const t0 = opens[0];
     expect(opens.slice(0, 5).map((t) => t - t0)).toEqual([0, 100, 300, 700, 1100]);
     expect(driver.connectionState()).toBe('connected');
-    expect(events.filter((e) => e.type === 'connection').map((e) => (e.type === 'connection' ? e.state : ''))).toContain('disconnected');
+    expect(
+      events.filter((e) => e.type === 'connection').map((e) => (e.type === 'connection' ? e.state : '')),
+    ).toContain('disconnected');
   });
 
   it('fails the transaction in flight with kind disconnected when the link closes', async () => {

@@ -9,11 +9,28 @@
  */
 import { Subject, type Observable } from 'rxjs';
 import {
-  COMMANDS, encodeCommandBody, encodeCommandFrame, REPLY_FOR, type AdapterCommand, type FrameSigner, type ParsedItem,
+  COMMANDS,
+  encodeCommandBody,
+  encodeCommandFrame,
+  REPLY_FOR,
+  type AdapterCommand,
+  type FrameSigner,
+  type ParsedItem,
 } from '../../firmware-protocols/adapter';
 import {
-  BusError, type BusErrorKind, type BusEvent, type BusMetrics, type ClipToTransfer, type ClipTransferResult, type CommandResult,
-  type ConnectionState, type RequestOptions, type TerminalBus, type TerminalCommand, type TerminalIdentity, type TerminalStatus,
+  BusError,
+  type BusErrorKind,
+  type BusEvent,
+  type BusMetrics,
+  type ClipToTransfer,
+  type ClipTransferResult,
+  type CommandResult,
+  type ConnectionState,
+  type RequestOptions,
+  type TerminalBus,
+  type TerminalCommand,
+  type TerminalIdentity,
+  type TerminalStatus,
 } from '../terminal-bus';
 import { BusScheduler } from '../bus';
 import { AdapterLine } from './line';
@@ -80,11 +97,21 @@ export class AdapterDriver implements TerminalBus {
         return link;
       },
       timeoutMs: (config.requestTimeoutMs ?? 2000) + SCHEDULER_MARGIN_MS,
-      reconnectBackoff: { baseMs: config.reconnectInitialMs ?? 500, maxMs: config.reconnectMaxMs ?? 30_000, threshold: 1 },
+      reconnectBackoff: {
+        baseMs: config.reconnectInitialMs ?? 500,
+        maxMs: config.reconnectMaxMs ?? 30_000,
+        threshold: 1,
+      },
     });
     this.scheduler.connectionChanges.subscribe((c) => {
       this.state = c.state;
-      this.emit({ type: 'connection', busId: this.id, state: c.state, at: c.at, ...(c.detail === undefined ? {} : { detail: c.detail }) });
+      this.emit({
+        type: 'connection',
+        busId: this.id,
+        state: c.state,
+        at: c.at,
+        ...(c.detail === undefined ? {} : { detail: c.detail }),
+      });
     });
   }
 
@@ -106,7 +133,13 @@ export class AdapterDriver implements TerminalBus {
   resourceCodeOf(unit: number, operation: string): string {
     const code = Number.isInteger(unit) && unit >= 1 ? this.config.terminals[unit - 1] : undefined;
     if (code === undefined) {
-      throw new BusError('wrong-unit', this.id, unit, operation, `no terminal ${unit}: this adapter lists units 1–${this.config.terminals.length}`);
+      throw new BusError(
+        'wrong-unit',
+        this.id,
+        unit,
+        operation,
+        `no terminal ${unit}: this adapter lists units 1–${this.config.terminals.length}`,
+      );
     }
     return code;
   }
@@ -138,11 +171,23 @@ export class AdapterDriver implements TerminalBus {
   }
 
   transferClip(units: number[], clip: ClipToTransfer): Promise<ClipTransferResult> {
-    return Promise.reject(this.fail(new BusError('protocol', this.id, units[0] ?? null, 'transferClip', `adapters keep no clip store (clip ${clip.clipId}); play it as auxiliary media of 0x04`)));
+    return Promise.reject(
+      this.fail(
+        new BusError(
+          'protocol',
+          this.id,
+          units[0] ?? null,
+          'transferClip',
+          `adapters keep no clip store (clip ${clip.clipId}); play it as auxiliary media of 0x04`,
+        ),
+      ),
+    );
   }
 
   readRegisters(unit: number): Promise<number[]> {
-    return Promise.reject(this.fail(new BusError('protocol', this.id, unit, 'readRegisters', 'adapters have no registers; use readStatus')));
+    return Promise.reject(
+      this.fail(new BusError('protocol', this.id, unit, 'readRegisters', 'adapters have no registers; use readStatus')),
+    );
   }
 
   metrics(): BusMetrics {
@@ -155,7 +200,12 @@ export class AdapterDriver implements TerminalBus {
     const cmd: AdapterCommand = { code: 'statusQuery', session, target: code };
     let reply: ParsedItem | null = null;
     await this.transact(unit, operation, cmd, { priority: 'poll', ...opts }, (item) => {
-      if (item.kind === 'return' && item.frame.packType === 'reply' && item.frame.session === session && item.frame.data.business === 'queryReply') {
+      if (
+        item.kind === 'return' &&
+        item.frame.packType === 'reply' &&
+        item.frame.session === session &&
+        item.frame.data.business === 'queryReply'
+      ) {
         reply = item;
         return true;
       }
@@ -169,10 +219,22 @@ export class AdapterDriver implements TerminalBus {
   }
 
   /** Sends one command through the runner and awaits its reply (and `also`, when given). Returns its sequence. */
-  private transact(unit: number | null, operation: string, cmd: AdapterCommand, opts: RequestOptions | undefined, also?: (i: ParsedItem) => boolean): Promise<number> {
+  private transact(
+    unit: number | null,
+    operation: string,
+    cmd: AdapterCommand,
+    opts: RequestOptions | undefined,
+    also?: (i: ParsedItem) => boolean,
+  ): Promise<number> {
     const priority = opts?.priority ?? 'command';
     const timeout = this.config.requestTimeoutMs ?? 2000;
-    const spec = { unit, operation, priority, timeoutMs: timeout + SCHEDULER_MARGIN_MS, ...(opts?.deadline === undefined ? {} : { deadline: opts.deadline }) };
+    const spec = {
+      unit,
+      operation,
+      priority,
+      timeoutMs: timeout + SCHEDULER_MARGIN_MS,
+      ...(opts?.deadline === undefined ? {} : { deadline: opts.deadline }),
+    };
     return this.scheduler.run(spec, async () => {
       const now = this.deps.clock.now();
       const byDeadline = opts?.deadline !== undefined && opts.deadline - now < timeout;
@@ -181,7 +243,10 @@ export class AdapterDriver implements TerminalBus {
       const frame = encodeCommandFrame('command', code, this.config.platformCode, body, this.deps.signer);
       const replyCode = REPLY_FOR[cmd.code];
       const waits = [
-        this.line.waitFor((i) => i.kind === 'command' && i.frame.code === replyCode && i.frame.body[0] === COMMANDS[cmd.code], ms),
+        this.line.waitFor(
+          (i) => i.kind === 'command' && i.frame.code === replyCode && i.frame.body[0] === COMMANDS[cmd.code],
+          ms,
+        ),
         ...(also ? [this.line.waitFor(also, ms)] : []),
       ];
       const seq = ++this.sequence;
@@ -196,11 +261,30 @@ export class AdapterDriver implements TerminalBus {
         waits.forEach((w) => w.cancel());
         const why = e instanceof Error ? e.message : String(e);
         const kind: BusErrorKind = why === 'disconnected' ? 'disconnected' : byDeadline ? 'deadline' : 'timeout';
-        throw this.fail(new BusError(kind, this.id, unit, operation, kind === 'disconnected' ? 'the link closed before the reply' : `no reply 0x${replyCode.toString(16)} within ${ms} ms`));
+        throw this.fail(
+          new BusError(
+            kind,
+            this.id,
+            unit,
+            operation,
+            kind === 'disconnected'
+              ? 'the link closed before the reply'
+              : `no reply 0x${replyCode.toString(16)} within ${ms} ms`,
+          ),
+        );
       }
       const reply = items[0];
       const result = reply.kind === 'command' ? reply.frame.body[1] : 0;
-      if (result !== 0) throw this.fail(new BusError('refused', this.id, unit, operation, `adapter answered result ${result} (${resultName(result)})`));
+      if (result !== 0)
+        throw this.fail(
+          new BusError(
+            'refused',
+            this.id,
+            unit,
+            operation,
+            `adapter answered result ${result} (${resultName(result)})`,
+          ),
+        );
       return seq;
     });
   }
@@ -211,7 +295,14 @@ export class AdapterDriver implements TerminalBus {
 
   /** Errors are counted by the scheduler (metrics); here they become events. */
   private fail(e: BusError): BusError {
-    this.emit({ type: 'error', busId: this.id, unit: e.unit, error: e.kind, message: e.message, at: this.deps.clock.now() });
+    this.emit({
+      type: 'error',
+      busId: this.id,
+      unit: e.unit,
+      error: e.kind,
+      message: e.message,
+      at: this.deps.clock.now(),
+    });
     return e;
   }
 

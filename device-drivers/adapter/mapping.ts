@@ -3,7 +3,15 @@
  * Units: in the adapter family a unit is a terminal behind the adapter; unit n (1-based) is the n-th resource code
  * of the driver's `terminals` list, unit 0 is the adapter itself.
  */
-import { BROADCAST_CLASSES, FAULTS, PRIORITY, priorityOf, TASK_SOURCES, TERMINAL_STATES, type FaultKey } from '../../firmware-protocols/codes';
+import {
+  BROADCAST_CLASSES,
+  FAULTS,
+  PRIORITY,
+  priorityOf,
+  TASK_SOURCES,
+  TERMINAL_STATES,
+  type FaultKey,
+} from '../../firmware-protocols/codes';
 import { INPUT_CHANNELS, type AdapterCommand, type QueryReply } from '../../firmware-protocols/adapter';
 import type { SourceKind, TerminalCommand, TerminalIdentity, TerminalStatus } from '../terminal-bus';
 
@@ -28,26 +36,52 @@ const INPUT_OF: Record<SourceKind, number> = {
 export function toAdapterCommand(c: TerminalCommand, targets: string[], now: Date, d: PlayDefaults): MappedCommand {
   switch (c.code) {
     case 'play': {
-      if (c.broadcastId === null) return { ok: false, reason: 'a play on the adapter link needs a 35-digit broadcast id' };
+      if (c.broadcastId === null)
+        return { ok: false, reason: 'a play on the adapter link needs a 35-digit broadcast id' };
       const startAt = c.startAt ?? now;
       return {
         ok: true,
         command: {
-          code: 'broadcast', broadcastId: c.broadcastId, start: true, broadcastClass: c.broadcastClass, eventType: d.eventType,
-          level: c.priority >= 1 && c.priority <= 4 ? c.priority : 0, startAt, endAt: c.endAt ?? new Date(startAt.getTime() + d.defaultDurationMs),
-          volume: c.volume, addressing: 'logical', targets, text: null,
-          auxMedia: c.source === 'stored' && c.clipId !== undefined ? [{ type: 'audioFile', value: `clip-${c.clipId}` }] : [],
-          inputChannel: INPUT_OF[c.source], outputChannels: 1,
+          code: 'broadcast',
+          broadcastId: c.broadcastId,
+          start: true,
+          broadcastClass: c.broadcastClass,
+          eventType: d.eventType,
+          level: c.priority >= 1 && c.priority <= 4 ? c.priority : 0,
+          startAt,
+          endAt: c.endAt ?? new Date(startAt.getTime() + d.defaultDurationMs),
+          volume: c.volume,
+          addressing: 'logical',
+          targets,
+          text: null,
+          auxMedia:
+            c.source === 'stored' && c.clipId !== undefined ? [{ type: 'audioFile', value: `clip-${c.clipId}` }] : [],
+          inputChannel: INPUT_OF[c.source],
+          outputChannels: 1,
         },
       };
     }
     case 'stop':
-      if (c.broadcastId === null) return { ok: false, reason: 'a stop on the adapter link needs the broadcast id it stops' };
+      if (c.broadcastId === null)
+        return { ok: false, reason: 'a stop on the adapter link needs the broadcast id it stops' };
       return {
         ok: true,
         command: {
-          code: 'broadcast', broadcastId: c.broadcastId, start: false, broadcastClass: BROADCAST_CLASSES.daily, eventType: d.eventType, level: 0,
-          startAt: now, endAt: now, volume: 0xff, addressing: 'logical', targets, text: null, auxMedia: [], inputChannel: INPUT_CHANNELS.ip, outputChannels: 1,
+          code: 'broadcast',
+          broadcastId: c.broadcastId,
+          start: false,
+          broadcastClass: BROADCAST_CLASSES.daily,
+          eventType: d.eventType,
+          level: 0,
+          startAt: now,
+          endAt: now,
+          volume: 0xff,
+          addressing: 'logical',
+          targets,
+          text: null,
+          auxMedia: [],
+          inputChannel: INPUT_CHANNELS.ip,
+          outputChannels: 1,
         },
       };
     case 'volume':
@@ -96,9 +130,21 @@ export function faultKeys(codes: number[]): FaultKey[] {
 
 export function emptyStatus(): TerminalStatus {
   return {
-    state: TERMINAL_STATES.normal, priority: priorityOfClass(0), source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 0, faults: [],
-    supplyVoltage: null, temperature: null, signalQuality: null, uptimeSeconds: null, counters: { crcErrors: 0, refusedCommands: 0 },
-    lastCommandSequence: 0, clock: null,
+    state: TERMINAL_STATES.normal,
+    priority: priorityOfClass(0),
+    source: 'none',
+    clipId: 0,
+    broadcastId: null,
+    broadcastClass: 0,
+    volume: 0,
+    faults: [],
+    supplyVoltage: null,
+    temperature: null,
+    signalQuality: null,
+    uptimeSeconds: null,
+    counters: { crcErrors: 0, refusedCommands: 0 },
+    lastCommandSequence: 0,
+    clock: null,
   };
 }
 
@@ -110,7 +156,8 @@ export function statusFromQuery(q: QueryReply, before: TerminalStatus, lastSeque
     priority: priorityOfClass(cls),
     source: q.taskSource === undefined ? before.source : sourceOf(q.taskSource),
     clipId: 0,
-    broadcastId: q.broadcastId ?? (q.state !== undefined && q.state !== TERMINAL_STATES.broadcasting ? null : before.broadcastId),
+    broadcastId:
+      q.broadcastId ?? (q.state !== undefined && q.state !== TERMINAL_STATES.broadcasting ? null : before.broadcastId),
     broadcastClass: cls,
     volume: q.volume ?? before.volume,
     faults: q.faults === undefined ? before.faults : faultKeys(q.faults),
@@ -118,7 +165,10 @@ export function statusFromQuery(q: QueryReply, before: TerminalStatus, lastSeque
     temperature: q.temperature ?? before.temperature,
     signalQuality: q.signalQuality ?? before.signalQuality,
     uptimeSeconds: q.uptimeSeconds ?? before.uptimeSeconds,
-    counters: { crcErrors: q.crcErrors ?? before.counters.crcErrors, refusedCommands: q.refusedCommands ?? before.counters.refusedCommands },
+    counters: {
+      crcErrors: q.crcErrors ?? before.counters.crcErrors,
+      refusedCommands: q.refusedCommands ?? before.counters.refusedCommands,
+    },
     lastCommandSequence: lastSequence,
     clock: q.clock ?? before.clock,
   };
@@ -126,7 +176,11 @@ export function statusFromQuery(q: QueryReply, before: TerminalStatus, lastSeque
 
 export function identityFromQuery(q: QueryReply, resourceCode: string): TerminalIdentity {
   return {
-    vendor: q.vendor ?? '', model: q.model ?? '', firmware: q.firmware ?? '', serial: q.serial ?? '', resourceCode,
+    vendor: q.vendor ?? '',
+    model: q.model ?? '',
+    firmware: q.firmware ?? '',
+    serial: q.serial ?? '',
+    resourceCode,
     capabilities: { codecs: [], clipStorageKb: 0, sources: ['ip', 'line-in', 'fm'], display: false },
   };
 }

@@ -5,7 +5,11 @@
 import type { ByteLink } from './ports';
 
 export function memoryLinkPair(): [ByteLink, ByteLink] {
-  const ends = [0, 1].map(() => ({ data: [] as ((c: Buffer) => void)[], close: [] as ((r: string) => void)[], open: true }));
+  const ends = [0, 1].map(() => ({
+    data: [] as ((c: Buffer) => void)[],
+    close: [] as ((r: string) => void)[],
+    open: true,
+  }));
   const make = (me: number): ByteLink => {
     const peer = ends[1 - me];
     return {

@@ -70,7 +70,14 @@ export interface SerialOptions {
 export function serialLink(path: string, opts: SerialOptions): LinkOpener {
   return () =>
     new Promise<ByteLink>((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate: opts.baudRate, dataBits: opts.dataBits ?? 8, parity: opts.parity ?? 'none', stopBits: opts.stopBits ?? 1, autoOpen: false });
+      const port = new SerialPort({
+        path,
+        baudRate: opts.baudRate,
+        dataBits: opts.dataBits ?? 8,
+        parity: opts.parity ?? 'none',
+        stopBits: opts.stopBits ?? 1,
+        autoOpen: false,
+      });
       port.open((err) => {
         if (err) return reject(new Error(`open ${path}: ${err.message}`));
         let closeReason = 'closed';

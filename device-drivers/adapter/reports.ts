@@ -40,7 +40,11 @@ export class ReportRouter {
     try {
       m = decodeMessageBody(item.frame.code, item.frame.body);
     } catch (e) {
-      return this.error(null, 'protocol', `adapter frame 0x${item.frame.code.toString(16)} does not decode: ${e instanceof Error ? e.message : String(e)}`);
+      return this.error(
+        null,
+        'protocol',
+        `adapter frame 0x${item.frame.code.toString(16)} does not decode: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     switch (m.kind) {
       case 'reply':
@@ -65,21 +69,51 @@ export class ReportRouter {
     const before = this.lastStatus(unit);
     switch (d.business) {
       case 'heartbeat':
-        return this.setStatus(unit, { ...before, state: d.state, volume: d.volume, ...(d.state === TERMINAL_STATES.broadcasting ? {} : { broadcastId: null, broadcastClass: 0 }) });
+        return this.setStatus(unit, {
+          ...before,
+          state: d.state,
+          volume: d.volume,
+          ...(d.state === TERMINAL_STATES.broadcasting ? {} : { broadcastId: null, broadcastClass: 0 }),
+        });
       case 'queryReply':
-        return f.packType === 'reply' ? undefined : this.setStatus(unit, statusFromQuery(d.reply, before, before.lastCommandSequence));
+        return f.packType === 'reply'
+          ? undefined
+          : this.setStatus(unit, statusFromQuery(d.reply, before, before.lastCommandSequence));
       case 'fault': {
         const key = FAULTS.find((x) => x.code === d.faultCode)?.key;
-        const faults = key === undefined ? before.faults : d.recovered ? before.faults.filter((k) => k !== key) : [...new Set([...before.faults, key])];
+        const faults =
+          key === undefined
+            ? before.faults
+            : d.recovered
+              ? before.faults.filter((k) => k !== key)
+              : [...new Set([...before.faults, key])];
         this.setStatus(unit, { ...before, state: d.recovered ? 4 : 3, faults });
-        return this.report(unit, { kind: d.recovered ? 'recovery' : 'fault', faultCode: d.faultCode, fault: key ?? null, at: d.at.toISOString() });
+        return this.report(unit, {
+          kind: d.recovered ? 'recovery' : 'fault',
+          faultCode: d.faultCode,
+          fault: key ?? null,
+          at: d.at.toISOString(),
+        });
       }
       case 'taskSwitch':
-        return this.report(unit, { kind: 'taskSwitch', taskSource: d.taskSource, broadcastId: d.broadcastId, at: d.at.toISOString() });
+        return this.report(unit, {
+          kind: 'taskSwitch',
+          taskSource: d.taskSource,
+          broadcastId: d.broadcastId,
+          at: d.at.toISOString(),
+        });
       case 'broadcastResult':
-        return this.report(unit, { kind: 'broadcastResult', broadcastId: d.broadcastId, state: d.state, at: d.at.toISOString() });
+        return this.report(unit, {
+          kind: 'broadcastResult',
+          broadcastId: d.broadcastId,
+          state: d.state,
+          at: d.at.toISOString(),
+        });
       case 'playRecords':
-        return this.report(unit, { kind: 'playRecords', records: d.records.map((r) => ({ ...r, startAt: r.startAt.toISOString(), endAt: r.endAt.toISOString() })) });
+        return this.report(unit, {
+          kind: 'playRecords',
+          records: d.records.map((r) => ({ ...r, startAt: r.startAt.toISOString(), endAt: r.endAt.toISOString() })),
+        });
     }
   }
 

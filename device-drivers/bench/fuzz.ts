@@ -6,14 +6,26 @@
  * throw, and a run passes only with none. Reports inputs tried, throws (with the first few), and RSS growth.
  */
 import {
-  AdapterCodecError, AdapterStreamParser, decodeCommandBody, decodeCommandFrame, decodeMessageBody, decodeQueryReply, decodeReturnFrame,
+  AdapterCodecError,
+  AdapterStreamParser,
+  decodeCommandBody,
+  decodeCommandFrame,
+  decodeMessageBody,
+  decodeQueryReply,
+  decodeReturnFrame,
   encodeCommandFrame,
 } from '../../firmware-protocols/adapter';
 import { crc32Mpeg2 } from '../../firmware-protocols/adapter/crc32-mpeg2';
 import { CodeError, decodeBcd, decodeBroadcastId, decodeResourceCode } from '../../firmware-protocols/codes';
 import { SigningError } from '../../firmware-protocols/signing';
 import {
-  TerminalCodecError, decodeChunkFrame, decodeDirectory, decodeIdentity, decodeReceiveBlock, decodeStatus, parseCommandBlock,
+  TerminalCodecError,
+  decodeChunkFrame,
+  decodeDirectory,
+  decodeIdentity,
+  decodeReceiveBlock,
+  decodeStatus,
+  parseCommandBlock,
 } from '../../firmware-protocols/terminal-modbus';
 
 import { seededRandom } from '../simulator/random';
@@ -41,7 +53,8 @@ function fuzzTargets(rand: () => number): [string, () => void][] {
     for (let i = 0; i < n; i++) b[i] = int(256);
     return b;
   };
-  const regs = (n: number) => Array.from({ length: n }, () => (rand() < 0.1 ? [0, 0xffff, 0x8000][int(3)] : int(0x10000)));
+  const regs = (n: number) =>
+    Array.from({ length: n }, () => (rand() < 0.1 ? [0, 0xffff, 0x8000][int(3)] : int(0x10000)));
   const mutate = (frame: Buffer): Buffer => {
     const out = Buffer.from(frame);
     for (let k = 1 + int(4); k > 0; k--) out[int(out.length)] = int(256);
@@ -53,20 +66,27 @@ function fuzzTargets(rand: () => number): [string, () => void][] {
 
   const targets: [string, () => void][] = [
     ['adapter.commandFrame', () => decodeCommandFrame(rand() < 0.8 ? mutate(frame()) : bytes(int(300)))],
-    ['adapter.returnFrame', () => decodeReturnFrame(rand() < 0.5 ? bytes(int(300)) : Buffer.concat([Buffer.from([0xfe, 0xfd]), bytes(int(300))]))],
+    [
+      'adapter.returnFrame',
+      () =>
+        decodeReturnFrame(rand() < 0.5 ? bytes(int(300)) : Buffer.concat([Buffer.from([0xfe, 0xfd]), bytes(int(300))])),
+    ],
     ['adapter.commandBody', () => decodeCommandBody(int(256), bytes(int(120)))],
     ['adapter.messageBody', () => decodeMessageBody(int(256), bytes(int(120)))],
     ['adapter.queryReply', () => decodeQueryReply(bytes(int(200)))],
-    ['codes', () => {
-      const b = bytes(int(16));
-      for (const f of [decodeBcd, decodeResourceCode, decodeBroadcastId]) {
-        try {
-          f(b);
-        } catch (e) {
-          if (!(e instanceof CodeError || e instanceof AdapterCodecError)) throw e;
+    [
+      'codes',
+      () => {
+        const b = bytes(int(16));
+        for (const f of [decodeBcd, decodeResourceCode, decodeBroadcastId]) {
+          try {
+            f(b);
+          } catch (e) {
+            if (!(e instanceof CodeError || e instanceof AdapterCodecError)) throw e;
+          }
         }
-      }
-    }],
+      },
+    ],
     ['modbus.status', () => decodeStatus(regs(int(40)))],
     ['modbus.commandBlock', () => parseCommandBlock(regs(int(80)))],
     ['modbus.chunkFrame', () => decodeChunkFrame(regs(int(140)))],
@@ -77,9 +97,10 @@ function fuzzTargets(rand: () => number): [string, () => void][] {
   const parser = new AdapterStreamParser();
   const streamStep = () => {
     const parts: Buffer[] = [];
-    for (let k = int(4); k >= 0; k--) parts.push(rand() < 0.5 ? frame() : rand() < 0.5 ? mutate(frame()) : bytes(int(64)));
+    for (let k = int(4); k >= 0; k--)
+      parts.push(rand() < 0.5 ? frame() : rand() < 0.5 ? mutate(frame()) : bytes(int(64)));
     const stream = Buffer.concat(parts);
-    for (let at = 0; at < stream.length; ) {
+    for (let at = 0; at < stream.length;) {
       const n = 1 + int(96);
       parser.push(stream.subarray(at, at + n));
       at += n;
@@ -95,7 +116,11 @@ export function runFuzz(total: number, seed: number, say: (line: string) => void
   let rejected = 0;
   let throws = 0;
   const firstThrows: string[] = [];
-  const expected = (e: unknown) => e instanceof AdapterCodecError || e instanceof TerminalCodecError || e instanceof CodeError || e instanceof SigningError;
+  const expected = (e: unknown) =>
+    e instanceof AdapterCodecError ||
+    e instanceof TerminalCodecError ||
+    e instanceof CodeError ||
+    e instanceof SigningError;
   global.gc?.();
   const rss0 = process.memoryUsage().rss;
   const t0 = process.hrtime.bigint();
@@ -108,18 +133,30 @@ export function runFuzz(total: number, seed: number, say: (line: string) => void
       if (expected(e)) rejected++;
       else {
         throws++;
-        if (firstThrows.length < 5) firstThrows.push(`${name}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        if (firstThrows.length < 5)
+          firstThrows.push(`${name}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
       }
     }
-    if ((i + 1) % 250_000 === 0) say(`fuzz: ${i + 1} inputs, ${rejected} rejected, ${throws} throws, rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB`);
+    if ((i + 1) % 250_000 === 0)
+      say(
+        `fuzz: ${i + 1} inputs, ${rejected} rejected, ${throws} throws, rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB`,
+      );
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   global.gc?.();
   const rss1 = process.memoryUsage().rss;
   const mb = (v: number) => Number((v / 1048576).toFixed(1));
   return {
-    scenario: 'fuzz', inputs: total, rejected, throws, first_throws: firstThrows, targets: counts, seconds: Number(seconds.toFixed(2)),
-    rss_start_mb: mb(rss0), rss_end_mb: mb(rss1), rss_growth_mb: mb(rss1 - rss0),
+    scenario: 'fuzz',
+    inputs: total,
+    rejected,
+    throws,
+    first_throws: firstThrows,
+    targets: counts,
+    seconds: Number(seconds.toFixed(2)),
+    rss_start_mb: mb(rss0),
+    rss_end_mb: mb(rss1),
+    rss_growth_mb: mb(rss1 - rss0),
   };
 }
 
@@ -146,7 +183,10 @@ export function fuzzMain(argv: readonly string[]): never {
   }
   const say = (line: string): void => (json ? console.error(line) : console.log(line));
   const result = runFuzz(inputs, seed, say);
-  if (!json) say(`fuzz: ${result.inputs} inputs in ${result.seconds} s, ${result.rejected} rejected, ${result.throws} throws, RSS growth ${result.rss_growth_mb} MB`);
+  if (!json)
+    say(
+      `fuzz: ${result.inputs} inputs in ${result.seconds} s, ${result.rejected} rejected, ${result.throws} throws, RSS growth ${result.rss_growth_mb} MB`,
+    );
   console.log(JSON.stringify(result));
   process.exit(result.throws === 0 ? 0 : 1);
 }

@@ -38,7 +38,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join('|')}> [--json] 
 function number(flag: string, raw: string | undefined, min: number, max: number, integer: boolean): number {
   const v = raw === undefined ? NaN : Number(raw);
   if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new RangeError(`${flag}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${raw ?? 'nothing'}`);
+    throw new RangeError(
+      `${flag}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${raw ?? 'nothing'}`,
+    );
   }
   return v;
 }

@@ -32,7 +32,15 @@ export function preemptBoundMs(t: BusTarget): number {
 }
 
 const emergencyPlay: TerminalCommand = {
-  code: 'play', source: 'tone', clipId: 0, sourceParam: 0, priority: 1, broadcastClass: 4, repeat: 1, volume: 90, broadcastId: null,
+  code: 'play',
+  source: 'tone',
+  clipId: 0,
+  sourceParam: 0,
+  priority: 1,
+  broadcastClass: 4,
+  repeat: 1,
+  volume: 90,
+  broadcastId: null,
 };
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -41,18 +49,29 @@ const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Emergencies arrive one after another across the county, 20–70 ms apart, each on its bus at whatever point of the
  * sweep that bus has reached; a bus takes its next emergency only after the previous one (they do not queue up).
  */
-async function arriving(plan: { bus: number; unit: number }[], fire: (p: { bus: number; unit: number }) => Promise<void>): Promise<void> {
+async function arriving(
+  plan: { bus: number; unit: number }[],
+  fire: (p: { bus: number; unit: number }) => Promise<void>,
+): Promise<void> {
   const busy = new Map<number, Promise<void>>();
   for (const p of plan) {
     await pause(20 + Math.random() * 50);
     const before = busy.get(p.bus) ?? Promise.resolve();
-    busy.set(p.bus, before.then(() => fire(p)));
+    busy.set(
+      p.bus,
+      before.then(() => fire(p)),
+    );
   }
   await Promise.all(busy.values());
 }
 
 /** Picks `rounds` (bus, unit) pairs over the live units, spread over the buses, reproducibly. */
-export function emergencyTargets(targets: readonly BusTarget[], dead: ReadonlySet<string>, rounds: number, seed: number): { bus: number; unit: number }[] {
+export function emergencyTargets(
+  targets: readonly BusTarget[],
+  dead: ReadonlySet<string>,
+  rounds: number,
+  seed: number,
+): { bus: number; unit: number }[] {
   let x = seed >>> 0 || 1;
   const next = (): number => {
     x ^= x << 13;
@@ -70,8 +89,21 @@ export function emergencyTargets(targets: readonly BusTarget[], dead: ReadonlySe
 }
 
 /** The controller's way: the server's driver and sweeper on every bus, emergencies through the scheduler. */
-export async function controllerPreempt(targets: readonly BusTarget[], plan: { bus: number; unit: number }[], deps: DriverDeps): Promise<PreemptRun> {
-  const buses = targets.map((t) => new ModbusTerminalBus({ busId: t.busId, gateway: t.gateway, clock: deps.clock, signer: deps.signer, nextSequence: deps.nextSequence }));
+export async function controllerPreempt(
+  targets: readonly BusTarget[],
+  plan: { bus: number; unit: number }[],
+  deps: DriverDeps,
+): Promise<PreemptRun> {
+  const buses = targets.map(
+    (t) =>
+      new ModbusTerminalBus({
+        busId: t.busId,
+        gateway: t.gateway,
+        clock: deps.clock,
+        signer: deps.signer,
+        nextSequence: deps.nextSequence,
+      }),
+  );
   const sweepers = buses.map((bus, i) => new Sweeper({ bus, clock: deps.clock, units: targets[i].units }));
   const run: PreemptRun = { delaysMs: [], failed: 0, errors: {} };
   try {
@@ -98,7 +130,10 @@ export async function controllerPreempt(targets: readonly BusTarget[], plan: { b
 }
 
 /** The README way: one client per gateway, a loop awaiting each terminal's status in turn; an emergency is written at the loop's next turn. */
-export async function naivePreempt(targets: readonly BusTarget[], plan: { bus: number; unit: number }[]): Promise<PreemptRun> {
+export async function naivePreempt(
+  targets: readonly BusTarget[],
+  plan: { bus: number; unit: number }[],
+): Promise<PreemptRun> {
   const run: PreemptRun = { delaysMs: [], failed: 0, errors: {} };
   const clients = await Promise.all(
     targets.map(async (t) => {

@@ -15,7 +15,13 @@ export interface BenchResult {
 
 const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
 
-export function benchResult(scenario: string, measuredS: number, boundS: number, baselineS: number | null, extra: Record<string, unknown> = {}): BenchResult {
+export function benchResult(
+  scenario: string,
+  measuredS: number,
+  boundS: number,
+  baselineS: number | null,
+  extra: Record<string, unknown> = {},
+): BenchResult {
   return {
     scenario,
     measured_s: round(measuredS),

@@ -37,8 +37,16 @@ export function busTargetOf(g: ShapeGateway, host: string, port: number): BusTar
   return {
     busId: g.name,
     gateway: {
-      kind: 'modbus-tcp', host, port, baudRate: g.baudRate, parity: g.parity, dataBits: g.dataBits, stopBits: g.stopBits,
-      requestTimeoutMs: g.requestTimeoutMs, turnaroundMs: g.turnaroundMs, broadcastDelayMs: g.broadcastDelayMs,
+      kind: 'modbus-tcp',
+      host,
+      port,
+      baudRate: g.baudRate,
+      parity: g.parity,
+      dataBits: g.dataBits,
+      stopBits: g.stopBits,
+      requestTimeoutMs: g.requestTimeoutMs,
+      turnaroundMs: g.turnaroundMs,
+      broadcastDelayMs: g.broadcastDelayMs,
     },
     units: g.terminals.map((t) => t.unitId),
     timing: lineTimingOf(g),
@@ -73,7 +81,9 @@ export interface SweepRun {
 /** What the wire forces: every live unit's status transaction in every sweep, and one request to each dead unit. */
 export function sweepBound(target: BusTarget, sweeps: number, deadUnits: number): Bound {
   const live = target.units.length - deadUnits;
-  return new Bound(target.timing).transaction(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES, sweeps * live).unanswered(STATUS_REQUEST_BYTES, deadUnits);
+  return new Bound(target.timing)
+    .transaction(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES, sweeps * live)
+    .unanswered(STATUS_REQUEST_BYTES, deadUnits);
 }
 
 function tally(errors: SweepRun['errors'], kind: BusErrorKind, n = 1): void {
@@ -91,7 +101,16 @@ function cycleRecorder(run: SweepRun): () => void {
 }
 
 const emptyRun = (buses: number): SweepRun => ({
-  seconds: 0, busSeconds: new Array<number>(buses).fill(0), requests: 0, busRequests: new Array<number>(buses).fill(0), busErrors: Array.from({ length: buses }, () => ({})), ok: 0, failed: 0, skipped: 0, errors: {}, cycleMs: [],
+  seconds: 0,
+  busSeconds: new Array<number>(buses).fill(0),
+  requests: 0,
+  busRequests: new Array<number>(buses).fill(0),
+  busErrors: Array.from({ length: buses }, () => ({})),
+  ok: 0,
+  failed: 0,
+  skipped: 0,
+  errors: {},
+  cycleMs: [],
 });
 
 /** Runs `work` for every bus at once; fills each bus's own time and the whole time. */
@@ -110,10 +129,21 @@ async function timed(run: SweepRun, buses: number, work: (bus: number) => Promis
 }
 
 /** The controller's way: the server's driver and sweeper, `sweeps` full sweeps per bus, buses in parallel. */
-export async function controllerSweeps(targets: readonly BusTarget[], sweeps: number, deps: DriverDeps): Promise<SweepRun> {
+export async function controllerSweeps(
+  targets: readonly BusTarget[],
+  sweeps: number,
+  deps: DriverDeps,
+): Promise<SweepRun> {
   const run = emptyRun(targets.length);
   const buses = targets.map(
-    (t) => new ModbusTerminalBus({ busId: t.busId, gateway: t.gateway, clock: deps.clock, signer: deps.signer, nextSequence: deps.nextSequence }),
+    (t) =>
+      new ModbusTerminalBus({
+        busId: t.busId,
+        gateway: t.gateway,
+        clock: deps.clock,
+        signer: deps.signer,
+        nextSequence: deps.nextSequence,
+      }),
   );
   try {
     await Promise.all(buses.map((b) => b.start()));
@@ -150,7 +180,9 @@ export async function controllerSweeps(targets: readonly BusTarget[], sweeps: nu
 
 /** The client's own timeout in the naive way: the gateway's wait plus the transaction's wire time, twice over, and margin. */
 function naiveTimeoutMs(t: BusTarget): number {
-  return t.gateway.requestTimeoutMs + Math.ceil(t.timing.transactionMs(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES)) * 2 + 200;
+  return (
+    t.gateway.requestTimeoutMs + Math.ceil(t.timing.transactionMs(STATUS_REQUEST_BYTES, STATUS_REPLY_BYTES)) * 2 + 200
+  );
 }
 
 /** The README way: per gateway one client, each terminal awaited in turn, every failure waited out, no retry, no backoff. */

@@ -100,6 +100,8 @@ export class UnitBackoff {
 
   /** Units with failures, for metrics, in unit order. */
   list(): { unit: number; failures: number; nextTryAt: number }[] {
-    return [...this.units.entries()].map(([unit, u]) => ({ unit, failures: u.failures, nextTryAt: u.nextTryAt })).sort((a, b) => a.unit - b.unit);
+    return [...this.units.entries()]
+      .map(([unit, u]) => ({ unit, failures: u.failures, nextTryAt: u.nextTryAt }))
+      .sort((a, b) => a.unit - b.unit);
   }
 }

@@ -119,6 +119,11 @@ export class ConnectionSupervisor<C extends BusConnection> {
   }
 
   private emit(state: ConnectionState, detail?: string): void {
-    this.subject.next({ state, at: this.clock.now(), attempts: this.attempts, ...(detail === undefined ? {} : { detail }) });
+    this.subject.next({
+      state,
+      at: this.clock.now(),
+      attempts: this.attempts,
+      ...(detail === undefined ? {} : { detail }),
+    });
   }
 }

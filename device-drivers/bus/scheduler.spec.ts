@@ -64,7 +64,11 @@ function setup(opts: Partial<BusSchedulerOptions<FakeLink>> = {}) {
   return { clock, bus, links, log, work };
 }
 
-const kindOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: unknown) => (e instanceof BusError ? e.kind : `other: ${String(e)}`));
+const kindOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof BusError ? e.kind : `other: ${String(e)}`),
+  );
 
 describe('BusScheduler', () => {
   it('runs by class (emergency > command > transfer > poll), first-in first-out within a class', async () => {
@@ -88,7 +92,9 @@ describe('BusScheduler', () => {
   it('starts an emergency as soon as the transaction in flight ends, ahead of a queued sweep', async () => {
     const { clock, bus, log, work } = setup();
     await bus.start();
-    const sweep = [1, 2, 3, 4, 5].map((u) => bus.run({ unit: u, operation: 'poll', priority: 'poll' }, work(`p${u}`, 80)));
+    const sweep = [1, 2, 3, 4, 5].map((u) =>
+      bus.run({ unit: u, operation: 'poll', priority: 'poll' }, work(`p${u}`, 80)),
+    );
     await advance(clock, 30);
     const emergency = bus.run({ unit: 0, operation: 'play', priority: 'emergency' }, work('e', 20));
     await advance(clock, 1000);
@@ -99,8 +105,14 @@ describe('BusScheduler', () => {
   it('fails a queued request at its deadline without running it; a running one is bounded by its timeout', async () => {
     const { clock, bus, log, work } = setup();
     await bus.start();
-    const hung = bus.run({ unit: 1, operation: 'FC03 status', priority: 'poll' }, (_c, signal) => new Promise<string>((_r, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))));
-    const late = kindOf(bus.run({ unit: 2, operation: 'FC03 status', priority: 'poll', deadline: 50 }, work('late', 10)));
+    const hung = bus.run(
+      { unit: 1, operation: 'FC03 status', priority: 'poll' },
+      (_c, signal) =>
+        new Promise<string>((_r, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    );
+    const late = kindOf(
+      bus.run({ unit: 2, operation: 'FC03 status', priority: 'poll', deadline: 50 }, work('late', 10)),
+    );
     const hungKind = kindOf(hung);
     await advance(clock, 50);
     expect(await late).toBe('deadline');
@@ -118,13 +130,25 @@ describe('BusScheduler', () => {
     const { clock, bus, log, work } = setup();
     await bus.start();
     const abort = new AbortController();
-    const first = bus.run({ unit: 1, operation: 'FC16 clip chunk 0', priority: 'poll', signal: abort.signal }, work('chunk0', 100));
-    const second = kindOf(bus.run({ unit: 0, operation: 'FC16 clip chunk 1', priority: 'poll', signal: abort.signal }, work('chunk1', 100)));
+    const first = bus.run(
+      { unit: 1, operation: 'FC16 clip chunk 0', priority: 'poll', signal: abort.signal },
+      work('chunk0', 100),
+    );
+    const second = kindOf(
+      bus.run({ unit: 0, operation: 'FC16 clip chunk 1', priority: 'poll', signal: abort.signal }, work('chunk1', 100)),
+    );
     const poll = bus.run({ unit: 2, operation: 'FC03 status', priority: 'poll' }, work('poll', 10));
     await advance(clock, 50);
     abort.abort();
     expect(await second).toBe('cancelled');
-    expect(await kindOf(bus.run({ unit: 1, operation: 'FC16 clip chunk 2', priority: 'poll', signal: abort.signal }, work('chunk2', 100)))).toBe('cancelled');
+    expect(
+      await kindOf(
+        bus.run(
+          { unit: 1, operation: 'FC16 clip chunk 2', priority: 'poll', signal: abort.signal },
+          work('chunk2', 100),
+        ),
+      ),
+    ).toBe('cancelled');
     await advance(clock, 60);
     expect(await first).toBe('chunk0');
     expect(await poll).toBe('poll');
@@ -135,7 +159,9 @@ describe('BusScheduler', () => {
   it('drops the connection when a timed-out transaction ignores its abort signal, and frees the bus', async () => {
     const { clock, bus, links } = setup({ abandonAfterMs: 100 });
     await bus.start();
-    const stuck = kindOf(bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => new Promise<never>(() => undefined)));
+    const stuck = kindOf(
+      bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => new Promise<never>(() => undefined)),
+    );
     await advance(clock, 300);
     expect(await stuck).toBe('timeout');
     await advance(clock, 100);
@@ -148,7 +174,9 @@ describe('BusScheduler', () => {
   it('abandoning a stuck transaction never drops a connection opened after the one it ran on', async () => {
     const { clock, bus, links } = setup({ abandonAfterMs: 2000 });
     await bus.start();
-    const stuck = kindOf(bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => new Promise<never>(() => undefined)));
+    const stuck = kindOf(
+      bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => new Promise<never>(() => undefined)),
+    );
     links[0].lose('gateway went away');
     await advance(clock, 600); // reconnected (first retry after 500 ms) while the stuck one still holds the bus
     expect(links).toHaveLength(2);
@@ -180,7 +208,9 @@ describe('BusScheduler', () => {
     expect(await p3).toBe('timeout');
     expect(bus.metrics().backedOff).toEqual([{ unit: 9, failures: 3, nextTryAt: 2000 + 4000 }]);
     // background work at the poll class that asks to try anyway does (and a success resets the unit)
-    const background = bus.run({ unit: 9, operation: 'FC03 clip receive', priority: 'poll', tryBackedOff: true }, () => Promise.resolve('stored'));
+    const background = bus.run({ unit: 9, operation: 'FC03 clip receive', priority: 'poll', tryBackedOff: true }, () =>
+      Promise.resolve('stored'),
+    );
     await flush();
     expect(await background).toBe('stored');
     expect(bus.metrics().backedOff).toEqual([]);
@@ -198,7 +228,8 @@ describe('BusScheduler', () => {
     await bus.start();
     const ok = () => Promise.resolve('ok');
     const lost = () => Promise.reject(new BusError('timeout', 'village-7', 4, 'poll', 'no reply'));
-    const poll = (work: () => Promise<string>) => kindOf(bus.run({ unit: 4, operation: 'poll', priority: 'poll' }, work));
+    const poll = (work: () => Promise<string>) =>
+      kindOf(bus.run({ unit: 4, operation: 'poll', priority: 'poll' }, work));
     const answered = poll(ok);
     await flush();
     expect(await answered).toBe('ok');
@@ -222,7 +253,9 @@ describe('BusScheduler', () => {
     await bus.start();
     // a dead unit behind a gateway: 150 ms of bus time until the gateway gives up
     const silent = (unit: number) => () =>
-      new Promise<string>((_resolve, reject) => clock.setTimeout(() => reject(new BusError('timeout', 'village-7', unit, 'poll', 'exception 0x0b')), 150));
+      new Promise<string>((_resolve, reject) =>
+        clock.setTimeout(() => reject(new BusError('timeout', 'village-7', unit, 'poll', 'exception 0x0b')), 150),
+      );
     const tryAll = async (units: number[]): Promise<string[]> => {
       const kinds = units.map((u) => kindOf(bus.run({ unit: u, operation: 'poll', priority: 'poll' }, silent(u))));
       await advance(clock, 150 * units.length);
@@ -272,7 +305,15 @@ describe('BusScheduler', () => {
     const sub = bus.connectionChanges.subscribe((c) => states.push(`${c.state}@${c.at}`));
     await bus.start();
     await advance(clock, 500 + 1000);
-    expect(states).toEqual(['disconnected@0', 'connecting@0', 'disconnected@0', 'connecting@500', 'disconnected@500', 'connecting@1500', 'connected@1500']);
+    expect(states).toEqual([
+      'disconnected@0',
+      'connecting@0',
+      'disconnected@0',
+      'connecting@500',
+      'disconnected@500',
+      'connecting@1500',
+      'connected@1500',
+    ]);
     links[0].lose('gateway reset');
     expect(bus.metrics().connection).toBe('disconnected');
     const queued = bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => Promise.resolve('polled'));
@@ -283,12 +324,14 @@ describe('BusScheduler', () => {
     expect(bus.metrics().connection).toBe('connected');
     bus.stop();
     expect(links[1].closed).toBe(true);
-    expect(await kindOf(bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => Promise.resolve(1)))).toBe('disconnected');
+    expect(await kindOf(bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, () => Promise.resolve(1)))).toBe(
+      'disconnected',
+    );
     expect(states.at(-1)).toBe('stopped@2000');
     sub.unsubscribe();
   });
 
-  it('stands in for the adapter driver\'s transaction runner', async () => {
+  it("stands in for the adapter driver's transaction runner", async () => {
     const { clock, bus } = setup();
     const runner: TransactionRunner = bus;
     await bus.start();
@@ -307,7 +350,12 @@ describe('BusScheduler', () => {
     await a;
     await advance(clock, 70);
     const m = bus.metrics();
-    expect(m).toMatchObject({ busId: 'village-7', connection: 'connected', transactions: 2, queueDepth: { emergency: 0, command: 0, transfer: 0, poll: 0 } });
+    expect(m).toMatchObject({
+      busId: 'village-7',
+      connection: 'connected',
+      transactions: 2,
+      queueDepth: { emergency: 0, command: 0, transfer: 0, poll: 0 },
+    });
     expect(m.utilisation).toBeCloseTo(0.6, 9);
   });
 
@@ -316,7 +364,16 @@ describe('BusScheduler', () => {
     const rank = (c: PriorityClass) => classes.indexOf(c);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 200 }), cls: fc.constantFrom(...classes), ms: fc.integer({ min: 1, max: 40 }), fails: fc.boolean(), unit: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 25 }),
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 200 }),
+            cls: fc.constantFrom(...classes),
+            ms: fc.integer({ min: 1, max: 40 }),
+            fails: fc.boolean(),
+            unit: fc.integer({ min: 1, max: 4 }),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
         async (reqs) => {
           const { clock, bus } = setup({ unitBackoff: { baseMs: 50, maxMs: 200, threshold: 1 } });
           await bus.start();

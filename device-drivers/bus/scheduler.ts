@@ -10,7 +10,13 @@
 import type { Observable } from 'rxjs';
 import { BusError, type BusErrorKind, type BusMetrics, type PriorityClass } from '../terminal-bus';
 import type { Clock, TimerHandle } from '../transport/clock';
-import { DEFAULT_RECONNECT_BACKOFF, DEFAULT_UNIT_BACKOFF, isUnitFailure, UnitBackoff, type BackoffPolicy } from './backoff';
+import {
+  DEFAULT_RECONNECT_BACKOFF,
+  DEFAULT_UNIT_BACKOFF,
+  isUnitFailure,
+  UnitBackoff,
+  type BackoffPolicy,
+} from './backoff';
 import { ConnectionSupervisor, type BusConnection, type ConnectionChange, type Connector } from './connection';
 
 export const PRIORITY_CLASSES: readonly PriorityClass[] = ['emergency', 'command', 'transfer', 'poll'];
@@ -78,7 +84,12 @@ export class BusScheduler<C extends BusConnection> {
     this.abandonAfterMs = opts.abandonAfterMs ?? this.timeoutMs;
     this.maxQueue = opts.maxQueuePerClass ?? 10_000;
     this.backoff = new UnitBackoff(opts.unitBackoff ?? DEFAULT_UNIT_BACKOFF);
-    this.supervisor = new ConnectionSupervisor(opts.connect, opts.clock, opts.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF, () => this.next());
+    this.supervisor = new ConnectionSupervisor(
+      opts.connect,
+      opts.clock,
+      opts.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
+      () => this.next(),
+    );
     this.startedAt = opts.clock.now();
   }
 
@@ -94,19 +105,27 @@ export class BusScheduler<C extends BusConnection> {
   /** Closes the connection and fails everything queued with 'disconnected'. */
   stop(): void {
     this.supervisor.stop();
-    for (const c of PRIORITY_CLASSES) for (const q of this.queues[c].splice(0)) this.reject(q, 'disconnected', 'bus stopped');
+    for (const c of PRIORITY_CLASSES)
+      for (const q of this.queues[c].splice(0)) this.reject(q, 'disconnected', 'bus stopped');
   }
 
   run<T>(spec: TransactionSpec, work: TransactionWork<C, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const q: Queued = { spec, run: () => this.execute(spec, work, resolve, reject), fail: reject, deadlineTimer: null };
+      const q: Queued = {
+        spec,
+        run: () => this.execute(spec, work, resolve, reject),
+        fail: reject,
+        deadlineTimer: null,
+      };
       const now = this.clock.now();
       if (this.supervisor.state() === 'stopped') return this.reject(q, 'disconnected', 'bus stopped');
       if (this.isBackedOff(spec, now)) return this.reject(q, 'backoff', this.backoffDetail(spec));
-      if (spec.deadline !== undefined && now >= spec.deadline) return this.reject(q, 'deadline', `deadline passed ${now - spec.deadline} ms before it was queued`);
+      if (spec.deadline !== undefined && now >= spec.deadline)
+        return this.reject(q, 'deadline', `deadline passed ${now - spec.deadline} ms before it was queued`);
       if (spec.signal?.aborted) return this.reject(q, 'cancelled', 'cancelled before it was queued');
       const queue = this.queues[spec.priority];
-      if (queue.length >= this.maxQueue) return this.reject(q, 'backoff', `${spec.priority} queue full (${this.maxQueue})`);
+      if (queue.length >= this.maxQueue)
+        return this.reject(q, 'backoff', `${spec.priority} queue full (${this.maxQueue})`);
       if (spec.signal) {
         const signal = spec.signal;
         const onAbort = (): void => {
@@ -141,7 +160,12 @@ export class BusScheduler<C extends BusConnection> {
   }
 
   queueDepth(): Record<PriorityClass, number> {
-    return { emergency: this.queues.emergency.length, command: this.queues.command.length, transfer: this.queues.transfer.length, poll: this.queues.poll.length };
+    return {
+      emergency: this.queues.emergency.length,
+      command: this.queues.command.length,
+      transfer: this.queues.transfer.length,
+      poll: this.queues.poll.length,
+    };
   }
 
   /** Whether a unit's polls and transfers currently fail fast. */
@@ -207,7 +231,12 @@ export class BusScheduler<C extends BusConnection> {
     }
   }
 
-  private execute<T>(spec: TransactionSpec, work: TransactionWork<C, T>, resolve: (v: T) => void, reject: (e: Error) => void): void {
+  private execute<T>(
+    spec: TransactionSpec,
+    work: TransactionWork<C, T>,
+    resolve: (v: T) => void,
+    reject: (e: Error) => void,
+  ): void {
     const connection = this.supervisor.connection();
     if (connection === null) {
       this.count('disconnected');
@@ -244,7 +273,10 @@ export class BusScheduler<C extends BusConnection> {
     const timeout = this.clock.setTimeout(() => {
       if (answered) return;
       abort.abort();
-      fail('timeout', new BusError('timeout', this.busId, spec.unit, spec.operation, `no answer within ${timeoutMs} ms`));
+      fail(
+        'timeout',
+        new BusError('timeout', this.busId, spec.unit, spec.operation, `no answer within ${timeoutMs} ms`),
+      );
       abandonTimer = this.clock.setTimeout(() => {
         this.supervisor.drop(`${spec.operation} still running ${this.abandonAfterMs} ms after its timeout`, connection);
         release();
@@ -269,7 +301,16 @@ export class BusScheduler<C extends BusConnection> {
       (e: unknown) => {
         timeout.cancel();
         if (!answered) {
-          const err = e instanceof BusError ? e : new BusError('protocol', this.busId, spec.unit, spec.operation, e instanceof Error ? e.message : String(e));
+          const err =
+            e instanceof BusError
+              ? e
+              : new BusError(
+                  'protocol',
+                  this.busId,
+                  spec.unit,
+                  spec.operation,
+                  e instanceof Error ? e.message : String(e),
+                );
           fail(err.kind, err);
         }
         release();

@@ -1,14 +1,36 @@
 import { BehaviorSubject, firstValueFrom, map, Subject, take, toArray, type Observable } from 'rxjs';
 import {
-  BusError, type BusErrorKind, type BusEvent, type BusMetrics, type ClipTransferResult, type CommandResult, type ConnectionState,
-  type RequestOptions, type TerminalBus, type TerminalIdentity, type TerminalStatus,
+  BusError,
+  type BusErrorKind,
+  type BusEvent,
+  type BusMetrics,
+  type ClipTransferResult,
+  type CommandResult,
+  type ConnectionState,
+  type RequestOptions,
+  type TerminalBus,
+  type TerminalIdentity,
+  type TerminalStatus,
 } from '../terminal-bus';
 import { ManualClock } from '../transport/clock';
 import { Sweeper, type PollOutcome, type SweepSummary } from './sweeper';
 
 const STATUS: TerminalStatus = {
-  state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 60, faults: [], supplyVoltage: 24,
-  temperature: 30, signalQuality: null, uptimeSeconds: 100, counters: { crcErrors: 0, refusedCommands: 0 }, lastCommandSequence: 0, clock: null,
+  state: 1,
+  priority: 15,
+  source: 'none',
+  clipId: 0,
+  broadcastId: null,
+  broadcastClass: 0,
+  volume: 60,
+  faults: [],
+  supplyVoltage: 24,
+  temperature: 30,
+  signalQuality: null,
+  uptimeSeconds: 100,
+  counters: { crcErrors: 0, refusedCommands: 0 },
+  lastCommandSequence: 0,
+  clock: null,
 };
 
 /** A bus whose units answer as told: 'ok', or fail with a kind, each call taking one step of the manual clock. */
@@ -24,7 +46,9 @@ class ScriptedBus implements TerminalBus {
   maxOutstanding = 0;
 
   constructor(private readonly clock: ManualClock) {
-    this.events = this.state.pipe(map((s): BusEvent => ({ type: 'connection', busId: this.id, state: s, at: clock.now() })));
+    this.events = this.state.pipe(
+      map((s): BusEvent => ({ type: 'connection', busId: this.id, state: s, at: clock.now() })),
+    );
   }
 
   connectionState(): ConnectionState {
@@ -43,11 +67,14 @@ class ScriptedBus implements TerminalBus {
     const script = this.answers.get(unit) ?? [];
     const answer = script.length > 1 ? (script.shift() as 'ok' | BusErrorKind) : (script[0] ?? 'ok');
     return new Promise((resolve, reject) => {
-      this.clock.setTimeout(() => {
-        this.outstanding--;
-        if (answer === 'ok') resolve(STATUS);
-        else reject(new BusError(answer, this.id, unit, 'FC03 status', answer));
-      }, answer === 'backoff' ? 0 : 10);
+      this.clock.setTimeout(
+        () => {
+          this.outstanding--;
+          if (answer === 'ok') resolve(STATUS);
+          else reject(new BusError(answer, this.id, unit, 'FC03 status', answer));
+        },
+        answer === 'backoff' ? 0 : 10,
+      );
     });
   }
   identify(): Promise<TerminalIdentity> {
@@ -63,7 +90,15 @@ class ScriptedBus implements TerminalBus {
     return Promise.reject(new Error('not used'));
   }
   metrics(): BusMetrics {
-    return { busId: this.id, connection: this.state.value, utilisation: 0, queueDepth: { emergency: 0, command: 0, transfer: 0, poll: 0 }, transactions: 0, errors: {}, backedOff: [] };
+    return {
+      busId: this.id,
+      connection: this.state.value,
+      utilisation: 0,
+      queueDepth: { emergency: 0, command: 0, transfer: 0, poll: 0 },
+      transactions: 0,
+      errors: {},
+      backedOff: [],
+    };
   }
 }
 
@@ -107,7 +142,12 @@ describe('Sweeper', () => {
     expect(summary).toMatchObject({ units: 3, ok: 1, failed: 1, skipped: 1 });
     expect(bus.calls.filter((c) => c.unit === 1)).toHaveLength(2);
     expect(bus.calls.filter((c) => c.unit === 2)).toHaveLength(2);
-    expect(seen.map((o) => [o.unit, o.ok ? 'ok' : o.error])).toEqual(expect.arrayContaining([[1, 'ok'], [2, 'timeout']]));
+    expect(seen.map((o) => [o.unit, o.ok ? 'ok' : o.error])).toEqual(
+      expect.arrayContaining([
+        [1, 'ok'],
+        [2, 'timeout'],
+      ]),
+    );
     expect(seen.some((o) => o.unit === 3)).toBe(false);
   });
 
@@ -121,7 +161,10 @@ describe('Sweeper', () => {
     sweeper.outcomes.subscribe((o) => seen.push(o));
     const summary = await run(clock, sweeper.sweepOnce());
     expect(summary).toMatchObject({ units: 2, ok: 0, failed: 2, skipped: 0 });
-    expect(seen.map((o) => [o.unit, o.ok ? 'ok' : o.error]).sort()).toEqual([[1, 'timeout'], [2, 'exception']]);
+    expect(seen.map((o) => [o.unit, o.ok ? 'ok' : o.error]).sort()).toEqual([
+      [1, 'timeout'],
+      [2, 'exception'],
+    ]);
     expect(bus.calls.filter((c) => c.unit === 2)).toHaveLength(1);
   });
 
@@ -171,7 +214,12 @@ describe('Sweeper', () => {
     const [, second] = await run(clock, summaries);
     expect(second.units).toBe(3);
     expect(second.startedAt - (await summaries)[0].endedAt).toBeGreaterThanOrEqual(1000);
-    expect(bus.calls.slice(2).map((c) => c.unit).sort()).toEqual([2, 3, 4]);
+    expect(
+      bus.calls
+        .slice(2)
+        .map((c) => c.unit)
+        .sort(),
+    ).toEqual([2, 3, 4]);
     await run(clock, sweeper.stop());
     const before = bus.calls.length;
     for (let i = 0; i < 100; i++) {

@@ -122,7 +122,10 @@ export class Sweeper {
         this.outcomeSubject.next({ unit, ok: true, status, at: this.opts.clock.now() });
         return 'ok';
       } catch (e) {
-        const error = e instanceof BusError ? e : new BusError('protocol', this.opts.bus.id, unit, 'FC03 status', (e as Error).message);
+        const error =
+          e instanceof BusError
+            ? e
+            : new BusError('protocol', this.opts.bus.id, unit, 'FC03 status', (e as Error).message);
         // backed off before this sweep reached it: skipped, no wire time spent; backed off by the failure just seen
         // (a unit not heard from is backed off at its first failure): that failure is the outcome
         if (error.kind === 'backoff') {
@@ -156,7 +159,8 @@ export class Sweeper {
       }
       await this.sweepOnce();
       // a sweep that never reached the wire took no time: pause rather than spin
-      const pause = this.onWire === 0 ? Math.max(this.opts.intervalMs ?? 0, IDLE_PAUSE_MS) : (this.opts.intervalMs ?? 0);
+      const pause =
+        this.onWire === 0 ? Math.max(this.opts.intervalMs ?? 0, IDLE_PAUSE_MS) : (this.opts.intervalMs ?? 0);
       if (pause > 0 && !this.stopping) await this.wait(pause);
     }
   }

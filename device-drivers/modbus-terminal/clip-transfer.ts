@@ -6,19 +6,47 @@
  * An aborted `signal` stops it between frames with a BusError of kind 'cancelled'.
  */
 import {
-  chunkCount, CODECS, decodeReceiveBlock, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS, TERMINAL_EXCEPTIONS, type CodecName, type CommandRecord,
+  chunkCount,
+  CODECS,
+  decodeReceiveBlock,
+  encodeChunkFrame,
+  encodeCommit,
+  receiveReadCount,
+  REGISTERS,
+  TERMINAL_EXCEPTIONS,
+  type CodecName,
+  type CommandRecord,
   type ReceiveRecord,
 } from '../../firmware-protocols/terminal-modbus';
-import { BusError, type ClipToTransfer, type ClipTransferResult, type CommandResult, type PriorityClass, type RequestOptions, type TransferFailureKind } from '../terminal-bus';
+import {
+  BusError,
+  type ClipToTransfer,
+  type ClipTransferResult,
+  type CommandResult,
+  type PriorityClass,
+  type RequestOptions,
+  type TransferFailureKind,
+} from '../terminal-bus';
 import type { SignedBlock } from './signed-blocks';
 
 /** What a clip transfer needs of a Modbus bus (ModbusTerminalBus provides it). */
 export interface ClipWire {
   readonly id: string;
   read(unit: number, address: number, count: number, operation: string, opts?: RequestOptions): Promise<number[]>;
-  write(unit: number | 'all', address: number, values: number[], operation: string, opts: RequestOptions & { priority: PriorityClass }): Promise<void>;
+  write(
+    unit: number | 'all',
+    address: number,
+    values: number[],
+    operation: string,
+    opts: RequestOptions & { priority: PriorityClass },
+  ): Promise<void>;
   sign(command: CommandRecord): SignedBlock;
-  writeSigned(unit: number | 'all', block: SignedBlock, operation: string, opts?: RequestOptions): Promise<CommandResult>;
+  writeSigned(
+    unit: number | 'all',
+    block: SignedBlock,
+    operation: string,
+    opts?: RequestOptions,
+  ): Promise<CommandResult>;
 }
 
 export const REPAIR_ROUNDS = 3;
@@ -31,11 +59,17 @@ export function broadcastThreshold(units: number): number {
 }
 
 /** Splits the missing chunks of each unit into re-broadcasts and unicasts. */
-export function planRepair(missing: ReadonlyMap<number, readonly number[]>): { broadcast: number[]; unicast: Map<number, number[]> } {
+export function planRepair(missing: ReadonlyMap<number, readonly number[]>): {
+  broadcast: number[];
+  unicast: Map<number, number[]>;
+} {
   const count = new Map<number, number>();
   for (const list of missing.values()) for (const i of list) count.set(i, (count.get(i) ?? 0) + 1);
   const threshold = broadcastThreshold(missing.size);
-  const broadcast = [...count].filter(([, n]) => missing.size > 1 && n >= threshold).map(([i]) => i).sort((a, b) => a - b);
+  const broadcast = [...count]
+    .filter(([, n]) => missing.size > 1 && n >= threshold)
+    .map(([i]) => i)
+    .sort((a, b) => a - b);
   const again = new Set(broadcast);
   const unicast = new Map<number, number[]>();
   for (const [unit, list] of missing) {
@@ -69,7 +103,12 @@ type Req = RequestOptions & { priority: PriorityClass };
 class ClipTransfer {
   private readonly chunks: number;
   private readonly req: Req;
-  readonly result: ClipTransferResult = { stored: [], alreadyStored: [], failed: [], framesSent: { broadcast: 0, unicast: 0 } };
+  readonly result: ClipTransferResult = {
+    stored: [],
+    alreadyStored: [],
+    failed: [],
+    framesSent: { broadcast: 0, unicast: 0 },
+  };
   private readonly lostInARow = new Map<number, number>();
 
   constructor(
@@ -78,7 +117,12 @@ class ClipTransfer {
     private readonly opts: RequestOptions,
   ) {
     this.chunks = chunkCount(clip.data.length);
-    this.req = { priority: opts.priority ?? 'transfer', deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff };
+    this.req = {
+      priority: opts.priority ?? 'transfer',
+      deadline: opts.deadline,
+      signal: opts.signal,
+      tryBackedOff: opts.tryBackedOff,
+    };
   }
 
   async run(units: number[]): Promise<ClipTransferResult> {
@@ -91,12 +135,24 @@ class ClipTransfer {
   }
 
   private stopIfCancelled(): void {
-    if (this.opts.signal?.aborted) throw new BusError('cancelled', this.bus.id, null, `clip ${this.clip.clipId} transfer`, 'cancelled between frames');
+    if (this.opts.signal?.aborted)
+      throw new BusError(
+        'cancelled',
+        this.bus.id,
+        null,
+        `clip ${this.clip.clipId} transfer`,
+        'cancelled between frames',
+      );
   }
 
   private fail(unit: number, e: unknown): void {
     const kind = e instanceof BusError ? e.kind : 'protocol';
-    this.failWith(unit, kind, e instanceof Error ? e.message : String(e), e instanceof BusError ? e.exceptionCode : null);
+    this.failWith(
+      unit,
+      kind,
+      e instanceof Error ? e.message : String(e),
+      e instanceof BusError ? e.exceptionCode : null,
+    );
   }
 
   private failWith(unit: number, kind: TransferFailureKind, reason: string, exceptionCode: number | null = null): void {
@@ -110,7 +166,13 @@ class ClipTransfer {
   private async readReceive(unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const regs = await this.bus.read(unit, REGISTERS.receive.address, receiveReadCount(this.chunks), 'FC03 clip receive', this.req);
+        const regs = await this.bus.read(
+          unit,
+          REGISTERS.receive.address,
+          receiveReadCount(this.chunks),
+          'FC03 clip receive',
+          this.req,
+        );
         return decodeReceiveBlock(regs);
       } catch (e) {
         if (isCancelled(e)) throw e;
@@ -124,7 +186,13 @@ class ClipTransfer {
   private sendChunk(unit: number | 'all', i: number): Promise<void> {
     if (unit === 'all') this.result.framesSent.broadcast++;
     else this.result.framesSent.unicast++;
-    return this.bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(this.clip.clipId, i, this.clip.data), `FC16 clip chunk ${i}`, this.req);
+    return this.bus.write(
+      unit,
+      REGISTERS.chunk.address,
+      encodeChunkFrame(this.clip.clipId, i, this.clip.data),
+      `FC16 clip chunk ${i}`,
+      this.req,
+    );
   }
 
   /**
@@ -167,7 +235,13 @@ class ClipTransfer {
   /** The signed prepare, broadcast to several units; returns the units receiving, with the chunks each misses. */
   private async prepare(units: number[]): Promise<Map<number, number[]>> {
     const clip = this.clip;
-    const prepare = this.bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: clip.codec as CodecName, size: clip.data.length, digest: clip.digest });
+    const prepare = this.bus.sign({
+      code: 'prepare-clip',
+      clipId: clip.clipId,
+      codec: clip.codec as CodecName,
+      size: clip.data.length,
+      digest: clip.digest,
+    });
     if (units.length > 1) {
       await this.bus.writeSigned('all', prepare, 'FC16 clip prepare', this.req);
       this.result.framesSent.broadcast++;
@@ -234,7 +308,8 @@ class ClipTransfer {
         else missing.set(unit, r.missing);
       }
       if (missing.size === 0 || round === REPAIR_ROUNDS) {
-        for (const [unit, list] of missing) this.failWith(unit, 'incomplete', `${list.length} chunks still missing after ${REPAIR_ROUNDS} repair rounds`);
+        for (const [unit, list] of missing)
+          this.failWith(unit, 'incomplete', `${list.length} chunks still missing after ${REPAIR_ROUNDS} repair rounds`);
         break;
       }
       const plan = planRepair(missing);
@@ -250,9 +325,13 @@ class ClipTransfer {
     this.stopIfCancelled();
     if (done.size > 1) await this.bus.write('all', REGISTERS.commit.address, commit, 'FC16 clip commit', this.req);
     // a lone unit's commit lost to noise is repaired below, as a lost broadcast commit is
-    else for (const unit of done) await this.bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', this.req).catch((e: unknown) => {
-      if (!isLostFrame(e)) throw e;
-    });
+    else
+      for (const unit of done)
+        await this.bus
+          .write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', this.req)
+          .catch((e: unknown) => {
+            if (!isLostFrame(e)) throw e;
+          });
     for (const unit of done) {
       let r = await this.readReceive(unit);
       if (r === null) continue;
@@ -275,7 +354,21 @@ class ClipTransfer {
   }
 }
 
-export function transferClip(bus: ClipWire, units: number[], clip: ClipToTransfer, opts: RequestOptions): Promise<ClipTransferResult> {
-  if (!isCodec(clip.codec)) return Promise.reject(new BusError('protocol', bus.id, null, 'clip prepare', `codec "${clip.codec}" is not in the register map (PROTOCOL.md §2.1)`));
+export function transferClip(
+  bus: ClipWire,
+  units: number[],
+  clip: ClipToTransfer,
+  opts: RequestOptions,
+): Promise<ClipTransferResult> {
+  if (!isCodec(clip.codec))
+    return Promise.reject(
+      new BusError(
+        'protocol',
+        bus.id,
+        null,
+        'clip prepare',
+        `codec "${clip.codec}" is not in the register map (PROTOCOL.md §2.1)`,
+      ),
+    );
   return new ClipTransfer(bus, clip, opts).run(units);
 }

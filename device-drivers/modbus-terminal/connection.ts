@@ -44,8 +44,12 @@ export class ModbusConnection implements BusConnection {
     cfg: GatewayConfig,
   ) {
     this.line = new LineTiming({
-      baud: cfg.baudRate ?? 9600, dataBits: cfg.dataBits ?? 8, parity: cfg.parity ?? 'even', stopBits: cfg.stopBits ?? 1,
-      turnaroundMs: cfg.turnaroundMs ?? 0, broadcastDelayMs: cfg.broadcastDelayMs ?? 50,
+      baud: cfg.baudRate ?? 9600,
+      dataBits: cfg.dataBits ?? 8,
+      parity: cfg.parity ?? 'even',
+      stopBits: cfg.stopBits ?? 1,
+      turnaroundMs: cfg.turnaroundMs ?? 0,
+      broadcastDelayMs: cfg.broadcastDelayMs ?? 50,
     });
     this.unitWaitMs = cfg.requestTimeoutMs ?? 1000;
     this.closing = new Promise<never>((_, reject) => (this.rejectClosing = reject));
@@ -84,7 +88,9 @@ export class ModbusConnection implements BusConnection {
    * wire time of this request and its reply (a signed FC16 block at 9,600 baud is itself ~150 ms on the wire).
    */
   private expect(requestBytes: number, replyBytes: number): void {
-    this.client.setTimeout(Math.ceil(this.unitWaitMs + this.line.transactionMs(requestBytes, replyBytes)) + TRANSPORT_MARGIN_MS);
+    this.client.setTimeout(
+      Math.ceil(this.unitWaitMs + this.line.transactionMs(requestBytes, replyBytes)) + TRANSPORT_MARGIN_MS,
+    );
   }
 
   async readHolding(unit: number, address: number, count: number): Promise<number[]> {

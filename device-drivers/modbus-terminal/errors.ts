@@ -14,14 +14,31 @@ export function toBusError(e: unknown, busId: string, unit: number | null, opera
   if (typeof err.modbusCode === 'number') {
     const code = err.modbusCode;
     if (code === 0x0a || code === 0x0b) {
-      return new BusError('timeout', busId, unit, operation, `no answer through the gateway (exception 0x${code.toString(16).padStart(2, '0')}: ${message})`, code);
+      return new BusError(
+        'timeout',
+        busId,
+        unit,
+        operation,
+        `no answer through the gateway (exception 0x${code.toString(16).padStart(2, '0')}: ${message})`,
+        code,
+      );
     }
     const kind = REFUSAL_CODES.includes(code) ? 'refused' : 'exception';
-    return new BusError(kind, busId, unit, operation, `exception 0x${code.toString(16).padStart(2, '0')}: ${message}`, code);
+    return new BusError(
+      kind,
+      busId,
+      unit,
+      operation,
+      `exception 0x${code.toString(16).padStart(2, '0')}: ${message}`,
+      code,
+    );
   }
-  if (err.errno === 'ETIMEDOUT' || /timed out/i.test(message)) return new BusError('timeout', busId, unit, operation, message);
+  if (err.errno === 'ETIMEDOUT' || /timed out/i.test(message))
+    return new BusError('timeout', busId, unit, operation, message);
   if (/crc/i.test(message)) return new BusError('crc', busId, unit, operation, message);
-  if (/unexpected data|data length|length error/i.test(message)) return new BusError('short-reply', busId, unit, operation, message);
-  if (/port not open|ECONNRESET|EPIPE|closed/i.test(message)) return new BusError('disconnected', busId, unit, operation, message);
+  if (/unexpected data|data length|length error/i.test(message))
+    return new BusError('short-reply', busId, unit, operation, message);
+  if (/port not open|ECONNRESET|EPIPE|closed/i.test(message))
+    return new BusError('disconnected', busId, unit, operation, message);
   return new BusError('protocol', busId, unit, operation, message);
 }

@@ -10,7 +10,12 @@ export function toIdentity(r: IdentityRecord): TerminalIdentity {
     firmware: r.firmware,
     serial: r.serial,
     resourceCode: r.resourceCode,
-    capabilities: { codecs: [...r.codecs], clipStorageKb: r.clipStorageKb, sources: [...r.sources], display: r.display },
+    capabilities: {
+      codecs: [...r.codecs],
+      clipStorageKb: r.clipStorageKb,
+      sources: [...r.sources],
+      display: r.display,
+    },
   };
 }
 
@@ -52,7 +57,11 @@ export function toCommandRecord(c: TerminalCommand): CommandRecord {
         broadcastId: c.broadcastId,
       };
     case 'stop':
-      return { code: 'stop', priority: c.priority, broadcastHandle: c.broadcastId === null ? 0 : broadcastHandle(c.broadcastId) };
+      return {
+        code: 'stop',
+        priority: c.priority,
+        broadcastHandle: c.broadcastId === null ? 0 : broadcastHandle(c.broadcastId),
+      };
     case 'volume':
     case 'amplifier':
     case 'clock':

@@ -1,6 +1,14 @@
 import { sm3 } from 'sm-crypto-v2';
 import {
-  broadcastHandle, chunkCount, decodeChunkFrame, encodeIdentity, encodeReceiveBlock, encodeStatus, parseCommandBlock, REGISTERS, TERMINAL_EXCEPTIONS,
+  broadcastHandle,
+  chunkCount,
+  decodeChunkFrame,
+  encodeIdentity,
+  encodeReceiveBlock,
+  encodeStatus,
+  parseCommandBlock,
+  REGISTERS,
+  TERMINAL_EXCEPTIONS,
 } from '../../firmware-protocols/terminal-modbus';
 import { generateKeyPair, Sm2Signer, Sm2Verifier } from '../../firmware-protocols/signing';
 import { serveModbusTcp, serveRtuOverTcp, type RunningGateway } from '../simulator/modbus/gateways';
@@ -23,19 +31,54 @@ class SpecTerminal implements ModbusDevice {
   refused = 0;
   volume = 50;
   handle = 0;
-  clip: { id: number; digest: string; chunks: (Buffer | null)[]; state: 'receiving' | 'stored' | 'digestMismatch' } | null = null;
+  clip: {
+    id: number;
+    digest: string;
+    chunks: (Buffer | null)[];
+    state: 'receiving' | 'stored' | 'digestMismatch';
+  } | null = null;
   chunkWrites = 0;
   /** Told of every chunk frame this unit takes. */
   onChunk: (index: number) => void = () => undefined;
   /** Unicast chunks whose frame is lost on the line, once each: not stored, and the gateway answers 0x0B. */
   lostUnicastChunks = new Set<number>();
-  constructor(readonly unit: number, public dropChunks: Set<number> = new Set()) {}
+  constructor(
+    readonly unit: number,
+    public dropChunks: Set<number> = new Set(),
+  ) {}
   readHolding(address: number, count: number): number[] | { exception: number } {
     if (address === REGISTERS.identity.address) {
-      return encodeIdentity({ vendor: 'Spec', model: 'T1', firmware: '1.0', serial: `SN${this.unit}`, resourceCode: '63415231002000301010401', codecs: ['opus-16k'], clipStorageKb: 1024, sources: ['stored', 'tone'], display: false });
+      return encodeIdentity({
+        vendor: 'Spec',
+        model: 'T1',
+        firmware: '1.0',
+        serial: `SN${this.unit}`,
+        resourceCode: '63415231002000301010401',
+        codecs: ['opus-16k'],
+        clipStorageKb: 1024,
+        sources: ['stored', 'tone'],
+        display: false,
+      });
     }
     if (address === REGISTERS.status.address) {
-      return encodeStatus({ state: 1, priority: 15, source: 'none', broadcastClass: 0, volume: this.volume, clipId: 0, broadcastHandle: this.handle, faults: [], supplyVoltage: 12, temperature: 20, signalQuality: null, uptimeSeconds: 5, crcErrors: 0, refusedCommands: this.refused, lastCommandSequence: this.lastSeq, clockSeconds: 0 });
+      return encodeStatus({
+        state: 1,
+        priority: 15,
+        source: 'none',
+        broadcastClass: 0,
+        volume: this.volume,
+        clipId: 0,
+        broadcastHandle: this.handle,
+        faults: [],
+        supplyVoltage: 12,
+        temperature: 20,
+        signalQuality: null,
+        uptimeSeconds: 5,
+        crcErrors: 0,
+        refusedCommands: this.refused,
+        lastCommandSequence: this.lastSeq,
+        clockSeconds: 0,
+      });
     }
     if (address === REGISTERS.receive.address) {
       const c = this.clip;
@@ -48,13 +91,20 @@ class SpecTerminal implements ModbusDevice {
   writeRegisters(address: number, values: number[], _now: number, broadcast: boolean): { exception: number } | null {
     if (address === REGISTERS.command.address) {
       const p = parseCommandBlock(values);
-      if (p.signature === null || verifier.check(p.signedBytes, p.signature) !== 'valid') return this.refuse(TERMINAL_EXCEPTIONS.badSignature);
+      if (p.signature === null || verifier.check(p.signedBytes, p.signature) !== 'valid')
+        return this.refuse(TERMINAL_EXCEPTIONS.badSignature);
       if (p.sequence <= this.lastSeq) return this.refuse(TERMINAL_EXCEPTIONS.replay);
       this.lastSeq = p.sequence;
       const c = p.command;
       if (c.code === 'volume') this.volume = c.volume;
       if (c.code === 'play') this.handle = p.broadcastHandle;
-      if (c.code === 'prepare-clip' && this.clip?.id !== c.clipId) this.clip = { id: c.clipId, digest: c.digest, chunks: new Array<Buffer | null>(chunkCount(c.size)).fill(null), state: 'receiving' };
+      if (c.code === 'prepare-clip' && this.clip?.id !== c.clipId)
+        this.clip = {
+          id: c.clipId,
+          digest: c.digest,
+          chunks: new Array<Buffer | null>(chunkCount(c.size)).fill(null),
+          state: 'receiving',
+        };
       return null;
     }
     if (address === REGISTERS.chunk.address) {
@@ -68,7 +118,11 @@ class SpecTerminal implements ModbusDevice {
       }
       return null;
     }
-    if (address === REGISTERS.commit.address && this.clip?.id === values[0] && this.clip.chunks.every((x) => x !== null)) {
+    if (
+      address === REGISTERS.commit.address &&
+      this.clip?.id === values[0] &&
+      this.clip.chunks.every((x) => x !== null)
+    ) {
       this.clip.state = sm3(Buffer.concat(this.clip.chunks)) === this.clip.digest ? 'stored' : 'digestMismatch';
       return null;
     }
@@ -82,21 +136,39 @@ class SpecTerminal implements ModbusDevice {
 
 describe('planRepair (PROTOCOL.md §6.6)', () => {
   it('re-broadcasts what many miss and unicasts what few miss', () => {
-    const plan = planRepair(new Map([[1, [0, 5]], [2, [0]], [3, [0, 7]], [4, []]]));
+    const plan = planRepair(
+      new Map([
+        [1, [0, 5]],
+        [2, [0]],
+        [3, [0, 7]],
+        [4, []],
+      ]),
+    );
     expect(plan.broadcast).toEqual([0]);
-    expect([...plan.unicast]).toEqual([[1, [5]], [3, [7]]]);
+    expect([...plan.unicast]).toEqual([
+      [1, [5]],
+      [3, [7]],
+    ]);
     expect(planRepair(new Map([[9, [1, 2]]])).unicast.get(9)).toEqual([1, 2]);
   });
 });
 
 describe('toBusError', () => {
   it('maps refusals, exceptions and timeouts and names bus, unit and function', () => {
-    const refused = toBusError(Object.assign(new Error('Modbus exception 67'), { modbusCode: 0x43 }), 'bus-1', 4, 'FC16 command play');
+    const refused = toBusError(
+      Object.assign(new Error('Modbus exception 67'), { modbusCode: 0x43 }),
+      'bus-1',
+      4,
+      'FC16 command play',
+    );
     expect(refused.kind).toBe('refused');
     expect(refused.message).toMatch(/^bus bus-1 unit 4 FC16 command play: exception 0x43/);
     expect(toBusError(Object.assign(new Error('x'), { modbusCode: 2 }), 'b', 1, 'f').kind).toBe('exception');
     // a gateway speaking for a silent unit: the unit did not answer
-    expect(toBusError(Object.assign(new Error('x'), { modbusCode: 0x0b }), 'b', 1, 'f')).toMatchObject({ kind: 'timeout', message: expect.stringContaining('exception 0x0b') });
+    expect(toBusError(Object.assign(new Error('x'), { modbusCode: 0x0b }), 'b', 1, 'f')).toMatchObject({
+      kind: 'timeout',
+      message: expect.stringContaining('exception 0x0b'),
+    });
     expect(toBusError(Object.assign(new Error('x'), { modbusCode: 0x0a }), 'b', 1, 'f').kind).toBe('timeout');
     expect(toBusError(Object.assign(new Error('Timed out'), { errno: 'ETIMEDOUT' }), 'b', 1, 'f').kind).toBe('timeout');
   });
@@ -109,13 +181,30 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
   const terminals = [new SpecTerminal(1), new SpecTerminal(2, new Set([3])), new SpecTerminal(3, new Set([3, 4]))];
 
   beforeAll(async () => {
-    const timing = new LineTiming({ baud: 115_200, dataBits: 8, parity: 'even', stopBits: 1, turnaroundMs: 0, broadcastDelayMs: 2 });
+    const timing = new LineTiming({
+      baud: 115_200,
+      dataBits: 8,
+      parity: 'even',
+      stopBits: 1,
+      turnaroundMs: 0,
+      broadcastDelayMs: 2,
+    });
     const bus = new VirtualBus({ timing, clock: systemClock });
     for (const t of terminals) bus.attach(t.unit, t);
-    gateway = kind === 'modbus-tcp' ? await serveModbusTcp(bus, systemClock, { host: '127.0.0.1', port: 0 }) : await serveRtuOverTcp(bus, { host: '127.0.0.1', port: 0 });
+    gateway =
+      kind === 'modbus-tcp'
+        ? await serveModbusTcp(bus, systemClock, { host: '127.0.0.1', port: 0 })
+        : await serveRtuOverTcp(bus, { host: '127.0.0.1', port: 0 });
     driver = new ModbusTerminalBus({
       busId: 'spec-bus',
-      gateway: { kind, host: '127.0.0.1', port: gateway.port, baudRate: 115_200, requestTimeoutMs: 500, broadcastDelayMs: 20 },
+      gateway: {
+        kind,
+        host: '127.0.0.1',
+        port: gateway.port,
+        baudRate: 115_200,
+        requestTimeoutMs: 500,
+        broadcastDelayMs: 20,
+      },
       clock: systemClock,
       signer,
       nextSequence: () => ++seq,
@@ -130,7 +219,12 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
 
   it('identifies a unit and reads its status in one read each', async () => {
     const id = await driver.identify(1);
-    expect(id).toMatchObject({ vendor: 'Spec', serial: 'SN1', resourceCode: '63415231002000301010401', capabilities: { codecs: ['opus-16k'], sources: ['stored', 'tone'] } });
+    expect(id).toMatchObject({
+      vendor: 'Spec',
+      serial: 'SN1',
+      resourceCode: '63415231002000301010401',
+      capabilities: { codecs: ['opus-16k'], sources: ['stored', 'tone'] },
+    });
     const st = await driver.readStatus(2);
     expect(st).toMatchObject({ state: 1, volume: 50, broadcastId: null, supplyVoltage: 12 });
   });
@@ -140,7 +234,15 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
     expect(r).toMatchObject({ accepted: true, unit: 1 });
     expect(terminals[0].volume).toBe(77);
     const id = '43415230000000101010101202410230001';
-    await driver.command(1, { code: 'play', source: 'tone', priority: 2, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: id });
+    await driver.command(1, {
+      code: 'play',
+      source: 'tone',
+      priority: 2,
+      broadcastClass: 4,
+      repeat: 1,
+      volume: 80,
+      broadcastId: id,
+    });
     expect(terminals[0].handle).toBe(broadcastHandle(id));
     expect((await driver.readStatus(1)).broadcastId).toBe(id);
   });
@@ -160,77 +262,92 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
     terminals[1].lastSeq = 0;
   });
 
-  if (withTransfer) it('transfers a clip by broadcast chunks and repairs what units missed; a second transfer sends nothing', async () => {
-    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));
-    const clip = { clipId: 42, codec: 'opus-16k', digest: sm3(data), data };
-    const r = await driver.transferClip([1, 2, 3], clip);
-    expect(r.failed).toEqual([]);
-    expect(r.stored.sort()).toEqual([1, 2, 3]);
-    expect(r.framesSent.broadcast).toBe(1 + 5 + 1); // prepare, 5 chunks, chunk 3 re-broadcast (missed by 2 of 3)
-    expect(r.framesSent.unicast).toBe(1); // chunk 4 to unit 3
-    const again = await driver.transferClip([1, 2, 3], clip);
-    expect(again.alreadyStored.sort()).toEqual([1, 2, 3]);
-    expect(again.framesSent.broadcast).toBe(1);
-  });
-
-  if (withTransfer) it('an aborted transfer stops between frames (kind cancelled); the next one sends only the chunks still missing', async () => {
-    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 13) & 0xff));
-    const clip = { clipId: 45, codec: 'opus-16k', digest: sm3(data), data };
-    const abort = new AbortController();
-    terminals[0].onChunk = (i) => {
-      if (i === 1) abort.abort();
-    };
-    await expect(driver.transferClip([1, 2, 3], clip, { signal: abort.signal })).rejects.toMatchObject({ kind: 'cancelled' });
-    terminals[0].onChunk = () => undefined;
-    const r = await driver.transferClip([1, 2, 3], clip);
-    expect(r.failed).toEqual([]);
-    expect(r.stored.sort()).toEqual([1, 2, 3]);
-    expect(r.framesSent.broadcast).toBe(1 + 3); // prepare, then chunks 2–4 only
-  });
-
-  if (withTransfer) it('a broadcast chunk that times out (sent late or not at all) is repaired, not the end of the transfer', async () => {
-    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 17) & 0xff));
-    const clip = { clipId: 46, codec: 'opus-16k', digest: sm3(data), data };
-    const write = driver.write.bind(driver);
-    let late = true;
-    driver.write = (unit, address, values, operation, opts) => {
-      if (unit === 'all' && operation === 'FC16 clip chunk 2' && late) {
-        late = false;
-        return Promise.reject(new BusError('timeout', driver.id, null, operation, 'no answer within 650 ms'));
-      }
-      return write(unit, address, values, operation, opts);
-    };
-    try {
+  if (withTransfer)
+    it('transfers a clip by broadcast chunks and repairs what units missed; a second transfer sends nothing', async () => {
+      const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));
+      const clip = { clipId: 42, codec: 'opus-16k', digest: sm3(data), data };
       const r = await driver.transferClip([1, 2, 3], clip);
       expect(r.failed).toEqual([]);
       expect(r.stored.sort()).toEqual([1, 2, 3]);
-      expect(r.framesSent.broadcast).toBe(1 + 5 + 1); // prepare, 5 chunks (one lost), chunk 2 again (missed by all three)
-    } finally {
-      driver.write = write;
-    }
-  });
+      expect(r.framesSent.broadcast).toBe(1 + 5 + 1); // prepare, 5 chunks, chunk 3 re-broadcast (missed by 2 of 3)
+      expect(r.framesSent.unicast).toBe(1); // chunk 4 to unit 3
+      const again = await driver.transferClip([1, 2, 3], clip);
+      expect(again.alreadyStored.sort()).toEqual([1, 2, 3]);
+      expect(again.framesSent.broadcast).toBe(1);
+    });
 
-  if (withTransfer) it('a unicast chunk lost on the line is sent again by the repair; one unit that keeps losing them fails alone', async () => {
-    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
-    const clip = { clipId: 43, codec: 'opus-16k', digest: sm3(data), data };
-    terminals[2].dropChunks = new Set([2]);
-    terminals[2].lostUnicastChunks = new Set([2]);
-    const r = await driver.transferClip([1, 2, 3], clip);
-    expect(r.failed).toEqual([]);
-    expect(r.stored.sort()).toEqual([1, 2, 3]);
-    expect(r.framesSent.unicast).toBe(2); // chunk 2 to unit 3, lost, then again
+  if (withTransfer)
+    it('an aborted transfer stops between frames (kind cancelled); the next one sends only the chunks still missing', async () => {
+      const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 13) & 0xff));
+      const clip = { clipId: 45, codec: 'opus-16k', digest: sm3(data), data };
+      const abort = new AbortController();
+      terminals[0].onChunk = (i) => {
+        if (i === 1) abort.abort();
+      };
+      await expect(driver.transferClip([1, 2, 3], clip, { signal: abort.signal })).rejects.toMatchObject({
+        kind: 'cancelled',
+      });
+      terminals[0].onChunk = () => undefined;
+      const r = await driver.transferClip([1, 2, 3], clip);
+      expect(r.failed).toEqual([]);
+      expect(r.stored.sort()).toEqual([1, 2, 3]);
+      expect(r.framesSent.broadcast).toBe(1 + 3); // prepare, then chunks 2–4 only
+    });
 
-    const other = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 11) & 0xff));
-    const second = { clipId: 44, codec: 'opus-16k', digest: sm3(other), data: other };
-    terminals[1].dropChunks = new Set([0, 1, 2]);
-    terminals[1].lostUnicastChunks = new Set([0, 1, 2]);
-    const r2 = await driver.transferClip([1, 2, 3], second);
-    expect(r2.stored.sort()).toEqual([1, 3]);
-    expect(r2.failed).toEqual([{ unit: 2, kind: 'timeout', exceptionCode: 0x0b, reason: expect.stringMatching(/unit 2 FC16 clip chunk 2: .*0x0b/) }]);
-  });
+  if (withTransfer)
+    it('a broadcast chunk that times out (sent late or not at all) is repaired, not the end of the transfer', async () => {
+      const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 17) & 0xff));
+      const clip = { clipId: 46, codec: 'opus-16k', digest: sm3(data), data };
+      const write = driver.write.bind(driver);
+      let late = true;
+      driver.write = (unit, address, values, operation, opts) => {
+        if (unit === 'all' && operation === 'FC16 clip chunk 2' && late) {
+          late = false;
+          return Promise.reject(new BusError('timeout', driver.id, null, operation, 'no answer within 650 ms'));
+        }
+        return write(unit, address, values, operation, opts);
+      };
+      try {
+        const r = await driver.transferClip([1, 2, 3], clip);
+        expect(r.failed).toEqual([]);
+        expect(r.stored.sort()).toEqual([1, 2, 3]);
+        expect(r.framesSent.broadcast).toBe(1 + 5 + 1); // prepare, 5 chunks (one lost), chunk 2 again (missed by all three)
+      } finally {
+        driver.write = write;
+      }
+    });
+
+  if (withTransfer)
+    it('a unicast chunk lost on the line is sent again by the repair; one unit that keeps losing them fails alone', async () => {
+      const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
+      const clip = { clipId: 43, codec: 'opus-16k', digest: sm3(data), data };
+      terminals[2].dropChunks = new Set([2]);
+      terminals[2].lostUnicastChunks = new Set([2]);
+      const r = await driver.transferClip([1, 2, 3], clip);
+      expect(r.failed).toEqual([]);
+      expect(r.stored.sort()).toEqual([1, 2, 3]);
+      expect(r.framesSent.unicast).toBe(2); // chunk 2 to unit 3, lost, then again
+
+      const other = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 11) & 0xff));
+      const second = { clipId: 44, codec: 'opus-16k', digest: sm3(other), data: other };
+      terminals[1].dropChunks = new Set([0, 1, 2]);
+      terminals[1].lostUnicastChunks = new Set([0, 1, 2]);
+      const r2 = await driver.transferClip([1, 2, 3], second);
+      expect(r2.stored.sort()).toEqual([1, 3]);
+      expect(r2.failed).toEqual([
+        {
+          unit: 2,
+          kind: 'timeout',
+          exceptionCode: 0x0b,
+          reason: expect.stringMatching(/unit 2 FC16 clip chunk 2: .*0x0b/),
+        },
+      ]);
+    });
 
   it('reports an unknown codec by bus and function', async () => {
-    await expect(driver.transferClip([1], { clipId: 1, codec: 'flac', digest: '', data: Buffer.alloc(1) })).rejects.toThrow(BusError);
+    await expect(
+      driver.transferClip([1], { clipId: 1, codec: 'flac', digest: '', data: Buffer.alloc(1) }),
+    ).rejects.toThrow(BusError);
   });
 }
 

@@ -5,14 +5,31 @@
  */
 import { Subject, merge, map, type Observable } from 'rxjs';
 import {
-  broadcastHandle as buildHandle, buildCommandBlock, decodeIdentity, decodeStatus, REGISTERS, type CommandRecord, type CommandSigner,
+  broadcastHandle as buildHandle,
+  buildCommandBlock,
+  decodeIdentity,
+  decodeStatus,
+  REGISTERS,
+  type CommandRecord,
+  type CommandSigner,
 } from '../../firmware-protocols/terminal-modbus';
 import { BusScheduler } from '../bus/scheduler';
 import type { Clock } from '../transport/clock';
 import { LineTiming } from '../transport/line-timing';
 import {
-  BusError, type BusEvent, type BusMetrics, type ClipToTransfer, type ClipTransferResult, type CommandResult, type ConnectionState,
-  type PriorityClass, type RequestOptions, type TerminalBus, type TerminalCommand, type TerminalIdentity, type TerminalStatus,
+  BusError,
+  type BusEvent,
+  type BusMetrics,
+  type ClipToTransfer,
+  type ClipTransferResult,
+  type CommandResult,
+  type ConnectionState,
+  type PriorityClass,
+  type RequestOptions,
+  type TerminalBus,
+  type TerminalCommand,
+  type TerminalIdentity,
+  type TerminalStatus,
 } from '../terminal-bus';
 import { transferClip } from './clip-transfer';
 import { ModbusConnection, type GatewayConfig } from './connection';
@@ -40,7 +57,11 @@ export type { SignedBlock };
 
 /** The steps of a broadcast, the same on every bus: signed once. A technician's commands are signed each time. */
 function isBroadcastStep(c: CommandRecord): boolean {
-  return c.code === 'prepare-clip' || (c.code === 'play' && c.broadcastId !== null) || (c.code === 'stop' && c.broadcastHandle !== 0);
+  return (
+    c.code === 'prepare-clip' ||
+    (c.code === 'play' && c.broadcastId !== null) ||
+    (c.code === 'stop' && c.broadcastHandle !== 0)
+  );
 }
 
 export class ModbusTerminalBus implements TerminalBus {
@@ -66,7 +87,14 @@ export class ModbusTerminalBus implements TerminalBus {
     this.line =
       g.baudRate === undefined && g.kind === 'modbus-tcp'
         ? null
-        : new LineTiming({ baud: g.baudRate ?? 9600, dataBits: g.dataBits ?? 8, parity: g.parity ?? 'even', stopBits: g.stopBits ?? 1, turnaroundMs: g.turnaroundMs ?? 0, broadcastDelayMs: this.broadcastDelayMs });
+        : new LineTiming({
+            baud: g.baudRate ?? 9600,
+            dataBits: g.dataBits ?? 8,
+            parity: g.parity ?? 'even',
+            stopBits: g.stopBits ?? 1,
+            turnaroundMs: g.turnaroundMs ?? 0,
+            broadcastDelayMs: this.broadcastDelayMs,
+          });
     this.maxKnown = opts.maxKnownBroadcasts ?? 1024;
     this.scheduler =
       opts.scheduler ??
@@ -101,42 +129,92 @@ export class ModbusTerminalBus implements TerminalBus {
   }
 
   /** FC03 (PROTOCOL.md §1); count ≤ 125. */
-  read(unit: number, address: number, count: number, operation: string, opts: RequestOptions = {}, fallback: PriorityClass = 'poll'): Promise<number[]> {
-    return this.scheduler.run({ unit, operation, priority: opts.priority ?? fallback, deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff }, async (c) => {
-      try {
-        const regs = await c.readHolding(unit, address, count);
-        if (regs.length !== count) throw new BusError('short-reply', this.id, unit, operation, `expected ${count} registers, got ${regs.length}`);
-        return regs;
-      } catch (e) {
-        throw toBusError(e, this.id, unit, operation);
-      }
-    });
+  read(
+    unit: number,
+    address: number,
+    count: number,
+    operation: string,
+    opts: RequestOptions = {},
+    fallback: PriorityClass = 'poll',
+  ): Promise<number[]> {
+    return this.scheduler.run(
+      {
+        unit,
+        operation,
+        priority: opts.priority ?? fallback,
+        deadline: opts.deadline,
+        signal: opts.signal,
+        tryBackedOff: opts.tryBackedOff,
+      },
+      async (c) => {
+        try {
+          const regs = await c.readHolding(unit, address, count);
+          if (regs.length !== count)
+            throw new BusError(
+              'short-reply',
+              this.id,
+              unit,
+              operation,
+              `expected ${count} registers, got ${regs.length}`,
+            );
+          return regs;
+        } catch (e) {
+          throw toBusError(e, this.id, unit, operation);
+        }
+      },
+    );
   }
 
   /** FC16 to one unit, or to unit 0 ('all'): sent without awaiting a reply, then the bus's broadcast delay. */
-  write(unit: number | 'all', address: number, values: number[], operation: string, opts: RequestOptions & { priority: PriorityClass }): Promise<void> {
+  write(
+    unit: number | 'all',
+    address: number,
+    values: number[],
+    operation: string,
+    opts: RequestOptions & { priority: PriorityClass },
+  ): Promise<void> {
     const target = unit === 'all' ? 0 : unit;
-    return this.scheduler.run({ unit: target, operation, priority: opts.priority, deadline: opts.deadline, signal: opts.signal, tryBackedOff: opts.tryBackedOff }, async (c) => {
-      try {
-        if (target !== 0) return await c.writeRegisters(target, address, values);
-        c.broadcastWrite(address, values);
-        // FC16 RTU frame: unit, fc, address, count, byte count, data, CRC = 9 + 2n bytes
-        const onWire = this.line === null ? 0 : this.line.frameMs(9 + 2 * values.length) + this.line.gapMs;
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, onWire + this.broadcastDelayMs));
-      } catch (e) {
-        throw toBusError(e, this.id, target === 0 ? null : target, operation);
-      }
-    });
+    return this.scheduler.run(
+      {
+        unit: target,
+        operation,
+        priority: opts.priority,
+        deadline: opts.deadline,
+        signal: opts.signal,
+        tryBackedOff: opts.tryBackedOff,
+      },
+      async (c) => {
+        try {
+          if (target !== 0) return await c.writeRegisters(target, address, values);
+          c.broadcastWrite(address, values);
+          // FC16 RTU frame: unit, fc, address, count, byte count, data, CRC = 9 + 2n bytes
+          const onWire = this.line === null ? 0 : this.line.frameMs(9 + 2 * values.length) + this.line.gapMs;
+          await new Promise<void>((resolve) => this.clock.setTimeout(resolve, onWire + this.broadcastDelayMs));
+        } catch (e) {
+          throw toBusError(e, this.id, target === 0 ? null : target, operation);
+        }
+      },
+    );
   }
 
   async identify(unit: number, opts?: RequestOptions): Promise<TerminalIdentity> {
-    const regs = await this.read(unit, REGISTERS.identity.address, REGISTERS.identity.count, 'FC03 identity', opts, 'command');
+    const regs = await this.read(
+      unit,
+      REGISTERS.identity.address,
+      REGISTERS.identity.count,
+      'FC03 identity',
+      opts,
+      'command',
+    );
     return toIdentity(this.decode(unit, 'FC03 identity', () => decodeIdentity(regs)));
   }
 
   async readStatus(unit: number, opts?: RequestOptions): Promise<TerminalStatus> {
     const regs = await this.read(unit, REGISTERS.status.address, REGISTERS.status.count, 'FC03 status', opts);
-    const status = toStatus(this.decode(unit, 'FC03 status', () => decodeStatus(regs)), (h) => this.handles.get(h) ?? null);
+    const status = toStatus(
+      this.decode(unit, 'FC03 status', () => decodeStatus(regs)),
+      (h) => this.handles.get(h) ?? null,
+    );
     this.own.next({ type: 'status', busId: this.id, unit, status, at: this.clock.now() });
     return status;
   }
@@ -149,20 +227,38 @@ export class ModbusTerminalBus implements TerminalBus {
     if (command.code === 'play' && command.broadcastId !== null) this.remember(command.broadcastId);
     const build = (): SignedBlock => {
       const sequence = this.opts.nextSequence();
-      return { sequence, registers: buildCommandBlock(sequence, command, { signer: this.opts.signer, time: new Date(this.clock.now()) }) };
+      return {
+        sequence,
+        registers: buildCommandBlock(sequence, command, { signer: this.opts.signer, time: new Date(this.clock.now()) }),
+      };
     };
-    return !fresh && this.opts.signedBlocks && isBroadcastStep(command) ? this.opts.signedBlocks.blockFor(JSON.stringify(command), build) : build();
+    return !fresh && this.opts.signedBlocks && isBroadcastStep(command)
+      ? this.opts.signedBlocks.blockFor(JSON.stringify(command), build)
+      : build();
   }
 
-  async writeSigned(unit: number | 'all', block: SignedBlock, operation: string, opts: RequestOptions = {}): Promise<CommandResult> {
-    await this.write(unit, REGISTERS.command.address, block.registers, operation, { ...opts, priority: opts.priority ?? 'command' });
+  async writeSigned(
+    unit: number | 'all',
+    block: SignedBlock,
+    operation: string,
+    opts: RequestOptions = {},
+  ): Promise<CommandResult> {
+    await this.write(unit, REGISTERS.command.address, block.registers, operation, {
+      ...opts,
+      priority: opts.priority ?? 'command',
+    });
     return { accepted: unit !== 'all', unit, sequence: block.sequence };
   }
 
   command(unit: number | 'all', command: TerminalCommand, opts?: RequestOptions): Promise<CommandResult> {
     // to one unit a command is always signed anew: a copy of a block that unit took earlier would be refused as a
     // replay (a broadcast resumed on one terminal after its own start there, within the cache's window)
-    return this.writeSigned(unit, this.sign(toCommandRecord(command), unit !== 'all'), `FC16 command ${command.code}`, opts);
+    return this.writeSigned(
+      unit,
+      this.sign(toCommandRecord(command), unit !== 'all'),
+      `FC16 command ${command.code}`,
+      opts,
+    );
   }
 
   transferClip(units: number[], clip: ClipToTransfer, opts: RequestOptions = {}): Promise<ClipTransferResult> {
@@ -170,7 +266,8 @@ export class ModbusTerminalBus implements TerminalBus {
   }
 
   readRegisters(unit: number, address: number, count: number, opts?: RequestOptions): Promise<number[]> {
-    if (!Number.isInteger(count) || count < 1 || count > 64) throw new BusError('protocol', this.id, unit, 'FC03 diagnostics', `count must be 1–64; got ${count}`);
+    if (!Number.isInteger(count) || count < 1 || count > 64)
+      throw new BusError('protocol', this.id, unit, 'FC03 diagnostics', `count must be 1–64; got ${count}`);
     return this.read(unit, address, count, 'FC03 diagnostics', opts);
   }
 
@@ -189,4 +286,3 @@ export class ModbusTerminalBus implements TerminalBus {
     if (this.handles.size > this.maxKnown) this.handles.delete(this.handles.keys().next().value as number);
   }
 }
-

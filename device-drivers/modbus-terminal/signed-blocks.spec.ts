@@ -20,16 +20,37 @@ describe('SignedBlockCache', () => {
     expect(cache.blockFor('prepare B', sign).sequence).toBe(5);
   });
 
-  it('lets the buses of one controller sign a broadcast\'s steps once, and a technician\'s commands each time', () => {
+  it("lets the buses of one controller sign a broadcast's steps once, and a technician's commands each time", () => {
     const signer = new Sm2Signer('202400000017', generateKeyPair().privateKey);
     const signedBlocks = new SignedBlockCache({ now: () => systemClock.now() });
     let seq = 0;
     const bus = (n: number) =>
-      new ModbusTerminalBus({ busId: `bus-${n}`, gateway: { kind: 'modbus-tcp', host: '127.0.0.1', port: 1 }, clock: systemClock, signer, nextSequence: () => ++seq, signedBlocks });
+      new ModbusTerminalBus({
+        busId: `bus-${n}`,
+        gateway: { kind: 'modbus-tcp', host: '127.0.0.1', port: 1 },
+        clock: systemClock,
+        signer,
+        nextSequence: () => ++seq,
+        signedBlocks,
+      });
     const [a, b] = [bus(1), bus(2)];
-    const play = { code: 'play', source: 'stored', clipId: 7, sourceParam: 0, priority: 2, broadcastClass: 4, volume: 80, repeat: 1, startAt: null, endAt: null, broadcastId: '43415230000000101010101202612010001' } as const;
+    const play = {
+      code: 'play',
+      source: 'stored',
+      clipId: 7,
+      sourceParam: 0,
+      priority: 2,
+      broadcastClass: 4,
+      volume: 80,
+      repeat: 1,
+      startAt: null,
+      endAt: null,
+      broadcastId: '43415230000000101010101202612010001',
+    } as const;
     expect(b.sign(play)).toBe(a.sign(play));
-    expect(a.sign({ code: 'prepare-clip', clipId: 7, codec: 'opus-16k', size: 100, digest: 'ab'.repeat(32) }).sequence).toBe(b.sign({ code: 'prepare-clip', clipId: 7, codec: 'opus-16k', size: 100, digest: 'ab'.repeat(32) }).sequence);
+    expect(
+      a.sign({ code: 'prepare-clip', clipId: 7, codec: 'opus-16k', size: 100, digest: 'ab'.repeat(32) }).sequence,
+    ).toBe(b.sign({ code: 'prepare-clip', clipId: 7, codec: 'opus-16k', size: 100, digest: 'ab'.repeat(32) }).sequence);
     const tone = { code: 'reboot' } as const;
     expect(a.sign(tone).sequence).not.toBe(a.sign(tone).sequence);
     // a play to one unit is signed anew: that unit may have taken the bus-wide copy, and would refuse it as a replay

@@ -19,7 +19,12 @@ async function serve(req: StartRequest): Promise<void> {
     verifyMs: req.verifyMs,
     certificates: [developmentCertificate(req.seed), ...(req.trust ?? [])],
   });
-  const ready: Ready = { type: 'ready', ports: network.gateways.map((g) => g.port), dead: network.deadUnits(), certificate: developmentCertificate(req.seed) };
+  const ready: Ready = {
+    type: 'ready',
+    ports: network.gateways.map((g) => g.port),
+    dead: network.deadUnits(),
+    certificate: developmentCertificate(req.seed),
+  };
   process.send?.(ready);
   process.on('message', (m: ControlRequest & { id: number }) => {
     applyControl(network, m).then(
@@ -38,7 +43,7 @@ async function serve(req: StartRequest): Promise<void> {
 process.on('disconnect', () => process.exit(0));
 process.once('message', (m: StartRequest) => {
   serve(m).catch((e: unknown) => {
-    process.stderr.write(`simulator: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`simulator: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   });
 });

@@ -28,12 +28,20 @@ function fail(message: string): never {
 
 function number(flag: string, value: string | undefined, min: number, max: number): number {
   const n = Number(value);
-  if (value === undefined || !Number.isFinite(n) || n < min || n > max) fail(`${flag} needs a number ${min}–${max}; got ${value ?? 'nothing'}`);
+  if (value === undefined || !Number.isFinite(n) || n < min || n > max)
+    fail(`${flag} needs a number ${min}–${max}; got ${value ?? 'nothing'}`);
   return n;
 }
 
 export function parseSimArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { shape: 'county', seed: 1, transport: 'modbus-tcp', dead: 0.05, noise: 0.01, terminals: false };
+  const o: CliOptions = {
+    shape: 'county',
+    seed: 1,
+    transport: 'modbus-tcp',
+    dead: 0.05,
+    noise: 0.01,
+    terminals: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     switch (flag) {
@@ -51,7 +59,8 @@ export function parseSimArgs(argv: readonly string[]): CliOptions {
         break;
       case '--transport': {
         const v = argv[++i];
-        if (v !== 'modbus-tcp' && v !== 'rtu-over-tcp') fail(`--transport must be modbus-tcp or rtu-over-tcp; got ${v ?? 'nothing'}`);
+        if (v !== 'modbus-tcp' && v !== 'rtu-over-tcp')
+          fail(`--transport must be modbus-tcp or rtu-over-tcp; got ${v ?? 'nothing'}`);
         o.transport = v;
         break;
       }
@@ -75,7 +84,13 @@ async function main(): Promise<void> {
   const o = parseSimArgs(process.argv.slice(2));
   const shape = shapeOf(o.shape, o.basePort);
   const { network } = await startCountyNetwork({
-    shape, clock: systemClock, seed: o.seed, deadFraction: o.dead, noise: o.noise, transport: o.transport, useShapePorts: o.basePort !== undefined,
+    shape,
+    clock: systemClock,
+    seed: o.seed,
+    deadFraction: o.dead,
+    noise: o.noise,
+    transport: o.transport,
+    useShapePorts: o.basePort !== undefined,
   });
   const ports = network.gateways.map((g) => g.port);
   const cert = developmentCertificate(o.seed);
@@ -87,7 +102,10 @@ async function main(): Promise<void> {
   process.stdout.write(gatewaysCsv(shape, ports));
   if (o.terminals) process.stdout.write(`\n${terminalsCsv(shape)}`);
   const stop = (): void => {
-    network.stop().then(() => process.exit(0), () => process.exit(1));
+    network.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -53,12 +53,16 @@ export function shapeOf(name: ShapeName, basePort?: number): CountyShape {
 
 function gatewaysOf(net: SimulatedNetwork, g: number | 'all'): number[] {
   if (g === 'all') return net.gateways.map((_, i) => i);
-  if (!Number.isInteger(g) || g < 0 || g >= net.gateways.length) throw new RangeError(`simulator: no gateway ${g} (0–${net.gateways.length - 1})`);
+  if (!Number.isInteger(g) || g < 0 || g >= net.gateways.length)
+    throw new RangeError(`simulator: no gateway ${g} (0–${net.gateways.length - 1})`);
   return [g];
 }
 
 /** Applies one control request; throws with a message naming what is wrong. */
-export async function applyControl(net: SimulatedNetwork, req: ControlRequest): Promise<Record<string, number> | undefined> {
+export async function applyControl(
+  net: SimulatedNetwork,
+  req: ControlRequest,
+): Promise<Record<string, number> | undefined> {
   switch (req.op) {
     case 'kill-gateway':
       for (const i of gatewaysOf(net, req.gateway)) await net.killGateway(i);
@@ -68,8 +72,10 @@ export async function applyControl(net: SimulatedNetwork, req: ControlRequest): 
       return undefined;
     case 'set-fault': {
       const [i] = gatewaysOf(net, req.gateway);
-      if (!(UNIT_FAULTS as readonly string[]).includes(req.fault)) throw new RangeError(`simulator: unknown fault "${req.fault}" (${UNIT_FAULTS.join(', ')})`);
-      if (!net.gateways[i].bus.unitIds().includes(req.unit)) throw new RangeError(`simulator: gateway ${i} has no unit ${req.unit}`);
+      if (!(UNIT_FAULTS as readonly string[]).includes(req.fault))
+        throw new RangeError(`simulator: unknown fault "${req.fault}" (${UNIT_FAULTS.join(', ')})`);
+      if (!net.gateways[i].bus.unitIds().includes(req.unit))
+        throw new RangeError(`simulator: gateway ${i} has no unit ${req.unit}`);
       net.setFault(i, req.unit, req.fault);
       return undefined;
     }
@@ -84,7 +90,11 @@ export async function applyControl(net: SimulatedNetwork, req: ControlRequest): 
     case 'counters': {
       const total: Record<string, number> = {};
       for (const g of net.gateways) {
-        for (const [k, v] of [...Object.entries(g.bus.counters), ...Object.entries(g.bus.deviceCounters())] as [string, number][]) total[k] = (total[k] ?? 0) + v;
+        for (const [k, v] of [...Object.entries(g.bus.counters), ...Object.entries(g.bus.deviceCounters())] as [
+          string,
+          number,
+        ][])
+          total[k] = (total[k] ?? 0) + v;
       }
       return total;
     }

@@ -18,7 +18,11 @@ export interface DevelopmentCertificate extends TrustedCertificate {
 /** A development SM2 certificate derived from a seed (never for production: the private key is public). */
 export function developmentCertificate(seed: number): DevelopmentCertificate {
   const privateKeyHex = sm3(`dalaba-simulator-certificate-${seed}`);
-  return { serial: String(900000000000 + (seed % 100000000000)).padStart(12, '0'), privateKeyHex, publicKeyHex: sm2.getPublicKeyFromPrivateKey(privateKeyHex) };
+  return {
+    serial: String(900000000000 + (seed % 100000000000)).padStart(12, '0'),
+    privateKeyHex,
+    publicKeyHex: sm2.getPublicKeyFromPrivateKey(privateKeyHex),
+  };
 }
 
 export interface CountyNetworkOptions {
@@ -38,7 +42,9 @@ export interface CountyNetworkOptions {
   verifyMs?: number;
 }
 
-export async function startCountyNetwork(o: CountyNetworkOptions): Promise<{ network: SimulatedNetwork; verifier: CommandVerifier }> {
+export async function startCountyNetwork(
+  o: CountyNetworkOptions,
+): Promise<{ network: SimulatedNetwork; verifier: CommandVerifier }> {
   const seed = o.seed ?? 1;
   const verifier = new CommandVerifier(o.certificates ?? [developmentCertificate(seed)], o.verifyMs ?? 0);
   const network = await SimulatedNetwork.start({
@@ -55,8 +61,15 @@ export async function startCountyNetwork(o: CountyNetworkOptions): Promise<{ net
         now: o.clock.now(),
         verifier,
         identity: {
-          vendor: 'Dalaba Sim', model: t.model, firmware: '1.0.0', serial: t.serialNumber, resourceCode: t.resourceCode,
-          codecs: ['opus-16k', 'pcm-alaw-8k'], clipStorageKb: 4096, sources: ['stored', 'fm', 'line-in', 'tone'], display: false,
+          vendor: 'Dalaba Sim',
+          model: t.model,
+          firmware: '1.0.0',
+          serial: t.serialNumber,
+          resourceCode: t.resourceCode,
+          codecs: ['opus-16k', 'pcm-alaw-8k'],
+          clipStorageKb: 4096,
+          sources: ['stored', 'fm', 'line-in', 'tone'],
+          display: false,
         },
         supplyVoltage: Math.round(230 + random() * 20) / 10,
         temperature: Math.round(250 + random() * 150) / 10,

@@ -61,11 +61,52 @@ export interface ShapeOptions {
 const COUNTY_CODE = '341523000000';
 const COUNTY_NAME = '舒城县';
 const TOWN_NAMES = [
-  '城关镇', '干汊河镇', '桃溪镇', '万佛湖镇', '千人桥镇', '百神庙镇', '杭埠镇', '南港镇', '汤池镇', '晓天镇',
-  '河棚镇', '五显镇', '山七镇', '高峰乡', '棠树乡', '阙店乡', '春秋乡', '柏林乡', '庐镇乡', '张母桥镇',
-  '舒茶镇', '仁和镇', '青岗镇', '西岗镇', '东港镇',
+  '城关镇',
+  '干汊河镇',
+  '桃溪镇',
+  '万佛湖镇',
+  '千人桥镇',
+  '百神庙镇',
+  '杭埠镇',
+  '南港镇',
+  '汤池镇',
+  '晓天镇',
+  '河棚镇',
+  '五显镇',
+  '山七镇',
+  '高峰乡',
+  '棠树乡',
+  '阙店乡',
+  '春秋乡',
+  '柏林乡',
+  '庐镇乡',
+  '张母桥镇',
+  '舒茶镇',
+  '仁和镇',
+  '青岗镇',
+  '西岗镇',
+  '东港镇',
 ];
-const VILLAGE_SYLLABLES = ['桃', '李', '柳', '松', '竹', '梅', '杏', '枫', '荷', '兰', '石', '河', '山', '塘', '岗', '湾', '桥', '庄'];
+const VILLAGE_SYLLABLES = [
+  '桃',
+  '李',
+  '柳',
+  '松',
+  '竹',
+  '梅',
+  '杏',
+  '枫',
+  '荷',
+  '兰',
+  '石',
+  '河',
+  '山',
+  '塘',
+  '岗',
+  '湾',
+  '桥',
+  '庄',
+];
 const VILLAGE_SUFFIXES = ['园', '林', '湖', '冲', '店', '坝', '岭', '畈', '圩', '集', '铺', '楼', '埠', '台'];
 const MODELS = ['DLB-T200', 'DLB-T300', 'DLB-T300F'];
 
@@ -106,7 +147,16 @@ function villageCentre(town: number, village: number, villages: number): { lat: 
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-function bus(index: number, name: string, areaCode: string, port: number, host: string, timeout: number, units: number, centre: { lat: number; lng: number }): ShapeGateway {
+function bus(
+  index: number,
+  name: string,
+  areaCode: string,
+  port: number,
+  host: string,
+  timeout: number,
+  units: number,
+  centre: { lat: number; lng: number },
+): ShapeGateway {
   const terminals: ShapeTerminal[] = [];
   for (let u = 1; u <= units; u++) {
     const angle = (2 * Math.PI * u) / units + index;
@@ -154,7 +204,18 @@ export function referenceCounty(opts: ShapeOptions = {}): CountyShape {
       const villageCode = `341523${100 + t}${201 + j}`;
       const name = villageName(v);
       areas.push({ areaCode: villageCode, name, parentCode: townCode, level: 'village' });
-      gateways.push(bus(v, `${townName}${name}网关`, villageCode, basePort + v, host, timeout, terminalsInVillage(v), villageCentre(t, j, villagesInTown(t))));
+      gateways.push(
+        bus(
+          v,
+          `${townName}${name}网关`,
+          villageCode,
+          basePort + v,
+          host,
+          timeout,
+          terminalsInVillage(v),
+          villageCentre(t, j, villagesInTown(t)),
+        ),
+      );
     }
   });
   return { name: COUNTY_NAME, areaCode: COUNTY_CODE, platformResourceCode: '43415230000000101010101', areas, gateways };
@@ -175,6 +236,17 @@ export function longBusShape(opts: ShapeOptions = {}): CountyShape {
       { areaCode: townCode, name: TOWN_NAMES[0], parentCode: COUNTY_CODE, level: 'town' },
       { areaCode: villageCode, name: villageName(0), parentCode: townCode, level: 'village' },
     ],
-    gateways: [bus(0, `${TOWN_NAMES[0]}长线网关`, villageCode, basePort, host, opts.requestTimeoutMs ?? 150, 247, villageCentre(0, 0, 1))],
+    gateways: [
+      bus(
+        0,
+        `${TOWN_NAMES[0]}长线网关`,
+        villageCode,
+        basePort,
+        host,
+        opts.requestTimeoutMs ?? 150,
+        247,
+        villageCentre(0, 0, 1),
+      ),
+    ],
   };
 }

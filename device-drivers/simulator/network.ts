@@ -66,7 +66,12 @@ export class SimulatedNetwork {
     const net = new SimulatedNetwork(opts);
     const random = net.random;
     for (const shape of opts.shape.gateways) {
-      const bus = new VirtualBus({ timing: (opts.timingFor ?? lineTimingOf)(shape), clock: opts.clock, noise: opts.noise ?? 0, random });
+      const bus = new VirtualBus({
+        timing: (opts.timingFor ?? lineTimingOf)(shape),
+        clock: opts.clock,
+        noise: opts.noise ?? 0,
+        random,
+      });
       for (const t of shape.terminals) {
         bus.attach(t.unitId, opts.deviceFactory(shape, t, random));
         if (random() < (opts.deadFraction ?? 0)) bus.setFault(t.unitId, 'dead');
@@ -124,7 +129,12 @@ export class SimulatedNetwork {
 
   /** [gateway index, unit] of every terminal currently dead. */
   deadUnits(): [number, number][] {
-    return this.gateways.flatMap((g, i) => g.bus.unitIds().filter((u) => g.bus.fault(u) === 'dead').map((u): [number, number] => [i, u]));
+    return this.gateways.flatMap((g, i) =>
+      g.bus
+        .unitIds()
+        .filter((u) => g.bus.fault(u) === 'dead')
+        .map((u): [number, number] => [i, u]),
+    );
   }
 
   async stop(): Promise<void> {

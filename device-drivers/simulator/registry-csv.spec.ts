@@ -10,7 +10,15 @@ describe('registry CSV of a simulated network', () => {
     const rows = parse<Record<string, string>>(gatewaysCsv(county, ports), { columns: true });
     expect(Object.keys(rows[0])).toEqual([...GATEWAY_COLUMNS]);
     expect(rows).toHaveLength(280);
-    expect(rows[5]).toMatchObject({ port: '40005', kind: 'modbus-tcp', baudRate: '9600', parity: 'even', turnaroundMs: '10', broadcastDelayMs: '50', enabled: 'true' });
+    expect(rows[5]).toMatchObject({
+      port: '40005',
+      kind: 'modbus-tcp',
+      baudRate: '9600',
+      parity: 'even',
+      turnaroundMs: '10',
+      broadcastDelayMs: '50',
+      enabled: 'true',
+    });
   });
 
   it('lists all 3,300 terminals under their gateway resource codes', () => {

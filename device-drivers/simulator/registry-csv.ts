@@ -6,21 +6,55 @@ import { stringify } from 'csv-stringify/sync';
 import type { CountyShape } from './county-shape';
 
 export const GATEWAY_COLUMNS = [
-  'name', 'resourceCode', 'areaCode', 'kind', 'host', 'port', 'baudRate', 'parity', 'dataBits', 'stopBits',
-  'requestTimeoutMs', 'turnaroundMs', 'broadcastDelayMs', 'enabled',
+  'name',
+  'resourceCode',
+  'areaCode',
+  'kind',
+  'host',
+  'port',
+  'baudRate',
+  'parity',
+  'dataBits',
+  'stopBits',
+  'requestTimeoutMs',
+  'turnaroundMs',
+  'broadcastDelayMs',
+  'enabled',
 ] as const;
-export const TERMINAL_COLUMNS = ['name', 'resourceCode', 'areaCode', 'gatewayResourceCode', 'unitId', 'model', 'serialNumber'] as const;
+export const TERMINAL_COLUMNS = [
+  'name',
+  'resourceCode',
+  'areaCode',
+  'gatewayResourceCode',
+  'unitId',
+  'model',
+  'serialNumber',
+] as const;
 
 /** `ports[i]` is where gateway i actually listens (ports 0 in the shape are replaced by the bound ones). */
 export function gatewaysCsv(shape: CountyShape, ports: readonly number[]): string {
   const rows = shape.gateways.map((g, i) => [
-    g.name, g.resourceCode, g.areaCode, g.kind, g.host, ports[i] ?? g.port, g.baudRate, g.parity, g.dataBits, g.stopBits,
-    g.requestTimeoutMs, g.turnaroundMs, g.broadcastDelayMs, 'true',
+    g.name,
+    g.resourceCode,
+    g.areaCode,
+    g.kind,
+    g.host,
+    ports[i] ?? g.port,
+    g.baudRate,
+    g.parity,
+    g.dataBits,
+    g.stopBits,
+    g.requestTimeoutMs,
+    g.turnaroundMs,
+    g.broadcastDelayMs,
+    'true',
   ]);
   return stringify([[...GATEWAY_COLUMNS], ...rows]);
 }
 
 export function terminalsCsv(shape: CountyShape): string {
-  const rows = shape.gateways.flatMap((g) => g.terminals.map((t) => [t.name, t.resourceCode, t.areaCode, g.resourceCode, t.unitId, t.model, t.serialNumber]));
+  const rows = shape.gateways.flatMap((g) =>
+    g.terminals.map((t) => [t.name, t.resourceCode, t.areaCode, g.resourceCode, t.unitId, t.model, t.serialNumber]),
+  );
   return stringify([[...TERMINAL_COLUMNS], ...rows]);
 }

@@ -47,7 +47,9 @@ describe('StreamByteLink over TCP (loopback, port 0)', () => {
     const free = (probe.address() as AddressInfo).port;
     probe.close();
     await once(probe, 'close');
-    await expect(openTcp({ host: '127.0.0.1', port: free })).rejects.toThrow(`tcp 127.0.0.1:${free}: connect ECONNREFUSED`);
+    await expect(openTcp({ host: '127.0.0.1', port: free })).rejects.toThrow(
+      `tcp 127.0.0.1:${free}: connect ECONNREFUSED`,
+    );
   });
 });
 

@@ -121,7 +121,14 @@ export interface SerialEndpoint extends ByteLinkOptions {
 export function openSerial(ep: SerialEndpoint): Promise<StreamByteLink> {
   const name = `serial ${ep.path}`;
   return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path: ep.path, baudRate: ep.baudRate, dataBits: ep.dataBits ?? 8, parity: ep.parity ?? 'none', stopBits: ep.stopBits ?? 1, autoOpen: false });
+    const port = new SerialPort({
+      path: ep.path,
+      baudRate: ep.baudRate,
+      dataBits: ep.dataBits ?? 8,
+      parity: ep.parity ?? 'none',
+      stopBits: ep.stopBits ?? 1,
+      autoOpen: false,
+    });
     port.open((err) => {
       if (err) reject(new Error(`${name}: ${err.message}`));
       else resolve(new StreamByteLink(name, port, ep));

@@ -17,7 +17,10 @@ describe('line-timing model (docs/protocols.md)', () => {
 
   it('fixes the gap at 1.75 ms above 19,200 baud and keeps 3.5 characters at 19,200', () => {
     expect(new LineTiming({ baud: 38_400, turnaroundMs: 0, broadcastDelayMs: 0 }).gapMs).toBe(1.75);
-    expect(new LineTiming({ baud: 19_200, turnaroundMs: 0, broadcastDelayMs: 0 }).gapMs).toBeCloseTo((3.5 * 11 * 1000) / 19_200, 9);
+    expect(new LineTiming({ baud: 19_200, turnaroundMs: 0, broadcastDelayMs: 0 }).gapMs).toBeCloseTo(
+      (3.5 * 11 * 1000) / 19_200,
+      9,
+    );
   });
 
   it('times a status poll transaction: 8-byte FC03 request, 45-byte reply (20 registers), turnaround 10 ms', () => {

@@ -39,8 +39,10 @@ export class LineTiming {
 
   constructor(readonly settings: LineSettings) {
     if (!(settings.baud > 0)) throw new RangeError(`line timing: baud must be positive, got ${settings.baud}`);
-    if (!(settings.turnaroundMs >= 0)) throw new RangeError(`line timing: turnaroundMs must be ≥ 0, got ${settings.turnaroundMs}`);
-    if (!(settings.broadcastDelayMs >= 0)) throw new RangeError(`line timing: broadcastDelayMs must be ≥ 0, got ${settings.broadcastDelayMs}`);
+    if (!(settings.turnaroundMs >= 0))
+      throw new RangeError(`line timing: turnaroundMs must be ≥ 0, got ${settings.turnaroundMs}`);
+    if (!(settings.broadcastDelayMs >= 0))
+      throw new RangeError(`line timing: broadcastDelayMs must be ≥ 0, got ${settings.broadcastDelayMs}`);
     this.bitsPerChar = bitsPerCharacter(settings.dataBits, settings.parity, settings.stopBits);
     this.charMs = (this.bitsPerChar * 1000) / settings.baud;
     this.gapMs = settings.baud > FIXED_GAP_ABOVE_BAUD ? FIXED_GAP_MS : 3.5 * this.charMs;
@@ -70,7 +72,14 @@ export class LineTiming {
 }
 
 /** The reference county's buses (docs/performance.md): 9,600 baud 8E1, turnaround 10 ms, broadcast delay 50 ms. */
-export const REFERENCE_BUS: LineSettings = { baud: 9600, dataBits: 8, parity: 'even', stopBits: 1, turnaroundMs: 10, broadcastDelayMs: 50 };
+export const REFERENCE_BUS: LineSettings = {
+  baud: 9600,
+  dataBits: 8,
+  parity: 'even',
+  stopBits: 1,
+  turnaroundMs: 10,
+  broadcastDelayMs: 50,
+};
 
 /**
  * Sums the unavoidable wire time of a workload on one bus: what benchmarks print as `bound_s`. Counts only what the wire

@@ -3,16 +3,35 @@ import commandVectors from './vectors/command-frames.json';
 import replyVectors from './vectors/reply-frames.json';
 import returnVectors from './vectors/return-frames.json';
 import {
-  AdapterCodecError, crc32Mpeg2, decodeCommandBody, decodeCommandFrame, decodeMessageBody, decodeReturnFrame, decodeText,
-  encodeCommandBody, encodeCommandFrame, encodeMessageBody, encodeReturnFrame, encodeText, type AdapterCommand, type AdapterMessage,
-  type ReturnFrame, type SignatureBlock,
+  AdapterCodecError,
+  crc32Mpeg2,
+  decodeCommandBody,
+  decodeCommandFrame,
+  decodeMessageBody,
+  decodeReturnFrame,
+  decodeText,
+  encodeCommandBody,
+  encodeCommandFrame,
+  encodeMessageBody,
+  encodeReturnFrame,
+  encodeText,
+  type AdapterCommand,
+  type AdapterMessage,
+  type ReturnFrame,
+  type SignatureBlock,
 } from './index';
 
 /** JSON vectors carry dates as ISO strings; revive them. */
 function revive<T>(v: unknown): T {
-  return JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'string' && /^\d{4}-\d\d-\d\dT.*Z$/.test(x) ? new Date(x) : x)) as T;
+  return JSON.parse(JSON.stringify(v), (_k, x: unknown) =>
+    typeof x === 'string' && /^\d{4}-\d\d-\d\dT.*Z$/.test(x) ? new Date(x) : x,
+  ) as T;
 }
-const sig: SignatureBlock = { time: new Date(commandVectors.signature.time), certSerial: commandVectors.signature.certSerial, signature: Buffer.from(commandVectors.signature.signature, 'hex') };
+const sig: SignatureBlock = {
+  time: new Date(commandVectors.signature.time),
+  certSerial: commandVectors.signature.certSerial,
+  signature: Buffer.from(commandVectors.signature.signature, 'hex'),
+};
 
 /** Bit-by-bit definition, independent of the table-driven implementation. */
 function crcByDefinition(data: Uint8Array): number {
@@ -32,7 +51,9 @@ describe('CRC-32/MPEG-2 (PROTOCOL.md §2.4)', () => {
   });
 
   it('has the catalogue check value', () => {
-    expect(crc32Mpeg2(Buffer.from(commandVectors.crcCheck.ascii, 'ascii')).toString(16).padStart(8, '0')).toBe(commandVectors.crcCheck.crc);
+    expect(crc32Mpeg2(Buffer.from(commandVectors.crcCheck.ascii, 'ascii')).toString(16).padStart(8, '0')).toBe(
+      commandVectors.crcCheck.crc,
+    );
   });
 });
 
@@ -42,7 +63,9 @@ describe('command frames (PROTOCOL.md §2, §3)', () => {
     const { code, body } = encodeCommandBody(cmd);
     expect(code).toBe(v.code);
     expect(body.toString('hex')).toBe(v.body);
-    expect(encodeCommandFrame('command', code, commandVectors.platform, body, v.signed ? sig : null).toString('hex')).toBe(v.frame);
+    expect(
+      encodeCommandFrame('command', code, commandVectors.platform, body, v.signed ? sig : null).toString('hex'),
+    ).toBe(v.frame);
     const frame = decodeCommandFrame(Buffer.from(v.frame, 'hex'));
     expect(frame).toMatchObject({ direction: 'command', version: 1, code: v.code, source: commandVectors.platform });
     expect(frame.signature === null).toBe(!v.signed);

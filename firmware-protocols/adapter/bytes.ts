@@ -31,7 +31,8 @@ export class ByteWriter {
     return this;
   }
   i16(v: number, field: string): this {
-    if (!Number.isInteger(v) || v < -0x8000 || v > 0x7fff) throw new AdapterCodecError(field, `must be an int16; got ${v}`);
+    if (!Number.isInteger(v) || v < -0x8000 || v > 0x7fff)
+      throw new AdapterCodecError(field, `must be an int16; got ${v}`);
     const b = Buffer.alloc(2);
     b.writeInt16BE(v);
     this.parts.push(b);
@@ -68,7 +69,8 @@ export class ByteWriter {
 }
 
 function checkInt(v: number, max: number, field: string): void {
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new AdapterCodecError(field, `must be an integer 0–${max}; got ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v > max)
+    throw new AdapterCodecError(field, `must be an integer 0–${max}; got ${v}`);
 }
 
 export class ByteReader {
@@ -83,7 +85,10 @@ export class ByteReader {
   }
   private need(n: number, field: string): number {
     if (this.pos + n > this.buf.length) {
-      throw new AdapterCodecError(`${this.where}.${field}`, `needs ${n} bytes at offset ${this.pos}, only ${this.remaining} left`);
+      throw new AdapterCodecError(
+        `${this.where}.${field}`,
+        `needs ${n} bytes at offset ${this.pos}, only ${this.remaining} left`,
+      );
     }
     const p = this.pos;
     this.pos += n;
@@ -138,6 +143,7 @@ export function encodeResourceField(code: string, field = 'resourceCode'): Buffe
 
 export function decodeResourceField(bytes: Uint8Array): string {
   if (bytes.length !== RESOURCE_FIELD) throw new AdapterCodecError('resourceCode', `must be ${RESOURCE_FIELD} bytes`);
-  if (bytes[0] === LEGACY_PAD && bytes[1] === LEGACY_PAD && bytes[2] === LEGACY_PAD) return decodeResourceCode(bytes.subarray(3));
+  if (bytes[0] === LEGACY_PAD && bytes[1] === LEGACY_PAD && bytes[2] === LEGACY_PAD)
+    return decodeResourceCode(bytes.subarray(3));
   return decodeResourceCode(bytes);
 }

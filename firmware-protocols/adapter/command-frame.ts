@@ -27,7 +27,8 @@ export function headOf(direction: Direction): number {
 
 /** The frame up to and including its body (the signed range). */
 export function encodeSignedPart(direction: Direction, code: number, source: string, body: Uint8Array): Buffer {
-  if (body.length > MAX_COMMAND_BODY) throw new AdapterCodecError('body', `is ${body.length} bytes; the cap is ${MAX_COMMAND_BODY}`);
+  if (body.length > MAX_COMMAND_BODY)
+    throw new AdapterCodecError('body', `is ${body.length} bytes; the cap is ${MAX_COMMAND_BODY}`);
   return new ByteWriter()
     .u8(headOf(direction), 'head')
     .u16(COMMAND_VERSION, 'version')
@@ -58,13 +59,16 @@ export function encodeCommandFrame(
 export function decodeCommandFrame(frame: Buffer): CommandFrame {
   const r = new ByteReader(frame, 'frame');
   const head = r.u8('head');
-  if (head !== HEAD_COMMAND && head !== HEAD_REPLY) throw new AdapterCodecError('frame.head', `0x${head.toString(16)} is neither 0x49 nor 0x50`);
+  if (head !== HEAD_COMMAND && head !== HEAD_REPLY)
+    throw new AdapterCodecError('frame.head', `0x${head.toString(16)} is neither 0x49 nor 0x50`);
   const version = r.u16('version');
-  if (version !== COMMAND_VERSION) throw new AdapterCodecError('frame.version', `must be ${COMMAND_VERSION}; got ${version}`);
+  if (version !== COMMAND_VERSION)
+    throw new AdapterCodecError('frame.version', `must be ${COMMAND_VERSION}; got ${version}`);
   const code = r.u8('command');
   const source = r.resourceCode('source');
   const length = r.u32('length');
-  if (length > MAX_COMMAND_BODY) throw new AdapterCodecError('frame.length', `${length} exceeds the cap ${MAX_COMMAND_BODY}`);
+  if (length > MAX_COMMAND_BODY)
+    throw new AdapterCodecError('frame.length', `${length} exceeds the cap ${MAX_COMMAND_BODY}`);
   const body = Buffer.from(r.bytes(length, 'body'));
   const signedEnd = COMMAND_HEADER_LENGTH + length;
   const signature = readSignatureBlock(r);

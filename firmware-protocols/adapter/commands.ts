@@ -5,8 +5,16 @@
 import { findEventType } from '../codes';
 import { AdapterCodecError, ByteReader, ByteWriter } from './bytes';
 import {
-  ADDRESSING, AMPLIFIER, AUX_MEDIA_TYPES, BROADCAST_SWITCH, COMMANDS, EVENT_TYPE_LENGTH, RESOURCE_FIELD, VOLUME_KEEP,
-  WHITELIST_OPS, type CommandName,
+  ADDRESSING,
+  AMPLIFIER,
+  AUX_MEDIA_TYPES,
+  BROADCAST_SWITCH,
+  COMMANDS,
+  EVENT_TYPE_LENGTH,
+  RESOURCE_FIELD,
+  VOLUME_KEEP,
+  WHITELIST_OPS,
+  type CommandName,
 } from './layout';
 import { decodeText, encodeText, textEncodingCode, textEncodingName, type TextEncodingName } from './text';
 
@@ -61,7 +69,11 @@ function readTargets(r: ByteReader): Targets {
   const n = r.u16('targetCount');
   const targets: string[] = [];
   for (let i = 0; i < n; i++) {
-    targets.push(addressing === 'logical' ? r.resourceCode(`targets[${i}]`) : r.bytes(RESOURCE_FIELD, `targets[${i}]`).toString('hex'));
+    targets.push(
+      addressing === 'logical'
+        ? r.resourceCode(`targets[${i}]`)
+        : r.bytes(RESOURCE_FIELD, `targets[${i}]`).toString('hex'),
+    );
   }
   return { addressing, targets };
 }
@@ -84,7 +96,8 @@ function encodeBroadcast(c: BroadcastCommand): Buffer {
     throw new AdapterCodecError('eventType', `"${c.eventType}" is not in the event type table`);
   }
   if (c.level < 0 || c.level > 4) throw new AdapterCodecError('level', `must be 0–4; got ${c.level}`);
-  if (c.broadcastClass < 1 || c.broadcastClass > 5) throw new AdapterCodecError('broadcastClass', `must be 1–5; got ${c.broadcastClass}`);
+  if (c.broadcastClass < 1 || c.broadcastClass > 5)
+    throw new AdapterCodecError('broadcastClass', `must be 1–5; got ${c.broadcastClass}`);
   const w = new ByteWriter()
     .broadcastId(c.broadcastId)
     .u8(c.start ? BROADCAST_SWITCH.start : BROADCAST_SWITCH.stop, 'switch')
@@ -111,7 +124,8 @@ function encodeBroadcast(c: BroadcastCommand): Buffer {
 function decodeBroadcast(r: ByteReader): BroadcastCommand {
   const broadcastId = r.broadcastId('broadcastId');
   const sw = r.u8('switch');
-  if (sw !== BROADCAST_SWITCH.start && sw !== BROADCAST_SWITCH.stop) throw new AdapterCodecError('switch', `must be 0 or 1; got ${sw}`);
+  if (sw !== BROADCAST_SWITCH.start && sw !== BROADCAST_SWITCH.stop)
+    throw new AdapterCodecError('switch', `must be 0 or 1; got ${sw}`);
   const broadcastClass = r.u8('broadcastClass');
   const eventType = r.bytes(EVENT_TYPE_LENGTH, 'eventType').toString('latin1');
   const level = r.u8('level');
@@ -130,7 +144,22 @@ function decodeBroadcast(r: ByteReader): BroadcastCommand {
   }
   const inputChannel = r.u8('inputChannel');
   const outputChannels = r.u8('outputChannels');
-  return { code: 'broadcast', broadcastId, start: sw === BROADCAST_SWITCH.start, broadcastClass, eventType, level, startAt, endAt, volume, ...targets, text, auxMedia, inputChannel, outputChannels };
+  return {
+    code: 'broadcast',
+    broadcastId,
+    start: sw === BROADCAST_SWITCH.start,
+    broadcastClass,
+    eventType,
+    level,
+    startAt,
+    endAt,
+    volume,
+    ...targets,
+    text,
+    auxMedia,
+    inputChannel,
+    outputChannels,
+  };
 }
 
 /** The command code and body of a command (PROTOCOL.md §3). */
@@ -152,7 +181,8 @@ function encodeBody(c: AdapterCommand): Buffer {
       return w.toBuffer();
     case 'returnParameters': {
       const ip = c.ip.split('.').map(Number);
-      if (ip.length !== 4 || ip.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new AdapterCodecError('ip', `must be an IPv4 address; got "${c.ip}"`);
+      if (ip.length !== 4 || ip.some((o) => !Number.isInteger(o) || o < 0 || o > 255))
+        throw new AdapterCodecError('ip', `must be an IPv4 address; got "${c.ip}"`);
       return w.bytes(Buffer.from(ip)).u16(c.port, 'port').resourceCode(c.platform, 'platform').toBuffer();
     }
     case 'statusQuery':
@@ -164,7 +194,8 @@ function encodeBody(c: AdapterCommand): Buffer {
     case 'whitelist':
       w.u8(WHITELIST_OPS[c.op], 'op').u16(c.numbers.length, 'count');
       c.numbers.forEach((n, i) => {
-        if (!/^\+?\d{1,20}$/.test(n)) throw new AdapterCodecError(`numbers[${i}]`, `must be a phone number; got "${n}"`);
+        if (!/^\+?\d{1,20}$/.test(n))
+          throw new AdapterCodecError(`numbers[${i}]`, `must be a phone number; got "${n}"`);
         w.u8(n.length, `numbers[${i}].length`).bytes(Buffer.from(n, 'ascii'));
       });
       return w.toBuffer();
@@ -193,7 +224,12 @@ function decodeNamed(name: CommandName, r: ByteReader): AdapterCommand {
     case 'volume':
       return { code: name, volume: r.u8('volume'), ...readTargets(r) };
     case 'returnParameters':
-      return { code: name, ip: [...r.bytes(4, 'ip')].join('.'), port: r.u16('port'), platform: r.resourceCode('platform') };
+      return {
+        code: name,
+        ip: [...r.bytes(4, 'ip')].join('.'),
+        port: r.u16('port'),
+        platform: r.resourceCode('platform'),
+      };
     case 'statusQuery':
       return { code: name, session: r.u32('session'), target: r.resourceCode('target') };
     case 'clock':
@@ -204,14 +240,15 @@ function decodeNamed(name: CommandName, r: ByteReader): AdapterCommand {
       const op = keyOf(WHITELIST_OPS, r.u8('op'), 'op');
       const n = r.u16('count');
       const numbers: string[] = [];
-      for (let i = 0; i < n; i++) numbers.push(r.bytes(r.u8(`numbers[${i}].length`), `numbers[${i}]`).toString('latin1'));
+      for (let i = 0; i < n; i++)
+        numbers.push(r.bytes(r.u8(`numbers[${i}].length`), `numbers[${i}]`).toString('latin1'));
       return { code: name, op, numbers };
     }
     case 'amplifier': {
       const a = r.u8('amplifier');
-      if (a !== AMPLIFIER.on && a !== AMPLIFIER.off) throw new AdapterCodecError('amplifier', `must be 1 (off) or 2 (on); got ${a}`);
+      if (a !== AMPLIFIER.on && a !== AMPLIFIER.off)
+        throw new AdapterCodecError('amplifier', `must be 1 (off) or 2 (on); got ${a}`);
       return { code: name, on: a === AMPLIFIER.on, ...readTargets(r) };
     }
   }
 }
-

@@ -7,8 +7,17 @@ import { keyOf } from './commands';
 import { crc32Mpeg2 } from './crc32-mpeg2';
 import { hex32 } from './command-frame';
 import {
-  BROADCAST_RESULT_LENGTH, BUSINESS, FAULT_DATA_LENGTH, MAX_RETURN_LENGTH, PACK_TYPES, PLAY_RECORD_LENGTH, RESOURCE_FIELD,
-  RETURN_HEAD, RETURN_HEARTBEAT_LENGTH, RETURN_VERSION, TASK_SWITCH_LENGTH,
+  BROADCAST_RESULT_LENGTH,
+  BUSINESS,
+  FAULT_DATA_LENGTH,
+  MAX_RETURN_LENGTH,
+  PACK_TYPES,
+  PLAY_RECORD_LENGTH,
+  RESOURCE_FIELD,
+  RETURN_HEAD,
+  RETURN_HEARTBEAT_LENGTH,
+  RETURN_VERSION,
+  TASK_SWITCH_LENGTH,
 } from './layout';
 import { decodeQueryReply, encodeQueryReply, type QueryReply } from './tlv';
 
@@ -42,14 +51,24 @@ function encodeData(d: ReturnData): Buffer {
     case 'queryReply':
       return encodeQueryReply(d.reply);
     case 'fault':
-      return w.u8(d.recovered ? RECOVERED_STATE : FAULT_STATE, 'state').u8(d.faultCode, 'faultCode').time(d.at, 'at').toBuffer();
+      return w
+        .u8(d.recovered ? RECOVERED_STATE : FAULT_STATE, 'state')
+        .u8(d.faultCode, 'faultCode')
+        .time(d.at, 'at')
+        .toBuffer();
     case 'taskSwitch':
       return w.u8(d.taskSource, 'taskSource').broadcastId(d.broadcastId).time(d.at, 'at').toBuffer();
     case 'broadcastResult':
       return w.broadcastId(d.broadcastId).u8(d.state, 'state').time(d.at, 'at').toBuffer();
     case 'playRecords':
       w.u8(d.records.length, 'recordCount');
-      d.records.forEach((rec, i) => w.broadcastId(rec.broadcastId).time(rec.startAt, `records[${i}].startAt`).time(rec.endAt, `records[${i}].endAt`).u8(rec.state, `records[${i}].state`));
+      d.records.forEach((rec, i) =>
+        w
+          .broadcastId(rec.broadcastId)
+          .time(rec.startAt, `records[${i}].startAt`)
+          .time(rec.endAt, `records[${i}].endAt`)
+          .u8(rec.state, `records[${i}].state`),
+      );
       return w.toBuffer();
   }
 }
@@ -71,7 +90,8 @@ function decodeData(business: keyof typeof BUSINESS, data: Buffer): ReturnData {
     case 'fault': {
       exact(r, FAULT_DATA_LENGTH, business);
       const s = r.u8('state');
-      if (s !== FAULT_STATE && s !== RECOVERED_STATE) throw new AdapterCodecError('fault.state', `must be 3 or 4; got ${s}`);
+      if (s !== FAULT_STATE && s !== RECOVERED_STATE)
+        throw new AdapterCodecError('fault.state', `must be 3 or 4; got ${s}`);
       d = { business, recovered: s === RECOVERED_STATE, faultCode: r.u8('faultCode'), at: r.time('at') };
       break;
     }
@@ -88,7 +108,12 @@ function decodeData(business: keyof typeof BUSINESS, data: Buffer): ReturnData {
       exact(r, n * PLAY_RECORD_LENGTH, business);
       const records = [];
       for (let i = 0; i < n; i++) {
-        records.push({ broadcastId: r.broadcastId(`records[${i}].broadcastId`), startAt: r.time(`records[${i}].startAt`), endAt: r.time(`records[${i}].endAt`), state: r.u8(`records[${i}].state`) });
+        records.push({
+          broadcastId: r.broadcastId(`records[${i}].broadcastId`),
+          startAt: r.time(`records[${i}].startAt`),
+          endAt: r.time(`records[${i}].endAt`),
+          state: r.u8(`records[${i}].state`),
+        });
       }
       d = { business, records };
       break;
@@ -101,7 +126,8 @@ function decodeData(business: keyof typeof BUSINESS, data: Buffer): ReturnData {
 export function encodeReturnFrame(f: ReturnFrame): Buffer {
   const data = encodeData(f.data);
   const length = RESOURCE_FIELD + 2 + RESOURCE_FIELD * f.targets.length + 1 + data.length;
-  if (length > MAX_RETURN_LENGTH) throw new AdapterCodecError('length', `${length} exceeds the cap ${MAX_RETURN_LENGTH}`);
+  if (length > MAX_RETURN_LENGTH)
+    throw new AdapterCodecError('length', `${length} exceeds the cap ${MAX_RETURN_LENGTH}`);
   const w = new ByteWriter()
     .u16(RETURN_HEAD, 'head')
     .u16(RETURN_VERSION, 'version')
@@ -123,11 +149,13 @@ export function decodeReturnFrame(frame: Buffer): ReturnFrame {
   const head = r.u16('head');
   if (head !== RETURN_HEAD) throw new AdapterCodecError('return.head', `must be 0xfefd; got 0x${head.toString(16)}`);
   const version = r.u16('version');
-  if (version !== RETURN_VERSION) throw new AdapterCodecError('return.version', `must be 0x0100; got 0x${version.toString(16)}`);
+  if (version !== RETURN_VERSION)
+    throw new AdapterCodecError('return.version', `must be 0x0100; got 0x${version.toString(16)}`);
   const session = r.u32('session');
   const packType = keyOf(PACK_TYPES, r.u8('packType'), 'return.packType');
   const length = r.u16('length');
-  if (length > MAX_RETURN_LENGTH) throw new AdapterCodecError('return.length', `${length} exceeds the cap ${MAX_RETURN_LENGTH}`);
+  if (length > MAX_RETURN_LENGTH)
+    throw new AdapterCodecError('return.length', `${length} exceeds the cap ${MAX_RETURN_LENGTH}`);
   const counted = new ByteReader(Buffer.from(r.bytes(length, 'counted')), 'return');
   const crcAt = frame.length - r.remaining;
   const crc = r.u32('crc');

@@ -4,7 +4,12 @@
  * cryptography are firmware-protocols/signing's: its Sm2Signer.atTimesOf(now) is a FrameSigner and its Sm2Verifier
  * a FrameVerifier.
  */
-import { decodeSignatureBlock, encodeSignatureBlock as encodeBlock74, SIGNATURE_BLOCK_BYTES, type SignatureBlock } from '../signing/signature-block';
+import {
+  decodeSignatureBlock,
+  encodeSignatureBlock as encodeBlock74,
+  SIGNATURE_BLOCK_BYTES,
+  type SignatureBlock,
+} from '../signing/signature-block';
 import { AdapterCodecError, ByteReader, ByteWriter } from './bytes';
 import { SIGNATURE_BODY_LENGTH } from './layout';
 
@@ -34,7 +39,8 @@ export function encodeSignatureBlock(block: SignatureBlock | null): Buffer {
 export function readSignatureBlock(r: ByteReader): SignatureBlock | null {
   const length = r.u16('signature.length');
   if (length === 0) return null;
-  if (length !== SIGNATURE_BODY_LENGTH) throw new AdapterCodecError('signature.length', `must be 0 or ${SIGNATURE_BODY_LENGTH}; got ${length}`);
+  if (length !== SIGNATURE_BODY_LENGTH)
+    throw new AdapterCodecError('signature.length', `must be 0 or ${SIGNATURE_BODY_LENGTH}; got ${length}`);
   const bytes = r.bytes(SIGNATURE_BLOCK_BYTES, 'signature');
   try {
     const b = decodeSignatureBlock(bytes);

@@ -48,23 +48,34 @@ describe('AdapterStreamParser (PROTOCOL.md §6)', () => {
 
   it('recovers the next valid frame after garbage, in any chunking', () => {
     fc.assert(
-      fc.property(bytes(400), anyFrame, fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 6 }), (garbage, frame, sizes) => {
-        const p = new AdapterStreamParser();
-        const items = feed(p, Buffer.concat([garbage, frame]), sizes);
-        expect(rawOf(items)).toContain(frame.toString('hex'));
-      }),
+      fc.property(
+        bytes(400),
+        anyFrame,
+        fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 6 }),
+        (garbage, frame, sizes) => {
+          const p = new AdapterStreamParser();
+          const items = feed(p, Buffer.concat([garbage, frame]), sizes);
+          expect(rawOf(items)).toContain(frame.toString('hex'));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('recovers the next valid frame after a truncated one', () => {
     fc.assert(
-      fc.property(anyFrame, fc.nat(), anyFrame, fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 6 }), (cut, at, frame, sizes) => {
-        const truncated = cut.subarray(0, at % cut.length);
-        const p = new AdapterStreamParser();
-        const items = feed(p, Buffer.concat([truncated, frame]), sizes);
-        expect(rawOf(items)).toContain(frame.toString('hex'));
-      }),
+      fc.property(
+        anyFrame,
+        fc.nat(),
+        anyFrame,
+        fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 6 }),
+        (cut, at, frame, sizes) => {
+          const truncated = cut.subarray(0, at % cut.length);
+          const p = new AdapterStreamParser();
+          const items = feed(p, Buffer.concat([truncated, frame]), sizes);
+          expect(rawOf(items)).toContain(frame.toString('hex'));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -95,14 +106,21 @@ describe('AdapterStreamParser (PROTOCOL.md §6)', () => {
 
   it('ignores frames the side does not expect', () => {
     const p = new AdapterStreamParser(['command']);
-    const items = p.push(Buffer.concat([Buffer.from(replyVectors.messages[0].frame, 'hex'), Buffer.from(commandVectors.commands[6].frame, 'hex')]));
+    const items = p.push(
+      Buffer.concat([
+        Buffer.from(replyVectors.messages[0].frame, 'hex'),
+        Buffer.from(commandVectors.commands[6].frame, 'hex'),
+      ]),
+    );
     expect(items.map((i) => i.kind)).toEqual(['command']);
   });
 
   it('drains a huge garbage chunk without holding it', () => {
     const p = new AdapterStreamParser();
     const junk = Buffer.alloc(PARSER_BUFFER_CAP * 3, 0x49);
-    expect(p.push(Buffer.concat([junk, frames[0]])).map((i) => i.raw.toString('hex'))).toEqual([frames[0].toString('hex')]);
+    expect(p.push(Buffer.concat([junk, frames[0]])).map((i) => i.raw.toString('hex'))).toEqual([
+      frames[0].toString('hex'),
+    ]);
     expect(p.buffered()).toBe(0);
   });
 });

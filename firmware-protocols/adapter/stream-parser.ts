@@ -8,8 +8,17 @@ import { AdapterCodecError } from './bytes';
 import { decodeCommandFrame, type CommandFrame } from './command-frame';
 import { crc32Mpeg2 } from './crc32-mpeg2';
 import {
-  COMMAND_HEADER_LENGTH, COMMAND_VERSION, HEAD_COMMAND, HEAD_REPLY, MAX_COMMAND_BODY, MAX_RETURN_LENGTH, RESOURCE_FIELD,
-  RETURN_FIXED_BEFORE_LENGTH, RETURN_LENGTH_FIELD, RETURN_VERSION, SIGNATURE_BODY_LENGTH,
+  COMMAND_HEADER_LENGTH,
+  COMMAND_VERSION,
+  HEAD_COMMAND,
+  HEAD_REPLY,
+  MAX_COMMAND_BODY,
+  MAX_RETURN_LENGTH,
+  RESOURCE_FIELD,
+  RETURN_FIXED_BEFORE_LENGTH,
+  RETURN_LENGTH_FIELD,
+  RETURN_VERSION,
+  SIGNATURE_BODY_LENGTH,
 } from './layout';
 import { decodeReturnFrame, type ReturnFrame } from './return-frame';
 
@@ -35,7 +44,8 @@ export const PARSER_BUFFER_CAP = Math.max(MAX_COMMAND_FRAME, MAX_RETURN_FRAME);
 const RETURN_HEADER = RETURN_FIXED_BEFORE_LENGTH + RETURN_LENGTH_FIELD;
 const MIN_RETURN_LENGTH = RESOURCE_FIELD + 2 + 1;
 
-type Probe = { status: 'frame'; end: number; kind: 'command' | 'return' } | { status: 'need' } | { status: 'bad'; crc: boolean };
+type Probe =
+  { status: 'frame'; end: number; kind: 'command' | 'return' } | { status: 'need' } | { status: 'bad'; crc: boolean };
 
 export class AdapterStreamParser {
   private buf: Buffer = Buffer.alloc(0);
@@ -124,7 +134,8 @@ export class AdapterStreamParser {
       this.stats.frames++;
     } catch (e) {
       this.stats.invalidFrames++;
-      const error = e instanceof AdapterCodecError ? e : new AdapterCodecError('frame', e instanceof Error ? e.message : String(e));
+      const error =
+        e instanceof AdapterCodecError ? e : new AdapterCodecError('frame', e instanceof Error ? e.message : String(e));
       out.push({ kind: 'invalid', error, raw });
     }
   }

@@ -57,7 +57,8 @@ export function encodeQueryReply(q: QueryReply): Buffer {
   num(TLV_TAGS.signalQuality, q.signalQuality, (w, v) => w.u8(v, 'signalQuality'));
   num(TLV_TAGS.uptime, q.uptimeSeconds, (w, v) => w.u32(v, 'uptime'));
   if (q.clock !== undefined) items.push([TLV_TAGS.clock, new ByteWriter().time(q.clock, 'clock').toBuffer()]);
-  if (q.amplifierOn !== undefined) items.push([TLV_TAGS.amplifier, Buffer.from([q.amplifierOn ? AMPLIFIER.on : AMPLIFIER.off])]);
+  if (q.amplifierOn !== undefined)
+    items.push([TLV_TAGS.amplifier, Buffer.from([q.amplifierOn ? AMPLIFIER.on : AMPLIFIER.off])]);
   num(TLV_TAGS.taskSource, q.taskSource, (w, v) => w.u8(v, 'taskSource'));
   num(TLV_TAGS.crcErrors, q.crcErrors, (w, v) => w.u32(v, 'crcErrors'));
   num(TLV_TAGS.refusedCommands, q.refusedCommands, (w, v) => w.u32(v, 'refusedCommands'));
@@ -67,7 +68,10 @@ export function encodeQueryReply(q: QueryReply): Buffer {
   str(TLV_TAGS.serial, q.serial);
   for (const u of q.unknown ?? []) items.push([u.tag, Buffer.from(u.value, 'hex')]);
   const w = new ByteWriter();
-  for (const [tag, value] of items) w.u8(tag, 'tag').u16(value.length, `tag 0x${tag.toString(16)} length`).bytes(value);
+  for (const [tag, value] of items)
+    w.u8(tag, 'tag')
+      .u16(value.length, `tag 0x${tag.toString(16)} length`)
+      .bytes(value);
   return w.toBuffer();
 }
 
@@ -79,24 +83,60 @@ export function decodeQueryReply(data: Buffer): QueryReply {
     const len = r.u16('length');
     const v = new ByteReader(Buffer.from(r.bytes(len, `tag 0x${tag.toString(16)}`)), `tag 0x${tag.toString(16)}`);
     switch (tag) {
-      case TLV_TAGS.state: q.state = v.u8('state'); break;
-      case TLV_TAGS.volume: q.volume = v.u8('volume'); break;
-      case TLV_TAGS.broadcastId: q.broadcastId = decodeBroadcastId(v.bytes(18, 'broadcastId')); break;
-      case TLV_TAGS.broadcastClass: q.broadcastClass = v.u8('broadcastClass'); break;
-      case TLV_TAGS.faults: q.faults = [...v.rest()]; break;
-      case TLV_TAGS.supplyVoltage: q.supplyVoltage = v.u16('supplyVoltage') / 10; break;
-      case TLV_TAGS.temperature: q.temperature = v.i16('temperature') / 10; break;
-      case TLV_TAGS.signalQuality: q.signalQuality = v.u8('signalQuality'); break;
-      case TLV_TAGS.uptime: q.uptimeSeconds = v.u32('uptime'); break;
-      case TLV_TAGS.clock: q.clock = v.time('clock'); break;
-      case TLV_TAGS.amplifier: q.amplifierOn = v.u8('amplifier') === AMPLIFIER.on; break;
-      case TLV_TAGS.taskSource: q.taskSource = v.u8('taskSource'); break;
-      case TLV_TAGS.crcErrors: q.crcErrors = v.u32('crcErrors'); break;
-      case TLV_TAGS.refusedCommands: q.refusedCommands = v.u32('refusedCommands'); break;
-      case TLV_TAGS.vendor: q.vendor = decodeText(v.rest(), 'vendor'); break;
-      case TLV_TAGS.model: q.model = decodeText(v.rest(), 'model'); break;
-      case TLV_TAGS.firmware: q.firmware = decodeText(v.rest(), 'firmware'); break;
-      case TLV_TAGS.serial: q.serial = decodeText(v.rest(), 'serial'); break;
+      case TLV_TAGS.state:
+        q.state = v.u8('state');
+        break;
+      case TLV_TAGS.volume:
+        q.volume = v.u8('volume');
+        break;
+      case TLV_TAGS.broadcastId:
+        q.broadcastId = decodeBroadcastId(v.bytes(18, 'broadcastId'));
+        break;
+      case TLV_TAGS.broadcastClass:
+        q.broadcastClass = v.u8('broadcastClass');
+        break;
+      case TLV_TAGS.faults:
+        q.faults = [...v.rest()];
+        break;
+      case TLV_TAGS.supplyVoltage:
+        q.supplyVoltage = v.u16('supplyVoltage') / 10;
+        break;
+      case TLV_TAGS.temperature:
+        q.temperature = v.i16('temperature') / 10;
+        break;
+      case TLV_TAGS.signalQuality:
+        q.signalQuality = v.u8('signalQuality');
+        break;
+      case TLV_TAGS.uptime:
+        q.uptimeSeconds = v.u32('uptime');
+        break;
+      case TLV_TAGS.clock:
+        q.clock = v.time('clock');
+        break;
+      case TLV_TAGS.amplifier:
+        q.amplifierOn = v.u8('amplifier') === AMPLIFIER.on;
+        break;
+      case TLV_TAGS.taskSource:
+        q.taskSource = v.u8('taskSource');
+        break;
+      case TLV_TAGS.crcErrors:
+        q.crcErrors = v.u32('crcErrors');
+        break;
+      case TLV_TAGS.refusedCommands:
+        q.refusedCommands = v.u32('refusedCommands');
+        break;
+      case TLV_TAGS.vendor:
+        q.vendor = decodeText(v.rest(), 'vendor');
+        break;
+      case TLV_TAGS.model:
+        q.model = decodeText(v.rest(), 'model');
+        break;
+      case TLV_TAGS.firmware:
+        q.firmware = decodeText(v.rest(), 'firmware');
+        break;
+      case TLV_TAGS.serial:
+        q.serial = decodeText(v.rest(), 'serial');
+        break;
       default:
         (q.unknown ??= []).push({ tag, value: v.rest().toString('hex') });
     }

@@ -61,7 +61,14 @@ export function areaLevel(code: string, field = 'areaCode'): AreaLevel {
   return level;
 }
 
-const PREFIX_LENGTH: Record<AreaLevel, number> = { province: 2, prefecture: 4, county: 6, town: 9, village: 12, group: 15 };
+const PREFIX_LENGTH: Record<AreaLevel, number> = {
+  province: 2,
+  prefecture: 4,
+  county: 6,
+  town: 9,
+  village: 12,
+  group: 15,
+};
 
 /** The significant digits of a code: every code below it in the tree starts with them. */
 export function areaPrefix(code: string): string {

@@ -35,7 +35,8 @@ export function parseBroadcastId(id: string, field = 'broadcastId'): BroadcastId
   const date = id.slice(23, 31);
   const month = Number(date.slice(4, 6));
   const day = Number(date.slice(6, 8));
-  if (month < 1 || month > 12 || day < 1 || day > 31) throw new CodeError(field, `${field} carries an invalid date ${date}`);
+  if (month < 1 || month > 12 || day < 1 || day > 31)
+    throw new CodeError(field, `${field} carries an invalid date ${date}`);
   return { sender: id.slice(0, 23), date, sequence: Number(id.slice(31)) };
 }
 

@@ -1,9 +1,31 @@
 import * as fc from 'fast-check';
 import vectors from './vectors/codes.json';
 import {
-  areaLevel, areaPrefix, assertResourceCodeInArea, broadcastClassOf, isDrillMessage, MESSAGE_TYPE_KEYS, MESSAGE_TYPES, CodeError, composeBroadcastId, decodeBcd, decodeBroadcastId,
-  decodeResourceCode, encodeBcd, encodeBroadcastId, encodeResourceCode, faultsFromBitmap, bitmapFromFaults,
-  generateResourceCode, isAreaCode, isWithinArea, parentAreaCode, parseBroadcastId, parseResourceCode, preempts, priorityOf,
+  areaLevel,
+  areaPrefix,
+  assertResourceCodeInArea,
+  broadcastClassOf,
+  isDrillMessage,
+  MESSAGE_TYPE_KEYS,
+  MESSAGE_TYPES,
+  CodeError,
+  composeBroadcastId,
+  decodeBcd,
+  decodeBroadcastId,
+  decodeResourceCode,
+  encodeBcd,
+  encodeBroadcastId,
+  encodeResourceCode,
+  faultsFromBitmap,
+  bitmapFromFaults,
+  generateResourceCode,
+  isAreaCode,
+  isWithinArea,
+  parentAreaCode,
+  parseBroadcastId,
+  parseResourceCode,
+  preempts,
+  priorityOf,
 } from './index';
 
 describe('area codes', () => {
@@ -63,7 +85,9 @@ describe('broadcast ids', () => {
   });
   it('uses the Shanghai calendar date', () => {
     // 2024-10-22T16:30Z is already 2024-10-23 00:30 in Shanghai
-    expect(composeBroadcastId('43415230000000101010101', new Date('2024-10-22T16:30:00Z'), 7)).toBe('43415230000000101010101202410230007');
+    expect(composeBroadcastId('43415230000000101010101', new Date('2024-10-22T16:30:00Z'), 7)).toBe(
+      '43415230000000101010101202410230007',
+    );
   });
 });
 
@@ -78,10 +102,15 @@ describe('bcd', () => {
 
 describe('faults and priority', () => {
   it('maps fault bitmaps both ways', () => {
-    expect(faultsFromBitmap(bitmapFromFaults(['speakerLineOpen', 'mainsLost']))).toEqual(['speakerLineOpen', 'mainsLost']);
+    expect(faultsFromBitmap(bitmapFromFaults(['speakerLineOpen', 'mainsLost']))).toEqual([
+      'speakerLineOpen',
+      'mainsLost',
+    ]);
   });
   it('lets a more severe emergency preempt, not an equal one', () => {
-    expect(preempts(priorityOf({ kind: 'emergency', severity: 1 }), priorityOf({ kind: 'daily', level: 'county' }))).toBe(true);
+    expect(
+      preempts(priorityOf({ kind: 'emergency', severity: 1 }), priorityOf({ kind: 'daily', level: 'county' })),
+    ).toBe(true);
     expect(preempts(priorityOf({ kind: 'drill' }), priorityOf({ kind: 'drill' }))).toBe(false);
   });
 });

@@ -21,7 +21,9 @@ export const BROADCAST_CLASSES = { systemDrill: 1, simulatedDrill: 2, realDrill:
 export type BroadcastClass = (typeof BROADCAST_CLASSES)[keyof typeof BROADCAST_CLASSES];
 
 export function isDrillClass(c: number): boolean {
-  return c === BROADCAST_CLASSES.systemDrill || c === BROADCAST_CLASSES.simulatedDrill || c === BROADCAST_CLASSES.realDrill;
+  return (
+    c === BROADCAST_CLASSES.systemDrill || c === BROADCAST_CLASSES.simulatedDrill || c === BROADCAST_CLASSES.realDrill
+  );
 }
 
 export type MessageTypeKey = keyof typeof MESSAGE_TYPES;
@@ -92,7 +94,14 @@ export const TERMINAL_STATES = { normal: 1, stopped: 2, fault: 3, recovered: 4, 
 export type TerminalState = (typeof TERMINAL_STATES)[keyof typeof TERMINAL_STATES];
 
 /** Broadcast state: 0 unprocessed, 1 waiting, 2 broadcasting, 3 success, 4 failed, 5 cancelled. */
-export const BROADCAST_STATES = { unprocessed: 0, waiting: 1, broadcasting: 2, success: 3, failed: 4, cancelled: 5 } as const;
+export const BROADCAST_STATES = {
+  unprocessed: 0,
+  waiting: 1,
+  broadcasting: 2,
+  success: 3,
+  failed: 4,
+  cancelled: 5,
+} as const;
 
 /**
  * Faults. Codes 1–5 are the standard's; 16+ are vendor faults (our numbering). `bit` is the bit in the terminal's

@@ -71,7 +71,10 @@ export function assertResourceCodeInArea(code: string, areaCode: string, field =
     throw new CodeError(field, `${field} ${code} carries area ${parts.areaCode}, but the area is ${admin}`);
   }
   if (parts.level !== PLATFORM_LEVEL[level]) {
-    throw new CodeError(field, `${field} ${code} has level ${parts.level}, but a ${level} is level ${PLATFORM_LEVEL[level]}`);
+    throw new CodeError(
+      field,
+      `${field} ${code} has level ${parts.level}, but a ${level} is level ${PLATFORM_LEVEL[level]}`,
+    );
   }
   return parts;
 }
@@ -81,11 +84,19 @@ export function assertResourceCodeInArea(code: string, areaCode: string, field =
  * subtype sequence, so 9,801 codes per kind and area.
  */
 export function generateResourceCode(areaCode: string, kind: ResourceKind, index: number, subtype = '01'): string {
-  if (!Number.isInteger(index) || index < 0 || index >= 99 * 99) throw new CodeError('resourceCode', `no free resource code sequence left in ${areaCode}`);
+  if (!Number.isInteger(index) || index < 0 || index >= 99 * 99)
+    throw new CodeError('resourceCode', `no free resource code sequence left in ${areaCode}`);
   const level = PLATFORM_LEVEL[areaLevel(areaCode)];
   const typeSeq = String((index % 99) + 1).padStart(2, '0');
   const subtypeSeq = String(Math.floor(index / 99) + 1).padStart(2, '0');
-  return composeResourceCode({ level, areaCode: administrativeArea(areaCode), type: RESOURCE_TYPES[kind], typeSeq, subtype, subtypeSeq });
+  return composeResourceCode({
+    level,
+    areaCode: administrativeArea(areaCode),
+    type: RESOURCE_TYPES[kind],
+    typeSeq,
+    subtype,
+    subtypeSeq,
+  });
 }
 
 /** 12 bytes on binary links: 0xF then 23 BCD digits. */

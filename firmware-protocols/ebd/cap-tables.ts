@@ -7,10 +7,22 @@
 export const CAP_NAMESPACE = 'urn:oasis:names:tc:emergency:cap:1.2';
 
 /** CAP severity → our severity (1 = Ⅰ 特别严重 … 4 = Ⅳ 一般; 0 unspecified). */
-export const CAP_SEVERITY_TO_LEVEL: Readonly<Record<string, number>> = { Extreme: 1, Severe: 2, Moderate: 3, Minor: 4, Unknown: 0 };
+export const CAP_SEVERITY_TO_LEVEL: Readonly<Record<string, number>> = {
+  Extreme: 1,
+  Severe: 2,
+  Moderate: 3,
+  Minor: 4,
+  Unknown: 0,
+};
 
 /** Our severity → CAP severity (export). */
-export const LEVEL_TO_CAP_SEVERITY: Readonly<Record<number, string>> = { 0: 'Unknown', 1: 'Extreme', 2: 'Severe', 3: 'Moderate', 4: 'Minor' };
+export const LEVEL_TO_CAP_SEVERITY: Readonly<Record<number, string>> = {
+  0: 'Unknown',
+  1: 'Extreme',
+  2: 'Severe',
+  3: 'Moderate',
+  4: 'Minor',
+};
 
 /** Urgency and certainty that make a CAP alert a candidate for air at all; others (Past, Unlikely) are stored only. */
 export const CAP_ACTIONABLE_URGENCY: readonly string[] = ['Immediate', 'Expected', 'Future', 'Unknown'];
@@ -52,7 +64,13 @@ export const CAP_MSG_TYPES = ['Alert', 'Update', 'Cancel', 'Ack', 'Error'] as co
 export const CAP_AREA_GEOCODE_NAMES: readonly string[] = ['CN_AreaCode', 'AreaCode', 'GB/T 2260', 'ADCODE'];
 
 /** Our alert's message type → CAP status / msgType on export (drills are Exercise). */
-export const CAP_STATUS_OF_MESSAGE_TYPE: Readonly<Record<string, string>> = { real: 'Actual', cancel: 'Actual', platformDrill: 'Exercise', frontEndDrill: 'Exercise', terminalDrill: 'Exercise' };
+export const CAP_STATUS_OF_MESSAGE_TYPE: Readonly<Record<string, string>> = {
+  real: 'Actual',
+  cancel: 'Actual',
+  platformDrill: 'Exercise',
+  frontEndDrill: 'Exercise',
+  terminalDrill: 'Exercise',
+};
 
 /** Event-type prefix → CAP category on export (the longest matching prefix wins). */
 export const CAP_CATEGORY_OF_EVENT: readonly { prefix: string; category: string }[] = [
@@ -66,7 +84,10 @@ export const CAP_CATEGORY_OF_EVENT: readonly { prefix: string; category: string 
 ];
 
 /** CAP status values that may go on air (Exercise as a drill); System, Test and Draft are recorded only. */
-export const CAP_AIRED_STATUS: Readonly<Record<string, 'real' | 'platformDrill'>> = { Actual: 'real', Exercise: 'platformDrill' };
+export const CAP_AIRED_STATUS: Readonly<Record<string, 'real' | 'platformDrill'>> = {
+  Actual: 'real',
+  Exercise: 'platformDrill',
+};
 
 /** How long an alert without <expires> stays open, ms. */
 export const CAP_DEFAULT_DURATION_MS = 2 * 3600_000;

@@ -6,7 +6,16 @@
 export const EBD_VERSION = '1.0';
 
 /** The payload element types this platform reads or writes (the EBD's EBDType names the one element it carries). */
-export const EBD_TYPES = ['EBM', 'EBDResponse', 'EBMStateResponse', 'EBMBrdLog', 'OMDRequest', 'ConnectionCheck', 'EBRDTState', 'EBRDTInfo'] as const;
+export const EBD_TYPES = [
+  'EBM',
+  'EBDResponse',
+  'EBMStateResponse',
+  'EBMBrdLog',
+  'OMDRequest',
+  'ConnectionCheck',
+  'EBRDTState',
+  'EBRDTInfo',
+] as const;
 export type EbdType = (typeof EBD_TYPES)[number];
 
 /** EBDResponse ResultCode. */

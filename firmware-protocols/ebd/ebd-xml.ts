@@ -6,7 +6,14 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { shanghaiDate } from '../codes';
 import {
-  EBD_RESULT_CODES, EBD_TIME_PATTERN, EBD_TYPES, EBD_VERSION, SIGNATURE_ALGORITHM, type BrdStateCode, type EbdResultCode, type EbdType,
+  EBD_RESULT_CODES,
+  EBD_TIME_PATTERN,
+  EBD_TYPES,
+  EBD_VERSION,
+  SIGNATURE_ALGORITHM,
+  type BrdStateCode,
+  type EbdResultCode,
+  type EbdType,
 } from './ebd-tables';
 
 export class EbdFormatError extends Error {
@@ -126,16 +133,20 @@ export function formatEbdTime(at: Date): string {
 
 export function parseEbdTime(text: string, field: string): Date {
   const m = EBD_TIME_PATTERN.exec(text);
-  if (!m) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, field, `"${text}" is not a time yyyy-MM-dd HH:mm:ss`);
+  if (!m)
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, field, `"${text}" is not a time yyyy-MM-dd HH:mm:ss`);
   const at = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
-  if (Number.isNaN(at.getTime())) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, field, `"${text}" is not a valid time`);
+  if (Number.isNaN(at.getTime()))
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, field, `"${text}" is not a valid time`);
   return at;
 }
 
 /** EBDID: "10" + the sender's 23-digit EBRID + the Beijing date yyyyMMdd + an 8-digit sequence. */
 export function composeEbdId(ebrId: string, at: Date, sequence: number): string {
-  if (!/^\d{23}$/.test(ebrId)) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'EBRID', `${ebrId} is not a 23-digit resource code`);
-  if (!Number.isInteger(sequence) || sequence < 1 || sequence > 99_999_999) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'sequence', `${sequence} is not 1–99999999`);
+  if (!/^\d{23}$/.test(ebrId))
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'EBRID', `${ebrId} is not a 23-digit resource code`);
+  if (!Number.isInteger(sequence) || sequence < 1 || sequence > 99_999_999)
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'sequence', `${sequence} is not 1–99999999`);
   return `10${ebrId}${shanghaiDate(at)}${String(sequence).padStart(8, '0')}`;
 }
 
@@ -143,7 +154,12 @@ export const EBD_ID_PATTERN = /^10\d{23}\d{8}\d{8}$/;
 
 // ---- XML ----
 
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (name) => ['Auxiliary', 'EBRID', 'Entry', 'Terminal'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => ['Auxiliary', 'EBRID', 'Entry', 'Terminal'].includes(name),
+});
 const builder = new XMLBuilder({ format: true, indentBy: '  ', suppressEmptyNode: false });
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -155,13 +171,19 @@ function toXml(root: Node): string {
 
 function parseXml(xml: string, what: string): Node {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new EbdFormatError(EBD_RESULT_CODES.parseFailed, what, `not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  if (valid !== true)
+    throw new EbdFormatError(
+      EBD_RESULT_CODES.parseFailed,
+      what,
+      `not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`,
+    );
   return parser.parse(xml) as Node;
 }
 
 function child(node: unknown, name: string, path: string): Node {
   const v = (node as Node | undefined)?.[name];
-  if (v === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, `${path}.${name}`, 'missing');
+  if (v === undefined || v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, `${path}.${name}`, 'missing');
   return v as Node;
 }
 
@@ -169,19 +191,29 @@ function text(node: unknown, name: string, path: string, optional = false): stri
   const v = (node as Node | undefined)?.[name];
   if (typeof v === 'string' && v !== '') return v;
   if (optional && (v === undefined || v === '')) return '';
-  throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, `${path}.${name}`, v === undefined || v === '' ? 'missing' : 'must be text');
+  throw new EbdFormatError(
+    EBD_RESULT_CODES.contentInvalid,
+    `${path}.${name}`,
+    v === undefined || v === '' ? 'missing' : 'must be text',
+  );
 }
 
 function digits(node: unknown, name: string, path: string, pattern: RegExp): string {
   const v = text(node, name, path);
-  if (!pattern.test(v)) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, `${path}.${name}`, `"${v}" has the wrong form`);
+  if (!pattern.test(v))
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, `${path}.${name}`, `"${v}" has the wrong form`);
   return v;
 }
 
 function int(node: unknown, name: string, path: string, min: number, max: number): number {
   const v = text(node, name, path);
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!(n >= min && n <= max)) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, `${path}.${name}`, `"${v}" is not an integer ${min}–${max}`);
+  if (!(n >= min && n <= max))
+    throw new EbdFormatError(
+      EBD_RESULT_CODES.contentInvalid,
+      `${path}.${name}`,
+      `"${v}" is not an integer ${min}–${max}`,
+    );
   return n;
 }
 
@@ -213,13 +245,31 @@ function payloadNode(p: EbdPayload): Node {
       const node: Node = { EBMVersion: EBD_VERSION, EBMID: e.ebmId };
       if (e.relatedEbmId) node.RelatedInfo = { EBMID: e.relatedEbmId };
       node.MsgBasicInfo = {
-        MsgType: String(e.msgType), SenderName: e.senderName, SenderCode: e.senderCode, SendTime: formatEbdTime(e.sendTime), EventType: e.eventType,
-        Severity: String(e.severity), StartTime: formatEbdTime(e.startTime), EndTime: formatEbdTime(e.endTime),
+        MsgType: String(e.msgType),
+        SenderName: e.senderName,
+        SenderCode: e.senderCode,
+        SendTime: formatEbdTime(e.sendTime),
+        EventType: e.eventType,
+        Severity: String(e.severity),
+        StartTime: formatEbdTime(e.startTime),
+        EndTime: formatEbdTime(e.endTime),
       };
-      const content: Node = { LanguageCode: e.language, MsgTitle: e.title, MsgDesc: e.description, AreaCode: e.areaCodes.join(',') };
+      const content: Node = {
+        LanguageCode: e.language,
+        MsgTitle: e.title,
+        MsgDesc: e.description,
+        AreaCode: e.areaCodes.join(','),
+      };
       if (e.auxiliary) {
         const a = e.auxiliary;
-        content.Auxiliary = [{ AuxiliaryType: a.type, AuxiliaryDesc: a.fileName, ...(a.size !== null ? { Size: String(a.size) } : {}), ...(a.digest ? { Digest: a.digest } : {}) }];
+        content.Auxiliary = [
+          {
+            AuxiliaryType: a.type,
+            AuxiliaryDesc: a.fileName,
+            ...(a.size !== null ? { Size: String(a.size) } : {}),
+            ...(a.digest ? { Digest: a.digest } : {}),
+          },
+        ];
       }
       node.MsgContent = content;
       if (e.dispatchEbrIds.length) node.Dispatch = { EBRID: e.dispatchEbrIds };
@@ -230,29 +280,56 @@ function payloadNode(p: EbdPayload): Node {
     case 'EBMStateResponse': {
       const s = p.state;
       return {
-        RptTime: formatEbdTime(s.reportTime), EBM: { EBMID: s.ebmId }, BrdStateCode: String(s.brdStateCode), BrdStateDesc: s.brdStateDesc,
-        Coverage: { CoverageRate: s.coverage.rate.toFixed(4), ResBrdStat: `${s.coverage.played},${s.coverage.targeted}`, AreaCode: s.coverage.areaCodes.join(',') },
+        RptTime: formatEbdTime(s.reportTime),
+        EBM: { EBMID: s.ebmId },
+        BrdStateCode: String(s.brdStateCode),
+        BrdStateDesc: s.brdStateDesc,
+        Coverage: {
+          CoverageRate: s.coverage.rate.toFixed(4),
+          ResBrdStat: `${s.coverage.played},${s.coverage.targeted}`,
+          AreaCode: s.coverage.areaCodes.join(','),
+        },
       };
     }
     case 'EBMBrdLog':
       return {
-        RptStartTime: formatEbdTime(p.log.from), RptEndTime: formatEbdTime(p.log.to),
+        RptStartTime: formatEbdTime(p.log.from),
+        RptEndTime: formatEbdTime(p.log.to),
         Entry: p.log.entries.map((e) => ({
-          EBMID: e.ebmId, MsgTitle: e.title, EventType: e.eventType, Severity: String(e.severity), StartTime: formatEbdTime(e.startTime), EndTime: formatEbdTime(e.endTime),
-          BrdStateCode: String(e.brdStateCode), ResBrdStat: `${e.coverage.played},${e.coverage.targeted}`,
+          EBMID: e.ebmId,
+          MsgTitle: e.title,
+          EventType: e.eventType,
+          Severity: String(e.severity),
+          StartTime: formatEbdTime(e.startTime),
+          EndTime: formatEbdTime(e.endTime),
+          BrdStateCode: String(e.brdStateCode),
+          ResBrdStat: `${e.coverage.played},${e.coverage.targeted}`,
         })),
       };
     case 'OMDRequest':
       return {
         OMDType: p.request.omdType,
-        ...(p.request.from ? { Params: { RptStartTime: formatEbdTime(p.request.from), RptEndTime: formatEbdTime(p.request.to ?? p.request.from) } } : {}),
+        ...(p.request.from
+          ? {
+              Params: {
+                RptStartTime: formatEbdTime(p.request.from),
+                RptEndTime: formatEbdTime(p.request.to ?? p.request.from),
+              },
+            }
+          : {}),
       };
     case 'ConnectionCheck':
       return { RptTime: formatEbdTime(p.check.time) };
     case 'EBRDTState':
       return {
-        RptTime: formatEbdTime(p.terminals.reportTime), OnlineRate: p.terminals.onlineRate.toFixed(4),
-        Terminal: p.terminals.entries.map((t) => ({ EBRID: [t.ebrId], Name: t.name, AreaCode: t.areaCode, StateCode: String(t.state) })),
+        RptTime: formatEbdTime(p.terminals.reportTime),
+        OnlineRate: p.terminals.onlineRate.toFixed(4),
+        Terminal: p.terminals.entries.map((t) => ({
+          EBRID: [t.ebrId],
+          Name: t.name,
+          AreaCode: t.areaCode,
+          StateCode: String(t.state),
+        })),
       };
   }
 }
@@ -261,12 +338,19 @@ export function parseEbd(xml: string): EbdPacket {
   const doc = parseXml(xml, 'EBD');
   const root = child(doc, 'EBD', 'document');
   const type = text(root, 'EBDType', 'EBD') as EbdType;
-  if (!EBD_TYPES.includes(type)) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'EBD.EBDType', `"${type}" is not one of ${EBD_TYPES.join(', ')}`);
+  if (!EBD_TYPES.includes(type))
+    throw new EbdFormatError(
+      EBD_RESULT_CODES.contentInvalid,
+      'EBD.EBDType',
+      `"${type}" is not one of ${EBD_TYPES.join(', ')}`,
+    );
   const src = child(root, 'SRC', 'EBD');
   const srcIds = list<string>(src.EBRID);
   const destIds = list<string>(child(root, 'DEST', 'EBD').EBRID);
-  if (srcIds.length !== 1 || !EBRID.test(srcIds[0])) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'EBD.SRC.EBRID', 'must be one 23-digit resource code');
-  if (destIds.length !== 1 || !EBRID.test(destIds[0])) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'EBD.DEST.EBRID', 'must be one 23-digit resource code');
+  if (srcIds.length !== 1 || !EBRID.test(srcIds[0]))
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'EBD.SRC.EBRID', 'must be one 23-digit resource code');
+  if (destIds.length !== 1 || !EBRID.test(destIds[0]))
+    throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, 'EBD.DEST.EBRID', 'must be one 23-digit resource code');
   const related = root.RelatedEBD as Node | undefined;
   const header: EbdHeader = {
     ebdId: digits(root, 'EBDID', 'EBD', EBD_ID_PATTERN),
@@ -288,8 +372,16 @@ function parsePayload(type: EbdType, n: Node): EbdPayload {
       const content = child(n, 'MsgContent', at);
       const rel = n.RelatedInfo as Node | undefined;
       const aux = list<Node>(content.Auxiliary)[0];
-      const areaCodes = text(content, 'AreaCode', `${at}.MsgContent`).split(/[,，\s]+/).filter(Boolean);
-      for (const code of areaCodes) if (!/^\d{12}$/.test(code)) throw new EbdFormatError(EBD_RESULT_CODES.contentInvalid, `${at}.MsgContent.AreaCode`, `"${code}" is not a 12-digit area code`);
+      const areaCodes = text(content, 'AreaCode', `${at}.MsgContent`)
+        .split(/[,，\s]+/)
+        .filter(Boolean);
+      for (const code of areaCodes)
+        if (!/^\d{12}$/.test(code))
+          throw new EbdFormatError(
+            EBD_RESULT_CODES.contentInvalid,
+            `${at}.MsgContent.AreaCode`,
+            `"${code}" is not a 12-digit area code`,
+          );
       const ebm: Ebm = {
         ebmId: digits(n, 'EBMID', at, /^\d{35}$/),
         relatedEbmId: rel ? digits(rel, 'EBMID', `${at}.RelatedInfo`, /^\d{35}$/) : null,
@@ -309,7 +401,10 @@ function parsePayload(type: EbdType, n: Node): EbdPayload {
           ? {
               type: text(aux, 'AuxiliaryType', `${at}.MsgContent.Auxiliary`),
               fileName: text(aux, 'AuxiliaryDesc', `${at}.MsgContent.Auxiliary`),
-              size: aux.Size !== undefined ? int(aux, 'Size', `${at}.MsgContent.Auxiliary`, 0, Number.MAX_SAFE_INTEGER) : null,
+              size:
+                aux.Size !== undefined
+                  ? int(aux, 'Size', `${at}.MsgContent.Auxiliary`, 0, Number.MAX_SAFE_INTEGER)
+                  : null,
               digest: text(aux, 'Digest', `${at}.MsgContent.Auxiliary`, true) || null,
             }
           : null,
@@ -318,7 +413,13 @@ function parsePayload(type: EbdType, n: Node): EbdPayload {
       return { type, ebm };
     }
     case 'EBDResponse':
-      return { type, response: { resultCode: int(n, 'ResultCode', at, 0, 5) as EbdResultCode, resultDesc: text(n, 'ResultDesc', at, true) } };
+      return {
+        type,
+        response: {
+          resultCode: int(n, 'ResultCode', at, 0, 5) as EbdResultCode,
+          resultDesc: text(n, 'ResultDesc', at, true),
+        },
+      };
     case 'EBMStateResponse': {
       const cov = child(n, 'Coverage', at);
       const [played, targeted] = text(cov, 'ResBrdStat', `${at}.Coverage`).split(',').map(Number);
@@ -329,7 +430,12 @@ function parsePayload(type: EbdType, n: Node): EbdPayload {
           ebmId: digits(child(n, 'EBM', at), 'EBMID', `${at}.EBM`, /^\d{35}$/),
           brdStateCode: int(n, 'BrdStateCode', at, 0, 5) as BrdStateCode,
           brdStateDesc: text(n, 'BrdStateDesc', at, true),
-          coverage: { rate: Number(text(cov, 'CoverageRate', `${at}.Coverage`)), played, targeted, areaCodes: text(cov, 'AreaCode', `${at}.Coverage`, true).split(',').filter(Boolean) },
+          coverage: {
+            rate: Number(text(cov, 'CoverageRate', `${at}.Coverage`)),
+            played,
+            targeted,
+            areaCodes: text(cov, 'AreaCode', `${at}.Coverage`, true).split(',').filter(Boolean),
+          },
         },
       };
     }
@@ -342,9 +448,13 @@ function parsePayload(type: EbdType, n: Node): EbdPayload {
           entries: list<Node>(n.Entry).map((e) => {
             const [played, targeted] = text(e, 'ResBrdStat', `${at}.Entry`).split(',').map(Number);
             return {
-              ebmId: text(e, 'EBMID', `${at}.Entry`), title: text(e, 'MsgTitle', `${at}.Entry`, true), eventType: text(e, 'EventType', `${at}.Entry`),
-              severity: Number(text(e, 'Severity', `${at}.Entry`)), startTime: parseEbdTime(text(e, 'StartTime', `${at}.Entry`), `${at}.Entry.StartTime`),
-              endTime: parseEbdTime(text(e, 'EndTime', `${at}.Entry`), `${at}.Entry.EndTime`), brdStateCode: Number(text(e, 'BrdStateCode', `${at}.Entry`)) as BrdStateCode,
+              ebmId: text(e, 'EBMID', `${at}.Entry`),
+              title: text(e, 'MsgTitle', `${at}.Entry`, true),
+              eventType: text(e, 'EventType', `${at}.Entry`),
+              severity: Number(text(e, 'Severity', `${at}.Entry`)),
+              startTime: parseEbdTime(text(e, 'StartTime', `${at}.Entry`), `${at}.Entry.StartTime`),
+              endTime: parseEbdTime(text(e, 'EndTime', `${at}.Entry`), `${at}.Entry.EndTime`),
+              brdStateCode: Number(text(e, 'BrdStateCode', `${at}.Entry`)) as BrdStateCode,
               coverage: { played, targeted },
             };
           }),
@@ -369,7 +479,12 @@ function parsePayload(type: EbdType, n: Node): EbdPayload {
         terminals: {
           reportTime: parseEbdTime(text(n, 'RptTime', at), `${at}.RptTime`),
           onlineRate: Number(text(n, 'OnlineRate', at)),
-          entries: list<Node>(n.Terminal).map((t) => ({ ebrId: list<string>(t.EBRID)[0] ?? '', name: text(t, 'Name', `${at}.Terminal`, true), areaCode: text(t, 'AreaCode', `${at}.Terminal`), state: Number(text(t, 'StateCode', `${at}.Terminal`)) })),
+          entries: list<Node>(n.Terminal).map((t) => ({
+            ebrId: list<string>(t.EBRID)[0] ?? '',
+            name: text(t, 'Name', `${at}.Terminal`, true),
+            areaCode: text(t, 'AreaCode', `${at}.Terminal`),
+            state: Number(text(t, 'StateCode', `${at}.Terminal`)),
+          })),
         },
       };
     case 'EBRDTInfo':
@@ -382,7 +497,10 @@ function parsePayload(type: EbdType, n: Node): EbdPayload {
 export function buildSignature(s: EbdSignature): string {
   return toXml({
     Signature: {
-      Version: EBD_VERSION, RelatedEBD: { EBDID: s.relatedEbdId }, CertSN: s.certSn, SignatureAlgorithm: s.algorithm,
+      Version: EBD_VERSION,
+      RelatedEBD: { EBDID: s.relatedEbdId },
+      CertSN: s.certSn,
+      SignatureAlgorithm: s.algorithm,
       SignatureValue: Buffer.from(s.value).toString('base64'),
     },
   });
@@ -391,9 +509,15 @@ export function buildSignature(s: EbdSignature): string {
 export function parseSignature(xml: string): EbdSignature {
   const root = child(parseXml(xml, 'Signature'), 'Signature', 'document');
   const algorithm = text(root, 'SignatureAlgorithm', 'Signature');
-  if (algorithm !== SIGNATURE_ALGORITHM) throw new EbdFormatError(EBD_RESULT_CODES.signatureFailed, 'Signature.SignatureAlgorithm', `"${algorithm}" is not ${SIGNATURE_ALGORITHM}`);
+  if (algorithm !== SIGNATURE_ALGORITHM)
+    throw new EbdFormatError(
+      EBD_RESULT_CODES.signatureFailed,
+      'Signature.SignatureAlgorithm',
+      `"${algorithm}" is not ${SIGNATURE_ALGORITHM}`,
+    );
   const b64 = text(root, 'SignatureValue', 'Signature');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new EbdFormatError(EBD_RESULT_CODES.signatureFailed, 'Signature.SignatureValue', 'is not base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
+    throw new EbdFormatError(EBD_RESULT_CODES.signatureFailed, 'Signature.SignatureValue', 'is not base64');
   return {
     relatedEbdId: digits(child(root, 'RelatedEBD', 'Signature'), 'EBDID', 'Signature.RelatedEBD', EBD_ID_PATTERN),
     certSn: text(root, 'CertSN', 'Signature'),
@@ -401,4 +525,3 @@ export function parseSignature(xml: string): EbdSignature {
     value: Buffer.from(b64, 'base64'),
   };
 }
-

@@ -15,7 +15,8 @@ describeWith(['openssl'], 'SM2-SM3 signatures against the openssl CLI', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const opensslVerifies = (data: Buffer, signature: Uint8Array, publicKey: string): boolean => verifiesIn(dir, data, signature, publicKey);
+  const opensslVerifies = (data: Buffer, signature: Uint8Array, publicKey: string): boolean =>
+    verifiesIn(dir, data, signature, publicKey);
 
   it('openssl verifies our signatures with the default user id, and rejects a forged one', () => {
     const { privateKey, publicKey } = generateKeyPair();
@@ -36,7 +37,21 @@ describeWith(['openssl'], 'SM2-SM3 signatures against the openssl CLI', () => {
     const publicKey = spki.subarray(-65).toString('hex');
     const data = Buffer.from('stop broadcast 1234');
     writeFileSync(join(dir, 'data2.bin'), data);
-    openssl('pkeyutl', '-sign', '-inkey', key, '-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${DEFAULT_USER_ID}`, '-in', join(dir, 'data2.bin'), '-out', join(dir, 'sig2.der'));
+    openssl(
+      'pkeyutl',
+      '-sign',
+      '-inkey',
+      key,
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${DEFAULT_USER_ID}`,
+      '-in',
+      join(dir, 'data2.bin'),
+      '-out',
+      join(dir, 'sig2.der'),
+    );
     const sig = fromDer(readFileSync(join(dir, 'sig2.der')));
     expect(verify(data, sig, publicKey)).toBe(true);
     expect(verify(Buffer.from('stop broadcast 1235'), sig, publicKey)).toBe(false);

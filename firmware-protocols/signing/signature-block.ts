@@ -25,8 +25,10 @@ export function checkCertSerial(serial: string, field = 'certSerial'): string {
 
 export function encodeSignatureBlock(block: SignatureBlock): Buffer {
   const seconds = Math.floor(block.time.getTime() / 1000);
-  if (!(seconds >= 0 && seconds <= 0xffffffff)) throw new SigningError('time', `must fit u32 seconds since 1970; got ${block.time.toISOString()}`);
-  if (block.signature.length !== SIGNATURE_BYTES) throw new SigningError('signature', `must be ${SIGNATURE_BYTES} bytes; got ${block.signature.length}`);
+  if (!(seconds >= 0 && seconds <= 0xffffffff))
+    throw new SigningError('time', `must fit u32 seconds since 1970; got ${block.time.toISOString()}`);
+  if (block.signature.length !== SIGNATURE_BYTES)
+    throw new SigningError('signature', `must be ${SIGNATURE_BYTES} bytes; got ${block.signature.length}`);
   const out = Buffer.alloc(SIGNATURE_BLOCK_BYTES);
   out.writeUInt32BE(seconds, 0);
   encodeBcd(checkCertSerial(block.certSerial), 'certSerial').copy(out, 4);
@@ -35,7 +37,8 @@ export function encodeSignatureBlock(block: SignatureBlock): Buffer {
 }
 
 export function decodeSignatureBlock(bytes: Uint8Array): SignatureBlock {
-  if (bytes.length !== SIGNATURE_BLOCK_BYTES) throw new SigningError('signatureBlock', `must be ${SIGNATURE_BLOCK_BYTES} bytes; got ${bytes.length}`);
+  if (bytes.length !== SIGNATURE_BLOCK_BYTES)
+    throw new SigningError('signatureBlock', `must be ${SIGNATURE_BLOCK_BYTES} bytes; got ${bytes.length}`);
   const b = Buffer.from(bytes);
   let certSerial: string;
   try {

@@ -19,7 +19,11 @@ export class Sm2Signer {
 
   /** Signs data at `time` (whole seconds are what travel). */
   sign(data: Uint8Array, time: Date): SignatureBlock {
-    return { time: new Date(Math.floor(time.getTime() / 1000) * 1000), certSerial: this.certSerial, signature: sign(data, this.privateKey) };
+    return {
+      time: new Date(Math.floor(time.getTime() / 1000) * 1000),
+      certSerial: this.certSerial,
+      signature: sign(data, this.privateKey),
+    };
   }
 
   /** FrameSigner (adapter) shape: signs at the time `now` gives (the caller's clock). */

@@ -1,5 +1,15 @@
 import vectors from './vectors/sm2-sm3.json';
-import { decodeSignatureBlock, encodeSignatureBlock, generateKeyPair, publicKeyOf, sign, Sm2Signer, Sm2Verifier, sm3Hex, verify } from '.';
+import {
+  decodeSignatureBlock,
+  encodeSignatureBlock,
+  generateKeyPair,
+  publicKeyOf,
+  sign,
+  Sm2Signer,
+  Sm2Verifier,
+  sm3Hex,
+  verify,
+} from '.';
 
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 
@@ -39,10 +49,17 @@ describe('SM2-SM3 signing (docs/domain.md "Signatures")', () => {
       const block = { time: new Date(v.block.time), certSerial: v.block.certSerial, signature: hex(v.block.signature) };
       expect(encodeSignatureBlock(block).toString('hex')).toBe(v.hex);
       const back = decodeSignatureBlock(hex(v.hex));
-      expect({ ...back, signature: Buffer.from(back.signature).toString('hex') }).toEqual({ ...v.block, time: new Date(v.block.time) });
+      expect({ ...back, signature: Buffer.from(back.signature).toString('hex') }).toEqual({
+        ...v.block,
+        time: new Date(v.block.time),
+      });
     }
-    expect(() => decodeSignatureBlock(hex(vectors.signatureBlocks[0].hex).subarray(1))).toThrow(/signatureBlock: must be 74 bytes; got 73/);
-    expect(() => encodeSignatureBlock({ time: new Date(0), certSerial: '12345', signature: new Uint8Array(64) })).toThrow(/certSerial: must be 12 digits/);
+    expect(() => decodeSignatureBlock(hex(vectors.signatureBlocks[0].hex).subarray(1))).toThrow(
+      /signatureBlock: must be 74 bytes; got 73/,
+    );
+    expect(() =>
+      encodeSignatureBlock({ time: new Date(0), certSerial: '12345', signature: new Uint8Array(64) }),
+    ).toThrow(/certSerial: must be 12 digits/);
   });
 
   it('verifier knows certificates by serial and tells unknown certificates from bad signatures', () => {

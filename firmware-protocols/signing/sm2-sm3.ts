@@ -42,7 +42,8 @@ export function sign(data: Uint8Array, privateKey: string, userId = DEFAULT_USER
   checkHex(privateKey, 64, 'privateKey');
   const hex = sm2.doSignature(data, privateKey, { hash: true, der: false, userId, publicKey: publicKeyOf(privateKey) });
   const out = Buffer.from(hex.padStart(128, '0'), 'hex');
-  if (out.length !== SIGNATURE_BYTES) throw new SigningError('signature', `expected ${SIGNATURE_BYTES} bytes; got ${out.length}`);
+  if (out.length !== SIGNATURE_BYTES)
+    throw new SigningError('signature', `expected ${SIGNATURE_BYTES} bytes; got ${out.length}`);
   return out;
 }
 
@@ -50,7 +51,11 @@ export function sign(data: Uint8Array, privateKey: string, userId = DEFAULT_USER
 export function verify(data: Uint8Array, signature: Uint8Array, publicKey: string, userId = DEFAULT_USER_ID): boolean {
   if (signature.length !== SIGNATURE_BYTES || !/^04[0-9a-fA-F]{128}$/.test(publicKey)) return false;
   try {
-    return sm2.doVerifySignature(data, Buffer.from(signature).toString('hex'), publicKey, { hash: true, der: false, userId });
+    return sm2.doVerifySignature(data, Buffer.from(signature).toString('hex'), publicKey, {
+      hash: true,
+      der: false,
+      userId,
+    });
   } catch {
     return false;
   }
@@ -62,5 +67,6 @@ export function sm3Hex(data: Uint8Array): string {
 }
 
 function checkHex(value: string, digits: number, field: string): void {
-  if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(value)) throw new SigningError(field, `must be ${digits} hex digits`);
+  if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(value))
+    throw new SigningError(field, `must be ${digits} hex digits`);
 }

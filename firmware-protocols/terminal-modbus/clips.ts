@@ -1,7 +1,14 @@
 /**
  * Stored clips (PROTOCOL.md §6): chunk frames, the receive block with its missing-chunk bitmap, commit, directory.
  */
-import { CHUNK_BYTES, MAX_CHUNKS, MAX_READ_REGISTERS, RECEIVE_STATES, REGISTERS, type ReceiveStateName } from './registers';
+import {
+  CHUNK_BYTES,
+  MAX_CHUNKS,
+  MAX_READ_REGISTERS,
+  RECEIVE_STATES,
+  REGISTERS,
+  type ReceiveStateName,
+} from './registers';
 import { bytesToRegisters, checkRange, registersToBytes, splitU32, TerminalCodecError, u32 } from './words';
 
 export function chunkCount(size: number): number {
@@ -25,10 +32,17 @@ export interface ChunkFrame {
 
 export function decodeChunkFrame(regs: readonly number[]): ChunkFrame {
   if (regs.length < REGISTERS.chunk.headerCount + 1 || regs.length > REGISTERS.chunk.maxCount) {
-    throw new TerminalCodecError('chunk', `a chunk frame is 4–${REGISTERS.chunk.maxCount} registers; got ${regs.length}`);
+    throw new TerminalCodecError(
+      'chunk',
+      `a chunk frame is 4–${REGISTERS.chunk.maxCount} registers; got ${regs.length}`,
+    );
   }
   const length = checkRange(regs[2], 1, CHUNK_BYTES, 'chunk.length');
-  if (Math.ceil(length / 2) !== regs.length - 3) throw new TerminalCodecError('chunk.length', `${length} bytes need ${Math.ceil(length / 2)} data registers; got ${regs.length - 3}`);
+  if (Math.ceil(length / 2) !== regs.length - 3)
+    throw new TerminalCodecError(
+      'chunk.length',
+      `${length} bytes need ${Math.ceil(length / 2)} data registers; got ${regs.length - 3}`,
+    );
   return { clipId: regs[0], index: regs[1], data: registersToBytes(regs.slice(3)).subarray(0, length) };
 }
 
@@ -69,7 +83,10 @@ export function receiveReadCount(chunks: number): number {
 }
 
 /** What a terminal answers for a read of `count` registers at 0x0500 (count ≥ 4). */
-export function encodeReceiveBlock(r: { clipId: number; state: ReceiveStateName; chunkCount: number; missing: Iterable<number> }, count: number): number[] {
+export function encodeReceiveBlock(
+  r: { clipId: number; state: ReceiveStateName; chunkCount: number; missing: Iterable<number> },
+  count: number,
+): number[] {
   const missing = [...r.missing];
   const bitmap = encodeMissingBitmap(missing, r.chunkCount);
   const regs = [r.clipId, RECEIVE_STATES[r.state], r.chunkCount, missing.length, ...bitmap];
@@ -79,10 +96,17 @@ export function encodeReceiveBlock(r: { clipId: number; state: ReceiveStateName;
 }
 
 export function decodeReceiveBlock(regs: readonly number[]): ReceiveRecord {
-  if (regs.length < REGISTERS.receive.headerCount) throw new TerminalCodecError('receive', `at least 4 registers; got ${regs.length}`);
+  if (regs.length < REGISTERS.receive.headerCount)
+    throw new TerminalCodecError('receive', `at least 4 registers; got ${regs.length}`);
   const state = (Object.keys(RECEIVE_STATES) as ReceiveStateName[]).find((k) => RECEIVE_STATES[k] === regs[1]);
   if (state === undefined) throw new TerminalCodecError('receive.state', `unknown receive state ${regs[1]}`);
-  return { clipId: regs[0], state, chunkCount: regs[2], missingCount: regs[3], missing: missingFromBitmap(regs.slice(4), regs[2]) };
+  return {
+    clipId: regs[0],
+    state,
+    chunkCount: regs[2],
+    missingCount: regs[3],
+    missing: missingFromBitmap(regs.slice(4), regs[2]),
+  };
 }
 
 /** §6.4 */
@@ -97,12 +121,16 @@ export interface DirectoryRecord {
 
 /** §6.5 */
 export function encodeDirectory(d: DirectoryRecord): number[] {
-  if (d.clips.length > REGISTERS.directory.maxEntries) throw new TerminalCodecError('directory', `at most ${REGISTERS.directory.maxEntries} entries`);
+  if (d.clips.length > REGISTERS.directory.maxEntries)
+    throw new TerminalCodecError('directory', `at most ${REGISTERS.directory.maxEntries} entries`);
   return [
     d.clips.length,
     ...splitU32(d.freeKb, 'directory.freeKb'),
     0,
-    ...d.clips.flatMap((c) => [checkRange(c.clipId, 1, 0xffff, 'directory.clipId'), ...bytesToRegisters(Buffer.from(c.digestPrefix.slice(0, 8), 'hex'))]),
+    ...d.clips.flatMap((c) => [
+      checkRange(c.clipId, 1, 0xffff, 'directory.clipId'),
+      ...bytesToRegisters(Buffer.from(c.digestPrefix.slice(0, 8), 'hex')),
+    ]),
   ];
 }
 

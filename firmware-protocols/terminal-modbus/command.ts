@@ -3,7 +3,15 @@
  * signature block. The cryptography is not here: a CommandSigner is handed in (firmware-protocols/signing).
  */
 import { CodeError, decodeBroadcastId, decodeBcd, encodeBroadcastId, encodeBcd } from '../codes';
-import { CODECS, COMMAND_CODES, COMMAND_LAYOUT, REGISTERS, type CodecName, type CommandCodeName, type TerminalSource } from './registers';
+import {
+  CODECS,
+  COMMAND_CODES,
+  COMMAND_LAYOUT,
+  REGISTERS,
+  type CodecName,
+  type CommandCodeName,
+  type TerminalSource,
+} from './registers';
 import { broadcastHandle, sourceCode, sourceFromCode } from './status';
 import { bytesToRegisters, checkRange, expectCount, registersToBytes, TerminalCodecError, timeParts } from './words';
 
@@ -105,7 +113,8 @@ function writeParams(p: Buffer, c: CommandRecord): void {
     case 'prepare-clip': {
       const codec = CODECS.find((k) => k.name === c.codec);
       if (codec === undefined) throw new TerminalCodecError('prepare-clip.codec', `unknown codec "${String(c.codec)}"`);
-      if (!/^[0-9a-fA-F]{64}$/.test(c.digest)) throw new TerminalCodecError('prepare-clip.digest', 'must be 64 hex digits (SM3)');
+      if (!/^[0-9a-fA-F]{64}$/.test(c.digest))
+        throw new TerminalCodecError('prepare-clip.digest', 'must be 64 hex digits (SM3)');
       p.writeUInt16BE(checkRange(c.clipId, 1, 0xffff, 'prepare-clip.clipId'), 0);
       p.writeUInt16BE(codec.code, 2);
       p.writeUInt32BE(checkRange(c.size, 1, 0xffff * 240, 'prepare-clip.size'), 4);
@@ -151,10 +160,15 @@ function readParams(code: number, p: Buffer): CommandRecord {
     case COMMAND_CODES.reboot:
       return { code: 'reboot' };
     case COMMAND_CODES['test-tone']:
-      return { code: 'test-tone', seconds: checkRange(p.readUInt16BE(0), 1, 0xffff, 'test-tone.seconds'), volume: checkRange(p[2], 0, 100, 'test-tone.volume') };
+      return {
+        code: 'test-tone',
+        seconds: checkRange(p.readUInt16BE(0), 1, 0xffff, 'test-tone.seconds'),
+        volume: checkRange(p[2], 0, 100, 'test-tone.volume'),
+      };
     case COMMAND_CODES['prepare-clip']: {
       const codec = CODECS.find((k) => k.code === p.readUInt16BE(2));
-      if (codec === undefined) throw new TerminalCodecError('prepare-clip.codec', `unknown codec code ${p.readUInt16BE(2)}`);
+      if (codec === undefined)
+        throw new TerminalCodecError('prepare-clip.codec', `unknown codec code ${p.readUInt16BE(2)}`);
       return {
         code: 'prepare-clip',
         clipId: checkRange(p.readUInt16BE(0), 1, 0xffff, 'prepare-clip.clipId'),
@@ -179,8 +193,10 @@ export function encodeCommandBody(sequence: number, command: CommandRecord): Buf
 
 /** Bytes 0–73 that the signature covers: body, signing time, certificate serial (§4). */
 export function commandSignedBytes(body: Uint8Array, time: Date, certSerial: string): Buffer {
-  if (body.length !== COMMAND_LAYOUT.timeOffset) throw new TerminalCodecError('command.body', `must be 64 bytes; got ${body.length}`);
-  if (!/^\d{12}$/.test(certSerial)) throw new TerminalCodecError('signature.certSerial', `must be 12 digits; got "${certSerial}"`);
+  if (body.length !== COMMAND_LAYOUT.timeOffset)
+    throw new TerminalCodecError('command.body', `must be 64 bytes; got ${body.length}`);
+  if (!/^\d{12}$/.test(certSerial))
+    throw new TerminalCodecError('signature.certSerial', `must be 12 digits; got "${certSerial}"`);
   const out = Buffer.alloc(COMMAND_LAYOUT.signedLength);
   out.set(body, 0);
   out.writeUInt32BE(timeParts(time, 'signature.time').seconds, COMMAND_LAYOUT.timeOffset);
@@ -192,7 +208,11 @@ export function commandSignedBytes(body: Uint8Array, time: Date, certSerial: str
  * The 69 registers of a command block. `signing` null writes an unsigned block (terminals refuse it: §5.1).
  * Sign once and write the same registers to every terminal (docs/domain.md, "Signatures").
  */
-export function buildCommandBlock(sequence: number, command: CommandRecord, signing: { signer: CommandSigner; time: Date } | null): number[] {
+export function buildCommandBlock(
+  sequence: number,
+  command: CommandRecord,
+  signing: { signer: CommandSigner; time: Date } | null,
+): number[] {
   const block = Buffer.alloc(COMMAND_LAYOUT.bytes);
   const body = encodeCommandBody(sequence, command);
   if (signing === null) {
@@ -231,6 +251,11 @@ function parseBlock(regs: readonly number[]): ParsedCommand {
         certSerial: decodeBcd(b.subarray(L.certSerialOffset, L.signatureOffset), 'signature.certSerial'),
         signature: Uint8Array.from(b.subarray(L.signatureOffset)),
       };
-  const handle = command.code === 'play' ? b.readUInt32BE(L.paramsOffset + 20) : command.code === 'stop' ? command.broadcastHandle : 0;
+  const handle =
+    command.code === 'play'
+      ? b.readUInt32BE(L.paramsOffset + 20)
+      : command.code === 'stop'
+        ? command.broadcastHandle
+        : 0;
   return { sequence, command, signature, signedBytes: b.subarray(0, L.signedLength), broadcastHandle: handle };
 }

@@ -1,7 +1,15 @@
 /** Identity block (PROTOCOL.md §2): one FC03 read of 40 registers at 0x0000. */
 import { decodeResourceCode, encodeResourceCode } from '../codes';
 import { CODECS, MAP_VERSION, REGISTERS, SOURCES, type CodecName, type TerminalSource } from './registers';
-import { asciiToRegisters, bytesToRegisters, expectCount, registersToAscii, registersToBytes, splitU32, u32 } from './words';
+import {
+  asciiToRegisters,
+  bytesToRegisters,
+  expectCount,
+  registersToAscii,
+  registersToBytes,
+  splitU32,
+  u32,
+} from './words';
 
 export interface IdentityRecord {
   vendor: string;

@@ -57,7 +57,9 @@ export function encodeStatus(s: StatusRecord): number[] {
     checkRange(s.clipId, 0, 0xffff, 'status.clipId'),
     ...splitU32(s.broadcastHandle, 'status.broadcastHandle'),
     bitmapFromFaults(s.faults),
-    s.supplyVoltage === null ? UNKNOWN_U16 : checkRange(Math.round(s.supplyVoltage * 10), 0, 0xfffe, 'status.supplyVoltage'),
+    s.supplyVoltage === null
+      ? UNKNOWN_U16
+      : checkRange(Math.round(s.supplyVoltage * 10), 0, 0xfffe, 'status.supplyVoltage'),
     temp & 0xffff,
     s.signalQuality === null ? UNKNOWN_U16 : checkRange(s.signalQuality, 0, 100, 'status.signalQuality'),
     ...splitU32(s.uptimeSeconds, 'status.uptimeSeconds'),

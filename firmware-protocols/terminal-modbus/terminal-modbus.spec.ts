@@ -3,10 +3,35 @@ import commandsVec from './vectors/commands.json';
 import clipsVec from './vectors/clips.json';
 import idVec from './vectors/identity-status.json';
 import {
-  broadcastHandle, buildCommandBlock, CHUNK_BYTES, chunkCount, COMMAND_LAYOUT, decodeChunkFrame, decodeDirectory, decodeIdentity,
-  decodeReceiveBlock, decodeStatus, encodeChunkFrame, encodeCommit, encodeDirectory, encodeIdentity, encodeMissingBitmap,
-  encodeReceiveBlock, encodeStatus, MAX_READ_REGISTERS, MAX_WRITE_REGISTERS, missingFromBitmap, parseCommandBlock,
-  receiveReadCount, REGISTERS, registersToBytes, bytesToRegisters, TerminalCodecError, type CommandRecord, type IdentityRecord, type StatusRecord,
+  broadcastHandle,
+  buildCommandBlock,
+  CHUNK_BYTES,
+  chunkCount,
+  COMMAND_LAYOUT,
+  decodeChunkFrame,
+  decodeDirectory,
+  decodeIdentity,
+  decodeReceiveBlock,
+  decodeStatus,
+  encodeChunkFrame,
+  encodeCommit,
+  encodeDirectory,
+  encodeIdentity,
+  encodeMissingBitmap,
+  encodeReceiveBlock,
+  encodeStatus,
+  MAX_READ_REGISTERS,
+  MAX_WRITE_REGISTERS,
+  missingFromBitmap,
+  parseCommandBlock,
+  receiveReadCount,
+  REGISTERS,
+  registersToBytes,
+  bytesToRegisters,
+  TerminalCodecError,
+  type CommandRecord,
+  type IdentityRecord,
+  type StatusRecord,
 } from '.';
 import { generateKeyPair, Sm2Signer, Sm2Verifier } from '../signing';
 
@@ -27,7 +52,9 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
     expect(REGISTERS.command.count).toBeLessThanOrEqual(MAX_WRITE_REGISTERS);
     expect(REGISTERS.command.count * 2).toBe(COMMAND_LAYOUT.bytes);
     expect(REGISTERS.chunk.headerCount + CHUNK_BYTES / 2).toBeLessThanOrEqual(MAX_WRITE_REGISTERS);
-    expect(REGISTERS.directory.headerCount + REGISTERS.directory.entryCount * REGISTERS.directory.maxEntries).toBeLessThanOrEqual(MAX_READ_REGISTERS);
+    expect(
+      REGISTERS.directory.headerCount + REGISTERS.directory.entryCount * REGISTERS.directory.maxEntries,
+    ).toBeLessThanOrEqual(MAX_READ_REGISTERS);
   });
 
   it('identity block matches its vector both ways (§2)', () => {
@@ -48,7 +75,12 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
   });
 
   it('unknown measurements decode as null', () => {
-    const rec = { ...(idVec.status.record as StatusRecord), supplyVoltage: null, temperature: null, signalQuality: null };
+    const rec = {
+      ...(idVec.status.record as StatusRecord),
+      supplyVoltage: null,
+      temperature: null,
+      signalQuality: null,
+    };
     expect(decodeStatus(encodeStatus(rec))).toEqual(rec);
   });
 
@@ -58,7 +90,10 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
   });
 
   describe('command block (§4)', () => {
-    const signer = { certSerial: commandsVec.certSerial, sign: () => ({ signature: Buffer.from(commandsVec.signature, 'hex') }) };
+    const signer = {
+      certSerial: commandsVec.certSerial,
+      sign: () => ({ signature: Buffer.from(commandsVec.signature, 'hex') }),
+    };
     const time = new Date(commandsVec.time);
     it.each(commandsVec.commands.map((c) => [c.name, c] as const))('%s matches its vector both ways', (_n, v) => {
       const cmd = revive(v.command);
@@ -67,7 +102,11 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
       const parsed = parseCommandBlock(regs(v.signed));
       expect(parsed.command).toEqual(cmd);
       expect(parsed.sequence).toBe(commandsVec.sequence);
-      expect(parsed.signature).toEqual({ time, certSerial: commandsVec.certSerial, signature: Uint8Array.from(Buffer.from(commandsVec.signature, 'hex')) });
+      expect(parsed.signature).toEqual({
+        time,
+        certSerial: commandsVec.certSerial,
+        signature: Uint8Array.from(Buffer.from(commandsVec.signature, 'hex')),
+      });
       expect(parsed.signedBytes.toString('hex')).toBe(v.signed.slice(0, 148));
       expect(parseCommandBlock(regs(v.unsigned)).signature).toBeNull();
     });
@@ -76,7 +115,17 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
       const play = commandsVec.commands[0];
       expect(parseCommandBlock(regs(play.signed)).broadcastHandle).toBe(idVec.broadcastHandle.handle);
       let seen = Buffer.alloc(0);
-      buildCommandBlock(5, { code: 'reboot' }, { signer: { certSerial: '202400000017', sign: (d) => ((seen = Buffer.from(d)), { signature: new Uint8Array(64) }) }, time });
+      buildCommandBlock(
+        5,
+        { code: 'reboot' },
+        {
+          signer: {
+            certSerial: '202400000017',
+            sign: (d) => ((seen = Buffer.from(d)), { signature: new Uint8Array(64) }),
+          },
+          time,
+        },
+      );
       expect(seen.length).toBe(74);
       expect(seen.subarray(68).toString('hex')).toBe('202400000017');
     });
@@ -104,14 +153,18 @@ describe('terminal-modbus register map (PROTOCOL.md)', () => {
 
     it('parsing random registers throws only TerminalCodecError', () => {
       fc.assert(
-        fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 69, maxLength: 69 }), fc.integer({ min: 1, max: 16 }), (r, code) => {
-          r[0] = code;
-          try {
-            parseCommandBlock(r);
-          } catch (e) {
-            if (!(e instanceof TerminalCodecError)) throw e;
-          }
-        }),
+        fc.property(
+          fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 69, maxLength: 69 }),
+          fc.integer({ min: 1, max: 16 }),
+          (r, code) => {
+            r[0] = code;
+            try {
+              parseCommandBlock(r);
+            } catch (e) {
+              if (!(e instanceof TerminalCodecError)) throw e;
+            }
+          },
+        ),
         { numRuns: 300 },
       );
     });

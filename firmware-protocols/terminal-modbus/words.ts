@@ -14,7 +14,8 @@ export class TerminalCodecError extends Error {
 export function registersToBytes(regs: readonly number[]): Buffer {
   const out = Buffer.alloc(regs.length * 2);
   regs.forEach((r, i) => {
-    if (!Number.isInteger(r) || r < 0 || r > 0xffff) throw new TerminalCodecError(`register[${i}]`, `not a 16-bit value: ${r}`);
+    if (!Number.isInteger(r) || r < 0 || r > 0xffff)
+      throw new TerminalCodecError(`register[${i}]`, `not a 16-bit value: ${r}`);
     out.writeUInt16BE(r, i * 2);
   });
   return out;
@@ -64,6 +65,7 @@ export function registersToAscii(regs: readonly number[]): string {
 /** Seconds and milliseconds of a UTC time (PROTOCOL.md §1). */
 export function timeParts(at: Date, field: string): { seconds: number; ms: number } {
   const t = at.getTime();
-  if (!Number.isFinite(t) || t < 0 || t / 1000 > 0xffffffff) throw new TerminalCodecError(field, `not a representable UTC time: ${String(at)}`);
+  if (!Number.isFinite(t) || t < 0 || t / 1000 > 0xffffffff)
+    throw new TerminalCodecError(field, `not a representable UTC time: ${String(at)}`);
   return { seconds: Math.floor(t / 1000), ms: t % 1000 };
 }

@@ -24,8 +24,15 @@ export class AlertAudioSource {
    * text-to-speech clip of `text` (its job started); with `toneBefore`, a new clip joining the tone and that message
    * (its job started, waiting for both). `current` is kept when nothing it depends on changed.
    */
-  async prepare(user: AuthUser, audio: AlertAudio, text: string, title: string, current?: { audio: AlertAudio; text: string; clipId: string | null }): Promise<string> {
-    if (current?.clipId && sameAudio(current.audio, audio) && (audio.kind !== 'tts' || current.text === text)) return current.clipId;
+  async prepare(
+    user: AuthUser,
+    audio: AlertAudio,
+    text: string,
+    title: string,
+    current?: { audio: AlertAudio; text: string; clipId: string | null },
+  ): Promise<string> {
+    if (current?.clipId && sameAudio(current.audio, audio) && (audio.kind !== 'tts' || current.text === text))
+      return current.clipId;
     const message = await this.message(user, audio, text, title);
     if (!audio.toneBefore) return message;
     await this.library.get(audio.toneBefore);
@@ -37,7 +44,8 @@ export class AlertAudioSource {
       case 'clip': {
         const id = audio.clipId ?? '';
         await this.library.get(id).catch((e: unknown) => {
-          if (e instanceof DomainError && e.status === 404) throw ValidationFailedError.field('audio.clipId', `no audio clip ${id} in the library`);
+          if (e instanceof DomainError && e.status === 404)
+            throw ValidationFailedError.field('audio.clipId', `no audio clip ${id} in the library`);
           throw e;
         });
         return id;
@@ -65,9 +73,18 @@ export class AlertAudioSource {
     const isTone = ALERT_TONE_IDS.includes(clipId);
     const clip = wait || isTone ? await this.library.settled(clipId) : await this.library.get(clipId);
     if (clip.state === 'ready') return clipId;
-    const what = { tts: 'the text-to-speech audio', tone: `the tone ${clipId}`, composed: 'the tone and message joined', upload: `the audio clip ${clipId}` }[clip.kind];
+    const what = {
+      tts: 'the text-to-speech audio',
+      tone: `the tone ${clipId}`,
+      composed: 'the tone and message joined',
+      upload: `the audio clip ${clipId}`,
+    }[clip.kind];
     const why =
-      clip.state === 'failed' ? `failed: ${clip.error ?? 'unknown reason'}` : clip.state === 'processing' ? 'is still being processed; try again when it is ready' : 'has not been generated (audio features are off on this server)';
+      clip.state === 'failed'
+        ? `failed: ${clip.error ?? 'unknown reason'}`
+        : clip.state === 'processing'
+          ? 'is still being processed; try again when it is ready'
+          : 'has not been generated (audio features are off on this server)';
     throw new ConflictError('audio_not_ready', `${what} of this alert ${why}`, { clipId, state: clip.state });
   }
 }

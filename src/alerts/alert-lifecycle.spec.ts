@@ -1,5 +1,12 @@
 import { ConflictError } from '../common/errors';
-import { ALERT_EVENTS, ALERT_STATES, type AlertEvent, type AlertState, isFinalAlertState, nextAlertState } from './alert-lifecycle';
+import {
+  ALERT_EVENTS,
+  ALERT_STATES,
+  type AlertEvent,
+  type AlertState,
+  isFinalAlertState,
+  nextAlertState,
+} from './alert-lifecycle';
 
 /** The lifecycle as a reader checks it: each state with the events it accepts and where they lead. */
 const TABLE = `

@@ -46,10 +46,22 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 export const ALERT_LIFECYCLE: Readonly<Record<AlertState, Readonly<Partial<Record<AlertEvent, AlertState>>>>> = {
   draft: { update: 'draft', submit: 'submitted', emergency: 'dispatching', cancel: 'cancelled', expire: 'expired' },
-  submitted: { update: 'draft', reject: 'draft', approve: 'approved', emergency: 'dispatching', cancel: 'cancelled', expire: 'expired' },
+  submitted: {
+    update: 'draft',
+    reject: 'draft',
+    approve: 'approved',
+    emergency: 'dispatching',
+    cancel: 'cancelled',
+    expire: 'expired',
+  },
   approved: { schedule: 'scheduled', cancel: 'cancelled', expire: 'expired' },
   scheduled: { start: 'dispatching', cancel: 'cancelled', expire: 'expired' },
-  dispatching: { complete: 'completed', 'complete-partially': 'partially-completed', fail: 'failed', cancel: 'cancelled' },
+  dispatching: {
+    complete: 'completed',
+    'complete-partially': 'partially-completed',
+    fail: 'failed',
+    cancel: 'cancelled',
+  },
   completed: {},
   'partially-completed': {},
   failed: {},
@@ -73,11 +85,15 @@ export function nextAlertState(from: AlertState, event: AlertEvent): AlertState 
   const to = ALERT_LIFECYCLE[from][event];
   if (to === undefined) {
     const allowed = Object.keys(ALERT_LIFECYCLE[from]);
-    throw new ConflictError('illegal_transition', `an alert that is ${from} cannot ${event}${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (it is final)'}`, {
-      from,
-      event,
-      allowed,
-    });
+    throw new ConflictError(
+      'illegal_transition',
+      `an alert that is ${from} cannot ${event}${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (it is final)'}`,
+      {
+        from,
+        event,
+        allowed,
+      },
+    );
   }
   return to;
 }

@@ -1,6 +1,14 @@
 import { SYSTEM_ACTOR } from '../auth/auth-user';
 import { AlertEntity } from './alert.entities';
-import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent, fieldChanges, type AlertContent } from './alert-rules';
+import {
+  areaIndexOf,
+  areaIndexPatterns,
+  assertSecondPerson,
+  buildOrder,
+  checkContent,
+  fieldChanges,
+  type AlertContent,
+} from './alert-rules';
 
 const now = new Date('2026-12-01T08:00:00Z');
 const content = (over: Partial<AlertContent> = {}): AlertContent => ({
@@ -14,7 +22,8 @@ const content = (over: Partial<AlertContent> = {}): AlertContent => ({
   endAt: new Date('2026-12-01T10:00:00Z'),
   ...over,
 });
-const fields = (over: Partial<AlertContent>) => checkContent(content(over), ['tone-air-raid', 'tone-chime'], now).map((f) => f.field);
+const fields = (over: Partial<AlertContent>) =>
+  checkContent(content(over), ['tone-air-raid', 'tone-chime'], now).map((f) => f.field);
 
 describe('checkContent', () => {
   it('accepts a complete alert', () => expect(fields({})).toEqual([]));
@@ -37,7 +46,8 @@ describe('area index', () => {
   it('finds alerts inside an area and alerts on its ancestors', () => {
     const index = areaIndexOf(['341523000000'], ['341523100201']);
     expect(index).toBe('|341523000000|341523100201|');
-    const like = (pattern: string, text: string) => new RegExp(`^${pattern.replace(/%/g, '.*').replace(/\|/g, '\\|')}$`).test(text);
+    const like = (pattern: string, text: string) =>
+      new RegExp(`^${pattern.replace(/%/g, '.*').replace(/\|/g, '\\|')}$`).test(text);
     expect(areaIndexPatterns('341523101000').some((p) => like(p, index))).toBe(true); // the county reaches every town
     expect(areaIndexPatterns('341523100000').some((p) => like(p, '|341523100201|'))).toBe(true);
     expect(areaIndexPatterns('341523101000').some((p) => like(p, '|341523100201|'))).toBe(false);
@@ -46,8 +56,17 @@ describe('area index', () => {
 
 describe('review rule and order', () => {
   const alert = Object.assign(new AlertEntity(), {
-    id: 7, createdById: 1, submittedById: 2, title: 't', eventType: '11B03', severity: 3, messageType: 'real', repeat: 2, volume: 70,
-    startAt: null, endAt: new Date('2026-12-01T10:00:00Z'),
+    id: 7,
+    createdById: 1,
+    submittedById: 2,
+    title: 't',
+    eventType: '11B03',
+    severity: 3,
+    messageType: 'real',
+    repeat: 2,
+    volume: 70,
+    startAt: null,
+    endAt: new Date('2026-12-01T10:00:00Z'),
   });
 
   it('lets only a person who never created, edited, submitted or sent it approve or confirm', () => {
@@ -70,8 +89,13 @@ describe('review rule and order', () => {
 
   it('lists the fields an edit changes, whatever the key order, dates as ISO text', () => {
     const d = new Date('2026-12-01T10:00:00Z');
-    expect(fieldChanges({ a: 1, t: { x: [1], y: 2 }, d, n: null }, { a: 1, t: { y: 2, x: [1] }, d: new Date(d), n: null })).toEqual({});
-    expect(fieldChanges({ a: 1, d, n: null as Date | null }, { a: 2, d, n: d })).toEqual({ a: { from: 1, to: 2 }, n: { from: null, to: d.toISOString() } });
+    expect(
+      fieldChanges({ a: 1, t: { x: [1], y: 2 }, d, n: null }, { a: 1, t: { y: 2, x: [1] }, d: new Date(d), n: null }),
+    ).toEqual({});
+    expect(fieldChanges({ a: 1, d, n: null as Date | null }, { a: 2, d, n: d })).toEqual({
+      a: { from: 1, to: 2 },
+      n: { from: null, to: d.toISOString() },
+    });
   });
 
   it.each([
@@ -81,7 +105,15 @@ describe('review rule and order', () => {
     ['frontEndDrill', 5, 2],
     ['terminalDrill', 5, 3],
   ] as const)('%s travels at priority %i with broadcast class %i', (messageType, priority, broadcastClass) => {
-    const order = buildOrder({ alert: Object.assign(new AlertEntity(), alert, { messageType }), broadcastId: 'b', clipId: 'c', terminalIds: [3, 1, 3], emergency: false, userId: 9, now });
+    const order = buildOrder({
+      alert: Object.assign(new AlertEntity(), alert, { messageType }),
+      broadcastId: 'b',
+      clipId: 'c',
+      terminalIds: [3, 1, 3],
+      emergency: false,
+      userId: 9,
+      now,
+    });
     expect(order).toMatchObject({ priority, broadcastClass, terminalIds: [1, 3], startAt: now, repeat: 2, volume: 70 });
   });
 });

@@ -4,12 +4,26 @@
  * filter alerts by region, and the DispatchOrder built from an alert.
  */
 import {
-  areaLevelOrNull, areaPrefix, broadcastClassOf, findEventType, isDrillMessage, parentAreaCode, priorityOf, type MessageTypeKey,
+  areaLevelOrNull,
+  areaPrefix,
+  broadcastClassOf,
+  findEventType,
+  isDrillMessage,
+  parentAreaCode,
+  priorityOf,
+  type MessageTypeKey,
 } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
 import { FieldMessage, ForbiddenError } from '../common/errors';
 import type { DispatchOrder } from '../dispatch/dispatch-order';
-import type { AlertAudio, AlertEntity, AlertRevisionEntity, AlertTargets, FieldChanges, RevisionAction } from './alert.entities';
+import type {
+  AlertAudio,
+  AlertEntity,
+  AlertRevisionEntity,
+  AlertTargets,
+  FieldChanges,
+  RevisionAction,
+} from './alert.entities';
 
 export interface AlertContent {
   eventType: string;
@@ -28,13 +42,20 @@ export function checkContent(c: AlertContent, toneIds: readonly string[], now: D
   const event = findEventType(c.eventType);
   if (!event) out.push({ field: 'eventType', message: `eventType ${c.eventType} is not in the event table` });
   else if (!event.severities.includes(c.severity)) {
-    out.push({ field: 'severity', message: `${event.name} (${event.code}) has no severity ${c.severity}; it has ${event.severities.filter((s) => s > 0).join(', ')}` });
+    out.push({
+      field: 'severity',
+      message: `${event.name} (${event.code}) has no severity ${c.severity}; it has ${event.severities.filter((s) => s > 0).join(', ')}`,
+    });
   }
   if (c.targets.areaCodes.length === 0 && c.targets.terminalIds.length === 0) {
     out.push({ field: 'targets', message: 'targets must name at least one area or terminal' });
   }
   for (const [i, code] of c.targets.areaCodes.entries()) {
-    if (areaLevelOrNull(code) === null) out.push({ field: `targets.areaCodes.${i}`, message: `${code} is not a 12-digit area code or a 15-digit group code` });
+    if (areaLevelOrNull(code) === null)
+      out.push({
+        field: `targets.areaCodes.${i}`,
+        message: `${code} is not a 12-digit area code or a 15-digit group code`,
+      });
   }
   const a = c.audio;
   switch (a.kind) {
@@ -43,18 +64,22 @@ export function checkContent(c: AlertContent, toneIds: readonly string[], now: D
       break;
     case 'tone':
       if (!a.toneId) out.push({ field: 'audio.toneId', message: 'audio.toneId is required when audio.kind is tone' });
-      else if (!toneIds.includes(a.toneId)) out.push({ field: 'audio.toneId', message: `audio.toneId must be one of ${toneIds.join(', ')}` });
+      else if (!toneIds.includes(a.toneId))
+        out.push({ field: 'audio.toneId', message: `audio.toneId must be one of ${toneIds.join(', ')}` });
       break;
     case 'tts':
       if (c.text.trim() === '') out.push({ field: 'text', message: 'text is required when audio.kind is tts' });
       break;
   }
-  if (a.kind !== 'clip' && a.clipId !== undefined) out.push({ field: 'audio.clipId', message: 'audio.clipId is only for audio.kind clip' });
-  if (a.kind !== 'tone' && a.toneId !== undefined) out.push({ field: 'audio.toneId', message: 'audio.toneId is only for audio.kind tone' });
+  if (a.kind !== 'clip' && a.clipId !== undefined)
+    out.push({ field: 'audio.clipId', message: 'audio.clipId is only for audio.kind clip' });
+  if (a.kind !== 'tone' && a.toneId !== undefined)
+    out.push({ field: 'audio.toneId', message: 'audio.toneId is only for audio.kind tone' });
   if (a.toneBefore !== undefined && !toneIds.includes(a.toneBefore)) {
     out.push({ field: 'audio.toneBefore', message: `audio.toneBefore must be one of ${toneIds.join(', ')}` });
   }
-  if (c.startAt && c.startAt.getTime() >= c.endAt.getTime()) out.push({ field: 'endAt', message: 'endAt must be after startAt' });
+  if (c.startAt && c.startAt.getTime() >= c.endAt.getTime())
+    out.push({ field: 'endAt', message: 'endAt must be after startAt' });
   if (c.endAt.getTime() <= now.getTime()) out.push({ field: 'endAt', message: 'endAt must be in the future' });
   return out;
 }
@@ -92,14 +117,20 @@ export function assertSecondPerson(
   authors.add(alert.createdById);
   if (alert.submittedById !== null) authors.add(alert.submittedById);
   if (authors.has(user.id)) {
-    throw new ForbiddenError('forbidden', `you drafted, edited or submitted alert ${alert.id}; another user with the approver role must ${verb} it`, { alertId: alert.id });
+    throw new ForbiddenError(
+      'forbidden',
+      `you drafted, edited or submitted alert ${alert.id}; another user with the approver role must ${verb} it`,
+      { alertId: alert.id },
+    );
   }
 }
 
 /** JSON text with object keys sorted, so two values compare equal whatever order their keys were written in. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }
 
@@ -137,7 +168,9 @@ export function buildOrder(i: OrderInput): DispatchOrder {
     severity: a.severity,
     messageType: a.messageType,
     broadcastClass: broadcastClassOf(a.messageType),
-    priority: isDrillMessage(a.messageType) ? priorityOf({ kind: 'drill' }) : priorityOf({ kind: 'emergency', severity: a.severity }),
+    priority: isDrillMessage(a.messageType)
+      ? priorityOf({ kind: 'drill' })
+      : priorityOf({ kind: 'emergency', severity: a.severity }),
     clipId: i.clipId,
     repeat: a.repeat,
     volume: a.volume,

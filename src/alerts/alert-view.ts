@@ -1,6 +1,13 @@
 /** How an alert is shown to API clients (pure mapping from the row). */
 import { findEventType, isDrillMessage, SEVERITIES } from '../../firmware-protocols/codes';
-import type { AlertAudio, AlertEntity, AlertRevisionEntity, AlertTargets, FieldChanges, RevisionAction } from './alert.entities';
+import type {
+  AlertAudio,
+  AlertEntity,
+  AlertRevisionEntity,
+  AlertTargets,
+  FieldChanges,
+  RevisionAction,
+} from './alert.entities';
 import type { AlertState } from './alert-lifecycle';
 
 export interface AlertView {

@@ -168,7 +168,16 @@ export class BroadcastIdSequenceEntity {
 }
 
 /** What happened to an alert, in the words of its revision history. */
-export const REVISION_ACTIONS = ['created', 'edited', 'submitted', 'rejected', 'approved', 'emergency', 'confirmed', 'cancelled'] as const;
+export const REVISION_ACTIONS = [
+  'created',
+  'edited',
+  'submitted',
+  'rejected',
+  'approved',
+  'emergency',
+  'confirmed',
+  'cancelled',
+] as const;
 export type RevisionAction = (typeof REVISION_ACTIONS)[number];
 
 /** A changed field of an edit: its value before and after (dates as ISO text). */

@@ -6,7 +6,16 @@ import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import type { Page } from '../common/paging';
 import type { AlertDetailView, AlertView } from './alert-view';
-import { AlertListQueryDto, CreateAlertDto, EmergencyAlertDto, RejectAlertDto, UpdateAlertDto, toInput, toListQuery, toPatch } from './alerts.dto';
+import {
+  AlertListQueryDto,
+  CreateAlertDto,
+  EmergencyAlertDto,
+  RejectAlertDto,
+  UpdateAlertDto,
+  toInput,
+  toListQuery,
+  toPatch,
+} from './alerts.dto';
 import { AlertsService } from './alerts.service';
 import { IdPipe } from '../common/validation';
 
@@ -18,7 +27,7 @@ export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Alerts reaching into the reader\'s scope, filtered' })
+  @ApiOperation({ summary: "Alerts reaching into the reader's scope, filtered" })
   @ApiErrors(400)
   list(@Query() q: AlertListQueryDto, @CurrentUser() user: AuthUser): Promise<Page<AlertView>> {
     return this.alerts.list(user, toListQuery(q));
@@ -27,8 +36,16 @@ export class AlertsController {
   /** The code tables a composer picks from: event types (code, name, the severities each has), severities, message types. */
   @Get('codes')
   @ApiOperation({ summary: 'The code tables a composer picks from: event types, severities, message types' })
-  codes(): { eventTypes: typeof EVENT_TYPES; severities: typeof SEVERITIES; messageTypes: { key: string; drill: boolean }[] } {
-    return { eventTypes: EVENT_TYPES, severities: SEVERITIES, messageTypes: MESSAGE_TYPE_KEYS.map((key) => ({ key, drill: isDrillMessage(key) })) };
+  codes(): {
+    eventTypes: typeof EVENT_TYPES;
+    severities: typeof SEVERITIES;
+    messageTypes: { key: string; drill: boolean }[];
+  } {
+    return {
+      eventTypes: EVENT_TYPES,
+      severities: SEVERITIES,
+      messageTypes: MESSAGE_TYPE_KEYS.map((key) => ({ key, drill: isDrillMessage(key) })),
+    };
   }
 
   @Get(':id')
@@ -58,7 +75,11 @@ export class AlertsController {
   @Roles('officer')
   @ApiOperation({ summary: 'Change a draft or submitted alert' })
   @ApiErrors(400, 403, 404, 409)
-  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  update(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: UpdateAlertDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<AlertView> {
     return this.alerts.update(id, toPatch(dto), user);
   }
 
@@ -85,7 +106,11 @@ export class AlertsController {
   @Roles('approver')
   @ApiOperation({ summary: 'Send an alert back to draft with the reason' })
   @ApiErrors(400, 403, 404, 409)
-  reject(@Param('id', IdPipe) id: number, @Body() dto: RejectAlertDto, @CurrentUser() user: AuthUser): Promise<AlertView> {
+  reject(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: RejectAlertDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<AlertView> {
     return this.alerts.reject(id, dto.reason.trim(), user);
   }
 

@@ -1,7 +1,18 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
 } from 'class-validator';
 import { MESSAGE_TYPE_KEYS, type MessageTypeKey } from '../../firmware-protocols/codes';
 import { PageQueryDto, pageWindow } from '../common/paging';
@@ -139,7 +150,8 @@ export class RejectAlertDto {
   reason!: string;
 }
 
-const csv = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.split(',').filter(Boolean) : value);
+const csv = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.split(',').filter(Boolean) : value;
 
 export class AlertListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'comma-separated states', example: 'draft,submitted' })
@@ -199,7 +211,9 @@ export function toPatch(dto: UpdateAlertDto): Partial<AlertInput> {
     title: dto.title ?? undefined,
     text: dto.text ?? undefined,
     language: dto.language ?? undefined,
-    targets: dto.targets ? { areaCodes: dto.targets.areaCodes ?? [], terminalIds: dto.targets.terminalIds ?? [] } : undefined,
+    targets: dto.targets
+      ? { areaCodes: dto.targets.areaCodes ?? [], terminalIds: dto.targets.terminalIds ?? [] }
+      : undefined,
     audio: dto.audio ? audioOf(dto.audio) : undefined,
     repeat: dto.repeat ?? undefined,
     volume: dto.volume ?? undefined,

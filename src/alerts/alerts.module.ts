@@ -15,7 +15,12 @@ import { AlertsService } from './alerts.service';
 @Module({
   imports: [AudioModule, DispatchModule],
   controllers: [AlertsController],
-  providers: [AlertsRepository, AlertAudioSource, AlertsService, { provide: AlertOutcomes, useExisting: AlertsService }],
+  providers: [
+    AlertsRepository,
+    AlertAudioSource,
+    AlertsService,
+    { provide: AlertOutcomes, useExisting: AlertsService },
+  ],
   exports: [AlertsService, AlertOutcomes],
 })
 export class AlertsModule {}

@@ -58,7 +58,11 @@ export class AlertsRepository {
     if (f.areaPatterns && f.areaPatterns.length === 0) return { items: [], total: 0 };
     const qb = this.em().createQueryBuilder(AlertEntity, 'a');
     const anyOf = (patterns: string[], name: string): void => {
-      qb.andWhere(new Brackets((w) => patterns.forEach((p, i) => w.orWhere(`a.areaIndex LIKE :${name}${i}`, { [`${name}${i}`]: p }))));
+      qb.andWhere(
+        new Brackets((w) =>
+          patterns.forEach((p, i) => w.orWhere(`a.areaIndex LIKE :${name}${i}`, { [`${name}${i}`]: p })),
+        ),
+      );
     };
     if (f.areaPatterns) anyOf(f.areaPatterns, 'v');
     if (f.requiredPatterns) anyOf(f.requiredPatterns, 'r');
@@ -85,7 +89,12 @@ export class AlertsRepository {
 
   /** References to a library clip, for ClipReferences. */
   async usingClip(clipId: string, tx?: Tx): Promise<{ id: number; title: string }[]> {
-    return this.em(tx).find(AlertEntity, { select: { id: true, title: true }, where: { clipId }, order: { id: 'ASC' }, take: 20 });
+    return this.em(tx).find(AlertEntity, {
+      select: { id: true, title: true },
+      where: { clipId },
+      order: { id: 'ASC' },
+      take: 20,
+    });
   }
 
   /**
@@ -96,8 +105,13 @@ export class AlertsRepository {
   async nextSequence(tx: Tx, sender: string, day: string): Promise<number> {
     const em = managerOf(tx);
     const sqlite = em.connection.options.type === 'better-sqlite3';
-    const upsert = sqlite ? 'ON CONFLICT(sender, day) DO UPDATE SET last = last + 1' : 'ON DUPLICATE KEY UPDATE `last` = `last` + 1';
-    await em.query(`INSERT INTO broadcast_id_sequences (sender, day, ${sqlite ? 'last' : '`last`'}) VALUES (?, ?, 1) ${upsert}`, [sender, day]);
+    const upsert = sqlite
+      ? 'ON CONFLICT(sender, day) DO UPDATE SET last = last + 1'
+      : 'ON DUPLICATE KEY UPDATE `last` = `last` + 1';
+    await em.query(
+      `INSERT INTO broadcast_id_sequences (sender, day, ${sqlite ? 'last' : '`last`'}) VALUES (?, ?, 1) ${upsert}`,
+      [sender, day],
+    );
     const rows: { last: number | string }[] = await em.query(
       `SELECT ${sqlite ? 'last' : '`last`'} AS last FROM broadcast_id_sequences WHERE sender = ? AND day = ?${sqlite ? '' : ' FOR UPDATE'}`,
       [sender, day],
@@ -116,7 +130,12 @@ export class AlertsRepository {
   async terminalPlaces(ids: number[], tx?: Tx): Promise<TerminalPlace[]> {
     const out: TerminalPlace[] = [];
     for (let i = 0; i < ids.length; i += 500) {
-      out.push(...(await this.em(tx).find(TerminalEntity, { select: { id: true, areaCode: true, enabled: true }, where: { id: In(ids.slice(i, i + 500)) } })));
+      out.push(
+        ...(await this.em(tx).find(TerminalEntity, {
+          select: { id: true, areaCode: true, enabled: true },
+          where: { id: In(ids.slice(i, i + 500)) },
+        })),
+      );
     }
     return out;
   }
@@ -130,7 +149,9 @@ export class AlertsRepository {
         .createQueryBuilder(TerminalEntity, 't')
         .select(['t.id', 't.areaCode', 't.enabled'])
         .where('t.enabled = :on', { on: true })
-        .andWhere(new Brackets((w) => prefixes.forEach((p, i) => w.orWhere(`t.areaCode LIKE :p${i}`, { [`p${i}`]: `${p}%` }))))
+        .andWhere(
+          new Brackets((w) => prefixes.forEach((p, i) => w.orWhere(`t.areaCode LIKE :p${i}`, { [`p${i}`]: `${p}%` }))),
+        )
         .getMany();
       for (const r of rows) byId.set(r.id, r);
     }

@@ -10,14 +10,33 @@ import { ClipReferences } from '../audio/library/clip-references';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR, type AuthUser } from '../auth/auth-user';
 import { assertCanReach, isUnrestricted } from '../auth/scope';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError, type FieldMessage } from '../common/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationFailedError,
+  type FieldMessage,
+} from '../common/errors';
 import type { Page } from '../common/paging';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Transactions, Tx } from '../database/transactions';
 import { AlertOutcomes, Dispatcher } from '../dispatch/dispatch-order';
-import { ALERT_LIFECYCLE, isFinalAlertState, nextAlertState, type AlertEvent, type AlertState } from './alert-lifecycle';
-import { areaIndexOf, areaIndexPatterns, assertSecondPerson, buildOrder, checkContent, fieldChanges } from './alert-rules';
+import {
+  ALERT_LIFECYCLE,
+  isFinalAlertState,
+  nextAlertState,
+  type AlertEvent,
+  type AlertState,
+} from './alert-lifecycle';
+import {
+  areaIndexOf,
+  areaIndexPatterns,
+  assertSecondPerson,
+  buildOrder,
+  checkContent,
+  fieldChanges,
+} from './alert-rules';
 import { AlertEntity, type AlertAudio, type FieldChanges, type RevisionAction } from './alert.entities';
 import { ALERT_TONE_IDS, AlertAudioSource } from './alert-audio';
 import { alertView, revisionView, type AlertDetailView, type AlertView } from './alert-view';
@@ -64,7 +83,14 @@ export function upstreamActor(senderName: string): AuthUser {
 }
 
 /** Events dispatch reports through AlertOutcomes. */
-const DISPATCH_EVENTS: readonly AlertEvent[] = ['schedule', 'start', 'complete', 'complete-partially', 'fail', 'cancel'];
+const DISPATCH_EVENTS: readonly AlertEvent[] = [
+  'schedule',
+  'start',
+  'complete',
+  'complete-partially',
+  'fail',
+  'cancel',
+];
 const FINISHING_EVENTS: readonly AlertEvent[] = ['complete', 'complete-partially', 'fail'];
 const EXPIRY_SWEEP_MS = 30_000;
 
@@ -99,7 +125,11 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   ) {}
 
   onModuleInit(): void {
-    this.clipReferences.register({ name: 'alert', find: async (clipId, tx) => (await this.repo.usingClip(clipId, tx)).map((a) => ({ kind: 'alert', id: a.id, label: a.title })) });
+    this.clipReferences.register({
+      name: 'alert',
+      find: async (clipId, tx) =>
+        (await this.repo.usingClip(clipId, tx)).map((a) => ({ kind: 'alert', id: a.id, label: a.title })),
+    });
     this.timer = setInterval(() => {
       this.expireDue().catch((e: unknown) => this.log.error(`expiry sweep failed: ${(e as Error).message}`));
     }, EXPIRY_SWEEP_MS);
@@ -145,7 +175,10 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const saved = await this.transactions.run(async (tx) => {
       const alert = await this.repo.save(tx, this.newAlert(input, user, terminalAreas, clipId));
       await this.revise(tx, alert.id, 'created', user);
-      await this.audit.record({ actor: user, action: 'alert.create', entityType: 'alert', entityId: alert.id, after: alertView(alert) }, tx);
+      await this.audit.record(
+        { actor: user, action: 'alert.create', entityType: 'alert', entityId: alert.id, after: alertView(alert) },
+        tx,
+      );
       return alert;
     });
     return this.announce(saved);
@@ -155,7 +188,10 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const current = await this.visible(id, user);
     nextAlertState(current.state, 'update');
     this.assertCoversTargets(user, current);
-    const merged: AlertInput = { ...this.inputOf(current), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+    const merged: AlertInput = {
+      ...this.inputOf(current),
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+    };
     merged.title = merged.title.trim();
     if (Object.keys(fieldChanges(this.inputOf(current), merged)).length === 0) return alertView(current);
     const terminalAreas = await this.checkTargets(merged, user);
@@ -167,21 +203,34 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       if (Object.keys(changes).length === 0) return alert;
       // any change to what goes on air is a new text: it goes back to draft and needs a new submission
       alert.state = nextAlertState(alert.state, 'update');
-      Object.assign(alert, merged, { clipId, areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas), submittedById: null, submittedAt: null, updatedAt: this.clock.date() });
+      Object.assign(alert, merged, {
+        clipId,
+        areaIndex: areaIndexOf(merged.targets.areaCodes, terminalAreas),
+        submittedById: null,
+        submittedAt: null,
+        updatedAt: this.clock.date(),
+      });
       const after = await this.repo.save(tx, alert);
       await this.revise(tx, id, 'edited', user, changes);
-      await this.audit.record({ actor: user, action: 'alert.update', entityType: 'alert', entityId: id, before, after: alertView(after) }, tx);
+      await this.audit.record(
+        { actor: user, action: 'alert.update', entityType: 'alert', entityId: id, before, after: alertView(after) },
+        tx,
+      );
       return after;
     });
     return this.announce(saved);
   }
 
   submit(id: number, user: AuthUser): Promise<AlertView> {
-    return this.step(id, user, 'submit', 'submitted', (a, now) => Object.assign(a, { submittedById: user.id, submittedAt: now }));
+    return this.step(id, user, 'submit', 'submitted', (a, now) =>
+      Object.assign(a, { submittedById: user.id, submittedAt: now }),
+    );
   }
 
   reject(id: number, reason: string, user: AuthUser): Promise<AlertView> {
-    return this.step(id, user, 'reject', 'rejected', (a, now) => Object.assign(a, { rejectedById: user.id, rejectedAt: now, rejectionReason: reason }));
+    return this.step(id, user, 'reject', 'rejected', (a, now) =>
+      Object.assign(a, { rejectedById: user.id, rejectedAt: now, rejectionReason: reason }),
+    );
   }
 
   /** 三审: someone else with the approver role, whose scope covers every target, approves; the alert goes on air. */
@@ -216,8 +265,12 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const confirmed = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       this.assertSees(user, alert);
-      if (alert.emergencyReason === null) throw new ConflictError('not_emergency', `alert ${id} was reviewed before air; there is nothing to confirm`, { alertId: id });
-      if (alert.confirmedById !== null) throw new ConflictError('already_confirmed', `alert ${id} was confirmed already`, { alertId: id });
+      if (alert.emergencyReason === null)
+        throw new ConflictError('not_emergency', `alert ${id} was reviewed before air; there is nothing to confirm`, {
+          alertId: id,
+        });
+      if (alert.confirmedById !== null)
+        throw new ConflictError('already_confirmed', `alert ${id} was confirmed already`, { alertId: id });
       assertSecondPerson(alert, await this.repo.revisions(id, tx), user, 'confirm');
       this.assertCoversTargets(user, alert);
       const before = alertView(alert);
@@ -225,7 +278,10 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       Object.assign(alert, { confirmedById: user.id, confirmedAt: now, updatedAt: now });
       const saved = await this.repo.save(tx, alert);
       await this.revise(tx, id, 'confirmed', user);
-      await this.audit.record({ actor: user, action: 'alert.confirm', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
+      await this.audit.record(
+        { actor: user, action: 'alert.confirm', entityType: 'alert', entityId: id, before, after: alertView(saved) },
+        tx,
+      );
       return saved;
     });
     return this.announce(confirmed);
@@ -244,7 +300,17 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       Object.assign(a, { cancelRequested: true, cancelledById: user.id, updatedAt: this.clock.date() });
       const saved = await this.repo.save(tx, a);
       await this.revise(tx, id, 'cancelled', user);
-      await this.audit.record({ actor: user, action: onAir ? 'alert.cancel_request' : 'alert.cancel', entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
+      await this.audit.record(
+        {
+          actor: user,
+          action: onAir ? 'alert.cancel_request' : 'alert.cancel',
+          entityType: 'alert',
+          entityId: id,
+          before,
+          after: alertView(saved),
+        },
+        tx,
+      );
       return { alert: saved, tellDispatch: saved.broadcastId !== null };
     });
     if (tellDispatch) await this.dispatcher.cancel(id, user.id);
@@ -260,7 +326,12 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const terminalAreas = await this.checkTargets(input, actor);
     const prepared = await this.audio.prepare(actor, input.audio, input.text, input.title);
     const fresh = (now: Date): AlertEntity =>
-      Object.assign(this.newAlert(input, actor, terminalAreas, prepared), { source: origin.source, upstreamId: origin.upstreamId, submittedById: actor.id, submittedAt: now });
+      Object.assign(this.newAlert(input, actor, terminalAreas, prepared), {
+        source: origin.source,
+        upstreamId: origin.upstreamId,
+        submittedById: actor.id,
+        submittedAt: now,
+      });
     if (mode === 'review') {
       const saved = await this.transactions.run(async (tx) => {
         const alert = fresh(this.clock.date());
@@ -268,7 +339,10 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
         const row = await this.repo.save(tx, alert);
         await this.revise(tx, row.id, 'created', actor);
         await this.revise(tx, row.id, 'submitted', actor);
-        await this.audit.record({ actor, action: 'alert.upstream_submit', entityType: 'alert', entityId: row.id, after: alertView(row) }, tx);
+        await this.audit.record(
+          { actor, action: 'alert.upstream_submit', entityType: 'alert', entityId: row.id, after: alertView(row) },
+          tx,
+        );
         return row;
       });
       return this.announce(saved);
@@ -304,11 +378,24 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       }
       const before = alertView(alert);
       // a broadcast that finished before its start was reported
-      const from = alert.state === 'scheduled' && FINISHING_EVENTS.includes(event) ? nextAlertState(alert.state, 'start') : alert.state;
+      const from =
+        alert.state === 'scheduled' && FINISHING_EVENTS.includes(event)
+          ? nextAlertState(alert.state, 'start')
+          : alert.state;
       alert.state = nextAlertState(from, event);
       Object.assign(alert, { outcomeDetail: detail ?? alert.outcomeDetail, updatedAt: this.clock.date() });
       const saved = await this.repo.save(tx, alert);
-      await this.audit.record({ actor: SYSTEM_ACTOR, action: `alert.${event}`, entityType: 'alert', entityId: alertId, before, after: alertView(saved) }, tx);
+      await this.audit.record(
+        {
+          actor: SYSTEM_ACTOR,
+          action: `alert.${event}`,
+          entityType: 'alert',
+          entityId: alertId,
+          before,
+          after: alertView(saved),
+        },
+        tx,
+      );
       return saved;
     });
     if (moved) this.announce(moved);
@@ -323,9 +410,22 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
         if (alert.endAt.getTime() > now.getTime() || ALERT_LIFECYCLE[alert.state].expire === undefined) return null;
         const before = alertView(alert);
         alert.state = nextAlertState(alert.state, 'expire');
-        Object.assign(alert, { outcomeDetail: `expired at ${now.toISOString()} before it went on air`, updatedAt: now });
+        Object.assign(alert, {
+          outcomeDetail: `expired at ${now.toISOString()} before it went on air`,
+          updatedAt: now,
+        });
         const after = await this.repo.save(tx, alert);
-        await this.audit.record({ actor: SYSTEM_ACTOR, action: 'alert.expire', entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
+        await this.audit.record(
+          {
+            actor: SYSTEM_ACTOR,
+            action: 'alert.expire',
+            entityType: 'alert',
+            entityId: alert.id,
+            before,
+            after: alertView(after),
+          },
+          tx,
+        );
         return after;
       });
       if (!saved) continue;
@@ -342,31 +442,73 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
    * One transaction: `move` puts the alert in its on-air state, it gets its broadcast id, the targets resolve to the
    * enabled terminals the user reaches, and dispatch plans the broadcast; after commit dispatch launches it.
    */
-  private async goOnAir(user: AuthUser, emergency: boolean, move: (tx: Tx, now: Date) => Promise<AlertEntity>, action?: string): Promise<AlertView> {
+  private async goOnAir(
+    user: AuthUser,
+    emergency: boolean,
+    move: (tx: Tx, now: Date) => Promise<AlertEntity>,
+    action?: string,
+  ): Promise<AlertView> {
     const dispatcher = this.dispatcher;
     const saved = await this.transactions.run(async (tx) => {
       const now = this.clock.date();
       const alert = await move(tx, now);
       const before = emergency ? null : alertView((await this.repo.findById(alert.id, tx)) ?? alert);
-      const terminals = (await this.repo.resolveTargets(alert.targets, tx)).filter((t) => isUnrestricted(user) || user.scopes.some((s) => isWithinArea(t.areaCode, s)));
-      if (terminals.length === 0) throw new ConflictError('no_terminals', `the targets of alert ${alert.id} resolve to no enabled terminal inside your area scope`, { alertId: alert.id });
+      const terminals = (await this.repo.resolveTargets(alert.targets, tx)).filter(
+        (t) => isUnrestricted(user) || user.scopes.some((s) => isWithinArea(t.areaCode, s)),
+      );
+      if (terminals.length === 0)
+        throw new ConflictError(
+          'no_terminals',
+          `the targets of alert ${alert.id} resolve to no enabled terminal inside your area scope`,
+          { alertId: alert.id },
+        );
       const sender = this.config.platformResourceCode;
       // an upstream EBM keeps its EBMID on air
-      alert.broadcastId = alert.source === 'ebd' && alert.upstreamId ? alert.upstreamId : composeBroadcastId(sender, now, await this.repo.nextSequence(tx, sender, shanghaiDate(now)));
+      alert.broadcastId =
+        alert.source === 'ebd' && alert.upstreamId
+          ? alert.upstreamId
+          : composeBroadcastId(sender, now, await this.repo.nextSequence(tx, sender, shanghaiDate(now)));
       alert.terminalCount = terminals.length;
       alert.updatedAt = now;
       const after = await this.repo.save(tx, alert);
       // an upstream sender's decision to send at once is its approval
       await this.revise(tx, alert.id, emergency && action === undefined ? 'emergency' : 'approved', user);
-      await dispatcher.plan(buildOrder({ alert: after, broadcastId: alert.broadcastId, clipId: alert.clipId ?? '', terminalIds: terminals.map((t) => t.id), emergency, userId: user.id, now }), tx);
-      await this.audit.record({ actor: user, action: action ?? (emergency ? 'alert.emergency' : 'alert.approve'), entityType: 'alert', entityId: alert.id, before, after: alertView(after) }, tx);
+      await dispatcher.plan(
+        buildOrder({
+          alert: after,
+          broadcastId: alert.broadcastId,
+          clipId: alert.clipId ?? '',
+          terminalIds: terminals.map((t) => t.id),
+          emergency,
+          userId: user.id,
+          now,
+        }),
+        tx,
+      );
+      await this.audit.record(
+        {
+          actor: user,
+          action: action ?? (emergency ? 'alert.emergency' : 'alert.approve'),
+          entityType: 'alert',
+          entityId: alert.id,
+          before,
+          after: alertView(after),
+        },
+        tx,
+      );
       return after;
     });
     dispatcher.launch(saved.broadcastId ?? '');
     return this.announce(saved);
   }
 
-  private async step(id: number, user: AuthUser, event: AlertEvent, action: RevisionAction, apply: (a: AlertEntity, now: Date) => void): Promise<AlertView> {
+  private async step(
+    id: number,
+    user: AuthUser,
+    event: AlertEvent,
+    action: RevisionAction,
+    apply: (a: AlertEntity, now: Date) => void,
+  ): Promise<AlertView> {
     const stepped = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       this.assertSees(user, alert);
@@ -378,7 +520,10 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       alert.updatedAt = now;
       const saved = await this.repo.save(tx, alert);
       await this.revise(tx, id, action, user);
-      await this.audit.record({ actor: user, action: `alert.${event}`, entityType: 'alert', entityId: id, before, after: alertView(saved) }, tx);
+      await this.audit.record(
+        { actor: user, action: `alert.${event}`, entityType: 'alert', entityId: id, before, after: alertView(saved) },
+        tx,
+      );
       return saved;
     });
     return this.announce(stepped);
@@ -401,8 +546,21 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     return change.alert;
   }
 
-  private async revise(tx: Tx, alertId: number, action: RevisionAction, user: AuthUser, changes: FieldChanges | null = null): Promise<void> {
-    await this.repo.addRevision(tx, { alertId, at: this.clock.date(), action, userId: user.id, userName: user.username.slice(0, 64), changes });
+  private async revise(
+    tx: Tx,
+    alertId: number,
+    action: RevisionAction,
+    user: AuthUser,
+    changes: FieldChanges | null = null,
+  ): Promise<void> {
+    await this.repo.addRevision(tx, {
+      alertId,
+      at: this.clock.date(),
+      action,
+      userId: user.id,
+      userName: user.username.slice(0, 64),
+      changes,
+    });
   }
 
   private async load(id: number, tx?: Tx): Promise<AlertEntity> {
@@ -437,11 +595,14 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const { areaCodes, terminalIds } = input.targets;
     const registered = await this.repo.registeredAreas(areaCodes);
     for (const [i, code] of areaCodes.entries()) {
-      if (!fields.some((f) => f.field === `targets.areaCodes.${i}`) && !registered.has(code)) fields.push({ field: `targets.areaCodes.${i}`, message: `no region with area code ${code} is registered` });
+      if (!fields.some((f) => f.field === `targets.areaCodes.${i}`) && !registered.has(code))
+        fields.push({ field: `targets.areaCodes.${i}`, message: `no region with area code ${code} is registered` });
     }
     const places = new Map((await this.repo.terminalPlaces(terminalIds)).map((t) => [t.id, t]));
-    for (const [i, id] of terminalIds.entries()) if (!places.has(id)) fields.push({ field: `targets.terminalIds.${i}`, message: `terminal ${id} does not exist` });
-    if (fields.length > 0) throw new ValidationFailedError(`invalid alert: ${fields.map((f) => f.field).join(', ')}`, fields);
+    for (const [i, id] of terminalIds.entries())
+      if (!places.has(id)) fields.push({ field: `targets.terminalIds.${i}`, message: `terminal ${id} does not exist` });
+    if (fields.length > 0)
+      throw new ValidationFailedError(`invalid alert: ${fields.map((f) => f.field).join(', ')}`, fields);
     for (const code of areaCodes) assertCanReach(user, code, 'a target');
     for (const t of places.values()) assertCanReach(user, t.areaCode, `terminal ${t.id}`);
     return [...places.values()].map((t) => t.areaCode);
@@ -481,8 +642,18 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
 
   private inputOf(a: AlertEntity): AlertInput {
     return {
-      eventType: a.eventType, severity: a.severity, messageType: a.messageType, title: a.title, text: a.text, language: a.language,
-      targets: a.targets, audio: a.audio, repeat: a.repeat, volume: a.volume, startAt: a.startAt, endAt: a.endAt,
+      eventType: a.eventType,
+      severity: a.severity,
+      messageType: a.messageType,
+      title: a.title,
+      text: a.text,
+      language: a.language,
+      targets: a.targets,
+      audio: a.audio,
+      repeat: a.repeat,
+      volume: a.volume,
+      startAt: a.startAt,
+      endAt: a.endAt,
     };
   }
 }

@@ -19,7 +19,9 @@ export class AudioCapabilitiesService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const caps = await this.current();
     if (caps.off.length === 0) {
-      this.logger.log(`audio features on: upload, tts, tones, preview (${caps.tools.map((t) => `${t.detail} [${t.origin}]`).join('; ')})`);
+      this.logger.log(
+        `audio features on: upload, tts, tones, preview (${caps.tools.map((t) => `${t.detail} [${t.origin}]`).join('; ')})`,
+      );
     } else {
       this.logger.warn(`audio features off: ${caps.off.map((o) => `${o.feature} (${o.reason})`).join(', ')}`);
     }

@@ -29,16 +29,61 @@ export interface AudioConfig {
 }
 
 export const AUDIO_VARIABLES: readonly VariableDoc[] = [
-  { name: 'AUDIO_MAX_UPLOAD_BYTES', default: '52428800', secret: false, description: 'Largest accepted upload in bytes.' },
-  { name: 'AUDIO_MAX_SECONDS', default: '900', secret: false, description: 'Longest accepted recording or synthesised text, seconds.' },
-  { name: 'AUDIO_MAX_TTS_CHARS', default: '2000', secret: false, description: 'Longest text for text-to-speech, characters.' },
-  { name: 'AUDIO_LOUDNESS_LUFS', default: '-16', secret: false, description: 'EBU R128 loudness target of every clip (-70 to -5).' },
+  {
+    name: 'AUDIO_MAX_UPLOAD_BYTES',
+    default: '52428800',
+    secret: false,
+    description: 'Largest accepted upload in bytes.',
+  },
+  {
+    name: 'AUDIO_MAX_SECONDS',
+    default: '900',
+    secret: false,
+    description: 'Longest accepted recording or synthesised text, seconds.',
+  },
+  {
+    name: 'AUDIO_MAX_TTS_CHARS',
+    default: '2000',
+    secret: false,
+    description: 'Longest text for text-to-speech, characters.',
+  },
+  {
+    name: 'AUDIO_LOUDNESS_LUFS',
+    default: '-16',
+    secret: false,
+    description: 'EBU R128 loudness target of every clip (-70 to -5).',
+  },
   { name: 'AUDIO_TRUE_PEAK_DBTP', default: '-1.5', secret: false, description: 'True-peak ceiling (-9 to 0).' },
-  { name: 'AUDIO_MAX_PROCESSES', default: '2', secret: false, description: 'ffmpeg/ffprobe/espeak-ng processes at once.' },
-  { name: 'AUDIO_PROCESS_TIMEOUT', default: '600', secret: false, description: 'Deadline of one audio process, seconds.' },
-  { name: 'AUDIO_FFMPEG', default: '(npm @ffmpeg-installer/ffmpeg)', secret: false, description: 'ffmpeg executable; unset: the npm-shipped binary, else `ffmpeg` on PATH.' },
-  { name: 'AUDIO_FFPROBE', default: '(npm @ffprobe-installer/ffprobe)', secret: false, description: 'ffprobe executable; unset: the npm-shipped binary, else `ffprobe` on PATH.' },
-  { name: 'AUDIO_ESPEAK', default: '(npm espeak-ng WebAssembly)', secret: false, description: 'espeak-ng executable; unset: espeak-ng compiled to WebAssembly from npm, else `espeak-ng` on PATH.' },
+  {
+    name: 'AUDIO_MAX_PROCESSES',
+    default: '2',
+    secret: false,
+    description: 'ffmpeg/ffprobe/espeak-ng processes at once.',
+  },
+  {
+    name: 'AUDIO_PROCESS_TIMEOUT',
+    default: '600',
+    secret: false,
+    description: 'Deadline of one audio process, seconds.',
+  },
+  {
+    name: 'AUDIO_FFMPEG',
+    default: '(npm @ffmpeg-installer/ffmpeg)',
+    secret: false,
+    description: 'ffmpeg executable; unset: the npm-shipped binary, else `ffmpeg` on PATH.',
+  },
+  {
+    name: 'AUDIO_FFPROBE',
+    default: '(npm @ffprobe-installer/ffprobe)',
+    secret: false,
+    description: 'ffprobe executable; unset: the npm-shipped binary, else `ffprobe` on PATH.',
+  },
+  {
+    name: 'AUDIO_ESPEAK',
+    default: '(npm espeak-ng WebAssembly)',
+    secret: false,
+    description: 'espeak-ng executable; unset: espeak-ng compiled to WebAssembly from npm, else `espeak-ng` on PATH.',
+  },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -59,7 +104,11 @@ function numberVar(env: Env, name: string, fallback: number, min: number, max: n
 }
 
 export function loadAudioConfig(env: Env, dataDir: string): AudioConfig {
-  const tools = resolveAudioTools({ ffmpeg: raw(env, 'AUDIO_FFMPEG'), ffprobe: raw(env, 'AUDIO_FFPROBE'), espeak: raw(env, 'AUDIO_ESPEAK') });
+  const tools = resolveAudioTools({
+    ffmpeg: raw(env, 'AUDIO_FFMPEG'),
+    ffprobe: raw(env, 'AUDIO_FFPROBE'),
+    espeak: raw(env, 'AUDIO_ESPEAK'),
+  });
   return {
     clipDir: join(dataDir, 'audio'),
     maxUploadBytes: numberVar(env, 'AUDIO_MAX_UPLOAD_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

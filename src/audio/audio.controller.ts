@@ -1,13 +1,51 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { pageWindow } from '../common/paging';
 import { AudioCapabilitiesService } from './audio-capabilities.service';
-import { AudioCapabilitiesDto, ClipDto, ClipListQueryDto, ClipPageDto, ClipStartedDto, CodecProfileDto, JobDto, PhonemesDto, PhonemesRequestDto, SpeechRequestDto, UPLOAD_BODY_SCHEMA, UploadClipDto } from './audio.dto';
+import {
+  AudioCapabilitiesDto,
+  ClipDto,
+  ClipListQueryDto,
+  ClipPageDto,
+  ClipStartedDto,
+  CodecProfileDto,
+  JobDto,
+  PhonemesDto,
+  PhonemesRequestDto,
+  SpeechRequestDto,
+  UPLOAD_BODY_SCHEMA,
+  UploadClipDto,
+} from './audio.dto';
 import { AudioService, type UploadedAudio } from './audio.service';
 import { CODEC_PROFILES } from './media/codec-profiles';
 import { SpeechService } from './tts/speech.service';
@@ -66,7 +104,11 @@ export class AudioController {
   @ApiAcceptedResponse({ type: ClipStartedDto })
   @ApiOperation({ summary: 'Upload a recording (checked at once, then processed as a job)' })
   @ApiErrors(400, 403, 413, 503)
-  upload(@CurrentUser() user: AuthUser, @UploadedFile() file: UploadedAudio | undefined, @Body() body: UploadClipDto): Promise<ClipStartedDto> {
+  upload(
+    @CurrentUser() user: AuthUser,
+    @UploadedFile() file: UploadedAudio | undefined,
+    @Body() body: UploadClipDto,
+  ): Promise<ClipStartedDto> {
     return this.audio.upload(user, file, body.title);
   }
 
@@ -115,7 +157,7 @@ export class AudioController {
   @ApiParam({ name: 'profile', example: 'mp3-64k' })
   @ApiProduces('audio/mpeg', 'audio/ogg')
   @ApiOkResponse({ description: 'the whole file (200) or the requested range (206)' })
-  @ApiOperation({ summary: 'A clip variant\'s bytes, with range requests' })
+  @ApiOperation({ summary: "A clip variant's bytes, with range requests" })
   @ApiErrors(404, 409)
   async content(
     @Param('id') id: string,

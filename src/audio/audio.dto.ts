@@ -14,7 +14,6 @@ export class ClipListQueryDto extends PageQueryDto {
   @Optional()
   @IsIn(CLIP_KINDS)
   kind?: ClipKind;
-
 }
 
 /** The multipart fields besides `file` (which multer takes; see UPLOAD_BODY_SCHEMA). */
@@ -36,7 +35,10 @@ export const UPLOAD_BODY_SCHEMA = {
 };
 
 export class SpeechRequestDto {
-  @ApiProperty({ example: '2024年10月23日 14:30 起，我县将出现暴雨天气，请注意防范。', description: 'Mandarin text; numbers, dates and times are read the Chinese way' })
+  @ApiProperty({
+    example: '2024年10月23日 14:30 起，我县将出现暴雨天气，请注意防范。',
+    description: 'Mandarin text; numbers, dates and times are read the Chinese way',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(100_000)
@@ -89,7 +91,11 @@ export class ClipDto {
   @ApiProperty({ example: 'tone-air-raid' }) id!: string;
   @ApiProperty({ enum: CLIP_KINDS }) kind!: ClipKind;
   @ApiProperty() title!: string;
-  @ApiProperty({ enum: ['pending', 'processing', 'ready', 'failed'], description: 'pending: a built-in tone generated on first use' }) state!: ClipState;
+  @ApiProperty({
+    enum: ['pending', 'processing', 'ready', 'failed'],
+    description: 'pending: a built-in tone generated on first use',
+  })
+  state!: ClipState;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ nullable: true, type: String }) source!: string | null;
   @ApiProperty({ nullable: true, type: Number }) durationMs!: number | null;
@@ -129,7 +135,8 @@ class ToolStatusDto {
   @ApiProperty() name!: string;
   @ApiProperty() available!: boolean;
   @ApiProperty() detail!: string;
-  @ApiProperty({ description: 'Where the tool comes from: the configured path, an npm package, or PATH.' }) origin!: string;
+  @ApiProperty({ description: 'Where the tool comes from: the configured path, an npm package, or PATH.' })
+  origin!: string;
 }
 
 class FeatureOffDto {
@@ -139,7 +146,10 @@ class FeatureOffDto {
 
 export class AudioCapabilitiesDto {
   @ApiProperty({ type: [ToolStatusDto] }) tools!: ToolStatusDto[];
-  @ApiProperty({ example: { upload: true, tts: true, tones: true, preview: true } }) features!: Record<AudioFeature, boolean>;
+  @ApiProperty({ example: { upload: true, tts: true, tones: true, preview: true } }) features!: Record<
+    AudioFeature,
+    boolean
+  >;
   @ApiProperty({ type: [FeatureOffDto] }) off!: FeatureOffDto[];
 }
 

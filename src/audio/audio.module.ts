@@ -41,7 +41,10 @@ class AudioConfigModule {}
       inject: [AUDIO_CONFIG],
       // larger files are cut off by multer: 413 payload_too_large
       // file names from browsers are UTF-8 (录音.mp3), not multer's default latin1
-      useFactory: (c: AudioConfig) => ({ limits: { fileSize: c.maxUploadBytes, files: 1, fields: 10 }, defParamCharset: 'utf8' }),
+      useFactory: (c: AudioConfig) => ({
+        limits: { fileSize: c.maxUploadBytes, files: 1, fields: 10 },
+        defParamCharset: 'utf8',
+      }),
     }),
   ],
   controllers: [AudioController],

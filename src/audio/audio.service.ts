@@ -78,9 +78,13 @@ export class AudioService {
   /** Checks the upload fully (probe, complete decode, limits) before storing anything; then transcodes as a job. */
   async upload(user: AuthUser, file: UploadedAudio | undefined, title: string | undefined): Promise<ClipStarted> {
     await this.capabilities.require('upload');
-    if (!file || file.size === 0) throw ValidationFailedError.field('file', 'no file was sent (multipart field "file")');
+    if (!file || file.size === 0)
+      throw ValidationFailedError.field('file', 'no file was sent (multipart field "file")');
     if (file.size > this.config.maxUploadBytes) {
-      throw ValidationFailedError.field('file', `file is ${file.size} bytes, larger than the limit of ${this.config.maxUploadBytes} bytes`);
+      throw ValidationFailedError.field(
+        'file',
+        `file is ${file.size} bytes, larger than the limit of ${this.config.maxUploadBytes} bytes`,
+      );
     }
     const work = await this.files.writeWork(file.buffer, 'upload');
     try {
@@ -89,16 +93,26 @@ export class AudioService {
       if (!probed.ok) throw ValidationFailedError.field('file', probed.reason);
       const early = refuseFromProbe(probed.probe, limits);
       if (early) throw ValidationFailedError.field('file', early);
-      const decoded = await this.ffmpeg.analyse(work, probed.probe.declaredSeconds ?? limits.maxSeconds).catch((e: unknown) => {
-        if (e instanceof ProcessError) throw ValidationFailedError.field('file', e.message);
-        throw e;
-      });
+      const decoded = await this.ffmpeg
+        .analyse(work, probed.probe.declaredSeconds ?? limits.maxSeconds)
+        .catch((e: unknown) => {
+          if (e instanceof ProcessError) throw ValidationFailedError.field('file', e.message);
+          throw e;
+        });
       const late = refuseFromDecode(probed.probe, decoded, limits);
       if (late) throw ValidationFailedError.field('file', late);
       const clip = await this.createClip(user, 'upload', title?.trim() || file.originalname, file.originalname);
       const job = this.jobs.start('upload', clip.id, async (h) => {
         try {
-          await this.pipeline.produce(clip.id, { file: work }, { loudness: decoded.loudness ?? undefined, expectedSeconds: decoded.decodedSeconds, onProgress: (p) => h.progress(p) });
+          await this.pipeline.produce(
+            clip.id,
+            { file: work },
+            {
+              loudness: decoded.loudness ?? undefined,
+              expectedSeconds: decoded.decodedSeconds,
+              onProgress: (p) => h.progress(p),
+            },
+          );
         } finally {
           await this.files.discard(work);
         }
@@ -126,7 +140,8 @@ export class AudioService {
         let seconds = 0;
         for (const id of partIds) {
           const part = await this.settled(id);
-          if (part.state !== 'ready') throw new Error(`part ${id} is ${part.state}${part.error ? `: ${part.error}` : ''}`);
+          if (part.state !== 'ready')
+            throw new Error(`part ${id} is ${part.state}${part.error ? `: ${part.error}` : ''}`);
           const variant = part.variants.find((v) => v.profile === PREVIEW_PROFILE) ?? part.variants[0];
           const row = (await this.clips.variantsOf([id])).find((v) => v.id === variant?.id);
           if (!row) throw new Error(`part ${id} has no stored variant`);
@@ -136,7 +151,11 @@ export class AudioService {
         h.progress(5);
         await this.ffmpeg.concat(inputs, wav);
         h.progress(20);
-        await this.pipeline.produce(clip.id, { file: wav }, { expectedSeconds: seconds, onProgress: (p) => h.progress(20 + (p * 8) / 10) });
+        await this.pipeline.produce(
+          clip.id,
+          { file: wav },
+          { expectedSeconds: seconds, onProgress: (p) => h.progress(20 + (p * 8) / 10) },
+        );
       } catch (e) {
         await this.markFailed(clip.id, (e as Error).message);
         throw e;
@@ -147,12 +166,37 @@ export class AudioService {
     return { clip: clipView(clip, []), job };
   }
 
-  async createClip(user: AuthUser, kind: 'upload' | 'tts' | 'composed', title: string, source: string): Promise<ClipRow> {
+  async createClip(
+    user: AuthUser,
+    kind: 'upload' | 'tts' | 'composed',
+    title: string,
+    source: string,
+  ): Promise<ClipRow> {
     const id = randomUUID();
-    const row: ClipRow = { id, kind, title: title.slice(0, 200), state: 'processing', error: null, source, durationMs: null, createdById: user.id || null, createdAt: this.clock.date() };
+    const row: ClipRow = {
+      id,
+      kind,
+      title: title.slice(0, 200),
+      state: 'processing',
+      error: null,
+      source,
+      durationMs: null,
+      createdById: user.id || null,
+      createdAt: this.clock.date(),
+    };
     await this.transactions.run(async (tx) => {
       await this.clips.insertClip(row, tx);
-      await this.audit.record({ actor: user, action: kind === 'upload' ? 'audio_clip.upload' : kind === 'tts' ? 'audio_clip.synthesise' : 'audio_clip.compose', entityType: 'audio_clip', entityId: id, after: { kind, title: row.title } }, tx);
+      await this.audit.record(
+        {
+          actor: user,
+          action:
+            kind === 'upload' ? 'audio_clip.upload' : kind === 'tts' ? 'audio_clip.synthesise' : 'audio_clip.compose',
+          entityType: 'audio_clip',
+          entityId: id,
+          after: { kind, title: row.title },
+        },
+        tx,
+      );
     });
     return row;
   }
@@ -185,15 +229,37 @@ export class AudioService {
     if (generating) await this.jobs.settled(generating.id);
     const row = await this.clips.findClip(id);
     if (!row) throw new NotFoundError('audio clip', id);
-    if (row.state !== 'ready') throw new ConflictError('clip_not_ready', `clip ${id} is ${row.state}${row.error ? `: ${row.error}` : ''}`, { clipId: id, state: row.state });
+    if (row.state !== 'ready')
+      throw new ConflictError('clip_not_ready', `clip ${id} is ${row.state}${row.error ? `: ${row.error}` : ''}`, {
+        clipId: id,
+        state: row.state,
+      });
     const variants = await this.clips.variantsOf([id]);
-    const chosen = CODEC_PROFILES.map((p) => variants.find((v) => v.profile === p.id)).find((v) => v !== undefined && (codecs.includes(v.codec) || codecs.includes(v.profile)));
+    const chosen = CODEC_PROFILES.map((p) => variants.find((v) => v.profile === p.id)).find(
+      (v) => v !== undefined && (codecs.includes(v.codec) || codecs.includes(v.profile)),
+    );
     if (!chosen) {
-      throw new ConflictError('clip_codec_unsupported', `clip ${id} has no variant in ${codecs.join(', ') || '(no codec)'}; it has ${variants.map((v) => v.profile).join(', ')}`, { clipId: id, codecs });
+      throw new ConflictError(
+        'clip_codec_unsupported',
+        `clip ${id} has no variant in ${codecs.join(', ') || '(no codec)'}; it has ${variants.map((v) => v.profile).join(', ')}`,
+        { clipId: id, codecs },
+      );
     }
     // the terminal's clip id is a u16 (terminal-modbus PROTOCOL.md §3, §6)
-    if (chosen.id > 0xffff) throw new ConflictError('clip_id_exhausted', `variant id ${chosen.id} of clip ${id} does not fit a terminal clip id (u16)`, { clipId: id });
-    return { clipId: chosen.id, libraryClipId: id, profile: chosen.profile, codec: chosen.codec, digest: chosen.sm3, data: await this.files.read(chosen.fileKey) };
+    if (chosen.id > 0xffff)
+      throw new ConflictError(
+        'clip_id_exhausted',
+        `variant id ${chosen.id} of clip ${id} does not fit a terminal clip id (u16)`,
+        { clipId: id },
+      );
+    return {
+      clipId: chosen.id,
+      libraryClipId: id,
+      profile: chosen.profile,
+      codec: chosen.codec,
+      digest: chosen.sm3,
+      data: await this.files.read(chosen.fileKey),
+    };
   }
 
   /**
@@ -236,14 +302,29 @@ export class AudioService {
     const orphaned = await this.transactions.run(async (tx) => {
       const row = await this.clips.findClip(id, tx);
       if (!row) throw new NotFoundError('audio clip', id);
-      if (row.kind === 'tone') throw new ConflictError('clip_builtin', `clip ${id} is a built-in tone and cannot be deleted`, { clipId: id });
+      if (row.kind === 'tone')
+        throw new ConflictError('clip_builtin', `clip ${id} is a built-in tone and cannot be deleted`, { clipId: id });
       if (!isUnrestricted(user) && row.createdById !== user.id) {
-        throw new ForbiddenError('forbidden', `clip ${id} was made by another user; only its author or an administrator may delete it`, { clipId: id });
+        throw new ForbiddenError(
+          'forbidden',
+          `clip ${id} was made by another user; only its author or an administrator may delete it`,
+          { clipId: id },
+        );
       }
-      if (row.state === 'processing' || row.state === 'pending') throw new ConflictError('clip_processing', `clip ${id} is still being processed`, { clipId: id });
+      if (row.state === 'processing' || row.state === 'pending')
+        throw new ConflictError('clip_processing', `clip ${id} is still being processed`, { clipId: id });
       await this.references.assertUnreferenced(id, tx);
       const keys = await this.clips.deleteClip(id, tx);
-      await this.audit.record({ actor: user, action: 'audio_clip.delete', entityType: 'audio_clip', entityId: id, before: { kind: row.kind, title: row.title } }, tx);
+      await this.audit.record(
+        {
+          actor: user,
+          action: 'audio_clip.delete',
+          entityType: 'audio_clip',
+          entityId: id,
+          before: { kind: row.kind, title: row.title },
+        },
+        tx,
+      );
       return keys;
     });
     for (const key of orphaned) await this.files.remove(key);
@@ -253,21 +334,38 @@ export class AudioService {
   async content(id: string, profileId: string | undefined, rangeHeader: string | undefined): Promise<ClipContent> {
     const profile = profileId ?? PREVIEW_PROFILE;
     const generating = await this.tones.ensure(id);
-    if (generating) throw new ConflictError('clip_processing', `clip ${id} is being generated; poll job ${generating.id}`, { clipId: id, jobId: generating.id });
+    if (generating)
+      throw new ConflictError('clip_processing', `clip ${id} is being generated; poll job ${generating.id}`, {
+        clipId: id,
+        jobId: generating.id,
+      });
     if (!findProfile(profile)) throw ValidationFailedError.field('profile', `unknown codec profile "${profile}"`);
     const variant = (await this.clips.variantsOf([id])).find((v) => v.profile === profile);
     if (!variant) throw new NotFoundError('audio variant', `${id}/${profile}`);
     const size = await this.files.size(variant.fileKey);
     if (size === null) throw new NotFoundError('audio file', variant.fileKey);
-    const base = { 'Accept-Ranges': 'bytes', 'Content-Type': variant.mime, ETag: `"${variant.sha256}"`, 'Cache-Control': 'private, max-age=86400' };
+    const base = {
+      'Accept-Ranges': 'bytes',
+      'Content-Type': variant.mime,
+      ETag: `"${variant.sha256}"`,
+      'Cache-Control': 'private, max-age=86400',
+    };
     const range = parseRange(rangeHeader, size);
     switch (range.kind) {
       case 'full':
-        return { status: 200, headers: { ...base, 'Content-Length': String(size) }, body: this.files.open(variant.fileKey) };
+        return {
+          status: 200,
+          headers: { ...base, 'Content-Length': String(size) },
+          body: this.files.open(variant.fileKey),
+        };
       case 'partial':
         return {
           status: 206,
-          headers: { ...base, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': contentRange(range.start, range.end, size) },
+          headers: {
+            ...base,
+            'Content-Length': String(range.end - range.start + 1),
+            'Content-Range': contentRange(range.start, range.end, size),
+          },
           body: this.files.open(variant.fileKey, range.start, range.end),
         };
       case 'unsatisfiable':

@@ -82,13 +82,20 @@ export interface BrokenLink {
  * Without `key`, every row is checked with the plain hash; with it, rows from the KEYED_MARKER on need the HMAC.
  * Returns the first broken link, or null.
  */
-export function firstBrokenLink(rows: readonly ChainedRow[], previous: Pick<ChainedRow, 'id' | 'hash'> | ChainPosition | null, key?: string): BrokenLink | null {
+export function firstBrokenLink(
+  rows: readonly ChainedRow[],
+  previous: Pick<ChainedRow, 'id' | 'hash'> | ChainPosition | null,
+  key?: string,
+): BrokenLink | null {
   let prev = previous;
   let keyed = previous !== null && 'keyed' in previous && previous.keyed;
   for (const row of rows) {
     const expectedId = prev ? prev.id + 1 : 1;
     if (row.id !== expectedId) {
-      return { id: row.id, reason: `row ${expectedId} is missing (found ${row.id} after ${prev ? prev.id : 'the start'})` };
+      return {
+        id: row.id,
+        reason: `row ${expectedId} is missing (found ${row.id} after ${prev ? prev.id : 'the start'})`,
+      };
     }
     const expectedPrev = prev ? prev.hash : GENESIS_HASH;
     if (row.prevHash !== expectedPrev) {
@@ -96,7 +103,12 @@ export function firstBrokenLink(rows: readonly ChainedRow[], previous: Pick<Chai
     }
     if (key !== undefined && !keyed && row.action === KEYED_MARKER) keyed = true;
     if ((keyed && key !== undefined ? keyedRowHash(key, row) : rowHash(row)) !== row.hash) {
-      return { id: row.id, reason: keyed ? 'content does not match its keyed hash (the row was changed or the chain rewritten)' : 'content does not match its hash (the row was changed)' };
+      return {
+        id: row.id,
+        reason: keyed
+          ? 'content does not match its keyed hash (the row was changed or the chain rewritten)'
+          : 'content does not match its hash (the row was changed)',
+      };
     }
     prev = row;
   }

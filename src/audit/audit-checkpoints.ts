@@ -35,7 +35,12 @@ export function checkCheckpoints(lines: readonly string[], publicKeyHex: string)
     if (line.trim() === '') return;
     try {
       const c = JSON.parse(line) as Checkpoint;
-      const shaped = Number.isInteger(c.id) && typeof c.hash === 'string' && typeof c.at === 'string' && typeof c.signature === 'string' && /^[0-9a-f]{128}$/.test(c.signature);
+      const shaped =
+        Number.isInteger(c.id) &&
+        typeof c.hash === 'string' &&
+        typeof c.at === 'string' &&
+        typeof c.signature === 'string' &&
+        /^[0-9a-f]{128}$/.test(c.signature);
       if (!shaped || !verify(signedText(c), Buffer.from(c.signature, 'hex'), publicKeyHex)) throw new Error('bad');
       if (!newest || c.id >= newest.id) newest = c;
     } catch {
@@ -56,11 +61,15 @@ export class AuditCheckpoints {
     mkdirSync(keysDir, { recursive: true, mode: 0o700 });
     if (existsSync(keyFile)) {
       const stored = JSON.parse(readFileSync(keyFile, 'utf8')) as { privateKeyHex?: unknown };
-      if (typeof stored.privateKeyHex !== 'string' || !/^[0-9a-f]{64}$/i.test(stored.privateKeyHex)) throw new Error(`audit signing key ${keyFile} needs a 64-hex-digit "privateKeyHex"`);
+      if (typeof stored.privateKeyHex !== 'string' || !/^[0-9a-f]{64}$/i.test(stored.privateKeyHex))
+        throw new Error(`audit signing key ${keyFile} needs a 64-hex-digit "privateKeyHex"`);
       this.privateKeyHex = stored.privateKeyHex;
     } else {
       this.privateKeyHex = generateKeyPair().privateKey;
-      writeFileSync(keyFile, JSON.stringify({ privateKeyHex: this.privateKeyHex }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+      writeFileSync(keyFile, JSON.stringify({ privateKeyHex: this.privateKeyHex }, null, 2) + '\n', {
+        mode: 0o600,
+        flag: 'wx',
+      });
     }
     this.publicKeyHex = publicKeyOf(this.privateKeyHex);
     const pub = join(keysDir, 'audit-signing.pub');
@@ -78,7 +87,10 @@ export class AuditCheckpoints {
   /** Appends a signed checkpoint of row `id` with `hash`. */
   write(id: number, hash: string, at = new Date()): Checkpoint {
     const base = { id, hash, at: at.toISOString() };
-    const checkpoint: Checkpoint = { ...base, signature: Buffer.from(sign(signedText(base), this.privateKeyHex)).toString('hex') };
+    const checkpoint: Checkpoint = {
+      ...base,
+      signature: Buffer.from(sign(signedText(base), this.privateKeyHex)).toString('hex'),
+    };
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     appendFileSync(this.file, JSON.stringify(checkpoint) + '\n', { mode: 0o600 });
     return checkpoint;

@@ -23,9 +23,15 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: 'The audit log, newest first, filtered (a scoped admin: entries by or about its accounts)' })
   @ApiErrors(400)
-  async list(@Query() query: AuditQueryDto, @CurrentUser() reader: AuthUser): Promise<{ items: AuditView[]; total: number }> {
+  async list(
+    @Query() query: AuditQueryDto,
+    @CurrentUser() reader: AuthUser,
+  ): Promise<{ items: AuditView[]; total: number }> {
     const { page: _page, pageSize: _size, from, to, ...filter } = query;
-    const times = { from: from === undefined ? undefined : new Date(from), to: to === undefined ? undefined : new Date(to) };
+    const times = {
+      from: from === undefined ? undefined : new Date(from),
+      to: to === undefined ? undefined : new Date(to),
+    };
     const userIds = (await this.users.administeredIds(reader)) ?? undefined;
     return this.audit.list({ ...filter, ...times, userIds, ...pageWindow(query) });
   }

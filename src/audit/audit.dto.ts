@@ -37,5 +37,4 @@ export class AuditQueryDto extends PageQueryDto {
   @Optional()
   @When()
   to?: string;
-
 }

@@ -1,7 +1,16 @@
 /** All SQL of the audit log: the chain head (locked on MySQL/MariaDB), appends, filtered pages, ordered scans. */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Between, DataSource, EntityManager, FindOptionsWhere, In, LessThanOrEqual, MoreThan, MoreThanOrEqual } from 'typeorm';
+import {
+  Between,
+  DataSource,
+  EntityManager,
+  FindOptionsWhere,
+  In,
+  LessThanOrEqual,
+  MoreThan,
+  MoreThanOrEqual,
+} from 'typeorm';
 import { Tx, managerOf } from '../database/transactions';
 import { AuditEntryEntity } from './audit-entry.entity';
 
@@ -37,12 +46,20 @@ export class AuditRepository {
 
   /** The first row of the keyed part of the chain (see KEYED_MARKER in audit-chain.ts), or null. */
   async marker(tx: Tx, action: string): Promise<Pick<AuditEntryEntity, 'id'> | null> {
-    return (await managerOf(tx).getRepository(AuditEntryEntity).findOne({ select: { id: true }, where: { action }, order: { id: 'ASC' } })) ?? null;
+    return (
+      (await managerOf(tx)
+        .getRepository(AuditEntryEntity)
+        .findOne({ select: { id: true }, where: { action }, order: { id: 'ASC' } })) ?? null
+    );
   }
 
   /** The last committed row, outside any transaction. */
   async last(): Promise<Pick<AuditEntryEntity, 'id' | 'hash'> | null> {
-    return (await this.dataSource.getRepository(AuditEntryEntity).findOne({ select: { id: true, hash: true }, where: {}, order: { id: 'DESC' } })) ?? null;
+    return (
+      (await this.dataSource
+        .getRepository(AuditEntryEntity)
+        .findOne({ select: { id: true, hash: true }, where: {}, order: { id: 'DESC' } })) ?? null
+    );
   }
 
   async insert(tx: Tx, row: AuditEntryEntity): Promise<void> {
@@ -83,7 +100,8 @@ function byOrAbout(where: FindOptionsWhere<AuditEntryEntity>, userIds: number[])
   const ids = userIds.map(String);
   const out: FindOptionsWhere<AuditEntryEntity>[] = [{ ...where, actorId: In(userIds) }];
   const aboutUsers = where.entityType === undefined || where.entityType === 'user';
-  const entityId = where.entityId === undefined ? In(ids) : ids.includes(where.entityId as string) ? where.entityId : undefined;
+  const entityId =
+    where.entityId === undefined ? In(ids) : ids.includes(where.entityId as string) ? where.entityId : undefined;
   if (aboutUsers && entityId !== undefined) out.push({ ...where, entityType: 'user', entityId });
   return out;
 }

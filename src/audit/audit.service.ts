@@ -14,7 +14,15 @@ import { APP_CONFIG } from '../config/config.module';
 import { keysDir, persistentSecret } from '../config/data-dir';
 import { Mutex } from '../common/mutex';
 import { Transactions, Tx, managerOf, onTxEnd } from '../database/transactions';
-import { BrokenLink, ChainPosition, GENESIS_HASH, KEYED_MARKER, firstBrokenLink, keyedRowHash, snapshotText } from './audit-chain';
+import {
+  BrokenLink,
+  ChainPosition,
+  GENESIS_HASH,
+  KEYED_MARKER,
+  firstBrokenLink,
+  keyedRowHash,
+  snapshotText,
+} from './audit-chain';
 import { AuditCheckpoints, type Checkpoint } from './audit-checkpoints';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { AuditFilter, AuditRepository } from './audit.repository';
@@ -74,7 +82,9 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly clock: Clock,
   ) {
-    this.key = (config.audit.key ?? persistentSecret(config, 'audit-hmac', () => randomBytes(48).toString('base64url'))).reveal();
+    this.key = (
+      config.audit.key ?? persistentSecret(config, 'audit-hmac', () => randomBytes(48).toString('base64url'))
+    ).reveal();
     this.checkpoints = new AuditCheckpoints(keysDir(config));
     this.checkpointEvery = config.audit.checkpointEvery;
     this.lastCheckpointId = this.checkpoints.check().newest?.id ?? 0;
@@ -125,7 +135,12 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
       return;
     }
     const head = await this.repo.head(tx);
-    await this.append(tx, { actor: SYSTEM_ACTOR, action: KEYED_MARKER, entityType: 'audit', after: { legacyRows: head?.id ?? 0, legacyHead: head?.hash ?? GENESIS_HASH } });
+    await this.append(tx, {
+      actor: SYSTEM_ACTOR,
+      action: KEYED_MARKER,
+      entityType: 'audit',
+      after: { legacyRows: head?.id ?? 0, legacyHead: head?.hash ?? GENESIS_HASH },
+    });
   }
 
   private checkpoint(head: { id: number; hash: string }): Checkpoint | null {
@@ -166,7 +181,12 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     const signed = this.checkpoints.check();
     const anchor = signed.newest;
     const result: VerifyResult = {
-      ok: true, checked: 0, firstBroken: null, missingTail: null, checkpoint: anchor ? { id: anchor.id, at: anchor.at } : null, badCheckpointLines: signed.badLines,
+      ok: true,
+      checked: 0,
+      firstBroken: null,
+      missingTail: null,
+      checkpoint: anchor ? { id: anchor.id, at: anchor.at } : null,
+      badCheckpointLines: signed.badLines,
     };
     let previous = null as ChainPosition | null;
     let anchorHash: string | null = null;
@@ -174,7 +194,13 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
       const rows = await this.repo.scan(previous?.id ?? 0, VERIFY_PAGE);
       if (rows.length === 0) break;
       const broken = firstBrokenLink(rows, previous, this.key);
-      if (broken) return { ...result, ok: false, checked: result.checked + rows.findIndex((r) => r.id === broken.id), firstBroken: broken };
+      if (broken)
+        return {
+          ...result,
+          ok: false,
+          checked: result.checked + rows.findIndex((r) => r.id === broken.id),
+          firstBroken: broken,
+        };
       result.checked += rows.length;
       const markerAt = rows.findIndex((r) => r.action === KEYED_MARKER);
       const last = rows[rows.length - 1];
@@ -182,12 +208,22 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
       if (anchor) anchorHash = rows.find((r) => r.id === anchor.id)?.hash ?? anchorHash;
     }
     if (previous && !previous.keyed) {
-      result.firstBroken = { id: 1, reason: `no row is keyed (${KEYED_MARKER}): the chain was rewritten without the key` };
+      result.firstBroken = {
+        id: 1,
+        reason: `no row is keyed (${KEYED_MARKER}): the chain was rewritten without the key`,
+      };
     } else if (anchor && (previous?.id ?? 0) < anchor.id) {
       const lastId = previous?.id ?? 0;
-      result.missingTail = { checkpointId: anchor.id, lastId, reason: `rows ${lastId + 1} to ${anchor.id}, vouched for by the checkpoint of ${anchor.at}, are missing` };
+      result.missingTail = {
+        checkpointId: anchor.id,
+        lastId,
+        reason: `rows ${lastId + 1} to ${anchor.id}, vouched for by the checkpoint of ${anchor.at}, are missing`,
+      };
     } else if (anchor && anchorHash !== anchor.hash) {
-      result.firstBroken = { id: anchor.id, reason: `row ${anchor.id} differs from its signed checkpoint of ${anchor.at} (the chain was rewritten)` };
+      result.firstBroken = {
+        id: anchor.id,
+        reason: `row ${anchor.id} differs from its signed checkpoint of ${anchor.at} (the chain was rewritten)`,
+      };
     }
     result.ok = result.firstBroken === null && result.missingTail === null && signed.badLines.length === 0;
     if (result.ok && previous) this.checkpoint(previous);

@@ -34,16 +34,22 @@ export class AccountsBootstrap implements OnModuleInit {
     if (await this.users.hasEnabledAdmin()) return;
     const password = this.config.adminPassword;
     if (!password) {
-      throw new ConfigError('DALABA_ADMIN_PASSWORD', 'is required on first start to create the administrator "admin" (at least 8 characters)');
+      throw new ConfigError(
+        'DALABA_ADMIN_PASSWORD',
+        'is required on first start to create the administrator "admin" (at least 8 characters)',
+      );
     }
-    await this.users.ensure({ username: 'admin', password: password.reveal(), roles: ['admin'], scopes: [] }, SYSTEM_ACTOR, () =>
-      Promise.resolve(false),
+    await this.users.ensure(
+      { username: 'admin', password: password.reveal(), roles: ['admin'], scopes: [] },
+      SYSTEM_ACTOR,
+      () => Promise.resolve(false),
     );
   }
 
   private async demoAccounts(): Promise<void> {
     const password = (
-      this.config.demoPassword ?? persistentSecret(this.config, 'demo-password', () => randomBytes(9).toString('base64url'))
+      this.config.demoPassword ??
+      persistentSecret(this.config, 'demo-password', () => randomBytes(9).toString('base64url'))
     ).reveal();
     for (const role of ROLES) {
       const scopes = role === 'admin' ? [] : [DEMO_COUNTY];

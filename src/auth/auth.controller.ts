@@ -29,7 +29,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Post('password')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Change one\'s own password (ends every session)' })
+  @ApiOperation({ summary: "Change one's own password (ends every session)" })
   @ApiErrors(400, 401)
   changePassword(@Body() dto: ChangePasswordDto, @CurrentUser() user: AuthUser): Promise<void> {
     return this.users.changeOwnPassword(user, dto.currentPassword, dto.newPassword);

@@ -20,13 +20,26 @@ import { UsersService } from './users.service';
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
-        if (!config.jwtSecret) throw new Error('the JWT secret was not resolved (prepareDataDir runs before the module)');
-        return { secret: config.jwtSecret.reveal(), signOptions: { expiresIn: config.tokenTtlSeconds, algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } };
+        if (!config.jwtSecret)
+          throw new Error('the JWT secret was not resolved (prepareDataDir runs before the module)');
+        return {
+          secret: config.jwtSecret.reveal(),
+          signOptions: { expiresIn: config.tokenTtlSeconds, algorithm: 'HS256' },
+          verifyOptions: { algorithms: ['HS256'] },
+        };
       },
     }),
   ],
   controllers: [AuthController, UsersController],
-  providers: [AccountEvents, FailedLogins, UsersRepository, UsersService, AuthService, AccountsBootstrap, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    AccountEvents,
+    FailedLogins,
+    UsersRepository,
+    UsersService,
+    AuthService,
+    AccountsBootstrap,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [AuthService, UsersService, AccountEvents],
 })
 export class AuthModule {}

@@ -57,7 +57,9 @@ export class AuthService {
     if (wait > 0) {
       const account = await this.users.findByUsername(username);
       await this.failures.record({ account, username, from, reason: 'too many attempts' }, true);
-      throw new DomainError('too_many_attempts', `too many failed logins; try again in ${wait} s`, 429, { retryAfterSeconds: wait });
+      throw new DomainError('too_many_attempts', `too many failed logins; try again in ${wait} s`, 429, {
+        retryAfterSeconds: wait,
+      });
     }
     const user = await this.users.findByUsername(username);
     const matches = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
@@ -68,9 +70,20 @@ export class AuthService {
       throw new UnauthorizedError('invalid username or password');
     }
     this.throttle.succeeded(username, from);
-    const claims: TokenClaims = { sub: user.id, username: user.username, pwd: passwordFingerprint(user.passwordHash), ver: user.tokenVersion };
+    const claims: TokenClaims = {
+      sub: user.id,
+      username: user.username,
+      pwd: passwordFingerprint(user.passwordHash),
+      ver: user.tokenVersion,
+    };
     const accessToken = await this.jwt.signAsync(claims);
-    await this.audit.record({ actor: user, action: 'auth.login', entityType: 'user', entityId: user.id, after: { from } });
+    await this.audit.record({
+      actor: user,
+      action: 'auth.login',
+      entityType: 'user',
+      entityId: user.id,
+      after: { from },
+    });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.tokenTtlSeconds, user: toUserView(user) };
   }
 

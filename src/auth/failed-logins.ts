@@ -50,12 +50,15 @@ export class FailedLogins implements OnModuleInit, OnModuleDestroy {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.key = createHmac('sha256', config.jwtSecret?.reveal() ?? '').update('failed-login-usernames').digest();
+    this.key = createHmac('sha256', config.jwtSecret?.reveal() ?? '')
+      .update('failed-login-usernames')
+      .digest();
   }
 
   onModuleInit(): void {
     this.timer = setInterval(() => {
-      if (this.windowOf(this.now()) !== this.windowStart) this.flush().catch((e: unknown) => this.log.error(`failed-login summary not written: ${(e as Error).message}`));
+      if (this.windowOf(this.now()) !== this.windowStart)
+        this.flush().catch((e: unknown) => this.log.error(`failed-login summary not written: ${(e as Error).message}`));
     }, SWEEP_MS);
     this.timer.unref();
   }
@@ -73,7 +76,9 @@ export class FailedLogins implements OnModuleInit, OnModuleDestroy {
   async record(f: FailedLogin, refused: boolean): Promise<void> {
     const now = this.now();
     if (this.windowOf(now) !== this.windowStart) await this.flush();
-    const actor = f.account ? { id: f.account.id, username: f.account.username } : { id: null, username: this.label(f.username) };
+    const actor = f.account
+      ? { id: f.account.id, username: f.account.username }
+      : { id: null, username: this.label(f.username) };
     const key = `${actor.id ?? actor.username}\u0000${f.from ?? ''}`;
     const pair = this.pairs.get(key);
     if (pair) {
@@ -90,11 +95,24 @@ export class FailedLogins implements OnModuleInit, OnModuleDestroy {
         return;
       }
       this.overflow = { failures: 0, refused: 0, since: now, until: now };
-      await this.audit.record({ actor: { id: null, username: 'many' }, action: 'auth.login_failed', entityType: 'user', after: { reason: `more than ${MAX_PAIRS} accounts and addresses failing in one window; the rest are summed up` } });
+      await this.audit.record({
+        actor: { id: null, username: 'many' },
+        action: 'auth.login_failed',
+        entityType: 'user',
+        after: {
+          reason: `more than ${MAX_PAIRS} accounts and addresses failing in one window; the rest are summed up`,
+        },
+      });
       return;
     }
     this.pairs.set(key, { actor, from: f.from, failures: 0, refused: 0, since: now, until: now });
-    await this.audit.record({ actor, action: 'auth.login_failed', entityType: 'user', entityId: f.account?.id ?? null, after: { reason: f.reason, from: f.from } });
+    await this.audit.record({
+      actor,
+      action: 'auth.login_failed',
+      entityType: 'user',
+      entityId: f.account?.id ?? null,
+      after: { reason: f.reason, from: f.from },
+    });
   }
 
   /** Writes the summaries of the window so far and starts a new one. */
@@ -107,14 +125,24 @@ export class FailedLogins implements OnModuleInit, OnModuleDestroy {
     const iso = (t: number): string => new Date(t).toISOString();
     for (const p of pairs) {
       await this.audit.record({
-        actor: p.actor, action: 'auth.login_failed_repeated', entityType: 'user', entityId: p.actor.id,
+        actor: p.actor,
+        action: 'auth.login_failed_repeated',
+        entityType: 'user',
+        entityId: p.actor.id,
         after: { failures: p.failures, refused: p.refused, from: p.from, since: iso(p.since), until: iso(p.until) },
       });
     }
     if (overflow) {
       await this.audit.record({
-        actor: { id: null, username: 'many' }, action: 'auth.login_failed_repeated', entityType: 'user',
-        after: { failures: overflow.failures, refused: overflow.refused, since: iso(overflow.since), until: iso(overflow.until) },
+        actor: { id: null, username: 'many' },
+        action: 'auth.login_failed_repeated',
+        entityType: 'user',
+        after: {
+          failures: overflow.failures,
+          refused: overflow.refused,
+          since: iso(overflow.since),
+          until: iso(overflow.until),
+        },
       });
     }
   }

@@ -67,7 +67,10 @@ class WindowedSketch {
     const target = limit - 1; // a count at or below it is let through
     // within this window the previous one's share decays; past its end only this window's count is left, decaying next
     const within = prev > 0 && own <= target ? 1 - (target - own) / prev : Number.POSITIVE_INFINITY;
-    const need = within <= 1 ? (within - into) * WINDOW_MS : (1 - into) * WINDOW_MS + Math.max(0, 1 - (target + baseline) / Math.max(cur, 1)) * WINDOW_MS;
+    const need =
+      within <= 1
+        ? (within - into) * WINDOW_MS
+        : (1 - into) * WINDOW_MS + Math.max(0, 1 - (target + baseline) / Math.max(cur, 1)) * WINDOW_MS;
     return { count, retryAfter: Math.max(1, Math.ceil(need / 1000)) };
   }
 }
@@ -81,7 +84,11 @@ function addressKey(from: string | undefined): string {
   const [head, tail = ''] = from.split('::');
   const groups = head.split(':').filter(Boolean);
   const fill = 8 - groups.length - tail.split(':').filter(Boolean).length;
-  return [...groups, ...Array<string>(Math.max(fill, 0)).fill('0'), ...tail.split(':').filter(Boolean)].slice(0, 4).join(':') + '::/64';
+  return (
+    [...groups, ...Array<string>(Math.max(fill, 0)).fill('0'), ...tail.split(':').filter(Boolean)]
+      .slice(0, 4)
+      .join(':') + '::/64'
+  );
 }
 
 export class LoginThrottle {
@@ -123,7 +130,10 @@ export class LoginThrottle {
 
   succeeded(username: string, from: string | undefined): void {
     const k = this.keys(username, from);
-    for (const [key, sketch] of [[k.pair, this.pairs], [k.account, this.accounts]] as const) {
+    for (const [key, sketch] of [
+      [k.pair, this.pairs],
+      [k.account, this.accounts],
+    ] as const) {
       this.baselines.delete(key);
       const { count } = sketch.estimate(key, Number.POSITIVE_INFINITY);
       if (count > 0) this.baselines.set(key, count);

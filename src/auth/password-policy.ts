@@ -15,7 +15,8 @@ export function passwordProblem(password: string, username: string): string | nu
   if ([...password].length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
   const lower = password.normalize('NFC').toLowerCase();
   const stem = lower.replace(/[\d\W_]+$/u, '');
-  if (COMMON.has(lower) || COMMON.has(stem) || /^\d+$/.test(lower) || /^(.)\1*$/u.test(lower)) return 'is too common; choose one that is not in lists of common passwords';
+  if (COMMON.has(lower) || COMMON.has(stem) || /^\d+$/.test(lower) || /^(.)\1*$/u.test(lower))
+    return 'is too common; choose one that is not in lists of common passwords';
   if (username.length >= 3 && lower.includes(username.toLowerCase())) return 'must not contain the username';
   return null;
 }

@@ -25,7 +25,7 @@ export class UsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the accounts inside the caller\'s scope' })
+  @ApiOperation({ summary: "List the accounts inside the caller's scope" })
   @ApiErrors(400)
   list(@Query() q: PageQueryDto, @CurrentUser() actor: AuthUser): Promise<{ items: UserView[]; total: number }> {
     const { limit, offset } = pageWindow(q);
@@ -33,7 +33,7 @@ export class UsersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One account inside the caller\'s scope' })
+  @ApiOperation({ summary: "One account inside the caller's scope" })
   @ApiErrors(400, 404)
   get(@Param('id', IdPipe) id: number, @CurrentUser() actor: AuthUser): Promise<UserView> {
     return this.users.get(id, actor);
@@ -42,15 +42,23 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change, disable or re-enable an account, its roles and scopes' })
   @ApiErrors(400, 404, 409)
-  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateUserDto, @CurrentUser() actor: AuthUser): Promise<UserView> {
+  update(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: UpdateUserDto,
+    @CurrentUser() actor: AuthUser,
+  ): Promise<UserView> {
     return this.users.update(id, dto, actor);
   }
 
   @Post(':id/password')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Reset an account\'s password (ends its sessions)' })
+  @ApiOperation({ summary: "Reset an account's password (ends its sessions)" })
   @ApiErrors(400, 404)
-  resetPassword(@Param('id', IdPipe) id: number, @Body() dto: ResetPasswordDto, @CurrentUser() actor: AuthUser): Promise<void> {
+  resetPassword(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: ResetPasswordDto,
+    @CurrentUser() actor: AuthUser,
+  ): Promise<void> {
     return this.users.resetPassword(id, dto.password, actor);
   }
 }

@@ -51,7 +51,11 @@ export class CreateUserDto {
   @IsIn(ROLES, { each: true, message: `each role must be one of ${ROLE_LIST}` })
   roles!: Role[];
 
-  @ApiProperty({ type: [String], example: ['341523100000'], description: 'area codes of the subtrees the user reaches' })
+  @ApiProperty({
+    type: [String],
+    example: ['341523100000'],
+    description: 'area codes of the subtrees the user reaches',
+  })
   @IsArray()
   @ArrayMaxSize(500)
   @ArrayUnique()

@@ -3,8 +3,17 @@ import { UserEntity } from './user.entity';
 import type { UserView } from './users.dto';
 import { sessionsEnd } from './users.service';
 
-const view = (roles: Role[], scopes: string[], disabled = false): UserView => ({ id: 1, username: 'u', roles, scopes, disabled, createdAt: '', updatedAt: '' });
-const entity = (roles: Role[], scopes: string[], disabled = false): UserEntity => Object.assign(new UserEntity(), { roles, scopes, disabled });
+const view = (roles: Role[], scopes: string[], disabled = false): UserView => ({
+  id: 1,
+  username: 'u',
+  roles,
+  scopes,
+  disabled,
+  createdAt: '',
+  updatedAt: '',
+});
+const entity = (roles: Role[], scopes: string[], disabled = false): UserEntity =>
+  Object.assign(new UserEntity(), { roles, scopes, disabled });
 
 describe('sessionsEnd', () => {
   const COUNTY = '341523000000';

@@ -51,7 +51,10 @@ function checkScopes(scopes: readonly string[]): void {
   const bad = scopes
     .map((s, i) => ({ s, i }))
     .filter(({ s }) => !isAreaCode(s))
-    .map(({ s, i }) => ({ field: `scopes.${i}`, message: `"${s}" is not a valid area code (12 digits) or group code (15 digits)` }));
+    .map(({ s, i }) => ({
+      field: `scopes.${i}`,
+      message: `"${s}" is not a valid area code (12 digits) or group code (15 digits)`,
+    }));
   if (bad.length > 0) throw new ValidationFailedError(`invalid scopes: ${bad.map((b) => b.field).join(', ')}`, bad);
 }
 
@@ -60,10 +63,14 @@ function assertMayGrant(actor: AuthUser, roles: readonly Role[], scopes: readonl
   const held = grantableRoles(actor);
   const foreign = roles.filter((r) => !held.includes(r));
   if (foreign.length > 0) {
-    throw new ForbiddenError('forbidden_role', `you can grant only roles you hold; not ${foreign.join(', ')}`, { field: 'roles' });
+    throw new ForbiddenError('forbidden_role', `you can grant only roles you hold; not ${foreign.join(', ')}`, {
+      field: 'roles',
+    });
   }
   if (!administers(actor, { scopes })) {
-    throw new ForbiddenError('forbidden_scope', 'scopes must be given and lie inside your own area scope', { field: 'scopes' });
+    throw new ForbiddenError('forbidden_scope', 'scopes must be given and lie inside your own area scope', {
+      field: 'scopes',
+    });
   }
 }
 
@@ -71,7 +78,8 @@ function assertMayGrant(actor: AuthUser, roles: readonly Role[], scopes: readonl
 export function sessionsEnd(before: UserView, after: UserEntity): string | null {
   if (before.disabled !== after.disabled) return after.disabled ? 'account disabled' : 'account re-enabled';
   if (before.roles.some((r) => !after.roles.includes(r))) return 'role taken away';
-  const unrestricted = (roles: readonly Role[], scopes: readonly string[]): boolean => roles.includes('admin') && scopes.length === 0;
+  const unrestricted = (roles: readonly Role[], scopes: readonly string[]): boolean =>
+    roles.includes('admin') && scopes.length === 0;
   if (unrestricted(after.roles, after.scopes)) return null;
   if (unrestricted(before.roles, before.scopes)) return 'scope narrowed';
   if (before.scopes.length > 0 && !before.scopes.every((s) => isWithinAny(s, after.scopes))) return 'scope narrowed';
@@ -110,7 +118,10 @@ export class UsersService {
       });
       const saved = await this.users.save(tx, user);
       const view = toUserView(saved);
-      await this.audit.record({ actor, action: 'user.create', entityType: 'user', entityId: saved.id, after: view }, tx);
+      await this.audit.record(
+        { actor, action: 'user.create', entityType: 'user', entityId: saved.id, after: view },
+        tx,
+      );
       return view;
     });
   }
@@ -149,7 +160,12 @@ export class UsersService {
       if (revoked) user.tokenVersion += 1;
       user.updatedAt = this.clock.date();
       const after = toUserView(await this.users.save(tx, user));
-      const action = change.disabled === true && !before.disabled ? 'user.disable' : change.disabled === false && before.disabled ? 'user.enable' : 'user.update';
+      const action =
+        change.disabled === true && !before.disabled
+          ? 'user.disable'
+          : change.disabled === false && before.disabled
+            ? 'user.enable'
+            : 'user.update';
       await this.audit.record({ actor, action, entityType: 'user', entityId: id, before, after }, tx);
       return { after, revoked };
     });
@@ -175,7 +191,13 @@ export class UsersService {
   }
 
   /** `check` refuses (who may, the policy) before the costly hash, and again inside the transaction. */
-  private async setPassword(id: number, password: string, actor: AuthUser, action: string, check: (user: UserEntity) => void): Promise<void> {
+  private async setPassword(
+    id: number,
+    password: string,
+    actor: AuthUser,
+    action: string,
+    check: (user: UserEntity) => void,
+  ): Promise<void> {
     const target = await this.users.findById(id);
     if (!target) throw new NotFoundError('user', id);
     check(target);
@@ -203,15 +225,24 @@ export class UsersService {
     const passwordHash = await hashPassword(input.password);
     return this.transactions.run(async (tx) => {
       const now = this.clock.date();
-      const user = (await this.users.findByUsername(input.username, tx)) ?? Object.assign(new UserEntity(), { createdAt: now });
+      const user =
+        (await this.users.findByUsername(input.username, tx)) ?? Object.assign(new UserEntity(), { createdAt: now });
       const before = user.id ? toUserView(user) : undefined;
       Object.assign(user, {
-        username: input.username, passwordHash, roles: [...input.roles], scopes: [...input.scopes], disabled: false,
-        tokenVersion: (user.tokenVersion ?? 0) + 1, updatedAt: now,
+        username: input.username,
+        passwordHash,
+        roles: [...input.roles],
+        scopes: [...input.scopes],
+        disabled: false,
+        tokenVersion: (user.tokenVersion ?? 0) + 1,
+        updatedAt: now,
       });
       const saved = await this.users.save(tx, user);
       const action = before ? 'user.password_reset' : 'user.create';
-      await this.audit.record({ actor, action, entityType: 'user', entityId: saved.id, before, after: toUserView(saved) }, tx);
+      await this.audit.record(
+        { actor, action, entityType: 'user', entityId: saved.id, before, after: toUserView(saved) },
+        tx,
+      );
       return true;
     });
   }

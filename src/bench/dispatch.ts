@@ -24,9 +24,22 @@ import { SimulatorProcess } from '../../device-drivers/simulator/simulator-proce
 import { systemClock } from '../../device-drivers/transport/clock';
 import { Bound } from '../../device-drivers/transport/line-timing';
 import { Sm2Signer } from '../../firmware-protocols/signing';
-import { chunkCount, encodeChunkFrame, encodeCommit, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
+import {
+  chunkCount,
+  encodeChunkFrame,
+  encodeCommit,
+  receiveReadCount,
+  REGISTERS,
+} from '../../firmware-protocols/terminal-modbus';
 import { SystemClock } from '../common/clock';
-import { firstTransfer, startPhase, transferWithRetries, type BusLink, type PlayCommand, type StartOutcome } from '../dispatch/bus-plan';
+import {
+  firstTransfer,
+  startPhase,
+  transferWithRetries,
+  type BusLink,
+  type PlayCommand,
+  type StartOutcome,
+} from '../dispatch/bus-plan';
 import { sameBlockWindow } from '../dispatch/dispatch-policy';
 import { transferFailure, withFieldErrors } from '../field/driver-failures';
 
@@ -51,7 +64,8 @@ const RETRY_MS = [200, 500, 1000, 2000];
 
 function parse(argv: string[]): Options {
   const scenario = argv[0] as Scenario;
-  if (!['alert-tone', 'alert-clip'].includes(scenario)) throw new RangeError(`scenario: expected alert-tone or alert-clip, got ${argv[0] ?? 'nothing'}`);
+  if (!['alert-tone', 'alert-clip'].includes(scenario))
+    throw new RangeError(`scenario: expected alert-tone or alert-clip, got ${argv[0] ?? 'nothing'}`);
   const o: Options = { scenario, json: false, seed: 1, dead: 0.05, noise: 0.01, baseline: true };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
@@ -77,7 +91,11 @@ function linkOf(bus: ModbusTerminalBus): BusLink {
     id: bus.id,
     transfer: async (units, clip, priority) => {
       const r = await withFieldErrors(() => bus.transferClip(units, clip, { priority }));
-      return { stored: r.stored, alreadyStored: r.alreadyStored, failed: r.failed.map((f) => ({ key: f.unit, failure: transferFailure(f) })) };
+      return {
+        stored: r.stored,
+        alreadyStored: r.alreadyStored,
+        failed: r.failed.map((f) => ({ key: f.unit, failure: transferFailure(f) })),
+      };
     },
     // the buses share a SignedBlockCache: a bus-wide command is one signed block for the whole county
     commandAll: async (c, priority) => (await withFieldErrors(() => bus.command('all', c, { priority }))).sequence,
@@ -98,7 +116,10 @@ function clipOf(bytes: number, clipId: number): { clipId: number; codec: string;
 
 /** What the wire forces for a start: one broadcast play, a status read per live unit, one unanswered request per dead unit. */
 function startBound(t: BusTarget, live: number, dead: number): Bound {
-  return new Bound(t.timing).broadcast(COMMAND_BYTES).transaction(STATUS_REQUEST, STATUS_REPLY, live).unanswered(STATUS_REQUEST, dead);
+  return new Bound(t.timing)
+    .broadcast(COMMAND_BYTES)
+    .transaction(STATUS_REQUEST, STATUS_REPLY, live)
+    .unanswered(STATUS_REQUEST, dead);
 }
 
 /** ... and for storing a clip before it: prepare, every chunk once and commit, all broadcast; one receive read per live unit. */
@@ -131,7 +152,17 @@ async function main(): Promise<void> {
     const signer = new Sm2Signer(sim.ready.certificate.serial, sim.ready.certificate.privateKeyHex);
     // as the server does (src/field/field.module.ts): a broadcast's steps are signed once for every bus
     const signedBlocks = new SignedBlockCache({ now: () => systemClock.now() });
-    const buses = targets.map((t) => new ModbusTerminalBus({ busId: t.busId, gateway: t.gateway, clock: systemClock, signer, nextSequence: () => ++sequence, signedBlocks }));
+    const buses = targets.map(
+      (t) =>
+        new ModbusTerminalBus({
+          busId: t.busId,
+          gateway: t.gateway,
+          clock: systemClock,
+          signer,
+          nextSequence: () => ++sequence,
+          signedBlocks,
+        }),
+    );
     await Promise.all(buses.map((b) => b.start()));
     const deadOf = (i: number): Set<number> => new Set(sim.ready.dead.filter(([g]) => g === i).map(([, u]) => u));
     const terminals = targets.reduce((n, t) => n + t.units.length, 0);
@@ -150,26 +181,62 @@ async function main(): Promise<void> {
 function alertBound(targets: BusTarget[], deadOf: (i: number) => Set<number>, clipBytes: number | null): number {
   const boundsMs = targets.map((t, i) => {
     const dead = deadOf(i).size;
-    return startBound(t, t.units.length - dead, dead).ms + (clipBytes === null ? 0 : transferBound(t, clipBytes, t.units.length - dead, dead).ms);
+    return (
+      startBound(t, t.units.length - dead, dead).ms +
+      (clipBytes === null ? 0 : transferBound(t, clipBytes, t.units.length - dead, dead).ms)
+    );
   });
   return Math.max(...boundsMs) / 1000;
 }
 
 /** BENCH_DEBUG=1: the slowest transfers and verifications, and the transfers that failed. */
-function debugReport(say: (l: string) => void, transferS: { bus: number; s: number; bound: number }[], transferFailed: string[], verifiedAt: number[], outcomes: StartOutcome[]): void {
-  if (transferS.length > 0) say(`slowest transfers (s, bound): ${transferS.sort((a, b) => b.s - a.s).slice(0, 8).map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`).join(', ')}`);
+function debugReport(
+  say: (l: string) => void,
+  transferS: { bus: number; s: number; bound: number }[],
+  transferFailed: string[],
+  verifiedAt: number[],
+  outcomes: StartOutcome[],
+): void {
+  if (transferS.length > 0)
+    say(
+      `slowest transfers (s, bound): ${transferS
+        .sort((a, b) => b.s - a.s)
+        .slice(0, 8)
+        .map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`)
+        .join(', ')}`,
+    );
   if (transferFailed.length > 0) say(`transfers failed: ${transferFailed.join('; ')}`);
-  say(`slowest verifications (s): ${[...verifiedAt].sort((a, b) => b - a).slice(0, 12).map((v) => (v / 1000).toFixed(2)).join(' ')}; by bus: ${JSON.stringify(outcomes.map((x, i) => ({ i, r: x.reads, s: x.sent, f: x.failed.length, u: x.unreachable.length })).filter((x) => x.s.unicast > 0).slice(0, 8))}`);
+  say(
+    `slowest verifications (s): ${[...verifiedAt]
+      .sort((a, b) => b - a)
+      .slice(0, 12)
+      .map((v) => (v / 1000).toFixed(2))
+      .join(' ')}; by bus: ${JSON.stringify(
+      outcomes
+        .map((x, i) => ({ i, r: x.reads, s: x.sent, f: x.failed.length, u: x.unreachable.length }))
+        .filter((x) => x.s.unicast > 0)
+        .slice(0, 8),
+    )}`,
+  );
 }
 
-async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[], deadOf: (i: number) => Set<number>, say: (l: string) => void, counters: () => Promise<Record<string, number>>): Promise<ReturnType<typeof benchResult>> {
+async function alert(
+  o: Options,
+  targets: BusTarget[],
+  buses: ModbusTerminalBus[],
+  deadOf: (i: number) => Set<number>,
+  say: (l: string) => void,
+  counters: () => Promise<Record<string, number>>,
+): Promise<ReturnType<typeof benchResult>> {
   const tone = o.scenario === 'alert-tone';
   const bytes = tone ? 3_200 : Number(process.env.BENCH_CLIP_BYTES ?? 20_000);
   const clip = clipOf(bytes, tone ? 901 : 902);
   const links = buses.map(linkOf);
   if (tone) {
     say('storing the tone on every terminal first (not timed)');
-    const stored = await Promise.all(links.map((l, i) => transferWithRetries(l, targets[i].units, clip, 'transfer', 'command', RETRY_MS, clock)));
+    const stored = await Promise.all(
+      links.map((l, i) => transferWithRetries(l, targets[i].units, clip, 'transfer', 'command', RETRY_MS, clock)),
+    );
     say(`stored on ${stored.reduce((n, r) => n + r.ready.length, 0)} terminals`);
   }
   const boundS = alertBound(targets, deadOf, tone ? null : bytes);
@@ -187,21 +254,45 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   const firsts = await Promise.all(
     links.map(async (link, i) => {
       if (tone) return { ready: targets[i].units, late: null };
-      const first = await firstTransfer(link, targets[i].units, clip, 'emergency', RETRY_MS, undefined, (unit) => deadOf(i).has(unit));
+      const first = await firstTransfer(link, targets[i].units, clip, 'emergency', RETRY_MS, undefined, (unit) =>
+        deadOf(i).has(unit),
+      );
       transferred += first.out.ready.length;
-      if (first.out.failed.length > 0) transferFailed.push(...first.out.failed.map((f) => `bus ${i} unit ${f.key}: ${f.reason}`));
-      transferS.push({ bus: i, s: (performance.now() - t0) / 1000, bound: transferBound(targets[i], bytes, targets[i].units.length - deadOf(i).size, deadOf(i).size).ms / 1000 });
+      if (first.out.failed.length > 0)
+        transferFailed.push(...first.out.failed.map((f) => `bus ${i} unit ${f.key}: ${f.reason}`));
+      transferS.push({
+        bus: i,
+        s: (performance.now() - t0) / 1000,
+        bound: transferBound(targets[i], bytes, targets[i].units.length - deadOf(i).size, deadOf(i).size).ms / 1000,
+      });
       return { ready: first.out.ready, late: first.late };
     }),
   );
   const startAt = Date.now() + LEAD_MS;
-  const command: PlayCommand = { code: 'play', source: 'stored', clipId: clip.clipId, priority: 1, broadcastClass: 4, repeat: 1, volume: 80, startAt: new Date(Math.ceil(startAt / 1000) * 1000), broadcastId: BROADCAST_ID };
+  const command: PlayCommand = {
+    code: 'play',
+    source: 'stored',
+    clipId: clip.clipId,
+    priority: 1,
+    broadcastClass: 4,
+    repeat: 1,
+    volume: 80,
+    startAt: new Date(Math.ceil(startAt / 1000) * 1000),
+    broadcastId: BROADCAST_ID,
+  };
   const ours = { broadcastId: BROADCAST_ID, clipId: clip.clipId, priority: 1, broadcastClass: 4, startAt };
   const start = (link: BusLink, i: number, toStart: number[], readFirst: number[]): Promise<StartOutcome> =>
     startPhase(
       link,
       {
-        command, ours, priority: 'emergency', toStart, wholeBus: readFirst.length === 0, readFirst, deadline: Date.now() + 10_000, backoffMs: [100, 300, 600],
+        command,
+        ours,
+        priority: 'emergency',
+        toStart,
+        wholeBus: readFirst.length === 0,
+        readFirst,
+        deadline: Date.now() + 10_000,
+        backoffMs: [100, 300, 600],
         sameBlockWindowMs: sameBlockWindow(SIGNED_BLOCK_TTL_MS),
         // what the server learns from monitoring: terminals that did not answer lately are read last
         suspect: (unit) => deadOf(i).has(unit),
@@ -232,16 +323,35 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
   if (process.env.BENCH_DEBUG) debugReport(say, tone ? [] : transferS, transferFailed, verifiedAt, outcomes);
   const measured = (lastLive - t0) / 1000;
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
-  say(`controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`);
+  say(
+    `controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`,
+  );
   say(`simulator after the controller: ${JSON.stringify(controllerCounters)}`);
-  const baseline = !o.baseline ? null : tone ? await sequentialBaseline(targets, buses, clip.clipId) : await sequentialClipBaseline(targets, buses, clipOf(bytes, 903));
+  const baseline = !o.baseline
+    ? null
+    : tone
+      ? await sequentialBaseline(targets, buses, clip.clipId)
+      : await sequentialClipBaseline(targets, buses, clipOf(bytes, 903));
   if (baseline !== null) say(`naive baseline (unicast, await each terminal): ${baseline.toFixed(3)} s`);
   return benchResult(o.scenario, measured, boundS, baseline, {
-    buses: targets.length, terminals: targets.reduce((n, t) => n + t.units.length, 0), live, verified, verified_percent: round((100 * verified) / live),
-    transferred: tone ? null : transferred, clip_bytes: bytes, noise: o.noise,
-    plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.sent.bus, unicast: a.unicast + x.sent.unicast }), { bus: 0, unicast: 0 }),
-    status_reads: outcomes.reduce((n, x) => n + x.reads, 0), repeated_starts: controllerCounters.repeatedStarts ?? 0,
-    verified_p50_s: round((percentile(verifiedAt, 50) ?? 0) / 1000), verified_p99_s: round((percentile(verifiedAt, 99) ?? 0) / 1000), cpu_s: round((cpu.user + cpu.system) / 1e6), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+    buses: targets.length,
+    terminals: targets.reduce((n, t) => n + t.units.length, 0),
+    live,
+    verified,
+    verified_percent: round((100 * verified) / live),
+    transferred: tone ? null : transferred,
+    clip_bytes: bytes,
+    noise: o.noise,
+    plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.sent.bus, unicast: a.unicast + x.sent.unicast }), {
+      bus: 0,
+      unicast: 0,
+    }),
+    status_reads: outcomes.reduce((n, x) => n + x.reads, 0),
+    repeated_starts: controllerCounters.repeatedStarts ?? 0,
+    verified_p50_s: round((percentile(verifiedAt, 50) ?? 0) / 1000),
+    verified_p99_s: round((percentile(verifiedAt, 99) ?? 0) / 1000),
+    cpu_s: round((cpu.user + cpu.system) / 1e6),
+    rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
     note: 'measured_s: until the last live terminal is verified playing; dead terminals are tried until the retry deadline and do not count',
   });
 }
@@ -250,24 +360,58 @@ async function alert(o: Options, targets: BusTarget[], buses: ModbusTerminalBus[
  * The clip the naive way: to each terminal in turn, unicast, awaiting each request — prepare, every chunk, commit, then
  * play and a status read (buses in parallel). A dead terminal costs its time-outs, as it does to such code.
  */
-async function sequentialClipBaseline(targets: BusTarget[], buses: ModbusTerminalBus[], clip: ReturnType<typeof clipOf>): Promise<number> {
+async function sequentialClipBaseline(
+  targets: BusTarget[],
+  buses: ModbusTerminalBus[],
+  clip: ReturnType<typeof clipOf>,
+): Promise<number> {
   const t0 = performance.now();
   const chunks = chunkCount(clip.data.length);
   const id = `${BROADCAST_ID.slice(0, -1)}3`;
-  await Promise.all(buses.map(async (bus, i) => {
-    for (const unit of targets[i].units) {
-      try {
-        const prepare = bus.sign({ code: 'prepare-clip', clipId: clip.clipId, codec: 'opus-16k', size: clip.data.length, digest: clip.digest });
-        await bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: 'command' });
-        for (let c = 0; c < chunks; c++) await bus.write(unit, REGISTERS.chunk.address, encodeChunkFrame(clip.clipId, c, clip.data), `FC16 clip chunk ${c}`, { priority: 'command' });
-        await bus.write(unit, REGISTERS.commit.address, encodeCommit(clip.clipId), 'FC16 clip commit', { priority: 'command' });
-        await bus.command(unit, { code: 'play', source: 'stored', clipId: clip.clipId, priority: 0, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: id }, { priority: 'command' });
-        await bus.readStatus(unit, { priority: 'command' });
-      } catch {
-        // a dead unit or a lost frame: such code moves on to the next terminal
+  await Promise.all(
+    buses.map(async (bus, i) => {
+      for (const unit of targets[i].units) {
+        try {
+          const prepare = bus.sign({
+            code: 'prepare-clip',
+            clipId: clip.clipId,
+            codec: 'opus-16k',
+            size: clip.data.length,
+            digest: clip.digest,
+          });
+          await bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: 'command' });
+          for (let c = 0; c < chunks; c++)
+            await bus.write(
+              unit,
+              REGISTERS.chunk.address,
+              encodeChunkFrame(clip.clipId, c, clip.data),
+              `FC16 clip chunk ${c}`,
+              { priority: 'command' },
+            );
+          await bus.write(unit, REGISTERS.commit.address, encodeCommit(clip.clipId), 'FC16 clip commit', {
+            priority: 'command',
+          });
+          await bus.command(
+            unit,
+            {
+              code: 'play',
+              source: 'stored',
+              clipId: clip.clipId,
+              priority: 0,
+              broadcastClass: 4,
+              repeat: 1,
+              volume: 80,
+              broadcastId: id,
+            },
+            { priority: 'command' },
+          );
+          await bus.readStatus(unit, { priority: 'command' });
+        } catch {
+          // a dead unit or a lost frame: such code moves on to the next terminal
+        }
       }
-    }
-  }));
+    }),
+  );
   return (performance.now() - t0) / 1000;
 }
 
@@ -275,20 +419,35 @@ async function sequentialClipBaseline(targets: BusTarget[], buses: ModbusTermina
 async function sequentialBaseline(targets: BusTarget[], buses: ModbusTerminalBus[], clipId: number): Promise<number> {
   const t0 = performance.now();
   const id = `${BROADCAST_ID.slice(0, -1)}2`;
-  await Promise.all(buses.map(async (bus, i) => {
-    for (const unit of targets[i].units) {
-      try {
-        await bus.command(unit, { code: 'play', source: 'stored', clipId, priority: 0, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: id }, { priority: 'command' });
-        await bus.readStatus(unit, { priority: 'command' });
-      } catch {
-        // a dead unit costs its timeout, as it does to such code
+  await Promise.all(
+    buses.map(async (bus, i) => {
+      for (const unit of targets[i].units) {
+        try {
+          await bus.command(
+            unit,
+            {
+              code: 'play',
+              source: 'stored',
+              clipId,
+              priority: 0,
+              broadcastClass: 4,
+              repeat: 1,
+              volume: 80,
+              broadcastId: id,
+            },
+            { priority: 'command' },
+          );
+          await bus.readStatus(unit, { priority: 'command' });
+        } catch {
+          // a dead unit costs its timeout, as it does to such code
+        }
       }
-    }
-  }));
+    }),
+  );
   return (performance.now() - t0) / 1000;
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exit(1);
 });

@@ -25,20 +25,50 @@ import type { TerminalReading } from '../monitoring/terminal-reading';
 
 export type ServerMessage =
   | { type: 'ready'; port: number; towns: string[]; tokens: string[]; terminals: number }
-  | { type: 'done'; changes: number; cpuS: number; wallS: number; rssMb: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+  | {
+      type: 'done';
+      changes: number;
+      cpuS: number;
+      wallS: number;
+      rssMb: number;
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
+    };
 export type DriverMessage = { type: 'run'; ratePerS: number; seconds: number } | { type: 'stop' };
 
 const PASSWORD = 'bench-password-1';
 
 const reading = (volume: number): TerminalReading => ({
-  state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume, faults: [], supplyVoltage: 24,
-  temperature: 30, signalQuality: 90, uptimeSeconds: 1, counters: { crcErrors: 0, refusedCommands: 0 }, lastCommandSequence: 0, clock: null,
+  state: 1,
+  priority: 15,
+  source: 'none',
+  clipId: 0,
+  broadcastId: null,
+  broadcastClass: 0,
+  volume,
+  faults: [],
+  supplyVoltage: 24,
+  temperature: 30,
+  signalQuality: 90,
+  uptimeSeconds: 1,
+  counters: { crcErrors: 0, refusedCommands: 0 },
+  lastCommandSequence: 0,
+  clock: null,
 });
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dalaba-bench-live-'));
   const config = prepareDataDir(
-    loadConfig({ PORT: '0', DALABA_DATA_DIR: dir, DALABA_FIELD: 'off', DALABA_ADMIN_PASSWORD: PASSWORD, DALABA_LOG_LEVEL: 'silent' }, []),
+    loadConfig(
+      {
+        PORT: '0',
+        DALABA_DATA_DIR: dir,
+        DALABA_FIELD: 'off',
+        DALABA_ADMIN_PASSWORD: PASSWORD,
+        DALABA_LOG_LEVEL: 'silent',
+      },
+      [],
+    ),
   );
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { logger: false });
   setUpApp(app);
@@ -65,7 +95,10 @@ async function main(): Promise<void> {
   const auth = app.get(AuthService);
   const tokens: string[] = [];
   for (const [i, town] of towns.entries()) {
-    await users.create({ username: `tech${i}`, password: PASSWORD, roles: ['technician'], scopes: [town] }, SYSTEM_ACTOR);
+    await users.create(
+      { username: `tech${i}`, password: PASSWORD, roles: ['technician'], scopes: [town] },
+      SYSTEM_ACTOR,
+    );
     tokens.push((await auth.login(`tech${i}`, PASSWORD, 'bench')).accessToken);
   }
 
@@ -113,8 +146,13 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage(cpu0);
         loop.disable();
         send({
-          type: 'done', changes, cpuS: (cpu.user + cpu.system) / 1e6, wallS: (Date.now() - start) / 1000, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
-          loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6,
+          type: 'done',
+          changes,
+          cpuS: (cpu.user + cpu.system) / 1e6,
+          wallS: (Date.now() - start) / 1000,
+          rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+          loopDelayP99Ms: loop.percentile(99) / 1e6,
+          loopDelayMaxMs: loop.max / 1e6,
         });
       }
     }, 5);

@@ -25,7 +25,8 @@ function parse(argv: string[]): Options {
     const a = argv[i];
     const num = (name: string): number => {
       const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name}: expected a positive number, got ${argv[i] ?? 'nothing'}`);
+      if (!Number.isFinite(v) || v <= 0)
+        throw new RangeError(`${name}: expected a positive number, got ${argv[i] ?? 'nothing'}`);
       return v;
     };
     if (a === 'live') continue;
@@ -34,7 +35,10 @@ function parse(argv: string[]): Options {
     else if (a === '--rate') o.ratePerS = num(a);
     else if (a === '--seconds') o.seconds = num(a);
     else if (a === '--warmup') o.warmupS = num(a);
-    else throw new RangeError(`unknown option ${a}\nusage: npm run bench -- live [--json] [--clients n] [--rate n] [--seconds n] [--warmup n]`);
+    else
+      throw new RangeError(
+        `unknown option ${a}\nusage: npm run bench -- live [--json] [--clients n] [--rate n] [--seconds n] [--warmup n]`,
+      );
   }
   return o;
 }
@@ -46,7 +50,15 @@ function percentile(sorted: Float64Array, p: number): number {
 
 /** The figures of a run, from what the clients measured and what the server said when it was done. */
 function liveResult(
-  m: { latencies: number[]; waits: number[]; transits: number[]; batches: number[]; received: number; measuredS: number; clients: number },
+  m: {
+    latencies: number[];
+    waits: number[];
+    transits: number[];
+    batches: number[];
+    received: number;
+    measuredS: number;
+    clients: number;
+  },
   done: Extract<ServerMessage, { type: 'done' }>,
 ) {
   const { latencies, waits, transits, batches, received, measuredS } = m;
@@ -95,7 +107,9 @@ async function main(): Promise<void> {
   const tell = (m: DriverMessage): void => void server.send(m);
 
   const ready = await fromServer('ready');
-  say(`live: server on port ${ready.port}, ${ready.terminals} terminals in ${ready.towns.length} towns; ${o.clients} clients, ${o.ratePerS} changes/s for ${o.seconds} s`);
+  say(
+    `live: server on port ${ready.port}, ${ready.terminals} terminals in ${ready.towns.length} towns; ${o.clients} clients, ${o.ratePerS} changes/s for ${o.seconds} s`,
+  );
 
   let measuring = false;
   let measureFrom = 0;
@@ -108,12 +122,19 @@ async function main(): Promise<void> {
   const sockets: Socket[] = [];
   for (let i = 0; i < o.clients; i++) {
     const town = i % ready.towns.length;
-    const socket = io(`http://127.0.0.1:${ready.port}/live`, { auth: { token: ready.tokens[town] }, transports: ['websocket'], reconnection: false });
+    const socket = io(`http://127.0.0.1:${ready.port}/live`, {
+      auth: { token: ready.tokens[town] },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('connect_error', reject);
     });
-    const reply = (await socket.emitWithAck('subscribe', { kind: 'region', id: ready.towns[town] })) as { ok: boolean; message?: string };
+    const reply = (await socket.emitWithAck('subscribe', { kind: 'region', id: ready.towns[town] })) as {
+      ok: boolean;
+      message?: string;
+    };
     if (!reply.ok) throw new Error(`client ${i}: subscription refused: ${reply.message}`);
     socket.on('delta', (d: LiveDelta) => {
       const now = Date.now();
@@ -146,7 +167,9 @@ async function main(): Promise<void> {
   await new Promise((r) => server.once('exit', r));
 
   const result = liveResult({ latencies, waits, transits, batches, received, measuredS, clients: o.clients }, done);
-  say(`p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, server ${result.cpu_cores} cores, ${result.changes_per_s} changes/s, ${received} states received`);
+  say(
+    `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, server ${result.cpu_cores} cores, ${result.changes_per_s} changes/s, ${received} states received`,
+  );
   console.log(JSON.stringify(result));
   process.exit(0);
 }

@@ -18,7 +18,8 @@ export class ErrorBodyDto {
   message!: string;
 
   @ApiPropertyOptional({
-    description: 'for validation_failed one {field, message} per field, for import_rejected one {row, column, message} per error',
+    description:
+      'for validation_failed one {field, message} per field, for import_rejected one {row, column, message} per error',
     example: [{ field: 'areaCode', message: 'areaCode must be a 12-digit area code' }],
   })
   details?: unknown;
@@ -28,7 +29,7 @@ const MEANING = {
   400: 'Bad input: `validation_failed` names each field (`details: [{field, message}]`); nothing is written.',
   401: 'No valid token of an enabled account.',
   403: 'The role or the area scope of the account does not reach it (`forbidden_role`, `forbidden_area`, `forbidden_scope`).',
-  404: 'No such resource (or none within the reader\'s scope).',
+  404: "No such resource (or none within the reader's scope).",
   409: 'Refused in the current state (the code says why, e.g. `illegal_transition`, `region_in_use`).',
   413: 'The upload is larger than allowed.',
   429: 'Too many attempts; try again after `details.retryAfterSeconds`.',
@@ -41,5 +42,7 @@ export type ErrorStatus = keyof typeof MEANING;
 
 /** The error responses a route (or every route of a controller) can give, each with the one error body. */
 export function ApiErrors(...statuses: ErrorStatus[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: MEANING[status], type: ErrorBodyDto })));
+  return applyDecorators(
+    ...statuses.map((status) => ApiResponse({ status, description: MEANING[status], type: ErrorBodyDto })),
+  );
 }

@@ -11,14 +11,25 @@ describe('toErrorBody', () => {
       details: [{ field: 'unitId', message: 'unitId must be 1–247' }],
     });
     expect(toErrorBody(new NotFoundError('terminal', 7), 'r1')).toMatchObject({ statusCode: 404, code: 'not_found' });
-    expect(toErrorBody(new ForbiddenError('forbidden_area', 'no'), 'r1')).toMatchObject({ statusCode: 403, code: 'forbidden_area' });
+    expect(toErrorBody(new ForbiddenError('forbidden_area', 'no'), 'r1')).toMatchObject({
+      statusCode: 403,
+      code: 'forbidden_area',
+    });
   });
 
   it('maps Nest HTTP exceptions to the same body', () => {
-    expect(toErrorBody(new NotFoundException('Cannot GET /x'), 'r1')).toEqual({ statusCode: 404, code: 'not_found', message: 'Cannot GET /x' });
+    expect(toErrorBody(new NotFoundException('Cannot GET /x'), 'r1')).toEqual({
+      statusCode: 404,
+      code: 'not_found',
+      message: 'Cannot GET /x',
+    });
     expect(toErrorBody(new BadRequestException(['a', 'b']), 'r1')).toMatchObject({ statusCode: 400, message: 'a; b' });
     const health = { status: 'error', error: { database: { status: 'down' } } };
-    expect(toErrorBody(new ServiceUnavailableException(health), 'r1')).toMatchObject({ statusCode: 503, code: 'unavailable', details: health });
+    expect(toErrorBody(new ServiceUnavailableException(health), 'r1')).toMatchObject({
+      statusCode: 503,
+      code: 'unavailable',
+      details: health,
+    });
   });
 
   it('turns anything else into a 500 with the correlation id and no internals', () => {

@@ -71,7 +71,11 @@ export class ConflictError extends DomainError {
 
 /** 403: the user's role or area scope does not reach what was asked. */
 export class ForbiddenError extends DomainError {
-  constructor(code: 'forbidden_role' | 'forbidden_area' | 'forbidden_scope' | 'forbidden', message: string, details?: unknown) {
+  constructor(
+    code: 'forbidden_role' | 'forbidden_area' | 'forbidden_scope' | 'forbidden',
+    message: string,
+    details?: unknown,
+  ) {
     super(code, message, 403, details);
   }
 }

@@ -35,7 +35,8 @@ export class ExportLimit implements NestInterceptor {
     const now = Date.now();
     const recent = (this.started.get(id) ?? []).filter((t) => now - t < MINUTE_MS);
     const active = this.running.get(id) ?? 0;
-    if (active >= EXPORT_LIMITS.concurrent) throw new TooManyExportsError(`at most ${EXPORT_LIMITS.concurrent} exports at a time; wait for the running ones`);
+    if (active >= EXPORT_LIMITS.concurrent)
+      throw new TooManyExportsError(`at most ${EXPORT_LIMITS.concurrent} exports at a time; wait for the running ones`);
     if (recent.length >= EXPORT_LIMITS.perMinute) {
       this.started.set(id, recent);
       throw new TooManyExportsError(`at most ${EXPORT_LIMITS.perMinute} exports a minute; try again shortly`);

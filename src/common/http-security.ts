@@ -42,7 +42,11 @@ export function securityHeaders(): RequestHandler {
 }
 
 /** True when a browser page at `origin` may talk to the server that `host` (the Host header) names. */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[],
+): boolean {
   if (origin === undefined) return true;
   if (allowed.includes(origin)) return true;
   try {
@@ -80,7 +84,12 @@ export class GuardedIoAdapter extends IoAdapter {
       callback: (data: unknown, ack: unknown) => {
         const bad = screenInput(data);
         if (bad.length === 0) return h.callback(data, ack);
-        const reply = { ok: false, code: 'validation_failed', message: `invalid ${h.message}: ${bad.map((b) => b.field).join(', ')}`, details: bad };
+        const reply = {
+          ok: false,
+          code: 'validation_failed',
+          message: `invalid ${h.message}: ${bad.map((b) => b.field).join(', ')}`,
+          details: bad,
+        };
         if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
         return undefined;
       },

@@ -31,16 +31,30 @@ describe('request lines', () => {
   const req = {} as IncomingMessage;
 
   it('are errors only for server faults: a 404 or another client mistake is not a warning', () => {
-    for (const status of [200, 204, 304, 400, 401, 403, 404, 409, 413]) expect(requestLevel(req, res(status))).toBe('info');
+    for (const status of [200, 204, 304, 400, 401, 403, 404, 409, 413])
+      expect(requestLevel(req, res(status))).toBe('info');
     expect(requestLevel(req, res(500))).toBe('error');
     expect(requestLevel(req, res(503))).toBe('error');
     expect(requestLevel(req, res(200), new Error('boom'))).toBe('error');
   });
 
   it('carry the method, URL and status, not the headers', () => {
-    const serialized = { id: 'r1', method: 'GET', url: '/api/x', remoteAddress: '127.0.0.1', headers: { 'user-agent': 'curl', accept: '*/*' } };
-    expect(REQUEST_SERIALIZERS.req(serialized)).toEqual({ id: 'r1', method: 'GET', url: '/api/x', remoteAddress: '127.0.0.1' });
-    expect(REQUEST_SERIALIZERS.res({ statusCode: 404, headers: { etag: 'x' } } as { statusCode: number })).toEqual({ statusCode: 404 });
+    const serialized = {
+      id: 'r1',
+      method: 'GET',
+      url: '/api/x',
+      remoteAddress: '127.0.0.1',
+      headers: { 'user-agent': 'curl', accept: '*/*' },
+    };
+    expect(REQUEST_SERIALIZERS.req(serialized)).toEqual({
+      id: 'r1',
+      method: 'GET',
+      url: '/api/x',
+      remoteAddress: '127.0.0.1',
+    });
+    expect(REQUEST_SERIALIZERS.res({ statusCode: 404, headers: { etag: 'x' } } as { statusCode: number })).toEqual({
+      statusCode: 404,
+    });
   });
 
   it('are readable on a terminal and JSON otherwise or when asked', () => {

@@ -59,7 +59,13 @@ export function prettyLogs(format: LogFormat, stdoutIsTty = process.stdout.isTTY
 
 function readableStream(): DestinationStream {
   // synchronous, on the main thread: lines come out in the order they were logged, before the start summary
-  return pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,context,req,res,responseTime', messageFormat: '{if context}[{context}] {end}{msg}' });
+  return pretty({
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,context,req,res,responseTime',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  });
 }
 
 export function loggingParams(config: AppConfig): Params {
@@ -69,8 +75,10 @@ export function loggingParams(config: AppConfig): Params {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: REQUEST_SERIALIZERS,
     customLogLevel: requestLevel,
-    customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) => `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)} ms`,
-    customErrorMessage: (req: IncomingMessage, res: ServerResponse, err: Error) => `${req.method} ${req.url} ${res.statusCode} ${err.message}`,
+    customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) =>
+      `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)} ms`,
+    customErrorMessage: (req: IncomingMessage, res: ServerResponse, err: Error) =>
+      `${req.method} ${req.url} ${res.statusCode} ${err.message}`,
     autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
   };
   return { pinoHttp: prettyLogs(config.logFormat) ? [options, readableStream()] : options };
@@ -82,13 +90,21 @@ export const LoggingModule = LoggerModule.forRootAsync({
 });
 
 /** Nest's own start-up lines (modules loaded, routes mapped): for a developer, not an operator. */
-const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication']);
+const FRAMEWORK_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'WebSocketsController',
+  'NestApplication',
+]);
 
 /** Nest's logger over pino, with the framework's start-up chatter at debug so the lines at info are the product's. */
 export function operatorLogger(pinoLogger: Logger): LoggerService {
   const chatter = (params: unknown[]): boolean => FRAMEWORK_CONTEXTS.has(String(params[params.length - 1]));
   return {
-    log: (message: unknown, ...params: unknown[]) => (chatter(params) ? pinoLogger.debug(message, ...params) : pinoLogger.log(message, ...params)),
+    log: (message: unknown, ...params: unknown[]) =>
+      chatter(params) ? pinoLogger.debug(message, ...params) : pinoLogger.log(message, ...params),
     error: (message: unknown, ...params: unknown[]) => pinoLogger.error(message, ...params),
     warn: (message: unknown, ...params: unknown[]) => pinoLogger.warn(message, ...params),
     debug: (message: unknown, ...params: unknown[]) => pinoLogger.debug(message, ...params),

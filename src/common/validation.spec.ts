@@ -22,8 +22,14 @@ describe('validation pipe', () => {
   it('reports one entry per field, nested paths spelled out, unknown fields refused', async () => {
     const pipe = createValidationPipe();
     const error = await pipe
-      .transform({ unitId: 248, targets: [{ areaCode: 'x' }, { areaCode: 3 }], colour: 'red' }, { type: 'body', metatype: Body })
-      .then(() => null, (e: unknown) => e);
+      .transform(
+        { unitId: 248, targets: [{ areaCode: 'x' }, { areaCode: 3 }], colour: 'red' },
+        { type: 'body', metatype: Body },
+      )
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(ValidationFailedError);
     const details = (error as ValidationFailedError).details as { field: string; message: string }[];
     expect(details.map((d) => d.field).sort()).toEqual(['colour', 'targets.1.areaCode', 'unitId']);

@@ -8,9 +8,26 @@
  * or title), Day (a real calendar date), When (a real ISO time), QueryInt (a strictly decimal integer in a query),
  * and IdPipe for numeric path ids.
  */
-import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe, applyDecorators } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  Injectable,
+  PipeTransform,
+  ValidationError,
+  ValidationPipe,
+  applyDecorators,
+} from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsInt, IsISO8601, IsString, Max, MaxLength, Min, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import {
+  IsInt,
+  IsISO8601,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  ValidationOptions,
+} from 'class-validator';
 import { FieldMessage, ValidationFailedError } from './errors';
 
 /** Deepest nesting of objects and arrays a request may carry. */
@@ -35,11 +52,16 @@ export function screenInput(value: unknown, root = ''): FieldMessage[] {
   const walk = (v: unknown, path: string, depth: number): void => {
     if (out.length >= 20) return;
     if (typeof v === 'string') {
-      if (HOSTILE_CHARS.test(v)) out.push({ field: name(path), message: `${name(path)} contains a control or bidirectional-override character` });
+      if (HOSTILE_CHARS.test(v))
+        out.push({
+          field: name(path),
+          message: `${name(path)} contains a control or bidirectional-override character`,
+        });
       return;
     }
     if (typeof v === 'number') {
-      if (!Number.isFinite(v) || Math.abs(v) > MAX_INPUT_NUMBER) out.push({ field: name(path), message: `${name(path)} is out of range` });
+      if (!Number.isFinite(v) || Math.abs(v) > MAX_INPUT_NUMBER)
+        out.push({ field: name(path), message: `${name(path)} is out of range` });
       return;
     }
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return;
@@ -129,7 +151,13 @@ export function isCalendarDay(v: unknown): boolean {
 
 export function Day(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
-    { name: 'isDay', validator: { validate: isCalendarDay, defaultMessage: (a) => `${a?.property} must be a date yyyy-mm-dd that exists` } },
+    {
+      name: 'isDay',
+      validator: {
+        validate: isCalendarDay,
+        defaultMessage: (a) => `${a?.property} must be a date yyyy-mm-dd that exists`,
+      },
+    },
     options,
   );
 }
@@ -141,7 +169,8 @@ export function When(options?: ValidationOptions): PropertyDecorator {
     ValidateBy({
       name: 'isRealTime',
       validator: {
-        validate: (v: unknown) => typeof v === 'string' && isCalendarDay(v.slice(0, 10)) && !Number.isNaN(Date.parse(v)),
+        validate: (v: unknown) =>
+          typeof v === 'string' && isCalendarDay(v.slice(0, 10)) && !Number.isNaN(Date.parse(v)),
         defaultMessage: (a) => `${a?.property} must be an ISO 8601 time that exists`,
       },
     }),
@@ -155,7 +184,12 @@ export function strictInt(v: unknown): unknown {
 }
 
 export function QueryInt(min: number, max: number): PropertyDecorator {
-  return applyDecorators(Transform(({ value }: { value: unknown }) => strictInt(value)), IsInt(), Min(min), Max(max));
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => strictInt(value)),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
 }
 
 /** Largest row id: the INT columns of both databases. */
@@ -167,7 +201,8 @@ export class IdPipe implements PipeTransform<unknown, number> {
   transform(value: unknown, metadata: ArgumentMetadata): number {
     const field = metadata.data ?? 'id';
     const n = typeof value === 'string' && /^[1-9]\d{0,9}$/.test(value) ? Number(value) : NaN;
-    if (!(n >= 1 && n <= MAX_ID)) throw ValidationFailedError.field(field, `${field} must be a whole number from 1 to ${MAX_ID}`);
+    if (!(n >= 1 && n <= MAX_ID))
+      throw ValidationFailedError.field(field, `${field} must be a whole number from 1 to ${MAX_ID}`);
     return n;
   }
 }

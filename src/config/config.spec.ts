@@ -38,7 +38,7 @@ describe('loadConfig', () => {
 
   it('never prints a secret', () => {
     const s = new Secret('hunter22');
-    expect(String(s)).toBe("[secret]");
+    expect(String(s)).toBe('[secret]');
     expect(JSON.stringify({ s })).toBe('{"s":"[secret]"}');
     expect(inspect({ s })).not.toContain('hunter22');
     expect(s.reveal()).toBe('hunter22');
@@ -46,7 +46,14 @@ describe('loadConfig', () => {
 
   it('documents every variable it reads', () => {
     const names = VARIABLES.map((v) => v.name);
-    for (const n of ['PORT', 'DALABA_DATA_DIR', 'DATABASE_URL', 'DALABA_JWT_SECRET', 'DALABA_ADMIN_PASSWORD', 'DALABA_DEMO_PASSWORD']) {
+    for (const n of [
+      'PORT',
+      'DALABA_DATA_DIR',
+      'DATABASE_URL',
+      'DALABA_JWT_SECRET',
+      'DALABA_ADMIN_PASSWORD',
+      'DALABA_DEMO_PASSWORD',
+    ]) {
       expect(names).toContain(n);
     }
   });
@@ -56,31 +63,62 @@ describe('log format', () => {
   it('is auto by default, pretty or json when asked, and refuses anything else naming the variable', () => {
     expect(loadConfig({}).logFormat).toBe('auto');
     expect(loadConfig({ DALABA_LOG_FORMAT: 'json' }).logFormat).toBe('json');
-    expect(() => loadConfig({ DALABA_LOG_FORMAT: 'xml' })).toThrow(/DALABA_LOG_FORMAT: must be one of auto, pretty, json/);
+    expect(() => loadConfig({ DALABA_LOG_FORMAT: 'xml' })).toThrow(
+      /DALABA_LOG_FORMAT: must be one of auto, pretty, json/,
+    );
   });
 });
 
 describe('field and platform settings', () => {
   it('defaults follow field practice and the reference county', () => {
     const c = loadConfig({});
-    expect(c.field).toEqual({ enabled: true, pollPauseMs: 1000, offlineAfterFailures: 3, offlineAfterSilenceMs: 20_000, demoSimulatorBasePort: 15020, demoFaults: true });
+    expect(c.field).toEqual({
+      enabled: true,
+      pollPauseMs: 1000,
+      offlineAfterFailures: 3,
+      offlineAfterSilenceMs: 20_000,
+      demoSimulatorBasePort: 15020,
+      demoFaults: true,
+    });
     expect(c.platformResourceCode).toBe('43415230000000101010101');
     expect(c.monitoring).toEqual({ statusHistoryDays: 90, alarmClearAfterMs: 30_000, alarmRemindEveryMs: 1_800_000 });
     // every built-in tone on every terminal, the chime first
-    expect(c.dispatch.provisionTones).toEqual(['tone-chime', 'tone-disaster', 'tone-air-raid', 'tone-preliminary-alert', 'tone-all-clear']);
+    expect(c.dispatch.provisionTones).toEqual([
+      'tone-chime',
+      'tone-disaster',
+      'tone-air-raid',
+      'tone-preliminary-alert',
+      'tone-all-clear',
+    ]);
     expect(c.dispatch.provisionRetryMs).toBe(600_000);
     expect(loadConfig({ DALABA_PROVISION_TONES: 'off' }).dispatch.provisionTones).toEqual([]);
-    expect(loadConfig({ DALABA_PROVISION_TONES: ' tone-air-raid , tone-chime ' }).dispatch.provisionTones).toEqual(['tone-air-raid', 'tone-chime']);
+    expect(loadConfig({ DALABA_PROVISION_TONES: ' tone-air-raid , tone-chime ' }).dispatch.provisionTones).toEqual([
+      'tone-air-raid',
+      'tone-chime',
+    ]);
   });
 
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ DALABA_FIELD: 'maybe' })).toThrow('DALABA_FIELD: must be on or off, got "maybe"');
-    expect(() => loadConfig({ DALABA_OFFLINE_AFTER_SILENCE: '1' })).toThrow('DALABA_OFFLINE_AFTER_SILENCE: must be between 2 and 86400, got 1');
-    expect(() => loadConfig({ DALABA_PLATFORM_CODE: '1234' })).toThrow(/^DALABA_PLATFORM_CODE: must be a 23-digit resource code/);
-    expect(() => loadConfig({ DALABA_STATUS_HISTORY_DAYS: '0' })).toThrow('DALABA_STATUS_HISTORY_DAYS: must be between 1 and 3650, got 0');
-    expect(() => loadConfig({ DALABA_PROVISION_TONES: 'tone-chime,tone-siren' })).toThrow(/^DALABA_PROVISION_TONES: must be all, off or a comma list of .*; unknown: tone-siren$/);
-    expect(() => loadConfig({ DALABA_PROVISION_RETRY: '0' })).toThrow('DALABA_PROVISION_RETRY: must be between 1 and 86400, got 0');
+    expect(() => loadConfig({ DALABA_OFFLINE_AFTER_SILENCE: '1' })).toThrow(
+      'DALABA_OFFLINE_AFTER_SILENCE: must be between 2 and 86400, got 1',
+    );
+    expect(() => loadConfig({ DALABA_PLATFORM_CODE: '1234' })).toThrow(
+      /^DALABA_PLATFORM_CODE: must be a 23-digit resource code/,
+    );
+    expect(() => loadConfig({ DALABA_STATUS_HISTORY_DAYS: '0' })).toThrow(
+      'DALABA_STATUS_HISTORY_DAYS: must be between 1 and 3650, got 0',
+    );
+    expect(() => loadConfig({ DALABA_PROVISION_TONES: 'tone-chime,tone-siren' })).toThrow(
+      /^DALABA_PROVISION_TONES: must be all, off or a comma list of .*; unknown: tone-siren$/,
+    );
+    expect(() => loadConfig({ DALABA_PROVISION_RETRY: '0' })).toThrow(
+      'DALABA_PROVISION_RETRY: must be between 1 and 86400, got 0',
+    );
     expect(loadConfig({ DALABA_ALARM_CLEAR_AFTER: '0' }).monitoring.alarmClearAfterMs).toBe(0);
-    expect(loadConfig({ DALABA_FIELD: 'off', DALABA_POLL_PAUSE_MS: '0' }).field).toMatchObject({ enabled: false, pollPauseMs: 0 });
+    expect(loadConfig({ DALABA_FIELD: 'off', DALABA_POLL_PAUSE_MS: '0' }).field).toMatchObject({
+      enabled: false,
+      pollPauseMs: 0,
+    });
   });
 });

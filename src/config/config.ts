@@ -147,48 +147,190 @@ export interface VariableDoc {
 export const VARIABLES: readonly VariableDoc[] = [
   { name: 'PORT', default: '3000', secret: false, description: 'HTTP port (0 picks a free one).' },
   { name: 'HOST', default: '0.0.0.0', secret: false, description: 'Interface to listen on.' },
-  { name: 'DALABA_DATA_DIR', default: './data', secret: false, description: 'Folder for the SQLite file, audio and keys.' },
+  {
+    name: 'DALABA_DATA_DIR',
+    default: './data',
+    secret: false,
+    description: 'Folder for the SQLite file, audio and keys.',
+  },
   {
     name: 'DATABASE_URL',
     default: 'sqlite:<data dir>/dalaba.sqlite',
     secret: true,
     description: 'sqlite:<file> or mysql://user:pass@host:3306/db (MySQL 8 or MariaDB 10.11, detected at start).',
   },
-  { name: 'DALABA_JWT_SECRET', default: 'generated into <data dir>/keys/jwt-secret', secret: true, description: 'Key signing login tokens (at least 32 characters).' },
+  {
+    name: 'DALABA_JWT_SECRET',
+    default: 'generated into <data dir>/keys/jwt-secret',
+    secret: true,
+    description: 'Key signing login tokens (at least 32 characters).',
+  },
   { name: 'DALABA_TOKEN_TTL', default: '43200', secret: false, description: 'Lifetime of a login token in seconds.' },
-  { name: 'DALABA_ADMIN_PASSWORD', default: '(required on first start, except in the demo)', secret: true, description: 'Password of the first administrator `admin` (at least 8 characters).' },
-  { name: 'DALABA_DEMO_PASSWORD', default: 'generated and printed at start', secret: true, description: 'Password of the demo accounts (demo only).' },
+  {
+    name: 'DALABA_ADMIN_PASSWORD',
+    default: '(required on first start, except in the demo)',
+    secret: true,
+    description: 'Password of the first administrator `admin` (at least 8 characters).',
+  },
+  {
+    name: 'DALABA_DEMO_PASSWORD',
+    default: 'generated and printed at start',
+    secret: true,
+    description: 'Password of the demo accounts (demo only).',
+  },
   { name: 'DALABA_LOG_LEVEL', default: 'info', secret: false, description: `One of ${LOG_LEVELS.join(', ')}.` },
-  { name: 'DALABA_LOG_FORMAT', default: 'auto', secret: false, description: 'auto (readable lines on a terminal, JSON lines otherwise), pretty or json.' },
-  { name: 'DALABA_PLATFORM_CODE', default: '43415230000000101010101', secret: false, description: "This platform's 23-digit resource code (level + area code + type): sender of broadcast ids (EBMID) and adapter commands. Set your own." },
-  { name: 'DALABA_FIELD', default: 'on', secret: false, description: 'on: open a bus for every enabled gateway and poll its terminals; off: never touch the field.' },
-  { name: 'DALABA_POLL_PAUSE_MS', default: '1000', secret: false, description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).' },
-  { name: 'DALABA_OFFLINE_AFTER_FAILURES', default: '3', secret: false, description: 'A terminal is offline after this many failed polls in a row.' },
-  { name: 'DALABA_OFFLINE_AFTER_SILENCE', default: '20', secret: false, description: 'A terminal is offline after this many seconds without a good read or heartbeat.' },
-  { name: 'DALABA_STATUS_HISTORY_DAYS', default: '90', secret: false, description: 'Days of terminal status history kept (daily online rates are kept for good).' },
-  { name: 'DALABA_ALARM_CLEAR_AFTER', default: '30', secret: false, description: 'An alarm clears only after its cause has been gone this many seconds (against flapping).' },
-  { name: 'DALABA_ALARM_REMIND_EVERY', default: '1800', secret: false, description: 'An unacknowledged alarm reminds every this many seconds while its cause persists.' },
-  { name: 'DALABA_EQUAL_PRIORITY', default: 'newest-wins', secret: false, description: 'Two broadcasts of equal priority on one terminal: newest-wins (the newer takes over) or first-wins (the one playing keeps it).' },
-  { name: 'DALABA_START_LEAD_MS', default: '1500', secret: false, description: 'A synchronised start is set this many ms ahead, so every bus begins together.' },
+  {
+    name: 'DALABA_LOG_FORMAT',
+    default: 'auto',
+    secret: false,
+    description: 'auto (readable lines on a terminal, JSON lines otherwise), pretty or json.',
+  },
+  {
+    name: 'DALABA_PLATFORM_CODE',
+    default: '43415230000000101010101',
+    secret: false,
+    description:
+      "This platform's 23-digit resource code (level + area code + type): sender of broadcast ids (EBMID) and adapter commands. Set your own.",
+  },
+  {
+    name: 'DALABA_FIELD',
+    default: 'on',
+    secret: false,
+    description: 'on: open a bus for every enabled gateway and poll its terminals; off: never touch the field.',
+  },
+  {
+    name: 'DALABA_POLL_PAUSE_MS',
+    default: '1000',
+    secret: false,
+    description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).',
+  },
+  {
+    name: 'DALABA_OFFLINE_AFTER_FAILURES',
+    default: '3',
+    secret: false,
+    description: 'A terminal is offline after this many failed polls in a row.',
+  },
+  {
+    name: 'DALABA_OFFLINE_AFTER_SILENCE',
+    default: '20',
+    secret: false,
+    description: 'A terminal is offline after this many seconds without a good read or heartbeat.',
+  },
+  {
+    name: 'DALABA_STATUS_HISTORY_DAYS',
+    default: '90',
+    secret: false,
+    description: 'Days of terminal status history kept (daily online rates are kept for good).',
+  },
+  {
+    name: 'DALABA_ALARM_CLEAR_AFTER',
+    default: '30',
+    secret: false,
+    description: 'An alarm clears only after its cause has been gone this many seconds (against flapping).',
+  },
+  {
+    name: 'DALABA_ALARM_REMIND_EVERY',
+    default: '1800',
+    secret: false,
+    description: 'An unacknowledged alarm reminds every this many seconds while its cause persists.',
+  },
+  {
+    name: 'DALABA_EQUAL_PRIORITY',
+    default: 'newest-wins',
+    secret: false,
+    description:
+      'Two broadcasts of equal priority on one terminal: newest-wins (the newer takes over) or first-wins (the one playing keeps it).',
+  },
+  {
+    name: 'DALABA_START_LEAD_MS',
+    default: '1500',
+    secret: false,
+    description: 'A synchronised start is set this many ms ahead, so every bus begins together.',
+  },
   {
     name: 'DALABA_PROVISION_TONES',
     default: 'all',
     secret: false,
-    description: 'Built-in tones stored on every Modbus terminal in the background, at the lowest bus class: all, off, or a comma list of tone ids in the order wanted.',
+    description:
+      'Built-in tones stored on every Modbus terminal in the background, at the lowest bus class: all, off, or a comma list of tone ids in the order wanted.',
   },
-  { name: 'DALABA_PROVISION_RETRY', default: '600', secret: false, description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.' },
-  { name: 'DALABA_UPSTREAM_MAX_AGE', default: '600', secret: false, description: 'Seconds an upstream packet (EBDTime) may be old (or ahead) before it is refused as a replay.' },
-  { name: 'DALABA_UPSTREAM_HEARTBEAT', default: '60', secret: false, description: 'Seconds between ConnectionCheck heartbeats to each upstream platform (0 = none).' },
-  { name: 'DALABA_UPSTREAM_STATUS_EVERY', default: '900', secret: false, description: 'Seconds between terminal-status and online-rate reports to each upstream platform (0 = only when asked).' },
-  { name: 'DALABA_UPSTREAM_SIGNING_KEY', default: 'generated into <data dir>/keys/upstream-signing.json', secret: true, description: 'Our SM2 private key for upstream reports (64 hex digits); needs DALABA_UPSTREAM_CERT_SN.' },
-  { name: 'DALABA_UPSTREAM_CERT_SN', default: '(with the key)', secret: false, description: 'Serial of the certificate of DALABA_UPSTREAM_SIGNING_KEY, as the upstream platform registered it.' },
-  { name: 'DALABA_CAP_FEEDS', default: '(none)', secret: false, description: 'Comma list of Atom/RSS feed URLs of CAP 1.2 alerts to poll.' },
+  {
+    name: 'DALABA_PROVISION_RETRY',
+    default: '600',
+    secret: false,
+    description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.',
+  },
+  {
+    name: 'DALABA_UPSTREAM_MAX_AGE',
+    default: '600',
+    secret: false,
+    description: 'Seconds an upstream packet (EBDTime) may be old (or ahead) before it is refused as a replay.',
+  },
+  {
+    name: 'DALABA_UPSTREAM_HEARTBEAT',
+    default: '60',
+    secret: false,
+    description: 'Seconds between ConnectionCheck heartbeats to each upstream platform (0 = none).',
+  },
+  {
+    name: 'DALABA_UPSTREAM_STATUS_EVERY',
+    default: '900',
+    secret: false,
+    description:
+      'Seconds between terminal-status and online-rate reports to each upstream platform (0 = only when asked).',
+  },
+  {
+    name: 'DALABA_UPSTREAM_SIGNING_KEY',
+    default: 'generated into <data dir>/keys/upstream-signing.json',
+    secret: true,
+    description: 'Our SM2 private key for upstream reports (64 hex digits); needs DALABA_UPSTREAM_CERT_SN.',
+  },
+  {
+    name: 'DALABA_UPSTREAM_CERT_SN',
+    default: '(with the key)',
+    secret: false,
+    description: 'Serial of the certificate of DALABA_UPSTREAM_SIGNING_KEY, as the upstream platform registered it.',
+  },
+  {
+    name: 'DALABA_CAP_FEEDS',
+    default: '(none)',
+    secret: false,
+    description: 'Comma list of Atom/RSS feed URLs of CAP 1.2 alerts to poll.',
+  },
   { name: 'DALABA_CAP_POLL', default: '60', secret: false, description: 'Seconds between two polls of each CAP feed.' },
-  { name: 'DALABA_DEMO_SIM_PORT', default: '15020', secret: false, description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).' },
-  { name: 'DALABA_AUDIT_KEY', default: 'generated into <data dir>/keys/audit-hmac', secret: true, description: 'Key of the audit chain\'s HMAC (at least 32 characters); keep it away from the database and its backups.' },
-  { name: 'DALABA_AUDIT_CHECKPOINT_EVERY', default: '100', secret: false, description: 'A signed checkpoint of the audit chain is written to <data dir>/keys/audit-checkpoints.jsonl every this many entries (and at shutdown and after each clean verify).' },
-  { name: 'DALABA_ALLOWED_ORIGINS', default: '(same origin only)', secret: false, description: 'Comma-separated origins (https://host:port) besides the server\'s own whose pages may open the live Socket.IO channel.' },
-  { name: 'DALABA_DEMO_FAULTS', default: 'on', secret: false, description: 'Demo only: simulated terminals and gateways fail and recover now and then.' },
+  {
+    name: 'DALABA_DEMO_SIM_PORT',
+    default: '15020',
+    secret: false,
+    description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).',
+  },
+  {
+    name: 'DALABA_AUDIT_KEY',
+    default: 'generated into <data dir>/keys/audit-hmac',
+    secret: true,
+    description:
+      "Key of the audit chain's HMAC (at least 32 characters); keep it away from the database and its backups.",
+  },
+  {
+    name: 'DALABA_AUDIT_CHECKPOINT_EVERY',
+    default: '100',
+    secret: false,
+    description:
+      'A signed checkpoint of the audit chain is written to <data dir>/keys/audit-checkpoints.jsonl every this many entries (and at shutdown and after each clean verify).',
+  },
+  {
+    name: 'DALABA_ALLOWED_ORIGINS',
+    default: '(same origin only)',
+    secret: false,
+    description:
+      "Comma-separated origins (https://host:port) besides the server's own whose pages may open the live Socket.IO channel.",
+  },
+  {
+    name: 'DALABA_DEMO_FAULTS',
+    default: 'on',
+    secret: false,
+    description: 'Demo only: simulated terminals and gateways fail and recover now and then.',
+  },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -217,7 +359,11 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
 
 function platformCode(env: Env): string {
   const raw = text(env, 'DALABA_PLATFORM_CODE') ?? '43415230000000101010101';
-  if (!isResourceCode(raw)) throw new ConfigError('DALABA_PLATFORM_CODE', `must be a 23-digit resource code (level, 12-digit area code, type and sequences), got "${raw}"`);
+  if (!isResourceCode(raw))
+    throw new ConfigError(
+      'DALABA_PLATFORM_CODE',
+      `must be a 23-digit resource code (level, 12-digit area code, type and sequences), got "${raw}"`,
+    );
   return raw;
 }
 
@@ -254,16 +400,28 @@ function dispatch(env: Env): DispatchSettings {
 }
 
 /** The chime first (seconds on the wire), then the signals: disaster, air raid, preliminary, all clear. */
-const DEFAULT_PROVISION_ORDER: readonly ToneId[] = ['tone-chime', 'tone-disaster', 'tone-air-raid', 'tone-preliminary-alert', 'tone-all-clear'];
+const DEFAULT_PROVISION_ORDER: readonly ToneId[] = [
+  'tone-chime',
+  'tone-disaster',
+  'tone-air-raid',
+  'tone-preliminary-alert',
+  'tone-all-clear',
+];
 
 function provisionTones(env: Env): ToneId[] {
   const raw = text(env, 'DALABA_PROVISION_TONES') ?? 'all';
   if (raw === 'all' || raw === 'on') return [...DEFAULT_PROVISION_ORDER];
   if (raw === 'off' || raw === 'none') return [];
-  const ids = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const ids = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   const unknown = ids.filter((id) => !(TONE_IDS as readonly string[]).includes(id));
   if (unknown.length > 0 || ids.length === 0) {
-    throw new ConfigError('DALABA_PROVISION_TONES', `must be all, off or a comma list of ${TONE_IDS.join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`);
+    throw new ConfigError(
+      'DALABA_PROVISION_TONES',
+      `must be all, off or a comma list of ${TONE_IDS.join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`,
+    );
   }
   return [...new Set(ids)] as ToneId[];
 }
@@ -280,7 +438,8 @@ function database(env: Env, dataDir: string): DatabaseConfig {
   if (raw === undefined) return { kind: 'sqlite', sqlitePath: join(dataDir, 'dalaba.sqlite') };
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/dalaba.sqlite');
+    if (file === '')
+      throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/dalaba.sqlite');
     return { kind: 'sqlite', sqlitePath: isAbsolute(file) ? file : resolve(file) };
   }
   if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
@@ -338,10 +497,16 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
 function upstream(env: Env): UpstreamSettings {
   const key = text(env, 'DALABA_UPSTREAM_SIGNING_KEY');
   const certSn = text(env, 'DALABA_UPSTREAM_CERT_SN') ?? null;
-  if (key !== undefined && !/^[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError('DALABA_UPSTREAM_SIGNING_KEY', 'must be 64 hex digits (an SM2 private key)');
-  if (key !== undefined && certSn === null) throw new ConfigError('DALABA_UPSTREAM_CERT_SN', 'is required with DALABA_UPSTREAM_SIGNING_KEY');
-  const feeds = (text(env, 'DALABA_CAP_FEEDS') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
-  for (const f of feeds) if (!/^https?:\/\/\S+$/.test(f)) throw new ConfigError('DALABA_CAP_FEEDS', `"${f}" is not an http(s) URL`);
+  if (key !== undefined && !/^[0-9a-fA-F]{64}$/.test(key))
+    throw new ConfigError('DALABA_UPSTREAM_SIGNING_KEY', 'must be 64 hex digits (an SM2 private key)');
+  if (key !== undefined && certSn === null)
+    throw new ConfigError('DALABA_UPSTREAM_CERT_SN', 'is required with DALABA_UPSTREAM_SIGNING_KEY');
+  const feeds = (text(env, 'DALABA_CAP_FEEDS') ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  for (const f of feeds)
+    if (!/^https?:\/\/\S+$/.test(f)) throw new ConfigError('DALABA_CAP_FEEDS', `"${f}" is not an http(s) URL`);
   return {
     maxAgeMs: integer(env, 'DALABA_UPSTREAM_MAX_AGE', 600, 10, 86_400) * 1000,
     heartbeatMs: integer(env, 'DALABA_UPSTREAM_HEARTBEAT', 60, 0, 86_400) * 1000,
@@ -355,23 +520,31 @@ function upstream(env: Env): UpstreamSettings {
 
 function audit(env: Env): AuditSettings {
   const key = env.DALABA_AUDIT_KEY;
-  if (key !== undefined && key !== '' && key.length < 32) throw new ConfigError('DALABA_AUDIT_KEY', 'must be at least 32 characters long');
-  return { key: key ? new Secret(key) : null, checkpointEvery: integer(env, 'DALABA_AUDIT_CHECKPOINT_EVERY', 100, 1, 1_000_000) };
+  if (key !== undefined && key !== '' && key.length < 32)
+    throw new ConfigError('DALABA_AUDIT_KEY', 'must be at least 32 characters long');
+  return {
+    key: key ? new Secret(key) : null,
+    checkpointEvery: integer(env, 'DALABA_AUDIT_CHECKPOINT_EVERY', 100, 1, 1_000_000),
+  };
 }
 
 function origins(env: Env): string[] {
   const raw = text(env, 'DALABA_ALLOWED_ORIGINS');
   if (!raw) return [];
-  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
-    let url: URL | null = null;
-    try {
-      url = new URL(o);
-    } catch {
-      url = null;
-    }
-    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
-      throw new ConfigError('DALABA_ALLOWED_ORIGINS', `"${o}" is not an origin such as https://console.example:8443`);
-    }
-    return url.origin;
-  });
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let url: URL | null = null;
+      try {
+        url = new URL(o);
+      } catch {
+        url = null;
+      }
+      if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
+        throw new ConfigError('DALABA_ALLOWED_ORIGINS', `"${o}" is not an origin such as https://console.example:8443`);
+      }
+      return url.origin;
+    });
 }

@@ -42,6 +42,7 @@ export function prepareDataDir(config: AppConfig): AppConfig & { jwtSecret: Secr
   } catch (e) {
     throw new ConfigError('DALABA_DATA_DIR', `cannot create ${config.dataDir}: ${(e as Error).message}`);
   }
-  const jwtSecret = config.jwtSecret ?? persistentSecret(config, 'jwt-secret', () => randomBytes(48).toString('base64url'));
+  const jwtSecret =
+    config.jwtSecret ?? persistentSecret(config, 'jwt-secret', () => randomBytes(48).toString('base64url'));
   return { ...config, jwtSecret };
 }

@@ -7,10 +7,20 @@ import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entit
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
 import { BroadcastEntity, DeliveryEntity } from '../dispatch/broadcast.entities';
-import { AlarmEntity, OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from '../monitoring/monitoring.entities';
+import {
+  AlarmEntity,
+  OnlineRateDailyEntity,
+  TerminalStatusEntity,
+  TerminalStatusHistoryEntity,
+} from '../monitoring/monitoring.entities';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
-import { EbdIdSequenceEntity, UpstreamMessageEntity, UpstreamOutboxEntity, UpstreamSenderEntity } from '../upstream/upstream.entities';
+import {
+  EbdIdSequenceEntity,
+  UpstreamMessageEntity,
+  UpstreamOutboxEntity,
+  UpstreamSenderEntity,
+} from '../upstream/upstream.entities';
 
 export const ENTITIES: (new () => object)[] = [
   UserEntity,

@@ -36,7 +36,11 @@ export function isFinalBroadcastState(s: BroadcastState): boolean {
 
 export function assertBroadcastTransition(from: BroadcastState, to: BroadcastState, broadcastId?: string): void {
   if (!BROADCAST_LIFECYCLE[from].includes(to)) {
-    throw new ConflictError('illegal_broadcast_transition', `broadcast${broadcastId ? ` ${broadcastId}` : ''} cannot go from ${from} to ${to}`, { broadcastId, from, to });
+    throw new ConflictError(
+      'illegal_broadcast_transition',
+      `broadcast${broadcastId ? ` ${broadcastId}` : ''} cannot go from ${from} to ${to}`,
+      { broadcastId, from, to },
+    );
   }
 }
 

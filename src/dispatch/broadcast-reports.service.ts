@@ -11,7 +11,14 @@ import { NotFoundError } from '../common/errors';
 import { writeTable, type TableColumn, type TableFormat } from '../terminals/tabular';
 import type { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
 import { BROADCAST_STATE_NAMES } from './broadcast-lifecycle';
-import { coverageOf, DELIVERY_STATE_NAMES, emptyCounts, type Coverage, type DeliveryState, type StateCounts } from './delivery-lifecycle';
+import {
+  coverageOf,
+  DELIVERY_STATE_NAMES,
+  emptyCounts,
+  type Coverage,
+  type DeliveryState,
+  type StateCounts,
+} from './delivery-lifecycle';
 import { DispatchRepository } from './dispatch.repository';
 
 export interface BroadcastView {
@@ -56,10 +63,30 @@ export interface BroadcastDetail extends BroadcastView {
 }
 
 const view = (b: BroadcastEntity): BroadcastView => ({
-  id: b.id, broadcastId: b.broadcastId, alertId: b.alertId, title: b.title, eventType: b.eventType, severity: b.severity, messageType: b.messageType,
-  broadcastClass: b.broadcastClass, priority: b.priority, drill: b.drill, emergency: b.emergency, clipId: b.clipId, repeat: b.repeat, volume: b.volume,
-  startAt: b.startAt, endAt: b.endAt, state: b.state, stateName: BROADCAST_STATE_NAMES[b.state], cancelled: b.state === 'cancelled', targeted: b.targeted,
-  createdAt: b.createdAt, startedAt: b.startedAt, finishedAt: b.finishedAt, cancelRequestedAt: b.cancelRequestedAt,
+  id: b.id,
+  broadcastId: b.broadcastId,
+  alertId: b.alertId,
+  title: b.title,
+  eventType: b.eventType,
+  severity: b.severity,
+  messageType: b.messageType,
+  broadcastClass: b.broadcastClass,
+  priority: b.priority,
+  drill: b.drill,
+  emergency: b.emergency,
+  clipId: b.clipId,
+  repeat: b.repeat,
+  volume: b.volume,
+  startAt: b.startAt,
+  endAt: b.endAt,
+  state: b.state,
+  stateName: BROADCAST_STATE_NAMES[b.state],
+  cancelled: b.state === 'cancelled',
+  targeted: b.targeted,
+  createdAt: b.createdAt,
+  startedAt: b.startedAt,
+  finishedAt: b.finishedAt,
+  cancelRequestedAt: b.cancelRequestedAt,
 });
 
 const total = (c: StateCounts): number => Object.values(c).reduce((a, b) => a + b, 0);
@@ -89,7 +116,8 @@ export const REPORT_COLUMNS: TableColumn[] = [
   { key: '被抢占的播发', header: '被抢占的播发' },
 ];
 
-const shanghai = (d: Date | null): string => (d ? new Date(d.getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19) : '');
+const shanghai = (d: Date | null): string =>
+  d ? new Date(d.getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19) : '';
 
 @Injectable()
 export class BroadcastReportsService {
@@ -101,7 +129,11 @@ export class BroadcastReportsService {
   }
 
   private async find(id: string): Promise<BroadcastEntity> {
-    const b = /^\d{35}$/.test(id) ? await this.repo.findBroadcast(id) : /^\d{1,12}$/.test(id) ? await this.repo.findBroadcastById(Number(id)) : null;
+    const b = /^\d{35}$/.test(id)
+      ? await this.repo.findBroadcast(id)
+      : /^\d{1,12}$/.test(id)
+        ? await this.repo.findBroadcastById(Number(id))
+        : null;
     if (!b) throw new NotFoundError('broadcast', id);
     return b;
   }
@@ -121,7 +153,10 @@ export class BroadcastReportsService {
     const villages = new Map<string, StateCounts>();
     for (const r of rows) {
       counts[r.state] += r.n;
-      for (const [map, code] of [[towns, townOf(r.areaCode)], [villages, villageOf(r.areaCode)]] as const) {
+      for (const [map, code] of [
+        [towns, townOf(r.areaCode)],
+        [villages, villageOf(r.areaCode)],
+      ] as const) {
         const c = map.get(code) ?? emptyCounts();
         c[r.state] += r.n;
         map.set(code, c);
@@ -129,19 +164,45 @@ export class BroadcastReportsService {
     }
     const names = await this.repo.areaNames([...towns.keys(), ...villages.keys()]);
     const rollUp = (m: Map<string, StateCounts>): AreaRollUp[] =>
-      [...m].sort(([a], [b2]) => a.localeCompare(b2)).map(([areaCode, c]) => ({ areaCode, name: names.get(areaCode) ?? null, counts: c, coverage: coverageOf(c.played, total(c)) }));
-    return { ...view(b), counts, coverage: coverageOf(counts.played, total(counts)), byTown: rollUp(towns), byVillage: rollUp(villages) };
+      [...m]
+        .sort(([a], [b2]) => a.localeCompare(b2))
+        .map(([areaCode, c]) => ({
+          areaCode,
+          name: names.get(areaCode) ?? null,
+          counts: c,
+          coverage: coverageOf(c.played, total(c)),
+        }));
+    return {
+      ...view(b),
+      counts,
+      coverage: coverageOf(counts.played, total(counts)),
+      byTown: rollUp(towns),
+      byVillage: rollUp(villages),
+    };
   }
 
-  async deliveries(user: AuthUser, id: string, q: { state?: DeliveryState; areaCode?: string }, limit: number, offset: number): Promise<{ items: DeliveryEntity[]; total: number }> {
+  async deliveries(
+    user: AuthUser,
+    id: string,
+    q: { state?: DeliveryState; areaCode?: string },
+    limit: number,
+    offset: number,
+  ): Promise<{ items: DeliveryEntity[]; total: number }> {
     const b = await this.find(id);
-    return this.repo.pageDeliveries(b.broadcastId, { prefixes: this.prefixes(user), state: q.state, area: q.areaCode ? areaPrefix(q.areaCode) : undefined }, limit, offset);
+    return this.repo.pageDeliveries(
+      b.broadcastId,
+      { prefixes: this.prefixes(user), state: q.state, area: q.areaCode ? areaPrefix(q.areaCode) : undefined },
+      limit,
+      offset,
+    );
   }
 
   async report(user: AuthUser, id: string, format: TableFormat): Promise<{ name: string; body: Buffer }> {
     const b = await this.find(id);
     const { items } = await this.repo.pageDeliveries(b.broadcastId, { prefixes: this.prefixes(user) }, null);
-    const names = await this.repo.areaNames([...new Set(items.flatMap((d) => [townOf(d.areaCode), villageOf(d.areaCode)]))]);
+    const names = await this.repo.areaNames([
+      ...new Set(items.flatMap((d) => [townOf(d.areaCode), villageOf(d.areaCode)])),
+    ]);
     const rows = items.map((d) => ({
       播发编号: b.broadcastId,
       标题: b.title,
@@ -163,6 +224,9 @@ export class BroadcastReportsService {
       被抢占的播发: d.preemptedBroadcastId ?? '',
     }));
     const prefix = b.drill ? '演练-' : '';
-    return { name: `${prefix}broadcast-${b.broadcastId}.${format}`, body: await writeTable(format, REPORT_COLUMNS, rows) };
+    return {
+      name: `${prefix}broadcast-${b.broadcastId}.${format}`,
+      body: await writeTable(format, REPORT_COLUMNS, rows),
+    };
   }
 }

@@ -32,7 +32,9 @@ export class BroadcastRun extends RunState {
 
   constructor(broadcast: BroadcastEntity, ledger: DeliveryLedger, ctx: RunContext) {
     super(broadcast, ledger, ctx);
-    this.busStart = new BusStart(this, (gatewayId, ids, clip) => this.later(this.lateStarts.storeAndStart(gatewayId, ids, clip)));
+    this.busStart = new BusStart(this, (gatewayId, ids, clip) =>
+      this.later(this.lateStarts.storeAndStart(gatewayId, ids, clip)),
+    );
     this.lateStarts = new LateStarts(this, () => this.busStart);
   }
 
@@ -44,7 +46,16 @@ export class BroadcastRun extends RunState {
     // own once its bus's synchronised start has gone out (it may have heard that one already)
     const busStarted = new Map(plan.map((p) => [p.gatewayId, deferred()]));
     const started = (g: number): Promise<void> => busStarted.get(g)?.promise ?? Promise.resolve();
-    const lates = await firstRounds(this, plan, (p) => this.later(this.lateStarts.storeAndStart(p.gatewayId, p.rows.map((r) => r.terminalId), p.clip, started(p.gatewayId))));
+    const lates = await firstRounds(this, plan, (p) =>
+      this.later(
+        this.lateStarts.storeAndStart(
+          p.gatewayId,
+          p.rows.map((r) => r.terminalId),
+          p.clip,
+          started(p.gatewayId),
+        ),
+      ),
+    );
     const retrying = Promise.all(lates.map((l) => this.lateStarts.retry(l, started(l.gatewayId))));
     retrying.catch(() => undefined);
     try {
@@ -57,10 +68,12 @@ export class BroadcastRun extends RunState {
     let retried = false;
     const late = Promise.all([retrying, ...this.lateWork]);
     late.catch(() => undefined);
-    void late.finally(() => {
-      retried = true;
-      this.wake?.();
-    }).catch(() => undefined);
+    void late
+      .finally(() => {
+        retried = true;
+        this.wake?.();
+      })
+      .catch(() => undefined);
     await this.playThrough(() => !retried);
     await late;
     this.checkpoint();
@@ -72,12 +85,19 @@ export class BroadcastRun extends RunState {
     const now = this.ctx.clock.now();
     const active = this.ledger.inState('pending', 'transferring', 'ready');
     const lost = active.filter((r) => this.ctx.locate(r.terminalId) === null);
-    this.ledger.move(lost.map((r) => r.id), 'unreachable', NOT_LOCATED);
+    this.ledger.move(
+      lost.map((r) => r.id),
+      'unreachable',
+      NOT_LOCATED,
+    );
     await this.flush();
     const work = active.filter((r) => !lost.includes(r));
     // a delivery verified playing before a restart ends when it would have: its clip's length is needed too
     const alreadyPlaying = this.ledger.inState('playing');
-    const variants = await this.ctx.clipFor(this.broadcast.clipId, [...work, ...alreadyPlaying].map((r) => r.terminalId));
+    const variants = await this.ctx.clipFor(
+      this.broadcast.clipId,
+      [...work, ...alreadyPlaying].map((r) => r.terminalId),
+    );
     this.checkpoint();
     const plan: BusPlan[] = [];
     for (const v of variants) {
@@ -88,7 +108,11 @@ export class BroadcastRun extends RunState {
         this.endsAt.set(r.id, this.endOf(from, v.clip?.durationMs ?? 0));
       }
       if (!v.clip) {
-        this.ledger.move(rows.map((r) => r.id), 'failed', v.error ?? 'no clip variant');
+        this.ledger.move(
+          rows.map((r) => r.id),
+          'failed',
+          v.error ?? 'no clip variant',
+        );
         continue;
       }
       for (const r of rows) this.durationMs.set(r.id, v.clip.durationMs);
@@ -108,15 +132,18 @@ export class BroadcastRun extends RunState {
     if (wait > 0) await this.ctx.clock.sleep(wait);
     this.checkpoint();
     // start times travel in whole seconds (terminal-modbus PROTOCOL.md §4): round up so ours is the terminal's
-    this.startAtMs = Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.policy.startLeadMs) / 1000) * 1000;
+    this.startAtMs =
+      Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.policy.startLeadMs) / 1000) * 1000;
     const units = await this.ctx.unitsOn([...new Set(plan.map((p) => p.gatewayId))]);
-    await Promise.all(plan.map(async (p) => {
-      try {
-        await this.busStart.start(p.gatewayId, p.rows, p.clip, units.get(p.gatewayId) ?? 0, false);
-      } finally {
-        started(p.gatewayId);
-      }
-    }));
+    await Promise.all(
+      plan.map(async (p) => {
+        try {
+          await this.busStart.start(p.gatewayId, p.rows, p.clip, units.get(p.gatewayId) ?? 0, false);
+        } finally {
+          started(p.gatewayId);
+        }
+      }),
+    );
   }
 
   /** Marks the terminals playing `played` as they finish; returns when none plays, none waits to resume, and `more()` is false. */
@@ -130,7 +157,10 @@ export class BroadcastRun extends RunState {
       const waiting = now < this.broadcast.endAt.getTime() && this.ledger.inState('preempted').length > 0;
       if (playing.length === 0 && !waiting && !more()) return;
       const next = Math.min(this.broadcast.endAt.getTime(), ...playing.map((r) => this.endsAt.get(r.id) ?? now));
-      await Promise.race([this.ctx.clock.sleep(Math.max(0, next - now)), new Promise<void>((resolve) => (this.wake = resolve))]);
+      await Promise.race([
+        this.ctx.clock.sleep(Math.max(0, next - now)),
+        new Promise<void>((resolve) => (this.wake = resolve)),
+      ]);
       this.wake = null;
     }
   }
@@ -140,7 +170,13 @@ export class BroadcastRun extends RunState {
     const ended = await endRead(this, due);
     this.checkpoint();
     const at = this.ctx.clock.date();
-    for (const [reason, rows] of ended.played) this.ledger.move(rows.map((r) => r.id), 'played', reason, { finishedAt: at });
+    for (const [reason, rows] of ended.played)
+      this.ledger.move(
+        rows.map((r) => r.id),
+        'played',
+        reason,
+        { finishedAt: at },
+      );
     for (const { row, reason } of ended.restarted) this.ledger.move([row.id], 'failed', reason, { finishedAt: at });
     await this.flush();
     for (const r of [...[...ended.played.values()].flat(), ...ended.restarted.map((x) => x.row)]) {

@@ -35,9 +35,13 @@ export class BroadcastsController {
   }
 
   @Get(':id/deliveries')
-  @ApiOperation({ summary: 'A broadcast\'s deliveries: each terminal\'s outcome and reason' })
+  @ApiOperation({ summary: "A broadcast's deliveries: each terminal's outcome and reason" })
   @ApiErrors(400, 404)
-  deliveries(@Param('id') id: string, @Query() q: DeliveryQueryDto, @CurrentUser() user: AuthUser): Promise<{ items: DeliveryEntity[]; total: number }> {
+  deliveries(
+    @Param('id') id: string,
+    @Query() q: DeliveryQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<{ items: DeliveryEntity[]; total: number }> {
     const { limit, offset } = pageWindow(q);
     return this.reports.deliveries(user, id, q, limit, offset);
   }
@@ -46,7 +50,12 @@ export class BroadcastsController {
   @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'The broadcast report (播发报告) as CSV or XLSX' })
   @ApiErrors(400, 404)
-  async report(@Param('id') id: string, @Query() q: ReportQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async report(
+    @Param('id') id: string,
+    @Query() q: ReportQueryDto,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
     const format = q.format ?? 'csv';
     const file = await this.reports.report(user, id, format);
     res.setHeader('Content-Type', CONTENT_TYPES[format]);

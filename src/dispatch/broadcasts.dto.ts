@@ -25,7 +25,7 @@ export class ReportQueryDto {
 
 /** GET /api/provisioning/tones */
 export class ProvisioningQueryDto {
-  @ApiPropertyOptional({ description: 'only the terminals of this area-code subtree (within the reader\'s scope)' })
+  @ApiPropertyOptional({ description: "only the terminals of this area-code subtree (within the reader's scope)" })
   @Optional()
   @Matches(/^\d{12}(\d{3})?$/, { message: 'areaCode must be a 12-digit area code or a 15-digit group code' })
   areaCode?: string;

@@ -1,15 +1,38 @@
 import type { Clock } from '../common/clock';
 import { FieldError, type ClipToTransfer, type TerminalStatus } from '../field/field-port';
-import { firstTransfer, startPhase, stopPhase, transferPhase, type BusLink, type OurBroadcast, type PlayCommand, type StopCommand } from './bus-plan';
+import {
+  firstTransfer,
+  startPhase,
+  stopPhase,
+  transferPhase,
+  type BusLink,
+  type OurBroadcast,
+  type PlayCommand,
+  type StopCommand,
+} from './bus-plan';
 import { sameBlockWindow } from './dispatch-policy';
 
 const SAME_BLOCK_MS = sameBlockWindow(5_000);
-const timedOut = (message: string): FieldError => new FieldError({ kind: 'timeout', exceptionCode: null, message }, 'fake', null, 'request');
+const timedOut = (message: string): FieldError =>
+  new FieldError({ kind: 'timeout', exceptionCode: null, message }, 'fake', null, 'request');
 
 const ID = '43415230000000101010101202612010001';
 const idle: TerminalStatus = {
-  state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 60, faults: [], supplyVoltage: null, temperature: null,
-  signalQuality: null, uptimeSeconds: null, counters: { crcErrors: 0, refusedCommands: 0 }, lastCommandSequence: 0, clock: null,
+  state: 1,
+  priority: 15,
+  source: 'none',
+  clipId: 0,
+  broadcastId: null,
+  broadcastClass: 0,
+  volume: 60,
+  faults: [],
+  supplyVoltage: null,
+  temperature: null,
+  signalQuality: null,
+  uptimeSeconds: null,
+  counters: { crcErrors: 0, refusedCommands: 0 },
+  lastCommandSequence: 0,
+  clock: null,
 };
 
 /** A bus of terminals that obey by priority; `silent` never answer, `deaf` ignore the first play they hear. */
@@ -24,7 +47,11 @@ class FakeBus implements BusLink {
   private sequence = 100;
   /** Answers lost to noise, per key (the read fails as a gateway time-out would). */
   readonly lose = new Map<number, number>();
-  constructor(readonly keys: number[], readonly silent = new Set<number>(), readonly deaf = new Set<number>()) {}
+  constructor(
+    readonly keys: number[],
+    readonly silent = new Set<number>(),
+    readonly deaf = new Set<number>(),
+  ) {}
   private hear(k: number, c: PlayCommand | StopCommand, sequence: number): void {
     if (this.silent.has(k)) return;
     if (c.code === 'stop') {
@@ -41,7 +68,16 @@ class FakeBus implements BusLink {
   readonly transfers: string[] = [];
   transfer(keys: number[], _clip: ClipToTransfer, priority: string): ReturnType<BusLink['transfer']> {
     this.transfers.push(`${keys.join(',')} ${priority}`);
-    return Promise.resolve({ stored: keys.filter((k) => !this.silent.has(k)), alreadyStored: [], failed: keys.filter((k) => this.silent.has(k)).map((key) => ({ key, failure: { kind: 'timeout' as const, exceptionCode: null, message: 'FC03 clip receive: Timed out' } })) });
+    return Promise.resolve({
+      stored: keys.filter((k) => !this.silent.has(k)),
+      alreadyStored: [],
+      failed: keys
+        .filter((k) => this.silent.has(k))
+        .map((key) => ({
+          key,
+          failure: { kind: 'timeout' as const, exceptionCode: null, message: 'FC03 clip receive: Timed out' },
+        })),
+    });
   }
   commandAll(c: PlayCommand | StopCommand): Promise<number | null> {
     this.sent.push(`all ${c.code}`);
@@ -60,10 +96,23 @@ class FakeBus implements BusLink {
     this.reads.push(k);
     const lost = this.lose.get(k) ?? 0;
     if (lost > 0) this.lose.set(k, lost - 1);
-    if (this.silent.has(k) || lost > 0) return Promise.reject(timedOut('GatewayTargetDeviceFailedToRespond: Timed out'));
+    if (this.silent.has(k) || lost > 0)
+      return Promise.reject(timedOut('GatewayTargetDeviceFailedToRespond: Timed out'));
     const s = this.sessions.get(k);
     const last = { lastCommandSequence: this.lastSequence.get(k) ?? 0 };
-    return Promise.resolve(s ? { ...idle, ...last, state: 5, priority: s.priority, broadcastId: s.broadcastId, clipId: s.clipId, broadcastClass: 4 } : { ...idle, ...last });
+    return Promise.resolve(
+      s
+        ? {
+            ...idle,
+            ...last,
+            state: 5,
+            priority: s.priority,
+            broadcastId: s.broadcastId,
+            clipId: s.clipId,
+            broadcastClass: 4,
+          }
+        : { ...idle, ...last },
+    );
   }
 }
 
@@ -78,9 +127,26 @@ class FakeClock implements Pick<Clock, 'now' | 'sleep'> {
   }
 }
 
-const play: PlayCommand = { code: 'play', source: 'stored', clipId: 7, priority: 2, broadcastClass: 4, repeat: 1, volume: 60, broadcastId: ID };
+const play: PlayCommand = {
+  code: 'play',
+  source: 'stored',
+  clipId: 7,
+  priority: 2,
+  broadcastClass: 4,
+  repeat: 1,
+  volume: 60,
+  broadcastId: ID,
+};
 const ours: OurBroadcast = { broadcastId: ID, clipId: 7, priority: 2, broadcastClass: 4, startAt: 1_001_500 };
-const base = { command: play, ours, priority: 'emergency' as const, readFirst: [], deadline: 1_010_000, backoffMs: [200, 500, 1000], sameBlockWindowMs: SAME_BLOCK_MS };
+const base = {
+  command: play,
+  ours,
+  priority: 'emergency' as const,
+  readFirst: [],
+  deadline: 1_010_000,
+  backoffMs: [200, 500, 1000],
+  sameBlockWindowMs: SAME_BLOCK_MS,
+};
 
 describe('the per-bus plan', () => {
   it('starts a whole bus with one broadcast and verifies every terminal', async () => {
@@ -94,8 +160,13 @@ describe('the per-bus plan', () => {
   it('restarts by unicast a terminal that did not start, gives up on a silent one at the deadline, fails one outranked', async () => {
     const bus = new FakeBus([1, 2, 3, 4], new Set([3]), new Set([2]));
     bus.sessions.set(4, { broadcastId: 'other', priority: 1, clipId: 9 });
-    const veto = (k: number, before: TerminalStatus | null): string | null => (before && before.priority < 2 ? `outranked at ${before.priority}` : null);
-    const out = await startPhase(bus, { ...base, toStart: [1, 2, 3, 4], wholeBus: true, mayStart: veto }, new FakeClock());
+    const veto = (k: number, before: TerminalStatus | null): string | null =>
+      before && before.priority < 2 ? `outranked at ${before.priority}` : null;
+    const out = await startPhase(
+      bus,
+      { ...base, toStart: [1, 2, 3, 4], wholeBus: true, mayStart: veto },
+      new FakeClock(),
+    );
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(out.failed).toEqual([{ key: 4, reason: 'outranked at 1' }]);
     expect(out.unreachable.map((u) => u.key)).toEqual([3]);
@@ -115,7 +186,11 @@ describe('the per-bus plan', () => {
       }
       return status(k);
     };
-    const out = await startPhase(bus, { ...base, toStart: [1, 2], wholeBus: true, windowEnd: base.deadline + 60_000 }, clock);
+    const out = await startPhase(
+      bus,
+      { ...base, toStart: [1, 2], wholeBus: true, windowEnd: base.deadline + 60_000 },
+      clock,
+    );
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(bus.sent).toEqual(['all play', '2 play']);
 
@@ -191,7 +266,11 @@ describe('the per-bus plan', () => {
     bus.lose.set(2, 1);
     const clock = new FakeClock();
     const t0 = clock.now();
-    const out = await startPhase(bus, { ...base, toStart: [1, 2, 3, 4], wholeBus: true, suspect: (k) => k === 1 }, clock);
+    const out = await startPhase(
+      bus,
+      { ...base, toStart: [1, 2, 3, 4], wholeBus: true, suspect: (k) => k === 1 },
+      clock,
+    );
     expect(out.playing.map((p) => p.key).sort()).toEqual([2, 3, 4]);
     expect(out.unreachable.map((u) => u.key)).toEqual([1]);
     // 2's lost answer is read again before the offline 1 is tried (three times), and nobody waits a retry pause
@@ -226,11 +305,18 @@ describe('the per-bus plan', () => {
     // before the restart: a bus-wide start (sequence 51) reached both; 1's short tone has ended, 2 missed it
     bus.lastSequence.set(1, 51);
     const sent: string[] = [];
-    const out = await startPhase(bus, {
-      ...base, toStart: [], wholeBus: false, readFirst: [1, 2],
-      sentBefore: () => 51,
-      onSent: (keys, sequence, busWide) => sent.push(`${keys.join(',')} ${sequence} ${busWide}`),
-    }, new FakeClock());
+    const out = await startPhase(
+      bus,
+      {
+        ...base,
+        toStart: [],
+        wholeBus: false,
+        readFirst: [1, 2],
+        sentBefore: () => 51,
+        onSent: (keys, sequence, busWide) => sent.push(`${keys.join(',')} ${sequence} ${busWide}`),
+      },
+      new FakeClock(),
+    );
     expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2]);
     expect(bus.sent).toEqual(['2 play']);
     expect(sent).toEqual(['2 101 false']);
@@ -262,7 +348,11 @@ describe('the per-bus plan', () => {
   it('calls a terminal that does not answer the transfer unreachable, and stops ours everywhere', async () => {
     const bus = new FakeBus([1, 2], new Set([2]));
     const clip: ClipToTransfer = { clipId: 7, codec: 'opus-16k', digest: '00', data: new Uint8Array(10) };
-    expect(await transferPhase(bus, [1, 2], clip, 'emergency')).toEqual({ ready: [1], failed: [], unreachable: [{ key: 2, reason: 'FC03 clip receive: Timed out' }] });
+    expect(await transferPhase(bus, [1, 2], clip, 'emergency')).toEqual({
+      ready: [1],
+      failed: [],
+      unreachable: [{ key: 2, reason: 'FC03 clip receive: Timed out' }],
+    });
     bus.sessions.set(1, { broadcastId: ID, priority: 2, clipId: 7 });
     const stop: StopCommand = { code: 'stop', broadcastId: ID, priority: 2 };
     expect(await stopPhase(bus, [1, 2], stop, ours)).toEqual({ stopped: [1], unreachable: [2] });

@@ -24,7 +24,10 @@ function setUp(stock: TerminalStock | null) {
 describe('ClipVariants', () => {
   it('groups terminals by the codecs they decode, one variant each', async () => {
     const groups = await setUp(null).forTerminals('tone-chime', [1, 2, 3]);
-    expect(groups.map((g) => [g.terminalIds, g.clip?.clipId])).toEqual([[[1, 2], 1], [[3], 2]]);
+    expect(groups.map((g) => [g.terminalIds, g.clip?.clipId])).toEqual([
+      [[1, 2], 1],
+      [[3], 2],
+    ]);
   });
 
   it('where terminals can be stocked off the line, gives each its variant of a built-in tone once, before returning', async () => {
@@ -33,9 +36,30 @@ describe('ClipVariants', () => {
     await variants.forTerminals('tone-air-raid', [1, 2, 3]);
     expect(stocked).toEqual([
       [
-        { terminalId: 1, clipId: 1, codec: 'opus', digest: 'tone-air-raid-opus', size: 10, durationMs: expect.any(Number) },
-        { terminalId: 2, clipId: 1, codec: 'opus', digest: 'tone-air-raid-opus', size: 10, durationMs: expect.any(Number) },
-        { terminalId: 3, clipId: 2, codec: 'mp3', digest: 'tone-air-raid-mp3', size: 10, durationMs: expect.any(Number) },
+        {
+          terminalId: 1,
+          clipId: 1,
+          codec: 'opus',
+          digest: 'tone-air-raid-opus',
+          size: 10,
+          durationMs: expect.any(Number),
+        },
+        {
+          terminalId: 2,
+          clipId: 1,
+          codec: 'opus',
+          digest: 'tone-air-raid-opus',
+          size: 10,
+          durationMs: expect.any(Number),
+        },
+        {
+          terminalId: 3,
+          clipId: 2,
+          codec: 'mp3',
+          digest: 'tone-air-raid-mp3',
+          size: 10,
+          durationMs: expect.any(Number),
+        },
       ],
     ]);
     // asked again (the next pass, an alert): nothing is stocked twice
@@ -45,7 +69,10 @@ describe('ClipVariants', () => {
 
   it('never stocks an upload or synthesised speech: only the built-in tones come with a terminal', async () => {
     const stocked: StockClip[][] = [];
-    await setUp({ stock: async (clips) => (stocked.push([...clips]), clips.length) }).forTerminals('upload-123', [1, 2, 3]);
+    await setUp({ stock: async (clips) => (stocked.push([...clips]), clips.length) }).forTerminals(
+      'upload-123',
+      [1, 2, 3],
+    );
     expect(stocked).toEqual([]);
   });
 });

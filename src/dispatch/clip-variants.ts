@@ -51,7 +51,14 @@ export class ClipVariants {
         const key = `${terminalId}:${clip.clipId}`;
         if (this.stocked.has(key)) continue;
         this.stocked.add(key);
-        clips.push({ terminalId, clipId: clip.clipId, codec: clip.codec, digest: clip.digest, size: clip.data.length, durationMs: clip.durationMs });
+        clips.push({
+          terminalId,
+          clipId: clip.clipId,
+          codec: clip.codec,
+          digest: clip.digest,
+          size: clip.data.length,
+          durationMs: clip.durationMs,
+        });
       }
     }
     if (clips.length === 0) return;
@@ -85,7 +92,11 @@ export class ClipVariants {
           const bitrate = CODEC_PROFILES.find((p) => p.id === c.profile)?.bitrate ?? 16_000;
           // a terminal plays a stored clip for its size at the profile's bit rate; the library's length is the floor
           const durationMs = Math.max(libraryMs, Math.round((c.data.length * 8000) / bitrate));
-          return { terminalIds: g.ids, clip: { clipId: c.clipId, codec: c.profile, digest: c.digest, data: c.data, durationMs }, error: null };
+          return {
+            terminalIds: g.ids,
+            clip: { clipId: c.clipId, codec: c.profile, digest: c.digest, data: c.data, durationMs },
+            error: null,
+          };
         } catch (e) {
           return { terminalIds: g.ids, clip: null, error: (e as Error).message.slice(0, 255) };
         }

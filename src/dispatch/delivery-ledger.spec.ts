@@ -1,17 +1,39 @@
 import { DeliveryLedger, type LedgerRow } from './delivery-ledger';
 
 const rows = (n: number): LedgerRow[] =>
-  Array.from({ length: n }, (_, i) => ({ id: i + 1, terminalId: 100 + i, areaCode: '341523100201', gatewayId: 1, unit: i + 1, state: 'pending', reason: null }));
+  Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    terminalId: 100 + i,
+    areaCode: '341523100201',
+    gatewayId: 1,
+    unit: i + 1,
+    state: 'pending',
+    reason: null,
+  }));
 
 describe('DeliveryLedger', () => {
   it('folds a step over many terminals into one update per distinct set of values', () => {
     const l = new DeliveryLedger(rows(1000));
     const at = new Date('2026-12-01T08:00:00Z');
-    l.move(l.rows().map((r) => r.id), 'transferring');
-    l.move(l.rows().slice(0, 990).map((r) => r.id), 'ready', null, { terminalClipId: 7 });
+    l.move(
+      l.rows().map((r) => r.id),
+      'transferring',
+    );
+    l.move(
+      l
+        .rows()
+        .slice(0, 990)
+        .map((r) => r.id),
+      'ready',
+      null,
+      { terminalClipId: 7 },
+    );
     l.move([991, 992], 'unreachable', 'no reply');
     l.move([993], 'failed', 'storage refused');
-    l.patch(l.inState('ready').map((r) => r.id), { startSentAt: at });
+    l.patch(
+      l.inState('ready').map((r) => r.id),
+      { startSentAt: at },
+    );
     const { changes, updates } = l.take();
     expect(changes).toHaveLength(1000 + 990 + 3);
     expect(updates).toHaveLength(4);

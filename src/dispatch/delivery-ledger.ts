@@ -87,7 +87,14 @@ export class DeliveryLedger {
       if (!r) throw new Error(`delivery ${id} is not in this broadcast`);
       if (r.state !== to) {
         assertDeliveryTransition(r.state, to, reason, id);
-        this.changes.push({ deliveryId: id, terminalId: r.terminalId, areaCode: r.areaCode, from: r.state, to, reason });
+        this.changes.push({
+          deliveryId: id,
+          terminalId: r.terminalId,
+          areaCode: r.areaCode,
+          from: r.state,
+          to,
+          reason,
+        });
         r.state = to;
         r.reason = reason;
         this.mark(id, { state: to, reason });
@@ -127,10 +134,14 @@ export class DeliveryLedger {
 }
 
 const keyOf = (set: DeliveryUpdate['set']): string =>
-  JSON.stringify(Object.keys(set).sort().map((k) => {
-    const v = (set as Record<string, unknown>)[k];
-    return [k, v instanceof Date ? v.toISOString() : v];
-  }));
+  JSON.stringify(
+    Object.keys(set)
+      .sort()
+      .map((k) => {
+        const v = (set as Record<string, unknown>)[k];
+        return [k, v instanceof Date ? v.toISOString() : v];
+      }),
+  );
 
 /** Groups per-delivery column sets into one update per distinct set of values. */
 export function batchUpdates(dirty: ReadonlyMap<number, DeliveryUpdate['set']>): DeliveryUpdate[] {

@@ -1,5 +1,11 @@
 import { ConflictError } from '../common/errors';
-import { DELIVERY_STATES, type DeliveryState, assertDeliveryTransition, coverageOf, isFinalDeliveryState } from './delivery-lifecycle';
+import {
+  DELIVERY_STATES,
+  type DeliveryState,
+  assertDeliveryTransition,
+  coverageOf,
+  isFinalDeliveryState,
+} from './delivery-lifecycle';
 
 /** Each state and the states it may go to, as a reader checks it. */
 const TABLE = `
@@ -21,7 +27,9 @@ const expected = new Map<DeliveryState, Set<string>>(
     .map(([state, ...next]) => [state as DeliveryState, new Set(next)]),
 );
 
-const pairs = DELIVERY_STATES.flatMap((from) => DELIVERY_STATES.map((to) => [from, to] as [DeliveryState, DeliveryState]));
+const pairs = DELIVERY_STATES.flatMap((from) =>
+  DELIVERY_STATES.map((to) => [from, to] as [DeliveryState, DeliveryState]),
+);
 
 function thrown(fn: () => void): unknown {
   try {
@@ -43,12 +51,18 @@ describe('delivery lifecycle', () => {
       expect(error).toBeUndefined();
     } else {
       expect(error).toBeInstanceOf(ConflictError);
-      expect(error).toMatchObject({ code: 'illegal_delivery_transition', status: 409, details: { deliveryId: 7, from, to } });
+      expect(error).toMatchObject({
+        code: 'illegal_delivery_transition',
+        status: 409,
+        details: { deliveryId: 7, from, to },
+      });
     }
   });
 
   it('needs a reason to fail', () => {
-    expect(thrown(() => assertDeliveryTransition('playing', 'failed'))).toMatchObject({ code: 'delivery_reason_required' });
+    expect(thrown(() => assertDeliveryTransition('playing', 'failed'))).toMatchObject({
+      code: 'delivery_reason_required',
+    });
     expect(thrown(() => assertDeliveryTransition('playing', 'unreachable'))).toBeUndefined();
   });
 

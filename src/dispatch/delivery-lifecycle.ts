@@ -10,7 +10,17 @@
  */
 import { ConflictError } from '../common/errors';
 
-export const DELIVERY_STATES = ['pending', 'transferring', 'ready', 'playing', 'played', 'failed', 'unreachable', 'preempted', 'cancelled'] as const;
+export const DELIVERY_STATES = [
+  'pending',
+  'transferring',
+  'ready',
+  'playing',
+  'played',
+  'failed',
+  'unreachable',
+  'preempted',
+  'cancelled',
+] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export const DELIVERY_LIFECYCLE: Readonly<Record<DeliveryState, readonly DeliveryState[]>> = {
@@ -50,12 +60,25 @@ export function canDeliveryTransition(from: DeliveryState, to: DeliveryState): b
 }
 
 /** 409 `illegal_delivery_transition` unless the table allows from → to; `failed` needs a reason. */
-export function assertDeliveryTransition(from: DeliveryState, to: DeliveryState, reason?: string | null, deliveryId?: number): void {
+export function assertDeliveryTransition(
+  from: DeliveryState,
+  to: DeliveryState,
+  reason?: string | null,
+  deliveryId?: number,
+): void {
   if (!canDeliveryTransition(from, to)) {
-    throw new ConflictError('illegal_delivery_transition', `delivery${deliveryId === undefined ? '' : ` ${deliveryId}`} cannot go from ${from} to ${to}`, { deliveryId, from, to, allowed: DELIVERY_LIFECYCLE[from] });
+    throw new ConflictError(
+      'illegal_delivery_transition',
+      `delivery${deliveryId === undefined ? '' : ` ${deliveryId}`} cannot go from ${from} to ${to}`,
+      { deliveryId, from, to, allowed: DELIVERY_LIFECYCLE[from] },
+    );
   }
   if (to === 'failed' && !reason) {
-    throw new ConflictError('delivery_reason_required', `delivery${deliveryId === undefined ? '' : ` ${deliveryId}`} cannot fail without a reason`, { deliveryId, to });
+    throw new ConflictError(
+      'delivery_reason_required',
+      `delivery${deliveryId === undefined ? '' : ` ${deliveryId}`} cannot fail without a reason`,
+      { deliveryId, to },
+    );
   }
 }
 

@@ -30,7 +30,10 @@ export function sameBlockWindow(signedBlockWindowMs: number): number {
   return Math.max(0, signedBlockWindowMs - SAME_BLOCK_MARGIN_MS);
 }
 
-export function dispatchPolicy(settings: Pick<DispatchSettings, 'startLeadMs' | 'equalPriority'>, signedBlockWindowMs: number): DispatchPolicy {
+export function dispatchPolicy(
+  settings: Pick<DispatchSettings, 'startLeadMs' | 'equalPriority'>,
+  signedBlockWindowMs: number,
+): DispatchPolicy {
   return {
     startLeadMs: settings.startLeadMs,
     equalPriority: settings.equalPriority,

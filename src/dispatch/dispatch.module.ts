@@ -19,7 +19,14 @@ import { ToneProvisioningController } from './tone-provisioning.controller';
 @Module({
   imports: [FieldModule, AudioModule, MonitoringModule],
   controllers: [BroadcastsController, ToneProvisioningController],
-  providers: [DispatchRepository, ClipVariants, ToneProvisioning, DispatchService, { provide: Dispatcher, useExisting: DispatchService }, BroadcastReportsService],
+  providers: [
+    DispatchRepository,
+    ClipVariants,
+    ToneProvisioning,
+    DispatchService,
+    { provide: Dispatcher, useExisting: DispatchService },
+    BroadcastReportsService,
+  ],
   exports: [Dispatcher, DispatchService, BroadcastReportsService, ToneProvisioning],
 })
 export class DispatchModule {}

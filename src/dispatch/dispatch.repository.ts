@@ -35,13 +35,18 @@ export class DispatchRepository {
 
   async terminals(ids: readonly number[], tx?: Tx): Promise<TerminalEntity[]> {
     const out: TerminalEntity[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await this.em(tx).findBy(TerminalEntity, { id: In(ids.slice(i, i + CHUNK)) })));
+    for (let i = 0; i < ids.length; i += CHUNK)
+      out.push(...(await this.em(tx).findBy(TerminalEntity, { id: In(ids.slice(i, i + CHUNK)) })));
     return out;
   }
 
   /** Every enabled terminal: where it sits and its area (tone provisioning walks them bus by bus). */
   enabledTerminals(): Promise<Pick<TerminalEntity, 'id' | 'gatewayId' | 'areaCode'>[]> {
-    return this.em().find(TerminalEntity, { select: { id: true, gatewayId: true, areaCode: true }, where: { enabled: true }, order: { gatewayId: 'ASC', unitId: 'ASC' } });
+    return this.em().find(TerminalEntity, {
+      select: { id: true, gatewayId: true, areaCode: true },
+      where: { enabled: true },
+      order: { gatewayId: 'ASC', unitId: 'ASC' },
+    });
   }
 
   /** How many enabled terminals each gateway holds (a bus-wide start reaches them all). */
@@ -62,7 +67,8 @@ export class DispatchRepository {
 
   async insertBroadcast(tx: Tx, b: BroadcastEntity, deliveries: DeliveryEntity[]): Promise<void> {
     await this.em(tx).insert(BroadcastEntity, b);
-    for (let i = 0; i < deliveries.length; i += 100) await this.em(tx).insert(DeliveryEntity, deliveries.slice(i, i + 100));
+    for (let i = 0; i < deliveries.length; i += 100)
+      await this.em(tx).insert(DeliveryEntity, deliveries.slice(i, i + 100));
   }
 
   findBroadcast(broadcastId: string): Promise<BroadcastEntity | null> {
@@ -84,20 +90,36 @@ export class DispatchRepository {
   async ledgerRows(broadcastId: string): Promise<LedgerRow[]> {
     const rows = await this.em().find(DeliveryEntity, { where: { broadcastId }, order: { id: 'ASC' } });
     return rows.map((d) => ({
-      id: d.id, terminalId: d.terminalId, areaCode: d.areaCode, gatewayId: d.gatewayId, unit: d.unit, state: d.state, reason: d.reason,
-      attempts: d.attempts, terminalClipId: d.terminalClipId, startSentAt: d.startSentAt, startSequence: d.startSequence, verifiedAt: d.verifiedAt, finishedAt: d.finishedAt,
-      preemptedBroadcastId: d.preemptedBroadcastId, preemptedPriority: d.preemptedPriority,
+      id: d.id,
+      terminalId: d.terminalId,
+      areaCode: d.areaCode,
+      gatewayId: d.gatewayId,
+      unit: d.unit,
+      state: d.state,
+      reason: d.reason,
+      attempts: d.attempts,
+      terminalClipId: d.terminalClipId,
+      startSentAt: d.startSentAt,
+      startSequence: d.startSequence,
+      verifiedAt: d.verifiedAt,
+      finishedAt: d.finishedAt,
+      preemptedBroadcastId: d.preemptedBroadcastId,
+      preemptedPriority: d.preemptedPriority,
     }));
   }
 
   /** Writes a batch of delivery updates (and the broadcast's own change, if any) in one transaction. */
-  async write(updates: readonly DeliveryUpdate[], broadcast?: { broadcastId: string; set: Partial<BroadcastEntity> }): Promise<void> {
+  async write(
+    updates: readonly DeliveryUpdate[],
+    broadcast?: { broadcastId: string; set: Partial<BroadcastEntity> },
+  ): Promise<void> {
     if (updates.length === 0 && !broadcast) return;
     const at = this.clock.date();
     await this.transactions.run(async (tx) => {
       const em = this.em(tx);
       for (const u of updates) {
-        for (let i = 0; i < u.ids.length; i += CHUNK) await em.update(DeliveryEntity, { id: In(u.ids.slice(i, i + CHUNK)) }, { ...u.set, updatedAt: at });
+        for (let i = 0; i < u.ids.length; i += CHUNK)
+          await em.update(DeliveryEntity, { id: In(u.ids.slice(i, i + CHUNK)) }, { ...u.set, updatedAt: at });
       }
       if (broadcast) await em.update(BroadcastEntity, { broadcastId: broadcast.broadcastId }, broadcast.set);
     });
@@ -105,17 +127,34 @@ export class DispatchRepository {
 
   // ---- reports ---------------------------------------------------------------------------------------------------
 
-  private scoped<T extends object>(qb: SelectQueryBuilder<T>, alias: string, prefixes: string[] | null, name = 'sp'): SelectQueryBuilder<T> {
-    if (prefixes) qb.andWhere(`(${prefixes.map((_, i) => `${alias}.areaCode LIKE :${name}${i}`).join(' OR ')})`, Object.fromEntries(prefixes.map((p, i) => [`${name}${i}`, `${p}%`])));
+  private scoped<T extends object>(
+    qb: SelectQueryBuilder<T>,
+    alias: string,
+    prefixes: string[] | null,
+    name = 'sp',
+  ): SelectQueryBuilder<T> {
+    if (prefixes)
+      qb.andWhere(
+        `(${prefixes.map((_, i) => `${alias}.areaCode LIKE :${name}${i}`).join(' OR ')})`,
+        Object.fromEntries(prefixes.map((p, i) => [`${name}${i}`, `${p}%`])),
+      );
     return qb;
   }
 
   /** Broadcasts with at least one delivery the reader may see, newest first. */
-  async pageBroadcasts(prefixes: string[] | null, limit: number, offset: number): Promise<{ items: BroadcastEntity[]; total: number }> {
+  async pageBroadcasts(
+    prefixes: string[] | null,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: BroadcastEntity[]; total: number }> {
     if (prefixes && prefixes.length === 0) return { items: [], total: 0 };
     const qb = this.em().createQueryBuilder(BroadcastEntity, 'b');
     if (prefixes) {
-      const sub = this.scoped(this.em().createQueryBuilder(DeliveryEntity, 'd').select('1').where('d.broadcastId = b.broadcastId'), 'd', prefixes);
+      const sub = this.scoped(
+        this.em().createQueryBuilder(DeliveryEntity, 'd').select('1').where('d.broadcastId = b.broadcastId'),
+        'd',
+        prefixes,
+      );
       qb.andWhere(`EXISTS (${sub.getQuery()})`, sub.getParameters());
     }
     qb.orderBy('b.id', 'DESC').take(limit).skip(offset);
@@ -124,7 +163,10 @@ export class DispatchRepository {
   }
 
   /** Delivery counts by area code and state, inside the reader's scope. */
-  async countsByArea(broadcastId: string, prefixes: string[] | null): Promise<{ areaCode: string; state: DeliveryState; n: number }[]> {
+  async countsByArea(
+    broadcastId: string,
+    prefixes: string[] | null,
+  ): Promise<{ areaCode: string; state: DeliveryState; n: number }[]> {
     if (prefixes && prefixes.length === 0) return [];
     const qb = this.em()
       .createQueryBuilder(DeliveryEntity, 'd')
@@ -137,7 +179,12 @@ export class DispatchRepository {
     return rows.map((r) => ({ areaCode: r.areaCode, state: r.state, n: Number(r.n) }));
   }
 
-  async pageDeliveries(broadcastId: string, f: DeliveryFilter, limit: number | null, offset = 0): Promise<{ items: DeliveryEntity[]; total: number }> {
+  async pageDeliveries(
+    broadcastId: string,
+    f: DeliveryFilter,
+    limit: number | null,
+    offset = 0,
+  ): Promise<{ items: DeliveryEntity[]; total: number }> {
     if (f.prefixes && f.prefixes.length === 0) return { items: [], total: 0 };
     const qb = this.em().createQueryBuilder(DeliveryEntity, 'd').where('d.broadcastId = :broadcastId', { broadcastId });
     this.scoped(qb, 'd', f.prefixes);
@@ -152,7 +199,8 @@ export class DispatchRepository {
   async areaNames(codes: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (let i = 0; i < codes.length; i += CHUNK) {
-      for (const a of await this.em().findBy(AreaEntity, { code: In(codes.slice(i, i + CHUNK)) })) out.set(a.code, a.name);
+      for (const a of await this.em().findBy(AreaEntity, { code: In(codes.slice(i, i + CHUNK)) }))
+        out.set(a.code, a.name);
     }
     return out;
   }

@@ -39,7 +39,11 @@ export interface BroadcastProgress {
   changes: { terminalId: number; areaCode: string; state: string; reason: string | null }[];
 }
 
-const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = { completed: 'complete', partial: 'complete-partially', failed: 'fail' };
+const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = {
+  completed: 'complete',
+  partial: 'complete-partially',
+  failed: 'fail',
+};
 
 @Injectable()
 export class DispatchService extends Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -92,23 +96,57 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   }
 
   async plan(order: DispatchOrder, tx: Tx): Promise<PlannedBroadcast> {
-    if (order.endAt.getTime() <= order.startAt.getTime()) throw ValidationFailedError.field('endAt', 'endAt must be after startAt');
+    if (order.endAt.getTime() <= order.startAt.getTime())
+      throw ValidationFailedError.field('endAt', 'endAt must be after startAt');
     const ids = [...new Set(order.terminalIds)];
     const terminals = new Map((await this.repo.terminals(ids, tx)).map((t) => [t.id, t]));
     const now = this.clock.date();
     const b = Object.assign(new BroadcastEntity(), {
-      broadcastId: order.broadcastId, alertId: order.alertId, title: order.title.slice(0, 128), eventType: order.eventType, severity: order.severity,
-      messageType: order.messageType, broadcastClass: order.broadcastClass, priority: order.priority, clipId: order.clipId, repeat: order.repeat,
-      volume: order.volume, startAt: order.startAt, endAt: order.endAt, emergency: order.emergency, drill: isDrillClass(order.broadcastClass),
-      userId: order.userId, state: 'planned', targeted: ids.length, createdAt: now, startedAt: null, finishedAt: null, cancelRequestedAt: null, cancelledBy: null,
+      broadcastId: order.broadcastId,
+      alertId: order.alertId,
+      title: order.title.slice(0, 128),
+      eventType: order.eventType,
+      severity: order.severity,
+      messageType: order.messageType,
+      broadcastClass: order.broadcastClass,
+      priority: order.priority,
+      clipId: order.clipId,
+      repeat: order.repeat,
+      volume: order.volume,
+      startAt: order.startAt,
+      endAt: order.endAt,
+      emergency: order.emergency,
+      drill: isDrillClass(order.broadcastClass),
+      userId: order.userId,
+      state: 'planned',
+      targeted: ids.length,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      cancelRequestedAt: null,
+      cancelledBy: null,
     } satisfies Omit<BroadcastEntity, 'id'>);
     const deliveries = ids.map((id) => {
       const t = terminals.get(id);
       const where = this.field.locate(id);
       return Object.assign(new DeliveryEntity(), {
-        broadcastId: order.broadcastId, terminalId: id, gatewayId: where?.gatewayId ?? t?.gatewayId ?? null, unit: where?.unit ?? t?.unitId ?? null,
-        areaCode: t?.areaCode ?? '', terminalName: (t?.name ?? `terminal ${id}`).slice(0, 64), state: 'pending', reason: null, attempts: 0,
-        terminalClipId: null, startSentAt: null, startSequence: null, verifiedAt: null, finishedAt: null, preemptedBroadcastId: null, preemptedPriority: null, updatedAt: now,
+        broadcastId: order.broadcastId,
+        terminalId: id,
+        gatewayId: where?.gatewayId ?? t?.gatewayId ?? null,
+        unit: where?.unit ?? t?.unitId ?? null,
+        areaCode: t?.areaCode ?? '',
+        terminalName: (t?.name ?? `terminal ${id}`).slice(0, 64),
+        state: 'pending',
+        reason: null,
+        attempts: 0,
+        terminalClipId: null,
+        startSentAt: null,
+        startSequence: null,
+        verifiedAt: null,
+        finishedAt: null,
+        preemptedBroadcastId: null,
+        preemptedPriority: null,
+        updatedAt: now,
       } satisfies Omit<DeliveryEntity, 'id'>);
     });
     await this.repo.insertBroadcast(tx, b, deliveries);
@@ -154,7 +192,10 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     this.runs.set(broadcastId, run);
     if (b.state === 'running' && b.endAt.getTime() > this.clock.now()) {
       // continued after a restart: terminals that did not answer before get another chance inside the window
-      run.ledger.move(run.ledger.inState('unreachable').map((r) => r.id), 'pending');
+      run.ledger.move(
+        run.ledger.inState('unreachable').map((r) => r.id),
+        'pending',
+      );
     }
     if (b.state === 'planned') {
       b.state = 'running';
@@ -163,7 +204,9 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       if (!b.emergency) await this.advance(b.alertId, 'start');
     }
     // tone provisioning gives way on the buses this run uses, until it ends
-    const release = this.provisioning.hold(run.ledger.rows().flatMap((r) => this.field.locate(r.terminalId)?.gatewayId ?? []));
+    const release = this.provisioning.hold(
+      run.ledger.rows().flatMap((r) => this.field.locate(r.terminalId)?.gatewayId ?? []),
+    );
     try {
       await run.run();
     } catch (e) {
@@ -192,9 +235,15 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
         active.cancelled = true;
         active.interrupt();
       }
-      const run = active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
-      await this.repo.write([], { broadcastId: b.broadcastId, set: { cancelRequestedAt: this.clock.date(), cancelledBy: userId } });
-      const sounding = run.ledger.rows().filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
+      const run =
+        active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
+      await this.repo.write([], {
+        broadcastId: b.broadcastId,
+        set: { cancelRequestedAt: this.clock.date(), cancelledBy: userId },
+      });
+      const sounding = run.ledger
+        .rows()
+        .filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
       const byBus = new Map<number, number[]>();
       for (const r of sounding) {
         const g = this.field.locate(r.terminalId)?.gatewayId;
@@ -203,10 +252,17 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       const stop = { code: 'stop' as const, broadcastId: b.broadcastId, priority: b.priority };
       await Promise.all([...byBus].map(([g, keys]) => stopPhase(fieldLink(this.field, g), keys, stop, run.ours(null))));
       const open = run.ledger.rows().filter((r) => r.state !== 'played' && r.state !== 'cancelled');
-      run.ledger.move(open.map((r) => r.id), 'cancelled', `cancelled by user ${userId}`);
+      run.ledger.move(
+        open.map((r) => r.id),
+        'cancelled',
+        `cancelled by user ${userId}`,
+      );
       await run.flush();
       b.state = 'cancelled';
-      await this.repo.write([], { broadcastId: b.broadcastId, set: { state: 'cancelled', finishedAt: this.clock.date() } });
+      await this.repo.write([], {
+        broadcastId: b.broadcastId,
+        set: { state: 'cancelled', finishedAt: this.clock.date() },
+      });
       this.emit(run, []);
       await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
     }
@@ -215,17 +271,21 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   private playingNow(terminalId: number, except: string): PlayingNow | null {
     for (const run of this.runs.values()) {
       if (run.broadcastId === except) continue;
-      if (run.ledger.ofTerminal(terminalId)?.state === 'playing') return { broadcastId: run.broadcastId, priority: run.broadcast.priority, certain: true };
+      if (run.ledger.ofTerminal(terminalId)?.state === 'playing')
+        return { broadcastId: run.broadcastId, priority: run.broadcast.priority, certain: true };
     }
     const r = this.monitoring.terminal(terminalId)?.reading;
-    return r && isBroadcasting(r) && r.broadcastId !== except ? { broadcastId: r.broadcastId, priority: r.priority } : null;
+    return r && isBroadcasting(r) && r.broadcastId !== except
+      ? { broadcastId: r.broadcastId, priority: r.priority }
+      : null;
   }
 
   private async flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
     try {
       await this.repo.write(updates);
     } catch (e) {
-      if (!this.halting) this.log.error(`broadcast ${run.broadcastId}: delivery states not written: ${(e as Error).message}`);
+      if (!this.halting)
+        this.log.error(`broadcast ${run.broadcastId}: delivery states not written: ${(e as Error).message}`);
       return;
     }
     if (changes.length > 0) this.emit(run, changes);
@@ -234,7 +294,11 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   private emit(run: RunView, changes: DeliveryChange[]): void {
     if (this.halting) return;
     this.progressSubject.next({
-      broadcastId: run.broadcastId, alertId: run.broadcast.alertId, drill: run.broadcast.drill, state: run.broadcast.state, counts: run.ledger.counts(),
+      broadcastId: run.broadcastId,
+      alertId: run.broadcast.alertId,
+      drill: run.broadcast.drill,
+      state: run.broadcast.state,
+      counts: run.ledger.counts(),
       changes: changes.map((c) => ({ terminalId: c.terminalId, areaCode: c.areaCode, state: c.to, reason: c.reason })),
     });
   }

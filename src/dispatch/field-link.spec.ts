@@ -1,8 +1,17 @@
 import { TERMINAL_EXCEPTIONS } from '../../firmware-protocols/terminal-modbus';
 import { Clock, type TimerHandle } from '../common/clock';
 import {
-  FieldCommands, FieldError, type ClipToTransfer, type CommandResult, type ConnectionState, type FieldTransferResult, type OpenGateway,
-  type RequestFailureKind, type TerminalCommand, type TerminalLocation, type TerminalStatus,
+  FieldCommands,
+  FieldError,
+  type ClipToTransfer,
+  type CommandResult,
+  type ConnectionState,
+  type FieldTransferResult,
+  type OpenGateway,
+  type RequestFailureKind,
+  type TerminalCommand,
+  type TerminalLocation,
+  type TerminalStatus,
 } from '../field/field-commands';
 import { meaningOf, startPhase, transferPhase, type OurBroadcast, type PlayCommand } from './bus-plan';
 import { sameBlockWindow } from './dispatch-policy';
@@ -10,8 +19,21 @@ import { fieldLink } from './field-link';
 
 const ID = '43415230000000101010101202612010001';
 const idle: TerminalStatus = {
-  state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 60, faults: [], supplyVoltage: null, temperature: null,
-  signalQuality: null, uptimeSeconds: null, counters: { crcErrors: 0, refusedCommands: 0 }, lastCommandSequence: 0, clock: null,
+  state: 1,
+  priority: 15,
+  source: 'none',
+  clipId: 0,
+  broadcastId: null,
+  broadcastClass: 0,
+  volume: 60,
+  faults: [],
+  supplyVoltage: null,
+  temperature: null,
+  signalQuality: null,
+  uptimeSeconds: null,
+  counters: { crcErrors: 0, refusedCommands: 0 },
+  lastCommandSequence: 0,
+  clock: null,
 };
 const failure = (kind: RequestFailureKind, exceptionCode: number | null = null): FieldError =>
   new FieldError({ kind, exceptionCode, message: `bus 1 unit 2 request: ${kind}` }, 'bus 1', 2, 'request');
@@ -56,7 +78,9 @@ class RecordingField extends FieldCommands {
     const silence = this.behaviour[terminalId]?.status;
     if (silence) return Promise.reject(silence);
     const id = this.playing.get(terminalId);
-    return Promise.resolve(id === undefined ? idle : { ...idle, state: 5, priority: 2, broadcastId: id, clipId: 7, broadcastClass: 4 });
+    return Promise.resolve(
+      id === undefined ? idle : { ...idle, state: 5, priority: 2, broadcastId: id, clipId: 7, broadcastClass: 4 },
+    );
   }
   readRegisters(): Promise<number[]> {
     return Promise.reject(failure('protocol'));
@@ -67,8 +91,14 @@ class RecordingField extends FieldCommands {
       stored: [1],
       alreadyStored: [],
       failed: [
-        { terminalId: 2, failure: { kind: 'timeout', exceptionCode: null, message: 'unit 2 FC03 clip receive: timed out' } },
-        { terminalId: 3, failure: { kind: 'incomplete', exceptionCode: null, message: '4 chunks still missing after 3 repair rounds' } },
+        {
+          terminalId: 2,
+          failure: { kind: 'timeout', exceptionCode: null, message: 'unit 2 FC03 clip receive: timed out' },
+        },
+        {
+          terminalId: 3,
+          failure: { kind: 'incomplete', exceptionCode: null, message: '4 chunks still missing after 3 repair rounds' },
+        },
       ],
       framesSent: { broadcast: 3, unicast: 1 },
     });
@@ -85,14 +115,36 @@ class StillClock extends Clock {
   }
 }
 
-const play: PlayCommand = { code: 'play', source: 'stored', clipId: 7, priority: 2, broadcastClass: 4, repeat: 1, volume: 60, broadcastId: ID };
+const play: PlayCommand = {
+  code: 'play',
+  source: 'stored',
+  clipId: 7,
+  priority: 2,
+  broadcastClass: 4,
+  repeat: 1,
+  volume: 60,
+  broadcastId: ID,
+};
 const ours: OurBroadcast = { broadcastId: ID, clipId: 7, priority: 2, broadcastClass: 4, startAt: 1_001_500 };
-const options = { command: play, ours, priority: 'emergency' as const, readFirst: [], deadline: 1_010_000, backoffMs: [200], sameBlockWindowMs: sameBlockWindow(5_000) };
+const options = {
+  command: play,
+  ours,
+  priority: 'emergency' as const,
+  readFirst: [],
+  deadline: 1_010_000,
+  backoffMs: [200],
+  sameBlockWindowMs: sameBlockWindow(5_000),
+};
 
 describe('the per-bus plan through the field port', () => {
   it('tells a terminal that did not answer a transfer from one that failed it, by the failure kind', async () => {
     const field = new RecordingField();
-    const out = await transferPhase(fieldLink(field, 1), [1, 2, 3], { clipId: 7, codec: 'opus-16k', digest: '0'.repeat(64), data: new Uint8Array(8) }, 'transfer');
+    const out = await transferPhase(
+      fieldLink(field, 1),
+      [1, 2, 3],
+      { clipId: 7, codec: 'opus-16k', digest: '0'.repeat(64), data: new Uint8Array(8) },
+      'transfer',
+    );
     expect(field.calls).toEqual(['transferClip 1 1,2,3 clip 7']);
     expect(out).toEqual({
       ready: [1],
@@ -102,12 +154,23 @@ describe('the per-bus plan through the field port', () => {
   });
 
   it('hands back a terminal that refuses a play as not holding the clip, and reports one that never answers as unreachable', async () => {
-    const field = new RecordingField({ 2: { command: failure('refused', TERMINAL_EXCEPTIONS.clipNotStored) }, 3: { command: failure('timeout'), status: failure('timeout') } });
-    const out = await startPhase(fieldLink(field, 1), { ...options, toStart: [1, 2, 3], wholeBus: false }, new StillClock());
+    const field = new RecordingField({
+      2: { command: failure('refused', TERMINAL_EXCEPTIONS.clipNotStored) },
+      3: { command: failure('timeout'), status: failure('timeout') },
+    });
+    const out = await startPhase(
+      fieldLink(field, 1),
+      { ...options, toStart: [1, 2, 3], wholeBus: false },
+      new StillClock(),
+    );
     expect(out.playing.map((p) => p.key)).toEqual([1]);
     expect(out.clipMissing.map((f) => f.key)).toEqual([2]);
     expect(out.unreachable.map((f) => f.key)).toEqual([3]);
-    expect(field.calls.filter((c) => c.startsWith('command'))).toEqual(['command 1 play', 'command 2 play', 'command 3 play']);
+    expect(field.calls.filter((c) => c.startsWith('command'))).toEqual([
+      'command 1 play',
+      'command 2 play',
+      'command 3 play',
+    ]);
   });
 
   it('reads each failure kind the same way wherever it comes from', () => {

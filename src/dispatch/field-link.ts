@@ -7,7 +7,11 @@ export function fieldLink(field: FieldCommands, gatewayId: number): BusLink {
     id: `gateway ${gatewayId}`,
     transfer: async (keys, clip, priority) => {
       const r = await field.transferClip(gatewayId, keys, clip, { priority });
-      return { stored: r.stored, alreadyStored: r.alreadyStored, failed: r.failed.map((f) => ({ key: f.terminalId, failure: f.failure })) };
+      return {
+        stored: r.stored,
+        alreadyStored: r.alreadyStored,
+        failed: r.failed.map((f) => ({ key: f.terminalId, failure: f.failure })),
+      };
     },
     commandAll: async (command, priority) => (await field.commandBus(gatewayId, command, { priority })).sequence,
     command: async (key, command, priority) => (await field.command(key, command, { priority })).sequence,

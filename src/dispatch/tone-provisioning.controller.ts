@@ -29,7 +29,7 @@ export class ToneProvisioningController {
   @Post('pass')
   @HttpCode(202)
   @Roles('technician')
-  @ApiOperation({ summary: 'Start a tone-provisioning pass over the caller\'s scope' })
+  @ApiOperation({ summary: "Start a tone-provisioning pass over the caller's scope" })
   @ApiErrors(429)
   pass(@CurrentUser() user: AuthUser): ToneProvisioningView & { pass: { areas: string[] | null } } {
     const pass = this.provisioning.requestPass(user);

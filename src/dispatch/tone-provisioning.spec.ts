@@ -14,12 +14,16 @@ const CHIME: ClipVariant = { clipId: 9, codec: 'opus', digest: 'ab', data: new U
 /** Two Modbus buses (gateways 1 and 2, two terminals each) whose links come up after the start, as in the demo. */
 function setUp() {
   const monitoring = new MonitoringService();
-  const links = new Map<number, 'connecting' | 'connected'>([[1, 'connecting'], [2, 'connecting']]);
+  const links = new Map<number, 'connecting' | 'connected'>([
+    [1, 'connecting'],
+    [2, 'connecting'],
+  ]);
   const transfers: { gatewayId: number; terminalIds: number[] }[] = [];
   const opened = new Set<number>();
   const field = {
     connection: (g: number) => links.get(g) ?? null,
-    openGateways: () => [...opened].map((gatewayId) => ({ gatewayId, family: 'modbus', connection: links.get(gatewayId) })),
+    openGateways: () =>
+      [...opened].map((gatewayId) => ({ gatewayId, family: 'modbus', connection: links.get(gatewayId) })),
     settled: async () => undefined,
     transferClip: jest.fn(async (gatewayId: number, terminalIds: number[]) => {
       transfers.push({ gatewayId, terminalIds });
@@ -33,15 +37,21 @@ function setUp() {
     { id: 22, gatewayId: 2, areaCode: '341523101000' },
   ];
   const repo = { enabledTerminals: async () => rows } as unknown as DispatchRepository;
-  const variants = { forTerminals: async (_tone: string, ids: number[]) => [{ terminalIds: ids, clip: CHIME, error: null }] } as unknown as ClipVariants;
+  const variants = {
+    forTerminals: async (_tone: string, ids: number[]) => [{ terminalIds: ids, clip: CHIME, error: null }],
+  } as unknown as ClipVariants;
   const registry = { changes: new Subject<RegistryChange>() } as unknown as RegistryEvents;
-  const config = { field: { enabled: true }, dispatch: { provisionTones: ['tone-chime'], provisionRetryMs: 3_600_000 } } as unknown as AppConfig;
+  const config = {
+    field: { enabled: true },
+    dispatch: { provisionTones: ['tone-chime'], provisionRetryMs: 3_600_000 },
+  } as unknown as AppConfig;
   const provisioning = new ToneProvisioning(config, field, repo, variants, monitoring, registry, new SystemClock());
   /** What FieldBuses does when it opens a bus, then its link coming up. */
   const open = (gatewayId: number): void => {
     opened.add(gatewayId);
     monitoring.trackGateway({ gatewayId, areaCode: rows.find((r) => r.gatewayId === gatewayId)!.areaCode }, 0);
-    for (const r of rows.filter((x) => x.gatewayId === gatewayId)) monitoring.trackTerminal({ terminalId: r.id, gatewayId, areaCode: r.areaCode }, 0);
+    for (const r of rows.filter((x) => x.gatewayId === gatewayId))
+      monitoring.trackTerminal({ terminalId: r.id, gatewayId, areaCode: r.areaCode }, 0);
   };
   const connect = (gatewayId: number): void => {
     links.set(gatewayId, 'connected');
@@ -66,7 +76,10 @@ describe('ToneProvisioning', () => {
 
     connect(2);
     await provisioning.settled();
-    expect(transfers).toEqual([{ gatewayId: 1, terminalIds: [11, 12] }, { gatewayId: 2, terminalIds: [21, 22] }]);
+    expect(transfers).toEqual([
+      { gatewayId: 1, terminalIds: [11, 12] },
+      { gatewayId: 2, terminalIds: [21, 22] },
+    ]);
     // a later pass finds both buses done: nothing is sent twice
     await provisioning.runPass();
     expect(transfers).toHaveLength(2);

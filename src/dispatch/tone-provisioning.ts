@@ -226,7 +226,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const last = Math.max(...keys.map((k) => this.manualPasses.get(k) ?? Number.NEGATIVE_INFINITY));
     if (now - last < MANUAL_PASS_EVERY_MS) {
       const wait = Math.ceil((last + MANUAL_PASS_EVERY_MS - now) / 1000);
-      throw new DomainError('too_many_passes', `a pass over this area was started less than ${MANUAL_PASS_EVERY_MS / 1000} s ago; try again in ${wait} s`, 429, { retryAfterSeconds: wait });
+      throw new DomainError(
+        'too_many_passes',
+        `a pass over this area was started less than ${MANUAL_PASS_EVERY_MS / 1000} s ago; try again in ${wait} s`,
+        429,
+        { retryAfterSeconds: wait },
+      );
     }
     for (const k of keys) this.manualPasses.set(k, now);
     void this.runPass(areas);
@@ -237,7 +242,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   view(user: AuthUser, areaCode?: string): ToneProvisioningView {
     const visible = (id: number): boolean => {
       const t = this.terminals.get(id);
-      return t !== undefined && (isUnrestricted(user) || canReach(user, t.areaCode)) && (areaCode === undefined || isWithinArea(t.areaCode, areaCode));
+      return (
+        t !== undefined &&
+        (isUnrestricted(user) || canReach(user, t.areaCode)) &&
+        (areaCode === undefined || isWithinArea(t.areaCode, areaCode))
+      );
     };
     const ids = [...this.terminals.keys()].filter(visible);
     const buses: Record<BusProvisioning, number> = { storing: 0, held: 0, waiting: 0, done: 0 };
@@ -252,8 +261,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         const held = this.held.get(toneId);
         const failed = [...(this.failed.get(toneId) ?? [])].filter(([id]) => visible(id));
         return {
-          toneId, title: findTone(toneId)?.title ?? toneId, terminals: ids.length, holding: ids.filter((id) => held?.has(id)).length,
-          failed: failed.length, failures: failed.slice(0, LISTED_FAILURES).map(([terminalId, reason]) => ({ terminalId, reason })),
+          toneId,
+          title: findTone(toneId)?.title ?? toneId,
+          terminals: ids.length,
+          holding: ids.filter((id) => held?.has(id)).length,
+          failed: failed.length,
+          failures: failed.slice(0, LISTED_FAILURES).map(([terminalId, reason]) => ({ terminalId, reason })),
         };
       }),
       buses,
@@ -304,7 +317,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async passOverBuses(): Promise<void> {
-    const modbus = new Set(this.field.openGateways().filter((b) => b.family === 'modbus').map((b) => b.gatewayId));
+    const modbus = new Set(
+      this.field
+        .openGateways()
+        .filter((b) => b.family === 'modbus')
+        .map((b) => b.gatewayId),
+    );
     const everywhere = (await this.repo.enabledTerminals()).filter((t) => modbus.has(t.gatewayId));
     this.terminals = new Map(everywhere.map((t) => [t.id, { gatewayId: t.gatewayId, areaCode: t.areaCode }]));
     const areas = this.passAreas;
@@ -402,11 +420,13 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** One tone to some terminals of a bus, waiting out holds and resuming after them; false = leave this bus for the next pass. */
   private async transfer(gatewayId: number, toneId: string, clip: ClipVariant, ids: number[]): Promise<boolean> {
     for (;;) {
-      while (this.busHolds.has(gatewayId) && !this.stopped) await new Promise<void>((wake) => this.waiting.set(gatewayId, [...(this.waiting.get(gatewayId) ?? []), wake]));
+      while (this.busHolds.has(gatewayId) && !this.stopped)
+        await new Promise<void>((wake) => this.waiting.set(gatewayId, [...(this.waiting.get(gatewayId) ?? []), wake]));
       if (this.stopped) return false;
       const link = this.field.connection(gatewayId);
       if (link !== 'connected') {
-        for (const id of ids) this.failedOn(toneId, id, `gateway ${gatewayId} ${link ?? 'closed'}: tried again on the next pass`);
+        for (const id of ids)
+          this.failedOn(toneId, id, `gateway ${gatewayId} ${link ?? 'closed'}: tried again on the next pass`);
         return false;
       }
       const abort = new AbortController();
@@ -414,7 +434,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       this.running.set(gatewayId, running);
       this.changes.next();
       try {
-        const r = await this.field.transferClip(gatewayId, ids, clip, { priority: 'poll', signal: abort.signal, tryBackedOff: true });
+        const r = await this.field.transferClip(gatewayId, ids, clip, {
+          priority: 'poll',
+          signal: abort.signal,
+          tryBackedOff: true,
+        });
         for (const id of [...r.stored, ...r.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
         for (const f of r.failed) this.failedOn(toneId, f.terminalId, f.failure.message);
         return true;
@@ -422,7 +446,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         if (this.stopped) return false;
         if (running.why === 'held') continue; // wait for the broadcast run, then resume
         if (running.why === 'disconnected' || (e instanceof FieldError && e.kind === 'cancelled')) {
-          for (const id of ids) this.failedOn(toneId, id, `gateway ${gatewayId} went down during the transfer: tried again on the next pass`);
+          for (const id of ids)
+            this.failedOn(
+              toneId,
+              id,
+              `gateway ${gatewayId} went down during the transfer: tried again on the next pass`,
+            );
           return false;
         }
         for (const id of ids) this.failedOn(toneId, id, failureOf(e).message);

@@ -28,13 +28,30 @@ export function busIdOf(g: Pick<GatewayEntity, 'id' | 'name'>): string {
 
 /** What of a gateway row, if edited, needs the bus reopened (names and areas do not). */
 export function connectionKey(g: GatewayEntity): string {
-  return JSON.stringify([g.kind, g.host, g.port, g.serialPath, g.baudRate, g.parity, g.dataBits, g.stopBits, g.requestTimeoutMs, g.turnaroundMs, g.broadcastDelayMs]);
+  return JSON.stringify([
+    g.kind,
+    g.host,
+    g.port,
+    g.serialPath,
+    g.baudRate,
+    g.parity,
+    g.dataBits,
+    g.stopBits,
+    g.requestTimeoutMs,
+    g.turnaroundMs,
+    g.broadcastDelayMs,
+  ]);
 }
 
 export function modbusGatewayConfig(g: GatewayEntity): GatewayConfig {
   const timing = {
-    baudRate: g.baudRate, parity: g.parity, dataBits: g.dataBits === 7 ? 7 : 8, stopBits: g.stopBits === 2 ? 2 : 1,
-    requestTimeoutMs: g.requestTimeoutMs, turnaroundMs: g.turnaroundMs, broadcastDelayMs: g.broadcastDelayMs,
+    baudRate: g.baudRate,
+    parity: g.parity,
+    dataBits: g.dataBits === 7 ? 7 : 8,
+    stopBits: g.stopBits === 2 ? 2 : 1,
+    requestTimeoutMs: g.requestTimeoutMs,
+    turnaroundMs: g.turnaroundMs,
+    broadcastDelayMs: g.broadcastDelayMs,
   } as const;
   switch (g.kind) {
     case 'modbus-tcp':
@@ -50,7 +67,14 @@ export function modbusGatewayConfig(g: GatewayEntity): GatewayConfig {
 
 function adapterEndpoint(g: GatewayEntity): AdapterEndpoint {
   if (g.kind === 'adapter-tcp') return { kind: 'tcp', host: g.host ?? '', port: g.port ?? 0 };
-  return { kind: 'serial', path: g.serialPath ?? '', baudRate: g.baudRate, dataBits: g.dataBits === 7 ? 7 : 8, parity: g.parity, stopBits: g.stopBits === 2 ? 2 : 1 };
+  return {
+    kind: 'serial',
+    path: g.serialPath ?? '',
+    baudRate: g.baudRate,
+    dataBits: g.dataBits === 7 ? 7 : 8,
+    parity: g.parity,
+    stopBits: g.stopBits === 2 ? 2 : 1,
+  };
 }
 
 /**
@@ -71,13 +95,27 @@ export function createBus(g: GatewayEntity, terminals: readonly TerminalEntity[]
     case 'rtu-over-tcp':
     case 'modbus-rtu':
       return new ModbusTerminalBus({
-        busId, gateway: modbusGatewayConfig(g), clock: deps.clock, signer: deps.signer, nextSequence: deps.nextSequence, signedBlocks: deps.signedBlocks,
+        busId,
+        gateway: modbusGatewayConfig(g),
+        clock: deps.clock,
+        signer: deps.signer,
+        nextSequence: deps.nextSequence,
+        signedBlocks: deps.signedBlocks,
       });
     case 'adapter-serial':
     case 'adapter-tcp':
       return new AdapterDriver(
-        { busId, platformCode: deps.platformCode, terminals: adapterTerminalList(terminals), requestTimeoutMs: g.requestTimeoutMs },
-        { open: openerFor(adapterEndpoint(g)), clock: deps.clock, signer: deps.signer.atTimesOf(() => new Date(deps.clock.now())) },
+        {
+          busId,
+          platformCode: deps.platformCode,
+          terminals: adapterTerminalList(terminals),
+          requestTimeoutMs: g.requestTimeoutMs,
+        },
+        {
+          open: openerFor(adapterEndpoint(g)),
+          clock: deps.clock,
+          signer: deps.signer.atTimesOf(() => new Date(deps.clock.now())),
+        },
       );
   }
 }

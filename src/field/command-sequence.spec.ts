@@ -29,7 +29,9 @@ describe('CommandSequence', () => {
   it('names the file when it is damaged', () => {
     CommandSequence.load(dir, 10).take();
     writeFileSync(CommandSequence.file(dir), 'garbage');
-    expect(() => CommandSequence.load(dir)).toThrow(`command sequence file ${CommandSequence.file(dir)} holds "garbage", not a whole number`);
+    expect(() => CommandSequence.load(dir)).toThrow(
+      `command sequence file ${CommandSequence.file(dir)} holds "garbage", not a whole number`,
+    );
   });
 });
 

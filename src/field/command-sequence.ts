@@ -27,7 +27,8 @@ export class CommandSequence {
     const seq = new CommandSequence(CommandSequence.file(dataDir), block);
     if (existsSync(seq.file)) {
       const raw = readFileSync(seq.file, 'utf8').trim();
-      if (!/^\d+$/.test(raw)) throw new Error(`command sequence file ${seq.file} holds "${raw.slice(0, 20)}", not a whole number`);
+      if (!/^\d+$/.test(raw))
+        throw new Error(`command sequence file ${seq.file} holds "${raw.slice(0, 20)}", not a whole number`);
       seq.next = Number(raw) + 1;
       seq.reservedUpTo = Number(raw);
     }
@@ -42,7 +43,8 @@ export class CommandSequence {
 
   private reserve(): void {
     const end = Math.min(this.next + this.block - 1, MAX_SEQUENCE);
-    if (this.next > MAX_SEQUENCE) throw new Error(`command sequence exhausted (${MAX_SEQUENCE}): the signing certificate must be renewed`);
+    if (this.next > MAX_SEQUENCE)
+      throw new Error(`command sequence exhausted (${MAX_SEQUENCE}): the signing certificate must be renewed`);
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, `${end}\n`, { flush: true });

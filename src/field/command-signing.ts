@@ -41,7 +41,12 @@ export class CommandSigning {
       } catch (e) {
         throw new Error(`command-signing key ${file} is not valid JSON: ${(e as Error).message}`);
       }
-      if (typeof key.serial !== 'string' || !/^\d{12}$/.test(key.serial) || typeof key.privateKeyHex !== 'string' || !/^[0-9a-f]{64}$/i.test(key.privateKeyHex)) {
+      if (
+        typeof key.serial !== 'string' ||
+        !/^\d{12}$/.test(key.serial) ||
+        typeof key.privateKeyHex !== 'string' ||
+        !/^[0-9a-f]{64}$/i.test(key.privateKeyHex)
+      ) {
         throw new Error(`command-signing key ${file} needs a 12-digit "serial" and a 64-hex-digit "privateKeyHex"`);
       }
       return new CommandSigning({ serial: key.serial, privateKeyHex: key.privateKeyHex });

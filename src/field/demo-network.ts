@@ -29,7 +29,12 @@ export interface DemoFaultPlan {
   gatewayDownMs: number;
 }
 
-export const DEMO_FAULTS: DemoFaultPlan = { terminalEveryMs: 20_000, terminalDownMs: 60_000, gatewayEveryMs: 180_000, gatewayDownMs: 45_000 };
+export const DEMO_FAULTS: DemoFaultPlan = {
+  terminalEveryMs: 20_000,
+  terminalDownMs: 60_000,
+  gatewayEveryMs: 180_000,
+  gatewayDownMs: 45_000,
+};
 
 @Injectable()
 export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShutdown, TerminalStock {
@@ -87,7 +92,9 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
     if (!t) throw new NotFoundError('terminal', terminalId);
     const index = await this.gatewayIndex(t.gatewayId);
     await sim.setTerminalAlive(index, t.unitId, alive);
-    this.log.log(`demo: terminal ${terminalId} (gateway ${t.gatewayId} unit ${t.unitId}) ${alive ? 'revived' : 'killed'}`);
+    this.log.log(
+      `demo: terminal ${terminalId} (gateway ${t.gatewayId} unit ${t.unitId}) ${alive ? 'revived' : 'killed'}`,
+    );
     return { terminalId, alive };
   }
 
@@ -112,7 +119,9 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
     const base = this.config.field.demoSimulatorBasePort;
     // the demo registry lists gateway i of the county on port basePort + i
     const indexOf = new Map(
-      (await this.registry.enabledGateways()).filter((g) => g.host === '127.0.0.1' && (g.port ?? 0) >= base && (g.port ?? 0) < base + sim.ports.length).map((g) => [g.id, (g.port ?? 0) - base]),
+      (await this.registry.enabledGateways())
+        .filter((g) => g.host === '127.0.0.1' && (g.port ?? 0) >= base && (g.port ?? 0) < base + sim.ports.length)
+        .map((g) => [g.id, (g.port ?? 0) - base]),
     );
     const byId = new Map((await this.registry.enabledTerminals()).map((t) => [t.id, t]));
     const entries = [];
@@ -121,7 +130,11 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
       const codec = CODECS.find((k) => k.name === c.codec);
       const gateway = t && indexOf.get(t.gatewayId);
       if (!t || !codec || gateway === undefined) continue;
-      entries.push({ gateway, unit: t.unitId, clip: { clipId: c.clipId, size: c.size, codec: codec.code, digest: c.digest, durationMs: c.durationMs } });
+      entries.push({
+        gateway,
+        unit: t.unitId,
+        clip: { clipId: c.clipId, size: c.size, codec: codec.code, digest: c.digest, durationMs: c.durationMs },
+      });
     }
     return entries.length === 0 ? 0 : sim.installClips(entries);
   }
@@ -142,7 +155,10 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
     if (!g) throw new NotFoundError('gateway', gatewayId);
     const index = (g.port ?? 0) - this.config.field.demoSimulatorBasePort;
     if (g.host !== '127.0.0.1' || index < 0 || index >= this.simulator().ports.length) {
-      throw ValidationFailedError.field('gatewayId', `gateway ${gatewayId} is not one of the simulated county's gateways`);
+      throw ValidationFailedError.field(
+        'gatewayId',
+        `gateway ${gatewayId} is not one of the simulated county's gateways`,
+      );
     }
     return index;
   }
@@ -152,7 +168,9 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
       const handle = this.clock.setTimeout(() => {
         this.timers.delete(handle);
         if (!this.sim) return;
-        fn().catch((e: unknown) => this.log.warn(`demo fault: ${(e as Error).message}`)).finally(tick);
+        fn()
+          .catch((e: unknown) => this.log.warn(`demo fault: ${(e as Error).message}`))
+          .finally(tick);
       }, ms);
       this.timers.add(handle);
     };

@@ -43,7 +43,10 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
     if (!this.config.demo) return;
     const started = this.clock.now();
     const result = await this.seed();
-    if (result.seeded) this.log.log(`demo registry seeded in ${this.clock.now() - started} ms: ${result.areas} areas, ${result.gateways} gateways, ${result.terminals} terminals`);
+    if (result.seeded)
+      this.log.log(
+        `demo registry seeded in ${this.clock.now() - started} ms: ${result.areas} areas, ${result.gateways} gateways, ${result.terminals} terminals`,
+      );
   }
 
   /** Seeds the reference county unless its county area is already registered; the field hears of the new gateways. */
@@ -57,19 +60,41 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
   private insert(added: GatewayEntity[]): Promise<SeedResult> {
     const shape = referenceCounty({ basePort: this.config.field.demoSimulatorBasePort });
     return this.transactions.run(async (tx) => {
-      if (await this.regions.findByCode(shape.areaCode, tx)) return { seeded: false, areas: 0, gateways: 0, terminals: 0 };
+      if (await this.regions.findByCode(shape.areaCode, tx))
+        return { seeded: false, areas: 0, gateways: 0, terminals: 0 };
       const now = this.clock.date();
       await this.regions.insertMany(
         tx,
-        shape.areas.map((a) => ({ code: a.areaCode, name: a.name, level: a.level, parentCode: a.parentCode, createdAt: now, updatedAt: now })),
+        shape.areas.map((a) => ({
+          code: a.areaCode,
+          name: a.name,
+          level: a.level,
+          parentCode: a.parentCode,
+          createdAt: now,
+          updatedAt: now,
+        })),
       );
       const gateways = await this.gateways.insertMany(
         tx,
         shape.gateways.map((g) =>
           Object.assign(new GatewayEntity(), {
-            name: g.name, resourceCode: g.resourceCode, areaCode: g.areaCode, kind: g.kind, host: g.host, port: g.port, serialPath: null,
-            baudRate: g.baudRate, parity: g.parity, dataBits: g.dataBits, stopBits: g.stopBits, requestTimeoutMs: g.requestTimeoutMs,
-            turnaroundMs: g.turnaroundMs, broadcastDelayMs: g.broadcastDelayMs, enabled: true, createdAt: now, updatedAt: now,
+            name: g.name,
+            resourceCode: g.resourceCode,
+            areaCode: g.areaCode,
+            kind: g.kind,
+            host: g.host,
+            port: g.port,
+            serialPath: null,
+            baudRate: g.baudRate,
+            parity: g.parity,
+            dataBits: g.dataBits,
+            stopBits: g.stopBits,
+            requestTimeoutMs: g.requestTimeoutMs,
+            turnaroundMs: g.turnaroundMs,
+            broadcastDelayMs: g.broadcastDelayMs,
+            enabled: true,
+            createdAt: now,
+            updatedAt: now,
           }),
         ),
       );
@@ -78,15 +103,43 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
       const terminals = shape.gateways.flatMap((g) =>
         g.terminals.map((t) =>
           Object.assign(new TerminalEntity(), {
-            name: t.name, resourceCode: t.resourceCode, areaCode: t.areaCode, gatewayId: idOf.get(g.resourceCode), unitId: t.unitId, model: t.model,
-            serialNumber: t.serialNumber, capabilities: null, latitude: t.latitude, longitude: t.longitude, address: null, speakerPowerW: null, installedOn: null,
-            enabled: true, notes: null, createdAt: now, updatedAt: now,
+            name: t.name,
+            resourceCode: t.resourceCode,
+            areaCode: t.areaCode,
+            gatewayId: idOf.get(g.resourceCode),
+            unitId: t.unitId,
+            model: t.model,
+            serialNumber: t.serialNumber,
+            capabilities: null,
+            latitude: t.latitude,
+            longitude: t.longitude,
+            address: null,
+            speakerPowerW: null,
+            installedOn: null,
+            enabled: true,
+            notes: null,
+            createdAt: now,
+            updatedAt: now,
           }),
         ),
       );
       await this.terminals.insertMany(tx, terminals);
-      const result = { seeded: true, areas: shape.areas.length, gateways: gateways.length, terminals: terminals.length };
-      await this.audit.record({ actor: SYSTEM_ACTOR, action: 'registry.demo_seed', entityType: 'region', entityId: shape.areaCode, after: { county: shape.name, ...result } }, tx);
+      const result = {
+        seeded: true,
+        areas: shape.areas.length,
+        gateways: gateways.length,
+        terminals: terminals.length,
+      };
+      await this.audit.record(
+        {
+          actor: SYSTEM_ACTOR,
+          action: 'registry.demo_seed',
+          entityType: 'region',
+          entityId: shape.areaCode,
+          after: { county: shape.name, ...result },
+        },
+        tx,
+      );
       return result;
     });
   }

@@ -47,7 +47,7 @@ export class DemoController {
   }
 
   @Get('simulator/counters')
-  @ApiOperation({ summary: 'Demo: the simulated county\'s counters (plays, repeated starts, refusals)' })
+  @ApiOperation({ summary: "Demo: the simulated county's counters (plays, repeated starts, refusals)" })
   @ApiErrors(404)
   counters(): Promise<Record<string, number>> {
     return this.demo.counters();

@@ -21,7 +21,15 @@ import { busIdOf, connectionKey, createBus, type BusFactoryDeps } from './bus-fa
 import { transferFailure, withFieldErrors } from './driver-failures';
 import { FieldCommands } from './field-commands';
 import type {
-  ClipToTransfer, CommandResult, ConnectionState, FieldTransferResult, OpenGateway, RequestOptions, TerminalCommand, TerminalLocation, TerminalStatus,
+  ClipToTransfer,
+  CommandResult,
+  ConnectionState,
+  FieldTransferResult,
+  OpenGateway,
+  RequestOptions,
+  TerminalCommand,
+  TerminalLocation,
+  TerminalStatus,
 } from './field-port';
 import { FieldRegistry } from './field-registry';
 import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
@@ -100,8 +108,20 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   /** Gateways with an open bus and their connection states. */
-  busStates(): { gatewayId: number; busId: string; family: TerminalBus['family']; connection: ConnectionState; units: number }[] {
-    return [...this.open.values()].map((o) => ({ gatewayId: o.gateway.id, busId: o.bus.id, family: o.bus.family, connection: o.bus.connectionState(), units: o.units.size }));
+  busStates(): {
+    gatewayId: number;
+    busId: string;
+    family: TerminalBus['family'];
+    connection: ConnectionState;
+    units: number;
+  }[] {
+    return [...this.open.values()].map((o) => ({
+      gatewayId: o.gateway.id,
+      busId: o.bus.id,
+      family: o.bus.family,
+      connection: o.bus.connectionState(),
+      units: o.units.size,
+    }));
   }
 
   /** The bus metrics of a gateway (utilisation, queue depth, errors by kind, backed-off units), or null. */
@@ -138,7 +158,14 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   commandBus(gatewayId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
     return withFieldErrors(() => {
       const o = this.open.get(gatewayId);
-      if (!o) throw new BusError('disconnected', `gateway ${gatewayId}`, null, command.code, 'no open bus: the gateway is unknown or disabled');
+      if (!o)
+        throw new BusError(
+          'disconnected',
+          `gateway ${gatewayId}`,
+          null,
+          command.code,
+          'no open bus: the gateway is unknown or disabled',
+        );
       return o.bus.command('all', command, { priority: 'command', ...opts });
     });
   }
@@ -154,29 +181,52 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     return withFieldErrors(() => {
       const { bus, unit } = this.reach(terminalId, 'read registers');
       if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
-        throw new BusError('protocol', bus.id, unit, 'read registers', `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`);
+        throw new BusError(
+          'protocol',
+          bus.id,
+          unit,
+          'read registers',
+          `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`,
+        );
       }
       return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
     });
   }
 
-  transferClip(gatewayId: number, terminalIds: number[], clip: ClipToTransfer, opts: RequestOptions = {}): Promise<FieldTransferResult> {
+  transferClip(
+    gatewayId: number,
+    terminalIds: number[],
+    clip: ClipToTransfer,
+    opts: RequestOptions = {},
+  ): Promise<FieldTransferResult> {
     return withFieldErrors(async () => {
       const o = this.open.get(gatewayId);
-      if (!o) throw new BusError('disconnected', `gateway ${gatewayId}`, null, 'clip transfer', 'no open bus: the gateway is unknown or disabled');
+      if (!o)
+        throw new BusError(
+          'disconnected',
+          `gateway ${gatewayId}`,
+          null,
+          'clip transfer',
+          'no open bus: the gateway is unknown or disabled',
+        );
       const unitOf = new Map<number, number>();
       for (const id of terminalIds) {
         const where = this.located.get(id);
-        if (!where || where.gatewayId !== gatewayId) throw new BusError('wrong-unit', o.bus.id, null, 'clip transfer', `terminal ${id} is not on this bus`);
+        if (!where || where.gatewayId !== gatewayId)
+          throw new BusError('wrong-unit', o.bus.id, null, 'clip transfer', `terminal ${id} is not on this bus`);
         unitOf.set(where.unit, id);
       }
-      const result: ClipTransferResult = await o.bus.transferClip([...unitOf.keys()], clip, { priority: 'transfer', ...opts });
+      const result: ClipTransferResult = await o.bus.transferClip([...unitOf.keys()], clip, {
+        priority: 'transfer',
+        ...opts,
+      });
       const ids = (units: number[]) => units.map((u) => unitOf.get(u)).filter((id): id is number => id !== undefined);
       return {
         stored: ids(result.stored),
         alreadyStored: ids(result.alreadyStored),
         failed: result.failed.flatMap((f) =>
-          unitOf.has(f.unit) ? [{ terminalId: unitOf.get(f.unit) as number, failure: transferFailure(f) }] : []),
+          unitOf.has(f.unit) ? [{ terminalId: unitOf.get(f.unit) as number, failure: transferFailure(f) }] : [],
+        ),
         framesSent: result.framesSent,
       };
     });
@@ -186,7 +236,13 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     const where = this.located.get(terminalId);
     const o = where ? this.open.get(where.gatewayId) : undefined;
     if (!where || !o) {
-      throw new BusError('disconnected', `terminal ${terminalId}`, null, operation, 'no open bus reaches it: the terminal or its gateway is unknown or disabled');
+      throw new BusError(
+        'disconnected',
+        `terminal ${terminalId}`,
+        null,
+        operation,
+        'no open bus reaches it: the terminal or its gateway is unknown or disabled',
+      );
     }
     return { bus: o.bus, unit: where.unit };
   }
@@ -194,7 +250,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   // ---- lifecycle -------------------------------------------------------------------------------------------------
 
   private enqueue(work: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(work).catch((e: unknown) => this.log.error(`registry change not applied: ${(e as Error).message}`));
+    this.queue = this.queue
+      .then(work)
+      .catch((e: unknown) => this.log.error(`registry change not applied: ${(e as Error).message}`));
     return this.queue;
   }
 
@@ -204,7 +262,11 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
    */
   private countUnpolled(): Promise<void> {
     const count = (t: TerminalEntity): void => {
-      if (t.enabled) this.monitoring.trackTerminal({ terminalId: t.id, areaCode: t.areaCode, gatewayId: t.gatewayId }, this.clock.now());
+      if (t.enabled)
+        this.monitoring.trackTerminal(
+          { terminalId: t.id, areaCode: t.areaCode, gatewayId: t.gatewayId },
+          this.clock.now(),
+        );
       else this.monitoring.untrackTerminal(t.id);
     };
     const countAll = async (gatewayId?: number): Promise<void> => {
@@ -221,7 +283,10 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   private async openAll(): Promise<void> {
-    const [gateways, terminals] = await Promise.all([this.registry.enabledGateways(), this.registry.enabledTerminals()]);
+    const [gateways, terminals] = await Promise.all([
+      this.registry.enabledGateways(),
+      this.registry.enabledTerminals(),
+    ]);
     const byGateway = new Map<number, TerminalEntity[]>();
     for (const t of terminals) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
     for (const g of gateways) this.openBus(g, byGateway.get(g.id) ?? []);
@@ -284,7 +349,12 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     for (const t of terminals) this.attach(o, t);
     o.subscriptions.push(bus.events.subscribe((e) => this.onBusEvent(o, e)));
     if (bus.family === 'modbus') {
-      const sweeper = new Sweeper({ bus, clock: this.clock, units: [...o.units.keys()], intervalMs: this.config.field.pollPauseMs });
+      const sweeper = new Sweeper({
+        bus,
+        clock: this.clock,
+        units: [...o.units.keys()],
+        intervalMs: this.config.field.pollPauseMs,
+      });
       o.subscriptions.push(sweeper.outcomes.subscribe((p) => this.onPoll(o, p)));
       o.sweeper = sweeper;
     }
@@ -308,7 +378,10 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   private attach(o: OpenBus, t: TerminalEntity): void {
     o.units.set(t.unitId, t.id);
     this.located.set(t.id, { terminalId: t.id, gatewayId: o.gateway.id, unit: t.unitId });
-    this.monitoring.trackTerminal({ terminalId: t.id, areaCode: t.areaCode, gatewayId: o.gateway.id }, this.clock.now());
+    this.monitoring.trackTerminal(
+      { terminalId: t.id, areaCode: t.areaCode, gatewayId: o.gateway.id },
+      this.clock.now(),
+    );
     o.sweeper?.setUnits([...o.units.keys()]);
   }
 
@@ -344,7 +417,12 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
         this.monitoring.gatewayConnection(o.gateway.id, e.state, e.at, e.detail);
         return;
       case 'report':
-        this.reportSubject.next({ gatewayId: o.gateway.id, terminalId: o.units.get(e.unit) ?? null, report: e.report, at: e.at });
+        this.reportSubject.next({
+          gatewayId: o.gateway.id,
+          terminalId: o.units.get(e.unit) ?? null,
+          report: e.report,
+          at: e.at,
+        });
         return;
       case 'error':
         this.log.debug(`${e.busId}${e.unit === null ? '' : ` unit ${e.unit}`}: ${e.error}: ${e.message}`);

@@ -7,7 +7,15 @@
  * Every failure is a FieldError with a typed kind (field-port.ts).
  */
 import type {
-  ClipToTransfer, CommandResult, ConnectionState, FieldTransferResult, OpenGateway, RequestOptions, TerminalCommand, TerminalLocation, TerminalStatus,
+  ClipToTransfer,
+  CommandResult,
+  ConnectionState,
+  FieldTransferResult,
+  OpenGateway,
+  RequestOptions,
+  TerminalCommand,
+  TerminalLocation,
+  TerminalStatus,
 } from './field-port';
 
 export * from './field-port';
@@ -31,5 +39,10 @@ export abstract class FieldCommands {
   /** Diagnostics: a bounded raw read of holding registers (count ≤ 64). */
   abstract readRegisters(terminalId: number, address: number, count: number, opts?: RequestOptions): Promise<number[]>;
   /** Stores a clip on the given terminals of one gateway (broadcast chunks + selective repair); results by terminal id. */
-  abstract transferClip(gatewayId: number, terminalIds: number[], clip: ClipToTransfer, opts?: RequestOptions): Promise<FieldTransferResult>;
+  abstract transferClip(
+    gatewayId: number,
+    terminalIds: number[],
+    clip: ClipToTransfer,
+    opts?: RequestOptions,
+  ): Promise<FieldTransferResult>;
 }

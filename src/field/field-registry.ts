@@ -22,6 +22,9 @@ export class FieldRegistry {
 
   /** Enabled terminals, of one gateway or of all. */
   enabledTerminals(gatewayId?: number): Promise<TerminalEntity[]> {
-    return this.dataSource.manager.find(TerminalEntity, { where: { enabled: true, ...(gatewayId === undefined ? {} : { gatewayId }) }, order: { gatewayId: 'ASC', unitId: 'ASC' } });
+    return this.dataSource.manager.find(TerminalEntity, {
+      where: { enabled: true, ...(gatewayId === undefined ? {} : { gatewayId }) },
+      order: { gatewayId: 'ASC', unitId: 'ASC' },
+    });
   }
 }

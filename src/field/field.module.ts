@@ -36,7 +36,13 @@ import { BUS_FACTORY_DEPS, FIELD_CLOCK, TERMINAL_STOCK } from './field.tokens';
       useFactory: (c: AppConfig, clock: Clock, signing: CommandSigning): BusFactoryDeps => {
         const sequence = CommandSequence.load(c.dataDir);
         const signedBlocks = new SignedBlockCache({ now: () => clock.now() });
-        return { clock, signer: signing.signer, nextSequence: () => sequence.take(), signedBlocks, platformCode: c.platformResourceCode };
+        return {
+          clock,
+          signer: signing.signer,
+          nextSequence: () => sequence.take(),
+          signedBlocks,
+          platformCode: c.platformResourceCode,
+        };
       },
     },
     FieldRegistry,

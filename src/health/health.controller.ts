@@ -2,7 +2,13 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
-import { HealthCheck, HealthCheckResult, HealthCheckService, type HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  type HealthIndicatorResult,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { AudioCapabilitiesService } from '../audio/audio-capabilities.service';
 import { Public } from '../auth/decorators';
 import { MetricsService } from './metrics.service';
@@ -36,7 +42,14 @@ export class HealthController {
     const tools = (await caps.current()).tools;
     const entry = (t: (typeof tools)[number]) => ({ available: t.available, version: t.detail, origin: t.origin });
     const [ffmpeg, ffprobe, speech] = tools;
-    return { audio: { status: 'up', ffmpeg: entry(ffmpeg), ffprobe: entry(ffprobe), speech: { engine: speech.name, ...entry(speech) } } };
+    return {
+      audio: {
+        status: 'up',
+        ffmpeg: entry(ffmpeg),
+        ffprobe: entry(ffprobe),
+        speech: { engine: speech.name, ...entry(speech) },
+      },
+    };
   }
 
   /** Prometheus text format. Public like /health: restrict it at the network edge if needed. */

@@ -32,14 +32,29 @@ function manualTimers(): FeedTimers & { advance(ms: number): void } {
 }
 
 const status = (terminalId: number, online: boolean): LiveStatus => ({
-  terminalId, areaCode: '341523100201', gatewayId: 1, connectivity: online ? 'online' : 'offline', online, since: 0, lastSeen: null, failures: 0,
-  lastError: null, errorCounts: {}, reading: null,
+  terminalId,
+  areaCode: '341523100201',
+  gatewayId: 1,
+  connectivity: online ? 'online' : 'offline',
+  online,
+  since: 0,
+  lastSeen: null,
+  failures: 0,
+  lastError: null,
+  errorCounts: {},
+  reading: null,
 });
 
 function feed(ready = () => true) {
   const timers = manualTimers();
   const sent: LiveDelta[] = [];
-  const f = new LiveFeed({ ready, send: (d) => sent.push(d) }, timers, (areaCode) => ({ areaCode, registered: 1, online: 1, unknown: 0, ratePercent: 100 }));
+  const f = new LiveFeed({ ready, send: (d) => sent.push(d) }, timers, (areaCode) => ({
+    areaCode,
+    registered: 1,
+    online: 1,
+    unknown: 0,
+    ratePercent: 100,
+  }));
   return { f, timers, sent };
 }
 
@@ -72,7 +87,9 @@ describe('LiveFeed', () => {
     f.rate('341523100000');
     timers.advance(250);
     expect(sent[1].terminals).toEqual([expect.objectContaining({ id: 2, online: false, at: 20 })]);
-    expect(sent[1].rates).toEqual([{ areaCode: '341523100000', registered: 1, online: 1, unknown: 0, ratePercent: 100 }]);
+    expect(sent[1].rates).toEqual([
+      { areaCode: '341523100000', registered: 1, online: 1, unknown: 0, ratePercent: 100 },
+    ]);
   });
 
   it('skips a client whose connection is still busy, keeps folding with bounded memory, and catches up when it drains', () => {

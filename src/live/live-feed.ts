@@ -61,7 +61,15 @@ export class LiveFeed {
 
   /** Things waiting to be sent. */
   get size(): number {
-    return this.terminals.size + this.gateways.size + this.rates.size + this.alarms.length + this.broadcasts.size + this.alerts.size + this.provisioning.size;
+    return (
+      this.terminals.size +
+      this.gateways.size +
+      this.rates.size +
+      this.alarms.length +
+      this.broadcasts.size +
+      this.alerts.size +
+      this.provisioning.size
+    );
   }
 
   terminal(status: LiveStatus, at: number): void {
@@ -88,7 +96,11 @@ export class LiveFeed {
     this.schedule();
   }
 
-  broadcast(header: PendingBroadcast['header'], changes: LiveBroadcast['changes'], counts: () => Record<string, number>): void {
+  broadcast(
+    header: PendingBroadcast['header'],
+    changes: LiveBroadcast['changes'],
+    counts: () => Record<string, number>,
+  ): void {
     const pending = this.broadcasts.get(header.broadcastId) ?? { header, changes: new Map(), counts };
     pending.header = header;
     for (const c of changes) pending.changes.set(c.terminalId, c);
@@ -134,7 +146,11 @@ export class LiveFeed {
       gateways: [...this.gateways.values()].map(liveGateway),
       rates: [...this.rates].map((code) => this.rateOf(code)),
       alarms: this.alarms,
-      broadcasts: [...this.broadcasts.values()].map((b) => ({ ...b.header, counts: b.counts(), changes: [...b.changes.values()] })),
+      broadcasts: [...this.broadcasts.values()].map((b) => ({
+        ...b.header,
+        counts: b.counts(),
+        changes: [...b.changes.values()],
+      })),
       alerts: [...this.alerts.values()],
       provisioning: [...this.provisioning.values()],
       alarmsDropped: this.alarmsDropped,

@@ -28,7 +28,15 @@ import { Clock } from '../common/clock';
 /** Subscriptions one client may hold at once (the console holds a handful); more are refused. */
 export const MAX_SUBSCRIPTIONS = 32;
 
-export const SUBSCRIPTION_KINDS = ['region', 'terminal', 'gateway', 'alarms', 'broadcast', 'alerts', 'provisioning'] as const;
+export const SUBSCRIPTION_KINDS = [
+  'region',
+  'terminal',
+  'gateway',
+  'alarms',
+  'broadcast',
+  'alerts',
+  'provisioning',
+] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
 export interface LiveSnapshot {
@@ -79,7 +87,8 @@ function addTo<K>(index: Map<K, Set<LiveClient>>, key: K, c: LiveClient): () => 
 
 function countOf(view: BroadcastView): Record<DeliveryState, number> {
   const counts = emptyCounts();
-  for (const state of view.states.values()) if ((DELIVERY_STATES as readonly string[]).includes(state)) counts[state as DeliveryState] += 1;
+  for (const state of view.states.values())
+    if ((DELIVERY_STATES as readonly string[]).includes(state)) counts[state as DeliveryState] += 1;
   return counts;
 }
 
@@ -140,7 +149,12 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   connect(clientId: string, user: AuthUser, sink: FeedSink): void {
-    this.clients.set(clientId, { user, feed: new LiveFeed(sink, this.timers, (code) => this.monitoring.onlineRate(code)), subscriptions: new Map(), broadcasts: new Map() });
+    this.clients.set(clientId, {
+      user,
+      feed: new LiveFeed(sink, this.timers, (code) => this.monitoring.onlineRate(code)),
+      subscriptions: new Map(),
+      broadcasts: new Map(),
+    });
   }
 
   /** The client's account as it stands now (roles, scopes): later subscriptions are narrowed by it. */
@@ -165,7 +179,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     const { kind, id } = parsed;
     const key = `${kind}:${id ?? '*'}`;
     if (!c.subscriptions.has(key) && c.subscriptions.size >= MAX_SUBSCRIPTIONS) {
-      return fail('too_many_subscriptions', `a connection holds at most ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from one first`);
+      return fail(
+        'too_many_subscriptions',
+        `a connection holds at most ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from one first`,
+      );
     }
     c.subscriptions.get(key)?.();
     c.subscriptions.delete(key);
@@ -185,7 +202,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       case 'alerts':
         this.alertWatch.add(c);
         c.subscriptions.set(key, () => this.alertWatch.delete(c));
-        return { ok: true, subscription: { kind: 'alerts', id: null }, snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [] } };
+        return {
+          ok: true,
+          subscription: { kind: 'alerts', id: null },
+          snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [] },
+        };
     }
   }
 
@@ -208,21 +229,31 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
     switch (kind as SubscriptionKind) {
       case 'region':
-        return typeof id === 'string' && isAreaCode(id) ? { kind: 'region', id } : { message: 'id must be a 12-digit area code or a 15-digit group code' };
+        return typeof id === 'string' && isAreaCode(id)
+          ? { kind: 'region', id }
+          : { message: 'id must be a 12-digit area code or a 15-digit group code' };
       case 'alarms':
         if (id === undefined || id === null) return { kind: 'alarms', id: null };
-        return typeof id === 'string' && isAreaCode(id) ? { kind: 'alarms', id } : { message: 'id must be an area code, or absent for every alarm in your scope' };
+        return typeof id === 'string' && isAreaCode(id)
+          ? { kind: 'alarms', id }
+          : { message: 'id must be an area code, or absent for every alarm in your scope' };
       case 'alerts':
         return { kind: 'alerts', id: null };
       case 'provisioning':
         if (id === undefined || id === null) return { kind: 'provisioning', id: null };
-        return typeof id === 'string' && isAreaCode(id) ? { kind: 'provisioning', id } : { message: 'id must be an area code, or absent for your whole scope' };
+        return typeof id === 'string' && isAreaCode(id)
+          ? { kind: 'provisioning', id }
+          : { message: 'id must be an area code, or absent for your whole scope' };
       case 'broadcast':
-        return typeof id === 'string' && /^\d{35}$/.test(id) ? { kind: 'broadcast', id } : { message: 'id must be a 35-digit broadcast id' };
+        return typeof id === 'string' && /^\d{35}$/.test(id)
+          ? { kind: 'broadcast', id }
+          : { message: 'id must be a 35-digit broadcast id' };
       case 'terminal':
       case 'gateway': {
         const n = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
-        return typeof n === 'number' && Number.isInteger(n) && n > 0 ? { kind: kind as 'terminal' | 'gateway', id: n } : { message: `id must be a ${kind} id` };
+        return typeof n === 'number' && Number.isInteger(n) && n > 0
+          ? { kind: kind as 'terminal' | 'gateway', id: n }
+          : { message: `id must be a ${kind} id` };
       }
     }
   }
@@ -236,8 +267,15 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     const within = (code: string): boolean => prefixes.some((p) => code.startsWith(p));
     const terminals: LiveTerminal[] = [];
     for (const s of this.monitoring.terminals()) if (within(s.areaCode)) terminals.push(liveTerminal(s, s.since));
-    const gateways = this.monitoring.gatewayList().filter((g) => within(g.areaCode)).map(liveGateway);
-    return { ok: true, subscription: { kind: 'region', id: areaCode }, snapshot: { terminals, gateways, rates: this.ratesFor(visible), alarms: [], broadcasts: [] } };
+    const gateways = this.monitoring
+      .gatewayList()
+      .filter((g) => within(g.areaCode))
+      .map(liveGateway);
+    return {
+      ok: true,
+      subscription: { kind: 'region', id: areaCode },
+      snapshot: { terminals, gateways, rates: this.ratesFor(visible), alarms: [], broadcasts: [] },
+    };
   }
 
   /** The rates of each visible root and of its direct children. */
@@ -258,7 +296,13 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return {
       ok: true,
       subscription: { kind: 'terminal', id: terminalId },
-      snapshot: { terminals: live ? [liveTerminal(live, live.since)] : [], gateways: g ? [liveGateway(g)] : [], rates: [], alarms: [], broadcasts: [] },
+      snapshot: {
+        terminals: live ? [liveTerminal(live, live.since)] : [],
+        gateways: g ? [liveGateway(g)] : [],
+        rates: [],
+        alarms: [],
+        broadcasts: [],
+      },
     };
   }
 
@@ -268,13 +312,22 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     if (!canReach(c.user, g.areaCode)) return fail('forbidden_area', `gateway ${gatewayId} is outside your area scope`);
     c.subscriptions.set(key, addTo(this.gatewayWatch, gatewayId, c));
     const terminals: LiveTerminal[] = [];
-    for (const s of this.monitoring.terminals()) if (s.gatewayId === gatewayId && canReach(c.user, s.areaCode)) terminals.push(liveTerminal(s, s.since));
-    return { ok: true, subscription: { kind: 'gateway', id: gatewayId }, snapshot: { terminals, gateways: [liveGateway(g)], rates: [], alarms: [], broadcasts: [] } };
+    for (const s of this.monitoring.terminals())
+      if (s.gatewayId === gatewayId && canReach(c.user, s.areaCode)) terminals.push(liveTerminal(s, s.since));
+    return {
+      ok: true,
+      subscription: { kind: 'gateway', id: gatewayId },
+      snapshot: { terminals, gateways: [liveGateway(g)], rates: [], alarms: [], broadcasts: [] },
+    };
   }
 
   private async subscribeAlarms(c: LiveClient, key: string, areaCode: string | null): Promise<SubscribeReply> {
     const visible = visibleSubtrees(c.user, areaCode ?? undefined);
-    if (visible !== null && visible.length === 0) return fail('forbidden_area', areaCode ? `area ${areaCode} is outside your area scope` : 'you have no area scope');
+    if (visible !== null && visible.length === 0)
+      return fail(
+        'forbidden_area',
+        areaCode ? `area ${areaCode} is outside your area scope` : 'you have no area scope',
+      );
     const prefixes = visible === null ? null : visible.map((code) => areaPrefix(code));
     const mine = this.alarmWatch.get(c) ?? new Map<string, string[] | null>();
     mine.set(key, prefixes);
@@ -284,7 +337,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       if (mine.size === 0) this.alarmWatch.delete(c);
     });
     const active = await this.alarms.list(c.user, { state: 'active', areaCode: areaCode ?? undefined }, 500, 0);
-    return { ok: true, subscription: { kind: 'alarms', id: areaCode }, snapshot: { terminals: [], gateways: [], rates: [], alarms: active.items, broadcasts: [] } };
+    return {
+      ok: true,
+      subscription: { kind: 'alarms', id: areaCode },
+      snapshot: { terminals: [], gateways: [], rates: [], alarms: active.items, broadcasts: [] },
+    };
   }
 
   /** A broadcast's room: the deliveries inside the client's scopes now, then their changes with counts over them. */
@@ -296,7 +353,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       return fail('not_found', `broadcast ${broadcastId} does not exist in your area scope`);
     }
     const visible = visibleSubtrees(c.user);
-    const view: BroadcastView = { prefixes: visible === null ? null : visible.map((code) => areaPrefix(code)), states: new Map() };
+    const view: BroadcastView = {
+      prefixes: visible === null ? null : visible.map((code) => areaPrefix(code)),
+      states: new Map(),
+    };
     const rows = await this.reports.deliveries(c.user, broadcastId, {}, 1_000_000, 0);
     for (const d of rows.items) view.states.set(d.terminalId, d.state);
     c.broadcasts.set(broadcastId, view);
@@ -306,10 +366,23 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       c.broadcasts.delete(broadcastId);
     });
     const snapshot: LiveBroadcast = {
-      broadcastId, alertId: detail.alertId, drill: detail.drill, state: detail.state, counts: countOf(view),
-      changes: rows.items.map((d) => ({ terminalId: d.terminalId, areaCode: d.areaCode, state: d.state, reason: d.reason })),
+      broadcastId,
+      alertId: detail.alertId,
+      drill: detail.drill,
+      state: detail.state,
+      counts: countOf(view),
+      changes: rows.items.map((d) => ({
+        terminalId: d.terminalId,
+        areaCode: d.areaCode,
+        state: d.state,
+        reason: d.reason,
+      })),
     };
-    return { ok: true, subscription: { kind: 'broadcast', id: broadcastId }, snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [snapshot] } };
+    return {
+      ok: true,
+      subscription: { kind: 'broadcast', id: broadcastId },
+      snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [snapshot] },
+    };
   }
 
   private routeBroadcast(p: BroadcastProgress): void {
@@ -318,17 +391,24 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     for (const c of watchers) {
       const view = c.broadcasts.get(p.broadcastId);
       if (!view) continue;
-      const mine = view.prefixes === null ? p.changes : p.changes.filter((x) => view.prefixes!.some((pre) => x.areaCode.startsWith(pre)));
+      const mine =
+        view.prefixes === null
+          ? p.changes
+          : p.changes.filter((x) => view.prefixes!.some((pre) => x.areaCode.startsWith(pre)));
       for (const x of mine) view.states.set(x.terminalId, x.state);
-      c.feed.broadcast({ broadcastId: p.broadcastId, alertId: p.alertId, drill: p.drill, state: p.state }, mine, () => countOf(view));
+      c.feed.broadcast({ broadcastId: p.broadcastId, alertId: p.alertId, drill: p.drill, state: p.state }, mine, () =>
+        countOf(view),
+      );
     }
   }
 
   /** Technicians and officers (as GET /api/provisioning/tones): the view now, then again as provisioning moves. */
   private subscribeTones(c: LiveClient, key: string, areaCode: string | null): SubscribeReply {
     const roles = c.user.roles;
-    if (!roles.some((r) => r === 'technician' || r === 'officer' || r === 'admin')) return fail('forbidden', 'tone provisioning is for technicians and officers');
-    if (areaCode !== null && !canReach(c.user, areaCode)) return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
+    if (!roles.some((r) => r === 'technician' || r === 'officer' || r === 'admin'))
+      return fail('forbidden', 'tone provisioning is for technicians and officers');
+    if (areaCode !== null && !canReach(c.user, areaCode))
+      return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
     const mine = this.toneWatch.get(c) ?? new Set<string | null>();
     mine.add(areaCode);
     this.toneWatch.set(c, mine);
@@ -338,19 +418,30 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     });
     const view = this.provisioning.view(c.user, areaCode ?? undefined);
     return {
-      ok: true, subscription: { kind: 'provisioning', id: areaCode },
-      snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [], provisioning: [{ areaCode, view }] },
+      ok: true,
+      subscription: { kind: 'provisioning', id: areaCode },
+      snapshot: {
+        terminals: [],
+        gateways: [],
+        rates: [],
+        alarms: [],
+        broadcasts: [],
+        provisioning: [{ areaCode, view }],
+      },
     };
   }
 
   private routeTones(): void {
-    for (const [c, areas] of this.toneWatch) for (const a of areas) c.feed.tones(a, this.provisioning.view(c.user, a ?? undefined));
+    for (const [c, areas] of this.toneWatch)
+      for (const a of areas) c.feed.tones(a, this.provisioning.view(c.user, a ?? undefined));
   }
 
   /** An alert goes to the alert watchers who see it: one of its areas inside their scopes, or theirs inside its (as GET /api/alerts/:id). */
   private routeAlert(change: AlertChange): void {
     for (const c of this.alertWatch) {
-      const sees = isUnrestricted(c.user) || change.areaCodes.some((a) => c.user.scopes.some((s) => isWithinArea(a, s) || isWithinArea(s, a)));
+      const sees =
+        isUnrestricted(c.user) ||
+        change.areaCodes.some((a) => c.user.scopes.some((s) => isWithinArea(a, s) || isWithinArea(s, a)));
       if (sees) c.feed.alert(change.alert);
     }
   }

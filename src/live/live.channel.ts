@@ -13,7 +13,13 @@
  */
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import {
-  ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway,
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Subscription } from 'rxjs';
 import type { Namespace, Socket } from 'socket.io';
@@ -45,7 +51,9 @@ function sinkOf(socket: Socket): FeedSink {
 }
 
 @WebSocketGateway({ namespace: '/live' })
-export class LiveChannel implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>, OnModuleDestroy {
+export class LiveChannel
+  implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>, OnModuleDestroy
+{
   private readonly log = new Logger('Live');
   private namespace: Namespace | null = null;
   private readonly revocations: Subscription;
@@ -140,7 +148,10 @@ export class LiveChannel implements OnGatewayInit<Namespace>, OnGatewayConnectio
   }
 
   @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<{ ok: boolean; code?: string; message?: string }> {
+  async unsubscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<{ ok: boolean; code?: string; message?: string }> {
     return (await this.recheck(socket)) ?? this.hub.unsubscribe(socket.id, body);
   }
 }

@@ -72,7 +72,15 @@ export class AlarmBook {
       this.pending.set(cause.key, pending);
       if (at - pending.firstSeen < this.policy.raiseAfterMs) continue;
       this.pending.delete(cause.key);
-      const alarm = { ...cause, raisedAt: at, flaps: 0, acknowledgedBy: null, acknowledgedAt: null, lastRemindedAt: at, absentSince: null };
+      const alarm = {
+        ...cause,
+        raisedAt: at,
+        flaps: 0,
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+        lastRemindedAt: at,
+        absentSince: null,
+      };
       this.active.set(cause.key, alarm);
       events.push({ type: 'raised', alarm: this.view(alarm), at });
     }

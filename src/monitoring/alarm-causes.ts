@@ -49,7 +49,8 @@ export function currentCauses(terminals: Iterable<LiveStatus>, gateways: Iterabl
     const list = byGateway.get(g.gatewayId) ?? [];
     const offline = list.filter((t) => t.connectivity === 'offline');
     const allOffline = list.length >= 2 && offline.length === list.length;
-    if (g.connectionDown || allOffline) downGateways.set(g.gatewayId, { state: g, terminalIds: list.map((t) => t.terminalId) });
+    if (g.connectionDown || allOffline)
+      downGateways.set(g.gatewayId, { state: g, terminalIds: list.map((t) => t.terminalId) });
   }
   const coveredGateways = new Set<number>();
   for (const [town, list] of gatewaysByTown) {

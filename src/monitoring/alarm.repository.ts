@@ -40,9 +40,17 @@ export class AlarmRepository {
     if (filter.state) qb.andWhere('a.state = :state', { state: filter.state });
     if (filter.kind) qb.andWhere('a.kind = :kind', { kind: filter.kind });
     if (filter.prefixes) {
-      qb.andWhere(`(${filter.prefixes.map((_, i) => `a.areaCode LIKE :p${i}`).join(' OR ')})`, Object.fromEntries(filter.prefixes.map((p, i) => [`p${i}`, `${p}%`])));
+      qb.andWhere(
+        `(${filter.prefixes.map((_, i) => `a.areaCode LIKE :p${i}`).join(' OR ')})`,
+        Object.fromEntries(filter.prefixes.map((p, i) => [`p${i}`, `${p}%`])),
+      );
     }
-    const [items, total] = await qb.orderBy('a.raisedAt', 'DESC').addOrderBy('a.id', 'DESC').take(limit).skip(offset).getManyAndCount();
+    const [items, total] = await qb
+      .orderBy('a.raisedAt', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(limit)
+      .skip(offset)
+      .getManyAndCount();
     return { items, total };
   }
 }

@@ -118,9 +118,18 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     for (const row of await this.repo.active()) {
       this.book.restore({
-        key: row.alarmKey, kind: row.kind, areaCode: row.areaCode, gatewayId: row.gatewayId, terminalId: row.terminalId, fault: row.fault,
-        terminalIds: row.terminalIds, raisedAt: row.raisedAt.getTime(), flaps: row.flaps, acknowledgedBy: row.acknowledgedBy,
-        acknowledgedAt: row.acknowledgedAt?.getTime() ?? null, lastRemindedAt: row.lastRemindedAt.getTime(),
+        key: row.alarmKey,
+        kind: row.kind,
+        areaCode: row.areaCode,
+        gatewayId: row.gatewayId,
+        terminalId: row.terminalId,
+        fault: row.fault,
+        terminalIds: row.terminalIds,
+        raisedAt: row.raisedAt.getTime(),
+        flaps: row.flaps,
+        acknowledgedBy: row.acknowledgedBy,
+        acknowledgedAt: row.acknowledgedAt?.getTime() ?? null,
+        lastRemindedAt: row.lastRemindedAt.getTime(),
       });
       this.rows.set(row.alarmKey, { id: row.id, reminders: row.reminders });
     }
@@ -149,7 +158,10 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   /** Derives the causes now, updates the alarms and writes what changed; evaluations never overlap. */
   evaluate(at: number): Promise<void> {
     const run = this.chain.then(async () => {
-      const events = this.book.evaluate(currentCauses(this.monitoring.terminals(), this.monitoring.gatewayStates()), at);
+      const events = this.book.evaluate(
+        currentCauses(this.monitoring.terminals(), this.monitoring.gatewayStates()),
+        at,
+      );
       for (const e of events) await this.persist(e);
     });
     this.chain = run.catch((e: unknown) => this.log.error(`alarm evaluation failed: ${String(e)}`));
@@ -167,12 +179,23 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
       }
       case 'cleared':
         this.rows.delete(key);
-        if (row) await this.repo.update(row.id, { state: 'cleared', clearedAt: new Date(e.at), flaps: e.alarm.flaps, terminalIds: e.alarm.terminalIds });
+        if (row)
+          await this.repo.update(row.id, {
+            state: 'cleared',
+            clearedAt: new Date(e.at),
+            flaps: e.alarm.flaps,
+            terminalIds: e.alarm.terminalIds,
+          });
         break;
       case 'reminder':
         if (row) {
           row.reminders += 1;
-          await this.repo.update(row.id, { lastRemindedAt: new Date(e.at), reminders: row.reminders, flaps: e.alarm.flaps, terminalIds: e.alarm.terminalIds });
+          await this.repo.update(row.id, {
+            lastRemindedAt: new Date(e.at),
+            reminders: row.reminders,
+            flaps: e.alarm.flaps,
+            terminalIds: e.alarm.terminalIds,
+          });
         }
         break;
       case 'acknowledged':
@@ -180,12 +203,27 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     }
     if (!row) return;
     const state: AlarmState = e.type === 'cleared' ? 'cleared' : 'active';
-    this.published.next({ type: e.type, at: e.at, alarm: { ...alarmView({ id: row.id, ...rowOf(e.alarm, state, e.type === 'cleared' ? e.at : null, row.reminders) }) } });
+    this.published.next({
+      type: e.type,
+      at: e.at,
+      alarm: {
+        ...alarmView({ id: row.id, ...rowOf(e.alarm, state, e.type === 'cleared' ? e.at : null, row.reminders) }),
+      },
+    });
   }
 
-  async list(user: AuthUser, filter: { state?: AlarmState; kind?: AlarmKind; areaCode?: string }, limit: number, offset: number): Promise<Page<AlarmView>> {
+  async list(
+    user: AuthUser,
+    filter: { state?: AlarmState; kind?: AlarmKind; areaCode?: string },
+    limit: number,
+    offset: number,
+  ): Promise<Page<AlarmView>> {
     const visible = visibleSubtrees(user, filter.areaCode);
-    const page = await this.repo.page({ state: filter.state, kind: filter.kind, prefixes: visible === null ? null : visible.map((c) => areaPrefix(c)) }, limit, offset);
+    const page = await this.repo.page(
+      { state: filter.state, kind: filter.kind, prefixes: visible === null ? null : visible.map((c) => areaPrefix(c)) },
+      limit,
+      offset,
+    );
     return { items: page.items.map(alarmView), total: page.total };
   }
 
@@ -202,20 +240,38 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
       const row = await this.repo.findById(id);
       if (!row) throw new NotFoundError('alarm', id);
       assertCanReach(user, row.areaCode, 'alarm');
-      if (row.state === 'cleared') throw new ConflictError('alarm_cleared', `alarm ${id} has cleared already`, { alarmId: id });
-      if (row.acknowledgedAt) throw new ConflictError('alarm_acknowledged', `alarm ${id} was acknowledged by ${row.acknowledgedBy} already`, { alarmId: id, acknowledgedBy: row.acknowledgedBy });
+      if (row.state === 'cleared')
+        throw new ConflictError('alarm_cleared', `alarm ${id} has cleared already`, { alarmId: id });
+      if (row.acknowledgedAt)
+        throw new ConflictError('alarm_acknowledged', `alarm ${id} was acknowledged by ${row.acknowledgedBy} already`, {
+          alarmId: id,
+          acknowledgedBy: row.acknowledgedBy,
+        });
       const at = this.clock.now();
       const event = this.book.acknowledge(row.alarmKey, user.username, at);
       const patch = { acknowledgedBy: user.username, acknowledgedAt: new Date(at) };
       const view = alarmView({ ...row, ...patch });
       await this.transactions.run(async (tx) => {
         await this.repo.update(id, patch, tx);
-        await this.audit.record({ actor: user, action: 'alarm.acknowledge', entityType: 'alarm', entityId: id, before: alarmView(row), after: view }, tx);
+        await this.audit.record(
+          {
+            actor: user,
+            action: 'alarm.acknowledge',
+            entityType: 'alarm',
+            entityId: id,
+            before: alarmView(row),
+            after: view,
+          },
+          tx,
+        );
       });
       if (event) this.published.next({ type: 'acknowledged', at, alarm: view });
       return view;
     });
-    this.chain = run.then(() => undefined, () => undefined);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 }

@@ -4,9 +4,21 @@ import { StatusStore } from './status-store';
 import type { TerminalReading } from './terminal-reading';
 
 const reading = (faults: string[] = []): TerminalReading => ({
-  state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 80, faults,
-  supplyVoltage: 24, temperature: 30, signalQuality: 90, uptimeSeconds: 1, counters: { crcErrors: 0, refusedCommands: 0 },
-  lastCommandSequence: 0, clock: null,
+  state: 1,
+  priority: 15,
+  source: 'none',
+  clipId: 0,
+  broadcastId: null,
+  broadcastClass: 0,
+  volume: 80,
+  faults,
+  supplyVoltage: 24,
+  temperature: 30,
+  signalQuality: 90,
+  uptimeSeconds: 1,
+  counters: { crcErrors: 0, refusedCommands: 0 },
+  lastCommandSequence: 0,
+  clock: null,
 });
 
 /** Town 100 has villages 201 (gateway 1) and 202 (gateway 2); town 101 has village 201 (gateway 3); 12 terminals each. */
@@ -18,11 +30,18 @@ function network() {
     { gatewayId: 3, areaCode: '341523101201', connectionDown: false },
   ];
   let id = 1;
-  for (const g of gateways) for (let i = 0; i < 12; i++) store.register({ terminalId: id++, areaCode: g.areaCode, gatewayId: g.gatewayId }, 0);
+  for (const g of gateways)
+    for (let i = 0; i < 12; i++) store.register({ terminalId: id++, areaCode: g.areaCode, gatewayId: g.gatewayId }, 0);
   for (let t = 1; t < id; t++) store.readOk(t, reading(), 0);
   const kill = (ids: number[], at: number) => ids.forEach((t) => store.readFailed(t, 'timeout', at));
   const revive = (ids: number[], at: number) => ids.forEach((t) => store.readOk(t, reading(), at));
-  return { store, gateways, kill, revive, range: (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i) };
+  return {
+    store,
+    gateways,
+    kill,
+    revive,
+    range: (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i),
+  };
 }
 
 describe('alarm causes', () => {
@@ -70,7 +89,8 @@ describe('alarm book', () => {
     const n = network();
     const book = new AlarmBook({ raiseAfterMs: 0, clearAfterMs: 30_000, remindEveryMs: 600_000 });
     const types: string[] = [];
-    const step = (at: number) => book.evaluate(currentCauses(n.store.all(), n.gateways), at).forEach((e) => types.push(e.type));
+    const step = (at: number) =>
+      book.evaluate(currentCauses(n.store.all(), n.gateways), at).forEach((e) => types.push(e.type));
     n.kill([5], 1_000);
     step(1_000);
     for (let i = 0; i < 5; i++) {
@@ -109,7 +129,9 @@ describe('alarm book', () => {
     book.evaluate(causes(), 0);
     expect(book.evaluate(causes(), 59_999)).toEqual([]);
     expect(book.evaluate(causes(), 60_000).map((e) => e.type)).toEqual(['reminder']);
-    expect(book.acknowledge('terminal-offline:terminal:5', 'technician', 61_000)?.alarm.acknowledgedBy).toBe('technician');
+    expect(book.acknowledge('terminal-offline:terminal:5', 'technician', 61_000)?.alarm.acknowledgedBy).toBe(
+      'technician',
+    );
     expect(book.evaluate(causes(), 200_000)).toEqual([]);
   });
 });

@@ -20,6 +20,9 @@ describe('terminal connectivity transitions', () => {
     expect(nextConnectivity(from, event)).toBe(to);
   });
   it('counts online and suspect terminals as online, not offline or unknown ones', () => {
-    expect(['unknown', 'online', 'suspect', 'offline'].filter((s) => countsOnline(s as Connectivity))).toEqual(['online', 'suspect']);
+    expect(['unknown', 'online', 'suspect', 'offline'].filter((s) => countsOnline(s as Connectivity))).toEqual([
+      'online',
+      'suspect',
+    ]);
   });
 });

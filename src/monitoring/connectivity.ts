@@ -33,4 +33,7 @@ export interface ConnectivityPolicy {
   offlineAfterSilenceMs: number;
 }
 
-export const DEFAULT_CONNECTIVITY_POLICY: ConnectivityPolicy = { offlineAfterFailures: 3, offlineAfterSilenceMs: 20_000 };
+export const DEFAULT_CONNECTIVITY_POLICY: ConnectivityPolicy = {
+  offlineAfterFailures: 3,
+  offlineAfterSilenceMs: 20_000,
+};

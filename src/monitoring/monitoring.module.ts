@@ -22,7 +22,11 @@ import { StatusRepository } from './status.repository';
     {
       provide: ALARM_POLICY,
       inject: [APP_CONFIG],
-      useFactory: (c: AppConfig): AlarmPolicy => ({ raiseAfterMs: 0, clearAfterMs: c.monitoring.alarmClearAfterMs, remindEveryMs: c.monitoring.alarmRemindEveryMs }),
+      useFactory: (c: AppConfig): AlarmPolicy => ({
+        raiseAfterMs: 0,
+        clearAfterMs: c.monitoring.alarmClearAfterMs,
+        remindEveryMs: c.monitoring.alarmRemindEveryMs,
+      }),
     },
     AlarmsService,
   ],

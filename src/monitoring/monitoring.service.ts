@@ -12,7 +12,13 @@ import { areaLevel, childLevel, isWithinArea } from '../../firmware-protocols/co
 import type { GatewayState } from './alarm-causes';
 import type { ConnectivityPolicy } from './connectivity';
 import type { OnlineRate } from './online-rate';
-import { type KnownStatus, type LiveStatus, type MonitoredTerminal, type StatusChange, StatusStore } from './status-store';
+import {
+  type KnownStatus,
+  type LiveStatus,
+  type MonitoredTerminal,
+  type StatusChange,
+  StatusStore,
+} from './status-store';
 import type { TerminalReading } from './terminal-reading';
 import type { RequestFailureKind } from '../field/field-port';
 
@@ -47,7 +53,12 @@ export class MonitoringService implements OnModuleDestroy {
 
   constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig) {
     this.store = new StatusStore(
-      config ? { offlineAfterFailures: config.field.offlineAfterFailures, offlineAfterSilenceMs: config.field.offlineAfterSilenceMs } : undefined,
+      config
+        ? {
+            offlineAfterFailures: config.field.offlineAfterFailures,
+            offlineAfterSilenceMs: config.field.offlineAfterSilenceMs,
+          }
+        : undefined,
     );
   }
 
@@ -133,7 +144,11 @@ export class MonitoringService implements OnModuleDestroy {
   }
 
   gatewayStates(): GatewayState[] {
-    return [...this.gateways.values()].map((g) => ({ gatewayId: g.gatewayId, areaCode: g.areaCode, connectionDown: g.connection === 'disconnected' }));
+    return [...this.gateways.values()].map((g) => ({
+      gatewayId: g.gatewayId,
+      areaCode: g.areaCode,
+      connectionDown: g.connection === 'disconnected',
+    }));
   }
 
   onlineRate(areaCode: string): OnlineRate {
@@ -143,7 +158,12 @@ export class MonitoringService implements OnModuleDestroy {
   /** A region's live rate and its direct children's (a county's towns, a town's villages), children by code. */
   onlineRateWithChildren(areaCode: string): { area: OnlineRate; children: OnlineRate[] } {
     const below = childLevel(areaLevel(areaCode));
-    const children = below === null ? [] : this.onlineRates().filter((r) => r.areaCode !== areaCode && isWithinArea(r.areaCode, areaCode) && areaLevel(r.areaCode) === below);
+    const children =
+      below === null
+        ? []
+        : this.onlineRates().filter(
+            (r) => r.areaCode !== areaCode && isWithinArea(r.areaCode, areaCode) && areaLevel(r.areaCode) === below,
+          );
     children.sort((a, b) => a.areaCode.localeCompare(b.areaCode));
     return { area: this.onlineRate(areaCode), children };
   }

@@ -66,30 +66,68 @@ export class StatusQueries {
     const terminal = await this.terminals.get(terminalId, user);
     const live = this.monitoring.terminal(terminalId);
     const bus = this.monitoring.gateway(terminal.gatewayId);
-    const gateway = bus ? { gatewayId: bus.gatewayId, connection: bus.connection, since: new Date(bus.since).toISOString(), detail: bus.detail } : null;
+    const gateway = bus
+      ? {
+          gatewayId: bus.gatewayId,
+          connection: bus.connection,
+          since: new Date(bus.since).toISOString(),
+          detail: bus.detail,
+        }
+      : null;
     if (live) {
       return {
-        terminalId, areaCode: live.areaCode, gatewayId: live.gatewayId, tracked: true, connectivity: live.connectivity, online: live.online,
-        since: iso(live.since), lastSeen: iso(live.lastSeen), failures: live.failures, lastError: live.lastError, errorCounts: { ...live.errorCounts },
-        reading: live.reading, gateway,
+        terminalId,
+        areaCode: live.areaCode,
+        gatewayId: live.gatewayId,
+        tracked: true,
+        connectivity: live.connectivity,
+        online: live.online,
+        since: iso(live.since),
+        lastSeen: iso(live.lastSeen),
+        failures: live.failures,
+        lastError: live.lastError,
+        errorCounts: { ...live.errorCounts },
+        reading: live.reading,
+        gateway,
       };
     }
     const row = await this.repo.findCurrent(terminalId);
     return {
-      terminalId, areaCode: terminal.areaCode, gatewayId: terminal.gatewayId, tracked: false, connectivity: row?.connectivity ?? 'unknown', online: false,
-      since: row?.since.toISOString() ?? null, lastSeen: row?.lastSeen?.toISOString() ?? null, failures: row?.failures ?? 0, lastError: row?.lastError ?? null,
-      errorCounts: row?.errorCounts ?? {}, reading: row?.reading ?? null, gateway,
+      terminalId,
+      areaCode: terminal.areaCode,
+      gatewayId: terminal.gatewayId,
+      tracked: false,
+      connectivity: row?.connectivity ?? 'unknown',
+      online: false,
+      since: row?.since.toISOString() ?? null,
+      lastSeen: row?.lastSeen?.toISOString() ?? null,
+      failures: row?.failures ?? 0,
+      lastError: row?.lastError ?? null,
+      errorCounts: row?.errorCounts ?? {},
+      reading: row?.reading ?? null,
+      gateway,
     };
   }
 
-  async history(user: AuthUser, terminalId: number, q: { from?: string; to?: string; limit: number; offset: number }): Promise<Page<StatusHistoryItem>> {
+  async history(
+    user: AuthUser,
+    terminalId: number,
+    q: { from?: string; to?: string; limit: number; offset: number },
+  ): Promise<Page<StatusHistoryItem>> {
     await this.terminals.get(terminalId, user);
     const to = q.to ? new Date(q.to) : this.clock.date();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
     if (from > to) throw ValidationFailedError.field('from', 'from must not be after to');
     const page = await this.repo.history(terminalId, from, to, q.limit, q.offset);
     return {
-      items: page.items.map((h) => ({ at: h.at.toISOString(), previous: h.previous, connectivity: h.connectivity, fields: h.fields, lastError: h.lastError, reading: h.reading })),
+      items: page.items.map((h) => ({
+        at: h.at.toISOString(),
+        previous: h.previous,
+        connectivity: h.connectivity,
+        fields: h.fields,
+        lastError: h.lastError,
+        reading: h.reading,
+      })),
       total: page.total,
     };
   }
@@ -100,7 +138,12 @@ export class StatusQueries {
     return this.monitoring.onlineRateWithChildren(areaCode);
   }
 
-  async daily(user: AuthUser, areaCode: string, from?: string, to?: string): Promise<{ areaCode: string; items: DailyRate[] }> {
+  async daily(
+    user: AuthUser,
+    areaCode: string,
+    from?: string,
+    to?: string,
+  ): Promise<{ areaCode: string; items: DailyRate[] }> {
     assertCanReach(user, areaCode, 'online rate');
     const last = to ?? dayOf(this.clock.date());
     const first = from ?? dayOf(new Date(this.clock.now() - 30 * 86_400_000));

@@ -2,9 +2,22 @@ import { StatusStore } from './status-store';
 import type { TerminalReading } from './terminal-reading';
 
 const reading = (over: Partial<TerminalReading> = {}): TerminalReading => ({
-  state: 1, priority: 15, source: 'none', clipId: 0, broadcastId: null, broadcastClass: 0, volume: 80, faults: [],
-  supplyVoltage: 24.1, temperature: 31, signalQuality: 90, uptimeSeconds: 100, counters: { crcErrors: 0, refusedCommands: 0 },
-  lastCommandSequence: 0, clock: null, ...over,
+  state: 1,
+  priority: 15,
+  source: 'none',
+  clipId: 0,
+  broadcastId: null,
+  broadcastClass: 0,
+  volume: 80,
+  faults: [],
+  supplyVoltage: 24.1,
+  temperature: 31,
+  signalQuality: 90,
+  uptimeSeconds: 100,
+  counters: { crcErrors: 0, refusedCommands: 0 },
+  lastCommandSequence: 0,
+  clock: null,
+  ...over,
 });
 
 const TOWN_A = '341523100000';
@@ -15,7 +28,11 @@ const VILLAGE_B1 = '341523101201';
 function county(): StatusStore {
   const store = new StatusStore({ offlineAfterFailures: 3, offlineAfterSilenceMs: 20_000 });
   let id = 1;
-  for (const [area, gw] of [[VILLAGE_A1, 1], [VILLAGE_A2, 2], [VILLAGE_B1, 3]] as const) {
+  for (const [area, gw] of [
+    [VILLAGE_A1, 1],
+    [VILLAGE_A2, 2],
+    [VILLAGE_B1, 3],
+  ] as const) {
     for (let i = 0; i < 4; i++) store.register({ terminalId: id++, areaCode: area, gatewayId: gw }, 0);
   }
   return store;
@@ -55,7 +72,13 @@ describe('StatusStore', () => {
     const store = new StatusStore();
     const known = { lastSeen: 1_000, lastError: 'timeout', errorCounts: { timeout: 4 }, reading: reading() };
     store.register({ terminalId: 9, areaCode: VILLAGE_A1, gatewayId: 1 }, 500_000, known);
-    expect(store.get(9)).toMatchObject({ connectivity: 'unknown', online: false, lastSeen: 1_000, errorCounts: { timeout: 4 }, reading: known.reading });
+    expect(store.get(9)).toMatchObject({
+      connectivity: 'unknown',
+      online: false,
+      lastSeen: 1_000,
+      errorCounts: { timeout: 4 },
+      reading: known.reading,
+    });
     expect(store.sweepSilence(519_999)).toHaveLength(0);
     expect(store.sweepSilence(520_000).map((c) => c.status.terminalId)).toEqual([9]);
   });
@@ -80,7 +103,12 @@ describe('StatusStore', () => {
     // a dead terminal's first failed reads do not make it "suspect" (which counts online): it stays unknown
     store.readFailed(11, 'timeout', 5);
     expect(store.get(11)).toMatchObject({ connectivity: 'unknown', online: false });
-    expect(store.onlineRate('341523000000')).toMatchObject({ registered: 12, online: 10, unknown: 2, ratePercent: 83.33 });
+    expect(store.onlineRate('341523000000')).toMatchObject({
+      registered: 12,
+      online: 10,
+      unknown: 2,
+      ratePercent: 83.33,
+    });
     for (let i = 0; i < 2; i++) store.readFailed(11, 'timeout', 6 + i);
     expect(store.onlineRate('341523000000')).toMatchObject({ registered: 12, online: 10, unknown: 1 });
     store.unregister(12);

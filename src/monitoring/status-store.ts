@@ -3,7 +3,13 @@
  * pass the time of each event, so it is tested without timers. Every change it reports is what `live` pushes and
  * what the history writer batches to the database.
  */
-import { Connectivity, ConnectivityPolicy, countsOnline, DEFAULT_CONNECTIVITY_POLICY, nextConnectivity } from './connectivity';
+import {
+  Connectivity,
+  ConnectivityPolicy,
+  countsOnline,
+  DEFAULT_CONNECTIVITY_POLICY,
+  nextConnectivity,
+} from './connectivity';
 import { OnlineRate, OnlineRateCounters } from './online-rate';
 import { readingDiff, TerminalReading } from './terminal-reading';
 
@@ -131,7 +137,11 @@ export class StatusStore {
     return changes;
   }
 
-  private transition(live: LiveStatus, event: 'read-ok' | 'read-failed' | 'failures-exhausted' | 'silence', at: number): boolean {
+  private transition(
+    live: LiveStatus,
+    event: 'read-ok' | 'read-failed' | 'failures-exhausted' | 'silence',
+    at: number,
+  ): boolean {
     const next = nextConnectivity(live.connectivity, event);
     if (next === live.connectivity) return false;
     const before = { online: live.online, unknown: live.connectivity === 'unknown' };

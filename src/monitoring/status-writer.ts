@@ -5,7 +5,14 @@
  * roll-up; every hour it deletes history older than DALABA_STATUS_HISTORY_DAYS. At start it hands monitoring what the
  * database remembers of each terminal (last seen, last reading, error counters).
  */
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import type { AppConfig } from '../config/config';
@@ -70,7 +77,12 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
     const rows = await this.repo.loadCurrent();
     const known = new Map<number, KnownStatus>();
     for (const r of rows) {
-      known.set(r.terminalId, { lastSeen: r.lastSeen?.getTime() ?? null, lastError: r.lastError, errorCounts: r.errorCounts ?? {}, reading: r.reading });
+      known.set(r.terminalId, {
+        lastSeen: r.lastSeen?.getTime() ?? null,
+        lastError: r.lastError,
+        errorCounts: r.errorCounts ?? {},
+        reading: r.reading,
+      });
     }
     this.monitoring.remember(known);
     this.subscription = this.monitoring.changes.subscribe((c) => this.record(c));
@@ -78,7 +90,11 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
 
   onApplicationBootstrap(): void {
     const every = (ms: number, work: () => Promise<unknown>): void => {
-      const timer = setInterval(() => void work().catch((e: unknown) => this.log.error(`${work.name || 'monitoring write'} failed: ${String(e)}`)), ms);
+      const timer = setInterval(
+        () =>
+          void work().catch((e: unknown) => this.log.error(`${work.name || 'monitoring write'} failed: ${String(e)}`)),
+        ms,
+      );
       timer.unref();
       this.timers.push(timer);
     };
@@ -146,20 +162,29 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
       throw e;
     }
     if (this.dropped > 0) {
-      this.log.warn(`${this.dropped} status changes were not written to the history while the database was unreachable`);
+      this.log.warn(
+        `${this.dropped} status changes were not written to the history while the database was unreachable`,
+      );
       this.dropped = 0;
     }
   }
 
   /** Adds one sample of every region's live online rate to the day's roll-up. */
   async sampleOnlineRates(at: Date): Promise<void> {
-    const samples = this.monitoring.onlineRates().map((r) => ({ areaCode: r.areaCode, online: r.online, registered: r.registered }));
+    const samples = this.monitoring
+      .onlineRates()
+      .map((r) => ({ areaCode: r.areaCode, online: r.online, registered: r.registered }));
     await this.repo.addDailySamples(dayOf(at), samples, at);
   }
 
   async prune(at: Date): Promise<number> {
-    const removed = await this.repo.pruneHistory(new Date(at.getTime() - this.config.monitoring.statusHistoryDays * 86_400_000));
-    if (removed > 0) this.log.log(`removed ${removed} status history rows older than ${this.config.monitoring.statusHistoryDays} days`);
+    const removed = await this.repo.pruneHistory(
+      new Date(at.getTime() - this.config.monitoring.statusHistoryDays * 86_400_000),
+    );
+    if (removed > 0)
+      this.log.log(
+        `removed ${removed} status history rows older than ${this.config.monitoring.statusHistoryDays} days`,
+      );
     return removed;
   }
 }

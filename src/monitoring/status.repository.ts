@@ -39,7 +39,10 @@ export class StatusRepository {
       const em = managerOf(tx);
       // each statement is followed by a turn of the event loop, so a large batch never holds up the live channel
       for (let i = 0; i < current.length; i += WRITE_CHUNK) {
-        await em.upsert(TerminalStatusEntity, current.slice(i, i + WRITE_CHUNK), { conflictPaths: ['terminalId'], skipUpdateIfNoValuesChanged: false });
+        await em.upsert(TerminalStatusEntity, current.slice(i, i + WRITE_CHUNK), {
+          conflictPaths: ['terminalId'],
+          skipUpdateIfNoValuesChanged: false,
+        });
         await nextTurn();
       }
       for (let i = 0; i < history.length; i += WRITE_CHUNK) {
@@ -49,7 +52,13 @@ export class StatusRepository {
     });
   }
 
-  async history(terminalId: number, from: Date, to: Date, limit: number, offset: number): Promise<{ items: TerminalStatusHistoryEntity[]; total: number }> {
+  async history(
+    terminalId: number,
+    from: Date,
+    to: Date,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: TerminalStatusHistoryEntity[]; total: number }> {
     const [items, total] = await this.dataSource.manager.findAndCount(TerminalStatusHistoryEntity, {
       where: { terminalId, at: Between(from, to) },
       order: { at: 'DESC', id: 'DESC' },
@@ -72,7 +81,10 @@ export class StatusRepository {
       const em = managerOf(tx);
       const existing = new Map<string, OnlineRateDailyEntity>();
       for (let i = 0; i < samples.length; i += CHUNK) {
-        const rows = await em.findBy(OnlineRateDailyEntity, { day, areaCode: In(samples.slice(i, i + CHUNK).map((s) => s.areaCode)) });
+        const rows = await em.findBy(OnlineRateDailyEntity, {
+          day,
+          areaCode: In(samples.slice(i, i + CHUNK).map((s) => s.areaCode)),
+        });
         for (const r of rows) existing.set(r.areaCode, r);
       }
       const newDayRows: Omit<OnlineRateDailyEntity, 'id'>[] = [];
@@ -80,23 +92,40 @@ export class StatusRepository {
         const percent = s.registered === 0 ? 0 : Math.round((s.online / s.registered) * 10_000) / 100;
         const row = existing.get(s.areaCode);
         if (!row) {
-          newDayRows.push({ areaCode: s.areaCode, day, samples: 1, onlineSum: s.online, registeredSum: s.registered, minPercent: percent, maxPercent: percent, updatedAt: at });
+          newDayRows.push({
+            areaCode: s.areaCode,
+            day,
+            samples: 1,
+            onlineSum: s.online,
+            registeredSum: s.registered,
+            minPercent: percent,
+            maxPercent: percent,
+            updatedAt: at,
+          });
           continue;
         }
-        await em.update(OnlineRateDailyEntity, { id: row.id }, {
-          samples: row.samples + 1,
-          onlineSum: row.onlineSum + s.online,
-          registeredSum: row.registeredSum + s.registered,
-          minPercent: Math.min(row.minPercent, percent),
-          maxPercent: Math.max(row.maxPercent, percent),
-          updatedAt: at,
-        });
+        await em.update(
+          OnlineRateDailyEntity,
+          { id: row.id },
+          {
+            samples: row.samples + 1,
+            onlineSum: row.onlineSum + s.online,
+            registeredSum: row.registeredSum + s.registered,
+            minPercent: Math.min(row.minPercent, percent),
+            maxPercent: Math.max(row.maxPercent, percent),
+            updatedAt: at,
+          },
+        );
       }
-      for (let i = 0; i < newDayRows.length; i += CHUNK) await em.insert(OnlineRateDailyEntity, newDayRows.slice(i, i + CHUNK));
+      for (let i = 0; i < newDayRows.length; i += CHUNK)
+        await em.insert(OnlineRateDailyEntity, newDayRows.slice(i, i + CHUNK));
     });
   }
 
   daily(areaCode: string, fromDay: string, toDay: string): Promise<OnlineRateDailyEntity[]> {
-    return this.dataSource.manager.find(OnlineRateDailyEntity, { where: { areaCode, day: Between(fromDay, toDay) }, order: { day: 'ASC' } });
+    return this.dataSource.manager.find(OnlineRateDailyEntity, {
+      where: { areaCode, day: Between(fromDay, toDay) },
+      order: { day: 'ASC' },
+    });
   }
 }

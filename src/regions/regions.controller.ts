@@ -34,7 +34,11 @@ export class RegionsController {
   @Roles('technician')
   @ApiOperation({ summary: 'Rename or move a region' })
   @ApiErrors(400, 403, 404, 409)
-  update(@Param('code') code: string, @Body() dto: UpdateRegionDto, @CurrentUser() user: AuthUser): Promise<RegionView> {
+  update(
+    @Param('code') code: string,
+    @Body() dto: UpdateRegionDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<RegionView> {
     return this.regions.update(code, dto, user);
   }
 

@@ -33,17 +33,27 @@ export class RegionsRepository {
     const qb = this.em(tx).createQueryBuilder(AreaEntity, 'a').orderBy('a.code', 'ASC');
     if (prefixes) {
       if (prefixes.length === 0) return Promise.resolve([]);
-      qb.where(prefixes.map((_, i) => `a.code LIKE :p${i}`).join(' OR '), Object.fromEntries(prefixes.map((p, i) => [`p${i}`, `${p}%`])));
+      qb.where(
+        prefixes.map((_, i) => `a.code LIKE :p${i}`).join(' OR '),
+        Object.fromEntries(prefixes.map((p, i) => [`p${i}`, `${p}%`])),
+      );
     }
     return qb.getMany();
   }
 
   /** Terminal counts per stored area code within the prefixes. */
   async terminalCounts(prefixes: string[] | null): Promise<Map<string, number>> {
-    const qb = this.dataSource.manager.createQueryBuilder(TerminalEntity, 't').select('t.areaCode', 'areaCode').addSelect('COUNT(*)', 'n').groupBy('t.areaCode');
+    const qb = this.dataSource.manager
+      .createQueryBuilder(TerminalEntity, 't')
+      .select('t.areaCode', 'areaCode')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('t.areaCode');
     if (prefixes) {
       if (prefixes.length === 0) return new Map();
-      qb.where(prefixes.map((_, i) => `t.areaCode LIKE :p${i}`).join(' OR '), Object.fromEntries(prefixes.map((p, i) => [`p${i}`, `${p}%`])));
+      qb.where(
+        prefixes.map((_, i) => `t.areaCode LIKE :p${i}`).join(' OR '),
+        Object.fromEntries(prefixes.map((p, i) => [`p${i}`, `${p}%`])),
+      );
     }
     const rows = await qb.getRawMany<{ areaCode: string; n: string | number }>();
     return new Map(rows.map((r) => [r.areaCode, Number(r.n)]));
@@ -73,7 +83,10 @@ export class RegionsRepository {
   /** Re-keys a subtree: every descendant code starting with `fromPrefix` gets `toPrefix` instead. */
   async rekeySubtree(tx: Tx, fromPrefix: string, toPrefix: string, now: Date): Promise<AreaEntity[]> {
     const em = this.em(tx);
-    const nodes = await em.createQueryBuilder(AreaEntity, 'a').where('a.code LIKE :like', { like: `${fromPrefix}%` }).getMany();
+    const nodes = await em
+      .createQueryBuilder(AreaEntity, 'a')
+      .where('a.code LIKE :like', { like: `${fromPrefix}%` })
+      .getMany();
     for (const n of nodes) {
       n.code = toPrefix + n.code.slice(fromPrefix.length);
       if (n.parentCode?.startsWith(fromPrefix)) n.parentCode = toPrefix + n.parentCode.slice(fromPrefix.length);

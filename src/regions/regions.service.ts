@@ -5,7 +5,14 @@
  * anything hangs on the node.
  */
 import { Injectable } from '@nestjs/common';
-import { AreaLevel, areaLevel, areaLevelOrNull, areaPrefix, childLevel, parentAreaCode } from '../../firmware-protocols/codes';
+import {
+  AreaLevel,
+  areaLevel,
+  areaLevelOrNull,
+  areaPrefix,
+  childLevel,
+  parentAreaCode,
+} from '../../firmware-protocols/codes';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../auth/auth-user';
 import { assertCanReach, visibleSubtrees } from '../auth/scope';
@@ -39,7 +46,8 @@ export function toRegionView(a: AreaEntity): RegionView {
 }
 
 function validName(out: FieldMessage[], name: string): void {
-  if (name.trim() === '' || name.length > 64) out.push({ field: 'name', message: 'name must be a non-empty text of at most 64 characters' });
+  if (name.trim() === '' || name.length > 64)
+    out.push({ field: 'name', message: 'name must be a non-empty text of at most 64 characters' });
 }
 
 @Injectable()
@@ -55,7 +63,11 @@ export class RegionsService {
    * Checks that a new region's code is well formed and nests under an existing parent of the level above
    * (a county may be a root). `pending` holds codes about to be created alongside (imports).
    */
-  async checkNew(input: RegionInput, tx: Tx, pending: Map<string, AreaLevel> = new Map()): Promise<{ fields: FieldMessage[]; level: AreaLevel | null; parentCode: string | null }> {
+  async checkNew(
+    input: RegionInput,
+    tx: Tx,
+    pending: Map<string, AreaLevel> = new Map(),
+  ): Promise<{ fields: FieldMessage[]; level: AreaLevel | null; parentCode: string | null }> {
     const fields: FieldMessage[] = [];
     validName(fields, input.name);
     const level = codeCheck(fields, () => areaLevel(input.code, 'code'));
@@ -67,10 +79,13 @@ export class RegionsService {
     const parentCode = level === 'county' ? null : parentAreaCode(input.code);
     if (parentCode !== null) {
       const parentLevel = pending.get(parentCode) ?? (await this.repo.findByCode(parentCode, tx))?.level ?? null;
-      if (parentLevel === null) fields.push({ field: 'code', message: `the parent area ${parentCode} of ${input.code} is not registered` });
-      else if (childLevel(parentLevel) !== level) fields.push({ field: 'code', message: `a ${parentLevel} cannot hold a ${level}` });
+      if (parentLevel === null)
+        fields.push({ field: 'code', message: `the parent area ${parentCode} of ${input.code} is not registered` });
+      else if (childLevel(parentLevel) !== level)
+        fields.push({ field: 'code', message: `a ${parentLevel} cannot hold a ${level}` });
     }
-    if (pending.has(input.code) || (await this.repo.findByCode(input.code, tx))) fields.push({ field: 'code', message: `area ${input.code} is already registered` });
+    if (pending.has(input.code) || (await this.repo.findByCode(input.code, tx)))
+      fields.push({ field: 'code', message: `area ${input.code} is already registered` });
     return { fields, level, parentCode };
   }
 
@@ -81,8 +96,21 @@ export class RegionsService {
       const { fields, level, parentCode } = await this.checkNew(input, tx);
       throwIfAny(fields);
       const now = this.clock.date();
-      const saved = await this.repo.save(tx, Object.assign(new AreaEntity(), { code: input.code, name: input.name.trim(), level: level as AreaLevel, parentCode, createdAt: now, updatedAt: now }));
-      await this.audit.record({ actor, action: 'region.create', entityType: 'region', entityId: saved.code, after: toRegionView(saved) }, tx);
+      const saved = await this.repo.save(
+        tx,
+        Object.assign(new AreaEntity(), {
+          code: input.code,
+          name: input.name.trim(),
+          level: level as AreaLevel,
+          parentCode,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      await this.audit.record(
+        { actor, action: 'region.create', entityType: 'region', entityId: saved.code, after: toRegionView(saved) },
+        tx,
+      );
       return toRegionView(saved);
     });
   }
@@ -106,7 +134,10 @@ export class RegionsService {
       area.name = name.trim();
       area.updatedAt = this.clock.date();
       await this.repo.save(tx, area);
-      await this.audit.record({ actor, action: 'region.rename', entityType: 'region', entityId: code, before, after: toRegionView(area) }, tx);
+      await this.audit.record(
+        { actor, action: 'region.rename', entityType: 'region', entityId: code, before, after: toRegionView(area) },
+        tx,
+      );
       return toRegionView(area);
     });
   }
@@ -117,7 +148,11 @@ export class RegionsService {
     return this.transactions.run(async (tx) => {
       const area = await this.load(code, tx);
       const { fields, level, parentCode } = await this.checkNew({ code: newCode, name: area.name }, tx);
-      if (level !== null && level !== area.level) fields.push({ field: 'code', message: `a ${area.level} must keep a ${area.level} code; ${newCode} is a ${level}` });
+      if (level !== null && level !== area.level)
+        fields.push({
+          field: 'code',
+          message: `a ${area.level} must keep a ${area.level} code; ${newCode} is a ${level}`,
+        });
       throwIfAny(fields);
       if (parentCode) assertCanReach(actor, parentCode, 'new parent');
       const prefix = areaPrefix(code);
@@ -134,7 +169,10 @@ export class RegionsService {
       const moved = await this.load(newCode, tx);
       moved.parentCode = parentCode;
       await this.repo.save(tx, moved);
-      await this.audit.record({ actor, action: 'region.move', entityType: 'region', entityId: newCode, before, after: toRegionView(moved) }, tx);
+      await this.audit.record(
+        { actor, action: 'region.move', entityType: 'region', entityId: newCode, before, after: toRegionView(moved) },
+        tx,
+      );
       return toRegionView(moved);
     });
   }
@@ -152,17 +190,23 @@ export class RegionsService {
         );
       }
       await this.repo.remove(tx, area);
-      await this.audit.record({ actor, action: 'region.delete', entityType: 'region', entityId: code, before: toRegionView(area) }, tx);
+      await this.audit.record(
+        { actor, action: 'region.delete', entityType: 'region', entityId: code, before: toRegionView(area) },
+        tx,
+      );
     });
   }
 
   /** The tree (or the subtree at `root`) visible to the user, with terminal counts per subtree. */
   async tree(user: AuthUser, root?: string): Promise<RegionNode[]> {
-    if (root && !areaLevelOrNull(root)) throwIfAny([{ field: 'root', message: `root must be an area code; got "${root}"` }]);
+    if (root && !areaLevelOrNull(root))
+      throwIfAny([{ field: 'root', message: `root must be an area code; got "${root}"` }]);
     const visible = visibleSubtrees(user, root);
     const prefixes = visible === null ? null : visible.map((c) => areaPrefix(c));
     const [areas, counts] = await Promise.all([this.repo.subtree(prefixes), this.repo.terminalCounts(prefixes)]);
-    const nodes = new Map<string, RegionNode>(areas.map((a) => [a.code, { ...toRegionView(a), terminalCount: counts.get(a.code) ?? 0, children: [] }]));
+    const nodes = new Map<string, RegionNode>(
+      areas.map((a) => [a.code, { ...toRegionView(a), terminalCount: counts.get(a.code) ?? 0, children: [] }]),
+    );
     const roots: RegionNode[] = [];
     for (const node of nodes.values()) {
       const parent = node.parentCode ? nodes.get(node.parentCode) : undefined;

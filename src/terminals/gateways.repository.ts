@@ -33,7 +33,8 @@ export class GatewaysRepository {
 
   async findByResourceCodes(codes: string[], tx?: Tx): Promise<GatewayEntity[]> {
     const out: GatewayEntity[] = [];
-    for (let i = 0; i < codes.length; i += 500) out.push(...(await this.em(tx).findBy(GatewayEntity, { resourceCode: In(codes.slice(i, i + 500)) })));
+    for (let i = 0; i < codes.length; i += 500)
+      out.push(...(await this.em(tx).findBy(GatewayEntity, { resourceCode: In(codes.slice(i, i + 500)) })));
     return out;
   }
 
@@ -42,8 +43,16 @@ export class GatewaysRepository {
     const like = `_${adminArea}%`;
     const em = this.em(tx);
     const [g, t] = await Promise.all([
-      em.createQueryBuilder(GatewayEntity, 'g').select('g.resourceCode', 'c').where('g.resourceCode LIKE :like', { like }).getRawMany<{ c: string }>(),
-      em.createQueryBuilder(TerminalEntity, 't').select('t.resourceCode', 'c').where('t.resourceCode LIKE :like', { like }).getRawMany<{ c: string }>(),
+      em
+        .createQueryBuilder(GatewayEntity, 'g')
+        .select('g.resourceCode', 'c')
+        .where('g.resourceCode LIKE :like', { like })
+        .getRawMany<{ c: string }>(),
+      em
+        .createQueryBuilder(TerminalEntity, 't')
+        .select('t.resourceCode', 'c')
+        .where('t.resourceCode LIKE :like', { like })
+        .getRawMany<{ c: string }>(),
     ]);
     return new Set([...g, ...t].map((r) => r.c));
   }
@@ -51,7 +60,11 @@ export class GatewaysRepository {
   async page(filter: GatewayFilter, paging: Paging | null): Promise<{ items: GatewayEntity[]; total: number }> {
     if (filter.prefixes && filter.prefixes.length === 0) return { items: [], total: 0 };
     const qb = this.em().createQueryBuilder(GatewayEntity, 'g');
-    if (filter.prefixes) qb.andWhere(`(${filter.prefixes.map((_, i) => `g.areaCode LIKE :p${i}`).join(' OR ')})`, Object.fromEntries(filter.prefixes.map((p, i) => [`p${i}`, `${p}%`])));
+    if (filter.prefixes)
+      qb.andWhere(
+        `(${filter.prefixes.map((_, i) => `g.areaCode LIKE :p${i}`).join(' OR ')})`,
+        Object.fromEntries(filter.prefixes.map((p, i) => [`p${i}`, `${p}%`])),
+      );
     if (filter.kind) qb.andWhere('g.kind = :kind', { kind: filter.kind });
     if (filter.q) qb.andWhere('(g.name LIKE :q OR g.resourceCode LIKE :q OR g.host LIKE :q)', { q: `%${filter.q}%` });
     qb.orderBy(`g.${paging?.sort ?? 'id'}`, paging?.order ?? 'ASC').addOrderBy('g.id', 'ASC');
@@ -71,7 +84,10 @@ export class GatewaysRepository {
   /** Bulk insert in chunks; returns the rows with their ids. */
   async insertMany(tx: Tx, rows: GatewayEntity[]): Promise<GatewayEntity[]> {
     for (let i = 0; i < rows.length; i += 100) await this.em(tx).insert(GatewayEntity, rows.slice(i, i + 100));
-    return this.findByResourceCodes(rows.map((r) => r.resourceCode), tx);
+    return this.findByResourceCodes(
+      rows.map((r) => r.resourceCode),
+      tx,
+    );
   }
 
   async remove(tx: Tx, id: number): Promise<void> {

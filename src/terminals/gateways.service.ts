@@ -24,7 +24,15 @@ export interface GatewayListQuery {
 }
 
 /** Defaults for the bus line and timing when not given: 9,600 baud 8N1, 500 ms timeout. */
-export const GATEWAY_DEFAULTS = { baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1, requestTimeoutMs: 500, turnaroundMs: 10, broadcastDelayMs: 50 } as const;
+export const GATEWAY_DEFAULTS = {
+  baudRate: 9600,
+  parity: 'none',
+  dataBits: 8,
+  stopBits: 1,
+  requestTimeoutMs: 500,
+  turnaroundMs: 10,
+  broadcastDelayMs: 50,
+} as const;
 
 @Injectable()
 export class GatewaysService {
@@ -44,19 +52,32 @@ export class GatewaysService {
     return gateway;
   }
 
-  list(user: AuthUser, query: GatewayListQuery, paging: Paging | null): Promise<{ items: GatewayEntity[]; total: number }> {
+  list(
+    user: AuthUser,
+    query: GatewayListQuery,
+    paging: Paging | null,
+  ): Promise<{ items: GatewayEntity[]; total: number }> {
     const visible = visibleSubtrees(user, query.areaCode);
-    return this.repo.page({ prefixes: visible === null ? null : visible.map((c) => areaPrefix(c)), kind: query.kind, q: query.q }, paging);
+    return this.repo.page(
+      { prefixes: visible === null ? null : visible.map((c) => areaPrefix(c)), kind: query.kind, q: query.q },
+      paging,
+    );
   }
 
   /** Checks a full set of fields against the rules and the database; returns the field messages. */
   async check(fields: GatewayFields, tx: Tx, self?: GatewayEntity): Promise<FieldMessage[]> {
     const out = checkGateway(fields);
     if (out.some((f) => f.field === 'areaCode')) return out;
-    if (!(await this.regions.findByCode(fields.areaCode, tx))) out.push({ field: 'areaCode', message: `no region with area code ${fields.areaCode} is registered` });
-    if (fields.resourceCode && fields.resourceCode !== self?.resourceCode && out.every((f) => f.field !== 'resourceCode')) {
+    if (!(await this.regions.findByCode(fields.areaCode, tx)))
+      out.push({ field: 'areaCode', message: `no region with area code ${fields.areaCode} is registered` });
+    if (
+      fields.resourceCode &&
+      fields.resourceCode !== self?.resourceCode &&
+      out.every((f) => f.field !== 'resourceCode')
+    ) {
       const used = await this.repo.codesInArea(administrativeArea(fields.areaCode), tx);
-      if (used.has(fields.resourceCode)) out.push({ field: 'resourceCode', message: `resourceCode ${fields.resourceCode} is already registered` });
+      if (used.has(fields.resourceCode))
+        out.push({ field: 'resourceCode', message: `resourceCode ${fields.resourceCode} is already registered` });
     }
     return out;
   }
@@ -73,7 +94,10 @@ export class GatewaysService {
         entity.resourceCode = nextResourceCode(fields.areaCode, 'gateway', (c) => used.has(c));
       }
       const saved = await this.repo.save(tx, entity);
-      await this.audit.record({ actor, action: 'gateway.create', entityType: 'gateway', entityId: saved.id, after: saved }, tx);
+      await this.audit.record(
+        { actor, action: 'gateway.create', entityType: 'gateway', entityId: saved.id, after: saved },
+        tx,
+      );
       return saved;
     });
     this.events.emit([{ kind: 'gateway', change: 'added', gateway: saved }]);
@@ -90,17 +114,28 @@ export class GatewaysService {
       const fields: GatewayFields = { ...current, ...stripUndefined(input) };
       if (fields.areaCode !== current.areaCode) {
         const terminalCount = await this.repo.terminalCount(id, tx);
-        if (terminalCount > 0) throw new ConflictError('gateway_in_use', `gateway ${current.name} cannot change area: ${terminalCount} terminal(s) are on its bus`, { id, terminals: terminalCount });
+        if (terminalCount > 0)
+          throw new ConflictError(
+            'gateway_in_use',
+            `gateway ${current.name} cannot change area: ${terminalCount} terminal(s) are on its bus`,
+            { id, terminals: terminalCount },
+          );
         if (!input.resourceCode) fields.resourceCode = null;
       }
       throwIfAny(await this.check(fields, tx, current));
-      const entity = Object.assign(current, toEntity(fields, input.enabled ?? current.enabled, this.clock.date()), { id, createdAt: current.createdAt });
+      const entity = Object.assign(current, toEntity(fields, input.enabled ?? current.enabled, this.clock.date()), {
+        id,
+        createdAt: current.createdAt,
+      });
       if (!entity.resourceCode) {
         const used = await this.repo.codesInArea(administrativeArea(fields.areaCode), tx);
         entity.resourceCode = nextResourceCode(fields.areaCode, 'gateway', (c) => used.has(c));
       }
       const saved = await this.repo.save(tx, entity);
-      await this.audit.record({ actor, action: 'gateway.update', entityType: 'gateway', entityId: id, before, after: saved }, tx);
+      await this.audit.record(
+        { actor, action: 'gateway.update', entityType: 'gateway', entityId: id, before, after: saved },
+        tx,
+      );
       return saved;
     });
     this.events.emit([{ kind: 'gateway', change: 'updated', gateway: saved }]);
@@ -113,9 +148,17 @@ export class GatewaysService {
       if (!current) throw new NotFoundError('gateway', id);
       assertCanReach(actor, current.areaCode, 'gateway');
       const terminalCount = await this.repo.terminalCount(id, tx);
-      if (terminalCount > 0) throw new ConflictError('gateway_in_use', `gateway ${current.name} cannot be deleted: ${terminalCount} terminal(s) are on its bus`, { id, terminals: terminalCount });
+      if (terminalCount > 0)
+        throw new ConflictError(
+          'gateway_in_use',
+          `gateway ${current.name} cannot be deleted: ${terminalCount} terminal(s) are on its bus`,
+          { id, terminals: terminalCount },
+        );
       await this.repo.remove(tx, id);
-      await this.audit.record({ actor, action: 'gateway.delete', entityType: 'gateway', entityId: id, before: current }, tx);
+      await this.audit.record(
+        { actor, action: 'gateway.delete', entityType: 'gateway', entityId: id, before: current },
+        tx,
+      );
     });
     this.events.emit([{ kind: 'gateway', change: 'removed', id }]);
   }

@@ -1,8 +1,18 @@
 import { checkGateway, checkTerminal, nextResourceCode } from './registry-checks';
 
 const gateway = {
-  name: '网关', areaCode: '341523100201', kind: 'modbus-tcp', host: '127.0.0.1', port: 502, baudRate: 9600, parity: 'even',
-  dataBits: 8, stopBits: 1, requestTimeoutMs: 150, turnaroundMs: 10, broadcastDelayMs: 50,
+  name: '网关',
+  areaCode: '341523100201',
+  kind: 'modbus-tcp',
+  host: '127.0.0.1',
+  port: 502,
+  baudRate: 9600,
+  parity: 'even',
+  dataBits: 8,
+  stopBits: 1,
+  requestTimeoutMs: 150,
+  turnaroundMs: 10,
+  broadcastDelayMs: 50,
 };
 const fields = (out: { field: string }[]) => out.map((f) => f.field);
 
@@ -28,7 +38,9 @@ describe('registry checks', () => {
     ['a gateway of another village', {}, '341523100202', ['gatewayId']],
     ['a code with the wrong level', { resourceCode: '53415231002010301010401' }, null, ['resourceCode']],
   ])('terminal: %s', (_, change, gatewayArea, expected) => {
-    expect(fields(checkTerminal({ name: '喇叭', areaCode: '341523100201', unitId: 5, ...change }, gatewayArea))).toEqual(expected);
+    expect(
+      fields(checkTerminal({ name: '喇叭', areaCode: '341523100201', unitId: 5, ...change }, gatewayArea)),
+    ).toEqual(expected);
   });
 
   it('generates the first free code of a kind in an area', () => {

@@ -2,7 +2,16 @@
  * The registry's field checks as pure functions, shared by single writes and bulk imports so there is one
  * implementation. Every code check goes through firmware-protocols/codes; a CodeError becomes {field, message}.
  */
-import { AreaLevel, CodeError, RESOURCE_TYPES, ResourceKind, areaLevel, assertResourceCodeInArea, generateResourceCode, isWithinArea } from '../../firmware-protocols/codes';
+import {
+  AreaLevel,
+  CodeError,
+  RESOURCE_TYPES,
+  ResourceKind,
+  areaLevel,
+  assertResourceCodeInArea,
+  generateResourceCode,
+  isWithinArea,
+} from '../../firmware-protocols/codes';
 import { FieldMessage, ValidationFailedError } from '../common/errors';
 import { GATEWAY_KINDS, GatewayKind, PARITIES, Parity, isNetworkKind } from './registry.entities';
 
@@ -34,7 +43,8 @@ export interface TerminalFields {
 
 /** Throws the collected field messages as one 400. */
 export function throwIfAny(fields: FieldMessage[]): void {
-  if (fields.length > 0) throw new ValidationFailedError(`invalid ${fields.map((f) => f.field).join(', ')}: ${fields[0].message}`, fields);
+  if (fields.length > 0)
+    throw new ValidationFailedError(`invalid ${fields.map((f) => f.field).join(', ')}: ${fields[0].message}`, fields);
 }
 
 /** Runs a codes check, turning its CodeError into a field message. */
@@ -61,11 +71,19 @@ function text(out: FieldMessage[], field: string, value: unknown, max: number): 
 }
 
 /** A well-formed area code of one of `levels`; returns its level or null (reported). */
-export function checkAreaCode(out: FieldMessage[], areaCode: string, levels: readonly AreaLevel[], what: string): AreaLevel | null {
+export function checkAreaCode(
+  out: FieldMessage[],
+  areaCode: string,
+  levels: readonly AreaLevel[],
+  what: string,
+): AreaLevel | null {
   const level = codeCheck(out, () => areaLevel(areaCode, 'areaCode'));
   if (level === null) return null;
   if (!levels.includes(level)) {
-    out.push({ field: 'areaCode', message: `a ${what} belongs to a ${levels.join(' or ')}; ${areaCode} is a ${level}` });
+    out.push({
+      field: 'areaCode',
+      message: `a ${what} belongs to a ${levels.join(' or ')}; ${areaCode} is a ${level}`,
+    });
     return null;
   }
   return level;
@@ -77,7 +95,10 @@ export function checkResourceCode(out: FieldMessage[], code: string, areaCode: s
     const parts = assertResourceCodeInArea(code, areaCode, 'resourceCode');
     const types: string[] = kinds.map((k) => RESOURCE_TYPES[k]);
     if (!types.includes(parts.type)) {
-      throw new CodeError('resourceCode', `resourceCode ${code} has resource type ${parts.type}; a ${kinds.join(' or ')} is ${types.join(' or ')}`);
+      throw new CodeError(
+        'resourceCode',
+        `resourceCode ${code} has resource type ${parts.type}; a ${kinds.join(' or ')} is ${types.join(' or ')}`,
+      );
     }
   });
 }
@@ -92,15 +113,24 @@ export function checkGateway(g: GatewayFields): FieldMessage[] {
   } else if (isNetworkKind(g.kind as GatewayKind)) {
     text(out, 'host', g.host, 255);
     int(out, 'port', g.port, 1, 65535);
-    if (g.serialPath) out.push({ field: 'serialPath', message: `a ${g.kind} gateway is reached by host and port, not a serial path` });
+    if (g.serialPath)
+      out.push({ field: 'serialPath', message: `a ${g.kind} gateway is reached by host and port, not a serial path` });
   } else {
     text(out, 'serialPath', g.serialPath, 255);
-    if (g.host || g.port) out.push({ field: g.host ? 'host' : 'port', message: `a ${g.kind} gateway is on a serial port: give serialPath, not host/port` });
+    if (g.host || g.port)
+      out.push({
+        field: g.host ? 'host' : 'port',
+        message: `a ${g.kind} gateway is on a serial port: give serialPath, not host/port`,
+      });
   }
   if (!(BAUD_RATES as readonly number[]).includes(g.baudRate)) {
-    out.push({ field: 'baudRate', message: `baudRate must be one of ${BAUD_RATES.join(', ')}; got ${String(g.baudRate)}` });
+    out.push({
+      field: 'baudRate',
+      message: `baudRate must be one of ${BAUD_RATES.join(', ')}; got ${String(g.baudRate)}`,
+    });
   }
-  if (!PARITIES.includes(g.parity as Parity)) out.push({ field: 'parity', message: `parity must be one of ${PARITIES.join(', ')}; got "${g.parity}"` });
+  if (!PARITIES.includes(g.parity as Parity))
+    out.push({ field: 'parity', message: `parity must be one of ${PARITIES.join(', ')}; got "${g.parity}"` });
   int(out, 'dataBits', g.dataBits, 7, 8);
   int(out, 'stopBits', g.stopBits, 1, 2);
   int(out, 'requestTimeoutMs', g.requestTimeoutMs, 10, 60_000);
@@ -117,7 +147,10 @@ export function checkTerminal(t: TerminalFields, gatewayArea: string | null): Fi
   if (level && t.resourceCode) checkResourceCode(out, t.resourceCode, t.areaCode, ['terminal']);
   int(out, 'unitId', t.unitId, 1, 247);
   if (gatewayArea && level && !isWithinArea(t.areaCode, gatewayArea)) {
-    out.push({ field: 'gatewayId', message: `the gateway serves area ${gatewayArea}, which does not contain ${t.areaCode}` });
+    out.push({
+      field: 'gatewayId',
+      message: `the gateway serves area ${gatewayArea}, which does not contain ${t.areaCode}`,
+    });
   }
   return out;
 }

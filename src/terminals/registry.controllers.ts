@@ -1,11 +1,32 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { GatewaysService } from './gateways.service';
-import { GatewayDto, GatewayListQueryDto, TerminalDto, TerminalListQueryDto, UpdateGatewayDto, UpdateTerminalDto, paging } from './registry.dto';
+import {
+  GatewayDto,
+  GatewayListQueryDto,
+  TerminalDto,
+  TerminalListQueryDto,
+  UpdateGatewayDto,
+  UpdateTerminalDto,
+  paging,
+} from './registry.dto';
 import { GatewayEntity, TerminalEntity } from './registry.entities';
 import { RegistryTransferService } from './registry-transfer.service';
 import { TerminalsService } from './terminals.service';
@@ -33,7 +54,11 @@ export class TerminalsController {
   @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'List terminals in scope (or download them as CSV/XLSX)' })
   @ApiErrors(400, 403)
-  async list(@Query() q: TerminalListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: TerminalEntity[]; total: number } | StreamableFile> {
+  async list(
+    @Query() q: TerminalListQueryDto,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ items: TerminalEntity[]; total: number } | StreamableFile> {
     if (q.format) return download(res, await this.transfer.exportTerminals(user, q, q.format));
     return this.terminals.list(user, q, paging(q));
   }
@@ -57,7 +82,11 @@ export class TerminalsController {
   @Roles('technician')
   @ApiOperation({ summary: 'Change a terminal' })
   @ApiErrors(400, 403, 404)
-  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateTerminalDto, @CurrentUser() user: AuthUser): Promise<TerminalEntity> {
+  update(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: UpdateTerminalDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<TerminalEntity> {
     return this.terminals.update(id, dto, user);
   }
 
@@ -85,7 +114,11 @@ export class GatewaysController {
   @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'List gateways in scope (or download them as CSV/XLSX)' })
   @ApiErrors(400, 403)
-  async list(@Query() q: GatewayListQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<{ items: GatewayEntity[]; total: number } | StreamableFile> {
+  async list(
+    @Query() q: GatewayListQueryDto,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ items: GatewayEntity[]; total: number } | StreamableFile> {
     if (q.format) return download(res, await this.transfer.exportGateways(user, q, q.format));
     return this.gateways.list(user, q, paging(q));
   }
@@ -109,7 +142,11 @@ export class GatewaysController {
   @Roles('technician')
   @ApiOperation({ summary: 'Change a gateway (its bus is reopened when its connection changes)' })
   @ApiErrors(400, 403, 404, 409)
-  update(@Param('id', IdPipe) id: number, @Body() dto: UpdateGatewayDto, @CurrentUser() user: AuthUser): Promise<GatewayEntity> {
+  update(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: UpdateGatewayDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<GatewayEntity> {
     return this.gateways.update(id, dto, user);
   }
 

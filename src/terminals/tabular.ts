@@ -27,7 +27,8 @@ export const MAX_ROWS = 20_000;
 
 function headerIndex(columns: TableColumn[]): Map<string, string> {
   const index = new Map<string, string>();
-  for (const c of columns) for (const name of [c.key, c.header, ...(c.aliases ?? [])]) index.set(name.trim().toLowerCase(), c.key);
+  for (const c of columns)
+    for (const name of [c.key, c.header, ...(c.aliases ?? [])]) index.set(name.trim().toLowerCase(), c.key);
   return index;
 }
 
@@ -53,9 +54,14 @@ class RowSink {
     this.deadline = Date.now() + limits.timeMs;
   }
   add(index: number, cells: string[]): void {
-    if (index > this.limits.rows) throw new ImportRejectedError([{ row: this.limits.rows + 2, column: '', message: `at most ${this.limits.rows} rows per import` }]);
-    if (cells.length > this.limits.columns) throw new ImportTooLargeError(`row ${index + 1} has ${cells.length} columns (at most ${this.limits.columns})`);
-    if (Date.now() > this.deadline) throw new ImportTooLargeError(`the file took longer than ${this.limits.timeMs / 1000} s to read`);
+    if (index > this.limits.rows)
+      throw new ImportRejectedError([
+        { row: this.limits.rows + 2, column: '', message: `at most ${this.limits.rows} rows per import` },
+      ]);
+    if (cells.length > this.limits.columns)
+      throw new ImportTooLargeError(`row ${index + 1} has ${cells.length} columns (at most ${this.limits.columns})`);
+    if (Date.now() > this.deadline)
+      throw new ImportTooLargeError(`the file took longer than ${this.limits.timeMs / 1000} s to read`);
     this.rows[index] = cells;
   }
   table(): string[][] {
@@ -67,7 +73,9 @@ async function csvCells(body: Buffer, sink: RowSink): Promise<void> {
   function* slices(): Generator<Buffer> {
     for (let i = 0; i < body.length; i += 64 * 1024) yield body.subarray(i, i + 64 * 1024);
   }
-  const parser = Readable.from(slices()).pipe(parseStream({ relax_column_count: true, skip_empty_lines: true, bom: true, max_record_size: 64 * 1024 }));
+  const parser = Readable.from(slices()).pipe(
+    parseStream({ relax_column_count: true, skip_empty_lines: true, bom: true, max_record_size: 64 * 1024 }),
+  );
   let n = 0;
   for await (const record of parser as AsyncIterable<string[]>) sink.add(n++, record);
 }
@@ -118,16 +126,24 @@ async function xlsxCells(body: Buffer, sink: RowSink, limits: Limits): Promise<v
   if (!sheet) return;
   parts.push({ name: FIRST_SHEET, data: sheet });
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([storedZip(parts)]), {
-    worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore',
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
   });
   for await (const worksheet of reader) {
     for await (const row of worksheet) {
       const cells: string[] = [];
       row.eachCell({ includeEmpty: true }, (cell, col) => {
-        if (col > limits.columns) throw new ImportTooLargeError(`row ${row.number} reaches column ${col} (at most ${limits.columns})`);
+        if (col > limits.columns)
+          throw new ImportTooLargeError(`row ${row.number} reaches column ${col} (at most ${limits.columns})`);
         cells[col - 1] = cell.text ?? '';
       });
-      sink.add(row.number - 1, Array.from(cells, (c) => c ?? ''));
+      sink.add(
+        row.number - 1,
+        Array.from(cells, (c) => c ?? ''),
+      );
     }
     break;
   }
@@ -139,30 +155,52 @@ async function cellsOf(body: Buffer, format: TableFormat, limits: Limits): Promi
     if (format === 'csv') await csvCells(body, sink);
     else await xlsxCells(body, sink, limits);
   } catch (e) {
-    if (e instanceof ZipLimitError) throw new ImportTooLargeError(`${e.message} (at most ${limits.entryBytes} bytes a part, ${limits.totalBytes} in all)`);
+    if (e instanceof ZipLimitError)
+      throw new ImportTooLargeError(
+        `${e.message} (at most ${limits.entryBytes} bytes a part, ${limits.totalBytes} in all)`,
+      );
     throw e;
   }
   return sink.table();
 }
 
 /** Parses a table; unknown headers and missing required columns are rejected as row-1 errors. */
-export async function readTable(body: Buffer, format: TableFormat, columns: TableColumn[], required: string[], limits: Limits = IMPORT_LIMITS): Promise<TableRow[]> {
+export async function readTable(
+  body: Buffer,
+  format: TableFormat,
+  columns: TableColumn[],
+  required: string[],
+  limits: Limits = IMPORT_LIMITS,
+): Promise<TableRow[]> {
   let cells: string[][];
   try {
     cells = await cellsOf(body, format, limits);
   } catch (e) {
     if (e instanceof DomainError) throw e;
-    throw new ImportRejectedError([{ row: 1, column: '', message: `the file is not a readable ${format.toUpperCase()} table: ${(e as Error).message}` }]);
+    throw new ImportRejectedError([
+      {
+        row: 1,
+        column: '',
+        message: `the file is not a readable ${format.toUpperCase()} table: ${(e as Error).message}`,
+      },
+    ]);
   }
-  if (cells.length === 0) throw new ImportRejectedError([{ row: 1, column: '', message: 'the file has no header row' }]);
+  if (cells.length === 0)
+    throw new ImportRejectedError([{ row: 1, column: '', message: 'the file has no header row' }]);
   const index = headerIndex(columns);
   const errors: { row: number; column: string; message: string }[] = [];
   const keys = cells[0].map((h) => {
     const key = index.get(String(h).trim().toLowerCase());
-    if (!key && String(h).trim() !== '') errors.push({ row: 1, column: String(h), message: `unknown column "${h}"; accepted: ${columns.map((c) => `${c.key} (${c.header})`).join(', ')}` });
+    if (!key && String(h).trim() !== '')
+      errors.push({
+        row: 1,
+        column: String(h),
+        message: `unknown column "${h}"; accepted: ${columns.map((c) => `${c.key} (${c.header})`).join(', ')}`,
+      });
     return key ?? null;
   });
-  for (const r of required) if (!keys.includes(r)) errors.push({ row: 1, column: r, message: `column ${r} is missing` });
+  for (const r of required)
+    if (!keys.includes(r)) errors.push({ row: 1, column: r, message: `column ${r} is missing` });
   if (errors.length > 0) throw new ImportRejectedError(errors);
   const rows: TableRow[] = [];
   cells.slice(1).forEach((line, i) => {
@@ -186,11 +224,18 @@ export function neutraliseFormula(cell: string): string {
 }
 
 /** Every CSV and XLSX the server writes (registry exports, broadcast reports) goes through here. */
-export async function writeTable(format: TableFormat, columns: TableColumn[], rows: Record<string, unknown>[]): Promise<Buffer> {
-  const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+export async function writeTable(
+  format: TableFormat,
+  columns: TableColumn[],
+  rows: Record<string, unknown>[],
+): Promise<Buffer> {
+  const text = (v: unknown): string =>
+    v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
   const data = rows.map((r) => columns.map((c) => text(r[c.key])));
   if (format === 'csv') {
-    const safe = rows.map((r) => columns.map((c) => (typeof r[c.key] === 'string' ? neutraliseFormula(r[c.key] as string) : text(r[c.key]))));
+    const safe = rows.map((r) =>
+      columns.map((c) => (typeof r[c.key] === 'string' ? neutraliseFormula(r[c.key] as string) : text(r[c.key]))),
+    );
     return Buffer.from(stringify([columns.map((c) => c.key), ...safe]), 'utf8');
   }
   const wb = new ExcelJS.Workbook();

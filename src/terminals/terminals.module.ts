@@ -14,7 +14,14 @@ import { TransferController } from './transfer.controller';
 @Module({
   imports: [RegionsModule],
   controllers: [TransferController, TerminalsController, GatewaysController],
-  providers: [GatewaysRepository, TerminalsRepository, GatewaysService, TerminalsService, RegistryTransferService, RegistryEvents],
+  providers: [
+    GatewaysRepository,
+    TerminalsRepository,
+    GatewaysService,
+    TerminalsService,
+    RegistryTransferService,
+    RegistryEvents,
+  ],
   exports: [GatewaysRepository, TerminalsRepository, GatewaysService, TerminalsService, RegistryEvents],
 })
 export class TerminalsModule {}

@@ -44,8 +44,21 @@ type Full = Required<TerminalInput>;
 
 function blank(): Full {
   return {
-    name: '', resourceCode: null, areaCode: '', gatewayId: 0, unitId: 0, model: null, serialNumber: null, capabilities: null,
-    latitude: null, longitude: null, address: null, speakerPowerW: null, installedOn: null, enabled: true, notes: null,
+    name: '',
+    resourceCode: null,
+    areaCode: '',
+    gatewayId: 0,
+    unitId: 0,
+    model: null,
+    serialNumber: null,
+    capabilities: null,
+    latitude: null,
+    longitude: null,
+    address: null,
+    speakerPowerW: null,
+    installedOn: null,
+    enabled: true,
+    notes: null,
   };
 }
 
@@ -68,25 +81,46 @@ export class TerminalsService {
     return t;
   }
 
-  list(user: AuthUser, query: TerminalListQuery, paging: Paging | null): Promise<{ items: TerminalEntity[]; total: number }> {
+  list(
+    user: AuthUser,
+    query: TerminalListQuery,
+    paging: Paging | null,
+  ): Promise<{ items: TerminalEntity[]; total: number }> {
     const visible = visibleSubtrees(user, query.areaCode);
-    return this.repo.page({ prefixes: visible === null ? null : visible.map((c) => areaPrefix(c)), gatewayId: query.gatewayId, model: query.model, q: query.q }, paging);
+    return this.repo.page(
+      {
+        prefixes: visible === null ? null : visible.map((c) => areaPrefix(c)),
+        gatewayId: query.gatewayId,
+        model: query.model,
+        q: query.q,
+      },
+      paging,
+    );
   }
 
   /** Every rule of one terminal against the database: area registered, gateway known and covering it, unit free, code free. */
   private async check(f: Full, tx: Tx, self?: TerminalEntity): Promise<FieldMessage[]> {
     const gateway = await this.gateways.findById(f.gatewayId, tx);
-    const out = checkTerminal({ name: f.name, resourceCode: f.resourceCode, areaCode: f.areaCode, unitId: f.unitId }, gateway?.areaCode ?? null);
+    const out = checkTerminal(
+      { name: f.name, resourceCode: f.resourceCode, areaCode: f.areaCode, unitId: f.unitId },
+      gateway?.areaCode ?? null,
+    );
     if (!gateway) out.push({ field: 'gatewayId', message: `gateway ${f.gatewayId} does not exist` });
     if (out.some((m) => m.field === 'areaCode')) return out;
-    if (!(await this.regions.findByCode(f.areaCode, tx))) out.push({ field: 'areaCode', message: `no region with area code ${f.areaCode} is registered` });
+    if (!(await this.regions.findByCode(f.areaCode, tx)))
+      out.push({ field: 'areaCode', message: `no region with area code ${f.areaCode} is registered` });
     if (gateway && out.every((m) => m.field !== 'unitId')) {
       const holder = await this.repo.findByUnit(gateway.id, f.unitId, tx);
-      if (holder && holder.id !== self?.id) out.push({ field: 'unitId', message: `unit id ${f.unitId} is already taken on gateway ${gateway.name} by terminal ${holder.name}` });
+      if (holder && holder.id !== self?.id)
+        out.push({
+          field: 'unitId',
+          message: `unit id ${f.unitId} is already taken on gateway ${gateway.name} by terminal ${holder.name}`,
+        });
     }
     if (f.resourceCode && f.resourceCode !== self?.resourceCode && out.every((m) => m.field !== 'resourceCode')) {
       const used = await this.gateways.codesInArea(administrativeArea(f.areaCode), tx);
-      if (used.has(f.resourceCode)) out.push({ field: 'resourceCode', message: `resourceCode ${f.resourceCode} is already registered` });
+      if (used.has(f.resourceCode))
+        out.push({ field: 'resourceCode', message: `resourceCode ${f.resourceCode} is already registered` });
     }
     return out;
   }
@@ -99,7 +133,12 @@ export class TerminalsService {
       const used = await this.gateways.codesInArea(administrativeArea(f.areaCode), tx);
       resourceCode = nextResourceCode(f.areaCode, 'terminal', (c) => used.has(c));
     }
-    const entity = Object.assign(current ?? new TerminalEntity(), f, { name: f.name.trim(), resourceCode, updatedAt: now, createdAt: current?.createdAt ?? now });
+    const entity = Object.assign(current ?? new TerminalEntity(), f, {
+      name: f.name.trim(),
+      resourceCode,
+      updatedAt: now,
+      createdAt: current?.createdAt ?? now,
+    });
     return this.repo.save(tx, entity);
   }
 
@@ -107,7 +146,10 @@ export class TerminalsService {
     if (input.areaCode) assertCanReach(actor, input.areaCode, 'terminal');
     const saved = await this.transactions.run(async (tx) => {
       const t = await this.write({ ...blank(), ...stripUndefined(input) }, tx, null);
-      await this.audit.record({ actor, action: 'terminal.create', entityType: 'terminal', entityId: t.id, after: t }, tx);
+      await this.audit.record(
+        { actor, action: 'terminal.create', entityType: 'terminal', entityId: t.id, after: t },
+        tx,
+      );
       return t;
     });
     this.events.emit([{ kind: 'terminal', change: 'added', terminal: saved }]);
@@ -124,7 +166,10 @@ export class TerminalsService {
       const merged: Full = { ...blank(), ...current, ...stripUndefined(input) };
       if (merged.areaCode !== current.areaCode && input.resourceCode === undefined) merged.resourceCode = null;
       const t = await this.write(merged, tx, current);
-      await this.audit.record({ actor, action: 'terminal.update', entityType: 'terminal', entityId: id, before, after: t }, tx);
+      await this.audit.record(
+        { actor, action: 'terminal.update', entityType: 'terminal', entityId: id, before, after: t },
+        tx,
+      );
       return t;
     });
     this.events.emit([{ kind: 'terminal', change: 'updated', terminal: saved }]);
@@ -137,7 +182,10 @@ export class TerminalsService {
       if (!current) throw new NotFoundError('terminal', id);
       assertCanReach(actor, current.areaCode, 'terminal');
       await this.repo.remove(tx, id);
-      await this.audit.record({ actor, action: 'terminal.delete', entityType: 'terminal', entityId: id, before: current }, tx);
+      await this.audit.record(
+        { actor, action: 'terminal.delete', entityType: 'terminal', entityId: id, before: current },
+        tx,
+      );
     });
     this.events.emit([{ kind: 'terminal', change: 'removed', id }]);
   }

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
@@ -60,7 +71,11 @@ export class TransferController {
   @UseInterceptors(UPLOAD)
   @ApiOperation({ summary: 'Import regions from CSV or XLSX (all or nothing)' })
   @ApiErrors(400, 403)
-  importRegions(@UploadedFile() file: Upload | undefined, @Body() body: ImportBodyDto, @CurrentUser() user: AuthUser): Promise<ImportResult> {
+  importRegions(
+    @UploadedFile() file: Upload | undefined,
+    @Body() body: ImportBodyDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ImportResult> {
     const { body: data, format } = formatOf(file, body.format);
     return this.transfer.importRegions(data, format, user);
   }
@@ -72,7 +87,11 @@ export class TransferController {
   @UseInterceptors(UPLOAD)
   @ApiOperation({ summary: 'Import gateways from CSV or XLSX (all or nothing)' })
   @ApiErrors(400, 403)
-  importGateways(@UploadedFile() file: Upload | undefined, @Body() body: ImportBodyDto, @CurrentUser() user: AuthUser): Promise<ImportResult> {
+  importGateways(
+    @UploadedFile() file: Upload | undefined,
+    @Body() body: ImportBodyDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ImportResult> {
     const { body: data, format } = formatOf(file, body.format);
     return this.transfer.importGateways(data, format, user);
   }
@@ -84,7 +103,11 @@ export class TransferController {
   @UseInterceptors(UPLOAD)
   @ApiOperation({ summary: 'Import terminals from CSV or XLSX (all or nothing)' })
   @ApiErrors(400, 403)
-  importTerminals(@UploadedFile() file: Upload | undefined, @Body() body: ImportBodyDto, @CurrentUser() user: AuthUser): Promise<ImportResult> {
+  importTerminals(
+    @UploadedFile() file: Upload | undefined,
+    @Body() body: ImportBodyDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ImportResult> {
     const { body: data, format } = formatOf(file, body.format);
     return this.transfer.importTerminals(data, format, user);
   }
@@ -93,7 +116,11 @@ export class TransferController {
   @UseInterceptors(ExportLimit)
   @ApiOperation({ summary: 'Export the region tree as CSV or XLSX' })
   @ApiErrors(400, 403)
-  async exportRegions(@Query() q: RegionExportQueryDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async exportRegions(
+    @Query() q: RegionExportQueryDto,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
     const file = await this.transfer.exportRegions(user, q.root, q.format ?? 'csv');
     res.setHeader('Content-Type', file.type);
     res.setHeader('Content-Disposition', `attachment; filename="${file.name}"`);

@@ -23,8 +23,14 @@ export class AlertCapController {
   @Get(':id/cap')
   @ApiOperation({ summary: 'The alert as a CAP 1.2 message (application/cap+xml)' })
   @ApiErrors(400, 401, 403, 404)
-  async cap(@Param('id', ParseIntPipe) id: number, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<string> {
-    const xml = await this.capService.export(id, user, this.config.platformResourceCode, (codes) => this.repo.areaNames(codes));
+  async cap(
+    @Param('id', ParseIntPipe) id: number,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const xml = await this.capService.export(id, user, this.config.platformResourceCode, (codes) =>
+      this.repo.areaNames(codes),
+    );
     res.setHeader('Content-Type', 'application/cap+xml; charset=utf-8');
     return xml;
   }

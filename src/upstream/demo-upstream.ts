@@ -3,7 +3,18 @@
  * on air at once as its decision, Ⅲ and Ⅳ wait for a local approver — so a person can make "the province sends an
  * alert" happen (POST /api/demo/upstream/send) and see the reports it gets back (GET /api/demo/upstream/reports).
  */
-import { Body, Controller, Get, HttpCode, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  Post,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
@@ -33,19 +44,40 @@ export class DemoUpstream implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo) return;
     // the server's own port is known once it listens: the simulator resolves the target at each send
-    const target = (): string => `http://127.0.0.1:${(this.http.httpAdapter.getHttpServer() as { address(): AddressInfo }).address().port}/api/upstream/ebd`;
-    this.sim = await UpstreamSimulator.start({ target: '', targetEbrId: this.config.platformResourceCode, targetUrl: target });
+    const target = (): string =>
+      `http://127.0.0.1:${(this.http.httpAdapter.getHttpServer() as { address(): AddressInfo }).address().port}/api/upstream/ebd`;
+    this.sim = await UpstreamSimulator.start({
+      target: '',
+      targetEbrId: this.config.platformResourceCode,
+      targetUrl: target,
+    });
     const mine = this.upstream.certificate();
     this.sim.trust(mine.certSn, mine.publicKey);
     const existing = await this.repo.senderByCode('ebd', this.sim.ebrId);
-    if (existing) await this.upstream.updateSender(existing.id, { certSn: this.sim.certSn, publicKey: this.sim.publicKey, url: this.sim.url, enabled: true }, SYSTEM_ACTOR);
+    if (existing)
+      await this.upstream.updateSender(
+        existing.id,
+        { certSn: this.sim.certSn, publicKey: this.sim.publicKey, url: this.sim.url, enabled: true },
+        SYSTEM_ACTOR,
+      );
     else {
       await this.upstream.createSender(
-        { kind: 'ebd', code: this.sim.ebrId, name: this.sim.name, certSn: this.sim.certSn, publicKey: this.sim.publicKey, url: this.sim.url, dispatchSeverities: [1, 2], enabled: true },
+        {
+          kind: 'ebd',
+          code: this.sim.ebrId,
+          name: this.sim.name,
+          certSn: this.sim.certSn,
+          publicKey: this.sim.publicKey,
+          url: this.sim.url,
+          dispatchSeverities: [1, 2],
+          enabled: true,
+        },
         SYSTEM_ACTOR,
       );
     }
-    this.log.log(`simulated provincial platform ${this.sim.ebrId} at ${this.sim.url}: POST /api/demo/upstream/send sends an alert`);
+    this.log.log(
+      `simulated provincial platform ${this.sim.ebrId} at ${this.sim.url}: POST /api/demo/upstream/send sends an alert`,
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -61,13 +93,22 @@ export class DemoUpstream implements OnApplicationBootstrap, OnModuleDestroy {
     const sim = this.simulator();
     if (dto.cancel) return sim.sendEbm({ msgType: 2, relatedEbmId: dto.cancel, title: dto.title ?? '解除预警' });
     return sim.sendEbm({
-      ...(dto.title ? { title: dto.title } : {}), ...(dto.text ? { description: dto.text } : {}), ...(dto.severity ? { severity: dto.severity } : {}),
-      ...(dto.eventType ? { eventType: dto.eventType } : {}), ...(dto.areaCodes?.length ? { areaCodes: dto.areaCodes } : {}),
+      ...(dto.title ? { title: dto.title } : {}),
+      ...(dto.text ? { description: dto.text } : {}),
+      ...(dto.severity ? { severity: dto.severity } : {}),
+      ...(dto.eventType ? { eventType: dto.eventType } : {}),
+      ...(dto.areaCodes?.length ? { areaCodes: dto.areaCodes } : {}),
     });
   }
 
   reports(): { receivedAt: string; verified: boolean; type: string | null; detail: string | null; payload: unknown }[] {
-    return this.simulator().reports.map((r) => ({ receivedAt: r.receivedAt.toISOString(), verified: r.verified, type: r.packet?.payload.type ?? null, detail: r.detail, payload: r.packet?.payload ?? null }));
+    return this.simulator().reports.map((r) => ({
+      receivedAt: r.receivedAt.toISOString(),
+      verified: r.verified,
+      type: r.packet?.payload.type ?? null,
+      detail: r.detail,
+      payload: r.packet?.payload ?? null,
+    }));
   }
 }
 

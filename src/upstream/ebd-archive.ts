@@ -26,7 +26,11 @@ export async function packArchive(files: readonly ArchiveFile[], mtime: Date): P
   });
   const at = new Date(Math.floor(mtime.getTime() / 1000) * 1000);
   for (const f of files) {
-    await new Promise<void>((resolve, reject) => p.entry({ name: f.name, size: f.body.length, mode: 0o644, mtime: at, type: 'file' }, f.body, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      p.entry({ name: f.name, size: f.body.length, mode: 0o644, mtime: at, type: 'file' }, f.body, (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
   }
   p.finalize();
   return done;
@@ -34,7 +38,8 @@ export async function packArchive(files: readonly ArchiveFile[], mtime: Date): P
 
 /** The regular files of a tar; anything else (links, directories, paths with folders) is refused. */
 export async function unpackArchive(tar: Buffer): Promise<ArchiveFile[]> {
-  if (tar.length === 0 || tar.length % 512 !== 0) throw new ArchiveError(`not a tar archive (${tar.length} bytes is not a whole number of 512-byte blocks)`);
+  if (tar.length === 0 || tar.length % 512 !== 0)
+    throw new ArchiveError(`not a tar archive (${tar.length} bytes is not a whole number of 512-byte blocks)`);
   const ex = extract();
   const files: ArchiveFile[] = [];
   const done = new Promise<ArchiveFile[]>((resolve, reject) => {
@@ -44,9 +49,18 @@ export async function unpackArchive(tar: Buffer): Promise<ArchiveFile[]> {
         stream.on('end', next);
         return;
       }
-      if (header.type !== 'file' || header.name.includes('/') || header.name.includes('\\') || files.length >= MAX_ENTRIES) {
+      if (
+        header.type !== 'file' ||
+        header.name.includes('/') ||
+        header.name.includes('\\') ||
+        files.length >= MAX_ENTRIES
+      ) {
         stream.resume();
-        reject(new ArchiveError(`entry "${header.name}" (${header.type ?? 'unknown'}) is not taken: only plain files at the top of the archive, at most ${MAX_ENTRIES}`));
+        reject(
+          new ArchiveError(
+            `entry "${header.name}" (${header.type ?? 'unknown'}) is not taken: only plain files at the top of the archive, at most ${MAX_ENTRIES}`,
+          ),
+        );
         return;
       }
       const parts: Buffer[] = [];

@@ -78,14 +78,31 @@ export class UpstreamAlerts {
     const related = r.relatedUpstreamId ? await this.repo.alertByUpstreamId(r.relatedUpstreamId) : null;
     if (r.action === 'cancel') {
       const target = related ?? (await this.repo.alertByUpstreamId(r.upstreamId));
-      if (!target) return { disposition: 'refused', detail: `no alert came from ${r.relatedUpstreamId ?? r.upstreamId}`, alertId: null, fault: 'content' };
-      if (isFinalAlertState(target.state)) return { disposition: 'ignored', detail: `alert ${target.id} is ${target.state} already`, alertId: target.id, fault: null };
+      if (!target)
+        return {
+          disposition: 'refused',
+          detail: `no alert came from ${r.relatedUpstreamId ?? r.upstreamId}`,
+          alertId: null,
+          fault: 'content',
+        };
+      if (isFinalAlertState(target.state))
+        return {
+          disposition: 'ignored',
+          detail: `alert ${target.id} is ${target.state} already`,
+          alertId: target.id,
+          fault: null,
+        };
       await this.alerts.cancel(target.id, upstreamActor(r.senderName));
       return { disposition: 'cancelled', detail: `alert ${target.id} cancelled`, alertId: target.id, fault: null };
     }
     const areaCodes = await this.areasInCounty(r.areaCodes);
     if (areaCodes.length === 0 && r.terminalIds.length === 0) {
-      return { disposition: 'ignored', detail: `none of ${r.areaCodes.join(', ') || '(no areas)'} lies in the registered regions of county ${this.county}`, alertId: null, fault: 'scope' };
+      return {
+        disposition: 'ignored',
+        detail: `none of ${r.areaCodes.join(', ') || '(no areas)'} lies in the registered regions of county ${this.county}`,
+        alertId: null,
+        fault: 'scope',
+      };
     }
     const event = findEventType(r.eventType);
     const input: AlertInput = {
@@ -104,8 +121,13 @@ export class UpstreamAlerts {
     };
     const mode = r.sender?.enabled && r.sender.dispatchSeverities.includes(r.severity) ? 'dispatch' : 'review';
     try {
-      if (related && !isFinalAlertState(related.state)) await this.alerts.cancel(related.id, upstreamActor(r.senderName));
-      const alert = await this.alerts.createFromUpstream(input, { source: r.source, upstreamId: r.upstreamId, senderName: r.senderName }, mode);
+      if (related && !isFinalAlertState(related.state))
+        await this.alerts.cancel(related.id, upstreamActor(r.senderName));
+      const alert = await this.alerts.createFromUpstream(
+        input,
+        { source: r.source, upstreamId: r.upstreamId, senderName: r.senderName },
+        mode,
+      );
       const what = mode === 'dispatch' ? `sent at once (${alert.broadcastId ?? ''})` : 'held for local review';
       return {
         disposition: related ? 'replaced' : mode === 'dispatch' ? 'dispatched' : 'held',
@@ -114,7 +136,8 @@ export class UpstreamAlerts {
         fault: null,
       };
     } catch (e) {
-      if (e instanceof DomainError && e.status < 500) return { disposition: 'refused', detail: e.message, alertId: null, fault: 'content' };
+      if (e instanceof DomainError && e.status < 500)
+        return { disposition: 'refused', detail: e.message, alertId: null, fault: 'content' };
       throw e;
     }
   }

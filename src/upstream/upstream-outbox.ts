@@ -65,11 +65,25 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Seals a packet of ours (a fresh EBDID, SRC us, DEST the sender) and stores it, without queueing it. */
-  async seal(destEbrId: string, payload: EbdPayload, relatedEbdId: string | null = null): Promise<SealedPacket & { sha256: string }> {
+  async seal(
+    destEbrId: string,
+    payload: EbdPayload,
+    relatedEbdId: string | null = null,
+  ): Promise<SealedPacket & { sha256: string }> {
     const now = new Date();
-    const ebdId = await this.transactions.run(async (tx) => composeEbdId(this.config.platformResourceCode, now, await this.repo.nextEbdSequence(tx, shanghaiDate(now))));
+    const ebdId = await this.transactions.run(async (tx) =>
+      composeEbdId(this.config.platformResourceCode, now, await this.repo.nextEbdSequence(tx, shanghaiDate(now))),
+    );
     const packet: EbdPacket = {
-      header: { ebdId, type: payload.type, srcEbrId: this.config.platformResourceCode, srcUrl: null, destEbrId, time: now, relatedEbdId },
+      header: {
+        ebdId,
+        type: payload.type,
+        srcEbrId: this.config.platformResourceCode,
+        srcUrl: null,
+        destEbrId,
+        time: now,
+        relatedEbdId,
+      },
       payload,
     };
     const sealed = await sealPacket(packet, this.signing);
@@ -77,14 +91,30 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Queues a report to a sender with a URL; returns the row (null when the sender takes no reports). */
-  async enqueue(sender: UpstreamSenderEntity, payload: EbdPayload, opts: { alertRef?: string | null; maxAttempts?: number } = {}): Promise<UpstreamOutboxEntity | null> {
+  async enqueue(
+    sender: UpstreamSenderEntity,
+    payload: EbdPayload,
+    opts: { alertRef?: string | null; maxAttempts?: number } = {},
+  ): Promise<UpstreamOutboxEntity | null> {
     if (!sender.url || !sender.enabled) return null;
     const sealed = await this.seal(sender.code, payload);
     const now = new Date();
     const row = await this.repo.saveOutbox(
       Object.assign(new UpstreamOutboxEntity(), {
-        senderId: sender.id, url: sender.url, ebdId: sealed.ebdId, ebdType: payload.type, alertRef: opts.alertRef ?? null, sha256: sealed.sha256,
-        state: 'pending', attempts: 0, maxAttempts: opts.maxAttempts ?? 20, nextAttemptAt: now, lastError: null, resultCode: null, createdAt: now, sentAt: null,
+        senderId: sender.id,
+        url: sender.url,
+        ebdId: sealed.ebdId,
+        ebdType: payload.type,
+        alertRef: opts.alertRef ?? null,
+        sha256: sealed.sha256,
+        state: 'pending',
+        attempts: 0,
+        maxAttempts: opts.maxAttempts ?? 20,
+        nextAttemptAt: now,
+        lastError: null,
+        resultCode: null,
+        createdAt: now,
+        sentAt: null,
       } satisfies Omit<UpstreamOutboxEntity, 'id'>),
     );
     this.kick();
@@ -113,7 +143,9 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     for (const row of await this.repo.due(new Date(), 50)) {
       if (this.stopped) return;
       const sender = await this.repo.sender(row.senderId);
-      const result = sender ? await this.post(row, sender) : { ok: false, resultCode: null, detail: 'the sender was removed' };
+      const result = sender
+        ? await this.post(row, sender)
+        : { ok: false, resultCode: null, detail: 'the sender was removed' };
       row.attempts += 1;
       row.resultCode = result.resultCode;
       row.lastError = result.ok ? null : result.detail;
@@ -138,10 +170,22 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       const body = Buffer.from(await res.arrayBuffer());
       if (!res.ok) return { ok: false, resultCode: null, detail: `HTTP ${res.status}` };
       const opened = await openPacket(body, (certSn) => (certSn === sender.certSn ? sender.publicKey : null));
-      if (!opened.ok) return { ok: false, resultCode: null, detail: `the answer is not a valid signed EBDResponse: ${opened.detail}` };
-      if (opened.packet.payload.type !== 'EBDResponse') return { ok: false, resultCode: null, detail: `the answer carries ${opened.packet.payload.type}, not EBDResponse` };
+      if (!opened.ok)
+        return {
+          ok: false,
+          resultCode: null,
+          detail: `the answer is not a valid signed EBDResponse: ${opened.detail}`,
+        };
+      if (opened.packet.payload.type !== 'EBDResponse')
+        return {
+          ok: false,
+          resultCode: null,
+          detail: `the answer carries ${opened.packet.payload.type}, not EBDResponse`,
+        };
       const r = opened.packet.payload.response;
-      return r.resultCode === EBD_RESULT_CODES.ok ? { ok: true, resultCode: r.resultCode, detail: null } : { ok: false, resultCode: r.resultCode, detail: `EBDResponse ${r.resultCode}: ${r.resultDesc}` };
+      return r.resultCode === EBD_RESULT_CODES.ok
+        ? { ok: true, resultCode: r.resultCode, detail: null }
+        : { ok: false, resultCode: r.resultCode, detail: `EBDResponse ${r.resultCode}: ${r.resultDesc}` };
     } catch (e) {
       return { ok: false, resultCode: null, detail: (e as Error).message.slice(0, 500) };
     }

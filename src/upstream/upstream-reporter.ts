@@ -6,7 +6,12 @@
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { BRD_STATE_CODES, BRD_STATE_DESCRIPTIONS, type BrdStateCode, type EbmBrdLogEntry } from '../../firmware-protocols/ebd';
+import {
+  BRD_STATE_CODES,
+  BRD_STATE_DESCRIPTIONS,
+  type BrdStateCode,
+  type EbmBrdLogEntry,
+} from '../../firmware-protocols/ebd';
 import { SYSTEM_ACTOR } from '../auth/auth-user';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -46,7 +51,9 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     this.subscription = this.dispatch.progress.subscribe((p) => {
-      this.onProgress(p).catch((e: unknown) => this.log.error(`state report for ${p.broadcastId} not queued: ${(e as Error).message}`));
+      this.onProgress(p).catch((e: unknown) =>
+        this.log.error(`state report for ${p.broadcastId} not queued: ${(e as Error).message}`),
+      );
     });
     const every = (ms: number, f: () => Promise<unknown>): void => {
       if (ms <= 0) return;
@@ -74,7 +81,13 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
       sender,
       {
         type: 'EBMStateResponse',
-        state: { reportTime: new Date(), ebmId: alert.upstreamId, brdStateCode: BRD_STATE_CODES.waiting, brdStateDesc: '等待本级审核', coverage: { rate: 0, played: 0, targeted: 0, areaCodes: alert.targets.areaCodes } },
+        state: {
+          reportTime: new Date(),
+          ebmId: alert.upstreamId,
+          brdStateCode: BRD_STATE_CODES.waiting,
+          brdStateDesc: '等待本级审核',
+          coverage: { rate: 0, played: 0, targeted: 0, areaCodes: alert.targets.areaCodes },
+        },
       },
       { alertRef: alert.upstreamId },
     );
@@ -97,8 +110,16 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
       {
         type: 'EBMStateResponse',
         state: {
-          reportTime: new Date(), ebmId: alert.upstreamId, brdStateCode: code, brdStateDesc: `${BRD_STATE_DESCRIPTIONS[code]} ${detail.coverage.played}/${detail.coverage.targeted}`,
-          coverage: { rate: detail.coverage.rate, played: detail.coverage.played, targeted: detail.coverage.targeted, areaCodes: alert.targets.areaCodes },
+          reportTime: new Date(),
+          ebmId: alert.upstreamId,
+          brdStateCode: code,
+          brdStateDesc: `${BRD_STATE_DESCRIPTIONS[code]} ${detail.coverage.played}/${detail.coverage.targeted}`,
+          coverage: {
+            rate: detail.coverage.rate,
+            played: detail.coverage.played,
+            targeted: detail.coverage.targeted,
+            areaCodes: alert.targets.areaCodes,
+          },
         },
       },
       { alertRef: alert.upstreamId },
@@ -110,7 +131,13 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     for (const b of await this.repo.broadcastsBetween(from, to)) {
       const d = await this.reports.detail(SYSTEM_ACTOR, b.broadcastId);
       entries.push({
-        ebmId: b.broadcastId, title: b.title, eventType: b.eventType, severity: b.severity, startTime: b.startAt, endTime: b.endAt, brdStateCode: STATE_OF_BROADCAST[b.state],
+        ebmId: b.broadcastId,
+        title: b.title,
+        eventType: b.eventType,
+        severity: b.severity,
+        startTime: b.startAt,
+        endTime: b.endAt,
+        brdStateCode: STATE_OF_BROADCAST[b.state],
         coverage: { played: d.coverage.played, targeted: d.coverage.targeted },
       });
     }
@@ -124,12 +151,17 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
       return { ebrId: t.resourceCode, name: t.name, areaCode: t.areaCode, state: live?.online ? 1 : 2 };
     });
     const rate = this.monitoring.onlineRate(county);
-    await this.outbox.enqueue(sender, { type: 'EBRDTState', terminals: { reportTime: new Date(), onlineRate: (rate.ratePercent ?? 0) / 100, entries } }, { maxAttempts: 5 });
+    await this.outbox.enqueue(
+      sender,
+      { type: 'EBRDTState', terminals: { reportTime: new Date(), onlineRate: (rate.ratePercent ?? 0) / 100, entries } },
+      { maxAttempts: 5 },
+    );
   }
 
   /** ConnectionCheck to every enabled EBD sender with a URL. */
   async heartbeat(): Promise<void> {
-    for (const s of await this.ebdSenders()) await this.outbox.enqueue(s, { type: 'ConnectionCheck', check: { time: new Date() } }, { maxAttempts: 2 });
+    for (const s of await this.ebdSenders())
+      await this.outbox.enqueue(s, { type: 'ConnectionCheck', check: { time: new Date() } }, { maxAttempts: 2 });
   }
 
   private async ebdSenders(): Promise<UpstreamSenderEntity[]> {

@@ -31,16 +31,24 @@ export class UpstreamSigning {
 
   static load(config: AppConfig): UpstreamSigning {
     const u = config.upstream;
-    if (u.signingKey && u.certSn) return new UpstreamSigning({ certSn: u.certSn, privateKeyHex: u.signingKey.reveal() });
+    if (u.signingKey && u.certSn)
+      return new UpstreamSigning({ certSn: u.certSn, privateKeyHex: u.signingKey.reveal() });
     const file = join(config.dataDir, 'keys', 'upstream-signing.json');
     if (existsSync(file)) {
       const key = JSON.parse(readFileSync(file, 'utf8')) as Partial<UpstreamKey>;
-      if (typeof key.certSn !== 'string' || typeof key.privateKeyHex !== 'string' || !/^[0-9a-f]{64}$/i.test(key.privateKeyHex)) {
+      if (
+        typeof key.certSn !== 'string' ||
+        typeof key.privateKeyHex !== 'string' ||
+        !/^[0-9a-f]{64}$/i.test(key.privateKeyHex)
+      ) {
         throw new Error(`upstream signing key ${file} needs "certSn" and a 64-hex-digit "privateKeyHex"`);
       }
       return new UpstreamSigning({ certSn: key.certSn, privateKeyHex: key.privateKeyHex });
     }
-    const key: UpstreamKey = { certSn: String(randomInt(100_000_000_000, 1_000_000_000_000)), privateKeyHex: generateKeyPair().privateKey };
+    const key: UpstreamKey = {
+      certSn: String(randomInt(100_000_000_000, 1_000_000_000_000)),
+      privateKeyHex: generateKeyPair().privateKey,
+    };
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(key, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
     return new UpstreamSigning(key);

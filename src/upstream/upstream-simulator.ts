@@ -14,7 +14,15 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { filter, firstValueFrom, Subject } from 'rxjs';
 import { composeBroadcastId } from '../../firmware-protocols/codes';
-import { AUXILIARY_AUDIO, composeEbdId, EBD_RESULT_CODES, type Ebm, type EbdPacket, type EbdPayload, type EbdResponse } from '../../firmware-protocols/ebd';
+import {
+  AUXILIARY_AUDIO,
+  composeEbdId,
+  EBD_RESULT_CODES,
+  type Ebm,
+  type EbdPacket,
+  type EbdPayload,
+  type EbdResponse,
+} from '../../firmware-protocols/ebd';
 import { generateKeyPair, sign } from '../../firmware-protocols/signing';
 import type { ArchiveFile } from './ebd-archive';
 import { openPacket, sealPacket, type PacketSigner, type SealedPacket } from './ebd-packets';
@@ -102,7 +110,11 @@ export class UpstreamSimulator {
   }
 
   /** The next report of this type (or one already received and not yet taken with `since`). */
-  nextReport(type: EbdPayload['type'], match: (r: ReceivedReport) => boolean = () => true, since = 0): Promise<ReceivedReport> {
+  nextReport(
+    type: EbdPayload['type'],
+    match: (r: ReceivedReport) => boolean = () => true,
+    since = 0,
+  ): Promise<ReceivedReport> {
     const seen = this.reports.slice(since).find((r) => r.packet?.payload.type === type && match(r));
     if (seen) return Promise.resolve(seen);
     return firstValueFrom(this.received.pipe(filter((r) => r.packet?.payload.type === type && match(r))));
@@ -116,17 +128,41 @@ export class UpstreamSimulator {
   ebm(over: Partial<Ebm> = {}): Ebm {
     const now = new Date();
     return {
-      ebmId: composeBroadcastId(this.ebrId, now, (this.ebmSequence++ % 9999) + 1), relatedEbmId: null, msgType: 1, senderName: this.name, senderCode: this.ebrId, sendTime: now,
-      eventType: '11B03', severity: 1, startTime: now, endTime: new Date(now.getTime() + 3600_000), language: 'zho', title: '暴雨红色预警',
-      description: '省气象台发布暴雨红色预警：未来三小时将有特大暴雨，请注意防范山洪和地质灾害。', areaCodes: [this.options.targetEbrId.slice(1, 13)], auxiliary: null,
-      dispatchEbrIds: [this.options.targetEbrId], ...over,
+      ebmId: composeBroadcastId(this.ebrId, now, (this.ebmSequence++ % 9999) + 1),
+      relatedEbmId: null,
+      msgType: 1,
+      senderName: this.name,
+      senderCode: this.ebrId,
+      sendTime: now,
+      eventType: '11B03',
+      severity: 1,
+      startTime: now,
+      endTime: new Date(now.getTime() + 3600_000),
+      language: 'zho',
+      title: '暴雨红色预警',
+      description: '省气象台发布暴雨红色预警：未来三小时将有特大暴雨，请注意防范山洪和地质灾害。',
+      areaCodes: [this.options.targetEbrId.slice(1, 13)],
+      auxiliary: null,
+      dispatchEbrIds: [this.options.targetEbrId],
+      ...over,
     };
   }
 
   /** A sealed packet of ours; `signer` forges it with another key. */
-  seal(payload: EbdPayload, opts: { ebdId?: string; time?: Date; resources?: ArchiveFile[]; signer?: PacketSigner; destEbrId?: string } = {}): Promise<SealedPacket> {
+  seal(
+    payload: EbdPayload,
+    opts: { ebdId?: string; time?: Date; resources?: ArchiveFile[]; signer?: PacketSigner; destEbrId?: string } = {},
+  ): Promise<SealedPacket> {
     const packet: EbdPacket = {
-      header: { ebdId: opts.ebdId ?? this.nextEbdId(), type: payload.type, srcEbrId: this.ebrId, srcUrl: this.url, destEbrId: opts.destEbrId ?? this.options.targetEbrId, time: opts.time ?? new Date(), relatedEbdId: null },
+      header: {
+        ebdId: opts.ebdId ?? this.nextEbdId(),
+        type: payload.type,
+        srcEbrId: this.ebrId,
+        srcUrl: this.url,
+        destEbrId: opts.destEbrId ?? this.options.targetEbrId,
+        time: opts.time ?? new Date(),
+        relatedEbdId: null,
+      },
       payload,
     };
     return sealPacket(packet, opts.signer ?? this.signer, opts.resources ?? []);
@@ -134,7 +170,11 @@ export class UpstreamSimulator {
 
   /** Sends an EBM (with an audio file as an EBDR_ resource when given). */
   async sendEbm(over: Partial<Ebm> = {}, audio?: { name: string; body: Buffer }): Promise<SendResult> {
-    const ebm = this.ebm(audio ? { auxiliary: { type: AUXILIARY_AUDIO, fileName: audio.name, size: audio.body.length, digest: null }, ...over } : over);
+    const ebm = this.ebm(
+      audio
+        ? { auxiliary: { type: AUXILIARY_AUDIO, fileName: audio.name, size: audio.body.length, digest: null }, ...over }
+        : over,
+    );
     const sealed = await this.seal({ type: 'EBM', ebm }, { resources: audio ? [audio] : [] });
     return { ...(await this.post(sealed.tar, sealed.fileName)), ebmId: ebm.ebmId };
   }
@@ -147,9 +187,17 @@ export class UpstreamSimulator {
     const body = Buffer.from(await res.arrayBuffer());
     const ebdId = /^EBDT_(\d+)\.tar$/.exec(fileName)?.[1] ?? '';
     const opened = await openPacket(body, (sn) => this.trusted.get(sn) ?? null);
-    if (!opened.ok) return { status: res.status, ebdId, ebmId: null, response: null, responseVerified: false, detail: opened.detail };
+    if (!opened.ok)
+      return { status: res.status, ebdId, ebmId: null, response: null, responseVerified: false, detail: opened.detail };
     const p = opened.packet.payload;
-    return { status: res.status, ebdId, ebmId: null, response: p.type === 'EBDResponse' ? p.response : null, responseVerified: true, detail: null };
+    return {
+      status: res.status,
+      ebdId,
+      ebmId: null,
+      response: p.type === 'EBDResponse' ? p.response : null,
+      responseVerified: true,
+      detail: null,
+    };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -158,15 +206,34 @@ export class UpstreamSimulator {
         res.writeHead(405).end();
         return;
       }
-      const request = new Request('http://simulator/', { method: 'POST', headers: req.headers as Record<string, string>, body: Readable.toWeb(req) as ReadableStream, duplex: 'half' });
+      const request = new Request('http://simulator/', {
+        method: 'POST',
+        headers: req.headers as Record<string, string>,
+        body: Readable.toWeb(req) as ReadableStream,
+        duplex: 'half',
+      });
       const file = (await request.formData()).get('file');
       const tar = file instanceof Blob ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
       const opened = await openPacket(tar, (sn) => this.trusted.get(sn) ?? null);
-      const report: ReceivedReport = { receivedAt: new Date(), verified: opened.ok, detail: opened.ok ? null : opened.detail, packet: opened.ok ? opened.packet : null, tar };
+      const report: ReceivedReport = {
+        receivedAt: new Date(),
+        verified: opened.ok,
+        detail: opened.ok ? null : opened.detail,
+        packet: opened.ok ? opened.packet : null,
+        tar,
+      };
       this.reports.push(report);
       const code = opened.ok ? EBD_RESULT_CODES.ok : opened.resultCode;
-      const answer = await this.seal({ type: 'EBDResponse', response: { resultCode: code, resultDesc: opened.ok ? '接收成功' : opened.detail } }, { destEbrId: this.options.targetEbrId });
-      res.writeHead(200, { 'content-type': 'application/x-tar', 'content-disposition': `attachment; filename="${answer.fileName}"` }).end(answer.tar);
+      const answer = await this.seal(
+        { type: 'EBDResponse', response: { resultCode: code, resultDesc: opened.ok ? '接收成功' : opened.detail } },
+        { destEbrId: this.options.targetEbrId },
+      );
+      res
+        .writeHead(200, {
+          'content-type': 'application/x-tar',
+          'content-disposition': `attachment; filename="${answer.fileName}"`,
+        })
+        .end(answer.tar);
       this.received.next(report);
     } catch (e) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end((e as Error).message);

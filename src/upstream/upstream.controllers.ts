@@ -1,4 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { IdPipe } from '../common/validation';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -20,7 +35,9 @@ interface UploadedPart {
   buffer: Buffer;
 }
 
-const FILE_BODY = { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } };
+const FILE_BODY = {
+  schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] },
+};
 
 /**
  * The EBD receiving endpoint of upstream platforms. Public at the HTTP level: a packet is authenticated by its
@@ -35,13 +52,23 @@ export class EbdController {
   @Public()
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Receive an EBD packet from the platform above; answers with a signed EBDResponse tar (ResultCode 0–5)' })
+  @ApiOperation({
+    summary: 'Receive an EBD packet from the platform above; answers with a signed EBDResponse tar (ResultCode 0–5)',
+  })
   @ApiErrors(400, 413)
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_ARCHIVE_BYTES, files: 1, fields: 5 } }))
-  async receive(@UploadedFile() file: UploadedPart | undefined, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
-    const answer = await this.receiver.receive(file?.buffer ?? Buffer.alloc(0), file?.originalname ?? '(no file part)', req.ip ?? null);
+  async receive(
+    @UploadedFile() file: UploadedPart | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
+    const answer = await this.receiver.receive(
+      file?.buffer ?? Buffer.alloc(0),
+      file?.originalname ?? '(no file part)',
+      req.ip ?? null,
+    );
     res.setHeader('Content-Type', 'application/x-tar');
     res.setHeader('Content-Disposition', `attachment; filename="${answer.sealed.fileName}"`);
     res.setHeader('X-EBD-Result-Code', String(answer.resultCode));
@@ -76,7 +103,9 @@ export class UpstreamController {
 
   @Post('senders')
   @Roles('admin')
-  @ApiOperation({ summary: 'Register a sender: its EBRID or CAP sender, certificate and which severities go on air at once' })
+  @ApiOperation({
+    summary: 'Register a sender: its EBRID or CAP sender, certificate and which severities go on air at once',
+  })
   @ApiErrors(400, 409)
   createSender(@Body() dto: CreateSenderDto, @CurrentUser() user: AuthUser): Promise<UpstreamSenderEntity> {
     return this.upstream.createSender(dto, user);
@@ -86,7 +115,11 @@ export class UpstreamController {
   @Roles('admin')
   @ApiOperation({ summary: 'Change a sender (certificate, URL, policy, enabled)' })
   @ApiErrors(400, 404)
-  updateSender(@Param('id', IdPipe) id: number, @Body() dto: UpdateSenderDto, @CurrentUser() user: AuthUser): Promise<UpstreamSenderEntity> {
+  updateSender(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: UpdateSenderDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<UpstreamSenderEntity> {
     return this.upstream.updateSender(id, dto, user);
   }
 
@@ -101,7 +134,9 @@ export class UpstreamController {
 
   @Get('messages')
   @Roles('admin', 'officer', 'approver', 'technician')
-  @ApiOperation({ summary: 'The inbox: every upstream message received, with its verification result and what became of it' })
+  @ApiOperation({
+    summary: 'The inbox: every upstream message received, with its verification result and what became of it',
+  })
   @ApiErrors(400)
   messages(@Query() q: MessageQueryDto): Promise<Page<UpstreamMessageEntity>> {
     return this.upstream.messages({ kind: q.kind, verification: q.verification, ...pageWindow(q) });
@@ -138,15 +173,22 @@ export class UpstreamController {
   /** A CAP 1.2 message (multipart part `file`): validated, recorded, mapped by the sender's policy. */
   @Post('cap')
   @Roles('admin', 'officer')
-  @ApiOperation({ summary: 'Take a CAP 1.2 message: validated against the OASIS schema, recorded, mapped by the sender\'s policy' })
+  @ApiOperation({
+    summary: "Take a CAP 1.2 message: validated against the OASIS schema, recorded, mapped by the sender's policy",
+  })
   @ApiErrors(400, 413, 503)
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 5 } }))
   async ingestCap(@UploadedFile() file: UploadedPart | undefined, @Req() req: Request): Promise<CapIngestResult> {
-    if (!file || file.buffer.length === 0) throw ValidationFailedError.field('file', 'no CAP document was sent (multipart field "file")');
+    if (!file || file.buffer.length === 0)
+      throw ValidationFailedError.field('file', 'no CAP document was sent (multipart field "file")');
     const r = await this.cap.ingest(file.buffer, file.originalname, req.ip ?? null);
-    if (r.verification === 'schema-invalid') throw new ValidationFailedError('the document is not valid CAP 1.2', r.errors.map((message) => ({ field: 'file', message })));
+    if (r.verification === 'schema-invalid')
+      throw new ValidationFailedError(
+        'the document is not valid CAP 1.2',
+        r.errors.map((message) => ({ field: 'file', message })),
+      );
     return r;
   }
 }

@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { PageQueryDto } from '../common/paging';
 import { Optional } from '../common/validation';
 import { SENDER_KINDS, VERIFICATIONS, type SenderKind } from './upstream.entities';
@@ -28,7 +40,9 @@ export class CreateSenderDto {
 
   @ApiPropertyOptional({ description: 'EBD: its SM2 public key, 130 hex digits 04‖x‖y' })
   @Optional()
-  @Matches(/^04[0-9a-fA-F]{128}$/, { message: 'publicKey must be an uncompressed SM2 public key (130 hex digits starting 04)' })
+  @Matches(/^04[0-9a-fA-F]{128}$/, {
+    message: 'publicKey must be an uncompressed SM2 public key (130 hex digits starting 04)',
+  })
   publicKey?: string;
 
   @ApiPropertyOptional({ description: 'where our reports go (EBD)' })
@@ -36,7 +50,10 @@ export class CreateSenderDto {
   @Matches(/^https?:\/\/\S{1,490}$/, { message: 'url must be an http(s) URL' })
   url?: string;
 
-  @ApiPropertyOptional({ description: 'severities (0–4) sent at once as the sender\'s decision; others wait for local review', type: [Number] })
+  @ApiPropertyOptional({
+    description: "severities (0–4) sent at once as the sender's decision; others wait for local review",
+    type: [Number],
+  })
   @Optional()
   @IsArray()
   @ArrayMaxSize(5)

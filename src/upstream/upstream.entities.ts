@@ -49,7 +49,16 @@ export class UpstreamSenderEntity {
   updatedAt!: Date;
 }
 
-export const VERIFICATIONS = ['verified', 'bad-signature', 'unknown-sender', 'malformed', 'replayed', 'out-of-scope', 'schema-invalid', 'valid'] as const;
+export const VERIFICATIONS = [
+  'verified',
+  'bad-signature',
+  'unknown-sender',
+  'malformed',
+  'replayed',
+  'out-of-scope',
+  'schema-invalid',
+  'valid',
+] as const;
 export type Verification = (typeof VERIFICATIONS)[number];
 
 /** One message as received (inbox), with what checking it found and what became of it. */

@@ -7,7 +7,12 @@ import { Tx, managerOf } from '../database/transactions';
 import { BroadcastEntity } from '../dispatch/broadcast.entities';
 import { AreaEntity } from '../regions/area.entity';
 import { TerminalEntity } from '../terminals/registry.entities';
-import { UpstreamMessageEntity, UpstreamOutboxEntity, UpstreamSenderEntity, type SenderKind } from './upstream.entities';
+import {
+  UpstreamMessageEntity,
+  UpstreamOutboxEntity,
+  UpstreamSenderEntity,
+  type SenderKind,
+} from './upstream.entities';
 
 @Injectable()
 export class UpstreamRepository {
@@ -55,12 +60,32 @@ export class UpstreamRepository {
 
   /** Whether a message with this id was taken before (verified, and not failed on our side: that one may come again). */
   async seen(kind: SenderKind, messageId: string): Promise<boolean> {
-    return (await this.em().countBy(UpstreamMessageEntity, { kind, messageId, verification: In(['verified', 'valid']), disposition: Not('failed') })) > 0;
+    return (
+      (await this.em().countBy(UpstreamMessageEntity, {
+        kind,
+        messageId,
+        verification: In(['verified', 'valid']),
+        disposition: Not('failed'),
+      })) > 0
+    );
   }
 
-  async messages(q: { kind?: SenderKind; verification?: string; limit: number; offset: number }): Promise<{ items: UpstreamMessageEntity[]; total: number }> {
-    const where = { ...(q.kind ? { kind: q.kind } : {}), ...(q.verification ? { verification: q.verification as UpstreamMessageEntity['verification'] } : {}) };
-    const [items, total] = await this.em().findAndCount(UpstreamMessageEntity, { where, order: { id: 'DESC' }, take: q.limit, skip: q.offset });
+  async messages(q: {
+    kind?: SenderKind;
+    verification?: string;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: UpstreamMessageEntity[]; total: number }> {
+    const where = {
+      ...(q.kind ? { kind: q.kind } : {}),
+      ...(q.verification ? { verification: q.verification as UpstreamMessageEntity['verification'] } : {}),
+    };
+    const [items, total] = await this.em().findAndCount(UpstreamMessageEntity, {
+      where,
+      order: { id: 'DESC' },
+      take: q.limit,
+      skip: q.offset,
+    });
     return { items, total };
   }
 
@@ -75,12 +100,23 @@ export class UpstreamRepository {
   }
 
   due(now: Date, limit: number): Promise<UpstreamOutboxEntity[]> {
-    return this.em().find(UpstreamOutboxEntity, { where: { state: 'pending', nextAttemptAt: LessThanOrEqual(now) }, order: { nextAttemptAt: 'ASC', id: 'ASC' }, take: limit });
+    return this.em().find(UpstreamOutboxEntity, {
+      where: { state: 'pending', nextAttemptAt: LessThanOrEqual(now) },
+      order: { nextAttemptAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
   }
 
-  async outbox(q: { state?: string; limit: number; offset: number }): Promise<{ items: UpstreamOutboxEntity[]; total: number }> {
+  async outbox(q: {
+    state?: string;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: UpstreamOutboxEntity[]; total: number }> {
     const [items, total] = await this.em().findAndCount(UpstreamOutboxEntity, {
-      where: q.state ? { state: q.state as UpstreamOutboxEntity['state'] } : {}, order: { id: 'DESC' }, take: q.limit, skip: q.offset,
+      where: q.state ? { state: q.state as UpstreamOutboxEntity['state'] } : {},
+      order: { id: 'DESC' },
+      take: q.limit,
+      skip: q.offset,
     });
     return { items, total };
   }
@@ -90,9 +126,14 @@ export class UpstreamRepository {
     const em = managerOf(tx);
     const sqlite = em.connection.options.type === 'better-sqlite3';
     const last = sqlite ? 'last' : '`last`';
-    const upsert = sqlite ? 'ON CONFLICT(day) DO UPDATE SET last = last + 1' : 'ON DUPLICATE KEY UPDATE `last` = `last` + 1';
+    const upsert = sqlite
+      ? 'ON CONFLICT(day) DO UPDATE SET last = last + 1'
+      : 'ON DUPLICATE KEY UPDATE `last` = `last` + 1';
     await em.query(`INSERT INTO ebd_id_sequences (day, ${last}) VALUES (?, 1) ${upsert}`, [day]);
-    const rows: { last: number | string }[] = await em.query(`SELECT ${last} AS last FROM ebd_id_sequences WHERE day = ?${sqlite ? '' : ' FOR UPDATE'}`, [day]);
+    const rows: { last: number | string }[] = await em.query(
+      `SELECT ${last} AS last FROM ebd_id_sequences WHERE day = ?${sqlite ? '' : ' FOR UPDATE'}`,
+      [day],
+    );
     return Number(rows[0].last);
   }
 
@@ -107,24 +148,48 @@ export class UpstreamRepository {
   }
 
   async broadcastState(broadcastId: string): Promise<BroadcastEntity['state'] | null> {
-    return (await this.em().findOne(BroadcastEntity, { select: { state: true }, where: { broadcastId } }))?.state ?? null;
+    return (
+      (await this.em().findOne(BroadcastEntity, { select: { state: true }, where: { broadcastId } }))?.state ?? null
+    );
   }
 
   broadcastsBetween(from: Date, to: Date): Promise<BroadcastEntity[]> {
-    return this.em().find(BroadcastEntity, { where: { createdAt: Between(from, to) }, order: { createdAt: 'ASC' }, take: 1000 });
+    return this.em().find(BroadcastEntity, {
+      where: { createdAt: Between(from, to) },
+      order: { createdAt: 'ASC' },
+      take: 1000,
+    });
   }
 
   async registeredAreas(codes: string[]): Promise<Set<string>> {
     if (codes.length === 0) return new Set();
-    return new Set((await this.em().find(AreaEntity, { select: { code: true }, where: { code: In(codes) } })).map((a) => a.code));
+    return new Set(
+      (await this.em().find(AreaEntity, { select: { code: true }, where: { code: In(codes) } })).map((a) => a.code),
+    );
   }
 
   async areaNames(codes: string[]): Promise<Map<string, string>> {
     if (codes.length === 0) return new Map();
-    return new Map((await this.em().find(AreaEntity, { select: { code: true, name: true }, where: { code: In(codes) } })).map((a) => [a.code, a.name]));
+    return new Map(
+      (await this.em().find(AreaEntity, { select: { code: true, name: true }, where: { code: In(codes) } })).map(
+        (a) => [a.code, a.name],
+      ),
+    );
   }
 
-  terminals(): Promise<Pick<TerminalEntity, 'id' | 'name' | 'resourceCode' | 'areaCode' | 'enabled' | 'latitude' | 'longitude'>[]> {
-    return this.em().find(TerminalEntity, { select: { id: true, name: true, resourceCode: true, areaCode: true, enabled: true, latitude: true, longitude: true } });
+  terminals(): Promise<
+    Pick<TerminalEntity, 'id' | 'name' | 'resourceCode' | 'areaCode' | 'enabled' | 'latitude' | 'longitude'>[]
+  > {
+    return this.em().find(TerminalEntity, {
+      select: {
+        id: true,
+        name: true,
+        resourceCode: true,
+        areaCode: true,
+        enabled: true,
+        latitude: true,
+        longitude: true,
+      },
+    });
   }
 }

@@ -32,7 +32,12 @@ export class UpstreamService {
   ) {}
 
   certificate(): { ebrId: string; certSn: string; publicKey: string; algorithm: string } {
-    return { ebrId: this.config.platformResourceCode, certSn: this.signing.certSn, publicKey: this.signing.publicKey, algorithm: 'SM2-SM3' };
+    return {
+      ebrId: this.config.platformResourceCode,
+      certSn: this.signing.certSn,
+      publicKey: this.signing.publicKey,
+      algorithm: 'SM2-SM3',
+    };
   }
 
   senders(): Promise<UpstreamSenderEntity[]> {
@@ -41,21 +46,45 @@ export class UpstreamService {
 
   async createSender(dto: CreateSenderDto, user: AuthUser): Promise<UpstreamSenderEntity> {
     if (dto.kind === 'ebd') {
-      const fields: { field: string; message: string }[] = (['certSn', 'publicKey'] as const).filter((k) => !dto[k]).map((f) => ({ field: f, message: `${f} is required for an EBD sender` }));
-      if (!isResourceCode(dto.code)) fields.unshift({ field: 'code', message: 'code must be the 23-digit EBRID of an EBD sender' });
-      if (fields.length) throw new ValidationFailedError(`invalid sender: ${fields.map((f) => f.field).join(', ')}`, fields);
+      const fields: { field: string; message: string }[] = (['certSn', 'publicKey'] as const)
+        .filter((k) => !dto[k])
+        .map((f) => ({ field: f, message: `${f} is required for an EBD sender` }));
+      if (!isResourceCode(dto.code))
+        fields.unshift({ field: 'code', message: 'code must be the 23-digit EBRID of an EBD sender' });
+      if (fields.length)
+        throw new ValidationFailedError(`invalid sender: ${fields.map((f) => f.field).join(', ')}`, fields);
     }
-    if (await this.repo.senderByCode(dto.kind, dto.code)) throw new ConflictError('sender_exists', `a ${dto.kind} sender ${dto.code} is registered already`, { code: dto.code });
+    if (await this.repo.senderByCode(dto.kind, dto.code))
+      throw new ConflictError('sender_exists', `a ${dto.kind} sender ${dto.code} is registered already`, {
+        code: dto.code,
+      });
     const now = new Date();
     return this.transactions.run(async (tx) => {
       const saved = await this.repo.saveSender(
         tx,
         Object.assign(new UpstreamSenderEntity(), {
-          kind: dto.kind, code: dto.code, name: dto.name, certSn: dto.certSn ?? null, publicKey: dto.publicKey?.toLowerCase() ?? null, url: dto.url ?? null,
-          dispatchSeverities: [...new Set(dto.dispatchSeverities ?? [])].sort(), enabled: dto.enabled ?? true, createdAt: now, updatedAt: now,
+          kind: dto.kind,
+          code: dto.code,
+          name: dto.name,
+          certSn: dto.certSn ?? null,
+          publicKey: dto.publicKey?.toLowerCase() ?? null,
+          url: dto.url ?? null,
+          dispatchSeverities: [...new Set(dto.dispatchSeverities ?? [])].sort(),
+          enabled: dto.enabled ?? true,
+          createdAt: now,
+          updatedAt: now,
         } satisfies Omit<UpstreamSenderEntity, 'id'>),
       );
-      await this.audit.record({ actor: user, action: 'upstream.sender_create', entityType: 'upstream_sender', entityId: saved.id, after: saved }, tx);
+      await this.audit.record(
+        {
+          actor: user,
+          action: 'upstream.sender_create',
+          entityType: 'upstream_sender',
+          entityId: saved.id,
+          after: saved,
+        },
+        tx,
+      );
       return saved;
     });
   }
@@ -70,7 +99,17 @@ export class UpstreamService {
       if (patch.publicKey) patch.publicKey = patch.publicKey.toLowerCase();
       Object.assign(s, patch, { updatedAt: new Date() });
       const saved = await this.repo.saveSender(tx, s);
-      await this.audit.record({ actor: user, action: 'upstream.sender_update', entityType: 'upstream_sender', entityId: id, before, after: saved }, tx);
+      await this.audit.record(
+        {
+          actor: user,
+          action: 'upstream.sender_update',
+          entityType: 'upstream_sender',
+          entityId: id,
+          before,
+          after: saved,
+        },
+        tx,
+      );
       return saved;
     });
   }
@@ -80,11 +119,19 @@ export class UpstreamService {
       const s = await this.repo.sender(id, tx);
       if (!s) throw new NotFoundError('upstream sender', id);
       await this.repo.deleteSender(tx, id);
-      await this.audit.record({ actor: user, action: 'upstream.sender_delete', entityType: 'upstream_sender', entityId: id, before: s }, tx);
+      await this.audit.record(
+        { actor: user, action: 'upstream.sender_delete', entityType: 'upstream_sender', entityId: id, before: s },
+        tx,
+      );
     });
   }
 
-  messages(q: { kind?: 'ebd' | 'cap'; verification?: string; limit: number; offset: number }): Promise<Page<UpstreamMessageEntity>> {
+  messages(q: {
+    kind?: 'ebd' | 'cap';
+    verification?: string;
+    limit: number;
+    offset: number;
+  }): Promise<Page<UpstreamMessageEntity>> {
     return this.repo.messages(q);
   }
 
@@ -92,8 +139,14 @@ export class UpstreamService {
     const m = await this.repo.message(id);
     if (!m) throw new NotFoundError('upstream message', id);
     const alert = m.alertId !== null ? await this.repo.alert(m.alertId) : null;
-    const reports = alert?.upstreamId ? (await this.repo.outbox({ limit: 100, offset: 0 })).items.filter((o) => o.alertRef === alert.upstreamId) : [];
-    return { ...m, alert: alert ? { id: alert.id, state: alert.state, broadcastId: alert.broadcastId, title: alert.title } : null, reports };
+    const reports = alert?.upstreamId
+      ? (await this.repo.outbox({ limit: 100, offset: 0 })).items.filter((o) => o.alertRef === alert.upstreamId)
+      : [];
+    return {
+      ...m,
+      alert: alert ? { id: alert.id, state: alert.state, broadcastId: alert.broadcastId, title: alert.title } : null,
+      reports,
+    };
   }
 
   async raw(id: number): Promise<{ name: string; body: Buffer }> {

@@ -67,9 +67,13 @@ forEachDatabase('alerts', (database) => {
   const as = (who: string) => t.auth(tokens[who]);
   const broadcastOf = (alertId: number) => t.dataSource.getRepository(BroadcastEntity).findOneBy({ alertId });
   const deliveredTo = async (broadcastId: string) =>
-    (await t.dataSource.getRepository(DeliveryEntity).findBy({ broadcastId })).map((d) => d.terminalId).sort((x, y) => x - y);
-  const stateOf = async (id: number) => (await t.http.get(`/api/alerts/${id}`).set(t.auth(admin)).expect(200)).body.state as string;
-  const create = async (who = 'officer', over: object = {}) => (await t.http.post('/api/alerts').set(as(who)).send(body(over)).expect(201)).body as { id: number; state: string };
+    (await t.dataSource.getRepository(DeliveryEntity).findBy({ broadcastId }))
+      .map((d) => d.terminalId)
+      .sort((x, y) => x - y);
+  const stateOf = async (id: number) =>
+    (await t.http.get(`/api/alerts/${id}`).set(t.auth(admin)).expect(200)).body.state as string;
+  const create = async (who = 'officer', over: object = {}) =>
+    (await t.http.post('/api/alerts').set(as(who)).send(body(over)).expect(201)).body as { id: number; state: string };
   const submitted = async (who = 'officer', over: object = {}) => {
     const a = await create(who, over);
     await t.http.post(`/api/alerts/${a.id}/submit`).set(as(who)).expect(200);
@@ -77,37 +81,89 @@ forEachDatabase('alerts', (database) => {
   };
   const approved = async (over: object = {}) => {
     const a = await submitted('officer', over);
-    return (await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200)).body as { id: number; state: string; broadcastId: string };
+    return (await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200)).body as {
+      id: number;
+      state: string;
+      broadcastId: string;
+    };
   };
 
   it('runs the review: draft → submitted → rejected → submitted → approved by someone else, planned, launched, its outcome reported back', async () => {
     const a = await create('officerA');
-    expect(a).toMatchObject({ state: 'draft', broadcastId: null, createdById: ids.officerA, language: 'zh-CN', repeat: 1, drill: false });
+    expect(a).toMatchObject({
+      state: 'draft',
+      broadcastId: null,
+      createdById: ids.officerA,
+      language: 'zh-CN',
+      repeat: 1,
+      drill: false,
+    });
     const detail = await t.http.get(`/api/alerts/${a.id}`).set(as('viewer')).expect(200);
     expect(detail.body.targetCount).toBe(6);
-    await t.http.patch(`/api/alerts/${a.id}`).set(as('officerA')).send({ title: '暴雨橙色预警（更新）', repeat: 3, volume: 90 }).expect(200);
+    await t.http
+      .patch(`/api/alerts/${a.id}`)
+      .set(as('officerA'))
+      .send({ title: '暴雨橙色预警（更新）', repeat: 3, volume: 90 })
+      .expect(200);
     await t.http.post(`/api/alerts/${a.id}/submit`).set(as('officerA')).expect(200);
-    const rejected = await t.http.post(`/api/alerts/${a.id}/reject`).set(as('approver')).send({ reason: '文字需核实' }).expect(200);
+    const rejected = await t.http
+      .post(`/api/alerts/${a.id}/reject`)
+      .set(as('approver'))
+      .send({ reason: '文字需核实' })
+      .expect(200);
     expect(rejected.body).toMatchObject({ state: 'draft', rejectionReason: '文字需核实', rejectedById: ids.approver });
     await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(409);
     await t.http.post(`/api/alerts/${a.id}/submit`).set(as('officerA')).expect(200);
     const ok = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
-    expect(ok.body).toMatchObject({ state: 'scheduled', approvedById: ids.approver, terminalCount: 6, title: '暴雨橙色预警（更新）' });
+    expect(ok.body).toMatchObject({
+      state: 'scheduled',
+      approvedById: ids.approver,
+      terminalCount: 6,
+      title: '暴雨橙色预警（更新）',
+    });
     expect(parseBroadcastId(ok.body.broadcastId)).toMatchObject({ sender: t.config.platformResourceCode });
-    expect(await broadcastOf(a.id)).toMatchObject({ broadcastId: ok.body.broadcastId, priority: 2, broadcastClass: 4, drill: false, clipId: 'tone-chime', repeat: 3, volume: 90, emergency: false, userId: ids.approver, targeted: 6 });
+    expect(await broadcastOf(a.id)).toMatchObject({
+      broadcastId: ok.body.broadcastId,
+      priority: 2,
+      broadcastClass: 4,
+      drill: false,
+      clipId: 'tone-chime',
+      repeat: 3,
+      volume: 90,
+      emergency: false,
+      userId: ids.approver,
+      targeted: 6,
+    });
     expect(await deliveredTo(ok.body.broadcastId)).toHaveLength(6);
     await t.http.patch(`/api/alerts/${a.id}`).set(as('officerA')).send({ title: 'x' }).expect(409);
 
     await dispatch.settled(ok.body.broadcastId);
     const done = await t.http.get(`/api/alerts/${a.id}`).set(as('officerA')).expect(200);
-    expect(done.body).toMatchObject({ state: 'failed', outcomeDetail: '0/6 played', broadcastId: ok.body.broadcastId, targetCount: 6 });
+    expect(done.body).toMatchObject({
+      state: 'failed',
+      outcomeDetail: '0/6 played',
+      broadcastId: ok.body.broadcastId,
+      targetCount: 6,
+    });
     // a repeated or late report changes nothing
     await t.app.get(AlertOutcomes).advance(a.id, 'fail');
     await t.app.get(AlertOutcomes).advance(a.id, 'complete');
     expect(await stateOf(a.id)).toBe('failed');
-    const audit = await t.http.get(`/api/audit?entityType=alert&entityId=${a.id}&pageSize=50`).set(t.auth(admin)).expect(200);
+    const audit = await t.http
+      .get(`/api/audit?entityType=alert&entityId=${a.id}&pageSize=50`)
+      .set(t.auth(admin))
+      .expect(200);
     const entries = (audit.body.items as { action: string; actorName: string }[]).reverse();
-    expect(entries.map((x) => x.action)).toEqual(['alert.create', 'alert.update', 'alert.submit', 'alert.reject', 'alert.submit', 'alert.approve', 'alert.start', 'alert.fail']);
+    expect(entries.map((x) => x.action)).toEqual([
+      'alert.create',
+      'alert.update',
+      'alert.submit',
+      'alert.reject',
+      'alert.submit',
+      'alert.approve',
+      'alert.start',
+      'alert.fail',
+    ]);
     expect(entries.slice(-2).map((x) => x.actorName)).toEqual([SYSTEM_ACTOR.username, SYSTEM_ACTOR.username]);
   });
 
@@ -115,16 +171,43 @@ forEachDatabase('alerts', (database) => {
     const a = await submitted('officer');
     const sender = t.config.platformResourceCode;
     const day = shanghaiDate(new Date());
-    const rows: { last: number }[] = await t.dataSource.query('SELECT last FROM broadcast_id_sequences WHERE sender = ? AND day = ?', [sender, day]);
+    const rows: { last: number }[] = await t.dataSource.query(
+      'SELECT last FROM broadcast_id_sequences WHERE sender = ? AND day = ?',
+      [sender, day],
+    );
     const next = composeBroadcastId(sender, new Date(), (rows[0]?.last ?? 0) + 1);
     // a broadcast already holding the next id makes plan fail inside the alert's transaction
-    const blocker = await t.dataSource.getRepository(BroadcastEntity).save(Object.assign(new BroadcastEntity(), {
-      broadcastId: next, alertId: 0, title: 'x', eventType: '11B03', severity: 1, messageType: 'real', broadcastClass: 4, priority: 1, clipId: 'x', repeat: 1,
-      volume: 1, startAt: new Date(), endAt: new Date(), emergency: false, drill: false, userId: 0, state: 'cancelled', targeted: 0, createdAt: new Date(),
-      startedAt: null, finishedAt: null, cancelRequestedAt: null, cancelledBy: null,
-    }));
+    const blocker = await t.dataSource.getRepository(BroadcastEntity).save(
+      Object.assign(new BroadcastEntity(), {
+        broadcastId: next,
+        alertId: 0,
+        title: 'x',
+        eventType: '11B03',
+        severity: 1,
+        messageType: 'real',
+        broadcastClass: 4,
+        priority: 1,
+        clipId: 'x',
+        repeat: 1,
+        volume: 1,
+        startAt: new Date(),
+        endAt: new Date(),
+        emergency: false,
+        drill: false,
+        userId: 0,
+        state: 'cancelled',
+        targeted: 0,
+        createdAt: new Date(),
+        startedAt: null,
+        finishedAt: null,
+        cancelRequestedAt: null,
+        cancelledBy: null,
+      }),
+    );
     await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(500);
-    expect(await t.http.get(`/api/alerts/${a.id}`).set(as('officer')).expect(200)).toMatchObject({ body: { state: 'submitted', broadcastId: null, approvedById: null } });
+    expect(await t.http.get(`/api/alerts/${a.id}`).set(as('officer')).expect(200)).toMatchObject({
+      body: { state: 'submitted', broadcastId: null, approvedById: null },
+    });
     expect(await broadcastOf(a.id)).toBeNull();
     await t.dataSource.getRepository(BroadcastEntity).delete({ id: blocker.id });
     const ok = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(200);
@@ -138,7 +221,10 @@ forEachDatabase('alerts', (database) => {
     await expect(outcomes.advance(a.id, 'submit')).rejects.toThrow(/cannot report/);
     await t.dataSource.getRepository(AlertEntity).update({ id: a.id }, { state: 'scheduled' });
     await outcomes.advance(a.id, 'complete-partially', '3/6 played');
-    expect((await t.http.get(`/api/alerts/${a.id}`).set(t.auth(admin)).expect(200)).body).toMatchObject({ state: 'partially-completed', outcomeDetail: '3/6 played' });
+    expect((await t.http.get(`/api/alerts/${a.id}`).set(t.auth(admin)).expect(200)).body).toMatchObject({
+      state: 'partially-completed',
+      outcomeDetail: '3/6 played',
+    });
   });
 
   it('refuses an approval by the author: an officer (403 role), or an approver who drafted or submitted it (403)', async () => {
@@ -155,11 +241,24 @@ forEachDatabase('alerts', (database) => {
   });
 
   it('keeps officers and approvers inside their area scope; a viewer cannot draft', async () => {
-    const other = await t.http.post('/api/alerts').set(as('officerA')).send(body({ targets: { areaCodes: [TOWN_B] } })).expect(403);
+    const other = await t.http
+      .post('/api/alerts')
+      .set(as('officerA'))
+      .send(body({ targets: { areaCodes: [TOWN_B] } }))
+      .expect(403);
     expect(other.body.code).toBe('forbidden_area');
-    const townB = (await t.http.get(`/api/terminals?areaCode=${TOWN_B}&pageSize=1`).set(t.auth(admin)).expect(200)).body.items[0].id as number;
-    await t.http.post('/api/alerts').set(as('officerA')).send(body({ targets: { terminalIds: [townB] } })).expect(403);
-    await t.http.post('/api/alerts').set(as('officerA')).send(body({ targets: { areaCodes: [COUNTY] } })).expect(403);
+    const townB = (await t.http.get(`/api/terminals?areaCode=${TOWN_B}&pageSize=1`).set(t.auth(admin)).expect(200)).body
+      .items[0].id as number;
+    await t.http
+      .post('/api/alerts')
+      .set(as('officerA'))
+      .send(body({ targets: { terminalIds: [townB] } }))
+      .expect(403);
+    await t.http
+      .post('/api/alerts')
+      .set(as('officerA'))
+      .send(body({ targets: { areaCodes: [COUNTY] } }))
+      .expect(403);
     const viewer = await t.http.post('/api/alerts').set(as('viewer')).send(body()).expect(403);
     expect(viewer.body.code).toBe('forbidden_role');
     const county = await submitted('officer', { targets: { areaCodes: [COUNTY] } });
@@ -182,7 +281,11 @@ forEachDatabase('alerts', (database) => {
     ['an unknown terminal', { targets: { terminalIds: [999999] } }, 'targets.terminalIds.0'],
     ['an unknown tone', { audio: { kind: 'tone', toneId: 'tone-doorbell' } }, 'audio.toneId'],
     ['a clip audio without clip id', { audio: { kind: 'clip' } }, 'audio.clipId'],
-    ['an unknown tone before the message', { audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-doorbell' } }, 'audio.toneBefore'],
+    [
+      'an unknown tone before the message',
+      { audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-doorbell' } },
+      'audio.toneBefore',
+    ],
     ['repeat 11', { repeat: 11 }, 'repeat'],
     ['volume 101', { volume: 101 }, 'volume'],
     ['an end in the past', { endAt: new Date(Date.now() - HOUR).toISOString() }, 'endAt'],
@@ -198,7 +301,9 @@ forEachDatabase('alerts', (database) => {
 
   it('gives every alert on air its own well-formed 35-digit broadcast id, also when approved at once', async () => {
     const drafts = await Promise.all([1, 2, 3, 4, 5].map(() => submitted('officer')));
-    const results = await Promise.all(drafts.map((d) => t.http.post(`/api/alerts/${d.id}/approve`).set(as('approver'))));
+    const results = await Promise.all(
+      drafts.map((d) => t.http.post(`/api/alerts/${d.id}/approve`).set(as('approver'))),
+    );
     const bids = results.map((r) => {
       expect(r.status).toBe(200);
       return r.body.broadcastId as string;
@@ -213,14 +318,19 @@ forEachDatabase('alerts', (database) => {
     const repo = t.app.get(AlertsRepository);
     const transactions = t.app.get(Transactions);
     const sender = t.config.platformResourceCode;
-    const taken = await Promise.all(Array.from({ length: 12 }, () => transactions.run((tx) => repo.nextSequence(tx, sender, '20991231'))));
+    const taken = await Promise.all(
+      Array.from({ length: 12 }, () => transactions.run((tx) => repo.nextSequence(tx, sender, '20991231'))),
+    );
     expect(taken.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 
   it('resolves targets to enabled terminals, without duplicates, for a mix of areas and single terminals', async () => {
-    const v3 = (await t.http.get(`/api/terminals?areaCode=${VILLAGES[3]}`).set(t.auth(admin)).expect(200)).body.items as { id: number }[];
+    const v3 = (await t.http.get(`/api/terminals?areaCode=${VILLAGES[3]}`).set(t.auth(admin)).expect(200)).body
+      .items as { id: number }[];
     await t.http.patch(`/api/terminals/${v3[0].id}`).set(t.auth(admin)).send({ enabled: false }).expect(200);
-    const a = await approved({ targets: { areaCodes: [VILLAGES[3], VILLAGES[0]], terminalIds: [v3[1].id, v3[1].id, v3[0].id] } });
+    const a = await approved({
+      targets: { areaCodes: [VILLAGES[3], VILLAGES[0]], terminalIds: [v3[1].id, v3[1].id, v3[0].id] },
+    });
     const terminals = await deliveredTo(a.broadcastId);
     expect(terminals).toHaveLength(5);
     expect(terminals).not.toContain(v3[0].id);
@@ -228,7 +338,11 @@ forEachDatabase('alerts', (database) => {
   });
 
   it('marks drills: a drill travels with its drill broadcast class at drill priority', async () => {
-    for (const [messageType, cls] of [['terminalDrill', 3], ['frontEndDrill', 2], ['platformDrill', 1]] as const) {
+    for (const [messageType, cls] of [
+      ['terminalDrill', 3],
+      ['frontEndDrill', 2],
+      ['platformDrill', 1],
+    ] as const) {
       const a = await approved({ messageType, severity: 1, title: `演练 ${messageType}` });
       expect(await broadcastOf(a.id)).toMatchObject({ messageType, broadcastClass: cls, priority: 5, drill: true });
       const view = await t.http.get(`/api/alerts/${a.id}`).set(as('viewer')).expect(200);
@@ -239,9 +353,26 @@ forEachDatabase('alerts', (database) => {
   it('sends a one-key emergency at once with its reason, confirmed afterwards by someone else', async () => {
     const noReason = await t.http.post('/api/alerts/emergency').set(as('officer')).send(body()).expect(400);
     expect((noReason.body.details as { field: string }[]).map((d) => d.field)).toContain('reason');
-    const res = await t.http.post('/api/alerts/emergency').set(as('officer')).send({ ...body({ severity: 1, targets: { areaCodes: [COUNTY] } }), reason: '山洪暴发，来不及审核' }).expect(201);
-    expect(res.body).toMatchObject({ state: 'dispatching', emergency: true, emergencyReason: '山洪暴发，来不及审核', confirmedById: null, terminalCount: 12 });
-    expect(await broadcastOf(res.body.id)).toMatchObject({ broadcastId: res.body.broadcastId, emergency: true, priority: 1, broadcastClass: 4, userId: ids.officer, targeted: 12 });
+    const res = await t.http
+      .post('/api/alerts/emergency')
+      .set(as('officer'))
+      .send({ ...body({ severity: 1, targets: { areaCodes: [COUNTY] } }), reason: '山洪暴发，来不及审核' })
+      .expect(201);
+    expect(res.body).toMatchObject({
+      state: 'dispatching',
+      emergency: true,
+      emergencyReason: '山洪暴发，来不及审核',
+      confirmedById: null,
+      terminalCount: 12,
+    });
+    expect(await broadcastOf(res.body.id)).toMatchObject({
+      broadcastId: res.body.broadcastId,
+      emergency: true,
+      priority: 1,
+      broadcastClass: 4,
+      userId: ids.officer,
+      targeted: 12,
+    });
     await dispatch.settled(res.body.broadcastId);
     await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('officer')).expect(403);
     const confirmed = await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('approver')).expect(200);
@@ -249,7 +380,11 @@ forEachDatabase('alerts', (database) => {
     await t.http.post(`/api/alerts/${res.body.id}/confirm`).set(as('approver')).expect(409);
     const reviewed = await approved();
     await t.http.post(`/api/alerts/${reviewed.id}/confirm`).set(as('approver')).expect(409);
-    await t.http.post('/api/alerts/emergency').set(as('officerA')).send({ ...body({ targets: { areaCodes: [TOWN_B] } }), reason: '演示' }).expect(403);
+    await t.http
+      .post('/api/alerts/emergency')
+      .set(as('officerA'))
+      .send({ ...body({ targets: { areaCodes: [TOWN_B] } }), reason: '演示' })
+      .expect(403);
   });
 
   it('cancels before air at once, and on air through dispatch; a final alert cannot be cancelled', async () => {
@@ -262,7 +397,13 @@ forEachDatabase('alerts', (database) => {
     const sc = await t.http.post(`/api/alerts/${s.id}/cancel`).set(as('approver')).expect(200);
     expect(sc.body.state).toBe('cancelled');
     expect(await broadcastOf(s.id)).toMatchObject({ state: 'cancelled', cancelledBy: ids.approver });
-    const e = (await t.http.post('/api/alerts/emergency').set(as('officer')).send({ ...body(later), reason: '堤坝险情' }).expect(201)).body as { id: number };
+    const e = (
+      await t.http
+        .post('/api/alerts/emergency')
+        .set(as('officer'))
+        .send({ ...body(later), reason: '堤坝险情' })
+        .expect(201)
+    ).body as { id: number };
     const ec = await t.http.post(`/api/alerts/${e.id}/cancel`).set(as('officer')).expect(200);
     expect(ec.body).toMatchObject({ state: 'cancelled', cancelRequested: true, cancelledById: ids.officer });
     expect(await broadcastOf(e.id)).toMatchObject({ state: 'cancelled', cancelledBy: ids.officer });
@@ -282,7 +423,10 @@ forEachDatabase('alerts', (database) => {
     for (const id of [draft.id, sub.id]) {
       expect((await t.http.get(`/api/alerts/${id}`).set(as('officer')).expect(200)).body.state).toBe('expired');
     }
-    const audit = await t.http.get(`/api/audit?action=alert.expire&entityId=${draft.id}`).set(t.auth(admin)).expect(200);
+    const audit = await t.http
+      .get(`/api/audit?action=alert.expire&entityId=${draft.id}`)
+      .set(t.auth(admin))
+      .expect(200);
     expect(audit.body.items[0]).toMatchObject({ actorName: SYSTEM_ACTOR.username });
   });
 
@@ -292,11 +436,21 @@ forEachDatabase('alerts', (database) => {
     const res = await t.http.post(`/api/alerts/${a.id}/approve`).set(as('approver')).expect(409);
     expect(res.body).toMatchObject({ code: 'audio_not_ready' });
     expect(res.body.message).toMatch(/still being processed/);
-    await t.http.post('/api/alerts').set(as('officer')).send(body({ audio: { kind: 'clip', clipId: 'no-such-clip' } })).expect(400);
+    await t.http
+      .post('/api/alerts')
+      .set(as('officer'))
+      .send(body({ audio: { kind: 'clip', clipId: 'no-such-clip' } }))
+      .expect(400);
   });
 
   it('joins a tone before the message into one clip that goes on air', async () => {
-    const a = (await t.http.post('/api/alerts').set(as('officer')).send(body({ audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-chime' } })).expect(201)).body as { id: number; clipId: string };
+    const a = (
+      await t.http
+        .post('/api/alerts')
+        .set(as('officer'))
+        .send(body({ audio: { kind: 'tone', toneId: 'tone-chime', toneBefore: 'tone-chime' } }))
+        .expect(201)
+    ).body as { id: number; clipId: string };
     expect(a.clipId).not.toBe('tone-chime');
     const joined = await t.app.get(AudioService).settled(a.clipId);
     expect(joined).toMatchObject({ kind: 'composed', state: 'ready', source: 'tone-chime + tone-chime' });
@@ -312,17 +466,25 @@ forEachDatabase('alerts', (database) => {
     const all = await t.http.get('/api/alerts?pageSize=2').set(t.auth(admin)).expect(200);
     expect(all.body.items).toHaveLength(2);
     expect(all.body.total).toBeGreaterThan(10);
-    const inB = await t.http.get(`/api/alerts?areaCode=${TOWN_B}&state=draft&pageSize=500`).set(t.auth(admin)).expect(200);
+    const inB = await t.http
+      .get(`/api/alerts?areaCode=${TOWN_B}&state=draft&pageSize=500`)
+      .set(t.auth(admin))
+      .expect(200);
     const inBIds = (inB.body.items as { id: number; state: string }[]).map((x) => x.id);
     expect(inBIds).toContain(b.id);
     expect((inB.body.items as { state: string }[]).every((x) => x.state === 'draft')).toBe(true);
     const county = await t.http.get(`/api/alerts?areaCode=${VILLAGES[2]}&pageSize=500`).set(t.auth(admin)).expect(200);
-    expect((county.body.items as { targets: { areaCodes: string[] } }[]).some((x) => x.targets.areaCodes.includes(COUNTY))).toBe(true);
+    expect(
+      (county.body.items as { targets: { areaCodes: string[] } }[]).some((x) => x.targets.areaCodes.includes(COUNTY)),
+    ).toBe(true);
     const mineA = await t.http.get('/api/alerts?pageSize=500').set(as('officerA')).expect(200);
     expect((mineA.body.items as { id: number }[]).map((x) => x.id)).not.toContain(b.id);
     const thunder = await t.http.get('/api/alerts?eventType=11B14').set(as('viewer')).expect(200);
     expect(thunder.body.items.map((x: { id: number }) => x.id)).toEqual([b.id]);
-    const future = await t.http.get(`/api/alerts?from=${encodeURIComponent(new Date(Date.now() + HOUR).toISOString())}`).set(as('viewer')).expect(200);
+    const future = await t.http
+      .get(`/api/alerts?from=${encodeURIComponent(new Date(Date.now() + HOUR).toISOString())}`)
+      .set(as('viewer'))
+      .expect(200);
     expect(future.body.total).toBe(0);
     await t.http.get('/api/alerts?state=bogus').set(as('viewer')).expect(400);
   });

@@ -23,7 +23,10 @@ describe('alerts on air', () => {
     let approver: string;
 
     beforeAll(async () => {
-      t = await createTestApp({ database: kind, env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '500', DALABA_START_LEAD_MS: '800' } });
+      t = await createTestApp({
+        database: kind,
+        env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '500', DALABA_START_LEAD_MS: '800' },
+      });
       const admin = await t.adminToken();
       county = await registerCounty(t, admin);
       await t.app.get(FieldBuses).settled();
@@ -45,10 +48,19 @@ describe('alerts on air', () => {
       if (!allOnline()) await firstValueFrom(monitoring.changes.pipe(filter(() => allOnline())));
     };
     const alert = (over: object = {}) => ({
-      eventType: '11B03', severity: 2, messageType: 'real', title: '暴雨橙色预警', text: '城关镇将有暴雨。',
-      targets: { areaCodes: [TOWN] }, audio: { kind: 'tone', toneId: 'tone-chime' }, endAt: new Date(Date.now() + 600_000).toISOString(), ...over,
+      eventType: '11B03',
+      severity: 2,
+      messageType: 'real',
+      title: '暴雨橙色预警',
+      text: '城关镇将有暴雨。',
+      targets: { areaCodes: [TOWN] },
+      audio: { kind: 'tone', toneId: 'tone-chime' },
+      endAt: new Date(Date.now() + 600_000).toISOString(),
+      ...over,
     });
-    const approve = async (over: object = {}): Promise<{ id: number; broadcastId: string; state: string; terminalCount: number }> => {
+    const approve = async (
+      over: object = {},
+    ): Promise<{ id: number; broadcastId: string; state: string; terminalCount: number }> => {
       const draft = await t.http.post('/api/alerts').set(t.auth(officer)).send(alert(over)).expect(201);
       await t.http.post(`/api/alerts/${draft.body.id}/submit`).set(t.auth(officer)).expect(200);
       return (await t.http.post(`/api/alerts/${draft.body.id}/approve`).set(t.auth(approver)).expect(200)).body;
@@ -60,7 +72,13 @@ describe('alerts on air', () => {
       expect(ok).toMatchObject({ state: 'scheduled', terminalCount: 8 });
       await t.app.get(DispatchService).settled(ok.broadcastId);
       const report = await t.http.get(`/api/broadcasts/${ok.broadcastId}`).set(t.auth(approver)).expect(200);
-      expect(report.body).toMatchObject({ alertId: ok.id, drill: false, targeted: 8, state: 'completed', coverage: { played: 8, targeted: 8 } });
+      expect(report.body).toMatchObject({
+        alertId: ok.id,
+        drill: false,
+        targeted: 8,
+        state: 'completed',
+        coverage: { played: 8, targeted: 8 },
+      });
       const done = await t.http.get(`/api/alerts/${ok.id}`).set(t.auth(officer)).expect(200);
       expect(done.body).toMatchObject({ state: 'completed', outcomeDetail: '8/8 played' });
     });
@@ -71,14 +89,19 @@ describe('alerts on air', () => {
       await t.app.get(DispatchService).settled(ok.broadcastId);
       const report = await t.http.get(`/api/broadcasts/${ok.broadcastId}`).set(t.auth(approver)).expect(200);
       expect(report.body).toMatchObject({ drill: true, state: 'completed' });
-      expect((await t.http.get(`/api/alerts/${ok.id}`).set(t.auth(officer)).expect(200)).body).toMatchObject({ state: 'completed', drill: true });
+      expect((await t.http.get(`/api/alerts/${ok.id}`).set(t.auth(officer)).expect(200)).body).toMatchObject({
+        state: 'completed',
+        drill: true,
+      });
     });
 
     it('cancels an alert while it plays: every terminal stops and the alert ends cancelled', async () => {
       await online();
       const dispatch = t.app.get(DispatchService);
       let alertId = 0;
-      const playing = firstValueFrom(dispatch.progress.pipe(filter((p) => p.alertId === alertId && p.counts.playing === 8)));
+      const playing = firstValueFrom(
+        dispatch.progress.pipe(filter((p) => p.alertId === alertId && p.counts.playing === 8)),
+      );
       const ok = await approve({ repeat: 10 });
       alertId = ok.id;
       await playing;

@@ -14,15 +14,44 @@ const FFPROBE = tools.ffprobe.path;
 /** A spoken-band test signal (two tones and noise) encoded as MP3 at 128 kb/s. */
 export async function makeMp3(file: string, seconds: number): Promise<void> {
   await run(FFMPEG, [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=330:duration=${seconds}:sample_rate=44100`,
-    '-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:a=0.05:r=44100`,
-    '-filter_complex', '[0:a][1:a]amix=inputs=2', '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '128k', file,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=330:duration=${seconds}:sample_rate=44100`,
+    '-f',
+    'lavfi',
+    '-i',
+    `anoisesrc=d=${seconds}:c=pink:a=0.05:r=44100`,
+    '-filter_complex',
+    '[0:a][1:a]amix=inputs=2',
+    '-ac',
+    '1',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '128k',
+    file,
   ]);
 }
 
 /** A short spoken-band signal in any container/codec ffmpeg can write (WAV, M4A/AAC, OGG/Vorbis or Opus …). */
 export async function makeClip(file: string, seconds: number, codecArgs: string[]): Promise<void> {
-  await run(FFMPEG, ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}:sample_rate=22050`, '-ac', '1', ...codecArgs, file]);
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${seconds}:sample_rate=22050`,
+    '-ac',
+    '1',
+    ...codecArgs,
+    file,
+  ]);
 }
 
 /**
@@ -70,7 +99,9 @@ export async function probe(file: string): Promise<Probed> {
 
 /** Integrated loudness (LUFS) measured by ffmpeg's ebur128 filter. */
 export async function loudness(file: string): Promise<number> {
-  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const m = /Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/.exec(stderr);
   if (!m) throw new Error(`no loudness in ffmpeg output: ${stderr.slice(-500)}`);
   return Number(m[1]);
@@ -78,7 +109,11 @@ export async function loudness(file: string): Promise<number> {
 
 /** Decodes to mono signed 16-bit samples at `rate`. */
 export async function decode(file: string, rate: number): Promise<Int16Array> {
-  const { stdout } = await run(FFMPEG, ['-v', 'error', '-i', file, '-ac', '1', '-ar', String(rate), '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  const { stdout } = await run(
+    FFMPEG,
+    ['-v', 'error', '-i', file, '-ac', '1', '-ar', String(rate), '-f', 's16le', '-'],
+    { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
+  );
   return new Int16Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.byteLength / 2));
 }
 
@@ -112,7 +147,8 @@ export function envelope(samples: Int16Array, rate: number): Segment[] {
   for (const s of segments) {
     const last = merged[merged.length - 1];
     if (last && (s.end - s.start < 0.05 || last.on === s.on)) last.end = s.end;
-    else if (last && last.end - last.start < 0.05) Object.assign(last, { on: s.on, end: s.end }); // a short first run
+    else if (last && last.end - last.start < 0.05)
+      Object.assign(last, { on: s.on, end: s.end }); // a short first run
     else merged.push({ ...s });
   }
   return merged;

@@ -34,7 +34,11 @@ describe('Mandarin text-to-speech', () => {
   });
 
   it('synthesises a clip of plausible duration with every variant', async () => {
-    const res = await t.http.post('/api/audio/tts').set(t.auth(officer)).send({ text: SENTENCE, title: '暴雨提示', speed: 1, volume: 100 }).expect(202);
+    const res = await t.http
+      .post('/api/audio/tts')
+      .set(t.auth(officer))
+      .send({ text: SENTENCE, title: '暴雨提示', speed: 1, volume: 100 })
+      .expect(202);
     expect(await t.app.get(AudioJobs).settled(res.body.job.id)).toMatchObject({ state: 'succeeded', percent: 100 });
     const clip = (await t.http.get(`/api/audio/clips/${res.body.clip.id}`).set(t.auth(officer)).expect(200)).body;
     expect(clip).toMatchObject({ kind: 'tts', title: '暴雨提示', state: 'ready', source: SENTENCE });

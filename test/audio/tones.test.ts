@@ -26,9 +26,23 @@ describe('built-in tones', () => {
   it('lists the four air-defence signals and the chime with stable ids before any is generated', async () => {
     const res = await t.http.get('/api/audio/clips?kind=tone').set(t.auth(viewer)).expect(200);
     const tones = Object.fromEntries(res.body.items.map((c: { id: string }) => [c.id, c]));
-    expect(Object.keys(tones).sort()).toEqual(['tone-air-raid', 'tone-all-clear', 'tone-chime', 'tone-disaster', 'tone-preliminary-alert']);
-    expect(tones['tone-air-raid']).toMatchObject({ title: '空袭警报', state: 'pending', builtIn: true, durationMs: 180_000 });
-    expect(tones['tone-preliminary-alert']).toMatchObject({ title: '预先警报', source: 'on 36 s, off 24 s, on 36 s, off 24 s, on 36 s, off 24 s' });
+    expect(Object.keys(tones).sort()).toEqual([
+      'tone-air-raid',
+      'tone-all-clear',
+      'tone-chime',
+      'tone-disaster',
+      'tone-preliminary-alert',
+    ]);
+    expect(tones['tone-air-raid']).toMatchObject({
+      title: '空袭警报',
+      state: 'pending',
+      builtIn: true,
+      durationMs: 180_000,
+    });
+    expect(tones['tone-preliminary-alert']).toMatchObject({
+      title: '预先警报',
+      source: 'on 36 s, off 24 s, on 36 s, off 24 s, on 36 s, off 24 s',
+    });
     expect(tones['tone-disaster']).toMatchObject({ title: '灾情警报', durationMs: 120_000 });
     expect(tones['tone-all-clear']).toMatchObject({ title: '解除警报', source: 'on 180 s' });
   });
@@ -66,7 +80,10 @@ describe('built-in tones', () => {
     expect(clip.digest).toBe(sm3(clip.data));
     expect(Number.isInteger(clip.clipId)).toBe(true);
     expect((await audio.forTerminals('tone-air-raid', ['mp3'])).codec).toBe('mp3');
-    await expect(audio.forTerminals('tone-air-raid', ['g711'])).rejects.toMatchObject({ code: 'clip_codec_unsupported', status: 409 });
+    await expect(audio.forTerminals('tone-air-raid', ['g711'])).rejects.toMatchObject({
+      code: 'clip_codec_unsupported',
+      status: 409,
+    });
   });
 
   it('refuses to delete a built-in tone', async () => {

@@ -2,7 +2,16 @@
  * Upload: a recording is checked fully before anything is stored, then loudness-normalised and transcoded to every
  * codec profile, each variant with its SM3 digest; previews answer HTTP range requests.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm3 } from 'sm-crypto-v2';
@@ -57,12 +66,18 @@ describe('audio upload', () => {
   });
 
   const clipDir = () => join(t.config.dataDir, 'audio');
-  const uploadRows = async () => (await t.dataSource.query(`SELECT COUNT(*) AS n FROM audio_clips WHERE kind = 'upload'`))[0].n as number;
+  const uploadRows = async () =>
+    (await t.dataSource.query(`SELECT COUNT(*) AS n FROM audio_clips WHERE kind = 'upload'`))[0].n as number;
 
   it('turns a 30 s MP3 into every declared variant: duration ±0.1 s, codec, bit rate, SM3, loudness target', async () => {
     const percents: number[] = [];
     const sub = t.app.get(AudioJobs).updates$.subscribe((j) => percents.push(j.percent));
-    const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', mp3).field('title', '暴雨预警录音').expect(202);
+    const res = await t.http
+      .post('/api/audio/clips')
+      .set(t.auth(officer))
+      .attach('file', mp3)
+      .field('title', '暴雨预警录音')
+      .expect(202);
     expect(res.body.clip).toMatchObject({ kind: 'upload', title: '暴雨预警录音', state: 'processing' });
     const done = await t.app.get(AudioJobs).settled(res.body.job.id);
     sub.unsubscribe();
@@ -76,7 +91,9 @@ describe('audio upload', () => {
 
     const clip = (await t.http.get(`/api/audio/clips/${res.body.clip.id}`).set(t.auth(viewer)).expect(200)).body;
     expect(clip.state).toBe('ready');
-    expect(clip.variants.map((v: { profile: string }) => v.profile).sort()).toEqual(CODEC_PROFILES.map((p) => p.id).sort());
+    expect(clip.variants.map((v: { profile: string }) => v.profile).sort()).toEqual(
+      CODEC_PROFILES.map((p) => p.id).sort(),
+    );
     for (const profile of CODEC_PROFILES) {
       const v = clip.variants.find((x: { profile: string }) => x.profile === profile.id);
       const file = join(clipDir(), v.sha256.slice(0, 2), `${v.sha256}.${profile.extension}`);
@@ -98,7 +115,10 @@ describe('audio upload', () => {
     expect(Math.abs(lufs - -16)).toBeLessThanOrEqual(1);
     expect(filesUnder(join(clipDir(), 'tmp'))).toEqual([]);
 
-    const audit = await t.http.get(`/api/audit?entityType=audio_clip&entityId=${clip.id}`).set(t.auth(await t.adminToken())).expect(200);
+    const audit = await t.http
+      .get(`/api/audit?entityType=audio_clip&entityId=${clip.id}`)
+      .set(t.auth(await t.adminToken()))
+      .expect(200);
     expect(audit.body.items[0]).toMatchObject({ actorName: 'officer1', action: 'audio_clip.upload' });
   });
 
@@ -141,7 +161,11 @@ describe('audio upload', () => {
       const rowsBefore = await uploadRows();
       const filesBefore = filesUnder(clipDir()).sort();
       const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', file).expect(400);
-      expect(res.body).toMatchObject({ statusCode: 400, code: 'validation_failed', details: [{ field: 'file', message: expect.stringMatching(reason) }] });
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        code: 'validation_failed',
+        details: [{ field: 'file', message: expect.stringMatching(reason) }],
+      });
       expect(await uploadRows()).toBe(rowsBefore);
       expect(filesUnder(clipDir()).sort()).toEqual(filesBefore);
     };
@@ -170,9 +194,17 @@ describe('audio upload', () => {
     const list = (await t.http.get('/api/audio/clips?kind=upload').set(t.auth(officer)).expect(200)).body;
     const clip = list.items[0];
     const referring = new Set([clip.id]);
-    t.app.get(ClipReferences).register({ name: 'test-alerts', find: (id) => Promise.resolve(referring.has(id) ? [{ kind: 'alert', id: 12, label: '暴雨红色预警' }] : []) });
+    t.app
+      .get(ClipReferences)
+      .register({
+        name: 'test-alerts',
+        find: (id) => Promise.resolve(referring.has(id) ? [{ kind: 'alert', id: 12, label: '暴雨红色预警' }] : []),
+      });
     const refused = await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(409);
-    expect(refused.body).toMatchObject({ code: 'clip_in_use', message: `clip ${clip.id} is still used by alert 12 (暴雨红色预警)` });
+    expect(refused.body).toMatchObject({
+      code: 'clip_in_use',
+      message: `clip ${clip.id} is still used by alert 12 (暴雨红色预警)`,
+    });
     await t.http.get(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(200);
 
     const other = (await t.createUser({ username: 'officer2', roles: ['officer'], scopes: ['341523100000'] })).token;
@@ -184,13 +216,20 @@ describe('audio upload', () => {
     await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(204);
     await t.http.get(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(404);
     for (const v of clip.variants) expect(filesUnder(clipDir()).some((f) => f.includes(v.sha256))).toBe(false);
-    const audit = await t.http.get(`/api/audit?entityType=audio_clip&entityId=${clip.id}`).set(t.auth(await t.adminToken())).expect(200);
+    const audit = await t.http
+      .get(`/api/audit?entityType=audio_clip&entityId=${clip.id}`)
+      .set(t.auth(await t.adminToken()))
+      .expect(200);
     expect(audit.body.items[0]).toMatchObject({ actorName: 'officer1', action: 'audio_clip.delete' });
   });
 
   it('refuses a file over the size limit (2 MiB here) with 413, storing nothing', async () => {
     const rowsBefore = await uploadRows();
-    const res = await t.http.post('/api/audio/clips').set(t.auth(officer)).attach('file', Buffer.alloc(3 * 1024 * 1024, 1), 'big.wav').expect(413);
+    const res = await t.http
+      .post('/api/audio/clips')
+      .set(t.auth(officer))
+      .attach('file', Buffer.alloc(3 * 1024 * 1024, 1), 'big.wav')
+      .expect(413);
     expect(res.body).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
     expect(await uploadRows()).toBe(rowsBefore);
   });

@@ -34,7 +34,9 @@ jest.setTimeout(240_000);
 
 describe('the console refreshes nothing by polling', () => {
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+    );
 
   it('has setInterval only in the clock that redraws ages from data already held, and no timer that fetches', () => {
     const withInterval = files(WEB_JS).filter((f) => /\bsetInterval\s*\(/.test(readFileSync(f, 'utf8')));
@@ -45,12 +47,15 @@ describe('the console refreshes nothing by polling', () => {
     for (const f of files(WEB_JS)) {
       const text = readFileSync(f, 'utf8');
       for (const m of text.matchAll(/setTimeout\(\s*\(\)\s*=>\s*([^\n]*)/g)) {
-        if (/get\(|load|fetch/.test(m[1])) expect(`${f.slice(WEB_JS.length + 1)}: ${m[0]}`).toMatch(/audio-preview\.js: .*jobs|terminal\.js: .*loadHistory/);
+        if (/get\(|load|fetch/.test(m[1]))
+          expect(`${f.slice(WEB_JS.length + 1)}: ${m[0]}`).toMatch(
+            /audio-preview\.js: .*jobs|terminal\.js: .*loadHistory/,
+          );
       }
     }
   });
 
-  it('writes no inline script, inline handler or javascript: URL (the console runs under script-src \'self\')', () => {
+  it("writes no inline script, inline handler or javascript: URL (the console runs under script-src 'self')", () => {
     const html = readFileSync(join(WEB_JS, '..', 'index.html'), 'utf8');
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     for (const f of [join(WEB_JS, '..', 'index.html'), ...files(WEB_JS)]) {
@@ -90,7 +95,11 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
    * stack, so a test can tell which module asked for a timer.
    */
   const signIn = async (username: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await browser.newContext({
+      viewport: { width: 1366, height: 768 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
     contexts.push(context);
     await context.addInitScript({
       content: `window.__intervals = [];
@@ -104,7 +113,9 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     const started = Date.now();
     await page.goto(`${t.baseUrl}/`);
     await page.locator('input[name=username]').waitFor();
-    timings.firstPaintMs ??= await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+    timings.firstPaintMs ??= await page.evaluate(
+      () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1,
+    );
     await page.fill('input[name=username]', username);
     await page.fill('input[name=password]', TEST_USER_PASSWORD);
     const clicked = Date.now();
@@ -124,7 +135,14 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     const county = referenceCounty();
     // one village of the first town and one of the second
     const shape = { ...county, gateways: [county.gateways[0], county.gateways[12]] };
-    ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 7, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
+    ({ network } = await startCountyNetwork({
+      shape,
+      clock: systemClock,
+      seed: 7,
+      deadFraction: 0,
+      noise: 0,
+      certificates: [t.app.get(CommandSigning).certificate],
+    }));
     await post('/api/regions', admin, { code: COUNTY, name: '舒城县' });
     for (const [i, g] of shape.gateways.entries()) {
       const town = `${g.areaCode.slice(0, 9)}000`;
@@ -133,12 +151,33 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
       await post('/api/regions', admin, { code: town, name: ['城关镇', '干汊河镇'][i] });
       await post('/api/regions', admin, { code: g.areaCode, name: ['东村', '西村'][i] });
       const { id } = await post('/api/gateways', admin, {
-        name: `${['东', '西'][i]}村网关`, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port: network.gateways[i].port, baudRate: 9600,
-        parity: 'even', dataBits: 8, stopBits: 1, requestTimeoutMs: 1000, turnaroundMs: 10, broadcastDelayMs: 50,
+        name: `${['东', '西'][i]}村网关`,
+        areaCode: g.areaCode,
+        kind: 'modbus-tcp',
+        host: '127.0.0.1',
+        port: network.gateways[i].port,
+        baudRate: 9600,
+        parity: 'even',
+        dataBits: 8,
+        stopBits: 1,
+        requestTimeoutMs: 1000,
+        turnaroundMs: 10,
+        broadcastDelayMs: 50,
       });
       for (const u of UNITS) {
         const st = g.terminals[u - 1];
-        terminalIds.push((await post('/api/terminals', admin, { name: `${['东', '西'][i]}村${u}号喇叭`, areaCode: g.areaCode, gatewayId: id, unitId: u, latitude: st.latitude, longitude: st.longitude })).id);
+        terminalIds.push(
+          (
+            await post('/api/terminals', admin, {
+              name: `${['东', '西'][i]}村${u}号喇叭`,
+              areaCode: g.areaCode,
+              gatewayId: id,
+              unitId: u,
+              latitude: st.latitude,
+              longitude: st.longitude,
+            })
+          ).id,
+        );
       }
     }
     await t.createUser({ username: 'officer1', roles: ['officer'], scopes: [COUNTY] });
@@ -147,7 +186,8 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await t.createUser({ username: 'officer-east', roles: ['officer'], scopes: [towns[0]] });
     await t.createUser({ username: 'admin2', roles: ['admin'] });
     const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
-    if (!terminalIds.every(online)) await firstValueFrom(monitoring.changes.pipe(filter(() => terminalIds.every(online))));
+    if (!terminalIds.every(online))
+      await firstValueFrom(monitoring.changes.pipe(filter(() => terminalIds.every(online))));
     await t.app.get(AudioService).settled('tone-chime');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true });
   });
@@ -192,10 +232,24 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await officer.locator('#cp-count-offline').filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
     network.setFault(1, 4, 'none');
     await officer.click('#cp-preview');
-    await officer.locator('#cp-preview-msg').filter({ hasText: /^试听$/ }).waitFor({ timeout: 60_000 });
+    await officer
+      .locator('#cp-preview-msg')
+      .filter({ hasText: /^试听$/ })
+      .waitFor({ timeout: 60_000 });
     await expect(officer.locator('#cp-audio').getAttribute('src')).resolves.toMatch(/^blob:/);
-    await officer.locator('#cp-audio').evaluate((el) => new Promise((resolve) => ((el as unknown as { readyState: number }).readyState > 0 ? resolve(true) : el.addEventListener('loadedmetadata', resolve))));
-    await expect(officer.locator('#cp-audio').evaluate((el) => (el as unknown as { duration: number }).duration)).resolves.toBeGreaterThan(0);
+    await officer
+      .locator('#cp-audio')
+      .evaluate(
+        (el) =>
+          new Promise((resolve) =>
+            (el as unknown as { readyState: number }).readyState > 0
+              ? resolve(true)
+              : el.addEventListener('loadedmetadata', resolve),
+          ),
+      );
+    await expect(
+      officer.locator('#cp-audio').evaluate((el) => (el as unknown as { duration: number }).duration),
+    ).resolves.toBeGreaterThan(0);
     await shot(officer, 'compose-filled');
     await officer.click('#cp-submit');
     await officer.waitForURL(/#\/alert\/\d+$/);
@@ -219,7 +273,11 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await approver.click('#al-approve');
     await approver.waitForURL(/#\/broadcast\/\d{35}$/);
     await officer.goto(`${t.baseUrl}/#/map?alert=${alertId}`);
-    await approver.locator('#bd-n-playing, #bd-counts [data-count="played"] b').filter({ hasText: /^[1-9]/ }).first().waitFor({ timeout: 120_000 });
+    await approver
+      .locator('#bd-n-playing, #bd-counts [data-count="played"] b')
+      .filter({ hasText: /^[1-9]/ })
+      .first()
+      .waitFor({ timeout: 120_000 });
     timings.approveToFirstPlayingMs = Date.now() - approvedAt;
     await approver.locator('#bd-state').filter({ hasText: '已完成' }).waitFor({ timeout: 120_000 });
     await expect(approver.locator('#bd-coverage').textContent()).resolves.toBe('100.00%');
@@ -237,11 +295,15 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await expect(approver.locator('.print-only').first().isVisible()).resolves.toBe(true);
     if (SHOTS) await approver.pdf({ path: join(SHOTS, 'console-report.pdf'), format: 'A4' });
     await approver.emulateMedia({ media: 'screen' });
-    const [report] = await Promise.all([approver.waitForEvent('download'), approver.click('button[data-report="xlsx"]')]);
+    const [report] = await Promise.all([
+      approver.waitForEvent('download'),
+      approver.click('button[data-report="xlsx"]'),
+    ]);
     expect(report.suggestedFilename()).toMatch(/\.xlsx$/);
 
     // neither page ever asked for a timer except the console's clock
-    for (const p of [officer, approver]) for (const stack of await intervalsOf(p)) expect(stack).toContain('/js/clock.js');
+    for (const p of [officer, approver])
+      for (const stack of await intervalsOf(p)) expect(stack).toContain('/js/clock.js');
   });
 
   it('the one-key emergency goes on air only after the typed confirmation, with its reason; another approver confirms it afterwards', async () => {
@@ -249,7 +311,9 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await officer.click('a[data-nav="broadcasts"]');
     await officer.click('#bc-emergency');
     await officer.locator('#cp-form.emergency').waitFor();
-    await expect(officer.locator('#cp-form input[name=messageClass][value=terminalDrill]').isDisabled()).resolves.toBe(true);
+    await expect(officer.locator('#cp-form input[name=messageClass][value=terminalDrill]').isDisabled()).resolves.toBe(
+      true,
+    );
     await officer.fill('#cp-form input[name=title]', '山洪紧急撤离');
     await officer.check('#cp-form input[name=audioKind][value=tone]');
     await officer.selectOption('#cp-form select[name=toneId]', 'tone-chime');
@@ -268,9 +332,16 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     const sentAt = Date.now();
     await officer.click('#cp-confirm-go');
     await officer.waitForURL(/#\/broadcast\/\d{35}$/);
-    await officer.locator('#bd-n-playing, #bd-counts [data-count="played"] b').filter({ hasText: /^[1-9]/ }).first().waitFor({ timeout: 60_000 });
+    await officer
+      .locator('#bd-n-playing, #bd-counts [data-count="played"] b')
+      .filter({ hasText: /^[1-9]/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     timings.emergencyToneToFirstPlayingMs = Date.now() - sentAt;
-    await officer.locator('#bd-state').filter({ hasText: /已完成|播发中/ }).waitFor({ timeout: 60_000 });
+    await officer
+      .locator('#bd-state')
+      .filter({ hasText: /已完成|播发中/ })
+      .waitFor({ timeout: 60_000 });
     await officer.locator('h1 .kind.bus-down').filter({ hasText: '一键应急' }).waitFor();
     await officer.click('a:has-text("预警详情")');
     await expect(officer.locator('#al-reason').textContent()).resolves.toBe('山洪突发，来不及审核');
@@ -332,14 +403,19 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await page.click('a[data-nav="import"]');
     await page.locator('#im-form').waitFor();
     const tech = await t.login('tech1', TEST_USER_PASSWORD);
-    const gateway = (await t.http.get('/api/gateways').query({ areaCode: villages[0] }).set(t.auth(tech))).body.items[0].resourceCode as string;
+    const gateway = (await t.http.get('/api/gateways').query({ areaCode: villages[0] }).set(t.auth(tech))).body.items[0]
+      .resourceCode as string;
     const csv = [
       '名称,区域编码,网关资源编码,单元号,型号',
       `新1号喇叭,${villages[0]},${gateway},5,DLB-T200`,
       `新2号喇叭,${villages[0]},${gateway},300,DLB-T200`,
       `新3号喇叭,999999999999,${gateway},6,DLB-T200`,
     ].join('\n');
-    await page.setInputFiles('#im-form input[name=file]', { name: 'terminals.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.setInputFiles('#im-form input[name=file]', {
+      name: 'terminals.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
     await page.click('#im-go');
     await page.locator('#im-msg.error').filter({ hasText: '未导入任何数据' }).waitFor();
     const rows = page.locator('#im-errors tbody tr');
@@ -376,7 +452,11 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     const page = await signIn('officer-east');
     await page.goto(`${t.baseUrl}/#/compose`);
     await page.locator('#cp-tree').waitFor();
-    await expect(page.locator('#cp-tree input[name=area]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).resolves.toEqual([towns[0], villages[0]]);
+    await expect(
+      page
+        .locator('#cp-tree input[name=area]')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)),
+    ).resolves.toEqual([towns[0], villages[0]]);
     await page.goto(`${t.baseUrl}/#/map`);
     await page.locator('#mp-map [data-legend="online"]').filter({ hasText: /^4$/ }).waitFor();
     await expect(page.locator('#mp-map circle[data-terminal]').count()).resolves.toBe(4);
@@ -394,7 +474,10 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
 
   it('the audio library names the alert that still uses a clip; the audit log verifies its chain; only administrators see them', async () => {
     const officerToken = await t.login('officer1', TEST_USER_PASSWORD);
-    const alerts = (await t.http.get('/api/alerts').query({ pageSize: 100 }).set(t.auth(officerToken))).body.items as { title: string; clipId: string }[];
+    const alerts = (await t.http.get('/api/alerts').query({ pageSize: 100 }).set(t.auth(officerToken))).body.items as {
+      title: string;
+      clipId: string;
+    }[];
     const used = alerts.find((a) => a.title === '全县暴雨橙色预警');
     expect(used).toBeDefined();
     const officer = await signIn('officer1');

@@ -45,7 +45,10 @@ describe('the console is served beside the API', () => {
     expect(index.headers['content-type']).toMatch(/^text\/html/);
     expect(index.text).toContain('大喇叭');
     expect(index.text).toContain('lang="zh-CN"');
-    await t.http.get('/js/app.js').expect(200).expect('content-type', /javascript/);
+    await t.http
+      .get('/js/app.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     await t.http.get('/console.css').expect(200).expect('content-type', /css/);
     await t.http.get('/socket.io/socket.io.esm.min.js').expect(200);
     await t.http.get('/health').expect(200);
@@ -91,7 +94,11 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
 
   /** A fresh browser context (its own storage), logged in through the login page. */
   const signIn = async (username: string): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 900 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -113,19 +120,43 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     const county = referenceCounty();
     const shape = { ...county, gateways: county.gateways.slice(0, 2) };
     town = `${shape.gateways[0].areaCode.slice(0, 9)}000`;
-    ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 11, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
+    ({ network } = await startCountyNetwork({
+      shape,
+      clock: systemClock,
+      seed: 11,
+      deadFraction: 0,
+      noise: 0,
+      certificates: [t.app.get(CommandSigning).certificate],
+    }));
     await post('/api/regions', admin, { code: COUNTY, name: '舒城县' });
     await post('/api/regions', admin, { code: town, name: '城关镇' });
     for (const [i, g] of shape.gateways.entries()) {
       villages.push(g.areaCode);
       await post('/api/regions', admin, { code: g.areaCode, name: `${['东', '西'][i]}村` });
       const { id } = await post('/api/gateways', admin, {
-        name: `${['东', '西'][i]}村网关`, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port: network.gateways[i].port, baudRate: 9600,
-        parity: 'even', dataBits: 8, stopBits: 1, requestTimeoutMs: 1000, turnaroundMs: 10, broadcastDelayMs: 50,
+        name: `${['东', '西'][i]}村网关`,
+        areaCode: g.areaCode,
+        kind: 'modbus-tcp',
+        host: '127.0.0.1',
+        port: network.gateways[i].port,
+        baudRate: 9600,
+        parity: 'even',
+        dataBits: 8,
+        stopBits: 1,
+        requestTimeoutMs: 1000,
+        turnaroundMs: 10,
+        broadcastDelayMs: 50,
       });
       terminalIds.push({});
       for (const u of UNITS) {
-        terminalIds[i][u] = (await post('/api/terminals', admin, { name: `${['东', '西'][i]}村${u}号喇叭`, areaCode: g.areaCode, gatewayId: id, unitId: u })).id;
+        terminalIds[i][u] = (
+          await post('/api/terminals', admin, {
+            name: `${['东', '西'][i]}村${u}号喇叭`,
+            areaCode: g.areaCode,
+            gatewayId: id,
+            unitId: u,
+          })
+        ).id;
       }
     }
     await t.createUser({ username: 'tech1', roles: ['technician'], scopes: [COUNTY] });
@@ -167,7 +198,9 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await page.click('#tm-filters a[data-filter="offline"]');
     await page.locator('#tm-filters a.active[data-filter="offline"]').waitFor();
     await page.locator('#tm-count').filter({ hasText: '共 1 台' }).waitFor();
-    await expect(page.locator('#tm-table tbody tr[data-terminal]').getAttribute('data-terminal')).resolves.toBe(String(victim));
+    await expect(page.locator('#tm-table tbody tr[data-terminal]').getAttribute('data-terminal')).resolves.toBe(
+      String(victim),
+    );
 
     await page.click('a[data-nav="overview"]');
     await page.locator('#ov-rate').filter({ hasText: '87.50%' }).waitFor();
@@ -190,7 +223,9 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await page.click('form[data-action="test-tone"] button');
     const result = page.locator('#td-result.ok');
     await result.waitFor();
-    await expect(result.textContent()).resolves.toMatch(/测试音：终端已执行 · 命令序号 \d+ · 耗时 \d+ ms · 回读：播放中/);
+    await expect(result.textContent()).resolves.toMatch(
+      /测试音：终端已执行 · 命令序号 \d+ · 耗时 \d+ ms · 回读：播放中/,
+    );
     await page.locator('#td-chip .state[data-state="playing"]').waitFor();
     await expect(page.locator('#td-demo').isHidden()).resolves.toBe(true);
     await page.click('form[data-action="bus"] button');
@@ -215,7 +250,10 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await row.waitFor({ timeout: 30_000 });
     await expect(row.textContent()).resolves.toContain('西村');
     await row.locator('a').filter({ hasText: '西村网关' }).waitFor();
-    await page.locator('#alarm-count').filter({ hasText: /^[1-9]/ }).waitFor();
+    await page
+      .locator('#alarm-count')
+      .filter({ hasText: /^[1-9]/ })
+      .waitFor();
     await row.locator('button[data-ack]').click();
     await page.locator('#al-table tbody tr.acked').filter({ hasText: 'tech1' }).waitFor();
     await shot(page, 'alarms');
@@ -268,7 +306,10 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     await page.locator('#ov-rate').filter({ hasText: '%' }).waitFor();
     await expect(page.locator('.crumbs').textContent()).resolves.toContain('东村');
     await page.goto(`${t.baseUrl}/#/terminals/${COUNTY}`);
-    await page.locator('#tm-count').filter({ hasText: /^共 \d+ 台$/ }).waitFor();
+    await page
+      .locator('#tm-count')
+      .filter({ hasText: /^共 \d+ 台$/ })
+      .waitFor();
     await expect(page.locator('#tm-count').textContent()).resolves.toBe('共 4 台');
     await expect(page.locator('#tm-table').textContent()).resolves.not.toContain('西村');
     await context.close();
@@ -278,8 +319,14 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     const officer = await t.login('officer1', TEST_USER_PASSWORD);
     await t.app.get(AudioService).settled('tone-chime');
     const alert = await post('/api/alerts', officer, {
-      eventType: '11B03', severity: 2, messageType: 'terminalDrill', title: '暴雨橙色预警演练', text: '城关镇暴雨演练。',
-      targets: { areaCodes: [town] }, audio: { kind: 'tone', toneId: 'tone-chime' }, endAt: new Date(Date.now() + 3_600_000).toISOString(),
+      eventType: '11B03',
+      severity: 2,
+      messageType: 'terminalDrill',
+      title: '暴雨橙色预警演练',
+      text: '城关镇暴雨演练。',
+      targets: { areaCodes: [town] },
+      audio: { kind: 'tone', toneId: 'tone-chime' },
+      endAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
     const { context, page } = await signIn('officer1');
     await page.click('a[data-nav="broadcasts"]');
@@ -299,9 +346,22 @@ describeWith(['chromium'], 'the console in Chromium over a simulated county', ()
     const dispatch = t.app.get(DispatchService);
     const now = Date.now();
     const order: DispatchOrder = {
-      alertId: 9001, broadcastId: `43415230000000101010101${'20261201'}9001`, title: '县应急广播测试', eventType: '11B03', severity: 2, messageType: 'terminalDrill',
-      broadcastClass: 3, priority: 5, clipId: 'tone-chime', repeat: 1, volume: 60, startAt: new Date(now), endAt: new Date(now + 120_000),
-      terminalIds: terminalIds.flatMap((m) => Object.values(m)), emergency: false, userId: 1,
+      alertId: 9001,
+      broadcastId: `43415230000000101010101${'20261201'}9001`,
+      title: '县应急广播测试',
+      eventType: '11B03',
+      severity: 2,
+      messageType: 'terminalDrill',
+      broadcastClass: 3,
+      priority: 5,
+      clipId: 'tone-chime',
+      repeat: 1,
+      volume: 60,
+      startAt: new Date(now),
+      endAt: new Date(now + 120_000),
+      terminalIds: terminalIds.flatMap((m) => Object.values(m)),
+      emergency: false,
+      userId: 1,
     };
     await t.app.get(Transactions).run((tx) => dispatch.plan(order, tx));
     dispatch.launch(order.broadcastId);

@@ -22,9 +22,19 @@ export interface County extends RegisteredCounty {
 export async function registerCounty(t: TestApp, admin: string): Promise<County> {
   const county = referenceCounty();
   const shape = { ...county, gateways: county.gateways.slice(0, 2) };
-  const { network } = await startCountyNetwork({ shape, clock: systemClock, seed: 7, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] });
+  const { network } = await startCountyNetwork({
+    shape,
+    clock: systemClock,
+    seed: 7,
+    deadFraction: 0,
+    noise: 0,
+    certificates: [t.app.get(CommandSigning).certificate],
+  });
   const registered = await registerSimulatedCounty(t, admin, network, {
-    regions: [{ code: COUNTY, name: '舒城县' }, { code: TOWN, name: '城关镇' }],
+    regions: [
+      { code: COUNTY, name: '舒城县' },
+      { code: TOWN, name: '城关镇' },
+    ],
     units: UNITS,
     requestTimeoutMs: 1000,
   });
@@ -38,8 +48,22 @@ export function order(terminalIds: number[], over: Partial<DispatchOrder> = {}):
   const n = sequence++;
   const now = Date.now();
   return {
-    alertId: 1000 + n, broadcastId: `43415230000000101010101${'20261201'}${String(n).padStart(4, '0')}`, title: `测试播发 ${n}`, eventType: '11B03', severity: 2,
-    messageType: 'real', broadcastClass: 4, priority: 2, clipId: 'tone-chime', repeat: 1, volume: 60, startAt: new Date(now), endAt: new Date(now + 120_000),
-    terminalIds, emergency: true, userId: 1, ...over,
+    alertId: 1000 + n,
+    broadcastId: `43415230000000101010101${'20261201'}${String(n).padStart(4, '0')}`,
+    title: `测试播发 ${n}`,
+    eventType: '11B03',
+    severity: 2,
+    messageType: 'real',
+    broadcastClass: 4,
+    priority: 2,
+    clipId: 'tone-chime',
+    repeat: 1,
+    volume: 60,
+    startAt: new Date(now),
+    endAt: new Date(now + 120_000),
+    terminalIds,
+    emergency: true,
+    userId: 1,
+    ...over,
   };
 }

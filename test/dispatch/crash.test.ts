@@ -28,7 +28,8 @@ describe('dispatch crash safety', () => {
       t = await createTestApp({ database: kind, db: t.db, env });
       return t.app.get(DispatchService);
     };
-    const repeatedStarts = (): number => county.network.gateways.reduce((n, g) => n + (g.bus.deviceCounters().repeatedStarts ?? 0), 0);
+    const repeatedStarts = (): number =>
+      county.network.gateways.reduce((n, g) => n + (g.bus.deviceCounters().repeatedStarts ?? 0), 0);
     const all = (): number[] => county.terminalIds.flatMap((m) => UNITS.map((u) => m[u]));
 
     beforeAll(async () => {
@@ -46,13 +47,18 @@ describe('dispatch crash safety', () => {
     it('closed in the middle of the clip transfer, the next server transfers, starts and completes it', async () => {
       const dispatch = t.app.get(DispatchService);
       const o = order(all());
-      const transferring = firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === o.broadcastId && p.counts.transferring > 0)));
+      const transferring = firstValueFrom(
+        dispatch.progress.pipe(filter((p) => p.broadcastId === o.broadcastId && p.counts.transferring > 0)),
+      );
       await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
       dispatch.launch(o.broadcastId);
       await transferring;
       const next = await restart();
       await next.settled(o.broadcastId);
-      const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(await t.adminToken())).expect(200);
+      const res = await t.http
+        .get(`/api/broadcasts/${o.broadcastId}`)
+        .set(t.auth(await t.adminToken()))
+        .expect(200);
       expect(res.body).toMatchObject({ state: 'completed', counts: { played: 8 } });
       expect(repeatedStarts()).toBe(0);
     });
@@ -60,20 +66,28 @@ describe('dispatch crash safety', () => {
     it('closed after the start went out, the next server reads the terminals and starts none of them twice', async () => {
       const dispatch = t.app.get(DispatchService);
       const o = order(all(), { repeat: 4 });
-      const playing = firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === o.broadcastId && p.counts.playing > 0)));
+      const playing = firstValueFrom(
+        dispatch.progress.pipe(filter((p) => p.broadcastId === o.broadcastId && p.counts.playing > 0)),
+      );
       await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
       dispatch.launch(o.broadcastId);
       await playing;
       const next = await restart();
       await next.settled(o.broadcastId);
-      const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(await t.adminToken())).expect(200);
+      const res = await t.http
+        .get(`/api/broadcasts/${o.broadcastId}`)
+        .set(t.auth(await t.adminToken()))
+        .expect(200);
       expect(res.body).toMatchObject({ state: 'completed', counts: { played: 8 } });
       expect(repeatedStarts()).toBe(0);
     });
     it('killed with SIGKILL in its own process mid-transfer, the broadcast is completed by the next server, none started twice', async () => {
       await t.close({ keepDatabase: true });
       const o = order(all());
-      const child = fork(join(__dirname, 'support', 'server-child.ts'), [], { execArgv: ['-r', join(__dirname, 'support', 'ts-hook.js')], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(join(__dirname, 'support', 'server-child.ts'), [], {
+        execArgv: ['-r', join(__dirname, 'support', 'ts-hook.js')],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       try {
         await new Promise<void>((resolve, reject) => {
@@ -82,8 +96,14 @@ describe('dispatch crash safety', () => {
             // the clip is on its way to the terminals: pull the plug
             if (m.type === 'progress' && m.counts.transferring > 0) resolve();
           });
-          child.once('exit', (code) => reject(new Error(`the server process exited (${code}) before the transfer began`)));
-          const start: ChildStart = { db: { kind: t.db.kind, url: t.db.url, dataDir: t.db.dataDir }, env, order: { ...o, startAt: o.startAt.toISOString(), endAt: o.endAt.toISOString() } };
+          child.once('exit', (code) =>
+            reject(new Error(`the server process exited (${code}) before the transfer began`)),
+          );
+          const start: ChildStart = {
+            db: { kind: t.db.kind, url: t.db.url, dataDir: t.db.dataDir },
+            env,
+            order: { ...o, startAt: o.startAt.toISOString(), endAt: o.endAt.toISOString() },
+          };
           child.send(start);
         });
       } finally {
@@ -93,7 +113,10 @@ describe('dispatch crash safety', () => {
       t = await createTestApp({ database: kind, db: t.db, env });
       const next = t.app.get(DispatchService);
       await next.settled(o.broadcastId);
-      const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(await t.adminToken())).expect(200);
+      const res = await t.http
+        .get(`/api/broadcasts/${o.broadcastId}`)
+        .set(t.auth(await t.adminToken()))
+        .expect(200);
       expect(res.body).toMatchObject({ state: 'completed', counts: { played: 8 } });
       expect(repeatedStarts()).toBe(0);
     });

@@ -30,7 +30,10 @@ describe('dispatch', () => {
     };
 
     beforeAll(async () => {
-      t = await createTestApp({ database: kind, env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '500', DALABA_START_LEAD_MS: '800' } });
+      t = await createTestApp({
+        database: kind,
+        env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '500', DALABA_START_LEAD_MS: '800' },
+      });
       admin = await t.adminToken();
       county = await registerCounty(t, admin);
       dispatch = t.app.get(DispatchService);
@@ -51,7 +54,11 @@ describe('dispatch', () => {
       await dispatch.settled(id);
       sub.unsubscribe();
       county.network.setFault(1, 3, 'none');
-      const failed = await t.http.get(`/api/broadcasts/${id}/deliveries`).query({ state: 'failed' }).set(t.auth(admin)).expect(200);
+      const failed = await t.http
+        .get(`/api/broadcasts/${id}/deliveries`)
+        .query({ state: 'failed' })
+        .set(t.auth(admin))
+        .expect(200);
       expect(failed.body.items.map((d: { reason: string }) => d.reason)).toEqual([]);
       expect(changes).toEqual(expect.arrayContaining(['transferring', 'ready', 'playing', 'played']));
       // the live terminals are played when their play ends, not when the dead one's transfer retries have run out
@@ -64,17 +71,27 @@ describe('dispatch', () => {
       expect(res.body.byVillage.map((v: { areaCode: string }) => v.areaCode)).toEqual(county.villages);
       expect(res.body.byTown).toHaveLength(1);
 
-      const dead = await t.http.get(`/api/broadcasts/${id}/deliveries`).query({ state: 'unreachable' }).set(t.auth(admin)).expect(200);
+      const dead = await t.http
+        .get(`/api/broadcasts/${id}/deliveries`)
+        .query({ state: 'unreachable' })
+        .set(t.auth(admin))
+        .expect(200);
       expect(dead.body.items.map((d: { terminalId: number }) => d.terminalId)).toEqual([county.terminalIds[1][3]]);
       expect(dead.body.items[0].reason).toBeTruthy();
 
-      const csv = await t.http.get(`/api/broadcasts/${id}/report`).query({ format: 'csv' }).set(t.auth(admin)).expect(200);
+      const csv = await t.http
+        .get(`/api/broadcasts/${id}/report`)
+        .query({ format: 'csv' })
+        .set(t.auth(admin))
+        .expect(200);
       expect(csv.text.split('\n')[0]).toContain('终端编号');
       expect(csv.text).toContain('已播放');
       expect(csv.text).toContain('不可达');
       await t.http.get(`/api/broadcasts/${id}/report`).query({ format: 'xlsx' }).set(t.auth(admin)).expect(200);
 
-      const viewer = (await t.createUser({ username: `viewer-${kind}`, roles: ['viewer'], scopes: [county.villages[0]] })).token;
+      const viewer = (
+        await t.createUser({ username: `viewer-${kind}`, roles: ['viewer'], scopes: [county.villages[0]] })
+      ).token;
       const scoped = await t.http.get(`/api/broadcasts/${id}`).set(t.auth(viewer)).expect(200);
       expect(scoped.body.coverage).toMatchObject({ played: 4, targeted: 4 });
       const list = await t.http.get('/api/broadcasts').set(t.auth(viewer)).expect(200);
@@ -82,7 +99,12 @@ describe('dispatch', () => {
     });
 
     it('marks a drill as a drill in the report', async () => {
-      const id = await planAndLaunch([county.terminalIds[0][1]], { messageType: 'platformDrill', broadcastClass: 1, priority: 5, emergency: false });
+      const id = await planAndLaunch([county.terminalIds[0][1]], {
+        messageType: 'platformDrill',
+        broadcastClass: 1,
+        priority: 5,
+        emergency: false,
+      });
       await dispatch.settled(id);
       const res = await t.http.get(`/api/broadcasts/${id}`).set(t.auth(admin)).expect(200);
       expect(res.body).toMatchObject({ drill: true, state: 'completed' });
@@ -92,18 +114,39 @@ describe('dispatch', () => {
 
     it('an emergency preempts a daily broadcast, records what it interrupted, and the daily one resumes after it', async () => {
       const ids = UNITS.map((u) => county.terminalIds[1][u]);
-      const daily = await launched(ids, { messageType: 'real', broadcastClass: 5, priority: 6, emergency: false, repeat: 60 });
+      const daily = await launched(ids, {
+        messageType: 'real',
+        broadcastClass: 5,
+        priority: 6,
+        emergency: false,
+        repeat: 60,
+      });
       const dailyStates: string[] = [];
-      const sub = dispatch.progress.pipe(filter((p) => p.broadcastId === daily.broadcastId)).subscribe((p) => dailyStates.push(...p.changes.map((c) => c.state)));
-      await firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === daily.broadcastId && p.counts.playing === ids.length)));
-      const resumed = firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === daily.broadcastId && p.counts.playing === ids.length && p.counts.preempted === 0 && dailyStates.includes('preempted'))));
+      const sub = dispatch.progress
+        .pipe(filter((p) => p.broadcastId === daily.broadcastId))
+        .subscribe((p) => dailyStates.push(...p.changes.map((c) => c.state)));
+      await firstValueFrom(
+        dispatch.progress.pipe(filter((p) => p.broadcastId === daily.broadcastId && p.counts.playing === ids.length)),
+      );
+      const resumed = firstValueFrom(
+        dispatch.progress.pipe(
+          filter(
+            (p) =>
+              p.broadcastId === daily.broadcastId &&
+              p.counts.playing === ids.length &&
+              p.counts.preempted === 0 &&
+              dailyStates.includes('preempted'),
+          ),
+        ),
+      );
       const urgent = await planAndLaunch(ids, { priority: 1, severity: 1 });
       await dispatch.settled(urgent);
       await resumed;
       sub.unsubscribe();
       expect(dailyStates.filter((s) => s === 'preempted')).toHaveLength(ids.length);
       const res = await t.http.get(`/api/broadcasts/${urgent}/deliveries`).set(t.auth(admin)).expect(200);
-      for (const d of res.body.items) expect(d).toMatchObject({ state: 'played', preemptedBroadcastId: daily.broadcastId, preemptedPriority: 6 });
+      for (const d of res.body.items)
+        expect(d).toMatchObject({ state: 'played', preemptedBroadcastId: daily.broadcastId, preemptedPriority: 6 });
       await dispatch.cancel(daily.alertId, 1);
       const counters = county.network.gateways[1].bus.deviceCounters();
       expect(counters.repeatedStarts).toBe(0);
@@ -113,7 +156,9 @@ describe('dispatch', () => {
       const ids = UNITS.map((u) => county.terminalIds[0][u]);
       const o = await launched(ids, { repeat: 50 });
       const id = o.broadcastId;
-      await firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === id && p.counts.playing === ids.length)));
+      await firstValueFrom(
+        dispatch.progress.pipe(filter((p) => p.broadcastId === id && p.counts.playing === ids.length)),
+      );
       const field = t.app.get(FieldBuses);
       await dispatch.cancel(o.alertId, 1);
       await dispatch.settled(id);
@@ -126,15 +171,23 @@ describe('dispatch', () => {
     it('reads each terminal when its play should end: one that restarted meanwhile did not play it through', async () => {
       const ids = UNITS.map((u) => county.terminalIds[1][u]);
       const o = await launched(ids, { repeat: 3 });
-      await firstValueFrom(dispatch.progress.pipe(filter((p) => p.broadcastId === o.broadcastId && p.counts.playing === ids.length)));
+      await firstValueFrom(
+        dispatch.progress.pipe(filter((p) => p.broadcastId === o.broadcastId && p.counts.playing === ids.length)),
+      );
       // a power cut and its return: the terminal boots again, silent
       county.network.setFault(1, 2, 'power-loss');
       county.network.setFault(1, 2, 'none');
       await dispatch.settled(o.broadcastId);
       const res = await t.http.get(`/api/broadcasts/${o.broadcastId}/deliveries`).set(t.auth(admin)).expect(200);
-      const byTerminal = new Map(res.body.items.map((d: { terminalId: number; state: string; reason: string | null }) => [d.terminalId, d]));
-      expect(byTerminal.get(county.terminalIds[1][2])).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^restarted during the play: up \d+ s at its end/) });
-      for (const u of [1, 3, 4]) expect(byTerminal.get(county.terminalIds[1][u])).toMatchObject({ state: 'played', reason: null });
+      const byTerminal = new Map(
+        res.body.items.map((d: { terminalId: number; state: string; reason: string | null }) => [d.terminalId, d]),
+      );
+      expect(byTerminal.get(county.terminalIds[1][2])).toMatchObject({
+        state: 'failed',
+        reason: expect.stringMatching(/^restarted during the play: up \d+ s at its end/),
+      });
+      for (const u of [1, 3, 4])
+        expect(byTerminal.get(county.terminalIds[1][u])).toMatchObject({ state: 'played', reason: null });
     });
   });
 });

@@ -22,7 +22,8 @@ describe('tone provisioning', () => {
   let provisioning: ToneProvisioning;
   let field: FieldBuses;
 
-  const view = async (): Promise<ToneProvisioningView> => (await t.http.get('/api/provisioning/tones').set(t.auth(admin)).expect(200)).body as ToneProvisioningView;
+  const view = async (): Promise<ToneProvisioningView> =>
+    (await t.http.get('/api/provisioning/tones').set(t.auth(admin)).expect(200)).body as ToneProvisioningView;
   /** The clip ids in a terminal's stored-clip directory (terminal-modbus PROTOCOL.md §6.5). */
   const stored = async (terminalId: number): Promise<number[]> => {
     const regs = await field.readRegisters(terminalId, REGISTERS.directory.address, 4 + 3 * 5);
@@ -33,7 +34,13 @@ describe('tone provisioning', () => {
   beforeAll(async () => {
     t = await createTestApp({
       database: 'sqlite',
-      env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '500', DALABA_START_LEAD_MS: '800', DALABA_PROVISION_TONES: 'tone-chime', DALABA_PROVISION_RETRY: '3600' },
+      env: {
+        DALABA_FIELD: 'on',
+        DALABA_POLL_PAUSE_MS: '500',
+        DALABA_START_LEAD_MS: '800',
+        DALABA_PROVISION_TONES: 'tone-chime',
+        DALABA_PROVISION_RETRY: '3600',
+      },
     });
     admin = await t.adminToken();
     provisioning = t.app.get(ToneProvisioning);
@@ -71,10 +78,16 @@ describe('tone provisioning', () => {
 
     const first = await view();
     expect(first.enabled).toBe(true);
-    expect(first.tones).toEqual([expect.objectContaining({ toneId: 'tone-chime', terminals: 8, holding: 7, failed: 1 })]);
+    expect(first.tones).toEqual([
+      expect.objectContaining({ toneId: 'tone-chime', terminals: 8, holding: 7, failed: 1 }),
+    ]);
     expect(first.tones[0].failures).toEqual([{ terminalId: dead, reason: expect.stringMatching(/unit 2|offline/) }]);
     expect(first.buses).toMatchObject({ storing: 0, held: 0 });
-    const clipIds = await Promise.all(all().filter((id) => id !== dead).map(stored));
+    const clipIds = await Promise.all(
+      all()
+        .filter((id) => id !== dead)
+        .map(stored),
+    );
     expect(clipIds[0]).toHaveLength(1);
     expect(clipIds.every((c) => c.join() === clipIds[0].join())).toBe(true);
     for (const g of county.network.gateways) expect(g.bus.deviceCounters().repeatedStarts ?? 0).toBe(0);
@@ -96,7 +109,8 @@ describe('tone provisioning', () => {
     const o = order(all(), { clipId: 'tone-chime' });
     const states = new Map<number, string[]>();
     const sub = dispatch.progress.subscribe((p) => {
-      if (p.broadcastId === o.broadcastId) for (const c of p.changes) states.set(c.terminalId, [...(states.get(c.terminalId) ?? []), c.state]);
+      if (p.broadcastId === o.broadcastId)
+        for (const c of p.changes) states.set(c.terminalId, [...(states.get(c.terminalId) ?? []), c.state]);
     });
     await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
     dispatch.launch(o.broadcastId);
@@ -120,7 +134,8 @@ describe('tone provisioning', () => {
     const o = order(all(), { clipId: 'tone-chime' });
     const seen: { terminalId: number; state: string }[] = [];
     const sub = dispatch.progress.subscribe((p) => {
-      if (p.broadcastId === o.broadcastId) seen.push(...p.changes.map((c) => ({ terminalId: c.terminalId, state: c.state })));
+      if (p.broadcastId === o.broadcastId)
+        seen.push(...p.changes.map((c) => ({ terminalId: c.terminalId, state: c.state })));
     });
     await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
     dispatch.launch(o.broadcastId);
@@ -128,7 +143,12 @@ describe('tone provisioning', () => {
     sub.unsubscribe();
     const res = await t.http.get(`/api/broadcasts/${o.broadcastId}`).set(t.auth(admin)).expect(200);
     expect(res.body.counts).toMatchObject({ played: 8, failed: 0, unreachable: 0 });
-    expect(seen.filter((c) => c.terminalId === fresh).map((c) => c.state)).toEqual(['transferring', 'ready', 'playing', 'played']);
+    expect(seen.filter((c) => c.terminalId === fresh).map((c) => c.state)).toEqual([
+      'transferring',
+      'ready',
+      'playing',
+      'played',
+    ]);
     // the others did not wait for its transfer: they were verified playing before it was stored
     const firstPlaying = seen.findIndex((c) => c.state === 'playing');
     const freshReady = seen.findIndex((c) => c.terminalId === fresh && c.state === 'ready');
@@ -139,16 +159,24 @@ describe('tone provisioning', () => {
   });
 
   it('is shown to technicians and officers within their scope, for an area when asked; only a technician starts a pass', async () => {
-    const viewer = (await t.createUser({ username: 'viewer-prov', roles: ['viewer'], scopes: [county.villages[0]] })).token;
+    const viewer = (await t.createUser({ username: 'viewer-prov', roles: ['viewer'], scopes: [county.villages[0]] }))
+      .token;
     await t.http.get('/api/provisioning/tones').set(t.auth(viewer)).expect(403);
-    const officer = (await t.createUser({ username: 'officer-prov', roles: ['officer'], scopes: [county.villages[0]] })).token;
+    const officer = (await t.createUser({ username: 'officer-prov', roles: ['officer'], scopes: [county.villages[0]] }))
+      .token;
     const scoped = await t.http.get('/api/provisioning/tones').set(t.auth(officer)).expect(200);
     expect(scoped.body.tones[0]).toMatchObject({ terminals: 4, holding: 4 });
     expect(scoped.body.buses.done + scoped.body.buses.waiting).toBe(1);
     await t.http.post('/api/provisioning/tones/pass').set(t.auth(officer)).expect(403);
-    const village = await t.http.get('/api/provisioning/tones').query({ areaCode: county.villages[1] }).set(t.auth(admin)).expect(200);
+    const village = await t.http
+      .get('/api/provisioning/tones')
+      .query({ areaCode: county.villages[1] })
+      .set(t.auth(admin))
+      .expect(200);
     expect(village.body.tones[0]).toMatchObject({ terminals: 4, holding: 4 });
     const bad = await t.http.get('/api/provisioning/tones').query({ areaCode: '3415' }).set(t.auth(admin)).expect(400);
-    expect(bad.body.details).toEqual([{ field: 'areaCode', message: 'areaCode must be a 12-digit area code or a 15-digit group code' }]);
+    expect(bad.body.details).toEqual([
+      { field: 'areaCode', message: 'areaCode must be a 12-digit area code or a 15-digit group code' },
+    ]);
   });
 });

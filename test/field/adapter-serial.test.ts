@@ -39,7 +39,15 @@ describeWith(['socat'], 'adapter driver ↔ virtual adapter over a serial pseudo
     const pair = await ptyPair();
     socat = pair.proc;
     const verifier = new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SIGNER.publicKey }]);
-    server = new VirtualAdapterServer({ adapterCode: '53415231000000201010101', platformCode: PLATFORM, terminals: [T1], seed: 3, clock: systemClock, verifier, heartbeatMs: 200 });
+    server = new VirtualAdapterServer({
+      adapterCode: '53415231000000201010101',
+      platformCode: PLATFORM,
+      terminals: [T1],
+      seed: 3,
+      clock: systemClock,
+      verifier,
+      heartbeatMs: 200,
+    });
     server.attach(await serialLink(pair.a, { baudRate: 9600 })());
     server.adapter.startHeartbeats();
     driver = new AdapterDriver(
@@ -61,15 +69,27 @@ describeWith(['socat'], 'adapter driver ↔ virtual adapter over a serial pseudo
 
   it('starts a broadcast and reads the status TLV over the serial line', async () => {
     expect(driver.connectionState()).toBe('connected');
-    const start = firstValueFrom(driver.events.pipe(filter((e) => e.type === 'report' && e.report.kind === 'taskStart')));
-    await driver.command(1, { code: 'play', source: 'line-in', priority: 5, broadcastClass: 1, repeat: 1, volume: 40, broadcastId: BID });
+    const start = firstValueFrom(
+      driver.events.pipe(filter((e) => e.type === 'report' && e.report.kind === 'taskStart')),
+    );
+    await driver.command(1, {
+      code: 'play',
+      source: 'line-in',
+      priority: 5,
+      broadcastClass: 1,
+      repeat: 1,
+      volume: 40,
+      broadcastId: BID,
+    });
     await expect(start).resolves.toMatchObject({ unit: 1, report: { broadcastId: BID } });
     await expect(driver.readStatus(1)).resolves.toMatchObject({ state: 5, broadcastClass: 1, volume: 40, priority: 5 });
   });
 
   it('survives a garbage burst on the serial line', async () => {
     server.garbageBurst(600);
-    await firstValueFrom(driver.events.pipe(filter((e) => e.type === 'report' && e.report.kind === 'adapterHeartbeat')));
+    await firstValueFrom(
+      driver.events.pipe(filter((e) => e.type === 'report' && e.report.kind === 'adapterHeartbeat')),
+    );
     await expect(driver.readStatus(1)).resolves.toMatchObject({ state: 5 });
   });
 });

@@ -17,7 +17,10 @@ const T2 = '63415231002010301010402';
 const BID = '43415230000000101010101202410230001';
 
 const trustedSigner = new Sm2Signer('000000000017', '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
-const strangerSigner = new Sm2Signer('000000000099', '128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263');
+const strangerSigner = new Sm2Signer(
+  '000000000099',
+  '128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263',
+);
 const signer = (s: Sm2Signer): FrameSigner => s.atTimesOf(() => new Date());
 const verifier = new Sm2Verifier([{ certSerial: trustedSigner.certSerial, publicKey: trustedSigner.publicKey }]);
 
@@ -31,12 +34,29 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
 
   const makeDriver = (key = trustedSigner, requestTimeoutMs = 1000) =>
     new AdapterDriver(
-      { busId: 'town-1', platformCode: PLATFORM, terminals: [T1, T2], requestTimeoutMs, silenceMs: 2000, reconnectInitialMs: 20, reconnectMaxMs: 200, eventType: '11B03' },
+      {
+        busId: 'town-1',
+        platformCode: PLATFORM,
+        terminals: [T1, T2],
+        requestTimeoutMs,
+        silenceMs: 2000,
+        reconnectInitialMs: 20,
+        reconnectMaxMs: 200,
+        eventType: '11B03',
+      },
       { open: tcpLink('127.0.0.1', port), clock: systemClock, signer: signer(key) },
     );
 
   beforeEach(async () => {
-    server = new VirtualAdapterServer({ adapterCode: ADAPTER, platformCode: PLATFORM, terminals: [T1, T2], seed: 42, clock: systemClock, verifier, heartbeatMs: 100 });
+    server = new VirtualAdapterServer({
+      adapterCode: ADAPTER,
+      platformCode: PLATFORM,
+      terminals: [T1, T2],
+      seed: 42,
+      clock: systemClock,
+      verifier,
+      heartbeatMs: 100,
+    });
     port = await server.listen();
     driver = makeDriver();
     const connected = next(driver.events, (e) => e.type === 'connection' && e.state === 'connected');
@@ -52,13 +72,30 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
   it('starts a broadcast on every terminal and reports task start and end', async () => {
     const starts = next(driver.events, (e) => e.type === 'report' && e.report.kind === 'taskStart', 2);
     const result = await driver.command('all', {
-      code: 'play', source: 'ip', priority: 2, broadcastClass: 4, repeat: 1, volume: 80, broadcastId: BID,
+      code: 'play',
+      source: 'ip',
+      priority: 2,
+      broadcastClass: 4,
+      repeat: 1,
+      volume: 80,
+      broadcastId: BID,
       endAt: new Date(Date.now() + 60_000),
     });
     expect(result).toMatchObject({ accepted: true, unit: 'all' });
-    expect((await starts).map((e) => (e.type === 'report' ? [e.unit, e.report.broadcastId] : null))).toEqual([[1, BID], [2, BID]]);
+    expect((await starts).map((e) => (e.type === 'report' ? [e.unit, e.report.broadcastId] : null))).toEqual([
+      [1, BID],
+      [2, BID],
+    ]);
     const sent = server.adapter.received[0];
-    expect(sent).toMatchObject({ code: 'broadcast', start: true, broadcastClass: 4, eventType: '11B03', level: 2, volume: 80, targets: [T1, T2] });
+    expect(sent).toMatchObject({
+      code: 'broadcast',
+      start: true,
+      broadcastClass: 4,
+      eventType: '11B03',
+      level: 2,
+      volume: 80,
+      targets: [T1, T2],
+    });
 
     const status = await driver.readStatus(1);
     expect(status).toMatchObject({ state: 5, broadcastId: BID, broadcastClass: 4, volume: 80, priority: 4 });
@@ -81,7 +118,10 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
   });
 
   it('surfaces heartbeats and 回传 fault reports as events', async () => {
-    const beat = next(driver.events, (e) => e.type === 'report' && e.unit === 0 && e.report.kind === 'adapterHeartbeat');
+    const beat = next(
+      driver.events,
+      (e) => e.type === 'report' && e.unit === 0 && e.report.kind === 'adapterHeartbeat',
+    );
     await beat;
     const fault = next(driver.events, (e) => e.type === 'report' && e.report.kind === 'fault');
     const faultStatus = next(driver.events, (e) => e.type === 'status' && e.unit === 1 && e.status.state === 3);
@@ -111,7 +151,9 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
   it('is refused by the adapter when signed with an unknown key', async () => {
     const intruder = makeDriver(strangerSigner);
     await intruder.start();
-    await expect(intruder.command(1, { code: 'volume', volume: 1 })).rejects.toThrow(/bus town-1 unit 1 command volume: adapter answered result 2/);
+    await expect(intruder.command(1, { code: 'volume', volume: 1 })).rejects.toThrow(
+      /bus town-1 unit 1 command volume: adapter answered result 2/,
+    );
     await intruder.stop();
     expect(server.adapter.counters.refused).toBe(1);
     expect(server.adapter.terminals.get(T1)?.volume).not.toBe(1);
@@ -131,14 +173,24 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
 
   it('drops and reopens the link when a dead adapter falls silent', async () => {
     const watchful = new AdapterDriver(
-      { busId: 'town-2', platformCode: PLATFORM, terminals: [T1], silenceMs: 150, reconnectInitialMs: 10, reconnectMaxMs: 50 },
+      {
+        busId: 'town-2',
+        platformCode: PLATFORM,
+        terminals: [T1],
+        silenceMs: 150,
+        reconnectInitialMs: 10,
+        reconnectMaxMs: 50,
+      },
       { open: tcpLink('127.0.0.1', port), clock: systemClock, signer: signer(trustedSigner) },
     );
     await watchful.start();
     server.setMode('dead');
     const silence = next(watchful.events, (e) => e.type === 'error' && e.error === 'timeout');
     const back = next(watchful.events, (e) => e.type === 'connection' && e.state === 'connected');
-    expect((await silence)[0]).toMatchObject({ busId: 'town-2', message: expect.stringMatching(/no frame from the adapter for 150 ms/) });
+    expect((await silence)[0]).toMatchObject({
+      busId: 'town-2',
+      message: expect.stringMatching(/no frame from the adapter for 150 ms/),
+    });
     await back;
     server.setMode('none');
     await expect(watchful.readStatus(1)).resolves.toMatchObject({ state: 1 });

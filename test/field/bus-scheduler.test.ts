@@ -26,7 +26,12 @@ const SEED = 5;
 const cert = developmentCertificate(SEED);
 const signer: CommandSigner = {
   certSerial: cert.serial,
-  sign: (data) => ({ signature: Buffer.from(sm2.doSignature(data, cert.privateKeyHex, { der: false, hash: true, userId: '1234567812345678' }), 'hex') }),
+  sign: (data) => ({
+    signature: Buffer.from(
+      sm2.doSignature(data, cert.privateKeyHex, { der: false, hash: true, userId: '1234567812345678' }),
+      'hex',
+    ),
+  }),
 };
 const county = referenceCounty();
 const shape = { ...county, gateways: county.gateways.slice(1, 2) }; // a village bus of 12 terminals
@@ -42,7 +47,10 @@ const TIMEOUT_MS = g.requestTimeoutMs + POLL_MS;
 const FC_READ = 0x03;
 const FC_WRITE = 0x10;
 const lasted = (s: SweepSummary): number => s.endedAt - s.startedAt;
-const isConnection = (state: ConnectionState) => (e: BusEvent): boolean => e.type === 'connection' && e.state === state;
+const isConnection =
+  (state: ConnectionState) =>
+  (e: BusEvent): boolean =>
+    e.type === 'connection' && e.state === state;
 
 describe('bus scheduler and sweeper on a simulated village bus (Modbus TCP, line timing on)', () => {
   let net: SimulatedNetwork;
@@ -53,13 +61,28 @@ describe('bus scheduler and sweeper on a simulated village bus (Modbus TCP, line
   const framesBetween = (from: number, to: number): WireFrame[] => wire.filter((f) => f.at >= from && f.at <= to);
 
   beforeAll(async () => {
-    ({ network: net } = await startCountyNetwork({ shape, clock: systemClock, seed: SEED, deadFraction: 0, noise: 0, transport: 'modbus-tcp' }));
+    ({ network: net } = await startCountyNetwork({
+      shape,
+      clock: systemClock,
+      seed: SEED,
+      deadFraction: 0,
+      noise: 0,
+      transport: 'modbus-tcp',
+    }));
     net.gateways[0].bus.watch((f) => wire.push(f));
     bus = new ModbusTerminalBus({
       busId: g.name,
       gateway: {
-        kind: 'modbus-tcp', host: '127.0.0.1', port: net.gateways[0].port, baudRate: g.baudRate, parity: g.parity, dataBits: g.dataBits,
-        stopBits: g.stopBits, requestTimeoutMs: g.requestTimeoutMs, turnaroundMs: g.turnaroundMs, broadcastDelayMs: g.broadcastDelayMs,
+        kind: 'modbus-tcp',
+        host: '127.0.0.1',
+        port: net.gateways[0].port,
+        baudRate: g.baudRate,
+        parity: g.parity,
+        dataBits: g.dataBits,
+        stopBits: g.stopBits,
+        requestTimeoutMs: g.requestTimeoutMs,
+        turnaroundMs: g.turnaroundMs,
+        broadcastDelayMs: g.broadcastDelayMs,
       },
       clock: systemClock,
       signer,
@@ -113,11 +136,23 @@ describe('bus scheduler and sweeper on a simulated village bus (Modbus TCP, line
     for (const unit of [3, 8, 11]) {
       await firstValueFrom(sweeper.outcomes.pipe(skip(2))); // mid-sweep: a poll on the wire, another queued behind it
       const block = bus.sign({
-        code: 'play', source: 'tone', priority: 1, broadcastClass: 1, volume: 90, clipId: 0, sourceParam: 0, repeat: 1, startAt: null, endAt: null,
+        code: 'play',
+        source: 'tone',
+        priority: 1,
+        broadcastClass: 1,
+        volume: 90,
+        clipId: 0,
+        sourceParam: 0,
+        repeat: 1,
+        startAt: null,
+        endAt: null,
         broadcastId: null,
       });
       const submittedAt = systemClock.now();
-      expect(await bus.writeSigned(unit, block, 'FC16 command play', { priority: 'emergency' })).toMatchObject({ accepted: true, unit });
+      expect(await bus.writeSigned(unit, block, 'FC16 command play', { priority: 'emergency' })).toMatchObject({
+        accepted: true,
+        unit,
+      });
       const started = wire.find((f) => f.fc === FC_WRITE && f.unit === unit && f.at >= submittedAt);
       expect(started).toBeDefined();
       const delay = started!.at - submittedAt;

@@ -45,15 +45,29 @@ describe('field module over a simulated county', () => {
   const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
 
   beforeAll(async () => {
-    t = await createTestApp({ database: 'sqlite', env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3' } });
+    t = await createTestApp({
+      database: 'sqlite',
+      env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3' },
+    });
     admin = await t.adminToken();
     monitoring = t.app.get(MonitoringService);
     field = t.app.get(FieldBuses);
     const county = referenceCounty();
     const shape = { ...county, gateways: county.gateways.slice(0, 2) };
-    ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 7, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
+    ({ network } = await startCountyNetwork({
+      shape,
+      clock: systemClock,
+      seed: 7,
+      deadFraction: 0,
+      noise: 0,
+      certificates: [t.app.get(CommandSigning).certificate],
+    }));
     ({ gatewayIds, terminalIds } = await registerSimulatedCounty(t, admin, network, {
-      regions: [{ code: COUNTY, name: '舒城县' }, { code: TOWN, name: '城关镇' }, { code: OTHER_TOWN, name: '干汊河镇' }],
+      regions: [
+        { code: COUNTY, name: '舒城县' },
+        { code: TOWN, name: '城关镇' },
+        { code: OTHER_TOWN, name: '干汊河镇' },
+      ],
       units: UNITS,
       requestTimeoutMs: 150,
     }));
@@ -67,7 +81,9 @@ describe('field module over a simulated county', () => {
   it('opens a bus for every gateway registered while it runs and brings its terminals online', async () => {
     const all = terminalIds.flatMap((m) => Object.values(m));
     await until(() => all.every(online));
-    expect(field.busStates().map((b) => [b.gatewayId, b.connection, b.units])).toEqual(gatewayIds.map((id) => [id, 'connected', UNITS.length]));
+    expect(field.busStates().map((b) => [b.gatewayId, b.connection, b.units])).toEqual(
+      gatewayIds.map((id) => [id, 'connected', UNITS.length]),
+    );
     const s = monitoring.terminal(all[0]);
     expect(s?.reading).toMatchObject({ state: 1, source: 'none' });
     expect(monitoring.onlineRate(TOWN)).toMatchObject({ online: all.length, registered: all.length });
@@ -124,22 +140,43 @@ describe('field module over a simulated county', () => {
     it('plays a test tone on the terminal, signed, and reads back that it plays; the command is audited', async () => {
       const id = terminalIds[0][1];
       await until(() => online(id));
-      const res = await t.http.post(`/api/terminals/${id}/test-tone`).set(t.auth(tech)).send({ seconds: 5, volume: 40 });
+      const res = await t.http
+        .post(`/api/terminals/${id}/test-tone`)
+        .set(t.auth(tech))
+        .send({ seconds: 5, volume: 40 });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ terminalId: id, action: 'test-tone', gatewayId: gatewayIds[0], unit: 1, accepted: true });
+      expect(res.body).toMatchObject({
+        terminalId: id,
+        action: 'test-tone',
+        gatewayId: gatewayIds[0],
+        unit: 1,
+        accepted: true,
+      });
       expect(res.body.status).toMatchObject({ state: 5, source: 'tone', volume: 40 });
       expect(existsSync(CommandSequence.file(t.config.dataDir))).toBe(true);
       const audit = await t.http.get('/api/audit').query({ entityType: 'terminal' }).set(t.auth(admin)).expect(200);
-      expect(audit.body.items.some((e: { action: string; entityId: string }) => e.action === 'terminal.test_tone' && String(e.entityId) === String(id))).toBe(true);
+      expect(
+        audit.body.items.some(
+          (e: { action: string; entityId: string }) =>
+            e.action === 'terminal.test_tone' && String(e.entityId) === String(id),
+        ),
+      ).toBe(true);
     });
 
     it('sets the volume and reads registers within bounds; refuses a read over 64 registers', async () => {
       const id = terminalIds[0][3];
       const vol = await t.http.post(`/api/terminals/${id}/volume`).set(t.auth(tech)).send({ volume: 77 }).expect(200);
       expect(vol.body.status).toMatchObject({ volume: 77 });
-      const regs = await t.http.get(`/api/terminals/${id}/registers`).query({ address: 0, count: 8 }).set(t.auth(tech)).expect(200);
+      const regs = await t.http
+        .get(`/api/terminals/${id}/registers`)
+        .query({ address: 0, count: 8 })
+        .set(t.auth(tech))
+        .expect(200);
       expect(regs.body.values).toHaveLength(8);
-      const tooMany = await t.http.get(`/api/terminals/${id}/registers`).query({ address: 0, count: 65 }).set(t.auth(tech));
+      const tooMany = await t.http
+        .get(`/api/terminals/${id}/registers`)
+        .query({ address: 0, count: 65 })
+        .set(t.auth(tech));
       expect(tooMany.status).toBe(400);
       expect(JSON.stringify(tooMany.body.details)).toContain('count');
     });
@@ -172,7 +209,8 @@ describe('field module over a simulated county', () => {
     it('refuses a viewer (403) and a technician of another town (403)', async () => {
       const id = terminalIds[0][1];
       const viewer = (await t.createUser({ username: 'viewer-town', roles: ['viewer'], scopes: [TOWN] })).token;
-      const outsider = (await t.createUser({ username: 'tech-other', roles: ['technician'], scopes: [OTHER_TOWN] })).token;
+      const outsider = (await t.createUser({ username: 'tech-other', roles: ['technician'], scopes: [OTHER_TOWN] }))
+        .token;
       const v = await t.http.post(`/api/terminals/${id}/test-tone`).set(t.auth(viewer)).send({});
       expect(v.status).toBe(403);
       const o = await t.http.post(`/api/terminals/${id}/test-tone`).set(t.auth(outsider)).send({});
@@ -180,7 +218,7 @@ describe('field module over a simulated county', () => {
       expect(o.body.code).toBe('forbidden_area');
     });
 
-    it('shows a bus\'s figures to a technician', async () => {
+    it("shows a bus's figures to a technician", async () => {
       const res = await t.http.get(`/api/gateways/${gatewayIds[0]}/bus`).set(t.auth(tech)).expect(200);
       expect(res.body).toMatchObject({ gatewayId: gatewayIds[0], open: true, metrics: { connection: 'connected' } });
       expect(res.body.metrics.transactions).toBeGreaterThan(0);

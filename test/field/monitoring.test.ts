@@ -43,12 +43,18 @@ describe('monitoring over a simulated county', () => {
   };
   const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
   const allIds = (): number[] => terminalIds.flatMap((m) => Object.values(m));
-  const alarmEvent = (holds: (e: PublishedAlarmEvent) => boolean): Promise<PublishedAlarmEvent> => firstValueFrom(alarms.events.pipe(filter(holds)));
+  const alarmEvent = (holds: (e: PublishedAlarmEvent) => boolean): Promise<PublishedAlarmEvent> =>
+    firstValueFrom(alarms.events.pipe(filter(holds)));
 
   beforeAll(async () => {
     t = await createTestApp({
       database: 'sqlite',
-      env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3', DALABA_ALARM_CLEAR_AFTER: '0' },
+      env: {
+        DALABA_FIELD: 'on',
+        DALABA_POLL_PAUSE_MS: '100',
+        DALABA_OFFLINE_AFTER_SILENCE: '3',
+        DALABA_ALARM_CLEAR_AFTER: '0',
+      },
     });
     admin = await t.adminToken();
     monitoring = t.app.get(MonitoringService);
@@ -57,9 +63,20 @@ describe('monitoring over a simulated county', () => {
     const shape = { ...county, gateways: county.gateways.slice(0, 2) };
     town = `${shape.gateways[0].areaCode.slice(0, 9)}000`;
     expect(shape.gateways.every((g) => g.areaCode.startsWith(town.slice(0, 9)))).toBe(true);
-    ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 11, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
+    ({ network } = await startCountyNetwork({
+      shape,
+      clock: systemClock,
+      seed: 11,
+      deadFraction: 0,
+      noise: 0,
+      certificates: [t.app.get(CommandSigning).certificate],
+    }));
     ({ villages, gatewayIds, terminalIds } = await registerSimulatedCounty(t, admin, network, {
-      regions: [{ code: COUNTY, name: '舒城县' }, { code: town, name: '城关镇' }, { code: OTHER_TOWN, name: '干汊河镇' }],
+      regions: [
+        { code: COUNTY, name: '舒城县' },
+        { code: town, name: '城关镇' },
+        { code: OTHER_TOWN, name: '干汊河镇' },
+      ],
       units: UNITS,
       requestTimeoutMs: 150,
     }));
@@ -76,14 +93,24 @@ describe('monitoring over a simulated county', () => {
     const id = terminalIds[0][2];
     network.setFault(0, 2, 'dead');
     await until(() => !online(id));
-    const rate = await t.http.get('/api/monitoring/online-rate').query({ areaCode: town }).set(t.auth(tech)).expect(200);
+    const rate = await t.http
+      .get('/api/monitoring/online-rate')
+      .query({ areaCode: town })
+      .set(t.auth(tech))
+      .expect(200);
     expect(rate.body.area).toEqual({ areaCode: town, registered: 8, online: 7, unknown: 0, ratePercent: 87.5 });
     expect(rate.body.children).toEqual([
       { areaCode: villages[0], registered: 4, online: 3, unknown: 0, ratePercent: 75 },
       { areaCode: villages[1], registered: 4, online: 4, unknown: 0, ratePercent: 100 },
     ]);
     const status = await t.http.get(`/api/terminals/${id}/status`).set(t.auth(tech)).expect(200);
-    expect(status.body).toMatchObject({ terminalId: id, tracked: true, connectivity: 'offline', online: false, gateway: { gatewayId: gatewayIds[0], connection: 'connected' } });
+    expect(status.body).toMatchObject({
+      terminalId: id,
+      tracked: true,
+      connectivity: 'offline',
+      online: false,
+      gateway: { gatewayId: gatewayIds[0], connection: 'connected' },
+    });
     expect(status.body.lastSeen).not.toBeNull();
     expect(Object.keys(status.body.errorCounts).length).toBeGreaterThan(0);
 
@@ -106,7 +133,15 @@ describe('monitoring over a simulated county', () => {
     await until(() => Object.values(terminalIds[1]).every((id) => !online(id)));
     await alarms.evaluate(Date.now());
     const active = await t.http.get('/api/alarms').query({ state: 'active' }).set(t.auth(tech)).expect(200);
-    expect(active.body.items).toEqual([expect.objectContaining({ id: alarm.id, kind: 'bus-down', gatewayId: gid, areaCode: villages[1], state: 'active' })]);
+    expect(active.body.items).toEqual([
+      expect.objectContaining({
+        id: alarm.id,
+        kind: 'bus-down',
+        gatewayId: gid,
+        areaCode: villages[1],
+        state: 'active',
+      }),
+    ]);
     expect(active.body.items[0].terminalIds.sort()).toEqual(Object.values(terminalIds[1]).sort());
 
     const viewer = (await t.createUser({ username: 'viewer-town', roles: ['viewer'], scopes: [town] })).token;
@@ -132,17 +167,25 @@ describe('monitoring over a simulated county', () => {
     const at = new Date();
     await writer.sampleOnlineRates(at);
     await writer.sampleOnlineRates(at);
-    const res = await t.http.get('/api/monitoring/online-rate/daily').query({ areaCode: town }).set(t.auth(tech)).expect(200);
+    const res = await t.http
+      .get('/api/monitoring/online-rate/daily')
+      .query({ areaCode: town })
+      .set(t.auth(tech))
+      .expect(200);
     expect(res.body.items).toHaveLength(1);
     expect(res.body.items[0]).toMatchObject({ samples: 2 });
     expect(res.body.items[0].ratePercent).toBeGreaterThan(0);
-    const bad = await t.http.get('/api/monitoring/online-rate/daily').query({ areaCode: town, from: '2026/01/01' }).set(t.auth(tech));
+    const bad = await t.http
+      .get('/api/monitoring/online-rate/daily')
+      .query({ areaCode: town, from: '2026/01/01' })
+      .set(t.auth(tech));
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body.details)).toContain('from');
   });
 
-  it('keeps every answer inside the user\'s scope', async () => {
-    const outsider = (await t.createUser({ username: 'tech-other', roles: ['technician'], scopes: [OTHER_TOWN] })).token;
+  it("keeps every answer inside the user's scope", async () => {
+    const outsider = (await t.createUser({ username: 'tech-other', roles: ['technician'], scopes: [OTHER_TOWN] }))
+      .token;
     await t.http.get(`/api/terminals/${terminalIds[0][1]}/status`).set(t.auth(outsider)).expect(403);
     await t.http.get('/api/monitoring/online-rate').query({ areaCode: town }).set(t.auth(outsider)).expect(403);
     const list = await t.http.get('/api/alarms').set(t.auth(outsider)).expect(200);

@@ -19,7 +19,12 @@ const shape = { ...county, gateways: county.gateways.slice(0, 4) };
 const options = {
   shape,
   clock: systemClock,
-  timingFor: () => ({ frameMs: (n: number) => (n * 11 * 1000) / 115200, gapMs: 1.75, turnaroundMs: 1, broadcastDelayMs: 5 }),
+  timingFor: () => ({
+    frameMs: (n: number) => (n * 11 * 1000) / 115200,
+    gapMs: 1.75,
+    turnaroundMs: 1,
+    broadcastDelayMs: 5,
+  }),
   deviceFactory: (_g: unknown, t: { unitId: number }) => new Echo(t.unitId),
 };
 

@@ -19,23 +19,52 @@ const SEED = 11;
 const cert = developmentCertificate(SEED);
 const signer: CommandSigner = {
   certSerial: cert.serial,
-  sign: (data) => ({ signature: Buffer.from(sm2.doSignature(data, cert.privateKeyHex, { der: false, hash: true, userId: '1234567812345678' }), 'hex') }),
+  sign: (data) => ({
+    signature: Buffer.from(
+      sm2.doSignature(data, cert.privateKeyHex, { der: false, hash: true, userId: '1234567812345678' }),
+      'hex',
+    ),
+  }),
 };
 const county = referenceCounty();
 const shape = { ...county, gateways: county.gateways.slice(1, 2) };
-const line = { baudRate: 9600, parity: 'even' as const, dataBits: 8 as const, stopBits: 1 as const, requestTimeoutMs: 1500, turnaroundMs: 10, broadcastDelayMs: 50 };
+const line = {
+  baudRate: 9600,
+  parity: 'even' as const,
+  dataBits: 8 as const,
+  stopBits: 1 as const,
+  requestTimeoutMs: 1500,
+  turnaroundMs: 10,
+  broadcastDelayMs: 50,
+};
 
-function driverSuite(transport: GatewayTransport, gatewayOf: (net: SimulatedNetwork) => Promise<{ gateway: GatewayConfig; close: () => Promise<void> }>): void {
+function driverSuite(
+  transport: GatewayTransport,
+  gatewayOf: (net: SimulatedNetwork) => Promise<{ gateway: GatewayConfig; close: () => Promise<void> }>,
+): void {
   let net: SimulatedNetwork;
   let bus: ModbusTerminalBus;
   let close: () => Promise<void>;
   let sequence = 0;
 
   beforeAll(async () => {
-    ({ network: net } = await startCountyNetwork({ shape, clock: systemClock, seed: SEED, deadFraction: 0, noise: 0, transport }));
+    ({ network: net } = await startCountyNetwork({
+      shape,
+      clock: systemClock,
+      seed: SEED,
+      deadFraction: 0,
+      noise: 0,
+      transport,
+    }));
     const g = await gatewayOf(net);
     close = g.close;
-    bus = new ModbusTerminalBus({ busId: 'village-bus', gateway: g.gateway, clock: systemClock, signer, nextSequence: () => ++sequence });
+    bus = new ModbusTerminalBus({
+      busId: 'village-bus',
+      gateway: g.gateway,
+      clock: systemClock,
+      signer,
+      nextSequence: () => ++sequence,
+    });
     await bus.start();
   });
   afterAll(async () => {
@@ -50,18 +79,37 @@ function driverSuite(transport: GatewayTransport, gatewayOf: (net: SimulatedNetw
   });
 
   it('commands a play that the terminal obeys', async () => {
-    const r = await bus.command(4, { code: 'play', source: 'fm', sourceParam: 9860, priority: 6, broadcastClass: 5, repeat: 0, volume: 70, broadcastId: null });
+    const r = await bus.command(4, {
+      code: 'play',
+      source: 'fm',
+      sourceParam: 9860,
+      priority: 6,
+      broadcastClass: 5,
+      repeat: 0,
+      volume: 70,
+      broadcastId: null,
+    });
     expect(r.accepted).toBe(true);
     expect(await bus.readStatus(4)).toMatchObject({ state: TERMINAL_STATES.broadcasting, priority: 6 });
   });
 }
 
 describe('driver over Modbus TCP', () => {
-  driverSuite('modbus-tcp', (net) => Promise.resolve({ gateway: { kind: 'modbus-tcp', host: '127.0.0.1', port: net.gateways[0].port, ...line }, close: () => Promise.resolve() }));
+  driverSuite('modbus-tcp', (net) =>
+    Promise.resolve({
+      gateway: { kind: 'modbus-tcp', host: '127.0.0.1', port: net.gateways[0].port, ...line },
+      close: () => Promise.resolve(),
+    }),
+  );
 });
 
 describe('driver over RTU over TCP', () => {
-  driverSuite('rtu-over-tcp', (net) => Promise.resolve({ gateway: { kind: 'rtu-over-tcp', host: '127.0.0.1', port: net.gateways[0].port, ...line }, close: () => Promise.resolve() }));
+  driverSuite('rtu-over-tcp', (net) =>
+    Promise.resolve({
+      gateway: { kind: 'rtu-over-tcp', host: '127.0.0.1', port: net.gateways[0].port, ...line },
+      close: () => Promise.resolve(),
+    }),
+  );
 });
 
 describeWith(['socat'], 'driver over a socat pseudo-terminal pair', () => {

@@ -5,7 +5,12 @@
 import ModbusRTU from 'modbus-serial';
 import { systemClock } from '../../device-drivers/transport/clock';
 import { LineTiming, REFERENCE_BUS } from '../../device-drivers/transport/line-timing';
-import { RunningGateway, serveModbusTcp, servePty, serveRtuOverTcp } from '../../device-drivers/simulator/modbus/gateways';
+import {
+  RunningGateway,
+  serveModbusTcp,
+  servePty,
+  serveRtuOverTcp,
+} from '../../device-drivers/simulator/modbus/gateways';
 import { BusTiming, ModbusDevice, VirtualBus } from '../../device-drivers/simulator/modbus/virtual-bus';
 import { describeWith } from '../support/capabilities';
 

@@ -17,12 +17,20 @@ describe('accounts at start', () => {
   });
 
   it('starts the demo without an admin password, with one account per role scoped to the demo county', async () => {
-    const t = await createTestApp({ database: 'sqlite', demo: true, env: { DALABA_ADMIN_PASSWORD: '', DALABA_DEMO_PASSWORD: 'demo-password-1' } });
+    const t = await createTestApp({
+      database: 'sqlite',
+      demo: true,
+      env: { DALABA_ADMIN_PASSWORD: '', DALABA_DEMO_PASSWORD: 'demo-password-1' },
+    });
     try {
       for (const role of ['admin', 'officer', 'approver', 'technician', 'viewer']) {
         const token = await t.login(role, 'demo-password-1');
         const me = await t.http.get('/api/auth/me').set(t.auth(token)).expect(200);
-        expect(me.body).toMatchObject({ username: role, roles: [role], scopes: role === 'admin' ? [] : ['341523000000'] });
+        expect(me.body).toMatchObject({
+          username: role,
+          roles: [role],
+          scopes: role === 'admin' ? [] : ['341523000000'],
+        });
       }
     } finally {
       await t.close();
@@ -39,9 +47,14 @@ describe('accounts at start', () => {
       const second = await createTestApp({ database: 'sqlite', db, demo: true, env: { DALABA_ADMIN_PASSWORD: '' } });
       try {
         await second.adminToken();
-        const unknownFilter = await second.http.get('/api/audit?colour=red').set(second.auth(await second.adminToken()));
+        const unknownFilter = await second.http
+          .get('/api/audit?colour=red')
+          .set(second.auth(await second.adminToken()));
         expect(unknownFilter.status).toBe(400); // unknown query fields are refused
-        const created = await second.http.get('/api/audit?actor=system&entityType=user&action=user.create').set(second.auth(await second.adminToken())).expect(200);
+        const created = await second.http
+          .get('/api/audit?actor=system&entityType=user&action=user.create')
+          .set(second.auth(await second.adminToken()))
+          .expect(200);
         expect(created.body.total).toBe(5); // five accounts created on the first start, nothing rewritten on the second
       } finally {
         await second.close();

@@ -18,14 +18,22 @@ forEachDatabase('audit log', (database) => {
 
   it('records writes and logins with who, what, when, before and after', async () => {
     const { id } = await t.createUser({ username: 'watched', roles: ['viewer'], scopes: ['341523100000'] });
-    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ scopes: ['341523101000'] }).expect(200);
+    await t.http
+      .patch(`/api/users/${id}`)
+      .set(t.auth(admin))
+      .send({ scopes: ['341523101000'] })
+      .expect(200);
     await t.http.post('/api/auth/login').send({ username: 'watched', password: 'wrong-password' }).expect(401);
 
     const res = await t.http.get(`/api/audit?entityType=user&entityId=${id}`).set(t.auth(admin)).expect(200);
     const actions = (res.body.items as { action: string }[]).map((i) => i.action);
     expect(actions).toEqual(['auth.login_failed', 'user.update', 'auth.login', 'user.create']);
     const update = res.body.items[1];
-    expect(update).toMatchObject({ actorName: 'admin', before: { scopes: ['341523100000'] }, after: { scopes: ['341523101000'] } });
+    expect(update).toMatchObject({
+      actorName: 'admin',
+      before: { scopes: ['341523100000'] },
+      after: { scopes: ['341523101000'] },
+    });
     expect(Date.parse(update.at)).toBeGreaterThan(Date.now() - 60_000);
     expect(res.body.items[0]).toMatchObject({ actorName: 'watched', after: { reason: 'wrong password' } });
 
@@ -35,7 +43,10 @@ forEachDatabase('audit log', (database) => {
     const byActor = await t.http.get('/api/audit?actor=watched&pageSize=1').set(t.auth(admin)).expect(200);
     expect(byActor.body.items).toHaveLength(1);
     expect(byActor.body.total).toBe(2);
-    const future = await t.http.get(`/api/audit?from=${new Date(Date.now() + 3_600_000).toISOString()}`).set(t.auth(admin)).expect(200);
+    const future = await t.http
+      .get(`/api/audit?from=${new Date(Date.now() + 3_600_000).toISOString()}`)
+      .set(t.auth(admin))
+      .expect(200);
     expect(future.body).toEqual({ items: [], total: 0 });
     await t.http.get('/api/audit?from=yesterday').set(t.auth(admin)).expect(400);
   });
@@ -73,7 +84,9 @@ forEachDatabase('audit log', (database) => {
   });
 
   it('refuses a forked row at the database level', async () => {
-    const rows: { id: number; prevHash: string }[] = await t.dataSource.query('SELECT id, prevHash FROM audit_log ORDER BY id DESC');
+    const rows: { id: number; prevHash: string }[] = await t.dataSource.query(
+      'SELECT id, prevHash FROM audit_log ORDER BY id DESC',
+    );
     const last = rows[0];
     await expect(
       t.dataSource.query(
@@ -87,7 +100,11 @@ forEachDatabase('audit log', (database) => {
     expect((await verify()).ok).toBe(true);
     await t.dataSource.query('UPDATE audit_log SET actorName = ? WHERE id = ?', ['mallory', 3]);
     const result = await verify();
-    expect(result).toMatchObject({ ok: false, checked: 2, firstBroken: { id: 3, reason: expect.stringMatching(/changed/) } });
+    expect(result).toMatchObject({
+      ok: false,
+      checked: 2,
+      firstBroken: { id: 3, reason: expect.stringMatching(/changed/) },
+    });
   });
 
   it('is for administrators only', async () => {

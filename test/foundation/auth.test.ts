@@ -13,7 +13,10 @@ forEachDatabase('accounts and login', (database) => {
   afterAll(() => t.close());
 
   it('logs the first admin in with DALABA_ADMIN_PASSWORD and refuses a wrong password without saying why', async () => {
-    const ok = await t.http.post('/api/auth/login').send({ username: 'admin', password: TEST_ADMIN_PASSWORD }).expect(200);
+    const ok = await t.http
+      .post('/api/auth/login')
+      .send({ username: 'admin', password: TEST_ADMIN_PASSWORD })
+      .expect(200);
     expect(ok.body).toMatchObject({ tokenType: 'Bearer', user: { username: 'admin', roles: ['admin'], scopes: [] } });
     expect(ok.body.user.passwordHash).toBeUndefined();
     const bad = await t.http.post('/api/auth/login').send({ username: 'admin', password: 'nope-nope' }).expect(401);
@@ -39,16 +42,31 @@ forEachDatabase('accounts and login', (database) => {
       .set(t.auth(admin))
       .send({ username: 'town-tech', password: 'longenough1', roles: ['technician'], scopes: ['341523100000'] })
       .expect(201);
-    expect(created.body).toMatchObject({ username: 'town-tech', roles: ['technician'], scopes: ['341523100000'], disabled: false });
+    expect(created.body).toMatchObject({
+      username: 'town-tech',
+      roles: ['technician'],
+      scopes: ['341523100000'],
+      disabled: false,
+    });
     const tech = await t.login('town-tech', 'longenough1');
     const forbidden = await t.http.get('/api/users').set(t.auth(tech)).expect(403);
     expect(forbidden.body).toMatchObject({ statusCode: 403, code: 'forbidden_role' });
 
     const id = created.body.id as number;
-    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ roles: ['technician', 'viewer'] }).expect(200);
-    expect((await t.http.get('/api/auth/me').set(t.auth(tech)).expect(200)).body).toMatchObject({ roles: ['technician', 'viewer'] });
+    await t.http
+      .patch(`/api/users/${id}`)
+      .set(t.auth(admin))
+      .send({ roles: ['technician', 'viewer'] })
+      .expect(200);
+    expect((await t.http.get('/api/auth/me').set(t.auth(tech)).expect(200)).body).toMatchObject({
+      roles: ['technician', 'viewer'],
+    });
     // moved to another town: the area it reached is taken away, so its sessions end
-    await t.http.patch(`/api/users/${id}`).set(t.auth(admin)).send({ scopes: ['341523101000'] }).expect(200);
+    await t.http
+      .patch(`/api/users/${id}`)
+      .set(t.auth(admin))
+      .send({ scopes: ['341523101000'] })
+      .expect(200);
     await t.http.get('/api/auth/me').set(t.auth(tech)).expect(401);
     const moved = await t.login('town-tech', 'longenough1');
     const me = await t.http.get('/api/auth/me').set(t.auth(moved)).expect(200);
@@ -77,14 +95,26 @@ forEachDatabase('accounts and login', (database) => {
     const scope = await t.http
       .post('/api/users')
       .set(t.auth(admin))
-      .send({ username: 'badscope', password: 'longenough1', roles: ['viewer'], scopes: ['341523100000', '341523000001'] })
+      .send({
+        username: 'badscope',
+        password: 'longenough1',
+        roles: ['viewer'],
+        scopes: ['341523100000', '341523000001'],
+      })
       .expect(400);
     expect(scope.body.details).toEqual([{ field: 'scopes.1', message: expect.stringContaining('341523000001') }]);
-    await t.http.post('/api/users').set(t.auth(admin)).send({ username: 'admin', password: 'longenough1', roles: ['viewer'], scopes: [] }).expect(409);
+    await t.http
+      .post('/api/users')
+      .set(t.auth(admin))
+      .send({ username: 'admin', password: 'longenough1', roles: ['viewer'], scopes: [] })
+      .expect(409);
   });
 
   it('keeps the last enabled administrator', async () => {
-    const res = await t.http.patch('/api/users/1').set(t.auth(admin)).send({ roles: ['viewer'] });
+    const res = await t.http
+      .patch('/api/users/1')
+      .set(t.auth(admin))
+      .send({ roles: ['viewer'] });
     // another enabled admin may exist from earlier tests only if not disabled; `leaver` was disabled
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('last_admin');
@@ -101,16 +131,29 @@ describe('login throttling', () => {
   it('refuses logins with 429 after ten failures, even with the right password, and audits it', async () => {
     await t.createUser({ username: 'guessed', roles: ['viewer'] });
     for (let i = 0; i < 10; i++) {
-      await t.http.post('/api/auth/login').send({ username: 'guessed', password: `guess-${i}-xx` }).expect(401);
+      await t.http
+        .post('/api/auth/login')
+        .send({ username: 'guessed', password: `guess-${i}-xx` })
+        .expect(401);
     }
-    const res = await t.http.post('/api/auth/login').send({ username: 'guessed', password: TEST_USER_PASSWORD }).expect(429);
-    expect(res.body).toMatchObject({ statusCode: 429, code: 'too_many_attempts', details: { retryAfterSeconds: expect.any(Number) } });
+    const res = await t.http
+      .post('/api/auth/login')
+      .send({ username: 'guessed', password: TEST_USER_PASSWORD })
+      .expect(429);
+    expect(res.body).toMatchObject({
+      statusCode: 429,
+      code: 'too_many_attempts',
+      details: { retryAfterSeconds: expect.any(Number) },
+    });
     const admin = await t.adminToken(); // other accounts are not held up
     // aggregated: the first failure at once, the rest of the window in one entry when it closes
     const audit = await t.http.get('/api/audit?actor=guessed&action=auth.login_failed').set(t.auth(admin)).expect(200);
     expect(audit.body.total).toBe(1);
     await t.app.get(FailedLogins).flush();
-    const repeated = await t.http.get('/api/audit?actor=guessed&action=auth.login_failed_repeated').set(t.auth(admin)).expect(200);
+    const repeated = await t.http
+      .get('/api/audit?actor=guessed&action=auth.login_failed_repeated')
+      .set(t.auth(admin))
+      .expect(200);
     expect(repeated.body.items[0].after).toMatchObject({ failures: 9, refused: 1 });
   });
 });

@@ -71,7 +71,10 @@ describe('documents cited in the repository', () => {
 describe("the README's configuration tables", () => {
   const rows = (): Map<string, string[]> => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## Configuration'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration') + 5));
+    const section = readme.slice(
+      readme.indexOf('\n## Configuration'),
+      readme.indexOf('\n## ', readme.indexOf('\n## Configuration') + 5),
+    );
     const out = new Map<string, string[]>();
     for (const line of section.split('\n')) {
       const cells = line.split('|').map((c) => c.trim());

@@ -35,7 +35,9 @@ describe('HTTP surface', () => {
     const all = routes(t);
     expect(all.length).toBeGreaterThan(5);
     const guarded = all.filter((r) => !PUBLIC.has(`${r.method} ${r.path}`) && !isDocs(r.path));
-    expect(guarded.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /api/users', 'GET /api/audit/verify']));
+    expect(guarded.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['GET /api/users', 'GET /api/audit/verify']),
+    );
     const answers: string[] = [];
     for (const r of guarded) {
       const path = r.path.replace(/:(\w+)/g, '1').replace(/\{?\*\w+\}?/g, 'x');
@@ -51,16 +53,32 @@ describe('HTTP surface', () => {
     // which tool and version serve audio and speech: on a machine with only Node, the npm-shipped ones
     expect(health.body.info.audio).toMatchObject({
       status: 'up',
-      ffmpeg: { available: true, version: expect.stringMatching(/^ffmpeg version /), origin: 'npm @ffmpeg-installer/ffmpeg' },
-      ffprobe: { available: true, version: expect.stringMatching(/^ffprobe version /), origin: 'npm @ffprobe-installer/ffprobe' },
-      speech: { available: true, version: expect.stringMatching(/^eSpeak NG compiled to WebAssembly \(@echogarden\/espeak-ng-emscripten \d/), origin: expect.stringMatching(/^npm @echogarden/) },
+      ffmpeg: {
+        available: true,
+        version: expect.stringMatching(/^ffmpeg version /),
+        origin: 'npm @ffmpeg-installer/ffmpeg',
+      },
+      ffprobe: {
+        available: true,
+        version: expect.stringMatching(/^ffprobe version /),
+        origin: 'npm @ffprobe-installer/ffprobe',
+      },
+      speech: {
+        available: true,
+        version: expect.stringMatching(/^eSpeak NG compiled to WebAssembly \(@echogarden\/espeak-ng-emscripten \d/),
+        origin: expect.stringMatching(/^npm @echogarden/),
+      },
     });
     const metrics = await t.http.get('/metrics').expect(200);
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
     expect(metrics.text).toContain('dalaba_process_cpu_seconds_total');
-    expect(metrics.text).toMatch(/dalaba_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} \d+/);
+    expect(metrics.text).toMatch(
+      /dalaba_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} \d+/,
+    );
     const docs = await t.http.get('/api/docs/openapi.json').expect(200);
-    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/users', '/api/audit']));
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/login', '/api/users', '/api/audit']),
+    );
   });
 
   it('echoes a sane x-request-id and makes one otherwise', async () => {
@@ -74,7 +92,11 @@ describe('HTTP surface', () => {
     const token = await t.adminToken();
     const missing = await t.http.get('/api/no-such-thing').set(t.auth(token)).expect(404);
     expect(missing.body).toMatchObject({ statusCode: 404, code: 'not_found' });
-    const malformed = await t.http.post('/api/auth/login').set('content-type', 'application/json').send('{"username":').expect(400);
+    const malformed = await t.http
+      .post('/api/auth/login')
+      .set('content-type', 'application/json')
+      .send('{"username":')
+      .expect(400);
     expect(malformed.body).toMatchObject({ statusCode: 400, code: 'bad_request' });
     expect(malformed.headers['x-powered-by']).toBeUndefined();
   });

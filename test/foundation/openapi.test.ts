@@ -44,7 +44,13 @@ describe('OpenAPI document', () => {
   it('lists the routes of every feature', () => {
     const keys = operations.map((o) => o.key);
     expect(keys).toEqual(
-      expect.arrayContaining(['POST /api/auth/login', 'GET /api/users', 'POST /api/alerts', 'GET /api/broadcasts/{id}', 'POST /api/terminals/{id}/test-tone']),
+      expect.arrayContaining([
+        'POST /api/auth/login',
+        'GET /api/users',
+        'POST /api/alerts',
+        'GET /api/broadcasts/{id}',
+        'POST /api/terminals/{id}/test-tone',
+      ]),
     );
   });
 
@@ -60,7 +66,9 @@ describe('OpenAPI document', () => {
   it('declares 400 on every route that takes a body, a query or a numeric path parameter', () => {
     const takesInput = (op: Operation): boolean =>
       op.requestBody !== undefined ||
-      (op.parameters ?? []).some((p) => p.in === 'query' || (p.in === 'path' && (p.schema?.type === 'number' || p.schema?.type === 'integer')));
+      (op.parameters ?? []).some(
+        (p) => p.in === 'query' || (p.in === 'path' && (p.schema?.type === 'number' || p.schema?.type === 'integer')),
+      );
     const missing = operations.filter((o) => takesInput(o.op) && !o.op.responses['400']).map((o) => o.key);
     expect(missing).toEqual([]);
   });
@@ -69,16 +77,29 @@ describe('OpenAPI document', () => {
     const errors = operations.flatMap((o) =>
       Object.entries(o.op.responses)
         .filter(([status]) => Number(status) >= 400 && !(o.key === 'GET /health' && status === '503'))
-        .map(([status, r]) => ({ at: `${o.key} ${status}`, refs: Object.values(r.content ?? {}).map((c) => c.schema?.$ref) })),
+        .map(([status, r]) => ({
+          at: `${o.key} ${status}`,
+          refs: Object.values(r.content ?? {}).map((c) => c.schema?.$ref),
+        })),
     );
     expect(errors.length).toBeGreaterThan(operations.length);
     const body = '#/components/schemas/ErrorBodyDto';
-    expect(errors.filter((e) => e.refs.length === 0 || e.refs.some((ref) => ref !== body)).map((e) => e.at)).toEqual([]);
+    expect(errors.filter((e) => e.refs.length === 0 || e.refs.some((ref) => ref !== body)).map((e) => e.at)).toEqual(
+      [],
+    );
   });
 
   it('declares 403 on routes restricted to roles', () => {
-    for (const key of ['GET /api/users', 'POST /api/alerts/{id}/approve', 'POST /api/terminals/{id}/reboot', 'GET /api/audit/verify']) {
-      expect({ key, has403: operations.find((o) => o.key === key)?.op.responses['403'] !== undefined }).toEqual({ key, has403: true });
+    for (const key of [
+      'GET /api/users',
+      'POST /api/alerts/{id}/approve',
+      'POST /api/terminals/{id}/reboot',
+      'GET /api/audit/verify',
+    ]) {
+      expect({ key, has403: operations.find((o) => o.key === key)?.op.responses['403'] !== undefined }).toEqual({
+        key,
+        has403: true,
+      });
     }
   });
 });

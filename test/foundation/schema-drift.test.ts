@@ -36,7 +36,9 @@ forEachDatabase('schema', (database) => {
       const second = await createTestApp({ database, db });
       try {
         const executed = await second.dataSource.query('SELECT name FROM migrations');
-        expect((executed as { name: string }[]).map((r) => r.name).sort()).toEqual(MIGRATIONS.map((M) => new M().name).sort());
+        expect((executed as { name: string }[]).map((r) => r.name).sort()).toEqual(
+          MIGRATIONS.map((M) => new M().name).sort(),
+        );
         const token = await second.login('survivor', 'user-test-password');
         const me = await second.http.get('/api/auth/me').set(second.auth(token)).expect(200);
         expect(me.body).toMatchObject({ id, username: 'survivor', scopes: ['341523000000'] });
@@ -44,7 +46,12 @@ forEachDatabase('schema', (database) => {
         const audit = await second.http.get('/api/audit').set(second.auth(admin2)).expect(200);
         expect(audit.body.total).toBeGreaterThan(auditBefore);
         const verified = await second.http.get('/api/audit/verify').set(second.auth(admin2)).expect(200);
-        expect(verified.body).toMatchObject({ ok: true, checked: audit.body.total, firstBroken: null, missingTail: null });
+        expect(verified.body).toMatchObject({
+          ok: true,
+          checked: audit.body.total,
+          firstBroken: null,
+          missingTail: null,
+        });
       } finally {
         await second.close();
       }

@@ -4,7 +4,8 @@ import { Transactions, managerOf } from '../../src/database/transactions';
 import { TestApp, createTestApp } from '../support/app';
 import { forEachDatabase } from '../support/databases';
 
-const insertUser = 'INSERT INTO users (username, passwordHash, roles, scopes, disabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const insertUser =
+  'INSERT INTO users (username, passwordHash, roles, scopes, disabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const userRow = (name: string) => [name, 'x', '[]', '[]', 0, '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000'];
 
 forEachDatabase('transactions', (database) => {

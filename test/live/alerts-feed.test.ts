@@ -24,11 +24,17 @@ async function connect(baseUrl: string, token: string) {
   socket.on('delta', (d: LiveDelta) => {
     for (const a of d.alerts ?? []) {
       seen.push(a);
-      for (const w of [...waiters]) if (w.holds(a)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+      for (const w of [...waiters])
+        if (w.holds(a)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
     }
   });
-  const until = (holds: (a: AlertView) => boolean): Promise<void> => (seen.some(holds) ? Promise.resolve() : new Promise((resolve) => waiters.push({ holds, resolve })));
-  const subscribe = async (kind: string, id: string | null = null): Promise<SubscribeReply> => (await socket.timeout(10_000).emitWithAck('subscribe', { kind, id })) as SubscribeReply;
+  const until = (holds: (a: AlertView) => boolean): Promise<void> =>
+    seen.some(holds) ? Promise.resolve() : new Promise((resolve) => waiters.push({ holds, resolve }));
+  const subscribe = async (kind: string, id: string | null = null): Promise<SubscribeReply> =>
+    (await socket.timeout(10_000).emitWithAck('subscribe', { kind, id })) as SubscribeReply;
   return { socket, seen, until, subscribe };
 }
 
@@ -39,7 +45,11 @@ describe('alerts and tone provisioning on /live', () => {
   beforeAll(async () => {
     t = await createTestApp({ database: 'sqlite' });
     const admin = await t.adminToken();
-    for (const [code, name] of [[COUNTY, '舒城县'], [TOWN_A, '城关镇'], [TOWN_B, '干汊河镇']]) {
+    for (const [code, name] of [
+      [COUNTY, '舒城县'],
+      [TOWN_A, '城关镇'],
+      [TOWN_B, '干汊河镇'],
+    ]) {
       await t.http.post('/api/regions').set(t.auth(admin)).send({ code, name }).expect(201);
     }
   });
@@ -50,15 +60,31 @@ describe('alerts and tone provisioning on /live', () => {
   });
 
   const draft = (officer: string, town: string, title: string) =>
-    t.http.post('/api/alerts').set(t.auth(officer)).send({
-      eventType: '11B03', severity: 2, messageType: 'terminalDrill', title, text: '演练', targets: { areaCodes: [town] },
-      audio: { kind: 'tone', toneId: 'tone-chime' }, endAt: new Date(Date.now() + 3_600_000).toISOString(),
-    }).expect(201);
+    t.http
+      .post('/api/alerts')
+      .set(t.auth(officer))
+      .send({
+        eventType: '11B03',
+        severity: 2,
+        messageType: 'terminalDrill',
+        title,
+        text: '演练',
+        targets: { areaCodes: [town] },
+        audio: { kind: 'tone', toneId: 'tone-chime' },
+        endAt: new Date(Date.now() + 3_600_000).toISOString(),
+      })
+      .expect(201);
 
   it('pushes each alert as it changes to the watchers who see it, and never to a watcher of another town', async () => {
     const officer = (await t.createUser({ username: 'officer1', roles: ['officer'], scopes: [COUNTY] })).token;
-    const a = await connect(t.baseUrl, (await t.createUser({ username: 'viewer-a', roles: ['viewer'], scopes: [TOWN_A] })).token);
-    const b = await connect(t.baseUrl, (await t.createUser({ username: 'viewer-b', roles: ['viewer'], scopes: [TOWN_B] })).token);
+    const a = await connect(
+      t.baseUrl,
+      (await t.createUser({ username: 'viewer-a', roles: ['viewer'], scopes: [TOWN_A] })).token,
+    );
+    const b = await connect(
+      t.baseUrl,
+      (await t.createUser({ username: 'viewer-b', roles: ['viewer'], scopes: [TOWN_B] })).token,
+    );
     sockets.push(a.socket, b.socket);
     await expect(a.subscribe('alerts')).resolves.toMatchObject({ ok: true });
     await expect(b.subscribe('alerts')).resolves.toMatchObject({ ok: true });
@@ -76,14 +102,23 @@ describe('alerts and tone provisioning on /live', () => {
   });
 
   it('gives tone provisioning to technicians and officers within their scope, and refuses it to a viewer', async () => {
-    const viewer = await connect(t.baseUrl, (await t.createUser({ username: 'viewer-c', roles: ['viewer'], scopes: [COUNTY] })).token);
-    const tech = await connect(t.baseUrl, (await t.createUser({ username: 'tech-a', roles: ['technician'], scopes: [TOWN_A] })).token);
+    const viewer = await connect(
+      t.baseUrl,
+      (await t.createUser({ username: 'viewer-c', roles: ['viewer'], scopes: [COUNTY] })).token,
+    );
+    const tech = await connect(
+      t.baseUrl,
+      (await t.createUser({ username: 'tech-a', roles: ['technician'], scopes: [TOWN_A] })).token,
+    );
     sockets.push(viewer.socket, tech.socket);
     await expect(viewer.subscribe('provisioning', COUNTY)).resolves.toMatchObject({ ok: false, code: 'forbidden' });
     await expect(tech.subscribe('provisioning', TOWN_B)).resolves.toMatchObject({ ok: false, code: 'forbidden_area' });
     const mine = await tech.subscribe('provisioning', TOWN_A);
     if (!mine.ok) throw new Error(mine.message);
-    expect(mine.snapshot.provisioning?.[0]).toMatchObject({ areaCode: TOWN_A, view: { tones: expect.any(Array), buses: expect.any(Object) } });
+    expect(mine.snapshot.provisioning?.[0]).toMatchObject({
+      areaCode: TOWN_A,
+      view: { tones: expect.any(Array), buses: expect.any(Object) },
+    });
   });
 
   it('answers the composer’s code tables: event types with names and severities, message types with the drills marked', async () => {

@@ -26,10 +26,16 @@ async function watch(baseUrl: string, token: string, broadcastId: string) {
   socket.on('delta', (d: LiveDelta) => {
     for (const b of d.broadcasts) {
       updates.push(b);
-      for (const w of [...waiters]) if (w.holds(b)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(b); }
+      for (const w of [...waiters])
+        if (w.holds(b)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(b);
+        }
     }
   });
-  const reply = (await socket.timeout(10_000).emitWithAck('subscribe', { kind: 'broadcast', id: broadcastId })) as SubscribeReply;
+  const reply = (await socket
+    .timeout(10_000)
+    .emitWithAck('subscribe', { kind: 'broadcast', id: broadcastId })) as SubscribeReply;
   const until = (holds: (b: LiveBroadcast) => boolean): Promise<LiveBroadcast> => {
     const seen = updates.find(holds);
     return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ holds, resolve }));
@@ -38,14 +44,17 @@ async function watch(baseUrl: string, token: string, broadcastId: string) {
 }
 
 describe('broadcast room', () => {
-  describe('a broadcast\'s room on /live', () => {
+  describe("a broadcast's room on /live", () => {
     let t: TestApp;
     let admin: string;
     let county: County;
     const sockets: Socket[] = [];
 
     beforeAll(async () => {
-      t = await createTestApp({ database: 'sqlite', env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '500', DALABA_START_LEAD_MS: '800' } });
+      t = await createTestApp({
+        database: 'sqlite',
+        env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '500', DALABA_START_LEAD_MS: '800' },
+      });
       admin = await t.adminToken();
       county = await registerCounty(t, admin);
       await t.app.get(FieldBuses).settled();
@@ -63,8 +72,11 @@ describe('broadcast room', () => {
       const o = order(all, { messageType: 'platformDrill', broadcastClass: 1, priority: 5, emergency: false });
       await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
 
-      const villageTech = (await t.createUser({ username: 'tech-village', roles: ['technician'], scopes: [county.villages[0]] })).token;
-      const outsider = (await t.createUser({ username: 'tech-far', roles: ['technician'], scopes: ['341523120000'] })).token;
+      const villageTech = (
+        await t.createUser({ username: 'tech-village', roles: ['technician'], scopes: [county.villages[0]] })
+      ).token;
+      const outsider = (await t.createUser({ username: 'tech-far', roles: ['technician'], scopes: ['341523120000'] }))
+        .token;
       const everything = await watch(t.baseUrl, admin, o.broadcastId);
       const village = await watch(t.baseUrl, villageTech, o.broadcastId);
       const far = await watch(t.baseUrl, outsider, o.broadcastId);
@@ -72,12 +84,20 @@ describe('broadcast room', () => {
 
       if (!everything.reply.ok || !village.reply.ok) throw new Error('subscription refused');
       expect(far.reply).toMatchObject({ ok: false, code: 'not_found' });
-      expect(everything.reply.snapshot.broadcasts[0]).toMatchObject({ broadcastId: o.broadcastId, drill: true, counts: { pending: 8 } });
+      expect(everything.reply.snapshot.broadcasts[0]).toMatchObject({
+        broadcastId: o.broadcastId,
+        drill: true,
+        counts: { pending: 8 },
+      });
       expect(village.reply.snapshot.broadcasts[0]).toMatchObject({ drill: true, counts: { pending: 4 } });
-      expect(village.reply.snapshot.broadcasts[0].changes.map((c) => c.terminalId).sort()).toEqual(UNITS.map((u) => county.terminalIds[0][u]).sort());
+      expect(village.reply.snapshot.broadcasts[0].changes.map((c) => c.terminalId).sort()).toEqual(
+        UNITS.map((u) => county.terminalIds[0][u]).sort(),
+      );
 
       dispatch.launch(o.broadcastId);
-      const final = (b: LiveBroadcast): boolean => !['planned', 'running'].includes(b.state) && b.counts.pending + b.counts.transferring + b.counts.ready + b.counts.playing === 0;
+      const final = (b: LiveBroadcast): boolean =>
+        !['planned', 'running'].includes(b.state) &&
+        b.counts.pending + b.counts.transferring + b.counts.ready + b.counts.playing === 0;
       const done = await everything.until(final);
       expect(done).toMatchObject({ state: 'completed', counts: { played: 8 } });
       await village.until(final);

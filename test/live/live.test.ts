@@ -82,7 +82,11 @@ describe('live channel', () => {
     await firstValueFrom(any.pipe(filter(() => holds())));
   };
   const online = (id: number): boolean => monitoring.terminal(id)?.online === true;
-  const connect = async (username: string, scopes: string[], roles: ('technician' | 'viewer')[] = ['technician']): Promise<LiveClient> => {
+  const connect = async (
+    username: string,
+    scopes: string[],
+    roles: ('technician' | 'viewer')[] = ['technician'],
+  ): Promise<LiveClient> => {
     const { token } = await t.createUser({ username, roles, scopes });
     const c = await LiveClient.connect(t.baseUrl, token);
     clients.push(c);
@@ -90,13 +94,34 @@ describe('live channel', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ database: 'sqlite', env: { DALABA_FIELD: 'on', DALABA_POLL_PAUSE_MS: '100', DALABA_OFFLINE_AFTER_SILENCE: '3', DALABA_ALARM_CLEAR_AFTER: '0' } });
+    t = await createTestApp({
+      database: 'sqlite',
+      env: {
+        DALABA_FIELD: 'on',
+        DALABA_POLL_PAUSE_MS: '100',
+        DALABA_OFFLINE_AFTER_SILENCE: '3',
+        DALABA_ALARM_CLEAR_AFTER: '0',
+      },
+    });
     admin = await t.adminToken();
     monitoring = t.app.get(MonitoringService);
     const county = referenceCounty();
-    const picked = [county.gateways[0], county.gateways.find((g) => g.areaCode.slice(6, 9) !== county.gateways[0].areaCode.slice(6, 9))!];
-    const shape = { ...county, gateways: picked.map((g) => ({ ...g, terminals: g.terminals.filter((x) => UNITS.includes(x.unitId)) })) };
-    ({ network } = await startCountyNetwork({ shape, clock: systemClock, seed: 5, deadFraction: 0, noise: 0, certificates: [t.app.get(CommandSigning).certificate] }));
+    const picked = [
+      county.gateways[0],
+      county.gateways.find((g) => g.areaCode.slice(6, 9) !== county.gateways[0].areaCode.slice(6, 9))!,
+    ];
+    const shape = {
+      ...county,
+      gateways: picked.map((g) => ({ ...g, terminals: g.terminals.filter((x) => UNITS.includes(x.unitId)) })),
+    };
+    ({ network } = await startCountyNetwork({
+      shape,
+      clock: systemClock,
+      seed: 5,
+      deadFraction: 0,
+      noise: 0,
+      certificates: [t.app.get(CommandSigning).certificate],
+    }));
     towns = shape.gateways.map((g) => `${g.areaCode.slice(0, 9)}000`);
     ({ villages, gatewayIds, terminalIds } = await registerSimulatedCounty(t, admin, network, {
       regions: [{ code: COUNTY, name: '舒城县' }, ...towns.map((code, i) => ({ code, name: `镇${i}` }))],
@@ -124,7 +149,7 @@ describe('live channel', () => {
     expect(await c.subscribe('region', villages[1])).toMatchObject({ ok: false, code: 'forbidden_area' });
   });
 
-  it('gives two clients with different scopes a snapshot of their own area and then only their own area\'s changes', async () => {
+  it("gives two clients with different scopes a snapshot of their own area and then only their own area's changes", async () => {
     const a = await connect('tech-a', [towns[0]]);
     const b = await connect('tech-b', [towns[1]]);
     // both ask for the whole county: each is narrowed to its own town
@@ -134,7 +159,13 @@ describe('live channel', () => {
     expect(snapA.snapshot.terminals.map((x) => x.id).sort()).toEqual(Object.values(terminalIds[0]).sort());
     expect(snapB.snapshot.terminals.map((x) => x.id).sort()).toEqual(Object.values(terminalIds[1]).sort());
     expect(snapA.snapshot.terminals.every((x) => x.online)).toBe(true);
-    expect(snapA.snapshot.rates[0]).toEqual({ areaCode: towns[0], registered: 3, online: 3, unknown: 0, ratePercent: 100 });
+    expect(snapA.snapshot.rates[0]).toEqual({
+      areaCode: towns[0],
+      registered: 3,
+      online: 3,
+      unknown: 0,
+      ratePercent: 100,
+    });
     expect(snapA.snapshot.gateways).toEqual([expect.objectContaining({ id: gatewayIds[0], connection: 'connected' })]);
 
     const inA = terminalIds[0][2];
@@ -145,15 +176,25 @@ describe('live channel', () => {
     await b.next((d) => d.terminals.some((x) => x.id === inB && !x.online));
     // the town's rate came with the change: one of three is down
     const rates = a.deltas.flatMap((d) => d.rates).filter((r) => r.areaCode === towns[0]);
-    expect(rates[rates.length - 1]).toEqual({ areaCode: towns[0], registered: 3, online: 2, unknown: 0, ratePercent: 66.67 });
-    expect(deltaA.terminals.find((x) => x.id === inA)).toMatchObject({ connectivity: 'offline', areaCode: villages[0] });
+    expect(rates[rates.length - 1]).toEqual({
+      areaCode: towns[0],
+      registered: 3,
+      online: 2,
+      unknown: 0,
+      ratePercent: 66.67,
+    });
+    expect(deltaA.terminals.find((x) => x.id === inA)).toMatchObject({
+      connectivity: 'offline',
+      areaCode: villages[0],
+    });
 
     network.setFault(0, 2, 'none');
     network.setFault(1, 3, 'none');
     await a.next((d) => d.terminals.some((x) => x.id === inA && x.online));
     await b.next((d) => d.terminals.some((x) => x.id === inB && x.online));
 
-    const own = (c: LiveClient, i: number) => [...c.terminalsSeen()].every((id) => Object.values(terminalIds[i]).includes(id));
+    const own = (c: LiveClient, i: number) =>
+      [...c.terminalsSeen()].every((id) => Object.values(terminalIds[i]).includes(id));
     expect(own(a, 0)).toBe(true);
     expect(own(b, 1)).toBe(true);
     expect(a.deltas.flatMap((d) => d.rates).every((r) => r.areaCode.startsWith(towns[0].slice(0, 9)))).toBe(true);
@@ -164,8 +205,14 @@ describe('live channel', () => {
     const c = await connect('tech-b2', [towns[1]]);
     const other = await connect('tech-a2', [towns[0]]);
     const term = await c.subscribe('terminal', String(terminalIds[1][1]));
-    expect(term).toMatchObject({ ok: true, snapshot: { terminals: [expect.objectContaining({ id: terminalIds[1][1], online: true })] } });
-    expect(await c.subscribe('gateway', gatewayIds[1])).toMatchObject({ ok: true, snapshot: { gateways: [expect.objectContaining({ id: gatewayIds[1] })] } });
+    expect(term).toMatchObject({
+      ok: true,
+      snapshot: { terminals: [expect.objectContaining({ id: terminalIds[1][1], online: true })] },
+    });
+    expect(await c.subscribe('gateway', gatewayIds[1])).toMatchObject({
+      ok: true,
+      snapshot: { gateways: [expect.objectContaining({ id: gatewayIds[1] })] },
+    });
     const alarmsNow = await c.subscribe('alarms');
     if (!alarmsNow.ok) throw new Error(alarmsNow.message);
     expect(alarmsNow.snapshot.alarms.every((a) => a.areaCode.startsWith(towns[1].slice(0, 9)))).toBe(true);
@@ -175,10 +222,15 @@ describe('live channel', () => {
     const down = await c.next((d) => d.gateways.some((g) => g.id === gatewayIds[1] && g.connection === 'disconnected'));
     expect(down.gateways).toHaveLength(1);
     const alarm = await c.next((d) => d.alarms.some((e) => e.type === 'raised' && e.alarm.kind === 'bus-down'));
-    expect(alarm.alarms.find((e) => e.type === 'raised')?.alarm).toMatchObject({ gatewayId: gatewayIds[1], areaCode: villages[1] });
+    expect(alarm.alarms.find((e) => e.type === 'raised')?.alarm).toMatchObject({
+      gatewayId: gatewayIds[1],
+      areaCode: villages[1],
+    });
     await network.reviveGateway(1);
     await c.next((d) => d.alarms.some((e) => e.type === 'cleared' && e.alarm.gatewayId === gatewayIds[1]));
-    expect(other.deltas.flatMap((d) => d.alarms).every((e) => e.alarm.areaCode.startsWith(towns[0].slice(0, 9)))).toBe(true);
+    expect(other.deltas.flatMap((d) => d.alarms).every((e) => e.alarm.areaCode.startsWith(towns[0].slice(0, 9)))).toBe(
+      true,
+    );
     expect(other.deltas.flatMap((d) => d.gateways)).toEqual([]);
   });
 });

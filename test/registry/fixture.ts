@@ -22,9 +22,21 @@ export async function buildCounty(t: TestApp, admin: string, terminalsPerVillage
   const gateways: Fixture['gateways'] = {};
   for (const [i, v] of VILLAGES.entries()) {
     await post('/api/regions', { code: v, name: `村${i}` });
-    gateways[v] = await post('/api/gateways', { name: `网关${i}`, areaCode: v, kind: 'modbus-tcp', host: '127.0.0.1', port: 15020 + i });
+    gateways[v] = await post('/api/gateways', {
+      name: `网关${i}`,
+      areaCode: v,
+      kind: 'modbus-tcp',
+      host: '127.0.0.1',
+      port: 15020 + i,
+    });
     for (let u = 1; u <= terminalsPerVillage; u++) {
-      await post('/api/terminals', { name: `村${i}${u}号喇叭`, areaCode: v, gatewayId: gateways[v].id, unitId: u, model: 'DLB-T200' });
+      await post('/api/terminals', {
+        name: `村${i}${u}号喇叭`,
+        areaCode: v,
+        gatewayId: gateways[v].id,
+        unitId: u,
+        model: 'DLB-T200',
+      });
     }
   }
   return { gateways };

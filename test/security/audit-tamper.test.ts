@@ -18,12 +18,17 @@ async function withEntries(n: number): Promise<{ t: TestApp; admin: string }> {
   const t = await createTestApp({ database: 'sqlite', env: ENV });
   const admin = await t.adminToken();
   for (let i = 0; i < n; i++) {
-    await t.http.post('/api/users').set(t.auth(admin)).send({ username: `u${i}`, password: 'long-enough-9', roles: ['viewer'], scopes: [] }).expect(201);
+    await t.http
+      .post('/api/users')
+      .set(t.auth(admin))
+      .send({ username: `u${i}`, password: 'long-enough-9', roles: ['viewer'], scopes: [] })
+      .expect(201);
   }
   return { t, admin };
 }
 
-const verify = async (t: TestApp, admin: string) => (await t.http.get('/api/audit/verify').set(t.auth(admin)).expect(200)).body;
+const verify = async (t: TestApp, admin: string) =>
+  (await t.http.get('/api/audit/verify').set(t.auth(admin)).expect(200)).body;
 const rows = (t: TestApp) => t.dataSource.query<Row[]>('SELECT * FROM audit_log ORDER BY id');
 
 /** Rewrites every row's hash as the unkeyed chain an attacker with the database alone can compute. */
@@ -68,7 +73,10 @@ describe('the audit chain resists truncation and re-chaining', () => {
       expect(res.firstBroken).toMatchObject({ id: 1, reason: expect.stringMatching(/keyed hash/) });
 
       // the marker row removed as well: the whole chain is plain, which no keyed server ever writes
-      await rechain(t, all.filter((r) => r.action !== 'audit.keyed').map((r, i) => ({ ...r, id: i + 1 })));
+      await rechain(
+        t,
+        all.filter((r) => r.action !== 'audit.keyed').map((r, i) => ({ ...r, id: i + 1 })),
+      );
       const stripped = await verify(t, admin);
       expect(stripped.ok).toBe(false);
       expect(stripped.firstBroken.reason).toMatch(/no row is keyed/);
@@ -82,7 +90,8 @@ describe('the audit chain resists truncation and re-chaining', () => {
     try {
       await verify(t, admin);
       const keys = join(t.config.dataDir, 'keys');
-      for (const f of ['audit-hmac', 'audit-signing.json', 'audit-checkpoints.jsonl']) expect([f, statSync(join(keys, f)).mode & 0o777]).toEqual([f, 0o600]);
+      for (const f of ['audit-hmac', 'audit-signing.json', 'audit-checkpoints.jsonl'])
+        expect([f, statSync(join(keys, f)).mode & 0o777]).toEqual([f, 0o600]);
       const lines = readFileSync(join(keys, 'audit-checkpoints.jsonl'), 'utf8').split('\n');
       const pub = readFileSync(join(keys, 'audit-signing.pub'), 'utf8').trim();
       const report = checkCheckpoints(lines, pub);
@@ -101,7 +110,8 @@ describe('the audit chain resists truncation and re-chaining', () => {
     await rechain(first, legacy);
     const legacyHead = (await rows(first)).at(-1)!.hash;
     await first.close({ keepDatabase: true });
-    for (const f of ['audit-hmac', 'audit-signing.json', 'audit-signing.pub', 'audit-checkpoints.jsonl']) rmSync(join(first.config.dataDir, 'keys', f), { force: true });
+    for (const f of ['audit-hmac', 'audit-signing.json', 'audit-signing.pub', 'audit-checkpoints.jsonl'])
+      rmSync(join(first.config.dataDir, 'keys', f), { force: true });
 
     const t = await createTestApp({ database: 'sqlite', env: ENV, db: first.db });
     try {

@@ -21,15 +21,27 @@ describe('CSV formula injection', () => {
         .send({ name: `喇叭${i}`, areaCode: v, gatewayId: fx.gateways[v].id, unitId: 10 + i, model: p, notes: p })
         .expect(201);
     }
-    await t.http.patch(`/api/gateways/${fx.gateways[v].id}`).set(t.auth(admin)).send({ name: '=cmd|"/c calc"!A0' }).expect(200);
+    await t.http
+      .patch(`/api/gateways/${fx.gateways[v].id}`)
+      .set(t.auth(admin))
+      .send({ name: '=cmd|"/c calc"!A0' })
+      .expect(200);
 
-    const terminals = await t.http.get(`/api/terminals?areaCode=${v}&format=csv`).set(t.auth(admin)).buffer(true).expect(200);
+    const terminals = await t.http
+      .get(`/api/terminals?areaCode=${v}&format=csv`)
+      .set(t.auth(admin))
+      .buffer(true)
+      .expect(200);
     const rows = parse<Record<string, string>>(terminals.text, { columns: true });
     const models = rows.map((r) => r.model).sort();
     expect(models).toEqual(PAYLOADS.map((p) => `'${p}`).sort());
     for (const r of rows) expect(r.notes.startsWith("'")).toBe(true);
 
-    const gateways = await t.http.get(`/api/gateways?areaCode=${v}&format=csv`).set(t.auth(admin)).buffer(true).expect(200);
+    const gateways = await t.http
+      .get(`/api/gateways?areaCode=${v}&format=csv`)
+      .set(t.auth(admin))
+      .buffer(true)
+      .expect(200);
     const g = parse<Record<string, string>>(gateways.text, { columns: true });
     expect(g[0].name).toBe(`'=cmd|"/c calc"!A0`);
   });
@@ -40,7 +52,15 @@ describe('CSV formula injection', () => {
     await t.http
       .post('/api/terminals')
       .set(t.auth(admin))
-      .send({ name: '普通喇叭', areaCode: v, gatewayId: fx.gateways[v].id, unitId: 5, model: 'DLB-T200', latitude: -31.5, longitude: 116.9 })
+      .send({
+        name: '普通喇叭',
+        areaCode: v,
+        gatewayId: fx.gateways[v].id,
+        unitId: 5,
+        model: 'DLB-T200',
+        latitude: -31.5,
+        longitude: 116.9,
+      })
       .expect(201);
     const res = await t.http.get(`/api/terminals?areaCode=${v}&format=csv`).set(t.auth(admin)).buffer(true).expect(200);
     const [row] = parse<Record<string, string>>(res.text, { columns: true });

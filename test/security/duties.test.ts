@@ -57,14 +57,23 @@ describe('separation of duties', () => {
     await t.http.post(`/api/alerts/${a.id}/submit`).set(as(who)).expect(200);
     return a.id;
   };
-  const detail = async (id: number) => (await t.http.get(`/api/alerts/${id}`).set(as('approver2')).expect(200)).body as { state: string; revisions: Revision[] };
+  const detail = async (id: number) =>
+    (await t.http.get(`/api/alerts/${id}`).set(as('approver2')).expect(200)).body as {
+      state: string;
+      revisions: Revision[];
+    };
 
   it('attack: an officer-approver edits someone else’s submitted alert into a real county-wide air raid and approves it', async () => {
     const id = await submitted('officer');
     const edited = await t.http
       .patch(`/api/alerts/${id}`)
       .set(as('both'))
-      .send({ targets: { areaCodes: [COUNTY] }, messageType: 'real', severity: 1, audio: { kind: 'tone', toneId: 'tone-air-raid' } })
+      .send({
+        targets: { areaCodes: [COUNTY] },
+        messageType: 'real',
+        severity: 1,
+        audio: { kind: 'tone', toneId: 'tone-air-raid' },
+      })
       .expect(200);
     // the edit is a new text: back to draft, it needs a new submission
     expect(edited.body).toMatchObject({ state: 'draft', submittedById: null });
@@ -97,7 +106,11 @@ describe('separation of duties', () => {
   it('records every step with time, user and the changed fields, oldest first', async () => {
     // starting in ten minutes: still scheduled, so it can be cancelled before air
     const id = await submitted('officer', { startAt: new Date(Date.now() + 600_000).toISOString() });
-    await t.http.patch(`/api/alerts/${id}`).set(as('officer2')).send({ severity: 2, targets: { areaCodes: [COUNTY] } }).expect(200);
+    await t.http
+      .patch(`/api/alerts/${id}`)
+      .set(as('officer2'))
+      .send({ severity: 2, targets: { areaCodes: [COUNTY] } })
+      .expect(200);
     await t.http.post(`/api/alerts/${id}/submit`).set(as('officer2')).expect(200);
     await t.http.post(`/api/alerts/${id}/reject`).set(as('approver')).send({ reason: '范围太大' }).expect(200);
     await t.http.post(`/api/alerts/${id}/submit`).set(as('officer2')).expect(200);
@@ -116,7 +129,10 @@ describe('separation of duties', () => {
     ]);
     expect(revisions[2]).toMatchObject({
       userId: ids.officer2,
-      changes: { severity: { from: 3, to: 2 }, targets: { from: { areaCodes: [TOWN_A], terminalIds: [] }, to: { areaCodes: [COUNTY], terminalIds: [] } } },
+      changes: {
+        severity: { from: 3, to: 2 },
+        targets: { from: { areaCodes: [TOWN_A], terminalIds: [] }, to: { areaCodes: [COUNTY], terminalIds: [] } },
+      },
     });
     expect(Object.keys(revisions[2].changes ?? {}).sort()).toEqual(['severity', 'targets']);
     const times = revisions.map((r) => Date.parse(r.at));
@@ -124,7 +140,11 @@ describe('separation of duties', () => {
   });
 
   it('keeps the one-key path’s confirmation by someone other than its sender, and records it', async () => {
-    const sent = await t.http.post('/api/alerts/emergency').set(as('both')).send({ ...body(), reason: '来不及审核' }).expect(201);
+    const sent = await t.http
+      .post('/api/alerts/emergency')
+      .set(as('both'))
+      .send({ ...body(), reason: '来不及审核' })
+      .expect(201);
     const id = sent.body.id as number;
     await t.http.post(`/api/alerts/${id}/confirm`).set(as('both')).expect(403);
     await t.http.post(`/api/alerts/${id}/confirm`).set(as('approver')).expect(200);

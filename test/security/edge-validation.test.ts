@@ -53,17 +53,32 @@ describe('validation at the edge', () => {
 
     it('deeply nested JSON is a 400, not a stack overflow', async () => {
       const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
-      const res = await t.http.post('/api/regions').set(t.auth(admin)).set('Content-Type', 'application/json').send(deep);
+      const res = await t.http
+        .post('/api/regions')
+        .set(t.auth(admin))
+        .set('Content-Type', 'application/json')
+        .send(deep);
       expect(res.status).toBe(400);
       expect(res.body.details[0].message).toMatch(/nests deeper/);
-      const arrays = await t.http.post('/api/alerts').set(t.auth(admin)).set('Content-Type', 'application/json').send('['.repeat(20000) + ']'.repeat(20000));
+      const arrays = await t.http
+        .post('/api/alerts')
+        .set(t.auth(admin))
+        .set('Content-Type', 'application/json')
+        .send('['.repeat(20000) + ']'.repeat(20000));
       expect(arrays.status).toBe(400);
     });
   });
 
   describe('values refused', () => {
-    const terminal = (extra: object) => ({ name: 'T', areaCode: VILLAGES[0], gatewayId: fx.gateways[VILLAGES[0]].id, unitId: 200, ...extra });
-    const total = async () => (await t.http.get('/api/terminals?pageSize=1').set(t.auth(admin)).expect(200)).body.total as number;
+    const terminal = (extra: object) => ({
+      name: 'T',
+      areaCode: VILLAGES[0],
+      gatewayId: fx.gateways[VILLAGES[0]].id,
+      unitId: 200,
+      ...extra,
+    });
+    const total = async () =>
+      (await t.http.get('/api/terminals?pageSize=1').set(t.auth(admin)).expect(200)).body.total as number;
 
     it.each([
       ['installedOn', { installedOn: '2026-13-99' }],
@@ -84,19 +99,32 @@ describe('validation at the edge', () => {
     });
 
     it('gateway numbers out of any sane range are refused', async () => {
-      const res = await t.http.post('/api/gateways').set(t.auth(admin)).send({ name: 'g', areaCode: VILLAGES[0], kind: 'modbus-tcp', host: 'h', port: 502, baudRate: 1e300 });
+      const res = await t.http
+        .post('/api/gateways')
+        .set(t.auth(admin))
+        .send({ name: 'g', areaCode: VILLAGES[0], kind: 'modbus-tcp', host: 'h', port: 502, baudRate: 1e300 });
       expect([res.status, fieldsOf(res.body)]).toEqual([400, ['baudRate']]);
     });
 
     it('blank and control-laden alert titles are refused', async () => {
       for (const title of ['   ', '\t', 'a\u0007b', 'x\u202Ey']) {
-        const res = await t.http.post('/api/alerts').set(t.auth(admin)).send({ ...ALERT, title });
-        expect([JSON.stringify(title), res.status, fieldsOf(res.body)]).toEqual([JSON.stringify(title), 400, ['title']]);
+        const res = await t.http
+          .post('/api/alerts')
+          .set(t.auth(admin))
+          .send({ ...ALERT, title });
+        expect([JSON.stringify(title), res.status, fieldsOf(res.body)]).toEqual([
+          JSON.stringify(title),
+          400,
+          ['title'],
+        ]);
       }
     });
 
     it('impossible alert times are refused', async () => {
-      const res = await t.http.post('/api/alerts').set(t.auth(admin)).send({ ...ALERT, endAt: '2026-13-99T00:00:00Z' });
+      const res = await t.http
+        .post('/api/alerts')
+        .set(t.auth(admin))
+        .send({ ...ALERT, endAt: '2026-13-99T00:00:00Z' });
       expect([res.status, fieldsOf(res.body)]).toEqual([400, ['endAt']]);
     });
 
@@ -110,20 +138,42 @@ describe('validation at the edge', () => {
     });
 
     it('prototype keys are refused wherever they appear', async () => {
-      for (const body of ['{"__proto__":{"isAdmin":true},"code":"341523100299","name":"x"}', '{"code":"341523100299","name":"x","constructor":{"prototype":{}}}']) {
-        const res = await t.http.post('/api/regions').set(t.auth(admin)).set('Content-Type', 'application/json').send(body);
+      for (const body of [
+        '{"__proto__":{"isAdmin":true},"code":"341523100299","name":"x"}',
+        '{"code":"341523100299","name":"x","constructor":{"prototype":{}}}',
+      ]) {
+        const res = await t.http
+          .post('/api/regions')
+          .set(t.auth(admin))
+          .set('Content-Type', 'application/json')
+          .send(body);
         expect(res.status).toBe(400);
         expect(res.body.message).toMatch(/__proto__|constructor/);
       }
-      const nested = await t.http.post('/api/alerts').set(t.auth(admin)).set('Content-Type', 'application/json').send(JSON.stringify({ ...ALERT, targets: JSON.parse('{"areaCodes":[],"__proto__":{"x":1}}') }).replace('"targets":{', '"targets":{"__proto__":{"x":1},'));
+      const nested = await t.http
+        .post('/api/alerts')
+        .set(t.auth(admin))
+        .set('Content-Type', 'application/json')
+        .send(
+          JSON.stringify({ ...ALERT, targets: JSON.parse('{"areaCodes":[],"__proto__":{"x":1}}') }).replace(
+            '"targets":{',
+            '"targets":{"__proto__":{"x":1},',
+          ),
+        );
       expect(nested.status).toBe(400);
       expect((await t.http.get('/api/regions/tree').set(t.auth(admin)).expect(200)).text).not.toContain('341523100299');
     });
 
     it('an empty role list and roles in another case are refused', async () => {
-      const empty = await t.http.post('/api/users').set(t.auth(admin)).send({ username: 'norole', password: 'a-long-password-9', roles: [], scopes: [] });
+      const empty = await t.http
+        .post('/api/users')
+        .set(t.auth(admin))
+        .send({ username: 'norole', password: 'a-long-password-9', roles: [], scopes: [] });
       expect([empty.status, fieldsOf(empty.body)]).toEqual([400, ['roles']]);
-      const upper = await t.http.post('/api/users').set(t.auth(admin)).send({ username: 'upper', password: 'a-long-password-9', roles: ['Admin'], scopes: [] });
+      const upper = await t.http
+        .post('/api/users')
+        .set(t.auth(admin))
+        .send({ username: 'upper', password: 'a-long-password-9', roles: ['Admin'], scopes: [] });
       expect([upper.status, fieldsOf(upper.body)]).toEqual([400, ['roles']]);
       const patch = await t.http.patch(`/api/users/${userId}`).set(t.auth(admin)).send({ roles: [] });
       expect([patch.status, fieldsOf(patch.body)]).toEqual([400, ['roles']]);

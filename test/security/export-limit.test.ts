@@ -13,7 +13,12 @@ describe('export limits', () => {
     const { token } = await t.createUser({ username: 'exporter', roles: ['viewer'], scopes: ['341523100000'] });
     const admin = await t.adminToken();
     const paths = ['/api/terminals?format=csv', '/api/gateways?format=xlsx', '/api/regions/export'];
-    for (let i = 0; i < EXPORT_LIMITS.perMinute; i++) await t.http.get(paths[i % paths.length]).set(t.auth(token)).buffer(true).expect(200);
+    for (let i = 0; i < EXPORT_LIMITS.perMinute; i++)
+      await t.http
+        .get(paths[i % paths.length])
+        .set(t.auth(token))
+        .buffer(true)
+        .expect(200);
     const refused = await t.http.get('/api/terminals?format=csv').set(t.auth(token));
     expect([refused.status, refused.body.code]).toEqual([429, 'too_many_exports']);
     await t.http.get('/api/terminals').set(t.auth(token)).expect(200);

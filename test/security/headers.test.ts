@@ -38,7 +38,7 @@ describe('security headers and the Socket.IO origin rule', () => {
     expect(spoofed.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('accepts the server\'s own origin and the configured ones, and clients without an Origin', async () => {
+  it("accepts the server's own origin and the configured ones, and clients without an Origin", async () => {
     const host = new URL(t.baseUrl).host;
     await t.http.get(POLL).set('Origin', t.baseUrl).set('Host', host).expect(200);
     const listed = await t.http.get(POLL).set('Origin', 'https://console.example:8443').expect(200);
@@ -54,9 +54,16 @@ describe('security headers and the Socket.IO origin rule', () => {
       socket.once('connect_error', reject);
     });
     try {
-      const reply = (await socket.timeout(5000).emitWithAck('subscribe', JSON.parse('{"kind":"region","id":"341523000000","__proto__":{"x":1}}'))) as { ok: boolean; code: string };
+      const reply = (await socket
+        .timeout(5000)
+        .emitWithAck('subscribe', JSON.parse('{"kind":"region","id":"341523000000","__proto__":{"x":1}}'))) as {
+        ok: boolean;
+        code: string;
+      };
       expect(reply).toMatchObject({ ok: false, code: 'validation_failed' });
-      const bidi = (await socket.timeout(5000).emitWithAck('subscribe', { kind: 'region', id: '\u202E341523000000' })) as { ok: boolean; code: string };
+      const bidi = (await socket
+        .timeout(5000)
+        .emitWithAck('subscribe', { kind: 'region', id: '\u202E341523000000' })) as { ok: boolean; code: string };
       expect(bidi).toMatchObject({ ok: false, code: 'validation_failed' });
     } finally {
       socket.close();
@@ -79,7 +86,8 @@ describeWith(['chromium'], 'the console under its CSP in Chromium', () => {
   it('logs in and shows every page with no CSP violation', async () => {
     const page = await browser.newPage();
     await page.addInitScript({
-      content: "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
+      content:
+        "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
     });
     const problems: string[] = [];
     page.on('console', (m) => {

@@ -43,7 +43,9 @@ function bodyRoutes(t: TestApp): BodyRoute[] {
 }
 
 const HOSTILE_CHARS = ['\u0000', '\u0007', '\u001b', '\u202e', '\u202a', '\u2066', '\u2069', '\u007f'];
-const hostileString = fc.tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...HOSTILE_CHARS), fc.string({ maxLength: 12 })).map(([a, c, b]) => a + c + b);
+const hostileString = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...HOSTILE_CHARS), fc.string({ maxLength: 12 }))
+  .map(([a, c, b]) => a + c + b);
 const hugeNumber = fc.constantFrom(1e300, -1e300, 2 ** 60, -(2 ** 60), Number.MAX_VALUE);
 const deep = fc.integer({ min: 17, max: 40 }).map((n) => {
   let v: unknown = 1;
@@ -55,7 +57,23 @@ const protoKey = fc.constantFrom('__proto__', 'constructor', 'prototype');
 /** A plausible body with one hostile element, at the top or one level down; as JSON text (own __proto__ keys survive). */
 const hostileBody = fc
   .record({
-    base: fc.dictionary(fc.constantFrom('name', 'title', 'code', 'areaCode', 'roles', 'scopes', 'disabled', 'unitId', 'volume', 'reason', 'targets'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+    base: fc.dictionary(
+      fc.constantFrom(
+        'name',
+        'title',
+        'code',
+        'areaCode',
+        'roles',
+        'scopes',
+        'disabled',
+        'unitId',
+        'volume',
+        'reason',
+        'targets',
+      ),
+      fc.jsonValue({ maxDepth: 2 }),
+      { maxKeys: 4 },
+    ),
     kind: fc.constantFrom('char', 'number', 'deep', 'proto'),
     key: fc.constantFrom('name', 'title', 'reason', 'text', 'volume', 'unitId', 'targets', 'x'),
     nested: fc.boolean(),
@@ -70,7 +88,9 @@ const hostileBody = fc
     else target[key] = kind === 'char' ? str : kind === 'number' ? num : depth;
     const body: Record<string, unknown> = { ...base };
     if (nested) body.targets = target;
-    else for (const k of Object.keys(target)) Object.defineProperty(body, k, { value: target[k], enumerable: true, configurable: true, writable: true });
+    else
+      for (const k of Object.keys(target))
+        Object.defineProperty(body, k, { value: target[k], enumerable: true, configurable: true, writable: true });
     return JSON.stringify(body);
   });
 
@@ -90,7 +110,9 @@ describe('hostile input on every body route and socket event', () => {
   const counts = async () => {
     const out: Record<string, number> = {};
     for (const table of ['audit_log', 'users', 'areas', 'gateways', 'terminals', 'alerts', 'audio_clips']) {
-      const rows = await t.dataSource.query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM ${table}`).catch(() => [{ n: -1 }]);
+      const rows = await t.dataSource
+        .query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM ${table}`)
+        .catch(() => [{ n: -1 }]);
       out[table] = Number(rows[0].n);
     }
     return out;
@@ -98,7 +120,16 @@ describe('hostile input on every body route and socket event', () => {
 
   it('finds the body routes from the controllers', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    expect(names).toEqual(expect.arrayContaining(['post /api/users', 'patch /api/users/1', 'post /api/regions', 'post /api/alerts', 'post /api/terminals', 'post /api/auth/login']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'post /api/users',
+        'patch /api/users/1',
+        'post /api/regions',
+        'post /api/alerts',
+        'post /api/terminals',
+        'post /api/auth/login',
+      ]),
+    );
   });
 
   it('answers 4xx and writes nothing, whatever the hostile body and route', async () => {
@@ -107,7 +138,8 @@ describe('hostile input on every body route and socket event', () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(), hostileBody, async (i, body) => {
         const r = routes[i % routes.length];
-        const res = await (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)[r.method](r.path)
+        const res = await (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)
+          [r.method](r.path)
           .set(t.auth(admin))
           .set('Content-Type', 'application/json')
           .send(body);

@@ -23,26 +23,50 @@ function part(name: string, text: string): Part {
 
 /** A sheet of `megabytes` MB of blanks between its tags: repeated full-flush deflate blocks, about 1 KB each. */
 function blankSheet(megabytes: number, declaredSize?: number): Part {
-  const head = deflateRawSync(Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${NS}"><sheetData>`), { finishFlush: constants.Z_FULL_FLUSH });
+  const head = deflateRawSync(
+    Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${NS}"><sheetData>`),
+    { finishFlush: constants.Z_FULL_FLUSH },
+  );
   const blanks = deflateRawSync(Buffer.alloc(MB, 0x20), { finishFlush: constants.Z_FULL_FLUSH });
   const tail = deflateRawSync(Buffer.from('</sheetData></worksheet>'));
   const deflated = Buffer.concat([head, ...Array.from({ length: megabytes }, () => blanks), tail]);
-  return { name: 'xl/worksheets/sheet1.xml', deflated, size: declaredSize ?? Math.min(megabytes * MB, 0xfffffffe), crc: 0 };
+  return {
+    name: 'xl/worksheets/sheet1.xml',
+    deflated,
+    size: declaredSize ?? Math.min(megabytes * MB, 0xfffffffe),
+    crc: 0,
+  };
 }
 
 function rowsSheet(rows: number): Part {
   const body: string[] = [];
-  for (let r = 1; r <= rows; r++) body.push(`<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>${r === 1 ? 'name' : `t${r}`}</t></is></c></row>`);
-  return part('xl/worksheets/sheet1.xml', `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${NS}"><sheetData>${body.join('')}</sheetData></worksheet>`);
+  for (let r = 1; r <= rows; r++)
+    body.push(`<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>${r === 1 ? 'name' : `t${r}`}</t></is></c></row>`);
+  return part(
+    'xl/worksheets/sheet1.xml',
+    `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${NS}"><sheetData>${body.join('')}</sheetData></worksheet>`,
+  );
 }
 
 function xlsx(sheet: Part): Buffer {
   const R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
   const parts = [
-    part('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>'),
-    part('_rels/.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${R}/officeDocument" Target="xl/workbook.xml"/></Relationships>`),
-    part('xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${NS}" xmlns:r="${R}"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>`),
-    part('xl/_rels/workbook.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${R}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`),
+    part(
+      '[Content_Types].xml',
+      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+    ),
+    part(
+      '_rels/.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${R}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    ),
+    part(
+      'xl/workbook.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${NS}" xmlns:r="${R}"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    ),
+    part(
+      'xl/_rels/workbook.xml.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${R}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+    ),
     sheet,
   ];
   const locals: Buffer[] = [];
@@ -91,21 +115,28 @@ describe('import limits hold while the file is read', () => {
   });
   afterAll(() => t.close());
 
-  const upload = (file: Buffer, name: string) => t.http.post('/api/terminals/import').set(t.auth(admin)).attach('file', file, name);
+  const upload = (file: Buffer, name: string) =>
+    t.http.post('/api/terminals/import').set(t.auth(admin)).attach('file', file, name);
 
   it.each([
     ['honest about its size', blankSheet(2000)],
     ['lying about its size', blankSheet(2000, 1000)],
-  ])('refuses a 2 GB decompression bomb %s with 413, bounded memory, and /health answering meanwhile', async (_name, sheet) => {
-    const bomb = xlsx(sheet);
-    expect(bomb.length).toBeLessThan(4 * MB);
-    const rssBefore = process.memoryUsage().rss;
-    const [res, health] = await Promise.all([upload(bomb, 'bomb.xlsx'), t.http.get('/health')]);
-    expect(res.status).toBe(413);
-    expect(res.body).toMatchObject({ code: 'import_too_large', message: expect.stringMatching(/xl\/worksheets\/sheet1\.xml inflates to more than/) });
-    expect(health.status).toBe(200);
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * MB);
-  });
+  ])(
+    'refuses a 2 GB decompression bomb %s with 413, bounded memory, and /health answering meanwhile',
+    async (_name, sheet) => {
+      const bomb = xlsx(sheet);
+      expect(bomb.length).toBeLessThan(4 * MB);
+      const rssBefore = process.memoryUsage().rss;
+      const [res, health] = await Promise.all([upload(bomb, 'bomb.xlsx'), t.http.get('/health')]);
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({
+        code: 'import_too_large',
+        message: expect.stringMatching(/xl\/worksheets\/sheet1\.xml inflates to more than/),
+      });
+      expect(health.status).toBe(200);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * MB);
+    },
+  );
 
   it('refuses an XLSX of 300,000 small rows at the row cap, while streaming', async () => {
     const rssBefore = process.memoryUsage().rss;
@@ -118,7 +149,10 @@ describe('import limits hold while the file is read', () => {
   it('refuses a CSV beyond the row cap and rows beyond the column cap', async () => {
     const many = Buffer.from(['name', ...Array.from({ length: 30_000 }, (_, i) => `t${i}`)].join('\n'));
     const rows = await upload(many, 'many.csv');
-    expect([rows.status, rows.body.details]).toEqual([400, [{ row: 20_002, column: '', message: 'at most 20000 rows per import' }]]);
+    expect([rows.status, rows.body.details]).toEqual([
+      400,
+      [{ row: 20_002, column: '', message: 'at most 20000 rows per import' }],
+    ]);
     const wide = Buffer.from(`name\n${Array.from({ length: 5000 }, () => 'x').join(',')}\n`);
     const cols = await upload(wide, 'wide.csv');
     expect([cols.status, cols.body.code]).toEqual([413, 'import_too_large']);

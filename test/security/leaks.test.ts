@@ -13,7 +13,8 @@ describe('what errors and files give away', () => {
   it('a 403 does not say where the thing lies', async () => {
     const { t, admin, fx } = county;
     const { token } = await t.createUser({ username: 'town-a-viewer', roles: ['viewer'], scopes: [VILLAGES[0]] });
-    const other = (await t.http.get(`/api/terminals?areaCode=${VILLAGES[2]}`).set(t.auth(admin)).expect(200)).body.items[0] as { id: number; areaCode: string };
+    const other = (await t.http.get(`/api/terminals?areaCode=${VILLAGES[2]}`).set(t.auth(admin)).expect(200)).body
+      .items[0] as { id: number; areaCode: string };
     const res = await t.http.get(`/api/terminals/${other.id}`).set(t.auth(token));
     expect(res.status).toBe(403);
     expect(JSON.stringify(res.body)).not.toContain(other.areaCode);
@@ -37,7 +38,10 @@ describe('audio errors', () => {
 
   it('an undecodable upload is refused without a server path', async () => {
     const admin = await t.adminToken();
-    const res = await t.http.post('/api/audio/clips').set(t.auth(admin)).attach('file', Buffer.alloc(4096, 7), 'noise.mp3');
+    const res = await t.http
+      .post('/api/audio/clips')
+      .set(t.auth(admin))
+      .attach('file', Buffer.alloc(4096, 7), 'noise.mp3');
     expect(res.status).toBe(400);
     const text = JSON.stringify(res.body);
     expect(text).not.toContain(t.config.dataDir);

@@ -55,7 +55,12 @@ describe('limits on expensive actions', () => {
       socket?.once('connect_error', reject);
     });
     const s = socket;
-    const subscribe = (id: string) => s.timeout(10_000).emitWithAck('subscribe', { kind: 'alarms', id }) as Promise<{ ok: boolean; code?: string; message?: string }>;
+    const subscribe = (id: string) =>
+      s.timeout(10_000).emitWithAck('subscribe', { kind: 'alarms', id }) as Promise<{
+        ok: boolean;
+        code?: string;
+        message?: string;
+      }>;
     const ids = Array.from({ length: MAX_SUBSCRIPTIONS + 1 }, (_, i) => `341523100${String(200 + i).padStart(3, '0')}`);
     for (const id of ids.slice(0, MAX_SUBSCRIPTIONS)) expect(await subscribe(id)).toMatchObject({ ok: true });
     const refused = await subscribe(ids[MAX_SUBSCRIPTIONS]);
@@ -63,7 +68,9 @@ describe('limits on expensive actions', () => {
     expect(refused.message).toContain(String(MAX_SUBSCRIPTIONS));
     // subscribing again to one it holds replaces it; dropping one makes room
     expect(await subscribe(ids[0])).toMatchObject({ ok: true });
-    expect(await s.timeout(10_000).emitWithAck('unsubscribe', { kind: 'alarms', id: ids[0] })).toMatchObject({ ok: true });
+    expect(await s.timeout(10_000).emitWithAck('unsubscribe', { kind: 'alarms', id: ids[0] })).toMatchObject({
+      ok: true,
+    });
     expect(await subscribe(ids[MAX_SUBSCRIPTIONS])).toMatchObject({ ok: true });
   });
 });

@@ -44,7 +44,10 @@ describe('failed logins and the password policy over HTTP', () => {
   afterAll(() => t?.close());
 
   const audit = async (query: string) =>
-    (await t.http.get(`/api/audit?pageSize=500&${query}`).set(t.auth(admin)).expect(200)).body as { items: { action: string; actorName: string; after: Record<string, unknown> }[]; total: number };
+    (await t.http.get(`/api/audit?pageSize=500&${query}`).set(t.auth(admin)).expect(200)).body as {
+      items: { action: string; actorName: string; after: Record<string, unknown> }[];
+      total: number;
+    };
 
   it('attack: a password typed into the username field is not kept in the audit', async () => {
     await t.http.post('/api/auth/login').send({ username: 'Secret-P4ssw0rd!', password: 'whatever-1' }).expect(401);
@@ -55,7 +58,11 @@ describe('failed logins and the password policy over HTTP', () => {
 
   it('attack: failed logins grow the audit by one entry per try', async () => {
     await t.createUser({ username: 'guessed', roles: ['viewer'] });
-    for (let i = 0; i < 8; i++) await t.http.post('/api/auth/login').send({ username: 'guessed', password: `guess-${i}-xx` }).expect(401);
+    for (let i = 0; i < 8; i++)
+      await t.http
+        .post('/api/auth/login')
+        .send({ username: 'guessed', password: `guess-${i}-xx` })
+        .expect(401);
     expect((await audit('actor=guessed&action=auth.login_failed')).total).toBe(1);
     // the rest of the window is summed up in one entry when the window closes
     await t.app.get(FailedLogins).flush();
@@ -71,19 +78,39 @@ describe('failed logins and the password policy over HTTP', () => {
     ['a common password with digits after it', 'qwertyuiop2024'],
     ['the username in it', 'xXpolicy-userXx99'],
   ])('refuses a password that is %s on create, reset and change (400 naming password)', async (_, password) => {
-    const bad = await t.http.post('/api/users').set(t.auth(admin)).send({ username: 'policy-user', password, roles: ['viewer'], scopes: [] }).expect(400);
+    const bad = await t.http
+      .post('/api/users')
+      .set(t.auth(admin))
+      .send({ username: 'policy-user', password, roles: ['viewer'], scopes: [] })
+      .expect(400);
     expect(bad.body.details).toEqual([expect.objectContaining({ field: 'password' })]);
   });
 
   it('applies the policy to resets and to a user’s own change, which needs the current password', async () => {
     const u = await t.createUser({ username: 'changer', roles: ['viewer'] });
-    const reset = await t.http.post(`/api/users/${u.id}/password`).set(t.auth(admin)).send({ password: '1234567890' }).expect(400);
+    const reset = await t.http
+      .post(`/api/users/${u.id}/password`)
+      .set(t.auth(admin))
+      .send({ password: '1234567890' })
+      .expect(400);
     expect(reset.body.details).toEqual([expect.objectContaining({ field: 'password' })]);
-    const own = await t.http.post('/api/auth/password').set(t.auth(u.token)).send({ currentPassword: TEST_USER_PASSWORD, newPassword: 'changer-2024-x' }).expect(400);
+    const own = await t.http
+      .post('/api/auth/password')
+      .set(t.auth(u.token))
+      .send({ currentPassword: TEST_USER_PASSWORD, newPassword: 'changer-2024-x' })
+      .expect(400);
     expect(own.body.details).toEqual([expect.objectContaining({ field: 'newPassword' })]);
-    const wrong = await t.http.post('/api/auth/password').set(t.auth(u.token)).send({ currentPassword: 'not-the-one-1', newPassword: 'Lantern-river-42' }).expect(400);
+    const wrong = await t.http
+      .post('/api/auth/password')
+      .set(t.auth(u.token))
+      .send({ currentPassword: 'not-the-one-1', newPassword: 'Lantern-river-42' })
+      .expect(400);
     expect(wrong.body.details).toEqual([expect.objectContaining({ field: 'currentPassword' })]);
-    await t.http.post('/api/auth/password').set(t.auth(u.token)).send({ currentPassword: TEST_USER_PASSWORD, newPassword: 'Lantern-river-42' }).expect(204);
+    await t.http
+      .post('/api/auth/password')
+      .set(t.auth(u.token))
+      .send({ currentPassword: TEST_USER_PASSWORD, newPassword: 'Lantern-river-42' })
+      .expect(204);
     // the change ends the sessions opened before it; the new password logs in
     await t.http.get('/api/auth/me').set(t.auth(u.token)).expect(401);
     await t.login('changer', 'Lantern-river-42');

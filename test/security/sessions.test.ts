@@ -21,7 +21,9 @@ function connect(baseUrl: string, token: string): Promise<Socket> {
 }
 
 const disconnected = (socket: Socket): Promise<string> =>
-  socket.disconnected ? Promise.resolve('already') : new Promise((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+  socket.disconnected
+    ? Promise.resolve('already')
+    : new Promise((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
 
 const subscribe = (socket: Socket, body: object): Promise<{ ok: boolean; code?: string }> =>
   socket.timeout(10_000).emitWithAck('subscribe', body) as Promise<{ ok: boolean; code?: string }>;
@@ -72,19 +74,31 @@ describe('sessions and live sockets follow the account', () => {
   it('attack: a socket of an account narrowed to one town keeps receiving the county', async () => {
     const w = await watcher();
     const closed = disconnected(w.socket);
-    await t.http.patch(`/api/users/${w.id}`).set(t.auth(root)).send({ scopes: [TOWN_A] }).expect(200);
+    await t.http
+      .patch(`/api/users/${w.id}`)
+      .set(t.auth(root))
+      .send({ scopes: [TOWN_A] })
+      .expect(200);
     expect(await closed).toBe('io server disconnect');
     await t.http.get('/api/auth/me').set(t.auth(w.token)).expect(401);
     // a new login sees only the town
     const socket = await connect(t.baseUrl, await t.login(`watcher${n}`, TEST_USER_PASSWORD));
     sockets.push(socket);
-    expect(await subscribe(socket, { kind: 'region', id: COUNTY })).toMatchObject({ ok: true, subscription: { id: COUNTY }, snapshot: { rates: [{ areaCode: TOWN_A }] } });
+    expect(await subscribe(socket, { kind: 'region', id: COUNTY })).toMatchObject({
+      ok: true,
+      subscription: { id: COUNTY },
+      snapshot: { rates: [{ areaCode: TOWN_A }] },
+    });
   });
 
   it('ends the sockets of an account whose password was reset', async () => {
     const w = await watcher();
     const closed = disconnected(w.socket);
-    await t.http.post(`/api/users/${w.id}/password`).set(t.auth(root)).send({ password: 'Another-long-passphrase-7' }).expect(204);
+    await t.http
+      .post(`/api/users/${w.id}/password`)
+      .set(t.auth(root))
+      .send({ password: 'Another-long-passphrase-7' })
+      .expect(204);
     expect(await closed).toBe('io server disconnect');
   });
 
@@ -92,7 +106,10 @@ describe('sessions and live sockets follow the account', () => {
     const w = await watcher();
     await t.dataSource.getRepository(UserEntity).update({ id: w.id }, { disabled: true });
     const closed = disconnected(w.socket);
-    expect(await subscribe(w.socket, { kind: 'region', id: TOWN_A })).toMatchObject({ ok: false, code: 'unauthorized' });
+    expect(await subscribe(w.socket, { kind: 'region', id: TOWN_A })).toMatchObject({
+      ok: false,
+      code: 'unauthorized',
+    });
     expect(await closed).toBe('io server disconnect');
   });
 
@@ -106,7 +123,11 @@ describe('sessions and live sockets follow the account', () => {
 
   it('keeps the sockets of an account whose rights only grew', async () => {
     const w = await watcher();
-    await t.http.patch(`/api/users/${w.id}`).set(t.auth(root)).send({ roles: ['technician', 'viewer'] }).expect(200);
+    await t.http
+      .patch(`/api/users/${w.id}`)
+      .set(t.auth(root))
+      .send({ roles: ['technician', 'viewer'] })
+      .expect(200);
     expect(await subscribe(w.socket, { kind: 'region', id: TOWN_A })).toMatchObject({ ok: true });
     await t.http.get('/api/auth/me').set(t.auth(w.token)).expect(200);
   });

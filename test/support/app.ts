@@ -52,7 +52,12 @@ export interface TestApp {
   /** Token of the built-in `admin`. */
   adminToken(): Promise<string>;
   /** Creates an account directly (as the system) and logs it in. */
-  createUser(spec: { username: string; roles: Role[]; scopes?: string[]; password?: string }): Promise<{ id: number; token: string }>;
+  createUser(spec: {
+    username: string;
+    roles: Role[];
+    scopes?: string[];
+    password?: string;
+  }): Promise<{ id: number; token: string }>;
   /** Stops the server; drops the database unless `keepDatabase` or it was passed in `db`. */
   close(opts?: { keepDatabase?: boolean }): Promise<void>;
 }
@@ -79,7 +84,11 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
   );
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { logger: false, abortOnError: false, forceCloseConnections: true });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+      logger: false,
+      abortOnError: false,
+      forceCloseConnections: true,
+    });
     setUpApp(app);
     await app.listen(0, '127.0.0.1');
   } catch (e) {
@@ -106,7 +115,8 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     dataSource: app.get(DataSource),
     login,
     auth,
-    adminToken: () => login('admin', options.demo ? (app.get(AccountsBootstrap).demoPassword ?? '') : TEST_ADMIN_PASSWORD),
+    adminToken: () =>
+      login('admin', options.demo ? (app.get(AccountsBootstrap).demoPassword ?? '') : TEST_ADMIN_PASSWORD),
     createUser: async ({ username, roles, scopes = [], password = TEST_USER_PASSWORD }) => {
       const user = await app.get(UsersService).create({ username, password, roles, scopes }, SYSTEM_ACTOR);
       return { id: user.id, token: await login(username, password) };

@@ -28,7 +28,9 @@ export function missing(cap: Capability): string | null {
   let reason: string | null = null;
   switch (cap) {
     case 'mysql':
-      reason = process.env.TEST_MYSQL_URL ? null : 'TEST_MYSQL_URL is not set (enable: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/dalaba_test)';
+      reason = process.env.TEST_MYSQL_URL
+        ? null
+        : 'TEST_MYSQL_URL is not set (enable: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/dalaba_test)';
       break;
     case 'socat':
     case 'openssl':

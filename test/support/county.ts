@@ -27,7 +27,12 @@ export interface RegisteredCounty {
   villages: string[];
 }
 
-export async function registerSimulatedCounty(t: TestApp, admin: string, network: SimulatedNetwork, registration: CountyRegistration): Promise<RegisteredCounty> {
+export async function registerSimulatedCounty(
+  t: TestApp,
+  admin: string,
+  network: SimulatedNetwork,
+  registration: CountyRegistration,
+): Promise<RegisteredCounty> {
   const post = async (path: string, body: object): Promise<{ id: number }> => {
     const res = await t.http.post(path).set(t.auth(admin)).send(body);
     if (res.status !== 201) throw new Error(`${path} ${res.status} ${JSON.stringify(res.body)}`);
@@ -39,12 +44,25 @@ export async function registerSimulatedCounty(t: TestApp, admin: string, network
     county.villages.push(g.areaCode);
     await post('/api/regions', { code: g.areaCode, name: `村${i}` });
     const { id } = await post('/api/gateways', {
-      name: g.name, areaCode: g.areaCode, kind: 'modbus-tcp', host: '127.0.0.1', port, baudRate: 9600, parity: 'even',
-      dataBits: 8, stopBits: 1, requestTimeoutMs: registration.requestTimeoutMs, turnaroundMs: 10, broadcastDelayMs: 50,
+      name: g.name,
+      areaCode: g.areaCode,
+      kind: 'modbus-tcp',
+      host: '127.0.0.1',
+      port,
+      baudRate: 9600,
+      parity: 'even',
+      dataBits: 8,
+      stopBits: 1,
+      requestTimeoutMs: registration.requestTimeoutMs,
+      turnaroundMs: 10,
+      broadcastDelayMs: 50,
     });
     county.gatewayIds.push(id);
     county.terminalIds.push({});
-    for (const u of registration.units) county.terminalIds[i][u] = (await post('/api/terminals', { name: `${g.name}${u}号`, areaCode: g.areaCode, gatewayId: id, unitId: u })).id;
+    for (const u of registration.units)
+      county.terminalIds[i][u] = (
+        await post('/api/terminals', { name: `${g.name}${u}号`, areaCode: g.areaCode, gatewayId: id, unitId: u })
+      ).id;
   }
   return county;
 }

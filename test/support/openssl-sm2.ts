@@ -34,7 +34,8 @@ export function fromDer(der: Buffer): Buffer {
   return Buffer.concat(ints.map((v) => Buffer.concat([Buffer.alloc(32), v]).subarray(-32)));
 }
 
-export const openssl = (...args: string[]): string => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export const openssl = (...args: string[]): string =>
+  execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** Whether `openssl pkeyutl -verify -digest sm3 -pkeyopt distid:1234567812345678` accepts the signature (files in `dir`). */
 export function opensslVerifies(dir: string, data: Buffer, signature: Uint8Array, publicKey: string): boolean {
@@ -44,7 +45,22 @@ export function opensslVerifies(dir: string, data: Buffer, signature: Uint8Array
   writeFileSync(join(dir, 'data.bin'), data);
   writeFileSync(join(dir, 'sig.der'), toDer(signature));
   try {
-    return openssl('pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'pub.pem'), '-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${DEFAULT_USER_ID}`, '-in', join(dir, 'data.bin'), '-sigfile', join(dir, 'sig.der')).includes('Signature Verified Successfully');
+    return openssl(
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      join(dir, 'pub.pem'),
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${DEFAULT_USER_ID}`,
+      '-in',
+      join(dir, 'data.bin'),
+      '-sigfile',
+      join(dir, 'sig.der'),
+    ).includes('Signature Verified Successfully');
   } catch {
     return false;
   }

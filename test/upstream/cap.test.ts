@@ -18,7 +18,9 @@ import { createTestApp, type TestApp } from '../support/app';
 jest.setTimeout(90_000);
 
 const DIR = join(__dirname, '../../firmware-protocols/ebd/vectors/cap');
-const SAMPLES = readdirSync(DIR).filter((f) => f.endsWith('.xml')).sort();
+const SAMPLES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.xml'))
+  .sort();
 const sample = (name: string): Buffer => readFileSync(join(DIR, name));
 
 describe('CAP 1.2 schema validation (xmllint-wasm, OASIS XSD)', () => {
@@ -32,7 +34,11 @@ describe('CAP 1.2 schema validation (xmllint-wasm, OASIS XSD)', () => {
     const r = await schema.validate(sample('invalid-missing-sender.xml').toString('utf8'));
     expect(r.valid).toBe(false);
     expect(r.errors.join('\n')).toMatch(/Expected is \( \{urn:oasis:names:tc:emergency:cap:1\.2\}sender \)/);
-    const severity = await schema.validate(sample('oasis-thunderstorm.xml').toString('utf8').replace('<severity>Severe</severity>', '<severity>Catastrophic</severity>'));
+    const severity = await schema.validate(
+      sample('oasis-thunderstorm.xml')
+        .toString('utf8')
+        .replace('<severity>Severe</severity>', '<severity>Catastrophic</severity>'),
+    );
     expect(severity.errors.join('\n')).toMatch(/Catastrophic/);
   });
 
@@ -48,7 +54,8 @@ describe('CAP 1.2 in and out', () => {
   let officer: string;
   let county: County;
 
-  const post = (name: string, token = officer, body = sample(name)) => t.http.post('/api/upstream/cap').set(t.auth(token)).attach('file', body, name);
+  const post = (name: string, token = officer, body = sample(name)) =>
+    t.http.post('/api/upstream/cap').set(t.auth(token)).attach('file', body, name);
 
   beforeAll(async () => {
     t = await createTestApp({ database: 'sqlite' });
@@ -69,7 +76,11 @@ describe('CAP 1.2 in and out', () => {
       expect(['ignored']).toContain(r.body.disposition);
     }
     const quake = await post('oasis-earthquake.xml').expect(201);
-    expect(quake.body).toMatchObject({ verification: 'valid', disposition: 'ignored', detail: expect.stringContaining('Past') });
+    expect(quake.body).toMatchObject({
+      verification: 'valid',
+      disposition: 'ignored',
+      detail: expect.stringContaining('Past'),
+    });
   });
 
   it('refuses an invalid document with 400 naming the schema errors, and keeps it as received', async () => {
@@ -84,7 +95,14 @@ describe('CAP 1.2 in and out', () => {
     const r = await post('cma-rainstorm-county.xml').expect(201);
     expect(r.body).toMatchObject({ verification: 'valid', disposition: 'held' });
     const alert = await t.http.get(`/api/alerts/${r.body.alertId}`).set(t.auth(admin)).expect(200);
-    expect(alert.body).toMatchObject({ state: 'submitted', source: 'cap', eventType: '11B03', severity: 2, targets: { areaCodes: [TOWN] }, title: '舒城县气象台发布暴雨橙色预警信号' });
+    expect(alert.body).toMatchObject({
+      state: 'submitted',
+      source: 'cap',
+      eventType: '11B03',
+      severity: 2,
+      targets: { areaCodes: [TOWN] },
+      title: '舒城县气象台发布暴雨橙色预警信号',
+    });
     expect(alert.body.upstreamId).toBe('34152341600000,34152341600000_20261206200000');
 
     const again = await post('cma-rainstorm-county.xml').expect(201);
@@ -92,33 +110,69 @@ describe('CAP 1.2 in and out', () => {
 
     const cancel = await post('cma-cancel-county.xml').expect(201);
     expect(cancel.body).toMatchObject({ disposition: 'cancelled', alertId: r.body.alertId });
-    expect((await t.http.get(`/api/alerts/${r.body.alertId}`).set(t.auth(admin)).expect(200)).body.state).toBe('cancelled');
+    expect((await t.http.get(`/api/alerts/${r.body.alertId}`).set(t.auth(admin)).expect(200)).body.state).toBe(
+      'cancelled',
+    );
   });
 
   it('targets the terminals a polygon covers, by their registered coordinates', async () => {
     const inside = county.terminalIds[0][1];
     const outside = county.terminalIds[0][2];
-    await t.http.patch(`/api/terminals/${inside}`).set(t.auth(admin)).send({ latitude: 31.35, longitude: 116.95 }).expect(200);
-    await t.http.patch(`/api/terminals/${outside}`).set(t.auth(admin)).send({ latitude: 30.0, longitude: 116.95 }).expect(200);
+    await t.http
+      .patch(`/api/terminals/${inside}`)
+      .set(t.auth(admin))
+      .send({ latitude: 31.35, longitude: 116.95 })
+      .expect(200);
+    await t.http
+      .patch(`/api/terminals/${outside}`)
+      .set(t.auth(admin))
+      .send({ latitude: 30.0, longitude: 116.95 })
+      .expect(200);
     const r = await post('cma-typhoon-polygon.xml').expect(201);
     expect(r.body).toMatchObject({ disposition: 'held' });
     const alert = await t.http.get(`/api/alerts/${r.body.alertId}`).set(t.auth(admin)).expect(200);
-    expect(alert.body).toMatchObject({ eventType: '11B06', severity: 4, targets: { areaCodes: [], terminalIds: [inside] } });
+    expect(alert.body).toMatchObject({
+      eventType: '11B06',
+      severity: 4,
+      targets: { areaCodes: [], terminalIds: [inside] },
+    });
   });
 
   it('exports an alert of ours as CAP 1.2 that validates and says what the alert says', async () => {
     const draft = await t.http
       .post('/api/alerts')
       .set(t.auth(officer))
-      .send({ eventType: '11B03', severity: 1, messageType: 'real', title: '暴雨红色预警', text: '城关镇将有特大暴雨。', targets: { areaCodes: [TOWN] }, audio: { kind: 'tone', toneId: 'tone-chime' }, endAt: new Date(Date.now() + 600_000).toISOString() })
+      .send({
+        eventType: '11B03',
+        severity: 1,
+        messageType: 'real',
+        title: '暴雨红色预警',
+        text: '城关镇将有特大暴雨。',
+        targets: { areaCodes: [TOWN] },
+        audio: { kind: 'tone', toneId: 'tone-chime' },
+        endAt: new Date(Date.now() + 600_000).toISOString(),
+      })
       .expect(201);
     const res = await t.http.get(`/api/alerts/${draft.body.id}/cap`).set(t.auth(officer)).expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/cap\+xml/);
     expect(await new CapSchema().validate(res.text)).toEqual({ valid: true, errors: [] });
     const cap = parseCap(res.text);
-    expect(cap).toMatchObject({ sender: t.config.platformResourceCode, status: 'Actual', msgType: 'Alert', scope: 'Public' });
-    expect(cap.infos[0]).toMatchObject({ event: '暴雨', severity: 'Extreme', headline: '暴雨红色预警', eventCodes: [{ valueName: 'CN_EventType', value: '11B03' }] });
-    expect(cap.infos[0].areas[0]).toMatchObject({ areaDesc: '城关镇', geocodes: [{ valueName: 'CN_AreaCode', value: TOWN }] });
+    expect(cap).toMatchObject({
+      sender: t.config.platformResourceCode,
+      status: 'Actual',
+      msgType: 'Alert',
+      scope: 'Public',
+    });
+    expect(cap.infos[0]).toMatchObject({
+      event: '暴雨',
+      severity: 'Extreme',
+      headline: '暴雨红色预警',
+      eventCodes: [{ valueName: 'CN_EventType', value: '11B03' }],
+    });
+    expect(cap.infos[0].areas[0]).toMatchObject({
+      areaDesc: '城关镇',
+      geocodes: [{ valueName: 'CN_AreaCode', value: TOWN }],
+    });
     // only for those who may see the alert
     await t.http.post('/api/regions').set(t.auth(admin)).send({ code: '341523101000', name: '晓天镇' }).expect(201);
     const viewer = (await t.createUser({ username: 'viewer-cap', roles: ['viewer'], scopes: ['341523101000'] })).token;
@@ -135,16 +189,21 @@ describe('CAP feeds', () => {
     server = createServer((req, res) => {
       fetched.push(req.url ?? '');
       if (req.url === '/feed.atom') {
-        res.writeHead(200, { 'content-type': 'application/atom+xml' }).end(
-          `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>预警</title><entry><id>1</id><link type="application/cap+xml" href="/cap/1.xml"/></entry></feed>`,
-        );
+        res
+          .writeHead(200, { 'content-type': 'application/atom+xml' })
+          .end(
+            `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>预警</title><entry><id>1</id><link type="application/cap+xml" href="/cap/1.xml"/></entry></feed>`,
+          );
       } else if (req.url === '/cap/1.xml') {
         res.writeHead(200, { 'content-type': 'application/cap+xml' }).end(sample('cma-rainstorm-county.xml'));
       } else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    t = await createTestApp({ database: 'sqlite', env: { DALABA_CAP_FEEDS: `http://127.0.0.1:${port}/feed.atom`, DALABA_CAP_POLL: '3600' } });
+    t = await createTestApp({
+      database: 'sqlite',
+      env: { DALABA_CAP_FEEDS: `http://127.0.0.1:${port}/feed.atom`, DALABA_CAP_POLL: '3600' },
+    });
   });
 
   afterAll(async () => {
@@ -158,7 +217,13 @@ describe('CAP feeds', () => {
     const admin = await t.adminToken();
     const inbox = await t.http.get('/api/upstream/messages').query({ kind: 'cap' }).set(t.auth(admin)).expect(200);
     // this server has no regions registered: recorded, valid, not acted on
-    expect(inbox.body.items).toEqual([expect.objectContaining({ verification: 'valid', messageId: '34152341600000,34152341600000_20261206200000', disposition: 'ignored' })]);
+    expect(inbox.body.items).toEqual([
+      expect.objectContaining({
+        verification: 'valid',
+        messageId: '34152341600000,34152341600000_20261206200000',
+        disposition: 'ignored',
+      }),
+    ]);
     expect(fetched.filter((u) => u === '/cap/1.xml')).toHaveLength(1);
   });
 });

@@ -56,7 +56,12 @@ forEachDatabase('the upstream outbox', (kind) => {
     t = null;
 
     // the province comes back on the same address, still trusting the county's key
-    sim = await UpstreamSimulator.start({ target: 'http://127.0.0.1:1/unused', targetEbrId: '43415230000000101010101', ebrId: key.ebrId, port });
+    sim = await UpstreamSimulator.start({
+      target: 'http://127.0.0.1:1/unused',
+      targetEbrId: '43415230000000101010101',
+      ebrId: key.ebrId,
+      port,
+    });
     sim.trust(cert.body.certSn, cert.body.publicKey);
     const heard = sim.nextReport('ConnectionCheck');
     t = await createTestApp({ database: kind, db, env: ENV });
@@ -84,21 +89,32 @@ describeWith(['openssl'], 'our EBD signatures against the openssl CLI', () => {
 
   it('openssl verifies the signature of our EBDResponse over its exact data file, with the default user id', async () => {
     const sealed = await sim.seal({ type: 'ConnectionCheck', check: { time: new Date() } });
-    const res = await t.http.post('/api/upstream/ebd').attach('file', sealed.tar, sealed.fileName).buffer(true).parse((r, cb) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => cb(null, Buffer.concat(parts)));
-    });
+    const res = await t.http
+      .post('/api/upstream/ebd')
+      .attach('file', sealed.tar, sealed.fileName)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['x-ebd-result-code']).toBe('1');
     const files = await unpackArchive(res.body as Buffer);
     const data = files.find((f) => f.name.startsWith('EBDB_'));
     const ebdId = /^EBDB_(\d+)\.xml$/.exec(data?.name ?? '')?.[1] ?? '';
-    const signature = parseSignature(files.find((f) => f.name === TAR_NAMES.signature(ebdId))?.body.toString('utf8') ?? '');
-    const cert = await t.http.get('/api/upstream/certificate').set(t.auth(await t.adminToken())).expect(200);
+    const signature = parseSignature(
+      files.find((f) => f.name === TAR_NAMES.signature(ebdId))?.body.toString('utf8') ?? '',
+    );
+    const cert = await t.http
+      .get('/api/upstream/certificate')
+      .set(t.auth(await t.adminToken()))
+      .expect(200);
     expect(signature.certSn).toBe(cert.body.certSn);
     expect(opensslVerifies(dir, data!.body, signature.value, cert.body.publicKey)).toBe(true);
-    const altered = Buffer.from(data!.body.toString('utf8').replace('<ResultCode>1</ResultCode>', '<ResultCode>4</ResultCode>'));
+    const altered = Buffer.from(
+      data!.body.toString('utf8').replace('<ResultCode>1</ResultCode>', '<ResultCode>4</ResultCode>'),
+    );
     expect(opensslVerifies(dir, altered, signature.value, cert.body.publicKey)).toBe(false);
   });
 });

@@ -44,14 +44,28 @@ const CODES = {
   conflict: '与现有数据冲突',
 };
 
-const BY_STATUS = { 401: CODES.unauthorized, 403: CODES.forbidden, 404: CODES.not_found, 429: CODES.too_many_attempts, 503: '服务暂不可用', 504: CODES.terminal_unreachable };
+const BY_STATUS = {
+  401: CODES.unauthorized,
+  403: CODES.forbidden,
+  404: CODES.not_found,
+  429: CODES.too_many_attempts,
+  503: '服务暂不可用',
+  504: CODES.terminal_unreachable,
+};
 
 export class ApiError extends Error {
   constructor(status, body) {
     const code = body?.code ?? '';
     const zh = CODES[code] ?? BY_STATUS[status] ?? `请求失败`;
-    const fields = Array.isArray(body?.details) ? body.details.map((d) => d.message).filter(Boolean).join('；') : '';
-    super(`${zh}（${status}${code ? ` ${code}` : ''}）${fields ? `：${fields}` : body?.message ? `：${body.message}` : ''}`);
+    const fields = Array.isArray(body?.details)
+      ? body.details
+          .map((d) => d.message)
+          .filter(Boolean)
+          .join('；')
+      : '';
+    super(
+      `${zh}（${status}${code ? ` ${code}` : ''}）${fields ? `：${fields}` : body?.message ? `：${body.message}` : ''}`,
+    );
     this.status = status;
     this.code = code;
     this.body = body;
@@ -77,7 +91,11 @@ export async function request(method, path, body, params) {
   const s = session.get();
   if (s?.token) headers.authorization = `Bearer ${s.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path + query(params), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(path + query(params), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   let data = null;
   try {
@@ -106,7 +124,10 @@ export function upload(path, file, fields = {}, onProgress = () => undefined) {
     const s = session.get();
     if (s?.token) xhr.setRequestHeader('authorization', `Bearer ${s.token}`);
     xhr.setRequestHeader('accept', 'application/json');
-    xhr.upload.addEventListener('progress', (e) => e.lengthComputable && onProgress(Math.round((100 * e.loaded) / e.total)));
+    xhr.upload.addEventListener(
+      'progress',
+      (e) => e.lengthComputable && onProgress(Math.round((100 * e.loaded) / e.total)),
+    );
     xhr.addEventListener('load', () => {
       let data = null;
       try {
@@ -138,6 +159,8 @@ export async function getAll(path, params) {
   const pageSize = 500;
   const first = await get(path, { ...params, page: 1, pageSize });
   const pages = Math.ceil(first.total / pageSize);
-  const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => get(path, { ...params, page: i + 2, pageSize })));
+  const rest = await Promise.all(
+    Array.from({ length: Math.max(0, pages - 1) }, (_, i) => get(path, { ...params, page: i + 2, pageSize })),
+  );
   return [first, ...rest].flatMap((p) => p.items);
 }

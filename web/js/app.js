@@ -23,10 +23,41 @@ import * as overview from './pages/overview.js';
 import * as terminal from './pages/terminal.js';
 import * as terminals from './pages/terminals.js';
 
-const PAGES = { login, overview, terminals, terminal, alarms, daily, broadcasts, broadcast, compose, alert: alertPage, map, import: importPage, registry, audio, users, audit };
+const PAGES = {
+  login,
+  overview,
+  terminals,
+  terminal,
+  alarms,
+  daily,
+  broadcasts,
+  broadcast,
+  compose,
+  alert: alertPage,
+  map,
+  import: importPage,
+  registry,
+  audio,
+  users,
+  audit,
+};
 const TITLES = {
-  login: '登录', overview: '总览', terminals: '终端', terminal: '终端详情', alarms: '告警', daily: '在线率统计', broadcasts: '应急广播', broadcast: '播发详情',
-  compose: '编写预警', alert: '预警详情', map: '地图', import: '导入登记表', registry: '登记表', audio: '音频库', users: '用户与权限', audit: '审计日志',
+  login: '登录',
+  overview: '总览',
+  terminals: '终端',
+  terminal: '终端详情',
+  alarms: '告警',
+  daily: '在线率统计',
+  broadcasts: '应急广播',
+  broadcast: '播发详情',
+  compose: '编写预警',
+  alert: '预警详情',
+  map: '地图',
+  import: '导入登记表',
+  registry: '登记表',
+  audio: '音频库',
+  users: '用户与权限',
+  audit: '审计日志',
 };
 /** Pages shown under another page's tab. */
 const TAB_OF = { terminal: 'terminals', broadcast: 'broadcasts', compose: 'broadcasts', alert: 'broadcasts' };
@@ -118,7 +149,8 @@ async function route() {
     location.hash = '#/overview';
     return;
   }
-  for (const a of document.querySelectorAll('#nav [data-nav]')) a.classList.toggle('active', a.dataset.nav === (TAB_OF[page] ?? page));
+  for (const a of document.querySelectorAll('#nav [data-nav]'))
+    a.classList.toggle('active', a.dataset.nav === (TAB_OF[page] ?? page));
   for (const a of document.querySelectorAll('#nav [data-needs]')) a.hidden = !can(a.dataset.needs);
   view.innerHTML = '<p class="muted">正在加载…</p>';
   document.title = `${TITLES[page]} · 大喇叭应急广播调度控制台`;

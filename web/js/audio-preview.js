@@ -8,7 +8,8 @@ const PLAYABLE = ['mp3-64k', 'opus-16k'];
 /** A ready clip's variant the browser plays (mp3 or opus), as an object URL. */
 export async function clipUrl(clipId) {
   const clip = await get(`/api/audio/clips/${encodeURIComponent(clipId)}`);
-  if (clip.state !== 'ready') throw new Error(clip.state === 'failed' ? `音频处理失败：${clip.error ?? ''}` : '音频仍在处理中，请稍候再试听');
+  if (clip.state !== 'ready')
+    throw new Error(clip.state === 'failed' ? `音频处理失败：${clip.error ?? ''}` : '音频仍在处理中，请稍候再试听');
   const profile = PLAYABLE.find((p) => clip.variants.some((v) => v.profile === p)) ?? clip.variants[0]?.profile;
   if (!profile) throw new Error('音频没有可试听的格式');
   return (await blobUrl(`/api/audio/clips/${encodeURIComponent(clipId)}/variants/${profile}/content`)).url;

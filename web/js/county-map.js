@@ -108,7 +108,9 @@ export class CountyMap {
       const h = grow(hull(ts.map((t) => [t.x, t.y])), 14);
       const cx = ts.reduce((s, t) => s + t.x, 0) / ts.length;
       const top = Math.min(...h.map((p) => p[1]));
-      outline.push(`<g class="town"><polygon points="${h.map((p) => p.map((v) => v.toFixed(1)).join(',')).join(' ')}"/><text x="${cx.toFixed(1)}" y="${(top - 4).toFixed(1)}" class="town-name">${esc(regionName(code))}</text></g>`);
+      outline.push(
+        `<g class="town"><polygon points="${h.map((p) => p.map((v) => v.toFixed(1)).join(',')).join(' ')}"/><text x="${cx.toFixed(1)}" y="${(top - 4).toFixed(1)}" class="town-name">${esc(regionName(code))}</text></g>`,
+      );
     }
     svg.innerHTML = `<g class="towns">${outline.join('')}</g><g class="dots"></g><g class="clusters"></g>`;
     const dots = svg.querySelector('.dots');
@@ -156,11 +158,15 @@ export class CountyMap {
       if (b.dataset.zoom === 'reset') this.setView(1, this.box.w / 2, this.box.h / 2);
       else this.zoomBy(b.dataset.zoom === 'in' ? 2 : 0.5);
     });
-    svg.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      const p = this.toSvg(e.clientX, e.clientY);
-      this.zoomBy(e.deltaY < 0 ? 1.5 : 1 / 1.5, p);
-    }, { passive: false });
+    svg.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const p = this.toSvg(e.clientX, e.clientY);
+        this.zoomBy(e.deltaY < 0 ? 1.5 : 1 / 1.5, p);
+      },
+      { passive: false },
+    );
     let drag = null;
     svg.addEventListener('pointerdown', (e) => {
       drag = { x: e.clientX, y: e.clientY, view: { ...this.view }, moved: false };
@@ -196,9 +202,16 @@ export class CountyMap {
     svg.addEventListener('keydown', (e) => {
       const step = this.view.w / 8;
       const keys = {
-        '+': () => this.zoomBy(2), '=': () => this.zoomBy(2), '-': () => this.zoomBy(0.5), 0: () => this.setView(1, this.box.w / 2, this.box.h / 2),
-        ArrowLeft: () => this.pan(-step, 0), ArrowRight: () => this.pan(step, 0), ArrowUp: () => this.pan(0, -step), ArrowDown: () => this.pan(0, step),
-        Enter: () => activate(e.target), ' ': () => activate(e.target),
+        '+': () => this.zoomBy(2),
+        '=': () => this.zoomBy(2),
+        '-': () => this.zoomBy(0.5),
+        0: () => this.setView(1, this.box.w / 2, this.box.h / 2),
+        ArrowLeft: () => this.pan(-step, 0),
+        ArrowRight: () => this.pan(step, 0),
+        ArrowUp: () => this.pan(0, -step),
+        ArrowDown: () => this.pan(0, step),
+        Enter: () => activate(e.target),
+        ' ': () => activate(e.target),
       };
       const fn = keys[e.key];
       if (fn) {
@@ -243,8 +256,13 @@ export class CountyMap {
     const order = ['town', 'village', 'dot'];
     this.svg.dataset.level = this.skip && order.indexOf(this.skip) > order.indexOf(level) ? this.skip : level;
     this.svg.style.setProperty('--k', String(1 / this.zoom));
-    for (const c of this.dots.values()) c.setAttribute('r', (Math.max(2.6 / this.zoom, 0.5) * (this.zoom > 6 ? 2 : 1)).toFixed(2));
-    for (const g of this.clusterEls.values()) g.setAttribute('transform', `translate(${g.cx.toFixed(1)},${g.cy.toFixed(1)}) scale(${(1 / this.zoom).toFixed(3)})`);
+    for (const c of this.dots.values())
+      c.setAttribute('r', (Math.max(2.6 / this.zoom, 0.5) * (this.zoom > 6 ? 2 : 1)).toFixed(2));
+    for (const g of this.clusterEls.values())
+      g.setAttribute(
+        'transform',
+        `translate(${g.cx.toFixed(1)},${g.cy.toFixed(1)}) scale(${(1 / this.zoom).toFixed(3)})`,
+      );
   }
 
   /** Recolours every dot and cluster from stateOf (cheap: attributes only, nothing moves). */
@@ -272,11 +290,20 @@ export class CountyMap {
       g.setAttribute('data-health', worst);
       const ring = g.querySelector('.cluster-ring');
       ring.setAttribute('stroke-dasharray', `${((100 * good) / total).toFixed(1)} 100`);
-      g.querySelector('title').textContent = `${regionName(code)}：${this.legend.filter(([k]) => c[k]).map(([k, l]) => `${l} ${c[k]}`).join('，')}`;
+      g.querySelector('title').textContent = `${regionName(code)}：${this.legend
+        .filter(([k]) => c[k])
+        .map(([k, l]) => `${l} ${c[k]}`)
+        .join('，')}`;
     }
     const total = {};
-    for (const [code, c] of counts) if (this.villages.has(code)) for (const [k, n] of Object.entries(c)) total[k] = (total[k] ?? 0) + n;
-    const legend = this.legend.map(([k, l]) => `<span class="legend-item"><i class="swatch st-${k}"></i>${esc(l)} <b data-legend="${k}">${total[k] ?? 0}</b></span>`).join('');
+    for (const [code, c] of counts)
+      if (this.villages.has(code)) for (const [k, n] of Object.entries(c)) total[k] = (total[k] ?? 0) + n;
+    const legend = this.legend
+      .map(
+        ([k, l]) =>
+          `<span class="legend-item"><i class="swatch st-${k}"></i>${esc(l)} <b data-legend="${k}">${total[k] ?? 0}</b></span>`,
+      )
+      .join('');
     const el = this.container.querySelector('.map-legend');
     const html = legend + (this.unplaced ? `<span class="muted">${this.unplaced} 台终端未登记坐标</span>` : '');
     if (el.lastHtml !== html) {

@@ -58,7 +58,8 @@ export function patchRows(tbody, rows, empty) {
       tr = document.createElement('tr');
       tr.dataset.key = r.key;
     }
-    for (const [name, value] of Object.entries(r.attrs ?? {})) if (tr.getAttribute(name) !== value) tr.setAttribute(name, value);
+    for (const [name, value] of Object.entries(r.attrs ?? {}))
+      if (tr.getAttribute(name) !== value) tr.setAttribute(name, value);
     if (tr.rowHtml !== r.html) {
       tr.innerHTML = r.html;
       tr.rowHtml = r.html;

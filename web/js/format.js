@@ -16,7 +16,14 @@ export const FAULT_NAMES = {
 
 export const faultName = (key) => FAULT_NAMES[key] ?? key;
 
-const SOURCES = { none: '无', stored: '存储音频', fm: '调频转播', 'line-in': '线路输入', ip: 'IP 音频流', tone: '测试音' };
+const SOURCES = {
+  none: '无',
+  stored: '存储音频',
+  fm: '调频转播',
+  'line-in': '线路输入',
+  ip: 'IP 音频流',
+  tone: '测试音',
+};
 export const sourceName = (s) => SOURCES[s] ?? s ?? '—';
 
 const STATES = { 1: '正常', 2: '停止', 3: '故障', 4: '故障恢复', 5: '播放中' };
@@ -42,7 +49,12 @@ export function priorityName(p) {
 const ROLES = { admin: '管理员', officer: '值班员', approver: '审核员', technician: '运维技术员', viewer: '只读用户' };
 export const roleNames = (roles) => roles.map((r) => ROLES[r] ?? r).join('、');
 
-const ALARM_KINDS = { 'terminal-offline': '终端离线', 'bus-down': '总线中断', 'town-uplink': '乡镇链路中断', fault: '终端故障' };
+const ALARM_KINDS = {
+  'terminal-offline': '终端离线',
+  'bus-down': '总线中断',
+  'town-uplink': '乡镇链路中断',
+  fault: '终端故障',
+};
 export const alarmKindName = (k) => ALARM_KINDS[k] ?? k;
 
 const CONNECTIONS = { connected: '已连接', connecting: '连接中', disconnected: '已断开', stopped: '已停止' };
@@ -65,8 +77,23 @@ export function displayState(t) {
 }
 
 const TZ = 'Asia/Shanghai';
-const dateTime = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-const timeOnly = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const dateTime = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: TZ,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+const timeOnly = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: TZ,
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
 
 const toMs = (v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Date.parse(v));
 
@@ -112,42 +139,110 @@ export function unit(v, u, digits = 1) {
 /** Day YYYY-MM-DD in China time, `daysAgo` days before now. */
 export function chinaDay(daysAgo = 0) {
   const d = new Date(Date.now() - daysAgo * 86_400_000);
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    d,
+  );
 }
 
 const ERROR_KINDS = {
-  timeout: '超时', crc: 'CRC 校验错', disconnected: '连接断开', backoff: '退避跳过', deadline: '超过时限', 'wrong-unit': '单元号不符',
-  'short-reply': '应答不完整', protocol: '协议错误', exception: '异常应答', refused: '拒绝执行', silence: '长时间无应答',
+  timeout: '超时',
+  crc: 'CRC 校验错',
+  disconnected: '连接断开',
+  backoff: '退避跳过',
+  deadline: '超过时限',
+  'wrong-unit': '单元号不符',
+  'short-reply': '应答不完整',
+  protocol: '协议错误',
+  exception: '异常应答',
+  refused: '拒绝执行',
+  silence: '长时间无应答',
 };
 /** A bus error kind (the server's lastError / errorCounts keys) in Chinese. */
 export const errorKindName = (k) => (k === null || k === undefined ? '' : (ERROR_KINDS[k] ?? k));
 
 const FIELDS = {
-  connectivity: '连通', reading: '首次读数', state: '状态', priority: '优先级', source: '音源', playing: '播放内容', broadcastClass: '广播类别',
-  volume: '音量', faults: '故障', supplyVoltage: '供电电压', temperature: '温度', signalQuality: '信号',
+  connectivity: '连通',
+  reading: '首次读数',
+  state: '状态',
+  priority: '优先级',
+  source: '音源',
+  playing: '播放内容',
+  broadcastClass: '广播类别',
+  volume: '音量',
+  faults: '故障',
+  supplyVoltage: '供电电压',
+  temperature: '温度',
+  signalQuality: '信号',
 };
 /** The changed fields of a status-history entry, in Chinese. */
 export const fieldNames = (fields) => fields.map((f) => FIELDS[f] ?? f).join('、');
 
 // ---- alerts ----
 export const ALERT_STATES = {
-  draft: '草稿', submitted: '待审核', approved: '已批准', scheduled: '待播发', dispatching: '播发中', completed: '已完成',
-  'partially-completed': '部分完成', failed: '失败', cancelled: '已取消', expired: '已过期',
+  draft: '草稿',
+  submitted: '待审核',
+  approved: '已批准',
+  scheduled: '待播发',
+  dispatching: '播发中',
+  completed: '已完成',
+  'partially-completed': '部分完成',
+  failed: '失败',
+  cancelled: '已取消',
+  expired: '已过期',
 };
 export const alertStateName = (s) => ALERT_STATES[s] ?? s;
 /** The message classes a composer picks from, with how each reads; drills and tests sound (or not) as marked. */
-export const MESSAGE_TYPES = { real: '实际播发', cancel: '取消播发', platformDrill: '平台测试（喇叭不响）', frontEndDrill: '前端演练', terminalDrill: '终端演练（喇叭发声）' };
+export const MESSAGE_TYPES = {
+  real: '实际播发',
+  cancel: '取消播发',
+  platformDrill: '平台测试（喇叭不响）',
+  frontEndDrill: '前端演练',
+  terminalDrill: '终端演练（喇叭发声）',
+};
 export const messageTypeName = (m) => MESSAGE_TYPES[m] ?? m;
 export const SEVERITY_CLASS = { 1: 'red', 2: 'orange', 3: 'yellow', 4: 'blue' };
-export const SEVERITY_NAMES = { 0: '未定级', 1: 'Ⅰ级 特别严重（红色）', 2: 'Ⅱ级 严重（橙色）', 3: 'Ⅲ级 较重（黄色）', 4: 'Ⅳ级 一般（蓝色）' };
-export const DELIVERY_STATES = {
-  pending: '待发', transferring: '传输中', ready: '就绪', playing: '播放中', played: '已播放', failed: '失败', unreachable: '不可达', preempted: '被抢占', cancelled: '已取消',
+export const SEVERITY_NAMES = {
+  0: '未定级',
+  1: 'Ⅰ级 特别严重（红色）',
+  2: 'Ⅱ级 严重（橙色）',
+  3: 'Ⅲ级 较重（黄色）',
+  4: 'Ⅳ级 一般（蓝色）',
 };
-export const BROADCAST_STATES = { planned: '待播', running: '播发中', completed: '已完成', partial: '部分完成', failed: '失败', cancelled: '已取消' };
+export const DELIVERY_STATES = {
+  pending: '待发',
+  transferring: '传输中',
+  ready: '就绪',
+  playing: '播放中',
+  played: '已播放',
+  failed: '失败',
+  unreachable: '不可达',
+  preempted: '被抢占',
+  cancelled: '已取消',
+};
+export const BROADCAST_STATES = {
+  planned: '待播',
+  running: '播发中',
+  completed: '已完成',
+  partial: '部分完成',
+  failed: '失败',
+  cancelled: '已取消',
+};
 
 /** A China-time `datetime-local` value (YYYY-MM-DDTHH:mm) for a time, and back. */
 export function toChinaInput(ms) {
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(ms).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: TZ,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    })
+      .formatToParts(ms)
+      .map((x) => [x.type, x.value]),
+  );
   return `${p.year}-${p.month}-${p.day}T${p.hour === '24' ? '00' : p.hour}:${p.minute}`;
 }
 export function fromChinaInput(value) {

@@ -82,10 +82,11 @@ class Live extends EventTarget {
       const reply = await this.socket.timeout(15000).emitWithAck('subscribe', { kind, id });
       if (reply.ok) {
         this.apply({ ...reply.snapshot, alarms: [] }, kind === 'alarms' ? reply.snapshot.alarms : null);
-        for (const b of reply.snapshot.broadcasts ?? []) this.dispatchEvent(new CustomEvent('broadcast', { detail: { ...b, snapshot: true } }));
-        for (const p of reply.snapshot.provisioning ?? []) this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
-      }
-      else this.dispatchEvent(new CustomEvent('problem', { detail: reply.message }));
+        for (const b of reply.snapshot.broadcasts ?? [])
+          this.dispatchEvent(new CustomEvent('broadcast', { detail: { ...b, snapshot: true } }));
+        for (const p of reply.snapshot.provisioning ?? [])
+          this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
+      } else this.dispatchEvent(new CustomEvent('problem', { detail: reply.message }));
     } catch {
       // timed out: the next reconnection subscribes again
     }

@@ -45,11 +45,20 @@ export function areaPrefix(code) {
   return code.slice(0, 2);
 }
 
-export const LEVELS = { province: '省', prefecture: '市', county: '县', town: '乡镇', village: '行政村', group: '自然村' };
+export const LEVELS = {
+  province: '省',
+  prefecture: '市',
+  county: '县',
+  town: '乡镇',
+  village: '行政村',
+  group: '自然村',
+};
 
 /** Region breadcrumbs: links built by `href(code)`. */
 export function breadcrumbs(code, href, esc) {
   return regionPath(code)
-    .map((n, i, all) => (i === all.length - 1 ? `<strong>${esc(n.name)}</strong>` : `<a href="${href(n.code)}">${esc(n.name)}</a>`))
+    .map((n, i, all) =>
+      i === all.length - 1 ? `<strong>${esc(n.name)}</strong>` : `<a href="${href(n.code)}">${esc(n.name)}</a>`,
+    )
     .join(' <span class="sep">›</span> ');
 }

@@ -4,7 +4,12 @@ import { del, patch } from './api.js';
 import { esc, say } from './dom.js';
 
 const FIELDS = [
-  ['name', '名称', 'text'], ['model', '型号', 'text'], ['serialNumber', '序列号', 'text'], ['latitude', '纬度', 'number'], ['longitude', '经度', 'number'], ['address', '安装地址', 'text'],
+  ['name', '名称', 'text'],
+  ['model', '型号', 'text'],
+  ['serialNumber', '序列号', 'text'],
+  ['latitude', '纬度', 'number'],
+  ['longitude', '经度', 'number'],
+  ['address', '安装地址', 'text'],
 ];
 
 export function registryEditor(container, t) {
@@ -26,13 +31,19 @@ export function registryEditor(container, t) {
       } else if (v !== '') body[k] = v;
     }
     say(msg, '正在保存…');
-    patch(`/api/terminals/${t.id}`, body).then(() => say(msg, '已保存。', 'ok'), (err) => say(msg, err.message, 'error'));
+    patch(`/api/terminals/${t.id}`, body).then(
+      () => say(msg, '已保存。', 'ok'),
+      (err) => say(msg, err.message, 'error'),
+    );
   });
   container.querySelector('#td-retire').addEventListener('click', () => {
     if (!window.confirm(`确定让“${t.name}”退役吗？它将从登记表中删除，不再轮询。`)) return;
     say(msg, '正在删除…');
-    del(`/api/terminals/${t.id}`).then(() => {
-      location.hash = `#/terminals/${t.areaCode}`;
-    }, (err) => say(msg, err.message, 'error'));
+    del(`/api/terminals/${t.id}`).then(
+      () => {
+        location.hash = `#/terminals/${t.areaCode}`;
+      },
+      (err) => say(msg, err.message, 'error'),
+    );
   });
 }

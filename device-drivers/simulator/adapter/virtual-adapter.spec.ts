@@ -1,5 +1,11 @@
 import {
-  AdapterStreamParser, decodeMessageBody, encodeCommandBody, encodeCommandFrame, type AdapterCommand, type CommandFrame, type ParsedItem,
+  AdapterStreamParser,
+  decodeMessageBody,
+  encodeCommandBody,
+  encodeCommandFrame,
+  type AdapterCommand,
+  type CommandFrame,
+  type ParsedItem,
 } from '../../../firmware-protocols/adapter';
 import { Sm2Signer, Sm2Verifier } from '../../../firmware-protocols/signing/signer';
 import { ManualClock } from '../../adapter/manual-clock';
@@ -13,7 +19,13 @@ const verifier = new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SI
 
 function frameOf(c: AdapterCommand, clock: ManualClock, signed = true): CommandFrame {
   const { code, body } = encodeCommandBody(c);
-  const raw = encodeCommandFrame('command', code, PLATFORM, body, signed ? SIGNER.atTimesOf(() => new Date(clock.now())) : null);
+  const raw = encodeCommandFrame(
+    'command',
+    code,
+    PLATFORM,
+    body,
+    signed ? SIGNER.atTimesOf(() => new Date(clock.now())) : null,
+  );
   const [item] = new AdapterStreamParser(['command']).push(raw);
   if (item.kind !== 'command') throw new Error('vector did not parse');
   return item.frame;
@@ -21,7 +33,15 @@ function frameOf(c: AdapterCommand, clock: ManualClock, signed = true): CommandF
 
 function setup(seed = 7) {
   const clock = new ManualClock();
-  const adapter = new VirtualAdapter({ adapterCode: '53415231000000201010101', platformCode: PLATFORM, terminals: [T1], seed, clock, verifier, heartbeatMs: 1000 });
+  const adapter = new VirtualAdapter({
+    adapterCode: '53415231000000201010101',
+    platformCode: PLATFORM,
+    terminals: [T1],
+    seed,
+    clock,
+    verifier,
+    heartbeatMs: 1000,
+  });
   const parser = new AdapterStreamParser(['reply', 'return']);
   const out: ParsedItem[] = [];
   const raw: string[] = [];
@@ -29,13 +49,33 @@ function setup(seed = 7) {
     raw.push(f.toString('hex'));
     out.push(...parser.push(f));
   });
-  const kinds = () => out.map((i) => (i.kind === 'command' ? decodeMessageBody(i.frame.code, i.frame.body).kind : i.kind === 'return' ? i.frame.data.business : 'invalid'));
+  const kinds = () =>
+    out.map((i) =>
+      i.kind === 'command'
+        ? decodeMessageBody(i.frame.code, i.frame.body).kind
+        : i.kind === 'return'
+          ? i.frame.data.business
+          : 'invalid',
+    );
   return { clock, adapter, out, raw, kinds };
 }
 
 const play = (clock: ManualClock): AdapterCommand => ({
-  code: 'broadcast', broadcastId: BID, start: true, broadcastClass: 4, eventType: '11B03', level: 2, startAt: new Date(clock.now()),
-  endAt: new Date(clock.now() + 30_000), volume: 70, addressing: 'logical', targets: [T1], text: null, auxMedia: [], inputChannel: 1, outputChannels: 1,
+  code: 'broadcast',
+  broadcastId: BID,
+  start: true,
+  broadcastClass: 4,
+  eventType: '11B03',
+  level: 2,
+  startAt: new Date(clock.now()),
+  endAt: new Date(clock.now() + 30_000),
+  volume: 70,
+  addressing: 'logical',
+  targets: [T1],
+  text: null,
+  auxMedia: [],
+  inputChannel: 1,
+  outputChannels: 1,
 });
 
 describe('VirtualAdapter', () => {

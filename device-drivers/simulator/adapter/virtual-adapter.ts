@@ -6,8 +6,17 @@
  */
 import { BROADCAST_STATES, TASK_SOURCES, TERMINAL_STATES } from '../../../firmware-protocols/codes';
 import {
-  decodeCommandBody, encodeCommandFrame, encodeMessageBody, encodeReturnFrame, type AdapterCommand, type AdapterMessage,
-  type CommandFrame, type FrameVerifier, type QueryReply, type ResultName, type ReturnData,
+  decodeCommandBody,
+  encodeCommandFrame,
+  encodeMessageBody,
+  encodeReturnFrame,
+  type AdapterCommand,
+  type AdapterMessage,
+  type CommandFrame,
+  type FrameVerifier,
+  type QueryReply,
+  type ResultName,
+  type ReturnData,
 } from '../../../firmware-protocols/adapter';
 import type { Clock, TimerHandle } from '../../adapter/ports';
 import { SeededRandom } from './random';
@@ -65,8 +74,15 @@ export class VirtualAdapter {
     this.startedAt = opts.clock.now();
     for (const code of opts.terminals) {
       this.terminals.set(code, {
-        code, state: TERMINAL_STATES.normal, volume: 60, amplifierOn: true, broadcastId: null, broadcastClass: 0, faults: [],
-        supplyVoltage: 22 + this.rng.int(0, 40) / 10, temperature: 15 + this.rng.int(0, 200) / 10,
+        code,
+        state: TERMINAL_STATES.normal,
+        volume: 60,
+        amplifierOn: true,
+        broadcastId: null,
+        broadcastClass: 0,
+        faults: [],
+        supplyVoltage: 22 + this.rng.int(0, 40) / 10,
+        temperature: 15 + this.rng.int(0, 200) / 10,
       });
     }
   }
@@ -102,7 +118,12 @@ export class VirtualAdapter {
     const working = [...this.terminals.values()].some((t) => t.state === TERMINAL_STATES.broadcasting);
     const faulty = [...this.terminals.values()].some((t) => t.faults.length > 0);
     this.sendMessage({ kind: 'heartbeat', state: faulty ? 'fault' : working ? 'working' : 'idle', at: this.now() });
-    for (const t of this.terminals.values()) this.sendReturn(t.code, 'report', this.nextSession(), { business: 'heartbeat', state: t.state, volume: t.volume });
+    for (const t of this.terminals.values())
+      this.sendReturn(t.code, 'report', this.nextSession(), {
+        business: 'heartbeat',
+        state: t.state,
+        volume: t.volume,
+      });
   }
 
   /** Raises or clears a fault on a terminal and reports it (回传 0x13). */
@@ -110,7 +131,12 @@ export class VirtualAdapter {
     const t = this.terminal(code);
     t.faults = present ? [...new Set([...t.faults, faultCode])] : t.faults.filter((f) => f !== faultCode);
     t.state = present ? TERMINAL_STATES.fault : TERMINAL_STATES.recovered;
-    this.sendReturn(code, 'report', this.nextSession(), { business: 'fault', recovered: !present, faultCode, at: this.now() });
+    this.sendReturn(code, 'report', this.nextSession(), {
+      business: 'fault',
+      recovered: !present,
+      faultCode,
+      at: this.now(),
+    });
   }
 
   /** Handles one command frame that passed the CRC (§2). */
@@ -151,10 +177,13 @@ export class VirtualAdapter {
   private obey(c: AdapterCommand): void {
     switch (c.code) {
       case 'broadcast': {
-        const targets = c.addressing === 'logical' ? c.targets.filter((t) => this.terminals.has(t)) : [...this.terminals.keys()];
+        const targets =
+          c.addressing === 'logical' ? c.targets.filter((t) => this.terminals.has(t)) : [...this.terminals.keys()];
         if (targets.length === 0) return this.reply(c, 'unknownTerminal');
         this.reply(c, 'ok');
-        return c.start ? this.startBroadcast(c.broadcastId, c.broadcastClass, c.volume, c.endAt, targets) : this.endBroadcast(c.broadcastId, targets, BROADCAST_STATES.cancelled);
+        return c.start
+          ? this.startBroadcast(c.broadcastId, c.broadcastClass, c.volume, c.endAt, targets)
+          : this.endBroadcast(c.broadcastId, targets, BROADCAST_STATES.cancelled);
       }
       case 'volume':
       case 'amplifier': {
@@ -169,7 +198,10 @@ export class VirtualAdapter {
       case 'statusQuery': {
         if (!this.terminals.has(c.target)) return this.reply(c, 'unknownTerminal');
         this.reply(c, 'ok');
-        return this.sendReturn(c.target, 'reply', c.session, { business: 'queryReply', reply: this.queryReply(this.terminal(c.target)) });
+        return this.sendReturn(c.target, 'reply', c.session, {
+          business: 'queryReply',
+          reply: this.queryReply(this.terminal(c.target)),
+        });
       }
       case 'clock':
         this.clockOffsetMs = c.at.getTime() - this.opts.clock.now();
@@ -199,12 +231,20 @@ export class VirtualAdapter {
       const t = this.terminal(code);
       Object.assign(t, { state: TERMINAL_STATES.broadcasting, broadcastId: id, broadcastClass: cls });
       if (volume !== 0xff) t.volume = volume;
-      this.sendReturn(code, 'report', this.nextSession(), { business: 'taskSwitch', taskSource: TASK_SOURCES.emergency, broadcastId: id, at: this.now() });
+      this.sendReturn(code, 'report', this.nextSession(), {
+        business: 'taskSwitch',
+        taskSource: TASK_SOURCES.emergency,
+        broadcastId: id,
+        at: this.now(),
+      });
     }
     this.sendMessage({ kind: 'taskStart', broadcastId: id, at: this.now(), terminals: codes });
     this.endTimers.get(id)?.cancel();
     const ms = Math.max(0, endAt.getTime() - this.now().getTime());
-    this.endTimers.set(id, this.opts.clock.setTimeout(() => this.endBroadcast(id, codes, BROADCAST_STATES.success), ms));
+    this.endTimers.set(
+      id,
+      this.opts.clock.setTimeout(() => this.endBroadcast(id, codes, BROADCAST_STATES.success), ms),
+    );
   }
 
   private endBroadcast(id: string, codes: string[], state: number): void {
@@ -213,18 +253,36 @@ export class VirtualAdapter {
     const ended = codes.filter((c) => this.terminals.get(c)?.broadcastId === id);
     for (const code of ended) {
       Object.assign(this.terminal(code), { state: TERMINAL_STATES.normal, broadcastId: null, broadcastClass: 0 });
-      this.sendReturn(code, 'report', this.nextSession(), { business: 'broadcastResult', broadcastId: id, state, at: this.now() });
+      this.sendReturn(code, 'report', this.nextSession(), {
+        business: 'broadcastResult',
+        broadcastId: id,
+        state,
+        at: this.now(),
+      });
     }
     if (ended.length > 0) this.sendMessage({ kind: 'taskEnd', broadcastId: id, at: this.now(), terminals: ended });
   }
 
   queryReply(t: SimTerminal): QueryReply {
     return {
-      state: t.state, volume: t.volume, ...(t.broadcastId === null ? {} : { broadcastId: t.broadcastId }), broadcastClass: t.broadcastClass,
-      faults: t.faults, supplyVoltage: t.supplyVoltage, temperature: t.temperature, signalQuality: 80 + this.rng.int(0, 20),
-      uptimeSeconds: Math.floor((this.opts.clock.now() - this.startedAt) / 1000), clock: this.now(), amplifierOn: t.amplifierOn,
-      taskSource: t.broadcastId === null ? 0 : TASK_SOURCES.emergency, crcErrors: 0, refusedCommands: this.counters.refused,
-      vendor: '仿真', model: 'VA-1', firmware: '1.0.0', serial: `VA${t.code.slice(-6)}`,
+      state: t.state,
+      volume: t.volume,
+      ...(t.broadcastId === null ? {} : { broadcastId: t.broadcastId }),
+      broadcastClass: t.broadcastClass,
+      faults: t.faults,
+      supplyVoltage: t.supplyVoltage,
+      temperature: t.temperature,
+      signalQuality: 80 + this.rng.int(0, 20),
+      uptimeSeconds: Math.floor((this.opts.clock.now() - this.startedAt) / 1000),
+      clock: this.now(),
+      amplifierOn: t.amplifierOn,
+      taskSource: t.broadcastId === null ? 0 : TASK_SOURCES.emergency,
+      crcErrors: 0,
+      refusedCommands: this.counters.refused,
+      vendor: '仿真',
+      model: 'VA-1',
+      firmware: '1.0.0',
+      serial: `VA${t.code.slice(-6)}`,
     };
   }
 

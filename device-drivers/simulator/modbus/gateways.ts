@@ -51,7 +51,11 @@ export interface ModbusTcpOptions {
   serialTimeoutMs?: number;
 }
 
-export async function serveModbusTcp(bus: VirtualBus, clock: Clock, opts: ModbusTcpOptions = {}): Promise<RunningGateway> {
+export async function serveModbusTcp(
+  bus: VirtualBus,
+  clock: Clock,
+  opts: ModbusTcpOptions = {},
+): Promise<RunningGateway> {
   const sockets = new Set<Socket>();
   const queue: { socket: Socket; header: Buffer; rtu: Buffer }[] = [];
   let busy = false;
@@ -95,7 +99,10 @@ export async function serveModbusTcp(bus: VirtualBus, clock: Clock, opts: Modbus
       // a reply whose CRC or unit is wrong is lost in the gateway, as on the wire: the client times out
       if (reply[0] === unit && rtuCrcOk(reply)) finish(reply.subarray(1, reply.length - 2));
     });
-    timer = clock.setTimeout(() => finish(Buffer.from([job.rtu[1] | 0x80, 0x0b])), serialTimeoutMs + Math.max(0, bus.freeAt() - clock.now()));
+    timer = clock.setTimeout(
+      () => finish(Buffer.from([job.rtu[1] | 0x80, 0x0b])),
+      serialTimeoutMs + Math.max(0, bus.freeAt() - clock.now()),
+    );
   };
 
   const server = createServer((socket) => {
@@ -146,13 +153,19 @@ function rtuSession(bus: VirtualBus, write: (b: Buffer) => void): (chunk: Buffer
   };
 }
 
-export async function serveRtuOverTcp(bus: VirtualBus, opts: { host?: string; port?: number } = {}): Promise<RunningGateway> {
+export async function serveRtuOverTcp(
+  bus: VirtualBus,
+  opts: { host?: string; port?: number } = {},
+): Promise<RunningGateway> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    socket.on('data', rtuSession(bus, (b) => socket.destroyed || socket.write(b)));
+    socket.on(
+      'data',
+      rtuSession(bus, (b) => socket.destroyed || socket.write(b)),
+    );
   });
   const port = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
   return { port, close: closer(server, sockets) };
@@ -169,9 +182,13 @@ export async function servePty(bus: VirtualBus, baudRate = 9600): Promise<Runnin
   const dir = mkdtempSync(join(tmpdir(), 'dalaba-pty-'));
   const devicePath = join(dir, 'device');
   const path = join(dir, 'master');
-  const socat: ChildProcess = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${path}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const socat: ChildProcess = spawn(
+    'socat',
+    ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${path}`],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let log = '';
   await new Promise<void>((resolve, reject) => {
     socat.once('error', reject);
@@ -183,7 +200,10 @@ export async function servePty(bus: VirtualBus, baudRate = 9600): Promise<Runnin
   });
   const port = new SerialPort({ path: devicePath, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  port.on('data', rtuSession(bus, (b) => port.write(b)));
+  port.on(
+    'data',
+    rtuSession(bus, (b) => port.write(b)),
+  );
   return {
     path,
     close: async () => {

@@ -4,22 +4,31 @@ import { decodeRequest, RtuRequestParser } from './rtu-frames';
 
 /** Requests as the controller sends them: FC03 reads, FC06 and FC16 writes, to units 1–247. */
 const request = fc.oneof(
-  fc.tuple(fc.integer({ min: 1, max: 247 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 125 })).map(([unit, address, count]) => {
-    const pdu = Buffer.alloc(5);
-    pdu[0] = 0x03;
-    pdu.writeUInt16BE(address, 1);
-    pdu.writeUInt16BE(count, 3);
-    return sealRtu(unit, pdu);
-  }),
-  fc.tuple(fc.integer({ min: 1, max: 247 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })).map(([unit, address, value]) => {
-    const pdu = Buffer.alloc(5);
-    pdu[0] = 0x06;
-    pdu.writeUInt16BE(address, 1);
-    pdu.writeUInt16BE(value, 3);
-    return sealRtu(unit, pdu);
-  }),
-  fc.tuple(fc.integer({ min: 1, max: 247 }), fc.integer({ min: 0, max: 0xffff }), fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 123 })).map(
-    ([unit, address, values]) => {
+  fc
+    .tuple(fc.integer({ min: 1, max: 247 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 125 }))
+    .map(([unit, address, count]) => {
+      const pdu = Buffer.alloc(5);
+      pdu[0] = 0x03;
+      pdu.writeUInt16BE(address, 1);
+      pdu.writeUInt16BE(count, 3);
+      return sealRtu(unit, pdu);
+    }),
+  fc
+    .tuple(fc.integer({ min: 1, max: 247 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }))
+    .map(([unit, address, value]) => {
+      const pdu = Buffer.alloc(5);
+      pdu[0] = 0x06;
+      pdu.writeUInt16BE(address, 1);
+      pdu.writeUInt16BE(value, 3);
+      return sealRtu(unit, pdu);
+    }),
+  fc
+    .tuple(
+      fc.integer({ min: 1, max: 247 }),
+      fc.integer({ min: 0, max: 0xffff }),
+      fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 123 }),
+    )
+    .map(([unit, address, values]) => {
       const pdu = Buffer.alloc(6 + 2 * values.length);
       pdu[0] = 0x10;
       pdu.writeUInt16BE(address, 1);
@@ -27,8 +36,7 @@ const request = fc.oneof(
       pdu[5] = 2 * values.length;
       values.forEach((v, i) => pdu.writeUInt16BE(v, 6 + 2 * i));
       return sealRtu(unit, pdu);
-    },
-  ),
+    }),
 );
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 const chunking = fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 8 });
@@ -51,7 +59,9 @@ describe('RtuRequestParser', () => {
     fc.assert(
       fc.property(fc.array(request, { minLength: 1, maxLength: 5 }), chunking, (reqs, sizes) => {
         const input = Buffer.concat(reqs);
-        expect(feed(new RtuRequestParser(), input, sizes, 512).map((f) => f.toString('hex'))).toEqual(reqs.map((r) => r.toString('hex')));
+        expect(feed(new RtuRequestParser(), input, sizes, 512).map((f) => f.toString('hex'))).toEqual(
+          reqs.map((r) => r.toString('hex')),
+        );
         const oneByOne = new RtuRequestParser();
         const frames = [...input].flatMap((b) => oneByOne.push(Buffer.from([b])));
         expect(frames.map((f) => f.toString('hex'))).toEqual(reqs.map((r) => r.toString('hex')));
@@ -86,18 +96,25 @@ describe('RtuRequestParser', () => {
 
   it('recovers the next valid request after a truncated or corrupted one and the idle gap', () => {
     fc.assert(
-      fc.property(request, fc.nat(), fc.integer({ min: 1, max: 255 }), request, chunking, (bad, at, flip, good, sizes) => {
-        const truncated = bad.subarray(0, at % bad.length);
-        const corrupted = Buffer.from(bad);
-        corrupted[at % corrupted.length] ^= flip;
-        for (const before of [truncated, corrupted]) {
-          const p = new RtuRequestParser();
-          const early = p.push(before);
-          p.idle();
-          expect(early.map((f) => f.toString('hex'))).not.toContain(bad.toString('hex'));
-          expect(feed(p, good, sizes, 512).map((f) => f.toString('hex'))).toEqual([good.toString('hex')]);
-        }
-      }),
+      fc.property(
+        request,
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        request,
+        chunking,
+        (bad, at, flip, good, sizes) => {
+          const truncated = bad.subarray(0, at % bad.length);
+          const corrupted = Buffer.from(bad);
+          corrupted[at % corrupted.length] ^= flip;
+          for (const before of [truncated, corrupted]) {
+            const p = new RtuRequestParser();
+            const early = p.push(before);
+            p.idle();
+            expect(early.map((f) => f.toString('hex'))).not.toContain(bad.toString('hex'));
+            expect(feed(p, good, sizes, 512).map((f) => f.toString('hex'))).toEqual([good.toString('hex')]);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -106,7 +123,10 @@ describe('RtuRequestParser', () => {
     fc.assert(
       fc.property(request, request, chunking, (first, second, sizes) => {
         const p = new RtuRequestParser();
-        expect(feed(p, Buffer.concat([first, second]), sizes, 512).map((f) => f.toString('hex'))).toEqual([first.toString('hex'), second.toString('hex')]);
+        expect(feed(p, Buffer.concat([first, second]), sizes, 512).map((f) => f.toString('hex'))).toEqual([
+          first.toString('hex'),
+          second.toString('hex'),
+        ]);
       }),
       { numRuns: 200 },
     );

@@ -116,7 +116,7 @@ describe('VirtualBus line timing', () => {
 
   it('corrupts frames at the configured rate, deterministically', () => {
     let seed = 1;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const { clock, bus, replies, sink } = setup(1, { noise: 0.2, random });
     for (let i = 0; i < 200; i++) {
       bus.transmit(read(1, 0, 1), sink);
@@ -167,10 +167,18 @@ describe('VirtualBus fault modes', () => {
 describe('RtuRequestParser', () => {
   it('cuts requests fed byte by byte and resynchronises on garbage', () => {
     const p = new RtuRequestParser();
-    const stream = Buffer.concat([Buffer.from([0xff, 0x13, 0x03]), read(1, 0, 20), Buffer.from([0x00]), write(2, 5, [1, 2, 3])]);
+    const stream = Buffer.concat([
+      Buffer.from([0xff, 0x13, 0x03]),
+      read(1, 0, 20),
+      Buffer.from([0x00]),
+      write(2, 5, [1, 2, 3]),
+    ]);
     const frames: Buffer[] = [];
     for (const b of stream) frames.push(...p.push(Buffer.from([b])));
-    expect(frames.map((f) => [f[0], f[1]])).toEqual([[1, 3], [2, 0x10]]);
+    expect(frames.map((f) => [f[0], f[1]])).toEqual([
+      [1, 3],
+      [2, 0x10],
+    ]);
     expect(p.discarded).toBe(4);
   });
 

@@ -12,7 +12,14 @@ import { sealRtu } from '../../modbus-crc';
 import { seededRandom } from '../random';
 import type { StoredClip } from '../terminal/clip-store';
 import {
-  decodeRequest, EXCEPTION, exceptionReply, FC_READ_HOLDING, FC_WRITE_MULTIPLE, FC_WRITE_SINGLE, readReply, writeReply,
+  decodeRequest,
+  EXCEPTION,
+  exceptionReply,
+  FC_READ_HOLDING,
+  FC_WRITE_MULTIPLE,
+  FC_WRITE_SINGLE,
+  readReply,
+  writeReply,
 } from './rtu-frames';
 
 /** What a simulated unit does with register reads and writes. An exception code, or values / null for success. */
@@ -37,7 +44,16 @@ export interface ModbusDevice {
  * in turn), power-loss (silent; reboots when power returns), speaker-line-open (answers, reports the fault).
  */
 export const UNIT_FAULTS = [
-  'none', 'dead', 'slow', 'bad-crc', 'wrong-unit', 'exception', 'no-reply', 'flapping', 'power-loss', 'speaker-line-open',
+  'none',
+  'dead',
+  'slow',
+  'bad-crc',
+  'wrong-unit',
+  'exception',
+  'no-reply',
+  'flapping',
+  'power-loss',
+  'speaker-line-open',
 ] as const;
 export type UnitFault = (typeof UNIT_FAULTS)[number];
 
@@ -87,7 +103,14 @@ export class VirtualBus {
   private busyUntil = 0;
   private inFlight: { cancel(): void } | null = null;
   private readonly watchers = new Set<(frame: WireFrame) => void>();
-  readonly counters: BusCounters = { requests: 0, broadcasts: 0, replies: 0, collisions: 0, corrupted: 0, unanswered: 0 };
+  readonly counters: BusCounters = {
+    requests: 0,
+    broadcasts: 0,
+    replies: 0,
+    collisions: 0,
+    corrupted: 0,
+    unanswered: 0,
+  };
 
   private readonly random: () => number;
 
@@ -129,7 +152,8 @@ export class VirtualBus {
   /** Every unit's own counters, summed. */
   deviceCounters(): Record<string, number> {
     const total: Record<string, number> = {};
-    for (const { device } of this.units.values()) for (const [k, v] of Object.entries(device.counters?.() ?? {})) total[k] = (total[k] ?? 0) + v;
+    for (const { device } of this.units.values())
+      for (const [k, v] of Object.entries(device.counters?.() ?? {})) total[k] = (total[k] ?? 0) + v;
     return total;
   }
 
@@ -156,7 +180,14 @@ export class VirtualBus {
     const now = this.opts.clock.now();
     const outcome = this.put(frame, sink, now);
     if (this.watchers.size > 0) {
-      const seen: WireFrame = { at: now, unit: frame[0], fc: frame[1], bytes: frame.length, outcome, freeAt: this.busyUntil };
+      const seen: WireFrame = {
+        at: now,
+        unit: frame[0],
+        fc: frame[1],
+        bytes: frame.length,
+        outcome,
+        freeAt: this.busyUntil,
+      };
       for (const fn of this.watchers) fn(seen);
     }
     return outcome !== 'collision';
@@ -198,7 +229,9 @@ export class VirtualBus {
     }
     let reply = this.execute(unit, target.device, frame, now);
     reply = this.applyFault(target.fault, unit, reply, frame[1]);
-    const turnaround = timing.turnaroundMs * (target.fault === 'slow' ? (this.opts.slowFactor ?? 5) : 1) + (target.device.extraTurnaroundMs?.() ?? 0);
+    const turnaround =
+      timing.turnaroundMs * (target.fault === 'slow' ? (this.opts.slowFactor ?? 5) : 1) +
+      (target.device.extraTurnaroundMs?.() ?? 0);
     const replyStart = requestEnd + turnaround;
     const replyEnd = replyStart + timing.frameMs(reply.length) + timing.gapMs;
     this.busyUntil = replyEnd;

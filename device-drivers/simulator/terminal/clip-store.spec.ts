@@ -4,7 +4,13 @@ import { ClipStore } from './clip-store';
 
 describe('ClipStore.install (a terminal stocked before it reaches the line)', () => {
   const data = Buffer.from('stocked tone');
-  const clip = { clipId: 7, size: data.length, codec: 1, digest: sm3(data.toString('hex')).toUpperCase(), durationMs: 500 };
+  const clip = {
+    clipId: 7,
+    size: data.length,
+    codec: 1,
+    digest: sm3(data.toString('hex')).toUpperCase(),
+    durationMs: 500,
+  };
 
   it('holds the clip as committed: a prepare of the same clip answers stored at once', () => {
     const store = new ClipStore();

@@ -79,8 +79,14 @@ export class ClipStore {
     if (have && have.digest === digest) return (this.state = RECEIVE_STATE.stored);
     const chunks = Math.ceil(clip.size / CHUNK_BYTES);
     const free = this.freeBytes() + (have?.size ?? 0);
-    if (!codecSupported || clip.size <= 0 || chunks > MAX_CHUNKS || clip.size > free) return (this.state = RECEIVE_STATE.refused);
-    this.receiving = { ...clip, digest, data: Buffer.alloc(clip.size), received: new Array<boolean>(chunks).fill(false) };
+    if (!codecSupported || clip.size <= 0 || chunks > MAX_CHUNKS || clip.size > free)
+      return (this.state = RECEIVE_STATE.refused);
+    this.receiving = {
+      ...clip,
+      digest,
+      data: Buffer.alloc(clip.size),
+      received: new Array<boolean>(chunks).fill(false),
+    };
     return (this.state = RECEIVE_STATE.receiving);
   }
 

@@ -6,9 +6,25 @@
  */
 import type { FaultKey } from '../../../firmware-protocols/codes';
 import {
-  CODECS, COMMAND_LAYOUT, decodeChunkFrame, directoryReadCount, encodeDirectory, encodeIdentity, encodeMissingBitmap,
-  encodeReceiveBlock, encodeStatus, MAX_READ_REGISTERS, parseCommandBlock, RECEIVE_STATES, REGISTERS,
-  TERMINAL_EXCEPTIONS, TerminalCodecError, type CodecName, type CommandRecord, type IdentityRecord, type ReceiveStateName,
+  CODECS,
+  COMMAND_LAYOUT,
+  decodeChunkFrame,
+  directoryReadCount,
+  encodeDirectory,
+  encodeIdentity,
+  encodeMissingBitmap,
+  encodeReceiveBlock,
+  encodeStatus,
+  MAX_READ_REGISTERS,
+  parseCommandBlock,
+  RECEIVE_STATES,
+  REGISTERS,
+  TERMINAL_EXCEPTIONS,
+  TerminalCodecError,
+  type CodecName,
+  type CommandRecord,
+  type IdentityRecord,
+  type ReceiveStateName,
 } from '../../../firmware-protocols/terminal-modbus';
 import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/words';
 import type { ModbusDevice, UnitFault } from '../modbus/virtual-bus';
@@ -62,7 +78,10 @@ export class SimulatedTerminal implements ModbusDevice {
   readHolding(address: number, count: number, now: number): number[] | { exception: number } {
     const R = REGISTERS;
     if (inBlock(address, count, R.identity.address, R.identity.count)) {
-      return encodeIdentity(this.opts.identity).slice(address - R.identity.address, address - R.identity.address + count);
+      return encodeIdentity(this.opts.identity).slice(
+        address - R.identity.address,
+        address - R.identity.address + count,
+      );
     }
     if (inBlock(address, count, R.status.address, R.status.count)) {
       return this.status(now).slice(address - R.status.address, address - R.status.address + count);
@@ -71,7 +90,10 @@ export class SimulatedTerminal implements ModbusDevice {
     // the directory before the bitmap pages, whose range (0x0504 + up to 4,096) runs over its address
     if (address === R.directory.address && count >= R.directory.headerCount && count <= directoryReadCount()) {
       const clips = this.model.clips.list().slice(0, R.directory.maxEntries);
-      const regs = encodeDirectory({ freeKb: Math.floor(this.model.clips.freeBytes() / 1024), clips: clips.map((c) => ({ clipId: c.clipId, digestPrefix: c.digest.slice(0, 8) })) });
+      const regs = encodeDirectory({
+        freeKb: Math.floor(this.model.clips.freeBytes() / 1024),
+        clips: clips.map((c) => ({ clipId: c.clipId, digestPrefix: c.digest.slice(0, 8) })),
+      });
       return Array.from({ length: count }, (_, i) => regs[i] ?? 0);
     }
     if (address >= R.receive.bitmapAddress && address < R.receive.bitmapAddress + R.receive.maxBitmapCount) {
@@ -139,9 +161,17 @@ export class SimulatedTerminal implements ModbusDevice {
       if (e instanceof TerminalCodecError) return { exception: TERMINAL_EXCEPTIONS.illegalValue };
       throw e;
     }
-    const verdict = parsed.signature === null ? 'unsigned' : this.opts.verifier.verify(registersToBytes(values).subarray(0, COMMAND_LAYOUT.bytes));
+    const verdict =
+      parsed.signature === null
+        ? 'unsigned'
+        : this.opts.verifier.verify(registersToBytes(values).subarray(0, COMMAND_LAYOUT.bytes));
     if (parsed.signature !== null) this.pendingVerifyMs = this.opts.verifier.verifyMs;
-    const refusal = this.model.apply(now, parsed.sequence, verdict, this.toModel(parsed.command, parsed.broadcastHandle));
+    const refusal = this.model.apply(
+      now,
+      parsed.sequence,
+      verdict,
+      this.toModel(parsed.command, parsed.broadcastHandle),
+    );
     return refusal === null ? null : { exception: REFUSAL_EXCEPTION[refusal] };
   }
 
@@ -151,9 +181,15 @@ export class SimulatedTerminal implements ModbusDevice {
         return {
           code: 'play',
           session: {
-            source: c.source, clipId: c.clipId, priority: c.priority, broadcastClass: c.broadcastClass, repeat: c.repeat,
-            volume: c.volume === 255 ? this.model.volume : c.volume, startAt: c.startAt?.getTime() ?? null,
-            endAt: c.endAt?.getTime() ?? null, broadcastHandle: handle,
+            source: c.source,
+            clipId: c.clipId,
+            priority: c.priority,
+            broadcastClass: c.broadcastClass,
+            repeat: c.repeat,
+            volume: c.volume === 255 ? this.model.volume : c.volume,
+            startAt: c.startAt?.getTime() ?? null,
+            endAt: c.endAt?.getTime() ?? null,
+            broadcastHandle: handle,
           },
         };
       case 'stop':
@@ -172,7 +208,13 @@ export class SimulatedTerminal implements ModbusDevice {
         return {
           code: 'prepare-clip',
           codecSupported: this.opts.identity.codecs.includes(c.codec),
-          clip: { clipId: c.clipId, size: c.size, codec: CODECS.find((k) => k.name === c.codec)?.code ?? 0, digest: c.digest, durationMs: (c.size * 1000) / CODEC_BYTES_PER_SECOND[c.codec] },
+          clip: {
+            clipId: c.clipId,
+            size: c.size,
+            codec: CODECS.find((k) => k.name === c.codec)?.code ?? 0,
+            digest: c.digest,
+            durationMs: (c.size * 1000) / CODEC_BYTES_PER_SECOND[c.codec],
+          },
         };
     }
   }
@@ -204,7 +246,8 @@ export class SimulatedTerminal implements ModbusDevice {
   private receive(count: number): number[] | { exception: number } {
     if (count > MAX_READ_REGISTERS) return { exception: TERMINAL_EXCEPTIONS.illegalValue };
     const c = this.model.clips;
-    const state = (Object.keys(RECEIVE_STATES) as ReceiveStateName[]).find((k) => RECEIVE_STATES[k] === c.state) ?? 'idle';
+    const state =
+      (Object.keys(RECEIVE_STATES) as ReceiveStateName[]).find((k) => RECEIVE_STATES[k] === c.state) ?? 'idle';
     return encodeReceiveBlock({ clipId: c.clipId, state, chunkCount: c.chunkCount(), missing: c.missing() }, count);
   }
 }

@@ -5,9 +5,24 @@ import { ClipStore } from './clip-store';
 import { ModelCommand, TerminalModel } from './terminal-model';
 
 const T0 = Date.UTC(2024, 9, 23, 2, 0, 0);
-const play = (priority: number, handle: number, extra: Partial<Extract<ModelCommand, { code: 'play' }>['session']> = {}): ModelCommand => ({
+const play = (
+  priority: number,
+  handle: number,
+  extra: Partial<Extract<ModelCommand, { code: 'play' }>['session']> = {},
+): ModelCommand => ({
   code: 'play',
-  session: { source: 'fm', clipId: 0, priority, broadcastClass: 5, repeat: 1, volume: 50, startAt: null, endAt: null, broadcastHandle: handle, ...extra },
+  session: {
+    source: 'fm',
+    clipId: 0,
+    priority,
+    broadcastClass: 5,
+    repeat: 1,
+    volume: 50,
+    startAt: null,
+    endAt: null,
+    broadcastHandle: handle,
+    ...extra,
+  },
 });
 
 function storeClip(store: ClipStore, clipId: number, data: Buffer, durationMs = 10_000) {
@@ -46,7 +61,11 @@ describe('TerminalModel acceptance', () => {
     expect(t.apply(T0, 4, 'ok', play(PRIORITY.town, 14))).toBeNull();
     expect(t.apply(T0, 5, 'ok', play(2, 15))).toBeNull();
     expect(t.priority(T0)).toBe(2);
-    expect(t.preempted.map((p) => [p.session.broadcastHandle, p.by])).toEqual([[11, 12], [12, 14], [14, 15]]);
+    expect(t.preempted.map((p) => [p.session.broadcastHandle, p.by])).toEqual([
+      [11, 12],
+      [12, 14],
+      [14, 15],
+    ]);
     expect(t.refused.outranked).toBe(1);
     expect(t.apply(T0, 6, 'ok', { code: 'stop', broadcastHandle: 0, priority: PRIORITY.county })).toBe('outranked');
     expect(t.apply(T0, 7, 'ok', { code: 'stop', broadcastHandle: 0, priority: 1 })).toBeNull();
@@ -89,7 +108,9 @@ describe('ClipStore', () => {
   it('reports missing chunks, ignores a commit while chunks are missing, and checks the SM3 digest', () => {
     const s = new ClipStore();
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));
-    expect(s.prepare({ clipId: 3, size: 1000, codec: 1, digest: sm3(data), durationMs: 1 }, true)).toBe(RECEIVE_STATES.receiving);
+    expect(s.prepare({ clipId: 3, size: 1000, codec: 1, digest: sm3(data), durationMs: 1 }, true)).toBe(
+      RECEIVE_STATES.receiving,
+    );
     expect(s.chunkCount()).toBe(5);
     s.chunk(3, 0, data.subarray(0, 240));
     s.chunk(3, 4, data.subarray(960));
@@ -98,7 +119,9 @@ describe('ClipStore', () => {
     expect(s.chunk(3, 9, data.subarray(0, 240))).toBe(false);
     for (const i of [1, 2, 3]) s.chunk(3, i, data.subarray(i * 240, i * 240 + 240));
     expect(s.commit(3)).toBe(RECEIVE_STATES.stored);
-    expect(s.prepare({ clipId: 3, size: 1000, codec: 1, digest: sm3(data), durationMs: 1 }, true)).toBe(RECEIVE_STATES.stored);
+    expect(s.prepare({ clipId: 3, size: 1000, codec: 1, digest: sm3(data), durationMs: 1 }, true)).toBe(
+      RECEIVE_STATES.stored,
+    );
   });
 
   it('keeps the chunks received when the clip being received is prepared again, and drops them for another clip', () => {
@@ -127,7 +150,11 @@ describe('ClipStore', () => {
     s.chunk(4, 1, data.subarray(240));
     expect(s.commit(4)).toBe(RECEIVE_STATES.digestMismatch);
     expect(s.committed(4)).toBeUndefined();
-    expect(s.prepare({ clipId: 5, size: 4000, codec: 1, digest: sm3(data), durationMs: 1 }, true)).toBe(RECEIVE_STATES.refused);
-    expect(s.prepare({ clipId: 5, size: 400, codec: 1, digest: sm3(data), durationMs: 1 }, false)).toBe(RECEIVE_STATES.refused);
+    expect(s.prepare({ clipId: 5, size: 4000, codec: 1, digest: sm3(data), durationMs: 1 }, true)).toBe(
+      RECEIVE_STATES.refused,
+    );
+    expect(s.prepare({ clipId: 5, size: 400, codec: 1, digest: sm3(data), durationMs: 1 }, false)).toBe(
+      RECEIVE_STATES.refused,
+    );
   });
 });

@@ -11,7 +11,8 @@ import type { SourceKind } from '../../terminal-bus';
 import { ClipStore, type StoredClip } from './clip-store';
 
 export type SignatureVerdict = 'ok' | 'unsigned' | 'forged' | 'unknown-certificate';
-export type Refusal = SignatureVerdict | 'replayed' | 'outranked' | 'no-such-clip' | 'storage-refused' | 'bad-parameter';
+export type Refusal =
+  SignatureVerdict | 'replayed' | 'outranked' | 'no-such-clip' | 'storage-refused' | 'bad-parameter';
 
 export interface PlaySession {
   source: SourceKind;
@@ -71,7 +72,14 @@ export class TerminalModel {
   faults = new Set<FaultKey>();
   lastSequence = 0;
   crcErrors = 0;
-  readonly refused: RefusalCounters = { unsigned: 0, forged: 0, unknownCertificate: 0, replayed: 0, outranked: 0, other: 0 };
+  readonly refused: RefusalCounters = {
+    unsigned: 0,
+    forged: 0,
+    unknownCertificate: 0,
+    replayed: 0,
+    outranked: 0,
+    other: 0,
+  };
   readonly clips = new ClipStore();
   /** Plays obeyed, and plays of a broadcast this terminal had started before that were not the resumption of a preempted session. */
   readonly starts = { plays: 0, repeatedStarts: 0 };
@@ -155,16 +163,33 @@ export class TerminalModel {
         return null;
       case 'test-tone':
         if (command.seconds <= 0) return 'bad-parameter';
-        return this.play(now, {
-          source: 'tone', clipId: 0, priority: TEST_TONE_PRIORITY, broadcastClass: 1, repeat: 1, volume: command.volume,
-          startAt: null, endAt: now + command.seconds * 1000, broadcastHandle: 0,
-        }, command.seconds * 1000);
+        return this.play(
+          now,
+          {
+            source: 'tone',
+            clipId: 0,
+            priority: TEST_TONE_PRIORITY,
+            broadcastClass: 1,
+            repeat: 1,
+            volume: command.volume,
+            startAt: null,
+            endAt: now + command.seconds * 1000,
+            broadcastHandle: 0,
+          },
+          command.seconds * 1000,
+        );
       case 'prepare-clip':
-        return this.clips.prepare(command.clip, command.codecSupported) === RECEIVE_STATES.refused ? 'storage-refused' : null;
+        return this.clips.prepare(command.clip, command.codecSupported) === RECEIVE_STATES.refused
+          ? 'storage-refused'
+          : null;
     }
   }
 
-  private play(now: number, s: Omit<PlaySession, 'durationMs' | 'startAt'> & { startAt: number | null }, toneMs?: number): Refusal | null {
+  private play(
+    now: number,
+    s: Omit<PlaySession, 'durationMs' | 'startAt'> & { startAt: number | null },
+    toneMs?: number,
+  ): Refusal | null {
     const current = this.session;
     if (current && !mayPlayOver(s.priority, current.priority)) return 'outranked';
     let durationMs: number | null = toneMs ?? null;

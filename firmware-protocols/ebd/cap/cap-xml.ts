@@ -52,32 +52,77 @@ export interface CapAlert {
   infos: CapInfo[];
 }
 
-const ARRAYS = new Set(['info', 'category', 'responseType', 'eventCode', 'parameter', 'resource', 'area', 'polygon', 'circle', 'geocode', 'code']);
-const parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, trimValues: true, isArray: (name) => ARRAYS.has(name) });
+const ARRAYS = new Set([
+  'info',
+  'category',
+  'responseType',
+  'eventCode',
+  'parameter',
+  'resource',
+  'area',
+  'polygon',
+  'circle',
+  'geocode',
+  'code',
+]);
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => ARRAYS.has(name),
+});
 const builder = new XMLBuilder({ format: true, indentBy: '  ', ignoreAttributes: false, attributeNamePrefix: '@_' });
 
 type Node = Record<string, unknown>;
 const s = (v: unknown): string => (typeof v === 'string' ? v : '');
 const opt = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const pairs = (v: unknown): CapPair[] => arr(v).map((p) => ({ valueName: s((p as Node).valueName), value: s((p as Node).value) }));
+const pairs = (v: unknown): CapPair[] =>
+  arr(v).map((p) => ({ valueName: s((p as Node).valueName), value: s((p as Node).value) }));
 
 export function parseCap(xml: string): CapAlert {
   const a = (parser.parse(xml) as Node).alert as Node | undefined;
   if (!a) throw new Error('the document has no <alert> root');
   return {
-    identifier: s(a.identifier), sender: s(a.sender), sent: s(a.sent), status: s(a.status), msgType: s(a.msgType), source: opt(a.source), scope: s(a.scope),
-    note: opt(a.note), references: opt(a.references),
+    identifier: s(a.identifier),
+    sender: s(a.sender),
+    sent: s(a.sent),
+    status: s(a.status),
+    msgType: s(a.msgType),
+    source: opt(a.source),
+    scope: s(a.scope),
+    note: opt(a.note),
+    references: opt(a.references),
     infos: arr(a.info).map((x) => {
       const i = x as Node;
       return {
-        language: opt(i.language) ?? 'en-US', categories: arr(i.category).map(s), event: s(i.event), responseTypes: arr(i.responseType).map(s),
-        urgency: s(i.urgency), severity: s(i.severity), certainty: s(i.certainty), eventCodes: pairs(i.eventCode), effective: opt(i.effective), onset: opt(i.onset),
-        expires: opt(i.expires), senderName: opt(i.senderName), headline: opt(i.headline), description: opt(i.description), instruction: opt(i.instruction),
-        web: opt(i.web), contact: opt(i.contact), parameters: pairs(i.parameter),
+        language: opt(i.language) ?? 'en-US',
+        categories: arr(i.category).map(s),
+        event: s(i.event),
+        responseTypes: arr(i.responseType).map(s),
+        urgency: s(i.urgency),
+        severity: s(i.severity),
+        certainty: s(i.certainty),
+        eventCodes: pairs(i.eventCode),
+        effective: opt(i.effective),
+        onset: opt(i.onset),
+        expires: opt(i.expires),
+        senderName: opt(i.senderName),
+        headline: opt(i.headline),
+        description: opt(i.description),
+        instruction: opt(i.instruction),
+        web: opt(i.web),
+        contact: opt(i.contact),
+        parameters: pairs(i.parameter),
         areas: arr(i.area).map((y) => {
           const ar = y as Node;
-          return { areaDesc: s(ar.areaDesc), polygons: arr(ar.polygon).map(s), circles: arr(ar.circle).map(s), geocodes: pairs(ar.geocode) };
+          return {
+            areaDesc: s(ar.areaDesc),
+            polygons: arr(ar.polygon).map(s),
+            circles: arr(ar.circle).map(s),
+            geocodes: pairs(ar.geocode),
+          };
         }),
       };
     }),
@@ -86,10 +131,13 @@ export function parseCap(xml: string): CapAlert {
 
 /** The references of an Update or Cancel: `sender,identifier,sent` triples separated by whitespace. */
 export function capReferences(references: string | null): { sender: string; identifier: string; sent: string }[] {
-  return (references ?? '').split(/\s+/).filter(Boolean).map((t) => {
-    const [sender = '', identifier = '', sent = ''] = t.split(',');
-    return { sender, identifier, sent };
-  });
+  return (references ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((t) => {
+      const [sender = '', identifier = '', sent = ''] = t.split(',');
+      return { sender, identifier, sent };
+    });
 }
 
 /** CAP's time form: yyyy-MM-ddTHH:mm:ss+08:00 (no fractions, an explicit offset; Beijing time here). */
@@ -102,15 +150,39 @@ export function buildCap(a: CapAlert): string {
   const pair = (p: CapPair): Node => ({ valueName: p.valueName, value: p.value });
   const maybe = (k: string, v: string | null): Node => (v === null ? {} : { [k]: v });
   const alert: Node = {
-    '@_xmlns': CAP_NAMESPACE, identifier: a.identifier, sender: a.sender, sent: a.sent, status: a.status, msgType: a.msgType, ...maybe('source', a.source), scope: a.scope,
-    ...maybe('note', a.note), ...maybe('references', a.references),
+    '@_xmlns': CAP_NAMESPACE,
+    identifier: a.identifier,
+    sender: a.sender,
+    sent: a.sent,
+    status: a.status,
+    msgType: a.msgType,
+    ...maybe('source', a.source),
+    scope: a.scope,
+    ...maybe('note', a.note),
+    ...maybe('references', a.references),
     info: a.infos.map((i) => ({
-      language: i.language, category: i.categories, event: i.event, ...(i.responseTypes.length ? { responseType: i.responseTypes } : {}), urgency: i.urgency, severity: i.severity,
-      certainty: i.certainty, ...(i.eventCodes.length ? { eventCode: i.eventCodes.map(pair) } : {}), ...maybe('effective', i.effective), ...maybe('onset', i.onset),
-      ...maybe('expires', i.expires), ...maybe('senderName', i.senderName), ...maybe('headline', i.headline), ...maybe('description', i.description),
-      ...maybe('instruction', i.instruction), ...maybe('web', i.web), ...maybe('contact', i.contact), ...(i.parameters.length ? { parameter: i.parameters.map(pair) } : {}),
+      language: i.language,
+      category: i.categories,
+      event: i.event,
+      ...(i.responseTypes.length ? { responseType: i.responseTypes } : {}),
+      urgency: i.urgency,
+      severity: i.severity,
+      certainty: i.certainty,
+      ...(i.eventCodes.length ? { eventCode: i.eventCodes.map(pair) } : {}),
+      ...maybe('effective', i.effective),
+      ...maybe('onset', i.onset),
+      ...maybe('expires', i.expires),
+      ...maybe('senderName', i.senderName),
+      ...maybe('headline', i.headline),
+      ...maybe('description', i.description),
+      ...maybe('instruction', i.instruction),
+      ...maybe('web', i.web),
+      ...maybe('contact', i.contact),
+      ...(i.parameters.length ? { parameter: i.parameters.map(pair) } : {}),
       area: i.areas.map((ar) => ({
-        areaDesc: ar.areaDesc, ...(ar.polygons.length ? { polygon: ar.polygons } : {}), ...(ar.circles.length ? { circle: ar.circles } : {}),
+        areaDesc: ar.areaDesc,
+        ...(ar.polygons.length ? { polygon: ar.polygons } : {}),
+        ...(ar.circles.length ? { circle: ar.circles } : {}),
         ...(ar.geocodes.length ? { geocode: ar.geocodes.map(pair) } : {}),
       })),
     })),

@@ -43,7 +43,16 @@ export class AudioJobs {
 
   /** Starts `work` at once (it decides itself when to queue for a process slot) and returns the job. */
   start(kind: JobKind, clipId: string, work: (job: JobHandle) => Promise<void>): AudioJob {
-    const job: AudioJob = { id: randomUUID(), kind, state: 'queued', percent: 0, clipId, error: null, createdAt: this.now(), finishedAt: null };
+    const job: AudioJob = {
+      id: randomUUID(),
+      kind,
+      state: 'queued',
+      percent: 0,
+      clipId,
+      error: null,
+      createdAt: this.now(),
+      finishedAt: null,
+    };
     this.jobs.set(job.id, job);
     const handle: JobHandle = {
       id: job.id,
@@ -57,7 +66,14 @@ export class AudioJobs {
     };
     const finished = work(handle).then(
       () => this.finish(Object.assign(job, { state: 'succeeded', percent: 100, finishedAt: this.now() })),
-      (err: unknown) => this.finish(Object.assign(job, { state: 'failed', error: withoutPaths(err instanceof Error ? err.message : String(err)), finishedAt: this.now() })),
+      (err: unknown) =>
+        this.finish(
+          Object.assign(job, {
+            state: 'failed',
+            error: withoutPaths(err instanceof Error ? err.message : String(err)),
+            finishedAt: this.now(),
+          }),
+        ),
     );
     this.done.set(job.id, finished);
     this.prune();

@@ -4,9 +4,7 @@
  * caller can answer 416 with `Content-Range: bytes *\/size`.
  */
 export type RangeAnswer =
-  | { kind: 'full' }
-  | { kind: 'partial'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+  { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 export function parseRange(header: string | undefined, size: number): RangeAnswer {
   if (header === undefined || header.trim() === '') return { kind: 'full' };

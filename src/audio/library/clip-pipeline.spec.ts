@@ -20,7 +20,9 @@ class FakeFfmpeg extends Ffmpeg {
   override encode(_source: EncodeSource, outputs: readonly EncodeOutput[], options: EncodeOptions): Promise<void> {
     for (const o of outputs) writeFileSync(o.file, `encoded ${o.profile.id}`);
     options.onProgress?.(50);
-    return this.failAfterWriting ? Promise.reject(new Error('ffmpeg: encoding failed (Invalid argument)')) : Promise.resolve();
+    return this.failAfterWriting
+      ? Promise.reject(new Error('ffmpeg: encoding failed (Invalid argument)'))
+      : Promise.resolve();
   }
   override facts(): Promise<MediaFacts> {
     return Promise.resolve({ codecName: 'opus', seconds: 12.04, bitrate: 16_000 });
@@ -61,7 +63,17 @@ describe('ClipPipeline', () => {
   let ffmpeg: FakeFfmpeg;
   let clips: MemoryClips;
   let pipeline: ClipPipeline;
-  const row: ClipRow = { id: 'c1', kind: 'upload', title: 't', state: 'processing', error: null, source: null, durationMs: null, createdById: 1, createdAt: new Date() };
+  const row: ClipRow = {
+    id: 'c1',
+    kind: 'upload',
+    title: 't',
+    state: 'processing',
+    error: null,
+    source: null,
+    durationMs: null,
+    createdById: 1,
+    createdAt: new Date(),
+  };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'dalaba-pipeline-'));
@@ -73,14 +85,23 @@ describe('ClipPipeline', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const stored = () => readdirSync(join(dir, 'audio'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  const stored = () =>
+    readdirSync(join(dir, 'audio'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
 
   it('stores one content-addressed variant per profile with SM3 and marks the clip ready', async () => {
     const progress: number[] = [];
-    const variants = await pipeline.produce('c1', { file: '/in.wav' }, { expectedSeconds: 12, onProgress: (p) => progress.push(p) });
+    const variants = await pipeline.produce(
+      'c1',
+      { file: '/in.wav' },
+      { expectedSeconds: 12, onProgress: (p) => progress.push(p) },
+    );
     expect(variants.map((v) => v.profile)).toEqual(CODEC_PROFILES.map((p) => p.id));
     for (const v of variants) {
-      expect(v.fileKey).toBe(`${v.sha256.slice(0, 2)}/${v.sha256}.${CODEC_PROFILES.find((p) => p.id === v.profile)!.extension}`);
+      expect(v.fileKey).toBe(
+        `${v.sha256.slice(0, 2)}/${v.sha256}.${CODEC_PROFILES.find((p) => p.id === v.profile)!.extension}`,
+      );
       expect(v.sm3).toMatch(/^[0-9a-f]{64}$/);
       expect(v.durationMs).toBe(12_040);
     }
@@ -91,8 +112,13 @@ describe('ClipPipeline', () => {
 
   it('on failure marks the clip failed with the reason and leaves no file behind', async () => {
     ffmpeg.failAfterWriting = true;
-    await expect(pipeline.produce('c1', { file: '/in.wav' }, { expectedSeconds: 12 })).rejects.toThrow('encoding failed');
-    expect(clips.rows.get('c1')).toMatchObject({ state: 'failed', error: 'ffmpeg: encoding failed (Invalid argument)' });
+    await expect(pipeline.produce('c1', { file: '/in.wav' }, { expectedSeconds: 12 })).rejects.toThrow(
+      'encoding failed',
+    );
+    expect(clips.rows.get('c1')).toMatchObject({
+      state: 'failed',
+      error: 'ffmpeg: encoding failed (Invalid argument)',
+    });
     expect(clips.variants).toEqual([]);
     expect(stored()).toEqual([]);
   });

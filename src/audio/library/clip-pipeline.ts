@@ -22,7 +22,9 @@ export class ClipPipeline {
 
   /** Encodes, stores and records the variants of `clipId`; marks the clip ready (or failed, rethrowing). */
   async produce(clipId: string, source: EncodeSource, options: EncodeOptions): Promise<VariantRow[]> {
-    const outputs = await Promise.all(CODEC_PROFILES.map(async (profile) => ({ profile, file: await this.files.workPath(profile.extension) })));
+    const outputs = await Promise.all(
+      CODEC_PROFILES.map(async (profile) => ({ profile, file: await this.files.workPath(profile.extension) })),
+    );
     const adopted: string[] = [];
     try {
       await this.ffmpeg.encode(source, outputs, options);

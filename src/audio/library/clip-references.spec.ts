@@ -10,11 +10,21 @@ describe('ClipReferences', () => {
 
   it('refuses with 409 naming what refers to the clip, across sources', async () => {
     const refs = new ClipReferences();
-    refs.register({ name: 'alert', find: (id) => Promise.resolve(id === 'c1' ? [{ kind: 'alert', id: 7, label: '暴雨红色预警' }] : []) });
-    refs.register({ name: 'schedule', find: (id) => Promise.resolve(id === 'c1' ? [{ kind: 'schedule', id: 3 }] : []) });
+    refs.register({
+      name: 'alert',
+      find: (id) => Promise.resolve(id === 'c1' ? [{ kind: 'alert', id: 7, label: '暴雨红色预警' }] : []),
+    });
+    refs.register({
+      name: 'schedule',
+      find: (id) => Promise.resolve(id === 'c1' ? [{ kind: 'schedule', id: 3 }] : []),
+    });
     const err = await refs.assertUnreferenced('c1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect(err).toMatchObject({ status: 409, code: 'clip_in_use', message: 'clip c1 is still used by alert 7 (暴雨红色预警), schedule 3' });
+    expect(err).toMatchObject({
+      status: 409,
+      code: 'clip_in_use',
+      message: 'clip c1 is still used by alert 7 (暴雨红色预警), schedule 3',
+    });
     await expect(refs.assertUnreferenced('c2')).resolves.toBeUndefined();
   });
 

@@ -45,6 +45,9 @@ export class ClipReferences {
     if (refs.length === 0) return;
     const names = refs.slice(0, 5).map((r) => `${r.kind} ${r.id}${r.label ? ` (${r.label})` : ''}`);
     const more = refs.length > 5 ? ` and ${refs.length - 5} more` : '';
-    throw new ConflictError('clip_in_use', `clip ${clipId} is still used by ${names.join(', ')}${more}`, { clipId, references: refs });
+    throw new ConflictError('clip_in_use', `clip ${clipId} is still used by ${names.join(', ')}${more}`, {
+      clipId,
+      references: refs,
+    });
   }
 }

@@ -55,7 +55,11 @@ export class ClipRepository {
     return { rows: rows as ClipRow[], total };
   }
 
-  async updateClip(id: string, patch: Partial<Pick<ClipRow, 'state' | 'error' | 'durationMs'>>, tx?: Tx): Promise<void> {
+  async updateClip(
+    id: string,
+    patch: Partial<Pick<ClipRow, 'state' | 'error' | 'durationMs'>>,
+    tx?: Tx,
+  ): Promise<void> {
     await this.em(tx).update(AudioClipEntity, { id }, patch);
   }
 
@@ -87,7 +91,11 @@ export class ClipRepository {
 
   /** After a restart: uploads and syntheses that were in progress have lost their work files. */
   async failInterrupted(): Promise<number> {
-    const result = await this.em().update(AudioClipEntity, { state: 'processing', kind: In(['upload', 'tts']) }, { state: 'failed', error: 'interrupted by a server restart; upload or synthesise again' });
+    const result = await this.em().update(
+      AudioClipEntity,
+      { state: 'processing', kind: In(['upload', 'tts']) },
+      { state: 'failed', error: 'interrupted by a server restart; upload or synthesise again' },
+    );
     return result.affected ?? 0;
   }
 

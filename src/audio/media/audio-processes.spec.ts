@@ -1,7 +1,8 @@
 import { loadAudioConfig } from '../audio-config';
 import { AudioProcesses, ProcessError } from './audio-processes';
 
-const processes = (maxProcesses: string) => new AudioProcesses(loadAudioConfig({ AUDIO_MAX_PROCESSES: maxProcesses }, '/tmp/dalaba-unused'));
+const processes = (maxProcesses: string) =>
+  new AudioProcesses(loadAudioConfig({ AUDIO_MAX_PROCESSES: maxProcesses }, '/tmp/dalaba-unused'));
 
 describe('AudioProcesses', () => {
   it('runs at most the configured number of processes at once; the others queue', async () => {
@@ -33,8 +34,12 @@ describe('AudioProcesses', () => {
 
   it('rejects a missing executable and a process past its deadline, naming the command', async () => {
     const p = processes('1');
-    await expect(p.run('/nonexistent/ffmpeg', [])).rejects.toThrow(/\/nonexistent\/ffmpeg: spawn \/nonexistent\/ffmpeg ENOENT/);
-    await expect(p.run('sh', ['-c', 'exec sleep 30'], { timeoutSeconds: 0.2 })).rejects.toThrow(new ProcessError('sh', 'did not finish within 0.2 s', ''));
+    await expect(p.run('/nonexistent/ffmpeg', [])).rejects.toThrow(
+      /\/nonexistent\/ffmpeg: spawn \/nonexistent\/ffmpeg ENOENT/,
+    );
+    await expect(p.run('sh', ['-c', 'exec sleep 30'], { timeoutSeconds: 0.2 })).rejects.toThrow(
+      new ProcessError('sh', 'did not finish within 0.2 s', ''),
+    );
   });
 
   it('kills running processes at shutdown and refuses new ones', async () => {

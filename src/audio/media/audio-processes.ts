@@ -39,7 +39,10 @@ export class ProcessError extends Error {
 
 /** The last meaningful line of a tool's stderr, for error messages. */
 export function lastLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines[lines.length - 1] ?? '';
 }
 

@@ -38,7 +38,11 @@ export class AudioTools {
   ) {}
 
   async detect(): Promise<AudioCapabilities> {
-    const [ffmpeg, ffprobe, speechReason] = await Promise.all([this.ffmpeg(), this.version('ffprobe', this.config.ffprobePath, this.config.tools.ffprobe.origin), this.speech.unavailableReason()]);
+    const [ffmpeg, ffprobe, speechReason] = await Promise.all([
+      this.ffmpeg(),
+      this.version('ffprobe', this.config.ffprobePath, this.config.tools.ffprobe.origin),
+      this.speech.unavailableReason(),
+    ]);
     const speech: ToolStatus = {
       name: this.speech.name,
       available: speechReason === null,
@@ -79,6 +83,8 @@ export class AudioTools {
     if (!status.available) return status;
     const r = await this.processes.run(this.config.ffmpegPath, ['-hide_banner', '-encoders'], { timeoutSeconds: 10 });
     const absent = NEEDED_ENCODERS.filter((e) => !r.stdout.includes(` ${e} `));
-    return absent.length === 0 ? status : { ...status, available: false, detail: `ffmpeg lacks the ${absent.join(' and ')} encoder(s)` };
+    return absent.length === 0
+      ? status
+      : { ...status, available: false, detail: `ffmpeg lacks the ${absent.join(' and ')} encoder(s)` };
   }
 }

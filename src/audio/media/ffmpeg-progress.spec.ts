@@ -1,6 +1,7 @@
 import { ProgressReader } from './ffmpeg-progress';
 
-const block = (us: number, state = 'continue'): string => `bitrate=N/A\nout_time_us=${us}\nout_time_ms=${us}\nout_time=00:00:00\nprogress=${state}\n`;
+const block = (us: number, state = 'continue'): string =>
+  `bitrate=N/A\nout_time_us=${us}\nout_time_ms=${us}\nout_time=00:00:00\nprogress=${state}\n`;
 
 describe('ProgressReader', () => {
   it('reports the share of the expected duration at each block, 100 at the end', () => {

@@ -9,7 +9,13 @@ import type { AudioConfig } from '../audio-config';
 import { AudioProcesses, lastLine, ProcessError } from './audio-processes';
 import type { CodecProfile } from './codec-profiles';
 import { ProgressReader } from './ffmpeg-progress';
-import { parseLoudnormJson, parseProbeJson, type DecodeResult, type LoudnessMeasurement, type ProbeResult } from './probe';
+import {
+  parseLoudnormJson,
+  parseProbeJson,
+  type DecodeResult,
+  type LoudnessMeasurement,
+  type ProbeResult,
+} from './probe';
 
 export type ProbeOutcome = { ok: true; probe: ProbeResult } | { ok: false; reason: string };
 
@@ -48,8 +54,13 @@ export class Ffmpeg {
   ) {}
 
   async probe(file: string): Promise<ProbeOutcome> {
-    const r = await this.processes.run(this.config.ffprobePath, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], { timeoutSeconds: 30 });
-    if (r.code !== 0) return { ok: false, reason: `not a decodable audio file (${lastLine(r.stderr) || `ffprobe exit ${r.code}`})` };
+    const r = await this.processes.run(
+      this.config.ffprobePath,
+      ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file],
+      { timeoutSeconds: 30 },
+    );
+    if (r.code !== 0)
+      return { ok: false, reason: `not a decodable audio file (${lastLine(r.stderr) || `ffprobe exit ${r.code}`})` };
     let probe: ProbeResult | null;
     try {
       probe = parseProbeJson(r.stdout);
@@ -65,7 +76,23 @@ export class Ffmpeg {
     const filter = `loudnorm=I=${this.config.loudnessTarget}:TP=${this.config.truePeak}:LRA=11:print_format=json`;
     const r = await this.processes.run(
       this.config.ffmpegPath,
-      ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-progress', 'pipe:1', '-i', file, '-vn', '-af', filter, '-f', 'null', '-'],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-nostats',
+        '-v',
+        'info',
+        '-progress',
+        'pipe:1',
+        '-i',
+        file,
+        '-vn',
+        '-af',
+        filter,
+        '-f',
+        'null',
+        '-',
+      ],
       { onStdout: (c) => report(progress.feed(c), onProgress) },
     );
     if (r.code !== 0) throw new ProcessError('ffmpeg', `cannot decode (${lastLine(r.stderr)})`, r.stderr);
@@ -75,7 +102,10 @@ export class Ffmpeg {
   /** Encodes the source into every output in one process. */
   async encode(source: EncodeSource, outputs: readonly EncodeOutput[], options: EncodeOptions): Promise<void> {
     const progress = new ProgressReader(options.expectedSeconds);
-    const input = 'file' in source ? ['-i', source.file] : ['-f', 's16le', '-ar', String(source.sampleRate), '-ac', '1', '-i', 'pipe:0'];
+    const input =
+      'file' in source
+        ? ['-i', source.file]
+        : ['-f', 's16le', '-ar', String(source.sampleRate), '-ac', '1', '-i', 'pipe:0'];
     const filters: string[] = [];
     const loudness = options.loudness;
     if (loudness) {
@@ -87,13 +117,37 @@ export class Ffmpeg {
     if (options.gainDb !== undefined && options.gainDb !== 0) filters.push(`volume=${options.gainDb.toFixed(2)}dB`);
     filters.push('aresample=async=0');
     const graph = `[0:a]${filters.join(',')},asplit=${outputs.length}${outputs.map((_, i) => `[o${i}]`).join('')}`;
-    const outArgs = outputs.flatMap((o, i) => ['-map', `[o${i}]`, '-map_metadata', '-1', ...o.profile.encoderArgs, o.file]);
+    const outArgs = outputs.flatMap((o, i) => [
+      '-map',
+      `[o${i}]`,
+      '-map_metadata',
+      '-1',
+      ...o.profile.encoderArgs,
+      o.file,
+    ]);
     const r = await this.processes.run(
       this.config.ffmpegPath,
-      ['-hide_banner', '-nostdin', '-nostats', '-v', 'error', '-y', '-progress', 'pipe:1', ...input, '-filter_complex', graph, ...outArgs],
-      { onStdout: (c) => report(progress.feed(c), options.onProgress), stdin: 'pcm' in source ? toBytes(source.pcm) : undefined },
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-nostats',
+        '-v',
+        'error',
+        '-y',
+        '-progress',
+        'pipe:1',
+        ...input,
+        '-filter_complex',
+        graph,
+        ...outArgs,
+      ],
+      {
+        onStdout: (c) => report(progress.feed(c), options.onProgress),
+        stdin: 'pcm' in source ? toBytes(source.pcm) : undefined,
+      },
     );
-    if (r.code !== 0) throw new ProcessError('ffmpeg', `encoding failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
+    if (r.code !== 0)
+      throw new ProcessError('ffmpeg', `encoding failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
   }
 
   /** Decodes the inputs and writes them one after the other into one mono 16-bit WAV. */
@@ -101,19 +155,42 @@ export class Ffmpeg {
     const parts = inputs.map((_, i) => `[${i}:a]aresample=44100,aformat=sample_fmts=s16:channel_layouts=mono[a${i}]`);
     const graph = `${parts.join(';')};${inputs.map((_, i) => `[a${i}]`).join('')}concat=n=${inputs.length}:v=0:a=1[out]`;
     const r = await this.processes.run(this.config.ffmpegPath, [
-      '-hide_banner', '-nostdin', '-nostats', '-v', 'error', '-y', ...inputs.flatMap((f) => ['-i', f]), '-filter_complex', graph, '-map', '[out]', '-c:a', 'pcm_s16le', output,
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-v',
+      'error',
+      '-y',
+      ...inputs.flatMap((f) => ['-i', f]),
+      '-filter_complex',
+      graph,
+      '-map',
+      '[out]',
+      '-c:a',
+      'pcm_s16le',
+      output,
     ]);
-    if (r.code !== 0) throw new ProcessError('ffmpeg', `joining clips failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
+    if (r.code !== 0)
+      throw new ProcessError('ffmpeg', `joining clips failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
   }
 
   /** Codec, duration and bit rate of an encoded file. */
   async facts(file: string): Promise<MediaFacts> {
-    const r = await this.processes.run(this.config.ffprobePath, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], { timeoutSeconds: 30 });
+    const r = await this.processes.run(
+      this.config.ffprobePath,
+      ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file],
+      { timeoutSeconds: 30 },
+    );
     const probe = r.code === 0 ? parseProbeJson(r.stdout) : null;
-    if (!probe || probe.declaredSeconds === null) throw new ProcessError('ffprobe', `cannot read the encoded file ${file} (${lastLine(r.stderr)})`, r.stderr);
+    if (!probe || probe.declaredSeconds === null)
+      throw new ProcessError('ffprobe', `cannot read the encoded file ${file} (${lastLine(r.stderr)})`, r.stderr);
     const format = (JSON.parse(r.stdout) as { format?: { bit_rate?: string } }).format;
     const bitrate = Number(format?.bit_rate);
-    return { codecName: probe.codecName, seconds: probe.declaredSeconds, bitrate: Number.isFinite(bitrate) ? bitrate : null };
+    return {
+      codecName: probe.codecName,
+      seconds: probe.declaredSeconds,
+      bitrate: Number.isFinite(bitrate) ? bitrate : null,
+    };
   }
 }
 

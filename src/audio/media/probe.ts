@@ -40,15 +40,32 @@ const ACCEPTED_FORMATS: Record<string, string> = {
   amr: 'AMR',
   ogg: 'OGG',
 };
-const ACCEPTED_CODECS = new Set(['pcm_s16le', 'pcm_s24le', 'pcm_s32le', 'pcm_u8', 'pcm_f32le', 'pcm_alaw', 'pcm_mulaw', 'mp3', 'aac', 'amr_nb', 'amr_wb', 'opus', 'vorbis', 'flac']);
+const ACCEPTED_CODECS = new Set([
+  'pcm_s16le',
+  'pcm_s24le',
+  'pcm_s32le',
+  'pcm_u8',
+  'pcm_f32le',
+  'pcm_alaw',
+  'pcm_mulaw',
+  'mp3',
+  'aac',
+  'amr_nb',
+  'amr_wb',
+  'opus',
+  'vorbis',
+  'flac',
+]);
 
 export const ACCEPTED_LABEL = 'WAV, MP3, AAC/M4A, AMR or OGG';
 const MIN_SECONDS = 0.2;
 
 /** Reason to refuse from the probe alone (before decoding), or null. */
 export function refuseFromProbe(probe: ProbeResult, limits: UploadLimits): string | null {
-  if (!(probe.formatName in ACCEPTED_FORMATS)) return `format "${probe.formatName}" is not accepted; send ${ACCEPTED_LABEL}`;
-  if (!ACCEPTED_CODECS.has(probe.codecName)) return `audio codec "${probe.codecName}" is not accepted in ${ACCEPTED_FORMATS[probe.formatName]}`;
+  if (!(probe.formatName in ACCEPTED_FORMATS))
+    return `format "${probe.formatName}" is not accepted; send ${ACCEPTED_LABEL}`;
+  if (!ACCEPTED_CODECS.has(probe.codecName))
+    return `audio codec "${probe.codecName}" is not accepted in ${ACCEPTED_FORMATS[probe.formatName]}`;
   if (probe.declaredSeconds !== null && probe.declaredSeconds > limits.maxSeconds) {
     return `recording lasts ${probe.declaredSeconds.toFixed(1)} s, longer than the limit of ${limits.maxSeconds} s`;
   }
@@ -62,7 +79,8 @@ export function refuseFromProbe(probe: ProbeResult, limits: UploadLimits): strin
 export function refuseFromDecode(probe: ProbeResult, decoded: DecodeResult, limits: UploadLimits): string | null {
   const got = decoded.decodedSeconds;
   if (got < MIN_SECONDS) return `no audio could be decoded (${got.toFixed(2)} s); the file is empty or damaged`;
-  if (got > limits.maxSeconds) return `recording lasts ${got.toFixed(1)} s, longer than the limit of ${limits.maxSeconds} s`;
+  if (got > limits.maxSeconds)
+    return `recording lasts ${got.toFixed(1)} s, longer than the limit of ${limits.maxSeconds} s`;
   if (probe.declaredSeconds !== null) {
     const slack = Math.max(0.5, probe.declaredSeconds * 0.02);
     if (got < probe.declaredSeconds - slack) {
@@ -76,7 +94,13 @@ export function refuseFromDecode(probe: ProbeResult, decoded: DecodeResult, limi
 export function parseProbeJson(json: string): ProbeResult | null {
   const parsed = JSON.parse(json) as {
     format?: { format_name?: string; duration?: string };
-    streams?: { codec_type?: string; codec_name?: string; duration?: string; sample_rate?: string; channels?: number }[];
+    streams?: {
+      codec_type?: string;
+      codec_name?: string;
+      duration?: string;
+      sample_rate?: string;
+      channels?: number;
+    }[];
   };
   const audio = parsed.streams?.find((s) => s.codec_type === 'audio');
   if (!audio || !parsed.format?.format_name) return null;

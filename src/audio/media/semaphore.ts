@@ -4,7 +4,8 @@ export class Semaphore {
   private readonly waiters: (() => void)[] = [];
 
   constructor(readonly permits: number) {
-    if (!Number.isInteger(permits) || permits < 1) throw new RangeError(`permits must be a positive integer, got ${permits}`);
+    if (!Number.isInteger(permits) || permits < 1)
+      throw new RangeError(`permits must be a positive integer, got ${permits}`);
   }
 
   get running(): number {
@@ -34,7 +35,8 @@ export class Semaphore {
 
   private release(): void {
     const next = this.waiters.shift();
-    if (next) next(); // the permit passes straight to the next waiter
+    if (next)
+      next(); // the permit passes straight to the next waiter
     else this.active--;
   }
 }

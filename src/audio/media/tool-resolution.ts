@@ -54,10 +54,24 @@ function wasmEspeak(): string | null {
   }
 }
 
-const onPath = (name: string, envName: string): ResolvedTool => ({ path: name, prefixArgs: [], source: 'PATH', origin: `${name} on PATH (${envName} unset, npm package absent)` });
-const configured = (path: string, envName: string): ResolvedTool => ({ path, prefixArgs: [], source: 'configured', origin: envName });
+const onPath = (name: string, envName: string): ResolvedTool => ({
+  path: name,
+  prefixArgs: [],
+  source: 'PATH',
+  origin: `${name} on PATH (${envName} unset, npm package absent)`,
+});
+const configured = (path: string, envName: string): ResolvedTool => ({
+  path,
+  prefixArgs: [],
+  source: 'configured',
+  origin: envName,
+});
 
-export function resolveAudioTools(configuredPaths: { ffmpeg?: string; ffprobe?: string; espeak?: string }): AudioToolSet {
+export function resolveAudioTools(configuredPaths: {
+  ffmpeg?: string;
+  ffprobe?: string;
+  espeak?: string;
+}): AudioToolSet {
   const binary = (name: string, envName: string, pkg: string, given: string | undefined): ResolvedTool => {
     if (given !== undefined) return configured(given, envName);
     const shipped = packagedBinary(pkg);
@@ -67,7 +81,12 @@ export function resolveAudioTools(configuredPaths: { ffmpeg?: string; ffprobe?: 
   let espeak: ResolvedTool;
   if (configuredPaths.espeak !== undefined) espeak = configured(configuredPaths.espeak, 'AUDIO_ESPEAK');
   else if (wasm !== null) {
-    espeak = { path: process.execPath, prefixArgs: ['--input-type=module', '-e', espeakWasmSource(wasm), '--'], source: 'npm', origin: 'npm @echogarden/espeak-ng-emscripten (WebAssembly)' };
+    espeak = {
+      path: process.execPath,
+      prefixArgs: ['--input-type=module', '-e', espeakWasmSource(wasm), '--'],
+      source: 'npm',
+      origin: 'npm @echogarden/espeak-ng-emscripten (WebAssembly)',
+    };
   } else espeak = onPath('espeak-ng', 'AUDIO_ESPEAK');
   return {
     ffmpeg: binary('ffmpeg', 'AUDIO_FFMPEG', '@ffmpeg-installer/ffmpeg', configuredPaths.ffmpeg),

@@ -25,7 +25,13 @@ function cycles(pattern: readonly ToneSegment[], times: number): ToneSegment[] {
 const on = (seconds: number): ToneSegment => ({ on: true, seconds });
 const off = (seconds: number): ToneSegment => ({ on: false, seconds });
 
-export const TONE_IDS = ['tone-preliminary-alert', 'tone-air-raid', 'tone-all-clear', 'tone-disaster', 'tone-chime'] as const;
+export const TONE_IDS = [
+  'tone-preliminary-alert',
+  'tone-air-raid',
+  'tone-all-clear',
+  'tone-disaster',
+  'tone-chime',
+] as const;
 export type ToneId = (typeof TONE_IDS)[number];
 
 export const TONES: readonly (ToneDefinition & { id: ToneId })[] = [

@@ -45,7 +45,11 @@ function bell(t: number, frequency: number): number {
 }
 
 /** Yields the tone as Int16 chunks of at most `chunkSamples` samples. */
-export function* synthesiseTone(tone: ToneDefinition, sampleRate = TONE_SAMPLE_RATE, chunkSamples = sampleRate): Generator<Int16Array> {
+export function* synthesiseTone(
+  tone: ToneDefinition,
+  sampleRate = TONE_SAMPLE_RATE,
+  chunkSamples = sampleRate,
+): Generator<Int16Array> {
   const bounds = segmentBoundaries(tone, sampleRate);
   const total = bounds[bounds.length - 1];
   const rampSamples = Math.round(RAMP_SECONDS * sampleRate);

@@ -43,10 +43,29 @@ export class ToneService implements OnApplicationBootstrap {
       if (!row) {
         await this.transactions.run(async (tx) => {
           await this.clips.insertClip(
-            { id: tone.id, kind: 'tone', title: tone.title, state: 'pending', error: null, source: describePattern(tone), durationMs: toneDuration(tone) * 1000, createdById: null, createdAt: this.clock.date() },
+            {
+              id: tone.id,
+              kind: 'tone',
+              title: tone.title,
+              state: 'pending',
+              error: null,
+              source: describePattern(tone),
+              durationMs: toneDuration(tone) * 1000,
+              createdById: null,
+              createdAt: this.clock.date(),
+            },
             tx,
           );
-          await this.audit.record({ actor: SYSTEM_ACTOR, action: 'audio_clip.register_tone', entityType: 'audio_clip', entityId: tone.id, after: { title: tone.title } }, tx);
+          await this.audit.record(
+            {
+              actor: SYSTEM_ACTOR,
+              action: 'audio_clip.register_tone',
+              entityType: 'audio_clip',
+              entityId: tone.id,
+              after: { title: tone.title },
+            },
+            tx,
+          );
         });
       } else if (row.state === 'processing') {
         await this.clips.updateClip(tone.id, { state: 'pending' });
@@ -69,7 +88,11 @@ export class ToneService implements OnApplicationBootstrap {
     await this.clips.updateClip(id, { state: 'processing', error: null });
     const job = this.jobs.start('tone', id, async (h) => {
       try {
-        await this.pipeline.produce(id, { pcm: synthesiseTone(tone), sampleRate: TONE_SAMPLE_RATE }, { expectedSeconds: toneDuration(tone), onProgress: (p) => h.progress(p) });
+        await this.pipeline.produce(
+          id,
+          { pcm: synthesiseTone(tone), sampleRate: TONE_SAMPLE_RATE },
+          { expectedSeconds: toneDuration(tone), onProgress: (p) => h.progress(p) },
+        );
       } finally {
         this.running.delete(id);
       }

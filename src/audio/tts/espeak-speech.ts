@@ -47,7 +47,8 @@ export class EspeakSpeech implements SpeechProvider {
 
   async synthesise(text: string, options: SpeechOptions, wavFile: string): Promise<void> {
     const r = await this.run([...this.voiceArgs(options), '-w', wavFile], { stdin: [Buffer.from(text, 'utf8')] });
-    if (r.code !== 0) throw new ProcessError('espeak-ng', `synthesis failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
+    if (r.code !== 0)
+      throw new ProcessError('espeak-ng', `synthesis failed (${lastLine(r.stderr) || `exit ${r.code}`})`, r.stderr);
   }
 
   async phonemes(text: string, options: SpeechOptions): Promise<string> {

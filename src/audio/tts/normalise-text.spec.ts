@@ -72,9 +72,17 @@ describe('normaliseChineseText', () => {
 
   it('leaves no ASCII digit in any text (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom('年', '月', '日', ':', '%', '.', '-', '℃', '雨', ' '), fc.integer({ min: 0, max: 99999 }).map(String))), (parts) => {
-        expect(normaliseChineseText(parts.join(''))).not.toMatch(/[0-9]/);
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.constantFrom('年', '月', '日', ':', '%', '.', '-', '℃', '雨', ' '),
+            fc.integer({ min: 0, max: 99999 }).map(String),
+          ),
+        ),
+        (parts) => {
+          expect(normaliseChineseText(parts.join(''))).not.toMatch(/[0-9]/);
+        },
+      ),
     );
   });
 });

@@ -67,7 +67,9 @@ const RULES: Rule[] = [
 
 /** Full-width digits and letters become ASCII first, so ２０２４年 reads like 2024年. */
 function toHalfWidth(text: string): string {
-  return text.replace(/[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+  return text.replace(/[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g, (c) =>
+    String.fromCharCode(c.charCodeAt(0) - 0xfee0),
+  );
 }
 
 export function normaliseChineseText(text: string): string {

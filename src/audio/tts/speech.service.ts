@@ -54,7 +54,10 @@ export class SpeechService {
   async phonemes(text: string, speed = 1): Promise<{ spokenText: string; phonemes: string }> {
     await this.capabilities.require('tts');
     const spokenText = this.checkedText(text);
-    return { spokenText, phonemes: await this.provider.phonemes(spokenText, { wordsPerMinute: BASE_WORDS_PER_MINUTE * speed }) };
+    return {
+      spokenText,
+      phonemes: await this.provider.phonemes(spokenText, { wordsPerMinute: BASE_WORDS_PER_MINUTE * speed }),
+    };
   }
 
   async synthesise(user: AuthUser, request: SpeechRequest): Promise<ClipStarted> {
@@ -73,9 +76,21 @@ export class SpeechService {
         const probed = await this.ffmpeg.probe(wav);
         if (!probed.ok) throw new Error(`the speech engine produced no audio: ${probed.reason}`);
         const seconds = probed.probe.declaredSeconds ?? 0;
-        if (seconds > this.config.maxSeconds) throw new Error(`the spoken text lasts ${seconds.toFixed(1)} s, longer than the limit of ${this.config.maxSeconds} s`);
+        if (seconds > this.config.maxSeconds)
+          throw new Error(
+            `the spoken text lasts ${seconds.toFixed(1)} s, longer than the limit of ${this.config.maxSeconds} s`,
+          );
         const decoded = await this.ffmpeg.analyse(wav, seconds, (p) => h.progress(30 + p / 10));
-        await this.pipeline.produce(clip.id, { file: wav }, { loudness: decoded.loudness ?? undefined, gainDb, expectedSeconds: decoded.decodedSeconds, onProgress: (p) => h.progress(40 + (p * 6) / 10) });
+        await this.pipeline.produce(
+          clip.id,
+          { file: wav },
+          {
+            loudness: decoded.loudness ?? undefined,
+            gainDb,
+            expectedSeconds: decoded.decodedSeconds,
+            onProgress: (p) => h.progress(40 + (p * 6) / 10),
+          },
+        );
       } catch (e) {
         await this.library.markFailed(clip.id, (e as Error).message);
         throw e;
@@ -90,10 +105,14 @@ export class SpeechService {
     const trimmed = text.trim();
     if (trimmed === '') throw ValidationFailedError.field('text', 'text is empty');
     if ([...trimmed].length > this.config.maxTtsChars) {
-      throw ValidationFailedError.field('text', `text has ${[...trimmed].length} characters, more than the limit of ${this.config.maxTtsChars}`);
+      throw ValidationFailedError.field(
+        'text',
+        `text has ${[...trimmed].length} characters, more than the limit of ${this.config.maxTtsChars}`,
+      );
     }
     const spoken = this.spokenText(trimmed);
-    if (!/[\u3400-\u9fff]/.test(spoken)) throw ValidationFailedError.field('text', 'text holds no Chinese characters to speak');
+    if (!/[\u3400-\u9fff]/.test(spoken))
+      throw ValidationFailedError.field('text', 'text holds no Chinese characters to speak');
     return spoken;
   }
 }

@@ -3,14 +3,24 @@
  * key (the registry's terminal id in the server, the unit id in a bench).
  */
 import { TERMINAL_STATES } from '../../../firmware-protocols/codes';
-import type { ClipToTransfer, FieldFailure, PriorityClass, TerminalCommand, TerminalStatus } from '../../field/field-port';
+import type {
+  ClipToTransfer,
+  FieldFailure,
+  PriorityClass,
+  TerminalCommand,
+  TerminalStatus,
+} from '../../field/field-port';
 
 export type PlayCommand = Extract<TerminalCommand, { code: 'play' }>;
 export type StopCommand = Extract<TerminalCommand, { code: 'stop' }>;
 
 export interface BusLink {
   readonly id: string;
-  transfer(keys: number[], clip: ClipToTransfer, priority: PriorityClass): Promise<{ stored: number[]; alreadyStored: number[]; failed: { key: number; failure: FieldFailure }[] }>;
+  transfer(
+    keys: number[],
+    clip: ClipToTransfer,
+    priority: PriorityClass,
+  ): Promise<{ stored: number[]; alreadyStored: number[]; failed: { key: number; failure: FieldFailure }[] }>;
   /** A command to every unit of the bus at once (no reply); resolves to the signed block's sequence, null if unknown. */
   commandAll(command: PlayCommand | StopCommand, priority: PriorityClass): Promise<number | null>;
   /** A command to one key; resolves to the signed block's sequence, null if unknown. Rejects with a FieldError. */
@@ -41,5 +51,12 @@ export function isBroadcasting(s: Pick<TerminalStatus, 'state'>): boolean {
 export function showsOurs(s: TerminalStatus, o: OurBroadcast): boolean {
   // the terminal holds a session of ours: playing, or armed for a synchronised start (whole seconds on the wire)
   if (s.broadcastId === o.broadcastId) return true;
-  return s.broadcastId === null && isBroadcasting(s) && o.clipId !== null && s.clipId === o.clipId && s.priority === o.priority && s.broadcastClass === o.broadcastClass;
+  return (
+    s.broadcastId === null &&
+    isBroadcasting(s) &&
+    o.clipId !== null &&
+    s.clipId === o.clipId &&
+    s.priority === o.priority &&
+    s.broadcastClass === o.broadcastClass
+  );
 }

@@ -16,11 +16,15 @@ export class Lane {
   run(rank: number, job: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({
-        rank, order: this.order++,
-        go: () => void job().then(resolve, reject).finally(() => {
-          this.busy--;
-          this.pump();
-        }),
+        rank,
+        order: this.order++,
+        go: () =>
+          void job()
+            .then(resolve, reject)
+            .finally(() => {
+              this.busy--;
+              this.pump();
+            }),
       });
       this.pump();
     });

@@ -12,7 +12,14 @@ import type { Clock as ServerClock } from '../../common/clock';
 /** The part of the server's Clock the plan uses. */
 type Clock = Pick<ServerClock, 'now' | 'sleep'>;
 import { failureOf, type PriorityClass, type TerminalStatus } from '../../field/field-port';
-import { isBroadcasting, showsOurs, type BusLink, type KeyFailure, type OurBroadcast, type PlayCommand } from './bus-link';
+import {
+  isBroadcasting,
+  showsOurs,
+  type BusLink,
+  type KeyFailure,
+  type OurBroadcast,
+  type PlayCommand,
+} from './bus-link';
 import { meaningOf } from './field-failures';
 import { Lane } from './lane';
 
@@ -66,7 +73,9 @@ export interface StartOutcome {
 }
 
 const describe = (s: TerminalStatus): string =>
-  isBroadcasting(s) ? `plays ${s.broadcastId ?? `clip ${s.clipId}`} at priority ${s.priority}` : `does not play it (state ${s.state}, priority ${s.priority})`;
+  isBroadcasting(s)
+    ? `plays ${s.broadcastId ?? `clip ${s.clipId}`} at priority ${s.priority}`
+    : `does not play it (state ${s.state}, priority ${s.priority})`;
 
 /** The signed starts sent on the bus, and what a status shows of them. */
 class SentStarts {
@@ -99,16 +108,28 @@ class SentStarts {
 
   tookOurs(k: number, s: TerminalStatus): boolean {
     const seq = s.lastCommandSequence;
-    return !isBroadcasting(s) && seq > 0 &&
-      (this.bus.has(seq) || (this.own.get(k)?.has(seq) ?? false) || this.sentBefore?.(k) === seq ||
+    return (
+      !isBroadcasting(s) &&
+      seq > 0 &&
+      (this.bus.has(seq) ||
+        (this.own.get(k)?.has(seq) ?? false) ||
+        this.sentBefore?.(k) === seq ||
         // sequences only grow, and only this controller signs: one taken since the lost start's read is that start
-        (this.lost.has(k) && seq > (this.lost.get(k) as number)));
+        (this.lost.has(k) && seq > (this.lost.get(k) as number)))
+    );
   }
 }
 
 /** One start phase; `run` does it. */
 class StartPhase {
-  readonly out: StartOutcome = { playing: [], failed: [], clipMissing: [], unreachable: [], sent: { bus: 0, unicast: 0 }, reads: 0 };
+  readonly out: StartOutcome = {
+    playing: [],
+    failed: [],
+    clipMissing: [],
+    unreachable: [],
+    sent: { bus: 0, unicast: 0 },
+    reads: 0,
+  };
   private readonly lane = new Lane();
   private readonly before = new Map<number, TerminalStatus | null>();
   private readonly refusedBy = new Map<number, string>();
@@ -143,7 +164,10 @@ class StartPhase {
     if (toStart.length > 0 && !o.stopped?.()) await o.beforeSend?.(toStart, byBus);
     if (byBus && !o.stopped?.()) await this.sendBusWide(this.command());
     // each key on its own from here; the lane puts likely answers first and the suspect last
-    const keys = [...o.readFirst.map((k) => ({ k, startNow: false })), ...toStart.map((k) => ({ k, startNow: !byBus }))];
+    const keys = [
+      ...o.readFirst.map((k) => ({ k, startNow: false })),
+      ...toStart.map((k) => ({ k, startNow: !byBus })),
+    ];
     this.open = keys.length;
     if (this.open === 0) return this.out;
     const done = new Promise<void>((resolve, reject) => {
@@ -210,11 +234,16 @@ class StartPhase {
     if (this.o.stopped?.()) return this.settle();
     const seen = this.generation;
     this.out.reads++;
-    void this.lane.run(this.rank(k), async () => {
-      const r = await this.link.status(k, this.o.priority).then((s) => ({ s, error: null }), (e: unknown) => ({ s: null, error: failureOf(e).message }));
-      if (r.s) this.answered(k, seen, r.s);
-      else this.silent(k, r.error);
-    }).catch(this.abort);
+    void this.lane
+      .run(this.rank(k), async () => {
+        const r = await this.link.status(k, this.o.priority).then(
+          (s) => ({ s, error: null }),
+          (e: unknown) => ({ s: null, error: failureOf(e).message }),
+        );
+        if (r.s) this.answered(k, seen, r.s);
+        else this.silent(k, r.error);
+      })
+      .catch(this.abort);
   }
 
   /** A read got no answer: read again, or unreachable after maxSilences in a row or past the deadline. */
@@ -253,17 +282,23 @@ class StartPhase {
   /** The latest bus-wide start shows on no terminal, this one would have taken it, and a copy is still the same block. */
   private busWideLost(s: TerminalStatus): boolean {
     const couldHaveTaken = s.priority === PRIORITY.idle || preempts(this.o.ours.priority, s.priority);
-    return this.busWide !== null && this.confirmed < this.generation && couldHaveTaken && this.clock.now() - this.busWide.at < this.o.sameBlockWindowMs;
+    return (
+      this.busWide !== null &&
+      this.confirmed < this.generation &&
+      couldHaveTaken &&
+      this.clock.now() - this.busWide.at < this.o.sameBlockWindowMs
+    );
   }
 
   /** The key's next own start after its backoff, unless past its window or vetoed (then failed). */
   private startAgain(k: number): void {
     const o = this.o;
     const own = this.ownStarts.get(k) ?? 0;
-    const pause = own === 0 ? 0 : o.backoffMs[Math.min(own - 1, o.backoffMs.length - 1)] ?? 0;
+    const pause = own === 0 ? 0 : (o.backoffMs[Math.min(own - 1, o.backoffMs.length - 1)] ?? 0);
     const limit = own === 0 ? Math.max(o.deadline, o.windowEnd ?? o.deadline) : o.deadline;
     if (this.clock.now() + pause > limit || !this.gate(k)) {
-      if (!this.out.failed.some((f) => f.key === k)) this.out.failed.push({ key: k, reason: this.refusedBy.get(k) ?? 'did not start' });
+      if (!this.out.failed.some((f) => f.key === k))
+        this.out.failed.push({ key: k, reason: this.refusedBy.get(k) ?? 'did not start' });
       return this.settle();
     }
     this.guard(async () => {
@@ -279,26 +314,28 @@ class StartPhase {
     if (this.o.stopped?.()) return this.settle();
     this.ownStarts.set(k, (this.ownStarts.get(k) ?? 0) + 1);
     this.out.sent.unicast++;
-    void this.lane.run(this.rank(k), async () => {
-      try {
-        const sequence = await this.link.command(k, this.command(), this.o.priority);
-        if (sequence !== null) {
-          this.sent.ownStart(k, sequence);
-          this.o.onSent?.([k], sequence, false);
+    void this.lane
+      .run(this.rank(k), async () => {
+        try {
+          const sequence = await this.link.command(k, this.command(), this.o.priority);
+          if (sequence !== null) {
+            this.sent.ownStart(k, sequence);
+            this.o.onSent?.([k], sequence, false);
+          }
+          this.refusedBy.delete(k);
+        } catch (e) {
+          const failure = failureOf(e);
+          const meaning = meaningOf(failure);
+          if (meaning === 'clip-missing') {
+            this.out.clipMissing.push({ key: k, reason: failure.message });
+            return this.settle();
+          }
+          this.refusedBy.set(k, failure.message);
+          if (meaning === 'no-reply') this.sent.lostStart(k);
         }
-        this.refusedBy.delete(k);
-      } catch (e) {
-        const failure = failureOf(e);
-        const meaning = meaningOf(failure);
-        if (meaning === 'clip-missing') {
-          this.out.clipMissing.push({ key: k, reason: failure.message });
-          return this.settle();
-        }
-        this.refusedBy.set(k, failure.message);
-        if (meaning === 'no-reply') this.sent.lostStart(k);
-      }
-      this.read(k);
-    }).catch(this.abort);
+        this.read(k);
+      })
+      .catch(this.abort);
   }
 }
 

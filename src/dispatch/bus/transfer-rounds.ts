@@ -17,12 +17,21 @@ export interface TransferOutcome {
 }
 
 /** Stores the clip on the keys; a bus that cannot be reached at all makes every key unreachable. */
-export async function transferPhase(link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass): Promise<TransferOutcome> {
+export async function transferPhase(
+  link: BusLink,
+  keys: number[],
+  clip: ClipToTransfer,
+  priority: PriorityClass,
+): Promise<TransferOutcome> {
   if (keys.length === 0) return { ready: [], failed: [], unreachable: [] };
   try {
     const r = await link.transfer(keys, clip, priority);
     const out: TransferOutcome = { ready: [...r.stored, ...r.alreadyStored], failed: [], unreachable: [] };
-    for (const f of r.failed) (meaningOf(f.failure) === 'no-reply' ? out.unreachable : out.failed).push({ key: f.key, reason: f.failure.message });
+    for (const f of r.failed)
+      (meaningOf(f.failure) === 'no-reply' ? out.unreachable : out.failed).push({
+        key: f.key,
+        reason: f.failure.message,
+      });
     return out;
   } catch (e) {
     const reason = failureOf(e).message;
@@ -35,12 +44,22 @@ export async function transferPhase(link: BusLink, keys: number[], clip: ClipToT
  * `retryPriority`, which the scheduler tries even on units it has backed off); `onRound` sees each round's outcome.
  */
 export async function transferWithRetries(
-  link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass, retryPriority: PriorityClass, backoffMs: readonly number[], clock: Clock,
+  link: BusLink,
+  keys: number[],
+  clip: ClipToTransfer,
+  priority: PriorityClass,
+  retryPriority: PriorityClass,
+  backoffMs: readonly number[],
+  clock: Clock,
   onRound: (out: TransferOutcome, last: boolean) => Promise<void> | void = () => undefined,
 ): Promise<TransferOutcome> {
   const first = await firstTransfer(link, keys, clip, priority, backoffMs, onRound);
   const late = await first.late(retryPriority, clock, onRound);
-  return { ready: [...first.out.ready, ...late.ready], failed: [...first.out.failed, ...late.failed], unreachable: late.unreachable };
+  return {
+    ready: [...first.out.ready, ...late.ready],
+    failed: [...first.out.failed, ...late.failed],
+    unreachable: late.unreachable,
+  };
 }
 
 /**
@@ -48,7 +67,11 @@ export async function transferWithRetries(
  * the first round stored, while the keys it could not reach are tried again (`late`) without holding everyone else.
  */
 export async function firstTransfer(
-  link: BusLink, keys: number[], clip: ClipToTransfer, priority: PriorityClass, backoffMs: readonly number[],
+  link: BusLink,
+  keys: number[],
+  clip: ClipToTransfer,
+  priority: PriorityClass,
+  backoffMs: readonly number[],
   onRound: (out: TransferOutcome, last: boolean) => Promise<void> | void = () => undefined,
   /**
    * Keys believed offline (monitoring): left to the retries, so their time-outs hold up no one — unless all are and
@@ -56,10 +79,22 @@ export async function firstTransfer(
    */
   suspect: (key: number) => boolean = () => false,
   othersWait = false,
-): Promise<{ out: TransferOutcome; late: (retryPriority: PriorityClass, clock: Clock, onLateRound?: (out: TransferOutcome, last: boolean) => Promise<void> | void) => Promise<TransferOutcome> }> {
+): Promise<{
+  out: TransferOutcome;
+  late: (
+    retryPriority: PriorityClass,
+    clock: Clock,
+    onLateRound?: (out: TransferOutcome, last: boolean) => Promise<void> | void,
+  ) => Promise<TransferOutcome>;
+}> {
   const last = backoffMs.length === 0;
   const deferred = last || (keys.every(suspect) && !othersWait) ? [] : keys.filter(suspect);
-  const out = await transferPhase(link, keys.filter((k) => !deferred.includes(k)), clip, priority);
+  const out = await transferPhase(
+    link,
+    keys.filter((k) => !deferred.includes(k)),
+    clip,
+    priority,
+  );
   await onRound(out, last);
   const rest = last ? [] : [...out.unreachable.map((f) => f.key), ...deferred];
   return {

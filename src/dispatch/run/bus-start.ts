@@ -30,10 +30,25 @@ export class BusStart {
   ) {}
 
   /** Starts the ready rows of a bus (see BusStartJob for `late`). */
-  async start(gatewayId: number, rows: LedgerRow[], clip: ClipVariant, unitsOnBus: number, late: boolean): Promise<void> {
+  async start(
+    gatewayId: number,
+    rows: LedgerRow[],
+    clip: ClipVariant,
+    unitsOnBus: number,
+    late: boolean,
+  ): Promise<void> {
     const ready = rows.filter((r) => r.state === 'ready');
     if (ready.length === 0) return;
-    const job: BusStartJob = { gatewayId, rows, clip, unitsOnBus, late, interrupts: new Map(), reached: [], busSequence: null };
+    const job: BusStartJob = {
+      gatewayId,
+      rows,
+      clip,
+      unitsOnBus,
+      late,
+      interrupts: new Map(),
+      reached: [],
+      busSequence: null,
+    };
     const toStart = ready.filter((r) => !late && !r.startSentAt).map((r) => r.terminalId);
     const readFirst = ready.filter((r) => late || r.startSentAt).map((r) => r.terminalId);
     if (readFirst.length > 0 && !late) {
@@ -43,7 +58,11 @@ export class BusStart {
       await this.run.ctx.clock.sleep(sent + this.run.ctx.policy.startLeadMs + 1000 - this.run.ctx.clock.now());
       this.run.checkpoint();
     }
-    const out = await startPhase(this.run.ctx.link(gatewayId), this.options(job, toStart, readFirst), this.run.ctx.clock);
+    const out = await startPhase(
+      this.run.ctx.link(gatewayId),
+      this.options(job, toStart, readFirst),
+      this.run.ctx.clock,
+    );
     this.run.checkpoint();
     await this.record(job, out);
   }
@@ -85,7 +104,13 @@ export class BusStart {
     // a bus-wide start reaches the terminals still being transferred to as well: after a restart they are read
     // before they are started
     if (busWide) {
-      job.reached = run.ledger.rows().filter((r) => r.state === 'transferring' && !r.startSentAt && run.ctx.locate(r.terminalId)?.gatewayId === job.gatewayId).map((r) => r.id);
+      job.reached = run.ledger
+        .rows()
+        .filter(
+          (r) =>
+            r.state === 'transferring' && !r.startSentAt && run.ctx.locate(r.terminalId)?.gatewayId === job.gatewayId,
+        )
+        .map((r) => r.id);
       run.ledger.patch(job.reached, { startSentAt: at });
     }
     await run.flush();
@@ -98,7 +123,9 @@ export class BusStart {
   private onSent(job: BusStartJob, keys: number[], sequence: number, busWide: boolean): void {
     if (busWide && sequence === job.busSequence) return;
     if (busWide) job.busSequence = sequence;
-    this.run.ledger.patch([...keys.map((k) => this.run.idOf(k)), ...(busWide ? job.reached : [])], { startSequence: sequence });
+    this.run.ledger.patch([...keys.map((k) => this.run.idOf(k)), ...(busWide ? job.reached : [])], {
+      startSequence: sequence,
+    });
     this.run.flushSoon();
   }
 
@@ -110,7 +137,10 @@ export class BusStart {
     const at = run.ctx.clock.now();
     if (s.uptimeSeconds !== null) run.bootAt.set(r.id, at - s.uptimeSeconds * 1000);
     const other = job.interrupts.get(t) ?? null;
-    run.ledger.move([r.id], 'playing', null, { verifiedAt: new Date(at), ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}) });
+    run.ledger.move([r.id], 'playing', null, {
+      verifiedAt: new Date(at),
+      ...(other ? { preemptedBroadcastId: other.broadcastId, preemptedPriority: other.priority } : {}),
+    });
     run.endsAt.set(r.id, run.endOf(job.late ? Math.max(run.startAtMs, at) : run.startAtMs, job.clip.durationMs));
     run.flushSoon();
     // a terminal started late: the play-through's next wake-up may have to come sooner
@@ -128,10 +158,14 @@ export class BusStart {
     }
     // believed to hold the clip but refused it as not stored: store it now and start it late, beside the others
     const missing = job.late ? [] : out.clipMissing.map((f) => f.key);
-    for (const f of job.late ? [...out.failed, ...out.clipMissing] : out.failed) run.ledger.move([run.idOf(f.key)], 'failed', f.reason.slice(0, 255));
+    for (const f of job.late ? [...out.failed, ...out.clipMissing] : out.failed)
+      run.ledger.move([run.idOf(f.key)], 'failed', f.reason.slice(0, 255));
     for (const f of out.unreachable) run.ledger.move([run.idOf(f.key)], 'unreachable', f.reason.slice(0, 255));
     for (const t of missing) run.ctx.lacks?.(t, job.clip.clipId);
-    run.ledger.move(missing.map((t) => run.idOf(t)), 'transferring');
+    run.ledger.move(
+      missing.map((t) => run.idOf(t)),
+      'transferring',
+    );
     await run.flush();
     if (missing.length > 0) this.storeLate(job.gatewayId, missing, job.clip);
     for (const p of preempted) await run.ctx.preempted(p.other, p.terminalId, run.broadcastId);
@@ -140,7 +174,10 @@ export class BusStart {
   /** The veto of the priority rules on a start, or null; remembers what the start will interrupt. */
   private judge(terminalId: number, before: TerminalStatus | null, interrupts: Map<number, PlayingNow>): string | null {
     const b = this.run.broadcast;
-    const read: PlayingNow | null = before && isBroadcasting(before) && before.broadcastId !== b.broadcastId ? { broadcastId: before.broadcastId, priority: before.priority } : null;
+    const read: PlayingNow | null =
+      before && isBroadcasting(before) && before.broadcastId !== b.broadcastId
+        ? { broadcastId: before.broadcastId, priority: before.priority }
+        : null;
     const known = read ?? this.run.ctx.playingNow(terminalId, b.broadcastId);
     if (!known) return null;
     // a status swept a while ago names what the start may interrupt, but only a fresh read or the engine's own
@@ -150,7 +187,8 @@ export class BusStart {
       interrupts.set(terminalId, known);
       return null;
     }
-    if (other.priority < b.priority) return `outranked: ${other.broadcastId ?? 'a session'} plays at priority ${other.priority}`;
+    if (other.priority < b.priority)
+      return `outranked: ${other.broadcastId ?? 'a session'} plays at priority ${other.priority}`;
     if (other.priority === b.priority && this.run.ctx.policy.equalPriority === 'first-wins') {
       return `equal priority ${other.priority}: ${other.broadcastId ?? 'a session'} plays and keeps the terminal (first-wins)`;
     }
@@ -164,6 +202,10 @@ export class BusStart {
    */
   private wholeBus(gatewayId: number, rows: LedgerRow[], unitsOnBus: number): boolean {
     const onBus = this.run.ledger.rows().filter((r) => this.run.ctx.locate(r.terminalId)?.gatewayId === gatewayId);
-    return onBus.length === unitsOnBus && onBus.length === rows.length && onBus.every((r) => !r.startSentAt && r.state !== 'playing');
+    return (
+      onBus.length === unitsOnBus &&
+      onBus.length === rows.length &&
+      onBus.every((r) => !r.startSentAt && r.state !== 'playing')
+    );
   }
 }

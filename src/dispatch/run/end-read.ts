@@ -22,7 +22,10 @@ async function readEnd(run: RunState, r: LedgerRow): Promise<{ status: TerminalS
   let status: TerminalStatus | null = null;
   let error = 'its bus is closed';
   for (let i = 0; where && i < 2 && status === null; i++) {
-    status = await run.ctx.link(where.gatewayId).status(r.terminalId, 'command').catch((e: unknown) => ((error = failureOf(e).message), null));
+    status = await run.ctx
+      .link(where.gatewayId)
+      .status(r.terminalId, 'command')
+      .catch((e: unknown) => ((error = failureOf(e).message), null));
   }
   return { status, error };
 }
@@ -33,29 +36,33 @@ function restartedDuringPlay(run: RunState, r: LedgerRow, s: TerminalStatus, now
   const booted = s.uptimeSeconds === null ? null : now - s.uptimeSeconds * 1000;
   const before = run.bootAt.get(r.id);
   const slack = run.ctx.policy.restartSlackMs;
-  if (booted === null || !(before !== undefined ? booted > before + slack : booted > now - playedFor + slack)) return null;
+  if (booted === null || !(before !== undefined ? booted > before + slack : booted > now - playedFor + slack))
+    return null;
   return `restarted during the play: up ${s.uptimeSeconds} s at its end, verified playing ${Math.round(playedFor / 1000)} s before`;
 }
 
 export async function endRead(run: RunState, rows: LedgerRow[]): Promise<EndReadOutcome> {
   const played = new Map<string | null, LedgerRow[]>();
   const restarted: { row: LedgerRow; reason: string }[] = [];
-  const add = (reason: string | null, r: LedgerRow): void => void played.set(reason, [...(played.get(reason) ?? []), r]);
-  await Promise.all(rows.map(async (r) => {
-    const { status: s, error } = await readEnd(run, r);
-    const now = run.ctx.clock.now();
-    if (s === null) return add(`played as verified; its end was not read: ${error}`.slice(0, 255), r);
-    const end = run.endsAt.get(r.id) ?? now;
-    const first = run.overtime.get(r.id) ?? end;
-    const stillOurs = isBroadcasting(s) && showsOurs(s, { ...run.ours(r.terminalClipId ?? null), startAt: 0 });
-    if (stillOurs && now < run.broadcast.endAt.getTime() && now - first < run.ctx.policy.overtimeMs) {
-      run.overtime.set(r.id, first);
-      run.endsAt.set(r.id, now + 1000);
-      return;
-    }
-    const reason = restartedDuringPlay(run, r, s, now);
-    if (reason !== null) restarted.push({ row: r, reason });
-    else add(null, r);
-  }));
+  const add = (reason: string | null, r: LedgerRow): void =>
+    void played.set(reason, [...(played.get(reason) ?? []), r]);
+  await Promise.all(
+    rows.map(async (r) => {
+      const { status: s, error } = await readEnd(run, r);
+      const now = run.ctx.clock.now();
+      if (s === null) return add(`played as verified; its end was not read: ${error}`.slice(0, 255), r);
+      const end = run.endsAt.get(r.id) ?? now;
+      const first = run.overtime.get(r.id) ?? end;
+      const stillOurs = isBroadcasting(s) && showsOurs(s, { ...run.ours(r.terminalClipId ?? null), startAt: 0 });
+      if (stillOurs && now < run.broadcast.endAt.getTime() && now - first < run.ctx.policy.overtimeMs) {
+        run.overtime.set(r.id, first);
+        run.endsAt.set(r.id, now + 1000);
+        return;
+      }
+      const reason = restartedDuringPlay(run, r, s, now);
+      if (reason !== null) restarted.push({ row: r, reason });
+      else add(null, r);
+    }),
+  );
   return { played, restarted };
 }

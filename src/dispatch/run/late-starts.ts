@@ -28,16 +28,30 @@ export class LateStarts {
   }
 
   /** Terminals without the clip while the others start: transferred (with retries), then started on their own after `after`. */
-  async storeAndStart(gatewayId: number, terminalIds: number[], clip: ClipVariant, after: Promise<void> = Promise.resolve()): Promise<void> {
+  async storeAndStart(
+    gatewayId: number,
+    terminalIds: number[],
+    clip: ClipVariant,
+    after: Promise<void> = Promise.resolve(),
+  ): Promise<void> {
     const run = this.run;
     const { retry } = run.transferPriority();
     const round = recordRound(run, clip);
-    await transferWithRetries(run.ctx.link(gatewayId), terminalIds, clip, retry, retry, run.ctx.policy.backoffMs, run.ctx.clock, async (out, last) => {
-      await round(out, last);
-      if (out.ready.length === 0) return;
-      await after;
-      run.checkpoint();
-      await this.busStart().start(gatewayId, run.rowsOf(out.ready), clip, 0, true);
-    });
+    await transferWithRetries(
+      run.ctx.link(gatewayId),
+      terminalIds,
+      clip,
+      retry,
+      retry,
+      run.ctx.policy.backoffMs,
+      run.ctx.clock,
+      async (out, last) => {
+        await round(out, last);
+        if (out.ready.length === 0) return;
+        await after;
+        run.checkpoint();
+        await this.busStart().start(gatewayId, run.rowsOf(out.ready), clip, 0, true);
+      },
+    );
   }
 }

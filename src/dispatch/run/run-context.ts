@@ -36,7 +36,10 @@ export interface RunContext {
   /** Enabled terminals on a gateway (a bus-wide start reaches all of them). */
   unitsOn(gatewayIds: number[]): Promise<Map<number, number>>;
   /** The clip variant for each group of terminals: clip id on the terminal, data, and how long one play lasts. */
-  clipFor(libraryClipId: string, terminalIds: number[]): Promise<{ terminalIds: number[]; clip: ClipVariant | null; error: string | null }[]>;
+  clipFor(
+    libraryClipId: string,
+    terminalIds: number[],
+  ): Promise<{ terminalIds: number[]; clip: ClipVariant | null; error: string | null }[]>;
   playingNow(terminalId: number, except: string): PlayingNow | null;
   /** Writes a batch (errors are the context's to log: the run goes on from memory). */
   flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void>;

@@ -93,19 +93,35 @@ export class RunState {
    * synchronised start and its verification on the same bus.
    */
   transferPriority(): { priority: PriorityClass; retry: PriorityClass } {
-    return this.broadcast.emergency ? { priority: 'emergency', retry: 'command' } : { priority: 'transfer', retry: 'transfer' };
+    return this.broadcast.emergency
+      ? { priority: 'emergency', retry: 'command' }
+      : { priority: 'transfer', retry: 'transfer' };
   }
 
   command(clip: Pick<ClipVariant, 'clipId'>, startAt: number | undefined): PlayCommand {
     const b = this.broadcast;
     return {
-      code: 'play', source: 'stored', clipId: clip.clipId, priority: b.priority, broadcastClass: b.broadcastClass, repeat: b.repeat, volume: b.volume,
-      startAt: startAt === undefined ? undefined : new Date(startAt), endAt: b.endAt, broadcastId: b.broadcastId,
+      code: 'play',
+      source: 'stored',
+      clipId: clip.clipId,
+      priority: b.priority,
+      broadcastClass: b.broadcastClass,
+      repeat: b.repeat,
+      volume: b.volume,
+      startAt: startAt === undefined ? undefined : new Date(startAt),
+      endAt: b.endAt,
+      broadcastId: b.broadcastId,
     };
   }
 
   ours(clipId: number | null): OurBroadcast {
     const b = this.broadcast;
-    return { broadcastId: b.broadcastId, clipId, priority: b.priority, broadcastClass: b.broadcastClass, startAt: this.startAtMs };
+    return {
+      broadcastId: b.broadcastId,
+      clipId,
+      priority: b.priority,
+      broadcastClass: b.broadcastClass,
+      startAt: this.startAtMs,
+    };
   }
 }

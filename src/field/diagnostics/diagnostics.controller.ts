@@ -20,31 +20,47 @@ export class DiagnosticsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Play a test tone on a terminal' })
   @ApiErrors(400, 404, 409, 502, 504)
-  testTone(@Param('id', IdPipe) id: number, @Body() dto: TestToneDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  testTone(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: TestToneDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'test-tone', seconds: dto.seconds ?? 5, volume: dto.volume ?? 60 }, user);
   }
 
   @Post('terminals/:id/volume')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Set a terminal\'s volume' })
+  @ApiOperation({ summary: "Set a terminal's volume" })
   @ApiErrors(400, 404, 409, 502, 504)
-  volume(@Param('id', IdPipe) id: number, @Body() dto: VolumeDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  volume(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: VolumeDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'volume', volume: dto.volume }, user);
   }
 
   @Post('terminals/:id/amplifier')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Switch a terminal\'s amplifier on or off' })
+  @ApiOperation({ summary: "Switch a terminal's amplifier on or off" })
   @ApiErrors(400, 404, 409, 502, 504)
-  amplifier(@Param('id', IdPipe) id: number, @Body() dto: AmplifierDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  amplifier(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: AmplifierDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'amplifier', on: dto.on }, user);
   }
 
   @Post('terminals/:id/clock')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Set a terminal\'s clock' })
+  @ApiOperation({ summary: "Set a terminal's clock" })
   @ApiErrors(400, 404, 409, 502, 504)
-  clock(@Param('id', IdPipe) id: number, @Body() dto: ClockDto, @CurrentUser() user: AuthUser): Promise<DiagnosticOutcome> {
+  clock(
+    @Param('id', IdPipe) id: number,
+    @Body() dto: ClockDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<DiagnosticOutcome> {
     return this.diagnostics.run(id, { kind: 'clock', at: dto.at ? new Date(dto.at) : null }, user);
   }
 
@@ -66,14 +82,18 @@ export class DiagnosticsController {
   }
 
   @Get('terminals/:id/registers')
-  @ApiOperation({ summary: 'Read a terminal\'s raw holding registers (at most 64)' })
+  @ApiOperation({ summary: "Read a terminal's raw holding registers (at most 64)" })
   @ApiErrors(400, 404, 409, 502, 504)
-  registers(@Param('id', IdPipe) id: number, @Query() q: RegisterReadQueryDto, @CurrentUser() user: AuthUser): Promise<{ terminalId: number; address: number; values: number[] }> {
+  registers(
+    @Param('id', IdPipe) id: number,
+    @Query() q: RegisterReadQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<{ terminalId: number; address: number; values: number[] }> {
     return this.diagnostics.readRegisters(id, q.address, q.count, user);
   }
 
   @Get('gateways/:id/bus')
-  @ApiOperation({ summary: 'A gateway\'s bus figures: utilisation, queues, errors, backed-off units' })
+  @ApiOperation({ summary: "A gateway's bus figures: utilisation, queues, errors, backed-off units" })
   @ApiErrors(400, 404)
   bus(@Param('id', IdPipe) id: number, @CurrentUser() user: AuthUser): ReturnType<DiagnosticsService['bus']> {
     return this.diagnostics.bus(id, user);

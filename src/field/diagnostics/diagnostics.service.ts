@@ -65,7 +65,12 @@ function fieldError(e: FieldError, terminalId: number): DomainError {
     case 'backoff':
     case 'deadline':
     case 'cancelled':
-      return new DomainError('terminal_unreachable', `terminal ${terminalId} did not answer: ${e.message}`, 504, details);
+      return new DomainError(
+        'terminal_unreachable',
+        `terminal ${terminalId} did not answer: ${e.message}`,
+        504,
+        details,
+      );
     case 'crc':
     case 'wrong-unit':
     case 'short-reply':
@@ -88,20 +93,43 @@ export class DiagnosticsService {
     const t = await this.terminals.get(terminalId, user);
     const started = this.clock.now();
     const where = this.field.locate(t.id);
-    const auditEntry = { actor: user, action: `terminal.${action.kind.replace('-', '_')}`, entityType: 'terminal', entityId: t.id };
+    const auditEntry = {
+      actor: user,
+      action: `terminal.${action.kind.replace('-', '_')}`,
+      entityType: 'terminal',
+      entityId: t.id,
+    };
     try {
-      const result = await this.field.command(t.id, toCommand(action, started), { priority: 'command', deadline: started + DEADLINE_MS });
+      const result = await this.field.command(t.id, toCommand(action, started), {
+        priority: 'command',
+        deadline: started + DEADLINE_MS,
+      });
       const verify = action.kind === 'test-tone' || action.kind === 'volume' || action.kind === 'amplifier';
-      const status = verify && result.accepted ? await this.field.readStatus(t.id, { deadline: this.clock.now() + DEADLINE_MS }).catch(() => null) : null;
+      const status =
+        verify && result.accepted
+          ? await this.field.readStatus(t.id, { deadline: this.clock.now() + DEADLINE_MS }).catch(() => null)
+          : null;
       const outcome: DiagnosticOutcome = {
-        terminalId: t.id, action: action.kind, gatewayId: where?.gatewayId ?? t.gatewayId, unit: t.unitId, accepted: result.accepted, sequence: result.sequence,
-        durationMs: this.clock.now() - started, status,
+        terminalId: t.id,
+        action: action.kind,
+        gatewayId: where?.gatewayId ?? t.gatewayId,
+        unit: t.unitId,
+        accepted: result.accepted,
+        sequence: result.sequence,
+        durationMs: this.clock.now() - started,
+        status,
       };
-      await this.audit.record({ ...auditEntry, after: { ...action, accepted: outcome.accepted, sequence: outcome.sequence, durationMs: outcome.durationMs } });
+      await this.audit.record({
+        ...auditEntry,
+        after: { ...action, accepted: outcome.accepted, sequence: outcome.sequence, durationMs: outcome.durationMs },
+      });
       return outcome;
     } catch (e) {
       if (!(e instanceof FieldError)) throw e;
-      await this.audit.record({ ...auditEntry, after: { ...action, accepted: false, error: e.kind, message: e.message } });
+      await this.audit.record({
+        ...auditEntry,
+        after: { ...action, accepted: false, error: e.kind, message: e.message },
+      });
       throw fieldError(e, t.id);
     }
   }
@@ -110,7 +138,10 @@ export class DiagnosticsService {
    * Reads the terminal's status now, at command priority (ahead of the sweep, and past any backoff of a unit that was
    * silent): after a repair in the field the technician sees it online at once, not at the bus's next try.
    */
-  async poll(terminalId: number, user: AuthUser): Promise<{ terminalId: number; durationMs: number; status: TerminalStatus }> {
+  async poll(
+    terminalId: number,
+    user: AuthUser,
+  ): Promise<{ terminalId: number; durationMs: number; status: TerminalStatus }> {
     const t = await this.terminals.get(terminalId, user);
     const started = this.clock.now();
     try {
@@ -122,7 +153,12 @@ export class DiagnosticsService {
     }
   }
 
-  async readRegisters(terminalId: number, address: number, count: number, user: AuthUser): Promise<{ terminalId: number; address: number; values: number[] }> {
+  async readRegisters(
+    terminalId: number,
+    address: number,
+    count: number,
+    user: AuthUser,
+  ): Promise<{ terminalId: number; address: number; values: number[] }> {
     const t = await this.terminals.get(terminalId, user);
     try {
       const values = await this.field.readRegisters(t.id, address, count, { deadline: this.clock.now() + DEADLINE_MS });
@@ -133,7 +169,10 @@ export class DiagnosticsService {
     }
   }
 
-  async bus(gatewayId: number, user: AuthUser): Promise<{ gatewayId: number; open: boolean; metrics: ReturnType<FieldBuses['busMetrics']> }> {
+  async bus(
+    gatewayId: number,
+    user: AuthUser,
+  ): Promise<{ gatewayId: number; open: boolean; metrics: ReturnType<FieldBuses['busMetrics']> }> {
     const g = await this.gateways.get(gatewayId, user);
     const metrics = this.field.busMetrics(g.id);
     return { gatewayId: g.id, open: metrics !== null, metrics };

@@ -11,7 +11,13 @@ import { CapService } from './cap.service';
 
 const FETCH_TIMEOUT_MS = 15_000;
 const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false, isArray: (n) => ['entry', 'item', 'link'].includes(n) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  isArray: (n) => ['entry', 'item', 'link'].includes(n),
+});
 
 type Node = Record<string, unknown>;
 
@@ -61,7 +67,8 @@ export class CapFeeds implements OnApplicationBootstrap, OnModuleDestroy {
   /** One pass over every feed (a pass still running is awaited instead). */
   pollAll(): Promise<void> {
     this.running ??= (async () => {
-      for (const feed of this.config.upstream.capFeeds) await this.poll(feed).catch((e: unknown) => this.log.warn(`feed ${feed}: ${(e as Error).message}`));
+      for (const feed of this.config.upstream.capFeeds)
+        await this.poll(feed).catch((e: unknown) => this.log.warn(`feed ${feed}: ${(e as Error).message}`));
     })().finally(() => (this.running = null));
     return this.running;
   }
@@ -72,7 +79,8 @@ export class CapFeeds implements OnApplicationBootstrap, OnModuleDestroy {
       const body = Buffer.from(await this.fetchText(link), 'utf8');
       this.taken.add(link);
       const r = await this.cap.ingest(body, link.slice(-200), new URL(link).host);
-      if (r.verification !== 'replayed') this.log.log(`CAP ${link}: ${r.verification}, ${r.disposition}${r.detail ? ` (${r.detail})` : ''}`);
+      if (r.verification !== 'replayed')
+        this.log.log(`CAP ${link}: ${r.verification}, ${r.disposition}${r.detail ? ` (${r.detail})` : ''}`);
     }
   }
 
@@ -80,7 +88,8 @@ export class CapFeeds implements OnApplicationBootstrap, OnModuleDestroy {
     const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
     const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > MAX_DOCUMENT_BYTES) throw new Error(`${url}: ${body.length} bytes is more than ${MAX_DOCUMENT_BYTES}`);
+    if (body.length > MAX_DOCUMENT_BYTES)
+      throw new Error(`${url}: ${body.length} bytes is more than ${MAX_DOCUMENT_BYTES}`);
     return body.toString('utf8');
   }
 }

@@ -7,8 +7,19 @@ import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import distance from '@turf/distance';
 import { point, polygon } from '@turf/helpers';
 import {
-  CAP_ACTIONABLE_CERTAINTY, CAP_ACTIONABLE_URGENCY, CAP_AIRED_STATUS, CAP_AREA_GEOCODE_NAMES, CAP_DEFAULT_DURATION_MS, CAP_EVENT_CODE_NAMES, CAP_EVENT_WORDS, CAP_OTHER_EVENT,
-  CAP_SEVERITY_TO_LEVEL, capReferences, type CapAlert, type CapArea, type CapInfo,
+  CAP_ACTIONABLE_CERTAINTY,
+  CAP_ACTIONABLE_URGENCY,
+  CAP_AIRED_STATUS,
+  CAP_AREA_GEOCODE_NAMES,
+  CAP_DEFAULT_DURATION_MS,
+  CAP_EVENT_CODE_NAMES,
+  CAP_EVENT_WORDS,
+  CAP_OTHER_EVENT,
+  CAP_SEVERITY_TO_LEVEL,
+  capReferences,
+  type CapAlert,
+  type CapArea,
+  type CapInfo,
 } from '../../../firmware-protocols/ebd';
 import { findEventType } from '../../../firmware-protocols/codes';
 import type { UpstreamAlertRequest } from '../upstream-alerts';
@@ -19,11 +30,22 @@ export interface PlacedTerminal {
   longitude: number | null;
 }
 
-export interface CapMapped
-  extends Pick<
-    UpstreamAlertRequest,
-    'upstreamId' | 'relatedUpstreamId' | 'action' | 'eventType' | 'severity' | 'title' | 'text' | 'language' | 'areaCodes' | 'terminalIds' | 'startAt' | 'endAt' | 'senderName'
-  > {
+export interface CapMapped extends Pick<
+  UpstreamAlertRequest,
+  | 'upstreamId'
+  | 'relatedUpstreamId'
+  | 'action'
+  | 'eventType'
+  | 'severity'
+  | 'title'
+  | 'text'
+  | 'language'
+  | 'areaCodes'
+  | 'terminalIds'
+  | 'startAt'
+  | 'endAt'
+  | 'senderName'
+> {
   /** Why it does not go towards air at all (status, urgency, certainty, expired); null when it may. */
   notAired: string | null;
   messageType: 'real' | 'platformDrill';
@@ -34,7 +56,8 @@ export function capUpstreamId(sender: string, identifier: string): string {
 }
 
 export function eventTypeOf(info: CapInfo): string {
-  for (const c of info.eventCodes) if (CAP_EVENT_CODE_NAMES.includes(c.valueName) && findEventType(c.value)) return c.value;
+  for (const c of info.eventCodes)
+    if (CAP_EVENT_CODE_NAMES.includes(c.valueName) && findEventType(c.value)) return c.value;
   const text = `${info.event} ${info.headline ?? ''}`.toLowerCase();
   return CAP_EVENT_WORDS.find((e) => e.words.some((w) => text.includes(w.toLowerCase())))?.eventType ?? CAP_OTHER_EVENT;
 }
@@ -43,7 +66,9 @@ export function eventTypeOf(info: CapInfo): string {
 export function areaCodesOf(areas: readonly CapArea[]): string[] {
   const out = new Set<string>();
   for (const a of areas) {
-    for (const g of a.geocodes) if (CAP_AREA_GEOCODE_NAMES.includes(g.valueName) && /^\d{6}(\d{3}){0,2}$/.test(g.value)) out.add(g.value.padEnd(12, '0'));
+    for (const g of a.geocodes)
+      if (CAP_AREA_GEOCODE_NAMES.includes(g.valueName) && /^\d{6}(\d{3}){0,2}$/.test(g.value))
+        out.add(g.value.padEnd(12, '0'));
   }
   return [...out].sort();
 }
@@ -58,7 +83,11 @@ export function terminalsCovered(areas: readonly CapArea[], terminals: readonly 
   const shapes: ((p: [number, number]) => boolean)[] = [];
   for (const a of areas) {
     for (const poly of a.polygons) {
-      const ring = poly.trim().split(/\s+/).map(lonLat).filter((p) => p !== null);
+      const ring = poly
+        .trim()
+        .split(/\s+/)
+        .map(lonLat)
+        .filter((p) => p !== null);
       if (ring.length >= 4) {
         const g = polygon([ring]);
         shapes.push((p) => booleanPointInPolygon(point(p), g));
@@ -73,7 +102,9 @@ export function terminalsCovered(areas: readonly CapArea[], terminals: readonly 
   }
   if (shapes.length === 0) return [];
   return terminals
-    .filter((t): t is PlacedTerminal & { latitude: number; longitude: number } => t.latitude !== null && t.longitude !== null)
+    .filter(
+      (t): t is PlacedTerminal & { latitude: number; longitude: number } => t.latitude !== null && t.longitude !== null,
+    )
     .filter((t) => shapes.some((inside) => inside([t.longitude, t.latitude])))
     .map((t) => t.id)
     .sort((x, y) => x - y);
@@ -90,9 +121,12 @@ export function mapCap(alert: CapAlert, terminals: readonly PlacedTerminal[], no
   let notAired: string | null = null;
   if (!info) notAired = 'the message has no <info>';
   else if (!aired) notAired = `status ${alert.status} is recorded only`;
-  else if (alert.msgType !== 'Cancel' && !CAP_ACTIONABLE_URGENCY.includes(info.urgency)) notAired = `urgency ${info.urgency} is not aired`;
-  else if (alert.msgType !== 'Cancel' && !CAP_ACTIONABLE_CERTAINTY.includes(info.certainty)) notAired = `certainty ${info.certainty} is not aired`;
-  else if (alert.msgType !== 'Cancel' && endAt.getTime() <= now.getTime()) notAired = `it expired at ${endAt.toISOString()}`;
+  else if (alert.msgType !== 'Cancel' && !CAP_ACTIONABLE_URGENCY.includes(info.urgency))
+    notAired = `urgency ${info.urgency} is not aired`;
+  else if (alert.msgType !== 'Cancel' && !CAP_ACTIONABLE_CERTAINTY.includes(info.certainty))
+    notAired = `certainty ${info.certainty} is not aired`;
+  else if (alert.msgType !== 'Cancel' && endAt.getTime() <= now.getTime())
+    notAired = `it expired at ${endAt.toISOString()}`;
   else if (alert.msgType === 'Ack' || alert.msgType === 'Error') notAired = `msgType ${alert.msgType} is recorded only`;
   const areas = info?.areas ?? [];
   return {

@@ -6,7 +6,14 @@
  */
 import { Injectable } from '@nestjs/common';
 import { findEventType } from '../../../firmware-protocols/codes';
-import { buildCap, CAP_CATEGORY_OF_EVENT, CAP_STATUS_OF_MESSAGE_TYPE, capTime, LEVEL_TO_CAP_SEVERITY, parseCap } from '../../../firmware-protocols/ebd';
+import {
+  buildCap,
+  CAP_CATEGORY_OF_EVENT,
+  CAP_STATUS_OF_MESSAGE_TYPE,
+  capTime,
+  LEVEL_TO_CAP_SEVERITY,
+  parseCap,
+} from '../../../firmware-protocols/ebd';
 import { AlertsService } from '../../alerts/alerts.service';
 import type { AuthUser } from '../../auth/auth-user';
 import { PacketStore } from '../packet-store';
@@ -46,23 +53,55 @@ export class CapService {
     const xml = body.toString('utf8');
     const checked = await this.schema.validate(xml);
     const row = Object.assign(new UpstreamMessageEntity(), {
-      kind: 'cap', receivedAt, remoteAddress: remoteAddress?.slice(0, 64) ?? null, senderId: null, senderCode: null, messageId: null, messageType: null, alertRef: null,
-      verification: checked.valid ? 'valid' : 'schema-invalid', verificationDetail: checked.valid ? null : checked.errors.join('\n'), resultCode: null,
-      disposition: checked.valid ? 'received' : 'refused', dispositionDetail: null, alertId: null, fileName: fileName.slice(0, 200), sha256, size: body.length,
+      kind: 'cap',
+      receivedAt,
+      remoteAddress: remoteAddress?.slice(0, 64) ?? null,
+      senderId: null,
+      senderCode: null,
+      messageId: null,
+      messageType: null,
+      alertRef: null,
+      verification: checked.valid ? 'valid' : 'schema-invalid',
+      verificationDetail: checked.valid ? null : checked.errors.join('\n'),
+      resultCode: null,
+      disposition: checked.valid ? 'received' : 'refused',
+      dispositionDetail: null,
+      alertId: null,
+      fileName: fileName.slice(0, 200),
+      sha256,
+      size: body.length,
     } satisfies Omit<UpstreamMessageEntity, 'id'>);
     if (!checked.valid) {
       const saved = await this.repo.saveMessage(row);
-      return { messageId: saved.id, verification: saved.verification, errors: checked.errors, disposition: saved.disposition, detail: null, alertId: null };
+      return {
+        messageId: saved.id,
+        verification: saved.verification,
+        errors: checked.errors,
+        disposition: saved.disposition,
+        detail: null,
+        alertId: null,
+      };
     }
     const cap = parseCap(xml);
     const terminals = (await this.repo.terminals()).filter((t) => t.enabled);
     const mapped = mapCap(cap, terminals, receivedAt);
     const sender = await this.repo.senderByCode('cap', cap.sender);
-    Object.assign(row, { senderId: sender?.id ?? null, senderCode: cap.sender.slice(0, 200), messageId: mapped.upstreamId, messageType: cap.msgType, alertRef: mapped.upstreamId });
+    Object.assign(row, {
+      senderId: sender?.id ?? null,
+      senderCode: cap.sender.slice(0, 200),
+      messageId: mapped.upstreamId,
+      messageType: cap.msgType,
+      alertRef: mapped.upstreamId,
+    });
     let outcome: UpstreamOutcome;
     if (await this.repo.seen('cap', mapped.upstreamId)) {
       Object.assign(row, { verification: 'replayed' });
-      outcome = { disposition: 'refused', detail: `${mapped.upstreamId} was received before`, alertId: null, fault: 'content' };
+      outcome = {
+        disposition: 'refused',
+        detail: `${mapped.upstreamId} was received before`,
+        alertId: null,
+        fault: 'content',
+      };
     } else if (sender && !sender.enabled) {
       outcome = { disposition: 'refused', detail: `sender ${cap.sender} is disabled`, alertId: null, fault: 'content' };
     } else if (mapped.notAired) {
@@ -70,35 +109,87 @@ export class CapService {
     } else {
       const saved = await this.repo.saveMessage(row);
       outcome = await this.alerts.take({
-        source: 'cap', upstreamId: mapped.upstreamId, relatedUpstreamId: mapped.relatedUpstreamId, action: mapped.action, messageType: mapped.messageType, sender,
-        senderName: sender?.name ?? mapped.senderName.slice(0, 40), eventType: mapped.eventType, severity: mapped.severity, title: mapped.title, text: mapped.text,
-        language: mapped.language, areaCodes: mapped.areaCodes, terminalIds: mapped.terminalIds, audio: { kind: 'tts' }, startAt: mapped.startAt, endAt: mapped.endAt,
+        source: 'cap',
+        upstreamId: mapped.upstreamId,
+        relatedUpstreamId: mapped.relatedUpstreamId,
+        action: mapped.action,
+        messageType: mapped.messageType,
+        sender,
+        senderName: sender?.name ?? mapped.senderName.slice(0, 40),
+        eventType: mapped.eventType,
+        severity: mapped.severity,
+        title: mapped.title,
+        text: mapped.text,
+        language: mapped.language,
+        areaCodes: mapped.areaCodes,
+        terminalIds: mapped.terminalIds,
+        audio: { kind: 'tts' },
+        startAt: mapped.startAt,
+        endAt: mapped.endAt,
       });
       row.id = saved.id;
     }
-    Object.assign(row, { disposition: outcome.disposition, dispositionDetail: outcome.detail, alertId: outcome.alertId });
+    Object.assign(row, {
+      disposition: outcome.disposition,
+      dispositionDetail: outcome.detail,
+      alertId: outcome.alertId,
+    });
     const saved = await this.repo.saveMessage(row);
-    return { messageId: saved.id, verification: saved.verification, errors: [], disposition: saved.disposition, detail: saved.dispositionDetail, alertId: saved.alertId };
+    return {
+      messageId: saved.id,
+      verification: saved.verification,
+      errors: [],
+      disposition: saved.disposition,
+      detail: saved.dispositionDetail,
+      alertId: saved.alertId,
+    };
   }
 
   /** One of our alerts as CAP 1.2 (the reader must see the alert). */
-  async export(alertId: number, user: AuthUser, platformCode: string, names: (codes: string[]) => Promise<Map<string, string>>): Promise<string> {
+  async export(
+    alertId: number,
+    user: AuthUser,
+    platformCode: string,
+    names: (codes: string[]) => Promise<Map<string, string>>,
+  ): Promise<string> {
     const a = await this.alertsService.get(alertId, user);
     const areaCodes = a.targets.areaCodes;
     const named = await names(areaCodes);
     const identifier = a.broadcastId ?? `${platformCode}-${a.id}`;
     return buildCap({
-      identifier, sender: platformCode, sent: capTime(new Date(a.createdAt)), status: CAP_STATUS_OF_MESSAGE_TYPE[a.messageType] ?? 'Actual',
-      msgType: a.messageType === 'cancel' ? 'Cancel' : 'Alert', source: null, scope: 'Public', note: a.state === 'cancelled' ? '已取消' : null, references: null,
+      identifier,
+      sender: platformCode,
+      sent: capTime(new Date(a.createdAt)),
+      status: CAP_STATUS_OF_MESSAGE_TYPE[a.messageType] ?? 'Actual',
+      msgType: a.messageType === 'cancel' ? 'Cancel' : 'Alert',
+      source: null,
+      scope: 'Public',
+      note: a.state === 'cancelled' ? '已取消' : null,
+      references: null,
       infos: [
         {
-          language: a.language, categories: [CAP_CATEGORY_OF_EVENT.find((c) => a.eventType.startsWith(c.prefix))?.category ?? 'Other'], event: findEventType(a.eventType)?.name ?? a.eventType,
-          responseTypes: [], urgency: 'Immediate', severity: LEVEL_TO_CAP_SEVERITY[a.severity] ?? 'Unknown', certainty: 'Likely',
-          eventCodes: [{ valueName: 'CN_EventType', value: a.eventType }], effective: null, onset: a.startAt ? capTime(new Date(a.startAt)) : null, expires: capTime(new Date(a.endAt)),
-          senderName: a.createdByName, headline: a.title, description: a.text, instruction: null, web: null, contact: null,
+          language: a.language,
+          categories: [CAP_CATEGORY_OF_EVENT.find((c) => a.eventType.startsWith(c.prefix))?.category ?? 'Other'],
+          event: findEventType(a.eventType)?.name ?? a.eventType,
+          responseTypes: [],
+          urgency: 'Immediate',
+          severity: LEVEL_TO_CAP_SEVERITY[a.severity] ?? 'Unknown',
+          certainty: 'Likely',
+          eventCodes: [{ valueName: 'CN_EventType', value: a.eventType }],
+          effective: null,
+          onset: a.startAt ? capTime(new Date(a.startAt)) : null,
+          expires: capTime(new Date(a.endAt)),
+          senderName: a.createdByName,
+          headline: a.title,
+          description: a.text,
+          instruction: null,
+          web: null,
+          contact: null,
           parameters: a.broadcastId ? [{ valueName: 'EBMID', value: a.broadcastId }] : [],
           areas: (areaCodes.length ? areaCodes : ['']).map((code) => ({
-            areaDesc: named.get(code) ?? (code || `${a.targets.terminalIds.length} terminals`), polygons: [], circles: [],
+            areaDesc: named.get(code) ?? (code || `${a.targets.terminalIds.length} terminals`),
+            polygons: [],
+            circles: [],
             geocodes: code ? [{ valueName: 'CN_AreaCode', value: code }] : [],
           })),
         },

@@ -18,7 +18,8 @@ export interface ChildStart {
   order: Omit<DispatchOrder, 'startAt' | 'endAt'> & { startAt: string; endAt: string };
 }
 
-export type ChildMessage = { type: 'ready' } | { type: 'progress'; counts: Record<string, number> } | { type: 'error'; message: string };
+export type ChildMessage =
+  { type: 'ready' } | { type: 'progress'; counts: Record<string, number> } | { type: 'error'; message: string };
 
 const send = (m: ChildMessage): void => void process.send?.(m);
 
@@ -26,7 +27,14 @@ process.once('message', (m: ChildStart) => {
   void (async () => {
     // the server as the test harness builds it (test/support/app.ts), without listening: nothing here is asked over HTTP
     const config = prepareDataDir(
-      loadConfig({ PORT: '0', DALABA_DATA_DIR: m.db.dataDir, DATABASE_URL: m.db.url, DALABA_ADMIN_PASSWORD: 'admin-test-password', DALABA_LOG_LEVEL: 'silent', ...m.env }),
+      loadConfig({
+        PORT: '0',
+        DALABA_DATA_DIR: m.db.dataDir,
+        DATABASE_URL: m.db.url,
+        DALABA_ADMIN_PASSWORD: 'admin-test-password',
+        DALABA_LOG_LEVEL: 'silent',
+        ...m.env,
+      }),
     );
     const app = await NestFactory.create(AppModule.register(config), { logger: false, abortOnError: false });
     await app.init();
@@ -34,7 +42,9 @@ process.once('message', (m: ChildStart) => {
     const dispatch = app.get(DispatchService);
     const t = { app };
     const order: DispatchOrder = { ...m.order, startAt: new Date(m.order.startAt), endAt: new Date(m.order.endAt) };
-    dispatch.progress.subscribe((p) => p.broadcastId === order.broadcastId && send({ type: 'progress', counts: p.counts }));
+    dispatch.progress.subscribe(
+      (p) => p.broadcastId === order.broadcastId && send({ type: 'progress', counts: p.counts }),
+    );
     await t.app.get(Transactions).run((tx) => dispatch.plan(order, tx));
     send({ type: 'ready' });
     dispatch.launch(order.broadcastId);

@@ -6,7 +6,14 @@ const ts = require('typescript');
 const root = path.join(__dirname, '..', '..', '..');
 const { config } = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
 const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root);
-const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, sourceMap: false, inlineSourceMap: true, declaration: false, noEmit: false };
+const compilerOptions = {
+  ...options,
+  module: ts.ModuleKind.CommonJS,
+  sourceMap: false,
+  inlineSourceMap: true,
+  declaration: false,
+  noEmit: false,
+};
 
 require.extensions['.ts'] = (module, filename) => {
   const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), { compilerOptions, fileName: filename });

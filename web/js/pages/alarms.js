@@ -50,7 +50,11 @@ function subject(a) {
   }
 }
 
-const place = (code) => regionPath(code).slice(1).map((n) => n.name).join(' › ') || regionName(code);
+const place = (code) =>
+  regionPath(code)
+    .slice(1)
+    .map((n) => n.name)
+    .join(' › ') || regionName(code);
 
 export async function mount(view, ctx) {
   const canAck = ctx.can('acknowledge');
@@ -78,9 +82,17 @@ export async function mount(view, ctx) {
     const all = [...live.alarms.values()].filter((a) => a.areaCode.startsWith(prefix));
     setHtml(
       $('#al-filters', view),
-      KINDS.map(([k, label]) => `<a class="chip ${k === kind ? 'active' : ''}" data-kind="${k}" href="${link(k)}">${label} <b>${all.filter((a) => keep(a, k)).length}</b></a>`).join(''),
+      KINDS.map(
+        ([k, label]) =>
+          `<a class="chip ${k === kind ? 'active' : ''}" data-kind="${k}" href="${link(k)}">${label} <b>${all.filter((a) => keep(a, k)).length}</b></a>`,
+      ).join(''),
     );
-    const list = all.filter((a) => keep(a, kind)).sort((a, b) => Number(!!a.acknowledgedAt) - Number(!!b.acknowledgedAt) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
+    const list = all
+      .filter((a) => keep(a, kind))
+      .sort(
+        (a, b) =>
+          Number(!!a.acknowledgedAt) - Number(!!b.acknowledgedAt) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt),
+      );
     $('#al-count', view).textContent = `共 ${all.length} 条，未确认 ${all.filter((a) => !a.acknowledgedAt).length} 条`;
     const now = Date.now();
     patchRows(

@@ -9,12 +9,30 @@ import { regionName } from '../regions.js';
 import { AudioPreview } from '../audio-preview.js';
 
 const FIELD_LABELS = {
-  eventType: '事件类型', severity: '级别', messageType: '信息类别', title: '标题', text: '播发文本', language: '语言', targets: '播发范围', audio: '音频',
-  repeat: '重复次数', volume: '音量', startAt: '开始', endAt: '结束', state: '状态',
+  eventType: '事件类型',
+  severity: '级别',
+  messageType: '信息类别',
+  title: '标题',
+  text: '播发文本',
+  language: '语言',
+  targets: '播发范围',
+  audio: '音频',
+  repeat: '重复次数',
+  volume: '音量',
+  startAt: '开始',
+  endAt: '结束',
+  state: '状态',
 };
 /** Revision actions (src/alerts/alert.entities.ts REVISION_ACTIONS) as they read. */
 const ACTIONS = {
-  created: '起草', edited: '修改', submitted: '提交审核', rejected: '驳回', approved: '批准', emergency: '一键应急', confirmed: '事后确认', cancelled: '取消',
+  created: '起草',
+  edited: '修改',
+  submitted: '提交审核',
+  rejected: '驳回',
+  approved: '批准',
+  emergency: '一键应急',
+  confirmed: '事后确认',
+  cancelled: '取消',
 };
 const ON_AIR = new Set(['approved', 'scheduled', 'dispatching']);
 
@@ -30,7 +48,12 @@ export function fieldText(field, v) {
   if (v === null || v === undefined || v === '') return '—';
   switch (field) {
     case 'targets':
-      return [...(v.areaCodes ?? []).map(regionName), ...((v.terminalIds ?? []).length ? [`${v.terminalIds.length} 台终端`] : [])].join('、') || '—';
+      return (
+        [
+          ...(v.areaCodes ?? []).map(regionName),
+          ...((v.terminalIds ?? []).length ? [`${v.terminalIds.length} 台终端`] : []),
+        ].join('、') || '—'
+      );
     case 'audio':
       return audioText(v);
     case 'messageType':
@@ -52,13 +75,25 @@ function revisionsHtml(a) {
     return `<p class="muted" id="al-norevs">${a.state === 'submitted' ? '首次提交审核，没有可对比的旧版本：请审阅下面的全部内容。' : '没有修改记录。'}</p>`;
   }
   const edited = revs.some((r) => r.changes && Object.keys(r.changes).length);
-  const note = edited ? '' : `<p class="muted" id="al-norevs">${a.state === 'submitted' ? '提交后没有修改：请审阅上面的全部内容。' : '内容没有修改过。'}</p>`;
+  const note = edited
+    ? ''
+    : `<p class="muted" id="al-norevs">${a.state === 'submitted' ? '提交后没有修改：请审阅上面的全部内容。' : '内容没有修改过。'}</p>`;
   return `${note}<table class="grid diff" id="al-revisions"><thead><tr><th>时间</th><th>人员</th><th>操作</th><th>改动</th></tr></thead><tbody>
-    ${revs.map((r) => `<tr><td>${formatTime(r.at)}</td><td>${esc(r.userName ?? r.byName ?? r.userId ?? r.byId ?? '')}</td><td>${esc(ACTIONS[r.action] ?? r.action)}</td><td>${
-      r.changes && Object.keys(r.changes).length
-        ? Object.entries(r.changes).map(([f, c]) => `<div class="change"><b>${esc(FIELD_LABELS[f] ?? f)}</b>：<del>${esc(fieldText(f, c.from))}</del> → <ins>${esc(fieldText(f, c.to))}</ins></div>`).join('')
-        : '<span class="muted">—</span>'
-    }</td></tr>`).join('')}</tbody></table>`;
+    ${revs
+      .map(
+        (r) =>
+          `<tr><td>${formatTime(r.at)}</td><td>${esc(r.userName ?? r.byName ?? r.userId ?? r.byId ?? '')}</td><td>${esc(ACTIONS[r.action] ?? r.action)}</td><td>${
+            r.changes && Object.keys(r.changes).length
+              ? Object.entries(r.changes)
+                  .map(
+                    ([f, c]) =>
+                      `<div class="change"><b>${esc(FIELD_LABELS[f] ?? f)}</b>：<del>${esc(fieldText(f, c.from))}</del> → <ins>${esc(fieldText(f, c.to))}</ins></div>`,
+                  )
+                  .join('')
+              : '<span class="muted">—</span>'
+          }</td></tr>`,
+      )
+      .join('')}</tbody></table>`;
 }
 
 export async function mount(view, ctx) {
@@ -81,7 +116,9 @@ export async function mount(view, ctx) {
 
   const render = () => {
     const drill = a.drill ? '<span class="kind drill-mark">演练</span>' : '';
-    setHtml($('#al-body', view), `
+    setHtml(
+      $('#al-body', view),
+      `
       <h1><span id="al-title">${esc(a.title)}</span> <span class="alert-state ${esc(a.state)}" id="al-state">${esc(alertStateName(a.state))}</span>
         <span class="severity ${SEVERITY_CLASS[a.severity] ?? ''}">${esc(a.severityName || '未定级')}</span> ${drill}${a.emergency ? ' <span class="kind bus-down">一键应急</span>' : ''}</h1>
       <div class="class-bar" data-class="${a.messageType === 'real' || a.messageType === 'cancel' ? 'real' : a.messageType === 'platformDrill' ? 'test' : 'drill'}"><span class="label">信息类别</span> <b>${esc(messageTypeName(a.messageType))}</b></div>
@@ -103,12 +140,17 @@ export async function mount(view, ctx) {
           ${a.outcomeDetail ? `<tr><th>结果</th><td>${esc(a.outcomeDetail)}</td></tr>` : ''}
         </table></section>
       </div>
-      <h2>修改记录</h2>${revisionsHtml(a)}`);
+      <h2>修改记录</h2>${revisionsHtml(a)}`,
+    );
     renderActions();
     const ready = clip?.state === 'ready';
     $('#al-audio-progress', view).hidden = ready || clip?.state === 'failed' || !clip;
     if (!ready) {
-      $('#al-audio-note', view).textContent = !clip ? '' : clip.state === 'failed' ? `音频处理失败：${clip.error ?? ''}` : '音频处理中（语音合成、转码），完成后自动显示…';
+      $('#al-audio-note', view).textContent = !clip
+        ? ''
+        : clip.state === 'failed'
+          ? `音频处理失败：${clip.error ?? ''}`
+          : '音频处理中（语音合成、转码），完成后自动显示…';
     } else if (a.clipId !== clipShown) {
       clipShown = a.clipId;
       void preview.playClip(a.clipId);
@@ -120,19 +162,32 @@ export async function mount(view, ctx) {
     const has = (r) => roles.includes(r) || roles.includes('admin');
     const mine = me && (me.id === a.createdById || me.id === a.submittedById);
     const out = [];
-    if (has('officer') && (a.state === 'draft' || a.state === 'submitted')) out.push(`<a class="button" href="#/compose/${a.id}" id="al-edit">编辑</a>`);
-    if (has('officer') && a.state === 'draft') out.push('<button type="button" class="primary" data-do="submit">提交审核</button>');
+    if (has('officer') && (a.state === 'draft' || a.state === 'submitted'))
+      out.push(`<a class="button" href="#/compose/${a.id}" id="al-edit">编辑</a>`);
+    if (has('officer') && a.state === 'draft')
+      out.push('<button type="button" class="primary" data-do="submit">提交审核</button>');
     if (has('approver') && a.state === 'submitted') {
       if (mine) out.push('<p class="muted">您起草或提交了此预警，须由另一位审核员审核。</p>');
       else {
         const ready = clip?.state === 'ready';
-        out.push(`<button type="button" class="primary" data-do="approve" id="al-approve"${ready ? '' : ' disabled title="音频就绪后才能批准"'}>批准并播发</button>`);
-        out.push('<form id="al-reject" class="inline"><input name="reason" placeholder="驳回原因（必填）" aria-label="驳回原因" maxlength="2000"> <button type="submit" class="danger">驳回</button></form>');
+        out.push(
+          `<button type="button" class="primary" data-do="approve" id="al-approve"${ready ? '' : ' disabled title="音频就绪后才能批准"'}>批准并播发</button>`,
+        );
+        out.push(
+          '<form id="al-reject" class="inline"><input name="reason" placeholder="驳回原因（必填）" aria-label="驳回原因" maxlength="2000"> <button type="submit" class="danger">驳回</button></form>',
+        );
       }
     }
-    if (has('approver') && a.emergency && !a.confirmedAt && me?.id !== a.createdById) out.push('<button type="button" class="primary" data-do="confirm" id="al-confirm">事后确认此一键应急</button>');
-    if ((has('officer') || has('approver')) && (a.state === 'draft' || a.state === 'submitted' || ON_AIR.has(a.state)) && !a.cancelRequested) {
-      out.push(`<button type="button" class="danger" data-do="cancel" id="al-cancel">${ON_AIR.has(a.state) ? '停止播发（取消）' : '取消预警'}</button>`);
+    if (has('approver') && a.emergency && !a.confirmedAt && me?.id !== a.createdById)
+      out.push('<button type="button" class="primary" data-do="confirm" id="al-confirm">事后确认此一键应急</button>');
+    if (
+      (has('officer') || has('approver')) &&
+      (a.state === 'draft' || a.state === 'submitted' || ON_AIR.has(a.state)) &&
+      !a.cancelRequested
+    ) {
+      out.push(
+        `<button type="button" class="danger" data-do="cancel" id="al-cancel">${ON_AIR.has(a.state) ? '停止播发（取消）' : '取消预警'}</button>`,
+      );
     }
     if (a.cancelRequested && ON_AIR.has(a.state)) out.push('<p class="muted">已请求取消，正在通知各终端停止…</p>');
     setHtml($('#al-actions', view), out.join('') || '<p class="muted">当前没有您可以执行的操作。</p>');
@@ -148,13 +203,25 @@ export async function mount(view, ctx) {
   };
 
   const act = (what, body, button) => {
-    const words = { submit: '正在提交…', approve: '正在批准并下发…', reject: '正在驳回…', confirm: '正在确认…', cancel: '正在取消…' };
+    const words = {
+      submit: '正在提交…',
+      approve: '正在批准并下发…',
+      reject: '正在驳回…',
+      confirm: '正在确认…',
+      cancel: '正在取消…',
+    };
     if (button) button.disabled = true;
     say(msg, words[what]);
     post(`/api/alerts/${id}/${what}`, body)
       .then((next) => {
         a = { ...a, ...next };
-        say(msg, { submit: '已提交审核', approve: '已批准，正在播发', reject: '已驳回', confirm: '已确认', cancel: '已取消' }[what], 'ok');
+        say(
+          msg,
+          { submit: '已提交审核', approve: '已批准，正在播发', reject: '已驳回', confirm: '已确认', cancel: '已取消' }[
+            what
+          ],
+          'ok',
+        );
         render();
         if (what === 'approve' && next.broadcastId) location.hash = `#/broadcast/${next.broadcastId}`;
       })
@@ -167,7 +234,13 @@ export async function mount(view, ctx) {
     const b = e.target.closest('button[data-do]');
     if (!b) return;
     const what = b.dataset.do;
-    if (what === 'cancel' && !window.confirm(ON_AIR.has(a.state) ? '确定停止这次播发吗？已在播放的终端会收到停止命令。' : '确定取消这条预警吗？')) return;
+    if (
+      what === 'cancel' &&
+      !window.confirm(
+        ON_AIR.has(a.state) ? '确定停止这次播发吗？已在播放的终端会收到停止命令。' : '确定取消这条预警吗？',
+      )
+    )
+      return;
     act(what, {}, b);
   });
   view.addEventListener('submit', (e) => {

@@ -13,7 +13,9 @@ export async function mount(view, ctx) {
   const canEdit = ctx.can('compose');
   view.innerHTML = `
     <h1>音频库 <small class="muted" id="au-count"></small></h1>
-    ${canEdit ? `<div class="columns two">
+    ${
+      canEdit
+        ? `<div class="columns two">
       <form class="card" id="au-upload"><h2>上传录音</h2>
         <label class="field"><span>文件（mp3、wav、m4a、ogg…）</span><input type="file" name="file" accept="audio/*" required></label>
         <label class="field"><span>名称</span><input name="title" maxlength="200" placeholder="默认用文件名"></label>
@@ -23,7 +25,9 @@ export async function mount(view, ctx) {
         <label class="field"><span>名称</span><input name="title" maxlength="200"></label>
         <div class="form-actions"><button type="submit" class="primary">合成并保存</button></div>
         <div class="preview"><span class="progress" id="au-tts-progress" hidden><span></span></span> <span class="muted" id="au-tts-note"></span><audio id="au-tts-audio" controls preload="none"></audio></div></form>
-    </div>` : ''}
+    </div>`
+        : ''
+    }
     <p id="au-msg" class="msg" hidden role="status"></p>
     <div class="preview"><span class="muted">试听：</span><audio id="au-audio" controls preload="none"></audio> <span class="progress" hidden id="au-progress"><span></span></span> <span class="muted" id="au-note"></span></div>
     <table class="grid" id="au-table"><thead><tr><th>名称</th><th>类型</th><th>状态</th><th class="num">时长</th><th>创建</th><th></th></tr></thead><tbody></tbody></table>`;
@@ -37,7 +41,9 @@ export async function mount(view, ctx) {
     $('#au-table tbody', view).innerHTML =
       list.items
         .map(
-          (c) => `<tr data-clip="${esc(c.id)}"><td>${esc(c.title)}<div class="sub code">${esc(c.id)}</div></td><td>${esc(KINDS[c.kind] ?? c.kind)}</td>
+          (
+            c,
+          ) => `<tr data-clip="${esc(c.id)}"><td>${esc(c.title)}<div class="sub code">${esc(c.id)}</div></td><td>${esc(KINDS[c.kind] ?? c.kind)}</td>
             <td>${esc(STATES[c.state] ?? c.state)}${c.error ? `<div class="sub bad">${esc(c.error)}</div>` : ''}</td><td class="num">${c.durationMs ? `${(c.durationMs / 1000).toFixed(1)} 秒` : '—'}</td>
             <td>${formatShortTime(c.createdAt)}</td>
             <td>${c.state === 'ready' ? `<button type="button" data-play="${esc(c.id)}">试听</button>` : ''} ${canEdit && !c.builtIn ? `<button type="button" class="danger" data-delete="${esc(c.id)}">删除</button>` : ''}</td></tr>`,
@@ -47,7 +53,12 @@ export async function mount(view, ctx) {
 
   view.addEventListener('click', (e) => {
     const play = e.target.closest('button[data-play]');
-    if (play) void player.playClip(play.dataset.play).then(() => $('#au-audio', view).play().catch(() => undefined));
+    if (play)
+      void player.playClip(play.dataset.play).then(() =>
+        $('#au-audio', view)
+          .play()
+          .catch(() => undefined),
+      );
     const remove = e.target.closest('button[data-delete]');
     if (!remove) return;
     if (!window.confirm('确定删除这条音频吗？')) return;
@@ -59,8 +70,14 @@ export async function mount(view, ctx) {
       })
       .catch((err) => {
         remove.disabled = false;
-        const refs = err instanceof ApiError && Array.isArray(err.body?.details?.references) ? err.body.details.references : null;
-        if (refs) say(msg, `不能删除：仍被使用 — ${refs.map((r) => `${r.kind === 'alert' ? '预警' : r.kind} ${r.id}「${r.label}」`).join('；')}`, 'error');
+        const refs =
+          err instanceof ApiError && Array.isArray(err.body?.details?.references) ? err.body.details.references : null;
+        if (refs)
+          say(
+            msg,
+            `不能删除：仍被使用 — ${refs.map((r) => `${r.kind === 'alert' ? '预警' : r.kind} ${r.id}「${r.label}」`).join('；')}`,
+            'error',
+          );
         else say(msg, err.message, 'error');
       });
   });
@@ -81,10 +98,12 @@ export async function mount(view, ctx) {
         bar.firstElementChild.style.width = `${p}%`;
         note.textContent = `上传 ${p}%`;
       })
-        .then((started) => followJob(started.job, (p) => {
-          bar.firstElementChild.style.width = `${p}%`;
-          note.textContent = `处理中（响度归一、转码）${p}%`;
-        }))
+        .then((started) =>
+          followJob(started.job, (p) => {
+            bar.firstElementChild.style.width = `${p}%`;
+            note.textContent = `处理中（响度归一、转码）${p}%`;
+          }),
+        )
         .then(() => {
           say(msg, '上传完成，音频已就绪。', 'ok');
           up.reset();

@@ -21,14 +21,26 @@ export async function mount(view, ctx) {
     <div class="pager" id="ad-pager"></div>`;
   const form = $('#ad-filter', view);
   const load = async () => {
-    const list = await get('/api/audit', { page, pageSize: PAGE, actor: form.actor.value.trim() || undefined, action: form.action.value.trim() || undefined });
+    const list = await get('/api/audit', {
+      page,
+      pageSize: PAGE,
+      actor: form.actor.value.trim() || undefined,
+      action: form.action.value.trim() || undefined,
+    });
     if (ctx.stale()) return;
     $('#ad-count', view).textContent = `共 ${list.total} 条`;
-    $('#ad-table tbody', view).innerHTML = list.items
-      .map((e) => `<tr><td class="num">${e.id}</td><td>${formatTime(e.at)}</td><td>${esc(e.actorName)}</td><td class="code">${esc(e.action)}</td><td>${esc(e.entityType)} ${esc(e.entityId ?? '')}</td></tr>`)
-      .join('') || '<tr><td colspan="5" class="muted">没有记录</td></tr>';
+    $('#ad-table tbody', view).innerHTML =
+      list.items
+        .map(
+          (e) =>
+            `<tr><td class="num">${e.id}</td><td>${formatTime(e.at)}</td><td>${esc(e.actorName)}</td><td class="code">${esc(e.action)}</td><td>${esc(e.entityType)} ${esc(e.entityId ?? '')}</td></tr>`,
+        )
+        .join('') || '<tr><td colspan="5" class="muted">没有记录</td></tr>';
     const pages = Math.max(1, Math.ceil(list.total / PAGE));
-    $('#ad-pager', view).innerHTML = pages > 1 ? `<button data-page="${page - 1}" ${page === 1 ? 'disabled' : ''}>上一页</button> 第 ${page} / ${pages} 页 <button data-page="${page + 1}" ${page === pages ? 'disabled' : ''}>下一页</button>` : '';
+    $('#ad-pager', view).innerHTML =
+      pages > 1
+        ? `<button data-page="${page - 1}" ${page === 1 ? 'disabled' : ''}>上一页</button> 第 ${page} / ${pages} 页 <button data-page="${page + 1}" ${page === pages ? 'disabled' : ''}>下一页</button>`
+        : '';
   };
   const fail = (err) => say($('#ad-msg', view), err.message, 'error');
   form.addEventListener('submit', (e) => {
@@ -50,7 +62,9 @@ export async function mount(view, ctx) {
     get('/api/audit/verify')
       .then((r) => {
         out.className = r.ok ? 'good' : 'bad';
-        out.textContent = r.ok ? `完整：已核对 ${r.checked} 条，哈希链无断点。` : `发现断点：第 ${r.firstBroken.id} 条（${r.firstBroken.reason}），此前 ${r.checked} 条完好。`;
+        out.textContent = r.ok
+          ? `完整：已核对 ${r.checked} 条，哈希链无断点。`
+          : `发现断点：第 ${r.firstBroken.id} 条（${r.firstBroken.reason}），此前 ${r.checked} 条完好。`;
       })
       .catch((err) => {
         out.className = 'bad';

@@ -14,16 +14,28 @@ const RUNNING = new Set(['planned', 'running']);
 const NOT_REACHED = new Set(['failed', 'unreachable', 'preempted', 'cancelled']);
 const WAITING = new Set(['pending', 'transferring', 'ready']);
 const STATE_CLASS = { completed: 'completed', cancelled: '', planned: 'dispatching', running: 'dispatching' };
-export const DELIVERY_LEGEND = [['played', '已播放'], ['playing', '播放中'], ['waiting', '待发/传输中'], ['failed', '失败'], ['unreachable', '不可达'], ['none', '不在范围内']];
+export const DELIVERY_LEGEND = [
+  ['played', '已播放'],
+  ['playing', '播放中'],
+  ['waiting', '待发/传输中'],
+  ['failed', '失败'],
+  ['unreachable', '不可达'],
+  ['none', '不在范围内'],
+];
 
 /** A delivery state as the map colours it. */
-export const deliveryKey = (s) => (s === undefined ? 'none' : WAITING.has(s) ? 'waiting' : s === 'preempted' || s === 'cancelled' ? 'failed' : s);
+export const deliveryKey = (s) =>
+  s === undefined ? 'none' : WAITING.has(s) ? 'waiting' : s === 'preempted' || s === 'cancelled' ? 'failed' : s;
 
 /** Downloads the report with the session's token (a plain link would carry none). */
 async function download(id, format) {
-  const res = await fetch(`/api/broadcasts/${encodeURIComponent(id)}/report?format=${format}`, { headers: { authorization: `Bearer ${session.get()?.token}` } });
+  const res = await fetch(`/api/broadcasts/${encodeURIComponent(id)}/report?format=${format}`, {
+    headers: { authorization: `Bearer ${session.get()?.token}` },
+  });
   if (!res.ok) throw new Error(`下载失败（${res.status}）`);
-  const name = decodeURIComponent(/filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `report.${format}`);
+  const name = decodeURIComponent(
+    /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `report.${format}`,
+  );
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;
@@ -64,7 +76,8 @@ function areaRows(rows, attr) {
   });
 }
 
-const AREA_HEAD = '<thead><tr><th>名称</th><th class="num">目标</th><th class="num">已播放</th><th class="num">播放中</th><th class="num">待发</th><th class="num">未送达</th><th>覆盖率</th></tr></thead>';
+const AREA_HEAD =
+  '<thead><tr><th>名称</th><th class="num">目标</th><th class="num">已播放</th><th class="num">播放中</th><th class="num">待发</th><th class="num">未送达</th><th>覆盖率</th></tr></thead>';
 
 export async function mount(view, ctx) {
   const id = ctx.arg;
@@ -88,9 +101,20 @@ export async function mount(view, ctx) {
     </header>
     <section class="cards compact">
       <div class="card big"><div class="label">覆盖率（已播放 / 目标）</div><div class="value" id="bd-coverage">—</div><div class="sub" id="bd-coverage-sub"></div></div>
-      ${[['playing', '播放中'], ['waiting', '待发 / 传输中'], ['failed', '失败'], ['unreachable', '不可达']].map(([k, l]) => `<div class="card"><div class="label">${l}</div><div class="value" id="bd-n-${k}">0</div></div>`).join('')}
+      ${[
+        ['playing', '播放中'],
+        ['waiting', '待发 / 传输中'],
+        ['failed', '失败'],
+        ['unreachable', '不可达'],
+      ]
+        .map(
+          ([k, l]) => `<div class="card"><div class="label">${l}</div><div class="value" id="bd-n-${k}">0</div></div>`,
+        )
+        .join('')}
     </section>
-    <div class="toolbar" id="bd-counts">${Object.entries(DELIVERY_STATES).map(([k, l]) => `<span class="chip" data-count="${k}">${l} <b>0</b></span>`).join('')}</div>
+    <div class="toolbar" id="bd-counts">${Object.entries(DELIVERY_STATES)
+      .map(([k, l]) => `<span class="chip" data-count="${k}">${l} <b>0</b></span>`)
+      .join('')}</div>
     <div class="toolbar no-print"><span class="muted">播发报告：</span><button type="button" data-report="print">打印 / 存为 PDF</button><button type="button" data-report="csv">下载 CSV</button><button type="button" data-report="xlsx">下载 Excel</button></div>
     <div class="report-grid">
       <section><h2>按乡镇</h2><table class="grid" id="bd-towns">${AREA_HEAD}<tbody></tbody></table></section>
@@ -116,7 +140,9 @@ export async function mount(view, ctx) {
     setHtml($('#bd-coverage', view), `<span class="${rateClass(pct)}">${percent(pct)}</span>`);
     $('#bd-coverage-sub', view).textContent = `已播放 ${played} / 目标 ${targeted}`;
     $('#bd-n-playing', view).textContent = String(counts.playing ?? 0);
-    $('#bd-n-waiting', view).textContent = String((counts.pending ?? 0) + (counts.transferring ?? 0) + (counts.ready ?? 0));
+    $('#bd-n-waiting', view).textContent = String(
+      (counts.pending ?? 0) + (counts.transferring ?? 0) + (counts.ready ?? 0),
+    );
     $('#bd-n-failed', view).textContent = String(counts.failed ?? 0);
     $('#bd-n-unreachable', view).textContent = String(counts.unreachable ?? 0);
     for (const chip of view.querySelectorAll('#bd-counts [data-count]')) {
@@ -124,8 +150,22 @@ export async function mount(view, ctx) {
       chip.querySelector('b').textContent = String(n);
       chip.classList.toggle('zero', n === 0);
     }
-    patchRows($('#bd-towns tbody', view), areaRows(rollUp(states, (c) => `${c.slice(0, 9)}000`), 'data-town'), '<tr><td colspan="7" class="muted">—</td></tr>');
-    patchRows($('#bd-villages tbody', view), areaRows(rollUp(states, (c) => c.slice(0, 12)), 'data-village'), '<tr><td colspan="7" class="muted">—</td></tr>');
+    patchRows(
+      $('#bd-towns tbody', view),
+      areaRows(
+        rollUp(states, (c) => `${c.slice(0, 9)}000`),
+        'data-town',
+      ),
+      '<tr><td colspan="7" class="muted">—</td></tr>',
+    );
+    patchRows(
+      $('#bd-villages tbody', view),
+      areaRows(
+        rollUp(states, (c) => c.slice(0, 12)),
+        'data-village',
+      ),
+      '<tr><td colspan="7" class="muted">—</td></tr>',
+    );
     const lost = [...states.entries()].filter(([, d]) => NOT_REACHED.has(d.state));
     $('#bd-lost-count', view).textContent = lost.length ? `共 ${lost.length} 台` : '';
     patchRows(
@@ -169,16 +209,27 @@ export async function mount(view, ctx) {
   const release = await live.subscribe('broadcast', ebmid);
   render();
   // names of the terminals (for the list of those not reached) and the map: read once, in the background
-  void getAll(`/api/broadcasts/${encodeURIComponent(ebmid)}/deliveries`).then((rows) => {
-    for (const d of rows) names.set(d.terminalId, d.terminalName);
-    schedule();
-  }, () => undefined);
+  void getAll(`/api/broadcasts/${encodeURIComponent(ebmid)}/deliveries`).then(
+    (rows) => {
+      for (const d of rows) names.set(d.terminalId, d.terminalName);
+      schedule();
+    },
+    () => undefined,
+  );
   const towns = [...new Set(b.byTown.map((t) => t.areaCode))];
-  void Promise.all(towns.map((t) => placedTerminals(t))).then((lists) => {
-    if (ctx.stale()) return;
-    const targets = lists.flat().filter((t) => states.has(t.id));
-    map = new CountyMap($('#bd-map', view), { terminals: targets, stateOf: (t) => deliveryKey(states.get(t.id)?.state), legend: DELIVERY_LEGEND, title: '本次播发的终端' });
-  }, (err) => setHtml($('#bd-map', view), `<p class="msg error">${esc(err.message)}</p>`));
+  void Promise.all(towns.map((t) => placedTerminals(t))).then(
+    (lists) => {
+      if (ctx.stale()) return;
+      const targets = lists.flat().filter((t) => states.has(t.id));
+      map = new CountyMap($('#bd-map', view), {
+        terminals: targets,
+        stateOf: (t) => deliveryKey(states.get(t.id)?.state),
+        legend: DELIVERY_LEGEND,
+        title: '本次播发的终端',
+      });
+    },
+    (err) => setHtml($('#bd-map', view), `<p class="msg error">${esc(err.message)}</p>`),
+  );
   return () => {
     offBroadcast();
     release();

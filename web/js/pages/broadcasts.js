@@ -9,8 +9,16 @@ import { region, regionName } from '../regions.js';
 
 const PAGE = 50;
 const STATES = {
-  draft: '草稿', submitted: '待审核', approved: '已批准', scheduled: '待播发', dispatching: '播发中', completed: '已完成',
-  'partially-completed': '部分完成', failed: '失败', cancelled: '已取消', expired: '已过期',
+  draft: '草稿',
+  submitted: '待审核',
+  approved: '已批准',
+  scheduled: '待播发',
+  dispatching: '播发中',
+  completed: '已完成',
+  'partially-completed': '部分完成',
+  failed: '失败',
+  cancelled: '已取消',
+  expired: '已过期',
 };
 const FILTERS = [
   ['all', '全部', ''],
@@ -19,7 +27,13 @@ const FILTERS = [
   ['done', '已结束', 'completed,partially-completed,failed,cancelled,expired'],
   ['draft', '草稿', 'draft'],
 ];
-const MESSAGE_TYPES = { real: '实际播发', cancel: '取消播发', platformDrill: '平台演练', frontEndDrill: '前端演练', terminalDrill: '终端演练' };
+const MESSAGE_TYPES = {
+  real: '实际播发',
+  cancel: '取消播发',
+  platformDrill: '平台演练',
+  frontEndDrill: '前端演练',
+  terminalDrill: '终端演练',
+};
 
 function targets(a) {
   // a region above the reader's own tree (a county alert seen from a town) is named by its code

@@ -11,8 +11,21 @@ import { areaPrefix, defaultRegion, region, regionName } from '../regions.js';
 import { AudioPreview } from '../audio-preview.js';
 
 const FIELD_NAMES = {
-  eventType: '事件类型', severity: '级别', messageType: '信息类别', title: '标题', text: '播发文本', targets: '播发范围', 'targets.areaCodes': '播发范围',
-  audio: '音频', 'audio.clipId': '音频', 'audio.toneId': '提示音', repeat: '重复次数', volume: '音量', startAt: '开始时间', endAt: '结束时间', reason: '应急原因',
+  eventType: '事件类型',
+  severity: '级别',
+  messageType: '信息类别',
+  title: '标题',
+  text: '播发文本',
+  targets: '播发范围',
+  'targets.areaCodes': '播发范围',
+  audio: '音频',
+  'audio.clipId': '音频',
+  'audio.toneId': '提示音',
+  repeat: '重复次数',
+  volume: '音量',
+  startAt: '开始时间',
+  endAt: '结束时间',
+  reason: '应急原因',
 };
 const CLASSES = [
   ['real', '实际播发', 'real'],
@@ -52,8 +65,17 @@ export async function mount(view, ctx) {
   ]);
   if (ctx.stale()) return undefined;
   const a = existing ?? {
-    eventType: '11B03', severity: 2, messageType: emergency ? 'real' : 'terminalDrill', title: '', text: '', targets: { areaCodes: [], terminalIds: [] },
-    audio: { kind: 'tts', toneBefore: 'tone-chime' }, repeat: 2, volume: 80, startAt: null, endAt: new Date(Date.now() + 3_600_000).toISOString(),
+    eventType: '11B03',
+    severity: 2,
+    messageType: emergency ? 'real' : 'terminalDrill',
+    title: '',
+    text: '',
+    targets: { areaCodes: [], terminalIds: [] },
+    audio: { kind: 'tts', toneBefore: 'tone-chime' },
+    repeat: 2,
+    volume: 80,
+    startAt: null,
+    endAt: new Date(Date.now() + 3_600_000).toISOString(),
   };
   const selected = new Set(a.targets.areaCodes);
   const isClass = (k) => (k === 'real' || k === 'cancel' ? 'real' : k === 'platformDrill' ? 'test' : 'drill');
@@ -94,7 +116,15 @@ export async function mount(view, ctx) {
             <label><input type="radio" name="audioKind" value="tts"${a.audio.kind === 'tts' ? ' checked' : ''}> 文字转语音</label>
           </div>
           <label class="field" data-audio="tone"><span>提示音</span><select name="toneId">${readyTones.map((t) => `<option value="${esc(t.id)}"${t.id === a.audio.toneId ? ' selected' : ''}>${esc(t.title)}</option>`).join('')}</select></label>
-          <label class="field" data-audio="clip"><span>音频</span><select name="clipId">${clips.items.filter((x) => x.state === 'ready').map((x) => `<option value="${esc(x.id)}"${x.id === a.audio.clipId ? ' selected' : ''}>${esc(x.title)}${x.durationMs ? `（${Math.round(x.durationMs / 1000)} 秒）` : ''}</option>`).join('') || '<option value="">音频库中没有上传的音频</option>'}</select><em class="field-error" data-for="audio.clipId"></em></label>
+          <label class="field" data-audio="clip"><span>音频</span><select name="clipId">${
+            clips.items
+              .filter((x) => x.state === 'ready')
+              .map(
+                (x) =>
+                  `<option value="${esc(x.id)}"${x.id === a.audio.clipId ? ' selected' : ''}>${esc(x.title)}${x.durationMs ? `（${Math.round(x.durationMs / 1000)} 秒）` : ''}</option>`,
+              )
+              .join('') || '<option value="">音频库中没有上传的音频</option>'
+          }</select><em class="field-error" data-for="audio.clipId"></em></label>
           <label class="field" data-audio="tts"><span>前置提示音</span><select name="toneBefore"><option value="">无</option>${readyTones.map((t) => `<option value="${esc(t.id)}"${t.id === a.audio.toneBefore ? ' selected' : ''}>${esc(t.title)}</option>`).join('')}</select></label>
           <p class="muted" data-audio="tts">朗读上方的“播发文本”。</p>
           <div class="preview"><button type="button" id="cp-preview">试听</button> <span class="progress" id="cp-preview-progress" hidden><span></span></span> <span class="muted" id="cp-preview-msg"></span>
@@ -111,9 +141,11 @@ export async function mount(view, ctx) {
       </div>
       ${emergency ? `<section class="card"><label class="field"><span>应急原因（必填，将记录在案）</span><textarea name="reason" rows="2" maxlength="2000" required placeholder="如：山洪突发，来不及审核"></textarea><em class="field-error" data-for="reason"></em></label></section>` : ''}
       <div class="form-actions">
-        ${emergency
-          ? '<button type="submit" class="primary big-red" id="cp-emergency">一键应急播发…</button>'
-          : `<button type="submit" name="go" value="draft" id="cp-save">保存草稿</button> <button type="submit" name="go" value="submit" class="primary" id="cp-submit">保存并提交审核</button>`}
+        ${
+          emergency
+            ? '<button type="submit" class="primary big-red" id="cp-emergency">一键应急播发…</button>'
+            : `<button type="submit" name="go" value="draft" id="cp-save">保存草稿</button> <button type="submit" name="go" value="submit" class="primary" id="cp-submit">保存并提交审核</button>`
+        }
         <a href="#/broadcasts">返回</a>
         <p id="cp-msg" class="msg" hidden role="status"></p>
       </div>
@@ -138,7 +170,8 @@ export async function mount(view, ctx) {
     const sev = Number(form.severity.value);
     const bar = $('#cp-classbar', view);
     bar.dataset.class = isClass(key);
-    $('#cp-classnow', view).innerHTML = `${esc(MESSAGE_TYPES[key])} · <span class="severity ${SEVERITY_CLASS[sev] ?? ''}">${esc(SEVERITY_NAMES[sev] ?? '')}</span>`;
+    $('#cp-classnow', view).innerHTML =
+      `${esc(MESSAGE_TYPES[key])} · <span class="severity ${SEVERITY_CLASS[sev] ?? ''}">${esc(SEVERITY_NAMES[sev] ?? '')}</span>`;
   };
   const limitSeverities = () => {
     const e = c.eventTypes.find((x) => x.code === form.eventType.value);
@@ -158,12 +191,19 @@ export async function mount(view, ctx) {
   const targets = () => {
     const codes = checkedCodes();
     const prefixes = codes.map((x) => [x, areaPrefix(x)]);
-    return codes.filter((x) => !prefixes.some(([o, p]) => o !== x && x.startsWith(p) && areaPrefix(x).length > p.length));
+    return codes.filter(
+      (x) => !prefixes.some(([o, p]) => o !== x && x.startsWith(p) && areaPrefix(x).length > p.length),
+    );
   };
   const showCount = () => {
     const chosen = targets();
     for (const input of form.querySelectorAll('input[name=area]')) {
-      const covered = chosen.some((x) => x !== input.value && input.value.startsWith(areaPrefix(x)) && areaPrefix(input.value).length > areaPrefix(x).length);
+      const covered = chosen.some(
+        (x) =>
+          x !== input.value &&
+          input.value.startsWith(areaPrefix(x)) &&
+          areaPrefix(input.value).length > areaPrefix(x).length,
+      );
       input.closest('.tree-label').classList.toggle('covered', covered);
     }
     if (!chosen.length) {
@@ -179,7 +219,8 @@ export async function mount(view, ctx) {
       known++;
       if (!t.online) offline++;
     }
-    $('#cp-count', view).innerHTML = `<b id="cp-count-total">${registered}</b> 台终端，其中 <b id="cp-count-offline" class="${offline ? 'bad' : 'good'}">${offline}</b> 台此刻离线 <span class="muted">（${esc(chosen.map(regionName).join('、'))}${known < registered ? `；${registered - known} 台未接入监测` : ''}）</span>`;
+    $('#cp-count', view).innerHTML =
+      `<b id="cp-count-total">${registered}</b> 台终端，其中 <b id="cp-count-offline" class="${offline ? 'bad' : 'good'}">${offline}</b> 台此刻离线 <span class="muted">（${esc(chosen.map(regionName).join('、'))}${known < registered ? `；${registered - known} 台未接入监测` : ''}）</span>`;
   };
 
   // ---- audio ----
@@ -206,7 +247,9 @@ export async function mount(view, ctx) {
 
   // ---- the body the API takes ----
   const fieldError = (field, text) => {
-    const el = form.querySelector(`.field-error[data-for="${field}"]`) ?? form.querySelector(`.field-error[data-for="${field.split('.')[0]}"]`);
+    const el =
+      form.querySelector(`.field-error[data-for="${field}"]`) ??
+      form.querySelector(`.field-error[data-for="${field.split('.')[0]}"]`);
     if (el) el.textContent = text;
     return !!el;
   };
@@ -248,7 +291,8 @@ export async function mount(view, ctx) {
   const showServerError = (err) => {
     const details = err instanceof ApiError && Array.isArray(err.body?.details) ? err.body.details : [];
     let placed = 0;
-    for (const d of details) if (d.field && fieldError(d.field, `${FIELD_NAMES[d.field] ?? d.field}有误：${d.message}`)) placed++;
+    for (const d of details)
+      if (d.field && fieldError(d.field, `${FIELD_NAMES[d.field] ?? d.field}有误：${d.message}`)) placed++;
     say(msg, placed ? `${err.message.split('（')[0]}，请检查标红的项目。` : err.message, 'error');
   };
 
@@ -299,7 +343,8 @@ export async function mount(view, ctx) {
     pending = { b, reason };
     word.value = '';
     $('#cp-confirm-go', view).disabled = true;
-    $('#cp-confirm-what', view).innerHTML = `<b>${esc(b.title)}</b> → ${esc(b.targets.areaCodes.map(regionName).join('、'))}（${esc($('#cp-count', view).textContent)}）`;
+    $('#cp-confirm-what', view).innerHTML =
+      `<b>${esc(b.title)}</b> → ${esc(b.targets.areaCodes.map(regionName).join('、'))}（${esc($('#cp-count', view).textContent)}）`;
     dialog.showModal();
     word.focus();
   };

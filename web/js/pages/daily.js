@@ -35,7 +35,11 @@ export async function mount(view, ctx) {
   const days = [7, 30, 90].includes(Number(ctx.query.get('d'))) ? Number(ctx.query.get('d')) : 30;
   const node = region(area);
   const href = (code, d = days) => `#/daily/${code}${d !== 30 ? `?d=${d}` : ''}`;
-  const data = await get('/api/monitoring/online-rate/daily', { areaCode: area, from: chinaDay(days - 1), to: chinaDay(0) });
+  const data = await get('/api/monitoring/online-rate/daily', {
+    areaCode: area,
+    from: chinaDay(days - 1),
+    to: chinaDay(0),
+  });
   if (ctx.stale()) return undefined;
   const items = [...data.items].sort((a, b) => b.day.localeCompare(a.day));
   const rated = items.filter((i) => i.ratePercent !== null);
@@ -49,12 +53,17 @@ export async function mount(view, ctx) {
       <span class="muted">${rated.length ? `平均 ${percent(mean)}，最低一天 ${percent(Math.min(...rated.map((i) => i.ratePercent)))}` : ''}</span></div>
     ${chart(Array.from({ length: days }, (_, i) => chinaDay(days - 1 - i)).map((day) => data.items.find((d) => d.day === day) ?? { day, ratePercent: null }))}
     <table class="grid" id="dy-table"><thead><tr><th>日期</th><th>日在线率</th><th class="num">最低</th><th class="num">最高</th><th class="num">采样</th></tr></thead><tbody>
-      ${items
-        .map(
-          (i) => `<tr><td>${esc(i.day)}</td><td class="rate-cell">${rateBar(i.ratePercent)} <span class="${rateClass(i.ratePercent)}">${percent(i.ratePercent)}</span></td>
+      ${
+        items
+          .map(
+            (
+              i,
+            ) => `<tr><td>${esc(i.day)}</td><td class="rate-cell">${rateBar(i.ratePercent)} <span class="${rateClass(i.ratePercent)}">${percent(i.ratePercent)}</span></td>
           <td class="num">${percent(i.minPercent)}</td><td class="num">${percent(i.maxPercent)}</td><td class="num">${i.samples}</td></tr>`,
-        )
-        .join('') || `<tr><td colspan="5" class="muted">所选时间内没有统计数据（每日在线率随系统运行逐日积累）</td></tr>`}
+          )
+          .join('') ||
+        `<tr><td colspan="5" class="muted">所选时间内没有统计数据（每日在线率随系统运行逐日积累）</td></tr>`
+      }
     </tbody></table>`;
   $('#dy-child', view)?.addEventListener('change', (e) => {
     if (e.target.value) location.hash = href(e.target.value);

@@ -4,13 +4,41 @@
 import { ApiError, upload } from '../api.js';
 import { $, esc, say } from '../dom.js';
 
-const KINDS = [['terminals', '终端'], ['gateways', '网关'], ['regions', '区域']];
+const KINDS = [
+  ['terminals', '终端'],
+  ['gateways', '网关'],
+  ['regions', '区域'],
+];
 /** The spreadsheet's column headers (src/terminals/registry-columns.ts), for naming the column of an error. */
 const COLUMNS = {
-  address: '安装地址', areaCode: '区域编码', baudRate: '波特率', broadcastDelayMs: '广播延时毫秒', code: '区域编码', dataBits: '数据位', enabled: '启用',
-  gatewayResourceCode: '网关资源编码', host: '主机', installedOn: '安装日期', kind: '类型', latitude: '纬度', level: '级别', longitude: '经度', model: '型号',
-  name: '名称', notes: '备注', parentCode: '上级区域编码', parity: '校验', port: '端口', requestTimeoutMs: '超时毫秒', resourceCode: '资源编码',
-  serialNumber: '序列号', serialPath: '串口', speakerPowerW: '功率', stopBits: '停止位', turnaroundMs: '转换间隔毫秒', unitId: '单元号',
+  address: '安装地址',
+  areaCode: '区域编码',
+  baudRate: '波特率',
+  broadcastDelayMs: '广播延时毫秒',
+  code: '区域编码',
+  dataBits: '数据位',
+  enabled: '启用',
+  gatewayResourceCode: '网关资源编码',
+  host: '主机',
+  installedOn: '安装日期',
+  kind: '类型',
+  latitude: '纬度',
+  level: '级别',
+  longitude: '经度',
+  model: '型号',
+  name: '名称',
+  notes: '备注',
+  parentCode: '上级区域编码',
+  parity: '校验',
+  port: '端口',
+  requestTimeoutMs: '超时毫秒',
+  resourceCode: '资源编码',
+  serialNumber: '序列号',
+  serialPath: '串口',
+  speakerPowerW: '功率',
+  stopBits: '停止位',
+  turnaroundMs: '转换间隔毫秒',
+  unitId: '单元号',
 };
 
 /** A CSV file's rows as the spreadsheet numbers them (1 = the header), for showing a refused row beside its errors. */
@@ -82,7 +110,10 @@ export function mount(view, ctx) {
         say(msg, `导入成功：${r.imported} 行。`, 'ok');
       })
       .catch(async (err) => {
-        const details = err instanceof ApiError && err.code === 'import_rejected' && Array.isArray(err.body?.details) ? err.body.details : null;
+        const details =
+          err instanceof ApiError && err.code === 'import_rejected' && Array.isArray(err.body?.details)
+            ? err.body.details
+            : null;
         if (!details) {
           say(msg, err.message, 'error');
           return;
@@ -95,8 +126,13 @@ export function mount(view, ctx) {
         table.hidden = false;
         $('tbody', table).innerHTML = [...byRow.entries()]
           .sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0))
-          .map(([row, ds]) => `<tr data-row="${esc(row)}"><td class="num">${esc(row ?? '—')}</td><td class="code">${esc((rows[(row ?? 0) - 1] ?? []).join(', '))}</td>
-            <td>${ds.map((d) => `<div><b>${esc(COLUMNS[d.column] ?? d.column ?? '')}</b>：${esc(d.message)}</div>`).join('')}</td></tr>`)
+          .map(
+            ([
+              row,
+              ds,
+            ]) => `<tr data-row="${esc(row)}"><td class="num">${esc(row ?? '—')}</td><td class="code">${esc((rows[(row ?? 0) - 1] ?? []).join(', '))}</td>
+            <td>${ds.map((d) => `<div><b>${esc(COLUMNS[d.column] ?? d.column ?? '')}</b>：${esc(d.message)}</div>`).join('')}</td></tr>`,
+          )
           .join('');
       })
       .finally(() => {

@@ -35,15 +35,19 @@ export async function mount(view, ctx) {
       <div class="card"><div class="label">播放中</div><div class="value" id="ov-playing">—</div><a href="#/terminals/${area}?f=playing">查看</a></div>
       <div class="card"><div class="label">活动告警</div><div class="value" id="ov-alarms">—</div><div class="sub" id="ov-alarm-kinds"></div><a href="#/alarms?area=${area}">查看告警</a></div>
     </section>
-    ${children.length
-      ? `<h2>${esc(childLevel)}在线率 <small class="muted">点击名称进入下一级</small></h2>
+    ${
+      children.length
+        ? `<h2>${esc(childLevel)}在线率 <small class="muted">点击名称进入下一级</small></h2>
          <table class="grid" id="ov-children"><thead><tr><th>名称</th><th>区域编码</th><th class="num">在线 / 登记</th><th class="num">离线</th><th>在线率</th><th></th></tr></thead><tbody></tbody></table>`
-      : `<p><a class="button" href="#/terminals/${area}">查看本村终端</a></p>`}
-    ${ctx.can('provisioning')
-      ? `<h2>预置信号 <small class="muted">后台存入终端，发布警报时无需再传</small></h2>
+        : `<p><a class="button" href="#/terminals/${area}">查看本村终端</a></p>`
+    }
+    ${
+      ctx.can('provisioning')
+        ? `<h2>预置信号 <small class="muted">后台存入终端，发布警报时无需再传</small></h2>
          <table class="grid" id="ov-tones"><thead><tr><th>信号</th><th class="num">已存入 / 终端</th><th class="num">未存入</th><th>进度</th></tr></thead><tbody></tbody></table>
          <p class="muted" id="ov-tones-buses"></p>`
-      : ''}
+        : ''
+    }
     <p class="links"><a href="#/daily/${area}">${esc(regionName(area))}近 30 天在线率</a></p>`;
 
   const render = () => {
@@ -51,7 +55,9 @@ export async function mount(view, ctx) {
     const r = live.rates.get(area);
     setHtml($('#ov-rate', view), `<span class="${rateClass(r?.ratePercent)}">${percent(r?.ratePercent)}</span>`);
     // unknown: not heard from since start, neither online nor offline yet
-    $('#ov-counts', view).textContent = r ? `在线 ${r.online} / 登记 ${r.registered}${r.unknown ? ` · 未知 ${r.unknown}` : ''}` : '';
+    $('#ov-counts', view).textContent = r
+      ? `在线 ${r.online} / 登记 ${r.registered}${r.unknown ? ` · 未知 ${r.unknown}` : ''}`
+      : '';
     $('#ov-offline', view).textContent = r ? String(r.registered - r.online - (r.unknown ?? 0)) : '—';
     const prefix = areaPrefix(area);
     let fault = 0;
@@ -134,7 +140,9 @@ function showTones(view, ctx, area) {
       `<tr><td colspan="4" class="muted">${p.enabled ? '暂无终端' : '未启用（DALABA_PROVISION_TONES=off）'}</td></tr>`,
     );
     const b = p.buses;
-    $('#ov-tones-buses', view).textContent = p.enabled ? `总线：存入中 ${b.storing} · 让路播发 ${b.held} · 等待 ${b.waiting} · 本轮完成 ${b.done}` : '';
+    $('#ov-tones-buses', view).textContent = p.enabled
+      ? `总线：存入中 ${b.storing} · 让路播发 ${b.held} · 等待 ${b.waiting} · 本轮完成 ${b.done}`
+      : '';
   };
   const off = live.on('provisioning', (p) => p.areaCode === area && render(p.view));
   const released = live.subscribe('provisioning', area);

@@ -39,13 +39,16 @@ export async function mount(view, ctx) {
   const loadGateways = async () => {
     const items = await getAll('/api/gateways', { areaCode: root });
     if (ctx.stale()) return;
-    $('#rg-gateways tbody', view).innerHTML = items
-      .map((g) => `<tr data-gateway="${g.id}"><td>${esc(g.name)}<div class="sub code">${esc(g.resourceCode)}</div></td>
+    $('#rg-gateways tbody', view).innerHTML =
+      items
+        .map(
+          (g) => `<tr data-gateway="${g.id}"><td>${esc(g.name)}<div class="sub code">${esc(g.resourceCode)}</div></td>
         <td>${g.serialPath ? esc(g.serialPath) : `<input class="host" value="${esc(g.host ?? '')}" aria-label="主机" size="12">:<input class="port" type="number" value="${g.port ?? ''}" aria-label="端口">`}</td>
         <td>${esc(connectionName(live.gateways.get(g.id)?.connection))}</td>
         <td><input type="checkbox" class="enabled"${g.enabled ? ' checked' : ''} aria-label="启用"></td>
-        <td><button type="button" data-save-gateway>保存</button> <button type="button" class="danger" data-remove-gateway>退役</button></td></tr>`)
-      .join('') || '<tr><td colspan="5" class="muted">没有网关</td></tr>';
+        <td><button type="button" data-save-gateway>保存</button> <button type="button" class="danger" data-remove-gateway>退役</button></td></tr>`,
+        )
+        .join('') || '<tr><td colspan="5" class="muted">没有网关</td></tr>';
   };
   const reloadRegions = async () => {
     await loadRegions(get);
@@ -68,15 +71,18 @@ export async function mount(view, ctx) {
   });
   view.addEventListener('click', (e) => {
     const row = e.target.closest('tr[data-code]');
-    if (row && e.target.matches('[data-rename]')) act(patch(`/api/regions/${row.dataset.code}`, { name: $('.region-name', row).value.trim() }), '已改名。');
-    if (row && e.target.matches('[data-remove]') && window.confirm('确定删除这个区域吗？')) act(del(`/api/regions/${row.dataset.code}`), '已删除。');
+    if (row && e.target.matches('[data-rename]'))
+      act(patch(`/api/regions/${row.dataset.code}`, { name: $('.region-name', row).value.trim() }), '已改名。');
+    if (row && e.target.matches('[data-remove]') && window.confirm('确定删除这个区域吗？'))
+      act(del(`/api/regions/${row.dataset.code}`), '已删除。');
     const g = e.target.closest('tr[data-gateway]');
     if (g && e.target.matches('[data-save-gateway]')) {
       const body = { enabled: $('.enabled', g).checked };
       if ($('.host', g)) Object.assign(body, { host: $('.host', g).value.trim(), port: Number($('.port', g).value) });
       act(patch(`/api/gateways/${g.dataset.gateway}`, body), '已保存。');
     }
-    if (g && e.target.matches('[data-remove-gateway]') && window.confirm('确定让这个网关退役吗？')) act(del(`/api/gateways/${g.dataset.gateway}`), '已退役。');
+    if (g && e.target.matches('[data-remove-gateway]') && window.confirm('确定让这个网关退役吗？'))
+      act(del(`/api/gateways/${g.dataset.gateway}`), '已退役。');
   });
   drawRegions();
   await loadGateways();

@@ -5,20 +5,43 @@ import { registryEditor } from '../registry-edit.js';
 import { get, post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import {
-  ago, broadcastClassName, errorKindName, fieldNames, connectionName, connectivityName, faultName, formatDuration, formatShortTime, formatTime, priorityName, sourceName,
-  terminalStateName, unit,
+  ago,
+  broadcastClassName,
+  errorKindName,
+  fieldNames,
+  connectionName,
+  connectivityName,
+  faultName,
+  formatDuration,
+  formatShortTime,
+  formatTime,
+  priorityName,
+  sourceName,
+  terminalStateName,
+  unit,
 } from '../format.js';
 import { live } from '../live.js';
 import { breadcrumbs, regionName } from '../regions.js';
 import { offlineReason, playingText, stateChip } from './terminals.js';
 
-const ACTIONS = { poll: '立即检测', 'test-tone': '测试音', volume: '设置音量', amplifier: '功放', clock: '校时', reboot: '重启' };
+const ACTIONS = {
+  poll: '立即检测',
+  'test-tone': '测试音',
+  volume: '设置音量',
+  amplifier: '功放',
+  clock: '校时',
+  reboot: '重启',
+};
 
 const QUEUES = { emergency: '应急', command: '命令', transfer: '传输', poll: '轮询' };
 const row = (label, value) => `<tr><th>${esc(label)}</th><td>${value}</td></tr>`;
 
 function outcomeText(o) {
-  const parts = [`${ACTIONS[o.action] ?? o.action}：${o.accepted ? '终端已执行' : '终端未接受'}`, `命令序号 ${o.sequence}`, `耗时 ${o.durationMs} ms`];
+  const parts = [
+    `${ACTIONS[o.action] ?? o.action}：${o.accepted ? '终端已执行' : '终端未接受'}`,
+    `命令序号 ${o.sequence}`,
+    `耗时 ${o.durationMs} ms`,
+  ];
   if (o.status) {
     parts.push(`回读：${terminalStateName(o.status.state)}，${sourceName(o.status.source)}，音量 ${o.status.volume}`);
     if (o.status.faults.length) parts.push(`故障 ${o.status.faults.map(faultName).join('、')}`);
@@ -54,7 +77,9 @@ export async function mount(view, ctx) {
       </table></section>
       <section class="card"><h2>通信与计数</h2><table class="kv" id="td-counters"></table></section>
     </div>
-    ${diagnose ? `
+    ${
+      diagnose
+        ? `
     <section class="card" id="td-diag"><h2>诊断操作</h2>
       <div class="actions">
         <form data-action="poll"><button type="submit">立即检测（读取状态）</button></form>
@@ -71,7 +96,9 @@ export async function mount(view, ctx) {
       <p id="td-result" class="msg" hidden></p>
       <pre id="td-registers" hidden></pre>
       <table class="kv" id="td-bus" hidden></table>
-    </section>` : ''}
+    </section>`
+        : ''
+    }
     <p id="td-msg" class="msg" hidden></p>
     <div id="td-registry-box"></div>
     <section class="card"><h2>状态历史 <small class="muted">最近 24 小时</small> <button type="button" id="td-history-reload">刷新</button></h2>
@@ -85,28 +112,55 @@ export async function mount(view, ctx) {
   const renderLive = () => {
     if (ctx.stale()) return;
     const l = live.terminals.get(id);
-    const g = live.gateways.get(t.gatewayId) ?? (view2.gateway ? { connection: view2.gateway.connection, since: Date.parse(view2.gateway.since) } : undefined);
-    $('#td-gw', view).innerHTML = g ? `<span class="state ${g.connection === 'connected' ? 'online' : 'offline'}">${esc(connectionName(g.connection))}</span>` : '';
+    const g =
+      live.gateways.get(t.gatewayId) ??
+      (view2.gateway ? { connection: view2.gateway.connection, since: Date.parse(view2.gateway.since) } : undefined);
+    $('#td-gw', view).innerHTML = g
+      ? `<span class="state ${g.connection === 'connected' ? 'online' : 'offline'}">${esc(connectionName(g.connection))}</span>`
+      : '';
     const r = view2.reading;
     const cur = l ?? {
-      connectivity: view2.connectivity, online: view2.online, since: view2.since ? Date.parse(view2.since) : null, lastSeen: view2.lastSeen, failures: view2.failures,
-      lastError: view2.lastError, state: r?.state ?? null, priority: r?.priority ?? null, source: r?.source ?? null, broadcastId: r?.broadcastId ?? null,
-      broadcastClass: r?.broadcastClass ?? null, volume: r?.volume ?? null, faults: r?.faults ?? [], supplyVoltage: r?.supplyVoltage ?? null,
-      temperature: r?.temperature ?? null, signalQuality: r?.signalQuality ?? null,
+      connectivity: view2.connectivity,
+      online: view2.online,
+      since: view2.since ? Date.parse(view2.since) : null,
+      lastSeen: view2.lastSeen,
+      failures: view2.failures,
+      lastError: view2.lastError,
+      state: r?.state ?? null,
+      priority: r?.priority ?? null,
+      source: r?.source ?? null,
+      broadcastId: r?.broadcastId ?? null,
+      broadcastClass: r?.broadcastClass ?? null,
+      volume: r?.volume ?? null,
+      faults: r?.faults ?? [],
+      supplyVoltage: r?.supplyVoltage ?? null,
+      temperature: r?.temperature ?? null,
+      signalQuality: r?.signalQuality ?? null,
     };
     $('#td-chip', view).innerHTML = stateChip(l ?? (view2.tracked ? cur : undefined));
     const why = !cur.online ? offlineReason(cur, g) : '';
     $('#td-last-known', view).hidden = cur.online || cur.state === null;
     $('#td-live', view).innerHTML = [
-      row('连通', `${esc(connectivityName(cur.connectivity))}${cur.since ? `，已持续 ${formatDuration(Date.now() - cur.since)}` : ''}${why ? ` · ${esc(why)}` : ''}`),
+      row(
+        '连通',
+        `${esc(connectivityName(cur.connectivity))}${cur.since ? `，已持续 ${formatDuration(Date.now() - cur.since)}` : ''}${why ? ` · ${esc(why)}` : ''}`,
+      ),
       row('最后通信', cur.lastSeen ? `${formatTime(cur.lastSeen)}（${ago(cur.lastSeen)}）` : '—'),
       row('连续失败', esc(cur.failures)),
       row('终端状态', esc(terminalStateName(cur.state))),
       row('正在播放', esc(playingText(cur))),
       row('优先级', cur.priority === null ? '—' : `${cur.priority}（${esc(priorityName(cur.priority))}）`),
-      row('广播', cur.broadcastId ? `<span class="code">${esc(cur.broadcastId)}</span> ${esc(broadcastClassName(cur.broadcastClass))}` : '—'),
+      row(
+        '广播',
+        cur.broadcastId
+          ? `<span class="code">${esc(cur.broadcastId)}</span> ${esc(broadcastClassName(cur.broadcastClass))}`
+          : '—',
+      ),
       row('音量', esc(cur.volume ?? '—')),
-      row('故障', cur.faults.length ? cur.faults.map((f) => `<span class="fault">${esc(faultName(f))}</span>`).join('') : '无'),
+      row(
+        '故障',
+        cur.faults.length ? cur.faults.map((f) => `<span class="fault">${esc(faultName(f))}</span>`).join('') : '无',
+      ),
       row('供电电压', unit(cur.supplyVoltage, 'V')),
       row('温度', unit(cur.temperature, '°C')),
       row('信号质量', unit(cur.signalQuality, '%', 0)),
@@ -118,7 +172,10 @@ export async function mount(view, ctx) {
       row('终端收到的 CRC 错误', esc(r?.counters.crcErrors ?? '—')),
       row('终端拒绝的命令', esc(r?.counters.refusedCommands ?? '—')),
       row('最近命令序号', esc(r?.lastCommandSequence ?? '—')),
-      row('运行时间', r?.uptimeSeconds === null || r?.uptimeSeconds === undefined ? '—' : formatDuration(r.uptimeSeconds * 1000)),
+      row(
+        '运行时间',
+        r?.uptimeSeconds === null || r?.uptimeSeconds === undefined ? '—' : formatDuration(r.uptimeSeconds * 1000),
+      ),
       row('终端时钟', r?.clock ? formatTime(r.clock) : '—'),
       row('是否轮询', view2.tracked ? '是' : '否（未接入或已停用）'),
     ].join('');
@@ -132,7 +189,9 @@ export async function mount(view, ctx) {
     $('#td-history tbody', view).innerHTML =
       h.items
         .map(
-          (i) => `<tr><td>${formatShortTime(i.at)}</td><td>${esc(connectivityName(i.previous))} → ${esc(connectivityName(i.connectivity))}</td>
+          (
+            i,
+          ) => `<tr><td>${formatShortTime(i.at)}</td><td>${esc(connectivityName(i.previous))} → ${esc(connectivityName(i.connectivity))}</td>
             <td>${esc(fieldNames(i.fields))}</td><td>${esc(errorKindName(i.lastError))}</td>
             <td>${i.reading ? `${esc(terminalStateName(i.reading.state))}，音量 ${i.reading.volume}${i.reading.faults.length ? `，${esc(i.reading.faults.map(faultName).join('、'))}` : ''}` : '—'}</td></tr>`,
         )
@@ -167,7 +226,13 @@ export async function mount(view, ctx) {
       get(`/api/gateways/${t.gatewayId}/bus`)
         .then((b) => {
           const m = b.metrics;
-          say(result, b.open ? `总线统计：${gateway?.name ?? `网关 ${t.gatewayId}`}` : '该网关没有打开的总线（未启用或本实例未连接现场）', b.open ? 'ok' : 'error');
+          say(
+            result,
+            b.open
+              ? `总线统计：${gateway?.name ?? `网关 ${t.gatewayId}`}`
+              : '该网关没有打开的总线（未启用或本实例未连接现场）',
+            b.open ? 'ok' : 'error',
+          );
           const table = $('#td-bus', view);
           table.hidden = !m;
           if (!m) return;
@@ -175,10 +240,22 @@ export async function mount(view, ctx) {
           table.innerHTML = [
             row('连接', esc(connectionName(m.connection))),
             row('总线占用率', `${(m.utilisation * 100).toFixed(1)}%`),
-            row('排队', Object.entries(m.queueDepth).map(([k, n]) => `${esc(QUEUES[k] ?? k)} ${n}`).join('，')),
+            row(
+              '排队',
+              Object.entries(m.queueDepth)
+                .map(([k, n]) => `${esc(QUEUES[k] ?? k)} ${n}`)
+                .join('，'),
+            ),
             row('事务数', esc(m.transactions)),
             row('错误', errors.length ? errors.map(([k, n]) => `${esc(errorKindName(k))} ${n}`).join('，') : '无'),
-            row('退避中的单元', m.backedOff.length ? m.backedOff.map((u) => `单元 ${u.unit}（失败 ${u.failures} 次，${formatShortTime(u.nextTryAt)} 再试）`).join('；') : '无'),
+            row(
+              '退避中的单元',
+              m.backedOff.length
+                ? m.backedOff
+                    .map((u) => `单元 ${u.unit}（失败 ${u.failures} 次，${formatShortTime(u.nextTryAt)} 再试）`)
+                    .join('；')
+                : '无',
+            ),
           ].join('');
         })
         .catch((err) => say(result, `✘ 读取总线统计失败：${err.message}`, 'error'));
@@ -215,13 +292,22 @@ export async function mount(view, ctx) {
       .then((o) => {
         if (action === 'poll') {
           const st = o.status;
-          say(result, `✔ 终端应答（${o.durationMs} ms）：${terminalStateName(st.state)}，${sourceName(st.source)}，音量 ${st.volume}${st.faults.length ? `，故障 ${st.faults.map(faultName).join('、')}` : ''}`, 'ok');
+          say(
+            result,
+            `✔ 终端应答（${o.durationMs} ms）：${terminalStateName(st.state)}，${sourceName(st.source)}，音量 ${st.volume}${st.faults.length ? `，故障 ${st.faults.map(faultName).join('、')}` : ''}`,
+            'ok',
+          );
           refreshStatus();
         } else if (action === 'registers') {
           say(result, `读取成功：地址 ${o.address} 起 ${o.values.length} 个寄存器`, 'ok');
           const pre = $('#td-registers', view);
           pre.hidden = false;
-          pre.textContent = o.values.map((v, i) => `${String(o.address + i).padStart(5)}  ${String(v).padStart(5)}  0x${v.toString(16).padStart(4, '0')}`).join('\n');
+          pre.textContent = o.values
+            .map(
+              (v, i) =>
+                `${String(o.address + i).padStart(5)}  ${String(v).padStart(5)}  0x${v.toString(16).padStart(4, '0')}`,
+            )
+            .join('\n');
         } else {
           say(result, `${o.accepted ? '✔' : '✘'} ${outcomeText(o)}`, o.accepted ? 'ok' : 'error');
           refreshStatus();
@@ -232,20 +318,28 @@ export async function mount(view, ctx) {
   });
   // the demo's simulated county: break and mend it from here (the endpoints answer 404 outside the demo)
   if (diagnose) {
-    get('/api/demo/simulator/counters').then(() => {
-      if (!ctx.stale()) $('#td-demo', view).hidden = false;
-    }, () => undefined);
+    get('/api/demo/simulator/counters').then(
+      () => {
+        if (!ctx.stale()) $('#td-demo', view).hidden = false;
+      },
+      () => undefined,
+    );
     $('#td-demo', view).addEventListener('click', (e) => {
       const b = e.target.closest('button[data-demo]');
       if (!b) return;
-      const [what, verb] = b.dataset.demo.startsWith('gateway-') ? ['gateways', b.dataset.demo.slice(8)] : ['terminals', b.dataset.demo];
+      const [what, verb] = b.dataset.demo.startsWith('gateway-')
+        ? ['gateways', b.dataset.demo.slice(8)]
+        : ['terminals', b.dataset.demo];
       post(`/api/demo/${what}/${what === 'gateways' ? t.gatewayId : id}/${verb}`).then(
         () => say(result, `演示：${b.textContent}，稍候即可在页面上看到变化`, 'info'),
         (err) => say(result, `✘ ${err.message}`, 'error'),
       );
     });
   }
-  $('#td-history-reload', view).addEventListener('click', () => void loadHistory().catch((e) => say($('#td-msg', view), e.message, 'error')));
+  $('#td-history-reload', view).addEventListener(
+    'click',
+    () => void loadHistory().catch((e) => say($('#td-msg', view), e.message, 'error')),
+  );
 
   // the history is written in batches (about a second): read it again a little after the connectivity changed
   let lastConnectivity = live.terminals.get(id)?.connectivity;
@@ -285,8 +379,21 @@ export function drawTimeline(svg, items, now) {
   const end = Date.now();
   const start = end - 86_400_000;
   const x = (ms) => ((Math.max(start, Math.min(end, ms)) - start) / (end - start)) * 1000;
-  const keyOf = (connectivity, state) => (connectivity === 'offline' ? 'offline' : connectivity === 'unknown' ? 'unknown' : state === 5 ? 'playing' : 'online');
-  const changes = [...items].reverse().map((i) => ({ at: Date.parse(i.at), key: keyOf(i.connectivity, i.reading?.state), before: keyOf(i.previous, null) }));
+  const keyOf = (connectivity, state) =>
+    connectivity === 'offline'
+      ? 'offline'
+      : connectivity === 'unknown'
+        ? 'unknown'
+        : state === 5
+          ? 'playing'
+          : 'online';
+  const changes = [...items]
+    .reverse()
+    .map((i) => ({
+      at: Date.parse(i.at),
+      key: keyOf(i.connectivity, i.reading?.state),
+      before: keyOf(i.previous, null),
+    }));
   const stretches = [];
   let from = start;
   let key = changes[0]?.before ?? (now ? keyOf(now.online ? 'online' : 'offline', now.state) : 'unknown');
@@ -298,6 +405,9 @@ export function drawTimeline(svg, items, now) {
   stretches.push({ from, to: end, key: now ? keyOf(now.online ? now.connectivity : 'offline', now.state) : key });
   svg.innerHTML = stretches
     .filter((st) => st.to > start)
-    .map((st) => `<rect class="st-${st.key}" x="${x(st.from).toFixed(1)}" y="0" width="${Math.max(0.5, x(st.to) - x(st.from)).toFixed(1)}" height="40"><title>${{ online: '在线', offline: '离线', playing: '播放', unknown: '未知' }[st.key]}</title></rect>`)
+    .map(
+      (st) =>
+        `<rect class="st-${st.key}" x="${x(st.from).toFixed(1)}" y="0" width="${Math.max(0.5, x(st.to) - x(st.from)).toFixed(1)}" height="40"><title>${{ online: '在线', offline: '离线', playing: '播放', unknown: '未知' }[st.key]}</title></rect>`,
+    )
     .join('');
 }

@@ -4,7 +4,16 @@
 import { onTick } from '../clock.js';
 import { getAll, session } from '../api.js';
 import { $, coalesce, esc, patchRows, setHtml } from '../dom.js';
-import { ago, displayState, errorKindName, faultName, formatDuration, priorityName, sourceName, unit } from '../format.js';
+import {
+  ago,
+  displayState,
+  errorKindName,
+  faultName,
+  formatDuration,
+  priorityName,
+  sourceName,
+  unit,
+} from '../format.js';
 import { live } from '../live.js';
 import { LEVELS, areaPrefix, breadcrumbs, region, regionName, regionPath, regionOrDefault } from '../regions.js';
 
@@ -113,7 +122,11 @@ export async function mount(view, ctx) {
   const prefix = areaPrefix(area);
   const depth = regionPath(area).length;
   /** Where a terminal sits below the page's region (town › village on a county page). */
-  const place = (code) => regionPath(code).slice(depth).map((n) => n.name).join(' › ') || regionName(code);
+  const place = (code) =>
+    regionPath(code)
+      .slice(depth)
+      .map((n) => n.name)
+      .join(' › ') || regionName(code);
 
   const render = () => {
     if (ctx.stale()) return;
@@ -144,13 +157,24 @@ export async function mount(view, ctx) {
       if (cause && !byCause.has(cause)) cause = null;
       setHtml(
         $('#tm-causes', view),
-        `<span class="muted">按原因：</span>${[...byCause.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => `<button type="button" class="chip ${c === cause ? 'active' : ''}" data-cause="${esc(c)}">${esc(c)} <b>${n}</b></button>`).join('') || '<span class="good">没有离线终端</span>'}`,
+        `<span class="muted">按原因：</span>${
+          [...byCause.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .map(
+              ([c, n]) =>
+                `<button type="button" class="chip ${c === cause ? 'active' : ''}" data-cause="${esc(c)}">${esc(c)} <b>${n}</b></button>`,
+            )
+            .join('') || '<span class="good">没有离线终端</span>'
+        }`,
       );
       if (cause) shown.splice(0, shown.length, ...shown.filter((id) => causeOf(id) === cause));
     }
     setHtml(
       $('#tm-filters', view),
-      FILTERS.map(([k, label]) => `<a class="chip ${k === filter ? 'active' : ''}" data-filter="${k}" href="${href(area, k)}">${label} <b>${counts[k]}</b></a>`).join(''),
+      FILTERS.map(
+        ([k, label]) =>
+          `<a class="chip ${k === filter ? 'active' : ''}" data-filter="${k}" href="${href(area, k)}">${label} <b>${counts[k]}</b></a>`,
+      ).join(''),
     );
     const pages = Math.max(1, Math.ceil(shown.length / PAGE));
     page = Math.min(page, pages);
@@ -158,18 +182,16 @@ export async function mount(view, ctx) {
     $('#tm-count', view).textContent = `共 ${shown.length} 台`;
     patchRows(
       $('#tm-table tbody', view),
-      shown
-        .slice((page - 1) * PAGE, page * PAGE)
-        .map((id) => {
-          const r = rows.get(id);
-          const t = live.terminals.get(id);
-          const g = t ? live.gateways.get(t.gatewayId) : undefined;
-          const s = displayState(t).key;
-          const why = s === 'offline' ? offlineReason(t, g) : '';
-          return {
-            key: String(id),
-            attrs: { 'data-terminal': String(id), class: s },
-            html: `<td><a href="#/terminal/${id}">${esc(r?.name ?? `终端 ${id}`)}</a><div class="code">${esc(r?.resourceCode ?? '')}</div></td>
+      shown.slice((page - 1) * PAGE, page * PAGE).map((id) => {
+        const r = rows.get(id);
+        const t = live.terminals.get(id);
+        const g = t ? live.gateways.get(t.gatewayId) : undefined;
+        const s = displayState(t).key;
+        const why = s === 'offline' ? offlineReason(t, g) : '';
+        return {
+          key: String(id),
+          attrs: { 'data-terminal': String(id), class: s },
+          html: `<td><a href="#/terminal/${id}">${esc(r?.name ?? `终端 ${id}`)}</a><div class="code">${esc(r?.resourceCode ?? '')}</div></td>
             <td>${esc(place(r?.areaCode ?? t?.areaCode ?? ''))}<div class="code">网关 ${r?.gatewayId ?? t?.gatewayId ?? '—'} · 单元 ${r?.unitId ?? '—'}</div></td>
             <td>${stateChip(t)}<div class="sub">${t ? `${formatDuration(now - t.since)}` : ''}${why ? ` · ${esc(why)}` : ''}</div></td>
             <td>${esc(playingText(t))}</td>
@@ -179,8 +201,8 @@ export async function mount(view, ctx) {
             <td class="num">${unit(t?.temperature, '°C')}</td>
             <td class="num">${unit(t?.signalQuality, '%', 0)}</td>
             <td>${t?.lastSeen ? ago(t.lastSeen) : '—'}</td>`,
-          };
-        }),
+        };
+      }),
       '<tr><td colspan="10" class="muted">没有符合条件的终端</td></tr>',
     );
     setHtml(

@@ -39,14 +39,23 @@ export async function mount(view, ctx) {
       )
       .join('');
   };
-  const scopesOf = (text) => text.split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
+  const scopesOf = (text) =>
+    text
+      .split(/[,，\s]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   $('#us-new', view).addEventListener('submit', (e) => {
     e.preventDefault();
     const f = e.target;
     const roles = [...f.querySelectorAll('input[name=roles]:checked')].map((i) => i.value);
     if (!roles.length) return say(msg, '请至少选择一个角色。', 'error');
     say(msg, '正在创建…');
-    post('/api/users', { username: f.username.value.trim(), password: f.password.value, roles, scopes: scopesOf(f.scopes.value) })
+    post('/api/users', {
+      username: f.username.value.trim(),
+      password: f.password.value,
+      roles,
+      scopes: scopesOf(f.scopes.value),
+    })
       .then(() => {
         say(msg, '已创建。', 'ok');
         f.reset();
@@ -62,7 +71,10 @@ export async function mount(view, ctx) {
     const row = b.closest('tr');
     const id = row.dataset.user;
     const body = save
-      ? { roles: [...row.querySelectorAll('input[data-role]:checked')].map((i) => i.dataset.role), scopes: scopesOf($('input.scopes', row).value) }
+      ? {
+          roles: [...row.querySelectorAll('input[data-role]:checked')].map((i) => i.dataset.role),
+          scopes: scopesOf($('input.scopes', row).value),
+        }
       : { disabled: !toggle.dataset.disabled };
     b.disabled = true;
     say(msg, '正在保存…');
