@@ -282,13 +282,7 @@ export class BusScheduler<C extends BusConnection> {
         release();
       }, this.abandonAfterMs);
     }, timeoutMs);
-    let pending: Promise<T>;
-    try {
-      pending = work(connection, abort.signal);
-    } catch (e) {
-      pending = Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
-    pending.then(
+    this.begin(work, connection, abort.signal).then(
       (value) => {
         timeout.cancel();
         if (!answered) {
@@ -301,20 +295,26 @@ export class BusScheduler<C extends BusConnection> {
       (e: unknown) => {
         timeout.cancel();
         if (!answered) {
-          const err =
-            e instanceof BusError
-              ? e
-              : new BusError(
-                  'protocol',
-                  this.busId,
-                  spec.unit,
-                  spec.operation,
-                  e instanceof Error ? e.message : String(e),
-                );
+          const err = this.asBusError(spec, e);
           fail(err.kind, err);
         }
         release();
       },
     );
+  }
+
+  /** The work on the wire as a promise, also when it throws before it has one. */
+  private begin<T>(work: TransactionWork<C, T>, connection: C, signal: AbortSignal): Promise<T> {
+    try {
+      return work(connection, signal);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  /** A failure of the work as a BusError: its own, or a protocol error naming what it said. */
+  private asBusError(spec: TransactionSpec, e: unknown): BusError {
+    if (e instanceof BusError) return e;
+    return new BusError('protocol', this.busId, spec.unit, spec.operation, e instanceof Error ? e.message : String(e));
   }
 }

@@ -220,59 +220,73 @@ function debugReport(
   );
 }
 
-async function alert(
-  o: Options,
+/** What a timed alert run collects as it goes, from its start `t0` (performance.now()). */
+interface AlertTally {
+  t0: number;
+  lastLive: number;
+  transferred: number;
+  verifiedAt: number[];
+  transferS: { bus: number; s: number; bound: number }[];
+  transferFailed: string[];
+}
+
+type Clip = ReturnType<typeof clipOf>;
+type FirstRound = { ready: number[]; late: Awaited<ReturnType<typeof firstTransfer>>['late'] | null };
+
+/** alert-tone: the tone is stored on every terminal before the clock starts, as the built-in tones are. */
+async function storeTone(links: BusLink[], targets: BusTarget[], clip: Clip, say: (l: string) => void): Promise<void> {
+  say('storing the tone on every terminal first (not timed)');
+  const stored = await Promise.all(
+    links.map((l, i) => transferWithRetries(l, targets[i].units, clip, 'transfer', 'command', RETRY_MS, clock)),
+  );
+  say(`stored on ${stored.reduce((n, r) => n + r.ready.length, 0)} terminals`);
+}
+
+/** As the engine does: every bus stores the clip in a first round (nothing to store for a tone, already there). */
+function firstRounds(
+  links: BusLink[],
   targets: BusTarget[],
-  buses: ModbusTerminalBus[],
+  clip: Clip,
+  bytes: number,
+  tone: boolean,
   deadOf: (i: number) => Set<number>,
-  say: (l: string) => void,
-  counters: () => Promise<Record<string, number>>,
-): Promise<ReturnType<typeof benchResult>> {
-  const tone = o.scenario === 'alert-tone';
-  const bytes = tone ? 3_200 : Number(process.env.BENCH_CLIP_BYTES ?? 20_000);
-  const clip = clipOf(bytes, tone ? 901 : 902);
-  const links = buses.map(linkOf);
-  if (tone) {
-    say('storing the tone on every terminal first (not timed)');
-    const stored = await Promise.all(
-      links.map((l, i) => transferWithRetries(l, targets[i].units, clip, 'transfer', 'command', RETRY_MS, clock)),
-    );
-    say(`stored on ${stored.reduce((n, r) => n + r.ready.length, 0)} terminals`);
-  }
-  const boundS = alertBound(targets, deadOf, tone ? null : bytes);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let lastLive = 0;
-  let verified = 0;
-  let transferred = 0;
-  const verifiedAt: number[] = [];
-  const transferS: { bus: number; s: number; bound: number }[] = [];
-  const outs: StartOutcome[] = [];
-  const transferFailed: string[] = [];
-  // as the engine does: every bus stores the clip in a first round, then all buses start together (one start time,
-  // one signed block); the terminals the first round could not reach are tried again meanwhile and started on their own
-  const firsts = await Promise.all(
+  tally: AlertTally,
+): Promise<FirstRound[]> {
+  return Promise.all(
     links.map(async (link, i) => {
       if (tone) return { ready: targets[i].units, late: null };
       const first = await firstTransfer(link, targets[i].units, clip, 'emergency', RETRY_MS, undefined, (unit) =>
         deadOf(i).has(unit),
       );
-      transferred += first.out.ready.length;
+      tally.transferred += first.out.ready.length;
       if (first.out.failed.length > 0)
-        transferFailed.push(...first.out.failed.map((f) => `bus ${i} unit ${f.key}: ${f.reason}`));
-      transferS.push({
+        tally.transferFailed.push(...first.out.failed.map((f) => `bus ${i} unit ${f.key}: ${f.reason}`));
+      tally.transferS.push({
         bus: i,
-        s: (performance.now() - t0) / 1000,
+        s: (performance.now() - tally.t0) / 1000,
         bound: transferBound(targets[i], bytes, targets[i].units.length - deadOf(i).size, deadOf(i).size).ms / 1000,
       });
       return { ready: first.out.ready, late: first.late };
     }),
   );
+}
+
+/**
+ * All buses start together (one start time, one signed block); the terminals the first round could not reach are
+ * tried again meanwhile and started on their own. The outcomes: the synchronised starts, then the late ones.
+ */
+async function startAll(
+  links: BusLink[],
+  firsts: FirstRound[],
+  clipId: number,
+  deadOf: (i: number) => Set<number>,
+  tally: AlertTally,
+): Promise<StartOutcome[]> {
   const startAt = Date.now() + LEAD_MS;
   const command: PlayCommand = {
     code: 'play',
     source: 'stored',
-    clipId: clip.clipId,
+    clipId,
     priority: 1,
     broadcastClass: 4,
     repeat: 1,
@@ -280,7 +294,7 @@ async function alert(
     startAt: new Date(Math.ceil(startAt / 1000) * 1000),
     broadcastId: BROADCAST_ID,
   };
-  const ours = { broadcastId: BROADCAST_ID, clipId: clip.clipId, priority: 1, broadcastClass: 4, startAt };
+  const ours = { broadcastId: BROADCAST_ID, clipId, priority: 1, broadcastClass: 4, startAt };
   const start = (link: BusLink, i: number, toStart: number[], readFirst: number[]): Promise<StartOutcome> =>
     startPhase(
       link,
@@ -297,31 +311,104 @@ async function alert(
         // what the server learns from monitoring: terminals that did not answer lately are read last
         suspect: (unit) => deadOf(i).has(unit),
         onPlaying: () => {
-          lastLive = Math.max(lastLive, performance.now());
-          verifiedAt.push(performance.now() - t0);
+          tally.lastLive = Math.max(tally.lastLive, performance.now());
+          tally.verifiedAt.push(performance.now() - tally.t0);
         },
       },
       clock,
     );
+  const outs: StartOutcome[] = [];
   const outcomes = await Promise.all(
     links.map(async (link, i) => {
       const synchronised = await start(link, i, firsts[i].ready, []);
       // the retries one class below the start, as the engine does, so they never hold up its verification
       await firsts[i].late?.('command', clock, async (r) => {
-        transferred += r.ready.length;
+        tally.transferred += r.ready.length;
         const lost = [...r.failed, ...r.unreachable].filter((f) => !deadOf(i).has(f.key));
-        if (lost.length > 0) transferFailed.push(...lost.map((f) => `bus ${i} unit ${f.key} (late): ${f.reason}`));
+        if (lost.length > 0)
+          tally.transferFailed.push(...lost.map((f) => `bus ${i} unit ${f.key} (late): ${f.reason}`));
         if (r.ready.length > 0) outs.push(await start(link, i, [], r.ready));
       });
       return synchronised;
     }),
   );
   outcomes.push(...outs);
+  return outcomes;
+}
+
+/** The result line's own fields for an alert run. */
+function alertFields(
+  o: Options,
+  targets: BusTarget[],
+  m: {
+    tone: boolean;
+    bytes: number;
+    live: number;
+    verified: number;
+    transferred: number;
+    outcomes: StartOutcome[];
+    verifiedAt: number[];
+    repeatedStarts: number;
+    cpu: NodeJS.CpuUsage;
+  },
+): Record<string, unknown> {
+  const { live, verified, outcomes, verifiedAt, cpu } = m;
+  return {
+    buses: targets.length,
+    terminals: targets.reduce((n, t) => n + t.units.length, 0),
+    live,
+    verified,
+    verified_percent: round((100 * verified) / live),
+    transferred: m.tone ? null : m.transferred,
+    clip_bytes: m.bytes,
+    noise: o.noise,
+    plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.sent.bus, unicast: a.unicast + x.sent.unicast }), {
+      bus: 0,
+      unicast: 0,
+    }),
+    status_reads: outcomes.reduce((n, x) => n + x.reads, 0),
+    repeated_starts: m.repeatedStarts,
+    verified_p50_s: round((percentile(verifiedAt, 50) ?? 0) / 1000),
+    verified_p99_s: round((percentile(verifiedAt, 99) ?? 0) / 1000),
+    cpu_s: round((cpu.user + cpu.system) / 1e6),
+    rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+    note: 'measured_s: until the last live terminal is verified playing; dead terminals are tried until the retry deadline and do not count',
+  };
+}
+
+async function alert(
+  o: Options,
+  targets: BusTarget[],
+  buses: ModbusTerminalBus[],
+  deadOf: (i: number) => Set<number>,
+  say: (l: string) => void,
+  counters: () => Promise<Record<string, number>>,
+): Promise<ReturnType<typeof benchResult>> {
+  const tone = o.scenario === 'alert-tone';
+  const bytes = tone ? 3_200 : Number(process.env.BENCH_CLIP_BYTES ?? 20_000);
+  const clip = clipOf(bytes, tone ? 901 : 902);
+  const links = buses.map(linkOf);
+  if (tone) await storeTone(links, targets, clip, say);
+  const boundS = alertBound(targets, deadOf, tone ? null : bytes);
+  const cpu0 = process.cpuUsage();
+  const tally: AlertTally = {
+    t0: performance.now(),
+    lastLive: 0,
+    transferred: 0,
+    verifiedAt: [],
+    transferS: [],
+    transferFailed: [],
+  };
+  const firsts = await firstRounds(links, targets, clip, bytes, tone, deadOf, tally);
+  const outcomes = await startAll(links, firsts, clip.clipId, deadOf, tally);
+  let verified = 0;
   for (const out of outcomes) verified += out.playing.length;
   const cpu = process.cpuUsage(cpu0);
   const controllerCounters = await counters();
-  if (process.env.BENCH_DEBUG) debugReport(say, tone ? [] : transferS, transferFailed, verifiedAt, outcomes);
-  const measured = (lastLive - t0) / 1000;
+  const { t0, verifiedAt } = tally;
+  if (process.env.BENCH_DEBUG)
+    debugReport(say, tone ? [] : tally.transferS, tally.transferFailed, verifiedAt, outcomes);
+  const measured = (tally.lastLive - t0) / 1000;
   const live = targets.reduce((n, t, i) => n + t.units.length - deadOf(i).size, 0);
   say(
     `controller: ${measured.toFixed(3)} s, ${verified}/${live} live terminals verified playing (bound ${boundS.toFixed(3)} s)`,
@@ -333,27 +420,23 @@ async function alert(
       ? await sequentialBaseline(targets, buses, clip.clipId)
       : await sequentialClipBaseline(targets, buses, clipOf(bytes, 903));
   if (baseline !== null) say(`naive baseline (unicast, await each terminal): ${baseline.toFixed(3)} s`);
-  return benchResult(o.scenario, measured, boundS, baseline, {
-    buses: targets.length,
-    terminals: targets.reduce((n, t) => n + t.units.length, 0),
-    live,
-    verified,
-    verified_percent: round((100 * verified) / live),
-    transferred: tone ? null : transferred,
-    clip_bytes: bytes,
-    noise: o.noise,
-    plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.sent.bus, unicast: a.unicast + x.sent.unicast }), {
-      bus: 0,
-      unicast: 0,
+  return benchResult(
+    o.scenario,
+    measured,
+    boundS,
+    baseline,
+    alertFields(o, targets, {
+      tone,
+      bytes,
+      live,
+      verified,
+      transferred: tally.transferred,
+      outcomes,
+      verifiedAt,
+      repeatedStarts: controllerCounters.repeatedStarts ?? 0,
+      cpu,
     }),
-    status_reads: outcomes.reduce((n, x) => n + x.reads, 0),
-    repeated_starts: controllerCounters.repeatedStarts ?? 0,
-    verified_p50_s: round((percentile(verifiedAt, 50) ?? 0) / 1000),
-    verified_p99_s: round((percentile(verifiedAt, 99) ?? 0) / 1000),
-    cpu_s: round((cpu.user + cpu.system) / 1e6),
-    rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
-    note: 'measured_s: until the last live terminal is verified playing; dead terminals are tried until the retry deadline and do not count',
-  });
+  );
 }
 
 /**

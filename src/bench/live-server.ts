@@ -56,8 +56,8 @@ const reading = (volume: number): TerminalReading => ({
   clock: null,
 });
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'dalaba-bench-live-'));
+/** The real AppModule on a free port, its data in `dir`, the field off. */
+async function startApp(dir: string): Promise<NestExpressApplication> {
   const config = prepareDataDir(
     loadConfig(
       {
@@ -73,10 +73,11 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { logger: false });
   setUpApp(app);
   await app.listen(0, '127.0.0.1');
-  const port = (app.getHttpServer().address() as { port: number }).port;
+  return app;
+}
 
-  const monitoring = app.get(MonitoringService);
-  const shape = referenceCounty();
+/** Monitoring tracks every gateway (connected) and terminal (read once) of the county; the terminals' ids. */
+function trackCounty(monitoring: MonitoringService, shape: ReturnType<typeof referenceCounty>): number[] {
   const now = Date.now();
   const ids: number[] = [];
   let next = 1;
@@ -90,7 +91,11 @@ async function main(): Promise<void> {
       ids.push(id);
     }
   }
-  const towns = shape.areas.filter((a) => a.level === 'town').map((a) => a.areaCode);
+  return ids;
+}
+
+/** One technician per town, scoped to it; their access tokens, in the towns' order. */
+async function technicianTokens(app: NestExpressApplication, towns: string[]): Promise<string[]> {
   const users = app.get(UsersService);
   const auth = app.get(AuthService);
   const tokens: string[] = [];
@@ -101,6 +106,19 @@ async function main(): Promise<void> {
     );
     tokens.push((await auth.login(`tech${i}`, PASSWORD, 'bench')).accessToken);
   }
+  return tokens;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dalaba-bench-live-'));
+  const app = await startApp(dir);
+  const port = (app.getHttpServer().address() as { port: number }).port;
+
+  const monitoring = app.get(MonitoringService);
+  const shape = referenceCounty();
+  const ids = trackCounty(monitoring, shape);
+  const towns = shape.areas.filter((a) => a.level === 'town').map((a) => a.areaCode);
+  const tokens = await technicianTokens(app, towns);
 
   let changes = 0;
   monitoring.changes.subscribe(() => changes++);

@@ -5,7 +5,7 @@
  * carries the time of its change; change→client latency is taken at receipt. Prints p50/p99 latency, the server's CPU
  * (cores), the clients' highest batch rate, and the JSON line last.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import type { LiveDelta } from '../live/live-payload';
@@ -84,15 +84,12 @@ function liveResult(
   };
 }
 
-async function main(): Promise<void> {
-  let o: Options;
-  try {
-    o = parse(process.argv.slice(2));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(64);
-  }
-  const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
+/** The bench server (src/bench/live-server.ts) in a child process: awaiting a message of a type from it, telling it one. */
+function forkServer(): {
+  server: ChildProcess;
+  fromServer: <T extends ServerMessage['type']>(type: T) => Promise<Extract<ServerMessage, { type: T }>>;
+  tell: (m: DriverMessage) => void;
+} {
   const server = fork(join(__dirname, 'live-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const fromServer = <T extends ServerMessage['type']>(type: T): Promise<Extract<ServerMessage, { type: T }>> =>
     new Promise((resolve, reject) => {
@@ -105,6 +102,19 @@ async function main(): Promise<void> {
       server.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before it said ${type}`)));
     });
   const tell = (m: DriverMessage): void => void server.send(m);
+  return { server, fromServer, tell };
+}
+
+async function main(): Promise<void> {
+  let o: Options;
+  try {
+    o = parse(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(64);
+  }
+  const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
+  const { server, fromServer, tell } = forkServer();
 
   const ready = await fromServer('ready');
   say(

@@ -4,7 +4,7 @@
  * registered and leaves everything as it is. One transaction, chunked inserts, one summarising audit entry.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { referenceCounty } from '../../device-drivers/simulator/county-shape';
+import { referenceCounty, type ShapeGateway, type ShapeTerminal } from '../../device-drivers/simulator/county-shape';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR } from '../auth/auth-user';
 import type { AppConfig } from '../config/config';
@@ -76,52 +76,12 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
       );
       const gateways = await this.gateways.insertMany(
         tx,
-        shape.gateways.map((g) =>
-          Object.assign(new GatewayEntity(), {
-            name: g.name,
-            resourceCode: g.resourceCode,
-            areaCode: g.areaCode,
-            kind: g.kind,
-            host: g.host,
-            port: g.port,
-            serialPath: null,
-            baudRate: g.baudRate,
-            parity: g.parity,
-            dataBits: g.dataBits,
-            stopBits: g.stopBits,
-            requestTimeoutMs: g.requestTimeoutMs,
-            turnaroundMs: g.turnaroundMs,
-            broadcastDelayMs: g.broadcastDelayMs,
-            enabled: true,
-            createdAt: now,
-            updatedAt: now,
-          }),
-        ),
+        shape.gateways.map((g) => gatewayRow(g, now)),
       );
       added.push(...gateways);
       const idOf = new Map(gateways.map((g) => [g.resourceCode, g.id]));
       const terminals = shape.gateways.flatMap((g) =>
-        g.terminals.map((t) =>
-          Object.assign(new TerminalEntity(), {
-            name: t.name,
-            resourceCode: t.resourceCode,
-            areaCode: t.areaCode,
-            gatewayId: idOf.get(g.resourceCode),
-            unitId: t.unitId,
-            model: t.model,
-            serialNumber: t.serialNumber,
-            capabilities: null,
-            latitude: t.latitude,
-            longitude: t.longitude,
-            address: null,
-            speakerPowerW: null,
-            installedOn: null,
-            enabled: true,
-            notes: null,
-            createdAt: now,
-            updatedAt: now,
-          }),
-        ),
+        g.terminals.map((t) => terminalRow(t, idOf.get(g.resourceCode) ?? 0, now)),
       );
       await this.terminals.insertMany(tx, terminals);
       const result = {
@@ -143,4 +103,50 @@ export class DemoRegistrySeeder implements OnApplicationBootstrap {
       return result;
     });
   }
+}
+
+/** A gateway of the simulated county as the registry keeps it. */
+function gatewayRow(g: ShapeGateway, now: Date): GatewayEntity {
+  return Object.assign(new GatewayEntity(), {
+    name: g.name,
+    resourceCode: g.resourceCode,
+    areaCode: g.areaCode,
+    kind: g.kind,
+    host: g.host,
+    port: g.port,
+    serialPath: null,
+    baudRate: g.baudRate,
+    parity: g.parity,
+    dataBits: g.dataBits,
+    stopBits: g.stopBits,
+    requestTimeoutMs: g.requestTimeoutMs,
+    turnaroundMs: g.turnaroundMs,
+    broadcastDelayMs: g.broadcastDelayMs,
+    enabled: true,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+/** A terminal of the simulated county as the registry keeps it, on the gateway row `gatewayId`. */
+function terminalRow(t: ShapeTerminal, gatewayId: number, now: Date): TerminalEntity {
+  return Object.assign(new TerminalEntity(), {
+    name: t.name,
+    resourceCode: t.resourceCode,
+    areaCode: t.areaCode,
+    gatewayId,
+    unitId: t.unitId,
+    model: t.model,
+    serialNumber: t.serialNumber,
+    capabilities: null,
+    latitude: t.latitude,
+    longitude: t.longitude,
+    address: null,
+    speakerPowerW: null,
+    installedOn: null,
+    enabled: true,
+    notes: null,
+    createdAt: now,
+    updatedAt: now,
+  });
 }

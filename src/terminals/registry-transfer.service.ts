@@ -233,22 +233,8 @@ export class RegistryTransferService {
             message: `no gateway with resource code "${v.gatewayResourceCode}" is registered`,
           });
         const extra = optionalTerminalFields(v, out);
-        if (out.every((f) => f.field !== 'areaCode')) {
-          if (!known.has(v.areaCode))
-            out.push({ field: 'areaCode', message: `no region with area code ${v.areaCode} is registered` });
-          else if (!canReach(actor, v.areaCode))
-            out.push({ field: 'areaCode', message: `area ${v.areaCode} is outside your area scope` });
-        }
-        if (gateway && out.every((f) => f.field !== 'unitId')) {
-          const taken = units.get(gateway.id) ?? new Set<number>();
-          if (taken.has(unitId))
-            out.push({
-              field: 'unitId',
-              message: `unit id ${unitId} is already taken on gateway ${gateway.resourceCode} (in the database or an earlier row)`,
-            });
-          taken.add(unitId);
-          units.set(gateway.id, taken);
-        }
+        if (out.every((f) => f.field !== 'areaCode')) checkImportArea(known, actor, v.areaCode, out);
+        if (gateway && out.every((f) => f.field !== 'unitId')) claimUnit(units, gateway, unitId, out);
         if (out.length === 0 && gateway) {
           const codes = await this.usedCodes(tx, used, v.areaCode);
           const given = textCell(v.resourceCode);
@@ -347,4 +333,24 @@ function optionalTerminalFields(v: Record<string, string>, out: FieldMessage[]):
     enabled: enabled ?? true,
     notes: textCell(v.notes),
   };
+}
+
+/** An imported row's area: registered, and inside the importer's scope. */
+function checkImportArea(known: Set<string>, actor: AuthUser, areaCode: string, out: FieldMessage[]): void {
+  if (!known.has(areaCode))
+    out.push({ field: 'areaCode', message: `no region with area code ${areaCode} is registered` });
+  else if (!canReach(actor, areaCode))
+    out.push({ field: 'areaCode', message: `area ${areaCode} is outside your area scope` });
+}
+
+/** Claims a unit id on a gateway for an imported row, unless the database or an earlier row holds it. */
+function claimUnit(units: Map<number, Set<number>>, gateway: GatewayEntity, unitId: number, out: FieldMessage[]): void {
+  const taken = units.get(gateway.id) ?? new Set<number>();
+  if (taken.has(unitId))
+    out.push({
+      field: 'unitId',
+      message: `unit id ${unitId} is already taken on gateway ${gateway.resourceCode} (in the database or an earlier row)`,
+    });
+  taken.add(unitId);
+  units.set(gateway.id, taken);
 }

@@ -68,6 +68,25 @@ export type Opened =
       ebdId: string | null;
     };
 
+type Failed = Extract<Opened, { ok: false }>;
+
+function fail(
+  stage: Failed['stage'],
+  resultCode: EbdResultCode,
+  detail: string,
+  certSn: string | null = null,
+  ebdId: string | null = null,
+): Failed {
+  return {
+    ok: false,
+    stage,
+    resultCode,
+    detail,
+    certSn,
+    ebdId,
+  };
+}
+
 /**
  * Opens a tar: finds EBDB_/EBDS_EBDB_ of one EBDID, verifies the signature with `keyOf(certSn)` (null: unknown
  * certificate, a signature failure), and only then parses the data. Never throws for bad input.
@@ -76,23 +95,20 @@ export async function openPacket(
   tar: Buffer,
   keyOf: (certSn: string) => Promise<string | null> | string | null,
 ): Promise<Opened> {
-  const fail = (
-    stage: 'archive' | 'signature' | 'data',
-    resultCode: EbdResultCode,
-    detail: string,
-    certSn: string | null = null,
-    ebdId: string | null = null,
-  ): Opened => ({
-    ok: false,
-    stage,
-    resultCode,
-    detail,
-    certSn,
-    ebdId,
-  });
-  let files: ArchiveFile[];
+  const unpacked = await unpack(tar);
+  if (!unpacked.ok) return unpacked;
+  const located = locate(unpacked.files);
+  if (!located.ok) return located;
+  const { data, sigFile, ebdId } = located;
+  const signed = await verifySignature(data, sigFile, ebdId, keyOf);
+  if (!signed.ok) return signed;
+  return readData(data, unpacked.files, ebdId, signed.certSn);
+}
+
+/** The files of the tar, or an `archive` failure when it cannot be read. */
+async function unpack(tar: Buffer): Promise<{ ok: true; files: ArchiveFile[] } | Failed> {
   try {
-    files = await unpackArchive(tar);
+    return { ok: true, files: await unpackArchive(tar) };
   } catch (e) {
     return fail(
       'archive',
@@ -100,6 +116,10 @@ export async function openPacket(
       e instanceof ArchiveError ? e.message : `not a readable tar archive: ${(e as Error).message}`,
     );
   }
+}
+
+/** The one data file, its EBDID and the signature file of that EBDID. */
+function locate(files: ArchiveFile[]): { ok: true; data: ArchiveFile; sigFile: ArchiveFile; ebdId: string } | Failed {
   const data = files.filter((f) => TAR_PATTERNS.data.test(f.name));
   if (data.length !== 1)
     return fail(
@@ -117,6 +137,16 @@ export async function openPacket(
       null,
       ebdId,
     );
+  return { ok: true, data: data[0], sigFile, ebdId };
+}
+
+/** Checks the signature file names this EBD and verifies the data under the key of its certificate. */
+async function verifySignature(
+  data: ArchiveFile,
+  sigFile: ArchiveFile,
+  ebdId: string,
+  keyOf: (certSn: string) => Promise<string | null> | string | null,
+): Promise<{ ok: true; certSn: string | null } | Failed> {
   let certSn: string | null = null;
   try {
     const sig = parseSignature(sigFile.body.toString('utf8'));
@@ -138,7 +168,7 @@ export async function openPacket(
         certSn,
         ebdId,
       );
-    if (!verify(data[0].body, sig.value, key))
+    if (!verify(data.body, sig.value, key))
       return fail(
         'signature',
         EBD_RESULT_CODES.signatureFailed,
@@ -155,8 +185,13 @@ export async function openPacket(
       ebdId,
     );
   }
+  return { ok: true, certSn };
+}
+
+/** Parses the (verified) data file and collects the resources beside it. */
+function readData(data: ArchiveFile, files: ArchiveFile[], ebdId: string, certSn: string | null): Opened {
   try {
-    const packet = parseEbd(data[0].body.toString('utf8'));
+    const packet = parseEbd(data.body.toString('utf8'));
     if (packet.header.ebdId !== ebdId)
       return fail(
         'data',

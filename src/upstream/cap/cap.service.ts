@@ -13,15 +13,16 @@ import {
   capTime,
   LEVEL_TO_CAP_SEVERITY,
   parseCap,
+  type CapAlert,
 } from '../../../firmware-protocols/ebd';
 import { AlertsService } from '../../alerts/alerts.service';
 import type { AuthUser } from '../../auth/auth-user';
 import { PacketStore } from '../packet-store';
 import { UpstreamAlerts, type UpstreamOutcome } from '../upstream-alerts';
-import { UpstreamMessageEntity, type Verification } from '../upstream.entities';
+import { UpstreamMessageEntity, type UpstreamSenderEntity, type Verification } from '../upstream.entities';
 import { UpstreamRepository } from '../upstream.repository';
-import { mapCap } from './cap-mapping';
-import { CapSchema } from './cap-schema';
+import { mapCap, type CapMapped } from './cap-mapping';
+import { CapSchema, type SchemaResult } from './cap-schema';
 
 export interface CapIngestResult {
   messageId: number;
@@ -52,25 +53,7 @@ export class CapService {
     const sha256 = await this.store.put(body);
     const xml = body.toString('utf8');
     const checked = await this.schema.validate(xml);
-    const row = Object.assign(new UpstreamMessageEntity(), {
-      kind: 'cap',
-      receivedAt,
-      remoteAddress: remoteAddress?.slice(0, 64) ?? null,
-      senderId: null,
-      senderCode: null,
-      messageId: null,
-      messageType: null,
-      alertRef: null,
-      verification: checked.valid ? 'valid' : 'schema-invalid',
-      verificationDetail: checked.valid ? null : checked.errors.join('\n'),
-      resultCode: null,
-      disposition: checked.valid ? 'received' : 'refused',
-      dispositionDetail: null,
-      alertId: null,
-      fileName: fileName.slice(0, 200),
-      sha256,
-      size: body.length,
-    } satisfies Omit<UpstreamMessageEntity, 'id'>);
+    const row = this.newRow(body, fileName, remoteAddress, receivedAt, sha256, checked);
     if (!checked.valid) {
       const saved = await this.repo.saveMessage(row);
       return {
@@ -93,42 +76,97 @@ export class CapService {
       messageType: cap.msgType,
       alertRef: mapped.upstreamId,
     });
-    let outcome: UpstreamOutcome;
+    const outcome = await this.decide(row, cap, mapped, sender);
+    return this.finish(row, outcome);
+  }
+
+  /** The inbox row of a message as received, before it is read (schema-invalid ones are refused here). */
+  private newRow(
+    body: Buffer,
+    fileName: string,
+    remoteAddress: string | null,
+    receivedAt: Date,
+    sha256: string,
+    checked: SchemaResult,
+  ): UpstreamMessageEntity {
+    return Object.assign(new UpstreamMessageEntity(), {
+      kind: 'cap',
+      receivedAt,
+      remoteAddress: remoteAddress?.slice(0, 64) ?? null,
+      senderId: null,
+      senderCode: null,
+      messageId: null,
+      messageType: null,
+      alertRef: null,
+      verification: checked.valid ? 'valid' : 'schema-invalid',
+      verificationDetail: checked.valid ? null : checked.errors.join('\n'),
+      resultCode: null,
+      disposition: checked.valid ? 'received' : 'refused',
+      dispositionDetail: null,
+      alertId: null,
+      fileName: fileName.slice(0, 200),
+      sha256,
+      size: body.length,
+    } satisfies Omit<UpstreamMessageEntity, 'id'>);
+  }
+
+  /** Refuses a replay or a disabled sender, ignores what is not aired, and otherwise takes the alert. */
+  private async decide(
+    row: UpstreamMessageEntity,
+    cap: CapAlert,
+    mapped: CapMapped,
+    sender: UpstreamSenderEntity | null,
+  ): Promise<UpstreamOutcome> {
     if (await this.repo.seen('cap', mapped.upstreamId)) {
       Object.assign(row, { verification: 'replayed' });
-      outcome = {
+      return {
         disposition: 'refused',
         detail: `${mapped.upstreamId} was received before`,
         alertId: null,
         fault: 'content',
       };
-    } else if (sender && !sender.enabled) {
-      outcome = { disposition: 'refused', detail: `sender ${cap.sender} is disabled`, alertId: null, fault: 'content' };
-    } else if (mapped.notAired) {
-      outcome = { disposition: 'ignored', detail: mapped.notAired, alertId: null, fault: null };
-    } else {
-      const saved = await this.repo.saveMessage(row);
-      outcome = await this.alerts.take({
-        source: 'cap',
-        upstreamId: mapped.upstreamId,
-        relatedUpstreamId: mapped.relatedUpstreamId,
-        action: mapped.action,
-        messageType: mapped.messageType,
-        sender,
-        senderName: sender?.name ?? mapped.senderName.slice(0, 40),
-        eventType: mapped.eventType,
-        severity: mapped.severity,
-        title: mapped.title,
-        text: mapped.text,
-        language: mapped.language,
-        areaCodes: mapped.areaCodes,
-        terminalIds: mapped.terminalIds,
-        audio: { kind: 'tts' },
-        startAt: mapped.startAt,
-        endAt: mapped.endAt,
-      });
-      row.id = saved.id;
     }
+    if (sender && !sender.enabled) {
+      return { disposition: 'refused', detail: `sender ${cap.sender} is disabled`, alertId: null, fault: 'content' };
+    }
+    if (mapped.notAired) {
+      return { disposition: 'ignored', detail: mapped.notAired, alertId: null, fault: null };
+    }
+    return this.take(row, mapped, sender);
+  }
+
+  /** Saves the row first (the alert refers to it), then hands the mapped alert to the review policy. */
+  private async take(
+    row: UpstreamMessageEntity,
+    mapped: CapMapped,
+    sender: UpstreamSenderEntity | null,
+  ): Promise<UpstreamOutcome> {
+    const saved = await this.repo.saveMessage(row);
+    const outcome = await this.alerts.take({
+      source: 'cap',
+      upstreamId: mapped.upstreamId,
+      relatedUpstreamId: mapped.relatedUpstreamId,
+      action: mapped.action,
+      messageType: mapped.messageType,
+      sender,
+      senderName: sender?.name ?? mapped.senderName.slice(0, 40),
+      eventType: mapped.eventType,
+      severity: mapped.severity,
+      title: mapped.title,
+      text: mapped.text,
+      language: mapped.language,
+      areaCodes: mapped.areaCodes,
+      terminalIds: mapped.terminalIds,
+      audio: { kind: 'tts' },
+      startAt: mapped.startAt,
+      endAt: mapped.endAt,
+    });
+    row.id = saved.id;
+    return outcome;
+  }
+
+  /** Records the outcome on the row and answers with it. */
+  private async finish(row: UpstreamMessageEntity, outcome: UpstreamOutcome): Promise<CapIngestResult> {
     Object.assign(row, {
       disposition: outcome.disposition,
       dispositionDetail: outcome.detail,
