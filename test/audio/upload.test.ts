@@ -194,12 +194,10 @@ describe('audio upload', () => {
     const list = (await t.http.get('/api/audio/clips?kind=upload').set(t.auth(officer)).expect(200)).body;
     const clip = list.items[0];
     const referring = new Set([clip.id]);
-    t.app
-      .get(ClipReferences)
-      .register({
-        name: 'test-alerts',
-        find: (id) => Promise.resolve(referring.has(id) ? [{ kind: 'alert', id: 12, label: '暴雨红色预警' }] : []),
-      });
+    t.app.get(ClipReferences).register({
+      name: 'test-alerts',
+      find: (id) => Promise.resolve(referring.has(id) ? [{ kind: 'alert', id: 12, label: '暴雨红色预警' }] : []),
+    });
     const refused = await t.http.delete(`/api/audio/clips/${clip.id}`).set(t.auth(officer)).expect(409);
     expect(refused.body).toMatchObject({
       code: 'clip_in_use',

@@ -387,13 +387,11 @@ export function drawTimeline(svg, items, now) {
         : state === 5
           ? 'playing'
           : 'online';
-  const changes = [...items]
-    .reverse()
-    .map((i) => ({
-      at: Date.parse(i.at),
-      key: keyOf(i.connectivity, i.reading?.state),
-      before: keyOf(i.previous, null),
-    }));
+  const changes = [...items].reverse().map((i) => ({
+    at: Date.parse(i.at),
+    key: keyOf(i.connectivity, i.reading?.state),
+    before: keyOf(i.previous, null),
+  }));
   const stretches = [];
   let from = start;
   let key = changes[0]?.before ?? (now ? keyOf(now.online ? 'online' : 'offline', now.state) : 'unknown');
