@@ -8,6 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generateKeyPair, publicKeyOf, sign, verify } from '../../firmware-protocols/signing';
+import type { Clock } from '../common/clock';
 
 export interface Checkpoint {
   id: number;
@@ -55,7 +56,10 @@ export class AuditCheckpoints {
   readonly publicKeyHex: string;
   private readonly privateKeyHex: string;
 
-  constructor(keysDir: string) {
+  constructor(
+    keysDir: string,
+    private readonly clock: Clock,
+  ) {
     this.file = join(keysDir, 'audit-checkpoints.jsonl');
     const keyFile = join(keysDir, 'audit-signing.json');
     mkdirSync(keysDir, { recursive: true, mode: 0o700 });
@@ -85,7 +89,7 @@ export class AuditCheckpoints {
   }
 
   /** Appends a signed checkpoint of row `id` with `hash`. */
-  write(id: number, hash: string, at = new Date()): Checkpoint {
+  write(id: number, hash: string, at = this.clock.date()): Checkpoint {
     const base = { id, hash, at: at.toISOString() };
     const checkpoint: Checkpoint = {
       ...base,

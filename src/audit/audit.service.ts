@@ -85,7 +85,7 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     this.key = (
       config.audit.key ?? persistentSecret(config, 'audit-hmac', () => randomBytes(48).toString('base64url'))
     ).reveal();
-    this.checkpoints = new AuditCheckpoints(keysDir(config));
+    this.checkpoints = new AuditCheckpoints(keysDir(config), clock);
     this.checkpointEvery = config.audit.checkpointEvery;
     this.lastCheckpointId = this.checkpoints.check().newest?.id ?? 0;
   }

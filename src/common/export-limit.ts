@@ -7,6 +7,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request } from 'express';
 import { Observable, finalize } from 'rxjs';
+import { Clock } from './clock';
 import { DomainError } from './errors';
 
 export const EXPORT_LIMITS = { perMinute: 10, concurrent: 2 };
@@ -27,12 +28,14 @@ export class ExportLimit implements NestInterceptor {
   private readonly started = started;
   private readonly running = running;
 
+  constructor(private readonly clock: Clock) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request & { user?: { id: number } }>();
     const isFile = /\/(export|report)$/.test(req.path) || req.query.format !== undefined;
     if (!req.user || !isFile) return next.handle();
     const id = req.user.id;
-    const now = Date.now();
+    const now = this.clock.now();
     const recent = (this.started.get(id) ?? []).filter((t) => now - t < MINUTE_MS);
     const active = this.running.get(id) ?? 0;
     if (active >= EXPORT_LIMITS.concurrent)

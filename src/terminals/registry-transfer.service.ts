@@ -91,7 +91,7 @@ export class RegistryTransferService {
   }
 
   async importRegions(body: Buffer, format: TableFormat, actor: AuthUser): Promise<ImportResult> {
-    const table = await readTable(body, format, REGION_COLUMNS, ['code', 'name']);
+    const table = await readTable(body, format, REGION_COLUMNS, ['code', 'name'], this.clock);
     const order = (r: TableRow) =>
       r.values.code.length * 10 + (r.values.code.endsWith('000000') ? 0 : r.values.code.endsWith('000') ? 1 : 2);
     const sorted = [...table].sort((a, b) => order(a) - order(b));
@@ -128,7 +128,7 @@ export class RegistryTransferService {
   }
 
   async importGateways(body: Buffer, format: TableFormat, actor: AuthUser): Promise<ImportResult> {
-    const table = await readTable(body, format, GATEWAY_COLUMNS, ['name', 'areaCode', 'kind']);
+    const table = await readTable(body, format, GATEWAY_COLUMNS, ['name', 'areaCode', 'kind'], this.clock);
     const saved = await this.transactions.run(async (tx) => {
       const errors: RowMessage[] = [];
       const known = await this.knownAreas(
@@ -198,12 +198,13 @@ export class RegistryTransferService {
   }
 
   async importTerminals(body: Buffer, format: TableFormat, actor: AuthUser): Promise<ImportResult> {
-    const table = await readTable(body, format, TERMINAL_COLUMNS, [
-      'name',
-      'areaCode',
-      'gatewayResourceCode',
-      'unitId',
-    ]);
+    const table = await readTable(
+      body,
+      format,
+      TERMINAL_COLUMNS,
+      ['name', 'areaCode', 'gatewayResourceCode', 'unitId'],
+      this.clock,
+    );
     const saved = await this.transactions.run(async (tx) => {
       const errors: RowMessage[] = [];
       const known = await this.knownAreas(

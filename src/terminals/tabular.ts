@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { parse as parseStream } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
+import type { Clock } from '../common/clock';
 import { DomainError, ImportRejectedError, ImportTooLargeError } from '../common/errors';
 import { ZipLimitError, readEntry, storedZip, zipEntries } from '../common/zip-entries';
 
@@ -50,8 +51,11 @@ type Limits = typeof IMPORT_LIMITS;
 class RowSink {
   readonly rows: string[][] = [];
   private readonly deadline: number;
-  constructor(private readonly limits: Limits) {
-    this.deadline = Date.now() + limits.timeMs;
+  constructor(
+    private readonly limits: Limits,
+    private readonly clock: Clock,
+  ) {
+    this.deadline = clock.now() + limits.timeMs;
   }
   add(index: number, cells: string[]): void {
     if (index > this.limits.rows)
@@ -60,7 +64,7 @@ class RowSink {
       ]);
     if (cells.length > this.limits.columns)
       throw new ImportTooLargeError(`row ${index + 1} has ${cells.length} columns (at most ${this.limits.columns})`);
-    if (Date.now() > this.deadline)
+    if (this.clock.now() > this.deadline)
       throw new ImportTooLargeError(`the file took longer than ${this.limits.timeMs / 1000} s to read`);
     this.rows[index] = cells;
   }
@@ -149,8 +153,8 @@ async function xlsxCells(body: Buffer, sink: RowSink, limits: Limits): Promise<v
   }
 }
 
-async function cellsOf(body: Buffer, format: TableFormat, limits: Limits): Promise<string[][]> {
-  const sink = new RowSink(limits);
+async function cellsOf(body: Buffer, format: TableFormat, limits: Limits, clock: Clock): Promise<string[][]> {
+  const sink = new RowSink(limits, clock);
   try {
     if (format === 'csv') await csvCells(body, sink);
     else await xlsxCells(body, sink, limits);
@@ -164,17 +168,18 @@ async function cellsOf(body: Buffer, format: TableFormat, limits: Limits): Promi
   return sink.table();
 }
 
-/** Parses a table; unknown headers and missing required columns are rejected as row-1 errors. */
+/** Parses a table; unknown headers and missing required columns are rejected as row-1 errors. `clock` times the read. */
 export async function readTable(
   body: Buffer,
   format: TableFormat,
   columns: TableColumn[],
   required: string[],
+  clock: Clock,
   limits: Limits = IMPORT_LIMITS,
 ): Promise<TableRow[]> {
   let cells: string[][];
   try {
-    cells = await cellsOf(body, format, limits);
+    cells = await cellsOf(body, format, limits, clock);
   } catch (e) {
     if (e instanceof DomainError) throw e;
     throw new ImportRejectedError([

@@ -18,6 +18,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
+import { Clock } from '../common/clock';
 import type { AddressInfo } from 'node:net';
 import { SYSTEM_ACTOR } from '../auth/auth-user';
 import { Roles } from '../auth/decorators';
@@ -39,6 +40,7 @@ export class DemoUpstream implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly upstream: UpstreamService,
     private readonly repo: UpstreamRepository,
     private readonly http: HttpAdapterHost,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,11 +48,14 @@ export class DemoUpstream implements OnApplicationBootstrap, OnModuleDestroy {
     // the server's own port is known once it listens: the simulator resolves the target at each send
     const target = (): string =>
       `http://127.0.0.1:${(this.http.httpAdapter.getHttpServer() as { address(): AddressInfo }).address().port}/api/upstream/ebd`;
-    this.sim = await UpstreamSimulator.start({
-      target: '',
-      targetEbrId: this.config.platformResourceCode,
-      targetUrl: target,
-    });
+    this.sim = await UpstreamSimulator.start(
+      {
+        target: '',
+        targetEbrId: this.config.platformResourceCode,
+        targetUrl: target,
+      },
+      this.clock,
+    );
     const mine = this.upstream.certificate();
     this.sim.trust(mine.certSn, mine.publicKey);
     const existing = await this.repo.senderByCode('ebd', this.sim.ebrId);

@@ -17,6 +17,7 @@ import {
 } from '../../firmware-protocols/ebd';
 import { AudioService } from '../audio/audio.service';
 import { upstreamActor } from '../alerts/alerts.service';
+import { Clock } from '../common/clock';
 import { Mutex } from '../common/mutex';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -62,10 +63,11 @@ export class EbdReceiver {
     private readonly alerts: UpstreamAlerts,
     private readonly reporter: UpstreamReporter,
     private readonly audio: AudioService,
+    private readonly clock: Clock,
   ) {}
 
   async receive(tar: Buffer, fileName: string, remoteAddress: string | null): Promise<EbdAnswer> {
-    const receivedAt = new Date();
+    const receivedAt = this.clock.date();
     const sha256 = await this.store.put(tar);
     // one packet at a time: a replay racing its original is seen as one
     const release = await this.lock.acquire();
@@ -210,7 +212,7 @@ export class EbdReceiver {
       case 'EBM':
         return this.takeEbm(p.ebm, sender, resources);
       case 'OMDRequest': {
-        const now = new Date();
+        const now = this.clock.date();
         if (p.request.omdType === OMD_TYPES.brdLog) {
           await this.reporter.sendBrdLog(
             sender,

@@ -9,6 +9,7 @@ import { findEventType, isWithinArea, parseResourceCode, type MessageTypeKey } f
 import { isFinalAlertState } from '../alerts/alert-lifecycle';
 import type { AlertAudio } from '../alerts/alert.entities';
 import { AlertsService, upstreamActor, type AlertInput } from '../alerts/alerts.service';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -59,6 +60,7 @@ export class UpstreamAlerts {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly alerts: AlertsService,
     private readonly repo: UpstreamRepository,
+    private readonly clock: Clock,
   ) {
     this.county = parseResourceCode(config.platformResourceCode).areaCode;
   }
@@ -116,7 +118,7 @@ export class UpstreamAlerts {
       audio: r.audio,
       repeat: 1,
       volume: 80,
-      startAt: r.startAt && r.startAt.getTime() > Date.now() ? r.startAt : null,
+      startAt: r.startAt && r.startAt.getTime() > this.clock.now() ? r.startAt : null,
       endAt: r.endAt,
     };
     const mode = r.sender?.enabled && r.sender.dispatchSeverities.includes(r.severity) ? 'dispatch' : 'review';

@@ -8,6 +8,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Subject, type Observable } from 'rxjs';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import { composeEbdId, EBD_RESULT_CODES, type EbdPacket, type EbdPayload } from '../../firmware-protocols/ebd';
+import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Transactions } from '../database/transactions';
@@ -44,6 +45,7 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly transactions: Transactions,
     private readonly store: PacketStore,
     private readonly signing: UpstreamSigning,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,7 +72,7 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     payload: EbdPayload,
     relatedEbdId: string | null = null,
   ): Promise<SealedPacket & { sha256: string }> {
-    const now = new Date();
+    const now = this.clock.date();
     const ebdId = await this.transactions.run(async (tx) =>
       composeEbdId(this.config.platformResourceCode, now, await this.repo.nextEbdSequence(tx, shanghaiDate(now))),
     );
@@ -98,7 +100,7 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   ): Promise<UpstreamOutboxEntity | null> {
     if (!sender.url || !sender.enabled) return null;
     const sealed = await this.seal(sender.code, payload);
-    const now = new Date();
+    const now = this.clock.date();
     const row = await this.repo.saveOutbox(
       Object.assign(new UpstreamOutboxEntity(), {
         senderId: sender.id,
@@ -140,7 +142,7 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async flush(): Promise<void> {
-    for (const row of await this.repo.due(new Date(), 50)) {
+    for (const row of await this.repo.due(this.clock.date(), 50)) {
       if (this.stopped) return;
       const sender = await this.repo.sender(row.senderId);
       const result = sender
@@ -151,11 +153,13 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       row.lastError = result.ok ? null : result.detail;
       if (result.ok) {
         row.state = 'sent';
-        row.sentAt = new Date();
+        row.sentAt = this.clock.date();
       } else if (row.attempts >= row.maxAttempts || !sender) {
         row.state = 'failed';
       } else {
-        row.nextAttemptAt = new Date(Date.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (row.attempts - 1)));
+        row.nextAttemptAt = new Date(
+          this.clock.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (row.attempts - 1)),
+        );
       }
       this.attemptsSubject.next(await this.repo.saveOutbox(row));
     }

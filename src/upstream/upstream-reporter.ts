@@ -13,6 +13,7 @@ import {
   type EbmBrdLogEntry,
 } from '../../firmware-protocols/ebd';
 import { SYSTEM_ACTOR } from '../auth/auth-user';
+import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import type { BroadcastState } from '../dispatch/broadcast-lifecycle';
@@ -47,6 +48,7 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     private readonly dispatch: DispatchService,
     private readonly reports: BroadcastReportsService,
     private readonly monitoring: MonitoringService,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -82,7 +84,7 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
       {
         type: 'EBMStateResponse',
         state: {
-          reportTime: new Date(),
+          reportTime: this.clock.date(),
           ebmId: alert.upstreamId,
           brdStateCode: BRD_STATE_CODES.waiting,
           brdStateDesc: '等待本级审核',
@@ -110,7 +112,7 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
       {
         type: 'EBMStateResponse',
         state: {
-          reportTime: new Date(),
+          reportTime: this.clock.date(),
           ebmId: alert.upstreamId,
           brdStateCode: code,
           brdStateDesc: `${BRD_STATE_DESCRIPTIONS[code]} ${detail.coverage.played}/${detail.coverage.targeted}`,
@@ -153,7 +155,10 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     const rate = this.monitoring.onlineRate(county);
     await this.outbox.enqueue(
       sender,
-      { type: 'EBRDTState', terminals: { reportTime: new Date(), onlineRate: (rate.ratePercent ?? 0) / 100, entries } },
+      {
+        type: 'EBRDTState',
+        terminals: { reportTime: this.clock.date(), onlineRate: (rate.ratePercent ?? 0) / 100, entries },
+      },
       { maxAttempts: 5 },
     );
   }
@@ -161,7 +166,7 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
   /** ConnectionCheck to every enabled EBD sender with a URL. */
   async heartbeat(): Promise<void> {
     for (const s of await this.ebdSenders())
-      await this.outbox.enqueue(s, { type: 'ConnectionCheck', check: { time: new Date() } }, { maxAttempts: 2 });
+      await this.outbox.enqueue(s, { type: 'ConnectionCheck', check: { time: this.clock.date() } }, { maxAttempts: 2 });
   }
 
   private async ebdSenders(): Promise<UpstreamSenderEntity[]> {

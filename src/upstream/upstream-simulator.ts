@@ -3,7 +3,7 @@
  * and the tests: it signs and sends EBD packets to a county platform, verifies the signature of everything the county
  * sends back (against the key it was told to trust) and records the reports.
  *
- *   const sim = await UpstreamSimulator.start({ target: 'http://127.0.0.1:3000/api/upstream/ebd', targetEbrId });
+ *   const sim = await UpstreamSimulator.start({ target: 'http://127.0.0.1:3000/api/upstream/ebd', targetEbrId }, clock);
  *   // register sim.ebrId, sim.certSn, sim.publicKey, sim.url as a sender; tell it the county's key:
  *   sim.trust(certSn, publicKey);
  *   const answer = await sim.sendEbm({ title: '暴雨红色预警', areaCodes: ['341523000000'] });
@@ -24,6 +24,7 @@ import {
   type EbdResponse,
 } from '../../firmware-protocols/ebd';
 import { generateKeyPair, sign } from '../../firmware-protocols/signing';
+import type { Clock } from '../common/clock';
 import type { ArchiveFile } from './ebd-archive';
 import { openPacket, sealPacket, type PacketSigner, type SealedPacket } from './ebd-packets';
 
@@ -71,14 +72,17 @@ export class UpstreamSimulator {
   private readonly signer: PacketSigner;
   private readonly trusted = new Map<string, string>();
   // sequences start from the time of day, so a simulator started again the same day does not repeat its ids
-  private sequence = Math.floor((Date.now() % 86_400_000) / 100);
-  private ebmSequence = Math.floor((Date.now() % 86_400_000) / 10_000);
+  private sequence: number;
+  private ebmSequence: number;
   url = '';
 
   private constructor(
     private readonly options: SimulatorOptions,
     private readonly server: Server,
+    private readonly clock: Clock,
   ) {
+    this.sequence = Math.floor((clock.now() % 86_400_000) / 100);
+    this.ebmSequence = Math.floor((clock.now() % 86_400_000) / 10_000);
     this.ebrId = options.ebrId ?? '23400000000000101010101';
     this.name = options.name ?? '省应急广播平台（模拟）';
     const key = generateKeyPair();
@@ -87,12 +91,12 @@ export class UpstreamSimulator {
     this.signer = { certSn: this.certSn, sign: (d) => sign(d, key.privateKey) };
   }
 
-  static async start(options: SimulatorOptions): Promise<UpstreamSimulator> {
+  static async start(options: SimulatorOptions, clock: Clock): Promise<UpstreamSimulator> {
     let sim: UpstreamSimulator | null = null;
     const server = createServer((req, res) => {
       void sim?.handle(req, res);
     });
-    sim = new UpstreamSimulator(options, server);
+    sim = new UpstreamSimulator(options, server, clock);
     await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
     const a = server.address() as AddressInfo;
     sim.url = `http://${options.host ?? '127.0.0.1'}:${a.port}/ebd`;
@@ -121,12 +125,12 @@ export class UpstreamSimulator {
   }
 
   nextEbdId(): string {
-    return composeEbdId(this.ebrId, new Date(), (++this.sequence % 99_999_999) + 1);
+    return composeEbdId(this.ebrId, this.clock.date(), (++this.sequence % 99_999_999) + 1);
   }
 
   /** An EBM as a provincial platform would send it (override any field). */
   ebm(over: Partial<Ebm> = {}): Ebm {
-    const now = new Date();
+    const now = this.clock.date();
     return {
       ebmId: composeBroadcastId(this.ebrId, now, (this.ebmSequence++ % 9999) + 1),
       relatedEbmId: null,
@@ -160,7 +164,7 @@ export class UpstreamSimulator {
         srcEbrId: this.ebrId,
         srcUrl: this.url,
         destEbrId: opts.destEbrId ?? this.options.targetEbrId,
-        time: opts.time ?? new Date(),
+        time: opts.time ?? this.clock.date(),
         relatedEbdId: null,
       },
       payload,
@@ -216,7 +220,7 @@ export class UpstreamSimulator {
       const tar = file instanceof Blob ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
       const opened = await openPacket(tar, (sn) => this.trusted.get(sn) ?? null);
       const report: ReceivedReport = {
-        receivedAt: new Date(),
+        receivedAt: this.clock.date(),
         verified: opened.ok,
         detail: opened.ok ? null : opened.detail,
         packet: opened.ok ? opened.packet : null,

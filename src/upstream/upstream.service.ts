@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isResourceCode } from '../../firmware-protocols/codes';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../auth/auth-user';
+import { Clock } from '../common/clock';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
 import type { Page } from '../common/paging';
 import type { AppConfig } from '../config/config';
@@ -29,6 +30,7 @@ export class UpstreamService {
     private readonly audit: AuditService,
     private readonly store: PacketStore,
     private readonly signing: UpstreamSigning,
+    private readonly clock: Clock,
   ) {}
 
   certificate(): { ebrId: string; certSn: string; publicKey: string; algorithm: string } {
@@ -58,7 +60,7 @@ export class UpstreamService {
       throw new ConflictError('sender_exists', `a ${dto.kind} sender ${dto.code} is registered already`, {
         code: dto.code,
       });
-    const now = new Date();
+    const now = this.clock.date();
     return this.transactions.run(async (tx) => {
       const saved = await this.repo.saveSender(
         tx,
@@ -97,7 +99,7 @@ export class UpstreamService {
       const patch = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)) as UpdateSenderDto;
       if (patch.dispatchSeverities) patch.dispatchSeverities = [...new Set(patch.dispatchSeverities)].sort();
       if (patch.publicKey) patch.publicKey = patch.publicKey.toLowerCase();
-      Object.assign(s, patch, { updatedAt: new Date() });
+      Object.assign(s, patch, { updatedAt: this.clock.date() });
       const saved = await this.repo.saveSender(tx, s);
       await this.audit.record(
         {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { parseSignature, TAR_NAMES } from '../../firmware-protocols/ebd';
+import { SystemClock } from '../../src/common/clock';
 import { unpackArchive } from '../../src/upstream/ebd-archive';
 import { UpstreamOutbox } from '../../src/upstream/upstream-outbox';
 import { UpstreamReporter } from '../../src/upstream/upstream-reporter';
@@ -56,12 +57,16 @@ forEachDatabase('the upstream outbox', (kind) => {
     t = null;
 
     // the province comes back on the same address, still trusting the county's key
-    sim = await UpstreamSimulator.start({
-      target: 'http://127.0.0.1:1/unused',
-      targetEbrId: '43415230000000101010101',
-      ebrId: key.ebrId,
-      port,
-    });
+    // no server runs while the province comes back: the simulator keeps the system time
+    sim = await UpstreamSimulator.start(
+      {
+        target: 'http://127.0.0.1:1/unused',
+        targetEbrId: '43415230000000101010101',
+        ebrId: key.ebrId,
+        port,
+      },
+      new SystemClock(),
+    );
     sim.trust(cert.body.certSn, cert.body.publicKey);
     const heard = sim.nextReport('ConnectionCheck');
     t = await createTestApp({ database: kind, db, env: ENV });

@@ -2,6 +2,7 @@
  * A county platform under test with the simulated province registered as its EBD sender (through the API, as an
  * administrator would), and the province trusting the county's signing key.
  */
+import { Clock } from '../../src/common/clock';
 import { UpstreamSimulator } from '../../src/upstream/upstream-simulator';
 import type { TestApp } from '../support/app';
 
@@ -10,11 +11,14 @@ export async function connectProvince(
   admin: string,
   opts: { dispatchSeverities?: number[]; port?: number } = {},
 ): Promise<{ sim: UpstreamSimulator; senderId: number }> {
-  const sim = await UpstreamSimulator.start({
-    target: `${t.baseUrl}/api/upstream/ebd`,
-    targetEbrId: t.config.platformResourceCode,
-    port: opts.port,
-  });
+  const sim = await UpstreamSimulator.start(
+    {
+      target: `${t.baseUrl}/api/upstream/ebd`,
+      targetEbrId: t.config.platformResourceCode,
+      port: opts.port,
+    },
+    t.app.get(Clock),
+  );
   const cert = await t.http.get('/api/upstream/certificate').set(t.auth(admin)).expect(200);
   sim.trust(cert.body.certSn, cert.body.publicKey);
   const res = await t.http

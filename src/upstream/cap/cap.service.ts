@@ -17,6 +17,7 @@ import {
 } from '../../../firmware-protocols/ebd';
 import { AlertsService } from '../../alerts/alerts.service';
 import type { AuthUser } from '../../auth/auth-user';
+import { Clock } from '../../common/clock';
 import { PacketStore } from '../packet-store';
 import { UpstreamAlerts, type UpstreamOutcome } from '../upstream-alerts';
 import { UpstreamMessageEntity, type UpstreamSenderEntity, type Verification } from '../upstream.entities';
@@ -41,6 +42,7 @@ export class CapService {
     private readonly schema: CapSchema,
     private readonly alerts: UpstreamAlerts,
     private readonly alertsService: AlertsService,
+    private readonly clock: Clock,
   ) {}
 
   /** Whether a feed entry's message was taken before (by sender and identifier). */
@@ -49,7 +51,7 @@ export class CapService {
   }
 
   async ingest(body: Buffer, fileName: string, remoteAddress: string | null): Promise<CapIngestResult> {
-    const receivedAt = new Date();
+    const receivedAt = this.clock.date();
     const sha256 = await this.store.put(body);
     const xml = body.toString('utf8');
     const checked = await this.schema.validate(xml);
