@@ -398,6 +398,48 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await approver.locator('#al-state').filter({ hasText: '已取消' }).waitFor();
   });
 
+  it('the officer picks targets on the map, in step with the region tree and the live count', async () => {
+    const officer = await signIn('officer1');
+    await officer.goto(`${t.baseUrl}/#/compose`);
+    const town0 = officer.locator(`#cp-map .town[data-town="${towns[0]}"]`);
+    await town0.waitFor();
+    // a town outline ticks the town on the tree, and the count follows
+    await town0.locator('polygon').dispatchEvent('click');
+    await expect(officer.locator(`#cp-tree input[value="${towns[0]}"]`).isChecked()).resolves.toBe(true);
+    await officer.locator('#cp-count-total').filter({ hasText: /^4$/ }).waitFor();
+    await officer.locator(`#cp-map .town[data-town="${towns[0]}"][data-picked]`).waitFor();
+    // a single terminal of the other town is added by its dot
+    const lone = officer.locator(`#cp-map circle[data-terminal="${terminalIds[4]}"]`);
+    await lone.click();
+    await officer
+      .locator(`#cp-singles li[data-single="${terminalIds[4]}"]`)
+      .filter({ hasText: '西村1号喇叭' })
+      .waitFor();
+    await officer.locator('#cp-count-total').filter({ hasText: /^5$/ }).waitFor();
+    await expect(lone.getAttribute('class')).resolves.toBe('st-target');
+    await shot(officer, 'compose-map');
+    // unticking the tree clears the outline on the map
+    await officer.uncheck(`#cp-tree input[value="${towns[0]}"]`);
+    await officer.locator(`#cp-map .town[data-town="${towns[0]}"]:not([data-picked])`).waitFor();
+    await officer.locator('#cp-count-total').filter({ hasText: /^1$/ }).waitFor();
+    // a terminal inside a chosen town is not picked twice; the town's dot click says so
+    await officer.locator(`#cp-map .town[data-town="${towns[1]}"] polygon`).dispatchEvent('click');
+    await officer.locator('#cp-count-total').filter({ hasText: /^4$/ }).waitFor();
+    await officer.locator(`#cp-map circle[data-terminal="${terminalIds[5]}"]`).click();
+    await officer.locator('#cp-map-note').filter({ hasText: '已在' }).waitFor();
+    await officer.locator(`#cp-map .town[data-town="${towns[1]}"] polygon`).dispatchEvent('click');
+    await expect(officer.locator(`#cp-tree input[value="${towns[1]}"]`).isChecked()).resolves.toBe(false);
+    await officer.locator('#cp-count-total').filter({ hasText: /^1$/ }).waitFor();
+    // the draft carries the terminal picked on its own
+    await officer.fill('#cp-form input[name=title]', '单台终端测试');
+    await officer.check('#cp-form input[name=audioKind][value=tone]');
+    await officer.click('#cp-save');
+    await officer.waitForURL(/#\/alert\/\d+$/);
+    const token = await t.login('officer1', TEST_USER_PASSWORD);
+    const saved = await t.http.get(`/api/alerts/${officer.url().split('/').pop()}`).set(t.auth(token));
+    expect(saved.body.targets).toEqual({ areaCodes: [], terminalIds: [terminalIds[4]] });
+  });
+
   it('a technician imports a spreadsheet with bad rows (nothing is written, each row’s errors beside it) and keeps the regions', async () => {
     const page = await signIn('tech1');
     await page.click('a[data-nav="import"]');
