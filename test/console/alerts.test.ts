@@ -542,4 +542,73 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await admin.locator('#ad-verify-result.good').filter({ hasText: '哈希链无断点' }).waitFor();
     await shot(admin, 'audit');
   });
+  it('a technician registers one gateway and one terminal on the registry page, each field’s error in Chinese beside it', async () => {
+    const page = await signIn('tech1');
+    await page.click('a[data-nav="registry"]');
+    const gw = page.locator('#rg-gateway-new');
+    await gw.locator('summary').click();
+    await gw.locator('button[type=submit]').click();
+    await gw.locator('.field-error[data-for="name"]').filter({ hasText: '请填写名称' }).waitFor();
+    await gw.locator('.field-error[data-for="areaCode"]').filter({ hasText: '请填写所在区域' }).waitFor();
+    await gw.locator('input[name=name]').fill('北村网关');
+    await gw.locator('select[name=areaCode]').selectOption(villages[0]);
+    await gw.locator('input[name=host]').fill('127.0.0.1');
+    await gw.locator('input[name=port]').fill('70000');
+    await gw.locator('button[type=submit]').click();
+    await gw.locator('.field-error[data-for="port"]').filter({ hasText: '端口须为 1–65535 的整数' }).waitFor();
+    // a serial kind asks for the serial path instead of host and port
+    await gw.locator('select[name=kind]').selectOption('modbus-rtu');
+    await expect(gw.locator('[data-field="host"]').isHidden()).resolves.toBe(true);
+    await gw.locator('select[name=kind]').selectOption('modbus-tcp');
+    await gw.locator('input[name=port]').fill('1');
+    await gw.locator('button[type=submit]').click();
+    await gw.locator('.msg.ok').filter({ hasText: '已登记网关“北村网关”' }).waitFor();
+    const created = page.locator('#rg-gateways tr[data-gateway]').filter({ hasText: '北村网关' });
+    await created.waitFor();
+
+    const tm = page.locator('#rg-terminal-new');
+    await tm.locator('summary').click();
+    await tm.locator('input[name=name]').fill('东村9号喇叭');
+    await tm.locator('select[name=areaCode]').selectOption(villages[1]);
+    const tech = await t.login('tech1', TEST_USER_PASSWORD);
+    const east = (await t.http.get('/api/gateways').query({ areaCode: villages[0] }).set(t.auth(tech))).body.items.find(
+      (g: { name: string }) => g.name === '东村网关',
+    ) as { id: number };
+    await tm.locator('select[name=gatewayId]').selectOption(String(east.id));
+    await tm.locator('input[name=unitId]').fill('300');
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="unitId"]').filter({ hasText: '单元号须为 1–247 的整数' }).waitFor();
+    // the server's rules, in words beside the field: the gateway does not serve the village, the unit is taken
+    await tm.locator('input[name=unitId]').fill('1');
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="gatewayId"]').filter({ hasText: '该网关不覆盖所选区域' }).waitFor();
+    await tm.locator('select[name=areaCode]').selectOption(villages[0]);
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="unitId"]').filter({ hasText: '单元号已被占用' }).waitFor();
+    await shot(page, 'registry-create');
+    await tm.locator('input[name=unitId]').fill('9');
+    await tm.locator('input[name=latitude]').fill('91');
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="latitude"]').filter({ hasText: '纬度须在 -90 到 90 之间' }).waitFor();
+    await tm.locator('input[name=latitude]').fill('31.4');
+    await tm.locator('button[type=submit]').click();
+    const link = page.locator('#rg-terminal-created a').filter({ hasText: '东村9号喇叭' });
+    await link.waitFor();
+    const id = Number((await link.getAttribute('href'))!.split('/').pop());
+    const terminal = await t.http.get(`/api/terminals/${id}`).set(t.auth(tech));
+    expect(terminal.body).toMatchObject({ areaCode: villages[0], unitId: 9, latitude: 31.4 });
+    // both retired again (the terminal on its page, the gateway beside its row)
+    await link.click();
+    await page.locator('#td-registry summary').click();
+    await page.click('#td-retire');
+    await page.waitForURL(/#\/terminals\//);
+    await page.click('a[data-nav="registry"]');
+    await created.locator('button[data-remove-gateway]').click();
+    await page
+      .locator('#rg-msg')
+      .filter({ hasText: /已退役|（/ })
+      .waitFor();
+    await expect(page.locator('#rg-msg').textContent()).resolves.toBe('已退役。');
+    await expect(created.count()).resolves.toBe(0);
+  });
 });
