@@ -42,15 +42,13 @@ describe('the console refreshes nothing by polling', () => {
     const withInterval = files(WEB_JS).filter((f) => /\bsetInterval\s*\(/.test(readFileSync(f, 'utf8')));
     expect(withInterval.map((f) => f.slice(WEB_JS.length + 1))).toEqual(['clock.js']);
     expect(readFileSync(join(WEB_JS, 'clock.js'), 'utf8')).not.toMatch(/\bget\(|fetch\(|request\(/);
-    // a setTimeout whose callback reads the API is a poll, unless it follows a job's progress (not on /live) or reads
-    // again after a live change (event-driven)
+    // a setTimeout whose callback reads the API is a poll, unless it reads again after a live change (event-driven);
+    // an audio job's progress comes over /live (kind audioJob)
     for (const f of files(WEB_JS)) {
       const text = readFileSync(f, 'utf8');
       for (const m of text.matchAll(/setTimeout\(\s*\(\)\s*=>\s*([^\n]*)/g)) {
         if (/get\(|load|fetch/.test(m[1]))
-          expect(`${f.slice(WEB_JS.length + 1)}: ${m[0]}`).toMatch(
-            /audio-preview\.js: .*jobs|terminal\.js: .*loadHistory/,
-          );
+          expect(`${f.slice(WEB_JS.length + 1)}: ${m[0]}`).toMatch(/terminal\.js: .*loadHistory/);
       }
     }
   });
@@ -430,6 +428,19 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await officer.locator(`#cp-map .town[data-town="${towns[1]}"] polygon`).dispatchEvent('click');
     await expect(officer.locator(`#cp-tree input[value="${towns[1]}"]`).isChecked()).resolves.toBe(false);
     await officer.locator('#cp-count-total').filter({ hasText: /^1$/ }).waitFor();
+    // the speech preview follows its synthesis job over /live: the job is never read by polling
+    const jobReads: string[] = [];
+    officer.on('request', (r) => r.url().includes('/api/audio/jobs') && jobReads.push(r.url()));
+    await officer.fill('#cp-form textarea[name=text]', '单台终端试听。');
+    await officer.check('#cp-form input[name=audioKind][value=tts]');
+    await officer.selectOption('#cp-form select[name=toneBefore]', '');
+    await officer.click('#cp-preview');
+    await officer
+      .locator('#cp-preview-msg')
+      .filter({ hasText: /^试听$/ })
+      .waitFor({ timeout: 60_000 });
+    await expect(officer.locator('#cp-audio').getAttribute('src')).resolves.toMatch(/^blob:/);
+    expect(jobReads).toEqual([]);
     // the draft carries the terminal picked on its own
     await officer.fill('#cp-form input[name=title]', '单台终端测试');
     await officer.check('#cp-form input[name=audioKind][value=tone]');
