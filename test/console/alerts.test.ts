@@ -125,6 +125,15 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     return page;
   };
   const intervalsOf = (page: Page): Promise<string[]> => page.evaluate('window.__intervals');
+  /** 试听 pressed in the composer, and the clip in the page's player. */
+  const previewed = async (page: Page): Promise<void> => {
+    await page.click('#cp-preview');
+    await page
+      .locator('#cp-preview-msg')
+      .filter({ hasText: /^试听$/ })
+      .waitFor({ timeout: 60_000 });
+    await expect(page.locator('#cp-audio').getAttribute('src')).resolves.toMatch(/^blob:/);
+  };
 
   beforeAll(async () => {
     t = await createTestApp({ database: 'sqlite', env: CONSOLE_SERVER_ENV });
@@ -229,12 +238,7 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     network.setFault(1, 4, 'dead');
     await officer.locator('#cp-count-offline').filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
     network.setFault(1, 4, 'none');
-    await officer.click('#cp-preview');
-    await officer
-      .locator('#cp-preview-msg')
-      .filter({ hasText: /^试听$/ })
-      .waitFor({ timeout: 60_000 });
-    await expect(officer.locator('#cp-audio').getAttribute('src')).resolves.toMatch(/^blob:/);
+    await previewed(officer);
     await officer
       .locator('#cp-audio')
       .evaluate(
@@ -434,12 +438,7 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await officer.fill('#cp-form textarea[name=text]', '单台终端试听。');
     await officer.check('#cp-form input[name=audioKind][value=tts]');
     await officer.selectOption('#cp-form select[name=toneBefore]', '');
-    await officer.click('#cp-preview');
-    await officer
-      .locator('#cp-preview-msg')
-      .filter({ hasText: /^试听$/ })
-      .waitFor({ timeout: 60_000 });
-    await expect(officer.locator('#cp-audio').getAttribute('src')).resolves.toMatch(/^blob:/);
+    await previewed(officer);
     expect(jobReads).toEqual([]);
     // the draft carries the terminal picked on its own
     await officer.fill('#cp-form input[name=title]', '单台终端测试');
