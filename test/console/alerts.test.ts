@@ -79,11 +79,14 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     if (res.status !== 201) throw new Error(`${path} ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as { id: number };
   };
-  const shot = async (page: Page, name: string): Promise<void> => {
+  /** Screenshots at 1366×768 and 390×844, with `focus` (a selector) scrolled into view in each. */
+  const shot = async (page: Page, name: string, focus?: string): Promise<void> => {
     if (!SHOTS) return;
+    if (focus) await page.locator(focus).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, `console-${name}-1366.png`) });
     const size = page.viewportSize();
     await page.setViewportSize({ width: 390, height: 844 });
+    if (focus) await page.locator(focus).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, `console-${name}-390.png`) });
     if (size) await page.setViewportSize(size);
   };
@@ -419,7 +422,7 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
       .waitFor();
     await officer.locator('#cp-count-total').filter({ hasText: /^5$/ }).waitFor();
     await expect(lone.getAttribute('class')).resolves.toBe('st-target');
-    await shot(officer, 'compose-map');
+    await shot(officer, 'compose-map', '#cp-map');
     // unticking the tree clears the outline on the map
     await officer.uncheck(`#cp-tree input[value="${towns[0]}"]`);
     await officer.locator(`#cp-map .town[data-town="${towns[0]}"]:not([data-picked])`).waitFor();
