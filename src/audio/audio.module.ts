@@ -64,6 +64,6 @@ class AudioConfigModule {}
     SpeechService,
     ToneService,
   ],
-  exports: [ClipReferences, AudioService, SpeechService],
+  exports: [ClipReferences, AudioService, SpeechService, AudioJobs],
 })
 export class AudioModule {}

@@ -5,6 +5,7 @@
  * is skipped until it drains (its outbox keeps folding), so a slow client costs the others nothing.
  */
 import type { AlertView } from '../alerts/alert-view';
+import type { AudioJob } from '../audio/jobs/audio-jobs';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
 import type { OnlineRate } from '../monitoring/online-rate';
@@ -43,6 +44,7 @@ export class LiveFeed {
   private readonly broadcasts = new Map<string, PendingBroadcast>();
   private readonly alerts = new Map<number, AlertView>();
   private readonly provisioning = new Map<string, LiveDelta['provisioning'][number]>();
+  private readonly audioJobs = new Map<string, AudioJob>();
   private alarmsDropped = 0;
   private timer: unknown = null;
   private lastSentAt = -Infinity;
@@ -68,7 +70,8 @@ export class LiveFeed {
       this.alarms.length +
       this.broadcasts.size +
       this.alerts.size +
-      this.provisioning.size
+      this.provisioning.size +
+      this.audioJobs.size
     );
   }
 
@@ -113,6 +116,12 @@ export class LiveFeed {
     this.schedule();
   }
 
+  /** An audio job's latest state (its percent moves often: only the newest is kept). */
+  audioJob(job: AudioJob): void {
+    this.audioJobs.set(job.id, job);
+    this.schedule();
+  }
+
   alert(view: AlertView): void {
     this.alerts.set(view.id, view);
     this.schedule();
@@ -153,11 +162,13 @@ export class LiveFeed {
       })),
       alerts: [...this.alerts.values()],
       provisioning: [...this.provisioning.values()],
+      audioJobs: [...this.audioJobs.values()],
       alarmsDropped: this.alarmsDropped,
     };
     this.broadcasts.clear();
     this.alerts.clear();
     this.provisioning.clear();
+    this.audioJobs.clear();
     this.terminals.clear();
     this.gateways.clear();
     this.rates.clear();

@@ -24,6 +24,12 @@ import { ToneProvisioning, type ToneProvisioningView } from '../dispatch/tone-pr
 import { auditTime } from 'rxjs';
 import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 import { Clock } from '../common/clock';
+import { type AudioJob, AudioJobs } from '../audio/jobs/audio-jobs';
+import { NotFoundError } from '../common/errors';
+
+/** Who may follow an audio job: those who see the audio library (the job's id is its only other key). */
+const AUDIO_ROLES = ['officer', 'approver', 'admin'];
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Subscriptions one client may hold at once (the console holds a handful); more are refused. */
 export const MAX_SUBSCRIPTIONS = 32;
@@ -36,6 +42,7 @@ export const SUBSCRIPTION_KINDS = [
   'broadcast',
   'alerts',
   'provisioning',
+  'audioJob',
 ] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
@@ -46,6 +53,7 @@ export interface LiveSnapshot {
   alarms: PublishedAlarmEvent['alarm'][];
   broadcasts: LiveBroadcast[];
   provisioning?: { areaCode: string | null; view: ToneProvisioningView }[];
+  audioJobs?: AudioJob[];
 }
 
 export type SubscribeReply =
@@ -110,6 +118,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly alertWatch = new Set<LiveClient>();
   /** Clients following tone provisioning, with the areas they asked for (null: their whole scope). */
   private readonly toneWatch = new Map<LiveClient, Set<string | null>>();
+  /** Clients following an audio job, by job id. */
+  private readonly jobWatch = new Map<string, Set<LiveClient>>();
   /** Per area code: the prefixes it is counted under, and the area code each stands for. */
   private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
@@ -123,6 +133,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly reports: BroadcastReportsService,
     private readonly alertsService: AlertsService,
     private readonly provisioning: ToneProvisioning,
+    private readonly audioJobs: AudioJobs,
     clock: Clock,
   ) {
     this.timers = feedTimers(clock);
@@ -136,6 +147,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
       this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
       this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.routeTones()),
+      this.audioJobs.updates$.subscribe((job) => this.routeAudioJob(job)),
     );
   }
 
@@ -199,6 +211,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         return this.subscribeBroadcast(c, key, id as string);
       case 'provisioning':
         return this.subscribeTones(c, key, id as string | null);
+      case 'audioJob':
+        return this.subscribeAudioJob(c, key, id as string);
       case 'alerts':
         this.alertWatch.add(c);
         c.subscriptions.set(key, () => this.alertWatch.delete(c));
@@ -239,6 +253,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
           : { message: 'id must be an area code, or absent for every alarm in your scope' };
       case 'alerts':
         return { kind: 'alerts', id: null };
+      case 'audioJob':
+        return typeof id === 'string' && JOB_ID.test(id)
+          ? { kind: 'audioJob', id }
+          : { message: 'id must be an audio job id' };
       case 'provisioning':
         if (id === undefined || id === null) return { kind: 'provisioning', id: null };
         return typeof id === 'string' && isAreaCode(id)
@@ -429,6 +447,29 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         provisioning: [{ areaCode, view }],
       },
     };
+  }
+
+  /** Those who see the audio library: the job now, then every move of its percent and its end. */
+  private subscribeAudioJob(c: LiveClient, key: string, jobId: string): SubscribeReply {
+    if (!c.user.roles.some((r) => AUDIO_ROLES.includes(r)))
+      return fail('forbidden', 'audio jobs are for those who use the audio library');
+    let job: AudioJob;
+    try {
+      job = this.audioJobs.get(jobId);
+    } catch (e) {
+      if (e instanceof NotFoundError) return fail('not_found', `no audio job ${jobId}`);
+      throw e;
+    }
+    c.subscriptions.set(key, addTo(this.jobWatch, jobId, c));
+    return {
+      ok: true,
+      subscription: { kind: 'audioJob', id: jobId },
+      snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [], audioJobs: [job] },
+    };
+  }
+
+  private routeAudioJob(job: AudioJob): void {
+    for (const c of this.jobWatch.get(job.id) ?? []) c.feed.audioJob(job);
   }
 
   private routeTones(): void {

@@ -3,6 +3,7 @@
  * online rate, one alarm event. `at` is when the change happened on the server (ms since epoch), so a client can tell
  * how fresh it is.
  */
+import type { AudioJob } from '../audio/jobs/audio-jobs';
 import type { AlertView } from '../alerts/alert-view';
 import type { ToneProvisioningView } from '../dispatch/tone-provisioning';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
@@ -69,6 +70,8 @@ export interface LiveDelta {
   alerts: AlertView[];
   /** Tone provisioning as GET /api/provisioning/tones shows it, per subscribed area (at most one a second). */
   provisioning: { areaCode: string | null; view: ToneProvisioningView }[];
+  /** Audio jobs (synthesis, transcoding) that moved, as GET /api/audio/jobs/:id shows them, to those following them. */
+  audioJobs: AudioJob[];
   /** Alarm events left out because the client fell behind (it should reload the alarm list). */
   alarmsDropped: number;
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
+import { AudioModule } from '../audio/audio.module';
 import { AuthModule } from '../auth/auth.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
@@ -8,7 +9,7 @@ import { LiveHub } from './live-hub';
 
 /** The live view: Socket.IO namespace `/live`, scoped by the same JWT and area scopes as the API. */
 @Module({
-  imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule],
+  imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule, AudioModule],
   providers: [LiveHub, LiveChannel],
   exports: [LiveHub],
 })

@@ -42,15 +42,13 @@ describe('the console refreshes nothing by polling', () => {
     const withInterval = files(WEB_JS).filter((f) => /\bsetInterval\s*\(/.test(readFileSync(f, 'utf8')));
     expect(withInterval.map((f) => f.slice(WEB_JS.length + 1))).toEqual(['clock.js']);
     expect(readFileSync(join(WEB_JS, 'clock.js'), 'utf8')).not.toMatch(/\bget\(|fetch\(|request\(/);
-    // a setTimeout whose callback reads the API is a poll, unless it follows a job's progress (not on /live) or reads
-    // again after a live change (event-driven)
+    // a setTimeout whose callback reads the API is a poll, unless it reads again after a live change (event-driven);
+    // an audio job's progress comes over /live (kind audioJob)
     for (const f of files(WEB_JS)) {
       const text = readFileSync(f, 'utf8');
       for (const m of text.matchAll(/setTimeout\(\s*\(\)\s*=>\s*([^\n]*)/g)) {
         if (/get\(|load|fetch/.test(m[1]))
-          expect(`${f.slice(WEB_JS.length + 1)}: ${m[0]}`).toMatch(
-            /audio-preview\.js: .*jobs|terminal\.js: .*loadHistory/,
-          );
+          expect(`${f.slice(WEB_JS.length + 1)}: ${m[0]}`).toMatch(/terminal\.js: .*loadHistory/);
       }
     }
   });
@@ -81,11 +79,14 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     if (res.status !== 201) throw new Error(`${path} ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as { id: number };
   };
-  const shot = async (page: Page, name: string): Promise<void> => {
+  /** Screenshots at 1366×768 and 390×844, with `focus` (a selector) scrolled into view in each. */
+  const shot = async (page: Page, name: string, focus?: string): Promise<void> => {
     if (!SHOTS) return;
+    if (focus) await page.locator(focus).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, `console-${name}-1366.png`) });
     const size = page.viewportSize();
     await page.setViewportSize({ width: 390, height: 844 });
+    if (focus) await page.locator(focus).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, `console-${name}-390.png`) });
     if (size) await page.setViewportSize(size);
   };
@@ -127,6 +128,15 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     return page;
   };
   const intervalsOf = (page: Page): Promise<string[]> => page.evaluate('window.__intervals');
+  /** 试听 pressed in the composer, and the clip in the page's player. */
+  const previewed = async (page: Page): Promise<void> => {
+    await page.click('#cp-preview');
+    await page
+      .locator('#cp-preview-msg')
+      .filter({ hasText: /^试听$/ })
+      .waitFor({ timeout: 60_000 });
+    await expect(page.locator('#cp-audio').getAttribute('src')).resolves.toMatch(/^blob:/);
+  };
 
   beforeAll(async () => {
     t = await createTestApp({ database: 'sqlite', env: CONSOLE_SERVER_ENV });
@@ -231,12 +241,7 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     network.setFault(1, 4, 'dead');
     await officer.locator('#cp-count-offline').filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
     network.setFault(1, 4, 'none');
-    await officer.click('#cp-preview');
-    await officer
-      .locator('#cp-preview-msg')
-      .filter({ hasText: /^试听$/ })
-      .waitFor({ timeout: 60_000 });
-    await expect(officer.locator('#cp-audio').getAttribute('src')).resolves.toMatch(/^blob:/);
+    await previewed(officer);
     await officer
       .locator('#cp-audio')
       .evaluate(
@@ -398,6 +403,56 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await approver.locator('#al-state').filter({ hasText: '已取消' }).waitFor();
   });
 
+  it('the officer picks targets on the map, in step with the region tree and the live count', async () => {
+    const officer = await signIn('officer1');
+    await officer.goto(`${t.baseUrl}/#/compose`);
+    const town0 = officer.locator(`#cp-map .town[data-town="${towns[0]}"]`);
+    await town0.waitFor();
+    // a town outline ticks the town on the tree, and the count follows
+    await town0.locator('polygon').dispatchEvent('click');
+    await expect(officer.locator(`#cp-tree input[value="${towns[0]}"]`).isChecked()).resolves.toBe(true);
+    await officer.locator('#cp-count-total').filter({ hasText: /^4$/ }).waitFor();
+    await officer.locator(`#cp-map .town[data-town="${towns[0]}"][data-picked]`).waitFor();
+    // a single terminal of the other town is added by its dot
+    const lone = officer.locator(`#cp-map circle[data-terminal="${terminalIds[4]}"]`);
+    await lone.click();
+    await officer
+      .locator(`#cp-singles li[data-single="${terminalIds[4]}"]`)
+      .filter({ hasText: '西村1号喇叭' })
+      .waitFor();
+    await officer.locator('#cp-count-total').filter({ hasText: /^5$/ }).waitFor();
+    await expect(lone.getAttribute('class')).resolves.toBe('st-target');
+    await shot(officer, 'compose-map', '#cp-map');
+    // unticking the tree clears the outline on the map
+    await officer.uncheck(`#cp-tree input[value="${towns[0]}"]`);
+    await officer.locator(`#cp-map .town[data-town="${towns[0]}"]:not([data-picked])`).waitFor();
+    await officer.locator('#cp-count-total').filter({ hasText: /^1$/ }).waitFor();
+    // a terminal inside a chosen town is not picked twice; the town's dot click says so
+    await officer.locator(`#cp-map .town[data-town="${towns[1]}"] polygon`).dispatchEvent('click');
+    await officer.locator('#cp-count-total').filter({ hasText: /^4$/ }).waitFor();
+    await officer.locator(`#cp-map circle[data-terminal="${terminalIds[5]}"]`).click();
+    await officer.locator('#cp-map-note').filter({ hasText: '已在' }).waitFor();
+    await officer.locator(`#cp-map .town[data-town="${towns[1]}"] polygon`).dispatchEvent('click');
+    await expect(officer.locator(`#cp-tree input[value="${towns[1]}"]`).isChecked()).resolves.toBe(false);
+    await officer.locator('#cp-count-total').filter({ hasText: /^1$/ }).waitFor();
+    // the speech preview follows its synthesis job over /live: the job is never read by polling
+    const jobReads: string[] = [];
+    officer.on('request', (r) => r.url().includes('/api/audio/jobs') && jobReads.push(r.url()));
+    await officer.fill('#cp-form textarea[name=text]', '单台终端试听。');
+    await officer.check('#cp-form input[name=audioKind][value=tts]');
+    await officer.selectOption('#cp-form select[name=toneBefore]', '');
+    await previewed(officer);
+    expect(jobReads).toEqual([]);
+    // the draft carries the terminal picked on its own
+    await officer.fill('#cp-form input[name=title]', '单台终端测试');
+    await officer.check('#cp-form input[name=audioKind][value=tone]');
+    await officer.click('#cp-save');
+    await officer.waitForURL(/#\/alert\/\d+$/);
+    const token = await t.login('officer1', TEST_USER_PASSWORD);
+    const saved = await t.http.get(`/api/alerts/${officer.url().split('/').pop()}`).set(t.auth(token));
+    expect(saved.body.targets).toEqual({ areaCodes: [], terminalIds: [terminalIds[4]] });
+  });
+
   it('a technician imports a spreadsheet with bad rows (nothing is written, each row’s errors beside it) and keeps the regions', async () => {
     const page = await signIn('tech1');
     await page.click('a[data-nav="import"]');
@@ -499,5 +554,74 @@ describeWith(['chromium'], 'the duty officer’s console in Chromium over a simu
     await admin.click('#ad-verify-go');
     await admin.locator('#ad-verify-result.good').filter({ hasText: '哈希链无断点' }).waitFor();
     await shot(admin, 'audit');
+  });
+  it('a technician registers one gateway and one terminal on the registry page, each field’s error in Chinese beside it', async () => {
+    const page = await signIn('tech1');
+    await page.click('a[data-nav="registry"]');
+    const gw = page.locator('#rg-gateway-new');
+    await gw.locator('summary').click();
+    await gw.locator('button[type=submit]').click();
+    await gw.locator('.field-error[data-for="name"]').filter({ hasText: '请填写名称' }).waitFor();
+    await gw.locator('.field-error[data-for="areaCode"]').filter({ hasText: '请填写所在区域' }).waitFor();
+    await gw.locator('input[name=name]').fill('北村网关');
+    await gw.locator('select[name=areaCode]').selectOption(villages[0]);
+    await gw.locator('input[name=host]').fill('127.0.0.1');
+    await gw.locator('input[name=port]').fill('70000');
+    await gw.locator('button[type=submit]').click();
+    await gw.locator('.field-error[data-for="port"]').filter({ hasText: '端口须为 1–65535 的整数' }).waitFor();
+    // a serial kind asks for the serial path instead of host and port
+    await gw.locator('select[name=kind]').selectOption('modbus-rtu');
+    await expect(gw.locator('[data-field="host"]').isHidden()).resolves.toBe(true);
+    await gw.locator('select[name=kind]').selectOption('modbus-tcp');
+    await gw.locator('input[name=port]').fill('1');
+    await gw.locator('button[type=submit]').click();
+    await gw.locator('.msg.ok').filter({ hasText: '已登记网关“北村网关”' }).waitFor();
+    const created = page.locator('#rg-gateways tr[data-gateway]').filter({ hasText: '北村网关' });
+    await created.waitFor();
+
+    const tm = page.locator('#rg-terminal-new');
+    await tm.locator('summary').click();
+    await tm.locator('input[name=name]').fill('东村9号喇叭');
+    await tm.locator('select[name=areaCode]').selectOption(villages[1]);
+    const tech = await t.login('tech1', TEST_USER_PASSWORD);
+    const east = (await t.http.get('/api/gateways').query({ areaCode: villages[0] }).set(t.auth(tech))).body.items.find(
+      (g: { name: string }) => g.name === '东村网关',
+    ) as { id: number };
+    await tm.locator('select[name=gatewayId]').selectOption(String(east.id));
+    await tm.locator('input[name=unitId]').fill('300');
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="unitId"]').filter({ hasText: '单元号须为 1–247 的整数' }).waitFor();
+    // the server's rules, in words beside the field: the gateway does not serve the village, the unit is taken
+    await tm.locator('input[name=unitId]').fill('1');
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="gatewayId"]').filter({ hasText: '该网关不覆盖所选区域' }).waitFor();
+    await tm.locator('select[name=areaCode]').selectOption(villages[0]);
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="unitId"]').filter({ hasText: '单元号已被占用' }).waitFor();
+    await shot(page, 'registry-create');
+    await tm.locator('input[name=unitId]').fill('9');
+    await tm.locator('input[name=latitude]').fill('91');
+    await tm.locator('button[type=submit]').click();
+    await tm.locator('.field-error[data-for="latitude"]').filter({ hasText: '纬度须在 -90 到 90 之间' }).waitFor();
+    await tm.locator('input[name=latitude]').fill('31.4');
+    await tm.locator('button[type=submit]').click();
+    const link = page.locator('#rg-terminal-created a').filter({ hasText: '东村9号喇叭' });
+    await link.waitFor();
+    const id = Number((await link.getAttribute('href'))!.split('/').pop());
+    const terminal = await t.http.get(`/api/terminals/${id}`).set(t.auth(tech));
+    expect(terminal.body).toMatchObject({ areaCode: villages[0], unitId: 9, latitude: 31.4 });
+    // both retired again (the terminal on its page, the gateway beside its row)
+    await link.click();
+    await page.locator('#td-registry summary').click();
+    await page.click('#td-retire');
+    await page.waitForURL(/#\/terminals\//);
+    await page.click('a[data-nav="registry"]');
+    await created.locator('button[data-remove-gateway]').click();
+    await page
+      .locator('#rg-msg')
+      .filter({ hasText: /已退役|（/ })
+      .waitFor();
+    await expect(page.locator('#rg-msg').textContent()).resolves.toBe('已退役。');
+    await expect(created.count()).resolves.toBe(0);
   });
 });

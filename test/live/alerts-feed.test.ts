@@ -1,10 +1,12 @@
 /**
- * The alerts list and tone provisioning on the live channel: a client subscribed to `alerts` gets every alert that
- * changes and reaches into its scope — and nothing about alerts elsewhere; `provisioning` is for technicians and
- * officers only. Waits on the clients' own messages (deltas reach one client in order).
+ * The alerts list, tone provisioning and audio jobs on the live channel: a client subscribed to `alerts` gets every
+ * alert that changes and reaches into its scope — and nothing about alerts elsewhere; `provisioning` is for
+ * technicians and officers only; `audioJob` (a job's progress) for those who use the audio library. Waits on the
+ * clients' own messages (deltas reach one client in order).
  */
 import { io, type Socket } from 'socket.io-client';
 import type { AlertView } from '../../src/alerts/alert-view';
+import { type AudioJob, AudioJobs, type JobHandle } from '../../src/audio/jobs/audio-jobs';
 import type { SubscribeReply } from '../../src/live/live-hub';
 import type { LiveDelta } from '../../src/live/live-payload';
 import { TEST_USER_PASSWORD, createTestApp, type TestApp } from '../support/app';
@@ -128,5 +130,46 @@ describe('alerts and tone provisioning on /live', () => {
     expect(codes.messageTypes).toContainEqual({ key: 'terminalDrill', drill: true });
     expect(codes.messageTypes).toContainEqual({ key: 'real', drill: false });
     await t.http.get('/api/alerts/codes').expect(401);
+  });
+  it('pushes an audio job’s progress to those who use the audio library, and refuses it to a viewer or technician', async () => {
+    let handle: JobHandle | undefined;
+    let finish = (): void => undefined;
+    const job = t.app.get(AudioJobs).start('tts', 'clip-under-test', (h) => {
+      handle = h;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    const viewer = await connect(t.baseUrl, await t.login('viewer-c', TEST_USER_PASSWORD));
+    const tech = await connect(t.baseUrl, await t.login('tech-a', TEST_USER_PASSWORD));
+    const officer = await connect(t.baseUrl, await t.login('officer1', TEST_USER_PASSWORD));
+    sockets.push(viewer.socket, tech.socket, officer.socket);
+    await expect(viewer.subscribe('audioJob', job.id)).resolves.toMatchObject({ ok: false, code: 'forbidden' });
+    await expect(tech.subscribe('audioJob', job.id)).resolves.toMatchObject({ ok: false, code: 'forbidden' });
+    await expect(officer.subscribe('audioJob', '../jobs')).resolves.toMatchObject({
+      ok: false,
+      code: 'invalid_subscription',
+    });
+    await expect(officer.subscribe('audioJob', '00000000-0000-4000-8000-000000000000')).resolves.toMatchObject({
+      ok: false,
+      code: 'not_found',
+    });
+
+    const seen: AudioJob[] = [];
+    const waiters: { holds: (j: AudioJob) => boolean; resolve: () => void }[] = [];
+    officer.socket.on('delta', (d: LiveDelta) => {
+      for (const j of d.audioJobs ?? []) {
+        seen.push(j);
+        for (const w of [...waiters]) if (w.holds(j)) w.resolve();
+      }
+    });
+    const until = (holds: (j: AudioJob) => boolean): Promise<void> =>
+      seen.some(holds) ? Promise.resolve() : new Promise((resolve) => waiters.push({ holds, resolve }));
+    const reply = await officer.subscribe('audioJob', job.id);
+    if (!reply.ok) throw new Error(reply.message);
+    expect(reply.snapshot.audioJobs).toEqual([expect.objectContaining({ id: job.id, percent: 0 })]);
+    handle!.progress(40);
+    await until((j) => j.id === job.id && j.state === 'running' && j.percent === 40);
+    finish();
+    await until((j) => j.id === job.id && j.state === 'succeeded' && j.percent === 100);
+    expect(seen.every((j) => j.id === job.id)).toBe(true);
   });
 });

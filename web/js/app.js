@@ -61,7 +61,8 @@ const TITLES = {
 };
 /** Pages shown under another page's tab. */
 const TAB_OF = { terminal: 'terminals', broadcast: 'broadcasts', compose: 'broadcasts', alert: 'broadcasts' };
-const view = $('#view');
+/** The page's container; replaced by an empty copy on every route, so listeners a page put on it die with the page. */
+let view = $('#view');
 let unmount = null;
 let releaseAlarms = null;
 let ready = null;
@@ -152,6 +153,9 @@ async function route() {
   for (const a of document.querySelectorAll('#nav [data-nav]'))
     a.classList.toggle('active', a.dataset.nav === (TAB_OF[page] ?? page));
   for (const a of document.querySelectorAll('#nav [data-needs]')) a.hidden = !can(a.dataset.needs);
+  const fresh = view.cloneNode(false);
+  view.replaceWith(fresh);
+  view = fresh;
   view.innerHTML = '<p class="muted">正在加载…</p>';
   document.title = `${TITLES[page]} · 大喇叭应急广播调度控制台`;
   const mine = ++routed;

@@ -2,6 +2,7 @@
 // mp3 or opus), a built-in tone, or text-to-speech synthesised by the server's engine (progress shown while it runs).
 // With a tone before the message, the tone plays first and the message follows, as the joined clip will.
 import { blobUrl, get, post } from './api.js';
+import { live } from './live.js';
 
 const PLAYABLE = ['mp3-64k', 'opus-16k'];
 
@@ -15,17 +16,30 @@ export async function clipUrl(clipId) {
   return (await blobUrl(`/api/audio/clips/${encodeURIComponent(clipId)}/variants/${profile}/content`)).url;
 }
 
-/** Follows an audio job until it ends, reporting its percent; resolves with the clip id. */
+/** Follows an audio job over /live (kind audioJob) until it ends, reporting its percent; resolves with the clip id. */
 export function followJob(job, onProgress) {
   return new Promise((resolve, reject) => {
+    let release = null;
+    let done = false;
+    const off = live.on('audioJob', (j) => step(j));
+    const finish = () => {
+      done = true;
+      off();
+      release?.();
+    };
     const step = (j) => {
-      onProgress(j.percent ?? 0);
-      if (j.state === 'succeeded') resolve(j.clipId);
-      else if (j.state === 'failed') reject(new Error(`音频处理失败：${j.error ?? '原因不明'}`));
-      // a job's progress is not on /live: it is read again while it runs (seconds), then no more
-      else setTimeout(() => get(`/api/audio/jobs/${encodeURIComponent(j.id)}`).then(step, reject), 400);
+      if (done || j.id !== job.id) return;
+      if (j.state !== 'failed') onProgress(j.percent ?? 0);
+      if (j.state === 'succeeded') {
+        finish();
+        resolve(j.clipId ?? job.clipId);
+      } else if (j.state === 'failed') {
+        finish();
+        reject(new Error(`音频处理失败：${j.error ?? '原因不明'}`));
+      }
     };
     step(job);
+    if (!done) void live.subscribe('audioJob', job.id).then((r) => (done ? r() : (release = r)));
   });
 }
 

@@ -42,11 +42,15 @@ export class CountyMap {
   /**
    * terminals: [{id, name, areaCode, latitude, longitude}] (those without coordinates are counted, not drawn);
    * stateOf(t) → a state key (a CSS class: online, offline, fault, playing, unknown, played, failed, pending, …, or
-   * 'none' for not involved); legend: [[key, label]].
+   * 'none' for not involved); legend: [[key, label]]. With `pick({areaCode} | {terminalId})` the map picks instead of
+   * navigating: a town outline or cluster, a village cluster or a terminal dot is handed to it, and `picked(code)`
+   * marks the outlines and clusters that are chosen (the +/− buttons, wheel and keyboard still zoom).
    */
-  constructor(container, { terminals, stateOf, legend, title }) {
+  constructor(container, { terminals, stateOf, legend, title, pick, picked }) {
     this.container = container;
     this.stateOf = stateOf;
+    this.pick = pick;
+    this.picked = picked;
     this.legend = legend;
     this.placed = terminals.filter((t) => Number.isFinite(t.latitude) && Number.isFinite(t.longitude));
     this.unplaced = terminals.length - this.placed.length;
@@ -109,7 +113,7 @@ export class CountyMap {
       const cx = ts.reduce((s, t) => s + t.x, 0) / ts.length;
       const top = Math.min(...h.map((p) => p[1]));
       outline.push(
-        `<g class="town"><polygon points="${h.map((p) => p.map((v) => v.toFixed(1)).join(',')).join(' ')}"/><text x="${cx.toFixed(1)}" y="${(top - 4).toFixed(1)}" class="town-name">${esc(regionName(code))}</text></g>`,
+        `<g class="town" data-town="${esc(code)}"><polygon points="${h.map((p) => p.map((v) => v.toFixed(1)).join(',')).join(' ')}"/><text x="${cx.toFixed(1)}" y="${(top - 4).toFixed(1)}" class="town-name">${esc(regionName(code))}</text></g>`,
       );
     }
     svg.innerHTML = `<g class="towns">${outline.join('')}</g><g class="dots"></g><g class="clusters"></g>`;
@@ -136,7 +140,10 @@ export class CountyMap {
       g.setAttribute(`data-${level}`, code);
       g.setAttribute('tabindex', '0');
       g.setAttribute('role', 'button');
-      g.setAttribute('aria-label', `${regionName(code)}：${ts.length} 台终端，点击放大`);
+      g.setAttribute(
+        'aria-label',
+        `${regionName(code)}：${ts.length} 台终端，${this.pick ? '点击选择或取消' : '点击放大'}`,
+      );
       const r = level === 'town' ? 26 : 9;
       g.innerHTML = `<circle r="${r}" class="cluster-bg"/><circle r="${r}" class="cluster-ring" pathLength="100"/><text y="${level === 'town' ? 5 : 3}">${ts.length}</text><title>${esc(regionName(code))}</title>`;
       g.cx = x;
@@ -186,6 +193,7 @@ export class CountyMap {
     });
     svg.addEventListener('pointerleave', () => (drag = null));
     const activate = (target) => {
+      if (this.pick) return this.pickAt(target);
       const cluster = target.closest('.cluster');
       if (cluster) {
         this.setView(cluster.level === 'town' ? VILLAGE_BELOW - 1 : VILLAGE_BELOW * 2, cluster.cx, cluster.cy);
@@ -193,6 +201,7 @@ export class CountyMap {
       }
       const dot = target.closest('circle[data-terminal]');
       if (dot) location.hash = `#/terminal/${dot.dataset.terminal}`;
+      return undefined;
     };
     svg.addEventListener('click', (e) => {
       const moved = drag?.moved;
@@ -219,6 +228,15 @@ export class CountyMap {
         fn();
       }
     });
+  }
+
+  /** Picking: the innermost thing under the pointer (a dot, a village or town cluster, a town outline). */
+  pickAt(target) {
+    const dot = target.closest('circle[data-terminal]');
+    if (dot) return this.pick({ terminalId: Number(dot.dataset.terminal) });
+    const area = target.closest('[data-village], [data-town]');
+    if (area) this.pick({ areaCode: area.dataset.village ?? area.dataset.town });
+    return undefined;
   }
 
   toSvg(clientX, clientY) {
@@ -281,6 +299,9 @@ export class CountyMap {
         counts.set(code, c);
       }
     }
+    if (this.picked)
+      for (const g of this.svg.querySelectorAll('.town, .cluster'))
+        g.toggleAttribute('data-picked', this.picked(g.dataset.village ?? g.dataset.town));
     for (const [code, g] of this.clusterEls) {
       const c = counts.get(code) ?? {};
       const total = Object.values(c).reduce((s, n) => s + n, 0) || 1;

@@ -1,8 +1,9 @@
 // The live view: one Socket.IO connection to /live, reference-counted subscriptions, and the latest state of what
 // they cover (terminals, gateways, online rates, active alarms). Pages listen to 'change' events, whose detail says
 // what changed ({terminals: Set<id>, rates: Set<areaCode>, gateways: Set<id>, alarms: boolean}); a broadcast's
-// progress comes as 'broadcast' events (snapshot first, then deltas), changed alerts as 'alerts' events and tone
-// provisioning as 'provisioning' events.
+// progress comes as 'broadcast' events (snapshot first, then deltas), changed alerts as 'alerts' events, tone
+// provisioning as 'provisioning' events and an audio job's progress as 'audioJob' events (a refused subscription to
+// a job arrives as that job failed, with the server's reason).
 import { io } from '/socket.io/socket.io.esm.min.js';
 
 class Live extends EventTarget {
@@ -39,6 +40,7 @@ class Live extends EventTarget {
       for (const b of d.broadcasts ?? []) this.dispatchEvent(new CustomEvent('broadcast', { detail: b }));
       if (d.alerts?.length) this.dispatchEvent(new CustomEvent('alerts', { detail: d.alerts }));
       for (const p of d.provisioning ?? []) this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
+      for (const j of d.audioJobs ?? []) this.dispatchEvent(new CustomEvent('audioJob', { detail: j }));
       if (d.alarmsDropped > 0 && this.subs.has('alarms:*')) void this.send('alarms', null);
     });
   }
@@ -86,7 +88,12 @@ class Live extends EventTarget {
           this.dispatchEvent(new CustomEvent('broadcast', { detail: { ...b, snapshot: true } }));
         for (const p of reply.snapshot.provisioning ?? [])
           this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
-      } else this.dispatchEvent(new CustomEvent('problem', { detail: reply.message }));
+        for (const j of reply.snapshot.audioJobs ?? []) this.dispatchEvent(new CustomEvent('audioJob', { detail: j }));
+      } else {
+        this.dispatchEvent(new CustomEvent('problem', { detail: reply.message }));
+        if (kind === 'audioJob')
+          this.dispatchEvent(new CustomEvent('audioJob', { detail: { id, state: 'failed', error: reply.message } }));
+      }
     } catch {
       // timed out: the next reconnection subscribes again
     }

@@ -1,5 +1,6 @@
 // 新建预警 / 编辑预警 / 一键应急: the composer. Event type (code + name from GET /api/alerts/codes), severity in its
-// colour, message class always in view, targets on the region tree with a live count of terminals and of those
+// colour, message class always in view, targets on the region tree and on the map (a town outline or cluster, a
+// village cluster or a single terminal dot, kept in step with the tree) with a live count of terminals and of those
 // offline now, audio (built-in tone, uploaded clip or text-to-speech) with a preview of what will play, repeat,
 // volume, start and end. Saves a draft, submits it for review, or — on the one-key path (?emergency=1) — sends it
 // at once after a deliberate confirmation that records the reason.
@@ -9,6 +10,8 @@ import { MESSAGE_TYPES, SEVERITY_CLASS, SEVERITY_NAMES, fromChinaInput, toChinaI
 import { live } from '../live.js';
 import { areaPrefix, defaultRegion, region, regionName } from '../regions.js';
 import { AudioPreview } from '../audio-preview.js';
+import { CountyMap } from '../county-map.js';
+import { placedTerminals } from './broadcast.js';
 
 const FIELD_NAMES = {
   eventType: '事件类型',
@@ -27,6 +30,10 @@ const FIELD_NAMES = {
   endAt: '结束时间',
   reason: '应急原因',
 };
+const TARGET_LEGEND = [
+  ['target', '已选'],
+  ['none', '未选'],
+];
 const CLASSES = [
   ['real', '实际播发', 'real'],
   ['terminalDrill', '演练', 'drill'],
@@ -78,6 +85,8 @@ export async function mount(view, ctx) {
     endAt: new Date(Date.now() + 3_600_000).toISOString(),
   };
   const selected = new Set(a.targets.areaCodes);
+  /** Terminals picked one by one on the map (targets.terminalIds), by id → name. */
+  const singles = new Map((a.targets.terminalIds ?? []).map((id) => [id, `终端 ${id}`]));
   const isClass = (k) => (k === 'real' || k === 'cancel' ? 'real' : k === 'platformDrill' ? 'test' : 'drill');
   const rootNode = region(root);
   const readyTones = tones.items;
@@ -103,10 +112,13 @@ export async function mount(view, ctx) {
           <label class="field"><span>播发文本</span><textarea name="text" rows="5" maxlength="5000" placeholder="文字转语音时播报的内容">${esc(a.text)}</textarea><em class="field-error" data-for="text"></em></label>
         </section>
         <section class="card">
-          <h2>播发范围 <small class="muted">勾选区域，下级一并覆盖</small></h2>
+          <h2>播发范围 <small class="muted">勾选区域或在地图上点选，下级一并覆盖</small></h2>
           <p class="target-count" id="cp-count" aria-live="polite">未选择</p>
           <ul class="tree" id="cp-tree">${rootNode ? treeHtml(rootNode, 0, selected) : ''}</ul>
+          <ul class="picked-terminals" id="cp-singles"></ul>
           <em class="field-error" data-for="targets"></em>
+          <div id="cp-map" class="map-box pick-map"><p class="muted">正在加载地图…</p></div>
+          <p class="muted small" id="cp-map-note" aria-live="polite">点镇的轮廓或圆圈选中整镇，放大后点村或单台终端；再点一次取消。</p>
         </section>
         <section class="card">
           <h2>音频</h2>
@@ -195,8 +207,25 @@ export async function mount(view, ctx) {
       (x) => !prefixes.some(([o, p]) => o !== x && x.startsWith(p) && areaPrefix(x).length > p.length),
     );
   };
+  /** Single terminals the chosen regions do not already cover. */
+  const loneSingles = (chosen) => {
+    const prefixes = chosen.map(areaPrefix);
+    return [...singles.keys()].filter((id) => {
+      const t = live.terminals.get(id) ?? mapTerminals.get(id);
+      return !t || !prefixes.some((p) => t.areaCode.startsWith(p));
+    });
+  };
+  const showSingles = () => {
+    $('#cp-singles', view).innerHTML = [...singles]
+      .map(
+        ([id, name]) =>
+          `<li data-single="${id}">${esc(name)} <button type="button" class="link" data-unpick="${id}" aria-label="移除 ${esc(name)}">移除</button></li>`,
+      )
+      .join('');
+  };
   const showCount = () => {
     const chosen = targets();
+    map?.refresh();
     for (const input of form.querySelectorAll('input[name=area]')) {
       const covered = chosen.some(
         (x) =>
@@ -206,21 +235,22 @@ export async function mount(view, ctx) {
       );
       input.closest('.tree-label').classList.toggle('covered', covered);
     }
-    if (!chosen.length) {
+    const lone = new Set(loneSingles(chosen));
+    if (!chosen.length && !lone.size) {
       $('#cp-count', view).textContent = '未选择';
       return;
     }
     const prefixes = chosen.map(areaPrefix);
-    const registered = chosen.reduce((s, x) => s + (region(x)?.terminalCount ?? 0), 0);
+    const registered = chosen.reduce((s, x) => s + (region(x)?.terminalCount ?? 0), 0) + lone.size;
     let offline = 0;
     let known = 0;
     for (const t of live.terminals.values()) {
-      if (!prefixes.some((p) => t.areaCode.startsWith(p))) continue;
+      if (!lone.has(t.id) && !prefixes.some((p) => t.areaCode.startsWith(p))) continue;
       known++;
       if (!t.online) offline++;
     }
     $('#cp-count', view).innerHTML =
-      `<b id="cp-count-total">${registered}</b> 台终端，其中 <b id="cp-count-offline" class="${offline ? 'bad' : 'good'}">${offline}</b> 台此刻离线 <span class="muted">（${esc(chosen.map(regionName).join('、'))}${known < registered ? `；${registered - known} 台未接入监测` : ''}）</span>`;
+      `<b id="cp-count-total">${registered}</b> 台终端，其中 <b id="cp-count-offline" class="${offline ? 'bad' : 'good'}">${offline}</b> 台此刻离线 <span class="muted">（${esc([...chosen.map(regionName), ...(lone.size ? [`单选终端 ${lone.size} 台`] : [])].join('、'))}${known < registered ? `；${registered - known} 台未接入监测` : ''}）</span>`;
   };
 
   // ---- audio ----
@@ -263,7 +293,7 @@ export async function mount(view, ctx) {
       messageType: form.messageClass.value,
       title: form.title.value.trim(),
       text: form.text.value.trim(),
-      targets: { areaCodes: targets(), terminalIds: a.targets.terminalIds ?? [] },
+      targets: { areaCodes: targets(), terminalIds: loneSingles(targets()) },
       audio: audioOf(),
       repeat: Number(form.repeat.value),
       volume: Number(form.volume.value),
@@ -370,6 +400,65 @@ export async function mount(view, ctx) {
     if (n === 'toneId' || n === 'clipId' || n === 'toneBefore' || n === 'text') preview.reset();
   });
   form.volume.addEventListener('input', () => ($('#cp-volume', view).textContent = form.volume.value));
+
+  // ---- the same targets on the map ----
+  let map = null;
+  const mapTerminals = new Map();
+  const areaBox = (code) => form.querySelector(`input[name=area][value="${code}"]`);
+  const coveredBy = (code) =>
+    targets().find(
+      (x) => x !== code && code.startsWith(areaPrefix(x)) && areaPrefix(code).length > areaPrefix(x).length,
+    );
+  const note = (text) => ($('#cp-map-note', view).textContent = text);
+  const pick = ({ areaCode, terminalId }) => {
+    if (areaCode) {
+      const box = areaBox(areaCode);
+      const over = coveredBy(areaCode);
+      if (!box) return note(`${regionName(areaCode)}不在您可选的区域内。`);
+      if (over && !box.checked)
+        return note(`${regionName(areaCode)}已由${regionName(over)}覆盖；先取消${regionName(over)}。`);
+      box.checked = !box.checked;
+      box.closest('details')?.setAttribute('open', '');
+      note(`${box.checked ? '已选' : '已取消'}：${regionName(areaCode)}`);
+    } else {
+      const t = mapTerminals.get(terminalId);
+      const over = t && targets().find((x) => t.areaCode.startsWith(areaPrefix(x)));
+      if (over && !singles.has(terminalId)) return note(`${t.name}已在${regionName(over)}范围内。`);
+      if (singles.has(terminalId)) singles.delete(terminalId);
+      else singles.set(terminalId, t?.name ?? `终端 ${terminalId}`);
+      note(`${singles.has(terminalId) ? '已选' : '已取消'}：${t?.name ?? terminalId}`);
+      showSingles();
+    }
+    showCount();
+    return undefined;
+  };
+  $('#cp-singles', view).addEventListener('click', (e) => {
+    const id = Number(e.target.closest('[data-unpick]')?.dataset.unpick);
+    if (!id) return;
+    singles.delete(id);
+    showSingles();
+    showCount();
+  });
+  const isTarget = (t) => singles.has(t.id) || targets().some((x) => t.areaCode.startsWith(areaPrefix(x)));
+  const drawMap = async () => {
+    const list = root ? await placedTerminals(root) : [];
+    if (ctx.stale()) return;
+    for (const t of list) {
+      mapTerminals.set(t.id, t);
+      if (singles.has(t.id)) singles.set(t.id, t.name);
+    }
+    map = new CountyMap($('#cp-map', view), {
+      terminals: list,
+      stateOf: (t) => (isTarget(t) ? 'target' : 'none'),
+      legend: TARGET_LEGEND,
+      title: '在地图上点选',
+      pick,
+      picked: (code) => targets().includes(code),
+    });
+    showSingles();
+    showCount();
+  };
+  void drawMap().catch((err) => ($('#cp-map', view).innerHTML = `<p class="msg error">${esc(err.message)}</p>`));
 
   limitSeverities();
   showClass();
