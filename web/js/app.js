@@ -1,6 +1,6 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
 // #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
-// #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/users, #/audit, #/login), the live connection and the active-alarm badge.
+// #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/upstream[/<id>], #/users, #/audit, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
 import { $, esc } from './dom.js';
 import { roleNames } from './format.js';
@@ -10,6 +10,7 @@ import * as alertPage from './pages/alert.js';
 import * as audio from './pages/audio.js';
 import * as audit from './pages/audit.js';
 import * as registry from './pages/registry.js';
+import * as upstream from './pages/upstream.js';
 import * as users from './pages/users.js';
 import * as alarms from './pages/alarms.js';
 import * as compose from './pages/compose.js';
@@ -38,6 +39,7 @@ const PAGES = {
   import: importPage,
   registry,
   audio,
+  upstream,
   users,
   audit,
 };
@@ -56,6 +58,7 @@ const TITLES = {
   import: '导入登记表',
   registry: '登记表',
   audio: '音频库',
+  upstream: '上级消息',
   users: '用户与权限',
   audit: '审计日志',
 };
@@ -86,6 +89,8 @@ export function can(action) {
       return has('technician');
     case 'audio':
       return has('officer', 'approver');
+    case 'upstream':
+      return has('officer', 'approver', 'technician');
     case 'admin':
       return roles.includes('admin');
     default:
