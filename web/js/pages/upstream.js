@@ -34,7 +34,8 @@ const ROMAN = { 0: '未定级', 1: 'Ⅰ', 2: 'Ⅱ', 3: 'Ⅲ', 4: 'Ⅳ' };
 
 const verificationCell = (m) =>
   `<span class="${GOOD.has(m.verification) ? 'good' : 'bad'}" data-verification="${esc(m.verification)}">${esc(VERIFICATION_NAMES[m.verification] ?? m.verification)}</span>${m.verificationDetail && !GOOD.has(m.verification) ? ` <small class="muted">${esc(m.verificationDetail)}</small>` : ''}`;
-const alertLink = (id, text = `预警 #${id}`) => (id ? `<a href="#/alert/${id}" data-alert="${id}">${esc(text)}</a>` : '—');
+const alertLink = (id, text = `预警 #${id}`) =>
+  id ? `<a href="#/alert/${id}" data-alert="${id}">${esc(text)}</a>` : '—';
 const policyText = (s) =>
   s.dispatchSeverities.length
     ? `${s.dispatchSeverities.map((n) => ROMAN[n] ?? n).join('、')} 级直接播发，其余待审核`
@@ -54,7 +55,9 @@ export async function mount(view, ctx) {
     <h1>上级消息 <small class="muted" id="up-count"></small></h1>
     <form class="toolbar" id="up-filter">
       <select name="kind" aria-label="类型"><option value="">全部类型</option><option value="ebd">EBD</option><option value="cap">CAP</option></select>
-      <select name="verification" aria-label="验签"><option value="">全部验签结果</option>${Object.entries(VERIFICATION_NAMES)
+      <select name="verification" aria-label="验签"><option value="">全部验签结果</option>${Object.entries(
+        VERIFICATION_NAMES,
+      )
         .map(([k, v]) => `<option value="${k}">${esc(v)}</option>`)
         .join('')}</select>
       <button type="submit">筛选</button> <button type="button" id="up-refresh">刷新</button>
@@ -91,10 +94,10 @@ export async function mount(view, ctx) {
       list.items
         .map(
           (m) =>
-            `<tr data-id="${m.id}"><td>${formatTime(m.receivedAt)}</td><td>${m.kind === 'ebd' ? 'EBD' : 'CAP'} <small class="muted">${esc(m.messageType ?? '')}</small></td>` +
+            `<tr data-id="${m.id}"><td class="nowrap">${formatTime(m.receivedAt)}</td><td>${m.kind === 'ebd' ? 'EBD' : 'CAP'} <small class="muted">${esc(m.messageType ?? '')}</small></td>` +
             `<td>${esc(senderName(m))}</td><td class="code">${esc(m.messageId ?? m.fileName)}</td><td>${verificationCell(m)}</td>` +
             `<td>${esc(DISPOSITIONS[m.disposition] ?? m.disposition)}${m.dispositionDetail ? ` <small class="muted">${esc(m.dispositionDetail)}</small>` : ''}</td>` +
-            `<td>${alertLink(m.alertId)}</td><td><a href="#/upstream/${m.id}">详情</a></td></tr>`,
+            `<td class="nowrap">${alertLink(m.alertId)}</td><td class="nowrap"><a href="#/upstream/${m.id}">详情</a></td></tr>`,
         )
         .join('') || '<tr><td colspan="8" class="muted">还没有收到上级消息</td></tr>';
     const pages = Math.max(1, Math.ceil(list.total / PAGE));
@@ -105,7 +108,7 @@ export async function mount(view, ctx) {
   };
 
   const outboxRow = (o) =>
-    `<tr><td>${formatTime(o.createdAt)}</td><td>${esc(o.ebdType)}</td><td class="code">${esc(o.ebdId)}</td><td class="code">${esc(o.alertRef ?? '—')}</td>` +
+    `<tr><td class="nowrap">${formatTime(o.createdAt)}</td><td>${esc(o.ebdType)}</td><td class="code">${esc(o.ebdId)}</td><td class="code">${esc(o.alertRef ?? '—')}</td>` +
     `<td class="${o.state === 'sent' ? 'good' : o.state === 'failed' ? 'bad' : 'warn'}">${esc(OUTBOX_STATES[o.state] ?? o.state)}</td><td class="num">${o.attempts} / ${o.maxAttempts}</td>` +
     `<td>${o.sentAt ? formatTime(o.sentAt) : o.state === 'pending' ? formatTime(o.nextAttemptAt) : '—'}</td><td>${esc(o.lastError ?? '')}</td></tr>`;
   const loadOutbox = async () => {
@@ -198,7 +201,9 @@ export async function mount(view, ctx) {
     await loadSenders();
   };
 
-  const refresh = () => Promise.all([loadSenders().then(loadInbox), loadOutbox(), showDetail(ctx.arg)]);
+  // senders first: the inbox and the detail name a message's sender from them
+  const refresh = () =>
+    Promise.all([loadSenders().then(() => Promise.all([loadInbox(), showDetail(ctx.arg)])), loadOutbox()]);
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
