@@ -77,7 +77,7 @@ describeWith(['chromium'], '上级消息 in Chromium', () => {
     await county?.network.stop();
   });
 
-  it('shows the verified packet with its alert, the forged one 验签失败, the detail and the senders', async () => {
+  it('shows the verified packet with its alert, the forged one 验签失败, the detail, and edits a sender', async () => {
     const { page, errors } = await signIn('admin2');
     await page.click('#nav a[data-nav=upstream]');
     const rows = page.locator('#up-inbox tbody tr');
@@ -104,6 +104,17 @@ describeWith(['chromium'], '上级消息 in Chromium', () => {
     await page.click('#up-raw');
     expect((await download).suggestedFilename()).toMatch(/^EBDT_\d+\.tar$/);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'console-upstream-1366.png'), fullPage: true });
+
+    // an administrator changes the sender's policy through its form
+    await page.click('#up-senders button[data-edit]');
+    await page.check('#up-sender-form input[name=sev][value="2"]');
+    await page.click('#up-sender-form button[type=submit]');
+    await page.locator('#up-senders tbody').filter({ hasText: 'Ⅰ、Ⅱ 级直接播发' }).waitFor();
+    const senders = await t.http
+      .get('/api/upstream/senders')
+      .set(t.auth(await t.adminToken()))
+      .expect(200);
+    expect(senders.body[0]).toMatchObject({ dispatchSeverities: [1, 2], certSn: sim.certSn, enabled: true });
 
     // the link goes to the alert it made
     await page.locator('#up-inbox tbody tr').nth(1).locator('a[data-alert]').click();
