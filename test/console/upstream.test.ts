@@ -12,10 +12,10 @@ import { generateKeyPair, sign } from '../../firmware-protocols/signing';
 import { FieldBuses } from '../../src/field/field-buses';
 import type { UpstreamSimulator } from '../../src/upstream/upstream-simulator';
 import { COUNTY, registerCounty, TOWN, type County } from '../dispatch/county';
-import { TEST_USER_PASSWORD, type TestApp, createTestApp } from '../support/app';
+import { type TestApp, createTestApp } from '../support/app';
 import { CHROMIUM_PATH, describeWith } from '../support/capabilities';
 import { connectProvince } from '../upstream/support';
-import { CONSOLE_SERVER_ENV } from './console-env';
+import { CONSOLE_SERVER_ENV, signedInPage } from './console-env';
 
 const SHOTS = process.env.DALABA_CONSOLE_SHOTS;
 
@@ -29,22 +29,8 @@ describeWith(['chromium'], '上级消息 in Chromium', () => {
   let ebmId: string;
 
   /** A fresh browser logged in through the login page, failing on any page error. */
-  const signIn = async (username: string): Promise<{ page: Page; errors: string[] }> => {
-    const context = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${t.baseUrl}/`);
-    await page.fill('input[name=username]', username);
-    await page.fill('input[name=password]', TEST_USER_PASSWORD);
-    await page.click('form#login button[type=submit]');
-    await page.locator('#ov-rate').waitFor();
-    return { page, errors };
-  };
+  const signIn = (username: string): Promise<{ page: Page; errors: string[] }> =>
+    signedInPage(browser, t.baseUrl, username);
 
   beforeAll(async () => {
     t = await createTestApp({
