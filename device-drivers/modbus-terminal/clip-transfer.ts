@@ -1,21 +1,28 @@
 /**
- * Stored-clip transfer as PROTOCOL.md §6.6 describes: broadcast the signed prepare; read each unit's receive header
- * (already stored → skipped, not prepared → unicast prepare); broadcast every chunk some unit still misses once (all of
- * them on a fresh transfer; only the rest when the units kept part of an interrupted one, §6.1); read each unit's
- * bitmap; re-broadcast a chunk many units miss, unicast a chunk to the few that miss it; broadcast the commit; verify.
+ * Stored-clip transfer as PROTOCOL.md §6.6 describes: know each unit's register map version when the clip needs more
+ * than the first bitmap read (§6.3; a version 1 unit that cannot report the clip's chunks is refused alone); broadcast
+ * the signed prepare; read each unit's receive header and its whole bitmap, page by page (already stored → skipped,
+ * not prepared → unicast prepare); broadcast every chunk some unit still misses once (all of them on a fresh transfer;
+ * only the rest when the units kept part of an interrupted one, §6.1); read each unit's bitmap again; re-broadcast a
+ * chunk many units miss, unicast a chunk to the few that miss it, while the rounds make progress; broadcast the commit
+ * once no chunk is missing; verify state 2, the chunk count and the directory's digest (clip-verify.ts).
  * An aborted `signal` stops it between frames with a BusError of kind 'cancelled'.
  */
 import {
+  bitmapPageReads,
   chunkCount,
   CODECS,
   decodeReceiveBlock,
   encodeChunkFrame,
   encodeCommit,
+  FIRST_READ_CHUNKS,
+  missingFromBitmap,
   receiveReadCount,
   REGISTERS,
   TERMINAL_EXCEPTIONS,
   type CodecName,
   type CommandRecord,
+  type MapVersion,
   type ReceiveRecord,
 } from '../../firmware-protocols/terminal-modbus';
 import {
@@ -27,6 +34,7 @@ import {
   type RequestOptions,
   type TransferFailureKind,
 } from '../terminal-bus';
+import { directoryVerdict, headerVerdict, mapVersionRefusal, type StoredVerdict } from './clip-verify';
 import type { SignedBlock } from './signed-blocks';
 
 /** What a clip transfer needs of a Modbus bus (ModbusTerminalBus provides it). */
@@ -41,6 +49,11 @@ export interface ClipWire {
     opts: RequestOptions & { priority: PriorityClass },
   ): Promise<void>;
   sign(command: CommandRecord): SignedBlock;
+  /**
+   * The unit's register map version (PROTOCOL.md §2 reg 39) as last identified; when unknown and `read`, read from its
+   * identity block once (and remembered). Null when unknown and not read.
+   */
+  mapVersion(unit: number, opts: RequestOptions, read: boolean): Promise<number | null>;
   writeSigned(
     unit: number | 'all',
     block: SignedBlock,
@@ -49,7 +62,10 @@ export interface ClipWire {
   ): Promise<CommandResult>;
 }
 
+/** Repair rounds in a row that bring no unit closer to the whole clip before the transfer gives up on those units. */
 export const REPAIR_ROUNDS = 3;
+/** Repair rounds at most, progress or not. */
+export const MAX_REPAIR_ROUNDS = 12;
 /** Frames to one unit lost in a row before its transfer is given up (the unit has most likely gone). */
 export const LOST_IN_A_ROW = 3;
 
@@ -110,6 +126,8 @@ class ClipTransfer {
     framesSent: { broadcast: 0, unicast: 0 },
   };
   private readonly lostInARow = new Map<number, number>();
+  /** Map versions of the units, known for every unit when the clip needs more than the first bitmap read. */
+  private readonly versions = new Map<number, MapVersion>();
 
   constructor(
     private readonly bus: ClipWire,
@@ -126,7 +144,7 @@ class ClipTransfer {
   }
 
   async run(units: number[]): Promise<ClipTransferResult> {
-    const pending = await this.prepare(units);
+    const pending = await this.prepare(await this.checkVersions(units));
     if (pending.size === 0) return this.result;
     await this.sendMissing(pending);
     const done = await this.repair(pending);
@@ -160,27 +178,88 @@ class ClipTransfer {
   }
 
   /**
-   * One FC03 of header + bitmap; a failure is recorded against the unit unless `quiet`. A unit already known to be
-   * alive (`retry`) is read once more after a lost frame, so that noise does not cost it the broadcast.
+   * §6.3: the units whose register map version lets them take this clip; the others fail, each saying why. The version
+   * is read (once per unit, then remembered by the bus) only when the clip needs bitmap pages past the first read.
    */
-  private async readReceive(unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> {
-    for (let attempt = 0; ; attempt++) {
+  private async checkVersions(units: number[]): Promise<number[]> {
+    const read = this.chunks > FIRST_READ_CHUNKS;
+    const ok: number[] = [];
+    for (const unit of units) {
+      this.stopIfCancelled();
+      let v: number | null;
       try {
-        const regs = await this.bus.read(
-          unit,
-          REGISTERS.receive.address,
-          receiveReadCount(this.chunks),
-          'FC03 clip receive',
-          this.req,
-        );
-        return decodeReceiveBlock(regs);
+        v = await this.bus.mapVersion(unit, this.req, read).catch((e: unknown) => {
+          if (!isLostFrame(e)) throw e;
+          return this.bus.mapVersion(unit, this.req, read);
+        });
       } catch (e) {
         if (isCancelled(e)) throw e;
+        this.fail(unit, e);
+        continue;
+      }
+      const refusal = v === null ? null : mapVersionRefusal(unit, v, this.chunks);
+      if (refusal !== null) {
+        this.failWith(unit, 'protocol', `bus ${this.bus.id} clip ${this.clip.clipId} transfer: ${refusal}`);
+        continue;
+      }
+      if (v !== null) this.versions.set(unit, v as MapVersion);
+      ok.push(unit);
+    }
+    return ok;
+  }
+
+  /** One FC03; a unit already known to be alive (`retry`) is asked once more after a lost frame. */
+  private async readOnce(unit: number, address: number, count: number, op: string, retry: boolean): Promise<number[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.bus.read(unit, address, count, op, this.req);
+      } catch (e) {
         if (retry && attempt === 0 && isLostFrame(e)) continue;
-        if (!quiet) this.fail(unit, e);
-        return null;
+        throw e;
       }
     }
+  }
+
+  /**
+   * The receive header and the whole bitmap (§6.3): the first read at 0x0500, then the bitmap pages while the header
+   * counts more missing chunks than the pages read so far mark. A failure is recorded against the unit unless `quiet`.
+   * A unit already known to be alive (`retry`) is read once more after a lost frame, so that noise does not cost it
+   * the broadcast.
+   */
+  private async readReceive(unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> {
+    try {
+      const first = await this.readOnce(
+        unit,
+        REGISTERS.receive.address,
+        receiveReadCount(this.chunks),
+        'FC03 clip receive',
+        retry,
+      );
+      const r = decodeReceiveBlock(first);
+      if (r.clipId !== this.clip.clipId || r.state !== 'receiving' || this.chunks <= FIRST_READ_CHUNKS) return r;
+      // a unit of unknown version never gets a clip this long (checkVersions)
+      for (const page of bitmapPageReads(this.versions.get(unit) ?? 2, this.chunks)) {
+        if (r.missing.length >= r.missingCount) break;
+        const regs = await this.readOnce(unit, page.address, page.count, `FC03 clip bitmap @${page.address}`, true);
+        r.missing.push(...missingFromBitmap(regs, this.chunks, page.first * 16));
+      }
+      return r;
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      if (!quiet) this.fail(unit, e);
+      return null;
+    }
+  }
+
+  /** Why a unit's receive block is not the transfer under way, or null when it is. */
+  private notReceiving(r: ReceiveRecord): string | null {
+    if (r.clipId !== this.clip.clipId || r.state !== 'receiving')
+      return `the receive header reads clip ${r.clipId}, state ${r.state} while clip ${this.clip.clipId} was being sent`;
+    if (r.chunkCount !== this.chunks)
+      return `the unit counts ${r.chunkCount} chunks for clip ${r.clipId}; the clip has ${this.chunks}`;
+    if (r.missingCount > 0 && r.missing.length === 0)
+      return `the receive header counts ${r.missingCount} missing chunks but its bitmap marks none`;
+    return null;
   }
 
   private sendChunk(unit: number | 'all', i: number): Promise<void> {
@@ -258,9 +337,17 @@ class ClipTransfer {
         r = await this.readReceive(unit);
       }
       if (r === null) continue;
-      if (r.state === 'stored') this.result.alreadyStored.push(unit);
-      else if (r.state === 'receiving') pending.set(unit, r.missing);
-      else this.failWith(unit, 'unexpected-state', `receive state ${r.state}`);
+      const why = r.state === 'stored' && r.clipId === clip.clipId ? null : this.notReceiving(r);
+      if (r.state === 'refused' && r.clipId === clip.clipId)
+        this.failWith(
+          unit,
+          'refused',
+          `refused the prepare: no room for ${clip.data.length} bytes or codec ${clip.codec} not supported (receive state 4)`,
+          TERMINAL_EXCEPTIONS.storageRefused,
+        );
+      else if (why !== null) this.failWith(unit, 'unexpected-state', why);
+      else if (r.state === 'stored') this.result.alreadyStored.push(unit);
+      else pending.set(unit, r.missing);
     }
     return pending;
   }
@@ -294,24 +381,46 @@ class ClipTransfer {
     } else for (const [unit, missing] of pending) if (!(await this.sendChunks(unit, missing))) pending.delete(unit);
   }
 
-  /** Bitmap reads and repair rounds; returns the units that hold every chunk. */
+  /**
+   * Bitmap reads and repair rounds; returns the units that hold every chunk. A unit is given up when REPAIR_ROUNDS
+   * rounds in a row leave it missing as many chunks as before, or after MAX_REPAIR_ROUNDS rounds.
+   */
   private async repair(pending: Map<number, number[]>): Promise<Set<number>> {
     const done = new Set<number>();
-    for (let round = 0; round <= REPAIR_ROUNDS; round++) {
+    const fewest = new Map<number, number>();
+    const stalled = new Map<number, number>();
+    for (let round = 0; ; round++) {
       this.stopIfCancelled();
       const missing = new Map<number, number[]>();
       for (const unit of pending.keys()) {
         if (done.has(unit)) continue;
         const r = await this.readReceive(unit);
-        if (r === null) pending.delete(unit);
-        else if (r.missingCount === 0) done.add(unit);
-        else missing.set(unit, r.missing);
+        const why = r === null ? null : this.notReceiving(r);
+        if (r === null || why !== null) {
+          if (why !== null) this.failWith(unit, 'unexpected-state', why);
+          pending.delete(unit);
+          continue;
+        }
+        if (r.missingCount === 0) {
+          done.add(unit);
+          continue;
+        }
+        const before = fewest.get(unit);
+        const stall = before !== undefined && r.missingCount >= before ? (stalled.get(unit) ?? 0) + 1 : 0;
+        stalled.set(unit, stall);
+        fewest.set(unit, Math.min(before ?? Infinity, r.missingCount));
+        if (stall >= REPAIR_ROUNDS || round >= MAX_REPAIR_ROUNDS) {
+          const first = r.missing.slice(0, 4).join(', ');
+          this.failWith(
+            unit,
+            'incomplete',
+            `${r.missingCount} of ${this.chunks} chunks still missing (from chunk ${first}) after ${round} repair ` +
+              `rounds, the last ${stall} without progress`,
+          );
+          pending.delete(unit);
+        } else missing.set(unit, r.missing);
       }
-      if (missing.size === 0 || round === REPAIR_ROUNDS) {
-        for (const [unit, list] of missing)
-          this.failWith(unit, 'incomplete', `${list.length} chunks still missing after ${REPAIR_ROUNDS} repair rounds`);
-        break;
-      }
+      if (missing.size === 0) break;
       const plan = planRepair(missing);
       await this.broadcastChunks(plan.broadcast);
       for (const [unit, list] of plan.unicast) if (!(await this.sendChunks(unit, list))) pending.delete(unit);
@@ -319,7 +428,10 @@ class ClipTransfer {
     return done;
   }
 
-  /** The commit, then a read of each unit: stored, or committed again alone when the broadcast commit missed it. */
+  /**
+   * The commit, then each unit checked (clip-verify.ts): stored with the clip's chunk count and digest, or committed
+   * again alone when the broadcast commit missed it.
+   */
   private async commit(done: Set<number>): Promise<void> {
     const commit = encodeCommit(this.clip.clipId);
     this.stopIfCancelled();
@@ -333,24 +445,39 @@ class ClipTransfer {
             if (!isLostFrame(e)) throw e;
           });
     for (const unit of done) {
-      let r = await this.readReceive(unit);
-      if (r === null) continue;
-      if (r.state === 'receiving' && r.missingCount === 0) {
-        // the broadcast commit was lost on the way to this unit: commit it alone
-        try {
-          await this.bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', this.req);
-          r = await this.readReceive(unit);
-        } catch (e) {
-          if (isCancelled(e)) throw e;
-          this.fail(unit, e);
-          continue;
-        }
-        if (r === null) continue;
+      this.stopIfCancelled();
+      try {
+        const verdict = await this.verify(unit, commit);
+        if (verdict.stored) this.result.stored.push(unit);
+        else this.failWith(unit, verdict.kind, verdict.reason);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        this.fail(unit, e);
       }
-      if (r.state === 'stored') this.result.stored.push(unit);
-      else if (r.state === 'digestMismatch') this.failWith(unit, 'digest-mismatch', 'SM3 digest mismatch at commit');
-      else this.failWith(unit, 'unexpected-state', `receive state ${r.state} after commit`);
     }
+  }
+
+  private async verify(unit: number, commit: number[]): Promise<StoredVerdict> {
+    const header = async (): Promise<ReceiveRecord> =>
+      decodeReceiveBlock(
+        await this.readOnce(
+          unit,
+          REGISTERS.receive.address,
+          REGISTERS.receive.headerCount,
+          'FC03 clip receive header',
+          true,
+        ),
+      );
+    let r = await header();
+    if (r.clipId === this.clip.clipId && r.state === 'receiving' && r.missingCount === 0) {
+      // the broadcast commit was lost on the way to this unit: commit it alone
+      await this.bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', this.req);
+      r = await header();
+    }
+    return (
+      headerVerdict(r, this.clip.clipId, this.chunks) ??
+      directoryVerdict((a, n, op) => this.readOnce(unit, a, n, op, true), this.clip.clipId, this.clip.digest)
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import {
   broadcastHandle,
   chunkCount,
   decodeChunkFrame,
+  encodeDirectory,
   encodeIdentity,
   encodeReceiveBlock,
   encodeStatus,
@@ -85,6 +86,12 @@ class SpecTerminal implements ModbusDevice {
       if (c === null) return encodeReceiveBlock({ clipId: 0, state: 'idle', chunkCount: 0, missing: [] }, count);
       const missing = c.chunks.flatMap((x, i) => (x === null ? [i] : []));
       return encodeReceiveBlock({ clipId: c.id, state: c.state, chunkCount: c.chunks.length, missing }, count);
+    }
+    if (address === REGISTERS.directory.address) {
+      const c =
+        this.clip?.state === 'stored' ? [{ clipId: this.clip.id, digestPrefix: this.clip.digest.slice(0, 8) }] : [];
+      const regs = encodeDirectory({ freeKb: 512, clips: c });
+      return Array.from({ length: count }, (_, i) => regs[i] ?? 0);
     }
     return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
   }

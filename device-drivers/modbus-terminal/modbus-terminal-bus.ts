@@ -76,6 +76,8 @@ export class ModbusTerminalBus implements TerminalBus {
   private readonly line: LineTiming | null;
   private readonly handles = new Map<number, string>();
   private readonly maxKnown: number;
+  /** Register map version of each unit (PROTOCOL.md §2 reg 39), from its identity block. */
+  private readonly mapVersions = new Map<number, number>();
 
   constructor(private readonly opts: ModbusTerminalBusOptions) {
     this.id = opts.busId;
@@ -206,7 +208,25 @@ export class ModbusTerminalBus implements TerminalBus {
       opts,
       'command',
     );
-    return toIdentity(this.decode(unit, 'FC03 identity', () => decodeIdentity(regs)));
+    const identity = this.decode(unit, 'FC03 identity', () => decodeIdentity(regs));
+    this.mapVersions.set(unit, identity.mapVersion);
+    return toIdentity(identity);
+  }
+
+  /** The unit's register map version as last identified; unknown and `read`: reg 39 alone, once (clip-transfer.ts). */
+  async mapVersion(unit: number, opts: RequestOptions, read: boolean): Promise<number | null> {
+    const known = this.mapVersions.get(unit);
+    if (known !== undefined || !read) return known ?? null;
+    const [version] = await this.read(
+      unit,
+      REGISTERS.identity.address + REGISTERS.identity.mapVersionAt,
+      1,
+      'FC03 identity map version',
+      opts,
+      'command',
+    );
+    this.mapVersions.set(unit, version);
+    return version;
   }
 
   async readStatus(unit: number, opts?: RequestOptions): Promise<TerminalStatus> {

@@ -7,6 +7,7 @@ import {
   MAX_READ_REGISTERS,
   RECEIVE_STATES,
   REGISTERS,
+  type MapVersion,
   type ReceiveStateName,
 } from './registers';
 import { bytesToRegisters, checkRange, registersToBytes, splitU32, TerminalCodecError, u32 } from './words';
@@ -80,6 +81,70 @@ export interface ReceiveRecord {
 /** Registers to read at 0x0500 for header + whole bitmap, capped at one FC03 (§6.3). */
 export function receiveReadCount(chunks: number): number {
   return Math.min(MAX_READ_REGISTERS, REGISTERS.receive.headerCount + Math.ceil(chunks / 16));
+}
+
+/** §6.3: the most chunks a terminal of register map `version` can report in its bitmap. */
+export function maxChunksOf(version: MapVersion): number {
+  return version === 1 ? REGISTERS.receive.v1BitmapCount * 16 : MAX_CHUNKS;
+}
+
+/** Chunks the first read at 0x0500 (header + mirror, ≤ 125 registers) reports: 1,936. */
+export const FIRST_READ_CHUNKS = REGISTERS.receive.mirrorCount * 16;
+
+/** One FC03 of bitmap registers: `first` is the index k of the first bitmap register it brings in. */
+export interface BitmapRead {
+  address: number;
+  count: number;
+  first: number;
+}
+
+/**
+ * §6.3: the reads, after the first one at 0x0500, that bring in bitmap registers `from`… of a clip of `chunks` chunks:
+ * pages at 0x1000 + k (version 2), or within 0x0504–0x057F (version 1, whose clips must fit maxChunksOf(1)).
+ */
+export function bitmapPageReads(
+  version: MapVersion,
+  chunks: number,
+  from: number = REGISTERS.receive.mirrorCount,
+): BitmapRead[] {
+  const R = REGISTERS.receive;
+  const total = Math.ceil(chunks / 16);
+  if (chunks > maxChunksOf(version))
+    throw new TerminalCodecError(
+      'bitmap',
+      `register map version ${version} reports at most ${maxChunksOf(version)} chunks`,
+    );
+  const base = version === 1 ? R.bitmapAddress : R.pagesAddress;
+  const out: BitmapRead[] = [];
+  for (let k = from; k < total; k += MAX_READ_REGISTERS)
+    out.push({ address: base + k, count: Math.min(MAX_READ_REGISTERS, total - k), first: k });
+  return out;
+}
+
+/**
+ * §6.3, terminal side: the registers a terminal of map `version` answers for FC03 at `address`, `count` in the receive
+ * block (header + bitmap mirror, or version 1's bitmap) or the bitmap pages; null when the read is not wholly inside one
+ * of them (the terminal answers exception 0x02 unless another block holds it).
+ */
+export function readReceiveRegisters(
+  version: MapVersion,
+  address: number,
+  count: number,
+  header: readonly number[],
+  bitmap: readonly number[],
+): number[] | null {
+  const R = REGISTERS.receive;
+  const end = address + count;
+  const lowEnd = R.bitmapAddress + (version === 1 ? R.v1BitmapCount : R.mirrorCount);
+  if (count < 1 || count > MAX_READ_REGISTERS) return null;
+  if (address >= R.address && end <= lowEnd)
+    return Array.from({ length: count }, (_, i) => {
+      const a = address + i;
+      return a < R.bitmapAddress ? (header[a - R.address] ?? 0) : (bitmap[a - R.bitmapAddress] ?? 0);
+    });
+  if (version >= 2 && address >= R.pagesAddress && end <= R.pagesAddress + R.maxBitmapCount)
+    return Array.from({ length: count }, (_, i) => bitmap[address - R.pagesAddress + i] ?? 0);
+  return null;
 }
 
 /** What a terminal answers for a read of `count` registers at 0x0500 (count ≥ 4). */

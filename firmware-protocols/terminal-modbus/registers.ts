@@ -7,15 +7,31 @@
 export const MAX_READ_REGISTERS = 125;
 export const MAX_WRITE_REGISTERS = 123;
 
-export const MAP_VERSION = 1;
+/** The register map version a terminal of this map reports in identity reg 39 (PROTOCOL.md §2). */
+export const MAP_VERSION = 2;
+/** Map versions the driver speaks (PROTOCOL.md §6.3: version 1 reaches fewer chunks). */
+export const MAP_VERSIONS = [1, 2] as const;
+export type MapVersion = (typeof MAP_VERSIONS)[number];
 
 /** PROTOCOL.md §2–§6. */
 export const REGISTERS = {
-  identity: { address: 0x0000, count: 40 },
+  identity: { address: 0x0000, count: 40, mapVersionAt: 39 },
   status: { address: 0x0100, count: 20 },
   command: { address: 0x0200, count: 69 },
   chunk: { address: 0x0400, headerCount: 3, maxCount: 123 },
-  receive: { address: 0x0500, headerCount: 4, bitmapAddress: 0x0504, maxBitmapCount: 4096 },
+  /**
+   * §6.3: header at 0x0500; 0x0504–0x057C mirror the first 121 bitmap registers (version 2; version 1 had bitmap
+   * registers up to 0x057F); the whole bitmap (version 2) at 0x1000 + k, k < 4,096.
+   */
+  receive: {
+    address: 0x0500,
+    headerCount: 4,
+    bitmapAddress: 0x0504,
+    mirrorCount: 121,
+    v1BitmapCount: 124,
+    pagesAddress: 0x1000,
+    maxBitmapCount: 4096,
+  },
   commit: { address: 0x0580, count: 1 },
   directory: { address: 0x0600, headerCount: 4, entryCount: 3, maxEntries: 40 },
 } as const;

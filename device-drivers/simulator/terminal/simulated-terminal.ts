@@ -13,18 +13,18 @@ import {
   encodeDirectory,
   encodeIdentity,
   encodeMissingBitmap,
-  encodeReceiveBlock,
   encodeStatus,
+  MAP_VERSION,
   MAX_READ_REGISTERS,
   parseCommandBlock,
-  RECEIVE_STATES,
+  readReceiveRegisters,
   REGISTERS,
   TERMINAL_EXCEPTIONS,
   TerminalCodecError,
   type CodecName,
   type CommandRecord,
   type IdentityRecord,
-  type ReceiveStateName,
+  type MapVersion,
 } from '../../../firmware-protocols/terminal-modbus';
 import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/words';
 import type { ModbusDevice, UnitFault } from '../modbus/virtual-bus';
@@ -56,6 +56,8 @@ const REFUSAL_EXCEPTION: Record<Refusal, number> = {
 
 export interface SimulatedTerminalOptions {
   identity: Omit<IdentityRecord, 'mapVersion'>;
+  /** The register map it speaks (PROTOCOL.md §2 reg 39, §6.3); MAP_VERSION unless a version 1 terminal is wanted. */
+  mapVersion?: MapVersion;
   verifier: CommandVerifier;
   now: number;
   /** Measurements reported in the status block (fixed per terminal, seeded by the network). */
@@ -72,13 +74,17 @@ export class SimulatedTerminal implements ModbusDevice {
   private pendingVerifyMs = 0;
 
   constructor(private readonly opts: SimulatedTerminalOptions) {
-    this.model = new TerminalModel(opts.now);
+    this.model = new TerminalModel(opts.now, opts.identity.clipStorageKb * 1024);
+  }
+
+  get mapVersion(): MapVersion {
+    return this.opts.mapVersion ?? MAP_VERSION;
   }
 
   readHolding(address: number, count: number, now: number): number[] | { exception: number } {
     const R = REGISTERS;
     if (inBlock(address, count, R.identity.address, R.identity.count)) {
-      return encodeIdentity(this.opts.identity).slice(
+      return encodeIdentity({ ...this.opts.identity, mapVersion: this.mapVersion }).slice(
         address - R.identity.address,
         address - R.identity.address + count,
       );
@@ -86,21 +92,17 @@ export class SimulatedTerminal implements ModbusDevice {
     if (inBlock(address, count, R.status.address, R.status.count)) {
       return this.status(now).slice(address - R.status.address, address - R.status.address + count);
     }
-    if (address === R.receive.address && count >= R.receive.headerCount) return this.receive(count);
-    // the directory before the bitmap pages, whose range (0x0504 + up to 4,096) runs over its address
+    const receive = this.receive(address, count);
+    if (receive !== null) return receive;
     if (address === R.directory.address && count >= R.directory.headerCount && count <= directoryReadCount()) {
-      const clips = this.model.clips.list().slice(0, R.directory.maxEntries);
+      // §6.5: version 2 lists the clips stored last first (a version 1 terminal: in the order it stored them)
+      const stored = this.model.clips.list();
+      const clips = (this.mapVersion >= 2 ? stored.reverse() : stored).slice(0, R.directory.maxEntries);
       const regs = encodeDirectory({
         freeKb: Math.floor(this.model.clips.freeBytes() / 1024),
         clips: clips.map((c) => ({ clipId: c.clipId, digestPrefix: c.digest.slice(0, 8) })),
       });
       return Array.from({ length: count }, (_, i) => regs[i] ?? 0);
-    }
-    if (address >= R.receive.bitmapAddress && address < R.receive.bitmapAddress + R.receive.maxBitmapCount) {
-      const clips = this.model.clips;
-      const bitmap = encodeMissingBitmap(clips.missing(), clips.chunkCount());
-      const k = address - R.receive.bitmapAddress;
-      return Array.from({ length: count }, (_, i) => bitmap[k + i] ?? 0);
     }
     return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
   }
@@ -243,11 +245,18 @@ export class SimulatedTerminal implements ModbusDevice {
     });
   }
 
-  private receive(count: number): number[] | { exception: number } {
+  /** §6.3: header, bitmap mirror and bitmap pages as this terminal's map version lays them out; null outside them. */
+  private receive(address: number, count: number): number[] | { exception: number } | null {
+    const R = REGISTERS.receive;
+    const inReceive = address >= R.address && address < R.address + 0x80;
+    const inPages = address >= R.pagesAddress && address < R.pagesAddress + R.maxBitmapCount;
+    if (!inReceive && !inPages) return null;
     if (count > MAX_READ_REGISTERS) return { exception: TERMINAL_EXCEPTIONS.illegalValue };
     const c = this.model.clips;
-    const state =
-      (Object.keys(RECEIVE_STATES) as ReceiveStateName[]).find((k) => RECEIVE_STATES[k] === c.state) ?? 'idle';
-    return encodeReceiveBlock({ clipId: c.clipId, state, chunkCount: c.chunkCount(), missing: c.missing() }, count);
+    const missing = c.missing();
+    const chunks = c.chunkCount();
+    const header = [c.clipId, c.state, chunks, missing.length];
+    const regs = readReceiveRegisters(this.mapVersion, address, count, header, encodeMissingBitmap(missing, chunks));
+    return regs ?? { exception: TERMINAL_EXCEPTIONS.illegalAddress };
   }
 }

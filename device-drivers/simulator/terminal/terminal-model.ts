@@ -80,15 +80,17 @@ export class TerminalModel {
     outranked: 0,
     other: 0,
   };
-  readonly clips = new ClipStore();
+  readonly clips: ClipStore;
   /** Plays obeyed, and plays of a broadcast this terminal had started before that were not the resumption of a preempted session. */
   readonly starts = { plays: 0, repeatedStarts: 0 };
   private readonly started = new Set<number>();
   private bootAt: number;
   private clockOffsetMs = 0;
 
-  constructor(now: number) {
+  /** `clipCapacityBytes`: the flash for stored clips (identity clip storage); ClipStore's default when absent. */
+  constructor(now: number, clipCapacityBytes?: number) {
     this.bootAt = now;
+    this.clips = new ClipStore(clipCapacityBytes);
   }
 
   /**
