@@ -103,9 +103,10 @@ export class ClipStore {
     return true;
   }
 
+  /** §6.3 header reg 2: of the clip being received, or of the stored clip in state 2; otherwise 0. */
   chunkCount(): number {
     if (this.receiving) return this.receiving.received.length;
-    const s = this.stored.get(this.clipId);
+    const s = this.state === RECEIVE_STATE.stored ? this.stored.get(this.clipId) : undefined;
     return s ? Math.ceil(s.size / CHUNK_BYTES) : 0;
   }
 
