@@ -12,6 +12,7 @@ import { SimulatorProcess } from '../simulator/simulator-process';
 import { systemClock } from '../transport/clock';
 import { parallelBoundMs } from '../transport/line-timing';
 import { fuzzMain } from './fuzz';
+import { longClipMain } from './long-clip';
 import { controllerPreempt, emergencyTargets, naivePreempt, preemptBoundMs } from './preempt';
 import { parseBenchArgs, type BenchOptions } from './options';
 import { benchResult, percentile, resultLine } from './report';
@@ -206,6 +207,7 @@ async function main(): Promise<void> {
   const serverProgram = SERVER_SCENARIOS[process.argv[2] ?? ''];
   if (serverProgram) runServerScenario(serverProgram);
   if (process.argv[2] === 'fuzz') fuzzMain(process.argv.slice(2));
+  if (process.argv[2] === 'long-clip') return longClipMain(process.argv.slice(2));
   let o: BenchOptions;
   try {
     o = parseBenchArgs(process.argv.slice(2));

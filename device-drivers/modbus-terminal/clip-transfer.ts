@@ -66,6 +66,8 @@ export interface ClipWire {
 export const REPAIR_ROUNDS = 3;
 /** Repair rounds at most, progress or not. */
 export const MAX_REPAIR_ROUNDS = 12;
+/** Broadcast chunks between two pacing reads (see broadcastChunks). */
+export const PACE_EVERY = 100;
 /** Frames to one unit lost in a row before its transfer is given up (the unit has most likely gone). */
 export const LOST_IN_A_ROW = 3;
 
@@ -277,14 +279,23 @@ class ClipTransfer {
   /**
    * A broadcast chunk has no answer to lose: one that "times out" went out late (the controller was slow to hand it
    * over) or not at all. Either way the bitmap read shows what is missing and the repair sends it again; only a link
-   * that is down, or a transfer cancelled, ends the transfer here.
+   * that is down, or a transfer cancelled, ends the transfer here. Every PACE_EVERY chunks a short read of `pacer` (a
+   * unit that answered) waits until the gateway has put out what it queued: one that works through broadcasts slower
+   * than the line model says would otherwise pile up seconds of them before the next read, which then times out.
    */
-  private async broadcastChunks(list: readonly number[]): Promise<void> {
+  private async broadcastChunks(list: readonly number[], pacer?: number): Promise<void> {
+    let sent = 0;
     for (const i of list) {
       this.stopIfCancelled();
       await this.sendChunk('all', i).catch((e: unknown) => {
         if (!isLostFrame(e)) throw e;
       });
+      if (pacer !== undefined && ++sent % PACE_EVERY === 0 && sent < list.length)
+        await this.bus
+          .read(pacer, REGISTERS.receive.address, REGISTERS.receive.headerCount, 'FC03 clip receive (pacing)', this.req)
+          .catch((e: unknown) => {
+            if (isCancelled(e)) throw e;
+          });
     }
   }
 
@@ -377,7 +388,10 @@ class ClipTransfer {
   private async sendMissing(pending: Map<number, number[]>): Promise<void> {
     if (pending.size > 1) {
       // a fresh transfer misses every chunk; units that kept part of an interrupted one (§6.1) only need the rest
-      await this.broadcastChunks([...new Set([...pending.values()].flat())].sort((a, b) => a - b));
+      await this.broadcastChunks(
+        [...new Set([...pending.values()].flat())].sort((a, b) => a - b),
+        pending.keys().next().value,
+      );
     } else for (const [unit, missing] of pending) if (!(await this.sendChunks(unit, missing))) pending.delete(unit);
   }
 
@@ -422,7 +436,7 @@ class ClipTransfer {
       }
       if (missing.size === 0) break;
       const plan = planRepair(missing);
-      await this.broadcastChunks(plan.broadcast);
+      await this.broadcastChunks(plan.broadcast, missing.keys().next().value);
       for (const [unit, list] of plan.unicast) if (!(await this.sendChunks(unit, list))) pending.delete(unit);
     }
     return done;

@@ -3,11 +3,11 @@
  * messages over Node's IPC, and the handler that applies them to a SimulatedNetwork. simulator-process.ts is the
  * parent side, child.ts the process entry.
  */
-import { longBusShape, referenceCounty, type CountyShape } from './county-shape';
+import { clipBusShape, longBusShape, referenceCounty, type CountyShape } from './county-shape';
 import type { GatewayTransport, SimulatedNetwork, StockedClip } from './network';
 import { UNIT_FAULTS, type UnitFault } from './modbus/virtual-bus';
 
-export type ShapeName = 'county' | 'long-bus';
+export type ShapeName = 'county' | 'long-bus' | 'clip-bus';
 
 export interface StartRequest {
   shape: ShapeName;
@@ -48,6 +48,7 @@ export interface Reply {
 }
 
 export function shapeOf(name: ShapeName, basePort?: number): CountyShape {
+  if (name === 'clip-bus') return clipBusShape({ basePort });
   return name === 'county' ? referenceCounty({ basePort }) : longBusShape({ basePort });
 }
 

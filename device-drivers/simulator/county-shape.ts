@@ -250,3 +250,22 @@ export function longBusShape(opts: ShapeOptions = {}): CountyShape {
     ],
   };
 }
+
+/**
+ * `long-clip` (docs/performance.md): one bus of 13 newer terminals at 115,200 baud 8E1 (turnaround 5 ms, broadcast delay
+ * 10 ms), where a long stored clip is sent.
+ */
+export function clipBusShape(opts: ShapeOptions = {}): CountyShape {
+  const county = longBusShape(opts);
+  const g = bus(
+    0,
+    `${TOWN_NAMES[0]}高速网关`,
+    county.gateways[0].areaCode,
+    opts.basePort ?? 15020,
+    opts.host ?? '127.0.0.1',
+    opts.requestTimeoutMs ?? 150,
+    13,
+    villageCentre(0, 0, 1),
+  );
+  return { ...county, gateways: [{ ...g, baudRate: 115_200, turnaroundMs: 5, broadcastDelayMs: 10 }] };
+}
