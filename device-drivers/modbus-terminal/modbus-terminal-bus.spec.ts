@@ -48,7 +48,7 @@ class SpecTerminal implements ModbusDevice {
     public dropChunks: Set<number> = new Set(),
   ) {}
   readHolding(address: number, count: number): number[] | { exception: number } {
-    if (address === REGISTERS.identity.address) {
+    if (address + count <= REGISTERS.identity.count) {
       return encodeIdentity({
         vendor: 'Spec',
         model: 'T1',
@@ -59,7 +59,7 @@ class SpecTerminal implements ModbusDevice {
         clipStorageKb: 1024,
         sources: ['stored', 'tone'],
         display: false,
-      });
+      }).slice(address, address + count);
     }
     if (address === REGISTERS.status.address) {
       return encodeStatus({
@@ -232,6 +232,10 @@ function suite(kind: 'modbus-tcp' | 'rtu-over-tcp', withTransfer: boolean): void
       resourceCode: '63415231002000301010401',
       capabilities: { codecs: ['opus-16k'], sources: ['stored', 'tone'] },
     });
+    // the identity's register map version is remembered for clip transfers; a unit not identified is asked reg 39 alone
+    await expect(driver.mapVersion(1, {}, false)).resolves.toBe(2);
+    await expect(driver.mapVersion(2, {}, false)).resolves.toBeNull();
+    await expect(driver.mapVersion(2, {}, true)).resolves.toBe(2);
     const st = await driver.readStatus(2);
     expect(st).toMatchObject({ state: 1, volume: 50, broadcastId: null, supplyVoltage: 12 });
   });
