@@ -18,7 +18,7 @@ function onPath(cmd: string): string | null {
 const chromiumOnPath = onPath('chromium');
 export const CHROMIUM_PATH = chromiumOnPath ?? '/usr/bin/chromium';
 
-export type Capability = 'mysql' | 'socat' | 'openssl' | 'chromium';
+export type Capability = 'mysql' | 'socat' | 'openssl' | 'chromium' | 'mbpoll';
 
 const cache = new Map<Capability, string | null>();
 
@@ -34,6 +34,7 @@ export function missing(cap: Capability): string | null {
       break;
     case 'socat':
     case 'openssl':
+    case 'mbpoll':
       reason = onPath(cap) !== null ? null : `${cap} is not installed (enable: apt-get install -y ${cap})`;
       break;
     case 'chromium':
