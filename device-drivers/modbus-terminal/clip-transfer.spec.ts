@@ -14,6 +14,7 @@ import {
 } from '../../firmware-protocols/terminal-modbus';
 import { InProcessWire, wireTerminals } from '../simulator/terminal/in-process-wire';
 import type { SimulatedTerminal } from '../simulator/terminal/simulated-terminal';
+import { BusError } from '../terminal-bus';
 import { transferClip } from './clip-transfer';
 
 const keys = generateKeyPair();
@@ -26,15 +27,21 @@ function clipOf(bytes: number, clipId: number, seed = 1) {
   return { clipId, codec: 'opus-16k', digest: sm3(data), data };
 }
 
-function setUp(units: number[], version: (u: number) => MapVersion, noise = 0, seed = 1, storageKb = 16384) {
+function setUp(
+  units: number[],
+  version: (u: number) => MapVersion,
+  noise = 0,
+  seed = 1,
+  lossOn: 'all' | 'writes' = 'writes',
+) {
   const terminals = wireTerminals({
     units,
     certSerial: signer.certSerial,
     publicKeyHex: signer.publicKey,
     mapVersion: version,
-    clipStorageKb: storageKb,
+    clipStorageKb: 16384,
   });
-  return { terminals, wire: new InProcessWire(terminals, { signer, noise, seed }) };
+  return { terminals, wire: new InProcessWire(terminals, { signer, noise, seed, lossOn }) };
 }
 
 /** The clip is on the terminal: stored after its own SM3 over what it received, with the clip's size and digest. */
@@ -201,6 +208,34 @@ describe('clip transfer of any length (PROTOCOL.md §6.6)', () => {
         unit: 2,
         kind: 'incomplete',
         reason: expect.stringMatching(/^500 of 3000 chunks still missing \(from chunk 2500, 2501, 2502, 2503\)/),
+      }),
+    ]);
+  });
+
+  it('a unit whose bitmap reads are lost to noise keeps its place; one that stays silent fails with the read error', async () => {
+    const clip = clipOf(2500 * CHUNK_BYTES, 701);
+    const { wire } = setUp([1, 2, 3], () => 2);
+    const read = wire.read.bind(wire);
+    let chunksSent = false;
+    let lostFor2 = 0;
+    const write = wire.write.bind(wire);
+    wire.write = (unit, address, values, op) => {
+      if (address === REGISTERS.chunk.address) chunksSent = true;
+      return write(unit, address, values, op);
+    };
+    // after the chunks: unit 2's next four reads are lost (two rounds' read and its retry); unit 3 never answers again
+    wire.read = (unit, address, count, op) => {
+      if (chunksSent && ((unit === 2 && lostFor2++ < 4) || unit === 3))
+        return Promise.reject(new BusError('timeout', wire.id, unit, op, 'no answer (frame lost)'));
+      return read(unit, address, count, op);
+    };
+    const r = await transferClip(wire, [1, 2, 3], clip, {});
+    expect(r.stored.sort()).toEqual([1, 2]);
+    expect(r.failed).toEqual([
+      expect.objectContaining({
+        unit: 3,
+        kind: 'timeout',
+        reason: expect.stringContaining('unit 3 FC03 clip receive'),
       }),
     ]);
   });

@@ -130,6 +130,8 @@ class ClipTransfer {
   private readonly lostInARow = new Map<number, number>();
   /** Map versions of the units, known for every unit when the clip needs more than the first bitmap read. */
   private readonly versions = new Map<number, MapVersion>();
+  /** Why a unit's last receive read failed (readReceive). */
+  private readonly lastReadError = new Map<number, unknown>();
 
   constructor(
     private readonly bus: ClipWire,
@@ -249,6 +251,7 @@ class ClipTransfer {
     } catch (e) {
       if (isCancelled(e)) throw e;
       if (!quiet) this.fail(unit, e);
+      this.lastReadError.set(unit, e);
       return null;
     }
   }
@@ -406,40 +409,55 @@ class ClipTransfer {
     for (let round = 0; ; round++) {
       this.stopIfCancelled();
       const missing = new Map<number, number[]>();
+      let unread = 0;
       for (const unit of pending.keys()) {
         if (done.has(unit)) continue;
-        const r = await this.readReceive(unit);
+        // a unit that has answered this transfer keeps its place through reads lost to noise, as through a round
+        // without progress
+        const r = await this.readReceive(unit, true, true);
         const why = r === null ? null : this.notReceiving(r);
-        if (r === null || why !== null) {
-          if (why !== null) this.failWith(unit, 'unexpected-state', why);
+        if (why !== null) {
+          this.failWith(unit, 'unexpected-state', why);
           pending.delete(unit);
           continue;
         }
-        if (r.missingCount === 0) {
+        if (r !== null && r.missingCount === 0) {
           done.add(unit);
           continue;
         }
         const before = fewest.get(unit);
-        const stall = before !== undefined && r.missingCount >= before ? (stalled.get(unit) ?? 0) + 1 : 0;
+        const progress = r !== null && (before === undefined || r.missingCount < before);
+        const stall = progress ? 0 : (stalled.get(unit) ?? 0) + 1;
         stalled.set(unit, stall);
-        fewest.set(unit, Math.min(before ?? Infinity, r.missingCount));
-        if (stall >= REPAIR_ROUNDS || round >= MAX_REPAIR_ROUNDS) {
-          const first = r.missing.slice(0, 4).join(', ');
-          this.failWith(
-            unit,
-            'incomplete',
-            `${r.missingCount} of ${this.chunks} chunks still missing (from chunk ${first}) after ${round} repair ` +
-              `rounds, the last ${stall} without progress`,
-          );
+        if (r !== null) fewest.set(unit, Math.min(before ?? Infinity, r.missingCount));
+        if (stall < REPAIR_ROUNDS && round < MAX_REPAIR_ROUNDS) {
+          if (r === null) unread++;
+          else missing.set(unit, r.missing);
+        } else {
+          this.giveUp(unit, r, round, stall);
           pending.delete(unit);
-        } else missing.set(unit, r.missing);
+        }
       }
-      if (missing.size === 0) break;
+      if (missing.size === 0 && unread === 0) break;
       const plan = planRepair(missing);
       await this.broadcastChunks(plan.broadcast, missing.keys().next().value);
       for (const [unit, list] of plan.unicast) if (!(await this.sendChunks(unit, list))) pending.delete(unit);
     }
     return done;
+  }
+
+  /** A unit the repair cannot finish: the chunks it still misses, or why its bitmap could not be read. */
+  private giveUp(unit: number, r: ReceiveRecord | null, round: number, stall: number): void {
+    if (r === null) {
+      this.fail(unit, this.lastReadError.get(unit));
+      return;
+    }
+    this.failWith(
+      unit,
+      'incomplete',
+      `${r.missingCount} of ${this.chunks} chunks still missing (from chunk ${r.missing.slice(0, 4).join(', ')}) ` +
+        `after ${round} repair rounds, the last ${stall} without progress`,
+    );
   }
 
   /**

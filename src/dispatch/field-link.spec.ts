@@ -97,7 +97,12 @@ class RecordingField extends FieldCommands {
         },
         {
           terminalId: 3,
-          failure: { kind: 'incomplete', exceptionCode: null, message: '4 chunks still missing after 3 repair rounds' },
+          failure: {
+            kind: 'incomplete',
+            exceptionCode: null,
+            message:
+              '4 of 167 chunks still missing (from chunk 3, 9, 40, 41) after 3 repair rounds, the last 3 without progress',
+          },
         },
       ],
       framesSent: { broadcast: 3, unicast: 1 },
@@ -148,7 +153,13 @@ describe('the per-bus plan through the field port', () => {
     expect(field.calls).toEqual(['transferClip 1 1,2,3 clip 7']);
     expect(out).toEqual({
       ready: [1],
-      failed: [{ key: 3, reason: '4 chunks still missing after 3 repair rounds' }],
+      failed: [
+        {
+          key: 3,
+          reason:
+            '4 of 167 chunks still missing (from chunk 3, 9, 40, 41) after 3 repair rounds, the last 3 without progress',
+        },
+      ],
       unreachable: [{ key: 2, reason: 'unit 2 FC03 clip receive: timed out' }],
     });
   });

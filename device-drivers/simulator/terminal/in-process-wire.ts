@@ -25,6 +25,8 @@ export interface InProcessWireOptions {
   signer: CommandSigner;
   /** Probability that one frame (request or reply) is lost. */
   noise?: number;
+  /** Which requests lose frames: all (default), or only writes (chunks, prepares, commits), so reads always answer. */
+  lossOn?: 'all' | 'writes';
   seed?: number;
   now?: () => number;
 }
@@ -55,9 +57,10 @@ export class InProcessWire implements ClipWire {
     return hit;
   }
 
-  private device(unit: number, operation: string): ModbusDevice {
+  private device(unit: number, operation: string, read = false): ModbusDevice {
     const d = this.units.get(unit);
-    if (d === undefined || this.lost() || this.lost())
+    const lossy = !read || this.o.lossOn !== 'writes';
+    if (d === undefined || (lossy && (this.lost() || this.lost())))
       throw new BusError('timeout', this.id, unit, operation, 'no answer (frame lost)');
     return d;
   }
@@ -75,7 +78,7 @@ export class InProcessWire implements ClipWire {
   async read(unit: number, address: number, count: number, operation: string): Promise<number[]> {
     this.counts.reads++;
     this.readLog.push(`${address}:${count}`);
-    return this.answer(unit, operation, this.device(unit, operation).readHolding(address, count, this.now()));
+    return this.answer(unit, operation, this.device(unit, operation, true).readHolding(address, count, this.now()));
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- the wire's answers are immediate
