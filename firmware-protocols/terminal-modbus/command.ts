@@ -124,10 +124,12 @@ function writeParams(p: Buffer, c: CommandRecord): void {
   }
 }
 
-function time(p: Buffer, at: number, msAt: number | null): Date | null {
+/** Seconds at `at` (0 = none) plus milliseconds 0–999 at `msAt` (§4.2). */
+function time(p: Buffer, at: number, msAt: number | null, field: string): Date | null {
   const s = p.readUInt32BE(at);
+  const ms = msAt === null ? 0 : checkRange(p.readUInt16BE(msAt), 0, 999, `${field}.ms`);
   if (s === 0) return null;
-  return new Date(s * 1000 + (msAt === null ? 0 : p.readUInt16BE(msAt)));
+  return new Date(s * 1000 + ms);
 }
 
 function readParams(code: number, p: Buffer): CommandRecord {
@@ -142,8 +144,8 @@ function readParams(code: number, p: Buffer): CommandRecord {
         clipId: p.readUInt16BE(4),
         sourceParam: p.readUInt16BE(6),
         repeat: p.readUInt16BE(8),
-        startAt: time(p, 10, 14),
-        endAt: time(p, 16, null),
+        startAt: time(p, 10, 14, 'play.startAt'),
+        endAt: time(p, 16, null, 'play.endAt'),
         broadcastId: p.subarray(24, 42).every((b) => b === 0) ? null : decodeBroadcastId(p.subarray(24, 42)),
       };
     case COMMAND_CODES.stop:
@@ -153,7 +155,7 @@ function readParams(code: number, p: Buffer): CommandRecord {
     case COMMAND_CODES.amplifier:
       return { code: 'amplifier', on: checkRange(p[0], 0, 1, 'amplifier.on') === 1 };
     case COMMAND_CODES.clock: {
-      const at = time(p, 0, 4);
+      const at = time(p, 0, 4, 'clock.at');
       if (at === null) throw new TerminalCodecError('clock.at', 'must not be 0');
       return { code: 'clock', at };
     }
