@@ -69,7 +69,7 @@ export interface ParsedCommand {
 function writeParams(p: Buffer, c: CommandRecord): void {
   switch (c.code) {
     case 'play': {
-      p[0] = sourceCode(c.source);
+      p[0] = checkRange(sourceCode(c.source), 1, 5, 'play.source');
       p[1] = checkRange(c.priority, 0, 15, 'play.priority');
       p[2] = checkRange(c.broadcastClass, 0, 5, 'play.broadcastClass');
       p[3] = c.volume === 255 ? 255 : checkRange(c.volume, 0, 100, 'play.volume');
@@ -137,7 +137,7 @@ function readParams(code: number, p: Buffer): CommandRecord {
     case COMMAND_CODES.play:
       return {
         code: 'play',
-        source: sourceFromCode(p[0], 'play.source'),
+        source: sourceFromCode(checkRange(p[0], 1, 5, 'play.source'), 'play.source'),
         priority: checkRange(p[1], 0, 15, 'play.priority'),
         broadcastClass: checkRange(p[2], 0, 5, 'play.broadcastClass'),
         volume: p[3] === 255 ? 255 : checkRange(p[3], 0, 100, 'play.volume'),

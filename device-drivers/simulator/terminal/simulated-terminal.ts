@@ -181,7 +181,10 @@ export class SimulatedTerminal implements ModbusDevice {
     let command: ModelCommand | null = null;
     try {
       const parsed = parseCommandBlock(values);
-      command = this.toModel(parsed.command, parsed.broadcastHandle);
+      const c = parsed.command;
+      // a play of a source the terminal does not have (identity reg 35) is a bad parameter (§4.2)
+      if (c.code !== 'play' || (this.opts.identity.sources as readonly string[]).includes(c.source))
+        command = this.toModel(c, parsed.broadcastHandle);
     } catch (e) {
       if (!(e instanceof TerminalCodecError)) throw e;
     }
