@@ -13,7 +13,7 @@ const T1 = '63415231002000301010401';
 
 function rig(opts: { failOpens?: number } = {}) {
   const clock = new ManualClock();
-  const signer = SIGNER.atTimesOf(() => new Date(clock.now()));
+  const signer = SIGNER;
   const adapter = new VirtualAdapter({
     adapterCode: '53415231000000201010101',
     platformCode: PLATFORM,
@@ -21,6 +21,7 @@ function rig(opts: { failOpens?: number } = {}) {
     seed: 1,
     clock,
     heartbeatMs: 4000,
+    returnPeriodMs: 4000,
     verifier: new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SIGNER.publicKey }]),
   });
   adapter.startHeartbeats();
