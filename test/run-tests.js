@@ -29,13 +29,25 @@ if (!onPath('socat')) notRun.push('serial-pair suites: socat is not installed (e
 if (!onPath('chromium'))
   notRun.push('console browser suites: chromium is not installed (enable: apt-get install -y chromium)');
 if (!onPath('mbpoll'))
-  notRun.push('register map cross-check with mbpoll: mbpoll is not installed (enable: apt-get install -y mbpoll)');
+  notRun.push('terminal register map checked with mbpoll: mbpoll is not installed (enable: apt-get install -y mbpoll)');
+const pymodbus = ['python3', '/usr/bin/python3'].some((python) => {
+  try {
+    execFileSync(python, ['-c', 'import pymodbus.client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (!pymodbus)
+  notRun.push(
+    'terminal register map checked with pymodbus: pymodbus is not installed (enable: apt-get install -y python3-pymodbus)',
+  );
 if (!onPath('openssl'))
   notRun.push('signature cross-check with openssl: openssl is not installed (enable: apt-get install -y openssl)');
 
 if (notRun.length === 0) {
   console.log(
-    'All suites can run here (MariaDB, socat, openssl, mbpoll, chromium present; audio tools come from npm).',
+    'All suites can run here (MariaDB, socat, openssl, chromium, mbpoll, pymodbus present; audio tools come from npm).',
   );
 } else {
   console.log('Suites that will NOT run here:');

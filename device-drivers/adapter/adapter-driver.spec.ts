@@ -11,9 +11,9 @@ const SIGNER = new Sm2Signer('000000000017', '3945208f7b2144b13f36e38ac6d39f9588
 const PLATFORM = '43415230000000101010101';
 const T1 = '63415231002000301010401';
 
-function rig(opts: { failOpens?: number } = {}) {
+function rig(opts: { failOpens?: number; list?: string[] } = {}) {
   const clock = new ManualClock();
-  const signer = SIGNER.atTimesOf(() => new Date(clock.now()));
+  const signer = SIGNER;
   const adapter = new VirtualAdapter({
     adapterCode: '53415231000000201010101',
     platformCode: PLATFORM,
@@ -21,6 +21,7 @@ function rig(opts: { failOpens?: number } = {}) {
     seed: 1,
     clock,
     heartbeatMs: 4000,
+    returnPeriodMs: 4000,
     verifier: new Sm2Verifier([{ certSerial: SIGNER.certSerial, publicKey: SIGNER.publicKey }]),
   });
   adapter.startHeartbeats();
@@ -45,7 +46,7 @@ function rig(opts: { failOpens?: number } = {}) {
     {
       busId: 'town-9',
       platformCode: PLATFORM,
-      terminals: [T1],
+      terminals: opts.list ?? [T1],
       requestTimeoutMs: 500,
       silenceMs: 20_000,
       reconnectInitialMs: 100,
@@ -117,6 +118,13 @@ describe('AdapterDriver on a ManualClock', () => {
     cut();
     expect(await p).toMatchObject({ kind: 'disconnected', busId: 'town-9' });
     expect(driver.connectionState()).toBe('disconnected');
+  });
+
+  it('refuses a command on all when it lists no terminal, without sending an empty target list', async () => {
+    const { driver, adapter } = rig({ list: [] });
+    await driver.start();
+    await expect(driver.command('all', { code: 'volume', volume: 5 })).rejects.toMatchObject({ kind: 'wrong-unit' });
+    expect(adapter.counters.commands).toBe(0);
   });
 
   it('turns 回传 heartbeats into status events', async () => {

@@ -165,6 +165,8 @@ export class AdapterDriver implements TerminalBus {
       defaultDurationMs: this.config.defaultDurationMs ?? 3_600_000,
     });
     const u = unit === 'all' ? null : unit;
+    if (targets.length === 0)
+      throw this.fail(new BusError('wrong-unit', this.id, u, operation, 'this adapter lists no terminals (§3.2)'));
     if (!mapped.ok) throw this.fail(new BusError('protocol', this.id, u, operation, mapped.reason));
     const sequence = await this.transact(u, operation, mapped.command, opts);
     return { accepted: true, unit, sequence };
@@ -240,7 +242,10 @@ export class AdapterDriver implements TerminalBus {
       const byDeadline = opts?.deadline !== undefined && opts.deadline - now < timeout;
       const ms = byDeadline ? Math.max(0, (opts?.deadline ?? now) - now) : timeout;
       const { code, body } = encodeCommandBody(cmd);
-      const frame = encodeCommandFrame('command', code, this.config.platformCode, body, this.deps.signer);
+      const frame = encodeCommandFrame('command', code, this.config.platformCode, body, {
+        signer: this.deps.signer,
+        at: new Date(now),
+      });
       const replyCode = REPLY_FOR[cmd.code];
       const waits = [
         this.line.waitFor(

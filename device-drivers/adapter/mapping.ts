@@ -1,5 +1,5 @@
 /**
- * Between the neutral TerminalBus types and the adapter protocol (firmware-protocols/adapter/PROTOCOL.md §3, §5.3).
+ * Between the neutral TerminalBus types and the adapter protocol (firmware-protocols/adapter/PROTOCOL.md §3, §5.2).
  * Units: in the adapter family a unit is a terminal behind the adapter; unit n (1-based) is the n-th resource code
  * of the driver's `terminals` list, unit 0 is the adapter itself.
  */

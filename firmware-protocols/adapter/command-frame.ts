@@ -1,11 +1,25 @@
 /**
- * The command-protocol frame (PROTOCOL.md §2.1): head (0x49 platform → adapter, 0x50 adapter → platform),
+ * The command-protocol frame (PROTOCOL.md §2): head (0x49 platform → adapter, 0x50 adapter → platform),
  * version u16 = 1, command u8, source (12-byte resource code), body length u32, body, signature block, CRC-32/MPEG-2.
+ * The signature covers every byte before the 64 signature bytes (§2.3); the CRC every byte before itself (§2.4).
  */
 import { AdapterCodecError, ByteReader, ByteWriter } from './bytes';
 import { crc32Mpeg2 } from './crc32-mpeg2';
-import { COMMAND_HEADER_LENGTH, COMMAND_VERSION, HEAD_COMMAND, HEAD_REPLY, MAX_COMMAND_BODY } from './layout';
-import { encodeSignatureBlock, readSignatureBlock, type FrameSigner, type SignatureBlock } from './signature-block';
+import {
+  COMMAND_HEADER_LENGTH,
+  COMMAND_VERSION,
+  HEAD_COMMAND,
+  HEAD_REPLY,
+  MAX_COMMAND_BODY,
+  SIGNED_BLOCK_HEAD,
+} from './layout';
+import {
+  encodeSignatureBlock,
+  readSignatureBlock,
+  signedBlockHead,
+  type FrameSigner,
+  type SignatureBlock,
+} from './signature-block';
 
 export type Direction = 'command' | 'reply';
 
@@ -17,7 +31,7 @@ export interface CommandFrame {
   source: string;
   body: Buffer;
   signature: SignatureBlock | null;
-  /** Head through body: what the signature covers. */
+  /** What the signature covers: head through body, then the block's length, time and serial (§2.3). */
   signed: Buffer;
 }
 
@@ -25,7 +39,7 @@ export function headOf(direction: Direction): number {
   return direction === 'command' ? HEAD_COMMAND : HEAD_REPLY;
 }
 
-/** The frame up to and including its body (the signed range). */
+/** The frame up to and including its body. */
 export function encodeSignedPart(direction: Direction, code: number, source: string, body: Uint8Array): Buffer {
   if (body.length > MAX_COMMAND_BODY)
     throw new AdapterCodecError('body', `is ${body.length} bytes; the cap is ${MAX_COMMAND_BODY}`);
@@ -39,17 +53,34 @@ export function encodeSignedPart(direction: Direction, code: number, source: str
     .toBuffer();
 }
 
-/** Encodes a whole frame; a signer signs it, a given block is used as is, null leaves it unsigned. */
+/** A signer and the time to sign at (whole seconds travel; the caller's clock). */
+export interface SignAt {
+  signer: FrameSigner;
+  at: Date;
+}
+
+/**
+ * Encodes a whole frame: `{ signer, at }` signs it (over head through body, length, time and serial), a given
+ * block is placed as is (vectors), null leaves it unsigned (signature length 0).
+ */
 export function encodeCommandFrame(
   direction: Direction,
   code: number,
   source: string,
   body: Uint8Array,
-  signature: FrameSigner | SignatureBlock | null,
+  signature: SignAt | SignatureBlock | null,
 ): Buffer {
-  const signed = encodeSignedPart(direction, code, source, body);
-  const block = signature === null ? null : 'sign' in signature ? signature.sign(signed) : signature;
-  const withSig = Buffer.concat([signed, encodeSignatureBlock(block)]);
+  const part = encodeSignedPart(direction, code, source, body);
+  let block: SignatureBlock | null;
+  if (signature === null || !('signer' in signature)) block = signature;
+  else {
+    const at = new Date(Math.floor(signature.at.getTime() / 1000) * 1000);
+    const serial = signature.signer.certSerial;
+    block = signature.signer.sign(Buffer.concat([part, signedBlockHead(at, serial)]), at);
+    if (block.time.getTime() !== at.getTime() || block.certSerial !== serial)
+      throw new AdapterCodecError('signature', 'the signer returned a block for another time or certificate');
+  }
+  const withSig = Buffer.concat([part, encodeSignatureBlock(block)]);
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32Mpeg2(withSig));
   return Buffer.concat([withSig, crc]);
@@ -70,8 +101,8 @@ export function decodeCommandFrame(frame: Buffer): CommandFrame {
   if (length > MAX_COMMAND_BODY)
     throw new AdapterCodecError('frame.length', `${length} exceeds the cap ${MAX_COMMAND_BODY}`);
   const body = Buffer.from(r.bytes(length, 'body'));
-  const signedEnd = COMMAND_HEADER_LENGTH + length;
   const signature = readSignatureBlock(r);
+  const signedEnd = COMMAND_HEADER_LENGTH + length + (signature === null ? 0 : SIGNED_BLOCK_HEAD);
   const crcAt = frame.length - r.remaining;
   const crc = r.u32('crc');
   r.end();

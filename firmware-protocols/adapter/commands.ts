@@ -11,6 +11,9 @@ import {
   BROADCAST_SWITCH,
   COMMANDS,
   EVENT_TYPE_LENGTH,
+  INPUT_CHANNELS,
+  MAX_RETURN_PERIOD,
+  OUTPUT_CHANNEL_MASK,
   RESOURCE_FIELD,
   VOLUME_KEEP,
   WHITELIST_OPS,
@@ -55,6 +58,7 @@ export type AdapterCommand =
   | ({ code: 'amplifier'; on: boolean } & Targets);
 
 function writeTargets(w: ByteWriter, t: Targets): void {
+  if (t.targets.length === 0) throw new AdapterCodecError('targetCount', 'a command names at least one target');
   w.u8(ADDRESSING[t.addressing], 'addressing').u16(t.targets.length, 'targetCount');
   t.targets.forEach((target, i) => {
     if (t.addressing === 'logical') w.resourceCode(target, `targets[${i}]`);
@@ -67,6 +71,7 @@ function readTargets(r: ByteReader): Targets {
   const a = r.u8('addressing');
   const addressing = keyOf(ADDRESSING, a, 'addressing');
   const n = r.u16('targetCount');
+  if (n === 0) throw new AdapterCodecError('targetCount', 'a command names at least one target');
   const targets: string[] = [];
   for (let i = 0; i < n; i++) {
     targets.push(
@@ -84,20 +89,45 @@ export function keyOf<T extends Record<string, number>>(table: T, value: number,
   return k;
 }
 
+/** 回传 period, seconds (PROTOCOL.md §3): 1 s to one day. */
+function checkPeriod(s: number): void {
+  if (!(Number.isInteger(s) && s >= 1 && s <= MAX_RETURN_PERIOD))
+    throw new AdapterCodecError('seconds', `must be 1–${MAX_RETURN_PERIOD}; got ${s}`);
+}
+
+/** A whitelist entry: an optional + then 1–20 ASCII digits. */
+function checkPhone(n: string, i: number): string {
+  if (!/^\+?\d{1,20}$/.test(n)) throw new AdapterCodecError(`numbers[${i}]`, `must be a phone number; got "${n}"`);
+  return n;
+}
+
 function checkVolume(v: number): void {
   if (!(Number.isInteger(v) && ((v >= 0 && v <= 100) || v === VOLUME_KEEP))) {
     throw new AdapterCodecError('volume', `must be 0 (mute), 1–100 or 0xFF (keep); got ${v}`);
   }
 }
 
-function encodeBroadcast(c: BroadcastCommand): Buffer {
+/** The value rules of a 0x04 body both sides apply (PROTOCOL.md §3.1); a breach is result badParameter. */
+function checkBroadcast(c: BroadcastCommand): void {
   checkVolume(c.volume);
-  if (!/^[0-9A-Z]{5}$/.test(c.eventType) || findEventType(c.eventType) === undefined) {
-    throw new AdapterCodecError('eventType', `"${c.eventType}" is not in the event type table`);
-  }
-  if (c.level < 0 || c.level > 4) throw new AdapterCodecError('level', `must be 0–4; got ${c.level}`);
-  if (c.broadcastClass < 1 || c.broadcastClass > 5)
+  if (!/^[0-9A-Z]{5}$/.test(c.eventType))
+    throw new AdapterCodecError('eventType', `must be 5 characters 0–9 A–Z; got "${c.eventType}"`);
+  if (!(Number.isInteger(c.level) && c.level >= 0 && c.level <= 4))
+    throw new AdapterCodecError('level', `must be 0–4; got ${c.level}`);
+  if (!(Number.isInteger(c.broadcastClass) && c.broadcastClass >= 1 && c.broadcastClass <= 5))
     throw new AdapterCodecError('broadcastClass', `must be 1–5; got ${c.broadcastClass}`);
+  if (!Object.values(INPUT_CHANNELS).includes(c.inputChannel as never))
+    throw new AdapterCodecError('inputChannel', `must be 1–5; got ${c.inputChannel}`);
+  if (c.start && (c.outputChannels & OUTPUT_CHANNEL_MASK) === 0)
+    throw new AdapterCodecError('outputChannels', `a start needs bit 0 or bit 1; got ${c.outputChannels}`);
+  if (c.start && c.endAt.getTime() <= c.startAt.getTime())
+    throw new AdapterCodecError('endAt', 'must be later than startAt');
+}
+
+function encodeBroadcast(c: BroadcastCommand): Buffer {
+  checkBroadcast(c);
+  if (findEventType(c.eventType) === undefined)
+    throw new AdapterCodecError('eventType', `"${c.eventType}" is not in the event type table`);
   const w = new ByteWriter()
     .broadcastId(c.broadcastId)
     .u8(c.start ? BROADCAST_SWITCH.start : BROADCAST_SWITCH.stop, 'switch')
@@ -135,6 +165,8 @@ function decodeBroadcast(r: ByteReader): BroadcastCommand {
   const targets = readTargets(r);
   const encoding = textEncodingName(r.u8('textEncoding'));
   const textBytes = r.bytes(r.u16('textLength'), 'text');
+  if (encoding === null && textBytes.length > 0)
+    throw new AdapterCodecError('textLength', 'must be 0 when the text encoding is 0 (none)');
   const text = encoding === null ? null : { encoding, content: decodeText(textBytes) };
   const auxMedia: BroadcastCommand['auxMedia'] = [];
   const auxCount = r.u8('auxCount');
@@ -144,7 +176,7 @@ function decodeBroadcast(r: ByteReader): BroadcastCommand {
   }
   const inputChannel = r.u8('inputChannel');
   const outputChannels = r.u8('outputChannels');
-  return {
+  const c: BroadcastCommand = {
     code: 'broadcast',
     broadcastId,
     start: sw === BROADCAST_SWITCH.start,
@@ -160,6 +192,8 @@ function decodeBroadcast(r: ByteReader): BroadcastCommand {
     inputChannel,
     outputChannels,
   };
+  checkBroadcast(c);
+  return c;
 }
 
 /** The command code and body of a command (PROTOCOL.md §3). */
@@ -190,12 +224,12 @@ function encodeBody(c: AdapterCommand): Buffer {
     case 'clock':
       return w.time(c.at, 'at').toBuffer();
     case 'returnPeriod':
+      checkPeriod(c.seconds);
       return w.u32(c.seconds, 'seconds').toBuffer();
     case 'whitelist':
       w.u8(WHITELIST_OPS[c.op], 'op').u16(c.numbers.length, 'count');
       c.numbers.forEach((n, i) => {
-        if (!/^\+?\d{1,20}$/.test(n))
-          throw new AdapterCodecError(`numbers[${i}]`, `must be a phone number; got "${n}"`);
+        checkPhone(n, i);
         w.u8(n.length, `numbers[${i}].length`).bytes(Buffer.from(n, 'ascii'));
       });
       return w.toBuffer();
@@ -221,8 +255,11 @@ function decodeNamed(name: CommandName, r: ByteReader): AdapterCommand {
       return decodeBroadcast(r);
     case 'setResourceCode':
       return { code: name, current: r.resourceCode('current'), next: r.resourceCode('next') };
-    case 'volume':
-      return { code: name, volume: r.u8('volume'), ...readTargets(r) };
+    case 'volume': {
+      const volume = r.u8('volume');
+      checkVolume(volume);
+      return { code: name, volume, ...readTargets(r) };
+    }
     case 'returnParameters':
       return {
         code: name,
@@ -234,14 +271,17 @@ function decodeNamed(name: CommandName, r: ByteReader): AdapterCommand {
       return { code: name, session: r.u32('session'), target: r.resourceCode('target') };
     case 'clock':
       return { code: name, at: r.time('at') };
-    case 'returnPeriod':
-      return { code: name, seconds: r.u32('seconds') };
+    case 'returnPeriod': {
+      const seconds = r.u32('seconds');
+      checkPeriod(seconds);
+      return { code: name, seconds };
+    }
     case 'whitelist': {
       const op = keyOf(WHITELIST_OPS, r.u8('op'), 'op');
       const n = r.u16('count');
       const numbers: string[] = [];
       for (let i = 0; i < n; i++)
-        numbers.push(r.bytes(r.u8(`numbers[${i}].length`), `numbers[${i}]`).toString('latin1'));
+        numbers.push(checkPhone(r.bytes(r.u8(`numbers[${i}].length`), `numbers[${i}]`).toString('latin1'), i));
       return { code: name, op, numbers };
     }
     case 'amplifier': {

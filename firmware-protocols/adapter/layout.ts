@@ -31,9 +31,19 @@ export const MAX_COMMAND_BODY = 16 * 1024;
 /**
  * Signature block (GIVEN fields): length u16, UTC time u32, certificate serial 6 bytes BCD, SM2 signature 64 bytes.
  * READING: the length counts the bytes after itself (74 when signed); 0 means an unsigned frame, allowed only
- * adapter → platform. The signed data is the frame from its head through the end of the body.
+ * adapter → platform.
  */
 export const SIGNATURE_BODY_LENGTH = 4 + 6 + 64;
+/**
+ * READING: the signature covers every byte of the frame before the 64 signature bytes — head through body, then the
+ * block's length (74), signing time and certificate serial — so a captured frame cannot be replayed with a new
+ * signing time (the same rule as firmware-protocols/terminal-modbus/PROTOCOL.md §4, where the block is signed whole).
+ */
+export const SIGNATURE_COVERS = 'head-through-certificate-serial' as const;
+/** Bytes of the signature block that the signature covers: length u16, time u32, serial 6. */
+export const SIGNED_BLOCK_HEAD = 2 + 4 + 6;
+/** READING: the replay window — a command signed more than this far from the adapter's clock is refused. */
+export const REPLAY_WINDOW_SECONDS = 300;
 /** READING: CRC-32/MPEG-2 covers the frame from its head through the signature block. */
 export const CRC_COVERS = 'head-through-signature' as const;
 
@@ -106,6 +116,17 @@ export const TEXT_ENCODINGS = { none: 0, gb2312: 1, gb18030: 2 } as const;
 export const AUX_MEDIA_TYPES = { audioFile: 1, streamUrl: 2, imageFile: 3 } as const;
 /** READING: input channel byte 1 IP stream, 2 line-in, 3 FM, 4 stored, 5 text-to-speech; output channel is a bitmap. */
 export const INPUT_CHANNELS = { ip: 1, lineIn: 2, fm: 3, stored: 4, tts: 5 } as const;
+/**
+ * READING: output channels bitmap — bit 0 the terminals' loudspeaker (amplifier) output, bit 1 their line output;
+ * bits 2–7 reserved (sent 0, ignored). A start names at least one of bits 0–1.
+ */
+export const OUTPUT_CHANNELS = { loudspeaker: 0x01, lineOut: 0x02 } as const;
+export const OUTPUT_CHANNEL_MASK = 0x03;
+/** READING: 0x0B 回传 period, seconds, 1 to one day; default (before any 0x0B) 60 s. */
+export const MAX_RETURN_PERIOD = 86_400;
+export const DEFAULT_RETURN_PERIOD = 60;
+/** READING: the adapter's heartbeat 0x20 period, seconds (docs/domain.md: 3–5 s); silence for 20 s is offline. */
+export const HEARTBEAT_SECONDS = 5;
 /** READING: event type is 5 ASCII characters. */
 export const EVENT_TYPE_LENGTH = 5;
 /** READING: whitelist operation 1 replace, 2 add, 3 remove; entries are phone numbers (u8 length + ASCII). */

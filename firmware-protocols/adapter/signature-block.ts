@@ -1,8 +1,9 @@
 /**
  * The signature block of a command frame (PROTOCOL.md §2.3): length u16, UTC time u32, certificate serial 6 bytes
- * BCD (12 digits), SM2 signature 64 bytes (r‖s). Length 0 = unsigned (layout.ts). The 74-byte block and the
- * cryptography are firmware-protocols/signing's: its Sm2Signer.atTimesOf(now) is a FrameSigner and its Sm2Verifier
- * a FrameVerifier.
+ * BCD (12 digits), SM2 signature 64 bytes (r‖s). Length 0 = unsigned (layout.ts). The signature covers every byte of
+ * the frame before the 64 signature bytes: head through body, the block's length, time and serial (layout.ts
+ * SIGNATURE_COVERS), so the signing time cannot be changed without breaking it. The 74-byte block and the
+ * cryptography are firmware-protocols/signing's: its Sm2Signer is a FrameSigner and its Sm2Verifier a FrameVerifier.
  */
 import {
   decodeSignatureBlock,
@@ -10,14 +11,16 @@ import {
   SIGNATURE_BLOCK_BYTES,
   type SignatureBlock,
 } from '../signing/signature-block';
+import { SIGNATURE_BYTES } from '../signing/sm2-sm3';
 import { AdapterCodecError, ByteReader, ByteWriter } from './bytes';
 import { SIGNATURE_BODY_LENGTH } from './layout';
 
 export type { SignatureBlock };
 
-/** Signs the frame's signed range (head through body) at a time it chooses. */
+/** Signs the frame's signed range at the time it is given (the caller's clock; whole seconds travel). */
 export interface FrameSigner {
-  sign(data: Uint8Array): SignatureBlock;
+  readonly certSerial: string;
+  sign(data: Uint8Array, time: Date): SignatureBlock;
 }
 
 export interface FrameVerifier {
@@ -33,6 +36,12 @@ export function encodeSignatureBlock(block: SignatureBlock | null): Buffer {
   } catch (e) {
     throw new AdapterCodecError('signature', e instanceof Error ? e.message : String(e));
   }
+}
+
+/** Bytes of the block before the signature itself: length u16 (74), time u32, serial 6 BCD (all signed). */
+export function signedBlockHead(time: Date, certSerial: string): Buffer {
+  const placeholder = { time, certSerial, signature: Buffer.alloc(SIGNATURE_BYTES) };
+  return encodeSignatureBlock(placeholder).subarray(0, 2 + SIGNATURE_BODY_LENGTH - SIGNATURE_BYTES);
 }
 
 /** Reads a block at the reader's position; null when the frame is unsigned. */

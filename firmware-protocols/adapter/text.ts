@@ -1,5 +1,5 @@
 /**
- * Text on the adapter link (PROTOCOL.md §2.2, 0x04 text): GB2312 or GB18030. Decoding uses the platform's
+ * Text on the adapter link (PROTOCOL.md §2.1, 0x04 text): GB2312 or GB18030. Decoding uses the platform's
  * WHATWG TextDecoder (node's ICU knows gb18030; GB2312 is a subset, decoded as GBK by the WHATWG rules).
  * Encoding uses iconv-lite, since TextEncoder only writes UTF-8.
  */

@@ -1,5 +1,5 @@
 /**
- * The query reply carried by 回传 business type 0x11 (PROTOCOL.md §5.3): a run of TLV items, tag u8, length u16,
+ * The query reply carried by 回传 business type 0x11 (PROTOCOL.md §5.2): a run of TLV items, tag u8, length u16,
  * value (layout.ts TLV_TAGS, our reading). Unknown tags are kept, not refused, so newer adapters still parse.
  */
 import { decodeBroadcastId, encodeBroadcastId, FAULTS } from '../codes';

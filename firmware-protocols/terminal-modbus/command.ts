@@ -69,7 +69,7 @@ export interface ParsedCommand {
 function writeParams(p: Buffer, c: CommandRecord): void {
   switch (c.code) {
     case 'play': {
-      p[0] = sourceCode(c.source);
+      p[0] = checkRange(sourceCode(c.source), 1, 5, 'play.source');
       p[1] = checkRange(c.priority, 0, 15, 'play.priority');
       p[2] = checkRange(c.broadcastClass, 0, 5, 'play.broadcastClass');
       p[3] = c.volume === 255 ? 255 : checkRange(c.volume, 0, 100, 'play.volume');
@@ -124,10 +124,12 @@ function writeParams(p: Buffer, c: CommandRecord): void {
   }
 }
 
-function time(p: Buffer, at: number, msAt: number | null): Date | null {
+/** Seconds at `at` (0 = none) plus milliseconds 0–999 at `msAt` (§4.2). */
+function time(p: Buffer, at: number, msAt: number | null, field: string): Date | null {
   const s = p.readUInt32BE(at);
+  const ms = msAt === null ? 0 : checkRange(p.readUInt16BE(msAt), 0, 999, `${field}.ms`);
   if (s === 0) return null;
-  return new Date(s * 1000 + (msAt === null ? 0 : p.readUInt16BE(msAt)));
+  return new Date(s * 1000 + ms);
 }
 
 function readParams(code: number, p: Buffer): CommandRecord {
@@ -135,15 +137,15 @@ function readParams(code: number, p: Buffer): CommandRecord {
     case COMMAND_CODES.play:
       return {
         code: 'play',
-        source: sourceFromCode(p[0], 'play.source'),
+        source: sourceFromCode(checkRange(p[0], 1, 5, 'play.source'), 'play.source'),
         priority: checkRange(p[1], 0, 15, 'play.priority'),
         broadcastClass: checkRange(p[2], 0, 5, 'play.broadcastClass'),
         volume: p[3] === 255 ? 255 : checkRange(p[3], 0, 100, 'play.volume'),
         clipId: p.readUInt16BE(4),
         sourceParam: p.readUInt16BE(6),
         repeat: p.readUInt16BE(8),
-        startAt: time(p, 10, 14),
-        endAt: time(p, 16, null),
+        startAt: time(p, 10, 14, 'play.startAt'),
+        endAt: time(p, 16, null, 'play.endAt'),
         broadcastId: p.subarray(24, 42).every((b) => b === 0) ? null : decodeBroadcastId(p.subarray(24, 42)),
       };
     case COMMAND_CODES.stop:
@@ -153,7 +155,7 @@ function readParams(code: number, p: Buffer): CommandRecord {
     case COMMAND_CODES.amplifier:
       return { code: 'amplifier', on: checkRange(p[0], 0, 1, 'amplifier.on') === 1 };
     case COMMAND_CODES.clock: {
-      const at = time(p, 0, 4);
+      const at = time(p, 0, 4, 'clock.at');
       if (at === null) throw new TerminalCodecError('clock.at', 'must not be 0');
       return { code: 'clock', at };
     }

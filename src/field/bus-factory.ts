@@ -114,7 +114,7 @@ export function createBus(g: GatewayEntity, terminals: readonly TerminalEntity[]
         {
           open: openerFor(adapterEndpoint(g)),
           clock: deps.clock,
-          signer: deps.signer.atTimesOf(() => new Date(deps.clock.now())),
+          signer: deps.signer,
         },
       );
   }

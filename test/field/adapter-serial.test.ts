@@ -47,6 +47,7 @@ describeWith(['socat'], 'adapter driver ↔ virtual adapter over a serial pseudo
       clock: systemClock,
       verifier,
       heartbeatMs: 200,
+      returnPeriodMs: 200,
     });
     server.attach(await serialLink(pair.a, { baudRate: 9600 })());
     server.adapter.startHeartbeats();
@@ -55,7 +56,7 @@ describeWith(['socat'], 'adapter driver ↔ virtual adapter over a serial pseudo
       {
         open: serialLink(pair.b, { baudRate: 9600 }),
         clock: systemClock,
-        signer: SIGNER.atTimesOf(() => new Date()),
+        signer: SIGNER,
       },
     );
     await driver.start();

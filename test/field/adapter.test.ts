@@ -21,7 +21,7 @@ const strangerSigner = new Sm2Signer(
   '000000000099',
   '128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263',
 );
-const signer = (s: Sm2Signer): FrameSigner => s.atTimesOf(() => new Date());
+const signer = (s: Sm2Signer): FrameSigner => s;
 const verifier = new Sm2Verifier([{ certSerial: trustedSigner.certSerial, publicKey: trustedSigner.publicKey }]);
 
 const next = (events: Observable<BusEvent>, pred: (e: BusEvent) => boolean, n = 1): Promise<BusEvent[]> =>
@@ -56,6 +56,7 @@ describe('adapter driver ↔ virtual adapter over TCP', () => {
       clock: systemClock,
       verifier,
       heartbeatMs: 100,
+      returnPeriodMs: 100,
     });
     port = await server.listen();
     driver = makeDriver();

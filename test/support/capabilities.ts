@@ -18,7 +18,30 @@ function onPath(cmd: string): string | null {
 const chromiumOnPath = onPath('chromium');
 export const CHROMIUM_PATH = chromiumOnPath ?? '/usr/bin/chromium';
 
-export type Capability = 'mysql' | 'socat' | 'openssl' | 'chromium' | 'mbpoll';
+/**
+ * A Python 3 that imports pymodbus (Debian's python3-pymodbus lives in /usr/bin/python3's path, which a python3
+ * earlier on PATH may not share), or null.
+ */
+function findPymodbusPython(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import pymodbus.client'], { stdio: 'ignore' });
+      return python;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+let pymodbusPython: string | null | undefined;
+/** The interpreter for the 'pymodbus' capability (call after describeWith(['pymodbus'], …) has let the suite run). */
+export function pymodbusPythonPath(): string {
+  pymodbusPython ??= findPymodbusPython();
+  if (pymodbusPython === null) throw new Error('no python3 with pymodbus');
+  return pymodbusPython;
+}
+
+export type Capability = 'mysql' | 'socat' | 'openssl' | 'chromium' | 'pymodbus' | 'mbpoll';
 
 const cache = new Map<Capability, string | null>();
 
@@ -36,6 +59,11 @@ export function missing(cap: Capability): string | null {
     case 'openssl':
     case 'mbpoll':
       reason = onPath(cap) !== null ? null : `${cap} is not installed (enable: apt-get install -y ${cap})`;
+      break;
+    case 'pymodbus':
+      pymodbusPython ??= findPymodbusPython();
+      reason =
+        pymodbusPython !== null ? null : 'pymodbus is not installed (enable: apt-get install -y python3-pymodbus)';
       break;
     case 'chromium':
       reason = chromiumOnPath !== null ? null : 'chromium is not installed (enable: apt-get install -y chromium)';

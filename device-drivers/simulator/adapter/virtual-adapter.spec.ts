@@ -1,5 +1,6 @@
 import {
   AdapterStreamParser,
+  crc32Mpeg2,
   decodeMessageBody,
   encodeCommandBody,
   encodeCommandFrame,
@@ -9,6 +10,7 @@ import {
 } from '../../../firmware-protocols/adapter';
 import { Sm2Signer, Sm2Verifier } from '../../../firmware-protocols/signing/signer';
 import { ManualClock } from '../../adapter/manual-clock';
+import { CommandGate } from './command-gate';
 import { VirtualAdapter } from './virtual-adapter';
 
 const SIGNER = new Sm2Signer('000000000017', '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
@@ -24,7 +26,7 @@ function frameOf(c: AdapterCommand, clock: ManualClock, signed = true): CommandF
     code,
     PLATFORM,
     body,
-    signed ? SIGNER.atTimesOf(() => new Date(clock.now())) : null,
+    signed ? { signer: SIGNER, at: new Date(clock.now()) } : null,
   );
   const [item] = new AdapterStreamParser(['command']).push(raw);
   if (item.kind !== 'command') throw new Error('vector did not parse');
@@ -112,5 +114,40 @@ describe('VirtualAdapter', () => {
     };
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
+  });
+});
+
+describe('CommandGate (PROTOCOL.md §2.3, §7.2)', () => {
+  it('refuses an old frame whose signing time an attacker rewrote, and remembers only the window', () => {
+    const { clock, adapter, out } = setup();
+    const old = frameOf({ code: 'volume', volume: 10, addressing: 'logical', targets: [T1] }, clock);
+    adapter.handle(old);
+    clock.advance(3_600_000);
+    for (let i = 0; i < 5; i++) {
+      adapter.handle(frameOf({ code: 'volume', volume: 20 + i, addressing: 'logical', targets: [T1] }, clock));
+      clock.advance(100_000);
+    }
+    // the old frame as captured: outside the window
+    adapter.handle(old);
+    // the same bytes with the signing time set to now and the CRC recomputed: the signature no longer verifies
+    const raw = encodeCommandFrame('command', old.code, PLATFORM, old.body, old.signature);
+    raw.writeUInt32BE(clock.now() / 1000, raw.length - 4 - 74);
+    raw.writeUInt32BE(crc32Mpeg2(raw, 0, raw.length - 4), raw.length - 4);
+    const [forged] = new AdapterStreamParser(['command']).push(raw);
+    if (forged.kind !== 'command') throw new Error('forged frame did not parse');
+    adapter.handle(forged.frame);
+    const results = out.map((i) => (i.kind === 'command' ? decodeMessageBody(i.frame.code, i.frame.body) : null));
+    expect(results.map((r) => (r?.kind === 'reply' ? r.result : null)).slice(-2)).toEqual(['refused', 'badSignature']);
+    expect(adapter.terminals.get(T1)?.volume).toBe(24);
+  });
+
+  it('keeps no signature older than the window before the newest one', () => {
+    const gate = new CommandGate(verifier, 300);
+    const clock = new ManualClock();
+    for (let i = 0; i < 20; i++) {
+      expect(gate.check(frameOf({ code: 'clock', at: new Date(clock.now()) }, clock), clock.now())).toBe('pass');
+      clock.advance(60_000);
+    }
+    expect(gate.remembered()).toBeLessThanOrEqual(6);
   });
 });

@@ -1,90 +1,93 @@
 /**
- * A virtual adapter (town front-end) speaking firmware-protocols/adapter/PROTOCOL.md: it checks signatures (§2.3),
- * obeys start/stop, volume, amplifier, clock and status queries (§3), answers each command (§4.1), reports task
- * start/end (§4.2), heartbeats (§4.3) and 回传 reports (§5). No sockets here: frames in, frames out through `emit`;
- * adapter-server.ts carries them over TCP. Time comes from the injected clock, variation from the seed.
+ * A virtual adapter (town front-end) speaking firmware-protocols/adapter/PROTOCOL.md to the letter: it checks a
+ * command in the order of §7.2 (code, signature, replay window, body, targets, priority), obeys start/stop (now or at
+ * a future start time, by priority), volume, amplifier, clock, resource code, 回传 parameters and period, whitelist and
+ * status queries (§3), answers each command once (§4.1, §7.1), reports task start/end (§4.2), heartbeats (§4.3) and
+ * 回传 reports (§5). No sockets here: frames in, frames out through `emit`; adapter-server.ts carries them over TCP.
+ * Time comes from the injected clock, variation from the seed.
  */
-import { BROADCAST_STATES, TASK_SOURCES, TERMINAL_STATES } from '../../../firmware-protocols/codes';
 import {
-  decodeCommandBody,
+  BROADCAST_STATES,
+  mayPlayOver,
+  PRIORITY,
+  TASK_SOURCES,
+  TERMINAL_STATES,
+} from '../../../firmware-protocols/codes';
+import {
+  COMMANDS,
+  DEFAULT_RETURN_PERIOD,
   encodeCommandFrame,
   encodeMessageBody,
   encodeReturnFrame,
+  HEARTBEAT_SECONDS,
+  VOLUME_KEEP,
   type AdapterCommand,
   type AdapterMessage,
+  type BroadcastCommand,
   type CommandFrame,
-  type FrameVerifier,
+  type CommandName,
   type QueryReply,
   type ResultName,
   type ReturnData,
+  type Targets,
 } from '../../../firmware-protocols/adapter';
-import type { Clock, TimerHandle } from '../../adapter/ports';
+import type { TimerHandle } from '../../adapter/ports';
+import {
+  decodeOrRefuse,
+  priorityOfBroadcast,
+  Refusal,
+  type AdapterCounters,
+  type SimTerminal,
+  type VirtualAdapterOptions,
+} from './adapter-model';
+import { CommandGate } from './command-gate';
+
+export type { AdapterCounters, SimTerminal, VirtualAdapterOptions } from './adapter-model';
 import { SeededRandom } from './random';
-
-export interface VirtualAdapterOptions {
-  adapterCode: string;
-  platformCode: string;
-  /** Resource codes of the terminals behind this adapter. */
-  terminals: string[];
-  seed: number;
-  clock: Clock;
-  /** Checks command signatures; without it every command is refused as unsigned would be (§2.3). */
-  verifier: FrameVerifier | null;
-  /** Refuse signatures older or newer than this (replay window), seconds. */
-  maxSkewSeconds?: number;
-  heartbeatMs?: number;
-}
-
-export interface SimTerminal {
-  code: string;
-  state: number;
-  volume: number;
-  amplifierOn: boolean;
-  broadcastId: string | null;
-  broadcastClass: number;
-  faults: number[];
-  supplyVoltage: number;
-  temperature: number;
-}
-
-export interface AdapterCounters {
-  commands: number;
-  refused: number;
-  replays: number;
-  invalid: number;
-}
-
-const RECENT_SIGNATURES = 1024;
 
 export class VirtualAdapter {
   readonly terminals = new Map<string, SimTerminal>();
   readonly counters: AdapterCounters = { commands: 0, refused: 0, replays: 0, invalid: 0 };
   readonly received: AdapterCommand[] = [];
+  readonly whitelist = new Set<string>();
+  /** 回传 destination set by 0x07 (Dalaba reads 回传 on the command line whatever it says). */
+  returnTo: { ip: string; port: number } | null = null;
+  private platformCode: string;
   private readonly sinks: ((frame: Buffer) => void)[] = [];
   private readonly rng: SeededRandom;
-  private readonly recent: string[] = [];
+  private readonly gate: CommandGate;
   private readonly endTimers = new Map<string, TimerHandle>();
+  private readonly startTimers = new Map<string, TimerHandle>();
   private heartbeatTimer: TimerHandle | null = null;
+  private returnTimer: TimerHandle | null = null;
+  private returnPeriodMs: number;
   private session = 0;
+  /** Frames a command caused while it is handled, sent after its reply. */
+  private held: Buffer[] | null = null;
   private clockOffsetMs = 0;
   private readonly startedAt: number;
 
   constructor(private readonly opts: VirtualAdapterOptions) {
     this.rng = new SeededRandom(opts.seed);
+    this.gate = new CommandGate(opts.verifier, opts.maxSkewSeconds);
+    this.platformCode = opts.platformCode;
+    this.returnPeriodMs = opts.returnPeriodMs ?? DEFAULT_RETURN_PERIOD * 1000;
     this.startedAt = opts.clock.now();
-    for (const code of opts.terminals) {
+    opts.terminals.forEach((code, i) => {
       this.terminals.set(code, {
         code,
+        physical: opts.physical?.[i] ?? `00000000${code.slice(-16)}`,
         state: TERMINAL_STATES.normal,
         volume: 60,
         amplifierOn: true,
         broadcastId: null,
         broadcastClass: 0,
+        priority: PRIORITY.idle,
         faults: [],
         supplyVoltage: 22 + this.rng.int(0, 40) / 10,
         temperature: 15 + this.rng.int(0, 200) / 10,
       });
-    }
+    });
   }
 
   /** Frames the adapter sends go to every sink (one per connected platform). */
@@ -93,37 +96,60 @@ export class VirtualAdapter {
     return () => this.sinks.splice(this.sinks.indexOf(fn), 1);
   }
 
+  /** The adapter's clock: the injected clock, moved by 0x09. */
   now(): Date {
     return new Date(this.opts.clock.now() + this.clockOffsetMs);
   }
 
-  /** Starts the periodic heartbeat (0x20) and 回传 heartbeats (0x10). */
+  /** Starts the periodic heartbeat 0x20 and the per-terminal 回传 heartbeats 0x10 (§7.3). */
   startHeartbeats(): void {
-    const period = this.opts.heartbeatMs ?? 4000;
     const beat = (): void => {
-      this.sendHeartbeats();
-      this.heartbeatTimer = this.opts.clock.setTimeout(beat, period);
+      this.sendAdapterHeartbeat();
+      this.heartbeatTimer = this.opts.clock.setTimeout(beat, this.opts.heartbeatMs ?? HEARTBEAT_SECONDS * 1000);
     };
-    this.heartbeatTimer = this.opts.clock.setTimeout(beat, period);
+    this.heartbeatTimer = this.opts.clock.setTimeout(beat, this.opts.heartbeatMs ?? HEARTBEAT_SECONDS * 1000);
+    this.armReturnBeat();
   }
 
   stop(): void {
     this.heartbeatTimer?.cancel();
     this.heartbeatTimer = null;
-    this.endTimers.forEach((t) => t.cancel());
-    this.endTimers.clear();
+    this.returnTimer?.cancel();
+    this.returnTimer = null;
+    for (const timers of [this.endTimers, this.startTimers]) {
+      timers.forEach((t) => t.cancel());
+      timers.clear();
+    }
   }
 
+  /** One adapter heartbeat 0x20 and one 回传 heartbeat 0x10 per terminal, now. */
   sendHeartbeats(): void {
-    const working = [...this.terminals.values()].some((t) => t.state === TERMINAL_STATES.broadcasting);
-    const faulty = [...this.terminals.values()].some((t) => t.faults.length > 0);
+    this.sendAdapterHeartbeat();
+    this.sendReturnHeartbeats();
+  }
+
+  private sendAdapterHeartbeat(): void {
+    const all = [...this.terminals.values()];
+    const working = all.some((t) => t.state === TERMINAL_STATES.broadcasting);
+    const faulty = all.some((t) => t.faults.length > 0);
     this.sendMessage({ kind: 'heartbeat', state: faulty ? 'fault' : working ? 'working' : 'idle', at: this.now() });
+  }
+
+  private sendReturnHeartbeats(): void {
     for (const t of this.terminals.values())
       this.sendReturn(t.code, 'report', this.nextSession(), {
         business: 'heartbeat',
         state: t.state,
         volume: t.volume,
       });
+  }
+
+  private armReturnBeat(): void {
+    this.returnTimer?.cancel();
+    this.returnTimer = this.opts.clock.setTimeout(() => {
+      this.sendReturnHeartbeats();
+      this.armReturnBeat();
+    }, this.returnPeriodMs);
   }
 
   /** Raises or clears a fault on a terminal and reports it (回传 0x13). */
@@ -139,120 +165,169 @@ export class VirtualAdapter {
     });
   }
 
-  /** Handles one command frame that passed the CRC (§2). */
+  /**
+   * Handles one command frame that passed the stream checks (§6: head, version, lengths, CRC), in the order of §7.2:
+   * unknown code → no reply; signature → badSignature; replay or window → refused; body → badParameter; then obeyed.
+   */
   handle(frame: CommandFrame): void {
-    let command: AdapterCommand;
-    try {
-      command = decodeCommandBody(frame.code, frame.body);
-    } catch {
+    const name = (Object.keys(COMMANDS) as CommandName[]).find((k) => COMMANDS[k] === frame.code);
+    if (name === undefined) {
       this.counters.invalid++;
       return;
     }
     this.counters.commands++;
-    const refusal = this.checkSignature(frame);
-    if (refusal !== null) {
+    this.held = [];
+    try {
+      const verdict = this.gate.check(frame, this.now().getTime());
+      if (verdict === 'replay') this.counters.replays++;
+      if (verdict === 'badSignature') throw new Refusal('badSignature');
+      if (verdict !== 'pass') throw new Refusal('refused');
+      const command = decodeOrRefuse(frame);
+      this.received.push(command);
+      this.obey(command);
+      this.reply(name, 'ok');
+    } catch (e) {
+      if (!(e instanceof Refusal)) {
+        this.held = null;
+        throw e;
+      }
       this.counters.refused++;
-      return this.reply(command, refusal);
+      this.reply(name, e.result);
     }
-    this.received.push(command);
-    this.obey(command);
   }
 
-  private checkSignature(frame: CommandFrame): ResultName | null {
-    const sig = frame.signature;
-    if (sig === null || this.opts.verifier === null) return 'badSignature';
-    const key = Buffer.from(sig.signature).toString('hex');
-    if (this.recent.includes(key)) {
-      this.counters.replays++;
-      return 'refused';
-    }
-    const skew = Math.abs(sig.time.getTime() - this.now().getTime()) / 1000;
-    if (skew > (this.opts.maxSkewSeconds ?? 300)) return 'refused';
-    if (!this.opts.verifier.verify(frame.signed, sig)) return 'badSignature';
-    this.recent.push(key);
-    if (this.recent.length > RECENT_SIGNATURES) this.recent.shift();
-    return null;
-  }
-
+  /** Applies a command, or throws a Refusal before changing anything (nothing accepted is half-done). */
   private obey(c: AdapterCommand): void {
     switch (c.code) {
-      case 'broadcast': {
-        const targets =
-          c.addressing === 'logical' ? c.targets.filter((t) => this.terminals.has(t)) : [...this.terminals.keys()];
-        if (targets.length === 0) return this.reply(c, 'unknownTerminal');
-        this.reply(c, 'ok');
-        return c.start
-          ? this.startBroadcast(c.broadcastId, c.broadcastClass, c.volume, c.endAt, targets)
-          : this.endBroadcast(c.broadcastId, targets, BROADCAST_STATES.cancelled);
-      }
+      case 'broadcast':
+        return c.start ? this.start(c) : this.stopBroadcast(c);
       case 'volume':
       case 'amplifier': {
-        const targets = this.targetsOf(c.targets, c.addressing);
-        if (targets === null) return this.reply(c, 'unknownTerminal');
+        const targets = this.resolve(c, 'all');
         for (const t of targets) {
-          if (c.code === 'volume' && c.volume !== 0xff) t.volume = c.volume;
+          if (c.code === 'volume' && c.volume !== VOLUME_KEEP) t.volume = c.volume;
           if (c.code === 'amplifier') t.amplifierOn = c.on;
         }
-        return this.reply(c, 'ok');
+        return;
       }
-      case 'statusQuery': {
-        if (!this.terminals.has(c.target)) return this.reply(c, 'unknownTerminal');
-        this.reply(c, 'ok');
-        return this.sendReturn(c.target, 'reply', c.session, {
-          business: 'queryReply',
-          reply: this.queryReply(this.terminal(c.target)),
-        });
-      }
+      case 'statusQuery':
+        return this.answerQuery(c.session, c.target);
       case 'clock':
         this.clockOffsetMs = c.at.getTime() - this.opts.clock.now();
-        return this.reply(c, 'ok');
-      case 'setResourceCode': {
-        const t = this.terminals.get(c.current);
-        if (t === undefined) return this.reply(c, 'unknownTerminal');
-        this.terminals.delete(c.current);
-        this.terminals.set(c.next, { ...t, code: c.next });
-        return this.reply(c, 'ok');
-      }
+        return;
+      case 'setResourceCode':
+        return this.renumber(c.current, c.next);
       case 'returnParameters':
+        this.returnTo = { ip: c.ip, port: c.port };
+        this.platformCode = c.platform;
+        return;
       case 'returnPeriod':
+        this.returnPeriodMs = c.seconds * 1000;
+        if (this.returnTimer !== null) this.armReturnBeat();
+        return;
       case 'whitelist':
-        return this.reply(c, 'ok');
+        if (c.op === 'replace') this.whitelist.clear();
+        for (const n of c.numbers) {
+          if (c.op === 'remove') this.whitelist.delete(n);
+          else this.whitelist.add(n);
+        }
+        return;
     }
   }
 
-  private targetsOf(codes: string[], addressing: 'logical' | 'physical'): SimTerminal[] | null {
-    if (addressing === 'physical') return [...this.terminals.values()];
-    const ts = codes.map((c) => this.terminals.get(c));
-    return ts.every((t) => t !== undefined) ? ts : null;
+  /**
+   * The terminals a command names (§3.2): `all` — every one must be known, else unknownTerminal; `known` — the
+   * known ones, unknownTerminal only when none is.
+   */
+  private resolve(t: Targets, rule: 'all' | 'known'): SimTerminal[] {
+    const all = [...this.terminals.values()];
+    const found = t.targets.map((x) =>
+      t.addressing === 'logical' ? this.terminals.get(x) : all.find((s) => s.physical === x.toLowerCase()),
+    );
+    const known = found.filter((x): x is SimTerminal => x !== undefined);
+    if (known.length === 0 || (rule === 'all' && known.length !== found.length)) throw new Refusal('unknownTerminal');
+    return [...new Set(known)];
   }
 
-  private startBroadcast(id: string, cls: number, volume: number, endAt: Date, codes: string[]): void {
-    for (const code of codes) {
-      const t = this.terminal(code);
-      Object.assign(t, { state: TERMINAL_STATES.broadcasting, broadcastId: id, broadcastClass: cls });
-      if (volume !== 0xff) t.volume = volume;
-      this.sendReturn(code, 'report', this.nextSession(), {
+  /** 0x04 start (§3.1): at the start time, on the known targets that play nothing of higher priority. */
+  private start(c: BroadcastCommand): void {
+    const targets = this.resolve(c, 'known');
+    const priority = priorityOfBroadcast(c);
+    if (c.startAt.getTime() > this.now().getTime()) {
+      this.startTimers.get(c.broadcastId)?.cancel();
+      const codes = targets.map((t) => t.code);
+      const timer = this.opts.clock.setTimeout(() => {
+        this.startTimers.delete(c.broadcastId);
+        const ready = codes.map((x) => this.terminals.get(x)).filter((x): x is SimTerminal => x !== undefined);
+        this.play(
+          c,
+          priority,
+          ready.filter((t) => mayPlayOver(priority, t.priority)),
+        );
+      }, c.startAt.getTime() - this.now().getTime());
+      this.startTimers.set(c.broadcastId, timer);
+      return;
+    }
+    const free = targets.filter((t) => mayPlayOver(priority, t.priority));
+    if (free.length === 0) throw new Refusal('busy');
+    this.play(c, priority, free);
+  }
+
+  private play(c: BroadcastCommand, priority: number, targets: SimTerminal[]): void {
+    if (targets.length === 0) return;
+    for (const t of targets) {
+      if (t.broadcastId !== null && t.broadcastId !== c.broadcastId)
+        this.endBroadcast(t.broadcastId, [t.code], BROADCAST_STATES.cancelled);
+      Object.assign(t, {
+        state: TERMINAL_STATES.broadcasting,
+        broadcastId: c.broadcastId,
+        broadcastClass: c.broadcastClass,
+        priority,
+      });
+      if (c.volume !== VOLUME_KEEP) t.volume = c.volume;
+      this.sendReturn(t.code, 'report', this.nextSession(), {
         business: 'taskSwitch',
         taskSource: TASK_SOURCES.emergency,
-        broadcastId: id,
+        broadcastId: c.broadcastId,
         at: this.now(),
       });
     }
-    this.sendMessage({ kind: 'taskStart', broadcastId: id, at: this.now(), terminals: codes });
-    this.endTimers.get(id)?.cancel();
-    const ms = Math.max(0, endAt.getTime() - this.now().getTime());
+    const codes = targets.map((t) => t.code);
+    this.sendMessage({ kind: 'taskStart', broadcastId: c.broadcastId, at: this.now(), terminals: codes });
+    this.endTimers.get(c.broadcastId)?.cancel();
+    const ms = Math.max(0, c.endAt.getTime() - this.now().getTime());
     this.endTimers.set(
-      id,
-      this.opts.clock.setTimeout(() => this.endBroadcast(id, codes, BROADCAST_STATES.success), ms),
+      c.broadcastId,
+      this.opts.clock.setTimeout(() => this.endBroadcast(c.broadcastId, codes, BROADCAST_STATES.success), ms),
+    );
+  }
+
+  /** 0x04 stop: ends the broadcast on the named terminals playing it, and drops a start still waiting for them. */
+  private stopBroadcast(c: BroadcastCommand): void {
+    const targets = this.resolve(c, 'known');
+    this.startTimers.get(c.broadcastId)?.cancel();
+    this.startTimers.delete(c.broadcastId);
+    this.endBroadcast(
+      c.broadcastId,
+      targets.map((t) => t.code),
+      BROADCAST_STATES.cancelled,
     );
   }
 
   private endBroadcast(id: string, codes: string[], state: number): void {
-    this.endTimers.get(id)?.cancel();
-    this.endTimers.delete(id);
     const ended = codes.filter((c) => this.terminals.get(c)?.broadcastId === id);
+    const stillPlaying = [...this.terminals.values()].some((t) => t.broadcastId === id && !ended.includes(t.code));
+    if (!stillPlaying) {
+      this.endTimers.get(id)?.cancel();
+      this.endTimers.delete(id);
+    }
     for (const code of ended) {
-      Object.assign(this.terminal(code), { state: TERMINAL_STATES.normal, broadcastId: null, broadcastClass: 0 });
+      Object.assign(this.terminal(code), {
+        state: TERMINAL_STATES.normal,
+        broadcastId: null,
+        broadcastClass: 0,
+        priority: PRIORITY.idle,
+      });
       this.sendReturn(code, 'report', this.nextSession(), {
         business: 'broadcastResult',
         broadcastId: id,
@@ -261,6 +336,22 @@ export class VirtualAdapter {
       });
     }
     if (ended.length > 0) this.sendMessage({ kind: 'taskEnd', broadcastId: id, at: this.now(), terminals: ended });
+  }
+
+  /** 0x08: the 回传 reply with the query's session id (it follows the reply 0x16, see handle). */
+  private answerQuery(session: number, target: string): void {
+    const t = this.terminals.get(target);
+    if (t === undefined) throw new Refusal('unknownTerminal');
+    this.sendReturn(target, 'reply', session, { business: 'queryReply', reply: this.queryReply(t) });
+  }
+
+  private renumber(current: string, next: string): void {
+    const t = this.terminals.get(current);
+    if (t === undefined) throw new Refusal('unknownTerminal');
+    if (next !== current && (this.terminals.has(next) || next === this.opts.adapterCode))
+      throw new Refusal('badParameter');
+    this.terminals.delete(current);
+    this.terminals.set(next, { ...t, code: next });
   }
 
   queryReply(t: SimTerminal): QueryReply {
@@ -297,8 +388,12 @@ export class VirtualAdapter {
     return this.session;
   }
 
-  private reply(c: AdapterCommand, result: ResultName): void {
-    this.sendMessage({ kind: 'reply', answers: c.code, result, data: Buffer.alloc(0) });
+  /** The one reply to a command (§4.1), sent before anything the command caused (§7.1). */
+  private reply(answers: CommandName, result: ResultName): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.sendMessage({ kind: 'reply', answers, result, data: Buffer.alloc(0) });
+    for (const frame of held) this.emit(frame);
   }
 
   private sendMessage(m: AdapterMessage): void {
@@ -307,10 +402,14 @@ export class VirtualAdapter {
   }
 
   private sendReturn(source: string, packType: 'report' | 'reply', session: number, data: ReturnData): void {
-    this.emit(encodeReturnFrame({ packType, session, source, targets: [this.opts.platformCode], data }));
+    this.emit(encodeReturnFrame({ packType, session, source, targets: [this.platformCode], data }));
   }
 
   private emit(frame: Buffer): void {
+    if (this.held !== null) {
+      this.held.push(frame);
+      return;
+    }
     for (const sink of [...this.sinks]) sink(frame);
   }
 }

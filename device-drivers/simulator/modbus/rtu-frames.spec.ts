@@ -132,3 +132,20 @@ describe('RtuRequestParser', () => {
     );
   });
 });
+
+describe('RtuRequestParser framing of the function codes a terminal refuses (PROTOCOL.md §1)', () => {
+  // so that each is answered 0x01 instead of being lost to resynchronisation
+  it.each([
+    ['17 report server id', [0x11]],
+    ['22 mask write register', [0x16, 0x02, 0x00, 0xff, 0xff, 0x00, 0x00]],
+    ['23 read/write multiple registers', [0x17, 0x01, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x01, 0x02, 0x00, 0x03]],
+    ['43 read device identification', [0x2b, 0x0e, 0x01, 0x00]],
+    ['8 diagnostics', [0x08, 0x00, 0x00, 0x12, 0x34]],
+  ])('%s is cut as one frame, back to back with a read', (_name, pdu) => {
+    const frame = sealRtu(1, Buffer.from(pdu));
+    const next = sealRtu(1, Buffer.from([0x03, 0x01, 0x00, 0x00, 0x14]));
+    const frames = new RtuRequestParser().push(Buffer.concat([frame, next]));
+    expect(frames.map((f) => f.toString('hex'))).toEqual([frame.toString('hex'), next.toString('hex')]);
+    expect(decodeRequest(frame)).toMatchObject({ fc: pdu[0], unsupported: true });
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * The device side of Modbus RTU framing for the simulator: cutting a byte stream into request frames, and building
- * replies. Only what our terminals speak: FC03 read holding registers, FC06 write single register, FC16 write
- * multiple registers, and exception replies (Modbus Application Protocol v1.1b3 §6.3, §6.6, §6.12, §7).
+ * replies. Our terminals speak FC03 read holding registers and FC16 write multiple registers (terminal-modbus
+ * PROTOCOL.md §1); every other function code is still framed here, by the lengths of Modbus Application Protocol
+ * v1.1b3 §6, so that the bus can answer it with exception 0x01 (§7) as a real RTU slave does.
  * A serial line carries no frame lengths, so requests are measured by function code; a frame whose CRC fails is
  * resynchronised on by dropping one byte, and the buffer is capped. As on a real RTU line, silence ends a frame: after
  * the line has been idle (`idle()`), whatever partial bytes were waiting are dropped, so garbage that announced a long
@@ -18,7 +19,7 @@ export const EXCEPTION = { illegalFunction: 1, illegalAddress: 2, illegalValue: 
 export type ModbusRequest =
   | { unit: number; fc: 0x03; address: number; count: number }
   | { unit: number; fc: 0x06; address: number; values: number[] }
-  | { unit: number; fc: 0x10; address: number; values: number[] }
+  | { unit: number; fc: 0x10; address: number; values: number[]; count: number; byteCount: number }
   | { unit: number; fc: number; address: -1; unsupported: true };
 
 /** Length of the request frame starting at `buf[0]`, or null when more bytes are needed to tell. */
@@ -31,12 +32,24 @@ function requestLength(buf: Buffer): number | null {
     case 0x02:
     case 0x04:
     case 0x05:
+    case 0x08: // diagnostics, sub-function + one data word
       return 8;
     case FC_WRITE_MULTIPLE:
     case 0x0f:
       return buf.length < 7 ? null : 9 + buf[6];
+    case 0x16: // mask write register: address, AND mask, OR mask
+      return 10;
+    case 0x17: // read/write multiple registers: read address, count, write address, count, byte count, values
+      return buf.length < 11 ? null : 13 + buf[10];
+    case 0x18: // read FIFO queue: pointer address
+      return 6;
+    case 0x14: // read / write file record: byte count first
+    case 0x15:
+      return buf.length < 3 ? null : 5 + buf[2];
+    case 0x2b: // encapsulated interface transport; read device identification (MEI 0x0E) carries two bytes more
+      return buf.length < 3 ? null : buf[2] === 0x0e ? 7 : 5;
     default:
-      return 4; // unknown function: unit + fc + crc; answered with illegal function if the CRC holds
+      return 4; // no request data (0x07, 0x0B, 0x0C, 0x11) or unknown: unit + fc + crc, answered with illegal function
   }
 }
 
@@ -47,9 +60,10 @@ export function decodeRequest(frame: Buffer): ModbusRequest {
   if (fc === FC_WRITE_SINGLE) return { unit, fc, address: frame.readUInt16BE(2), values: [frame.readUInt16BE(4)] };
   if (fc === FC_WRITE_MULTIPLE) {
     const count = frame.readUInt16BE(4);
+    const byteCount = frame[6];
     const values: number[] = [];
     for (let i = 0; i < count && 7 + 2 * i + 1 < frame.length - 2; i++) values.push(frame.readUInt16BE(7 + 2 * i));
-    return { unit, fc, address: frame.readUInt16BE(2), values };
+    return { unit, fc, address: frame.readUInt16BE(2), values, count, byteCount };
   }
   return { unit, fc, address: -1, unsupported: true };
 }

@@ -9,6 +9,7 @@ const timing: BusTiming = new LineTiming(REFERENCE_BUS);
 
 class Registers implements ModbusDevice {
   regs = new Array<number>(64).fill(0);
+  writeRefused?: () => void;
   writes: { address: number; values: number[]; broadcast: boolean }[] = [];
   readHolding(address: number, count: number) {
     if (address + count > this.regs.length) return { exception: 2 };
@@ -187,5 +188,36 @@ describe('RtuRequestParser', () => {
     p.push(Buffer.from([1, 0x10, 0, 0, 0, 100, 200]));
     p.push(Buffer.alloc(100, 0x11));
     expect(p.buffered).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('VirtualBus Modbus front (terminal-modbus PROTOCOL.md §1)', () => {
+  const answer = (frame: Buffer) => {
+    const { clock, bus, devices, replies, sink } = setup(1);
+    bus.transmit(frame, sink);
+    clock.advance(1000);
+    return { reply: replies[0]?.frame.subarray(1, -2).toString('hex') ?? null, device: devices[0] };
+  };
+
+  it('answers FC06 with 0x01 and does not write; ignores it broadcast', () => {
+    const single = sealRtu(1, Buffer.from([0x06, 0x00, 0x04, 0x12, 0x34]));
+    const { reply, device } = answer(single);
+    expect(reply).toBe('8601');
+    expect(device.writes).toHaveLength(0);
+    const b = answer(sealRtu(0, Buffer.from([0x06, 0x00, 0x04, 0x12, 0x34])));
+    expect(b.reply).toBeNull();
+    expect(b.device.writes).toHaveLength(0);
+  });
+
+  it('answers an FC16 whose byte count is not twice its count with 0x03, telling the unit', () => {
+    const { clock, bus, devices, replies, sink } = setup(1);
+    let refused = 0;
+    devices[0].writeRefused = () => (refused += 1);
+    const bad = sealRtu(1, Buffer.from([0x10, 0x00, 0x04, 0x00, 0x02, 0x02, 0x12, 0x34]));
+    bus.transmit(bad, sink);
+    clock.advance(1000);
+    expect(replies[0].frame.subarray(1, -2).toString('hex')).toBe('9003');
+    expect(devices[0].writes).toHaveLength(0);
+    expect(refused).toBe(1);
   });
 });

@@ -17,7 +17,6 @@ import {
   exceptionReply,
   FC_READ_HOLDING,
   FC_WRITE_MULTIPLE,
-  FC_WRITE_SINGLE,
   readReply,
   writeReply,
 } from './rtu-frames';
@@ -26,6 +25,8 @@ import {
 export interface ModbusDevice {
   readHolding(address: number, count: number, now: number): number[] | { exception: number };
   writeRegisters(address: number, values: number[], now: number, broadcast: boolean): { exception: number } | null;
+  /** An FC16 request the bus refused before it reached the unit's registers (count or byte count wrong, §1). */
+  writeRefused?(now: number): void;
   /** Time the unit spent on the last request beyond its turnaround (e.g. verifying a signature), ms. */
   extraTurnaroundMs?(): number;
   /** The unit's named fault changed (a terminal reboots when power returns, reports an open speaker line). */
@@ -283,23 +284,37 @@ export class VirtualBus {
     }
   }
 
+  /**
+   * The Modbus front of a unit, terminal-modbus PROTOCOL.md §1: FC03 and FC16 only (anything else: 0x01), FC03 count
+   * 1–125 and FC16 count 1–123 with a byte count of twice the count (else 0x03), then the unit's own registers. A
+   * broadcast of anything but FC16 is ignored. The reply of a broadcast is built but never sent.
+   */
   private execute(unit: number, device: ModbusDevice, frame: Buffer, now: number): Buffer {
-    const req = decodeRequest(frame);
     const broadcast = unit === 0;
-    if (req.fc === FC_READ_HOLDING && 'count' in req) {
+    const fc = frame[1];
+    if (fc === FC_READ_HOLDING) {
       if (broadcast) return Buffer.alloc(0);
-      if (req.count < 1 || req.count > 125) return exceptionReply(unit, req.fc, EXCEPTION.illegalValue);
-      const r = device.readHolding(req.address, req.count, now);
-      return Array.isArray(r) ? readReply(unit, r) : exceptionReply(unit, req.fc, r.exception);
+      const count = frame.length === 8 ? frame.readUInt16BE(4) : 0;
+      if (count < 1 || count > 125) return exceptionReply(unit, fc, EXCEPTION.illegalValue);
+      const r = device.readHolding(frame.readUInt16BE(2), count, now);
+      return Array.isArray(r) ? readReply(unit, r) : exceptionReply(unit, fc, r.exception);
     }
-    if ((req.fc === FC_WRITE_SINGLE || req.fc === FC_WRITE_MULTIPLE) && 'values' in req) {
-      if (req.fc === FC_WRITE_MULTIPLE && (req.values.length < 1 || req.values.length > 123)) {
-        return exceptionReply(unit, req.fc, EXCEPTION.illegalValue);
-      }
-      const r = device.writeRegisters(req.address, req.values, now, broadcast);
-      if (r) return exceptionReply(unit, req.fc, r.exception);
-      return writeReply(unit, req.fc, req.address, req.fc === FC_WRITE_SINGLE ? req.values[0] : req.values.length);
+    if (fc !== FC_WRITE_MULTIPLE)
+      return broadcast ? Buffer.alloc(0) : exceptionReply(unit, fc, EXCEPTION.illegalFunction);
+    const req = frame.length >= 9 ? decodeRequest(frame) : null;
+    if (
+      !req ||
+      !('byteCount' in req) ||
+      req.count < 1 ||
+      req.count > 123 ||
+      req.byteCount !== 2 * req.count ||
+      frame.length !== 9 + req.byteCount
+    ) {
+      device.writeRefused?.(now);
+      return exceptionReply(unit, fc, EXCEPTION.illegalValue);
     }
-    return exceptionReply(unit, req.fc, EXCEPTION.illegalFunction);
+    const r = device.writeRegisters(req.address, req.values, now, broadcast);
+    if (r) return exceptionReply(unit, fc, r.exception);
+    return writeReply(unit, fc, req.address, req.values.length);
   }
 }

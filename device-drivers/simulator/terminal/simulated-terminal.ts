@@ -2,7 +2,8 @@
  * A simulated terminal as the bus sees it: the register map of firmware-protocols/terminal-modbus PROTOCOL.md applied
  * to a TerminalModel, with that folder's codecs (never a second copy). Reads: identity §2, status §3, receive block and
  * bitmap pages §6.3, directory §6.5. Writes: command block §4 (checked by §5), chunk frames §6.2, commit §6.4.
- * Refusals are Modbus exceptions for unicast (§5.3) and silently counted for broadcast.
+ * Refusals are Modbus exceptions for unicast (§5.3) and silently counted for broadcast; a command block is checked in
+ * the order of §5.4 (signature, replay, code and parameters, state).
  */
 import type { FaultKey } from '../../../firmware-protocols/codes';
 import {
@@ -60,10 +61,12 @@ export interface SimulatedTerminalOptions {
   mapVersion?: MapVersion;
   verifier: CommandVerifier;
   now: number;
-  /** Measurements reported in the status block (fixed per terminal, seeded by the network). */
-  supplyVoltage?: number;
-  temperature?: number;
-  signalQuality?: number;
+  /** Measurements reported in the status block (fixed per terminal, seeded by the network); null unknown (§3). */
+  supplyVoltage?: number | null;
+  temperature?: number | null;
+  signalQuality?: number | null;
+  /** False: the terminal has lost the time and reads clock 0 until a clock command sets it (§3). Default true. */
+  clockKnown?: boolean;
 }
 
 const inBlock = (address: number, count: number, start: number, size: number): boolean =>
@@ -74,7 +77,10 @@ export class SimulatedTerminal implements ModbusDevice {
   private pendingVerifyMs = 0;
 
   constructor(private readonly opts: SimulatedTerminalOptions) {
-    this.model = new TerminalModel(opts.now, opts.identity.clipStorageKb * 1024);
+    this.model = new TerminalModel(opts.now, {
+      clockKnown: opts.clockKnown,
+      clipCapacityBytes: opts.identity.clipStorageKb * 1024,
+    });
   }
 
   get mapVersion(): MapVersion {
@@ -107,9 +113,25 @@ export class SimulatedTerminal implements ModbusDevice {
     return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
   }
 
+  /**
+   * An FC16 write. Every write the terminal does not carry out is counted in status register 15 (§3), answered or,
+   * broadcast, not; a broadcast chunk frame that §6.2 ignores is not a refusal.
+   */
   writeRegisters(address: number, values: number[], now: number, broadcast: boolean): Result {
-    const R = REGISTERS;
     this.pendingVerifyMs = 0;
+    const counted = this.model.refusedTotal;
+    const r = this.write(address, values, now, broadcast);
+    if (r !== null && this.model.refusedTotal === counted) this.model.countRefusal();
+    return r;
+  }
+
+  /** An FC16 request the bus refused for its count or byte count (§1): counted like any refused write. */
+  writeRefused(): void {
+    this.model.countRefusal();
+  }
+
+  private write(address: number, values: number[], now: number, broadcast: boolean): Result {
+    const R = REGISTERS;
     if (address === R.command.address && values.length === R.command.count) return this.command(values, now);
     if (address === R.chunk.address) {
       try {
@@ -155,25 +177,23 @@ export class SimulatedTerminal implements ModbusDevice {
     this.model.crcErrors = (this.model.crcErrors + 1) & 0xffff;
   }
 
+  /** §5.4: the signature and the sequence are judged before the code and parameters are even parsed. */
   private command(values: number[], now: number): Result {
-    let parsed;
+    const bytes = registersToBytes(values);
+    const verdict = this.opts.verifier.verify(bytes);
+    if (bytes.subarray(COMMAND_LAYOUT.timeOffset).some((b) => b !== 0))
+      this.pendingVerifyMs = this.opts.verifier.verifyMs;
+    let command: ModelCommand | null = null;
     try {
-      parsed = parseCommandBlock(values);
+      const parsed = parseCommandBlock(values);
+      const c = parsed.command;
+      // a play of a source the terminal does not have (identity reg 35) is a bad parameter (§4.2)
+      if (c.code !== 'play' || (this.opts.identity.sources as readonly string[]).includes(c.source))
+        command = this.toModel(c, parsed.broadcastHandle);
     } catch (e) {
-      if (e instanceof TerminalCodecError) return { exception: TERMINAL_EXCEPTIONS.illegalValue };
-      throw e;
+      if (!(e instanceof TerminalCodecError)) throw e;
     }
-    const verdict =
-      parsed.signature === null
-        ? 'unsigned'
-        : this.opts.verifier.verify(registersToBytes(values).subarray(0, COMMAND_LAYOUT.bytes));
-    if (parsed.signature !== null) this.pendingVerifyMs = this.opts.verifier.verifyMs;
-    const refusal = this.model.apply(
-      now,
-      parsed.sequence,
-      verdict,
-      this.toModel(parsed.command, parsed.broadcastHandle),
-    );
+    const refusal = this.model.apply(now, bytes.readUInt32BE(2), verdict, command);
     return refusal === null ? null : { exception: REFUSAL_EXCEPTION[refusal] };
   }
 
@@ -234,14 +254,14 @@ export class SimulatedTerminal implements ModbusDevice {
       clipId: playing && s ? s.clipId : 0,
       broadcastHandle: s ? s.broadcastHandle : 0,
       faults: [...m.faults],
-      supplyVoltage: this.opts.supplyVoltage ?? 24,
-      temperature: this.opts.temperature ?? 31.5,
-      signalQuality: this.opts.signalQuality ?? 90,
+      supplyVoltage: this.opts.supplyVoltage === undefined ? 24 : this.opts.supplyVoltage,
+      temperature: this.opts.temperature === undefined ? 31.5 : this.opts.temperature,
+      signalQuality: this.opts.signalQuality === undefined ? 90 : this.opts.signalQuality,
       uptimeSeconds: Math.min(0xffffffff, m.uptimeSeconds(now)),
       crcErrors: m.crcErrors,
       refusedCommands: m.refusedTotal,
       lastCommandSequence: m.lastSequence,
-      clockSeconds: Math.floor(m.clock(now) / 1000),
+      clockSeconds: Math.floor((m.clock(now) ?? 0) / 1000),
     });
   }
 

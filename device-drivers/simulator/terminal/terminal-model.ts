@@ -86,25 +86,36 @@ export class TerminalModel {
   private readonly started = new Set<number>();
   private bootAt: number;
   private clockOffsetMs = 0;
+  /** False for a terminal that does not know the time until a clock command sets it (PROTOCOL.md §3, reg 18–19). */
+  private clockKnown: boolean;
 
   /** `clipCapacityBytes`: the flash for stored clips (identity clip storage); ClipStore's default when absent. */
-  constructor(now: number, clipCapacityBytes?: number) {
+  constructor(now: number, opts: { clockKnown?: boolean; clipCapacityBytes?: number } = {}) {
     this.bootAt = now;
-    this.clips = new ClipStore(clipCapacityBytes);
+    this.clockKnown = opts.clockKnown ?? true;
+    this.clips = new ClipStore(opts.clipCapacityBytes);
   }
 
   /**
-   * One command as received: its sequence number, the verdict on its signature block, and what it asks.
-   * Returns null when obeyed, else why it was refused (and counts it).
+   * One command as received: its sequence number, the verdict on its signature block, and what it asks (null when its
+   * code or parameters are not valid). Checked in the order of PROTOCOL.md §5.4: signature, replay, code and
+   * parameters, then state and priority while executing. Returns null when obeyed, else why it was refused (and
+   * counts it); a refused command leaves the last sequence where it was.
    */
-  apply(now: number, sequence: number, verdict: SignatureVerdict, command: ModelCommand): Refusal | null {
+  apply(now: number, sequence: number, verdict: SignatureVerdict, command: ModelCommand | null): Refusal | null {
     this.advance(now);
     if (verdict !== 'ok') return this.refuse(verdict);
     if (sequence <= this.lastSequence) return this.refuse('replayed');
+    if (command === null) return this.refuse('bad-parameter');
     const refusal = this.execute(now, command);
     if (refusal) return this.refuse(refusal);
     this.lastSequence = sequence;
     return null;
+  }
+
+  /** A write refused before it reached the command checks (wrong block, malformed frame): counted all the same. */
+  countRefusal(): void {
+    this.refused.other += 1;
   }
 
   private refuse(r: Refusal): Refusal {
@@ -153,12 +164,14 @@ export class TerminalModel {
       case 'volume':
         if (command.volume < 0 || command.volume > 100) return 'bad-parameter';
         this.volume = command.volume;
+        if (this.session) this.session.volume = command.volume; // takes effect at once, on what plays too
         return null;
       case 'amplifier':
         this.amplifierOn = command.on;
         return null;
       case 'clock':
         this.clockOffsetMs = command.at - now;
+        this.clockKnown = true;
         return null;
       case 'reboot':
         this.reboot(now);
@@ -175,7 +188,7 @@ export class TerminalModel {
             repeat: 1,
             volume: command.volume,
             startAt: null,
-            endAt: now + command.seconds * 1000,
+            endAt: null, // ends after its length: repeat 1 of toneMs
             broadcastHandle: 0,
           },
           command.seconds * 1000,
@@ -192,6 +205,7 @@ export class TerminalModel {
     s: Omit<PlaySession, 'durationMs' | 'startAt'> & { startAt: number | null },
     toneMs?: number,
   ): Refusal | null {
+    if (s.repeat < 0 || s.volume < 0 || s.volume > 100) return 'bad-parameter';
     const current = this.session;
     if (current && !mayPlayOver(s.priority, current.priority)) return 'outranked';
     let durationMs: number | null = toneMs ?? null;
@@ -200,7 +214,6 @@ export class TerminalModel {
       if (!clip) return 'no-such-clip';
       durationMs = clip.durationMs;
     }
-    if (s.repeat < 0 || s.volume < 0 || s.volume > 100) return 'bad-parameter';
     if (current && (current.broadcastHandle !== s.broadcastHandle || s.broadcastHandle === 0)) {
       this.preempted.push({ session: current, at: now, by: s.broadcastHandle });
       if (this.preempted.length > MAX_PREEMPTED) this.preempted.shift();
@@ -212,7 +225,9 @@ export class TerminalModel {
       else if (this.started.has(s.broadcastHandle)) this.starts.repeatedStarts += 1;
       this.started.add(s.broadcastHandle);
     }
-    this.session = { ...s, startAt: s.startAt ?? now, durationMs };
+    // start and end are times on the terminal's clock; one that does not know the time starts at once and has no end
+    const onBus = (t: number | null): number | null => (t === null || !this.clockKnown ? null : t - this.clockOffsetMs);
+    this.session = { ...s, startAt: onBus(s.startAt) ?? now, endAt: onBus(s.endAt), durationMs };
     return null;
   }
 
@@ -258,9 +273,9 @@ export class TerminalModel {
     return Math.floor((now - this.bootAt) / 1000);
   }
 
-  /** The terminal's own clock (set by the clock command). */
-  clock(now: number): number {
-    return now + this.clockOffsetMs;
+  /** The terminal's own clock (set by the clock command); null while it does not know the time. */
+  clock(now: number): number | null {
+    return this.clockKnown ? now + this.clockOffsetMs : null;
   }
 
   /** A reboot or a return of power: playback and unfinished transfers are lost, stored clips and counters kept. */
