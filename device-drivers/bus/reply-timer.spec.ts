@@ -13,7 +13,12 @@ const COMMAND = [147, 8] as const;
 const commandMs = line.transactionMs(...COMMAND);
 /** The reference county's gateway request timeout 150 ms plus the 100 ms transport allowance. */
 const timer = (granularityMs?: number): ReplyTimer =>
-  new ReplyTimer({ line, configuredExtraMs: 250, ...(granularityMs === undefined ? {} : { granularityMs }) });
+  new ReplyTimer({
+    line,
+    configuredExtraMs: 250,
+    transportMarginMs: 100,
+    ...(granularityMs === undefined ? {} : { granularityMs }),
+  });
 
 describe('ReplyTimer (RFC 6298 over the line model)', () => {
   it('waits the configured time before it has heard anything', () => {
@@ -95,5 +100,11 @@ describe('ReplyTimer (RFC 6298 over the line model)', () => {
     t.answered(C, 1, ...COMMAND, commandMs + 60); // a signed command: the terminal's own work on top
     t.answered(S, 1, ...READ, readMs + 4); // a read: the transport alone
     expect(t.transportAllowanceMs()).toBe(4 + 10);
+  });
+
+  it('never lengthens a broadcast by more than the configured transport margin, however slow the link has been', () => {
+    const t = timer();
+    t.answered(S, 1, ...READ, readMs + 240);
+    expect(t.transportAllowanceMs()).toBe(100);
   });
 });

@@ -29,6 +29,8 @@ export interface ReplyTimerOptions {
   line: Pick<LineTiming, 'transactionMs'>;
   /** Added to a transaction's modelled time for the configured (longest) wait: the request timeout and a transport allowance. */
   configuredExtraMs: number;
+  /** The transport's part of it: the most a broadcast's wait is lengthened by (transportAllowanceMs). */
+  transportMarginMs: number;
   /**
    * RFC 6298's G: the least allowance above the learned mean, whatever the deviation (timers fire late; the event loop
    * stalls now and then). Default 10 ms.
@@ -108,12 +110,13 @@ export class ReplyTimer {
    * kinds of request (the one a unit answers without work of its own shows the transport alone), or the granularity
    * before anything is learned. A broadcast gets no answer, so nothing tells the master when it has left the wire: the
    * master waits this on top of its modelled time, lest its next request, sped up by the transport's jitter, reach the
-   * bus while the broadcast is still on it or its units are still busy with it.
+   * bus while the broadcast is still on it or its units are still busy with it. At most the transport margin.
    */
   transportAllowanceMs(): number {
     let least = Infinity;
     for (const k of this.kinds.values()) least = Math.min(least, k.srttMs + Math.max(this.granularity, K * k.rttvarMs));
-    return Number.isFinite(least) ? least : this.granularity;
+    // never more than the configured wait allows the transport: a broadcast's wait stays within its transaction's bound
+    return Math.min(this.o.transportMarginMs, Number.isFinite(least) ? least : this.granularity);
   }
 
   /** No reply from `unit` within its wait: its next wait is doubled (§5.5), the bus's estimate is kept. */

@@ -71,6 +71,7 @@ export function replyTimerFor(cfg: GatewayConfig): ReplyTimer | null {
   return new ReplyTimer({
     line: gatewayLineTiming(cfg),
     configuredExtraMs: (cfg.requestTimeoutMs ?? 1000) + TRANSPORT_MARGIN_MS,
+    transportMarginMs: TRANSPORT_MARGIN_MS,
   });
 }
 
@@ -188,12 +189,15 @@ export class ModbusConnection implements BusConnection {
       return reply;
     } catch (e) {
       const err = e as { modbusCode?: unknown; errno?: unknown; message?: unknown };
-      // an exception or a corrupted frame came over the wire: the unit answered, in this time
-      if (typeof err.modbusCode === 'number' || (typeof err.message === 'string' && /crc/i.test(err.message)))
+      // an exception (5 bytes) or a corrupted frame came over the wire: the unit answered, in this time
+      if (typeof err.modbusCode === 'number') timer?.answered(kind, unit, requestBytes, 5, this.timing.now() - began);
+      else if (typeof err.message === 'string' && /crc/i.test(err.message))
         timer?.answered(kind, unit, requestBytes, replyBytes, this.timing.now() - began);
       if (err.errno === 'ETIMEDOUT') {
-        this.overdue = { kind, unit, requestBytes, replyBytes, began };
-        timer?.timedOut(unit);
+        if (timer !== null) {
+          this.overdue = { kind, unit, requestBytes, replyBytes, began };
+          timer.timedOut(unit);
+        }
         throw Object.assign(new Error(`Timed out: no reply within ${wait.ms} ms (${wait.basis} wait)`), {
           errno: 'ETIMEDOUT',
         });
