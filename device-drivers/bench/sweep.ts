@@ -32,12 +32,20 @@ export interface BusTarget {
   timing: LineTiming;
 }
 
-/** A gateway of the simulated shape listening on host:port, configured as src/field/bus-factory.ts configures a `modbus-tcp` row. */
-export function busTargetOf(g: ShapeGateway, host: string, port: number): BusTarget {
+/**
+ * A gateway of the simulated shape listening on host:port, configured as src/field/bus-factory.ts configures a row of
+ * its kind (`modbus-tcp` unless the simulator serves the buses as serial-device servers, `rtu-over-tcp`).
+ */
+export function busTargetOf(
+  g: ShapeGateway,
+  host: string,
+  port: number,
+  kind: 'modbus-tcp' | 'rtu-over-tcp' = 'modbus-tcp',
+): BusTarget {
   return {
     busId: g.name,
     gateway: {
-      kind: 'modbus-tcp',
+      kind,
       host,
       port,
       baudRate: g.baudRate,

@@ -2,9 +2,13 @@
  * A Modbus connection to one bus through modbus-serial: Modbus TCP (connectTCP, MBAP), RTU over TCP (connectTelnet:
  * raw RTU frames on a socket) or RTU on a serial port (connectRTUBuffered). Unit 0 broadcast is the piece modbus-serial
  * lacks (it waits for a reply that never comes): we hand the sealed frame to its port and do not wait for a reply.
+ * How long a request waits for its reply (docs/protocols.md, "How long the driver waits for a reply"): through a Modbus
+ * TCP gateway, the gateway's own request timeout (the gateway holds it; the driver cannot shorten it); on RTU links,
+ * the bus's learned reply time (ReplyTimer).
  */
 import ModbusRTU from 'modbus-serial';
 import type { BusConnection } from '../bus/connection';
+import { ReplyTimer } from '../bus/reply-timer';
 import { sealRtu } from '../modbus-crc';
 import { LineTiming } from '../transport/line-timing';
 
@@ -22,13 +26,60 @@ export interface GatewayConfig {
   broadcastDelayMs?: number;
 }
 
-/** What modbus-serial's ports expose: write of an RTU-formatted frame (the TCP port wraps it in MBAP itself). */
+/**
+ * What modbus-serial's ports expose: write of an RTU-formatted frame (the TCP port wraps it in MBAP itself) and, on
+ * RTU ports (telnetport.js, rtubufferedport.js), the bytes received and not yet taken as a reply.
+ */
 interface RawPort {
   write(data: Buffer): void;
+  _buffer?: Buffer;
+  on?(event: 'data', fn: () => void): void;
+}
+
+/** A request whose wait passed: if its reply comes after all, it tells how long that took. */
+interface Overdue {
+  kind: string;
+  unit: number;
+  requestBytes: number;
+  replyBytes: number;
+  began: number;
 }
 
 /** Allowance for TCP, the gateway's own handling and the event loop, on top of what the wire takes. */
-const TRANSPORT_MARGIN_MS = 100;
+export const TRANSPORT_MARGIN_MS = 100;
+
+/** Whether the link lets the driver decide how long to wait for a unit (no gateway in between holds its own timeout). */
+export function masterTimesReplies(kind: GatewayConfig['kind']): boolean {
+  return kind !== 'modbus-tcp';
+}
+
+/** The line model of a gateway's bus, as configured (9,600 8E1 when unset). */
+export function gatewayLineTiming(cfg: GatewayConfig): LineTiming {
+  return new LineTiming({
+    baud: cfg.baudRate ?? 9600,
+    dataBits: cfg.dataBits ?? 8,
+    parity: cfg.parity ?? 'even',
+    stopBits: cfg.stopBits ?? 1,
+    turnaroundMs: cfg.turnaroundMs ?? 0,
+    broadcastDelayMs: cfg.broadcastDelayMs ?? 50,
+  });
+}
+
+/** A bus's reply timer for a gateway whose link lets the driver time replies; null for a Modbus TCP gateway. */
+export function replyTimerFor(cfg: GatewayConfig): ReplyTimer | null {
+  if (!masterTimesReplies(cfg.kind)) return null;
+  return new ReplyTimer({
+    line: gatewayLineTiming(cfg),
+    configuredExtraMs: (cfg.requestTimeoutMs ?? 1000) + TRANSPORT_MARGIN_MS,
+    transportMarginMs: TRANSPORT_MARGIN_MS,
+  });
+}
+
+/** What a connection needs besides its gateway: the bus's reply timer (kept across reconnects) and a clock to measure. */
+export interface ConnectionTiming {
+  replyTimer: ReplyTimer | null;
+  now: () => number;
+}
 
 export class ModbusConnection implements BusConnection {
   private closed = false;
@@ -39,18 +90,15 @@ export class ModbusConnection implements BusConnection {
   private readonly closing: Promise<never>;
   private rejectClosing: (e: Error) => void = () => undefined;
 
+  /** The previous request timed out: its late reply may still be on its way, so the next one lets it land first. */
+  private overdue: Overdue | null = null;
+
   private constructor(
     private readonly client: ModbusRTU,
     cfg: GatewayConfig,
+    private readonly timing: ConnectionTiming,
   ) {
-    this.line = new LineTiming({
-      baud: cfg.baudRate ?? 9600,
-      dataBits: cfg.dataBits ?? 8,
-      parity: cfg.parity ?? 'even',
-      stopBits: cfg.stopBits ?? 1,
-      turnaroundMs: cfg.turnaroundMs ?? 0,
-      broadcastDelayMs: cfg.broadcastDelayMs ?? 50,
-    });
+    this.line = gatewayLineTiming(cfg);
     this.unitWaitMs = cfg.requestTimeoutMs ?? 1000;
     this.closing = new Promise<never>((_, reject) => (this.rejectClosing = reject));
     this.closing.catch(() => undefined);
@@ -60,9 +108,22 @@ export class ModbusConnection implements BusConnection {
     // the socket or serial port underneath as well
     const port = (client as unknown as { _port?: { _client?: { on(event: 'close', fn: () => void): void } } })._port;
     port?._client?.on('close', () => this.markClosed('connection closed by the gateway'));
+    // an RTU port emits a frame for the unit and function last asked, also once modbus-serial has given up on it: a
+    // reply that comes after its wait says the wait was too short, and is learned (the next wait grows)
+    (client as unknown as { _port?: RawPort })._port?.on?.('data', () => this.lateReply());
   }
 
-  static async open(cfg: GatewayConfig): Promise<ModbusConnection> {
+  private lateReply(): void {
+    const o = this.overdue;
+    if (o === null || this.timing.replyTimer === null) return;
+    this.overdue = null;
+    this.timing.replyTimer.answered(o.kind, o.unit, o.requestBytes, o.replyBytes, this.timing.now() - o.began);
+  }
+
+  static async open(
+    cfg: GatewayConfig,
+    timing: ConnectionTiming = { replyTimer: replyTimerFor(cfg), now: () => performance.now() },
+  ): Promise<ModbusConnection> {
     const client = new ModbusRTU();
     switch (cfg.kind) {
       case 'modbus-tcp':
@@ -80,29 +141,83 @@ export class ModbusConnection implements BusConnection {
         });
         break;
     }
-    return new ModbusConnection(client, cfg);
+    return new ModbusConnection(client, cfg, timing);
   }
 
   /**
-   * The gateway's request timeout is how long the unit may take to begin its answer; the client waits that plus the
-   * wire time of this request and its reply (a signed FC16 block at 9,600 baud is itself ~150 ms on the wire).
+   * Through a Modbus TCP gateway: the gateway's request timeout is how long the unit may take to begin its answer; the
+   * client waits that plus the wire time of this request and its reply (a signed FC16 block at 9,600 baud is itself
+   * ~150 ms on the wire) and the transport allowance. On RTU links: the bus's learned reply time for this transaction.
    */
-  private expect(requestBytes: number, replyBytes: number): void {
-    this.client.setTimeout(
-      Math.ceil(this.unitWaitMs + this.line.transactionMs(requestBytes, replyBytes)) + TRANSPORT_MARGIN_MS,
-    );
+  private waitFor(kind: string, unit: number, requestBytes: number, replyBytes: number): { ms: number; basis: string } {
+    if (this.timing.replyTimer !== null) return this.timing.replyTimer.waitFor(kind, unit, requestBytes, replyBytes);
+    const ms = Math.ceil(this.unitWaitMs + this.line.transactionMs(requestBytes, replyBytes)) + TRANSPORT_MARGIN_MS;
+    return { ms, basis: 'gateway' };
   }
 
   async readHolding(unit: number, address: number, count: number): Promise<number[]> {
-    this.client.setID(unit);
-    this.expect(8, 5 + 2 * count);
-    return (await this.whileOpen(this.client.readHoldingRegisters(address, count))).data;
+    const send = (): Promise<{ data: number[] }> => this.client.readHoldingRegisters(address, count);
+    return (await this.transact(requestKind(0x03, address), unit, 8, 5 + 2 * count, send)).data;
   }
 
   async writeRegisters(unit: number, address: number, values: number[]): Promise<void> {
+    const send = (): Promise<unknown> => this.client.writeRegisters(address, values);
+    await this.transact(requestKind(0x10, address), unit, 9 + 2 * values.length, 8, send);
+  }
+
+  /**
+   * One request and its reply, timed: on RTU links the reply time teaches the bus's timer, a timeout doubles the unit's
+   * next wait, and a timeout's error says how long was waited. A corrupted RTU reply fails at once: modbus-serial's
+   * RTU ports hand over a frame as soon as its length has arrived and index.js rejects it on its CRC ("CRC error").
+   */
+  private async transact<T>(
+    kind: string,
+    unit: number,
+    requestBytes: number,
+    replyBytes: number,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const timer = this.timing.replyTimer;
+    if (timer !== null) await this.flushStale();
     this.client.setID(unit);
-    this.expect(9 + 2 * values.length, 8);
-    await this.whileOpen(this.client.writeRegisters(address, values));
+    const wait = this.waitFor(kind, unit, requestBytes, replyBytes);
+    this.client.setTimeout(wait.ms);
+    const began = this.timing.now();
+    try {
+      const reply = await this.whileOpen(send());
+      timer?.answered(kind, unit, requestBytes, replyBytes, this.timing.now() - began);
+      return reply;
+    } catch (e) {
+      const err = e as { modbusCode?: unknown; errno?: unknown; message?: unknown };
+      // an exception (5 bytes) or a corrupted frame came over the wire: the unit answered, in this time
+      if (typeof err.modbusCode === 'number') timer?.answered(kind, unit, requestBytes, 5, this.timing.now() - began);
+      else if (typeof err.message === 'string' && /crc/i.test(err.message))
+        timer?.answered(kind, unit, requestBytes, replyBytes, this.timing.now() - began);
+      if (err.errno === 'ETIMEDOUT') {
+        if (timer !== null) {
+          this.overdue = { kind, unit, requestBytes, replyBytes, began };
+          timer.timedOut(unit);
+        }
+        throw Object.assign(new Error(`Timed out: no reply within ${wait.ms} ms (${wait.basis} wait)`), {
+          errno: 'ETIMEDOUT',
+        });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Before an RTU request: bytes left from an earlier reply (a late one after a timeout, a corrupted one) must not be
+   * taken for this one's. After a timeout the event loop turns once first, so a late reply already in the socket is
+   * read — and dropped — before the new request goes.
+   */
+  private async flushStale(): Promise<void> {
+    if (this.overdue !== null) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.overdue = null;
+    }
+    const port = (this.client as unknown as { _port?: RawPort })._port;
+    if (port?._buffer !== undefined && port._buffer.length > 0) port._buffer = Buffer.alloc(0);
   }
 
   /** FC16 to unit 0: the frame goes out, no reply is awaited (Modbus broadcast rule). */
@@ -141,6 +256,11 @@ export class ModbusConnection implements BusConnection {
     this.rejectClosing(new Error(`connection closed: ${reason}`));
     for (const fn of this.closeHandlers.splice(0)) fn(reason);
   }
+}
+
+/** A kind of request, for the reply timer: function code and register block (a status read, a signed command …). */
+function requestKind(fc: number, address: number): string {
+  return `FC${fc.toString().padStart(2, '0')}@0x${address.toString(16).padStart(4, '0')}`;
 }
 
 function requireField<T>(v: T | undefined, field: string): T {

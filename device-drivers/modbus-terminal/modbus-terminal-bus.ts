@@ -32,7 +32,8 @@ import {
   type TerminalStatus,
 } from '../terminal-bus';
 import { transferClip } from './clip-transfer';
-import { ModbusConnection, type GatewayConfig } from './connection';
+import type { ReplyTimer, ReplyTimerState } from '../bus/reply-timer';
+import { ModbusConnection, replyTimerFor, type GatewayConfig } from './connection';
 import { toBusError } from './errors';
 import { toCommandRecord, toIdentity, toStatus } from './mapping';
 import type { SignedBlock, SignedBlockCache } from './signed-blocks';
@@ -78,6 +79,8 @@ export class ModbusTerminalBus implements TerminalBus {
   private readonly maxKnown: number;
   /** Register map version of each unit (PROTOCOL.md §2 reg 39), from its identity block. */
   private readonly mapVersions = new Map<number, number>();
+  /** The bus's learned reply time on RTU links, kept across reconnects; null through a Modbus TCP gateway. */
+  private readonly replyTimer: ReplyTimer | null;
 
   constructor(private readonly opts: ModbusTerminalBusOptions) {
     this.id = opts.busId;
@@ -98,12 +101,14 @@ export class ModbusTerminalBus implements TerminalBus {
             broadcastDelayMs: this.broadcastDelayMs,
           });
     this.maxKnown = opts.maxKnownBroadcasts ?? 1024;
+    this.replyTimer = replyTimerFor(g);
+    const timing = { replyTimer: this.replyTimer, now: () => performance.now() };
     this.scheduler =
       opts.scheduler ??
       new BusScheduler<ModbusConnection>({
         busId: opts.busId,
         clock: opts.clock,
-        connect: () => ModbusConnection.open(opts.gateway),
+        connect: () => ModbusConnection.open(opts.gateway, timing),
         timeoutMs: (opts.gateway.requestTimeoutMs ?? 1000) + 500,
       });
     const connection = this.scheduler.connectionChanges.pipe(
@@ -128,6 +133,11 @@ export class ModbusTerminalBus implements TerminalBus {
 
   metrics(): BusMetrics {
     return this.scheduler.metrics();
+  }
+
+  /** What the bus has learned of its reply time (RTU links); null through a Modbus TCP gateway, which times replies itself. */
+  replyTiming(): ReplyTimerState | null {
+    return this.replyTimer?.state() ?? null;
   }
 
   /** FC03 (PROTOCOL.md §1); count ≤ 125. */
@@ -191,7 +201,9 @@ export class ModbusTerminalBus implements TerminalBus {
           c.broadcastWrite(address, values);
           // FC16 RTU frame: unit, fc, address, count, byte count, data, CRC = 9 + 2n bytes
           const onWire = this.line === null ? 0 : this.line.frameMs(9 + 2 * values.length) + this.line.gapMs;
-          await new Promise<void>((resolve) => this.clock.setTimeout(resolve, onWire + this.broadcastDelayMs));
+          // on RTU links the transport's learned jitter too (ReplyTimer.transportAllowanceMs)
+          const jitter = this.replyTimer?.transportAllowanceMs() ?? 0;
+          await new Promise<void>((resolve) => this.clock.setTimeout(resolve, onWire + this.broadcastDelayMs + jitter));
         } catch (e) {
           throw toBusError(e, this.id, target === 0 ? null : target, operation);
         }

@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- alert-tone | alert-clip [--json] [--seed n] [--dead f] [--noise f] [--no-baseline]`
+ * `npm run bench -- alert-tone | alert-clip [--json] [--seed n] [--dead f] [--noise f] [--no-baseline]
+ * [--transport modbus-tcp|rtu-over-tcp]`
  * (docs/performance.md). The reference county in a simulator child process; the dispatch engine's per-bus plan
  * (src/dispatch/bus-plan.ts, the code the server runs) drives one ModbusTerminalBus per gateway directly, without a
  * database: terminals are keyed by unit id.
@@ -51,6 +52,8 @@ interface Options {
   dead: number;
   noise: number;
   baseline: boolean;
+  /** How the buses are reached: Modbus TCP gateways (the reference county) or serial-device servers (RTU over TCP). */
+  transport: 'modbus-tcp' | 'rtu-over-tcp';
 }
 
 const HOST = '127.0.0.1';
@@ -66,7 +69,15 @@ function parse(argv: string[]): Options {
   const scenario = argv[0] as Scenario;
   if (!['alert-tone', 'alert-clip'].includes(scenario))
     throw new RangeError(`scenario: expected alert-tone or alert-clip, got ${argv[0] ?? 'nothing'}`);
-  const o: Options = { scenario, json: false, seed: 1, dead: 0.05, noise: 0.01, baseline: true };
+  const o: Options = {
+    scenario,
+    json: false,
+    seed: 1,
+    dead: 0.05,
+    noise: 0.01,
+    baseline: true,
+    transport: 'modbus-tcp',
+  };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -80,9 +91,43 @@ function parse(argv: string[]): Options {
     else if (a === '--noise') o.noise = num();
     else if (a === '--no-baseline') o.baseline = false;
     else if (a === '--baseline') o.baseline = true;
-    else throw new RangeError(`unknown option ${a}`);
+    else if (a === '--transport') {
+      const t = argv[++i];
+      if (t !== 'modbus-tcp' && t !== 'rtu-over-tcp')
+        throw new RangeError(`--transport: expected modbus-tcp or rtu-over-tcp, got ${t ?? 'nothing'}`);
+      o.transport = t;
+    } else throw new RangeError(`unknown option ${a}`);
   }
   return o;
+}
+
+/** BENCH_DEBUG: each bus's requests as they went, ms from the timed start (what the slowest bus spent its time on). */
+interface TraceEntry {
+  op: string;
+  unit: number | 'all';
+  at: number;
+  took: number;
+  outcome: string;
+}
+const traces = new Map<string, TraceEntry[]>();
+let traceT0 = 0;
+
+async function traced<T>(busId: string, op: string, unit: number | 'all', fn: () => Promise<T>): Promise<T> {
+  if (!process.env.BENCH_DEBUG) return fn();
+  const at = performance.now() - traceT0;
+  const note = (outcome: string): void => {
+    const list = traces.get(busId) ?? [];
+    list.push({ op, unit, at: Math.round(at), took: Math.round(performance.now() - traceT0 - at), outcome });
+    traces.set(busId, list);
+  };
+  try {
+    const v = await fn();
+    note('ok');
+    return v;
+  } catch (e) {
+    note((e as { kind?: string }).kind ?? 'error');
+    throw e;
+  }
 }
 
 /** The per-bus plan's view of a driver bus: terminals keyed by unit. */
@@ -98,9 +143,12 @@ function linkOf(bus: ModbusTerminalBus): BusLink {
       };
     },
     // the buses share a SignedBlockCache: a bus-wide command is one signed block for the whole county
-    commandAll: async (c, priority) => (await withFieldErrors(() => bus.command('all', c, { priority }))).sequence,
-    command: async (unit, c, priority) => (await withFieldErrors(() => bus.command(unit, c, { priority }))).sequence,
-    status: (unit, priority) => withFieldErrors(() => bus.readStatus(unit, { priority })),
+    commandAll: async (c, priority) =>
+      (await traced(bus.id, 'play', 'all', () => withFieldErrors(() => bus.command('all', c, { priority })))).sequence,
+    command: async (unit, c, priority) =>
+      (await traced(bus.id, 'play', unit, () => withFieldErrors(() => bus.command(unit, c, { priority })))).sequence,
+    status: (unit, priority) =>
+      traced(bus.id, 'status', unit, () => withFieldErrors(() => bus.readStatus(unit, { priority }))),
   };
 }
 
@@ -138,7 +186,13 @@ async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
   const shape = referenceCounty();
-  const sim = await SimulatorProcess.start({ shape: 'county', seed: o.seed, deadFraction: o.dead, noise: o.noise });
+  const sim = await SimulatorProcess.start({
+    shape: 'county',
+    seed: o.seed,
+    deadFraction: o.dead,
+    noise: o.noise,
+    transport: o.transport,
+  });
   const limit = setTimeout(() => {
     console.error(`bench ${o.scenario}: stopped after its time limit`);
     process.exit(2);
@@ -147,7 +201,7 @@ async function main(): Promise<void> {
     // each gateway as the registry describes it (its own wait for a unit's answer included), as the server drives it
     const targets = shape.gateways
       .slice(0, Number(process.env.BENCH_BUSES ?? shape.gateways.length))
-      .map((g, i) => busTargetOf(g, HOST, sim.ready.ports[i]));
+      .map((g, i) => busTargetOf(g, HOST, sim.ready.ports[i], o.transport));
     let sequence = 0;
     const signer = new Sm2Signer(sim.ready.certificate.serial, sim.ready.certificate.privateKeyHex);
     // as the server does (src/field/field.module.ts): a broadcast's steps are signed once for every bus
@@ -166,7 +220,9 @@ async function main(): Promise<void> {
     await Promise.all(buses.map((b) => b.start()));
     const deadOf = (i: number): Set<number> => new Set(sim.ready.dead.filter(([g]) => g === i).map(([, u]) => u));
     const terminals = targets.reduce((n, t) => n + t.units.length, 0);
-    say(`${o.scenario}: ${targets.length} buses, ${terminals} terminals (${sim.ready.dead.length} dead)`);
+    say(
+      `${o.scenario}: ${targets.length} buses (${o.transport}), ${terminals} terminals (${sim.ready.dead.length} dead)`,
+    );
     const line = await alert(o, targets, buses, deadOf, say, () => sim.counters());
     buses.forEach((b) => void b.stop());
     const counters = await sim.counters();
@@ -218,6 +274,16 @@ function debugReport(
         .slice(0, 8),
     )}`,
   );
+  // the buses whose last terminal was verified latest: what they spent their time on
+  const last = (l: TraceEntry[]): number =>
+    Math.max(...l.filter((e) => e.op === 'status' && e.outcome === 'ok').map((e) => e.at + e.took));
+  for (const [busId, list] of [...traces].sort((a, b) => last(b[1]) - last(a[1])).slice(0, 3))
+    say(
+      `${busId}: ${list
+        .sort((a, b) => a.at - b.at)
+        .map((e) => `${e.at}+${e.took} ${e.op} ${e.unit}${e.outcome === 'ok' ? '' : ` ${e.outcome}`}`)
+        .join(', ')}`,
+    );
 }
 
 /** What a timed alert run collects as it goes, from its start `t0` (performance.now()). */
@@ -362,6 +428,7 @@ function alertFields(
     transferred: m.tone ? null : m.transferred,
     clip_bytes: m.bytes,
     noise: o.noise,
+    transport: o.transport,
     plays_sent: outcomes.reduce((a, x) => ({ bus: a.bus + x.sent.bus, unicast: a.unicast + x.sent.unicast }), {
       bus: 0,
       unicast: 0,
@@ -399,6 +466,8 @@ async function alert(
     transferS: [],
     transferFailed: [],
   };
+  traceT0 = tally.t0;
+  traces.clear();
   const firsts = await firstRounds(links, targets, clip, bytes, tone, deadOf, tally);
   const outcomes = await startAll(links, firsts, clip.clipId, deadOf, tally);
   let verified = 0;

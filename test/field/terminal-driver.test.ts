@@ -1,6 +1,7 @@
 /**
  * The Modbus terminal driver against simulated register-map terminals, the same assertions over Modbus TCP, RTU over
- * TCP and a real socat pseudo-terminal pair: identify, status, a signed play. Broadcast and clip transfer through the
+ * TCP and a real socat pseudo-terminal pair: identify, status, a signed play; on the RTU links, a silent unit costs the
+ * bus's learned reply time, not the configured request timeout. Broadcast and clip transfer through the
  * driver are covered by test/field/terminal-simulator.test.ts with a stock client until the driver waits out a
  * broadcast's frame time on RTU links.
  */
@@ -8,6 +9,8 @@ import { sm2 } from 'sm-crypto-v2';
 import { PRIORITY, TERMINAL_STATES } from '../../firmware-protocols/codes';
 import type { CommandSigner } from '../../firmware-protocols/terminal-modbus';
 import { ModbusTerminalBus, type GatewayConfig } from '../../device-drivers/modbus-terminal';
+import { BusError } from '../../device-drivers/terminal-bus';
+import { LineTiming } from '../../device-drivers/transport/line-timing';
 import { developmentCertificate, startCountyNetwork } from '../../device-drivers/simulator/county-network';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { servePty, type RunningPty } from '../../device-drivers/simulator/modbus/gateways';
@@ -45,6 +48,7 @@ function driverSuite(
   let net: SimulatedNetwork;
   let bus: ModbusTerminalBus;
   let close: () => Promise<void>;
+  let kind: GatewayConfig['kind'];
   let sequence = 0;
 
   beforeAll(async () => {
@@ -58,6 +62,7 @@ function driverSuite(
     }));
     const g = await gatewayOf(net);
     close = g.close;
+    kind = g.gateway.kind;
     bus = new ModbusTerminalBus({
       busId: 'village-bus',
       gateway: g.gateway,
@@ -91,6 +96,42 @@ function driverSuite(
     });
     expect(r.accepted).toBe(true);
     expect(await bus.readStatus(4)).toMatchObject({ state: TERMINAL_STATES.broadcasting, priority: 6 });
+  });
+
+  it('waits for a silent unit the reply time it learned on RTU links, the gateway’s own timeout through Modbus TCP', async () => {
+    // replies to learn from (one that a loaded machine delays past its wait is learned when it comes)
+    for (const unit of [1, 2, 3, 5, 6, 7]) await bus.readStatus(unit).catch(() => null);
+    net.setFault(0, 8, 'dead');
+    const learned = bus.replyTiming();
+    const silent = await bus.readStatus(8).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(silent).toBeInstanceOf(BusError);
+    expect(silent).toMatchObject({ kind: 'timeout', unit: 8 });
+    if (kind === 'modbus-tcp') {
+      // the gateway holds the wait and answers 0x0B when its own timeout has passed: the driver learns nothing
+      expect(learned).toBeNull();
+      expect((silent as BusError).message).toMatch(/exception 0x0b/);
+      return;
+    }
+    // an FC03 status read: 8-byte request, 45-byte reply (20 registers)
+    const model = new LineTiming({ baud: 9600, turnaroundMs: 10, broadcastDelayMs: 50 }).transactionMs(8, 45);
+    const configured = Math.ceil(model + line.requestTimeoutMs + 100);
+    // what the bus learned of its status reads (FC03 of the status block at 0x0100)
+    const status = learned?.learned['FC03@0x0100'];
+    expect(status?.samples).toBeGreaterThanOrEqual(1);
+    const srtt = status?.srttMs ?? NaN;
+    const rttvar = status?.rttvarMs ?? NaN;
+    const learnedMs = model + srtt + Math.max(10, 4 * rttvar);
+    const wait = Math.ceil(learnedMs);
+    expect(wait).toBeLessThan(configured);
+    expect((silent as BusError).message).toContain(`no reply within ${wait} ms (learned wait)`);
+    // RFC 6298 §5.5: the unit's next wait is doubled, the others' are not
+    await expect(bus.readStatus(8, { tryBackedOff: true })).rejects.toThrow(
+      `no reply within ${Math.ceil(2 * learnedMs)} ms`,
+    );
+    net.setFault(0, 8, 'none');
   });
 }
 

@@ -72,6 +72,28 @@ describe('virtual gateways with a stock modbus-serial client', () => {
     await expect(client.readHoldingRegisters(0, 1)).rejects.toMatchObject({ modbusCode: 11 });
   });
 
+  it('answers 0x0B for a corrupted reply once its frame has ended, not after its own timeout', async () => {
+    const { bus } = network();
+    bus.setFault(2, 'bad-crc');
+    // the gateway would wait 30 s for a unit that stays silent; the client gives up after 5 s: only an answer sent
+    // when the bad frame ended reaches it
+    gw = await serveModbusTcp(bus, systemClock, { serialTimeoutMs: 30_000 });
+    await client.connectTCP('127.0.0.1', { port: gw.port });
+    client.setTimeout(5_000);
+    client.setID(2);
+    await expect(client.readHoldingRegisters(0, 4)).rejects.toMatchObject({ modbusCode: 11 });
+  });
+
+  it('can model a gateway that drops a corrupted reply and waits out its timeout', async () => {
+    const { bus } = network();
+    bus.setFault(2, 'bad-crc');
+    gw = await serveModbusTcp(bus, systemClock, { serialTimeoutMs: 30_000, corruptReply: 'wait' });
+    await client.connectTCP('127.0.0.1', { port: gw.port });
+    client.setTimeout(300);
+    client.setID(2);
+    await expect(client.readHoldingRegisters(0, 4)).rejects.toMatchObject({ errno: 'ETIMEDOUT' });
+  });
+
   it('serves raw RTU frames over TCP', async () => {
     const { bus, devices } = network();
     gw = await serveRtuOverTcp(bus);

@@ -2,7 +2,9 @@
  * Virtual gateways in front of a VirtualBus, on loopback:
  * - Modbus TCP (MBAP, Modbus Messaging on TCP/IP v1.0b §3.1): like a real gateway it queues requests and puts one at
  *   a time on the bus; a unit that does not answer within the gateway's serial timeout gets exception 0x0B
- *   (gateway target device failed to respond); a unit-0 request is broadcast and answered by nobody.
+ *   (gateway target device failed to respond); a reply whose CRC fails gets 0x0B as soon as the frame has ended, as
+ *   gateways that check the unit's reply do (docs/protocols.md, "How long the driver waits for a reply"), rather
+ *   than the rest of the timeout; a unit-0 request is broadcast and answered by nobody.
  * - RTU over TCP (a transparent serial-device server): raw RTU frames, nothing queued — a master that talks while the
  *   bus is busy collides, as on the wire.
  * - RTU on a pseudo-terminal pair made by socat: the same as RTU over TCP on a real serial port.
@@ -44,11 +46,44 @@ function closer(server: Server, sockets: Set<Socket>): () => Promise<void> {
     });
 }
 
+interface MbapJob {
+  socket: Socket;
+  header: Buffer;
+  rtu: Buffer;
+}
+
+/** Splits a Modbus TCP stream into requests for the gateway's queue (`enqueue` false: full), then runs the queue. */
+function mbapSession(socket: Socket, enqueue: (job: MbapJob) => boolean, pump: () => void): (chunk: Buffer) => void {
+  let buf = Buffer.alloc(0);
+  return (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    while (buf.length >= 7) {
+      const len = buf.readUInt16BE(4);
+      if (buf.readUInt16BE(2) !== 0 || len < 2 || len > 254) {
+        socket.destroy(); // not Modbus TCP: drop the connection, as gateways do
+        return;
+      }
+      if (buf.length < 6 + len) break;
+      const header = buf.subarray(0, 7);
+      const pdu = buf.subarray(7, 6 + len);
+      buf = buf.subarray(6 + len);
+      if (!enqueue({ socket, header: Buffer.from(header), rtu: sealRtu(header[6], pdu) }))
+        socket.write(Buffer.concat([header, Buffer.from([pdu[0] | 0x80, 0x06])])); // server busy
+    }
+    pump();
+  };
+}
+
 export interface ModbusTcpOptions {
   host?: string;
   port?: number;
   /** The gateway's own wait for a unit's reply before answering 0x0B. */
   serialTimeoutMs?: number;
+  /**
+   * A reply that arrives with a bad CRC: 'answer' 0x0B once its frame has ended (default), or 'wait' out the timeout
+   * as if nothing had come (a gateway that drops what it cannot check).
+   */
+  corruptReply?: 'answer' | 'wait';
 }
 
 export async function serveModbusTcp(
@@ -57,9 +92,12 @@ export async function serveModbusTcp(
   opts: ModbusTcpOptions = {},
 ): Promise<RunningGateway> {
   const sockets = new Set<Socket>();
-  const queue: { socket: Socket; header: Buffer; rtu: Buffer }[] = [];
+  const queue: MbapJob[] = [];
   let busy = false;
   const serialTimeoutMs = opts.serialTimeoutMs ?? 100;
+  const corruptReply = opts.corruptReply ?? 'answer';
+  /** The wait for the unit now asked, cancelled when the gateway closes. */
+  let waiting: { cancel(): void } | null = null;
 
   const pump = (): void => {
     if (busy || queue.length === 0) return;
@@ -82,11 +120,10 @@ export async function serveModbusTcp(
     }
     busy = true;
     let done = false;
-    let timer: { cancel(): void } | null = null;
     const finish = (pdu: Buffer | null): void => {
       if (done) return;
       done = true;
-      timer?.cancel();
+      waiting?.cancel();
       if (pdu && !job.socket.destroyed) {
         const header = Buffer.from(job.header);
         header.writeUInt16BE(pdu.length + 1, 4);
@@ -96,10 +133,12 @@ export async function serveModbusTcp(
       pump();
     };
     bus.transmit(job.rtu, (reply) => {
-      // a reply whose CRC or unit is wrong is lost in the gateway, as on the wire: the client times out
-      if (reply[0] === unit && rtuCrcOk(reply)) finish(reply.subarray(1, reply.length - 2));
+      // a reply from another unit is not this one's: the gateway keeps waiting
+      if (reply[0] !== unit) return;
+      if (rtuCrcOk(reply)) finish(reply.subarray(1, reply.length - 2));
+      else if (corruptReply === 'answer') finish(Buffer.from([job.rtu[1] | 0x80, 0x0b]));
     });
-    timer = clock.setTimeout(
+    waiting = clock.setTimeout(
       () => finish(Buffer.from([job.rtu[1] | 0x80, 0x0b])),
       serialTimeoutMs + Math.max(0, bus.freeAt() - clock.now()),
     );
@@ -109,30 +148,22 @@ export async function serveModbusTcp(
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    let buf = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 7) {
-        const len = buf.readUInt16BE(4);
-        if (buf.readUInt16BE(2) !== 0 || len < 2 || len > 254) {
-          socket.destroy(); // not Modbus TCP: drop the connection, as gateways do
-          return;
-        }
-        if (buf.length < 6 + len) break;
-        const header = buf.subarray(0, 7);
-        const pdu = buf.subarray(7, 6 + len);
-        buf = buf.subarray(6 + len);
-        if (queue.length >= MAX_MBAP_QUEUE) {
-          socket.write(Buffer.concat([header, Buffer.from([pdu[0] | 0x80, 0x06])])); // server busy
-          continue;
-        }
-        queue.push({ socket, header: Buffer.from(header), rtu: sealRtu(header[6], pdu) });
-      }
-      pump();
-    });
+    socket.on(
+      'data',
+      mbapSession(
+        socket,
+        (job) => {
+          if (queue.length >= MAX_MBAP_QUEUE) return false;
+          queue.push(job);
+          return true;
+        },
+        pump,
+      ),
+    );
   });
+  const close = closer(server, sockets);
   const port = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
-  return { port, close: closer(server, sockets) };
+  return { port, close: () => (waiting?.cancel(), close()) };
 }
 
 /**
