@@ -34,7 +34,13 @@ import {
   type RequestOptions,
   type TransferFailureKind,
 } from '../terminal-bus';
-import { directoryVerdict, headerVerdict, mapVersionRefusal, type StoredVerdict } from './clip-verify';
+import {
+  directoryVerdict,
+  headerVerdict,
+  mapVersionRefusal,
+  type ReadRegisters,
+  type StoredVerdict,
+} from './clip-verify';
 import type { SignedBlock } from './signed-blocks';
 
 /** What a clip transfer needs of a Modbus bus (ModbusTerminalBus provides it). */
@@ -500,6 +506,11 @@ class ClipTransfer {
           true,
         ),
       );
+    const directory: ReadRegisters = (a, n, op) => this.readOnce(unit, a, n, op, true);
+    // the directory listing the clip with its digest settles it in one short read: the SM3 digest covers every byte, so
+    // the size and content are the prepared ones; otherwise the receive header says why (or that the commit was lost)
+    const listed = await directoryVerdict(directory, this.clip.clipId, this.clip.digest);
+    if (listed.stored) return listed;
     let r = await header();
     if (r.clipId === this.clip.clipId && r.state === 'receiving' && r.missingCount === 0) {
       // the broadcast commit was lost on the way to this unit: commit it alone
@@ -507,8 +518,7 @@ class ClipTransfer {
       r = await header();
     }
     return (
-      headerVerdict(r, this.clip.clipId, this.chunks) ??
-      directoryVerdict((a, n, op) => this.readOnce(unit, a, n, op, true), this.clip.clipId, this.clip.digest)
+      headerVerdict(r, this.clip.clipId, this.chunks) ?? directoryVerdict(directory, this.clip.clipId, this.clip.digest)
     );
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What the driver checks after a commit (firmware-protocols/terminal-modbus/PROTOCOL.md §6.4–§6.5) before it calls a
- * clip stored on a unit: the receive header says state 2 for this clip with the clip's chunk count, and the stored-clip
- * directory lists the clip with the first four bytes of its SM3 digest. Version 2 lists the clip stored last first, so
+ * clip stored on a unit: the stored-clip directory lists the clip with the first four bytes of its SM3 digest (the
+ * digest covers every byte, so size and content are the prepared ones). When it does not, the receive header tells
+ * why: state 3, another clip, chunks missing, a lost commit, or state 2 with another chunk count. Version 2 lists the clip stored last first, so
  * one short read finds it; otherwise (version 1, or a clip listed further down) the whole directory is read.
  */
 import {
