@@ -13,6 +13,7 @@ import {
   TerminalStatusEntity,
   TerminalStatusHistoryEntity,
 } from '../monitoring/monitoring.entities';
+import { AsRunEntity, ProgrammeEntity, RelayScheduleEntity, ScheduleRevisionEntity } from '../relay/relay.entities';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import {
@@ -43,4 +44,8 @@ export const ENTITIES: (new () => object)[] = [
   UpstreamMessageEntity,
   UpstreamOutboxEntity,
   EbdIdSequenceEntity,
+  ProgrammeEntity,
+  RelayScheduleEntity,
+  ScheduleRevisionEntity,
+  AsRunEntity,
 ];
