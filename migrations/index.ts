@@ -20,6 +20,7 @@ import { DeliveryStartSequence1795405000000 } from './1795405000000-delivery-sta
 import { AccessControl1796018000000 } from './1796018000000-access-control';
 import { Upstream1796022000000 } from './1796022000000-upstream';
 import { Relay1796200000000 } from './1796200000000-relay';
+import { RelayPlanner1796300000000 } from './1796300000000-relay-planner';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -32,4 +33,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccessControl1796018000000,
   Upstream1796022000000,
   Relay1796200000000,
+  RelayPlanner1796300000000,
 ];

@@ -21,6 +21,7 @@ import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { RegionsModule } from './regions/regions.module';
+import { RelayPlannerModule } from './relay/planner/relay-planner.module';
 import { RelayModule } from './relay/relay.module';
 import { TerminalsModule } from './terminals/terminals.module';
 import { UpstreamModule } from './upstream/upstream.module';
@@ -38,6 +39,7 @@ const FEATURES: Type[] = [
   DispatchModule,
   UpstreamModule,
   RelayModule,
+  RelayPlannerModule,
 ];
 
 @Module({})

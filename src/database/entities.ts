@@ -14,6 +14,7 @@ import {
   TerminalStatusHistoryEntity,
 } from '../monitoring/monitoring.entities';
 import { AsRunEntity, ProgrammeEntity, RelayScheduleEntity, ScheduleRevisionEntity } from '../relay/relay.entities';
+import { SlotRunEntity } from '../relay/planner/slot-run.entity';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import {
@@ -48,4 +49,5 @@ export const ENTITIES: (new () => object)[] = [
   RelayScheduleEntity,
   ScheduleRevisionEntity,
   AsRunEntity,
+  SlotRunEntity,
 ];

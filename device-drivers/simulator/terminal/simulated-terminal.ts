@@ -27,7 +27,7 @@ import {
   type ReceiveStateName,
 } from '../../../firmware-protocols/terminal-modbus';
 import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/words';
-import type { ModbusDevice, UnitFault } from '../modbus/virtual-bus';
+import type { ModbusDevice, PlayRecord, UnitFault } from '../modbus/virtual-bus';
 import type { StoredClip } from './clip-store';
 import type { CommandVerifier } from './command-verifier';
 import { ModelCommand, Refusal, TerminalModel } from './terminal-model';
@@ -70,6 +70,7 @@ const inBlock = (address: number, count: number, start: number, size: number): b
 export class SimulatedTerminal implements ModbusDevice {
   readonly model: TerminalModel;
   private pendingVerifyMs = 0;
+  private signalQuality: number | null = null;
 
   constructor(private readonly opts: SimulatedTerminalOptions) {
     this.model = new TerminalModel(opts.now);
@@ -147,6 +148,18 @@ export class SimulatedTerminal implements ModbusDevice {
 
   installClip(clip: StoredClip): boolean {
     return this.model.clips.install(clip);
+  }
+
+  playLog(): PlayRecord[] {
+    return this.model.playLog.map((r) => ({ ...r }));
+  }
+
+  setSignalQuality(quality: number): void {
+    this.signalQuality = quality;
+  }
+
+  switchSource(source: PlayRecord['source'], now: number): void {
+    this.model.switchSource(source, now);
   }
 
   crcError(): void {
@@ -234,7 +247,7 @@ export class SimulatedTerminal implements ModbusDevice {
       faults: [...m.faults],
       supplyVoltage: this.opts.supplyVoltage ?? 24,
       temperature: this.opts.temperature ?? 31.5,
-      signalQuality: this.opts.signalQuality ?? 90,
+      signalQuality: this.signalQuality ?? this.opts.signalQuality ?? 90,
       uptimeSeconds: Math.min(0xffffffff, m.uptimeSeconds(now)),
       crcErrors: m.crcErrors,
       refusedCommands: m.refusedTotal,
