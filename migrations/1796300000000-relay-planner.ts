@@ -9,7 +9,10 @@ export class RelayPlanner1796300000000 implements MigrationInterface {
   name = 'RelayPlanner1796300000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.addColumn('broadcasts', new TableColumn({ name: 'source', type: 'varchar', length: '8', isNullable: true }));
+    await q.addColumn(
+      'broadcasts',
+      new TableColumn({ name: 'source', type: 'varchar', length: '8', isNullable: true }),
+    );
     await q.addColumn('broadcasts', new TableColumn({ name: 'sourceParam', type: 'integer', isNullable: true }));
     await q.createTable(
       new Table({

@@ -86,7 +86,9 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
 
   /** Something other than the engine cut into a terminal's slot (the watch), from `from` until `to` (null: open). */
   interrupted(slot: TrackedSlot, terminalId: number, cause: string, from: Date, to: Date | null): void {
-    this.queue(() => this.asRun.recordInterruption(this.slotOf(slot, terminalId), cause, from, to).then(() => undefined));
+    this.queue(() =>
+      this.asRun.recordInterruption(this.slotOf(slot, terminalId), cause, from, to).then(() => undefined),
+    );
   }
 
   /** The terminal plays another source now (the watch's fallback). */

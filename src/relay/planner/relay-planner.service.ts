@@ -74,9 +74,9 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     this.sub = this.changes.stream.subscribe((c) => {
       if (c.kind !== 'schedule') return;
       this.cache = null;
-      this.passSoon();
+      void this.passSoon();
     });
-    this.passSoon();
+    void this.passSoon();
   }
 
   onModuleDestroy(): void {
@@ -122,7 +122,10 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
       if (now >= run.plannedEnd.getTime()) await this.end(key, run, run.plannedEnd, null);
       else if (!slot) await this.end(key, run, new Date(now), 'removed from the published schedule');
       else if (slot.end < run.plannedEnd) await this.shorten(run, slot.end);
-      else if (now < run.plannedStart.getTime() - this.config.dispatch.startLeadMs && differs(slot, { revision: run.revision, end: run.plannedEnd, terminalIds: run.terminalIds }))
+      else if (
+        now < run.plannedStart.getTime() - this.config.dispatch.startLeadMs &&
+        differs(slot, { revision: run.revision, end: run.plannedEnd, terminalIds: run.terminalIds })
+      )
         await this.end(key, run, new Date(now), 'planned again after an edit');
     }
     for (const slot of slots) {

@@ -62,8 +62,7 @@ export class RelayWatch implements OnModuleInit {
         changed = this.note(key, slot, id, finding, now) || changed;
         if (finding?.kind === 'relay-signal') weak.push({ key, slot, id, t });
       }
-    for (const [key, p] of this.problems)
-      if (!visited.has(key)) changed = this.close(key, p, now) || changed;
+    for (const [key, p] of this.problems) if (!visited.has(key)) changed = this.close(key, p, now) || changed;
     // the alarm is raised before the fallback mends it: a technician sees that the main source failed there
     if (changed) await this.alarms.evaluate(now);
     let switched = false;
