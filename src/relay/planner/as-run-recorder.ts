@@ -60,15 +60,27 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
     this.sub?.unsubscribe();
   }
 
-  /** Follows a slot's broadcast from now on. */
-  track(run: SlotRunEntity, programme: PublishedRevision['programme']): TrackedSlot {
+  /**
+   * Follows a slot's broadcast from now on. `before`: the delivery states of a slot followed again after a restart (its
+   * starts are in the log already).
+   */
+  track(
+    run: SlotRunEntity,
+    programme: PublishedRevision['programme'],
+    before: ReadonlyMap<number, string> = new Map(),
+  ): TrackedSlot {
     const source = reportedSource(programme.source);
     const now = this.clock.now();
+    const stateOf = (id: number): TerminalOnAir['state'] => {
+      const b = before.get(id);
+      return b === 'playing' || b === 'played' ? 'playing' : b === 'preempted' ? 'preempted' : 'waiting';
+    };
     const terminals = new Map(
-      run.terminalIds.map((id): [number, TerminalOnAir] => [
-        id,
-        { state: 'waiting', since: now, startedAt: null, cut: null, source },
-      ]),
+      run.terminalIds.map((id): [number, TerminalOnAir] => {
+        const state = stateOf(id);
+        const startedAt = state === 'waiting' ? null : run.plannedStart.getTime();
+        return [id, { state, since: now, startedAt, cut: null, source }];
+      }),
     );
     const slot = { run, programme, terminals };
     this.slots.set(run.broadcastId, slot);

@@ -69,7 +69,7 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     for (const run of await this.runs.launched()) {
       const programme = programmes.get(run.scheduleId);
       this.onAir.set(slotKey(run.scheduleId, run.plannedStart), run);
-      if (programme) this.recorder.track(run, programme);
+      if (programme) this.recorder.track(run, programme, await this.runs.deliveryStates(run.broadcastId));
     }
     this.sub = this.changes.stream.subscribe((c) => {
       if (c.kind !== 'schedule') return;

@@ -26,6 +26,15 @@ export class SlotRunRepository {
     return this.em(tx).save(SlotRunEntity, row);
   }
 
+  /** Each terminal's delivery state in a broadcast (a slot on air followed again after a restart). */
+  async deliveryStates(broadcastId: string): Promise<Map<number, string>> {
+    const rows = await this.em().find(DeliveryEntity, {
+      select: { terminalId: true, state: true },
+      where: { broadcastId },
+    });
+    return new Map(rows.map((r) => [r.terminalId, r.state]));
+  }
+
   /** The broadcast whose start on the terminal cut into `broadcastId` there (its alert id, 0 for a relay). */
   async preemptor(terminalId: number, broadcastId: string): Promise<{ broadcastId: string; alertId: number } | null> {
     const d = await this.em().findOne(DeliveryEntity, {
