@@ -19,6 +19,8 @@ import { Dispatch1795404000000 } from './1795404000000-dispatch';
 import { DeliveryStartSequence1795405000000 } from './1795405000000-delivery-start-sequence';
 import { AccessControl1796018000000 } from './1796018000000-access-control';
 import { Upstream1796022000000 } from './1796022000000-upstream';
+import { Relay1796200000000 } from './1796200000000-relay';
+import { RelayPlanner1796300000000 } from './1796300000000-relay-planner';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -30,4 +32,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   DeliveryStartSequence1795405000000,
   AccessControl1796018000000,
   Upstream1796022000000,
+  Relay1796200000000,
+  RelayPlanner1796300000000,
 ];

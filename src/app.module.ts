@@ -21,10 +21,12 @@ import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { RegionsModule } from './regions/regions.module';
+import { RelayPlannerModule } from './relay/planner/relay-planner.module';
+import { RelayModule } from './relay/relay.module';
 import { TerminalsModule } from './terminals/terminals.module';
 import { UpstreamModule } from './upstream/upstream.module';
 
-/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, schedules). */
+/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, relay). */
 const FEATURES: Type[] = [
   RegionsModule,
   TerminalsModule,
@@ -36,6 +38,8 @@ const FEATURES: Type[] = [
   AlertsModule,
   DispatchModule,
   UpstreamModule,
+  RelayModule,
+  RelayPlannerModule,
 ];
 
 @Module({})

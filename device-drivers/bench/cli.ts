@@ -192,6 +192,7 @@ const SERVER_SCENARIOS: Record<string, string> = {
   live: 'live.js',
   'alert-tone': 'dispatch.js',
   'alert-clip': 'dispatch.js',
+  relay: 'relay.js',
 };
 
 function runServerScenario(program: string): never {

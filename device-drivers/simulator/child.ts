@@ -29,7 +29,12 @@ async function serve(req: StartRequest): Promise<void> {
   process.on('message', (m: ControlRequest & { id: number }) => {
     applyControl(network, m).then(
       (counters) => {
-        const reply: Reply = { type: 'reply', id: m.id, counters };
+        const reply: Reply = {
+          type: 'reply',
+          id: m.id,
+          counters,
+          ...(m.op === 'play-log' ? { playLog: network.playLogs() } : {}),
+        };
         process.send?.(reply, () => m.op === 'stop' && process.exit(0));
       },
       (e: unknown) => {

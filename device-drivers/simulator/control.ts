@@ -5,7 +5,7 @@
  */
 import { clipBusShape, longBusShape, referenceCounty, type CountyShape } from './county-shape';
 import type { GatewayTransport, SimulatedNetwork, StockedClip } from './network';
-import { UNIT_FAULTS, type UnitFault } from './modbus/virtual-bus';
+import { UNIT_FAULTS, type PlayRecord, type UnitFault } from './modbus/virtual-bus';
 
 export type ShapeName = 'county' | 'long-bus' | 'clip-bus';
 
@@ -30,6 +30,9 @@ export type ControlRequest =
   | { op: 'set-noise'; gateway: number | 'all'; probability: number }
   | { op: 'set-stray-traffic'; gateway: number | 'all'; probability: number }
   | { op: 'install-clips'; clips: StockedClip[] }
+  | { op: 'set-signal'; gateway: number; unit: number; quality: number }
+  | { op: 'switch-source'; gateway: number; unit: number; source: PlayRecord['source'] }
+  | { op: 'play-log' }
   | { op: 'counters' }
   | { op: 'stop' };
 
@@ -45,6 +48,8 @@ export interface Reply {
   id: number;
   error?: string;
   counters?: Record<string, number>;
+  /** play-log: [gateway index, unit, plays] of every terminal. */
+  playLog?: [number, number, PlayRecord[]][];
 }
 
 export function shapeOf(name: ShapeName, basePort?: number): CountyShape {
@@ -65,6 +70,14 @@ export async function applyControl(
   req: ControlRequest,
 ): Promise<Record<string, number> | undefined> {
   switch (req.op) {
+    case 'set-signal':
+      net.setSignalQuality(req.gateway, req.unit, req.quality);
+      return undefined;
+    case 'switch-source':
+      net.switchSource(req.gateway, req.unit, req.source);
+      return undefined;
+    case 'play-log':
+      return undefined;
     case 'kill-gateway':
       for (const i of gatewaysOf(net, req.gateway)) await net.killGateway(i);
       return undefined;

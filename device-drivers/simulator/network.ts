@@ -8,7 +8,7 @@ import type { Clock } from '../transport/clock';
 import { LineTiming } from '../transport/line-timing';
 import type { CountyShape, ShapeGateway, ShapeTerminal } from './county-shape';
 import { RunningGateway, serveModbusTcp, serveRtuOverTcp } from './modbus/gateways';
-import { BusTiming, ModbusDevice, UnitFault, VirtualBus } from './modbus/virtual-bus';
+import { BusTiming, ModbusDevice, PlayRecord, UnitFault, VirtualBus } from './modbus/virtual-bus';
 import { seededRandom } from './random';
 import type { StoredClip } from './terminal/clip-store';
 
@@ -125,6 +125,29 @@ export class SimulatedNetwork {
       if (g.bus.installClip(e.unit, e.clip)) held++;
     }
     return held;
+  }
+
+  /** The signal quality a terminal reports from now on (an FM field grown weak). */
+  setSignalQuality(index: number, unit: number, quality: number): void {
+    this.unit(index, unit).setSignalQuality?.(quality);
+  }
+
+  /** What a terminal plays switches source without a command (a local switch, a receiver fault). */
+  switchSource(index: number, unit: number, source: PlayRecord['source']): void {
+    this.unit(index, unit).switchSource?.(source, this.opts.clock.now());
+  }
+
+  /** Every terminal's play log, as [gateway index, unit, plays]. */
+  playLogs(): [number, number, PlayRecord[]][] {
+    return this.gateways.flatMap((g, i) =>
+      g.bus.unitIds().map((u): [number, number, PlayRecord[]] => [i, u, g.bus.device(u)?.playLog?.() ?? []]),
+    );
+  }
+
+  private unit(index: number, unit: number): ModbusDevice {
+    const d = this.gateways[index]?.bus.device(unit);
+    if (!d) throw new RangeError(`simulator: gateway ${index} has no unit ${unit}`);
+    return d;
   }
 
   /** [gateway index, unit] of every terminal currently dead. */

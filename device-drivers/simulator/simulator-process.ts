@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ControlRequest, Ready, Reply, StartRequest } from './control';
-import type { UnitFault } from './modbus/virtual-bus';
+import type { PlayRecord, UnitFault } from './modbus/virtual-bus';
 import type { StockedClip } from './network';
 
 export class SimulatorProcess {
@@ -96,6 +96,15 @@ export class SimulatorProcess {
   /** Puts clips on terminals as installed; resolves to how many terminals hold theirs. */
   async installClips(clips: StockedClip[]): Promise<number> {
     return (await this.request({ op: 'install-clips', clips })).counters?.held ?? 0;
+  }
+
+  async setSignalQuality(gateway: number, unit: number, quality: number): Promise<void> {
+    await this.request({ op: 'set-signal', gateway, unit, quality });
+  }
+
+  /** Every terminal's play log, as [gateway index, unit, plays] (times in ms on the simulator's clock). */
+  async playLogs(): Promise<[number, number, PlayRecord[]][]> {
+    return (await this.request({ op: 'play-log' }, 60_000)).playLog ?? [];
   }
 
   async counters(): Promise<Record<string, number>> {

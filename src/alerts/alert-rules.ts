@@ -16,14 +16,7 @@ import {
 import type { AuthUser } from '../auth/auth-user';
 import { FieldMessage, ForbiddenError } from '../common/errors';
 import type { DispatchOrder } from '../dispatch/dispatch-order';
-import type {
-  AlertAudio,
-  AlertEntity,
-  AlertRevisionEntity,
-  AlertTargets,
-  FieldChanges,
-  RevisionAction,
-} from './alert.entities';
+import type { AlertAudio, AlertEntity, AlertTargets, FieldChanges, RevisionAction } from './alert.entities';
 
 export interface AlertContent {
   eventType: string;
@@ -101,26 +94,28 @@ export function areaIndexPatterns(area: string): string[] {
 }
 
 /** Revision actions that make a user an author of the alert's content or of its way on air. */
-const AUTHORING: readonly RevisionAction[] = ['created', 'edited', 'submitted', 'emergency'];
+const AUTHORING: readonly string[] = ['created', 'edited', 'submitted', 'emergency'] satisfies RevisionAction[];
 
 /**
  * 三审: the approver (or the confirmer of a one-key alert) must be someone other than every user who created, edited,
  * submitted or sent it, over its whole history (a rejection and a new submission do not wash an earlier edit away).
+ * Relay schedules (src/relay) are reviewed by the same rule: `kind` names what is reviewed in the refusal.
  */
 export function assertSecondPerson(
-  alert: Pick<AlertEntity, 'id' | 'createdById' | 'submittedById'>,
-  history: readonly Pick<AlertRevisionEntity, 'action' | 'userId'>[],
+  subject: Pick<AlertEntity, 'id' | 'createdById' | 'submittedById'>,
+  history: readonly { action: string; userId: number }[],
   user: AuthUser,
   verb: 'approve' | 'confirm',
+  kind: 'alert' | 'schedule' = 'alert',
 ): void {
   const authors = new Set(history.filter((r) => AUTHORING.includes(r.action)).map((r) => r.userId));
-  authors.add(alert.createdById);
-  if (alert.submittedById !== null) authors.add(alert.submittedById);
+  authors.add(subject.createdById);
+  if (subject.submittedById !== null) authors.add(subject.submittedById);
   if (authors.has(user.id)) {
     throw new ForbiddenError(
       'forbidden',
-      `you drafted, edited or submitted alert ${alert.id}; another user with the approver role must ${verb} it`,
-      { alertId: alert.id },
+      `you drafted, edited or submitted ${kind} ${subject.id}; another user with the approver role must ${verb} it`,
+      { [`${kind}Id`]: subject.id },
     );
   }
 }

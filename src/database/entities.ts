@@ -13,6 +13,8 @@ import {
   TerminalStatusEntity,
   TerminalStatusHistoryEntity,
 } from '../monitoring/monitoring.entities';
+import { AsRunEntity, ProgrammeEntity, RelayScheduleEntity, ScheduleRevisionEntity } from '../relay/relay.entities';
+import { SlotRunEntity } from '../relay/planner/slot-run.entity';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import {
@@ -43,4 +45,9 @@ export const ENTITIES: (new () => object)[] = [
   UpstreamMessageEntity,
   UpstreamOutboxEntity,
   EbdIdSequenceEntity,
+  ProgrammeEntity,
+  RelayScheduleEntity,
+  ScheduleRevisionEntity,
+  AsRunEntity,
+  SlotRunEntity,
 ];

@@ -12,7 +12,7 @@ import type { DeliveryLedger, LedgerRow } from './delivery-ledger';
 import { BusStart } from './run/bus-start';
 import { endRead } from './run/end-read';
 import { LateStarts } from './run/late-starts';
-import type { RunContext } from './run/run-context';
+import type { ClipVariant, RunContext } from './run/run-context';
 import { RunState } from './run/run-state';
 import { firstRounds, type BusPlan } from './run/run-transfers';
 
@@ -22,6 +22,17 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** The one "variant" of a live source (FM, line-in, IP stream): no clip, no data, played until the window's end. */
+function liveVariant(terminalIds: number[]): { terminalIds: number[]; clip: ClipVariant; error: null }[] {
+  return [
+    {
+      terminalIds,
+      clip: { clipId: 0, codec: 'live', digest: '', data: new Uint8Array(0), durationMs: 0 },
+      error: null,
+    },
+  ];
 }
 
 const NOT_LOCATED = 'no open bus reaches the terminal (unknown, disabled, or its gateway is)';
@@ -94,10 +105,12 @@ export class BroadcastRun extends RunState {
     const work = active.filter((r) => !lost.includes(r));
     // a delivery verified playing before a restart ends when it would have: its clip's length is needed too
     const alreadyPlaying = this.ledger.inState('playing');
-    const variants = await this.ctx.clipFor(
-      this.broadcast.clipId,
-      [...work, ...alreadyPlaying].map((r) => r.terminalId),
-    );
+    const variants = this.broadcast.source
+      ? liveVariant([...work, ...alreadyPlaying].map((r) => r.terminalId))
+      : await this.ctx.clipFor(
+          this.broadcast.clipId,
+          [...work, ...alreadyPlaying].map((r) => r.terminalId),
+        );
     this.checkpoint();
     const plan: BusPlan[] = [];
     for (const v of variants) {
@@ -116,6 +129,12 @@ export class BroadcastRun extends RunState {
         continue;
       }
       for (const r of rows) this.durationMs.set(r.id, v.clip.durationMs);
+      // a live source has nothing to transfer: every terminal is ready for the start at once
+      if (this.broadcast.source)
+        this.ledger.move(
+          rows.filter((r) => r.state === 'pending').map((r) => r.id),
+          'ready',
+        );
       const byBus = new Map<number, LedgerRow[]>();
       for (const r of rows) {
         const g = this.ctx.locate(r.terminalId)?.gatewayId as number;
@@ -131,9 +150,11 @@ export class BroadcastRun extends RunState {
     const wait = this.startAtMs - this.ctx.policy.startLeadMs - this.ctx.clock.now();
     if (wait > 0) await this.ctx.clock.sleep(wait);
     this.checkpoint();
-    // start times travel in whole seconds (terminal-modbus PROTOCOL.md §4): round up so ours is the terminal's
-    this.startAtMs =
-      Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + this.ctx.policy.startLeadMs) / 1000) * 1000;
+    // start times travel in whole seconds (terminal-modbus PROTOCOL.md §4): round up so ours is the terminal's. Woken
+    // a few ms late from the wait for a start planned ahead (a relay slot's second), the start keeps its second while
+    // at least half the lead is left, rather than slipping to the next one
+    const lead = wait > 0 ? this.ctx.policy.startLeadMs / 2 : this.ctx.policy.startLeadMs;
+    this.startAtMs = Math.ceil(Math.max(this.startAtMs, this.ctx.clock.now() + lead) / 1000) * 1000;
     const units = await this.ctx.unitsOn([...new Set(plan.map((p) => p.gatewayId))]);
     await Promise.all(
       plan.map(async (p) => {

@@ -8,6 +8,9 @@ import type { MessageTypeKey } from '../../firmware-protocols/codes';
 import type { BroadcastState } from './broadcast-lifecycle';
 import type { DeliveryState } from './delivery-lifecycle';
 
+/** The live sources a broadcast may play instead of a stored clip (a daily relay). */
+export type LiveSource = 'fm' | 'line-in' | 'ip';
+
 @Entity('broadcasts')
 @Index('UQ_broadcasts_broadcast_id', ['broadcastId'], { unique: true })
 @Index('IDX_broadcasts_alert', ['alertId'])
@@ -44,6 +47,16 @@ export class BroadcastEntity {
   /** The audio-library clip id. */
   @Column({ type: 'varchar', length: 64 })
   clipId!: string;
+
+  /**
+   * What the play command selects: null for the stored clip (`clipId`); a relay's live source (fm, line-in, ip) with
+   * its parameter (FM in 10 kHz, line-in channel, IP stream index) otherwise — then nothing is transferred.
+   */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  source!: LiveSource | null;
+
+  @Column({ type: 'integer', nullable: true })
+  sourceParam!: number | null;
 
   @Column({ type: 'integer' })
   repeat!: number;

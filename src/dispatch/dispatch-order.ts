@@ -7,6 +7,7 @@
  */
 import type { AlertEvent } from '../alerts/alert-lifecycle';
 import type { Tx } from '../database/transactions';
+import type { LiveSource } from './broadcast.entities';
 import type { BroadcastClass, MessageTypeKey } from '../../firmware-protocols/codes';
 
 export interface DispatchOrder {
@@ -24,6 +25,9 @@ export interface DispatchOrder {
   priority: number;
   /** One audio-library clip id (an upload, a text-to-speech clip, a tone, or a composed tone + message). */
   clipId: string;
+  /** A relay's live source instead of the clip (nothing is transferred), with its parameter; absent = the clip. */
+  source?: LiveSource;
+  sourceParam?: number;
   repeat: number;
   volume: number;
   startAt: Date;

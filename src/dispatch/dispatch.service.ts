@@ -111,6 +111,8 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       broadcastClass: order.broadcastClass,
       priority: order.priority,
       clipId: order.clipId,
+      source: order.source ?? null,
+      sourceParam: order.source ? (order.sourceParam ?? 0) : null,
       repeat: order.repeat,
       volume: order.volume,
       startAt: order.startAt,
@@ -229,43 +231,87 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   }
 
   async cancel(alertId: number, userId: number): Promise<void> {
-    for (const b of (await this.repo.broadcastsOfAlert(alertId)).filter((x) => !isFinalBroadcastState(x.state))) {
-      const active = this.runs.get(b.broadcastId);
-      if (active) {
-        active.cancelled = true;
-        active.interrupt();
-      }
-      const run =
-        active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
-      await this.repo.write([], {
-        broadcastId: b.broadcastId,
-        set: { cancelRequestedAt: this.clock.date(), cancelledBy: userId },
-      });
-      const sounding = run.ledger
-        .rows()
-        .filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
-      const byBus = new Map<number, number[]>();
-      for (const r of sounding) {
-        const g = this.field.locate(r.terminalId)?.gatewayId;
-        if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
-      }
-      const stop = { code: 'stop' as const, broadcastId: b.broadcastId, priority: b.priority };
-      await Promise.all([...byBus].map(([g, keys]) => stopPhase(fieldLink(this.field, g), keys, stop, run.ours(null))));
-      const open = run.ledger.rows().filter((r) => r.state !== 'played' && r.state !== 'cancelled');
-      run.ledger.move(
-        open.map((r) => r.id),
-        'cancelled',
-        `cancelled by user ${userId}`,
-      );
-      await run.flush();
-      b.state = 'cancelled';
-      await this.repo.write([], {
-        broadcastId: b.broadcastId,
-        set: { state: 'cancelled', finishedAt: this.clock.date() },
-      });
-      this.emit(run, []);
-      await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
+    for (const b of (await this.repo.broadcastsOfAlert(alertId)).filter((x) => !isFinalBroadcastState(x.state)))
+      await this.cancelOne(b, userId);
+  }
+
+  /** Stops one broadcast everywhere (a relay slot removed while it plays or waits to start); `userId` 0 = the system. */
+  async cancelBroadcast(broadcastId: string, userId: number): Promise<void> {
+    const b = await this.repo.findBroadcast(broadcastId);
+    if (b && !isFinalBroadcastState(b.state)) await this.cancelOne(b, userId);
+  }
+
+  /**
+   * A broadcast's window now ends at `endAt` (a relay slot shortened while it plays): its run ends its plays then. The
+   * terminals were told the old end in their play command: the caller stops them at the new one (stopOnBuses).
+   */
+  async shorten(broadcastId: string, endAt: Date): Promise<void> {
+    await this.repo.write([], { broadcastId, set: { endAt } });
+    const run = this.runs.get(broadcastId);
+    if (!run) return;
+    run.broadcast.endAt = endAt;
+    for (const r of run.ledger.inState('playing'))
+      run.endsAt.set(r.id, Math.min(run.endsAt.get(r.id) ?? endAt.getTime(), endAt.getTime()));
+    run.interrupt();
+  }
+
+  /**
+   * A stop of the broadcast on every bus it was started on (bus-wide, then to each terminal still playing it): the
+   * backstop of a play's own end time. The deliveries are left to the run's end read.
+   */
+  async stopOnBuses(broadcastId: string): Promise<void> {
+    const b = this.runs.get(broadcastId)?.broadcast ?? (await this.repo.findBroadcast(broadcastId));
+    if (!b) return;
+    const rows = this.runs.get(broadcastId)?.ledger.rows() ?? (await this.repo.ledgerRows(broadcastId));
+    const byBus = new Map<number, number[]>();
+    for (const r of rows.filter((x) => x.startSentAt)) {
+      const g = this.field.locate(r.terminalId)?.gatewayId;
+      if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
     }
+    const stop = { code: 'stop' as const, broadcastId, priority: b.priority };
+    const ours = { broadcastId, clipId: null, priority: b.priority, broadcastClass: b.broadcastClass, startAt: 0 };
+    await Promise.all([...byBus].map(([g, keys]) => stopPhase(fieldLink(this.field, g), keys, stop, ours)));
+  }
+
+  /** The synchronised start time a run has set (ms), once it is running; null otherwise. */
+  startTimeOf(broadcastId: string): number | null {
+    const at = this.runs.get(broadcastId)?.startAtMs;
+    return at ? at : null;
+  }
+
+  private async cancelOne(b: BroadcastEntity, userId: number): Promise<void> {
+    const active = this.runs.get(b.broadcastId);
+    if (active) {
+      active.cancelled = true;
+      active.interrupt();
+    }
+    const run = active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
+    await this.repo.write([], {
+      broadcastId: b.broadcastId,
+      set: { cancelRequestedAt: this.clock.date(), cancelledBy: userId },
+    });
+    const sounding = run.ledger.rows().filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
+    const byBus = new Map<number, number[]>();
+    for (const r of sounding) {
+      const g = this.field.locate(r.terminalId)?.gatewayId;
+      if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
+    }
+    const stop = { code: 'stop' as const, broadcastId: b.broadcastId, priority: b.priority };
+    await Promise.all([...byBus].map(([g, keys]) => stopPhase(fieldLink(this.field, g), keys, stop, run.ours(null))));
+    const open = run.ledger.rows().filter((r) => r.state !== 'played' && r.state !== 'cancelled');
+    run.ledger.move(
+      open.map((r) => r.id),
+      'cancelled',
+      `cancelled by user ${userId}`,
+    );
+    await run.flush();
+    b.state = 'cancelled';
+    await this.repo.write([], {
+      broadcastId: b.broadcastId,
+      set: { state: 'cancelled', finishedAt: this.clock.date() },
+    });
+    this.emit(run, []);
+    await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
   }
 
   private playingNow(terminalId: number, except: string): PlayingNow | null {
@@ -304,6 +350,8 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   }
 
   private async advance(alertId: number, event: AlertEvent, detail?: string): Promise<void> {
+    // a relay slot's broadcast (alert id 0) belongs to no alert
+    if (alertId <= 0) return;
     let outcomes: AlertOutcomes;
     try {
       outcomes = this.moduleRef.get(AlertOutcomes, { strict: false });

@@ -6,6 +6,7 @@
  */
 import type { AlertView } from '../alerts/alert-view';
 import type { AudioJob } from '../audio/jobs/audio-jobs';
+import type { LiveRelay } from './live-payload';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
 import type { OnlineRate } from '../monitoring/online-rate';
@@ -45,6 +46,8 @@ export class LiveFeed {
   private readonly alerts = new Map<number, AlertView>();
   private readonly provisioning = new Map<string, LiveDelta['provisioning'][number]>();
   private readonly audioJobs = new Map<string, AudioJob>();
+  /** Relay changes, the latest per schedule and per as-run row. */
+  private readonly relayChanges = new Map<string, LiveRelay>();
   private alarmsDropped = 0;
   private timer: unknown = null;
   private lastSentAt = -Infinity;
@@ -71,7 +74,8 @@ export class LiveFeed {
       this.broadcasts.size +
       this.alerts.size +
       this.provisioning.size +
-      this.audioJobs.size
+      this.audioJobs.size +
+      this.relayChanges.size
     );
   }
 
@@ -122,6 +126,12 @@ export class LiveFeed {
     this.schedule();
   }
 
+  relay(change: LiveRelay): void {
+    const key = change.kind === 'schedule' ? `s${change.schedule.id}` : `r${change.asRun.id}`;
+    this.relayChanges.set(key, change);
+    this.schedule();
+  }
+
   alert(view: AlertView): void {
     this.alerts.set(view.id, view);
     this.schedule();
@@ -163,12 +173,14 @@ export class LiveFeed {
       alerts: [...this.alerts.values()],
       provisioning: [...this.provisioning.values()],
       audioJobs: [...this.audioJobs.values()],
+      relay: [...this.relayChanges.values()],
       alarmsDropped: this.alarmsDropped,
     };
     this.broadcasts.clear();
     this.alerts.clear();
     this.provisioning.clear();
     this.audioJobs.clear();
+    this.relayChanges.clear();
     this.terminals.clear();
     this.gateways.clear();
     this.rates.clear();

@@ -17,6 +17,8 @@ import type { OnlineRate } from '../monitoring/online-rate';
 import { TerminalsRepository } from '../terminals/terminals.repository';
 import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
 import { type AlertChange, AlertsService } from '../alerts/alerts.service';
+import { RelayChanges, type RelayChange } from '../relay/relay-view';
+import { covers } from '../relay/relay-rules';
 import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
 import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/delivery-lifecycle';
 import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
@@ -43,6 +45,7 @@ export const SUBSCRIPTION_KINDS = [
   'alerts',
   'provisioning',
   'audioJob',
+  'relay',
 ] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
@@ -116,6 +119,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
   /** Clients following the alerts list (every alert reaching into their scopes). */
   private readonly alertWatch = new Set<LiveClient>();
+  /** Clients following the relay: schedules published or withdrawn, as-run rows, inside their scopes. */
+  private readonly relayWatch = new Set<LiveClient>();
   /** Clients following tone provisioning, with the areas they asked for (null: their whole scope). */
   private readonly toneWatch = new Map<LiveClient, Set<string | null>>();
   /** Clients following an audio job, by job id. */
@@ -134,6 +139,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly alertsService: AlertsService,
     private readonly provisioning: ToneProvisioning,
     private readonly audioJobs: AudioJobs,
+    private readonly relay: RelayChanges,
     clock: Clock,
   ) {
     this.timers = feedTimers(clock);
@@ -148,6 +154,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
       this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.routeTones()),
       this.audioJobs.updates$.subscribe((job) => this.routeAudioJob(job)),
+      this.relay.stream.subscribe((r) => this.routeRelay(r)),
     );
   }
 
@@ -214,13 +221,16 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       case 'audioJob':
         return this.subscribeAudioJob(c, key, id as string);
       case 'alerts':
-        this.alertWatch.add(c);
-        c.subscriptions.set(key, () => this.alertWatch.delete(c));
+      case 'relay': {
+        const watch = kind === 'alerts' ? this.alertWatch : this.relayWatch;
+        watch.add(c);
+        c.subscriptions.set(key, () => watch.delete(c));
         return {
           ok: true,
-          subscription: { kind: 'alerts', id: null },
+          subscription: { kind, id: null },
           snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [] },
         };
+      }
     }
   }
 
@@ -252,7 +262,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
           ? { kind: 'alarms', id }
           : { message: 'id must be an area code, or absent for every alarm in your scope' };
       case 'alerts':
-        return { kind: 'alerts', id: null };
+      case 'relay':
+        return { kind: kind as 'alerts' | 'relay', id: null };
       case 'audioJob':
         return typeof id === 'string' && JOB_ID.test(id)
           ? { kind: 'audioJob', id }
@@ -484,6 +495,18 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         isUnrestricted(c.user) ||
         change.areaCodes.some((a) => c.user.scopes.some((s) => isWithinArea(a, s) || isWithinArea(s, a)));
       if (sees) c.feed.alert(change.alert);
+    }
+  }
+
+  /**
+   * A relay change goes to the relay watchers who may see it: a schedule when every area its programme (and the
+   * revision on air) targets lies in their scope, as GET /api/relay/schedules/:id; an as-run row when its terminal does.
+   */
+  private routeRelay(change: RelayChange): void {
+    for (const c of this.relayWatch) {
+      if (!covers(c.user, `|${change.areaCodes.join('|')}|`)) continue;
+      if (change.kind === 'schedule') c.feed.relay({ kind: 'schedule', schedule: change.schedule });
+      else c.feed.relay({ kind: 'asRun', asRun: change.asRun });
     }
   }
 

@@ -11,6 +11,10 @@ import type { Connectivity } from '../monitoring/connectivity';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
 import type { OnlineRate } from '../monitoring/online-rate';
 import type { LiveStatus } from '../monitoring/status-store';
+import type { AsRunView, ScheduleView } from '../relay/relay-view';
+
+/** A relay change: a schedule as GET /api/relay/schedules/:id shows it, or an as-run row as the as-run report does. */
+export type LiveRelay = { kind: 'schedule'; schedule: ScheduleView } | { kind: 'asRun'; asRun: AsRunView };
 
 export interface LiveTerminal {
   id: number;
@@ -72,6 +76,8 @@ export interface LiveDelta {
   provisioning: { areaCode: string | null; view: ToneProvisioningView }[];
   /** Audio jobs (synthesis, transcoding) that moved, as GET /api/audio/jobs/:id shows them, to those following them. */
   audioJobs: AudioJob[];
+  /** Relay changes (kind `relay`): schedules published, edited, reviewed or withdrawn; as-run rows written. */
+  relay: LiveRelay[];
   /** Alarm events left out because the client fell behind (it should reload the alarm list). */
   alarmsDropped: number;
 }

@@ -4,12 +4,13 @@ import { AudioModule } from '../audio/audio.module';
 import { AuthModule } from '../auth/auth.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
+import { RelayModule } from '../relay/relay.module';
 import { LiveChannel } from './live.channel';
 import { LiveHub } from './live-hub';
 
 /** The live view: Socket.IO namespace `/live`, scoped by the same JWT and area scopes as the API. */
 @Module({
-  imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule, AudioModule],
+  imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule, AudioModule, RelayModule],
   providers: [LiveHub, LiveChannel],
   exports: [LiveHub],
 })

@@ -5,7 +5,15 @@
  */
 import type { LiveStatus } from './status-store';
 
-export type AlarmKind = 'terminal-offline' | 'bus-down' | 'town-uplink' | 'fault';
+export type AlarmKind =
+  | 'terminal-offline'
+  | 'bus-down'
+  | 'town-uplink'
+  | 'fault'
+  // the relay's watch (src/relay/watch): during a slot, terminals of one bus silent, on another source, or weak
+  | 'relay-silent'
+  | 'relay-source'
+  | 'relay-signal';
 
 export interface AlarmCause {
   /** Stable identity of the cause, e.g. `bus-down:gateway:12`. */

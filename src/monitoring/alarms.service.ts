@@ -14,7 +14,7 @@ import { ConflictError, NotFoundError } from '../common/errors';
 import type { Page } from '../common/paging';
 import { Transactions } from '../database/transactions';
 import { type Alarm, AlarmBook, type AlarmEvent, type AlarmPolicy } from './alarm-book';
-import { type AlarmKind, currentCauses } from './alarm-causes';
+import { type AlarmCause, type AlarmKind, currentCauses } from './alarm-causes';
 import { AlarmRepository } from './alarm.repository';
 import type { AlarmEntity, AlarmState } from './monitoring.entities';
 import { MonitoringService } from './monitoring.service';
@@ -98,6 +98,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   private timer: NodeJS.Timeout | null = null;
   private gatewaySubscription: Subscription | null = null;
   private evaluationQueued = false;
+  private readonly causeSources: (() => AlarmCause[])[] = [];
 
   constructor(
     @Inject(ALARM_POLICY) policy: AlarmPolicy,
@@ -155,11 +156,22 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
+  /**
+   * Another source of causes beside the live state (the relay's watch), asked at every evaluation: its alarms are
+   * raised, grouped, reminded and cleared as the others are.
+   */
+  addCauses(source: () => AlarmCause[]): void {
+    this.causeSources.push(source);
+  }
+
   /** Derives the causes now, updates the alarms and writes what changed; evaluations never overlap. */
   evaluate(at: number): Promise<void> {
     const run = this.chain.then(async () => {
       const events = this.book.evaluate(
-        currentCauses(this.monitoring.terminals(), this.monitoring.gatewayStates()),
+        [
+          ...currentCauses(this.monitoring.terminals(), this.monitoring.gatewayStates()),
+          ...this.causeSources.flatMap((f) => f()),
+        ],
         at,
       );
       for (const e of events) await this.persist(e);

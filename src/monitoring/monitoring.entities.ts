@@ -9,7 +9,15 @@ import type { Connectivity } from './connectivity';
 import type { TerminalReading } from './terminal-reading';
 
 export const CONNECTIVITIES: Connectivity[] = ['unknown', 'online', 'suspect', 'offline'];
-export const ALARM_KINDS: AlarmKind[] = ['terminal-offline', 'bus-down', 'town-uplink', 'fault'];
+export const ALARM_KINDS: AlarmKind[] = [
+  'terminal-offline',
+  'bus-down',
+  'town-uplink',
+  'fault',
+  'relay-silent',
+  'relay-source',
+  'relay-signal',
+];
 export const ALARM_STATES = ['active', 'cleared'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
 

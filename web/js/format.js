@@ -54,6 +54,9 @@ const ALARM_KINDS = {
   'bus-down': '总线中断',
   'town-uplink': '乡镇链路中断',
   fault: '终端故障',
+  'relay-silent': '日常广播无声',
+  'relay-source': '日常广播音源不符',
+  'relay-signal': '日常广播信号弱',
 };
 export const alarmKindName = (k) => ALARM_KINDS[k] ?? k;
 

@@ -37,6 +37,23 @@ export interface ModbusDevice {
   counters?(): Record<string, number>;
   /** Puts a clip in the unit's storage as installed (a terminal stocked before it reaches the line); false when it cannot hold it. */
   installClip?(clip: StoredClip): boolean;
+  /** What the unit played, when (a terminal's play log: sound from `startAt` to `endAt`, ms on the bus clock). */
+  playLog?(): PlayRecord[];
+  /** The signal quality the unit reports from now on (FM field strength or link quality, 0–100). */
+  setSignalQuality?(quality: number): void;
+  /** What plays switches to another source without a command (a local switch, a receiver fault). */
+  switchSource?(source: PlayRecord['source'], now: number): void;
+}
+
+/** One play of a terminal as it sounded. */
+export interface PlayRecord {
+  /** PROTOCOL.md §3.1 handle of the broadcast, 0 none. */
+  handle: number;
+  source: 'none' | 'stored' | 'fm' | 'line-in' | 'ip' | 'tone';
+  priority: number;
+  startAt: number;
+  /** null while it plays. */
+  endAt: number | null;
 }
 
 /**
@@ -144,6 +161,11 @@ export class VirtualBus {
   /** See ModbusDevice.installClip; false for a unit that is not there or holds no clips. */
   installClip(unit: number, clip: StoredClip): boolean {
     return this.units.get(unit)?.device.installClip?.(clip) ?? false;
+  }
+
+  /** The device at a unit (simulator controls and benches), if one is attached. */
+  device(unit: number): ModbusDevice | undefined {
+    return this.units.get(unit)?.device;
   }
 
   fault(unit: number): UnitFault {

@@ -28,7 +28,7 @@ import {
   type MapVersion,
 } from '../../../firmware-protocols/terminal-modbus';
 import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/words';
-import type { ModbusDevice, UnitFault } from '../modbus/virtual-bus';
+import type { ModbusDevice, PlayRecord, UnitFault } from '../modbus/virtual-bus';
 import type { StoredClip } from './clip-store';
 import type { CommandVerifier } from './command-verifier';
 import { ModelCommand, Refusal, TerminalModel } from './terminal-model';
@@ -75,6 +75,7 @@ const inBlock = (address: number, count: number, start: number, size: number): b
 export class SimulatedTerminal implements ModbusDevice {
   readonly model: TerminalModel;
   private pendingVerifyMs = 0;
+  private signalQuality: number | null = null;
 
   constructor(private readonly opts: SimulatedTerminalOptions) {
     this.model = new TerminalModel(opts.now, {
@@ -173,6 +174,18 @@ export class SimulatedTerminal implements ModbusDevice {
     return this.model.clips.install(clip);
   }
 
+  playLog(): PlayRecord[] {
+    return this.model.playLog.map((r) => ({ ...r }));
+  }
+
+  setSignalQuality(quality: number): void {
+    this.signalQuality = quality;
+  }
+
+  switchSource(source: PlayRecord['source'], now: number): void {
+    this.model.switchSource(source, now);
+  }
+
   crcError(): void {
     this.model.crcErrors = (this.model.crcErrors + 1) & 0xffff;
   }
@@ -256,7 +269,7 @@ export class SimulatedTerminal implements ModbusDevice {
       faults: [...m.faults],
       supplyVoltage: this.opts.supplyVoltage === undefined ? 24 : this.opts.supplyVoltage,
       temperature: this.opts.temperature === undefined ? 31.5 : this.opts.temperature,
-      signalQuality: this.opts.signalQuality === undefined ? 90 : this.opts.signalQuality,
+      signalQuality: this.signalQuality ?? (this.opts.signalQuality === undefined ? 90 : this.opts.signalQuality),
       uptimeSeconds: Math.min(0xffffffff, m.uptimeSeconds(now)),
       crcErrors: m.crcErrors,
       refusedCommands: m.refusedTotal,

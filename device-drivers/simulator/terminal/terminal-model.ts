@@ -8,6 +8,7 @@
 import { mayPlayOver, PRIORITY, TERMINAL_STATES, type FaultKey } from '../../../firmware-protocols/codes';
 import { RECEIVE_STATES } from '../../../firmware-protocols/terminal-modbus/registers';
 import type { SourceKind } from '../../terminal-bus';
+import type { PlayRecord } from '../modbus/virtual-bus';
 import { ClipStore, type StoredClip } from './clip-store';
 
 export type SignatureVerdict = 'ok' | 'unsigned' | 'forged' | 'unknown-certificate';
@@ -60,6 +61,7 @@ export interface PreemptedSession {
 }
 
 const MAX_PREEMPTED = 16;
+const MAX_PLAY_LOG = 256;
 const TEST_TONE_PRIORITY = PRIORITY.drill;
 
 export class TerminalModel {
@@ -81,6 +83,9 @@ export class TerminalModel {
     other: 0,
   };
   readonly clips: ClipStore;
+  /** Plays as they sounded, newest last, capped (benches and tests read when terminals started and stopped). */
+  readonly playLog: PlayRecord[] = [];
+  private sounding: PlayRecord | null = null;
   /** Plays obeyed, and plays of a broadcast this terminal had started before that were not the resumption of a preempted session. */
   readonly starts = { plays: 0, repeatedStarts: 0 };
   private readonly started = new Set<number>();
@@ -159,6 +164,7 @@ export class TerminalModel {
         if (!this.session) return null;
         if (!mayPlayOver(command.priority, this.session.priority)) return 'outranked';
         if (command.broadcastHandle !== 0 && command.broadcastHandle !== this.session.broadcastHandle) return null;
+        this.logEnd(now);
         this.session = null;
         return null;
       case 'volume':
@@ -225,10 +231,36 @@ export class TerminalModel {
       else if (this.started.has(s.broadcastHandle)) this.starts.repeatedStarts += 1;
       this.started.add(s.broadcastHandle);
     }
+    this.logEnd(now);
     // start and end are times on the terminal's clock; one that does not know the time starts at once and has no end
     const onBus = (t: number | null): number | null => (t === null || !this.clockKnown ? null : t - this.clockOffsetMs);
     this.session = { ...s, startAt: onBus(s.startAt) ?? now, endAt: onBus(s.endAt), durationMs };
+    this.logStart(this.session, Math.max(now, this.session.startAt));
     return null;
+  }
+
+  /** The source of what plays changes without a command (a local switch, a receiver fault). */
+  switchSource(source: SourceKind, now: number): void {
+    this.advance(now);
+    if (!this.session) return;
+    this.logEnd(now);
+    this.session = { ...this.session, source };
+    this.logStart(this.session, Math.max(now, this.session.startAt));
+  }
+
+  private logStart(s: PlaySession, at: number): void {
+    this.sounding = { handle: s.broadcastHandle, source: s.source, priority: s.priority, startAt: at, endAt: null };
+    this.playLog.push(this.sounding);
+    if (this.playLog.length > MAX_PLAY_LOG) this.playLog.shift();
+  }
+
+  /** What sounded ends at `at`; one replaced before its synchronised start never sounded and leaves the log. */
+  private logEnd(at: number): void {
+    const r = this.sounding;
+    if (!r) return;
+    this.sounding = null;
+    if (at > r.startAt) r.endAt = at;
+    else this.playLog.splice(this.playLog.indexOf(r), 1);
   }
 
   /** When the current session ends by itself, or null when it does not. */
@@ -244,6 +276,7 @@ export class TerminalModel {
     if (!s) return;
     const end = this.endOf(s);
     if (end !== null && now >= end) {
+      this.logEnd(end);
       this.finished.push(s);
       if (this.finished.length > MAX_PREEMPTED) this.finished.shift();
       this.session = null;
@@ -281,6 +314,7 @@ export class TerminalModel {
   /** A reboot or a return of power: playback and unfinished transfers are lost, stored clips and counters kept. */
   reboot(now: number): void {
     if (this.session) this.preempted.push({ session: this.session, at: now, by: 0 });
+    this.logEnd(now);
     this.session = null;
     this.bootAt = now;
     this.clips.dropPending();

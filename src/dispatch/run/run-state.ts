@@ -102,8 +102,9 @@ export class RunState {
     const b = this.broadcast;
     return {
       code: 'play',
-      source: 'stored',
-      clipId: clip.clipId,
+      source: b.source ?? 'stored',
+      clipId: b.source ? 0 : clip.clipId,
+      ...(b.source ? { sourceParam: b.sourceParam ?? 0 } : {}),
       priority: b.priority,
       broadcastClass: b.broadcastClass,
       repeat: b.repeat,
@@ -118,7 +119,8 @@ export class RunState {
     const b = this.broadcast;
     return {
       broadcastId: b.broadcastId,
-      clipId,
+      // a live source is known only by its broadcast id (clip id 0 would match any anonymous live session)
+      clipId: b.source ? null : clipId,
       priority: b.priority,
       broadcastClass: b.broadcastClass,
       startAt: this.startAtMs,

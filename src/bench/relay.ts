@@ -1,0 +1,356 @@
+/**
+ * `npm run bench -- relay [--json] [--seed n] [--dead f] [--noise f] [--slot-s n] [--slots n]` (docs/performance.md).
+ * The reference county in a simulator child process (5 % dead units, 1 % of frames corrupted by default) on a grid of
+ * `--slots` relay slots (3) of `--slot-s` seconds (20), 5 s apart: the day's grid compressed. Each slot is what the
+ * relay planner (src/relay/planner) has the dispatch engine do — one FM play of class daily at county priority to
+ * every terminal of every bus, its start second and end time in it, sent the engine's start lead ahead through the
+ * engine's own start phase (src/dispatch/bus-plan.ts: bus-wide start, verification, retries), and the backstop stop
+ * phase at the end. In the second slot an alert (priority 2, a 5 s clip stored beforehand) cuts in on every third bus;
+ * when it has played, the relay resumes there as the engine resumes a preempted delivery (its end read, then a play of
+ * the relay without start time). Figures come from what the simulated terminals report they sounded (their play log):
+ * on_time_percent (live targets sounding within 1 s of the planned second), start_offset_p99_ms, overrun_p99_ms (how
+ * long after the planned end they fell silent) and resume_gap_p99_s (from the alert's end to the relay sounding again).
+ * held_played_percent is null: terminal-held schedules are not implemented yet.
+ */
+import { performance } from 'node:perf_hooks';
+import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
+import { percentile } from '../../device-drivers/bench/report';
+import { ModbusTerminalBus } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
+import { SIGNED_BLOCK_TTL_MS, SignedBlockCache } from '../../device-drivers/modbus-terminal/signed-blocks';
+import type { PlayRecord } from '../../device-drivers/simulator/modbus/virtual-bus';
+import { referenceCounty } from '../../device-drivers/simulator/county-shape';
+import { SimulatorProcess } from '../../device-drivers/simulator/simulator-process';
+import { systemClock } from '../../device-drivers/transport/clock';
+import { BROADCAST_CLASSES, PRIORITY } from '../../firmware-protocols/codes';
+import { CODECS } from '../../firmware-protocols/terminal-modbus';
+import { Sm2Signer } from '../../firmware-protocols/signing';
+import { broadcastHandle } from '../../firmware-protocols/terminal-modbus/status';
+import { SystemClock } from '../common/clock';
+import { startPhase, stopPhase, type BusLink, type PlayCommand, type StartOutcome } from '../dispatch/bus-plan';
+import { sameBlockWindow } from '../dispatch/dispatch-policy';
+import { withFieldErrors } from '../field/driver-failures';
+
+interface Options {
+  json: boolean;
+  seed: number;
+  dead: number;
+  noise: number;
+  slotS: number;
+  slots: number;
+}
+
+const HOST = '127.0.0.1';
+const SENDER = '43415230000000101010101';
+/** The server's defaults (src/config/config.ts DALABA_START_LEAD_MS; src/dispatch/dispatch-policy.ts). */
+const LEAD_MS = 1500;
+const RETRY_WINDOW_MS = 30_000;
+const BACKOFF_MS = [200, 500, 1000, 2000];
+const GAP_MS = 5000;
+const ALERT_AFTER_MS = 5000;
+const ALERT_MS = 5000;
+const ALERT_CLIP = 4001;
+const clock = new SystemClock();
+const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
+
+function parse(argv: string[]): Options {
+  const o: Options = { json: false, seed: 1, dead: 0.05, noise: 0.01, slotS: 20, slots: 3 };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    const num = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < 0) throw new RangeError(`${a}: expected a number, got ${argv[i] ?? 'nothing'}`);
+      return v;
+    };
+    if (a === '--json') o.json = true;
+    else if (a === '--seed') o.seed = num();
+    else if (a === '--dead') o.dead = num();
+    else if (a === '--noise') o.noise = num();
+    else if (a === '--slot-s') o.slotS = Math.max(10, num());
+    else if (a === '--slots') o.slots = Math.max(1, Math.round(num()));
+    else throw new RangeError(`unknown option ${a}`);
+  }
+  return o;
+}
+
+function linkOf(bus: ModbusTerminalBus): BusLink {
+  return {
+    id: bus.id,
+    transfer: () => Promise.reject(new Error('a relay of a live source transfers nothing')),
+    commandAll: async (c, priority) => (await withFieldErrors(() => bus.command('all', c, { priority }))).sequence,
+    command: async (unit, c, priority) => (await withFieldErrors(() => bus.command(unit, c, { priority }))).sequence,
+    status: (unit, priority) => withFieldErrors(() => bus.readStatus(unit, { priority })),
+  };
+}
+
+interface Slot {
+  broadcastId: string;
+  start: number;
+  end: number;
+}
+
+const play = (b: Slot | { broadcastId: string; end: number }, over: Partial<PlayCommand>): PlayCommand => ({
+  code: 'play',
+  source: 'fm',
+  sourceParam: 9530,
+  clipId: 0,
+  priority: PRIORITY.county,
+  broadcastClass: BROADCAST_CLASSES.daily,
+  repeat: 0,
+  volume: 70,
+  endAt: new Date(b.end),
+  broadcastId: b.broadcastId,
+  ...over,
+});
+
+/** One bus's start of a broadcast as the engine does it: bus-wide with the start time, then verify and retry. */
+function startBus(link: BusLink, units: number[], command: PlayCommand, dead: Set<number>): Promise<StartOutcome> {
+  const startAt = command.startAt?.getTime() ?? clock.now();
+  return startPhase(
+    link,
+    {
+      command,
+      ours: {
+        broadcastId: command.broadcastId as string,
+        clipId: command.source === 'stored' ? (command.clipId ?? 0) : null,
+        priority: command.priority,
+        broadcastClass: command.broadcastClass,
+        startAt,
+      },
+      priority: command.priority <= 4 ? 'emergency' : 'command',
+      toStart: units,
+      wholeBus: true,
+      readFirst: [],
+      deadline: Math.min(command.endAt?.getTime() ?? Infinity, startAt + RETRY_WINDOW_MS),
+      windowEnd: command.endAt?.getTime(),
+      backoffMs: BACKOFF_MS,
+      sameBlockWindowMs: sameBlockWindow(SIGNED_BLOCK_TTL_MS),
+      suspect: (u) => dead.has(u),
+    },
+    clock,
+  );
+}
+
+/** The alert on some buses, then the relay's resumption there as the engine resumes a preempted delivery. */
+async function alertAndResume(
+  links: BusLink[],
+  targets: BusTarget[],
+  onAlert: number[],
+  slot: Slot,
+  deadOf: (i: number) => Set<number>,
+): Promise<{ alert: Slot; resumed: number }> {
+  const at = slot.start + ALERT_AFTER_MS;
+  await clock.sleep(at - LEAD_MS - clock.now());
+  const alert = { broadcastId: `${SENDER}202612019001`, start: at, end: at + ALERT_MS };
+  const command: PlayCommand = {
+    ...play(alert, {}),
+    source: 'stored',
+    sourceParam: undefined,
+    clipId: ALERT_CLIP,
+    priority: 2,
+    broadcastClass: BROADCAST_CLASSES.emergency,
+    repeat: 1,
+    startAt: new Date(at),
+    endAt: new Date(at + 60_000),
+  };
+  const outcomes = await Promise.all(onAlert.map((i) => startBus(links[i], targets[i].units, command, deadOf(i))));
+  await clock.sleep(alert.end - clock.now());
+  let resumed = 0;
+  await Promise.all(
+    onAlert.map(async (i, k) => {
+      for (const { key } of outcomes[k].playing) {
+        // the end read of the alert's play, then the relay again without a start time (BroadcastRun.resume)
+        try {
+          await links[i].status(key, 'command');
+          await links[i].command(key, play(slot, {}), 'command');
+          resumed++;
+        } catch (e) {
+          // stays preempted: the slot's end settles it
+          if (process.env.BENCH_DEBUG) console.error(`bus ${i} unit ${key}: resume: ${(e as Error).message}`);
+        }
+      }
+    }),
+  );
+  return { alert, resumed };
+}
+
+/** A slot of the grid: every bus started together on the slot's second, stopped (backstop) at its end. */
+async function runSlot(
+  links: BusLink[],
+  targets: BusTarget[],
+  slot: Slot,
+  deadOf: (i: number) => Set<number>,
+  during: () => Promise<unknown>,
+): Promise<StartOutcome[]> {
+  await clock.sleep(slot.start - LEAD_MS - clock.now());
+  const command = play(slot, { startAt: new Date(slot.start) });
+  const [outcomes] = await Promise.all([
+    Promise.all(links.map((l, i) => startBus(l, targets[i].units, command, deadOf(i)))),
+    during(),
+  ]);
+  await clock.sleep(slot.end - clock.now());
+  const ours = {
+    broadcastId: slot.broadcastId,
+    clipId: null,
+    priority: PRIORITY.county,
+    broadcastClass: 5,
+    startAt: 0,
+  };
+  const stop = { code: 'stop' as const, broadcastId: slot.broadcastId, priority: PRIORITY.county };
+  await Promise.all(
+    links.map((l, i) =>
+      stopPhase(
+        l,
+        outcomes[i].playing.map((p) => p.key),
+        stop,
+        ours,
+      ),
+    ),
+  );
+  return outcomes;
+}
+
+/** The figures from what the terminals sounded. */
+function figures(
+  logs: [number, number, PlayRecord[]][],
+  slots: Slot[],
+  alert: Slot | null,
+  dead: Set<string>,
+): Record<string, number | null> {
+  const offsets: number[] = [];
+  const overruns: number[] = [];
+  const gaps: number[] = [];
+  let expected = 0;
+  let onTime = 0;
+  let cut = 0;
+  const cutSlot = slots[Math.min(1, slots.length - 1)];
+  for (const [g, u, log] of logs) {
+    if (dead.has(`${g}:${u}`)) continue;
+    for (const s of slots) {
+      expected++;
+      const mine = log.filter((p) => p.handle === broadcastHandle(s.broadcastId));
+      if (mine.length === 0) continue;
+      const offset = mine[0].startAt - s.start;
+      offsets.push(offset);
+      if (offset >= 0 && offset < 1000) onTime++;
+      const last = mine[mine.length - 1];
+      overruns.push(Math.max(0, (last.endAt ?? Infinity) - s.end));
+    }
+    const a = alert ? log.findIndex((p) => p.handle === broadcastHandle(alert.broadcastId)) : -1;
+    if (a < 0) continue;
+    cut++;
+    // back within the slot it cut (a terminal not back before the slot's end counts as its whole remaining time)
+    const next = log[a + 1];
+    const end = log[a].endAt ?? Infinity;
+    if (next && cutSlot && next.handle === broadcastHandle(cutSlot.broadcastId)) gaps.push((next.startAt - end) / 1000);
+    else gaps.push(((cutSlot?.end ?? end) - end) / 1000);
+  }
+  return {
+    targets: expected,
+    on_time_percent: round((100 * onTime) / Math.max(1, expected)),
+    start_offset_p99_ms: round(percentile(offsets, 99)),
+    start_offset_max_ms: round(offsets.length ? Math.max(...offsets) : null),
+    overrun_p99_ms: round(percentile(overruns, 99)),
+    resume_gap_p99_s: round(percentile(gaps, 99)),
+    alert_cut: cut,
+  };
+}
+
+/** One driver bus per gateway, as the server's field module opens them: one signer, one signed-block cache. */
+async function openBuses(sim: SimulatorProcess, targets: BusTarget[]): Promise<ModbusTerminalBus[]> {
+  let sequence = 0;
+  const signer = new Sm2Signer(sim.ready.certificate.serial, sim.ready.certificate.privateKeyHex);
+  const signedBlocks = new SignedBlockCache({ now: () => systemClock.now() });
+  const buses = targets.map(
+    (t) =>
+      new ModbusTerminalBus({
+        busId: t.busId,
+        gateway: t.gateway,
+        clock: systemClock,
+        signer,
+        nextSequence: () => ++sequence,
+        signedBlocks,
+      }),
+  );
+  await Promise.all(buses.map((b) => b.start()));
+  return buses;
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
+  const shape = referenceCounty();
+  const sim = await SimulatorProcess.start({ shape: 'county', seed: o.seed, deadFraction: o.dead, noise: o.noise });
+  const limit = setTimeout(() => {
+    console.error('bench relay: stopped after its time limit');
+    process.exit(2);
+  }, 900_000);
+  try {
+    const targets = shape.gateways
+      .slice(0, Number(process.env.BENCH_BUSES ?? shape.gateways.length))
+      .map((g, i) => busTargetOf(g, HOST, sim.ready.ports[i]));
+    const buses = await openBuses(sim, targets);
+    const links = buses.map(linkOf);
+    const deadOf = (i: number): Set<number> => new Set(sim.ready.dead.filter(([g]) => g === i).map(([, u]) => u));
+    const onAlert = targets.map((_, i) => i).filter((i) => i % 3 === 0);
+    // the alert's clip stored beforehand on the terminals it reaches, as the built-in tones are
+    const opus = CODECS.find((c) => c.name === 'opus-16k')?.code ?? 1;
+    const clip = { clipId: ALERT_CLIP, size: 2000 * 5, codec: opus, digest: 'ab'.repeat(32), durationMs: ALERT_MS };
+    await sim.installClips(onAlert.flatMap((g) => targets[g].units.map((unit) => ({ gateway: g, unit, clip }))));
+    const terminals = targets.reduce((n, t) => n + t.units.length, 0);
+    say(
+      `relay: ${targets.length} buses, ${terminals} terminals (${sim.ready.dead.length} dead), ${o.slots} slots of ${o.slotS} s`,
+    );
+    const t0 = Math.ceil((clock.now() + 5000) / 1000) * 1000;
+    const slots: Slot[] = Array.from({ length: o.slots }, (_, k) => {
+      const start = t0 + k * (o.slotS * 1000 + GAP_MS);
+      return { broadcastId: `${SENDER}20261201${String(8001 + k)}`, start, end: start + o.slotS * 1000 };
+    });
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    let alert: Slot | null = null;
+    let resumed = 0;
+    for (const [k, slot] of slots.entries()) {
+      const cut = k === Math.min(1, slots.length - 1);
+      await runSlot(links, targets, slot, deadOf, async () => {
+        if (!cut) return;
+        ({ alert, resumed } = await alertAndResume(links, targets, onAlert, slot, deadOf));
+      });
+      say(`slot ${k + 1} done`);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const wallS = (performance.now() - wall0) / 1000;
+    buses.forEach((b) => void b.stop());
+    const logs = await sim.playLogs();
+    const dead = new Set(sim.ready.dead.map(([g, u]) => `${g}:${u}`));
+    clearTimeout(limit);
+    console.log(
+      JSON.stringify({
+        scenario: 'relay',
+        buses: targets.length,
+        terminals,
+        dead: sim.ready.dead.length,
+        noise: o.noise,
+        slots: o.slots,
+        slot_s: o.slotS,
+        alert_buses: onAlert.length,
+        resumes_sent: resumed,
+        ...figures(
+          logs.filter(([g]) => g < targets.length),
+          slots,
+          alert,
+          dead,
+        ),
+        held_played_percent: null,
+        held_note: 'terminal-held schedules (issue item 6) are not implemented yet',
+        cpu_cores: round((cpu.user + cpu.system) / 1e6 / wallS),
+      }),
+    );
+  } finally {
+    await sim.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});

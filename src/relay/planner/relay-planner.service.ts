@@ -1,0 +1,213 @@
+/**
+ * The relay planner (docs/relay.md, "Planner"): puts the published schedules on air. Each slot of the day view becomes
+ * a broadcast of class daily at the programme's priority, with a delivery per terminal, planned and launched a little
+ * ahead of its start (longer for a playlist, whose clips are stored first) so that the dispatch engine sends every bus
+ * a play with the slot's start second and end time; at the end a stop goes out as a backstop. A published edit takes
+ * effect at once: a slot not started yet is planned again, a slot that plays and was shortened stops at its new end, a
+ * slot removed stops now. Time is the injected Clock; the planner wakes at least every second.
+ */
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { composeBroadcastId, shanghaiDate } from '../../../firmware-protocols/codes';
+import { AlertsRepository } from '../../alerts/alerts.repository';
+import { SYSTEM_ACTOR } from '../../auth/auth-user';
+import { Clock, type TimerHandle } from '../../common/clock';
+import type { AppConfig } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.module';
+import { Transactions } from '../../database/transactions';
+import { DispatchService } from '../../dispatch/dispatch.service';
+import { DayPlanService, type TerminalDay } from '../day-plan.service';
+import { dayNumber, dayOf, shanghaiDay } from '../recurrence';
+import type { PublishedRevision } from '../relay.entities';
+import { RelayRepository } from '../relay.repository';
+import { RelayChanges } from '../relay-view';
+import { AsRunRecorder } from './as-run-recorder';
+import { differs, slotKey, slotOrder, slotsOf, type RelaySlot } from './slot-plan';
+import { SlotRunEntity } from './slot-run.entity';
+import { SlotRunRepository } from './slot-run.repository';
+
+/** How long before its start a slot of a live source is planned and launched (the engine sends the play nearer). */
+export const LIVE_LEAD_MS = 30_000;
+/** … and a playlist's, whose clips are transferred to the terminals first. */
+export const PLAYLIST_LEAD_MS = 10 * 60_000;
+/** The day view is read again at least this often (and at once when a schedule changes). */
+const REREAD_MS = 30_000;
+const TICK_MS = 1000;
+
+@Injectable()
+export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('RelayPlanner');
+  /** Slots on air (launched, not ended), by slot key. */
+  private readonly onAir = new Map<string, SlotRunEntity>();
+  private cache: { at: number; slots: RelaySlot[] } | null = null;
+  private timer: TimerHandle | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private sub: Subscription | null = null;
+  private stopped = true;
+  /** Called after every pass (the watch's sweep; tests). */
+  readonly afterPass: ((now: number) => Promise<void> | void)[] = [];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly days: DayPlanService,
+    private readonly relay: RelayRepository,
+    private readonly runs: SlotRunRepository,
+    private readonly registry: AlertsRepository,
+    private readonly transactions: Transactions,
+    private readonly dispatch: DispatchService,
+    private readonly recorder: AsRunRecorder,
+    private readonly changes: RelayChanges,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // without the field nothing can go on air (a server run for its API alone, most test suites)
+    if (!this.config.field.enabled) return;
+    this.stopped = false;
+    const onAir = await this.relay.onAir();
+    const programmes = new Map(onAir.map((s) => [s.id, s.published?.programme]));
+    for (const run of await this.runs.launched()) {
+      const programme = programmes.get(run.scheduleId);
+      this.onAir.set(slotKey(run.scheduleId, run.plannedStart), run);
+      if (programme) this.recorder.track(run, programme, await this.runs.deliveryStates(run.broadcastId));
+    }
+    this.sub = this.changes.stream.subscribe((c) => {
+      if (c.kind !== 'schedule') return;
+      this.cache = null;
+      void this.passSoon();
+    });
+    void this.passSoon();
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.sub?.unsubscribe();
+  }
+
+  /** Resolves after a pass that begins now (tests: a published edit has been applied). */
+  pass(): Promise<void> {
+    this.cache = null;
+    return this.passSoon();
+  }
+
+  private passSoon(): Promise<void> {
+    this.timer?.cancel();
+    this.timer = null;
+    const run = this.chain.then(() => this.once());
+    this.chain = run.catch((e: unknown) => this.log.error(`relay pass failed: ${(e as Error).stack ?? String(e)}`));
+    void this.chain.then(() => this.schedule());
+    return this.chain;
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    const now = this.clock.now();
+    const ends = [...this.onAir.values()].map((r) => r.plannedEnd.getTime() - now);
+    const wait = Math.max(0, Math.min(TICK_MS, ...ends.filter((ms) => ms >= 0)));
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      void this.passSoon();
+    }, wait);
+  }
+
+  /** One pass: end what is due, apply edits to what is on air, launch what starts soon. */
+  private async once(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    const slots = await this.upcoming(now);
+    const byKey = new Map(slots.map((s) => [s.key, s]));
+    for (const [key, run] of [...this.onAir]) {
+      const slot = byKey.get(key);
+      if (now >= run.plannedEnd.getTime()) await this.end(key, run, run.plannedEnd, null);
+      else if (!slot) await this.end(key, run, new Date(now), 'removed from the published schedule');
+      else if (slot.end < run.plannedEnd) await this.shorten(run, slot.end);
+      else if (
+        now < run.plannedStart.getTime() - this.config.dispatch.startLeadMs &&
+        differs(slot, { revision: run.revision, end: run.plannedEnd, terminalIds: run.terminalIds })
+      )
+        await this.end(key, run, new Date(now), 'planned again after an edit');
+    }
+    for (const slot of slots) {
+      if (this.onAir.has(slot.key) || slot.end.getTime() - now < TICK_MS) continue;
+      if (slot.start.getTime() - now > this.leadOf(slot)) continue;
+      await this.launch(slot, now);
+    }
+    for (const f of this.afterPass) await f(now);
+  }
+
+  private leadOf(slot: RelaySlot): number {
+    return slot.programme.source.kind === 'playlist' ? PLAYLIST_LEAD_MS : LIVE_LEAD_MS;
+  }
+
+  /** The slots of the days the lead reaches into, from the day view (read again after REREAD_MS or an edit). */
+  private async upcoming(now: number): Promise<RelaySlot[]> {
+    if (this.cache && now - this.cache.at < REREAD_MS) return this.cache.slots;
+    const first = shanghaiDay(new Date(now));
+    const last = shanghaiDay(new Date(now + PLAYLIST_LEAD_MS));
+    const days: { terminals: TerminalDay[] }[] = [];
+    for (let d = dayNumber(first); d <= dayNumber(last); d++)
+      days.push(await this.days.day({ date: dayOf(d) }, SYSTEM_ACTOR));
+    const revisions = new Map<number, { published: PublishedRevision; publishedById: number }>();
+    for (const s of await this.relay.onAir())
+      if (s.published) revisions.set(s.id, { published: s.published, publishedById: s.publishedById ?? 0 });
+    const slots = slotsOf(days, revisions);
+    this.cache = { at: now, slots };
+    return slots;
+  }
+
+  /** The slot's broadcast and its row, in one transaction; then the engine runs it. */
+  private async launch(slot: RelaySlot, now: number): Promise<void> {
+    const existing = await this.runs.find(slot.scheduleId, slot.start);
+    // ended or removed on air before (a restart in between): not played twice
+    if (existing && existing.state === 'ended') return;
+    const sender = this.config.platformResourceCode;
+    const at = new Date(now);
+    const run = await this.transactions.run(async (tx) => {
+      const seq = await this.registry.nextSequence(tx, sender, shanghaiDate(at));
+      const broadcastId = composeBroadcastId(sender, at, seq);
+      await this.dispatch.plan(slotOrder(slot, broadcastId), tx);
+      const row = Object.assign(existing ?? new SlotRunEntity(), {
+        scheduleId: slot.scheduleId,
+        revision: slot.revision,
+        plannedStart: slot.start,
+        plannedEnd: slot.end,
+        broadcastId,
+        state: 'launched',
+        terminalIds: slot.terminalIds,
+        createdAt: existing?.createdAt ?? at,
+        updatedAt: at,
+      } satisfies Omit<SlotRunEntity, 'id'>);
+      return this.runs.save(row, tx);
+    });
+    this.onAir.set(slot.key, run);
+    this.recorder.track(run, slot.programme);
+    this.dispatch.launch(run.broadcastId);
+  }
+
+  /**
+   * The slot is over at `at`: at its end, a stop goes out as a backstop of the play's own end time; before it (removed,
+   * or to be planned again) the broadcast is cancelled, which stops every terminal it reached.
+   */
+  private async end(key: string, run: SlotRunEntity, at: Date, reason: string | null): Promise<void> {
+    this.onAir.delete(key);
+    try {
+      if (reason === null) await this.dispatch.stopOnBuses(run.broadcastId);
+      else await this.dispatch.cancelBroadcast(run.broadcastId, 0);
+    } catch (e) {
+      this.log.warn(`slot ${key}: stop not sent: ${(e as Error).message}`);
+    }
+    await this.recorder.finish(run.broadcastId, at, reason);
+    run.state = reason === null ? 'ended' : 'cancelled';
+    run.updatedAt = this.clock.date();
+    await this.runs.save(run);
+  }
+
+  /** A slot that plays now ends earlier: the engine's window is cut, and the stop goes out at the new end. */
+  private async shorten(run: SlotRunEntity, end: Date): Promise<void> {
+    await this.dispatch.shorten(run.broadcastId, end);
+    run.plannedEnd = end;
+    run.updatedAt = this.clock.date();
+    await this.runs.save(run);
+  }
+}
