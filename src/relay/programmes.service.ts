@@ -3,7 +3,8 @@
  * programme never changes what is on air: a published schedule plays the programme as it was reviewed.
  */
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { areaIndexOf } from '../alerts/alert-rules';
+import { areaIndexOf, fieldChanges } from '../alerts/alert-rules';
+import type { FieldChanges } from '../alerts/alert.entities';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { ClipReferences } from '../audio/library/clip-references';
 import { AudioService } from '../audio/audio.service';
@@ -14,7 +15,7 @@ import { Clock } from '../common/clock';
 import { ForbiddenError, NotFoundError, ValidationFailedError, type FieldMessage } from '../common/errors';
 import type { Page } from '../common/paging';
 import { Transactions, type Tx } from '../database/transactions';
-import { assertMayUseClass, checkSource, covers, priorityOfClass } from './relay-rules';
+import { assertMayUseClass, checkSource, covers, nextScheduleState, priorityOfClass } from './relay-rules';
 import { ProgrammeEntity, type PriorityClass, type ProgrammeSource } from './relay.entities';
 import { RelayRepository } from './relay.repository';
 import { programmeView, type ProgrammeView } from './relay-view';
@@ -96,15 +97,23 @@ export class ProgrammesService implements OnModuleInit {
     return programmeView(saved);
   }
 
+  /**
+   * A change of what a programme plays is a change of each of its schedules: it is written into their review
+   * histories (the editor becomes one of their authors, who may not approve them) and sends a submitted or published
+   * working revision back to draft, as an edit of the schedule itself would.
+   */
   async update(id: number, patch: Partial<ProgrammeInput>, user: AuthUser): Promise<ProgrammeView> {
     const current = await this.visible(id, user);
     const merged: ProgrammeInput = {
       ...this.inputOf(current),
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
     };
+    if (Object.keys(fieldChanges(this.inputOf(current), merged)).length === 0) return programmeView(current);
     const areaIndex = await this.check(merged, user);
     const saved = await this.transactions.run(async (tx) => {
       const p = await this.load(id, tx);
+      const changes = fieldChanges(this.inputOf(p), merged);
+      await this.reviseSchedules(tx, id, user, changes);
       const before = programmeView(p);
       Object.assign(p, merged, {
         name: merged.name.trim(),
@@ -127,6 +136,27 @@ export class ProgrammesService implements OnModuleInit {
       return after;
     });
     return programmeView(saved);
+  }
+
+  private async reviseSchedules(tx: Tx, programmeId: number, user: AuthUser, changes: FieldChanges): Promise<void> {
+    const now = this.clock.date();
+    for (const s of await this.repo.schedulesOf([programmeId], tx)) {
+      if (s.state === 'submitted' || s.state === 'published') {
+        if (s.published?.revision === s.revision) s.revision += 1;
+        Object.assign(s, { state: nextScheduleState(s.state, 'edit'), submittedById: null, submittedAt: null });
+      }
+      s.updatedAt = now;
+      await this.repo.saveSchedule(tx, s);
+      await this.repo.addRevision(tx, {
+        scheduleId: s.id,
+        revision: s.revision,
+        at: now,
+        action: 'edited',
+        userId: user.id,
+        userName: user.username.slice(0, 64),
+        changes: Object.fromEntries(Object.entries(changes).map(([k, v]) => [`programme.${k}`, v])),
+      });
+    }
   }
 
   /** The programme if the user sees it (every target in their scope); 403 otherwise, 404 when there is none. */

@@ -59,9 +59,9 @@ export class RelayRepository {
     return this.em(tx).save(RelayScheduleEntity, s);
   }
 
-  schedulesOf(programmeIds: number[]): Promise<RelayScheduleEntity[]> {
+  schedulesOf(programmeIds: number[], tx?: Tx): Promise<RelayScheduleEntity[]> {
     if (programmeIds.length === 0) return Promise.resolve([]);
-    return this.em().find(RelayScheduleEntity, { where: { programmeId: In(programmeIds) }, order: { id: 'ASC' } });
+    return this.em(tx).find(RelayScheduleEntity, { where: { programmeId: In(programmeIds) }, order: { id: 'ASC' } });
   }
 
   /** Every schedule with a published revision on air. */

@@ -260,11 +260,32 @@ forEachDatabase('relay programmes and schedules', (database) => {
       'edited',
       'submitted',
       'edited',
+      'edited',
       'submitted',
       'approved',
     ]);
     await withdraw(s.id);
     expect(slotsOf(await day(), s.id)).toHaveLength(0);
+  });
+
+  it('attack: an edit of the programme under a submitted schedule sends it back to draft and bars its editor from approving', async () => {
+    const p = await programme('officer', { name: '政策广播' });
+    const s = await schedule('officer', p.id, { kind: 'weekly', weekdays: [6], start: '09:00', end: '09:30' });
+    await t.http.post(`/api/relay/schedules/${s.id}/submit`).set(as('officer')).expect(200);
+    await t.http
+      .patch(`/api/relay/programmes/${p.id}`)
+      .set(as('both'))
+      .send({ source: { kind: 'ip', stream: 3 } })
+      .expect(200);
+    const back = await t.http.get(`/api/relay/schedules/${s.id}`).set(as('viewer')).expect(200);
+    expect(back.body).toMatchObject({ state: 'draft', submittedById: null });
+    expect(back.body.revisions.at(-1)).toMatchObject({ action: 'edited', userId: ids.both });
+    await t.http.post(`/api/relay/schedules/${s.id}/approve`).set(as('approver')).expect(409);
+    await t.http.post(`/api/relay/schedules/${s.id}/submit`).set(as('officer')).expect(200);
+    await t.http.post(`/api/relay/schedules/${s.id}/approve`).set(as('both')).expect(403);
+    const ok = await t.http.post(`/api/relay/schedules/${s.id}/approve`).set(as('approver')).expect(200);
+    expect(ok.body.schedule.published.programme.source).toEqual({ kind: 'ip', stream: 3 });
+    await withdraw(s.id);
   });
 
   it('shows conflicts before publishing and resolves them by the priority table', async () => {

@@ -10,6 +10,7 @@ import * as alertPage from './pages/alert.js';
 import * as audio from './pages/audio.js';
 import * as audit from './pages/audit.js';
 import * as registry from './pages/registry.js';
+import * as relay from './pages/relay.js';
 import * as upstream from './pages/upstream.js';
 import * as users from './pages/users.js';
 import * as alarms from './pages/alarms.js';
@@ -33,6 +34,7 @@ const PAGES = {
   daily,
   broadcasts,
   broadcast,
+  relay,
   compose,
   alert: alertPage,
   map,
@@ -52,6 +54,7 @@ const TITLES = {
   daily: '在线率统计',
   broadcasts: '应急广播',
   broadcast: '播发详情',
+  relay: '节目与排期',
   compose: '编写预警',
   alert: '预警详情',
   map: '地图',

@@ -39,6 +39,7 @@ class Live extends EventTarget {
       this.apply(d, false);
       for (const b of d.broadcasts ?? []) this.dispatchEvent(new CustomEvent('broadcast', { detail: b }));
       if (d.alerts?.length) this.dispatchEvent(new CustomEvent('alerts', { detail: d.alerts }));
+      if (d.relay?.length) this.dispatchEvent(new CustomEvent('relay', { detail: d.relay }));
       for (const p of d.provisioning ?? []) this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
       for (const j of d.audioJobs ?? []) this.dispatchEvent(new CustomEvent('audioJob', { detail: j }));
       if (d.alarmsDropped > 0 && this.subs.has('alarms:*')) void this.send('alarms', null);
