@@ -155,9 +155,20 @@ export class ModbusConnection implements BusConnection {
     return { ms, basis: 'gateway' };
   }
 
+  /**
+   * A read that times out on a learned wait is asked once more, with the unit's wait doubled (ReplyTimer.timedOut): a
+   * serial line's latency may jump past what it taught, and a read is safe to repeat. Writes are never repeated here.
+   */
   async readHolding(unit: number, address: number, count: number): Promise<number[]> {
     const send = (): Promise<{ data: number[] }> => this.client.readHoldingRegisters(address, count);
-    return (await this.transact(requestKind(0x03, address), unit, 8, 5 + 2 * count, send)).data;
+    const read = async (): Promise<number[]> =>
+      (await this.transact(requestKind(0x03, address), unit, 8, 5 + 2 * count, send)).data;
+    try {
+      return await read();
+    } catch (e) {
+      if ((e as { basis?: unknown }).basis !== 'learned') throw e;
+      return read();
+    }
   }
 
   async writeRegisters(unit: number, address: number, values: number[]): Promise<void> {
@@ -200,6 +211,7 @@ export class ModbusConnection implements BusConnection {
         }
         throw Object.assign(new Error(`Timed out: no reply within ${wait.ms} ms (${wait.basis} wait)`), {
           errno: 'ETIMEDOUT',
+          basis: wait.basis,
         });
       }
       throw e;
