@@ -6,6 +6,9 @@ const transform = {
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
+  // a suite that starts servers (two apps, demo data, MariaDB) on a loaded two-core machine may need more than Jest's
+  // 5 s; this is a safety net for hangs, not a speed goal (those live in the benchmarks)
+  testTimeout: 30_000,
   projects: [
     {
       ...common,
@@ -18,9 +21,6 @@ module.exports = {
       displayName: 'integration',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
-      // a suite that starts servers (two apps, demo data, MariaDB) on a loaded two-core machine may need more than
-      // Jest's 5 s; this is a safety net for hangs, not a speed goal (those live in the benchmarks)
-      testTimeout: 30_000,
     },
   ],
 };

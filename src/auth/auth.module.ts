@@ -40,6 +40,6 @@ import { UsersService } from './users.service';
     AccountsBootstrap,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, UsersService, AccountEvents],
+  exports: [AuthService, UsersService, UsersRepository, AccountEvents],
 })
 export class AuthModule {}

@@ -6,8 +6,11 @@
 import { Module } from '@nestjs/common';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { AudioModule } from '../audio/audio.module';
+import { DemoRegistryModule } from '../field/demo-registry.module';
+import { RegionsModule } from '../regions/regions.module';
 import { AsRunService } from './as-run.service';
 import { DayPlanService } from './day-plan.service';
+import { DemoRelaySeeder } from './demo-relay.seeder';
 import { ProgrammesService } from './programmes.service';
 import { ProgrammesController, RelayPlanController, SchedulesController } from './relay.controller';
 import { RelayRepository } from './relay.repository';
@@ -15,7 +18,8 @@ import { RelayChanges } from './relay-view';
 import { SchedulesService } from './schedules.service';
 
 @Module({
-  imports: [AudioModule],
+  // the demo registry first: its seeder has run before the demo relay's (deeper modules start first)
+  imports: [AudioModule, RegionsModule, DemoRegistryModule],
   controllers: [ProgrammesController, SchedulesController, RelayPlanController],
   providers: [
     AlertsRepository,
@@ -25,6 +29,7 @@ import { SchedulesService } from './schedules.service';
     SchedulesService,
     DayPlanService,
     AsRunService,
+    DemoRelaySeeder,
   ],
   exports: [RelayChanges, AsRunService, SchedulesService, DayPlanService],
 })

@@ -29,6 +29,10 @@ export class RelayRepository {
     return this.em(tx).findOneBy(ProgrammeEntity, { id });
   }
 
+  programmeNamed(name: string, tx?: Tx): Promise<ProgrammeEntity | null> {
+    return this.em(tx).findOneBy(ProgrammeEntity, { name });
+  }
+
   saveProgramme(tx: Tx, p: ProgrammeEntity): Promise<ProgrammeEntity> {
     return this.em(tx).save(ProgrammeEntity, p);
   }
