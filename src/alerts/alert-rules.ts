@@ -9,11 +9,13 @@ import {
   broadcastClassOf,
   findEventType,
   isDrillMessage,
+  isWithinArea,
   parentAreaCode,
   priorityOf,
   type MessageTypeKey,
 } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
+import { assertCanReach, isUnrestricted } from '../auth/scope';
 import { FieldMessage, ForbiddenError } from '../common/errors';
 import type { DispatchOrder } from '../dispatch/dispatch-order';
 import type { AlertAudio, AlertEntity, AlertTargets, FieldChanges, RevisionAction } from './alert.entities';
@@ -175,4 +177,18 @@ export function buildOrder(i: OrderInput): DispatchOrder {
     emergency: i.emergency,
     userId: i.userId,
   };
+}
+
+/** A user sees an alert that reaches into their scope (a county-wide alert is seen in every town). */
+export function assertSeesAlert(user: AuthUser, alert: AlertEntity): void {
+  if (isUnrestricted(user)) return;
+  const codes = alert.areaIndex.split('|').filter(Boolean);
+  if (!codes.some((c) => user.scopes.some((s) => isWithinArea(c, s) || isWithinArea(s, c)))) {
+    throw new ForbiddenError('forbidden_area', `alert ${alert.id} is outside your area scope`, { alertId: alert.id });
+  }
+}
+
+/** Acting on an alert needs every one of its target areas (and its single terminals' areas) inside the user's scope. */
+export function assertCoversAlertTargets(user: AuthUser, alert: AlertEntity): void {
+  for (const code of alert.areaIndex.split('|').filter(Boolean)) assertCanReach(user, code, 'a target');
 }

@@ -18,7 +18,7 @@ import { MESSAGE_TYPE_KEYS, type MessageTypeKey } from '../../firmware-protocols
 import { PageQueryDto, pageWindow } from '../common/paging';
 import { ALERT_STATES, type AlertState } from './alert-lifecycle';
 import { AUDIO_KINDS, type AlertAudio, type AudioKind } from './alert.entities';
-import type { AlertInput, AlertListQuery } from './alerts.service';
+import type { AlertInput, AlertListQuery } from './alert-input';
 import { Line, MAX_ID, Optional, When } from '../common/validation';
 
 const AREA = /^\d{12}(\d{3})?$/;

@@ -8,6 +8,7 @@ import { AudioModule } from '../audio/audio.module';
 import { AlertOutcomes } from '../dispatch/dispatch-order';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { AlertAudioSource } from './alert-audio';
+import { AlertOutcomesService } from './alert-outcomes.service';
 import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
@@ -19,7 +20,8 @@ import { AlertsService } from './alerts.service';
     AlertsRepository,
     AlertAudioSource,
     AlertsService,
-    { provide: AlertOutcomes, useExisting: AlertsService },
+    AlertOutcomesService,
+    { provide: AlertOutcomes, useExisting: AlertOutcomesService },
   ],
   exports: [AlertsService, AlertOutcomes],
 })

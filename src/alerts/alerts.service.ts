@@ -1,115 +1,49 @@
 /**
- * Alerts: composition, review (三审), the one-key emergency path, cancel and expiry; the hand-off to dispatch
- * (a DispatchOrder planned inside the transaction that moves the alert on air, launched after commit) and the
- * outcomes dispatch reports back (AlertOutcomes).
+ * Alerts: composition, review (三审), the one-key emergency path, cancel, alerts from upstream; the hand-off to
+ * dispatch (a DispatchOrder planned inside the transaction that moves the alert on air, launched after commit).
+ * What dispatch reports back and expiry: alert-outcomes.service.ts.
  */
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { composeBroadcastId, isWithinArea, shanghaiDate, type MessageTypeKey } from '../../firmware-protocols/codes';
+import { composeBroadcastId, isWithinArea, shanghaiDate } from '../../firmware-protocols/codes';
 import { ClipReferences } from '../audio/library/clip-references';
 import { AuditService } from '../audit/audit.service';
-import { SYSTEM_ACTOR, type AuthUser } from '../auth/auth-user';
+import type { AuthUser } from '../auth/auth-user';
 import { assertCanReach, isUnrestricted } from '../auth/scope';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationFailedError,
-  type FieldMessage,
-} from '../common/errors';
+import { ConflictError, NotFoundError, ValidationFailedError, type FieldMessage } from '../common/errors';
 import type { Page } from '../common/paging';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Transactions, Tx } from '../database/transactions';
-import { AlertOutcomes, Dispatcher } from '../dispatch/dispatch-order';
+import { Dispatcher } from '../dispatch/dispatch-order';
+import { nextAlertState, type AlertEvent } from './alert-lifecycle';
 import {
-  ALERT_LIFECYCLE,
-  isFinalAlertState,
-  nextAlertState,
-  type AlertEvent,
-  type AlertState,
-} from './alert-lifecycle';
+  alertInputOf,
+  newAlertEntity,
+  upstreamActor,
+  type AlertChange,
+  type AlertInput,
+  type AlertListQuery,
+  type UpstreamOrigin,
+} from './alert-input';
 import {
   areaIndexOf,
   areaIndexPatterns,
+  assertCoversAlertTargets,
   assertSecondPerson,
+  assertSeesAlert,
   buildOrder,
   checkContent,
   fieldChanges,
 } from './alert-rules';
-import { AlertEntity, type AlertAudio, type FieldChanges, type RevisionAction } from './alert.entities';
+import type { AlertEntity, FieldChanges, RevisionAction } from './alert.entities';
 import { ALERT_TONE_IDS, AlertAudioSource } from './alert-audio';
 import { alertView, revisionView, type AlertDetailView, type AlertView } from './alert-view';
 import { AlertsRepository } from './alerts.repository';
 import { Clock } from '../common/clock';
 
-export interface AlertInput {
-  eventType: string;
-  severity: number;
-  messageType: MessageTypeKey;
-  title: string;
-  text: string;
-  language: string;
-  targets: { areaCodes: string[]; terminalIds: number[] };
-  audio: AlertAudio;
-  repeat: number;
-  volume: number;
-  startAt: Date | null;
-  endAt: Date;
-}
-
-export interface AlertListQuery {
-  states?: AlertState[];
-  areaCode?: string;
-  messageType?: string;
-  eventType?: string;
-  from?: Date;
-  to?: Date;
-  limit: number;
-  offset: number;
-}
-
-/** Where an upstream alert comes from (src/upstream): the kind, the upstream's id of it and the sender's name. */
-export interface UpstreamOrigin {
-  source: 'ebd' | 'cap';
-  /** The EBMID (used as the broadcast id on air) or the CAP identifier. */
-  upstreamId: string | null;
-  senderName: string;
-}
-
-/** The audit actor of an upstream sender's decisions. */
-export function upstreamActor(senderName: string): AuthUser {
-  return { id: 0, username: `upstream:${senderName}`.slice(0, 64), roles: ['admin'], scopes: [] };
-}
-
-/** Events dispatch reports through AlertOutcomes. */
-const DISPATCH_EVENTS: readonly AlertEvent[] = [
-  'schedule',
-  'start',
-  'complete',
-  'complete-partially',
-  'fail',
-  'cancel',
-];
-const FINISHING_EVENTS: readonly AlertEvent[] = ['complete', 'complete-partially', 'fail'];
-const EXPIRY_SWEEP_MS = 30_000;
-
-/** An alert as it is after a committed change, with the area codes it reaches (who may see it). */
-export interface AlertChange {
-  alert: AlertView;
-  areaCodes: string[];
-}
-
-/** The state an event leads to wherever it is allowed (for telling a repeated report from an illegal one). */
-function targetOf(event: AlertEvent): AlertState | undefined {
-  for (const steps of Object.values(ALERT_LIFECYCLE)) if (steps[event]) return steps[event];
-  return undefined;
-}
-
 @Injectable()
-export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestroy {
-  private readonly log = new Logger('Alerts');
-  private timer: NodeJS.Timeout | null = null;
+export class AlertsService implements OnModuleInit, OnModuleDestroy {
   /** Every alert after a committed change (created, edited, reviewed, on air, finished); the live view publishes it. */
   readonly changes = new Subject<AlertChange>();
 
@@ -130,19 +64,11 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       find: async (clipId, tx) =>
         (await this.repo.usingClip(clipId, tx)).map((a) => ({ kind: 'alert', id: a.id, label: a.title })),
     });
-    this.timer = setInterval(() => {
-      this.expireDue().catch((e: unknown) => this.log.error(`expiry sweep failed: ${(e as Error).message}`));
-    }, EXPIRY_SWEEP_MS);
-    this.timer.unref();
   }
 
   onModuleDestroy(): void {
     this.changes.complete();
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
   }
-
-  // ---- reading ----
 
   async list(user: AuthUser, q: AlertListQuery): Promise<Page<AlertView>> {
     const visible = isUnrestricted(user) ? null : user.scopes.flatMap(areaIndexPatterns);
@@ -173,7 +99,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const terminalAreas = await this.checkTargets(input, user);
     const clipId = await this.audio.prepare(user, input.audio, input.text, input.title);
     const saved = await this.transactions.run(async (tx) => {
-      const alert = await this.repo.save(tx, this.newAlert(input, user, terminalAreas, clipId));
+      const alert = await this.repo.save(tx, newAlertEntity(input, user, terminalAreas, clipId, this.clock.date()));
       await this.revise(tx, alert.id, 'created', user);
       await this.audit.record(
         { actor: user, action: 'alert.create', entityType: 'alert', entityId: alert.id, after: alertView(alert) },
@@ -187,19 +113,19 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   async update(id: number, patch: Partial<AlertInput>, user: AuthUser): Promise<AlertView> {
     const current = await this.visible(id, user);
     nextAlertState(current.state, 'update');
-    this.assertCoversTargets(user, current);
+    assertCoversAlertTargets(user, current);
     const merged: AlertInput = {
-      ...this.inputOf(current),
+      ...alertInputOf(current),
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
     };
     merged.title = merged.title.trim();
-    if (Object.keys(fieldChanges(this.inputOf(current), merged)).length === 0) return alertView(current);
+    if (Object.keys(fieldChanges(alertInputOf(current), merged)).length === 0) return alertView(current);
     const terminalAreas = await this.checkTargets(merged, user);
     const clipId = await this.audio.prepare(user, merged.audio, merged.text, merged.title, current);
     const saved = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
       const before = alertView(alert);
-      const changes = fieldChanges(this.inputOf(alert), merged);
+      const changes = fieldChanges(alertInputOf(alert), merged);
       if (Object.keys(changes).length === 0) return alert;
       // any change to what goes on air is a new text: it goes back to draft and needs a new submission
       alert.state = nextAlertState(alert.state, 'update');
@@ -238,7 +164,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const current = await this.visible(id, user);
     nextAlertState(current.state, 'approve');
     assertSecondPerson(current, await this.repo.revisions(id), user, 'approve');
-    this.assertCoversTargets(user, current);
+    assertCoversAlertTargets(user, current);
     const clipId = await this.audio.assertReady(current.clipId, false);
     return this.goOnAir(user, false, async (tx, now) => {
       const alert = await this.load(id, tx);
@@ -255,7 +181,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const prepared = await this.audio.prepare(user, input.audio, input.text, input.title);
     const clipId = await this.audio.assertReady(prepared, true);
     return this.goOnAir(user, true, async (tx) => {
-      const alert = await this.repo.save(tx, this.newAlert(input, user, terminalAreas, clipId));
+      const alert = await this.repo.save(tx, newAlertEntity(input, user, terminalAreas, clipId, this.clock.date()));
       alert.state = nextAlertState(alert.state, 'emergency');
       return Object.assign(alert, { emergencyReason: reason });
     });
@@ -264,7 +190,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   async confirm(id: number, user: AuthUser): Promise<AlertView> {
     const confirmed = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
-      this.assertSees(user, alert);
+      assertSeesAlert(user, alert);
       if (alert.emergencyReason === null)
         throw new ConflictError('not_emergency', `alert ${id} was reviewed before air; there is nothing to confirm`, {
           alertId: id,
@@ -272,7 +198,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       if (alert.confirmedById !== null)
         throw new ConflictError('already_confirmed', `alert ${id} was confirmed already`, { alertId: id });
       assertSecondPerson(alert, await this.repo.revisions(id, tx), user, 'confirm');
-      this.assertCoversTargets(user, alert);
+      assertCoversAlertTargets(user, alert);
       const before = alertView(alert);
       const now = this.clock.date();
       Object.assign(alert, { confirmedById: user.id, confirmedAt: now, updatedAt: now });
@@ -291,8 +217,8 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   async cancel(id: number, user: AuthUser): Promise<AlertView> {
     const { alert, tellDispatch } = await this.transactions.run(async (tx) => {
       const a = await this.load(id, tx);
-      this.assertSees(user, a);
-      this.assertCoversTargets(user, a);
+      assertSeesAlert(user, a);
+      assertCoversAlertTargets(user, a);
       const before = alertView(a);
       const to = nextAlertState(a.state, 'cancel');
       const onAir = a.state === 'dispatching';
@@ -326,7 +252,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     const terminalAreas = await this.checkTargets(input, actor);
     const prepared = await this.audio.prepare(actor, input.audio, input.text, input.title);
     const fresh = (now: Date): AlertEntity =>
-      Object.assign(this.newAlert(input, actor, terminalAreas, prepared), {
+      Object.assign(newAlertEntity(input, actor, terminalAreas, prepared, this.clock.date()), {
         source: origin.source,
         upstreamId: origin.upstreamId,
         submittedById: actor.id,
@@ -361,79 +287,6 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
       },
       'alert.upstream_dispatch',
     );
-  }
-
-  // ---- outcomes from dispatch, expiry ----
-
-  /** AlertOutcomes: moves the alert by a dispatch event, audited as the system; a repeated report is a no-op. */
-  async advance(alertId: number, event: AlertEvent, detail?: string): Promise<void> {
-    if (!DISPATCH_EVENTS.includes(event)) throw new Error(`dispatch cannot report "${event}" on an alert`);
-    const moved = await this.transactions.run(async (tx) => {
-      const alert = await this.load(alertId, tx);
-      if (ALERT_LIFECYCLE[alert.state][event] === undefined && targetOf(event) === alert.state) return null;
-      if (isFinalAlertState(alert.state)) {
-        // e.g. the engine confirming a stop after the alert expired: the alert's outcome is already written
-        this.log.warn(`alert ${alertId} is ${alert.state}; dispatch's late "${event}" is ignored`);
-        return null;
-      }
-      const before = alertView(alert);
-      // a broadcast that finished before its start was reported
-      const from =
-        alert.state === 'scheduled' && FINISHING_EVENTS.includes(event)
-          ? nextAlertState(alert.state, 'start')
-          : alert.state;
-      alert.state = nextAlertState(from, event);
-      Object.assign(alert, { outcomeDetail: detail ?? alert.outcomeDetail, updatedAt: this.clock.date() });
-      const saved = await this.repo.save(tx, alert);
-      await this.audit.record(
-        {
-          actor: SYSTEM_ACTOR,
-          action: `alert.${event}`,
-          entityType: 'alert',
-          entityId: alertId,
-          before,
-          after: alertView(saved),
-        },
-        tx,
-      );
-      return saved;
-    });
-    if (moved) this.announce(moved);
-  }
-
-  /** Alerts still draft, submitted, approved or scheduled past their end become expired; returns their ids. */
-  async expireDue(now = this.clock.date()): Promise<number[]> {
-    const expired: number[] = [];
-    for (const due of await this.repo.dueToExpire(now)) {
-      const saved = await this.transactions.run(async (tx) => {
-        const alert = await this.load(due.id, tx);
-        if (alert.endAt.getTime() > now.getTime() || ALERT_LIFECYCLE[alert.state].expire === undefined) return null;
-        const before = alertView(alert);
-        alert.state = nextAlertState(alert.state, 'expire');
-        Object.assign(alert, {
-          outcomeDetail: `expired at ${now.toISOString()} before it went on air`,
-          updatedAt: now,
-        });
-        const after = await this.repo.save(tx, alert);
-        await this.audit.record(
-          {
-            actor: SYSTEM_ACTOR,
-            action: 'alert.expire',
-            entityType: 'alert',
-            entityId: alert.id,
-            before,
-            after: alertView(after),
-          },
-          tx,
-        );
-        return after;
-      });
-      if (!saved) continue;
-      expired.push(saved.id);
-      this.announce(saved);
-      if (saved.broadcastId) await this.dispatcher.cancel(due.id, SYSTEM_ACTOR.id);
-    }
-    return expired;
   }
 
   // ---- internals ----
@@ -511,8 +364,8 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
   ): Promise<AlertView> {
     const stepped = await this.transactions.run(async (tx) => {
       const alert = await this.load(id, tx);
-      this.assertSees(user, alert);
-      this.assertCoversTargets(user, alert);
+      assertSeesAlert(user, alert);
+      assertCoversAlertTargets(user, alert);
       const before = alertView(alert);
       const now = this.clock.date();
       alert.state = nextAlertState(alert.state, event);
@@ -533,7 +386,7 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
    * Publishes an alert on `changes` (called once the transaction that wrote it committed) and returns its view; a
    * draft or submitted alert is published again when its audio has settled, so a reviewer sees it become ready.
    */
-  private announce(alert: AlertEntity): AlertView {
+  announce(alert: AlertEntity): AlertView {
     const change: AlertChange = { alert: alertView(alert), areaCodes: alert.areaIndex.split('|').filter(Boolean) };
     this.changes.next(change);
     if (alert.clipId && (alert.state === 'draft' || alert.state === 'submitted')) {
@@ -571,22 +424,8 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
 
   private async visible(id: number, user: AuthUser): Promise<AlertEntity> {
     const alert = await this.load(id);
-    this.assertSees(user, alert);
+    assertSeesAlert(user, alert);
     return alert;
-  }
-
-  /** A user sees an alert that reaches into their scope (a county-wide alert is seen in every town). */
-  private assertSees(user: AuthUser, alert: AlertEntity): void {
-    if (isUnrestricted(user)) return;
-    const codes = alert.areaIndex.split('|').filter(Boolean);
-    if (!codes.some((c) => user.scopes.some((s) => isWithinArea(c, s) || isWithinArea(s, c)))) {
-      throw new ForbiddenError('forbidden_area', `alert ${alert.id} is outside your area scope`, { alertId: alert.id });
-    }
-  }
-
-  /** Acting on an alert needs every one of its target areas (and its single terminals' areas) inside the user's scope. */
-  private assertCoversTargets(user: AuthUser, alert: AlertEntity): void {
-    for (const code of alert.areaIndex.split('|').filter(Boolean)) assertCanReach(user, code, 'a target');
   }
 
   /** Content rules, registered areas, known terminals, all inside the user's scope; returns the single terminals' areas. */
@@ -606,54 +445,5 @@ export class AlertsService implements AlertOutcomes, OnModuleInit, OnModuleDestr
     for (const code of areaCodes) assertCanReach(user, code, 'a target');
     for (const t of places.values()) assertCanReach(user, t.areaCode, `terminal ${t.id}`);
     return [...places.values()].map((t) => t.areaCode);
-  }
-
-  private newAlert(input: AlertInput, user: AuthUser, terminalAreas: string[], clipId: string): AlertEntity {
-    const now = this.clock.date();
-    return Object.assign(new AlertEntity(), {
-      ...input,
-      title: input.title.trim(),
-      broadcastId: null,
-      state: 'draft',
-      areaIndex: areaIndexOf(input.targets.areaCodes, terminalAreas),
-      clipId,
-      terminalCount: null,
-      createdById: user.id,
-      createdByName: user.username.slice(0, 64),
-      submittedById: null,
-      submittedAt: null,
-      approvedById: null,
-      approvedAt: null,
-      rejectedById: null,
-      rejectedAt: null,
-      rejectionReason: null,
-      emergencyReason: null,
-      confirmedById: null,
-      confirmedAt: null,
-      cancelRequested: false,
-      cancelledById: null,
-      outcomeDetail: null,
-      createdAt: now,
-      updatedAt: now,
-      source: null,
-      upstreamId: null,
-    } satisfies Omit<AlertEntity, 'id'>);
-  }
-
-  private inputOf(a: AlertEntity): AlertInput {
-    return {
-      eventType: a.eventType,
-      severity: a.severity,
-      messageType: a.messageType,
-      title: a.title,
-      text: a.text,
-      language: a.language,
-      targets: a.targets,
-      audio: a.audio,
-      repeat: a.repeat,
-      volume: a.volume,
-      startAt: a.startAt,
-      endAt: a.endAt,
-    };
   }
 }

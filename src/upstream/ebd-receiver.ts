@@ -16,7 +16,7 @@ import {
   type EbdResultCode,
 } from '../../firmware-protocols/ebd';
 import { AudioService } from '../audio/audio.service';
-import { upstreamActor } from '../alerts/alerts.service';
+import { upstreamActor } from '../alerts/alert-input';
 import { Clock } from '../common/clock';
 import { Mutex } from '../common/mutex';
 import type { AppConfig } from '../config/config';

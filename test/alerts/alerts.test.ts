@@ -7,7 +7,7 @@
 import { composeBroadcastId, parseBroadcastId, shanghaiDate } from '../../firmware-protocols/codes';
 import { AlertEntity } from '../../src/alerts/alert.entities';
 import { AlertsRepository } from '../../src/alerts/alerts.repository';
-import { AlertsService } from '../../src/alerts/alerts.service';
+import { AlertOutcomesService } from '../../src/alerts/alert-outcomes.service';
 import { AudioService } from '../../src/audio/audio.service';
 import { SYSTEM_ACTOR } from '../../src/auth/auth-user';
 import { Transactions } from '../../src/database/transactions';
@@ -417,7 +417,7 @@ forEachDatabase('alerts', (database) => {
     const draft = await create('officer', { endAt: soon });
     const sub = await submitted('officer', { endAt: soon });
     const later = await create('officer');
-    const expired = await t.app.get(AlertsService).expireDue(new Date(Date.now() + 120_000));
+    const expired = await t.app.get(AlertOutcomesService).expireDue(new Date(Date.now() + 120_000));
     expect(expired).toEqual(expect.arrayContaining([draft.id, sub.id]));
     expect(expired).not.toContain(later.id);
     for (const id of [draft.id, sub.id]) {
