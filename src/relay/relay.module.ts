@@ -13,6 +13,7 @@ import { ProgrammesController, RelayPlanController, SchedulesController } from '
 import { RelayRepository } from './relay.repository';
 import { RelayChanges } from './relay-view';
 import { SchedulesService } from './schedules.service';
+import { WeekService } from './week.service';
 
 @Module({
   imports: [AudioModule],
@@ -25,6 +26,7 @@ import { SchedulesService } from './schedules.service';
     SchedulesService,
     DayPlanService,
     AsRunService,
+    WeekService,
   ],
   exports: [RelayChanges, AsRunService, SchedulesService, DayPlanService],
 })
