@@ -213,7 +213,8 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
     });
     const started = new Date(Date.parse(county[0].slot.start) + 200);
     for (const i of [0, 1, 2]) await asRun.recordStart(slot(i), started, 'fm');
-    await asRun.recordInterruption(slot(1), 'preempted by alert 5 (broadcast 1)', new Date(Date.now() - 60_000), null);
+    const cut = new Date(Date.now() - 60_000);
+    await asRun.recordInterruption(slot(1), 'preempted by alert 5 (broadcast 1)', cut, null);
     await asRun.recordInterruption(slot(3), 'not started: unreachable', new Date(county[3].slot.start), null);
     await officer.locator('#rt-playing', { hasText: '2' }).waitFor();
     await officer.locator('#rt-alert', { hasText: '1' }).waitFor();
@@ -223,12 +224,9 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
       .waitFor();
     await officer.locator('.tl-cut.alert').first().waitFor();
     await shot(officer, 'today');
-    await asRun.recordInterruption(
-      slot(1),
-      'preempted by alert 5 (broadcast 1)',
-      new Date(Date.now() - 60_000),
-      new Date(),
-    );
+    // the alert ends: the relay resumes there, the report shows the cut closed
+    await asRun.recordInterruption(slot(1), 'preempted by alert 5 (broadcast 1)', cut, new Date());
+    await officer.locator('#rt-playing', { hasText: '3' }).waitFor();
   });
 
   it('shows the as-run report with causes, on-time rate and the CSV export', async () => {

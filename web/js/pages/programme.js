@@ -76,10 +76,10 @@ export async function mount(view, ctx) {
         <section class="card">
           <h2>节目与信源</h2>
           <label class="field"><span>节目名称</span><input name="name" maxlength="200" value="${esc(p.name)}" placeholder="如：县台午间新闻转播"><em class="field-error" data-for="name"></em></label>
-          <fieldset class="field"><legend>信源</legend>
+          <fieldset class="field choices"><legend>信源</legend>
             ${KINDS.map(([k, label]) => `<label><input type="radio" name="sourceKind" value="${k}"${p.source.kind === k ? ' checked' : ''}> ${label}</label>`).join(' ')}
             ${sourceFields('source', p.source, ready)}</fieldset>
-          <fieldset class="field"><legend>备用信源 <small class="muted">主信源信号弱或无声时切换</small></legend>
+          <fieldset class="field choices"><legend>备用信源 <small class="muted">主信源信号弱或无声时切换</small></legend>
             <label><input type="radio" name="fallbackKind" value=""${p.fallback ? '' : ' checked'}> 无</label>
             ${KINDS.map(([k, label]) => `<label><input type="radio" name="fallbackKind" value="${k}"${p.fallback?.kind === k ? ' checked' : ''}> ${label}</label>`).join(' ')}
             ${sourceFields('fallback', p.fallback, ready)}</fieldset>
@@ -87,7 +87,7 @@ export async function mount(view, ctx) {
             <label class="field"><span>信号门限（0–100，留空不监测）</span><input name="minSignalQuality" type="number" value="${p.minSignalQuality ?? ''}"><em class="field-error" data-for="minSignalQuality"></em></label>
             <label class="field"><span>音量 <output id="pg-volume">${p.volume}</output></span><input type="range" name="volume" min="0" max="100" value="${p.volume}"><em class="field-error" data-for="volume"></em></label>
           </div>
-          <fieldset class="field"><legend>级别（上级优先）</legend>
+          <fieldset class="field choices"><legend>级别（上级优先）</legend>
             ${Object.entries(CLASSES)
               .map(
                 ([k, label]) =>

@@ -43,7 +43,7 @@ export async function mount(view, ctx) {
     <div class="toolbar"><label>区域 <select id="rt-area">${regionOptions(area)}</select></label></div>
     <div class="cards" id="rt-cards"></div>
     <p class="legend"><span class="slot-key published">计划播出</span><span class="slot-key yield">让位于更高优先级</span><span class="slot-key alert">应急插播</span><span class="slot-key problem">异常（无声、信源不符、信号弱、未开播）</span><span class="slot-key now">现在</span></p>
-    <table class="grid timeline" id="rt-table"><thead><tr><th>区域</th><th>此刻</th><th class="tl-head" id="rt-hours"></th></tr></thead><tbody></tbody></table>
+    <table class="grid relay-timeline" id="rt-table"><thead><tr><th>区域</th><th>此刻</th><th class="tl-head" id="rt-hours"></th></tr></thead><tbody></tbody></table>
     <h2>未在正常播出的终端</h2>
     <table class="grid" id="rt-problems"><thead><tr><th>终端</th><th>区域</th><th>节目</th><th>情况</th></tr></thead><tbody></tbody></table>
     <p id="rt-msg" class="msg" hidden role="status"></p>`;
@@ -94,12 +94,14 @@ export async function mount(view, ctx) {
           for (const s of t.slots) {
             if (seen.has(s.scheduleId)) continue;
             seen.add(s.scheduleId);
-            bars.push(
-              `<span class="tl-slot" style="left:${at(s.start)};width:${width(s.start, s.end)}" title="${esc(`${s.programmeName} ${clockTime(s.start)}–${clockTime(s.end)}`)}">${esc(s.programmeName)}</span>`,
-            );
+            // what it plays in full colour; where it yields to a stronger slot, a hatched strip below
+            for (const p of s.plays)
+              bars.push(
+                `<span class="tl-slot" style="left:${at(p.from)};width:${width(p.from, p.to)}" title="${esc(`${s.programmeName} ${clockTime(p.from)}–${clockTime(p.to)}`)}">${esc(s.programmeName)}</span>`,
+              );
             for (const y of s.yields)
               bars.push(
-                `<span class="tl-yield" style="left:${at(y.from)};width:${width(y.from, y.to)}" title="让位于排期 #${y.toScheduleId}"></span>`,
+                `<span class="tl-yield" style="left:${at(y.from)};width:${width(y.from, y.to)}" title="${esc(`${s.programmeName} ${clockTime(y.from)}–${clockTime(y.to)} 让位于排期 #${y.toScheduleId}`)}"></span>`,
               );
           }
         const cuts = new Set();

@@ -24,7 +24,7 @@ import {
 
 export { sourceText } from '../relay-common.js';
 
-const HOUR_PX = 44;
+const HOUR_PX = 48;
 
 /** The blocks of one day: on air, and the working revision where it differs; with lanes for overlaps. */
 function blocksOf(week, date, i) {
@@ -43,15 +43,26 @@ function blocksOf(week, date, i) {
       out.push({ s, span: d.working, kind: s.state === 'submitted' ? 'pending' : 'draft', yields: [] });
   }
   out.sort((a, b) => secondsOf(a.span.start) - secondsOf(b.span.start));
-  const lanes = [];
+  // lanes side by side within each run of overlapping blocks
+  let cluster = [];
+  let clusterEnd = -1;
+  let lanes = [];
+  const close = () => cluster.forEach((b) => (b.lanes = lanes.length));
   for (const b of out) {
     const from = secondsOf(b.span.start);
+    if (from >= clusterEnd) {
+      close();
+      cluster = [];
+      lanes = [];
+    }
     let lane = lanes.findIndex((end) => end <= from);
     if (lane < 0) lane = lanes.push(0) - 1;
     lanes[lane] = secondsOf(b.span.end);
     b.lane = lane;
+    cluster.push(b);
+    clusterEnd = Math.max(clusterEnd, secondsOf(b.span.end));
   }
-  for (const b of out) b.lanes = lanes.length;
+  close();
   return out;
 }
 

@@ -68,13 +68,13 @@ function formHtml(r, programmes, programmeId, editable) {
   return `<form id="sc-form" class="compose" novalidate><fieldset class="plain"${editable ? '' : ' disabled'}>
     <section class="card">
       <label class="field"><span>节目</span><select name="programmeId"${programmeId && programmes.length === 1 ? ' disabled' : ''}>${programmes.map((p) => `<option value="${p.id}"${p.id === programmeId ? ' selected' : ''}>${esc(p.name)}（${esc(sourceText(p.source))}）</option>`).join('')}</select><em class="field-error" data-for="programmeId"></em></label>
-      <fieldset class="field"><legend>重复方式</legend>${Object.entries(RECURRENCE_KINDS)
+      <fieldset class="field choices"><legend>重复方式</legend>${Object.entries(RECURRENCE_KINDS)
         .map(
           ([k, label]) =>
             `<label><input type="radio" name="kind" value="${k}"${r.kind === k ? ' checked' : ''}> ${label}</label>`,
         )
         .join(' ')}<em class="field-error" data-for="recurrence.kind"></em></fieldset>
-      <fieldset class="field" data-for-kind="weekly"><legend>星期</legend>${WEEKDAYS.map((w, i) => `<label><input type="checkbox" name="weekday" value="${i + 1}"${r.weekdays.includes(i + 1) ? ' checked' : ''}> 周${w}</label>`).join(' ')}<em class="field-error" data-for="recurrence.weekdays"></em></fieldset>
+      <fieldset class="field choices" data-for-kind="weekly"><legend>星期</legend>${WEEKDAYS.map((w, i) => `<label><input type="checkbox" name="weekday" value="${i + 1}"${r.weekdays.includes(i + 1) ? ' checked' : ''}> 周${w}</label>`).join(' ')}<em class="field-error" data-for="recurrence.weekdays"></em></fieldset>
       <div data-for-kind="dates once">${listField('dates', '播出日期', 'date', r.dates, '单次只选一天')}</div>
       <div class="inline-fields" data-for-kind="daily weekdays weekly">
         <label class="field"><span>起始日</span><input type="date" name="from" value="${esc(r.from ?? '')}"><em class="field-error" data-for="recurrence.from"></em></label>
