@@ -223,6 +223,10 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
       .locator(`#rt-problems tr[data-terminal="${county[1].id}"]`, { hasText: '应急插播（预警 5）' })
       .waitFor();
     await officer.locator('.tl-cut.alert').first().waitFor();
+    // the two hours around now, where a minute's cut is wide enough to see
+    await officer.click('#rt-zoom');
+    await officer.locator('#rt-zoom.active').waitFor();
+    await officer.locator('.tl-cut.alert').first().waitFor();
     await shot(officer, 'today');
     // the alert ends: the relay resumes there, the report shows the cut closed
     await asRun.recordInterruption(slot(1), 'preempted by alert 5 (broadcast 1)', cut, new Date());
@@ -243,6 +247,24 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
     expect(csv).toContain('preempted by alert 5');
     await shot(officer, 'asrun');
     expect(errors).toEqual([]);
+  });
+
+  it('lets a second approver reject with a reason, which the officer sees at once', async () => {
+    await t.http.post(`/api/relay/schedules/${scheduleId}/submit`).set(t.auth(tokens.officer1)).expect(200);
+    await officer.goto(`${t.baseUrl}/#/schedule/${scheduleId}`);
+    await officer.locator('#sc-state', { hasText: '待审核' }).waitFor();
+    const approver = await signedInPage(browser, t.baseUrl, 'approver1');
+    await approver.page.goto(`${t.baseUrl}/#/schedule/${scheduleId}`);
+    await approver.page.click('#sc-reject button');
+    await approver.page.locator('#sc-msg', { hasText: '驳回须写明原因' }).waitFor();
+    await approver.page.fill('#sc-reject input[name=reason]', '与镇广播时间重叠，请改到 18:30');
+    await approver.page.click('#sc-reject button');
+    await approver.page.locator('#sc-state', { hasText: '草稿' }).waitFor();
+    await officer.locator('#sc-rejection', { hasText: '请改到 18:30' }).waitFor();
+    // the revision on air plays on
+    await expect(officer.locator('#sc-onair').textContent()).resolves.toContain('第 1 版');
+    expect(approver.errors).toEqual([]);
+    await approver.page.context().close();
   });
 
   it("shows a town's officer only the town's programmes", async () => {

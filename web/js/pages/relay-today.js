@@ -37,10 +37,12 @@ export async function mount(view, ctx) {
     return undefined;
   }
   const today = chinaDay(0);
+  const zoom = ctx.query.get('zoom') === '1';
   view.innerHTML = `
     ${relayTabs('today', area)}
     <h1>今日播出 <small class="muted">${esc(regionName(area))} · ${today}</small></h1>
-    <div class="toolbar"><label>区域 <select id="rt-area">${regionOptions(area)}</select></label></div>
+    <div class="toolbar"><label>区域 <select id="rt-area">${regionOptions(area)}</select></label>
+      <span class="filters"><a class="chip${zoom ? '' : ' active'}" href="#/relay-today/${area}" id="rt-whole">全天</a><a class="chip${zoom ? ' active' : ''}" href="#/relay-today/${area}?zoom=1" id="rt-zoom">此刻前后 1 小时</a></span></div>
     <div class="cards" id="rt-cards"></div>
     <p class="legend"><span class="slot-key published">计划播出</span><span class="slot-key yield">让位于更高优先级</span><span class="slot-key alert">应急插播</span><span class="slot-key problem">异常（无声、信源不符、信号弱、未开播）</span><span class="slot-key now">现在</span></p>
     <table class="grid relay-timeline" id="rt-table"><thead><tr><th>区域</th><th>此刻</th><th class="tl-head" id="rt-hours"></th></tr></thead><tbody></tbody></table>
@@ -59,17 +61,21 @@ export async function mount(view, ctx) {
     for (const a of live.alarms.values())
       if (RELAY_ALARMS.has(a.kind)) for (const id of a.terminalIds ?? [a.terminalId]) alarms.set(id, a.kind);
     const slots = day.terminals.flatMap((t) => t.slots);
-    const first = Math.min(6, ...slots.map((s) => Math.floor(chinaSeconds(s.start) / 3600)));
-    const last = Math.max(22, ...slots.map((s) => Math.ceil(chinaSeconds(s.end) / 3600) || 24));
+    // the whole day's hours with a slot (at least 06–22), or the two hours around now
+    const first = zoom
+      ? nowSeconds() / 3600 - 1
+      : Math.min(6, ...slots.map((s) => Math.floor(chinaSeconds(s.start) / 3600)));
+    const last = zoom ? first + 2 : Math.max(22, ...slots.map((s) => Math.ceil(chinaSeconds(s.end) / 3600) || 24));
     const span = last - first;
+    const ticks = zoom
+      ? Array.from({ length: 9 }, (_, i) => Math.ceil(first * 4) / 4 + i / 4).filter((h) => h <= last)
+      : Array.from({ length: span + 1 }, (_, i) => first + i);
+    const tick = (h) => `${Math.floor(h)}${zoom ? `:${String(Math.round((h % 1) * 60)).padStart(2, '0')}` : ''}`;
     const at = (iso) => pct(chinaSeconds(iso), first, span);
     const width = (from, to) => `${(((Date.parse(to) - Date.parse(from)) / 1000 / (span * 3600)) * 100).toFixed(2)}%`;
     setHtml(
       $('#rt-hours', view),
-      Array.from(
-        { length: span + 1 },
-        (_, i) => `<span style="left:${pct((first + i) * 3600, first, span)}">${first + i}</span>`,
-      ).join(''),
+      ticks.map((h) => `<span style="left:${pct(h * 3600, first, span)}">${tick(h)}</span>`).join(''),
     );
     const groups = new Map();
     for (const t of day.terminals) groups.set(t.areaCode, [...(groups.get(t.areaCode) ?? []), t]);

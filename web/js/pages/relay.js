@@ -22,8 +22,6 @@ import {
   short,
 } from '../relay-common.js';
 
-export { sourceText } from '../relay-common.js';
-
 const HOUR_PX = 48;
 
 /** The blocks of one day: on air, and the working revision where it differs; with lanes for overlaps. */
