@@ -242,7 +242,7 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
     await expect(officer.locator('#ar-missed').textContent()).resolves.toBe('1');
     const [download] = await Promise.all([officer.waitForEvent('download'), officer.click('#ar-csv')]);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     expect(csv).toContain('plannedStart');
     expect(csv).toContain('preempted by alert 5');
     await shot(officer, 'asrun');
