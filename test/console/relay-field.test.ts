@@ -2,9 +2,10 @@
  * 日常广播 end to end in Chromium over a simulated county (two villages, four terminals each, line timing): an officer
  * schedules an FM relay for the county on the schedule page and submits it, an approver publishes it on the same page,
  * the planner starts it on the simulated terminals on the planned second; today's time line shows them playing, an
- * alert cuts in on two of them and the line shows the cut, the relay resumes there; the as-run report shows every
- * start on time and the cut closed with its cause; withdrawing on the schedule page stops it. Every wait is on the
- * page's DOM (fed by /live) or on the server's events.
+ * alert cuts in on two of them and the line shows the cut, the relay resumes there; a terminal switched to another
+ * source is named with the watch's alarm; the as-run report shows every start on time and the cut closed with its
+ * cause; withdrawing on the schedule page stops it. Every wait is on the page's DOM (fed by /live) or on the server's
+ * events.
  */
 import { Transactions } from '../../src/database/transactions';
 import { DispatchService } from '../../src/dispatch/dispatch.service';
@@ -99,6 +100,13 @@ describeWith(['chromium'], '日常广播 on the simulated county in Chromium', (
     await officer.locator('#rt-playing', { hasText: String(terminals) }).waitFor({ timeout: 60_000 });
     await officer.locator('.tl-cut.alert').first().waitFor();
 
+    // a terminal of the other village switched to its IP stream: the watch's alarm names it on the page
+    const wrong = county.terminalIds[1][3];
+    county.network.switchSource(1, 3, 'ip');
+    await officer
+      .locator(`#rt-problems tr[data-terminal="${wrong}"][data-state="relay-source"]`, { hasText: '音源不符' })
+      .waitFor({ timeout: 60_000 });
+
     await officer.click('.subtabs a[data-tab=asrun]');
     await officer
       .locator('#ar-table tr[data-row]')
@@ -106,6 +114,9 @@ describeWith(['chromium'], '日常广播 on the simulated county in Chromium', (
       .waitFor();
     await expect(officer.locator('#ar-rate').textContent()).resolves.toBe('100.0%');
     const closed = officer.locator(`#ar-table tr[data-terminal="${cut[0]}"] .causes .alert-cut`);
+    await officer
+      .locator(`#ar-table tr[data-terminal="${wrong}"] .causes`, { hasText: '信源不符（播 ip，应为 fm）' })
+      .waitFor();
     await expect(closed.textContent()).resolves.toMatch(/应急插播（预警 \d+）\s*\d{2}:\d{2}:\d{2}–\d{2}:\d{2}:\d{2}/);
 
     // 停播 on the schedule page: the relay stops everywhere and every row gets its end
