@@ -230,7 +230,8 @@ export async function mount(view, ctx) {
         : await post('/api/relay/schedules', { programmeId: Number(form.programmeId.value), recurrence: r });
       if (what === 'save-submit') await post(`/api/relay/schedules/${s.id}/submit`);
       if (location.hash !== `#/schedule/${s.id}`) location.hash = `#/schedule/${s.id}`;
-      return what === 'save' ? '已保存草稿' : '已保存并提交审核';
+      if (what === 'save-submit') return '已保存并提交审核';
+      return s.state === 'draft' ? '已保存为草稿（提交审核并批准后才播出）' : '未作修改';
     }
     if (
       what === 'withdraw' &&
