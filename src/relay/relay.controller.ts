@@ -34,12 +34,14 @@ import {
   ScheduleListQueryDto,
   UpdateProgrammeDto,
   UpdateScheduleDto,
+  WeekQueryDto,
   toProgrammeInput,
   toProgrammePatch,
   toRecurrence,
 } from './relay.dto';
 import type { ProgrammeView, ScheduleView } from './relay-view';
 import { SchedulesService, type PublishResult } from './schedules.service';
+import { WeekService, type Week } from './week.service';
 
 /** Programmes of the daily relay (日常广播), within the reader's area scope. */
 @ApiTags('relay')
@@ -188,7 +190,18 @@ export class RelayPlanController {
   constructor(
     private readonly plan: DayPlanService,
     private readonly asRun: AsRunService,
+    private readonly weeks: WeekService,
   ) {}
+
+  @Get('week')
+  @ApiOperation({
+    summary:
+      'Seven days of a region: each schedule reaching it, on air and under review apart, and the conflicts resolved there',
+  })
+  @ApiErrors(400, 403)
+  week(@Query() q: WeekQueryDto, @CurrentUser() user: AuthUser): Promise<Week> {
+    return this.weeks.week(user, q.from, q.areaCode);
+  }
 
   @Get('day')
   @ApiOperation({ summary: 'The day view: each terminal’s slots from the published schedules, conflicts resolved' })

@@ -282,3 +282,17 @@ export class AsRunExportQueryDto extends AsRunQueryDto {
   @IsIn(['csv', 'xlsx'])
   format?: 'csv' | 'xlsx';
 }
+
+export class WeekQueryDto {
+  @ApiProperty({
+    example: '2026-12-07',
+    description: 'first day of the week (Asia/Shanghai; the console asks from Monday)',
+  })
+  @Day()
+  from!: string;
+
+  @ApiPropertyOptional({ description: "area code: schedules whose programme reaches it (within the reader's scope)" })
+  @Optional()
+  @Matches(/^\d{12}(\d{3})?$/, { message: 'areaCode must be a 12-digit area code or a 15-digit group code' })
+  areaCode?: string;
+}

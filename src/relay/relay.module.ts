@@ -16,6 +16,7 @@ import { ProgrammesController, RelayPlanController, SchedulesController } from '
 import { RelayRepository } from './relay.repository';
 import { RelayChanges } from './relay-view';
 import { SchedulesService } from './schedules.service';
+import { WeekService } from './week.service';
 
 @Module({
   // the demo registry first: its seeder has run before the demo relay's (deeper modules start first)
@@ -30,6 +31,7 @@ import { SchedulesService } from './schedules.service';
     DayPlanService,
     AsRunService,
     DemoRelaySeeder,
+    WeekService,
   ],
   exports: [RelayChanges, AsRunService, SchedulesService, DayPlanService],
 })

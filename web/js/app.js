@@ -1,6 +1,7 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
 // #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
-// #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/upstream[/<id>], #/users, #/audit, #/login), the live connection and the active-alarm badge.
+// #/relay/<area>[?week=<Monday>], #/relay-today/<area>, #/asrun/<area>[?date=], #/programmes, #/programme/<id|new>,
+// #/schedule/<id|new>[?programme=<id>], #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/upstream[/<id>], #/users, #/audit, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
 import { $, esc } from './dom.js';
 import { roleNames } from './format.js';
@@ -11,6 +12,11 @@ import * as audio from './pages/audio.js';
 import * as audit from './pages/audit.js';
 import * as registry from './pages/registry.js';
 import * as relay from './pages/relay.js';
+import * as relayToday from './pages/relay-today.js';
+import * as asrun from './pages/asrun.js';
+import * as programmes from './pages/programmes.js';
+import * as programme from './pages/programme.js';
+import * as schedule from './pages/schedule.js';
 import * as upstream from './pages/upstream.js';
 import * as users from './pages/users.js';
 import * as alarms from './pages/alarms.js';
@@ -35,6 +41,11 @@ const PAGES = {
   broadcasts,
   broadcast,
   relay,
+  'relay-today': relayToday,
+  asrun,
+  programmes,
+  programme,
+  schedule,
   compose,
   alert: alertPage,
   map,
@@ -54,7 +65,12 @@ const TITLES = {
   daily: '在线率统计',
   broadcasts: '应急广播',
   broadcast: '播发详情',
-  relay: '节目与排期',
+  relay: '排期周表',
+  'relay-today': '今日播出',
+  asrun: '播出记录',
+  programmes: '节目',
+  programme: '节目',
+  schedule: '排期',
   compose: '编写预警',
   alert: '预警详情',
   map: '地图',
@@ -66,7 +82,17 @@ const TITLES = {
   audit: '审计日志',
 };
 /** Pages shown under another page's tab. */
-const TAB_OF = { terminal: 'terminals', broadcast: 'broadcasts', compose: 'broadcasts', alert: 'broadcasts' };
+const TAB_OF = {
+  terminal: 'terminals',
+  broadcast: 'broadcasts',
+  compose: 'broadcasts',
+  alert: 'broadcasts',
+  'relay-today': 'relay',
+  asrun: 'relay',
+  programmes: 'relay',
+  programme: 'relay',
+  schedule: 'relay',
+};
 /** The page's container; replaced by an empty copy on every route, so listeners a page put on it die with the page. */
 let view = $('#view');
 let unmount = null;

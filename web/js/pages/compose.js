@@ -47,7 +47,7 @@ async function codes() {
 }
 
 /** The region tree as nested checkboxes; a checked region covers its subtree (its children are shown as covered). */
-function treeHtml(node, depth, selected) {
+export function treeHtml(node, depth, selected) {
   // open at the top, and wherever something chosen lies (an alert being edited shows its targets)
   const prefix = areaPrefix(node.code);
   const open = depth < 1 || [...selected].some((c) => c.startsWith(prefix)) ? ' open' : '';

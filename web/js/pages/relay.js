@@ -1,112 +1,163 @@
-// 节目与排期: the daily relay's programmes in the reader's scope and this week's grid of their schedules (Asia/Shanghai
-// days, Monday first), with the revision on air and the one being reviewed. Follows /live kind `relay`: a schedule
-// published, edited or withdrawn redraws the page. Read-only for now (docs/relay.md).
+// 排期周表 (#/relay/<area>?week=<Monday>): the schedules reaching a region over a week (Asia/Shanghai days, Monday
+// first) from GET /api/relay/week — seven columns, each slot placed by its time; what is on air, what is under review
+// and what is a draft drawn apart; a slot that yields part of its time to a stronger one on some terminals (the day
+// view's conflict rule) marked. A slot opens its schedule (edit, review). Follows /live kind `relay`.
 import { get } from '../api.js';
-import { $, coalesce, esc } from '../dom.js';
+import { $, coalesce, esc, say } from '../dom.js';
 import { chinaDay } from '../format.js';
 import { live } from '../live.js';
-import { regionName } from '../regions.js';
+import { regionName, regionOrDefault } from '../regions.js';
+import {
+  CLASSES,
+  SCHEDULE_STATES,
+  WEEKDAYS,
+  clockTime,
+  dayNumber,
+  dayOf,
+  isDay,
+  mondayOf,
+  regionOptions,
+  relayTabs,
+  secondsOf,
+  short,
+} from '../relay-common.js';
 
-const CLASSES = { county: '县级', town: '镇级', village: '村级' };
-const STATES = { draft: '草稿', submitted: '待审核', published: '已发布', withdrawn: '已停播' };
-const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
-const DAY_MS = 86_400_000;
+const HOUR_PX = 48;
 
-const dayNumber = (d) => Date.parse(`${d}T00:00:00Z`) / DAY_MS;
-const dayOf = (n) => new Date(n * DAY_MS).toISOString().slice(0, 10);
-const weekday = (d) => ((new Date(dayNumber(d) * DAY_MS).getUTCDay() + 6) % 7) + 1;
-
-/** ISO week `YYYY-Www` (as src/relay/recurrence.ts). */
-function isoWeek(d) {
-  const thursday = dayNumber(d) - weekday(d) + 4;
-  const year = new Date(thursday * DAY_MS).getUTCFullYear();
-  const week = Math.floor((thursday - dayNumber(`${year}-01-01`)) / 7) + 1;
-  return `${year}-W${String(week).padStart(2, '0')}`;
-}
-
-/** Whether a recurrence plays on day `d` (the server's rule, src/relay/recurrence.ts occursOn). */
-function occursOn(r, d) {
-  if (r.exceptDates.includes(d) || r.exceptWeeks.includes(isoWeek(d))) return false;
-  if (r.kind === 'dates' || r.kind === 'once') return r.dates.includes(d);
-  if (!r.from || d < r.from || (r.until && d > r.until)) return false;
-  if (r.kind === 'weekdays') return weekday(d) <= 5;
-  if (r.kind === 'weekly') return r.weekdays.includes(weekday(d));
-  return true;
-}
-
-export function sourceText(s) {
-  if (!s) return '—';
-  switch (s.kind) {
-    case 'fm':
-      return `调频 ${(s.frequency / 100).toFixed(1)} MHz`;
-    case 'line-in':
-      return `线路输入 ${s.channel}`;
-    case 'ip':
-      return `IP 流 ${s.stream}`;
-    default:
-      return `节目单（${s.clipIds?.length ?? 0} 段）`;
+/** The blocks of one day: on air, and the working revision where it differs; with lanes for overlaps. */
+function blocksOf(week, date, i) {
+  const out = [];
+  for (const s of week.schedules) {
+    const d = s.days[i];
+    const yields = week.conflicts.filter((c) => c.date === date && c.scheduleId === s.id);
+    if (d.onAir)
+      out.push({
+        s,
+        span: d.onAir,
+        kind: s.state === 'submitted' && same(d.onAir, d.working) ? 'pending' : 'published',
+        yields,
+      });
+    if (d.working && !same(d.onAir, d.working))
+      out.push({ s, span: d.working, kind: s.state === 'submitted' ? 'pending' : 'draft', yields: [] });
   }
+  out.sort((a, b) => secondsOf(a.span.start) - secondsOf(b.span.start));
+  // lanes side by side within each run of overlapping blocks
+  let cluster = [];
+  let clusterEnd = -1;
+  let lanes = [];
+  const close = () => cluster.forEach((b) => (b.lanes = lanes.length));
+  for (const b of out) {
+    const from = secondsOf(b.span.start);
+    if (from >= clusterEnd) {
+      close();
+      cluster = [];
+      lanes = [];
+    }
+    let lane = lanes.findIndex((end) => end <= from);
+    if (lane < 0) lane = lanes.push(0) - 1;
+    lanes[lane] = secondsOf(b.span.end);
+    b.lane = lane;
+    cluster.push(b);
+    clusterEnd = Math.max(clusterEnd, secondsOf(b.span.end));
+  }
+  close();
+  return out;
 }
 
-const short = (t) => t.slice(0, 5);
+const same = (a, b) => !!a && !!b && a.start === b.start && a.end === b.end;
+const KIND_NAMES = { published: '已发布', pending: '待审核', draft: '草稿' };
+
+function blockHtml(b, firstHour) {
+  const top = ((secondsOf(b.span.start) / 3600 - firstHour) * HOUR_PX).toFixed(1);
+  const height = Math.max(((secondsOf(b.span.end) - secondsOf(b.span.start)) / 3600) * HOUR_PX, 16).toFixed(1);
+  const width = 100 / b.lanes;
+  const conflict = b.yields.length
+    ? b.yields
+        .map(
+          (y) =>
+            `${clockTime(y.from).slice(0, 5)}–${clockTime(y.to).slice(0, 5)} 让位于 #${y.toScheduleId}（${y.terminals} 台终端）`,
+        )
+        .join('；')
+    : '';
+  const title = `${b.s.programmeName} ${short(b.span.start)}–${short(b.span.end)} ${KIND_NAMES[b.kind]}${b.s.state === 'withdrawn' ? '（已停播）' : ''}${conflict ? `；${conflict}` : ''}`;
+  return `<a class="slot ${b.kind}${conflict ? ' conflict' : ''} class-${b.s.priorityClass}" href="#/schedule/${b.s.id}" data-schedule="${b.s.id}" data-kind="${b.kind}" title="${esc(title)}"
+    style="top:${top}px;height:${height}px;left:${(b.lane * width).toFixed(2)}%;width:${width.toFixed(2)}%">
+    <b>${esc(b.s.programmeName)}</b> <span>${short(b.span.start)}–${short(b.span.end)}</span>
+    <small>${KIND_NAMES[b.kind]}${conflict ? ' · ⚠ 冲突让位' : ''}</small></a>`;
+}
+
+function gridHtml(week, today) {
+  const spans = week.schedules.flatMap((s) => s.days.flatMap((d) => [d.onAir, d.working].filter(Boolean)));
+  const firstHour = Math.min(6, ...spans.map((x) => Math.floor(secondsOf(x.start) / 3600)));
+  const lastHour = Math.max(22, ...spans.map((x) => Math.ceil(secondsOf(x.end) / 3600)));
+  const hours = Array.from({ length: lastHour - firstHour }, (_, i) => firstHour + i);
+  const height = hours.length * HOUR_PX;
+  const head = week.days
+    .map(
+      (d, i) =>
+        `<div class="wk-head${d === today ? ' today' : ''}" data-day="${d}">周${WEEKDAYS[i]} <small>${d.slice(5)}</small></div>`,
+    )
+    .join('');
+  const cols = week.days
+    .map(
+      (d, i) =>
+        `<div class="wk-col${d === today ? ' today' : ''}" data-day="${d}" style="height:${height}px">${blocksOf(
+          week,
+          d,
+          i,
+        )
+          .map((b) => blockHtml(b, firstHour))
+          .join('')}</div>`,
+    )
+    .join('');
+  const axis = hours
+    .map((h) => `<div class="wk-hour" style="height:${HOUR_PX}px">${String(h).padStart(2, '0')}:00</div>`)
+    .join('');
+  return `<div class="week-grid" id="rl-grid"><div class="wk-corner"></div>${head}<div class="wk-axis">${axis}</div>${cols}</div>`;
+}
 
 export async function mount(view, ctx) {
+  const area = regionOrDefault(ctx.arg);
+  if (!area) {
+    view.innerHTML = '<p class="msg error">您的账号没有可见的区域。</p>';
+    return undefined;
+  }
+  const today = chinaDay(0);
+  const asked = ctx.query.get('week');
+  const monday = mondayOf(isDay(asked) ? asked : today);
+  const href = (code, m = monday) => `#/relay/${code}${m !== mondayOf(today) ? `?week=${m}` : ''}`;
+  const officer = ctx.can('compose');
   view.innerHTML = `
-    <h1>节目与排期 <small class="muted" id="rl-count"></small></h1>
-    <p class="muted">日常广播低于一切应急广播；县级优先于镇级，镇级优先于村级（上级优先）。草稿与待审核的排期不播出。</p>
-    <table class="grid" id="rl-programmes"><thead><tr><th>节目</th><th>信源</th><th>备用信源</th><th>级别</th><th>音量</th><th>覆盖区域</th></tr></thead><tbody></tbody></table>
-    <h2>本周排期 <small class="muted" id="rl-week"></small></h2>
-    <table class="grid week" id="rl-grid"><thead></thead><tbody></tbody></table>
+    ${relayTabs('week', area)}
+    <h1>排期周表 <small class="muted" id="rl-week"></small></h1>
+    <div class="toolbar">
+      <label>区域 <select id="rl-area">${regionOptions(area)}</select></label>
+      <a class="chip" href="${href(area, dayOf(dayNumber(monday) - 7))}" id="rl-prev">‹ 上一周</a>
+      <a class="chip" href="${href(area, mondayOf(today))}">本周</a>
+      <a class="chip" href="${href(area, dayOf(dayNumber(monday) + 7))}" id="rl-next">下一周 ›</a>
+      ${officer ? '<a class="button" href="#/programme/new">新建节目</a> <a class="button primary" href="#/schedule/new" id="rl-new-schedule">新建排期</a>' : ''}
+    </div>
+    <p class="legend"><span class="slot-key published">已发布（播出）</span><span class="slot-key pending">待审核</span><span class="slot-key draft">草稿（不播出）</span><span class="slot-key conflict">冲突：部分时间让位于更高优先级</span></p>
+    <div id="rl-grid-box"></div>
+    <table class="grid" id="rl-list"><thead><tr><th>排期</th><th>节目</th><th>级别</th><th>状态</th></tr></thead><tbody></tbody></table>
     <p id="rl-msg" class="msg" hidden role="status"></p>`;
+  $('#rl-area', view).addEventListener('change', (e) => (location.hash = href(e.target.value)));
   const load = async () => {
-    const programmes = (await get('/api/relay/programmes', { pageSize: 500 })).items;
-    const schedules = (
-      await Promise.all(programmes.map((p) => get('/api/relay/schedules', { programmeId: p.id })))
-    ).flat();
+    const week = await get('/api/relay/week', { from: monday, areaCode: area });
     if (ctx.stale()) return;
-    $('#rl-count', view).textContent = `共 ${programmes.length} 个节目`;
-    $('#rl-programmes tbody', view).innerHTML =
-      programmes
+    $('#rl-week', view).textContent = `${regionName(area)} · ${week.days[0]} 至 ${week.days[6]}`;
+    $('#rl-grid-box', view).innerHTML = gridHtml(week, today);
+    $('#rl-list tbody', view).innerHTML =
+      week.schedules
         .map(
-          (p) => `<tr data-programme="${p.id}"><td>${esc(p.name)}</td><td>${esc(sourceText(p.source))}</td>
-            <td>${esc(sourceText(p.fallback))}</td><td>${esc(CLASSES[p.priorityClass])}（${p.priority}）</td>
-            <td>${p.volume}</td><td>${esc([...p.targets.areaCodes.map(regionName), ...p.targets.terminalIds.map((t) => `终端 ${t}`)].join('、'))}</td></tr>`,
+          (s) =>
+            `<tr data-schedule="${s.id}"><td><a href="#/schedule/${s.id}">#${s.id} 第 ${s.revision} 版</a></td><td>${esc(s.programmeName)}</td><td>${esc(CLASSES[s.priorityClass])}</td>
+            <td>${esc(SCHEDULE_STATES[s.state])}${s.onAir && s.state !== 'published' ? '（旧版播出中）' : ''}${s.programmeChanged ? '（节目已改，待重新审核）' : ''}</td></tr>`,
         )
-        .join('') || '<tr><td colspan="6" class="muted">暂无节目</td></tr>';
-    const today = chinaDay(0);
-    const monday = dayNumber(today) - weekday(today) + 1;
-    const days = [0, 1, 2, 3, 4, 5, 6].map((i) => dayOf(monday + i));
-    $('#rl-week', view).textContent = `${days[0]} 至 ${days[6]}`;
-    $('#rl-grid thead', view).innerHTML =
-      `<tr><th>节目 / 排期</th><th>状态</th>${days.map((d, i) => `<th${d === today ? ' class="today"' : ''}>周${WEEKDAYS[i]}<br><small>${d.slice(5)}</small></th>`).join('')}</tr>`;
-    $('#rl-grid tbody', view).innerHTML =
-      schedules
-        .map((s) => {
-          const onAir = s.onAir && s.published ? s.published.recurrence : null;
-          const cells = days.map((d) => {
-            const plays = onAir && occursOn(onAir, d);
-            const pending = s.state !== 'published' && s.state !== 'withdrawn' && occursOn(s.recurrence, d);
-            const parts = [];
-            if (plays) parts.push(`<span class="ok">${short(onAir.start)}–${short(onAir.end)}</span>`);
-            if (pending && (!plays || s.recurrence.start !== onAir.start || s.recurrence.end !== onAir.end))
-              parts.push(
-                `<span class="muted">${short(s.recurrence.start)}–${short(s.recurrence.end)}（${STATES[s.state]}）</span>`,
-              );
-            return `<td>${parts.join('<br>')}</td>`;
-          });
-          return `<tr data-schedule="${s.id}"><td>${esc(s.programmeName)} <small class="muted">#${s.id} 第 ${s.revision} 版</small></td>
-            <td>${esc(STATES[s.state])}${s.onAir && s.state !== 'published' ? '（旧版播出中）' : ''}</td>${cells.join('')}</tr>`;
-        })
-        .join('') || '<tr><td colspan="9" class="muted">暂无排期</td></tr>';
+        .join('') || '<tr><td colspan="4" class="muted">本周此区域没有排期</td></tr>';
   };
-  const showError = (err) => {
-    const msg = $('#rl-msg', view);
-    msg.className = 'msg error';
-    msg.textContent = err.message;
-    msg.hidden = false;
-  };
-  const reload = coalesce(() => void load().catch(showError));
-  const off = live.on('relay', reload);
+  const reload = coalesce(() => void load().catch((err) => say($('#rl-msg', view), err.message, 'error')));
+  const off = live.on('relay', (changes) => changes.some((c) => c.kind === 'schedule') && reload());
   const release = await live.subscribe('relay', null);
   await load();
   return () => {
