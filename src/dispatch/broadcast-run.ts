@@ -6,12 +6,13 @@
  * starts (late-starts.ts) and the end read (end-read.ts). A start is recorded as sent before it goes out, so a
  * restarted server reads the terminal before starting it again.
  */
-import { isBroadcasting, type BusLink } from './bus-plan';
+import type { BusLink } from './bus-plan';
 import type { BroadcastEntity } from './broadcast.entities';
 import type { DeliveryLedger, LedgerRow } from './delivery-ledger';
 import { BusStart } from './run/bus-start';
 import { endRead } from './run/end-read';
 import { LateStarts } from './run/late-starts';
+import { Resumes } from './run/resumes';
 import type { ClipVariant, RunContext } from './run/run-context';
 import { RunState } from './run/run-state';
 import { firstRounds, type BusPlan } from './run/run-transfers';
@@ -40,6 +41,7 @@ const NOT_LOCATED = 'no open bus reaches the terminal (unknown, disabled, or its
 export class BroadcastRun extends RunState {
   private readonly busStart: BusStart;
   private readonly lateStarts: LateStarts;
+  private readonly resumes = new Resumes(this);
 
   constructor(broadcast: BroadcastEntity, ledger: DeliveryLedger, ctx: RunContext) {
     super(broadcast, ledger, ctx);
@@ -200,31 +202,20 @@ export class BroadcastRun extends RunState {
       );
     for (const { row, reason } of ended.restarted) this.ledger.move([row.id], 'failed', reason, { finishedAt: at });
     await this.flush();
-    for (const r of [...[...ended.played.values()].flat(), ...ended.restarted.map((x) => x.row)]) {
-      if (r.preemptedBroadcastId) await this.ctx.ended(r.preemptedBroadcastId, r.terminalId);
-    }
+    // every terminal at once, not one after the other (a county-wide alert ends on a thousand of them together); the
+    // resumptions retry on their own and this run does not wait for them
+    const resumes = [...[...ended.played.values()].flat(), ...ended.restarted.map((x) => x.row)]
+      .filter((r) => r.preemptedBroadcastId)
+      .map((r) => this.ctx.ended(r.preemptedBroadcastId as string, r.terminalId));
+    void Promise.all(resumes).catch(() => undefined);
   }
 
-  /** What preempted us on a terminal has ended: start ours again there if the window is still open. */
-  async resume(terminalId: number, link: BusLink): Promise<void> {
-    const r = this.ledger.ofTerminal(terminalId);
-    const now = this.ctx.clock.now();
-    if (!r || r.state !== 'preempted' || now >= this.broadcast.endAt.getTime() || this.cancelled) return;
-    const clipId = r.terminalClipId ?? null;
-    const ours = { ...this.ours(clipId), startAt: 0 };
-    try {
-      await link.command(terminalId, this.command({ clipId: clipId ?? 0 }, undefined), 'command');
-      const s = await link.status(terminalId, 'command');
-      if (this.cancelled || r.state !== 'preempted') return;
-      if (s.broadcastId === ours.broadcastId && isBroadcasting(s)) {
-        this.ledger.move([r.id], 'playing', null, { verifiedAt: this.ctx.clock.date() });
-        this.endsAt.set(r.id, this.endOf(this.ctx.clock.now(), this.durationMs.get(r.id) ?? 0));
-        await this.flush();
-        this.wake?.();
-      }
-    } catch {
-      // stays preempted: the window's end settles it
-    }
+  /**
+   * What preempted us on a terminal has ended: start ours again there if the window is still open, verified and retried
+   * as any start; the terminals asked for together are resumed together, per bus (run/resumes.ts).
+   */
+  resume(terminalId: number, link: BusLink): Promise<void> {
+    return this.resumes.resume(terminalId, link);
   }
 
   /** Another broadcast took the terminal. */

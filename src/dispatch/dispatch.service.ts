@@ -312,6 +312,11 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     });
     this.emit(run, []);
     await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
+    // stopped first, then what it had cut into comes back (a relay slot still open resumes)
+    const cut = sounding.filter((r) => r.preemptedBroadcastId);
+    void Promise.all(cut.map((r) => this.ctx.ended(r.preemptedBroadcastId as string, r.terminalId))).catch(
+      () => undefined,
+    );
   }
 
   private playingNow(terminalId: number, except: string): PlayingNow | null {
