@@ -9,6 +9,7 @@
 import type { BusLink } from './bus-plan';
 import type { BroadcastEntity } from './broadcast.entities';
 import type { DeliveryLedger, LedgerRow } from './delivery-ledger';
+import type { DeliveryState } from './delivery-lifecycle';
 import { BusStart } from './run/bus-start';
 import { endRead } from './run/end-read';
 import { LateStarts } from './run/late-starts';
@@ -177,7 +178,10 @@ export class BroadcastRun extends RunState {
       const due = this.ledger.inState('playing').filter((r) => (this.endsAt.get(r.id) ?? 0) <= now);
       if (due.length > 0) await this.ended(due);
       const playing = this.ledger.inState('playing');
-      const waiting = now < this.broadcast.endAt.getTime() && this.ledger.inState('preempted').length > 0;
+      // a relay slot (alert id 0) waits for its window's end while terminals wait to resume or to start late
+      const waits = this.broadcast.alertId === 0 ? ['preempted', 'unreachable', 'failed'] : ['preempted'];
+      const waiting =
+        now < this.broadcast.endAt.getTime() && this.ledger.inState(...(waits as DeliveryState[])).length > 0;
       if (playing.length === 0 && !waiting && !more()) return;
       const next = Math.min(this.broadcast.endAt.getTime(), ...playing.map((r) => this.endsAt.get(r.id) ?? now));
       await Promise.race([
@@ -216,6 +220,72 @@ export class BroadcastRun extends RunState {
    */
   resume(terminalId: number, link: BusLink): Promise<void> {
     return this.resumes.resume(terminalId, link);
+  }
+
+  /**
+   * The window now ends later (a relay slot lengthened while it plays, `broadcast.endAt` already moved): the plays end
+   * then, and the terminals playing are told the new end (run/resumes.ts).
+   */
+  async lengthen(): Promise<void> {
+    const playing = this.ledger.inState('playing');
+    for (const r of playing)
+      this.endsAt.set(
+        r.id,
+        Math.max(this.endsAt.get(r.id) ?? 0, this.endOf(this.startAtMs, this.durationMs.get(r.id) ?? 0)),
+      );
+    this.wake?.();
+    await this.resumes.renew(playing);
+  }
+
+  /**
+   * Terminals not started at the synchronised start — offline then, or playing something stronger — started now for
+   * what remains of the window, on their own: read first, then started (the priority rules' veto on a fresh read).
+   * A relay slot that lost its beginning there (docs/relay.md, "Late starts").
+   */
+  async startLate(terminalIds: number[]): Promise<void> {
+    const now = this.ctx.clock.now();
+    if (this.cancelled || !this.startAtMs || now < this.startAtMs || now >= this.broadcast.endAt.getTime()) return;
+    const rows = this.rowsOf(terminalIds).filter(
+      (r) => (r.state === 'unreachable' || r.state === 'failed') && this.ctx.locate(r.terminalId),
+    );
+    if (rows.length === 0) return;
+    this.ledger.move(
+      rows.map((r) => r.id),
+      'pending',
+    );
+    const ids = rows.map((r) => r.terminalId);
+    const variants = this.broadcast.source ? liveVariant(ids) : await this.ctx.clipFor(this.broadcast.clipId, ids);
+    for (const v of variants) {
+      const vs = this.rowsOf(v.terminalIds);
+      if (!v.clip)
+        this.ledger.move(
+          vs.map((r) => r.id),
+          'failed',
+          v.error ?? 'no clip variant',
+        );
+      const clip = v.clip;
+      if (!clip) continue;
+      for (const r of vs) this.durationMs.set(r.id, clip.durationMs);
+      if (this.broadcast.source)
+        this.ledger.move(
+          vs.map((r) => r.id),
+          'ready',
+        );
+      const byBus = new Map<number, number[]>();
+      for (const r of vs) {
+        const g = this.ctx.locate(r.terminalId)?.gatewayId as number;
+        byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
+      }
+      await this.flush();
+      await Promise.all(
+        [...byBus].map(([g, keys]) =>
+          this.broadcast.source
+            ? this.busStart.start(g, this.rowsOf(keys), clip, 0, true)
+            : this.lateStarts.storeAndStart(g, keys, clip),
+        ),
+      );
+    }
+    await this.flush();
   }
 
   /** Another broadcast took the terminal. */

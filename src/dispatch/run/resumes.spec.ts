@@ -186,4 +186,21 @@ describe('the resumption of a preempted delivery', () => {
     await resumes.resume(2, bus);
     expect(bus.sent.some((s) => s.startsWith('2 '))).toBe(false);
   });
+
+  it('sends the terminals playing the play again with the new end of a lengthened window', async () => {
+    const { bus, run, resumes } = setUp([1, 2, 3], { 1: 'playing', 2: 'playing', 3: 'preempted' });
+    for (const k of [1, 2]) bus.sessions.set(k, { broadcastId: RELAY, priority: 6, until: Infinity });
+    const ends: number[] = [];
+    const command = bus.command.bind(bus);
+    bus.command = (k, c) => {
+      if (c.code === 'play') ends.push(c.endAt?.getTime() ?? 0);
+      return command(k, c);
+    };
+    run.broadcast.endAt = new Date(T0 + 90_000);
+    await resumes.renew(run.ledger.inState('playing'));
+    // not bus-wide: terminal 3 waits to resume (it is not told here)
+    expect(bus.sent.sort()).toEqual(['1 play', '2 play']);
+    expect(ends).toEqual([T0 + 90_000, T0 + 90_000]);
+    expect(run.ledger.inState('playing').map((r) => r.terminalId)).toEqual([1, 2]);
+  });
 });

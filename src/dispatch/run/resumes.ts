@@ -17,7 +17,7 @@ interface BusResume {
 }
 
 export class Resumes {
-  /** Deliveries whose resumption is under way (by id). */
+  /** Deliveries whose resumption (or renewal) is under way (by id). */
   private readonly resuming = new Set<number>();
   /** The resumptions asked for in this turn, by bus. */
   private batch: Map<number, BusResume> | null = null;
@@ -49,7 +49,24 @@ export class Resumes {
     return this.done;
   }
 
-  private async start(batch: Map<number, BusResume>): Promise<void> {
+  /**
+   * The terminals playing the broadcast are sent its play again, now carrying the window's new end (a relay slot
+   * lengthened while it plays: the play they took ends on the old one), per bus and verified as a resumption is.
+   */
+  async renew(rows: LedgerRow[]): Promise<void> {
+    const byBus = new Map<number, BusResume>();
+    for (const r of rows) {
+      const g = this.run.ctx.locate(r.terminalId)?.gatewayId;
+      if (g === undefined || r.state !== 'playing' || this.resuming.has(r.id)) continue;
+      this.resuming.add(r.id);
+      const bus = byBus.get(g) ?? { link: this.run.ctx.link(g), rows: [] };
+      bus.rows.push(r);
+      byBus.set(g, bus);
+    }
+    await this.start(byBus, 'playing');
+  }
+
+  private async start(batch: Map<number, BusResume>, waits: 'preempted' | 'playing' = 'preempted'): Promise<void> {
     let units = new Map<number, number>();
     try {
       units = await this.run.ctx.unitsOn([...batch.keys()]);
@@ -63,7 +80,7 @@ export class Resumes {
         for (const r of bus.rows)
           byClip.set(r.terminalClipId ?? null, [...(byClip.get(r.terminalClipId ?? null) ?? []), r]);
         const wholeBus = byClip.size === 1 && this.wholeBus(g, bus.rows, units.get(g) ?? 0);
-        return [...byClip].map(([clipId, rows]) => this.startOnBus(bus.link, rows, clipId, wholeBus));
+        return [...byClip].map(([clipId, rows]) => this.startOnBus(bus.link, rows, clipId, wholeBus, waits));
       }),
     );
   }
@@ -74,7 +91,13 @@ export class Resumes {
     return onBus.length === unitsOnBus && onBus.every((r) => rows.includes(r) || r.state === 'unreachable');
   }
 
-  private async startOnBus(link: BusLink, rows: LedgerRow[], clipId: number | null, wholeBus: boolean): Promise<void> {
+  private async startOnBus(
+    link: BusLink,
+    rows: LedgerRow[],
+    clipId: number | null,
+    wholeBus: boolean,
+    waits: 'preempted' | 'playing',
+  ): Promise<void> {
     const run = this.run;
     const now = run.ctx.clock.now();
     const end = run.broadcast.endAt.getTime();
@@ -97,9 +120,9 @@ export class Resumes {
           maxSilences: policy.maxSilences,
           stopped: () => run.cancelled || run.ctx.halted(),
           // taken meanwhile by another broadcast (preempted again), or settled otherwise: not started again
-          mayStart: (k) => (byKey.get(k)?.state === 'preempted' ? null : 'no longer waits to resume'),
+          mayStart: (k) => (byKey.get(k)?.state === waits ? null : `no longer ${waits}`),
           suspect: (k) => run.ctx.offline(k),
-          onPlaying: (k) => this.resumed(byKey.get(k)),
+          onPlaying: (k) => (waits === 'preempted' ? this.resumed(byKey.get(k)) : undefined),
         },
         run.ctx.clock,
       );
