@@ -6,8 +6,9 @@
  * every terminal of every bus, its start second and end time in it, sent the engine's start lead ahead through the
  * engine's own start phase (src/dispatch/bus-plan.ts: bus-wide start, verification, retries), and the backstop stop
  * phase at the end. In the second slot an alert (priority 2, a 5 s clip stored beforehand) cuts in on every third bus;
- * when it has played, the relay resumes there as the engine resumes a preempted delivery (its end read, then a play of
- * the relay without start time). Figures come from what the simulated terminals report they sounded (their play log):
+ * when it has played, the relay resumes there as the engine resumes a preempted delivery (src/dispatch/run/resumes.ts:
+ * the alert's end read, then per bus one start phase of the relay without start time, bus-wide where every unit waits,
+ * verified and retried). Figures come from what the simulated terminals report they sounded (their play log):
  * on_time_percent (live targets sounding within 1 s of the planned second), start_offset_p99_ms, overrun_p99_ms (how
  * long after the planned end they fell silent) and resume_gap_p99_s (from the alert's end to the relay sounding again).
  * held_played_percent is null: terminal-held schedules are not implemented yet.

@@ -251,7 +251,7 @@ forEachDatabase('relay planner over a simulated county', (kind) => {
 
   it('starts late a terminal that was offline at the start once it is back, with the cause in the as-run log', async () => {
     const ids = terminalsOf(1);
-    county.network.setFault(1, 4, 'dead');
+    county.network.setFault(1, 4, 'power-loss');
     const start = ahead(4000);
     const id = await publish(1, start, start + 60_000);
     const down = await asRun(

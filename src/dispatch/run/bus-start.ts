@@ -143,8 +143,14 @@ export class BusStart {
     });
     run.endsAt.set(r.id, run.endOf(job.late ? Math.max(run.startAtMs, at) : run.startAtMs, job.clip.durationMs));
     run.flushSoon();
-    // what it cut into is told at once, not after the whole bus's start phase (a short alert may be over by then)
-    if (other?.broadcastId) void run.ctx.preempted(other.broadcastId, t, run.broadcastId).catch(() => undefined);
+    // what it cut into is told at once, not after the whole bus's start phase (a short alert may be over by then),
+    // once the row naming it is written
+    const cut = other?.broadcastId;
+    if (cut)
+      void run
+        .flush()
+        .then(() => run.ctx.preempted(cut, t, run.broadcastId))
+        .catch(() => undefined);
     // a terminal started late: the play-through's next wake-up may have to come sooner
     if (job.late) run.wake?.();
   }
