@@ -6,8 +6,9 @@
  * every terminal of every bus, its start second and end time in it, sent the engine's start lead ahead through the
  * engine's own start phase (src/dispatch/bus-plan.ts: bus-wide start, verification, retries), and the backstop stop
  * phase at the end. In the second slot an alert (priority 2, a 5 s clip stored beforehand) cuts in on every third bus;
- * when it has played, the relay resumes there as the engine resumes a preempted delivery (its end read, then a play of
- * the relay without start time). Figures come from what the simulated terminals report they sounded (their play log):
+ * when it has played, the relay resumes there as the engine resumes a preempted delivery (src/dispatch/run/resumes.ts:
+ * the alert's end read, then per bus one start phase of the relay without start time, bus-wide where every unit waits,
+ * verified and retried). Figures come from what the simulated terminals report they sounded (their play log):
  * on_time_percent (live targets sounding within 1 s of the planned second), start_offset_p99_ms, overrun_p99_ms (how
  * long after the planned end they fell silent) and resume_gap_p99_s (from the alert's end to the relay sounding again).
  * held_played_percent is null: terminal-held schedules are not implemented yet.
@@ -155,19 +156,55 @@ async function alertAndResume(
   const outcomes = await Promise.all(onAlert.map((i) => startBus(links[i], targets[i].units, command, deadOf(i))));
   await clock.sleep(alert.end - clock.now());
   let resumed = 0;
+  const resume: PlayCommand = play(slot, {});
+  const ours = {
+    broadcastId: slot.broadcastId,
+    clipId: null,
+    priority: PRIORITY.county,
+    broadcastClass: 5,
+    startAt: 0,
+  };
+  // the end read of the alert's play on every terminal it played on (two tries each); then, all together as the engine
+  // asks for them, the relay started again without a start time, verified and retried as any start: one start phase
+  // per bus (src/dispatch/run/resumes.ts), bus-wide when every unit of the bus waits to resume or never answered
+  const cuts = outcomes.map((o) => o.playing.map((p) => p.key));
+  await Promise.all(
+    onAlert.flatMap((i, k) =>
+      cuts[k].map(async (key) => {
+        const read = (): Promise<boolean> =>
+          links[i].status(key, 'command').then(
+            () => true,
+            () => false,
+          );
+        if (!(await read())) await read();
+      }),
+    ),
+  );
   await Promise.all(
     onAlert.map(async (i, k) => {
-      for (const { key } of outcomes[k].playing) {
-        // the end read of the alert's play, then the relay again without a start time (BroadcastRun.resume)
-        try {
-          await links[i].status(key, 'command');
-          await links[i].command(key, play(slot, {}), 'command');
-          resumed++;
-        } catch (e) {
-          // stays preempted: the slot's end settles it
-          if (process.env.BENCH_DEBUG) console.error(`bus ${i} unit ${key}: resume: ${(e as Error).message}`);
-        }
-      }
+      const cut = cuts[k];
+      const dead = deadOf(i);
+      const now = clock.now();
+      const out = await startPhase(
+        links[i],
+        {
+          command: resume,
+          ours,
+          priority: 'command',
+          toStart: cut,
+          wholeBus: targets[i].units.every((u) => cut.includes(u) || dead.has(u)),
+          readFirst: [],
+          deadline: Math.min(slot.end, now + RETRY_WINDOW_MS),
+          windowEnd: slot.end,
+          backoffMs: BACKOFF_MS,
+          sameBlockWindowMs: sameBlockWindow(SIGNED_BLOCK_TTL_MS),
+          suspect: (u) => dead.has(u),
+        },
+        clock,
+      );
+      resumed += out.playing.length;
+      if (process.env.BENCH_DEBUG && out.playing.length < cut.length)
+        console.error(`bus ${i}: resume: ${JSON.stringify([...out.failed, ...out.unreachable])}`);
     }),
   );
   return { alert, resumed };
@@ -244,6 +281,7 @@ function figures(
     if (next && cutSlot && next.handle === broadcastHandle(cutSlot.broadcastId)) gaps.push((next.startAt - end) / 1000);
     else gaps.push(((cutSlot?.end ?? end) - end) / 1000);
   }
+  if (process.env.BENCH_DEBUG) console.error(`resume gaps (s): ${gaps.sort((x, y) => x - y).join(' ')}`);
   return {
     targets: expected,
     on_time_percent: round((100 * onTime) / Math.max(1, expected)),
@@ -333,7 +371,7 @@ async function main(): Promise<void> {
         slots: o.slots,
         slot_s: o.slotS,
         alert_buses: onAlert.length,
-        resumes_sent: resumed,
+        resumed_verified: resumed,
         ...figures(
           logs.filter(([g]) => g < targets.length),
           slots,

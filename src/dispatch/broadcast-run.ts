@@ -6,12 +6,14 @@
  * starts (late-starts.ts) and the end read (end-read.ts). A start is recorded as sent before it goes out, so a
  * restarted server reads the terminal before starting it again.
  */
-import { isBroadcasting, type BusLink } from './bus-plan';
+import type { BusLink } from './bus-plan';
 import type { BroadcastEntity } from './broadcast.entities';
 import type { DeliveryLedger, LedgerRow } from './delivery-ledger';
+import type { DeliveryState } from './delivery-lifecycle';
 import { BusStart } from './run/bus-start';
 import { endRead } from './run/end-read';
 import { LateStarts } from './run/late-starts';
+import { Resumes } from './run/resumes';
 import type { ClipVariant, RunContext } from './run/run-context';
 import { RunState } from './run/run-state';
 import { firstRounds, type BusPlan } from './run/run-transfers';
@@ -40,6 +42,7 @@ const NOT_LOCATED = 'no open bus reaches the terminal (unknown, disabled, or its
 export class BroadcastRun extends RunState {
   private readonly busStart: BusStart;
   private readonly lateStarts: LateStarts;
+  private readonly resumes = new Resumes(this);
 
   constructor(broadcast: BroadcastEntity, ledger: DeliveryLedger, ctx: RunContext) {
     super(broadcast, ledger, ctx);
@@ -175,7 +178,10 @@ export class BroadcastRun extends RunState {
       const due = this.ledger.inState('playing').filter((r) => (this.endsAt.get(r.id) ?? 0) <= now);
       if (due.length > 0) await this.ended(due);
       const playing = this.ledger.inState('playing');
-      const waiting = now < this.broadcast.endAt.getTime() && this.ledger.inState('preempted').length > 0;
+      // a relay slot (alert id 0) waits for its window's end while terminals wait to resume or to start late
+      const waits = this.broadcast.alertId === 0 ? ['preempted', 'unreachable', 'failed'] : ['preempted'];
+      const waiting =
+        now < this.broadcast.endAt.getTime() && this.ledger.inState(...(waits as DeliveryState[])).length > 0;
       if (playing.length === 0 && !waiting && !more()) return;
       const next = Math.min(this.broadcast.endAt.getTime(), ...playing.map((r) => this.endsAt.get(r.id) ?? now));
       await Promise.race([
@@ -200,31 +206,86 @@ export class BroadcastRun extends RunState {
       );
     for (const { row, reason } of ended.restarted) this.ledger.move([row.id], 'failed', reason, { finishedAt: at });
     await this.flush();
-    for (const r of [...[...ended.played.values()].flat(), ...ended.restarted.map((x) => x.row)]) {
-      if (r.preemptedBroadcastId) await this.ctx.ended(r.preemptedBroadcastId, r.terminalId);
-    }
+    // every terminal at once, not one after the other (a county-wide alert ends on a thousand of them together); the
+    // resumptions retry on their own and this run does not wait for them
+    const resumes = [...[...ended.played.values()].flat(), ...ended.restarted.map((x) => x.row)]
+      .filter((r) => r.preemptedBroadcastId)
+      .map((r) => this.ctx.ended(r.preemptedBroadcastId as string, r.terminalId));
+    void Promise.all(resumes).catch(() => undefined);
   }
 
-  /** What preempted us on a terminal has ended: start ours again there if the window is still open. */
-  async resume(terminalId: number, link: BusLink): Promise<void> {
-    const r = this.ledger.ofTerminal(terminalId);
+  /**
+   * What preempted us on a terminal has ended: start ours again there if the window is still open, verified and retried
+   * as any start; the terminals asked for together are resumed together, per bus (run/resumes.ts).
+   */
+  resume(terminalId: number, link: BusLink): Promise<void> {
+    return this.resumes.resume(terminalId, link);
+  }
+
+  /**
+   * The window now ends later (a relay slot lengthened while it plays, `broadcast.endAt` already moved): the plays end
+   * then, and the terminals playing are told the new end (run/resumes.ts).
+   */
+  async lengthen(): Promise<void> {
+    const playing = this.ledger.inState('playing');
+    for (const r of playing)
+      this.endsAt.set(
+        r.id,
+        Math.max(this.endsAt.get(r.id) ?? 0, this.endOf(this.startAtMs, this.durationMs.get(r.id) ?? 0)),
+      );
+    this.wake?.();
+    await this.resumes.renew(playing);
+  }
+
+  /**
+   * Terminals not started at the synchronised start — offline then, or playing something stronger — started now for
+   * what remains of the window, on their own: read first, then started (the priority rules' veto on a fresh read).
+   * A relay slot that lost its beginning there (docs/relay.md, "Late starts").
+   */
+  async startLate(terminalIds: number[]): Promise<void> {
     const now = this.ctx.clock.now();
-    if (!r || r.state !== 'preempted' || now >= this.broadcast.endAt.getTime() || this.cancelled) return;
-    const clipId = r.terminalClipId ?? null;
-    const ours = { ...this.ours(clipId), startAt: 0 };
-    try {
-      await link.command(terminalId, this.command({ clipId: clipId ?? 0 }, undefined), 'command');
-      const s = await link.status(terminalId, 'command');
-      if (this.cancelled || r.state !== 'preempted') return;
-      if (s.broadcastId === ours.broadcastId && isBroadcasting(s)) {
-        this.ledger.move([r.id], 'playing', null, { verifiedAt: this.ctx.clock.date() });
-        this.endsAt.set(r.id, this.endOf(this.ctx.clock.now(), this.durationMs.get(r.id) ?? 0));
-        await this.flush();
-        this.wake?.();
+    if (this.cancelled || !this.startAtMs || now < this.startAtMs || now >= this.broadcast.endAt.getTime()) return;
+    const rows = this.rowsOf(terminalIds).filter(
+      (r) => (r.state === 'unreachable' || r.state === 'failed') && this.ctx.locate(r.terminalId),
+    );
+    if (rows.length === 0) return;
+    this.ledger.move(
+      rows.map((r) => r.id),
+      'pending',
+    );
+    const ids = rows.map((r) => r.terminalId);
+    const variants = this.broadcast.source ? liveVariant(ids) : await this.ctx.clipFor(this.broadcast.clipId, ids);
+    for (const v of variants) {
+      const vs = this.rowsOf(v.terminalIds);
+      if (!v.clip)
+        this.ledger.move(
+          vs.map((r) => r.id),
+          'failed',
+          v.error ?? 'no clip variant',
+        );
+      const clip = v.clip;
+      if (!clip) continue;
+      for (const r of vs) this.durationMs.set(r.id, clip.durationMs);
+      if (this.broadcast.source)
+        this.ledger.move(
+          vs.map((r) => r.id),
+          'ready',
+        );
+      const byBus = new Map<number, number[]>();
+      for (const r of vs) {
+        const g = this.ctx.locate(r.terminalId)?.gatewayId as number;
+        byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
       }
-    } catch {
-      // stays preempted: the window's end settles it
+      await this.flush();
+      await Promise.all(
+        [...byBus].map(([g, keys]) =>
+          this.broadcast.source
+            ? this.busStart.start(g, this.rowsOf(keys), clip, 0, true)
+            : this.lateStarts.storeAndStart(g, keys, clip),
+        ),
+      );
     }
+    await this.flush();
   }
 
   /** Another broadcast took the terminal. */

@@ -255,6 +255,21 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     run.interrupt();
   }
 
+  /** Terminals of a running broadcast not started at its start are started now, late, if its window is open. */
+  startLate(broadcastId: string, terminalIds: number[]): Promise<void> {
+    return this.runs.get(broadcastId)?.startLate(terminalIds) ?? Promise.resolve();
+  }
+
+  /** A broadcast's window now ends later (a relay slot lengthened while it plays): the terminals playing are told. */
+  async lengthen(broadcastId: string, endAt: Date): Promise<void> {
+    await this.repo.write([], { broadcastId, set: { endAt } });
+    const run = this.runs.get(broadcastId);
+    if (!run) return;
+    run.broadcast.endAt = endAt;
+    // the new end reaches the terminals in the background (verified and retried): the caller goes on
+    void run.lengthen().catch((e: unknown) => this.log.warn(`${broadcastId}: new end not sent: ${String(e)}`));
+  }
+
   /**
    * A stop of the broadcast on every bus it was started on (bus-wide, then to each terminal still playing it): the
    * backstop of a play's own end time. The deliveries are left to the run's end read.
@@ -312,6 +327,11 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     });
     this.emit(run, []);
     await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
+    // stopped first, then what it had cut into comes back (a relay slot still open resumes)
+    const cut = sounding.filter((r) => r.preemptedBroadcastId);
+    void Promise.all(cut.map((r) => this.ctx.ended(r.preemptedBroadcastId as string, r.terminalId))).catch(
+      () => undefined,
+    );
   }
 
   private playingNow(terminalId: number, except: string): PlayingNow | null {

@@ -13,6 +13,7 @@ import { Transactions } from '../../src/database/transactions';
 import { DispatchService } from '../../src/dispatch/dispatch.service';
 import { FieldBuses } from '../../src/field/field-buses';
 import { AlarmsService, type PublishedAlarmEvent } from '../../src/monitoring/alarms.service';
+import { LATE_LAUNCH_CAUSE } from '../../src/relay/planner/relay-planner.service';
 import { SlotRunEntity } from '../../src/relay/planner/slot-run.entity';
 import { shanghaiDay } from '../../src/relay/recurrence';
 import { AsRunEntity } from '../../src/relay/relay.entities';
@@ -209,6 +210,68 @@ forEachDatabase('relay planner over a simulated county', (kind) => {
     }
   });
 
+  it('lengthens a playing slot: the terminals playing are sent the new end and play on to it', async () => {
+    const start = ahead(4000);
+    const end = start + 15_000;
+    const id = await publish(0, start, end);
+    const ids = terminalsOf(0);
+    await all(ids, (r) => r.scheduleId === id && r.actualStart !== null);
+    const newEnd = end + 3000;
+    await edit(id, start, newEnd);
+    const ended = await all(ids, (r) => r.scheduleId === id && r.actualEnd !== null);
+    const b = await broadcastOf(id, start);
+    expect(
+      commands.some(
+        (c) => c.command.code === 'play' && c.command.broadcastId === b && c.command.endAt?.getTime() === newEnd,
+      ),
+    ).toBe(true);
+    for (const u of UNITS) {
+      const log = plays(0, u, b);
+      expect(log[0].startAt).toBe(start);
+      expect(log[log.length - 1].endAt).toBe(newEnd);
+    }
+    for (const r of ended) expect(r).toMatchObject({ actualEnd: new Date(newEnd).toISOString(), interruptions: [] });
+  });
+
+  it('starts late, for what remains, a slot put on air after its planned start, and logs why', async () => {
+    const start = Math.floor(Date.now() / 1000) * 1000 - 2000;
+    const id = await publish(0, start, start + 20_000);
+    const ids = terminalsOf(0);
+    const rows = await all(ids, (r) => r.scheduleId === id && r.actualStart !== null && r.interruptions[0]?.to != null);
+    for (const r of rows) {
+      expect(Date.parse(r.actualStart as string)).toBeGreaterThan(start + 1000);
+      expect(r.onTime).toBe(false);
+      expect(r.interruptions).toEqual([
+        expect.objectContaining({ cause: LATE_LAUNCH_CAUSE, from: r.plannedStart, to: r.actualStart }),
+      ]);
+    }
+    await t.http.post(`/api/relay/schedules/${id}/withdraw`).set(as('officer')).expect(200);
+    await all(ids, (r) => r.scheduleId === id && r.actualEnd !== null);
+  });
+
+  it('starts late a terminal that was offline at the start once it is back, with the cause in the as-run log', async () => {
+    const ids = terminalsOf(1);
+    county.network.setFault(1, 4, 'power-loss');
+    const start = ahead(4000);
+    const id = await publish(1, start, start + 60_000);
+    const down = await asRun(
+      (r) =>
+        r.terminalId === ids[3] &&
+        r.scheduleId === id &&
+        r.interruptions.some((i) => i.cause.startsWith('not started')),
+    );
+    county.network.setFault(1, 4, 'none');
+    const late = await asRun((r) => r.terminalId === ids[3] && r.scheduleId === id && r.actualStart !== null);
+    expect(Date.parse(late.actualStart as string)).toBeGreaterThan(start + 1000);
+    expect(late.interruptions).toEqual([
+      expect.objectContaining({ cause: down.interruptions[0].cause, from: late.plannedStart, to: late.actualStart }),
+    ]);
+    const b = await broadcastOf(id, start);
+    expect(plays(1, 4, b)).toEqual([expect.objectContaining({ source: 'fm', endAt: null })]);
+    await t.http.post(`/api/relay/schedules/${id}/withdraw`).set(as('officer')).expect(200);
+    await all(ids, (r) => r.scheduleId === id && r.actualEnd !== null);
+  });
+
   it('gives way to an alert and comes back after it; the as-run log says what was cut and for how long', async () => {
     const start = ahead(4000);
     const id = await publish(1, start, start + 90_000);
@@ -238,7 +301,7 @@ forEachDatabase('relay planner over a simulated county', (kind) => {
     await all(ids, (r) => r.scheduleId === id && r.actualEnd !== null);
   });
 
-  it('raises a grouped alarm for a wrong source, and falls back to line-in where the FM signal is weak', async () => {
+  it('raises a grouped alarm for a wrong source, and falls back to line-in there and where the FM signal is weak', async () => {
     const start = ahead(4000);
     const id = await publish(0, start, start + 90_000, {
       fallback: { kind: 'line-in', channel: 1 },
@@ -259,6 +322,12 @@ forEachDatabase('relay planner over a simulated county', (kind) => {
         r.terminalId === ids[0] &&
         r.scheduleId === id &&
         r.interruptions.some((i) => i.cause === 'watch: plays ip instead of fm'),
+    );
+
+    // ours on another source for FALLBACK_AFTER_MS: that terminal falls back too (a programme with a fallback)
+    const moved = await asRun((r) => r.terminalId === ids[0] && r.scheduleId === id && r.source === 'line-in');
+    expect(moved.interruptions.map((i) => i.cause)).toEqual(
+      expect.arrayContaining(['watch: plays ip instead of fm', 'watch: fell back to line-in']),
     );
 
     const weak = raised('relay-signal');

@@ -143,6 +143,14 @@ export class BusStart {
     });
     run.endsAt.set(r.id, run.endOf(job.late ? Math.max(run.startAtMs, at) : run.startAtMs, job.clip.durationMs));
     run.flushSoon();
+    // what it cut into is told at once, not after the whole bus's start phase (a short alert may be over by then),
+    // once the row naming it is written
+    const cut = other?.broadcastId;
+    if (cut)
+      void run
+        .flush()
+        .then(() => run.ctx.preempted(cut, t, run.broadcastId))
+        .catch(() => undefined);
     // a terminal started late: the play-through's next wake-up may have to come sooner
     if (job.late) run.wake?.();
   }
@@ -150,12 +158,7 @@ export class BusStart {
   /** What became of each terminal: failed, unreachable, or (lacking the clip) stored again and started late. */
   private async record(job: BusStartJob, out: StartOutcome): Promise<void> {
     const run = this.run;
-    const preempted: { other: string; terminalId: number }[] = [];
-    // every key in out.playing went `playing` as it was verified (onPlaying)
-    for (const p of out.playing) {
-      const other = job.interrupts.get(p.key)?.broadcastId;
-      if (other) preempted.push({ other, terminalId: p.key });
-    }
+    // every key in out.playing went `playing` as it was verified (onPlaying), and what it cut into was told then
     // believed to hold the clip but refused it as not stored: store it now and start it late, beside the others
     const missing = job.late ? [] : out.clipMissing.map((f) => f.key);
     for (const f of job.late ? [...out.failed, ...out.clipMissing] : out.failed)
@@ -168,7 +171,6 @@ export class BusStart {
     );
     await run.flush();
     if (missing.length > 0) this.storeLate(job.gatewayId, missing, job.clip);
-    for (const p of preempted) await run.ctx.preempted(p.other, p.terminalId, run.broadcastId);
   }
 
   /** The veto of the priority rules on a start, or null; remembers what the start will interrupt. */

@@ -103,6 +103,21 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /**
+   * The slot went on air after its planned start (the controller was not running then): on every terminal, what kept
+   * it off air until it starts is that, an interruption from the planned start closed when it plays.
+   */
+  launchedLate(slot: TrackedSlot, cause: string): void {
+    for (const [id, t] of slot.terminals) {
+      if (t.startedAt !== null || t.cut) continue;
+      t.cut = { cause: cause.slice(0, 200), from: slot.run.plannedStart };
+      const s = this.slotOf(slot, id);
+      this.queue(() =>
+        this.asRun.recordInterruption(s, cause.slice(0, 200), slot.run.plannedStart, null).then(() => undefined),
+      );
+    }
+  }
+
   /** The terminal plays another source now (the watch's fallback). */
   switched(slot: TrackedSlot, terminalId: number, source: string): void {
     const t = slot.terminals.get(terminalId);
@@ -158,13 +173,14 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
       if (!t || t.state === 'ended') continue;
       const s = this.slotOf(slot, c.terminalId);
       if (c.state === 'playing') {
-        // back after a preemption, or started after all (a retry): what kept it off air ends now
+        // back after a preemption, or started after all (a retry, a late start): what kept it off air ends when it
+        // sounds — now, or the synchronised start it armed for
+        const at = t.startedAt === null ? this.startOf(p.broadcastId, now) : now;
         if (t.cut) {
-          await this.asRun.recordInterruption(s, t.cut.cause, t.cut.from, new Date(now));
+          await this.asRun.recordInterruption(s, t.cut.cause, t.cut.from, new Date(at));
           t.cut = null;
         }
         if (t.startedAt === null) {
-          const at = this.startOf(p.broadcastId, now);
           t.startedAt = at;
           await this.asRun.recordStart(s, new Date(at), t.source);
         }
@@ -177,7 +193,7 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
         t.cut = { cause: `preempted by ${cause}`.slice(0, 200), from: new Date(now) };
         await this.asRun.recordInterruption(s, t.cut.cause, t.cut.from, null);
         Object.assign(t, { state: 'preempted', since: now });
-      } else if ((c.state === 'failed' || c.state === 'unreachable') && t.state === 'waiting') {
+      } else if ((c.state === 'failed' || c.state === 'unreachable') && t.state === 'waiting' && !t.cut) {
         t.cut = { cause: `not started: ${c.reason ?? c.state}`.slice(0, 200), from: slot.run.plannedStart };
         await this.asRun.recordInterruption(s, t.cut.cause, t.cut.from, null);
       }

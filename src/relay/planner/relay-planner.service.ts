@@ -30,6 +30,9 @@ import { SlotRunRepository } from './slot-run.repository';
 export const LIVE_LEAD_MS = 30_000;
 /** … and a playlist's, whose clips are transferred to the terminals first. */
 export const PLAYLIST_LEAD_MS = 10 * 60_000;
+/** Why a slot put on air after its planned start started late (the as-run log's interruption). */
+export const LATE_LAUNCH_CAUSE =
+  'late start: put on air after its planned start (controller not running, or published after it)';
 /** The day view is read again at least this often (and at once when a schedule changes). */
 const REREAD_MS = 30_000;
 const TICK_MS = 1000;
@@ -122,6 +125,8 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
       if (now >= run.plannedEnd.getTime()) await this.end(key, run, run.plannedEnd, null);
       else if (!slot) await this.end(key, run, new Date(now), 'removed from the published schedule');
       else if (slot.end < run.plannedEnd) await this.shorten(run, slot.end);
+      else if (slot.end > run.plannedEnd && now >= run.plannedStart.getTime() - this.config.dispatch.startLeadMs)
+        await this.lengthen(run, slot.end);
       else if (
         now < run.plannedStart.getTime() - this.config.dispatch.startLeadMs &&
         differs(slot, { revision: run.revision, end: run.plannedEnd, terminalIds: run.terminalIds })
@@ -181,7 +186,10 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
       return this.runs.save(row, tx);
     });
     this.onAir.set(slot.key, run);
-    this.recorder.track(run, slot.programme);
+    const tracked = this.recorder.track(run, slot.programme);
+    // put on air after its start (the server was down, or started late): it starts now for what remains, and the
+    // as-run log says why it started late
+    if (now > slot.start.getTime()) this.recorder.launchedLate(tracked, LATE_LAUNCH_CAUSE);
     this.dispatch.launch(run.broadcastId);
   }
 
@@ -201,6 +209,17 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     run.state = reason === null ? 'ended' : 'cancelled';
     run.updatedAt = this.clock.date();
     await this.runs.save(run);
+  }
+
+  /**
+   * A slot that plays (or whose start has gone out) now ends later: the engine's window moves and the terminals playing
+   * are sent the play again with the new end; the stop goes out then.
+   */
+  private async lengthen(run: SlotRunEntity, end: Date): Promise<void> {
+    run.plannedEnd = end;
+    run.updatedAt = this.clock.date();
+    await this.runs.save(run);
+    await this.dispatch.lengthen(run.broadcastId, end);
   }
 
   /** A slot that plays now ends earlier: the engine's window is cut, and the stop goes out at the new end. */

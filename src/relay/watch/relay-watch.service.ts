@@ -1,13 +1,17 @@
 /**
  * The safe-broadcast watch (安全播出, docs/relay.md "Watch"): after every pass of the planner, each terminal that
  * plays a slot is judged by its latest swept status (watch-rules.ts). What is wrong becomes an open interruption in the
- * as-run log and an alarm grouped per bus and slot (monitoring's AlarmsService, beside the other causes); a weak
- * signal on a programme with a fallback source switches that terminal to it (a play of the same broadcast with the
- * fallback's source), which the as-run log records as the source it played.
+ * as-run log and an alarm grouped per bus and slot (monitoring's AlarmsService, beside the other causes); where the
+ * programme has a fallback source, a main source that fails on a terminal (weak signal; silent, or our broadcast on
+ * another source, for FALLBACK_AFTER_MS) switches that terminal to it (a play of the same broadcast with the fallback's
+ * source), which the as-run log records as the source it played. A terminal that never started is started late once
+ * it is back.
  */
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BROADCAST_CLASSES } from '../../../firmware-protocols/codes';
+import { isBroadcasting } from '../../dispatch/bus-plan';
+import { DispatchService } from '../../dispatch/dispatch.service';
 import { FieldCommands } from '../../field/field-commands';
 import type { AlarmCause } from '../../monitoring/alarm-causes';
 import { AlarmsService } from '../../monitoring/alarms.service';
@@ -15,7 +19,10 @@ import { MonitoringService } from '../../monitoring/monitoring.service';
 import { AsRunRecorder, type TerminalOnAir, type TrackedSlot } from '../planner/as-run-recorder';
 import { RelayPlanner } from '../planner/relay-planner.service';
 import { playSource, reportedSource } from '../planner/slot-plan';
-import { judge, type WatchFinding } from './watch-rules';
+import { fallsBack, judge, type WatchFinding } from './watch-rules';
+
+/** A terminal of a slot that never started is tried again at most this often once monitoring sees it back. */
+export const LATE_RETRY_MS = 5000;
 
 /** A status read this soon after a terminal started (or switched) may still show what it did before. */
 export const WATCH_GRACE_MS = 1500;
@@ -32,6 +39,8 @@ export class RelayWatch implements OnModuleInit {
   private readonly log = new Logger('RelayWatch');
   /** By `broadcastId:terminalId`. */
   private readonly problems = new Map<string, Problem>();
+  /** When a late start was last asked for, by `broadcastId:terminalId`. */
+  private readonly lateTried = new Map<string, number>();
 
   constructor(
     private readonly planner: RelayPlanner,
@@ -39,6 +48,7 @@ export class RelayWatch implements OnModuleInit {
     private readonly monitoring: MonitoringService,
     private readonly alarms: AlarmsService,
     private readonly field: FieldCommands,
+    private readonly dispatch: DispatchService,
     private readonly clock: Clock,
   ) {}
 
@@ -60,7 +70,8 @@ export class RelayWatch implements OnModuleInit {
         const finding = this.findingOf(slot, id, t);
         if (finding === undefined) continue;
         changed = this.note(key, slot, id, finding, now) || changed;
-        if (finding?.kind === 'relay-signal') weak.push({ key, slot, id, t });
+        const p = this.problems.get(key);
+        if (finding && p && fallsBack(finding, p.since.getTime(), now)) weak.push({ key, slot, id, t });
       }
     for (const [key, p] of this.problems) if (!visited.has(key)) changed = this.close(key, p, now) || changed;
     // the alarm is raised before the fallback mends it: a technician sees that the main source failed there
@@ -68,6 +79,36 @@ export class RelayWatch implements OnModuleInit {
     let switched = false;
     for (const w of weak) switched = (await this.fallBack(w.key, w.slot, w.id, w.t)) || switched;
     if (switched) await this.alarms.evaluate(this.clock.now());
+    this.startLate(now);
+  }
+
+  /**
+   * A terminal of a slot on air that never started — offline at the start, or taken then by something stronger — is
+   * started late for what remains of the slot once monitoring sees it online and nothing at least as strong plays
+   * there (docs/relay.md, "Late starts"); the as-run log keeps why it did not start until then.
+   */
+  private startLate(now: number): void {
+    const live = new Set<string>();
+    for (const slot of this.recorder.tracked()) {
+      if (now < slot.run.plannedStart.getTime() || now >= slot.run.plannedEnd.getTime() - LATE_RETRY_MS) continue;
+      const ids: number[] = [];
+      for (const [id, t] of slot.terminals) {
+        const key = `${slot.run.broadcastId}:${id}`;
+        live.add(key);
+        if (t.state !== 'waiting' || !t.cut || (this.lateTried.get(key) ?? -Infinity) + LATE_RETRY_MS > now) continue;
+        const r = this.monitoring.terminal(id);
+        if (!r?.online || !r.reading) continue;
+        const other = isBroadcasting(r.reading) && r.reading.broadcastId !== slot.run.broadcastId;
+        if (other && r.reading.priority <= slot.programme.priority) continue;
+        this.lateTried.set(key, now);
+        ids.push(id);
+      }
+      if (ids.length > 0)
+        void this.dispatch
+          .startLate(slot.run.broadcastId, ids)
+          .catch((e: unknown) => this.log.warn(`slot ${slot.run.broadcastId}: late start: ${(e as Error).message}`));
+    }
+    for (const key of this.lateTried.keys()) if (!live.has(key)) this.lateTried.delete(key);
   }
 
   /** The finding on a terminal's latest status; undefined when there is none recent enough to judge. */
@@ -102,7 +143,10 @@ export class RelayWatch implements OnModuleInit {
     return true;
   }
 
-  /** Switches a terminal with a weak signal to the programme's fallback source, once per slot. */
+  /**
+   * Switches a terminal whose main source fails (weak signal at once; silent, or ours on another source, once that has
+   * lasted FALLBACK_AFTER_MS) to the programme's fallback source, once per slot: no switching back and forth.
+   */
   private async fallBack(key: string, slot: TrackedSlot, id: number, t: TerminalOnAir): Promise<boolean> {
     const fallback = slot.programme.fallback;
     if (!fallback || t.source !== reportedSource(slot.programme.source)) return false;

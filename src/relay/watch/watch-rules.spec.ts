@@ -1,6 +1,6 @@
 import { PRIORITY, TERMINAL_STATES } from '../../../firmware-protocols/codes';
 import type { TerminalReading } from '../../monitoring/terminal-reading';
-import { judge, type WatchExpectation } from './watch-rules';
+import { FALLBACK_AFTER_MS, fallsBack, judge, type WatchExpectation } from './watch-rules';
 
 const ID = '43415230000000101010101202612060001';
 const expect_: WatchExpectation = { broadcastId: ID, priority: PRIORITY.county, source: 'fm', minSignalQuality: 50 };
@@ -35,6 +35,7 @@ describe('the watch judges a terminal playing a slot', () => {
     expect(judge(reading({ source: 'ip' }), expect_)).toEqual({
       kind: 'relay-source',
       detail: 'plays ip instead of fm',
+      fallback: true,
     });
   });
 
@@ -42,6 +43,7 @@ describe('the watch judges a terminal playing a slot', () => {
     expect(judge(reading({ signalQuality: 20 }), expect_)).toEqual({
       kind: 'relay-signal',
       detail: 'signal 20 below 50 on fm',
+      fallback: true,
     });
     expect(judge(reading({ signalQuality: 20, source: 'line-in' }), { ...expect_, source: 'line-in' })).toBeNull();
   });
@@ -55,5 +57,22 @@ describe('the watch judges a terminal playing a slot', () => {
 
   it('another broadcast at no higher priority is another source', () => {
     expect(judge(reading({ broadcastId: 'other', priority: PRIORITY.town }), expect_)?.kind).toBe('relay-source');
+  });
+
+  it('a silent terminal or ours on another source may fall back, another broadcast may not', () => {
+    expect(judge(reading({ state: TERMINAL_STATES.normal, broadcastId: null, priority: 15 }), expect_)?.fallback).toBe(
+      true,
+    );
+    expect(judge(reading({ broadcastId: 'other', priority: PRIORITY.town }), expect_)?.fallback).toBe(false);
+  });
+});
+
+describe('when the watch falls back to the second source', () => {
+  const silent = { kind: 'relay-silent' as const, detail: 'silent (state 1)', fallback: true };
+  it('a weak signal at once; silence or another source only once it has lasted', () => {
+    expect(fallsBack({ kind: 'relay-signal', detail: '', fallback: true }, 1000, 1000)).toBe(true);
+    expect(fallsBack(silent, 1000, 1000 + FALLBACK_AFTER_MS - 1)).toBe(false);
+    expect(fallsBack(silent, 1000, 1000 + FALLBACK_AFTER_MS)).toBe(true);
+    expect(fallsBack({ ...silent, kind: 'relay-source', fallback: false }, 0, 60_000)).toBe(false);
   });
 });
