@@ -6,7 +6,7 @@
  */
 import { sm2, sm3 } from 'sm-crypto-v2';
 import type { Clock } from '../transport/clock';
-import type { CountyShape } from './county-shape';
+import type { CountyShape, ShapeTerminal } from './county-shape';
 import { GatewayTransport, SimulatedNetwork } from './network';
 import { CommandVerifier, TrustedCertificate } from './terminal/command-verifier';
 import { SimulatedTerminal } from './terminal/simulated-terminal';
@@ -40,6 +40,8 @@ export interface CountyNetworkOptions {
   certificates?: TrustedCertificate[];
   /** A terminal's signature verification time, added to its turnaround for signed commands (default 0). */
   verifyMs?: number;
+  /** Which terminals have the self-test (PROTOCOL.md §3.3); the others run older firmware 0.9.0. Default: all. */
+  selfTest?: (t: ShapeTerminal) => boolean;
 }
 
 export async function startCountyNetwork(
@@ -56,14 +58,16 @@ export async function startCountyNetwork(
     transport: o.transport,
     useShapePorts: o.useShapePorts,
     host: o.host,
-    deviceFactory: (_g, t, random) =>
-      new SimulatedTerminal({
+    deviceFactory: (_g, t, random) => {
+      const selfTest = o.selfTest?.(t) ?? true;
+      return new SimulatedTerminal({
         now: o.clock.now(),
         verifier,
+        selfTest,
         identity: {
           vendor: 'Dalaba Sim',
           model: t.model,
-          firmware: '1.0.0',
+          firmware: selfTest ? '1.0.0' : '0.9.0',
           serial: t.serialNumber,
           resourceCode: t.resourceCode,
           codecs: ['opus-16k', 'pcm-alaw-8k'],
@@ -74,7 +78,8 @@ export async function startCountyNetwork(
         supplyVoltage: Math.round(230 + random() * 20) / 10,
         temperature: Math.round(250 + random() * 150) / 10,
         signalQuality: Math.round(60 + random() * 40),
-      }),
+      });
+    },
   });
   return { network, verifier };
 }
