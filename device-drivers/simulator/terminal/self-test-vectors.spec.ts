@@ -72,7 +72,7 @@ describe('self-test vectors (PROTOCOL.md §3.3, §4.2 code 8)', () => {
   describe.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     it(c.settles, () => {
       const { clock, send, status } = rig(
-        'selfTest' in c ? c.selfTest : true,
+        'selfTest' in c ? c.selfTest !== false : true,
         'unitFault' in c ? (c.unitFault as UnitFault) : undefined,
       );
       for (const step of c.steps) {
