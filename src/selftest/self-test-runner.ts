@@ -44,8 +44,8 @@ export class SelfTestRunner {
   constructor(
     private readonly field: FieldCommands,
     private readonly clock: Clock,
-    /** Resolves after ms, or at once when the owner stops (its sleeps are cancelled at shutdown). */
-    private readonly sleep: (ms: number) => Promise<void>,
+    /** Resolves true after ms, or false at once when the owner stops (its sleeps are cancelled at shutdown). */
+    private readonly sleep: (ms: number) => Promise<boolean>,
   ) {
     this.lastId = Math.floor(clock.now() / 1000) % 0xffff;
   }
@@ -74,13 +74,14 @@ export class SelfTestRunner {
       const f = failureOf(e);
       return end(refusalOutcome(f), null, f.message);
     }
-    await this.sleep(FIRST_READ_MS);
+    const stopping = (): TestRun => end('no-answer', null, `the server stopped during test ${testId}`);
+    if (!(await this.sleep(FIRST_READ_MS))) return stopping();
     for (;;) {
       const read = await this.readResult(t.terminalId, testId);
       if ('outcome' in read) return end(read.outcome, read.checks, read.detail);
       if (this.clock.now() - startedAt >= GIVE_UP_MS)
         return end('no-answer', null, `test ${testId} still running ${GIVE_UP_MS / 1000} s after the command`);
-      await this.sleep(READ_AGAIN_MS);
+      if (!(await this.sleep(READ_AGAIN_MS))) return stopping();
     }
   }
 

@@ -79,28 +79,30 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** Resolves after ms on the clock, or at once at shutdown. */
-  private sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.stopped) return Promise.resolve();
+  /** Resolves true after ms on the clock, or false at once at shutdown. */
+  private sleep(ms: number): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    if (ms <= 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const entry = {
         handle: this.clock.setTimeout(() => {
           this.timers.delete(entry);
-          resolve();
+          resolve(true);
         }, ms),
-        wake: resolve,
+        wake: () => resolve(false),
       };
       this.timers.add(entry);
     });
   }
 
-  private armNightly(): void {
+  /** Arms the window open now or next; `after` the end of a night, the one after it. */
+  private armNightly(after = this.clock.now()): void {
     const w = this.config.monitoring.selfTestWindow;
     if (w === null || this.stopped) return;
-    const run = windowAt(w, this.clock.now());
+    const run = windowAt(w, after);
     this.nightly = this.clock.setTimeout(
       () => {
-        this.current = this.night(run).finally(() => this.armNightly());
+        this.current = this.night(run).finally(() => this.armNightly(run.endAt));
       },
       Math.max(0, run.startAt - this.clock.now()),
     );
