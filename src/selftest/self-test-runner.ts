@@ -1,6 +1,6 @@
 /**
  * One silent self-test of one terminal through the field (docs/self-test.md): the signed command (PROTOCOL.md §4.2
- * code 8) at the sweep's class, then the result block (§3.3) read until the test is done, each request bounded by a
+ * code 8) at the transfer class (after commands and emergencies, before the sweep's polls), then the result block (§3.3) read until the test is done, each request bounded by a
  * deadline. Every way it can end is an outcome, never an exception: refused while playing (busy), cut short by a play
  * (aborted), older firmware (not-supported), silence (no-answer).
  */
@@ -68,7 +68,7 @@ export class SelfTestRunner {
       await this.field.command(
         t.terminalId,
         { code: 'self-test', testId, checks: ALL_SELF_TEST_CHECKS },
-        { priority: 'poll', deadline: startedAt + REQUEST_DEADLINE_MS },
+        { priority: 'transfer', deadline: startedAt + REQUEST_DEADLINE_MS },
       );
     } catch (e) {
       const f = failureOf(e);
@@ -92,7 +92,7 @@ export class SelfTestRunner {
     const B = REGISTERS.selfTest;
     try {
       const regs = await this.field.readRegisters(terminalId, B.address, B.count, {
-        priority: 'poll',
+        priority: 'transfer',
         deadline: this.clock.now() + REQUEST_DEADLINE_MS,
       });
       const r = decodeSelfTest(regs);

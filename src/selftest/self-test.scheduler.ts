@@ -25,6 +25,7 @@ import { SelfTestRepository } from './self-test.repository';
 
 /** After the tone's seconds, the sweep has this long to have seen a terminal sounding it. */
 const AUDIBLE_GRACE_MS = 5000;
+const DAY_MS = 86_400_000;
 
 const targetOf = (t: TerminalEntity): TestTarget => ({
   terminalId: t.id,
@@ -192,13 +193,15 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
     if (this.stopped || !this.config.field.enabled) return;
     for (const plan of await this.repo.plans(null)) {
       if (!plan.enabled) continue;
-      const at = nextAudible(plan, this.clock.now());
-      this.audibleTimers.set(
-        plan.areaCode,
-        this.clock.setTimeout(() => {
-          this.current = this.audible(plan).finally(() => void this.armAudible());
-        }, at - this.clock.now()),
-      );
+      const wait = nextAudible(plan, this.clock.now()) - this.clock.now();
+      // a month does not fit in one timer (at most 2^31 − 1 ms): look again a day later while it is further off
+      const fire =
+        wait > DAY_MS
+          ? () => void this.armAudible()
+          : () => {
+              this.current = this.audible(plan).finally(() => void this.armAudible());
+            };
+      this.audibleTimers.set(plan.areaCode, this.clock.setTimeout(fire, Math.min(wait, DAY_MS)));
     }
   }
 
@@ -223,8 +226,9 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
         sent.set(gatewayId, (e as Error).message);
       }
     }
-    await this.sleep(plan.seconds * 1000 + AUDIBLE_GRACE_MS);
+    const waited = await this.sleep(plan.seconds * 1000 + AUDIBLE_GRACE_MS);
     sub.unsubscribe();
+    if (!waited) return;
     for (const t of terminals) {
       const adapter = families.get(t.gatewayId) === 'adapter';
       const error = sent.get(t.gatewayId) ?? null;
