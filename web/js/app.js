@@ -1,5 +1,5 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
-// #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
+// #/alarms, #/daily/<area>, #/selftests/<area>[?date=], #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
 // #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/upstream[/<id>], #/users, #/audit, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
 import { $, esc } from './dom.js';
@@ -11,6 +11,7 @@ import * as audio from './pages/audio.js';
 import * as audit from './pages/audit.js';
 import * as registry from './pages/registry.js';
 import * as relay from './pages/relay.js';
+import * as selftests from './pages/selftests.js';
 import * as upstream from './pages/upstream.js';
 import * as users from './pages/users.js';
 import * as alarms from './pages/alarms.js';
@@ -35,6 +36,7 @@ const PAGES = {
   broadcasts,
   broadcast,
   relay,
+  selftests,
   compose,
   alert: alertPage,
   map,
@@ -55,6 +57,7 @@ const TITLES = {
   broadcasts: '应急广播',
   broadcast: '播发详情',
   relay: '节目与排期',
+  selftests: '终端自检',
   compose: '编写预警',
   alert: '预警详情',
   map: '地图',
