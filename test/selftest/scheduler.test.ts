@@ -143,7 +143,7 @@ function setUp() {
   const rows: SelfTestEntity[] = [];
   const repo = {
     insert: async (r: Omit<SelfTestEntity, 'id'>) => {
-      const row = { ...r, id: rows.length + 1 } as SelfTestEntity;
+      const row = { ...r, id: rows.length + 1 };
       rows.push(row);
       return row;
     },

@@ -88,7 +88,10 @@ describe('periodic tests over a simulated county', () => {
     expect(ok.body.checks.battery).toEqual({ verdict: 'ok', value: 13.2 });
 
     const short = await t.http.post(`/api/terminals/${terminalIds[0][2]}/self-test`).set(as('tech')).expect(200);
-    expect({ detail: short.body.detail, ...short.body }).toMatchObject({ outcome: 'failed', checks: { speakerLine: { verdict: 'short', value: 2 } } });
+    expect({ detail: short.body.detail, ...short.body }).toMatchObject({
+      outcome: 'failed',
+      checks: { speakerLine: { verdict: 'short', value: 2 } },
+    });
     const alarms = await t.http.get('/api/alarms?kind=self-test&state=active').set(as('tech')).expect(200);
     expect(alarms.body.items).toEqual([
       expect.objectContaining({ kind: 'self-test', terminalId: terminalIds[0][2], fault: 'speakerLineShort' }),
