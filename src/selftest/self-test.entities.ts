@@ -67,7 +67,7 @@ export class AudibleTestPlanEntity {
   @PrimaryColumn({ type: 'varchar', length: 15 })
   areaCode!: string;
 
-  @Column({ type: 'boolean' })
+  @Column({ type: 'boolean', width: 1 })
   enabled!: boolean;
 
   /** 1–28. */
