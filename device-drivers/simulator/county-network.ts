@@ -10,6 +10,7 @@ import type { CountyShape, ShapeTerminal } from './county-shape';
 import { GatewayTransport, SimulatedNetwork } from './network';
 import { CommandVerifier, TrustedCertificate } from './terminal/command-verifier';
 import { SimulatedTerminal } from './terminal/simulated-terminal';
+import { seededRandom } from './random';
 
 export interface DevelopmentCertificate extends TrustedCertificate {
   privateKeyHex: string;
@@ -42,13 +43,26 @@ export interface CountyNetworkOptions {
   verifyMs?: number;
   /** Which terminals have the self-test (PROTOCOL.md §3.3); the others run older firmware 0.9.0. Default: all. */
   selfTest?: (t: ShapeTerminal) => boolean;
+  /**
+   * Fraction of the terminals, chosen by their own seeded draw (the dead ones stay as they are), given a fault only a
+   * self-test finds (speaker-line-short, amplifier-low, battery-low, mains-lost), and as many others without the
+   * self-test when `selfTest` is not given. Default 0.
+   */
+  selfTestFindings?: number;
 }
+
+const LATENT_FAULTS = ['speaker-line-short', 'amplifier-low', 'battery-low', 'mains-lost'] as const;
 
 export async function startCountyNetwork(
   o: CountyNetworkOptions,
 ): Promise<{ network: SimulatedNetwork; verifier: CommandVerifier }> {
   const seed = o.seed ?? 1;
   const verifier = new CommandVerifier(o.certificates ?? [developmentCertificate(seed)], o.verifyMs ?? 0);
+  // a draw of its own, so the dead units and the measurements stay those of the seed
+  const findings = seededRandom(seed + 7919);
+  const f = o.selfTestFindings ?? 0;
+  const legacy = (t: ShapeTerminal): boolean =>
+    f > 0 && (t.unitId * 7919 + Number(t.resourceCode.slice(-6))) % Math.round(1 / f) === 0;
   const network = await SimulatedNetwork.start({
     shape: o.shape,
     clock: o.clock,
@@ -59,7 +73,7 @@ export async function startCountyNetwork(
     useShapePorts: o.useShapePorts,
     host: o.host,
     deviceFactory: (_g, t, random) => {
-      const selfTest = o.selfTest?.(t) ?? true;
+      const selfTest = o.selfTest?.(t) ?? !legacy(t);
       return new SimulatedTerminal({
         now: o.clock.now(),
         verifier,
@@ -81,5 +95,11 @@ export async function startCountyNetwork(
       });
     },
   });
+  if (f > 0)
+    network.gateways.forEach((g, i) => {
+      for (const unit of g.bus.unitIds())
+        if (g.bus.fault(unit) === 'none' && findings() < f)
+          network.setFault(i, unit, LATENT_FAULTS[Math.floor(findings() * LATENT_FAULTS.length)]);
+    });
   return { network, verifier };
 }

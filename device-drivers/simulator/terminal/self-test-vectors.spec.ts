@@ -89,3 +89,29 @@ describe('self-test vectors (PROTOCOL.md §3.3, §4.2 code 8)', () => {
     });
   });
 });
+
+describe('a simulated county with self-test findings', () => {
+  it('gives about 1 % of the live terminals a latent fault and about 1 % older firmware, the dead ones untouched', async () => {
+    const { startCountyNetwork } = await import('../county-network');
+    const { referenceCounty } = await import('../county-shape');
+    const shape = referenceCounty();
+    const { network } = await startCountyNetwork({
+      shape,
+      clock: new ManualClock(START),
+      seed: 1,
+      deadFraction: 0.05,
+      selfTestFindings: 0.01,
+    });
+    try {
+      const faults = network.gateways.flatMap((g) => g.bus.unitIds().map((u) => g.bus.fault(u)));
+      const latent = faults.filter((f) =>
+        ['speaker-line-short', 'amplifier-low', 'battery-low', 'mains-lost'].includes(f),
+      );
+      expect(latent.length / faults.length).toBeGreaterThan(0.004);
+      expect(latent.length / faults.length).toBeLessThan(0.02);
+      expect(network.deadUnits().length / faults.length).toBeGreaterThan(0.03);
+    } finally {
+      await network.stop();
+    }
+  });
+});
