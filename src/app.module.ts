@@ -23,10 +23,11 @@ import { MonitoringModule } from './monitoring/monitoring.module';
 import { RegionsModule } from './regions/regions.module';
 import { RelayPlannerModule } from './relay/planner/relay-planner.module';
 import { RelayModule } from './relay/relay.module';
+import { SelfTestModule } from './selftest/self-test.module';
 import { TerminalsModule } from './terminals/terminals.module';
 import { UpstreamModule } from './upstream/upstream.module';
 
-/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, relay). */
+/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, relay, self-test). */
 const FEATURES: Type[] = [
   RegionsModule,
   TerminalsModule,
@@ -40,6 +41,7 @@ const FEATURES: Type[] = [
   UpstreamModule,
   RelayModule,
   RelayPlannerModule,
+  SelfTestModule,
 ];
 
 @Module({})

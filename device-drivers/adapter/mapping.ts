@@ -94,6 +94,8 @@ export function toAdapterCommand(c: TerminalCommand, targets: string[], now: Dat
       return { ok: false, reason: 'the adapter protocol has no reboot command' };
     case 'test-tone':
       return { ok: false, reason: 'the adapter protocol has no test-tone command' };
+    case 'self-test':
+      return { ok: false, reason: 'the adapter protocol has no self-test command' };
   }
 }
 

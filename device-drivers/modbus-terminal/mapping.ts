@@ -67,6 +67,7 @@ export function toCommandRecord(c: TerminalCommand): CommandRecord {
     case 'clock':
     case 'reboot':
     case 'test-tone':
+    case 'self-test':
       return c;
   }
 }

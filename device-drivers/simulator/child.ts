@@ -18,6 +18,7 @@ async function serve(req: StartRequest): Promise<void> {
     useShapePorts: req.basePort !== undefined,
     verifyMs: req.verifyMs,
     certificates: [developmentCertificate(req.seed), ...(req.trust ?? [])],
+    selfTestFindings: req.selfTestFindings,
   });
   const ready: Ready = {
     type: 'ready',

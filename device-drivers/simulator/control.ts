@@ -21,6 +21,8 @@ export interface StartRequest {
   verifyMs?: number;
   /** Certificates the terminals trust besides the development certificate of the seed (a controller's own). */
   trust?: { serial: string; publicKeyHex: string }[];
+  /** Fraction of live terminals with a fault only a self-test finds, and as many without the self-test (default 0). */
+  selfTestFindings?: number;
 }
 
 export type ControlRequest =

@@ -6,10 +6,11 @@
  */
 import { sm2, sm3 } from 'sm-crypto-v2';
 import type { Clock } from '../transport/clock';
-import type { CountyShape } from './county-shape';
+import type { CountyShape, ShapeTerminal } from './county-shape';
 import { GatewayTransport, SimulatedNetwork } from './network';
 import { CommandVerifier, TrustedCertificate } from './terminal/command-verifier';
 import { SimulatedTerminal } from './terminal/simulated-terminal';
+import { seededRandom } from './random';
 
 export interface DevelopmentCertificate extends TrustedCertificate {
   privateKeyHex: string;
@@ -40,13 +41,28 @@ export interface CountyNetworkOptions {
   certificates?: TrustedCertificate[];
   /** A terminal's signature verification time, added to its turnaround for signed commands (default 0). */
   verifyMs?: number;
+  /** Which terminals have the self-test (PROTOCOL.md §3.3); the others run older firmware 0.9.0. Default: all. */
+  selfTest?: (t: ShapeTerminal) => boolean;
+  /**
+   * Fraction of the terminals, chosen by their own seeded draw (the dead ones stay as they are), given a fault only a
+   * self-test finds (speaker-line-short, amplifier-low, battery-low, mains-lost), and as many others without the
+   * self-test when `selfTest` is not given. Default 0.
+   */
+  selfTestFindings?: number;
 }
+
+const LATENT_FAULTS = ['speaker-line-short', 'amplifier-low', 'battery-low', 'mains-lost'] as const;
 
 export async function startCountyNetwork(
   o: CountyNetworkOptions,
 ): Promise<{ network: SimulatedNetwork; verifier: CommandVerifier }> {
   const seed = o.seed ?? 1;
   const verifier = new CommandVerifier(o.certificates ?? [developmentCertificate(seed)], o.verifyMs ?? 0);
+  // a draw of its own, so the dead units and the measurements stay those of the seed
+  const findings = seededRandom(seed + 7919);
+  const f = o.selfTestFindings ?? 0;
+  const legacy = (t: ShapeTerminal): boolean =>
+    f > 0 && (t.unitId * 7919 + Number(t.resourceCode.slice(-6))) % Math.round(1 / f) === 0;
   const network = await SimulatedNetwork.start({
     shape: o.shape,
     clock: o.clock,
@@ -56,14 +72,16 @@ export async function startCountyNetwork(
     transport: o.transport,
     useShapePorts: o.useShapePorts,
     host: o.host,
-    deviceFactory: (_g, t, random) =>
-      new SimulatedTerminal({
+    deviceFactory: (_g, t, random) => {
+      const selfTest = o.selfTest?.(t) ?? !legacy(t);
+      return new SimulatedTerminal({
         now: o.clock.now(),
         verifier,
+        selfTest,
         identity: {
           vendor: 'Dalaba Sim',
           model: t.model,
-          firmware: '1.0.0',
+          firmware: selfTest ? '1.0.0' : '0.9.0',
           serial: t.serialNumber,
           resourceCode: t.resourceCode,
           codecs: ['opus-16k', 'pcm-alaw-8k'],
@@ -74,7 +92,14 @@ export async function startCountyNetwork(
         supplyVoltage: Math.round(230 + random() * 20) / 10,
         temperature: Math.round(250 + random() * 150) / 10,
         signalQuality: Math.round(60 + random() * 40),
-      }),
+      });
+    },
   });
+  if (f > 0)
+    network.gateways.forEach((g, i) => {
+      for (const unit of g.bus.unitIds())
+        if (g.bus.fault(unit) === 'none' && findings() < f)
+          network.setFault(i, unit, LATENT_FAULTS[Math.floor(findings() * LATENT_FAULTS.length)]);
+    });
   return { network, verifier };
 }

@@ -53,7 +53,9 @@ export type TerminalCommand =
   | { code: 'amplifier'; on: boolean }
   | { code: 'clock'; at: Date }
   | { code: 'reboot' }
-  | { code: 'test-tone'; seconds: number; volume: number };
+  | { code: 'test-tone'; seconds: number; volume: number }
+  /** A silent self-test (terminal-modbus PROTOCOL.md §4.2 code 8): `checks` bitmap 1–15, result read at §3.3. */
+  | { code: 'self-test'; testId: number; checks: number };
 
 export interface ClipToTransfer {
   clipId: number;

@@ -37,6 +37,8 @@ export type CommandRecord =
   | { code: 'clock'; at: Date }
   | { code: 'reboot' }
   | { code: 'test-tone'; seconds: number; volume: number }
+  /** §4.2 code 8: `checks` is the bitmap of §3.3 (1–15), `testId` 1–65,535. */
+  | { code: 'self-test'; testId: number; checks: number }
   | { code: 'prepare-clip'; clipId: number; codec: CodecName; size: number; /** SM3, 64 hex digits. */ digest: string };
 
 /** Same shape as the adapter's signature block (docs/domain.md, "Signatures"). */
@@ -110,6 +112,10 @@ function writeParams(p: Buffer, c: CommandRecord): void {
       p.writeUInt16BE(checkRange(c.seconds, 1, 0xffff, 'test-tone.seconds'), 0);
       p[2] = checkRange(c.volume, 0, 100, 'test-tone.volume');
       return;
+    case 'self-test':
+      p.writeUInt16BE(checkRange(c.testId, 1, 0xffff, 'self-test.testId'), 0);
+      p[2] = checkRange(c.checks, 1, 0x0f, 'self-test.checks');
+      return;
     case 'prepare-clip': {
       const codec = CODECS.find((k) => k.name === c.codec);
       if (codec === undefined) throw new TerminalCodecError('prepare-clip.codec', `unknown codec "${String(c.codec)}"`);
@@ -166,6 +172,12 @@ function readParams(code: number, p: Buffer): CommandRecord {
         code: 'test-tone',
         seconds: checkRange(p.readUInt16BE(0), 1, 0xffff, 'test-tone.seconds'),
         volume: checkRange(p[2], 0, 100, 'test-tone.volume'),
+      };
+    case COMMAND_CODES['self-test']:
+      return {
+        code: 'self-test',
+        testId: checkRange(p.readUInt16BE(0), 1, 0xffff, 'self-test.testId'),
+        checks: checkRange(p[2], 1, 0x0f, 'self-test.checks'),
       };
     case COMMAND_CODES['prepare-clip']: {
       const codec = CODECS.find((k) => k.code === p.readUInt16BE(2));

@@ -17,6 +17,8 @@ export type MapVersion = (typeof MAP_VERSIONS)[number];
 export const REGISTERS = {
   identity: { address: 0x0000, count: 40, mapVersionAt: 39 },
   status: { address: 0x0100, count: 20 },
+  /** §3.3: the last self-test's result (a terminal without the self-test answers 0x02). */
+  selfTest: { address: 0x0140, count: 12 },
   command: { address: 0x0200, count: 69 },
   chunk: { address: 0x0400, headerCount: 3, maxCount: 123 },
   /**
@@ -57,6 +59,7 @@ export const COMMAND_CODES = {
   clock: 5,
   reboot: 6,
   'test-tone': 7,
+  'self-test': 8,
   'prepare-clip': 16,
 } as const;
 export type CommandCodeName = keyof typeof COMMAND_CODES;

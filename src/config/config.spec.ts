@@ -31,6 +31,8 @@ describe('loadConfig', () => {
     [{ DALABA_DEMO_PASSWORD: 'short' }, 'DALABA_DEMO_PASSWORD'],
     [{ DALABA_LOG_LEVEL: 'loud' }, 'DALABA_LOG_LEVEL'],
     [{ DALABA_TOKEN_TTL: '5' }, 'DALABA_TOKEN_TTL'],
+    [{ DALABA_SELFTEST_WINDOW: '04:00-02:00' }, 'DALABA_SELFTEST_WINDOW'],
+    [{ DALABA_SELFTEST_WINDOW: 'nightly' }, 'DALABA_SELFTEST_WINDOW'],
   ])('fails fast naming the variable: %j', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
@@ -81,7 +83,13 @@ describe('field and platform settings', () => {
       demoFaults: true,
     });
     expect(c.platformResourceCode).toBe('43415230000000101010101');
-    expect(c.monitoring).toEqual({ statusHistoryDays: 90, alarmClearAfterMs: 30_000, alarmRemindEveryMs: 1_800_000 });
+    expect(c.monitoring).toEqual({
+      statusHistoryDays: 90,
+      alarmClearAfterMs: 30_000,
+      alarmRemindEveryMs: 1_800_000,
+      // the terminals' nightly self-test, 02:00–04:00 Asia/Shanghai
+      selfTestWindow: { startSeconds: 7200, endSeconds: 14_400 },
+    });
     // every built-in tone on every terminal, the chime first
     expect(c.dispatch.provisionTones).toEqual([
       'tone-chime',
@@ -92,6 +100,7 @@ describe('field and platform settings', () => {
     ]);
     expect(c.dispatch.provisionRetryMs).toBe(600_000);
     expect(loadConfig({ DALABA_PROVISION_TONES: 'off' }).dispatch.provisionTones).toEqual([]);
+    expect(loadConfig({ DALABA_SELFTEST_WINDOW: 'off' }).monitoring.selfTestWindow).toBeNull();
     expect(loadConfig({ DALABA_PROVISION_TONES: ' tone-air-raid , tone-chime ' }).dispatch.provisionTones).toEqual([
       'tone-air-raid',
       'tone-chime',

@@ -6,6 +6,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { isResourceCode } from '../../firmware-protocols/codes';
 import { TONE_IDS, type ToneId } from '../audio/tones/tone-catalogue';
+import { parseWindow, type NightlyWindow } from '../selftest/self-test-plan';
 
 export class ConfigError extends Error {
   constructor(
@@ -120,6 +121,8 @@ export interface MonitoringSettings {
   alarmClearAfterMs: number;
   /** An unacknowledged alarm reminds this often while its cause persists, ms. */
   alarmRemindEveryMs: number;
+  /** The nightly window of the terminals' silent self-test (Asia/Shanghai); null: no scheduled self-test. */
+  selfTestWindow: NightlyWindow | null;
 }
 
 /** How the field module drives the buses and when monitoring calls a terminal offline. */
@@ -233,6 +236,13 @@ export const VARIABLES: readonly VariableDoc[] = [
     default: '1800',
     secret: false,
     description: 'An unacknowledged alarm reminds every this many seconds while its cause persists.',
+  },
+  {
+    name: 'DALABA_SELFTEST_WINDOW',
+    default: '02:00-04:00',
+    secret: false,
+    description:
+      'Nightly window (Asia/Shanghai, HH:MM-HH:MM) in which every terminal runs its silent self-test, spread over each bus; off = none.',
   },
   {
     name: 'DALABA_EQUAL_PRIORITY',
@@ -383,7 +393,16 @@ function monitoring(env: Env): MonitoringSettings {
     statusHistoryDays: integer(env, 'DALABA_STATUS_HISTORY_DAYS', 90, 1, 3650),
     alarmClearAfterMs: integer(env, 'DALABA_ALARM_CLEAR_AFTER', 30, 0, 86_400) * 1000,
     alarmRemindEveryMs: integer(env, 'DALABA_ALARM_REMIND_EVERY', 1800, 60, 604_800) * 1000,
+    selfTestWindow: selfTestWindow(env),
   };
+}
+
+function selfTestWindow(env: Env): NightlyWindow | null {
+  try {
+    return parseWindow(text(env, 'DALABA_SELFTEST_WINDOW') ?? '02:00-04:00');
+  } catch (e) {
+    throw new ConfigError('DALABA_SELFTEST_WINDOW', (e as Error).message);
+  }
 }
 
 function dispatch(env: Env): DispatchSettings {

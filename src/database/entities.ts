@@ -24,6 +24,8 @@ import {
   UpstreamSenderEntity,
 } from '../upstream/upstream.entities';
 
+import { AudibleTestPlanEntity, SelfTestEntity } from '../selftest/self-test.entities';
+
 export const ENTITIES: (new () => object)[] = [
   UserEntity,
   AuditEntryEntity,
@@ -50,4 +52,6 @@ export const ENTITIES: (new () => object)[] = [
   ScheduleRevisionEntity,
   AsRunEntity,
   SlotRunEntity,
+  SelfTestEntity,
+  AudibleTestPlanEntity,
 ];

@@ -67,6 +67,8 @@ export class DemoNetwork implements OnApplicationBootstrap, BeforeApplicationShu
       seed: DEMO_SEED,
       basePort: this.config.field.demoSimulatorBasePort,
       trust: [this.signing.certificate],
+      // a few terminals whose nightly self-test finds something, and a few with firmware that lacks it
+      selfTestFindings: 0.01,
     });
     this.log.log(
       `demo: simulated county on 127.0.0.1:${this.sim.ports[0]}–${this.sim.ports[this.sim.ports.length - 1]} (${this.sim.ports.length} gateways, ${this.sim.ready.dead.length} terminals dead from the start) in ${this.clock.now() - started} ms`,

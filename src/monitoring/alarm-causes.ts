@@ -13,7 +13,9 @@ export type AlarmKind =
   // the relay's watch (src/relay/watch): during a slot, terminals of one bus silent, on another source, or weak
   | 'relay-silent'
   | 'relay-source'
-  | 'relay-signal';
+  | 'relay-signal'
+  // a terminal's silent self-test found a fault (src/selftest), until a later test passes
+  | 'self-test';
 
 export interface AlarmCause {
   /** Stable identity of the cause, e.g. `bus-down:gateway:12`. */

@@ -17,6 +17,7 @@ export const ALARM_KINDS: AlarmKind[] = [
   'relay-silent',
   'relay-source',
   'relay-signal',
+  'self-test',
 ];
 export const ALARM_STATES = ['active', 'cleared'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];

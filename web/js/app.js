@@ -1,5 +1,5 @@
 // The console's shell: session, header, hash routes (#/overview/<area>, #/terminals/<area>, #/terminal/<id>,
-// #/alarms, #/daily/<area>, #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
+// #/alarms, #/daily/<area>, #/selftests/<area>[?date=], #/broadcasts, #/broadcast/<EBMID>, #/compose[/<id>][?emergency=1], #/alert/<id>,
 // #/relay/<area>[?week=<Monday>], #/relay-today/<area>, #/asrun/<area>[?date=], #/programmes, #/programme/<id|new>,
 // #/schedule/<id|new>[?programme=<id>], #/map/<area>[?alert=<id>], #/import, #/registry, #/audio, #/upstream[/<id>], #/users, #/audit, #/login), the live connection and the active-alarm badge.
 import { get, session, setOnUnauthorized } from './api.js';
@@ -17,6 +17,7 @@ import * as asrun from './pages/asrun.js';
 import * as programmes from './pages/programmes.js';
 import * as programme from './pages/programme.js';
 import * as schedule from './pages/schedule.js';
+import * as selftests from './pages/selftests.js';
 import * as upstream from './pages/upstream.js';
 import * as users from './pages/users.js';
 import * as alarms from './pages/alarms.js';
@@ -46,6 +47,7 @@ const PAGES = {
   programmes,
   programme,
   schedule,
+  selftests,
   compose,
   alert: alertPage,
   map,
@@ -71,6 +73,7 @@ const TITLES = {
   programmes: '节目',
   programme: '节目',
   schedule: '排期',
+  selftests: '终端自检',
   compose: '编写预警',
   alert: '预警详情',
   map: '地图',

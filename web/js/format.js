@@ -12,6 +12,9 @@ export const FAULT_NAMES = {
   mainsLost: '市电断开(电池供电)',
   tamper: '防拆报警',
   overTemperature: '温度过高',
+  // found by a terminal's self-test (src/selftest/self-test-outcome.ts faultKey)
+  supplyLow: '供电电压低',
+  batteryLow: '电池电压低',
 };
 
 export const faultName = (key) => FAULT_NAMES[key] ?? key;
@@ -57,6 +60,7 @@ const ALARM_KINDS = {
   'relay-silent': '日常广播无声',
   'relay-source': '日常广播音源不符',
   'relay-signal': '日常广播信号弱',
+  'self-test': '自检发现故障',
 };
 export const alarmKindName = (k) => ALARM_KINDS[k] ?? k;
 

@@ -59,7 +59,8 @@ export interface PlayRecord {
 /**
  * Named unit faults (docs/protocols.md): dead (silent), slow (answers after slowFactor turnarounds), bad-crc, wrong-unit,
  * exception (device failure), no-reply (executes but never answers: the master times out), flapping (dead and alive
- * in turn), power-loss (silent; reboots when power returns), speaker-line-open (answers, reports the fault).
+ * in turn), power-loss (silent; reboots when power returns), speaker-line-open (answers, reports the fault); and faults
+ * only a self-test finds: speaker-line-short, amplifier-low, battery-low, mains-lost.
  */
 export const UNIT_FAULTS = [
   'none',
@@ -72,6 +73,11 @@ export const UNIT_FAULTS = [
   'flapping',
   'power-loss',
   'speaker-line-open',
+  // found only by a terminal's self-test (terminal-modbus PROTOCOL.md §3.3): the terminal answers as usual
+  'speaker-line-short',
+  'amplifier-low',
+  'battery-low',
+  'mains-lost',
 ] as const;
 export type UnitFault = (typeof UNIT_FAULTS)[number];
 
@@ -302,6 +308,10 @@ export class VirtualBus {
       case 'power-loss':
       case 'no-reply':
       case 'speaker-line-open':
+      case 'speaker-line-short':
+      case 'amplifier-low':
+      case 'battery-low':
+      case 'mains-lost':
         return reply;
     }
   }

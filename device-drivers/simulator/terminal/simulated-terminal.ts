@@ -14,6 +14,7 @@ import {
   encodeDirectory,
   encodeIdentity,
   encodeMissingBitmap,
+  encodeSelfTest,
   encodeStatus,
   MAP_VERSION,
   MAX_READ_REGISTERS,
@@ -26,7 +27,9 @@ import {
   type CommandRecord,
   type IdentityRecord,
   type MapVersion,
+  type SelfTestRecord,
 } from '../../../firmware-protocols/terminal-modbus';
+import { selfTestReading, type LatentFault } from './self-test-reading';
 import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/words';
 import type { ModbusDevice, PlayRecord, UnitFault } from '../modbus/virtual-bus';
 import type { StoredClip } from './clip-store';
@@ -67,6 +70,10 @@ export interface SimulatedTerminalOptions {
   signalQuality?: number | null;
   /** False: the terminal has lost the time and reads clock 0 until a clock command sets it (§3). Default true. */
   clockKnown?: boolean;
+  /** False: older firmware without the self-test (§3.3): code 8 is refused 0x03 and 0x0140 answers 0x02. Default true. */
+  selfTest?: boolean;
+  /** Battery voltage its self-test measures; null: no battery fitted. Default 13.2 V. */
+  batteryVoltage?: number | null;
 }
 
 const inBlock = (address: number, count: number, start: number, size: number): boolean =>
@@ -76,12 +83,28 @@ export class SimulatedTerminal implements ModbusDevice {
   readonly model: TerminalModel;
   private pendingVerifyMs = 0;
   private signalQuality: number | null = null;
+  /** Faults only a self-test finds (the simulator's unit faults amplifier-low, speaker-line-short, …). */
+  readonly latent = new Set<LatentFault>();
+  private selfTestChecks: SelfTestRecord['checks'] | null = null;
 
   constructor(private readonly opts: SimulatedTerminalOptions) {
     this.model = new TerminalModel(opts.now, {
       clockKnown: opts.clockKnown,
       clipCapacityBytes: opts.identity.clipStorageKb * 1024,
     });
+    this.model.onSelfTestDone = (run) => {
+      this.selfTestChecks = selfTestReading(run.checks, {
+        amplifierOn: this.model.amplifierOn,
+        speakerLineOpen: this.model.faults.has(SPEAKER_LINE_OPEN),
+        latent: this.latent,
+        supplyVoltage: this.opts.supplyVoltage === undefined ? 24 : this.opts.supplyVoltage,
+        batteryVoltage: this.opts.batteryVoltage === undefined ? 13.2 : this.opts.batteryVoltage,
+      });
+    };
+  }
+
+  get selfTestSupported(): boolean {
+    return this.opts.selfTest ?? true;
   }
 
   get mapVersion(): MapVersion {
@@ -98,6 +121,9 @@ export class SimulatedTerminal implements ModbusDevice {
     }
     if (inBlock(address, count, R.status.address, R.status.count)) {
       return this.status(now).slice(address - R.status.address, address - R.status.address + count);
+    }
+    if (this.selfTestSupported && inBlock(address, count, R.selfTest.address, R.selfTest.count)) {
+      return this.selfTestRegisters(now).slice(address - R.selfTest.address, address - R.selfTest.address + count);
     }
     const receive = this.receive(address, count);
     if (receive !== null) return receive;
@@ -164,6 +190,12 @@ export class SimulatedTerminal implements ModbusDevice {
     if (previous === 'power-loss') this.model.reboot(now);
     if (fault === 'speaker-line-open') this.model.faults.add(SPEAKER_LINE_OPEN);
     if (previous === 'speaker-line-open') this.model.faults.delete(SPEAKER_LINE_OPEN);
+    const latent = (f: UnitFault): LatentFault | null =>
+      f === 'amplifier-low' || f === 'speaker-line-short' || f === 'battery-low' || f === 'mains-lost' ? f : null;
+    const was = latent(previous);
+    if (was) this.latent.delete(was);
+    const is = latent(fault);
+    if (is) this.latent.add(is);
   }
 
   counters(): Record<string, number> {
@@ -201,7 +233,9 @@ export class SimulatedTerminal implements ModbusDevice {
       const parsed = parseCommandBlock(values);
       const c = parsed.command;
       // a play of a source the terminal does not have (identity reg 35) is a bad parameter (§4.2)
-      if (c.code !== 'play' || (this.opts.identity.sources as readonly string[]).includes(c.source))
+      // a terminal without the self-test does not know code 8 (§4.1: refused 0x03)
+      const known = c.code !== 'self-test' || this.selfTestSupported;
+      if (known && (c.code !== 'play' || (this.opts.identity.sources as readonly string[]).includes(c.source)))
         command = this.toModel(c, parsed.broadcastHandle);
     } catch (e) {
       if (!(e instanceof TerminalCodecError)) throw e;
@@ -239,6 +273,8 @@ export class SimulatedTerminal implements ModbusDevice {
         return { code: 'reboot' };
       case 'test-tone':
         return { code: 'test-tone', seconds: c.seconds, volume: c.volume };
+      case 'self-test':
+        return { code: 'self-test', testId: c.testId, checks: c.checks };
       case 'prepare-clip':
         return {
           code: 'prepare-clip',
@@ -275,6 +311,25 @@ export class SimulatedTerminal implements ModbusDevice {
       refusedCommands: m.refusedTotal,
       lastCommandSequence: m.lastSequence,
       clockSeconds: Math.floor((m.clock(now) ?? 0) / 1000),
+    });
+  }
+
+  /** §3.3: the last self-test since the terminal started. */
+  private selfTestRegisters(now: number): number[] {
+    this.model.advance(now);
+    const run = this.model.selfTest;
+    const unknown = { verdict: 'not-tested', value: null } as const;
+    const checks: SelfTestRecord['checks'] =
+      run?.state === 'done' && this.selfTestChecks
+        ? this.selfTestChecks
+        : { amplifier: unknown, speakerLine: unknown, supply: unknown, battery: unknown };
+    const ended = run?.endedAt ?? null;
+    const clock = ended === null ? null : this.model.clock(ended);
+    return encodeSelfTest({
+      testId: run?.testId ?? 0,
+      state: run?.state ?? 'none',
+      finishedAtSeconds: clock === null ? 0 : Math.floor(clock / 1000),
+      checks,
     });
   }
 

@@ -41,6 +41,7 @@ export type ModelCommand =
   | { code: 'clock'; at: number }
   | { code: 'reboot' }
   | { code: 'test-tone'; seconds: number; volume: number }
+  | { code: 'self-test'; testId: number; checks: number }
   | { code: 'prepare-clip'; clip: StoredClip; codecSupported: boolean };
 
 export interface RefusalCounters {
@@ -59,6 +60,19 @@ export interface PreemptedSession {
   /** Handle of the broadcast that cut it off (0 for a reboot or an anonymous play). */
   by: number;
 }
+
+/** A silent self-test (PROTOCOL.md §3.3): what it was asked, and how far it got. */
+export interface SelfTestRun {
+  testId: number;
+  checks: number;
+  startedAt: number;
+  state: 'running' | 'done' | 'aborted';
+  /** Bus time it ended (done or aborted), null while running. */
+  endedAt: number | null;
+}
+
+/** How long the simulator's self-test runs (PROTOCOL.md §3.3 allows up to 10 s). */
+export const SELF_TEST_MS = 3000;
 
 const MAX_PREEMPTED = 16;
 const MAX_PLAY_LOG = 256;
@@ -83,6 +97,10 @@ export class TerminalModel {
     other: 0,
   };
   readonly clips: ClipStore;
+  /** The last self-test since the terminal started; null before the first (PROTOCOL.md §3.3). */
+  selfTest: SelfTestRun | null = null;
+  /** Called when a self-test ends by itself, so the terminal can take its measurements at that moment. */
+  onSelfTestDone: (run: SelfTestRun) => void = () => undefined;
   /** Plays as they sounded, newest last, capped (benches and tests read when terminals started and stopped). */
   readonly playLog: PlayRecord[] = [];
   private sounding: PlayRecord | null = null;
@@ -199,6 +217,17 @@ export class TerminalModel {
           },
           command.seconds * 1000,
         );
+      case 'self-test':
+        // §3.3: never over a play armed or sounding, whatever its priority; a test is not deferred
+        if (this.session) return 'outranked';
+        this.selfTest = {
+          testId: command.testId,
+          checks: command.checks,
+          startedAt: now,
+          state: 'running',
+          endedAt: null,
+        };
+        return null;
       case 'prepare-clip':
         return this.clips.prepare(command.clip, command.codecSupported) === RECEIVE_STATES.refused
           ? 'storage-refused'
@@ -225,6 +254,7 @@ export class TerminalModel {
       if (this.preempted.length > MAX_PREEMPTED) this.preempted.shift();
     }
     this.starts.plays += 1;
+    this.abortSelfTest(now);
     if (s.broadcastHandle !== 0) {
       const resumed = this.preempted.findIndex((p) => p.session.broadcastHandle === s.broadcastHandle);
       if (resumed >= 0) this.preempted.splice(resumed, 1);
@@ -270,8 +300,22 @@ export class TerminalModel {
     return s.endAt === null ? played : Math.min(played, s.endAt);
   }
 
-  /** Brings playback up to `now`: a session past its end is finished. */
+  /** §3.3: a play obeyed during a self-test ends it at once, as aborted. */
+  private abortSelfTest(now: number): void {
+    const t = this.selfTest;
+    if (t?.state !== 'running') return;
+    t.state = 'aborted';
+    t.endedAt = now;
+  }
+
+  /** Brings playback up to `now`: a session past its end is finished; a self-test past its length is done. */
   advance(now: number): void {
+    const t = this.selfTest;
+    if (t?.state === 'running' && now >= t.startedAt + SELF_TEST_MS) {
+      t.state = 'done';
+      t.endedAt = t.startedAt + SELF_TEST_MS;
+      this.onSelfTestDone(t);
+    }
     const s = this.session;
     if (!s) return;
     const end = this.endOf(s);
@@ -318,5 +362,6 @@ export class TerminalModel {
     this.session = null;
     this.bootAt = now;
     this.clips.dropPending();
+    this.selfTest = null;
   }
 }

@@ -2,6 +2,7 @@
 // diagnostic commands (test tone, volume, amplifier, clock set, reboot, raw register read) with their results.
 import { onTick } from '../clock.js';
 import { registryEditor } from '../registry-edit.js';
+import { selfTestSection } from '../self-test.js';
 import { get, post } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import {
@@ -100,6 +101,7 @@ export async function mount(view, ctx) {
         : ''
     }
     <p id="td-msg" class="msg" hidden></p>
+    <div id="td-selftest-box"></div>
     <div id="td-registry-box"></div>
     <section class="card"><h2>状态历史 <small class="muted">最近 24 小时</small> <button type="button" id="td-history-reload">刷新</button></h2>
       <figure class="chart-box"><svg class="timeline" id="td-timeline" viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" aria-label="最近 24 小时在线情况"></svg>
@@ -107,6 +109,7 @@ export async function mount(view, ctx) {
       <table class="grid" id="td-history"><thead><tr><th>时间</th><th>变化</th><th>涉及</th><th>错误</th><th>当时状态</th></tr></thead><tbody></tbody></table>
     </section>`;
   if (ctx.can('registry')) registryEditor($('#td-registry-box', view), t);
+  if (diagnose) void selfTestSection($('#td-selftest-box', view), id, true).catch(() => undefined);
 
   let view2 = status;
   const renderLive = () => {
