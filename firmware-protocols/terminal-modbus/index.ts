@@ -4,3 +4,4 @@ export * from './identity';
 export * from './status';
 export * from './command';
 export * from './clips';
+export * from './held';
