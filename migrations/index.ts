@@ -21,6 +21,7 @@ import { AccessControl1796018000000 } from './1796018000000-access-control';
 import { Upstream1796022000000 } from './1796022000000-upstream';
 import { Relay1796200000000 } from './1796200000000-relay';
 import { RelayPlanner1796300000000 } from './1796300000000-relay-planner';
+import { RelayHeld1796400000000 } from './1796400000000-relay-held';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -34,4 +35,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Upstream1796022000000,
   Relay1796200000000,
   RelayPlanner1796300000000,
+  RelayHeld1796400000000,
 ];

@@ -32,6 +32,7 @@ import {
   type TerminalStatus,
 } from '../terminal-bus';
 import { transferClip } from './clip-transfer';
+import { ModbusHeldSchedule } from './held-schedule';
 import type { ReplyTimer, ReplyTimerState } from '../bus/reply-timer';
 import { ModbusConnection, replyTimerFor, type GatewayConfig } from './connection';
 import { toBusError } from './errors';
@@ -81,6 +82,8 @@ export class ModbusTerminalBus implements TerminalBus {
   private readonly mapVersions = new Map<number, number>();
   /** The bus's learned reply time on RTU links, kept across reconnects; null through a Modbus TCP gateway. */
   private readonly replyTimer: ReplyTimer | null;
+  /** PROTOCOL.md §9 (a unit whose identity reg 38 bit 1 is clear refuses it). */
+  readonly held: ModbusHeldSchedule = new ModbusHeldSchedule(this);
 
   constructor(private readonly opts: ModbusTerminalBusOptions) {
     this.id = opts.busId;

@@ -40,6 +40,11 @@ export interface CountyNetworkOptions {
   certificates?: TrustedCertificate[];
   /** A terminal's signature verification time, added to its turnaround for signed commands (default 0). */
   verifyMs?: number;
+  /**
+   * Which terminals hold a schedule of their own (terminal-modbus PROTOCOL.md §9, identity reg 38 bit 1): every
+   * `n`-th unit does not (an older firmware), 0 = all hold one. Default 0.
+   */
+  olderEveryNth?: number;
 }
 
 export async function startCountyNetwork(
@@ -70,6 +75,7 @@ export async function startCountyNetwork(
           clipStorageKb: 4096,
           sources: ['stored', 'fm', 'line-in', 'tone'],
           display: false,
+          holdsSchedule: !o.olderEveryNth || t.unitId % o.olderEveryNth !== 0,
         },
         supplyVoltage: Math.round(230 + random() * 20) / 10,
         temperature: Math.round(250 + random() * 150) / 10,

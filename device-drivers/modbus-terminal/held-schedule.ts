@@ -1,0 +1,86 @@
+/**
+ * The held schedule on Modbus terminals (firmware-protocols/terminal-modbus PROTOCOL.md §9), driver side: a table is
+ * announced by a signed command 17 (entry count, validity window, hold-off, SM3 of the entries), filled by FC16 writes
+ * of up to 15 entries, committed, and read back: it counts as held only when the header says active with the table id
+ * and the digest announced. The play log is read with FC03 and acknowledged up to the newest record taken.
+ */
+import {
+  decodeHeldHeader,
+  decodeHeldLog,
+  encodeHeldAck,
+  heldDigest,
+  heldEntryWrites,
+  heldLogReadCount,
+  heldTableId,
+  HELD_STATES,
+  REGISTERS,
+  type HeldHeader,
+  type HeldLog,
+} from '../../firmware-protocols/terminal-modbus';
+import { BusError, type HeldScheduleAccess, type HeldTable, type RequestOptions } from '../terminal-bus';
+import type { ModbusTerminalBus } from './modbus-terminal-bus';
+
+const H = REGISTERS.held;
+const STATE_NAMES: Record<number, string> = {
+  [HELD_STATES.none]: 'no table',
+  [HELD_STATES.filling]: 'still filling (entries missing)',
+  [HELD_STATES.digestMismatch]: 'digest mismatch',
+  [HELD_STATES.invalidEntry]: 'an entry it cannot play',
+};
+
+export class ModbusHeldSchedule implements HeldScheduleAccess {
+  constructor(private readonly bus: ModbusTerminalBus) {}
+
+  async header(unit: number, opts: RequestOptions = {}): Promise<HeldHeader> {
+    const regs = await this.bus.read(unit, H.headerAddress, H.headerCount, 'FC03 held header', opts, 'command');
+    return decodeHeldHeader(regs);
+  }
+
+  async write(unit: number, table: HeldTable, opts: RequestOptions = {}): Promise<{ tableId: number; digest: string }> {
+    const digest = heldDigest(table.entries);
+    const tableId = heldTableId(digest);
+    const block = this.bus.sign(
+      {
+        code: 'hold-schedule',
+        tableId,
+        entryCount: table.entries.length,
+        validFrom: table.validFrom,
+        validUntil: table.validUntil,
+        holdOffSeconds: table.holdOffSeconds,
+        digest,
+      },
+      true,
+    );
+    const o = { ...opts, priority: opts.priority ?? ('command' as const) };
+    await this.bus.writeSigned(unit, block, 'FC16 command hold-schedule', o);
+    if (table.entries.length === 0) return { tableId, digest };
+    for (const [address, regs] of heldEntryWrites(table.entries))
+      await this.bus.write(unit, address, regs, 'FC16 held entries', o);
+    await this.bus.write(unit, H.commitAddress, [tableId], 'FC16 held commit', o);
+    const h = await this.header(unit, o);
+    if (h.state !== HELD_STATES.active || h.tableId !== tableId || h.digest !== digest)
+      throw new BusError(
+        'protocol',
+        this.bus.id,
+        unit,
+        'FC03 held header',
+        `held table ${tableId} not active: ${STATE_NAMES[h.state] ?? `state ${h.state}`}, table ${h.tableId}, ` +
+          `${h.entriesWritten}/${h.entryCount} entries`,
+      );
+    return { tableId, digest };
+  }
+
+  async plays(unit: number, opts: RequestOptions = {}): Promise<HeldLog> {
+    // the header and one record in one read; the rest (up to 15) only when more are waiting
+    const first = decodeHeldLog(await this.bus.read(unit, H.logAddress, heldLogReadCount(1), 'FC03 held log', opts));
+    if (first.count <= 1) return first;
+    return decodeHeldLog(await this.bus.read(unit, H.logAddress, heldLogReadCount(first.count), 'FC03 held log', opts));
+  }
+
+  acknowledge(unit: number, sequence: number, opts: RequestOptions = {}): Promise<void> {
+    return this.bus.write(unit, H.ackAddress, encodeHeldAck(sequence), 'FC16 held acknowledge', {
+      ...opts,
+      priority: opts.priority ?? 'poll',
+    });
+  }
+}
