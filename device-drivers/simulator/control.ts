@@ -21,6 +21,8 @@ export interface StartRequest {
   verifyMs?: number;
   /** Certificates the terminals trust besides the development certificate of the seed (a controller's own). */
   trust?: { serial: string; publicKeyHex: string }[];
+  /** Every n-th unit is an older terminal without a held schedule (county-network.ts); absent = all hold one. */
+  olderEveryNth?: number;
 }
 
 export type ControlRequest =

@@ -10,7 +10,10 @@
  * the relay without start time). Figures come from what the simulated terminals report they sounded (their play log):
  * on_time_percent (live targets sounding within 1 s of the planned second), start_offset_p99_ms, overrun_p99_ms (how
  * long after the planned end they fell silent) and resume_gap_p99_s (from the alert's end to the relay sounding again).
- * held_played_percent is null: terminal-held schedules are not implemented yet.
+ * held_played_percent (relay-held.ts): every tenth unit is an older terminal without a held schedule; the others are
+ * given a table with one more slot after the grid, the controller's buses are stopped, and the figure is the share of
+ * terminals holding it that sounded that slot whole by themselves; held_reported_percent, the share whose play log,
+ * read through the driver once the buses are open again, reported it.
  */
 import { performance } from 'node:perf_hooks';
 import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
@@ -29,6 +32,7 @@ import { SystemClock } from '../common/clock';
 import { startPhase, stopPhase, type BusLink, type PlayCommand, type StartOutcome } from '../dispatch/bus-plan';
 import { sameBlockWindow } from '../dispatch/dispatch-policy';
 import { withFieldErrors } from '../field/driver-failures';
+import { collectHeldLogs, heldFigures, writeHeldTables, type HeldSlot } from './relay-held';
 
 interface Options {
   json: boolean;
@@ -49,6 +53,9 @@ const GAP_MS = 5000;
 const ALERT_AFTER_MS = 5000;
 const ALERT_MS = 5000;
 const ALERT_CLIP = 4001;
+/** The held phase: every tenth unit is older; a terminal plays its table after this many seconds unheard. */
+const OLDER_EVERY_NTH = 10;
+const HOLD_OFF_S = 5;
 const clock = new SystemClock();
 const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
 
@@ -256,8 +263,8 @@ function figures(
 }
 
 /** One driver bus per gateway, as the server's field module opens them: one signer, one signed-block cache. */
-async function openBuses(sim: SimulatorProcess, targets: BusTarget[]): Promise<ModbusTerminalBus[]> {
-  let sequence = 0;
+async function openBuses(sim: SimulatorProcess, targets: BusTarget[], firstSequence = 0): Promise<ModbusTerminalBus[]> {
+  let sequence = firstSequence;
   const signer = new Sm2Signer(sim.ready.certificate.serial, sim.ready.certificate.privateKeyHex);
   const signedBlocks = new SignedBlockCache({ now: () => systemClock.now() });
   const buses = targets.map(
@@ -279,7 +286,13 @@ async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
   const shape = referenceCounty();
-  const sim = await SimulatorProcess.start({ shape: 'county', seed: o.seed, deadFraction: o.dead, noise: o.noise });
+  const sim = await SimulatorProcess.start({
+    shape: 'county',
+    seed: o.seed,
+    deadFraction: o.dead,
+    noise: o.noise,
+    olderEveryNth: OLDER_EVERY_NTH,
+  });
   const limit = setTimeout(() => {
     console.error('bench relay: stopped after its time limit');
     process.exit(2);
@@ -300,7 +313,20 @@ async function main(): Promise<void> {
     say(
       `relay: ${targets.length} buses, ${terminals} terminals (${sim.ready.dead.length} dead), ${o.slots} slots of ${o.slotS} s`,
     );
-    const t0 = Math.ceil((clock.now() + 5000) / 1000) * 1000;
+    // the held slot's time is known only once the grid is laid out: lay it out after a first estimate of the writes
+    const written0 = clock.now();
+    const estimate = (at: number) => Math.ceil((at + 5000) / 1000) * 1000;
+    const gridMs = o.slots * (o.slotS * 1000 + GAP_MS);
+    const writeBudgetMs = 60_000;
+    const t0 = estimate(written0 + writeBudgetMs);
+    const heldSlot: HeldSlot = { start: t0 + gridMs + (HOLD_OFF_S + 2) * 1000, end: 0 };
+    heldSlot.end = heldSlot.start + o.slotS * 1000;
+    const setup = await writeHeldTables(buses, targets, heldSlot, HOLD_OFF_S, clock.now());
+    say(
+      `held tables: ${setup.holding.size} terminals hold one, ${setup.older} older, ${setup.failed} failed, ` +
+        `in ${((clock.now() - written0) / 1000).toFixed(1)} s`,
+    );
+    if (clock.now() > t0 - LEAD_MS) throw new Error('held tables took longer than their budget');
     const slots: Slot[] = Array.from({ length: o.slots }, (_, k) => {
       const start = t0 + k * (o.slotS * 1000 + GAP_MS);
       return { broadcastId: `${SENDER}20261201${String(8001 + k)}`, start, end: start + o.slotS * 1000 };
@@ -319,8 +345,14 @@ async function main(): Promise<void> {
     }
     const cpu = process.cpuUsage(cpu0);
     const wallS = (performance.now() - wall0) / 1000;
+    // the controller stops: the held slot passes with nobody talking to the terminals
     buses.forEach((b) => void b.stop());
+    say('buses stopped: the held slot plays from the terminals');
+    await clock.sleep(heldSlot.end + 1000 - clock.now());
     const logs = await sim.playLogs();
+    const back = await openBuses(sim, targets, 1_000_000);
+    const reported = await collectHeldLogs(back, setup);
+    back.forEach((b) => void b.stop());
     const dead = new Set(sim.ready.dead.map(([g, u]) => `${g}:${u}`));
     clearTimeout(limit);
     console.log(
@@ -340,8 +372,12 @@ async function main(): Promise<void> {
           alert,
           dead,
         ),
-        held_played_percent: null,
-        held_note: 'terminal-held schedules (issue item 6) are not implemented yet',
+        ...heldFigures(
+          logs.filter(([g]) => g < targets.length),
+          setup,
+          heldSlot,
+        ),
+        held_reported_percent: setup.holding.size ? round((100 * reported) / setup.holding.size) : null,
         cpu_cores: round((cpu.user + cpu.system) / 1e6 / wallS),
       }),
     );
