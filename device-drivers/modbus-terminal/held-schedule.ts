@@ -16,9 +16,29 @@ import {
   REGISTERS,
   type HeldHeader,
   type HeldLog,
+  type CommandRecord,
 } from '../../firmware-protocols/terminal-modbus';
-import { BusError, type HeldScheduleAccess, type HeldTable, type RequestOptions } from '../terminal-bus';
-import type { ModbusTerminalBus } from './modbus-terminal-bus';
+import {
+  BusError,
+  type HeldScheduleAccess,
+  type HeldTable,
+  type PriorityClass,
+  type RequestOptions,
+} from '../terminal-bus';
+import type { ClipWire } from './clip-transfer';
+
+/** What the held schedule needs of a Modbus bus (ModbusTerminalBus provides it). */
+export type HeldWire = Omit<ClipWire, 'sign' | 'mapVersion' | 'read'> & {
+  sign(command: CommandRecord, fresh: boolean): ReturnType<ClipWire['sign']>;
+  read(
+    unit: number,
+    address: number,
+    count: number,
+    operation: string,
+    opts?: RequestOptions,
+    fallback?: PriorityClass,
+  ): Promise<number[]>;
+};
 
 const H = REGISTERS.held;
 const STATE_NAMES: Record<number, string> = {
@@ -29,7 +49,7 @@ const STATE_NAMES: Record<number, string> = {
 };
 
 export class ModbusHeldSchedule implements HeldScheduleAccess {
-  constructor(private readonly bus: ModbusTerminalBus) {}
+  constructor(private readonly bus: HeldWire) {}
 
   async header(unit: number, opts: RequestOptions = {}): Promise<HeldHeader> {
     const regs = await this.bus.read(unit, H.headerAddress, H.headerCount, 'FC03 held header', opts, 'command');

@@ -77,7 +77,8 @@ export function heldFigures(
   logs: [number, number, PlayRecord[]][],
   setup: HeldSetup,
   slot: HeldSlot,
-): { held_terminals: number; held_older: number; held_played_percent: number | null } {
+  reported: number,
+): Record<string, number | null> {
   let played = 0;
   for (const [g, u, log] of logs) {
     if (!setup.holding.has(`${g}:${u}`)) continue;
@@ -89,6 +90,7 @@ export function heldFigures(
     held_terminals: n,
     held_older: setup.older,
     held_played_percent: n === 0 ? null : Number(((100 * played) / n).toFixed(3)),
+    held_reported_percent: n === 0 ? null : Number(((100 * reported) / n).toFixed(3)),
   };
 }
 

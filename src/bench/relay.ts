@@ -32,7 +32,7 @@ import { SystemClock } from '../common/clock';
 import { startPhase, stopPhase, type BusLink, type PlayCommand, type StartOutcome } from '../dispatch/bus-plan';
 import { sameBlockWindow } from '../dispatch/dispatch-policy';
 import { withFieldErrors } from '../field/driver-failures';
-import { collectHeldLogs, heldFigures, writeHeldTables, type HeldSlot } from './relay-held';
+import { collectHeldLogs, heldFigures, writeHeldTables, type HeldSetup, type HeldSlot } from './relay-held';
 
 interface Options {
   json: boolean;
@@ -56,6 +56,9 @@ const ALERT_CLIP = 4001;
 /** The held phase: every tenth unit is older; a terminal plays its table after this many seconds unheard. */
 const OLDER_EVERY_NTH = 10;
 const HOLD_OFF_S = 5;
+const SIM = { shape: 'county', olderEveryNth: OLDER_EVERY_NTH } as const;
+/** Time given to writing every terminal's held table before the grid starts. */
+const HELD_WRITE_BUDGET_MS = 60_000;
 const clock = new SystemClock();
 const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
 
@@ -282,17 +285,54 @@ async function openBuses(sim: SimulatorProcess, targets: BusTarget[], firstSeque
   return buses;
 }
 
+/**
+ * Before the grid: its first slot's second, laid out after the time the held tables may take, and those tables (one
+ * slot after the grid, a hold-off later than its end).
+ */
+async function prepareHeld(
+  buses: ModbusTerminalBus[],
+  targets: BusTarget[],
+  o: Options,
+  say: (line: string) => void,
+): Promise<{ t0: number; heldSlot: HeldSlot; setup: HeldSetup }> {
+  const written0 = clock.now();
+  const t0 = Math.ceil((written0 + HELD_WRITE_BUDGET_MS + 5000) / 1000) * 1000;
+  const start = t0 + o.slots * (o.slotS * 1000 + GAP_MS) + (HOLD_OFF_S + 2) * 1000;
+  const heldSlot: HeldSlot = { start, end: start + o.slotS * 1000 };
+  const setup = await writeHeldTables(buses, targets, heldSlot, HOLD_OFF_S, clock.now());
+  say(
+    `held tables: ${setup.holding.size} terminals hold one, ${setup.older} older, ${setup.failed} failed, ` +
+      `in ${((clock.now() - written0) / 1000).toFixed(1)} s`,
+  );
+  if (clock.now() > t0 - LEAD_MS) throw new Error('held tables took longer than their budget');
+  return { t0, heldSlot, setup };
+}
+
+/** After the grid the controller stops; the held slot passes; then it is back and collects the play logs. */
+async function controllerDown(
+  sim: SimulatorProcess,
+  targets: BusTarget[],
+  buses: ModbusTerminalBus[],
+  heldSlot: HeldSlot,
+  setup: HeldSetup,
+  say: (line: string) => void,
+): Promise<{ logs: [number, number, PlayRecord[]][]; reported: number }> {
+  buses.forEach((b) => void b.stop());
+  say('buses stopped: the held slot plays from the terminals');
+  await clock.sleep(heldSlot.end + 1000 - clock.now());
+  const logs = await sim.playLogs();
+  // a new controller run: its command sequence continues past the first one's
+  const back = await openBuses(sim, targets, 1_000_000);
+  const reported = await collectHeldLogs(back, setup);
+  back.forEach((b) => void b.stop());
+  return { logs, reported };
+}
+
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
   const shape = referenceCounty();
-  const sim = await SimulatorProcess.start({
-    shape: 'county',
-    seed: o.seed,
-    deadFraction: o.dead,
-    noise: o.noise,
-    olderEveryNth: OLDER_EVERY_NTH,
-  });
+  const sim = await SimulatorProcess.start({ ...SIM, seed: o.seed, deadFraction: o.dead, noise: o.noise });
   const limit = setTimeout(() => {
     console.error('bench relay: stopped after its time limit');
     process.exit(2);
@@ -313,20 +353,7 @@ async function main(): Promise<void> {
     say(
       `relay: ${targets.length} buses, ${terminals} terminals (${sim.ready.dead.length} dead), ${o.slots} slots of ${o.slotS} s`,
     );
-    // the held slot's time is known only once the grid is laid out: lay it out after a first estimate of the writes
-    const written0 = clock.now();
-    const estimate = (at: number) => Math.ceil((at + 5000) / 1000) * 1000;
-    const gridMs = o.slots * (o.slotS * 1000 + GAP_MS);
-    const writeBudgetMs = 60_000;
-    const t0 = estimate(written0 + writeBudgetMs);
-    const heldSlot: HeldSlot = { start: t0 + gridMs + (HOLD_OFF_S + 2) * 1000, end: 0 };
-    heldSlot.end = heldSlot.start + o.slotS * 1000;
-    const setup = await writeHeldTables(buses, targets, heldSlot, HOLD_OFF_S, clock.now());
-    say(
-      `held tables: ${setup.holding.size} terminals hold one, ${setup.older} older, ${setup.failed} failed, ` +
-        `in ${((clock.now() - written0) / 1000).toFixed(1)} s`,
-    );
-    if (clock.now() > t0 - LEAD_MS) throw new Error('held tables took longer than their budget');
+    const { t0, heldSlot, setup } = await prepareHeld(buses, targets, o, say);
     const slots: Slot[] = Array.from({ length: o.slots }, (_, k) => {
       const start = t0 + k * (o.slotS * 1000 + GAP_MS);
       return { broadcastId: `${SENDER}20261201${String(8001 + k)}`, start, end: start + o.slotS * 1000 };
@@ -345,14 +372,7 @@ async function main(): Promise<void> {
     }
     const cpu = process.cpuUsage(cpu0);
     const wallS = (performance.now() - wall0) / 1000;
-    // the controller stops: the held slot passes with nobody talking to the terminals
-    buses.forEach((b) => void b.stop());
-    say('buses stopped: the held slot plays from the terminals');
-    await clock.sleep(heldSlot.end + 1000 - clock.now());
-    const logs = await sim.playLogs();
-    const back = await openBuses(sim, targets, 1_000_000);
-    const reported = await collectHeldLogs(back, setup);
-    back.forEach((b) => void b.stop());
+    const { logs, reported } = await controllerDown(sim, targets, buses, heldSlot, setup, say);
     const dead = new Set(sim.ready.dead.map(([g, u]) => `${g}:${u}`));
     clearTimeout(limit);
     console.log(
@@ -372,12 +392,7 @@ async function main(): Promise<void> {
           alert,
           dead,
         ),
-        ...heldFigures(
-          logs.filter(([g]) => g < targets.length),
-          setup,
-          heldSlot,
-        ),
-        held_reported_percent: setup.holding.size ? round((100 * reported) / setup.holding.size) : null,
+        ...heldFigures(logs, setup, heldSlot, reported),
         cpu_cores: round((cpu.user + cpu.system) / 1e6 / wallS),
       }),
     );
