@@ -1,7 +1,7 @@
 /**
  * Held schedules (src/relay/held, terminal-modbus PROTOCOL.md §9): the tables written to terminals (relay_held_tables,
  * so a play a terminal reports later is traced to its slot), and the as-run rows a terminal played by itself
- * (relay_as_run.heldPlay).
+ * (relay_as_run.heldPlay, null on the rows before it: no database default, see index.ts).
  */
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 
@@ -24,7 +24,7 @@ export class RelayHeld1796400000000 implements MigrationInterface {
         indices: [new TableIndex({ name: 'IDX_relay_held_tables_terminal', columnNames: ['terminalId', 'tableId'] })],
       }),
     );
-    await q.addColumn('relay_as_run', new TableColumn({ name: 'heldPlay', type: 'boolean', width: 1, default: false }));
+    await q.addColumn('relay_as_run', new TableColumn({ name: 'heldPlay', type: 'boolean', isNullable: true }));
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -178,7 +178,7 @@ export class AsRunService {
           actualEnd: null,
           source: null,
           interruptions: [],
-          heldPlay: false,
+          heldPlay: null,
         });
       }
       apply(row);
