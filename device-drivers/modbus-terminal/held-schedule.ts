@@ -14,6 +14,7 @@ import {
   heldTableId,
   HELD_STATES,
   REGISTERS,
+  TERMINAL_EXCEPTIONS,
   type HeldHeader,
   type HeldLog,
   type CommandRecord,
@@ -26,6 +27,7 @@ import {
   type RequestOptions,
 } from '../terminal-bus';
 import type { ClipWire } from './clip-transfer';
+import type { SignedBlock } from './signed-blocks';
 
 /** What the held schedule needs of a Modbus bus (ModbusTerminalBus provides it). */
 export type HeldWire = Omit<ClipWire, 'sign' | 'mapVersion' | 'read'> & {
@@ -48,8 +50,32 @@ const STATE_NAMES: Record<number, string> = {
   [HELD_STATES.invalidEntry]: 'an entry it cannot play',
 };
 
+/** How long one signed announce is written to further units (a unit never gets the same block twice). */
+const SHARED_ANNOUNCE_MS = 10_000;
+
 export class ModbusHeldSchedule implements HeldScheduleAccess {
-  constructor(private readonly bus: HeldWire) {}
+  /**
+   * The last announce signed, shared by the units that get the same table (sign once, verify once: docs/domain.md,
+   * "Signatures"); a unit that has accepted a later command since refuses it as a replay (0x43) and gets a fresh one.
+   */
+  private shared: { key: string; block: SignedBlock; units: Set<number>; at: number } | null = null;
+
+  constructor(
+    private readonly bus: HeldWire,
+    private readonly now: () => number,
+  ) {}
+
+  private announceFor(unit: number, command: CommandRecord): SignedBlock {
+    const key = JSON.stringify(command);
+    const s = this.shared;
+    if (s && s.key === key && !s.units.has(unit) && this.now() - s.at < SHARED_ANNOUNCE_MS) {
+      s.units.add(unit);
+      return s.block;
+    }
+    const block = this.bus.sign(command, true);
+    this.shared = { key, block, units: new Set([unit]), at: this.now() };
+    return block;
+  }
 
   async header(unit: number, opts: RequestOptions = {}): Promise<HeldHeader> {
     const regs = await this.bus.read(unit, H.headerAddress, H.headerCount, 'FC03 held header', opts, 'command');
@@ -59,20 +85,25 @@ export class ModbusHeldSchedule implements HeldScheduleAccess {
   async write(unit: number, table: HeldTable, opts: RequestOptions = {}): Promise<{ tableId: number; digest: string }> {
     const digest = heldDigest(table.entries);
     const tableId = heldTableId(digest);
-    const block = this.bus.sign(
-      {
-        code: 'hold-schedule',
-        tableId,
-        entryCount: table.entries.length,
-        validFrom: table.validFrom,
-        validUntil: table.validUntil,
-        holdOffSeconds: table.holdOffSeconds,
-        digest,
-      },
-      true,
-    );
+    const announce: CommandRecord = {
+      code: 'hold-schedule',
+      tableId,
+      entryCount: table.entries.length,
+      validFrom: table.validFrom,
+      validUntil: table.validUntil,
+      holdOffSeconds: table.holdOffSeconds,
+      digest,
+    };
     const o = { ...opts, priority: opts.priority ?? ('command' as const) };
-    await this.bus.writeSigned(unit, block, 'FC16 command hold-schedule', o);
+    const op = 'FC16 command hold-schedule';
+    const block = this.announceFor(unit, announce);
+    try {
+      await this.bus.writeSigned(unit, block, op, o);
+    } catch (e) {
+      if (!(e instanceof BusError) || e.exceptionCode !== TERMINAL_EXCEPTIONS.replay || block !== this.shared?.block)
+        throw e;
+      await this.bus.writeSigned(unit, this.bus.sign(announce, true), op, o);
+    }
     if (table.entries.length === 0) return { tableId, digest };
     for (const [address, regs] of heldEntryWrites(table.entries))
       await this.bus.write(unit, address, regs, 'FC16 held entries', o);

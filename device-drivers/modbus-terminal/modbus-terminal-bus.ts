@@ -83,7 +83,7 @@ export class ModbusTerminalBus implements TerminalBus {
   /** The bus's learned reply time on RTU links, kept across reconnects; null through a Modbus TCP gateway. */
   private readonly replyTimer: ReplyTimer | null;
   /** PROTOCOL.md §9 (a unit whose identity reg 38 bit 1 is clear refuses it). */
-  readonly held: ModbusHeldSchedule = new ModbusHeldSchedule(this);
+  readonly held: ModbusHeldSchedule = new ModbusHeldSchedule(this, () => this.clock.now());
 
   constructor(private readonly opts: ModbusTerminalBusOptions) {
     this.id = opts.busId;

@@ -25,6 +25,8 @@ export interface HeldSetup {
   older: number;
   /** Write failed (dead, noise twice). */
   failed: number;
+  /** The first failure, for the log. */
+  firstError: string | null;
 }
 
 /** Each bus's units one after another (a bus takes one request at a time), the buses together; two tries each. */
@@ -35,7 +37,7 @@ export async function writeHeldTables(
   holdOffSeconds: number,
   now: number,
 ): Promise<HeldSetup> {
-  const setup: HeldSetup = { holding: new Set(), older: 0, failed: 0 };
+  const setup: HeldSetup = { holding: new Set(), older: 0, failed: 0, firstError: null };
   const table = {
     entries: [
       {
@@ -65,6 +67,7 @@ export async function writeHeldTables(
               break;
             }
             if (attempt === 1) setup.failed++;
+            setup.firstError ??= (e as Error).message;
           }
         }
     }),

@@ -302,7 +302,7 @@ async function prepareHeld(
   const setup = await writeHeldTables(buses, targets, heldSlot, HOLD_OFF_S, clock.now());
   say(
     `held tables: ${setup.holding.size} terminals hold one, ${setup.older} older, ${setup.failed} failed, ` +
-      `in ${((clock.now() - written0) / 1000).toFixed(1)} s`,
+      `in ${((clock.now() - written0) / 1000).toFixed(1)} s${setup.firstError ? ` (first failure: ${setup.firstError})` : ''}`,
   );
   if (clock.now() > t0 - LEAD_MS) throw new Error('held tables took longer than their budget');
   return { t0, heldSlot, setup };
