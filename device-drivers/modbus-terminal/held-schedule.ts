@@ -67,14 +67,18 @@ export class ModbusHeldSchedule implements HeldScheduleAccess {
 
   private announceFor(unit: number, command: CommandRecord): SignedBlock {
     const key = JSON.stringify(command);
+    // the controller's shared cache: one signature for every bus within its window (as a broadcast's steps)
+    const block = this.bus.sign(command, false);
     const s = this.shared;
-    if (s && s.key === key && !s.units.has(unit) && this.now() - s.at < SHARED_ANNOUNCE_MS) {
-      s.units.add(unit);
-      return s.block;
+    if (!s || s.key !== key || s.block !== block || this.now() - s.at >= SHARED_ANNOUNCE_MS) {
+      this.shared = { key, block, units: new Set([unit]), at: this.now() };
+      return block;
     }
-    const block = this.bus.sign(command, true);
-    this.shared = { key, block, units: new Set([unit]), at: this.now() };
-    return block;
+    if (!s.units.has(unit)) {
+      s.units.add(unit);
+      return block;
+    }
+    return this.bus.sign(command, true);
   }
 
   async header(unit: number, opts: RequestOptions = {}): Promise<HeldHeader> {

@@ -61,6 +61,7 @@ export type { SignedBlock };
 function isBroadcastStep(c: CommandRecord): boolean {
   return (
     c.code === 'prepare-clip' ||
+    c.code === 'hold-schedule' ||
     (c.code === 'play' && c.broadcastId !== null) ||
     (c.code === 'stop' && c.broadcastHandle !== 0)
   );
