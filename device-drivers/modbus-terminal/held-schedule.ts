@@ -125,6 +125,39 @@ export class ModbusHeldSchedule implements HeldScheduleAccess {
     return { tableId, digest };
   }
 
+  /**
+   * One table for several units of the bus (PROTOCOL.md §9.7): announce, entries and commit broadcast once, then each
+   * unit's header read back. Resolves with the units holding it; the others are for `write` one by one.
+   */
+  async writeAll(units: number[], table: HeldTable, opts: RequestOptions = {}): Promise<number[]> {
+    const digest = heldDigest(table.entries);
+    const tableId = heldTableId(digest);
+    const o = { ...opts, priority: opts.priority ?? ('command' as const) };
+    const announce: CommandRecord = {
+      code: 'hold-schedule',
+      tableId,
+      entryCount: table.entries.length,
+      validFrom: table.validFrom,
+      validUntil: table.validUntil,
+      holdOffSeconds: table.holdOffSeconds,
+      digest,
+    };
+    await this.bus.writeSigned('all', this.bus.sign(announce, false), 'FC16 command hold-schedule', o);
+    for (const [address, regs] of heldEntryWrites(table.entries))
+      await this.bus.write('all', address, regs, 'FC16 held entries', o);
+    await this.bus.write('all', H.commitAddress, [tableId], 'FC16 held commit', o);
+    const holding: number[] = [];
+    for (const unit of units) {
+      try {
+        const h = await this.header(unit, o);
+        if (h.state === HELD_STATES.active && h.tableId === tableId && h.digest === digest) holding.push(unit);
+      } catch {
+        // not holding it (an older terminal answers 0x02, a dead one nothing): `write` tells which
+      }
+    }
+    return holding;
+  }
+
   async plays(unit: number, opts: RequestOptions = {}): Promise<HeldLog> {
     // the header and one record in one read; the rest (up to 15) only when more are waiting
     const first = decodeHeldLog(await this.bus.read(unit, H.logAddress, heldLogReadCount(1), 'FC03 held log', opts));

@@ -55,7 +55,15 @@ export async function writeHeldTables(
   };
   await Promise.all(
     buses.map(async (bus, g) => {
-      for (const unit of targets[g].units)
+      // the bus's terminals share the table: broadcast it, read each back, and write unit by unit where it did not take
+      let holding: number[] = [];
+      try {
+        holding = await bus.held.writeAll(targets[g].units, table, { priority: 'command' });
+      } catch (e) {
+        setup.firstError ??= (e as Error).message;
+      }
+      for (const unit of holding) setup.holding.add(`${g}:${unit}`);
+      for (const unit of targets[g].units.filter((u) => !holding.includes(u)))
         for (let attempt = 0; attempt < 2; attempt++) {
           try {
             await bus.held.write(unit, table, { priority: 'command' });
