@@ -5,6 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus } from '../firmware-protocols/codes';
+import type { HeldEntry, HeldHeader, HeldLog } from '../firmware-protocols/terminal-modbus/held';
 
 /** The neutral terminal model lives with the codes (firmware-protocols/codes/terminal-model.ts). */
 export type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus };
@@ -58,7 +59,29 @@ export interface TerminalIdentity {
     clipStorageKb: number;
     sources: SourceKind[];
     display: boolean;
+    /** Holds a schedule of its own (terminal-modbus PROTOCOL.md §9); absent or false for older terminals. */
+    holdsSchedule?: boolean;
   };
+}
+
+export type { HeldEntry, HeldHeader, HeldLog };
+
+/** A held schedule as the controller writes it (terminal-modbus PROTOCOL.md §9). Times are UTC seconds. */
+export interface HeldTable {
+  entries: HeldEntry[];
+  validFrom: number;
+  validUntil: number;
+  holdOffSeconds: number;
+}
+
+/** PROTOCOL.md §9 on one unit: write and verify a table, read and acknowledge the plays it made by itself. */
+export interface HeldScheduleAccess {
+  header(unit: number, opts?: RequestOptions): Promise<HeldHeader>;
+  /** Announces (signed), fills, commits and reads back: resolves with the table id and digest once active. */
+  write(unit: number, table: HeldTable, opts?: RequestOptions): Promise<{ tableId: number; digest: string }>;
+  /** The header and the oldest unacknowledged records (up to 15). */
+  plays(unit: number, opts?: RequestOptions): Promise<HeldLog>;
+  acknowledge(unit: number, sequence: number, opts?: RequestOptions): Promise<void>;
 }
 
 export interface CommandResult {
@@ -126,4 +149,6 @@ export interface TerminalBus {
   /** Diagnostics: a bounded raw read of holding registers (at most 64). */
   readRegisters(unit: number, address: number, count: number, opts?: RequestOptions): Promise<number[]>;
   metrics(): BusMetrics;
+  /** Present on families that can hold a schedule on the terminal (Modbus, PROTOCOL.md §9). */
+  readonly held?: HeldScheduleAccess;
 }

@@ -22,6 +22,7 @@ import { Upstream1796022000000 } from './1796022000000-upstream';
 import { Relay1796200000000 } from './1796200000000-relay';
 import { RelayPlanner1796300000000 } from './1796300000000-relay-planner';
 import { SelfTest1796500000000 } from './1796500000000-self-test';
+import { RelayHeld1796400000000 } from './1796400000000-relay-held';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -36,4 +37,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Relay1796200000000,
   RelayPlanner1796300000000,
   SelfTest1796500000000,
+  RelayHeld1796400000000,
 ];

@@ -15,6 +15,7 @@ export function toIdentity(r: IdentityRecord): TerminalIdentity {
       clipStorageKb: r.clipStorageKb,
       sources: [...r.sources],
       display: r.display,
+      holdsSchedule: r.holdsSchedule === true,
     },
   };
 }

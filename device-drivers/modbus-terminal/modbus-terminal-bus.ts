@@ -32,6 +32,7 @@ import {
   type TerminalStatus,
 } from '../terminal-bus';
 import { transferClip } from './clip-transfer';
+import { ModbusHeldSchedule } from './held-schedule';
 import type { ReplyTimer, ReplyTimerState } from '../bus/reply-timer';
 import { ModbusConnection, replyTimerFor, type GatewayConfig } from './connection';
 import { toBusError } from './errors';
@@ -60,6 +61,7 @@ export type { SignedBlock };
 function isBroadcastStep(c: CommandRecord): boolean {
   return (
     c.code === 'prepare-clip' ||
+    c.code === 'hold-schedule' ||
     (c.code === 'play' && c.broadcastId !== null) ||
     (c.code === 'stop' && c.broadcastHandle !== 0)
   );
@@ -81,6 +83,8 @@ export class ModbusTerminalBus implements TerminalBus {
   private readonly mapVersions = new Map<number, number>();
   /** The bus's learned reply time on RTU links, kept across reconnects; null through a Modbus TCP gateway. */
   private readonly replyTimer: ReplyTimer | null;
+  /** PROTOCOL.md §9 (a unit whose identity reg 38 bit 1 is clear refuses it). */
+  readonly held: ModbusHeldSchedule = new ModbusHeldSchedule(this, () => this.clock.now());
 
   constructor(private readonly opts: ModbusTerminalBusOptions) {
     this.id = opts.busId;

@@ -17,6 +17,7 @@ async function serve(req: StartRequest): Promise<void> {
     transport: req.transport,
     useShapePorts: req.basePort !== undefined,
     verifyMs: req.verifyMs,
+    olderEveryNth: req.olderEveryNth,
     certificates: [developmentCertificate(req.seed), ...(req.trust ?? [])],
     selfTestFindings: req.selfTestFindings,
   });

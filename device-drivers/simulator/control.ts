@@ -23,6 +23,8 @@ export interface StartRequest {
   trust?: { serial: string; publicKeyHex: string }[];
   /** Fraction of live terminals with a fault only a self-test finds, and as many without the self-test (default 0). */
   selfTestFindings?: number;
+  /** Every n-th unit is an older terminal without a held schedule (county-network.ts); absent = all hold one. */
+  olderEveryNth?: number;
 }
 
 export type ControlRequest =

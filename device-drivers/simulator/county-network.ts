@@ -49,6 +49,11 @@ export interface CountyNetworkOptions {
    * self-test when `selfTest` is not given. Default 0.
    */
   selfTestFindings?: number;
+  /**
+   * Which terminals hold a schedule of their own (terminal-modbus PROTOCOL.md §9, identity reg 38 bit 1): every
+   * `n`-th unit does not (an older firmware), 0 = all hold one. Default 0.
+   */
+  olderEveryNth?: number;
 }
 
 const LATENT_FAULTS = ['speaker-line-short', 'amplifier-low', 'battery-low', 'mains-lost'] as const;
@@ -88,6 +93,7 @@ export async function startCountyNetwork(
           clipStorageKb: 4096,
           sources: ['stored', 'fm', 'line-in', 'tone'],
           display: false,
+          holdsSchedule: !o.olderEveryNth || t.unitId % o.olderEveryNth !== 0,
         },
         supplyVoltage: Math.round(230 + random() * 20) / 10,
         temperature: Math.round(250 + random() * 150) / 10,

@@ -140,7 +140,9 @@ export class SimulatedNetwork {
   /** Every terminal's play log, as [gateway index, unit, plays]. */
   playLogs(): [number, number, PlayRecord[]][] {
     return this.gateways.flatMap((g, i) =>
-      g.bus.unitIds().map((u): [number, number, PlayRecord[]] => [i, u, g.bus.device(u)?.playLog?.() ?? []]),
+      g.bus
+        .unitIds()
+        .map((u): [number, number, PlayRecord[]] => [i, u, g.bus.device(u)?.playLog?.(this.opts.clock.now()) ?? []]),
     );
   }
 

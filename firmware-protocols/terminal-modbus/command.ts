@@ -12,6 +12,7 @@ import {
   type CommandCodeName,
   type TerminalSource,
 } from './registers';
+import { HOLD_OFF_MAX_S, HOLD_OFF_MIN_S } from './held';
 import { broadcastHandle, sourceCode, sourceFromCode } from './status';
 import { bytesToRegisters, checkRange, expectCount, registersToBytes, TerminalCodecError, timeParts } from './words';
 
@@ -39,7 +40,19 @@ export type CommandRecord =
   | { code: 'test-tone'; seconds: number; volume: number }
   /** §4.2 code 8: `checks` is the bitmap of §3.3 (1–15), `testId` 1–65,535. */
   | { code: 'self-test'; testId: number; checks: number }
-  | { code: 'prepare-clip'; clipId: number; codec: CodecName; size: number; /** SM3, 64 hex digits. */ digest: string };
+  | { code: 'prepare-clip'; clipId: number; codec: CodecName; size: number; /** SM3, 64 hex digits. */ digest: string }
+  | {
+      /** §9.3: announce a held schedule (entries written next, then committed). */
+      code: 'hold-schedule';
+      tableId: number;
+      entryCount: number;
+      /** UTC seconds. */
+      validFrom: number;
+      validUntil: number;
+      holdOffSeconds: number;
+      /** SM3 of the table bytes, 64 hex digits. */
+      digest: string;
+    };
 
 /** Same shape as the adapter's signature block (docs/domain.md, "Signatures"). */
 export interface CommandSignature {
@@ -127,7 +140,34 @@ function writeParams(p: Buffer, c: CommandRecord): void {
       Buffer.from(c.digest, 'hex').copy(p, 8);
       return;
     }
+    case 'hold-schedule':
+      writeHoldSchedule(p, c);
+      return;
   }
+}
+
+function writeHoldSchedule(p: Buffer, c: Extract<CommandRecord, { code: 'hold-schedule' }>): void {
+  if (!/^[0-9a-fA-F]{64}$/.test(c.digest))
+    throw new TerminalCodecError('hold-schedule.digest', 'must be 64 hex digits (SM3)');
+  p.writeUInt16BE(checkRange(c.tableId, 1, 0xffff, 'hold-schedule.tableId'), 0);
+  p.writeUInt16BE(checkRange(c.entryCount, 0, REGISTERS.held.maxEntries, 'hold-schedule.entryCount'), 2);
+  p.writeUInt32BE(checkRange(c.validFrom, 1, 0xfffffffe, 'hold-schedule.validFrom'), 4);
+  p.writeUInt32BE(checkRange(c.validUntil, c.validFrom + 1, 0xffffffff, 'hold-schedule.validUntil'), 8);
+  p.writeUInt16BE(checkRange(c.holdOffSeconds, HOLD_OFF_MIN_S, HOLD_OFF_MAX_S, 'hold-schedule.holdOffSeconds'), 12);
+  Buffer.from(c.digest, 'hex').copy(p, 16);
+}
+
+function readHoldSchedule(p: Buffer): CommandRecord {
+  const validFrom = checkRange(p.readUInt32BE(4), 1, 0xfffffffe, 'hold-schedule.validFrom');
+  return {
+    code: 'hold-schedule',
+    tableId: checkRange(p.readUInt16BE(0), 1, 0xffff, 'hold-schedule.tableId'),
+    entryCount: checkRange(p.readUInt16BE(2), 0, REGISTERS.held.maxEntries, 'hold-schedule.entryCount'),
+    validFrom,
+    validUntil: checkRange(p.readUInt32BE(8), validFrom + 1, 0xffffffff, 'hold-schedule.validUntil'),
+    holdOffSeconds: checkRange(p.readUInt16BE(12), HOLD_OFF_MIN_S, HOLD_OFF_MAX_S, 'hold-schedule.holdOffSeconds'),
+    digest: p.subarray(16, 48).toString('hex'),
+  };
 }
 
 /** Seconds at `at` (0 = none) plus milliseconds 0–999 at `msAt` (§4.2). */
@@ -191,6 +231,8 @@ function readParams(code: number, p: Buffer): CommandRecord {
         digest: p.subarray(8, 40).toString('hex'),
       };
     }
+    case COMMAND_CODES['hold-schedule']:
+      return readHoldSchedule(p);
     default:
       throw new TerminalCodecError('command.code', `unknown command code ${code}`);
   }

@@ -23,6 +23,8 @@ export interface IdentityRecord {
   /** Sources the terminal can play (never 'none'). */
   sources: Exclude<TerminalSource, 'none'>[];
   display: boolean;
+  /** §9: the terminal holds a schedule (reg 38 bit 1); absent = false. */
+  holdsSchedule?: boolean;
   mapVersion: number;
 }
 
@@ -54,7 +56,7 @@ export function encodeIdentity(id: Omit<IdentityRecord, 'mapVersion'> & { mapVer
     codecBitmap(id.codecs),
     sourceBitmap(id.sources),
     ...splitU32(id.clipStorageKb, 'identity.clipStorageKb'),
-    id.display ? 1 : 0,
+    (id.display ? 1 : 0) | (id.holdsSchedule ? 2 : 0),
     id.mapVersion ?? MAP_VERSION,
   ];
   expectCount(regs, REGISTERS.identity.count, 'identity');
@@ -73,6 +75,7 @@ export function decodeIdentity(regs: readonly number[]): IdentityRecord {
     sources: sourcesFromBitmap(regs[35]),
     clipStorageKb: u32(regs, 36),
     display: (regs[38] & 1) === 1,
+    holdsSchedule: (regs[38] & 2) === 2,
     mapVersion: regs[39],
   };
 }

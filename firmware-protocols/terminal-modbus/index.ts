@@ -5,3 +5,4 @@ export * from './status';
 export * from './command';
 export * from './clips';
 export * from './self-test';
+export * from './held';

@@ -36,6 +36,23 @@ export const REGISTERS = {
   },
   commit: { address: 0x0580, count: 1 },
   directory: { address: 0x0600, headerCount: 4, entryCount: 3, maxEntries: 40 },
+  /** §9: the held schedule (identity reg 38 bit 1). */
+  held: {
+    headerAddress: 0x0700,
+    headerCount: 26,
+    commitAddress: 0x0740,
+    entriesAddress: 0x0800,
+    entryRegisters: 8,
+    maxEntries: 128,
+    maxEntriesPerWrite: 15,
+    logAddress: 0x0c00,
+    logHeaderCount: 4,
+    logRecordRegisters: 8,
+    logRecordsPerRead: 15,
+    logCapacity: 64,
+    ackAddress: 0x0c80,
+    ackCount: 2,
+  },
 } as const;
 
 /** Command block byte layout (PROTOCOL.md §4). */
@@ -61,6 +78,7 @@ export const COMMAND_CODES = {
   'test-tone': 7,
   'self-test': 8,
   'prepare-clip': 16,
+  'hold-schedule': 17,
 } as const;
 export type CommandCodeName = keyof typeof COMMAND_CODES;
 

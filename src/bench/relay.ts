@@ -11,7 +11,10 @@
  * verified and retried). Figures come from what the simulated terminals report they sounded (their play log):
  * on_time_percent (live targets sounding within 1 s of the planned second), start_offset_p99_ms, overrun_p99_ms (how
  * long after the planned end they fell silent) and resume_gap_p99_s (from the alert's end to the relay sounding again).
- * held_played_percent is null: terminal-held schedules are not implemented yet.
+ * held_played_percent (relay-held.ts): every tenth unit is an older terminal without a held schedule; the others are
+ * given a table with one more slot after the grid, the controller's buses are stopped, and the figure is the share of
+ * terminals holding it that sounded that slot whole by themselves; held_reported_percent, the share whose play log,
+ * read through the driver once the buses are open again, reported it.
  */
 import { performance } from 'node:perf_hooks';
 import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
@@ -30,6 +33,7 @@ import { SystemClock } from '../common/clock';
 import { startPhase, stopPhase, type BusLink, type PlayCommand, type StartOutcome } from '../dispatch/bus-plan';
 import { sameBlockWindow } from '../dispatch/dispatch-policy';
 import { withFieldErrors } from '../field/driver-failures';
+import { collectHeldLogs, heldFigures, writeHeldTables, type HeldSetup, type HeldSlot } from './relay-held';
 
 interface Options {
   json: boolean;
@@ -50,6 +54,12 @@ const GAP_MS = 5000;
 const ALERT_AFTER_MS = 5000;
 const ALERT_MS = 5000;
 const ALERT_CLIP = 4001;
+/** The held phase: every tenth unit is older; a terminal plays its table after this many seconds unheard. */
+const OLDER_EVERY_NTH = 10;
+const HOLD_OFF_S = 5;
+const SIM = { shape: 'county', olderEveryNth: OLDER_EVERY_NTH } as const;
+/** Time given to writing every terminal's held table before the grid starts. */
+const HELD_WRITE_BUDGET_MS = 60_000;
 const clock = new SystemClock();
 const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
 
@@ -294,8 +304,8 @@ function figures(
 }
 
 /** One driver bus per gateway, as the server's field module opens them: one signer, one signed-block cache. */
-async function openBuses(sim: SimulatorProcess, targets: BusTarget[]): Promise<ModbusTerminalBus[]> {
-  let sequence = 0;
+async function openBuses(sim: SimulatorProcess, targets: BusTarget[], firstSequence = 0): Promise<ModbusTerminalBus[]> {
+  let sequence = firstSequence;
   const signer = new Sm2Signer(sim.ready.certificate.serial, sim.ready.certificate.privateKeyHex);
   const signedBlocks = new SignedBlockCache({ now: () => systemClock.now() });
   const buses = targets.map(
@@ -313,11 +323,54 @@ async function openBuses(sim: SimulatorProcess, targets: BusTarget[]): Promise<M
   return buses;
 }
 
+/**
+ * Before the grid: its first slot's second, laid out after the time the held tables may take, and those tables (one
+ * slot after the grid, a hold-off later than its end).
+ */
+async function prepareHeld(
+  buses: ModbusTerminalBus[],
+  targets: BusTarget[],
+  o: Options,
+  say: (line: string) => void,
+): Promise<{ t0: number; heldSlot: HeldSlot; setup: HeldSetup }> {
+  const written0 = clock.now();
+  const t0 = Math.ceil((written0 + HELD_WRITE_BUDGET_MS + 5000) / 1000) * 1000;
+  const start = t0 + o.slots * (o.slotS * 1000 + GAP_MS) + (HOLD_OFF_S + 2) * 1000;
+  const heldSlot: HeldSlot = { start, end: start + o.slotS * 1000 };
+  const setup = await writeHeldTables(buses, targets, heldSlot, HOLD_OFF_S, clock.now());
+  say(
+    `held tables: ${setup.holding.size} terminals hold one, ${setup.older} older, ${setup.failed} failed, ` +
+      `in ${((clock.now() - written0) / 1000).toFixed(1)} s${setup.firstError ? ` (first failure: ${setup.firstError})` : ''}`,
+  );
+  if (clock.now() > t0 - LEAD_MS) throw new Error('held tables took longer than their budget');
+  return { t0, heldSlot, setup };
+}
+
+/** After the grid the controller stops; the held slot passes; then it is back and collects the play logs. */
+async function controllerDown(
+  sim: SimulatorProcess,
+  targets: BusTarget[],
+  buses: ModbusTerminalBus[],
+  heldSlot: HeldSlot,
+  setup: HeldSetup,
+  say: (line: string) => void,
+): Promise<{ logs: [number, number, PlayRecord[]][]; reported: number }> {
+  buses.forEach((b) => void b.stop());
+  say('buses stopped: the held slot plays from the terminals');
+  await clock.sleep(heldSlot.end + 1000 - clock.now());
+  const logs = await sim.playLogs();
+  // a new controller run: its command sequence continues past the first one's
+  const back = await openBuses(sim, targets, 1_000_000);
+  const reported = await collectHeldLogs(back, setup);
+  back.forEach((b) => void b.stop());
+  return { logs, reported };
+}
+
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
   const shape = referenceCounty();
-  const sim = await SimulatorProcess.start({ shape: 'county', seed: o.seed, deadFraction: o.dead, noise: o.noise });
+  const sim = await SimulatorProcess.start({ ...SIM, seed: o.seed, deadFraction: o.dead, noise: o.noise });
   const limit = setTimeout(() => {
     console.error('bench relay: stopped after its time limit');
     process.exit(2);
@@ -338,7 +391,7 @@ async function main(): Promise<void> {
     say(
       `relay: ${targets.length} buses, ${terminals} terminals (${sim.ready.dead.length} dead), ${o.slots} slots of ${o.slotS} s`,
     );
-    const t0 = Math.ceil((clock.now() + 5000) / 1000) * 1000;
+    const { t0, heldSlot, setup } = await prepareHeld(buses, targets, o, say);
     const slots: Slot[] = Array.from({ length: o.slots }, (_, k) => {
       const start = t0 + k * (o.slotS * 1000 + GAP_MS);
       return { broadcastId: `${SENDER}20261201${String(8001 + k)}`, start, end: start + o.slotS * 1000 };
@@ -357,8 +410,7 @@ async function main(): Promise<void> {
     }
     const cpu = process.cpuUsage(cpu0);
     const wallS = (performance.now() - wall0) / 1000;
-    buses.forEach((b) => void b.stop());
-    const logs = await sim.playLogs();
+    const { logs, reported } = await controllerDown(sim, targets, buses, heldSlot, setup, say);
     const dead = new Set(sim.ready.dead.map(([g, u]) => `${g}:${u}`));
     clearTimeout(limit);
     console.log(
@@ -378,8 +430,7 @@ async function main(): Promise<void> {
           alert,
           dead,
         ),
-        held_played_percent: null,
-        held_note: 'terminal-held schedules (issue item 6) are not implemented yet',
+        ...heldFigures(logs, setup, heldSlot, reported),
         cpu_cores: round((cpu.user + cpu.system) / 1e6 / wallS),
       }),
     );

@@ -75,6 +75,8 @@ describe('field and platform settings', () => {
   it('defaults follow field practice and the reference county', () => {
     const c = loadConfig({});
     expect(c.field).toEqual({
+      heldHoldOffSeconds: 60,
+      heldSyncMs: 60_000,
       enabled: true,
       pollPauseMs: 1000,
       offlineAfterFailures: 3,

@@ -137,6 +137,10 @@ export interface FieldSettings {
   demoSimulatorBasePort: number;
   /** Demo only: terminals and gateways fail and come back now and then. */
   demoFaults: boolean;
+  /** Held schedules (terminal-modbus PROTOCOL.md §9): a terminal plays its own after this many seconds unheard. */
+  heldHoldOffSeconds: number;
+  /** How often held schedules are checked against the published plan and play logs collected, ms. */
+  heldSyncMs: number;
 }
 
 export interface VariableDoc {
@@ -206,6 +210,20 @@ export const VARIABLES: readonly VariableDoc[] = [
     default: '1000',
     secret: false,
     description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).',
+  },
+  {
+    name: 'DALABA_HELD_HOLD_OFF',
+    default: '60',
+    secret: false,
+    description:
+      'Seconds a terminal holding a schedule must hear nothing from the controller before it plays the schedule itself (2–3600; keep it above a bus sweep).',
+  },
+  {
+    name: 'DALABA_HELD_SYNC',
+    default: '60',
+    secret: false,
+    description:
+      "Seconds between two checks of the terminals' held schedules and play logs (and at once on a published change).",
   },
   {
     name: 'DALABA_OFFLINE_AFTER_FAILURES',
@@ -385,6 +403,8 @@ function field(env: Env): FieldSettings {
     offlineAfterSilenceMs: integer(env, 'DALABA_OFFLINE_AFTER_SILENCE', 20, 2, 86_400) * 1000,
     demoSimulatorBasePort: integer(env, 'DALABA_DEMO_SIM_PORT', 15020, 1024, 65_000),
     demoFaults: onOff(env, 'DALABA_DEMO_FAULTS', true),
+    heldHoldOffSeconds: integer(env, 'DALABA_HELD_HOLD_OFF', 60, 2, 3600),
+    heldSyncMs: integer(env, 'DALABA_HELD_SYNC', 60, 1, 3600) * 1000,
   };
 }
 

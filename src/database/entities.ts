@@ -15,6 +15,7 @@ import {
 } from '../monitoring/monitoring.entities';
 import { AsRunEntity, ProgrammeEntity, RelayScheduleEntity, ScheduleRevisionEntity } from '../relay/relay.entities';
 import { SlotRunEntity } from '../relay/planner/slot-run.entity';
+import { HeldTableEntity } from '../relay/held/held-table.entity';
 import { AreaEntity } from '../regions/area.entity';
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import {
@@ -54,4 +55,5 @@ export const ENTITIES: (new () => object)[] = [
   SlotRunEntity,
   SelfTestEntity,
   AudibleTestPlanEntity,
+  HeldTableEntity,
 ];

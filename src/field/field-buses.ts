@@ -9,7 +9,14 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { Sweeper, type PollOutcome } from '../../device-drivers/bus';
 import { SIGNED_BLOCK_TTL_MS } from '../../device-drivers/modbus-terminal/signed-blocks';
-import { BusError, type BusEvent, type ClipTransferResult, type TerminalBus } from '../../device-drivers/terminal-bus';
+import {
+  BusError,
+  type BusEvent,
+  type ClipTransferResult,
+  type HeldScheduleAccess,
+  type TerminalBus,
+  type TerminalIdentity,
+} from '../../device-drivers/terminal-bus';
 import type { Clock, TimerHandle } from '../../device-drivers/transport/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -230,6 +237,31 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
         framesSent: result.framesSent,
       };
     });
+  }
+
+  /** The terminal's identity block (capabilities: a held schedule, PROTOCOL.md §9). */
+  identify(terminalId: number, opts: RequestOptions = {}): Promise<TerminalIdentity> {
+    return withFieldErrors(() => {
+      const { bus, unit } = this.reach(terminalId, 'identify');
+      return bus.identify(unit, { priority: 'command', ...opts });
+    });
+  }
+
+  /**
+   * The held schedule of a terminal (terminal-modbus PROTOCOL.md §9) through its bus, driver errors as FieldError;
+   * null when the terminal is not on an open bus or its bus family holds no schedule.
+   */
+  heldSchedule(terminalId: number): HeldScheduleAccess | null {
+    const where = this.located.get(terminalId);
+    const held = where ? this.open.get(where.gatewayId)?.bus.held : undefined;
+    if (!where || !held) return null;
+    const unit = where.unit;
+    return {
+      header: (_u, opts) => withFieldErrors(() => held.header(unit, opts)),
+      write: (_u, table, opts) => withFieldErrors(() => held.write(unit, table, opts)),
+      plays: (_u, opts) => withFieldErrors(() => held.plays(unit, opts)),
+      acknowledge: (_u, sequence, opts) => withFieldErrors(() => held.acknowledge(unit, sequence, opts)),
+    };
   }
 
   private reach(terminalId: number, operation: string): { bus: TerminalBus; unit: number } {

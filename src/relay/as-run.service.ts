@@ -62,6 +62,7 @@ const COLUMNS: TableColumn[] = [
   'onTime',
   'gapSeconds',
   'interruptions',
+  'heldPlay',
 ].map((key) => ({ key, header: key }));
 
 export function summarise(items: readonly AsRunView[]): AsRunSummary {
@@ -111,6 +112,21 @@ export class AsRunService {
     });
   }
 
+  /**
+   * The terminal played the slot from its held schedule (断网续播) from `start` to `end`: the row is marked, its start
+   * is the earliest known, its end the latest; a play cut by a restart leaves the rest of the window as a gap.
+   */
+  recordHeldPlay(slot: AsRunSlot, start: Date, end: Date, source: string, cause: string | null): Promise<AsRunView> {
+    return this.write(slot, (r) => {
+      r.heldPlay = true;
+      if (!r.actualStart || start < r.actualStart) r.actualStart = start;
+      if (!r.actualEnd || end > r.actualEnd) r.actualEnd = end;
+      r.source = r.source ?? source;
+      if (cause !== null)
+        r.interruptions = [...r.interruptions, { cause, from: end.toISOString(), to: slot.plannedEnd.toISOString() }];
+    });
+  }
+
   async report(user: AuthUser, date: string, areaCode?: string): Promise<AsRunReport> {
     const roots = visibleSubtrees(user, areaCode);
     if (roots !== null && roots.length === 0)
@@ -133,6 +149,7 @@ export class AsRunService {
       ...i,
       // numbers stay numbers (a negative offset is not neutralised into text); text cells go through neutraliseFormula
       onTime: i.onTime ? 'yes' : 'no',
+      heldPlay: i.heldPlay ? 'yes' : 'no',
       interruptions: i.interruptions.map((x) => `${x.cause} ${x.from}–${x.to ?? ''}`).join('; '),
     }));
     const body = await writeTable(format, COLUMNS, rows);
@@ -161,6 +178,7 @@ export class AsRunService {
           actualEnd: null,
           source: null,
           interruptions: [],
+          heldPlay: null,
         });
       }
       apply(row);

@@ -112,6 +112,8 @@ export interface AsRunView {
   onTime: boolean;
   /** Seconds of the planned window without the programme: late start, early end, interruptions (the whole slot if missed). */
   gapSeconds: number;
+  /** The terminal played it from its held schedule while the controller or the bus was down (断网续播). */
+  heldPlay: boolean;
 }
 
 /** A start within this many ms of the planned second counts as on time. */
@@ -152,6 +154,7 @@ export function asRunView(r: AsRunEntity): AsRunView {
     startOffsetMs: offset,
     onTime: offset !== null && Math.abs(offset) <= ON_TIME_MS,
     gapSeconds: gapSecondsOf(r),
+    heldPlay: r.heldPlay === true,
   };
 }
 

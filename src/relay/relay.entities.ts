@@ -232,6 +232,10 @@ export class AsRunEntity {
   @Column({ type: 'simple-json' })
   interruptions!: Interruption[];
 
+  /** The terminal played (some of) it from its held schedule, without the controller (断网续播); null = no. */
+  @Column({ type: 'boolean', width: 1, nullable: true })
+  heldPlay!: boolean | null;
+
   @Column({ type: 'datetime', precision: 3 })
   updatedAt!: Date;
 }

@@ -19,7 +19,12 @@ export interface County extends RegisteredCounty {
   network: SimulatedNetwork;
 }
 
-export async function registerCounty(t: TestApp, admin: string): Promise<County> {
+/** `olderEveryNth`: every n-th unit is a terminal without a held schedule (startCountyNetwork). */
+export async function registerCounty(
+  t: TestApp,
+  admin: string,
+  opts: { olderEveryNth?: number } = {},
+): Promise<County> {
   const county = referenceCounty();
   const shape = { ...county, gateways: county.gateways.slice(0, 2) };
   const { network } = await startCountyNetwork({
@@ -29,6 +34,7 @@ export async function registerCounty(t: TestApp, admin: string): Promise<County>
     deadFraction: 0,
     noise: 0,
     certificates: [t.app.get(CommandSigning).certificate],
+    olderEveryNth: opts.olderEveryNth,
   });
   const registered = await registerSimulatedCounty(t, admin, network, {
     regions: [

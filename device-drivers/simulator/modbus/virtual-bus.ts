@@ -33,12 +33,15 @@ export interface ModbusDevice {
   faultChanged?(fault: UnitFault, previous: UnitFault, now: number): void;
   /** The unit heard a frame whose CRC failed. */
   crcError?(): void;
+  /** A request with a good CRC reached the unit (addressed to it or broadcast), before it is carried out. */
+  heard?(now: number): void;
   /** The unit's own counters (a terminal: plays started, starts of a broadcast it had started before), summed per bus. */
   counters?(): Record<string, number>;
   /** Puts a clip in the unit's storage as installed (a terminal stocked before it reaches the line); false when it cannot hold it. */
   installClip?(clip: StoredClip): boolean;
   /** What the unit played, when (a terminal's play log: sound from `startAt` to `endAt`, ms on the bus clock). */
-  playLog?(): PlayRecord[];
+  /** `now`: bring the unit up to it first (plays it made by itself, PROTOCOL.md §9). */
+  playLog?(now?: number): PlayRecord[];
   /** The signal quality the unit reports from now on (FM field strength or link quality, 0–100). */
   setSignalQuality?(quality: number): void;
   /** What plays switches to another source without a command (a local switch, a receiver fault). */
@@ -54,6 +57,8 @@ export interface PlayRecord {
   startAt: number;
   /** null while it plays. */
   endAt: number | null;
+  /** Played from the terminal's held schedule (terminal-modbus PROTOCOL.md §9), not commanded. */
+  held?: boolean;
 }
 
 /**
@@ -324,6 +329,7 @@ export class VirtualBus {
   private execute(unit: number, device: ModbusDevice, frame: Buffer, now: number): Buffer {
     const broadcast = unit === 0;
     const fc = frame[1];
+    device.heard?.(now);
     if (fc === FC_READ_HOLDING) {
       if (broadcast) return Buffer.alloc(0);
       const count = frame.length === 8 ? frame.readUInt16BE(4) : 0;

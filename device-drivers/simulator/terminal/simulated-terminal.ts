@@ -127,6 +127,8 @@ export class SimulatedTerminal implements ModbusDevice {
     }
     const receive = this.receive(address, count);
     if (receive !== null) return receive;
+    const held = this.readHeld(address, count);
+    if (held !== null) return held;
     if (address === R.directory.address && count >= R.directory.headerCount && count <= directoryReadCount()) {
       // §6.5: version 2 lists the clips stored last first (a version 1 terminal: in the order it stored them)
       const stored = this.model.clips.list();
@@ -174,7 +176,58 @@ export class SimulatedTerminal implements ModbusDevice {
       this.model.clips.commit(values[0]);
       return null;
     }
+    if (this.holdsSchedule) return this.writeHeld(address, values);
     return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+  }
+
+  private get holdsSchedule(): boolean {
+    return this.opts.identity.holdsSchedule === true;
+  }
+
+  /** §9.1, §9.2, §9.5 reads: header, entries, play log; null outside them (or on a terminal without §9). */
+  private readHeld(address: number, count: number): number[] | { exception: number } | null {
+    const H = REGISTERS.held;
+    if (!this.holdsSchedule) return null;
+    const held = this.model.held;
+    const blocks: [number, number, () => number[]][] = [
+      [H.headerAddress, H.headerCount, () => held.header()],
+      [H.entriesAddress, H.maxEntries * H.entryRegisters, () => held.readEntries(address, count)],
+      [H.logAddress, H.logHeaderCount + H.logRecordRegisters * H.logRecordsPerRead, () => held.logRegisters()],
+    ];
+    for (const [start, size, regs] of blocks) {
+      if (address < start || address >= start + size) continue;
+      if (!inBlock(address, count, start, size)) return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+      if (start === H.entriesAddress) return regs();
+      const all = regs();
+      return Array.from({ length: count }, (_, i) => all[address - start + i] ?? 0);
+    }
+    return null;
+  }
+
+  /** §9.2 entries, §9.3 commit, §9.5 acknowledgement. */
+  private writeHeld(address: number, values: number[]): Result {
+    const H = REGISTERS.held;
+    const held = this.model.held;
+    if (address === H.commitAddress && values.length === 1) {
+      held.commit(values[0], this.opts.identity.sources);
+      return null;
+    }
+    if (address === H.ackAddress && values.length === H.ackCount) {
+      held.acknowledge(values[0] * 0x10000 + values[1]);
+      return null;
+    }
+    const end = H.entriesAddress + H.maxEntries * H.entryRegisters;
+    if (address >= H.entriesAddress && address < end) {
+      if ((address - H.entriesAddress) % H.entryRegisters !== 0 || address + values.length > end)
+        return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+      return held.writeEntries(address, values) ? null : { exception: TERMINAL_EXCEPTIONS.illegalValue };
+    }
+    return { exception: TERMINAL_EXCEPTIONS.illegalAddress };
+  }
+
+  /** A good request reached this unit (§9.4: the link is up). */
+  heard(now: number): void {
+    this.model.heard(now);
   }
 
   /** Extra turnaround of the last request: a signed command's verification on the terminal's processor. */
@@ -206,7 +259,8 @@ export class SimulatedTerminal implements ModbusDevice {
     return this.model.clips.install(clip);
   }
 
-  playLog(): PlayRecord[] {
+  playLog(now?: number): PlayRecord[] {
+    if (now !== undefined) this.model.advance(now);
     return this.model.playLog.map((r) => ({ ...r }));
   }
 
@@ -237,6 +291,8 @@ export class SimulatedTerminal implements ModbusDevice {
       const known = c.code !== 'self-test' || this.selfTestSupported;
       if (known && (c.code !== 'play' || (this.opts.identity.sources as readonly string[]).includes(c.source)))
         command = this.toModel(c, parsed.broadcastHandle);
+      // §9.3: a terminal without a held schedule does not know command 17
+      if (c.code === 'hold-schedule' && !this.holdsSchedule) command = null;
     } catch (e) {
       if (!(e instanceof TerminalCodecError)) throw e;
     }
@@ -287,6 +343,8 @@ export class SimulatedTerminal implements ModbusDevice {
             durationMs: (c.size * 1000) / CODEC_BYTES_PER_SECOND[c.codec],
           },
         };
+      case 'hold-schedule':
+        return { code: 'hold-schedule', announce: { ...c } };
     }
   }
 

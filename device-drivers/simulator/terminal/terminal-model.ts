@@ -10,6 +10,8 @@ import { RECEIVE_STATES } from '../../../firmware-protocols/terminal-modbus/regi
 import type { SourceKind } from '../../terminal-bus';
 import type { PlayRecord } from '../modbus/virtual-bus';
 import { ClipStore, type StoredClip } from './clip-store';
+import { HeldStore, type HeldAnnounce } from './held-store';
+import { nextHeldStart } from './held-plays';
 
 export type SignatureVerdict = 'ok' | 'unsigned' | 'forged' | 'unknown-certificate';
 export type Refusal =
@@ -31,6 +33,8 @@ export interface PlaySession {
   broadcastHandle: number;
   /** Length of one play of the clip, ms; null for a live source. */
   durationMs: number | null;
+  /** A play of the held schedule's entry (PROTOCOL.md §9), not commanded. */
+  held?: { tableId: number; index: number };
 }
 
 export type ModelCommand =
@@ -42,7 +46,8 @@ export type ModelCommand =
   | { code: 'reboot' }
   | { code: 'test-tone'; seconds: number; volume: number }
   | { code: 'self-test'; testId: number; checks: number }
-  | { code: 'prepare-clip'; clip: StoredClip; codecSupported: boolean };
+  | { code: 'prepare-clip'; clip: StoredClip; codecSupported: boolean }
+  | { code: 'hold-schedule'; announce: HeldAnnounce };
 
 export interface RefusalCounters {
   unsigned: number;
@@ -111,10 +116,20 @@ export class TerminalModel {
   private clockOffsetMs = 0;
   /** False for a terminal that does not know the time until a clock command sets it (PROTOCOL.md §3, reg 18–19). */
   private clockKnown: boolean;
+  /** PROTOCOL.md §9: the held schedule and its play log. */
+  readonly held = new HeldStore();
+  /** When the terminal last heard a good request (§9.4); the link is lost a hold-off after it. */
+  private lastHeard: number;
+  /** Entries of the active table started (or given up) since it became active or the terminal started. */
+  private readonly heldDone = new Set<number>();
+  private heldTableId = 0;
+  /** Held plays are worked out up to here (bus ms): never again before it. */
+  private heldCursor = 0;
 
   /** `clipCapacityBytes`: the flash for stored clips (identity clip storage); ClipStore's default when absent. */
   constructor(now: number, opts: { clockKnown?: boolean; clipCapacityBytes?: number } = {}) {
     this.bootAt = now;
+    this.lastHeard = now;
     this.clockKnown = opts.clockKnown ?? true;
     this.clips = new ClipStore(opts.clipCapacityBytes);
   }
@@ -182,6 +197,7 @@ export class TerminalModel {
         if (!this.session) return null;
         if (!mayPlayOver(command.priority, this.session.priority)) return 'outranked';
         if (command.broadcastHandle !== 0 && command.broadcastHandle !== this.session.broadcastHandle) return null;
+        this.closeHeld(now, 'command');
         this.logEnd(now);
         this.session = null;
         return null;
@@ -232,6 +248,9 @@ export class TerminalModel {
         return this.clips.prepare(command.clip, command.codecSupported) === RECEIVE_STATES.refused
           ? 'storage-refused'
           : null;
+      case 'hold-schedule':
+        this.held.announce(command.announce);
+        return null;
     }
   }
 
@@ -261,6 +280,7 @@ export class TerminalModel {
       else if (this.started.has(s.broadcastHandle)) this.starts.repeatedStarts += 1;
       this.started.add(s.broadcastHandle);
     }
+    this.closeHeld(now, 'command');
     this.logEnd(now);
     // start and end are times on the terminal's clock; one that does not know the time starts at once and has no end
     const onBus = (t: number | null): number | null => (t === null || !this.clockKnown ? null : t - this.clockOffsetMs);
@@ -280,6 +300,7 @@ export class TerminalModel {
 
   private logStart(s: PlaySession, at: number): void {
     this.sounding = { handle: s.broadcastHandle, source: s.source, priority: s.priority, startAt: at, endAt: null };
+    if (s.held) this.sounding.held = true;
     this.playLog.push(this.sounding);
     if (this.playLog.length > MAX_PLAY_LOG) this.playLog.shift();
   }
@@ -300,6 +321,13 @@ export class TerminalModel {
     return s.endAt === null ? played : Math.min(played, s.endAt);
   }
 
+  /** Brings playback up to `now`: held entries due while the link was lost play (§9.4), a session past its end is finished. */
+  advance(now: number): void {
+    this.finishSelfTest(now);
+    this.runHeld(now);
+    this.endDue(now);
+  }
+
   /** §3.3: a play obeyed during a self-test ends it at once, as aborted. */
   private abortSelfTest(now: number): void {
     const t = this.selfTest;
@@ -308,18 +336,106 @@ export class TerminalModel {
     t.endedAt = now;
   }
 
-  /** Brings playback up to `now`: a session past its end is finished; a self-test past its length is done. */
-  advance(now: number): void {
+  /** A self-test past its length is done. */
+  private finishSelfTest(now: number): void {
     const t = this.selfTest;
     if (t?.state === 'running' && now >= t.startedAt + SELF_TEST_MS) {
       t.state = 'done';
       t.endedAt = t.startedAt + SELF_TEST_MS;
       this.onSelfTestDone(t);
     }
+  }
+
+  /** A good request reached the terminal (§9.4): what the held schedule did until now happened; the link is up. */
+  heard(now: number): void {
+    this.advance(now);
+    this.lastHeard = now;
+  }
+
+  /**
+   * §9.4 between the last hearing and `now`: from a hold-off after it, each entry of the active table plays from its
+   * start (or from the loss, when the link was lost during it) to its end, unless a play of equal or higher priority
+   * is on — then from when that ends, if the entry is still open. An entry starts at most once per table and start-up.
+   */
+  private runHeld(now: number): void {
+    const table = this.held.active;
+    if (!table || !this.clockKnown) return;
+    if (table.tableId !== this.heldTableId) {
+      this.heldTableId = table.tableId;
+      this.heldDone.clear();
+    }
+    let at = Math.max(this.lastHeard + table.holdOffSeconds * 1000, this.heldCursor);
+    this.heldCursor = Math.max(this.heldCursor, now);
+    for (let guard = 0; at < now && guard <= table.entries.length * 2; guard++) {
+      this.endDue(at);
+      const next = nextHeldStart(
+        table,
+        this.heldDone,
+        this.clockOffsetMs,
+        at,
+        now,
+        this.session && {
+          priority: this.session.priority,
+          end: this.endOf(this.session),
+        },
+      );
+      if (next === null) return;
+      this.endDue(next.at);
+      this.heldDone.add(next.index);
+      this.startHeld(table.tableId, next.index, next.at);
+      at = next.at;
+    }
+  }
+
+  private startHeld(tableId: number, index: number, at: number): void {
+    const e = this.held.active?.entries[index];
+    if (!e) return;
+    const onBus = (s: number): number => s * 1000 - this.clockOffsetMs;
+    let durationMs: number | null = null;
+    if (e.source === 'stored') {
+      const clip = this.clips.committed(e.sourceParam);
+      if (!clip) {
+        const s = Math.floor((at + this.clockOffsetMs) / 1000);
+        this.held.record(tableId, index, 'notStarted', s, s);
+        return;
+      }
+      durationMs = clip.durationMs;
+    }
+    this.closeHeld(at, 'command');
+    this.logEnd(at);
+    this.abortSelfTest(at);
+    this.session = {
+      source: e.source,
+      clipId: e.source === 'stored' ? e.sourceParam : 0,
+      priority: e.priority,
+      broadcastClass: 5,
+      repeat: 0,
+      volume: e.volume === 255 ? this.volume : e.volume,
+      startAt: at,
+      endAt: onBus(e.end),
+      broadcastHandle: 0,
+      durationMs,
+      held: { tableId, index },
+    };
+    this.starts.plays += 1;
+    this.logStart(this.session, at);
+  }
+
+  /** A held play ends at `at` (bus time): its record goes to the log (§9.5). */
+  private closeHeld(at: number, outcome: 'whole' | 'command' | 'restart'): void {
+    const s = this.session;
+    if (!s?.held) return;
+    const sec = (t: number): number => Math.floor((t + this.clockOffsetMs) / 1000);
+    this.held.record(s.held.tableId, s.held.index, outcome, sec(Math.max(s.startAt, 0)), sec(Math.max(at, s.startAt)));
+  }
+
+  /** A session past its end is finished. */
+  private endDue(now: number): void {
     const s = this.session;
     if (!s) return;
     const end = this.endOf(s);
     if (end !== null && now >= end) {
+      this.closeHeld(end, 'whole');
       this.logEnd(end);
       this.finished.push(s);
       if (this.finished.length > MAX_PREEMPTED) this.finished.shift();
@@ -357,7 +473,10 @@ export class TerminalModel {
 
   /** A reboot or a return of power: playback and unfinished transfers are lost, stored clips and counters kept. */
   reboot(now: number): void {
+    this.advance(now);
     if (this.session) this.preempted.push({ session: this.session, at: now, by: 0 });
+    this.closeHeld(now, 'restart');
+    this.heldDone.clear();
     this.logEnd(now);
     this.session = null;
     this.bootAt = now;

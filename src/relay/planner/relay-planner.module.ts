@@ -11,13 +11,22 @@ import { MonitoringModule } from '../../monitoring/monitoring.module';
 import { RelayModule } from '../relay.module';
 import { RelayRepository } from '../relay.repository';
 import { RelayWatch } from '../watch/relay-watch.service';
+import { HeldScheduleSync } from '../held/held-sync.service';
 import { AsRunRecorder } from './as-run-recorder';
 import { RelayPlanner } from './relay-planner.service';
 import { SlotRunRepository } from './slot-run.repository';
 
 @Module({
   imports: [RelayModule, DispatchModule, FieldModule, MonitoringModule],
-  providers: [AlertsRepository, RelayRepository, SlotRunRepository, AsRunRecorder, RelayPlanner, RelayWatch],
-  exports: [RelayPlanner, AsRunRecorder, RelayWatch],
+  providers: [
+    AlertsRepository,
+    RelayRepository,
+    SlotRunRepository,
+    AsRunRecorder,
+    RelayPlanner,
+    RelayWatch,
+    HeldScheduleSync,
+  ],
+  exports: [RelayPlanner, AsRunRecorder, RelayWatch, HeldScheduleSync],
 })
 export class RelayPlannerModule {}
