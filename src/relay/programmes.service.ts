@@ -66,8 +66,9 @@ export class ProgrammesService implements OnModuleInit {
     return programmeView(await this.visible(id, user));
   }
 
-  async create(input: ProgrammeInput, user: AuthUser): Promise<ProgrammeView> {
-    const areaIndex = await this.check(input, user);
+  async create(plain: ProgrammeInput, user: AuthUser): Promise<ProgrammeView> {
+    const areaIndex = await this.check(plain, user);
+    const input = await this.withComposed(plain, null, user);
     const now = this.clock.date();
     const saved = await this.transactions.run(async (tx) => {
       const p = await this.repo.saveProgramme(
@@ -110,12 +111,13 @@ export class ProgrammesService implements OnModuleInit {
     };
     if (Object.keys(fieldChanges(this.inputOf(current), merged)).length === 0) return programmeView(current);
     const areaIndex = await this.check(merged, user);
+    const composed = await this.withComposed(merged, current, user);
     const saved = await this.transactions.run(async (tx) => {
       const p = await this.load(id, tx);
       const changes = fieldChanges(this.inputOf(p), merged);
       await this.reviseSchedules(tx, id, user, changes);
       const before = programmeView(p);
-      Object.assign(p, merged, {
+      Object.assign(p, composed, {
         name: merged.name.trim(),
         priority: priorityOfClass(merged.priorityClass),
         areaIndex,
@@ -225,15 +227,51 @@ export class ProgrammesService implements OnModuleInit {
     }
   }
 
+  /**
+   * A playlist of two or more clips plays as one library clip composed of them in order (AudioService.compose, a job
+   * that joins and encodes them like any clip), so that a terminal stores one clip and loops it to the slot's end.
+   * Composed again only when the list changes; a one-clip playlist plays its clip.
+   */
+  private async withComposed(
+    input: ProgrammeInput,
+    before: ProgrammeEntity | null,
+    user: AuthUser,
+  ): Promise<ProgrammeInput> {
+    const compose = async (
+      s: ProgrammeSource | null,
+      was: ProgrammeSource | null | undefined,
+    ): Promise<ProgrammeSource | null> => {
+      if (s?.kind !== 'playlist') return s;
+      const ids = s.clipIds ?? [];
+      const plain = withoutComposed(s);
+      if (ids.length < 2) return plain;
+      const same = was?.kind === 'playlist' && was.clipIds?.join('|') === ids.join('|');
+      if (same && was.composedClipId) return { ...plain, composedClipId: was.composedClipId };
+      const started = await this.audio.compose(user, ids, `${input.name.trim()}（节目单）`.slice(0, 120));
+      return { ...plain, composedClipId: started.clip.id };
+    };
+    return {
+      ...input,
+      source: (await compose(input.source, before?.source)) ?? input.source,
+      fallback: await compose(input.fallback, before?.fallback),
+    };
+  }
+
+  /** What a user gave (the composed clip is the server's, not part of the input an edit is compared with). */
   private inputOf(p: ProgrammeEntity): ProgrammeInput {
     return {
       name: p.name,
-      source: p.source,
-      fallback: p.fallback,
+      source: withoutComposed(p.source),
+      fallback: p.fallback && withoutComposed(p.fallback),
       minSignalQuality: p.minSignalQuality,
       volume: p.volume,
       priorityClass: p.priorityClass,
       targets: p.targets,
     };
   }
+}
+
+function withoutComposed(s: ProgrammeSource): ProgrammeSource {
+  const { composedClipId: _composed, ...plain } = s;
+  return plain;
 }

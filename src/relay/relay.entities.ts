@@ -20,6 +20,11 @@ export interface ProgrammeSource {
   stream?: number;
   /** playlist: library clips played in order. */
   clipIds?: string[];
+  /**
+   * playlist of two or more clips: the library clip composed of them in order (set by the server when the programme is
+   * saved, never by a client); this is what the terminals store and play, looped to the slot's end.
+   */
+  composedClipId?: string;
 }
 
 export const PRIORITY_CLASSES = ['county', 'town', 'village'] as const;

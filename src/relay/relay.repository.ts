@@ -52,7 +52,9 @@ export class RelayRepository {
       .where('p.source LIKE :c OR p.fallback LIKE :c', { c: `%${JSON.stringify(clipId)}%` })
       .take(50)
       .getMany();
-    return rows.filter((p) => [p.source, p.fallback].some((s) => s?.clipIds?.includes(clipId)));
+    return rows.filter((p) =>
+      [p.source, p.fallback].some((s) => s?.clipIds?.includes(clipId) || s?.composedClipId === clipId),
+    );
   }
 
   schedule(id: number, tx?: Tx): Promise<RelayScheduleEntity | null> {

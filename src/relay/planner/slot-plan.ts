@@ -68,7 +68,7 @@ export function playSource(source: ProgrammeSource): { source?: LiveSource; sour
     case 'ip':
       return { source: 'ip', sourceParam: source.stream ?? 0, clipId: '' };
     case 'playlist':
-      return { clipId: source.clipIds?.[0] ?? '' };
+      return { clipId: source.composedClipId ?? source.clipIds?.[0] ?? '' };
   }
 }
 
