@@ -3,10 +3,12 @@
  * register map's real codec and SM2-signed commands): the window opens at 02:00 Asia/Shanghai, each bus tests its
  * terminals one at a time spread over the window, faults only a self-test finds become alarm causes, older firmware
  * and adapters are "not supported", a dead unit is "no answer", a terminal playing is tried again after its bus, and a
- * repaired terminal's alarm goes once its next test passes. No database: the repository is an in-memory list.
+ * repaired terminal's alarm goes once its next test passes; the monthly audible
+ * test sends one test tone per bus at its time and passes the terminals the sweep sees sounding it. No database: the repository is an in-memory list.
  */
 import {
   buildCommandBlock,
+  decodeStatus,
   REGISTERS,
   type CommandRecord,
   type IdentityRecord,
@@ -15,6 +17,7 @@ import { generateKeyPair, Sm2Signer } from '../../firmware-protocols/signing';
 import { CommandVerifier } from '../../device-drivers/simulator/terminal/command-verifier';
 import { SimulatedTerminal } from '../../device-drivers/simulator/terminal/simulated-terminal';
 import type { UnitFault } from '../../device-drivers/simulator/modbus/virtual-bus';
+import { toStatus } from '../../device-drivers/modbus-terminal/mapping';
 import { ManualClock } from '../../device-drivers/transport/clock';
 import { Clock } from '../../src/common/clock';
 import type { AppConfig } from '../../src/config/config';
@@ -23,7 +26,7 @@ import type { AlarmCause } from '../../src/monitoring/alarm-causes';
 import type { AlarmsService } from '../../src/monitoring/alarms.service';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { parseWindow, shanghaiMidnight } from '../../src/selftest/self-test-plan';
-import type { SelfTestEntity } from '../../src/selftest/self-test.entities';
+import type { AudibleTestPlanEntity, SelfTestEntity } from '../../src/selftest/self-test.entities';
 import type { SelfTestRepository } from '../../src/selftest/self-test.repository';
 import { SelfTestScheduler } from '../../src/selftest/self-test.scheduler';
 import type { TerminalEntity } from '../../src/terminals/registry.entities';
@@ -70,9 +73,15 @@ interface Unit {
 }
 
 /** FieldCommands over simulated terminals: signed blocks written to them, their registers read, refusals as the bus reports them. */
-function simulatedField(clock: ManualClock, units: Map<number, Unit>, adapters: number[]) {
+function simulatedField(
+  clock: ManualClock,
+  units: Map<number, Unit>,
+  adapters: number[],
+  monitoring: MonitoringService,
+) {
   let sequence = 0;
   const log: { at: number; terminalId: number; code: string }[] = [];
+  const busLog: { at: number; gatewayId: number; code: string }[] = [];
   const reach = (id: number, op: string): Unit => {
     const u = units.get(id)!;
     if (u.dead)
@@ -110,6 +119,24 @@ function simulatedField(clock: ManualClock, units: Map<number, Unit>, adapters: 
       if (r) throw refused(u, `FC16 command ${c.code}`, r.exception, 'refused');
       return { accepted: true, unit: u.unit, sequence };
     },
+    // a bus-wide command, then the sweep's next status read of each unit that answers, as the field layer reports it
+    commandBus: async (gatewayId: number, c: TerminalCommand) => {
+      busLog.push({ at: clock.now(), gatewayId, code: c.code });
+      sequence += 1;
+      const regs = buildCommandBlock(sequence, c as CommandRecord, { signer, time: new Date(clock.now()) });
+      for (const u of units.values()) {
+        if (u.gatewayId !== gatewayId || u.dead) continue;
+        u.sim.writeRegisters(REGISTERS.command.address, regs, clock.now(), true);
+        const status = u.sim.readHolding(REGISTERS.status.address, REGISTERS.status.count, clock.now());
+        if (Array.isArray(status))
+          monitoring.readOk(
+            u.id,
+            toStatus(decodeStatus(status), () => null),
+            clock.now(),
+          );
+      }
+      return { accepted: true, unit: 0, sequence };
+    },
     readRegisters: async (id: number, address: number, count: number) => {
       const u = reach(id, 'FC03 diagnostics');
       const r = u.sim.readHolding(address, count, clock.now());
@@ -117,11 +144,12 @@ function simulatedField(clock: ManualClock, units: Map<number, Unit>, adapters: 
       return r;
     },
   } as unknown as FieldCommands;
-  return { field, log };
+  return { field, log, busLog };
 }
 
-function setUp() {
+function setUp(plans: AudibleTestPlanEntity[] = []) {
   const manual = new ManualClock(START);
+  const monitoring = new MonitoringService();
   const clock = new TestClock(manual);
   const units = new Map<number, Unit>();
   const terminals: TerminalEntity[] = [];
@@ -139,7 +167,9 @@ function setUp() {
   add(23, 2, 3);
   units.get(23)!.dead = true;
   terminals.push({ id: 31, gatewayId: 3, unitId: 1, areaCode: TOWN, enabled: true, name: 'A31' } as TerminalEntity);
-  const { field, log } = simulatedField(manual, units, [3]);
+  for (const t of terminals)
+    monitoring.trackTerminal({ terminalId: t.id, areaCode: TOWN, gatewayId: t.gatewayId }, START);
+  const { field, log, busLog } = simulatedField(manual, units, [3], monitoring);
   const rows: SelfTestEntity[] = [];
   const repo = {
     insert: async (r: Omit<SelfTestEntity, 'id'>) => {
@@ -154,7 +184,7 @@ function setUp() {
       for (const r of rows) if (r.outcome === 'passed' || r.outcome === 'failed') last.set(r.terminalId, r);
       return [...last.values()];
     },
-    plans: async () => [],
+    plans: async () => plans,
   } as unknown as SelfTestRepository;
   let causes: () => AlarmCause[] = () => [];
   const alarms = {
@@ -165,7 +195,7 @@ function setUp() {
     field: { enabled: true },
     monitoring: { selfTestWindow: parseWindow('02:00-04:00') },
   } as unknown as AppConfig;
-  const scheduler = new SelfTestScheduler(config, clock, field, repo, alarms, new MonitoringService());
+  const scheduler = new SelfTestScheduler(config, clock, field, repo, alarms, monitoring);
   /** Moves the fake clock to `until`, timer by timer, letting each woken task reach its next wait. */
   const runUntil = async (until: number): Promise<void> => {
     for (;;) {
@@ -176,7 +206,7 @@ function setUp() {
     }
     if (until > manual.now()) manual.advance(until - manual.now());
   };
-  return { manual, units, scheduler, rows, log, runUntil, causes: () => causes() };
+  return { manual, units, scheduler, rows, log, busLog, runUntil, causes: () => causes() };
 }
 
 const outcomes = (rows: SelfTestEntity[]) => Object.fromEntries(rows.map((r) => [r.terminalId, r.outcome] as const));
@@ -285,5 +315,45 @@ describe('nightly self-test on a fake clock over simulated terminals', () => {
     expect((await manual).outcome).toBe('passed');
     expect(causes()).toEqual([]);
     again.onModuleDestroy();
+  });
+
+  it('sounds the monthly audible test with one test tone per bus: a terminal seen playing it passes', async () => {
+    const plan = {
+      areaCode: '341523000000',
+      enabled: true,
+      dayOfMonth: 8,
+      time: '10:00',
+      seconds: 10,
+      volume: 60,
+    } as AudibleTestPlanEntity;
+    const s = setUp([plan]);
+    await s.scheduler.onApplicationBootstrap();
+    const tenOClock = shanghaiMidnight(DAY) + 10 * 3600_000;
+    await s.runUntil(tenOClock - 1);
+    expect(s.busLog).toEqual([]);
+    await s.runUntil(tenOClock + 60_000);
+    s.scheduler.onModuleDestroy();
+
+    // one tone per Modbus bus at 10:00 sharp; the adapter bus has none to send
+    expect(s.busLog).toEqual([
+      { at: tenOClock, gatewayId: 1, code: 'test-tone' },
+      { at: tenOClock, gatewayId: 2, code: 'test-tone' },
+    ]);
+    const audible = s.rows.filter((r) => r.kind === 'audible');
+    expect(outcomes(audible)).toEqual({
+      11: 'passed',
+      12: 'passed', // a speaker line fault the nightly test finds does not keep the status from showing the tone
+      13: 'passed', // older firmware without the self-test still sounds a test tone
+      21: 'passed',
+      22: 'passed',
+      23: 'no-answer',
+      31: 'not-supported',
+    });
+    expect(audible.find((r) => r.terminalId === 23)?.detail).toBe('not seen sounding the test tone');
+    // the terminals stopped by themselves after the tone's 10 s
+    const after = s.units
+      .get(11)!
+      .sim.readHolding(REGISTERS.status.address, REGISTERS.status.count, tenOClock + 60_000);
+    expect(toStatus(decodeStatus(after as number[]), () => null).source).not.toBe('tone');
   });
 });
