@@ -105,12 +105,23 @@ export function showFieldErrors(form, err, names, msg) {
 
 export const clearFieldErrors = (form) => form.querySelectorAll('.field-error').forEach((e) => (e.textContent = ''));
 
+/** Why a terminal did not start (its delivery's state or the engine's reason). */
+const NOT_STARTED = {
+  unreachable: '终端不可达（离线或总线中断）',
+  failed: '开播失败',
+  preempted: '被更高优先级占用',
+  waiting: '等待开播',
+};
+
 /** An as-run interruption's cause (the server writes it in English) in words; the original stays in the title. */
 export function causeText(cause) {
   let m = /^preempted by alert (\d+)/.exec(cause);
   if (m) return `应急插播（预警 ${m[1]}）`;
   m = /^not started: (.*)$/.exec(cause);
-  if (m) return `未开播：${m[1]}`;
+  if (m) return `未开播：${NOT_STARTED[m[1]] ?? m[1]}`;
+  if (/^late start:/.test(cause)) return '迟开播（服务器当时未运行，或开始后才发布）';
+  if (/^held play cut by a restart/.test(cause)) return '终端自主播出因终端重启中断';
+  if (/^held play not started/.test(cause)) return '终端自主播出未开播（信源不可用）';
   m = /^watch: signal (\d+) below (\d+)/.exec(cause);
   if (m) return `信号弱（${m[1]}，门限 ${m[2]}）`;
   m = /^watch: fell back to (.*)$/.exec(cause);
