@@ -2,7 +2,6 @@
  * The simulated terminal's held schedule (terminal-modbus PROTOCOL.md §9) through its register front: the signed
  * announce, entries, commit and digest check, the plays it makes while it hears nothing (and only then), and the log.
  */
-import { sm2 } from 'sm-crypto-v2';
 import {
   buildCommandBlock,
   decodeHeldHeader,
@@ -14,46 +13,14 @@ import {
   REGISTERS,
   TERMINAL_EXCEPTIONS,
   type CommandRecord,
-  type CommandSigner,
   type HeldEntry,
 } from '../../../firmware-protocols/terminal-modbus';
-import { DEFAULT_USER_ID } from '../../../firmware-protocols/signing';
-import { CommandVerifier } from './command-verifier';
-import { SimulatedTerminal } from './simulated-terminal';
+import { heldTerminal, S0, signer, T0 } from './held-spec-fixture';
+import type { SimulatedTerminal } from './simulated-terminal';
 
-const keys = sm2.generateKeyPairHex();
-const signer: CommandSigner = {
-  certSerial: '000000000017',
-  sign: (data) => ({
-    signature: Buffer.from(
-      sm2.doSignature(data, keys.privateKey, { der: false, hash: true, userId: DEFAULT_USER_ID }),
-      'hex',
-    ),
-  }),
-};
 const H = REGISTERS.held;
-const T0 = Date.UTC(2026, 11, 7, 0, 0, 0);
-const S0 = T0 / 1000;
 let seq = 1;
-
-function terminal(holdsSchedule = true): SimulatedTerminal {
-  return new SimulatedTerminal({
-    now: T0,
-    verifier: new CommandVerifier([{ serial: '000000000017', publicKeyHex: keys.publicKey }]),
-    identity: {
-      vendor: 'Dalaba Sim',
-      model: 'DLB-T300',
-      firmware: '1.0.0',
-      serial: 'SN001',
-      resourceCode: '63415231002000301010401',
-      codecs: ['opus-16k'],
-      clipStorageKb: 4096,
-      sources: ['stored', 'fm', 'tone'],
-      display: false,
-      holdsSchedule,
-    },
-  });
-}
+const terminal = heldTerminal;
 
 /** A request as the bus delivers it: heard first, then carried out. */
 function write(t: SimulatedTerminal, address: number, values: number[], now: number) {

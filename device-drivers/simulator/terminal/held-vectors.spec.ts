@@ -2,7 +2,6 @@
  * The timelines of firmware-protocols/terminal-modbus/vectors/held.json (PROTOCOL.md §9.4) against the simulated
  * terminal: a table committed at 0 s, the requests it heard, the commands it got; what it sounded and logged.
  */
-import { sm2 } from 'sm-crypto-v2';
 import vec from '../../../firmware-protocols/terminal-modbus/vectors/held.json';
 import {
   buildCommandBlock,
@@ -11,46 +10,16 @@ import {
   heldEntryWrites,
   REGISTERS,
   type CommandRecord,
-  type CommandSigner,
   type HeldEntry,
 } from '../../../firmware-protocols/terminal-modbus';
-import { DEFAULT_USER_ID } from '../../../firmware-protocols/signing';
-import { CommandVerifier } from './command-verifier';
-import { SimulatedTerminal } from './simulated-terminal';
+import { heldTerminal, S0, signer, T0 } from './held-spec-fixture';
 
-const keys = sm2.generateKeyPairHex();
-const signer: CommandSigner = {
-  certSerial: '000000000017',
-  sign: (data) => ({
-    signature: Buffer.from(
-      sm2.doSignature(data, keys.privateKey, { der: false, hash: true, userId: DEFAULT_USER_ID }),
-      'hex',
-    ),
-  }),
-};
 const H = REGISTERS.held;
-const T0 = Date.UTC(2026, 11, 7, 0, 0, 0);
-const S0 = T0 / 1000;
 
 describe.each(vec.timelines)('held timeline: $name', (tl) => {
   it('sounds and logs as the vector says', () => {
     let seq = 1;
-    const t = new SimulatedTerminal({
-      now: T0,
-      verifier: new CommandVerifier([{ serial: '000000000017', publicKeyHex: keys.publicKey }]),
-      identity: {
-        vendor: 'Dalaba Sim',
-        model: 'DLB-T300',
-        firmware: '1.0.0',
-        serial: 'SN001',
-        resourceCode: '63415231002000301010401',
-        codecs: ['opus-16k'],
-        clipStorageKb: 4096,
-        sources: ['stored', 'fm', 'tone'],
-        display: false,
-        holdsSchedule: true,
-      },
-    });
+    const t = heldTerminal();
     const at = (s: number) => T0 + s * 1000;
     const write = (address: number, values: number[], s: number) => {
       t.heard(at(s));
