@@ -294,6 +294,14 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     return at ? at : null;
   }
 
+  /**
+   * When the start that a terminal of a running broadcast last got went out (ms), from its delivery row; null when
+   * none went out or the run is not in memory.
+   */
+  startSentAt(broadcastId: string, terminalId: number): number | null {
+    return this.runs.get(broadcastId)?.ledger.ofTerminal(terminalId)?.startSentAt?.getTime() ?? null;
+  }
+
   private async cancelOne(b: BroadcastEntity, userId: number): Promise<void> {
     const active = this.runs.get(b.broadcastId);
     if (active) {

@@ -175,7 +175,7 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
       if (c.state === 'playing') {
         // back after a preemption, or started after all (a retry, a late start): what kept it off air ends when it
         // sounds — now, or the synchronised start it armed for
-        const at = t.startedAt === null ? this.startOf(p.broadcastId, now) : now;
+        const at = t.startedAt === null ? this.startOf(p.broadcastId, c.terminalId, now) : now;
         if (t.cut) {
           await this.asRun.recordInterruption(s, t.cut.cause, t.cut.from, new Date(at));
           t.cut = null;
@@ -185,7 +185,8 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
           await this.asRun.recordStart(s, new Date(at), t.source);
         }
         Object.assign(t, { state: 'playing', since: now });
-      } else if (c.state === 'preempted') {
+      } else if (c.state === 'preempted' && !(t.state === 'preempted' && t.cut)) {
+        // told again while still cut (a retried start of the stronger broadcast): the open interruption stands
         const by = await this.repo.preemptor(c.terminalId, p.broadcastId);
         const cause = by
           ? `${by.alertId > 0 ? `alert ${by.alertId}` : 'relay'} (broadcast ${by.broadcastId})`
@@ -200,9 +201,16 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** When a terminal verified playing at `verifiedAt` started: the synchronised start it armed for, or the read. */
-  private startOf(broadcastId: string, verifiedAt: number): number {
+  /**
+   * When a terminal verified playing at `verifiedAt` started: the synchronised start when its start went out before
+   * it (it armed for it), else when that start went out (it played on receipt). A run no longer in memory (a restart)
+   * knows neither: a read soon after the synchronised start counts as on it.
+   */
+  private startOf(broadcastId: string, terminalId: number, verifiedAt: number): number {
     const start = this.dispatch.startTimeOf(broadcastId);
-    return start !== null && verifiedAt <= start + ON_START_MS ? start : verifiedAt;
+    if (start === null) return verifiedAt;
+    const sent = this.dispatch.startSentAt(broadcastId, terminalId);
+    if (sent !== null) return sent < start ? start : Math.min(sent, verifiedAt);
+    return verifiedAt <= start + ON_START_MS ? start : verifiedAt;
   }
 }
