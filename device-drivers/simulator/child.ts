@@ -36,6 +36,7 @@ async function serve(req: StartRequest): Promise<void> {
           id: m.id,
           counters,
           ...(m.op === 'play-log' ? { playLog: network.playLogs() } : {}),
+          ...(m.op === 'bus-counters' ? { busCounters: network.gateways.map((g) => ({ ...g.bus.counters })) } : {}),
         };
         process.send?.(reply, () => m.op === 'stop' && process.exit(0));
       },

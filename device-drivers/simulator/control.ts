@@ -5,7 +5,7 @@
  */
 import { clipBusShape, longBusShape, referenceCounty, type CountyShape } from './county-shape';
 import type { GatewayTransport, SimulatedNetwork, StockedClip } from './network';
-import { UNIT_FAULTS, type PlayRecord, type UnitFault } from './modbus/virtual-bus';
+import { UNIT_FAULTS, type BusCounters, type PlayRecord, type UnitFault } from './modbus/virtual-bus';
 
 export type ShapeName = 'county' | 'long-bus' | 'clip-bus';
 
@@ -38,6 +38,7 @@ export type ControlRequest =
   | { op: 'switch-source'; gateway: number; unit: number; source: PlayRecord['source'] }
   | { op: 'play-log' }
   | { op: 'counters' }
+  | { op: 'bus-counters' }
   | { op: 'stop' };
 
 export interface Ready {
@@ -52,6 +53,8 @@ export interface Reply {
   id: number;
   error?: string;
   counters?: Record<string, number>;
+  /** bus-counters: each gateway's bus counters, in gateway order. */
+  busCounters?: BusCounters[];
   /** play-log: [gateway index, unit, plays] of every terminal. */
   playLog?: [number, number, PlayRecord[]][];
 }
@@ -116,6 +119,8 @@ export async function applyControl(
       }
       return total;
     }
+    case 'bus-counters':
+      return undefined; // the reply carries them (child.ts)
     case 'stop':
       await net.stop();
       return undefined;

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ControlRequest, Ready, Reply, StartRequest } from './control';
-import type { PlayRecord, UnitFault } from './modbus/virtual-bus';
+import type { BusCounters, PlayRecord, UnitFault } from './modbus/virtual-bus';
 import type { StockedClip } from './network';
 
 export class SimulatorProcess {
@@ -109,6 +109,11 @@ export class SimulatorProcess {
 
   async counters(): Promise<Record<string, number>> {
     return (await this.request({ op: 'counters' })).counters ?? {};
+  }
+
+  /** Each gateway's bus counters (device-drivers/simulator/modbus/virtual-bus.ts), in gateway order. */
+  async busCounters(): Promise<BusCounters[]> {
+    return (await this.request({ op: 'bus-counters' })).busCounters ?? [];
   }
 
   /** Stops every gateway and waits for the process to exit. */

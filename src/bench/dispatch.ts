@@ -25,13 +25,7 @@ import { SimulatorProcess } from '../../device-drivers/simulator/simulator-proce
 import { systemClock } from '../../device-drivers/transport/clock';
 import { Bound } from '../../device-drivers/transport/line-timing';
 import { Sm2Signer } from '../../firmware-protocols/signing';
-import {
-  chunkCount,
-  encodeChunkFrame,
-  encodeCommit,
-  receiveReadCount,
-  REGISTERS,
-} from '../../firmware-protocols/terminal-modbus';
+import { chunkCount, encodeChunkFrame, receiveReadCount, REGISTERS } from '../../firmware-protocols/terminal-modbus';
 import { SystemClock } from '../common/clock';
 import {
   firstTransfer,
@@ -43,6 +37,9 @@ import {
 } from '../dispatch/bus-plan';
 import { sameBlockWindow } from '../dispatch/dispatch-policy';
 import { transferFailure, withFieldErrors } from '../field/driver-failures';
+import { debugReport, startTrace, traced } from './dispatch-trace';
+import { sequentialBaseline, sequentialClipBaseline } from './dispatch-baseline';
+import { idealToneFields } from './ideal-tone';
 
 type Scenario = 'alert-tone' | 'alert-clip';
 interface Options {
@@ -61,6 +58,8 @@ const BROADCAST_ID = '43415230000000101010101202612010001';
 const COMMAND_BYTES = 9 + 2 * REGISTERS.command.count;
 const STATUS_REQUEST = 8;
 const STATUS_REPLY = 5 + 2 * REGISTERS.status.count;
+/** docs/performance.md, Goals: alert-tone's ratio. */
+const TONE_GOAL = 1.2;
 const LEAD_MS = 300;
 /** The server's pauses between retries (src/dispatch/dispatch.service.ts). */
 const RETRY_MS = [200, 500, 1000, 2000];
@@ -99,35 +98,6 @@ function parse(argv: string[]): Options {
     } else throw new RangeError(`unknown option ${a}`);
   }
   return o;
-}
-
-/** BENCH_DEBUG: each bus's requests as they went, ms from the timed start (what the slowest bus spent its time on). */
-interface TraceEntry {
-  op: string;
-  unit: number | 'all';
-  at: number;
-  took: number;
-  outcome: string;
-}
-const traces = new Map<string, TraceEntry[]>();
-let traceT0 = 0;
-
-async function traced<T>(busId: string, op: string, unit: number | 'all', fn: () => Promise<T>): Promise<T> {
-  if (!process.env.BENCH_DEBUG) return fn();
-  const at = performance.now() - traceT0;
-  const note = (outcome: string): void => {
-    const list = traces.get(busId) ?? [];
-    list.push({ op, unit, at: Math.round(at), took: Math.round(performance.now() - traceT0 - at), outcome });
-    traces.set(busId, list);
-  };
-  try {
-    const v = await fn();
-    note('ok');
-    return v;
-  } catch (e) {
-    note((e as { kind?: string }).kind ?? 'error');
-    throw e;
-  }
 }
 
 /** The per-bus plan's view of a driver bus: terminals keyed by unit. */
@@ -223,7 +193,7 @@ async function main(): Promise<void> {
     say(
       `${o.scenario}: ${targets.length} buses (${o.transport}), ${terminals} terminals (${sim.ready.dead.length} dead)`,
     );
-    const line = await alert(o, targets, buses, deadOf, say, () => sim.counters());
+    const line = await alert(o, targets, buses, deadOf, say, sim);
     buses.forEach((b) => void b.stop());
     const counters = await sim.counters();
     clearTimeout(limit);
@@ -243,47 +213,6 @@ function alertBound(targets: BusTarget[], deadOf: (i: number) => Set<number>, cl
     );
   });
   return Math.max(...boundsMs) / 1000;
-}
-
-/** BENCH_DEBUG=1: the slowest transfers and verifications, and the transfers that failed. */
-function debugReport(
-  say: (l: string) => void,
-  transferS: { bus: number; s: number; bound: number }[],
-  transferFailed: string[],
-  verifiedAt: number[],
-  outcomes: StartOutcome[],
-): void {
-  if (transferS.length > 0)
-    say(
-      `slowest transfers (s, bound): ${transferS
-        .sort((a, b) => b.s - a.s)
-        .slice(0, 8)
-        .map((x) => `bus ${x.bus} ${x.s.toFixed(2)} (${x.bound.toFixed(2)})`)
-        .join(', ')}`,
-    );
-  if (transferFailed.length > 0) say(`transfers failed: ${transferFailed.join('; ')}`);
-  say(
-    `slowest verifications (s): ${[...verifiedAt]
-      .sort((a, b) => b - a)
-      .slice(0, 12)
-      .map((v) => (v / 1000).toFixed(2))
-      .join(' ')}; by bus: ${JSON.stringify(
-      outcomes
-        .map((x, i) => ({ i, r: x.reads, s: x.sent, f: x.failed.length, u: x.unreachable.length }))
-        .filter((x) => x.s.unicast > 0)
-        .slice(0, 8),
-    )}`,
-  );
-  // the buses whose last terminal was verified latest: what they spent their time on
-  const last = (l: TraceEntry[]): number =>
-    Math.max(...l.filter((e) => e.op === 'status' && e.outcome === 'ok').map((e) => e.at + e.took));
-  for (const [busId, list] of [...traces].sort((a, b) => last(b[1]) - last(a[1])).slice(0, 3))
-    say(
-      `${busId}: ${list
-        .sort((a, b) => a.at - b.at)
-        .map((e) => `${e.at}+${e.took} ${e.op} ${e.unit}${e.outcome === 'ok' ? '' : ` ${e.outcome}`}`)
-        .join(', ')}`,
-    );
 }
 
 /** What a timed alert run collects as it goes, from its start `t0` (performance.now()). */
@@ -449,7 +378,7 @@ async function alert(
   buses: ModbusTerminalBus[],
   deadOf: (i: number) => Set<number>,
   say: (l: string) => void,
-  counters: () => Promise<Record<string, number>>,
+  sim: Pick<SimulatorProcess, 'counters' | 'busCounters'>,
 ): Promise<ReturnType<typeof benchResult>> {
   const tone = o.scenario === 'alert-tone';
   const bytes = tone ? 3_200 : Number(process.env.BENCH_CLIP_BYTES ?? 20_000);
@@ -457,6 +386,7 @@ async function alert(
   const links = buses.map(linkOf);
   if (tone) await storeTone(links, targets, clip, say);
   const boundS = alertBound(targets, deadOf, tone ? null : bytes);
+  const lossesBefore = tone ? await sim.busCounters() : [];
   const cpu0 = process.cpuUsage();
   const tally: AlertTally = {
     t0: performance.now(),
@@ -466,14 +396,26 @@ async function alert(
     transferS: [],
     transferFailed: [],
   };
-  traceT0 = tally.t0;
-  traces.clear();
+  startTrace(tally.t0);
   const firsts = await firstRounds(links, targets, clip, bytes, tone, deadOf, tally);
   const outcomes = await startAll(links, firsts, clip.clipId, deadOf, tally);
   let verified = 0;
   for (const out of outcomes) verified += out.playing.length;
   const cpu = process.cpuUsage(cpu0);
-  const controllerCounters = await counters();
+  const controllerCounters = await sim.counters();
+  const ideal = tone
+    ? idealToneFields({
+        targets,
+        deadOf,
+        transport: o.transport,
+        noise: o.noise,
+        seed: o.seed,
+        frames: { commandBytes: COMMAND_BYTES, requestBytes: STATUS_REQUEST, replyBytes: STATUS_REPLY },
+        goal: TONE_GOAL,
+        before: lossesBefore,
+        after: await sim.busCounters(),
+      })
+    : {};
   const { t0, verifiedAt } = tally;
   if (process.env.BENCH_DEBUG)
     debugReport(say, tone ? [] : tally.transferS, tally.transferFailed, verifiedAt, outcomes);
@@ -486,15 +428,11 @@ async function alert(
   const baseline = !o.baseline
     ? null
     : tone
-      ? await sequentialBaseline(targets, buses, clip.clipId)
-      : await sequentialClipBaseline(targets, buses, clipOf(bytes, 903));
+      ? await sequentialBaseline(targets, buses, clip.clipId, BROADCAST_ID)
+      : await sequentialClipBaseline(targets, buses, clipOf(bytes, 903), BROADCAST_ID);
   if (baseline !== null) say(`naive baseline (unicast, await each terminal): ${baseline.toFixed(3)} s`);
-  return benchResult(
-    o.scenario,
-    measured,
-    boundS,
-    baseline,
-    alertFields(o, targets, {
+  return benchResult(o.scenario, measured, boundS, baseline, {
+    ...alertFields(o, targets, {
       tone,
       bytes,
       live,
@@ -505,98 +443,8 @@ async function alert(
       repeatedStarts: controllerCounters.repeatedStarts ?? 0,
       cpu,
     }),
-  );
-}
-
-/**
- * The clip the naive way: to each terminal in turn, unicast, awaiting each request — prepare, every chunk, commit, then
- * play and a status read (buses in parallel). A dead terminal costs its time-outs, as it does to such code.
- */
-async function sequentialClipBaseline(
-  targets: BusTarget[],
-  buses: ModbusTerminalBus[],
-  clip: ReturnType<typeof clipOf>,
-): Promise<number> {
-  const t0 = performance.now();
-  const chunks = chunkCount(clip.data.length);
-  const id = `${BROADCAST_ID.slice(0, -1)}3`;
-  await Promise.all(
-    buses.map(async (bus, i) => {
-      for (const unit of targets[i].units) {
-        try {
-          const prepare = bus.sign({
-            code: 'prepare-clip',
-            clipId: clip.clipId,
-            codec: 'opus-16k',
-            size: clip.data.length,
-            digest: clip.digest,
-          });
-          await bus.writeSigned(unit, prepare, 'FC16 clip prepare', { priority: 'command' });
-          for (let c = 0; c < chunks; c++)
-            await bus.write(
-              unit,
-              REGISTERS.chunk.address,
-              encodeChunkFrame(clip.clipId, c, clip.data),
-              `FC16 clip chunk ${c}`,
-              { priority: 'command' },
-            );
-          await bus.write(unit, REGISTERS.commit.address, encodeCommit(clip.clipId), 'FC16 clip commit', {
-            priority: 'command',
-          });
-          await bus.command(
-            unit,
-            {
-              code: 'play',
-              source: 'stored',
-              clipId: clip.clipId,
-              priority: 0,
-              broadcastClass: 4,
-              repeat: 1,
-              volume: 80,
-              broadcastId: id,
-            },
-            { priority: 'command' },
-          );
-          await bus.readStatus(unit, { priority: 'command' });
-        } catch {
-          // a dead unit or a lost frame: such code moves on to the next terminal
-        }
-      }
-    }),
-  );
-  return (performance.now() - t0) / 1000;
-}
-
-/** Unicast play then a status read, one terminal after the other on each bus (buses in parallel). */
-async function sequentialBaseline(targets: BusTarget[], buses: ModbusTerminalBus[], clipId: number): Promise<number> {
-  const t0 = performance.now();
-  const id = `${BROADCAST_ID.slice(0, -1)}2`;
-  await Promise.all(
-    buses.map(async (bus, i) => {
-      for (const unit of targets[i].units) {
-        try {
-          await bus.command(
-            unit,
-            {
-              code: 'play',
-              source: 'stored',
-              clipId,
-              priority: 0,
-              broadcastClass: 4,
-              repeat: 1,
-              volume: 80,
-              broadcastId: id,
-            },
-            { priority: 'command' },
-          );
-          await bus.readStatus(unit, { priority: 'command' });
-        } catch {
-          // a dead unit costs its timeout, as it does to such code
-        }
-      }
-    }),
-  );
-  return (performance.now() - t0) / 1000;
+    ...ideal,
+  });
 }
 
 main().catch((e: unknown) => {

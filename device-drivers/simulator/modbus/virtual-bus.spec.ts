@@ -128,6 +128,28 @@ describe('VirtualBus line timing', () => {
     expect(bus.counters.corrupted).toBeLessThan(120);
     expect(bad).toBeGreaterThan(0);
   });
+
+  it('counts which frames noise took: a broadcast, a request to a unit that would answer (not a dead one), a reply', () => {
+    // one draw a frame (no stray traffic): 0 corrupts it
+    const draws = [0, 0, 0, 1, 0];
+    const random = () => draws.shift() ?? 1;
+    const { clock, bus, sink } = setup(2, { noise: 0.5, strayTraffic: 0, random });
+    bus.setFault(2, 'dead');
+    bus.transmit(write(0, 0, [1]), sink); // broadcast: noise
+    clock.advance(1000);
+    bus.transmit(read(1, 0, 1), sink); // request: noise
+    clock.advance(1000);
+    bus.transmit(read(2, 0, 1), sink); // request to the dead unit: noise
+    clock.advance(1000);
+    bus.transmit(read(1, 0, 1), sink); // request kept, reply: noise
+    clock.advance(1000);
+    expect(bus.counters).toMatchObject({
+      corrupted: 4,
+      corruptedBroadcasts: 1,
+      corruptedRequests: 1,
+      corruptedReplies: 1,
+    });
+  });
 });
 
 describe('VirtualBus fault modes', () => {

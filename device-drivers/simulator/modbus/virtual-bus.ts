@@ -111,6 +111,10 @@ export interface BusCounters {
   collisions: number;
   corrupted: number;
   unanswered: number;
+  /** Of `corrupted`: broadcasts, requests to a unit that would have answered, and replies. */
+  corruptedBroadcasts: number;
+  corruptedRequests: number;
+  corruptedReplies: number;
 }
 
 type ReplySink = (frame: Buffer) => void;
@@ -139,6 +143,9 @@ export class VirtualBus {
     collisions: 0,
     corrupted: 0,
     unanswered: 0,
+    corruptedBroadcasts: 0,
+    corruptedRequests: 0,
+    corruptedReplies: 0,
   };
 
   private readonly random: () => number;
@@ -244,6 +251,9 @@ export class VirtualBus {
     }
     if (this.chance(this.opts.noise)) {
       this.counters.corrupted += 1;
+      const to = frame[0] === 0 ? null : this.units.get(frame[0]);
+      if (to === null) this.counters.corruptedBroadcasts += 1;
+      else if (to && this.alive(to.fault, now) && to.fault !== 'no-reply') this.counters.corruptedRequests += 1;
       for (const [, u] of this.units) if (this.alive(u.fault, now)) u.device.crcError?.();
       return 'corrupted'; // nobody recognises the frame; the master times out
     }
@@ -273,6 +283,7 @@ export class VirtualBus {
       reply = Buffer.from(reply);
       reply[reply.length - 1] ^= 0x5a;
       this.counters.corrupted += 1;
+      this.counters.corruptedReplies += 1;
     }
     const delivered = reply;
     this.inFlight = clock.setTimeout(() => {
