@@ -14,6 +14,7 @@ import {
   type BusEvent,
   type ClipTransferResult,
   type HeldScheduleAccess,
+  type HeldTable,
   type TerminalBus,
   type TerminalIdentity,
 } from '../../device-drivers/terminal-bus';
@@ -262,6 +263,35 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
       plays: (_u, opts) => withFieldErrors(() => held.plays(unit, opts)),
       acknowledge: (_u, sequence, opts) => withFieldErrors(() => held.acknowledge(unit, sequence, opts)),
     };
+  }
+
+  /**
+   * One held table broadcast on a gateway's bus (PROTOCOL.md §9.7: every capable terminal that hears it takes it), each
+   * of `terminalIds` read back: resolves with those holding it.
+   */
+  heldWriteAll(
+    gatewayId: number,
+    terminalIds: number[],
+    table: HeldTable,
+    opts: RequestOptions = {},
+  ): Promise<number[]> {
+    return withFieldErrors(async () => {
+      const o = this.open.get(gatewayId);
+      if (!o?.bus.held?.writeAll)
+        throw new BusError('disconnected', `gateway ${gatewayId}`, null, 'held write', 'no open bus holds a schedule');
+      const idOf = new Map<number, number>();
+      for (const id of terminalIds) {
+        const where = this.located.get(id);
+        if (where?.gatewayId === gatewayId) idOf.set(where.unit, id);
+      }
+      const units = await o.bus.held.writeAll([...idOf.keys()], table, opts);
+      return units.map((u) => idOf.get(u)).filter((id): id is number => id !== undefined);
+    });
+  }
+
+  /** The terminals the field reaches through a gateway's bus. */
+  terminalsOn(gatewayId: number): number[] {
+    return [...(this.open.get(gatewayId)?.units.values() ?? [])];
   }
 
   private reach(terminalId: number, operation: string): { bus: TerminalBus; unit: number } {
