@@ -28,6 +28,7 @@ import type { GatewayEntity, TerminalEntity } from '../terminals/registry.entiti
 import { busIdOf, connectionKey, createBus, type BusFactoryDeps } from './bus-factory';
 import { transferFailure, withFieldErrors } from './driver-failures';
 import { FieldCommands } from './field-commands';
+import { busHeldWrite, terminalHeld } from './field-held';
 import type {
   ClipToTransfer,
   CommandResult,
@@ -255,14 +256,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   heldSchedule(terminalId: number): HeldScheduleAccess | null {
     const where = this.located.get(terminalId);
     const held = where ? this.open.get(where.gatewayId)?.bus.held : undefined;
-    if (!where || !held) return null;
-    const unit = where.unit;
-    return {
-      header: (_u, opts) => withFieldErrors(() => held.header(unit, opts)),
-      write: (_u, table, opts) => withFieldErrors(() => held.write(unit, table, opts)),
-      plays: (_u, opts) => withFieldErrors(() => held.plays(unit, opts)),
-      acknowledge: (_u, sequence, opts) => withFieldErrors(() => held.acknowledge(unit, sequence, opts)),
-    };
+    return where && held ? terminalHeld(held, where.unit) : null;
   }
 
   /**
@@ -275,18 +269,12 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     table: HeldTable,
     opts: RequestOptions = {},
   ): Promise<number[]> {
-    return withFieldErrors(async () => {
-      const o = this.open.get(gatewayId);
-      if (!o?.bus.held?.writeAll)
-        throw new BusError('disconnected', `gateway ${gatewayId}`, null, 'held write', 'no open bus holds a schedule');
-      const idOf = new Map<number, number>();
-      for (const id of terminalIds) {
-        const where = this.located.get(id);
-        if (where?.gatewayId === gatewayId) idOf.set(where.unit, id);
-      }
-      const units = await o.bus.held.writeAll([...idOf.keys()], table, opts);
-      return units.map((u) => idOf.get(u)).filter((id): id is number => id !== undefined);
-    });
+    const idOf = new Map<number, number>();
+    for (const id of terminalIds) {
+      const where = this.located.get(id);
+      if (where?.gatewayId === gatewayId) idOf.set(where.unit, id);
+    }
+    return busHeldWrite(this.open.get(gatewayId)?.bus, gatewayId, idOf, table, opts);
   }
 
   /** The terminals the field reaches through a gateway's bus. */
