@@ -71,7 +71,8 @@ class FakeTerminal {
   }
 }
 
-function setup(terminals: FakeTerminal[], wanted: (id: number) => number[] = () => [1]) {
+/** `wanted`: the slots (schedule ids) each terminal plays; null: it is in no day view. */
+function setup(terminals: FakeTerminal[], wanted: (id: number) => number[] | null = () => [1]) {
   const byId = new Map(terminals.map((t) => [t.id, t]));
   const connectivity = new Map<number, Connectivity>(terminals.map((t) => [t.id, 'online']));
   const held = (t: FakeTerminal): HeldScheduleAccess => ({
@@ -130,15 +131,22 @@ function setup(terminals: FakeTerminal[], wanted: (id: number) => number[] = () 
         date,
         terminals:
           date === '2026-12-07'
-            ? terminals.map((t): TerminalDay => ({
-                terminalId: t.id,
-                areaCode: AREA,
-                slots: wanted(t.id).map((s) => ({
-                  ...slotOf(s),
-                  plays: [slotOf(s)].map((x) => ({ from: x.start, to: x.end })),
-                  yields: [],
-                })),
-              }))
+            ? terminals.flatMap((t): TerminalDay[] => {
+                const slots = wanted(t.id);
+                return slots === null
+                  ? []
+                  : [
+                      {
+                        terminalId: t.id,
+                        areaCode: AREA,
+                        slots: slots.map((s) => ({
+                          ...slotOf(s),
+                          plays: [slotOf(s)].map((x) => ({ from: x.start, to: x.end })),
+                          yields: [],
+                        })),
+                      },
+                    ];
+              })
             : [],
       }),
   };
@@ -196,7 +204,7 @@ describe('HeldScheduleSync', () => {
     await db.destroy();
   });
 
-  const start = (terminals: FakeTerminal[], wanted?: (id: number) => number[]) => {
+  const start = (terminals: FakeTerminal[], wanted?: (id: number) => number[] | null) => {
     const f = setup(terminals, wanted);
     const config = { field: { enabled: true, heldSyncMs: 60_000, heldHoldOffSeconds: 60 } } as AppConfig;
     sync = new HeldScheduleSync(
@@ -314,6 +322,27 @@ describe('HeldScheduleSync', () => {
     expect(await sync.pass()).toMatchObject({ written: 3, broadcasts: 0 });
     expect(terminals.map((t) => t.writes.unicast)).toEqual([1, 1, 1]);
     expect(terminals[0].header.digest).not.toBe(terminals[2].header.digest);
+  });
+
+  it('writes unicast where a terminal of the bus that may take a broadcast table is not known', async () => {
+    const terminals = bus(3);
+    start(terminals, (id) => (id === 3 ? null : [1]));
+    expect(await sync.pass()).toMatchObject({ written: 2, broadcasts: 0 });
+    expect(terminals.map((t) => t.writes)).toEqual([
+      { unicast: 1, broadcast: 0 },
+      { unicast: 1, broadcast: 0 },
+      { unicast: 0, broadcast: 0 },
+    ]);
+  });
+
+  it('writes bus-wide past a terminal that is offline, which raises no held-table alarm', async () => {
+    const terminals = bus(3);
+    const f = start(terminals, (id) => (id === 3 ? [2] : [1]));
+    f.connectivity.set(3, 'offline');
+    terminals[2].loseWrites = -1;
+    expect(await sync.pass()).toMatchObject({ written: 2, broadcasts: 1, failed: 1 });
+    expect(terminals.map((t) => t.writes.broadcast)).toEqual([1, 1, 0]);
+    expect(f.causes()).toEqual([]);
   });
 
   it('raises a held-table alarm for a table not verified after the retries, and clears it once verified', async () => {
