@@ -82,6 +82,11 @@ export interface HeldScheduleAccess {
   /** The header and the oldest unacknowledged records (up to 15). */
   plays(unit: number, opts?: RequestOptions): Promise<HeldLog>;
   acknowledge(unit: number, sequence: number, opts?: RequestOptions): Promise<void>;
+  /**
+   * One table for several units of the bus (§9.7): announce, entries and commit broadcast once, then each unit's header
+   * read back; resolves with the units holding it. Every capable unit that hears the broadcast takes the table.
+   */
+  writeAll?(units: number[], table: HeldTable, opts?: RequestOptions): Promise<number[]>;
 }
 
 export interface CommandResult {

@@ -14,6 +14,7 @@ import {
   type BusEvent,
   type ClipTransferResult,
   type HeldScheduleAccess,
+  type HeldTable,
   type TerminalBus,
   type TerminalIdentity,
 } from '../../device-drivers/terminal-bus';
@@ -27,6 +28,7 @@ import type { GatewayEntity, TerminalEntity } from '../terminals/registry.entiti
 import { busIdOf, connectionKey, createBus, type BusFactoryDeps } from './bus-factory';
 import { transferFailure, withFieldErrors } from './driver-failures';
 import { FieldCommands } from './field-commands';
+import { busHeldWrite, terminalHeld } from './field-held';
 import type {
   ClipToTransfer,
   CommandResult,
@@ -254,14 +256,30 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   heldSchedule(terminalId: number): HeldScheduleAccess | null {
     const where = this.located.get(terminalId);
     const held = where ? this.open.get(where.gatewayId)?.bus.held : undefined;
-    if (!where || !held) return null;
-    const unit = where.unit;
-    return {
-      header: (_u, opts) => withFieldErrors(() => held.header(unit, opts)),
-      write: (_u, table, opts) => withFieldErrors(() => held.write(unit, table, opts)),
-      plays: (_u, opts) => withFieldErrors(() => held.plays(unit, opts)),
-      acknowledge: (_u, sequence, opts) => withFieldErrors(() => held.acknowledge(unit, sequence, opts)),
-    };
+    return where && held ? terminalHeld(held, where.unit) : null;
+  }
+
+  /**
+   * One held table broadcast on a gateway's bus (PROTOCOL.md §9.7: every capable terminal that hears it takes it), each
+   * of `terminalIds` read back: resolves with those holding it.
+   */
+  heldWriteAll(
+    gatewayId: number,
+    terminalIds: number[],
+    table: HeldTable,
+    opts: RequestOptions = {},
+  ): Promise<number[]> {
+    const idOf = new Map<number, number>();
+    for (const id of terminalIds) {
+      const where = this.located.get(id);
+      if (where?.gatewayId === gatewayId) idOf.set(where.unit, id);
+    }
+    return busHeldWrite(this.open.get(gatewayId)?.bus, gatewayId, idOf, table, opts);
+  }
+
+  /** The terminals the field reaches through a gateway's bus. */
+  terminalsOn(gatewayId: number): number[] {
+    return [...(this.open.get(gatewayId)?.units.values() ?? [])];
   }
 
   private reach(terminalId: number, operation: string): { bus: TerminalBus; unit: number } {

@@ -7,6 +7,8 @@
 import type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus } from '../../firmware-protocols/codes';
 
 export type { ClipToTransfer, SourceKind, TerminalCommand, TerminalStatus };
+/** A terminal's held schedule (terminal-modbus PROTOCOL.md §9) as FieldBuses.heldSchedule gives it, and a table. */
+export type { HeldHeader, HeldScheduleAccess, HeldTable } from '../../device-drivers/terminal-bus';
 
 /** Bus scheduler classes, highest first. */
 export type PriorityClass = 'emergency' | 'command' | 'transfer' | 'poll';

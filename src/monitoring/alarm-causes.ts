@@ -15,7 +15,9 @@ export type AlarmKind =
   | 'relay-source'
   | 'relay-signal'
   // a terminal's silent self-test found a fault (src/selftest), until a later test passes
-  | 'self-test';
+  | 'self-test'
+  // a capable terminal's held schedule could not be written and verified (src/relay/held), until it is
+  | 'held-table';
 
 export interface AlarmCause {
   /** Stable identity of the cause, e.g. `bus-down:gateway:12`. */

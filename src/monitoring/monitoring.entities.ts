@@ -18,6 +18,7 @@ export const ALARM_KINDS: AlarmKind[] = [
   'relay-source',
   'relay-signal',
   'self-test',
+  'held-table',
 ];
 export const ALARM_STATES = ['active', 'cleared'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];

@@ -11,6 +11,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import { systemClock } from '../../device-drivers/transport/clock';
 import type { SimulatedTerminal } from '../../device-drivers/simulator/terminal/simulated-terminal';
 import { HELD_STATES } from '../../firmware-protocols/terminal-modbus';
+import { FieldBuses } from '../../src/field/field-buses';
 import { HeldScheduleSync } from '../../src/relay/held/held-sync.service';
 import { shanghaiDay } from '../../src/relay/recurrence';
 import { AsRunEntity } from '../../src/relay/relay.entities';
@@ -87,6 +88,7 @@ forEachDatabase('held schedules (断网续播) over a simulated county', (kind) 
     const bEnd = bStart + 4000;
     const b = await publish('县台天气', bStart, bEnd);
     const ids = UNITS.map((u) => county.terminalIds[0][u]);
+    const writeAll = jest.spyOn(t.app.get(FieldBuses), 'heldWriteAll');
 
     // every capable terminal holds both slots, verified by read-back; unit 4 (older firmware) holds nothing
     await t.app.get(HeldScheduleSync).pass();
@@ -96,6 +98,8 @@ forEachDatabase('held schedules (断网续播) over a simulated county', (kind) 
       else expect(held.active?.entries.map((e) => e.start * 1000)).toEqual([aStart, bStart]);
       if (u !== 4) expect(held.state).toBe(HELD_STATES.active);
     }
+    // the three capable terminals of the bus share the table: it went out bus-wide
+    expect(writeAll).toHaveBeenCalledWith(county.gatewayIds[0], ids.slice(0, 3), expect.anything(), expect.anything());
 
     // the controller is closed during slot A, once every target plays it
     const started = new Set<number>();

@@ -61,6 +61,7 @@ const ALARM_KINDS = {
   'relay-source': '日常广播音源不符',
   'relay-signal': '日常广播信号弱',
   'self-test': '自检发现故障',
+  'held-table': '断网续播表未写入',
 };
 export const alarmKindName = (k) => ALARM_KINDS[k] ?? k;
 
