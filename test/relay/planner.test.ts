@@ -286,11 +286,16 @@ forEachDatabase('relay planner over a simulated county', (kind) => {
     await t.app.get(Transactions).run((tx) => dispatch.plan(o, tx));
     dispatch.launch(o.broadcastId);
     await dispatch.settled(o.broadcastId);
-    const back = await all(cut, (r) => r.scheduleId === id && r.interruptions.some((i) => i.to !== null));
+    // the row once the alert's cut is closed (the watch may have logged something of its own meanwhile)
+    const cause = `preempted by alert ${o.alertId} (broadcast ${o.broadcastId})`;
+    const back = await all(
+      cut,
+      (r) => r.scheduleId === id && r.interruptions.some((i) => i.cause === cause && i.to !== null),
+    );
     for (const r of back) {
-      const [i] = r.interruptions;
-      expect(i.cause).toBe(`preempted by alert ${o.alertId} (broadcast ${o.broadcastId})`);
-      expect(Date.parse(i.to as string)).toBeGreaterThan(Date.parse(i.from));
+      const cuts = r.interruptions.filter((i) => i.cause === cause);
+      expect(cuts).toHaveLength(1);
+      expect(Date.parse(cuts[0].to as string)).toBeGreaterThan(Date.parse(cuts[0].from));
     }
     const relay = await broadcastOf(id, start);
     for (const u of [1, 2]) {
