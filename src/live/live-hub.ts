@@ -28,6 +28,8 @@ import { type LiveBroadcast, type LiveTerminal, liveGateway, liveTerminal } from
 import { Clock } from '../common/clock';
 import { type AudioJob, AudioJobs } from '../audio/jobs/audio-jobs';
 import { NotFoundError } from '../common/errors';
+import { SelfTestScheduler } from '../selftest/self-test.scheduler';
+import { selfTestView } from '../selftest/self-test.service';
 import { RelayFeed } from './relay-feed';
 import {
   MAX_SUBSCRIPTIONS,
@@ -103,7 +105,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
   /** Clients following the alerts list (every alert reaching into their scopes). */
   private readonly alertWatch = new Set<LiveClient>();
-  /** Clients following the relay, and the relay's changes routed to them. */
+  /** Clients following the relay and self-test results, and those routed to them. */
   private readonly relayFeed = new RelayFeed();
   /** Clients following tone provisioning, with the areas they asked for (null: their whole scope). */
   private readonly toneWatch = new Map<LiveClient, Set<string | null>>();
@@ -124,6 +126,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly provisioning: ToneProvisioning,
     private readonly audioJobs: AudioJobs,
     private readonly relay: RelayChanges,
+    private readonly selfTests: SelfTestScheduler,
     clock: Clock,
   ) {
     this.timers = feedTimers(clock);
@@ -139,6 +142,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.routeTones()),
       this.audioJobs.updates$.subscribe((job) => this.routeAudioJob(job)),
       this.relay.stream.subscribe((r) => this.relayFeed.routeRelay(r)),
+      this.selfTests.results.subscribe((r) => this.relayFeed.routeSelfTest(selfTestView(r))),
     );
   }
 
@@ -206,6 +210,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         return this.subscribeAudioJob(c, key, id as string);
       case 'relay':
         return this.relayFeed.subscribeRelay(c, key);
+      case 'selfTests':
+        return this.relayFeed.subscribeSelfTests(c, key, id as string | null);
       case 'alerts':
         this.alertWatch.add(c);
         c.subscriptions.set(key, () => this.alertWatch.delete(c));

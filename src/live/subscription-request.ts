@@ -22,6 +22,7 @@ export const SUBSCRIPTION_KINDS = [
   'provisioning',
   'audioJob',
   'relay',
+  'selfTests',
 ] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
@@ -75,9 +76,10 @@ export function parseSubscription(request: unknown): SubscriptionRequest | { mes
         ? { kind: 'alarms', id }
         : { message: 'id must be an area code, or absent for every alarm in your scope' };
     case 'provisioning':
-      if (id === undefined || id === null) return { kind: 'provisioning', id: null };
+    case 'selfTests':
+      if (id === undefined || id === null) return { kind: kind as 'provisioning' | 'selfTests', id: null };
       return typeof id === 'string' && isAreaCode(id)
-        ? { kind: 'provisioning', id }
+        ? { kind: kind as 'provisioning' | 'selfTests', id }
         : { message: 'id must be an area code, or absent for your whole scope' };
     case 'alerts':
     case 'relay':
