@@ -26,10 +26,10 @@ import { ToneProvisioning } from '../dispatch/tone-provisioning';
 import { auditTime } from 'rxjs';
 import { type LiveBroadcast, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 import { Clock } from '../common/clock';
-import { type AudioJob, AudioJobs } from '../audio/jobs/audio-jobs';
-import { NotFoundError } from '../common/errors';
+import { AudioJobs } from '../audio/jobs/audio-jobs';
 import { SelfTestScheduler } from '../selftest/self-test.scheduler';
 import { selfTestView } from '../selftest/self-test.service';
+import { ProgressFeed, TONES_EVERY_MS } from './progress-feed';
 import { RelayFeed } from './relay-feed';
 import {
   MAX_SUBSCRIPTIONS,
@@ -47,9 +47,6 @@ export {
   type SubscribeReply,
   type SubscriptionKind,
 } from './subscription-request';
-
-/** Who may follow an audio job: those who see the audio library (the job's id is its only other key). */
-const AUDIO_ROLES = ['officer', 'approver', 'admin'];
 
 /** A client's view of one broadcast: the deliveries inside its scopes and their latest states. */
 interface BroadcastView {
@@ -91,9 +88,6 @@ function countOf(view: BroadcastView): Record<DeliveryState, number> {
   return counts;
 }
 
-/** Tone provisioning moves terminal by terminal: watchers get its view at most this often. */
-const TONES_EVERY_MS = 1000;
-
 @Injectable()
 export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly clients = new Map<string, LiveClient>();
@@ -107,10 +101,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly alertWatch = new Set<LiveClient>();
   /** Clients following the relay and self-test results, and those routed to them. */
   private readonly relayFeed = new RelayFeed();
-  /** Clients following tone provisioning, with the areas they asked for (null: their whole scope). */
-  private readonly toneWatch = new Map<LiveClient, Set<string | null>>();
-  /** Clients following an audio job, by job id. */
-  private readonly jobWatch = new Map<string, Set<LiveClient>>();
+  /** Clients following tone provisioning or an audio job. */
+  private readonly progress: ProgressFeed;
   /** Per area code: the prefixes it is counted under, and the area code each stands for. */
   private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
@@ -130,6 +122,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     clock: Clock,
   ) {
     this.timers = feedTimers(clock);
+    this.progress = new ProgressFeed(provisioning, audioJobs);
   }
 
   onModuleInit(): void {
@@ -139,8 +132,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.alarms.events.subscribe((e) => this.routeAlarm(e)),
       this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
       this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
-      this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.routeTones()),
-      this.audioJobs.updates$.subscribe((job) => this.routeAudioJob(job)),
+      this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.progress.routeTones()),
+      this.audioJobs.updates$.subscribe((job) => this.progress.routeAudioJob(job)),
       this.relay.stream.subscribe((r) => this.relayFeed.routeRelay(r)),
       this.selfTests.results.subscribe((r) => this.relayFeed.routeSelfTest(selfTestView(r))),
     );
@@ -205,9 +198,9 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       case 'broadcast':
         return this.subscribeBroadcast(c, key, id as string);
       case 'provisioning':
-        return this.subscribeTones(c, key, id as string | null);
+        return this.progress.subscribeTones(c, key, id as string | null);
       case 'audioJob':
-        return this.subscribeAudioJob(c, key, id as string);
+        return this.progress.subscribeAudioJob(c, key, id as string);
       case 'relay':
         return this.relayFeed.subscribeRelay(c, key);
       case 'selfTests':
@@ -372,63 +365,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         countOf(view),
       );
     }
-  }
-
-  /** Technicians and officers (as GET /api/provisioning/tones): the view now, then again as provisioning moves. */
-  private subscribeTones(c: LiveClient, key: string, areaCode: string | null): SubscribeReply {
-    const roles = c.user.roles;
-    if (!roles.some((r) => r === 'technician' || r === 'officer' || r === 'admin'))
-      return fail('forbidden', 'tone provisioning is for technicians and officers');
-    if (areaCode !== null && !canReach(c.user, areaCode))
-      return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
-    const mine = this.toneWatch.get(c) ?? new Set<string | null>();
-    mine.add(areaCode);
-    this.toneWatch.set(c, mine);
-    c.subscriptions.set(key, () => {
-      mine.delete(areaCode);
-      if (mine.size === 0) this.toneWatch.delete(c);
-    });
-    const view = this.provisioning.view(c.user, areaCode ?? undefined);
-    return {
-      ok: true,
-      subscription: { kind: 'provisioning', id: areaCode },
-      snapshot: {
-        terminals: [],
-        gateways: [],
-        rates: [],
-        alarms: [],
-        broadcasts: [],
-        provisioning: [{ areaCode, view }],
-      },
-    };
-  }
-
-  /** Those who see the audio library: the job now, then every move of its percent and its end. */
-  private subscribeAudioJob(c: LiveClient, key: string, jobId: string): SubscribeReply {
-    if (!c.user.roles.some((r) => AUDIO_ROLES.includes(r)))
-      return fail('forbidden', 'audio jobs are for those who use the audio library');
-    let job: AudioJob;
-    try {
-      job = this.audioJobs.get(jobId);
-    } catch (e) {
-      if (e instanceof NotFoundError) return fail('not_found', `no audio job ${jobId}`);
-      throw e;
-    }
-    c.subscriptions.set(key, addTo(this.jobWatch, jobId, c));
-    return {
-      ok: true,
-      subscription: { kind: 'audioJob', id: jobId },
-      snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [], audioJobs: [job] },
-    };
-  }
-
-  private routeAudioJob(job: AudioJob): void {
-    for (const c of this.jobWatch.get(job.id) ?? []) c.feed.audioJob(job);
-  }
-
-  private routeTones(): void {
-    for (const [c, areas] of this.toneWatch)
-      for (const a of areas) c.feed.tones(a, this.provisioning.view(c.user, a ?? undefined));
   }
 
   /** An alert goes to the alert watchers who see it: one of its areas inside their scopes, or theirs inside its (as GET /api/alerts/:id). */

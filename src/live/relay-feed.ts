@@ -10,8 +10,7 @@ import { canReach, visibleSubtrees } from '../auth/scope';
 import type { RelayChange } from '../relay/relay-view';
 import { covers } from '../relay/relay-rules';
 import { type SelfTestView } from '../selftest/self-test.service';
-import type { LiveFeed } from './live-feed';
-import { type SubscribeReply, emptySnapshot, fail } from './subscription-request';
+import { type SubscribeReply, type Watcher, emptySnapshot, fail } from './subscription-request';
 
 /** Who may follow self-test results: those the self-test API is for (technicians; administrators pass every role). */
 const SELF_TEST_ROLES = ['technician', 'admin'];
@@ -19,14 +18,6 @@ const SELF_TEST_ROLES = ['technician', 'admin'];
 /** The area-code index a relay change's codes stand for ('' when it has none: nobody is covered by it). */
 const indexOf = (codes: string[]): string => (codes.length === 0 ? '' : `|${codes.join('|')}|`);
 const sees = (user: AuthUser, codes: string[]): boolean => codes.length > 0 && covers(user, indexOf(codes));
-
-/** What the fan-out needs of a connected client. */
-export interface Watcher {
-  user: AuthUser;
-  feed: LiveFeed;
-  /** Subscription key → what it put in the indexes, to take it out again. */
-  subscriptions: Map<string, () => void>;
-}
 
 export class RelayFeed {
   /** Clients following the relay: schedules published or withdrawn, as-run rows, inside their scopes. */

@@ -4,9 +4,11 @@
  */
 import { isAreaCode } from '../../firmware-protocols/codes';
 import type { AudioJob } from '../audio/jobs/audio-jobs';
+import type { AuthUser } from '../auth/auth-user';
 import type { ToneProvisioningView } from '../dispatch/tone-provisioning';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { OnlineRate } from '../monitoring/online-rate';
+import type { LiveFeed } from './live-feed';
 import type { LiveBroadcast, LiveGateway, LiveTerminal } from './live-payload';
 
 /** Subscriptions one client may hold at once (the console holds a handful); more are refused. */
@@ -34,6 +36,14 @@ export interface LiveSnapshot {
   broadcasts: LiveBroadcast[];
   provisioning?: { areaCode: string | null; view: ToneProvisioningView }[];
   audioJobs?: AudioJob[];
+}
+
+/** A connected client as the feeds see it: its account now, its outbox, its subscriptions. */
+export interface Watcher {
+  user: AuthUser;
+  feed: LiveFeed;
+  /** Subscription key → what it put in the indexes, to take it out again. */
+  subscriptions: Map<string, () => void>;
 }
 
 export type SubscribeReply =
