@@ -284,7 +284,7 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
     const rows = page.locator('#rl-programmes tr[data-programme]');
     await rows.first().waitFor();
     // a mark a reload would wipe
-    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    await page.evaluate('window.sameDocument = true');
     const create = (name: string, areaCode: string) =>
       t.http
         .post('/api/relay/programmes')
@@ -315,9 +315,7 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
       .send({ targets: { areaCodes: [TOWN_B] } })
       .expect(200);
     await row.waitFor({ state: 'detached' });
-    await expect(page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).resolves.toBe(
-      true,
-    );
+    await expect(page.evaluate('window.sameDocument')).resolves.toBe(true);
     expect(townErrors).toEqual([]);
     await page.context().close();
   });

@@ -117,8 +117,7 @@ describeWith(['chromium'], '终端自检 in Chromium', () => {
     await terminal.page.goto(`${t.baseUrl}/#/terminal/${terminalIds[1][1]}`);
     await terminal.page.locator('#td-selftest-last', { hasText: '尚未自检' }).waitFor();
     // marks a reload would wipe
-    for (const page of [report.page, terminal.page])
-      await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    for (const page of [report.page, terminal.page]) await page.evaluate('window.sameDocument = true');
     const tech1 = await t.login('tech1', TEST_USER_PASSWORD);
     // another town's terminal first: nothing of it reaches this technician's pages
     await t.http.post(`/api/terminals/${terminalIds[0][1]}/self-test`).set(t.auth(tech1)).expect(200);
@@ -128,9 +127,7 @@ describeWith(['chromium'], '终端自检 in Chromium', () => {
     await terminal.page.locator('#td-selftest-history tbody tr', { hasText: 'tech1' }).waitFor();
     await expect(terminal.page.locator('#td-selftest-history tbody tr').count()).resolves.toBe(1);
     for (const { page, errors } of [report, terminal]) {
-      await expect(page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).resolves.toBe(
-        true,
-      );
+      await expect(page.evaluate('window.sameDocument')).resolves.toBe(true);
       expect(errors).toEqual([]);
       await page.context().close();
     }
