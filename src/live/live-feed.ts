@@ -7,6 +7,7 @@
 import type { AlertView } from '../alerts/alert-view';
 import type { AudioJob } from '../audio/jobs/audio-jobs';
 import type { LiveRelay } from './live-payload';
+import type { SelfTestView } from '../selftest/self-test.service';
 import type { PublishedAlarmEvent } from '../monitoring/alarms.service';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
 import type { OnlineRate } from '../monitoring/online-rate';
@@ -46,8 +47,10 @@ export class LiveFeed {
   private readonly alerts = new Map<number, AlertView>();
   private readonly provisioning = new Map<string, LiveDelta['provisioning'][number]>();
   private readonly audioJobs = new Map<string, AudioJob>();
-  /** Relay changes, the latest per schedule and per as-run row. */
+  /** Relay changes, the latest per schedule, per as-run row and per programme. */
   private readonly relayChanges = new Map<string, LiveRelay>();
+  /** Self-test results, each stored once. */
+  private readonly selfTests = new Map<number, SelfTestView>();
   private alarmsDropped = 0;
   private timer: unknown = null;
   private lastSentAt = -Infinity;
@@ -75,7 +78,8 @@ export class LiveFeed {
       this.alerts.size +
       this.provisioning.size +
       this.audioJobs.size +
-      this.relayChanges.size
+      this.relayChanges.size +
+      this.selfTests.size
     );
   }
 
@@ -127,8 +131,18 @@ export class LiveFeed {
   }
 
   relay(change: LiveRelay): void {
-    const key = change.kind === 'schedule' ? `s${change.schedule.id}` : `r${change.asRun.id}`;
+    const key =
+      change.kind === 'schedule'
+        ? `s${change.schedule.id}`
+        : change.kind === 'asRun'
+          ? `r${change.asRun.id}`
+          : `p${change.programmeId}`;
     this.relayChanges.set(key, change);
+    this.schedule();
+  }
+
+  selfTest(view: SelfTestView): void {
+    this.selfTests.set(view.id, view);
     this.schedule();
   }
 
@@ -174,6 +188,7 @@ export class LiveFeed {
       provisioning: [...this.provisioning.values()],
       audioJobs: [...this.audioJobs.values()],
       relay: [...this.relayChanges.values()],
+      selfTests: [...this.selfTests.values()],
       alarmsDropped: this.alarmsDropped,
     };
     this.broadcasts.clear();
@@ -181,6 +196,7 @@ export class LiveFeed {
     this.provisioning.clear();
     this.audioJobs.clear();
     this.relayChanges.clear();
+    this.selfTests.clear();
     this.terminals.clear();
     this.gateways.clear();
     this.rates.clear();

@@ -6,7 +6,7 @@
  */
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { areaPrefix, isAreaCode } from '../../firmware-protocols/codes';
+import { areaPrefix } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
 import { canReach, isUnrestricted, visibleSubtrees } from '../auth/scope';
 import { isWithinArea } from '../../firmware-protocols/codes';
@@ -18,51 +18,35 @@ import { TerminalsRepository } from '../terminals/terminals.repository';
 import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
 import type { AlertChange } from '../alerts/alert-input';
 import { AlertsService } from '../alerts/alerts.service';
-import { RelayChanges, type RelayChange } from '../relay/relay-view';
-import { covers } from '../relay/relay-rules';
+import { RelayChanges } from '../relay/relay-view';
 import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
 import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/delivery-lifecycle';
 import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
-import { ToneProvisioning, type ToneProvisioningView } from '../dispatch/tone-provisioning';
+import { ToneProvisioning } from '../dispatch/tone-provisioning';
 import { auditTime } from 'rxjs';
-import { type LiveBroadcast, type LiveGateway, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
+import { type LiveBroadcast, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
 import { Clock } from '../common/clock';
-import { type AudioJob, AudioJobs } from '../audio/jobs/audio-jobs';
-import { NotFoundError } from '../common/errors';
+import { AudioJobs } from '../audio/jobs/audio-jobs';
+import { SelfTestScheduler } from '../selftest/self-test.scheduler';
+import { selfTestView } from '../selftest/self-test.service';
+import { ProgressFeed, TONES_EVERY_MS } from './progress-feed';
+import { RelayFeed } from './relay-feed';
+import {
+  MAX_SUBSCRIPTIONS,
+  type SubscribeReply,
+  emptySnapshot,
+  fail,
+  keyOf,
+  parseSubscription,
+} from './subscription-request';
 
-/** Who may follow an audio job: those who see the audio library (the job's id is its only other key). */
-const AUDIO_ROLES = ['officer', 'approver', 'admin'];
-const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Subscriptions one client may hold at once (the console holds a handful); more are refused. */
-export const MAX_SUBSCRIPTIONS = 32;
-
-export const SUBSCRIPTION_KINDS = [
-  'region',
-  'terminal',
-  'gateway',
-  'alarms',
-  'broadcast',
-  'alerts',
-  'provisioning',
-  'audioJob',
-  'relay',
-] as const;
-export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
-
-export interface LiveSnapshot {
-  terminals: LiveTerminal[];
-  gateways: LiveGateway[];
-  rates: OnlineRate[];
-  alarms: PublishedAlarmEvent['alarm'][];
-  broadcasts: LiveBroadcast[];
-  provisioning?: { areaCode: string | null; view: ToneProvisioningView }[];
-  audioJobs?: AudioJob[];
-}
-
-export type SubscribeReply =
-  | { ok: true; subscription: { kind: SubscriptionKind; id: string | number | null }; snapshot: LiveSnapshot }
-  | { ok: false; code: string; message: string };
+export {
+  MAX_SUBSCRIPTIONS,
+  SUBSCRIPTION_KINDS,
+  type LiveSnapshot,
+  type SubscribeReply,
+  type SubscriptionKind,
+} from './subscription-request';
 
 /** A client's view of one broadcast: the deliveries inside its scopes and their latest states. */
 interface BroadcastView {
@@ -104,11 +88,6 @@ function countOf(view: BroadcastView): Record<DeliveryState, number> {
   return counts;
 }
 
-/** Tone provisioning moves terminal by terminal: watchers get its view at most this often. */
-const TONES_EVERY_MS = 1000;
-
-const fail = (code: string, message: string): SubscribeReply => ({ ok: false, code, message });
-
 @Injectable()
 export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly clients = new Map<string, LiveClient>();
@@ -120,12 +99,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
   /** Clients following the alerts list (every alert reaching into their scopes). */
   private readonly alertWatch = new Set<LiveClient>();
-  /** Clients following the relay: schedules published or withdrawn, as-run rows, inside their scopes. */
-  private readonly relayWatch = new Set<LiveClient>();
-  /** Clients following tone provisioning, with the areas they asked for (null: their whole scope). */
-  private readonly toneWatch = new Map<LiveClient, Set<string | null>>();
-  /** Clients following an audio job, by job id. */
-  private readonly jobWatch = new Map<string, Set<LiveClient>>();
+  /** Clients following the relay and self-test results, and those routed to them. */
+  private readonly relayFeed = new RelayFeed();
+  /** Clients following tone provisioning or an audio job. */
+  private readonly progress: ProgressFeed;
   /** Per area code: the prefixes it is counted under, and the area code each stands for. */
   private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
@@ -141,9 +118,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly provisioning: ToneProvisioning,
     private readonly audioJobs: AudioJobs,
     private readonly relay: RelayChanges,
+    private readonly selfTests: SelfTestScheduler,
     clock: Clock,
   ) {
     this.timers = feedTimers(clock);
+    this.progress = new ProgressFeed(provisioning, audioJobs);
   }
 
   onModuleInit(): void {
@@ -153,9 +132,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       this.alarms.events.subscribe((e) => this.routeAlarm(e)),
       this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
       this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
-      this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.routeTones()),
-      this.audioJobs.updates$.subscribe((job) => this.routeAudioJob(job)),
-      this.relay.stream.subscribe((r) => this.routeRelay(r)),
+      this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.progress.routeTones()),
+      this.audioJobs.updates$.subscribe((job) => this.progress.routeAudioJob(job)),
+      this.relay.stream.subscribe((r) => this.relayFeed.routeRelay(r)),
+      this.selfTests.results.subscribe((r) => this.relayFeed.routeSelfTest(selfTestView(r))),
     );
   }
 
@@ -194,10 +174,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   async subscribe(clientId: string, request: unknown): Promise<SubscribeReply> {
     const c = this.clients.get(clientId);
     if (!c) return fail('not_connected', 'not connected');
-    const parsed = this.parse(request);
+    const parsed = parseSubscription(request);
     if ('message' in parsed) return fail('invalid_subscription', parsed.message);
     const { kind, id } = parsed;
-    const key = `${kind}:${id ?? '*'}`;
+    const key = keyOf(parsed);
     if (!c.subscriptions.has(key) && c.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       return fail(
         'too_many_subscriptions',
@@ -218,74 +198,29 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       case 'broadcast':
         return this.subscribeBroadcast(c, key, id as string);
       case 'provisioning':
-        return this.subscribeTones(c, key, id as string | null);
+        return this.progress.subscribeTones(c, key, id as string | null);
       case 'audioJob':
-        return this.subscribeAudioJob(c, key, id as string);
+        return this.progress.subscribeAudioJob(c, key, id as string);
+      case 'relay':
+        return this.relayFeed.subscribeRelay(c, key);
+      case 'selfTests':
+        return this.relayFeed.subscribeSelfTests(c, key, id as string | null);
       case 'alerts':
-      case 'relay': {
-        const watch = kind === 'alerts' ? this.alertWatch : this.relayWatch;
-        watch.add(c);
-        c.subscriptions.set(key, () => watch.delete(c));
-        return {
-          ok: true,
-          subscription: { kind, id: null },
-          snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [] },
-        };
-      }
+        this.alertWatch.add(c);
+        c.subscriptions.set(key, () => this.alertWatch.delete(c));
+        return { ok: true, subscription: { kind, id: null }, snapshot: emptySnapshot() };
     }
   }
 
   unsubscribe(clientId: string, request: unknown): { ok: boolean } {
     const c = this.clients.get(clientId);
-    const parsed = this.parse(request);
+    const parsed = parseSubscription(request);
     if (!c || 'message' in parsed) return { ok: false };
-    const key = `${parsed.kind}:${parsed.id ?? '*'}`;
+    const key = keyOf(parsed);
     const remove = c.subscriptions.get(key);
     remove?.();
     c.subscriptions.delete(key);
     return { ok: remove !== undefined };
-  }
-
-  private parse(request: unknown): { kind: SubscriptionKind; id: string | number | null } | { message: string } {
-    if (typeof request !== 'object' || request === null) return { message: 'send {kind, id}' };
-    const { kind, id } = request as { kind?: unknown; id?: unknown };
-    if (typeof kind !== 'string' || !(SUBSCRIPTION_KINDS as readonly string[]).includes(kind)) {
-      return { message: `kind must be one of ${SUBSCRIPTION_KINDS.join(', ')}` };
-    }
-    switch (kind as SubscriptionKind) {
-      case 'region':
-        return typeof id === 'string' && isAreaCode(id)
-          ? { kind: 'region', id }
-          : { message: 'id must be a 12-digit area code or a 15-digit group code' };
-      case 'alarms':
-        if (id === undefined || id === null) return { kind: 'alarms', id: null };
-        return typeof id === 'string' && isAreaCode(id)
-          ? { kind: 'alarms', id }
-          : { message: 'id must be an area code, or absent for every alarm in your scope' };
-      case 'alerts':
-      case 'relay':
-        return { kind: kind as 'alerts' | 'relay', id: null };
-      case 'audioJob':
-        return typeof id === 'string' && JOB_ID.test(id)
-          ? { kind: 'audioJob', id }
-          : { message: 'id must be an audio job id' };
-      case 'provisioning':
-        if (id === undefined || id === null) return { kind: 'provisioning', id: null };
-        return typeof id === 'string' && isAreaCode(id)
-          ? { kind: 'provisioning', id }
-          : { message: 'id must be an area code, or absent for your whole scope' };
-      case 'broadcast':
-        return typeof id === 'string' && /^\d{35}$/.test(id)
-          ? { kind: 'broadcast', id }
-          : { message: 'id must be a 35-digit broadcast id' };
-      case 'terminal':
-      case 'gateway': {
-        const n = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
-        return typeof n === 'number' && Number.isInteger(n) && n > 0
-          ? { kind: kind as 'terminal' | 'gateway', id: n }
-          : { message: `id must be a ${kind} id` };
-      }
-    }
   }
 
   private subscribeRegion(c: LiveClient, key: string, areaCode: string): SubscribeReply {
@@ -432,63 +367,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Technicians and officers (as GET /api/provisioning/tones): the view now, then again as provisioning moves. */
-  private subscribeTones(c: LiveClient, key: string, areaCode: string | null): SubscribeReply {
-    const roles = c.user.roles;
-    if (!roles.some((r) => r === 'technician' || r === 'officer' || r === 'admin'))
-      return fail('forbidden', 'tone provisioning is for technicians and officers');
-    if (areaCode !== null && !canReach(c.user, areaCode))
-      return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
-    const mine = this.toneWatch.get(c) ?? new Set<string | null>();
-    mine.add(areaCode);
-    this.toneWatch.set(c, mine);
-    c.subscriptions.set(key, () => {
-      mine.delete(areaCode);
-      if (mine.size === 0) this.toneWatch.delete(c);
-    });
-    const view = this.provisioning.view(c.user, areaCode ?? undefined);
-    return {
-      ok: true,
-      subscription: { kind: 'provisioning', id: areaCode },
-      snapshot: {
-        terminals: [],
-        gateways: [],
-        rates: [],
-        alarms: [],
-        broadcasts: [],
-        provisioning: [{ areaCode, view }],
-      },
-    };
-  }
-
-  /** Those who see the audio library: the job now, then every move of its percent and its end. */
-  private subscribeAudioJob(c: LiveClient, key: string, jobId: string): SubscribeReply {
-    if (!c.user.roles.some((r) => AUDIO_ROLES.includes(r)))
-      return fail('forbidden', 'audio jobs are for those who use the audio library');
-    let job: AudioJob;
-    try {
-      job = this.audioJobs.get(jobId);
-    } catch (e) {
-      if (e instanceof NotFoundError) return fail('not_found', `no audio job ${jobId}`);
-      throw e;
-    }
-    c.subscriptions.set(key, addTo(this.jobWatch, jobId, c));
-    return {
-      ok: true,
-      subscription: { kind: 'audioJob', id: jobId },
-      snapshot: { terminals: [], gateways: [], rates: [], alarms: [], broadcasts: [], audioJobs: [job] },
-    };
-  }
-
-  private routeAudioJob(job: AudioJob): void {
-    for (const c of this.jobWatch.get(job.id) ?? []) c.feed.audioJob(job);
-  }
-
-  private routeTones(): void {
-    for (const [c, areas] of this.toneWatch)
-      for (const a of areas) c.feed.tones(a, this.provisioning.view(c.user, a ?? undefined));
-  }
-
   /** An alert goes to the alert watchers who see it: one of its areas inside their scopes, or theirs inside its (as GET /api/alerts/:id). */
   private routeAlert(change: AlertChange): void {
     for (const c of this.alertWatch) {
@@ -496,18 +374,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         isUnrestricted(c.user) ||
         change.areaCodes.some((a) => c.user.scopes.some((s) => isWithinArea(a, s) || isWithinArea(s, a)));
       if (sees) c.feed.alert(change.alert);
-    }
-  }
-
-  /**
-   * A relay change goes to the relay watchers who may see it: a schedule when every area its programme (and the
-   * revision on air) targets lies in their scope, as GET /api/relay/schedules/:id; an as-run row when its terminal does.
-   */
-  private routeRelay(change: RelayChange): void {
-    for (const c of this.relayWatch) {
-      if (!covers(c.user, `|${change.areaCodes.join('|')}|`)) continue;
-      if (change.kind === 'schedule') c.feed.relay({ kind: 'schedule', schedule: change.schedule });
-      else c.feed.relay({ kind: 'asRun', asRun: change.asRun });
     }
   }
 

@@ -11,10 +11,18 @@ import type { Connectivity } from '../monitoring/connectivity';
 import type { GatewayStatus } from '../monitoring/monitoring.service';
 import type { OnlineRate } from '../monitoring/online-rate';
 import type { LiveStatus } from '../monitoring/status-store';
-import type { AsRunView, ScheduleView } from '../relay/relay-view';
+import type { AsRunView, ProgrammeView, ScheduleView } from '../relay/relay-view';
+import type { SelfTestView } from '../selftest/self-test.service';
 
-/** A relay change: a schedule as GET /api/relay/schedules/:id shows it, or an as-run row as the as-run report does. */
-export type LiveRelay = { kind: 'schedule'; schedule: ScheduleView } | { kind: 'asRun'; asRun: AsRunView };
+/**
+ * A relay change: a schedule as GET /api/relay/schedules/:id shows it, an as-run row as the as-run report does, or a
+ * programme as GET /api/relay/programmes/:id shows it — `programme: null` when an edit took it out of the client's
+ * view (a target outside its scope now).
+ */
+export type LiveRelay =
+  | { kind: 'schedule'; schedule: ScheduleView }
+  | { kind: 'asRun'; asRun: AsRunView }
+  | { kind: 'programme'; programmeId: number; programme: ProgrammeView | null };
 
 export interface LiveTerminal {
   id: number;
@@ -78,6 +86,8 @@ export interface LiveDelta {
   audioJobs: AudioJob[];
   /** Relay changes (kind `relay`): schedules published, edited, reviewed or withdrawn; as-run rows written. */
   relay: LiveRelay[];
+  /** Self-test results stored (kind `selfTests`), as GET /api/terminals/:id/self-tests shows them. */
+  selfTests: SelfTestView[];
   /** Alarm events left out because the client fell behind (it should reload the alarm list). */
   alarmsDropped: number;
 }

@@ -1,7 +1,8 @@
 /**
  * The Socket.IO namespace `/live`. A client connects with the same JWT as the API (`auth: { token }` in the handshake,
  * or an `Authorization: Bearer` header), then asks with acknowledgement:
- *   emit('subscribe', { kind: 'region' | 'terminal' | 'gateway' | 'alarms' | 'broadcast' | 'alerts' | 'provisioning' | 'audioJob', id }, ack)
+ *   emit('subscribe', { kind: 'region' | 'terminal' | 'gateway' | 'alarms' | 'broadcast' | 'alerts' | 'provisioning'
+ *     | 'audioJob' | 'relay' | 'selfTests', id }, ack)
  *     → ack({ ok: true, subscription, snapshot: { terminals, gateways, rates, alarms } }) or ack({ ok: false, code, message })
  *   emit('unsubscribe', { kind, id }, ack)
  * and then receives `delta` batches (live-payload.ts): the latest state of what changed, at most 4 a second.

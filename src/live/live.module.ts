@@ -5,12 +5,13 @@ import { AuthModule } from '../auth/auth.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { RelayModule } from '../relay/relay.module';
+import { SelfTestModule } from '../selftest/self-test.module';
 import { LiveChannel } from './live.channel';
 import { LiveHub } from './live-hub';
 
 /** The live view: Socket.IO namespace `/live`, scoped by the same JWT and area scopes as the API. */
 @Module({
-  imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule, AudioModule, RelayModule],
+  imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule, AudioModule, RelayModule, SelfTestModule],
   providers: [LiveHub, LiveChannel],
   exports: [LiveHub],
 })

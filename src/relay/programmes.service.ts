@@ -15,10 +15,10 @@ import { Clock } from '../common/clock';
 import { ForbiddenError, NotFoundError, ValidationFailedError, type FieldMessage } from '../common/errors';
 import type { Page } from '../common/paging';
 import { Transactions, type Tx } from '../database/transactions';
-import { assertMayUseClass, checkSource, covers, nextScheduleState, priorityOfClass } from './relay-rules';
-import { ProgrammeEntity, type PriorityClass, type ProgrammeSource } from './relay.entities';
+import { assertMayUseClass, checkSource, codesOf, covers, nextScheduleState, priorityOfClass } from './relay-rules';
+import { ProgrammeEntity, type PriorityClass, type ProgrammeSource, type RelayScheduleEntity } from './relay.entities';
 import { RelayRepository } from './relay.repository';
-import { programmeView, type ProgrammeView } from './relay-view';
+import { RelayChanges, programmeView, scheduleView, type ProgrammeView } from './relay-view';
 import { areaIndexPatterns } from '../alerts/alert-rules';
 import { isUnrestricted } from '../auth/scope';
 
@@ -44,6 +44,7 @@ export class ProgrammesService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly audio: AudioService,
     private readonly clipReferences: ClipReferences,
+    private readonly changes: RelayChanges,
     private readonly clock: Clock,
   ) {}
 
@@ -95,7 +96,7 @@ export class ProgrammesService implements OnModuleInit {
       );
       return p;
     });
-    return programmeView(saved);
+    return this.announce(saved, '', []);
   }
 
   /**
@@ -112,10 +113,13 @@ export class ProgrammesService implements OnModuleInit {
     if (Object.keys(fieldChanges(this.inputOf(current), merged)).length === 0) return programmeView(current);
     const areaIndex = await this.check(merged, user);
     const composed = await this.withComposed(merged, current, user);
+    let former = '';
+    let revised: RelayScheduleEntity[] = [];
     const saved = await this.transactions.run(async (tx) => {
       const p = await this.load(id, tx);
+      former = p.areaIndex;
       const changes = fieldChanges(this.inputOf(p), merged);
-      await this.reviseSchedules(tx, id, user, changes);
+      revised = await this.reviseSchedules(tx, id, user, changes);
       const before = programmeView(p);
       Object.assign(p, composed, {
         name: merged.name.trim(),
@@ -137,12 +141,38 @@ export class ProgrammesService implements OnModuleInit {
       );
       return after;
     });
-    return programmeView(saved);
+    return this.announce(saved, former, revised);
   }
 
-  private async reviseSchedules(tx: Tx, programmeId: number, user: AuthUser, changes: FieldChanges): Promise<void> {
+  /**
+   * Tells the live view, after commit, of a programme created or edited and of its schedules an edit sent back to
+   * draft. A schedule is seen by those its programme's targets (and the revision on air's) are all in scope of.
+   */
+  private announce(p: ProgrammeEntity, formerIndex: string, revised: RelayScheduleEntity[]): ProgrammeView {
+    const view = programmeView(p);
+    this.changes.stream.next({
+      kind: 'programme',
+      programme: view,
+      areaCodes: codesOf(p.areaIndex),
+      formerAreaCodes: codesOf(formerIndex),
+    });
+    for (const s of revised) {
+      const areaCodes = [...new Set([...codesOf(p.areaIndex), ...codesOf(s.published?.areaIndex ?? '')])];
+      this.changes.stream.next({ kind: 'schedule', schedule: scheduleView(s, p), areaCodes });
+    }
+    return view;
+  }
+
+  /** Each schedule of the programme: the edit in its history, back to draft if it was under review or on air. */
+  private async reviseSchedules(
+    tx: Tx,
+    programmeId: number,
+    user: AuthUser,
+    changes: FieldChanges,
+  ): Promise<RelayScheduleEntity[]> {
     const now = this.clock.date();
-    for (const s of await this.repo.schedulesOf([programmeId], tx)) {
+    const schedules = await this.repo.schedulesOf([programmeId], tx);
+    for (const s of schedules) {
       if (s.state === 'submitted' || s.state === 'published') {
         if (s.published?.revision === s.revision) s.revision += 1;
         Object.assign(s, { state: nextScheduleState(s.state, 'edit'), submittedById: null, submittedAt: null });
@@ -159,6 +189,7 @@ export class ProgrammesService implements OnModuleInit {
         changes: Object.fromEntries(Object.entries(changes).map(([k, v]) => [`programme.${k}`, v])),
       });
     }
+    return schedules;
   }
 
   /** The programme if the user sees it (every target in their scope); 403 otherwise, 404 when there is none. */

@@ -161,9 +161,14 @@ export function asRunView(r: AsRunEntity): AsRunView {
 /** One change of the relay for the live channel, with the area codes that decide who sees it. */
 export type RelayChange =
   | { kind: 'schedule'; schedule: ScheduleView; areaCodes: string[] }
-  | { kind: 'asRun'; asRun: AsRunView; areaCodes: string[] };
+  | { kind: 'asRun'; asRun: AsRunView; areaCodes: string[] }
+  /** A programme created or edited; `formerAreaCodes`: what it targeted before the edit (empty when created). */
+  | { kind: 'programme'; programme: ProgrammeView; areaCodes: string[]; formerAreaCodes: string[] };
 
-/** The relay's changes after commit (published, withdrawn, reviewed, as-run written); the live view routes them. */
+/**
+ * The relay's changes after commit (programmes created or edited, schedules published, withdrawn or reviewed, as-run
+ * rows written); the live view routes them.
+ */
 @Injectable()
 export class RelayChanges implements OnModuleDestroy {
   readonly stream = new Subject<RelayChange>();

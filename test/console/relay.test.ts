@@ -4,8 +4,9 @@
  * refuses it); a second approver publishes it; the week grid shows it on air, a new draft of it over /live, and a
  * town's programme that yields to it as a conflict; today's time line shows where the programme plays, where an alert
  * cut it and where it did not start, from as-run rows pushed over /live; the as-run report shows planned against
- * actual with the causes, the on-time rate and its CSV export. A town's officer sees only the town. Every wait is on
- * the page's DOM or a browser event.
+ * actual with the causes, the on-time rate and its CSV export. A town's officer sees only the town, and its open 节目
+ * page follows programmes another user creates, edits or moves away over /live. Every wait is on the page's DOM or a
+ * browser event.
  *
  * With DALABA_CONSOLE_SHOTS=<folder> the pages are kept there as console-relay-*-1366.png.
  */
@@ -16,7 +17,7 @@ import { AsRunService } from '../../src/relay/as-run.service';
 import { dayNumber, dayOf, isoWeekday, shanghaiDay } from '../../src/relay/recurrence';
 import { type TestApp, createTestApp } from '../support/app';
 import { CHROMIUM_PATH, describeWith } from '../support/capabilities';
-import { COUNTY, TOWN_A, VILLAGES, buildCounty } from '../registry/fixture';
+import { COUNTY, TOWN_A, TOWN_B, VILLAGES, buildCounty } from '../registry/fixture';
 import { signedInPage } from './console-env';
 
 const SHOTS = process.env.DALABA_CONSOLE_SHOTS;
@@ -273,6 +274,48 @@ describeWith(['chromium'], '日常广播 in Chromium', () => {
     const names = page.locator('#rl-programmes tr[data-programme]');
     await names.first().waitFor();
     await expect(names.allTextContents()).resolves.toEqual([expect.stringContaining('城关镇广播')]);
+    expect(townErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("updates a town officer's open 节目 page live as another user creates, edits and moves a programme", async () => {
+    const { page, errors: townErrors } = await signedInPage(browser, t.baseUrl, 'officer2');
+    await page.goto(`${t.baseUrl}/#/programmes`);
+    const rows = page.locator('#rl-programmes tr[data-programme]');
+    await rows.first().waitFor();
+    // a mark a reload would wipe
+    await page.evaluate('window.sameDocument = true');
+    const create = (name: string, areaCode: string) =>
+      t.http
+        .post('/api/relay/programmes')
+        .set(t.auth(tokens.officer1))
+        .send({
+          name,
+          source: { kind: 'fm', frequency: 9800 },
+          priorityClass: 'county',
+          targets: { areaCodes: [areaCode] },
+        })
+        .expect(201);
+    await create('干汊河镇农技讲座', TOWN_B);
+    const created = await create('县台农技讲座', TOWN_A);
+    const row = page.locator(`#rl-programmes tr[data-programme="${created.body.id}"]`);
+    await row.filter({ hasText: '县台农技讲座' }).waitFor();
+    await t.http
+      .patch(`/api/relay/programmes/${created.body.id}`)
+      .set(t.auth(tokens.officer1))
+      .send({ name: '县台农技讲座（重播）', volume: 5 })
+      .expect(200);
+    await row.filter({ hasText: '县台农技讲座（重播）' }).waitFor();
+    await expect(page.locator('#rl-count').textContent()).resolves.toBe('共 2 个');
+    await expect(page.locator('#rl-programmes').textContent()).resolves.not.toContain('干汊河镇');
+    // moved to the other town: it goes from the page
+    await t.http
+      .patch(`/api/relay/programmes/${created.body.id}`)
+      .set(t.auth(tokens.officer1))
+      .send({ targets: { areaCodes: [TOWN_B] } })
+      .expect(200);
+    await row.waitFor({ state: 'detached' });
+    await expect(page.evaluate('window.sameDocument')).resolves.toBe(true);
     expect(townErrors).toEqual([]);
     await page.context().close();
   });

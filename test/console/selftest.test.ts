@@ -1,8 +1,8 @@
 /**
  * 终端自检 in Chromium: over a simulated county (one terminal with a speaker line short only a self-test finds, one
  * with firmware that lacks the self-test), a technician runs a self-test from a terminal's page and reads its checks;
- * the 自检 page names the day's missed tests with links to their terminals. A town's technician sees its town only.
- * Every wait is on the page's DOM.
+ * the 自检 page names the day's missed tests with links to their terminals. A town's technician sees its town only, and
+ * its open 自检 and terminal pages follow a test another user runs over /live. Every wait is on the page's DOM.
  *
  * With DALABA_CONSOLE_SHOTS=<folder> the pages are kept there as console-selftest-*-1366.png.
  */
@@ -13,7 +13,7 @@ import { startCountyNetwork } from '../../device-drivers/simulator/county-networ
 import type { SimulatedNetwork } from '../../device-drivers/simulator/network';
 import { systemClock } from '../../device-drivers/transport/clock';
 import { CommandSigning } from '../../src/field/command-signing';
-import { type TestApp, createTestApp } from '../support/app';
+import { TEST_USER_PASSWORD, type TestApp, createTestApp } from '../support/app';
 import { CHROMIUM_PATH, describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
 import { CONSOLE_SERVER_ENV, signedInPage } from './console-env';
@@ -106,5 +106,30 @@ describeWith(['chromium'], '终端自检 in Chromium', () => {
     await expect(town.page.locator('#st-missed tbody tr').count()).resolves.toBe(3);
     expect(town.errors).toEqual([]);
     await town.page.context().close();
+  });
+
+  it("updates a town technician's open 自检 page and terminal page live when another user runs a test", async () => {
+    const report = await signedInPage(browser, t.baseUrl, 'tech2');
+    await report.page.goto(`${t.baseUrl}/#/selftests/${towns[1]}`);
+    const summary = report.page.locator('#st-summary');
+    await summary.filter({ hasText: /已完成0.*漏测3/s }).waitFor();
+    const terminal = await signedInPage(browser, t.baseUrl, 'tech2');
+    await terminal.page.goto(`${t.baseUrl}/#/terminal/${terminalIds[1][1]}`);
+    await terminal.page.locator('#td-selftest-last', { hasText: '尚未自检' }).waitFor();
+    // marks a reload would wipe
+    for (const page of [report.page, terminal.page]) await page.evaluate('window.sameDocument = true');
+    const tech1 = await t.login('tech1', TEST_USER_PASSWORD);
+    // another town's terminal first: nothing of it reaches this technician's pages
+    await t.http.post(`/api/terminals/${terminalIds[0][1]}/self-test`).set(t.auth(tech1)).expect(200);
+    await t.http.post(`/api/terminals/${terminalIds[1][1]}/self-test`).set(t.auth(tech1)).expect(200);
+    await summary.filter({ hasText: /已完成1（通过 1.*漏测2/s }).waitFor();
+    await terminal.page.locator('#td-selftest-last', { hasText: '通过' }).waitFor();
+    await terminal.page.locator('#td-selftest-history tbody tr', { hasText: 'tech1' }).waitFor();
+    await expect(terminal.page.locator('#td-selftest-history tbody tr').count()).resolves.toBe(1);
+    for (const { page, errors } of [report, terminal]) {
+      await expect(page.evaluate('window.sameDocument')).resolves.toBe(true);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 // The live view: one Socket.IO connection to /live, reference-counted subscriptions, and the latest state of what
 // they cover (terminals, gateways, online rates, active alarms). Pages listen to 'change' events, whose detail says
 // what changed ({terminals: Set<id>, rates: Set<areaCode>, gateways: Set<id>, alarms: boolean}); a broadcast's
-// progress comes as 'broadcast' events (snapshot first, then deltas), changed alerts as 'alerts' events, tone
+// progress comes as 'broadcast' events (snapshot first, then deltas), changed alerts as 'alerts' events, relay changes
+// (programmes, schedules, as-run rows) as 'relay' events, self-test results stored as 'selfTests' events, tone
 // provisioning as 'provisioning' events and an audio job's progress as 'audioJob' events (a refused subscription to
 // a job arrives as that job failed, with the server's reason).
 import { io } from '/socket.io/socket.io.esm.min.js';
@@ -40,6 +41,7 @@ class Live extends EventTarget {
       for (const b of d.broadcasts ?? []) this.dispatchEvent(new CustomEvent('broadcast', { detail: b }));
       if (d.alerts?.length) this.dispatchEvent(new CustomEvent('alerts', { detail: d.alerts }));
       if (d.relay?.length) this.dispatchEvent(new CustomEvent('relay', { detail: d.relay }));
+      if (d.selfTests?.length) this.dispatchEvent(new CustomEvent('selfTests', { detail: d.selfTests }));
       for (const p of d.provisioning ?? []) this.dispatchEvent(new CustomEvent('provisioning', { detail: p }));
       for (const j of d.audioJobs ?? []) this.dispatchEvent(new CustomEvent('audioJob', { detail: j }));
       if (d.alarmsDropped > 0 && this.subs.has('alarms:*')) void this.send('alarms', null);

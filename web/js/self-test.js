@@ -3,6 +3,7 @@
 import { get, post } from './api.js';
 import { $, esc, say } from './dom.js';
 import { formatTime } from './format.js';
+import { live } from './live.js';
 
 const OUTCOMES = {
   passed: '通过',
@@ -47,15 +48,21 @@ function checksText(checks) {
   }).join('　');
 }
 
-/** The 终端自检 card of a terminal's page; `canRun` shows the button that runs one now. */
+/**
+ * The 终端自检 card of a terminal's page; `canRun` shows the button that runs one now. Follows /live kind `selfTests`:
+ * a test of this terminal stored (by anyone, or the nightly plan) comes in at the top. Returns the function that stops
+ * following.
+ */
 export function selfTestSection(box, terminalId, canRun) {
   box.innerHTML = `<section class="card" id="td-selftest"><h2>终端自检 <small class="muted">每晚静默自检：功放、喇叭线路、供电、电池</small>
       ${canRun ? '<button type="button" id="td-selftest-run">立即自检</button>' : ''}</h2>
     <table class="kv" id="td-selftest-last"></table>
     <table class="grid" id="td-selftest-history"><thead><tr><th>时间</th><th>类型</th><th>结果</th><th>各项</th></tr></thead><tbody></tbody></table>
     <p class="msg" id="td-selftest-msg" hidden></p></section>`;
-  const load = async () => {
-    const rows = await get(`/api/terminals/${terminalId}/self-tests`, { limit: 10 });
+  let rows = [];
+  const pushed = [];
+  let loaded = false;
+  const render = () => {
     const last = rows.find((r) => r.kind === 'silent');
     $('#td-selftest-last', box).innerHTML = last
       ? `<tr><th>最近一次</th><td>${esc(formatTime(last.finishedAt))} <span class="state ${outcomeClass(last.outcome)}">${esc(outcomeName(last.outcome))}</span>${last.detail ? ` <small class="muted">${esc(last.detail)}</small>` : ''}</td></tr>
@@ -71,6 +78,28 @@ export function selfTestSection(box, terminalId, canRun) {
         )
         .join('') || '<tr><td colspan="4" class="muted">没有记录</td></tr>';
   };
+  /** Newest first, by when it started, as the API lists them; each once. */
+  const merge = (more) => {
+    const byId = new Map([...rows, ...more].map((r) => [r.id, r]));
+    rows = [...byId.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id).slice(0, 10);
+  };
+  const load = async () => {
+    rows = await get(`/api/terminals/${terminalId}/self-tests`, { limit: 10 });
+    merge(pushed);
+    loaded = true;
+    render();
+  };
+  const off = live.on('selfTests', (views) => {
+    const mine = views.filter((r) => r.terminalId === terminalId);
+    if (mine.length === 0) return;
+    if (!loaded) {
+      pushed.push(...mine);
+      return;
+    }
+    merge(mine);
+    render();
+  });
+  const releasing = live.subscribe('selfTests', null);
   $('#td-selftest-run', box)?.addEventListener('click', (e) => {
     const button = e.target;
     button.disabled = true;
@@ -83,10 +112,15 @@ export function selfTestSection(box, terminalId, canRun) {
           `${r.outcome === 'passed' ? '✔' : '✘'} 自检${outcomeName(r.outcome)}`,
           r.outcome === 'passed' ? 'ok' : 'error',
         );
-        return load();
+        merge([r]);
+        render();
       })
       .catch((err) => say(msg, `✘ 自检失败：${err.message}`, 'error'))
       .finally(() => (button.disabled = false));
   });
-  return load();
+  void releasing.then(() => load()).catch((err) => say($('#td-selftest-msg', box), err.message, 'error'));
+  return () => {
+    off();
+    void releasing.then((release) => release());
+  };
 }

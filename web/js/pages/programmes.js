@@ -1,6 +1,7 @@
 // 节目 (日常广播): the relay's programmes in the reader's scope — source, fallback, class, volume, targets — each
 // with its schedules and their state, links to edit a programme and to draft a schedule of it. Follows /live kind
-// `relay` (a schedule created, reviewed or withdrawn redraws the list).
+// `relay`: a programme created, edited or gone from the reader's scope, or a schedule created, reviewed or withdrawn,
+// redraws the list.
 import { get } from '../api.js';
 import { $, coalesce, esc, say } from '../dom.js';
 import { live } from '../live.js';
@@ -41,7 +42,10 @@ export async function mount(view, ctx) {
         .join('') || '<tr><td colspan="8" class="muted">暂无节目</td></tr>';
   };
   const reload = coalesce(() => void load().catch((err) => say($('#rl-msg', view), err.message, 'error')));
-  const off = live.on('relay', (changes) => changes.some((c) => c.kind === 'schedule') && reload());
+  const off = live.on(
+    'relay',
+    (changes) => changes.some((c) => c.kind === 'schedule' || c.kind === 'programme') && reload(),
+  );
   const release = await live.subscribe('relay', null);
   await load();
   return () => {

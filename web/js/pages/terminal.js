@@ -109,7 +109,7 @@ export async function mount(view, ctx) {
       <table class="grid" id="td-history"><thead><tr><th>时间</th><th>变化</th><th>涉及</th><th>错误</th><th>当时状态</th></tr></thead><tbody></tbody></table>
     </section>`;
   if (ctx.can('registry')) registryEditor($('#td-registry-box', view), t);
-  if (diagnose) void selfTestSection($('#td-selftest-box', view), id, true).catch(() => undefined);
+  const stopSelfTests = diagnose ? selfTestSection($('#td-selftest-box', view), id, true) : null;
 
   let view2 = status;
   const renderLive = () => {
@@ -371,6 +371,7 @@ export async function mount(view, ctx) {
     offChange();
     release();
     releaseGateway();
+    stopSelfTests?.();
   };
 }
 
