@@ -9,7 +9,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { setUpApp } from './app.setup';
 import { prettyLogs } from './common/logging';
-import { ConfigError, loadConfig } from './config/config';
+import { loadConfig } from './config/config';
+import { ConfigError } from './config/env-values';
 import { prepareDataDir } from './config/data-dir';
 import { startFacts, startSummary } from './start-summary';
 

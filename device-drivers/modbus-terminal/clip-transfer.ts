@@ -9,19 +9,14 @@
  * An aborted `signal` stops it between frames with a BusError of kind 'cancelled'.
  */
 import {
-  bitmapPageReads,
   chunkCount,
   CODECS,
-  decodeReceiveBlock,
   encodeChunkFrame,
   encodeCommit,
   FIRST_READ_CHUNKS,
-  missingFromBitmap,
-  receiveReadCount,
   REGISTERS,
   TERMINAL_EXCEPTIONS,
   type CodecName,
-  type CommandRecord,
   type MapVersion,
   type ReceiveRecord,
 } from '../../firmware-protocols/terminal-modbus';
@@ -30,98 +25,23 @@ import {
   type ClipToTransfer,
   type ClipTransferResult,
   type CommandResult,
-  type PriorityClass,
   type RequestOptions,
   type TransferFailureKind,
 } from '../terminal-bus';
-import {
-  directoryVerdict,
-  headerVerdict,
-  mapVersionRefusal,
-  type ReadRegisters,
-  type StoredVerdict,
-} from './clip-verify';
+import { ReceiveReads } from './clip-receive';
+import { MAX_REPAIR_ROUNDS, planRepair, REPAIR_ROUNDS } from './clip-repair-plan';
+import { mapVersionRefusal } from './clip-verify';
+import { isCancelled, isLostFrame, isReplay, type ClipWire, type Req } from './clip-wire';
 import type { SignedBlock } from './signed-blocks';
 
-/** What a clip transfer needs of a Modbus bus (ModbusTerminalBus provides it). */
-export interface ClipWire {
-  readonly id: string;
-  read(unit: number, address: number, count: number, operation: string, opts?: RequestOptions): Promise<number[]>;
-  write(
-    unit: number | 'all',
-    address: number,
-    values: number[],
-    operation: string,
-    opts: RequestOptions & { priority: PriorityClass },
-  ): Promise<void>;
-  sign(command: CommandRecord): SignedBlock;
-  /**
-   * The unit's register map version (PROTOCOL.md §2 reg 39) as last identified; when unknown and `read`, read from its
-   * identity block once (and remembered). Null when unknown and not read.
-   */
-  mapVersion(unit: number, opts: RequestOptions, read: boolean): Promise<number | null>;
-  writeSigned(
-    unit: number | 'all',
-    block: SignedBlock,
-    operation: string,
-    opts?: RequestOptions,
-  ): Promise<CommandResult>;
-}
-
-/** Repair rounds in a row that bring no unit closer to the whole clip before the transfer gives up on those units. */
-export const REPAIR_ROUNDS = 3;
-/** Repair rounds at most, progress or not. */
-export const MAX_REPAIR_ROUNDS = 12;
 /** Broadcast chunks between two pacing reads (see broadcastChunks). */
 export const PACE_EVERY = 100;
 /** Frames to one unit lost in a row before its transfer is given up (the unit has most likely gone). */
 export const LOST_IN_A_ROW = 3;
 
-/** Chunks missed by at least this many units are re-broadcast; the rest go unicast (§6.6). */
-export function broadcastThreshold(units: number): number {
-  return Math.max(2, Math.ceil(units / 4));
-}
-
-/** Splits the missing chunks of each unit into re-broadcasts and unicasts. */
-export function planRepair(missing: ReadonlyMap<number, readonly number[]>): {
-  broadcast: number[];
-  unicast: Map<number, number[]>;
-} {
-  const count = new Map<number, number>();
-  for (const list of missing.values()) for (const i of list) count.set(i, (count.get(i) ?? 0) + 1);
-  const threshold = broadcastThreshold(missing.size);
-  const broadcast = [...count]
-    .filter(([, n]) => missing.size > 1 && n >= threshold)
-    .map(([i]) => i)
-    .sort((a, b) => a - b);
-  const again = new Set(broadcast);
-  const unicast = new Map<number, number[]>();
-  for (const [unit, list] of missing) {
-    const rest = list.filter((i) => !again.has(i));
-    if (rest.length > 0) unicast.set(unit, rest);
-  }
-  return { broadcast, unicast };
-}
-
-/** A frame lost to noise (the unit may well be there), as opposed to a refusal or a closed link. */
-function isLostFrame(e: unknown): boolean {
-  return e instanceof BusError && (e.kind === 'timeout' || e.kind === 'crc' || e.kind === 'short-reply');
-}
-
 function isCodec(c: string): c is CodecName {
   return CODECS.some((k) => k.name === c);
 }
-
-function isCancelled(e: unknown): boolean {
-  return e instanceof BusError && e.kind === 'cancelled';
-}
-
-/** Refused as a replay: the unit took this very block already (a broadcast reached it, our read did not). */
-function isReplay(e: unknown): boolean {
-  return e instanceof BusError && e.kind === 'refused' && e.exceptionCode === TERMINAL_EXCEPTIONS.replay;
-}
-
-type Req = RequestOptions & { priority: PriorityClass };
 
 /** One transfer of one clip to some units of one bus; `run` does it (see the file's head). */
 class ClipTransfer {
@@ -134,10 +54,7 @@ class ClipTransfer {
     framesSent: { broadcast: 0, unicast: 0 },
   };
   private readonly lostInARow = new Map<number, number>();
-  /** Map versions of the units, known for every unit when the clip needs more than the first bitmap read. */
-  private readonly versions = new Map<number, MapVersion>();
-  /** Why a unit's last receive read failed (readReceive). */
-  private readonly lastReadError = new Map<number, unknown>();
+  private readonly reads: ReceiveReads;
 
   constructor(
     private readonly bus: ClipWire,
@@ -151,6 +68,7 @@ class ClipTransfer {
       signal: opts.signal,
       tryBackedOff: opts.tryBackedOff,
     };
+    this.reads = new ReceiveReads(bus, clip, this.chunks, this.req);
   }
 
   async run(units: number[]): Promise<ClipTransferResult> {
@@ -212,65 +130,21 @@ class ClipTransfer {
         this.failWith(unit, 'protocol', `bus ${this.bus.id} clip ${this.clip.clipId} transfer: ${refusal}`);
         continue;
       }
-      if (v !== null) this.versions.set(unit, v as MapVersion);
+      if (v !== null) this.reads.versions.set(unit, v as MapVersion);
       ok.push(unit);
     }
     return ok;
   }
 
-  /** One FC03; a unit already known to be alive (`retry`) is asked once more after a lost frame. */
-  private async readOnce(unit: number, address: number, count: number, op: string, retry: boolean): Promise<number[]> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.bus.read(unit, address, count, op, this.req);
-      } catch (e) {
-        if (retry && attempt === 0 && isLostFrame(e)) continue;
-        throw e;
-      }
-    }
-  }
-
   /**
-   * The receive header and the whole bitmap (§6.3): the first read at 0x0500, then the bitmap pages while the header
-   * counts more missing chunks than the pages read so far mark. A failure is recorded against the unit unless `quiet`.
+   * The receive header and the whole bitmap (clip-receive.ts). A failure is recorded against the unit unless `quiet`.
    * A unit already known to be alive (`retry`) is read once more after a lost frame, so that noise does not cost it
    * the broadcast.
    */
   private async readReceive(unit: number, quiet = false, retry = !quiet): Promise<ReceiveRecord | null> {
-    try {
-      const first = await this.readOnce(
-        unit,
-        REGISTERS.receive.address,
-        receiveReadCount(this.chunks),
-        'FC03 clip receive',
-        retry,
-      );
-      const r = decodeReceiveBlock(first);
-      if (r.clipId !== this.clip.clipId || r.state !== 'receiving' || this.chunks <= FIRST_READ_CHUNKS) return r;
-      // a unit of unknown version never gets a clip this long (checkVersions)
-      for (const page of bitmapPageReads(this.versions.get(unit) ?? 2, this.chunks)) {
-        if (r.missing.length >= r.missingCount) break;
-        const regs = await this.readOnce(unit, page.address, page.count, `FC03 clip bitmap @${page.address}`, true);
-        r.missing.push(...missingFromBitmap(regs, this.chunks, page.first * 16));
-      }
-      return r;
-    } catch (e) {
-      if (isCancelled(e)) throw e;
-      if (!quiet) this.fail(unit, e);
-      this.lastReadError.set(unit, e);
-      return null;
-    }
-  }
-
-  /** Why a unit's receive block is not the transfer under way, or null when it is. */
-  private notReceiving(r: ReceiveRecord): string | null {
-    if (r.clipId !== this.clip.clipId || r.state !== 'receiving')
-      return `the receive header reads clip ${r.clipId}, state ${r.state} while clip ${this.clip.clipId} was being sent`;
-    if (r.chunkCount !== this.chunks)
-      return `the unit counts ${r.chunkCount} chunks for clip ${r.clipId}; the clip has ${this.chunks}`;
-    if (r.missingCount > 0 && r.missing.length === 0)
-      return `the receive header counts ${r.missingCount} missing chunks but its bitmap marks none`;
-    return null;
+    const r = await this.reads.receive(unit, retry);
+    if (r === null && !quiet) this.fail(unit, this.reads.lastError(unit));
+    return r;
   }
 
   private sendChunk(unit: number | 'all', i: number): Promise<void> {
@@ -357,7 +231,7 @@ class ClipTransfer {
         r = await this.readReceive(unit);
       }
       if (r === null) continue;
-      const why = r.state === 'stored' && r.clipId === clip.clipId ? null : this.notReceiving(r);
+      const why = r.state === 'stored' && r.clipId === clip.clipId ? null : this.reads.notReceiving(r);
       if (r.state === 'refused' && r.clipId === clip.clipId)
         this.failWith(
           unit,
@@ -421,7 +295,7 @@ class ClipTransfer {
         // a unit that has answered this transfer keeps its place through reads lost to noise, as through a round
         // without progress
         const r = await this.readReceive(unit, true, true);
-        const why = r === null ? null : this.notReceiving(r);
+        const why = r === null ? null : this.reads.notReceiving(r);
         if (why !== null) {
           this.failWith(unit, 'unexpected-state', why);
           pending.delete(unit);
@@ -455,7 +329,7 @@ class ClipTransfer {
   /** A unit the repair cannot finish: the chunks it still misses, or why its bitmap could not be read. */
   private giveUp(unit: number, r: ReceiveRecord | null, round: number, stall: number): void {
     if (r === null) {
-      this.fail(unit, this.lastReadError.get(unit));
+      this.fail(unit, this.reads.lastError(unit));
       return;
     }
     this.failWith(
@@ -485,7 +359,7 @@ class ClipTransfer {
     for (const unit of done) {
       this.stopIfCancelled();
       try {
-        const verdict = await this.verify(unit, commit);
+        const verdict = await this.reads.verify(unit, commit);
         if (verdict.stored) this.result.stored.push(unit);
         else this.failWith(unit, verdict.kind, verdict.reason);
       } catch (e) {
@@ -493,33 +367,6 @@ class ClipTransfer {
         this.fail(unit, e);
       }
     }
-  }
-
-  private async verify(unit: number, commit: number[]): Promise<StoredVerdict> {
-    const header = async (): Promise<ReceiveRecord> =>
-      decodeReceiveBlock(
-        await this.readOnce(
-          unit,
-          REGISTERS.receive.address,
-          REGISTERS.receive.headerCount,
-          'FC03 clip receive header',
-          true,
-        ),
-      );
-    const directory: ReadRegisters = (a, n, op) => this.readOnce(unit, a, n, op, true);
-    // the directory listing the clip with its digest settles it in one short read: the SM3 digest covers every byte, so
-    // the size and content are the prepared ones; otherwise the receive header says why (or that the commit was lost)
-    const listed = await directoryVerdict(directory, this.clip.clipId, this.clip.digest);
-    if (listed.stored) return listed;
-    let r = await header();
-    if (r.clipId === this.clip.clipId && r.state === 'receiving' && r.missingCount === 0) {
-      // the broadcast commit was lost on the way to this unit: commit it alone
-      await this.bus.write(unit, REGISTERS.commit.address, commit, 'FC16 clip commit', this.req);
-      r = await header();
-    }
-    return (
-      headerVerdict(r, this.clip.clipId, this.chunks) ?? directoryVerdict(directory, this.clip.clipId, this.clip.digest)
-    );
   }
 }
 

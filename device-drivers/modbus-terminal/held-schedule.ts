@@ -26,7 +26,7 @@ import {
   type PriorityClass,
   type RequestOptions,
 } from '../terminal-bus';
-import type { ClipWire } from './clip-transfer';
+import type { ClipWire } from './clip-wire';
 import type { SignedBlock } from './signed-blocks';
 
 /** What the held schedule needs of a Modbus bus (ModbusTerminalBus provides it). */

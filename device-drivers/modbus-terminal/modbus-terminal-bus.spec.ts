@@ -17,7 +17,7 @@ import { VirtualBus, type ModbusDevice } from '../simulator/modbus/virtual-bus';
 import { systemClock } from '../transport/clock';
 import { LineTiming } from '../transport/line-timing';
 import { BusError } from '../terminal-bus';
-import { planRepair } from './clip-transfer';
+import { planRepair } from './clip-repair-plan';
 import { toBusError } from './errors';
 import { ModbusTerminalBus } from './modbus-terminal-bus';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/config';
+import { ConfigError } from '../config/env-values';
 import { loadAudioConfig } from './audio-config';
 
 describe('loadAudioConfig', () => {

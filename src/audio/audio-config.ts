@@ -3,7 +3,8 @@
  * next to the server's AppConfig; the folder for clips is <DALABA_DATA_DIR>/audio.
  */
 import { join } from 'node:path';
-import { ConfigError, type VariableDoc } from '../config/config';
+import { ConfigError } from '../config/env-values';
+import type { VariableDoc } from '../config/variables';
 import { resolveAudioTools, type AudioToolSet, type ResolvedTool } from './media/tool-resolution';
 
 export interface AudioConfig {

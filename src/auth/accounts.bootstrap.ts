@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
-import { ConfigError } from '../config/config';
+import { ConfigError } from '../config/env-values';
 import { APP_CONFIG } from '../config/config.module';
 import { persistentSecret } from '../config/data-dir';
 import { ROLES, SYSTEM_ACTOR } from './auth-user';

@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditService } from '../audit/audit.service';
 import type { AppConfig } from '../config/config';
-import { Secret } from '../config/config';
+import { Secret } from '../config/env-values';
 import { FailedLogins, MAX_PAIRS } from './failed-logins';
 
 describe('FailedLogins', () => {

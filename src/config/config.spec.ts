@@ -1,5 +1,7 @@
 import { inspect } from 'node:util';
-import { ConfigError, Secret, VARIABLES, loadConfig } from './config';
+import { loadConfig } from './config';
+import { ConfigError, Secret } from './env-values';
+import { VARIABLES } from './variables';
 
 describe('loadConfig', () => {
   it('has working defaults: port 3000, ./data, SQLite inside the data folder', () => {

@@ -1,46 +1,18 @@
 /**
  * The server's configuration, validated once at boot into a typed object (fail fast, naming the variable).
- * Every variable is listed in VARIABLES so that the README table and the error messages come from one place.
- * Secrets are wrapped in `Secret`, whose string and JSON forms never show the value.
+ * Every variable is listed in VARIABLES (variables.ts) so that the README table and the error messages come from one
+ * place.
+ * Secrets are wrapped in `Secret` (env-values.ts), whose string and JSON forms never show the value.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { isResourceCode } from '../../firmware-protocols/codes';
 import { TONE_IDS, type ToneId } from '../audio/tones/tone-catalogue';
 import { parseWindow, type NightlyWindow } from '../selftest/self-test-plan';
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** A value that must never reach a log: printing it shows `[secret]`. Read it with `reveal()`. */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return '[secret]';
-  }
-  toJSON(): string {
-    return '[secret]';
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return '[secret]';
-  }
-}
+import { ConfigError, integer, onOff, password, Secret, text, type Env } from './env-values';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** auto: readable lines on a terminal, JSON lines otherwise (a pipe, a file, a log collector). */
 export type LogFormat = 'auto' | 'pretty' | 'json';
 const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
@@ -143,248 +115,6 @@ export interface FieldSettings {
   heldSyncMs: number;
 }
 
-export interface VariableDoc {
-  name: string;
-  default: string;
-  secret: boolean;
-  description: string;
-}
-
-/** Every environment variable the server reads (the README's configuration table lists the same). */
-export const VARIABLES: readonly VariableDoc[] = [
-  { name: 'PORT', default: '3000', secret: false, description: 'HTTP port (0 picks a free one).' },
-  { name: 'HOST', default: '0.0.0.0', secret: false, description: 'Interface to listen on.' },
-  {
-    name: 'DALABA_DATA_DIR',
-    default: './data',
-    secret: false,
-    description: 'Folder for the SQLite file, audio and keys.',
-  },
-  {
-    name: 'DATABASE_URL',
-    default: 'sqlite:<data dir>/dalaba.sqlite',
-    secret: true,
-    description: 'sqlite:<file> or mysql://user:pass@host:3306/db (MySQL 8 or MariaDB 10.11, detected at start).',
-  },
-  {
-    name: 'DALABA_JWT_SECRET',
-    default: 'generated into <data dir>/keys/jwt-secret',
-    secret: true,
-    description: 'Key signing login tokens (at least 32 characters).',
-  },
-  { name: 'DALABA_TOKEN_TTL', default: '43200', secret: false, description: 'Lifetime of a login token in seconds.' },
-  {
-    name: 'DALABA_ADMIN_PASSWORD',
-    default: '(required on first start, except in the demo)',
-    secret: true,
-    description: 'Password of the first administrator `admin` (at least 8 characters).',
-  },
-  {
-    name: 'DALABA_DEMO_PASSWORD',
-    default: 'generated and printed at start',
-    secret: true,
-    description: 'Password of the demo accounts (demo only).',
-  },
-  { name: 'DALABA_LOG_LEVEL', default: 'info', secret: false, description: `One of ${LOG_LEVELS.join(', ')}.` },
-  {
-    name: 'DALABA_LOG_FORMAT',
-    default: 'auto',
-    secret: false,
-    description: 'auto (readable lines on a terminal, JSON lines otherwise), pretty or json.',
-  },
-  {
-    name: 'DALABA_PLATFORM_CODE',
-    default: '43415230000000101010101',
-    secret: false,
-    description:
-      "This platform's 23-digit resource code (level + area code + type): sender of broadcast ids (EBMID) and adapter commands. Set your own.",
-  },
-  {
-    name: 'DALABA_FIELD',
-    default: 'on',
-    secret: false,
-    description: 'on: open a bus for every enabled gateway and poll its terminals; off: never touch the field.',
-  },
-  {
-    name: 'DALABA_POLL_PAUSE_MS',
-    default: '1000',
-    secret: false,
-    description: 'Pause between two status sweeps of one bus, ms (0 = sweep continuously).',
-  },
-  {
-    name: 'DALABA_HELD_HOLD_OFF',
-    default: '60',
-    secret: false,
-    description:
-      'Seconds a terminal holding a schedule must hear nothing from the controller before it plays the schedule itself (2–3600; keep it above a bus sweep).',
-  },
-  {
-    name: 'DALABA_HELD_SYNC',
-    default: '60',
-    secret: false,
-    description:
-      "Seconds between two checks of the terminals' held schedules and play logs (and at once on a published change).",
-  },
-  {
-    name: 'DALABA_OFFLINE_AFTER_FAILURES',
-    default: '3',
-    secret: false,
-    description: 'A terminal is offline after this many failed polls in a row.',
-  },
-  {
-    name: 'DALABA_OFFLINE_AFTER_SILENCE',
-    default: '20',
-    secret: false,
-    description: 'A terminal is offline after this many seconds without a good read or heartbeat.',
-  },
-  {
-    name: 'DALABA_STATUS_HISTORY_DAYS',
-    default: '90',
-    secret: false,
-    description: 'Days of terminal status history kept (daily online rates are kept for good).',
-  },
-  {
-    name: 'DALABA_ALARM_CLEAR_AFTER',
-    default: '30',
-    secret: false,
-    description: 'An alarm clears only after its cause has been gone this many seconds (against flapping).',
-  },
-  {
-    name: 'DALABA_ALARM_REMIND_EVERY',
-    default: '1800',
-    secret: false,
-    description: 'An unacknowledged alarm reminds every this many seconds while its cause persists.',
-  },
-  {
-    name: 'DALABA_SELFTEST_WINDOW',
-    default: '02:00-04:00',
-    secret: false,
-    description:
-      'Nightly window (Asia/Shanghai, HH:MM-HH:MM) in which every terminal runs its silent self-test, spread over each bus; off = none.',
-  },
-  {
-    name: 'DALABA_EQUAL_PRIORITY',
-    default: 'newest-wins',
-    secret: false,
-    description:
-      'Two broadcasts of equal priority on one terminal: newest-wins (the newer takes over) or first-wins (the one playing keeps it).',
-  },
-  {
-    name: 'DALABA_START_LEAD_MS',
-    default: '1500',
-    secret: false,
-    description: 'A synchronised start is set this many ms ahead, so every bus begins together.',
-  },
-  {
-    name: 'DALABA_PROVISION_TONES',
-    default: 'all',
-    secret: false,
-    description:
-      'Built-in tones stored on every Modbus terminal in the background, at the lowest bus class: all, off, or a comma list of tone ids in the order wanted.',
-  },
-  {
-    name: 'DALABA_PROVISION_RETRY',
-    default: '600',
-    secret: false,
-    description: 'Seconds after a provisioning pass before terminals that do not hold the tones yet are tried again.',
-  },
-  {
-    name: 'DALABA_UPSTREAM_MAX_AGE',
-    default: '600',
-    secret: false,
-    description: 'Seconds an upstream packet (EBDTime) may be old (or ahead) before it is refused as a replay.',
-  },
-  {
-    name: 'DALABA_UPSTREAM_HEARTBEAT',
-    default: '60',
-    secret: false,
-    description: 'Seconds between ConnectionCheck heartbeats to each upstream platform (0 = none).',
-  },
-  {
-    name: 'DALABA_UPSTREAM_STATUS_EVERY',
-    default: '900',
-    secret: false,
-    description:
-      'Seconds between terminal-status and online-rate reports to each upstream platform (0 = only when asked).',
-  },
-  {
-    name: 'DALABA_UPSTREAM_SIGNING_KEY',
-    default: 'generated into <data dir>/keys/upstream-signing.json',
-    secret: true,
-    description: 'Our SM2 private key for upstream reports (64 hex digits); needs DALABA_UPSTREAM_CERT_SN.',
-  },
-  {
-    name: 'DALABA_UPSTREAM_CERT_SN',
-    default: '(with the key)',
-    secret: false,
-    description: 'Serial of the certificate of DALABA_UPSTREAM_SIGNING_KEY, as the upstream platform registered it.',
-  },
-  {
-    name: 'DALABA_CAP_FEEDS',
-    default: '(none)',
-    secret: false,
-    description: 'Comma list of Atom/RSS feed URLs of CAP 1.2 alerts to poll.',
-  },
-  { name: 'DALABA_CAP_POLL', default: '60', secret: false, description: 'Seconds between two polls of each CAP feed.' },
-  {
-    name: 'DALABA_DEMO_SIM_PORT',
-    default: '15020',
-    secret: false,
-    description: 'Demo only: first TCP port of the simulated county (gateway i on port + i).',
-  },
-  {
-    name: 'DALABA_AUDIT_KEY',
-    default: 'generated into <data dir>/keys/audit-hmac',
-    secret: true,
-    description:
-      "Key of the audit chain's HMAC (at least 32 characters); keep it away from the database and its backups.",
-  },
-  {
-    name: 'DALABA_AUDIT_CHECKPOINT_EVERY',
-    default: '100',
-    secret: false,
-    description:
-      'A signed checkpoint of the audit chain is written to <data dir>/keys/audit-checkpoints.jsonl every this many entries (and at shutdown and after each clean verify).',
-  },
-  {
-    name: 'DALABA_ALLOWED_ORIGINS',
-    default: '(same origin only)',
-    secret: false,
-    description:
-      "Comma-separated origins (https://host:port) besides the server's own whose pages may open the live Socket.IO channel.",
-  },
-  {
-    name: 'DALABA_DEMO_FAULTS',
-    default: 'on',
-    secret: false,
-    description: 'Demo only: simulated terminals and gateways fail and recover now and then.',
-  },
-];
-
-type Env = Record<string, string | undefined>;
-
-function text(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'on' || raw === 'true' || raw === '1') return true;
-  if (raw === 'off' || raw === 'false' || raw === '0') return false;
-  throw new ConfigError(name, `must be on or off, got "${raw}"`);
-}
-
 function platformCode(env: Env): string {
   const raw = text(env, 'DALABA_PLATFORM_CODE') ?? '43415230000000101010101';
   if (!isResourceCode(raw))
@@ -463,13 +193,6 @@ function provisionTones(env: Env): ToneId[] {
     );
   }
   return [...new Set(ids)] as ToneId[];
-}
-
-function password(env: Env, name: string): Secret | null {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return null;
-  if (raw.length < 8) throw new ConfigError(name, 'must be at least 8 characters long');
-  return new Secret(raw);
 }
 
 function database(env: Env, dataDir: string): DatabaseConfig {

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AppConfig, ConfigError, Secret } from './config';
+import type { AppConfig } from './config';
+import { ConfigError, Secret } from './env-values';
 
 export function keysDir(config: AppConfig): string {
   return join(config.dataDir, 'keys');

@@ -16,35 +16,27 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subject, debounceTime, filter, type Subscription } from 'rxjs';
 import { isWithinArea } from '../../firmware-protocols/codes';
-import { findTone, type ToneId } from '../audio/tones/tone-catalogue';
+import type { ToneId } from '../audio/tones/tone-catalogue';
 import type { AuthUser } from '../auth/auth-user';
 import { canReach, isUnrestricted } from '../auth/scope';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { DomainError } from '../common/errors';
 import { FieldCommands, FieldError, failureOf } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
 import { ClipVariants } from './clip-variants';
 import { DispatchRepository } from './dispatch.repository';
+import { ManualPasses } from './manual-passes';
+import { ProvisioningHolds } from './provisioning-holds';
+import { ToneHoldings, type ToneTally } from './tone-holdings';
 import { Clock } from '../common/clock';
 
 export type BusProvisioning = 'storing' | 'held' | 'waiting' | 'done';
 
 export interface ToneProvisioningView {
   enabled: boolean;
-  tones: {
-    toneId: string;
-    title: string;
-    /** Enabled terminals on Modbus buses in the reader's scope. */
-    terminals: number;
-    /** Seen holding the variant dispatch would send them. */
-    holding: number;
-    /** Tried and not stored (the reason of each, first 20). */
-    failed: number;
-    failures: { terminalId: number; reason: string }[];
-  }[];
+  tones: ToneTally[];
   buses: Record<BusProvisioning, number>;
   lastPassEndedAt: string | null;
   nextPassAt: string | null;
@@ -60,10 +52,6 @@ interface Running {
 /** Each tone's variant for each terminal, worked out before transfers. */
 type Plan = { toneId: ToneId; variantOf: Map<number, ClipVariant> }[];
 
-/** How many failure reasons a view lists per tone. */
-const LISTED_FAILURES = 20;
-/** A pass by hand over one area at most this often, ms. */
-export const MANUAL_PASS_EVERY_MS = 60_000;
 /** How often a pass looks whether the buses it is storing on are still connected, ms. */
 const LINK_CHECK_MS = 1000;
 /** A pass starts this long after the last registry change that added or enabled terminals, ms. */
@@ -73,22 +61,18 @@ const AFTER_REGISTRY_CHANGE_MS = 5000;
 export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('Provisioning');
   private readonly tones: readonly ToneId[];
-  /** tone → terminal → the terminal clip id it was seen holding */
-  private readonly held = new Map<string, Map<number, number>>();
-  /** tone → terminal → why the last try did not store it */
-  private readonly failed = new Map<string, Map<number, string>>();
-  /** terminal clip id → the tone it is a variant of (from the last pass) */
-  private readonly toneOfClip = new Map<number, string>();
-  /** gateway → broadcast runs holding it */
-  private readonly busHolds = new Map<number, number>();
-  private readonly waiting = new Map<number, (() => void)[]>();
+  /** Something a view shows moved (a tone stored or refused, a bus storing, held, done); the live view publishes it. */
+  readonly changes = new Subject<void>();
+  /** Which terminals hold which tone, and why the others do not. */
+  private readonly holdings = new ToneHoldings(() => this.changes.next());
+  /** Broadcast runs holding buses. */
+  private readonly busHolds = new ProvisioningHolds();
   private readonly running = new Map<number, Running>();
   private readonly done = new Set<number>();
   /** The terminals of the last pass, with their areas (for scoped views). */
   private terminals = new Map<number, { gatewayId: number; areaCode: string }>();
   private pass: Promise<void> | null = null;
-  /** When a pass was last asked for by hand, per area of the caller's scope ('*': unrestricted). */
-  private readonly manualPasses = new Map<string, number>();
+  private readonly manualPasses: ManualPasses;
   /** The areas the pass under way covers (null: every terminal). */
   private passAreas: string[] | null = null;
   /** Areas asked for while a pass ran (null: every terminal), for the pass that follows it. */
@@ -105,8 +89,6 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   private sharedPlan: { ids: Set<number>; plan: Promise<Plan | null> } | null = null;
   private nextPassAt: Date | null = null;
   private stopped = false;
-  /** Something a view shows moved (a tone stored or refused, a bus storing, held, done); the live view publishes it. */
-  readonly changes = new Subject<void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -118,6 +100,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     private readonly clock: Clock,
   ) {
     this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
+    this.manualPasses = new ManualPasses(clock);
   }
 
   onApplicationBootstrap(): void {
@@ -141,8 +124,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     this.connections?.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     for (const r of this.running.values()) r.abort.abort();
-    for (const wake of [...this.waiting.values()].flat()) wake();
-    this.waiting.clear();
+    this.busHolds.wakeAll();
   }
 
   /**
@@ -152,7 +134,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   hold(gatewayIds: Iterable<number>): () => void {
     const ids = [...new Set(gatewayIds)];
     for (const g of ids) {
-      this.busHolds.set(g, (this.busHolds.get(g) ?? 0) + 1);
+      this.busHolds.add(g);
       this.stop(g, 'held');
     }
     this.changes.next();
@@ -160,35 +142,24 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     return () => {
       if (released) return;
       released = true;
-      for (const g of ids) {
-        const n = (this.busHolds.get(g) ?? 1) - 1;
-        if (n > 0) {
-          this.busHolds.set(g, n);
-          continue;
-        }
-        this.busHolds.delete(g);
-        for (const wake of this.waiting.get(g) ?? []) wake();
-        this.waiting.delete(g);
-      }
+      for (const g of ids) this.busHolds.release(g);
       this.changes.next();
     };
   }
 
   /** Whether the terminal was seen holding this clip (a tone variant) — dispatch then sends it no transfer at all. */
   holds(terminalId: number, clipId: number): boolean {
-    for (const held of this.held.values()) if (held.get(terminalId) === clipId) return true;
-    return false;
+    return this.holdings.holds(terminalId, clipId);
   }
 
   /** A broadcast's own transfer stored the clip on the terminal (or found it there): remembered when it is a tone's variant. */
   stored(terminalId: number, clipId: number): void {
-    const toneId = this.toneOfClip.get(clipId);
-    if (toneId !== undefined) this.heldOn(toneId, terminalId, clipId);
+    this.holdings.stored(terminalId, clipId);
   }
 
   /** The terminal refused a play of the clip as not stored (swapped, or its storage wiped): the next pass stores it again. */
   lacks(terminalId: number, clipId: number): void {
-    for (const held of this.held.values()) if (held.get(terminalId) === clipId) held.delete(terminalId);
+    this.holdings.lacks(terminalId, clipId);
   }
 
   /** Resolves when no pass is under way nor asked for, and no bus is being provisioned (tests and tools). */
@@ -216,24 +187,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * A pass asked for by hand: over the caller's scope only (an unrestricted administrator's: everything), at most one
-   * per area every MANUAL_PASS_EVERY_MS (429 `too_many_passes` otherwise). Answers at once with the areas it covers.
+   * per area every MANUAL_PASS_EVERY_MS (manual-passes.ts; 429 `too_many_passes` otherwise). Answers at once with the
+   * areas it covers.
    */
   requestPass(user: AuthUser): { areas: string[] | null } {
     const areas = isUnrestricted(user) ? null : [...user.scopes].sort();
-    const keys = areas ?? ['*'];
-    const now = this.clock.now();
-    for (const [k, at] of this.manualPasses) if (now - at >= MANUAL_PASS_EVERY_MS) this.manualPasses.delete(k);
-    const last = Math.max(...keys.map((k) => this.manualPasses.get(k) ?? Number.NEGATIVE_INFINITY));
-    if (now - last < MANUAL_PASS_EVERY_MS) {
-      const wait = Math.ceil((last + MANUAL_PASS_EVERY_MS - now) / 1000);
-      throw new DomainError(
-        'too_many_passes',
-        `a pass over this area was started less than ${MANUAL_PASS_EVERY_MS / 1000} s ago; try again in ${wait} s`,
-        429,
-        { retryAfterSeconds: wait },
-      );
-    }
-    for (const k of keys) this.manualPasses.set(k, now);
+    this.manualPasses.admit(areas ?? ['*']);
     void this.runPass(areas);
     return { areas };
   }
@@ -257,18 +216,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     }
     return {
       enabled: this.tones.length > 0,
-      tones: this.tones.map((toneId) => {
-        const held = this.held.get(toneId);
-        const failed = [...(this.failed.get(toneId) ?? [])].filter(([id]) => visible(id));
-        return {
-          toneId,
-          title: findTone(toneId)?.title ?? toneId,
-          terminals: ids.length,
-          holding: ids.filter((id) => held?.has(id)).length,
-          failed: failed.length,
-          failures: failed.slice(0, LISTED_FAILURES).map(([terminalId, reason]) => ({ terminalId, reason })),
-        };
-      }),
+      tones: this.tones.map((toneId) => this.holdings.tally(toneId, ids, visible)),
       buses,
       lastPassEndedAt: this.lastPassEndedAt?.toISOString() ?? null,
       nextPassAt: this.nextPassAt?.toISOString() ?? null,
@@ -337,7 +285,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const byGateway = new Map<number, number[]>();
     for (const t of rows) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t.id]);
     await Promise.all([...byGateway].map(([g, ids]) => this.onBus(g, () => this.provisionBus(g, ids, plan))));
-    const holding = plan.map((p) => `${p.toneId} ${this.held.get(p.toneId)?.size ?? 0}`).join(', ');
+    const holding = plan.map((p) => `${p.toneId} ${this.holdings.holding(p.toneId)}`).join(', ');
     this.log.log(`tone provisioning pass over ${rows.length} terminals on ${byGateway.size} buses: ${holding}`);
   }
 
@@ -348,9 +296,10 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       if (this.stopped) return null;
       const variantOf = new Map<number, ClipVariant>();
       for (const g of await this.variants.forTerminals(toneId, terminalIds)) {
-        if (g.clip) this.toneOfClip.set(g.clip.clipId, toneId);
+        if (g.clip) this.holdings.variantOf(g.clip.clipId, toneId);
         if (g.clip) for (const id of g.terminalIds) variantOf.set(id, g.clip);
-        else for (const id of g.terminalIds) this.failedOn(toneId, id, g.error ?? 'no variant for this terminal');
+        else
+          for (const id of g.terminalIds) this.holdings.failedOn(toneId, id, g.error ?? 'no variant for this terminal');
       }
       plan.push({ toneId, variantOf });
     }
@@ -402,9 +351,9 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       const groups = new Map<number, { clip: ClipVariant; ids: number[] }>();
       for (const id of ids) {
         const clip = variantOf.get(id);
-        if (!clip || this.held.get(toneId)?.get(id) === clip.clipId) continue;
+        if (!clip || this.holdings.holdsTone(toneId, id, clip.clipId)) continue;
         if (this.monitoring.terminal(id)?.connectivity === 'offline') {
-          this.failedOn(toneId, id, 'offline: tried again on the next pass');
+          this.holdings.failedOn(toneId, id, 'offline: tried again on the next pass');
           continue;
         }
         const g = groups.get(clip.clipId) ?? { clip, ids: [] };
@@ -420,13 +369,12 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   /** One tone to some terminals of a bus, waiting out holds and resuming after them; false = leave this bus for the next pass. */
   private async transfer(gatewayId: number, toneId: string, clip: ClipVariant, ids: number[]): Promise<boolean> {
     for (;;) {
-      while (this.busHolds.has(gatewayId) && !this.stopped)
-        await new Promise<void>((wake) => this.waiting.set(gatewayId, [...(this.waiting.get(gatewayId) ?? []), wake]));
+      while (this.busHolds.has(gatewayId) && !this.stopped) await this.busHolds.released(gatewayId);
       if (this.stopped) return false;
       const link = this.field.connection(gatewayId);
       if (link !== 'connected') {
         for (const id of ids)
-          this.failedOn(toneId, id, `gateway ${gatewayId} ${link ?? 'closed'}: tried again on the next pass`);
+          this.holdings.failedOn(toneId, id, `gateway ${gatewayId} ${link ?? 'closed'}: tried again on the next pass`);
         return false;
       }
       const abort = new AbortController();
@@ -439,42 +387,27 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
           signal: abort.signal,
           tryBackedOff: true,
         });
-        for (const id of [...r.stored, ...r.alreadyStored]) this.heldOn(toneId, id, clip.clipId);
-        for (const f of r.failed) this.failedOn(toneId, f.terminalId, f.failure.message);
+        for (const id of [...r.stored, ...r.alreadyStored]) this.holdings.heldOn(toneId, id, clip.clipId);
+        for (const f of r.failed) this.holdings.failedOn(toneId, f.terminalId, f.failure.message);
         return true;
       } catch (e) {
         if (this.stopped) return false;
         if (running.why === 'held') continue; // wait for the broadcast run, then resume
         if (running.why === 'disconnected' || (e instanceof FieldError && e.kind === 'cancelled')) {
           for (const id of ids)
-            this.failedOn(
+            this.holdings.failedOn(
               toneId,
               id,
               `gateway ${gatewayId} went down during the transfer: tried again on the next pass`,
             );
           return false;
         }
-        for (const id of ids) this.failedOn(toneId, id, failureOf(e).message);
+        for (const id of ids) this.holdings.failedOn(toneId, id, failureOf(e).message);
         return true;
       } finally {
         if (this.running.get(gatewayId) === running) this.running.delete(gatewayId);
       }
     }
-  }
-
-  private heldOn(toneId: string, terminalId: number, clipId: number): void {
-    const held = this.held.get(toneId) ?? new Map<number, number>();
-    held.set(terminalId, clipId);
-    this.held.set(toneId, held);
-    this.failed.get(toneId)?.delete(terminalId);
-    this.changes.next();
-  }
-
-  private failedOn(toneId: string, terminalId: number, reason: string): void {
-    const failed = this.failed.get(toneId) ?? new Map<number, string>();
-    failed.set(terminalId, reason);
-    this.failed.set(toneId, failed);
-    this.changes.next();
   }
 }
 

@@ -7,11 +7,10 @@
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { Sweeper, type PollOutcome } from '../../device-drivers/bus';
+import { Sweeper } from '../../device-drivers/bus';
 import { SIGNED_BLOCK_TTL_MS } from '../../device-drivers/modbus-terminal/signed-blocks';
 import {
   BusError,
-  type BusEvent,
   type ClipTransferResult,
   type HeldScheduleAccess,
   type HeldTable,
@@ -42,29 +41,13 @@ import type {
 } from './field-port';
 import { FieldRegistry } from './field-registry';
 import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
+import { BusObserver, type FieldReport, type OpenBus } from './open-bus';
+import { countUnpolled } from './unpolled-terminals';
 
 /** Raw register reads for diagnostics are bounded: at most 64 registers, well inside one Modbus read. */
 export const MAX_RAW_REGISTERS = 64;
 /** How often silence is checked against the offline window. */
 const SILENCE_CHECK_MS = 1000;
-
-interface OpenBus {
-  gateway: GatewayEntity;
-  key: string;
-  bus: TerminalBus;
-  /** unit → terminal id */
-  units: Map<number, number>;
-  sweeper: Sweeper | null;
-  subscriptions: Subscription[];
-}
-
-/** A report (adapter 回传, task start/end) with the registry ids it concerns. */
-export interface FieldReport {
-  gatewayId: number;
-  terminalId: number | null;
-  report: Record<string, unknown>;
-  at: number;
-}
 
 @Injectable()
 export class FieldBuses extends FieldCommands implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -72,6 +55,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   private readonly open = new Map<number, OpenBus>();
   private readonly located = new Map<number, TerminalLocation>();
   private readonly reportSubject = new Subject<FieldReport>();
+  private readonly observe: BusObserver;
   /** Registry changes are applied one after the other, in the order they came. */
   private queue: Promise<void> = Promise.resolve();
   private registrySubscription: Subscription | null = null;
@@ -87,6 +71,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     private readonly monitoring: MonitoringService,
   ) {
     super();
+    this.observe = new BusObserver(monitoring, this.reportSubject, this.log);
   }
 
   /** Adapter reports (task start/end, 回传), for dispatch. */
@@ -306,30 +291,17 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     return this.queue;
   }
 
-  /**
-   * Field off: no bus is opened and nobody polls, but the registry's enabled terminals still count in the online rate,
-   * as unknown (registered, neither online nor offline), kept in step with registry changes.
-   */
+  /** Field off: the enabled terminals count as unknown in the online rate (unpolled-terminals.ts). */
   private countUnpolled(): Promise<void> {
-    const count = (t: TerminalEntity): void => {
-      if (t.enabled)
-        this.monitoring.trackTerminal(
-          { terminalId: t.id, areaCode: t.areaCode, gatewayId: t.gatewayId },
-          this.clock.now(),
-        );
-      else this.monitoring.untrackTerminal(t.id);
-    };
-    const countAll = async (gatewayId?: number): Promise<void> => {
-      for (const t of await this.registry.enabledTerminals(gatewayId)) count(t);
-    };
-    this.registrySubscription = this.registryEvents.changes.subscribe((c) => {
-      if (c.kind === 'gateway') {
-        // a gateway's terminals may come with it (the demo's seeding says only that gateways were added)
-        if (c.change !== 'removed') void this.enqueue(() => countAll(c.gateway.id));
-      } else if (c.change === 'removed') this.monitoring.untrackTerminal(c.id);
-      else count(c.terminal);
-    });
-    return this.enqueue(() => countAll());
+    const { subscription, counted } = countUnpolled(
+      this.registry,
+      this.registryEvents,
+      this.monitoring,
+      this.clock,
+      (w) => this.enqueue(w),
+    );
+    this.registrySubscription = subscription;
+    return counted;
   }
 
   private async openAll(): Promise<void> {
@@ -397,7 +369,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     this.open.set(g.id, o);
     this.monitoring.trackGateway({ gatewayId: g.id, areaCode: g.areaCode }, now);
     for (const t of terminals) this.attach(o, t);
-    o.subscriptions.push(bus.events.subscribe((e) => this.onBusEvent(o, e)));
+    o.subscriptions.push(bus.events.subscribe((e) => this.observe.event(o, e)));
     if (bus.family === 'modbus') {
       const sweeper = new Sweeper({
         bus,
@@ -405,7 +377,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
         units: [...o.units.keys()],
         intervalMs: this.config.field.pollPauseMs,
       });
-      o.subscriptions.push(sweeper.outcomes.subscribe((p) => this.onPoll(o, p)));
+      o.subscriptions.push(sweeper.outcomes.subscribe((p) => this.observe.poll(o, p)));
       o.sweeper = sweeper;
     }
     bus.start().catch((e: unknown) => this.log.warn(`${bus.id}: ${(e as Error).message}; retrying`));
@@ -442,42 +414,6 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     if (!o || o.units.get(where.unit) !== where.terminalId) return;
     o.units.delete(where.unit);
     o.sweeper?.setUnits([...o.units.keys()]);
-  }
-
-  private onPoll(o: OpenBus, p: PollOutcome): void {
-    // good reads arrive as the bus's 'status' events (polls and diagnostics alike); failures only here
-    if (p.ok || p.error === 'backoff') return;
-    const terminalId = o.units.get(p.unit);
-    if (terminalId !== undefined) this.monitoring.readFailed(terminalId, p.error, p.at);
-  }
-
-  private onBusEvent(o: OpenBus, e: BusEvent): void {
-    switch (e.type) {
-      case 'status': {
-        const terminalId = o.units.get(e.unit);
-        if (terminalId !== undefined) this.monitoring.readOk(terminalId, e.status, e.at);
-        return;
-      }
-      case 'unreachable': {
-        const terminalId = o.units.get(e.unit);
-        if (terminalId !== undefined) this.monitoring.readFailed(terminalId, e.error, e.at);
-        return;
-      }
-      case 'connection':
-        this.monitoring.gatewayConnection(o.gateway.id, e.state, e.at, e.detail);
-        return;
-      case 'report':
-        this.reportSubject.next({
-          gatewayId: o.gateway.id,
-          terminalId: o.units.get(e.unit) ?? null,
-          report: e.report,
-          at: e.at,
-        });
-        return;
-      case 'error':
-        this.log.debug(`${e.busId}${e.unit === null ? '' : ` unit ${e.unit}`}: ${e.error}: ${e.message}`);
-        return;
-    }
   }
 
   private checkSilence(): void {

@@ -15,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AlertTargetsDto } from '../alerts/alerts.dto';
+import { DayReportQuery, ExportFormat } from '../common/day-report-query';
 import { Day, Line, MAX_ID, Optional, QueryInt } from '../common/validation';
 import { RECURRENCE_KINDS, type Recurrence, type RecurrenceKind } from './recurrence';
 import { FM_MAX, FM_MIN, MAX_PLAYLIST } from './relay-rules';
@@ -265,21 +266,10 @@ export class DayQueryDto {
   terminalId?: number;
 }
 
-export class AsRunQueryDto {
-  @ApiProperty({ example: '2026-12-07', description: 'Asia/Shanghai calendar day' })
-  @Day()
-  date!: string;
-
-  @ApiPropertyOptional({ description: "area code: terminals in its subtree (within the reader's scope)" })
-  @Optional()
-  @Matches(/^\d{12}(\d{3})?$/, { message: 'areaCode must be a 12-digit area code or a 15-digit group code' })
-  areaCode?: string;
-}
+export class AsRunQueryDto extends DayReportQuery('Asia/Shanghai calendar day') {}
 
 export class AsRunExportQueryDto extends AsRunQueryDto {
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'csv' })
-  @Optional()
-  @IsIn(['csv', 'xlsx'])
+  @ExportFormat()
   format?: 'csv' | 'xlsx';
 }
 

@@ -1,22 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, Matches, Max, Min } from 'class-validator';
-import { Day, Optional, QueryInt } from '../common/validation';
+import { IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { DayReportQuery, ExportFormat } from '../common/day-report-query';
+import { Optional, QueryInt } from '../common/validation';
 
-export class MissedQueryDto {
-  @ApiProperty({ example: '2026-12-07', description: 'Asia/Shanghai calendar day whose nightly self-test is reported' })
-  @Day()
-  date!: string;
-
-  @ApiPropertyOptional({ description: "area code: terminals in its subtree (within the reader's scope)" })
-  @Optional()
-  @Matches(/^\d{12}(\d{3})?$/, { message: 'areaCode must be a 12-digit area code or a 15-digit group code' })
-  areaCode?: string;
-}
+export class MissedQueryDto extends DayReportQuery('Asia/Shanghai calendar day whose nightly self-test is reported') {}
 
 export class MissedExportQueryDto extends MissedQueryDto {
-  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'csv' })
-  @Optional()
-  @IsIn(['csv', 'xlsx'])
+  @ExportFormat()
   format?: 'csv' | 'xlsx';
 }
 

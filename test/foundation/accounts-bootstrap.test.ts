@@ -1,4 +1,4 @@
-import { ConfigError } from '../../src/config/config';
+import { ConfigError } from '../../src/config/env-values';
 import { createTestApp } from '../support/app';
 import { createTestDatabase } from '../support/databases';
 

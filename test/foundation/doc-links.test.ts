@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AUDIO_VARIABLES } from '../../src/audio/audio-config';
-import { VARIABLES } from '../../src/config/config';
+import { VARIABLES } from '../../src/config/variables';
 
 // a plain Node script (it runs before any build in `npm run lint`)
 // eslint-disable-next-line @typescript-eslint/no-require-imports

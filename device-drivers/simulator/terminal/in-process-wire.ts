@@ -1,5 +1,5 @@
 /**
- * A ClipWire (device-drivers/modbus-terminal/clip-transfer.ts) straight onto simulated terminals, without a line or a
+ * A ClipWire (device-drivers/modbus-terminal/clip-wire.ts) straight onto simulated terminals, without a line or a
  * gateway: the driver's clip transfer at memory speed, for tests of clips of any length. Requests and replies carry the
  * register values the Modbus frames would; a seeded `noise` loses that fraction of frames (a lost unicast times out, a
  * lost broadcast misses one unit), so the repair path runs too.
@@ -13,7 +13,7 @@ import {
   type CommandSigner,
   type MapVersion,
 } from '../../../firmware-protocols/terminal-modbus';
-import type { ClipWire } from '../../modbus-terminal/clip-transfer';
+import type { ClipWire } from '../../modbus-terminal/clip-wire';
 import type { SignedBlock } from '../../modbus-terminal/signed-blocks';
 import { BusError, type CommandResult, type RequestOptions } from '../../terminal-bus';
 import type { ModbusDevice } from '../modbus/virtual-bus';

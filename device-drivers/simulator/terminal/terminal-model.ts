@@ -10,32 +10,13 @@ import { RECEIVE_STATES } from '../../../firmware-protocols/terminal-modbus/regi
 import type { SourceKind } from '../../terminal-bus';
 import type { PlayRecord } from '../modbus/virtual-bus';
 import { ClipStore, type StoredClip } from './clip-store';
+import { HeldPlays, type HeldTerminal } from './held-plays';
 import { HeldStore, type HeldAnnounce } from './held-store';
-import { nextHeldStart } from './held-plays';
+import type { PlaySession } from './play-session';
 
 export type SignatureVerdict = 'ok' | 'unsigned' | 'forged' | 'unknown-certificate';
 export type Refusal =
   SignatureVerdict | 'replayed' | 'outranked' | 'no-such-clip' | 'storage-refused' | 'bad-parameter';
-
-export interface PlaySession {
-  source: SourceKind;
-  clipId: number;
-  priority: number;
-  broadcastClass: number;
-  /** Plays of the clip; 0 = until the end time or a stop. */
-  repeat: number;
-  volume: number;
-  /** When sound starts (a synchronised start waits for it). */
-  startAt: number;
-  /** Window end; absent = until the clip has played `repeat` times (or forever for a live source). */
-  endAt: number | null;
-  /** PROTOCOL.md §3.1 handle of the broadcast id, 0 none. */
-  broadcastHandle: number;
-  /** Length of one play of the clip, ms; null for a live source. */
-  durationMs: number | null;
-  /** A play of the held schedule's entry (PROTOCOL.md §9), not commanded. */
-  held?: { tableId: number; index: number };
-}
 
 export type ModelCommand =
   | { code: 'play'; session: Omit<PlaySession, 'durationMs' | 'startAt'> & { startAt: number | null } }
@@ -120,11 +101,18 @@ export class TerminalModel {
   readonly held = new HeldStore();
   /** When the terminal last heard a good request (§9.4); the link is lost a hold-off after it. */
   private lastHeard: number;
-  /** Entries of the active table started (or given up) since it became active or the terminal started. */
-  private readonly heldDone = new Set<number>();
-  private heldTableId = 0;
-  /** Held plays are worked out up to here (bus ms): never again before it. */
-  private heldCursor = 0;
+  /** §9.4: the held schedule's entries as they play while the link is lost. */
+  private readonly heldPlays = new HeldPlays(this.held);
+  /** What the held plays see of this terminal. */
+  private readonly heldTerminal: HeldTerminal = {
+    clockOffsetMs: () => this.clockOffsetMs,
+    lastHeard: () => this.lastHeard,
+    volume: () => this.volume,
+    playing: () => this.session && { priority: this.session.priority, end: this.endOf(this.session) },
+    clip: (clipId) => this.clips.committed(clipId),
+    endDue: (at) => this.endDue(at),
+    startPlay: (session, at) => this.startHeld(session, at),
+  };
 
   /** `clipCapacityBytes`: the flash for stored clips (identity clip storage); ClipStore's default when absent. */
   constructor(now: number, opts: { clockKnown?: boolean; clipCapacityBytes?: number } = {}) {
@@ -352,81 +340,25 @@ export class TerminalModel {
     this.lastHeard = now;
   }
 
-  /**
-   * §9.4 between the last hearing and `now`: from a hold-off after it, each entry of the active table plays from its
-   * start (or from the loss, when the link was lost during it) to its end, unless a play of equal or higher priority
-   * is on — then from when that ends, if the entry is still open. An entry starts at most once per table and start-up.
-   */
+  /** §9.4 between the last hearing and `now` (held-plays.ts); only on a terminal that knows the time. */
   private runHeld(now: number): void {
-    const table = this.held.active;
-    if (!table || !this.clockKnown) return;
-    if (table.tableId !== this.heldTableId) {
-      this.heldTableId = table.tableId;
-      this.heldDone.clear();
-    }
-    let at = Math.max(this.lastHeard + table.holdOffSeconds * 1000, this.heldCursor);
-    this.heldCursor = Math.max(this.heldCursor, now);
-    for (let guard = 0; at < now && guard <= table.entries.length * 2; guard++) {
-      this.endDue(at);
-      const next = nextHeldStart(
-        table,
-        this.heldDone,
-        this.clockOffsetMs,
-        at,
-        now,
-        this.session && {
-          priority: this.session.priority,
-          end: this.endOf(this.session),
-        },
-      );
-      if (next === null) return;
-      this.endDue(next.at);
-      this.heldDone.add(next.index);
-      this.startHeld(table.tableId, next.index, next.at);
-      at = next.at;
-    }
+    if (!this.clockKnown) return;
+    this.heldPlays.run(now, this.heldTerminal);
   }
 
-  private startHeld(tableId: number, index: number, at: number): void {
-    const e = this.held.active?.entries[index];
-    if (!e) return;
-    const onBus = (s: number): number => s * 1000 - this.clockOffsetMs;
-    let durationMs: number | null = null;
-    if (e.source === 'stored') {
-      const clip = this.clips.committed(e.sourceParam);
-      if (!clip) {
-        const s = Math.floor((at + this.clockOffsetMs) / 1000);
-        this.held.record(tableId, index, 'notStarted', s, s);
-        return;
-      }
-      durationMs = clip.durationMs;
-    }
+  /** A held entry starts as what plays, in place of what played. */
+  private startHeld(session: PlaySession, at: number): void {
     this.closeHeld(at, 'command');
     this.logEnd(at);
     this.abortSelfTest(at);
-    this.session = {
-      source: e.source,
-      clipId: e.source === 'stored' ? e.sourceParam : 0,
-      priority: e.priority,
-      broadcastClass: 5,
-      repeat: 0,
-      volume: e.volume === 255 ? this.volume : e.volume,
-      startAt: at,
-      endAt: onBus(e.end),
-      broadcastHandle: 0,
-      durationMs,
-      held: { tableId, index },
-    };
+    this.session = session;
     this.starts.plays += 1;
     this.logStart(this.session, at);
   }
 
   /** A held play ends at `at` (bus time): its record goes to the log (§9.5). */
   private closeHeld(at: number, outcome: 'whole' | 'command' | 'restart'): void {
-    const s = this.session;
-    if (!s?.held) return;
-    const sec = (t: number): number => Math.floor((t + this.clockOffsetMs) / 1000);
-    this.held.record(s.held.tableId, s.held.index, outcome, sec(Math.max(s.startAt, 0)), sec(Math.max(at, s.startAt)));
+    this.heldPlays.close(this.session, at, outcome, this.clockOffsetMs);
   }
 
   /** A session past its end is finished. */
@@ -476,7 +408,7 @@ export class TerminalModel {
     this.advance(now);
     if (this.session) this.preempted.push({ session: this.session, at: now, by: 0 });
     this.closeHeld(now, 'restart');
-    this.heldDone.clear();
+    this.heldPlays.restart();
     this.logEnd(now);
     this.session = null;
     this.bootAt = now;
