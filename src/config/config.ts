@@ -3,6 +3,7 @@
  * Every variable is listed in VARIABLES so that the README table and the error messages come from one place.
  * Secrets are wrapped in `Secret`, whose string and JSON forms never show the value.
  */
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isResourceCode } from '../../firmware-protocols/codes';
 import { TONE_IDS, type ToneId } from '../audio/tones/tone-catalogue';
@@ -74,6 +75,17 @@ export interface AppConfig {
   allowedOrigins: string[];
   audit: AuditSettings;
   upstream: UpstreamSettings;
+  cluster: ClusterSettings;
+}
+
+/** Several instances sharing one MariaDB/MySQL database (src/cluster, docs/cluster.md). */
+export interface ClusterSettings {
+  /** off: a single instance owning every bus, as always; on: bus and singleton leases in the shared database. */
+  enabled: boolean;
+  /** A lease's term, ms; renewed every third of it. */
+  leaseMs: number;
+  /** This instance's name among the others (unique in the cluster). */
+  instanceId: string;
 }
 
 /** The exchange with upstream platforms (EBD) and CAP feeds (src/upstream). */
@@ -354,6 +366,27 @@ export const VARIABLES: readonly VariableDoc[] = [
       "Comma-separated origins (https://host:port) besides the server's own whose pages may open the live Socket.IO channel.",
   },
   {
+    name: 'DALABA_CLUSTER',
+    default: 'off',
+    secret: false,
+    description:
+      'on: several instances share one MySQL/MariaDB database, each bus and each singleton task leased to one of them (docs/cluster.md); off: one instance owns every bus.',
+  },
+  {
+    name: 'DALABA_LEASE_MS',
+    default: '5000',
+    secret: false,
+    description:
+      'Term of a bus or singleton lease, ms (1000–60000), renewed every third of it; another instance takes over at most this long after one stops.',
+  },
+  {
+    name: 'DALABA_INSTANCE_ID',
+    default: '<host name>-<process id>',
+    secret: false,
+    description:
+      "This instance's name in the cluster (letters, digits, . _ : -, at most 64), unique among the instances.",
+  },
+  {
     name: 'DALABA_DEMO_FAULTS',
     default: 'on',
     secret: false,
@@ -511,11 +544,12 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
   if (!LOG_FORMATS.includes(logFormat)) {
     throw new ConfigError('DALABA_LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
   }
+  const db = database(env, dataDir);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '0.0.0.0',
     dataDir,
-    database: database(env, dataDir),
+    database: db,
     jwtSecret: jwt ? new Secret(jwt) : null,
     tokenTtlSeconds: integer(env, 'DALABA_TOKEN_TTL', 43200, 60, 30 * 86400),
     adminPassword: password(env, 'DALABA_ADMIN_PASSWORD'),
@@ -530,7 +564,21 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     allowedOrigins: origins(env),
     audit: audit(env),
     upstream: upstream(env),
+    cluster: cluster(env, db),
   };
+}
+
+function cluster(env: Env, db: DatabaseConfig): ClusterSettings {
+  const enabled = onOff(env, 'DALABA_CLUSTER', false);
+  if (enabled && db.kind !== 'mysql')
+    throw new ConfigError('DALABA_CLUSTER', 'on needs a DATABASE_URL of MySQL/MariaDB shared by every instance');
+  const instanceId = text(env, 'DALABA_INSTANCE_ID') ?? `${hostname()}-${process.pid}`.slice(0, 64);
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId))
+    throw new ConfigError(
+      'DALABA_INSTANCE_ID',
+      `must be 1–64 letters, digits, '.', '_', ':' or '-', got "${instanceId}"`,
+    );
+  return { enabled, leaseMs: integer(env, 'DALABA_LEASE_MS', 5000, 1000, 60_000), instanceId };
 }
 
 function upstream(env: Env): UpstreamSettings {
