@@ -5,7 +5,8 @@
  *
  * A lease is trusted locally only until `TRUST` of its term has passed since the renewal was sent: the holder stops
  * using a bus before any other instance may take it, by a margin that absorbs clock skew between machines. A lease
- * that lapsed (a paused process, a database too slow) is reported lost before anything else and never renewed.
+ * that lapsed is reported lost at that moment (a timer, so even while the database does not answer), or, after a
+ * pause of the process, before anything else; it is never renewed.
  * `lost` is emitted before a lease is released, so its user has stopped before another instance can start.
  *
  * Off (the default, DALABA_CLUSTER=off): a single instance owns every bus; no database work at all.
@@ -54,6 +55,8 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
   private buses: string[] = [];
   private readonly singletons = new Set<string>();
   private timer: TimerHandle | null = null;
+  /** Fires when the first held lease stops being trusted, even if no renewal runs (database unreachable). */
+  private expiryTimer: TimerHandle | null = null;
   private running: Promise<void> = Promise.resolve();
   private started = false;
 
@@ -152,6 +155,8 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer?.cancel();
     this.timer = null;
     await this.running;
+    this.expiryTimer?.cancel();
+    this.expiryTimer = null;
     if (!this.store) return;
     const now = this.clock.now();
     for (const [key, h] of [...this.held]) {
@@ -165,8 +170,28 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     this.running = this.tick()
       .catch((e: unknown) => this.log.warn(`lease renewal failed: ${(e as Error).message}`))
       .finally(() => {
-        if (this.started) this.timer = this.clock.setTimeout(() => this.loop(), this.renewEveryMs);
+        if (!this.started) return;
+        this.armExpiry();
+        this.timer = this.clock.setTimeout(() => this.loop(), this.renewEveryMs);
       });
+  }
+
+  /** Drops, reporting lost, every lease no longer trusted at this moment. */
+  private expire(): void {
+    const now = this.clock.now();
+    for (const [key, h] of [...this.held]) if (now >= h.trustedUntil) this.drop(key);
+  }
+
+  private armExpiry(): void {
+    this.expiryTimer?.cancel();
+    this.expiryTimer = null;
+    if (this.held.size === 0) return;
+    const first = Math.min(...[...this.held.values()].map((h) => h.trustedUntil));
+    this.expiryTimer = this.clock.setTimeout(() => {
+      this.expiryTimer = null;
+      this.expire();
+      if (this.started) this.armExpiry();
+    }, first - this.clock.now());
   }
 
   private trustFrom(now: number): number {
@@ -194,7 +219,7 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     const { instanceId: me, label, leaseMs } = this.options;
     const now = this.clock.now();
     // a lease no longer trusted (this process was paused, or the database too slow) is lost before anything else
-    for (const [key, h] of [...this.held]) if (now >= h.trustedUntil) this.drop(key);
+    this.expire();
     await store.heartbeat(me, label, now);
     for (const [key, h] of [...this.held]) {
       if (await store.renew(key, me, h.epoch, now, leaseMs)) h.trustedUntil = this.trustFrom(now);

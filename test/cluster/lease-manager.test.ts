@@ -122,4 +122,25 @@ forEachDatabase('lease manager', (database) => {
     for (const key of busesOf(2)) expect(final.get(key)?.epoch).toBeGreaterThan(1);
     for (const n of IDS.map((_, i) => busesOf(i).length)) expect([3, 4]).toContain(n);
   });
+
+  it('reports its buses lost when it cannot reach the database, before any other instance may take them', async () => {
+    await periods(5);
+    const held = managers[0].heldKeys();
+    const lastRenewed = await owners();
+    const expiries = new Map((await shared.stores[0].list()).map((l) => [l.key, l.expiresAt]));
+    const lostAt = new Map<string, number>();
+    managers[0].lost.subscribe((e) => lostAt.set(e.key, clock.now()));
+    const down = new Error('connection lost');
+    jest.spyOn(shared.stores[0], 'heartbeat').mockRejectedValue(down);
+    jest.spyOn(shared.stores[0], 'renew').mockRejectedValue(down);
+
+    await periods(6);
+    expect(managers[0].heldKeys()).toEqual([]);
+    const after = await owners();
+    for (const key of held) {
+      expect(lostAt.get(key)).toBeLessThan(expiries.get(key) ?? -Infinity);
+      expect(after.get(key)?.owner).not.toBe('A');
+      expect(after.get(key)?.epoch).toBeGreaterThan(lastRenewed.get(key)?.epoch ?? Infinity);
+    }
+  });
 });
