@@ -23,6 +23,7 @@ import { Relay1796200000000 } from './1796200000000-relay';
 import { RelayPlanner1796300000000 } from './1796300000000-relay-planner';
 import { SelfTest1796500000000 } from './1796500000000-self-test';
 import { RelayHeld1796400000000 } from './1796400000000-relay-held';
+import { Cluster1796700000000 } from './1796700000000-cluster';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -38,4 +39,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RelayPlanner1796300000000,
   SelfTest1796500000000,
   RelayHeld1796400000000,
+  Cluster1796700000000,
 ];

@@ -8,6 +8,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { AudioModule } from './audio/audio.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { ClockModule } from './common/clock.module';
 import { ErrorFilter } from './common/error.filter';
 import { LoggingModule } from './common/logging';
@@ -27,7 +28,7 @@ import { SelfTestModule } from './selftest/self-test.module';
 import { TerminalsModule } from './terminals/terminals.module';
 import { UpstreamModule } from './upstream/upstream.module';
 
-/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, relay, self-test). */
+/** Feature modules (regions, terminals, field, monitoring, live, audio, alerts, dispatch, upstream, relay, self-test, cluster). */
 const FEATURES: Type[] = [
   RegionsModule,
   TerminalsModule,
@@ -42,6 +43,7 @@ const FEATURES: Type[] = [
   RelayModule,
   RelayPlannerModule,
   SelfTestModule,
+  ClusterModule,
 ];
 
 @Module({})

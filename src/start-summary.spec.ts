@@ -59,4 +59,21 @@ describe('the start summary', () => {
     expect(lines).not.toContain('my-own-secret-pw');
     expect(lines).toContain('password  the one set in DALABA_DEMO_PASSWORD');
   });
+
+  it('says when the instance is one of a cluster, and says nothing of it otherwise', async () => {
+    const alone = startSummary(await startFacts(app('pw-12345678'), demo(), 'http://localhost:3000')).join('\n');
+    expect(alone).not.toContain('cluster');
+    const member = startSummary(
+      await startFacts(
+        app('pw-12345678'),
+        demo({
+          DATABASE_URL: 'mysql://u:p@db:3306/dalaba',
+          DALABA_CLUSTER: 'on',
+          DALABA_INSTANCE_ID: 'ctl-2',
+        }),
+        'http://localhost:3000',
+      ),
+    ).join('\n');
+    expect(member).toContain('cluster   member ctl-2, leases of 5000 ms in the shared database');
+  });
 });

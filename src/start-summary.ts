@@ -35,6 +35,10 @@ export function startSummary(f: StartFacts): string[] {
     `  API docs  ${url}/api/docs   (health ${url}/health, metrics ${url}/metrics)`,
     `  data      ${config.dataDir} (database: ${config.database.kind})`,
   ];
+  if (config.cluster.enabled)
+    lines.push(
+      `  cluster   member ${config.cluster.instanceId}, leases of ${config.cluster.leaseMs} ms in the shared database`,
+    );
   for (const [i, t] of f.audio.entries()) {
     const label = i === f.audio.length - 1 ? 'speech' : t.name;
     lines.push(`  ${label.padEnd(9)} ${t.available ? t.detail : `OFF: ${t.detail}`} [${t.origin}]`);

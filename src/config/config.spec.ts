@@ -135,3 +135,27 @@ describe('field and platform settings', () => {
     });
   });
 });
+
+describe('cluster settings', () => {
+  it('are off by default, with a 5 s lease and an id from the host name and process id', () => {
+    const c = loadConfig({}).cluster;
+    expect(c).toMatchObject({ enabled: false, leaseMs: 5000 });
+    expect(c.instanceId).toMatch(new RegExp(`-${process.pid}$`));
+  });
+
+  it('switch on only over a shared MySQL/MariaDB database, naming the variable that is wrong', () => {
+    const mysql = { DATABASE_URL: 'mysql://u:p@db:3306/dalaba' };
+    expect(
+      loadConfig({ ...mysql, DALABA_CLUSTER: 'on', DALABA_LEASE_MS: '9000', DALABA_INSTANCE_ID: 'ctl-2' }).cluster,
+    ).toEqual({ enabled: true, leaseMs: 9000, instanceId: 'ctl-2' });
+    expect(() => loadConfig({ DALABA_CLUSTER: 'on' })).toThrow(/^DALABA_CLUSTER: on needs a DATABASE_URL of MySQL/);
+    expect(() => loadConfig({ DALABA_CLUSTER: 'maybe' })).toThrow(/^DALABA_CLUSTER: must be on or off/);
+    expect(() => loadConfig({ DALABA_LEASE_MS: '100' })).toThrow('DALABA_LEASE_MS: must be between 1000 and 60000');
+    expect(() => loadConfig({ DALABA_INSTANCE_ID: 'has space' })).toThrow(/^DALABA_INSTANCE_ID: must be 1–64/);
+  });
+
+  it('are documented', () => {
+    const names = VARIABLES.map((v) => v.name);
+    for (const n of ['DALABA_CLUSTER', 'DALABA_LEASE_MS', 'DALABA_INSTANCE_ID']) expect(names).toContain(n);
+  });
+});

@@ -4,6 +4,7 @@
  * place.
  * Secrets are wrapped in `Secret` (env-values.ts), whose string and JSON forms never show the value.
  */
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isResourceCode } from '../../firmware-protocols/codes';
 import { TONE_IDS, type ToneId } from '../audio/tones/tone-catalogue';
@@ -46,6 +47,17 @@ export interface AppConfig {
   allowedOrigins: string[];
   audit: AuditSettings;
   upstream: UpstreamSettings;
+  cluster: ClusterSettings;
+}
+
+/** Several instances sharing one MariaDB/MySQL database (src/cluster, docs/cluster.md). */
+export interface ClusterSettings {
+  /** off: a single instance owning every bus, as always; on: bus and singleton leases in the shared database. */
+  enabled: boolean;
+  /** A lease's term, ms; renewed every third of it. */
+  leaseMs: number;
+  /** This instance's name among the others (unique in the cluster). */
+  instanceId: string;
 }
 
 /** The exchange with upstream platforms (EBD) and CAP feeds (src/upstream). */
@@ -234,11 +246,12 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
   if (!LOG_FORMATS.includes(logFormat)) {
     throw new ConfigError('DALABA_LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
   }
+  const db = database(env, dataDir);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '0.0.0.0',
     dataDir,
-    database: database(env, dataDir),
+    database: db,
     jwtSecret: jwt ? new Secret(jwt) : null,
     tokenTtlSeconds: integer(env, 'DALABA_TOKEN_TTL', 43200, 60, 30 * 86400),
     adminPassword: password(env, 'DALABA_ADMIN_PASSWORD'),
@@ -253,6 +266,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     allowedOrigins: origins(env),
     audit: audit(env),
     upstream: upstream(env),
+    cluster: cluster(env, db),
   };
 }
 
@@ -309,4 +323,17 @@ function origins(env: Env): string[] {
       }
       return url.origin;
     });
+}
+
+function cluster(env: Env, db: DatabaseConfig): ClusterSettings {
+  const enabled = onOff(env, 'DALABA_CLUSTER', false);
+  if (enabled && db.kind !== 'mysql')
+    throw new ConfigError('DALABA_CLUSTER', 'on needs a DATABASE_URL of MySQL/MariaDB shared by every instance');
+  const instanceId = text(env, 'DALABA_INSTANCE_ID') ?? `${hostname()}-${process.pid}`.slice(0, 64);
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId))
+    throw new ConfigError(
+      'DALABA_INSTANCE_ID',
+      `must be 1–64 letters, digits, '.', '_', ':' or '-', got "${instanceId}"`,
+    );
+  return { enabled, leaseMs: integer(env, 'DALABA_LEASE_MS', 5000, 1000, 60_000), instanceId };
 }

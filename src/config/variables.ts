@@ -212,6 +212,27 @@ export const VARIABLES: readonly VariableDoc[] = [
       "Comma-separated origins (https://host:port) besides the server's own whose pages may open the live Socket.IO channel.",
   },
   {
+    name: 'DALABA_CLUSTER',
+    default: 'off',
+    secret: false,
+    description:
+      'on: several instances share one MySQL/MariaDB database, each bus and each singleton task leased to one of them (docs/cluster.md); off: one instance owns every bus.',
+  },
+  {
+    name: 'DALABA_LEASE_MS',
+    default: '5000',
+    secret: false,
+    description:
+      'Term of a bus or singleton lease, ms (1000–60000), renewed every third of it; another instance takes over at most this long after one stops.',
+  },
+  {
+    name: 'DALABA_INSTANCE_ID',
+    default: '<host name>-<process id>',
+    secret: false,
+    description:
+      "This instance's name in the cluster (letters, digits, . _ : -, at most 64), unique among the instances.",
+  },
+  {
     name: 'DALABA_DEMO_FAULTS',
     default: 'on',
     secret: false,

@@ -26,6 +26,7 @@ import {
 } from '../upstream/upstream.entities';
 
 import { AudibleTestPlanEntity, SelfTestEntity } from '../selftest/self-test.entities';
+import { ClusterInstanceEntity, ClusterLeaseEntity } from '../cluster/cluster.entities';
 
 export const ENTITIES: (new () => object)[] = [
   UserEntity,
@@ -56,4 +57,6 @@ export const ENTITIES: (new () => object)[] = [
   SelfTestEntity,
   AudibleTestPlanEntity,
   HeldTableEntity,
+  ClusterInstanceEntity,
+  ClusterLeaseEntity,
 ];

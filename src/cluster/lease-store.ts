@@ -1,0 +1,210 @@
+/**
+ * Leases in the shared database, as single conditional statements (docs/cluster.md, "The lease model"). Pure
+ * persistence: no timers, no clock of its own; the caller passes `now` (its injected Clock) to every operation, so
+ * every instance reads and writes expiries on one time line.
+ *
+ * - acquire: a missing row is INSERTed with epoch 1 (the primary key lets one racer in); an existing row is taken
+ *   by compare-and-set on the epoch just read, and only while it is free or expired: `epoch = e + 1 WHERE epoch = e
+ *   AND (owner IS NULL OR expiresAt <= now)`. Two instances racing cannot both win, on MariaDB or on SQLite.
+ * - renew: only by its owner, with the same epoch, before it expires (a lapsed lease is gone: taking it again is a new
+ *   epoch).
+ * - release: by its owner with the same epoch; the epoch stays (it only grows), the owner becomes null.
+ * - fence: inside the caller's transaction, a write that matches only while the lease still carries that epoch.
+ *   On MariaDB the UPDATE also locks the lease row until the transaction ends, so a takeover waits for it.
+ */
+import type { DataSource, QueryRunner } from 'typeorm';
+import { DomainError } from '../common/errors';
+import { managerOf, type Tx } from '../database/transactions';
+
+export interface Lease {
+  key: string;
+  owner: string | null;
+  epoch: number;
+  /** ms since the epoch */
+  expiresAt: number;
+}
+
+export interface ClusterInstance {
+  id: string;
+  label: string;
+  startedAt: number;
+  lastHeartbeat: number;
+}
+
+/** A write carried an epoch the lease no longer has: another instance took the resource over (or it was released). */
+export class StaleLeaseError extends DomainError {
+  constructor(key: string, epoch: number) {
+    super('stale_lease', `lease ${key} is no longer held at epoch ${epoch}`, 409, { key, epoch });
+  }
+}
+
+/** A datetime(3) value as both databases compare it: 'YYYY-MM-DD HH:MM:SS.mmm', UTC. */
+export function sqlTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+function msOf(v: Date | string): number {
+  if (v instanceof Date) return v.getTime();
+  return Date.parse(`${v.replace(' ', 'T')}Z`);
+}
+
+function isDuplicateKey(e: unknown): boolean {
+  const driver = (e as { driverError?: { code?: string; errno?: number } }).driverError ?? (e as object);
+  const code = (driver as { code?: string }).code ?? '';
+  return code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT');
+}
+
+async function affected(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+  const result = await runner.query(sql, params, true);
+  return result.affected ?? 0;
+}
+
+interface LeaseRow {
+  resourceKey: string;
+  owner: string | null;
+  epoch: string | number;
+  expiresAt: Date | string;
+}
+
+const toLease = (r: LeaseRow): Lease => ({
+  key: r.resourceKey,
+  owner: r.owner,
+  epoch: Number(r.epoch),
+  expiresAt: msOf(r.expiresAt),
+});
+
+export class LeaseStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One statement outside any transaction; returns the rows it matched. */
+  private async run(sql: string, params: unknown[]): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await affected(runner, sql, params);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async get(key: string): Promise<Lease | null> {
+    const rows = await this.dataSource.query<LeaseRow[]>(
+      'SELECT resourceKey, owner, epoch, expiresAt FROM cluster_lease WHERE resourceKey = ?',
+      [key],
+    );
+    return rows.length === 0 ? null : toLease(rows[0]);
+  }
+
+  /** Every lease whose key starts with `prefix` (all when empty), by key. */
+  async list(prefix = ''): Promise<Lease[]> {
+    const rows = await this.dataSource.query<LeaseRow[]>(
+      'SELECT resourceKey, owner, epoch, expiresAt FROM cluster_lease WHERE resourceKey LIKE ? ORDER BY resourceKey',
+      [`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+    );
+    return rows.map(toLease);
+  }
+
+  /**
+   * Takes `key` for `owner` when it is free or expired at `now`; the new epoch, or null when someone else holds it
+   * or won the race. `seen` is the row as last read (saves a read when the caller has just listed the leases).
+   */
+  async acquire(key: string, owner: string, now: number, leaseMs: number, seen?: Lease | null): Promise<number | null> {
+    const current = seen === undefined ? await this.get(key) : seen;
+    const expiresAt = sqlTime(now + leaseMs);
+    if (current === null) {
+      try {
+        await this.run('INSERT INTO cluster_lease (resourceKey, owner, epoch, expiresAt) VALUES (?, ?, ?, ?)', [
+          key,
+          owner,
+          1,
+          expiresAt,
+        ]);
+        return 1;
+      } catch (e) {
+        if (isDuplicateKey(e)) return null;
+        throw e;
+      }
+    }
+    if (current.owner !== null && current.expiresAt > now) return null;
+    const next = current.epoch + 1;
+    const n = await this.run(
+      'UPDATE cluster_lease SET owner = ?, epoch = ?, expiresAt = ? ' +
+        'WHERE resourceKey = ? AND epoch = ? AND (owner IS NULL OR expiresAt <= ?)',
+      [owner, next, expiresAt, key, current.epoch, sqlTime(now)],
+    );
+    return n === 1 ? next : null;
+  }
+
+  /** Extends the lease to now + leaseMs while `owner` still holds it at `epoch` and it has not expired. */
+  async renew(key: string, owner: string, epoch: number, now: number, leaseMs: number): Promise<boolean> {
+    const n = await this.run(
+      'UPDATE cluster_lease SET expiresAt = ? WHERE resourceKey = ? AND owner = ? AND epoch = ? AND expiresAt > ?',
+      [sqlTime(now + leaseMs), key, owner, epoch, sqlTime(now)],
+    );
+    return n === 1;
+  }
+
+  /** Gives the lease up (another instance may take it at once); false when it was no longer ours at `epoch`. */
+  async release(key: string, owner: string, epoch: number, now: number): Promise<boolean> {
+    const n = await this.run(
+      'UPDATE cluster_lease SET owner = NULL, expiresAt = ? WHERE resourceKey = ? AND owner = ? AND epoch = ?',
+      [sqlTime(now), key, owner, epoch],
+    );
+    return n === 1;
+  }
+
+  /** Records that `id` is alive at `now` (joining the cluster on its first call). */
+  async heartbeat(id: string, label: string, now: number): Promise<void> {
+    const at = sqlTime(now);
+    const update = 'UPDATE cluster_instance SET lastHeartbeat = ?, label = ? WHERE id = ?';
+    if ((await this.run(update, [at, label, id])) === 1) return;
+    try {
+      await this.run('INSERT INTO cluster_instance (id, label, startedAt, lastHeartbeat) VALUES (?, ?, ?, ?)', [
+        id,
+        label,
+        at,
+        at,
+      ]);
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+      await this.run(update, [at, label, id]);
+    }
+  }
+
+  /** The instances whose last heartbeat is after `since`, by id. */
+  async instances(since: number): Promise<ClusterInstance[]> {
+    const rows = await this.dataSource.query<
+      { id: string; label: string; startedAt: Date | string; lastHeartbeat: Date | string }[]
+    >('SELECT id, label, startedAt, lastHeartbeat FROM cluster_instance WHERE lastHeartbeat > ? ORDER BY id', [
+      sqlTime(since),
+    ]);
+    return rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      startedAt: msOf(r.startedAt),
+      lastHeartbeat: msOf(r.lastHeartbeat),
+    }));
+  }
+
+  /** Leaves the cluster (a clean shutdown): the others stop counting this instance at once. */
+  async leave(id: string): Promise<void> {
+    await this.run('DELETE FROM cluster_instance WHERE id = ?', [id]);
+  }
+}
+
+/**
+ * Inside an open transaction: passes while `key` is held (by anyone: the epoch names one holder's term) at `epoch`,
+ * otherwise throws StaleLeaseError so the transaction rolls back. Put it in the same transaction as the rows written
+ * on behalf of the lease (a delivery's result, a terminal's status), before or after them: a stale owner's
+ * transaction cannot commit. On MariaDB the matched row stays locked until commit, so a takeover (which updates the
+ * same row) is ordered after this transaction, never in the middle of it.
+ */
+export async function fence(tx: Tx, key: string, epoch: number): Promise<void> {
+  const manager = managerOf(tx);
+  if (!manager.queryRunner) throw new Error('fence() needs an open transaction');
+  const n = await affected(
+    manager.queryRunner,
+    'UPDATE cluster_lease SET epoch = epoch WHERE resourceKey = ? AND epoch = ? AND owner IS NOT NULL',
+    [key, epoch],
+  );
+  if (n !== 1) throw new StaleLeaseError(key, epoch);
+}

@@ -1,0 +1,116 @@
+/**
+ * LeaseStore on a database shared by three instances (docs/cluster.md): one winner per race, epochs that only grow,
+ * a stale owner refused (renew and fence) after a takeover, release handing the lease on.
+ */
+import { fence, type LeaseStore, sqlTime, StaleLeaseError } from '../../src/cluster/lease-store';
+import { managerOf, Transactions } from '../../src/database/transactions';
+import { forEachDatabase } from '../support/databases';
+import { sharedDatabase, type SharedDatabase } from './lease-db';
+
+const LEASE = 5000;
+const T0 = Date.parse('2026-12-07T02:00:00Z');
+const KEY = 'bus:7';
+
+forEachDatabase('lease store', (database) => {
+  let shared: SharedDatabase;
+  let a: LeaseStore, b: LeaseStore, c: LeaseStore;
+  beforeAll(async () => {
+    shared = await sharedDatabase(database, 3);
+    [a, b, c] = shared.stores;
+  });
+  afterAll(() => shared.close());
+
+  const fenced = (i: number, key: string, epoch: number): Promise<void> =>
+    new Transactions(shared.sources[i]).run((tx) => fence(tx, key, epoch));
+
+  it('lets exactly one of many racing acquires win a new key, then one of many win it once expired', async () => {
+    const stores = [a, b, c];
+    const first = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => stores[i % 3].acquire('bus:race', `i${i % 3}`, T0, LEASE)),
+    );
+    expect(first.filter((e) => e !== null)).toEqual([1]);
+    const holder = (await a.get('bus:race'))?.owner;
+    expect(holder).toMatch(/^i[012]$/);
+
+    // not yet expired: nobody else gets it
+    expect(await b.acquire('bus:race', 'other', T0 + LEASE - 1, LEASE)).toBeNull();
+
+    const later = T0 + LEASE;
+    const second = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => stores[i % 3].acquire('bus:race', `j${i}`, later, LEASE)),
+    );
+    expect(second.filter((e) => e !== null)).toEqual([2]);
+    const row = await c.get('bus:race');
+    expect(row).toMatchObject({ epoch: 2, expiresAt: later + LEASE });
+    expect(row?.owner).toBe(`j${second.indexOf(2)}`);
+  });
+
+  it('grows the epoch at every takeover and refuses the stale owner its renew and its fence', async () => {
+    const e1 = await a.acquire(KEY, 'A', T0, LEASE);
+    expect(e1).toBe(1);
+    expect(await a.renew(KEY, 'A', 1, T0 + 1000, LEASE)).toBe(true);
+    await expect(fenced(0, KEY, 1)).resolves.toBeUndefined();
+
+    // A pauses; its lease (renewed to T0 + 6000) expires; B takes over, then C after B stops renewing
+    expect(await b.acquire(KEY, 'B', T0 + 5999, LEASE)).toBeNull();
+    const e2 = await b.acquire(KEY, 'B', T0 + 6000, LEASE);
+    const e3 = await c.acquire(KEY, 'C', T0 + 6000 + LEASE, LEASE);
+    expect([e1, e2, e3]).toEqual([1, 2, 3]);
+
+    // A wakes up: neither its renew nor its fence passes, even at a time it still believes valid
+    expect(await a.renew(KEY, 'A', 1, T0 + 2000, LEASE)).toBe(false);
+    await expect(fenced(0, KEY, 1)).rejects.toBeInstanceOf(StaleLeaseError);
+    expect(await b.renew(KEY, 'B', 2, T0 + 6000 + LEASE, LEASE)).toBe(false);
+    await expect(fenced(1, KEY, 2)).rejects.toBeInstanceOf(StaleLeaseError);
+    expect(await a.release(KEY, 'A', 1, T0 + 12_000)).toBe(false);
+    await expect(fenced(2, KEY, 3)).resolves.toBeUndefined();
+    expect(await a.get(KEY)).toMatchObject({ owner: 'C', epoch: 3 });
+  });
+
+  it('rolls back what a stale owner wrote in the fenced transaction', async () => {
+    const key = 'bus:rollback';
+    expect(await a.acquire(key, 'A', T0, LEASE)).toBe(1);
+    expect(await b.acquire(key, 'B', T0 + LEASE, LEASE)).toBe(2);
+    const write = new Transactions(shared.sources[0]).run(async (tx) => {
+      // a row written on behalf of the lease, then the fence: the stale owner's transaction cannot commit
+      await managerOf(tx).query(
+        'INSERT INTO cluster_instance (id, label, startedAt, lastHeartbeat) VALUES (?, ?, ?, ?)',
+        ['written-by-stale-owner', 'x', sqlTime(T0), sqlTime(T0)],
+      );
+      await fence(tx, key, 1);
+    });
+    await expect(write).rejects.toBeInstanceOf(StaleLeaseError);
+    expect((await b.instances(0)).map((i) => i.id)).not.toContain('written-by-stale-owner');
+  });
+
+  it('does not renew a lease that lapsed, even untaken: taking it again is a new epoch', async () => {
+    const key = 'bus:lapsed';
+    expect(await a.acquire(key, 'A', T0, LEASE)).toBe(1);
+    expect(await a.renew(key, 'A', 1, T0 + LEASE, LEASE)).toBe(false);
+    expect(await a.acquire(key, 'A', T0 + LEASE, LEASE)).toBe(2);
+  });
+
+  it('hands a released lease on at once, keeping the epoch growing; the releaser is fenced out', async () => {
+    const key = 'singleton:relay-planner';
+    const e = await a.acquire(key, 'A', T0, LEASE);
+    expect(e).toBe(1);
+    expect(await b.acquire(key, 'B', T0 + 10, LEASE)).toBeNull();
+    expect(await a.release(key, 'A', 1, T0 + 20)).toBe(true);
+    await expect(fenced(0, key, 1)).rejects.toBeInstanceOf(StaleLeaseError);
+    expect(await b.acquire(key, 'B', T0 + 30, LEASE)).toBe(2);
+    expect(await c.list('singleton:')).toEqual([{ key, owner: 'B', epoch: 2, expiresAt: T0 + 30 + LEASE }]);
+  });
+
+  it('lists instances by their last heartbeat', async () => {
+    await a.heartbeat('A', 'host-a:1', T0);
+    await b.heartbeat('B', 'host-b:2', T0 + 100);
+    await a.heartbeat('A', 'host-a:1', T0 + 200);
+    expect((await c.instances(T0 + 150)).map((i) => i.id)).toEqual(['A']);
+    expect(await c.instances(T0 + 50)).toEqual([
+      { id: 'A', label: 'host-a:1', startedAt: T0, lastHeartbeat: T0 + 200 },
+      { id: 'B', label: 'host-b:2', startedAt: T0 + 100, lastHeartbeat: T0 + 100 },
+    ]);
+    await a.leave('A');
+    expect((await c.instances(T0)).map((i) => i.id)).toEqual(['B']);
+  });
+});
