@@ -203,4 +203,13 @@ describe('the resumption of a preempted delivery', () => {
     expect(ends).toEqual([T0 + 90_000, T0 + 90_000]);
     expect(run.ledger.inState('playing').map((r) => r.terminalId)).toEqual([1, 2]);
   });
+
+  it('keeps the synchronised start in a play sent again before it, so the terminals do not start early', async () => {
+    const { bus, run, resumes, clock } = setUp([1, 2], { 1: 'playing', 2: 'playing' });
+    for (const k of [1, 2]) bus.sessions.set(k, { broadcastId: RELAY, priority: 6, until: Infinity });
+    run.startAtMs = clock.now() + 2000;
+    run.broadcast.endAt = new Date(T0 + 90_000);
+    await resumes.renew(run.ledger.inState('playing'));
+    expect(bus.sent).toEqual(['all play at']);
+  });
 });

@@ -103,12 +103,15 @@ export class Resumes {
     const end = run.broadcast.endAt.getTime();
     const policy = run.ctx.policy;
     const byKey = new Map(rows.map((r) => [r.terminalId, r]));
+    const armed = now < run.startAtMs;
     try {
       await startPhase(
         link,
         {
-          command: run.command({ clipId: clipId ?? 0 }, undefined),
-          ours: { ...run.ours(clipId), startAt: 0 },
+          // before the synchronised start (a window lengthened that soon) the play keeps it: the terminals stay armed
+          // for that second instead of starting now
+          command: run.command({ clipId: clipId ?? 0 }, armed ? run.startAtMs : undefined),
+          ours: armed ? run.ours(clipId) : { ...run.ours(clipId), startAt: 0 },
           priority: run.broadcast.emergency ? 'emergency' : 'command',
           toStart: rows.map((r) => r.terminalId),
           wholeBus,
