@@ -169,10 +169,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   command(terminalId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
-    return withFieldErrors(async () => {
-      const { bus, unit } = await this.reach(terminalId, command.code);
-      return bus.command(unit, command, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, command.code, (bus, unit) => bus.command(unit, command, { priority: 'command', ...opts })),
+    );
   }
 
   commandBus(gatewayId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
@@ -183,26 +182,26 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   readStatus(terminalId: number, opts: RequestOptions = {}): Promise<TerminalStatus> {
-    return withFieldErrors(async () => {
-      const { bus, unit } = await this.reach(terminalId, 'read status');
-      return bus.readStatus(unit, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, 'read status', (bus, unit) => bus.readStatus(unit, { priority: 'command', ...opts })),
+    );
   }
 
   readRegisters(terminalId: number, address: number, count: number, opts: RequestOptions = {}): Promise<number[]> {
-    return withFieldErrors(async () => {
-      const { bus, unit } = await this.reach(terminalId, 'read registers');
-      if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
-        throw new BusError(
-          'protocol',
-          bus.id,
-          unit,
-          'read registers',
-          `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`,
-        );
-      }
-      return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, 'read registers', (bus, unit) => {
+        if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
+          throw new BusError(
+            'protocol',
+            bus.id,
+            unit,
+            'read registers',
+            `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`,
+          );
+        }
+        return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
+      }),
+    );
   }
 
   transferClip(
@@ -219,10 +218,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
 
   /** The terminal's identity block (capabilities: a held schedule, PROTOCOL.md §9). */
   identify(terminalId: number, opts: RequestOptions = {}): Promise<TerminalIdentity> {
-    return withFieldErrors(async () => {
-      const { bus, unit } = await this.reach(terminalId, 'identify');
-      return bus.identify(unit, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, 'identify', (bus, unit) => bus.identify(unit, { priority: 'command', ...opts })),
+    );
   }
 
   /**
@@ -276,25 +274,31 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   /**
-   * The open bus and unit of a terminal. Clustered, a terminal on no open bus is looked up in the registry: on an
-   * enabled gateway another instance drives, the request fails at once with a BusElsewhereError.
+   * A request on the open bus and unit of a terminal. Clustered, a terminal on no open bus is looked up in the
+   * registry: on an enabled gateway another instance drives, the request fails at once with a BusElsewhereError.
    */
-  private async reach(terminalId: number, operation: string): Promise<{ bus: TerminalBus; unit: number }> {
+  private onBus<T>(
+    terminalId: number,
+    operation: string,
+    work: (bus: TerminalBus, unit: number) => Promise<T>,
+  ): Promise<T> {
     const where = this.located.get(terminalId);
     const o = where ? this.open.get(where.gatewayId) : undefined;
-    if (!where || !o) {
-      const t = this.busLeases.clustered ? await this.registry.terminal(terminalId) : null;
-      const away = t?.enabled ? this.busLeases.elsewhere(t.gatewayId, operation, t.unitId) : null;
-      if (away) throw away;
-      throw new BusError(
-        'disconnected',
-        `terminal ${terminalId}`,
-        null,
-        operation,
-        'no open bus reaches it: the terminal or its gateway is unknown or disabled',
-      );
-    }
-    return { bus: o.bus, unit: where.unit };
+    // on an open bus the request is queued at once, in the order the calls came
+    return where && o ? work(o.bus, where.unit) : this.unreached(terminalId, operation);
+  }
+
+  private async unreached(terminalId: number, operation: string): Promise<never> {
+    const t = this.busLeases.clustered ? await this.registry.terminal(terminalId) : null;
+    const away = t?.enabled ? this.busLeases.elsewhere(t.gatewayId, operation, t.unitId) : null;
+    if (away) throw away;
+    throw new BusError(
+      'disconnected',
+      `terminal ${terminalId}`,
+      null,
+      operation,
+      'no open bus reaches it: the terminal or its gateway is unknown or disabled',
+    );
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------------------------

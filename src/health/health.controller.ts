@@ -49,12 +49,17 @@ export class HealthController {
     const buses = leases
       .heldKeys()
       .flatMap((key) => (key.startsWith(BUS_PREFIX) ? [{ key, epoch: leases.epochOf(key) }] : []));
-    const peers = (await leases.peers()).map((p) => ({
-      id: p.id,
-      label: p.label,
-      lastHeartbeat: new Date(p.lastHeartbeat).toISOString(),
-    }));
-    return { cluster: { status: 'up', instanceId: leases.options.instanceId, buses, peers } };
+    const instanceId = leases.options.instanceId;
+    try {
+      const peers = (await leases.peers()).map((p) => ({
+        id: p.id,
+        label: p.label,
+        lastHeartbeat: new Date(p.lastHeartbeat).toISOString(),
+      }));
+      return { cluster: { status: 'up', instanceId, buses, peers } };
+    } catch (e) {
+      return { cluster: { status: 'down', instanceId, buses, message: (e as Error).message } };
+    }
   }
 
   private async audio(): Promise<HealthIndicatorResult> {
