@@ -16,7 +16,7 @@ import { filter, Observable, Subject } from 'rxjs';
 import { Clock, TimerHandle } from '../common/clock';
 import type { Tx } from '../database/transactions';
 import { isFree, planBalance } from './balance';
-import { fence, type Lease, type LeaseStore, StaleLeaseError } from './lease-store';
+import { type ClusterInstance, fence, type Lease, type LeaseStore, StaleLeaseError } from './lease-store';
 
 /** The share of a lease's term its holder trusts: the rest is the margin for clock skew (1 s at the default 5 s). */
 export const TRUST = 0.8;
@@ -54,6 +54,8 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly held = new Map<string, Held>();
   private buses: string[] = [];
   private readonly singletons = new Set<string>();
+  /** The leases as last read by a renewal: who holds what, as far as this instance knows. */
+  private seen = new Map<string, Lease>();
   private timer: TimerHandle | null = null;
   /** Fires when the first held lease stops being trusted, even if no renewal runs (database unreachable). */
   private expiryTimer: TimerHandle | null = null;
@@ -111,6 +113,24 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
   /** The keys held now, sorted. */
   heldKeys(): string[] {
     return [...this.held.keys()].filter((k) => this.holds(k)).sort();
+  }
+
+  /**
+   * The instance holding `key` as of the last renewal (this one's id when it holds it); null when nobody held it
+   * then, when it had lapsed, or when not clustered.
+   */
+  ownerOf(key: string): string | null {
+    if (!this.clustered) return null;
+    if (this.holds(key)) return this.options.instanceId;
+    const lease = this.seen.get(key);
+    return lease && lease.owner !== this.options.instanceId && !isFree(lease, this.clock.now()) ? lease.owner : null;
+  }
+
+  /** The other live instances of the cluster (heartbeat within one term), by id; none when not clustered. */
+  async peers(): Promise<ClusterInstance[]> {
+    if (!this.store) return [];
+    const live = await this.store.instances(this.clock.now() - this.options.leaseMs);
+    return live.filter((i) => i.id !== this.options.instanceId);
   }
 
   /**
@@ -228,6 +248,7 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.started) return;
 
     const leases = new Map((await store.list()).map((l) => [l.key, l]));
+    this.seen = leases;
     const live = (await store.instances(now - leaseMs)).map((i) => i.id);
     const plan = planBalance({
       me,

@@ -4,6 +4,10 @@
  * status in the idle time commands leave (device-drivers/bus Sweeper); adapters report by heartbeat and 回传. What the
  * buses see goes to monitoring; what the server asks of terminals comes in through FieldCommands. The buses'
  * lifecycles end with the application.
+ *
+ * Clustered (DALABA_CLUSTER=on, docs/cluster.md): every enabled gateway is a bus key shared among the instances
+ * (bus-leases.ts); a bus is opened only once this instance gains its lease and closed as soon as it loses it. A request
+ * for a bus another instance drives fails at once with a BusElsewhereError naming the bus and its holder.
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Subject, type Observable, type Subscription } from 'rxjs';
@@ -11,7 +15,6 @@ import { Sweeper } from '../../device-drivers/bus';
 import { SIGNED_BLOCK_TTL_MS } from '../../device-drivers/modbus-terminal/signed-blocks';
 import {
   BusError,
-  type ClipTransferResult,
   type HeldScheduleAccess,
   type HeldTable,
   type TerminalBus,
@@ -20,12 +23,15 @@ import {
 import type { Clock, TimerHandle } from '../../device-drivers/transport/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { LeaseManager } from '../cluster/lease-manager';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import type { RegistryChange } from '../terminals/registry-events';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 import { busIdOf, connectionKey, createBus, type BusFactoryDeps } from './bus-factory';
-import { transferFailure, withFieldErrors } from './driver-failures';
+import { BusLeases } from './bus-leases';
+import { withFieldErrors } from './driver-failures';
+import { transferOnBus } from './field-transfer';
 import { FieldCommands } from './field-commands';
 import { busHeldWrite, terminalHeld } from './field-held';
 import type {
@@ -61,6 +67,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   private registrySubscription: Subscription | null = null;
   private silenceTimer: TimerHandle | null = null;
   private stopped = false;
+  private readonly busLeases: BusLeases;
+  /** Buses being closed on a lost lease, out of the registry queue (a loss does not wait for registry work). */
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -69,8 +78,10 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     private readonly registry: FieldRegistry,
     private readonly registryEvents: RegistryEvents,
     private readonly monitoring: MonitoringService,
+    leases: LeaseManager,
   ) {
     super();
+    this.busLeases = new BusLeases(leases);
     this.observe = new BusObserver(monitoring, this.reportSubject, this.log);
   }
 
@@ -81,6 +92,11 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
 
   onApplicationBootstrap(): Promise<void> {
     if (!this.config.field.enabled) return this.countUnpolled();
+    if (this.busLeases.clustered)
+      this.busLeases.follow({
+        gained: (id) => void this.enqueue(() => this.openGained(id)),
+        lost: (id, epoch) => this.closeLost(id, epoch),
+      });
     const loaded = this.enqueue(() => this.openAll());
     this.registrySubscription = this.registryEvents.changes.subscribe((c) => void this.enqueue(() => this.apply(c)));
     this.checkSilence();
@@ -90,8 +106,10 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.registrySubscription?.unsubscribe();
+    this.busLeases.unfollow();
     this.silenceTimer?.cancel();
     await this.queue;
+    await Promise.all([...this.closing]);
     await Promise.all([...this.open.keys()].map((id) => this.closeBus(id)));
     this.reportSubject.complete();
   }
@@ -99,6 +117,14 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   /** Resolves when every registry change received so far has been applied (tests, and callers that just edited the registry). */
   settled(): Promise<void> {
     return this.queue;
+  }
+
+  /**
+   * Whether this instance drives the gateway's bus: always when not clustered, else while it holds the bus's lease
+   * (the bus itself opens shortly after the lease is gained).
+   */
+  owns(gatewayId: number): boolean {
+    return this.busLeases.owns(gatewayId);
   }
 
   /** Gateways with an open bus and their connection states. */
@@ -143,48 +169,39 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   command(terminalId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
-    return withFieldErrors(() => {
-      const { bus, unit } = this.reach(terminalId, command.code);
-      return bus.command(unit, command, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, command.code, (bus, unit) => bus.command(unit, command, { priority: 'command', ...opts })),
+    );
   }
 
   commandBus(gatewayId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
     return withFieldErrors(() => {
-      const o = this.open.get(gatewayId);
-      if (!o)
-        throw new BusError(
-          'disconnected',
-          `gateway ${gatewayId}`,
-          null,
-          command.code,
-          'no open bus: the gateway is unknown or disabled',
-        );
+      const o = this.openOrThrow(gatewayId, command.code);
       return o.bus.command('all', command, { priority: 'command', ...opts });
     });
   }
 
   readStatus(terminalId: number, opts: RequestOptions = {}): Promise<TerminalStatus> {
-    return withFieldErrors(() => {
-      const { bus, unit } = this.reach(terminalId, 'read status');
-      return bus.readStatus(unit, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, 'read status', (bus, unit) => bus.readStatus(unit, { priority: 'command', ...opts })),
+    );
   }
 
   readRegisters(terminalId: number, address: number, count: number, opts: RequestOptions = {}): Promise<number[]> {
-    return withFieldErrors(() => {
-      const { bus, unit } = this.reach(terminalId, 'read registers');
-      if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
-        throw new BusError(
-          'protocol',
-          bus.id,
-          unit,
-          'read registers',
-          `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`,
-        );
-      }
-      return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, 'read registers', (bus, unit) => {
+        if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
+          throw new BusError(
+            'protocol',
+            bus.id,
+            unit,
+            'read registers',
+            `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`,
+          );
+        }
+        return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
+      }),
+    );
   }
 
   transferClip(
@@ -194,44 +211,16 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     opts: RequestOptions = {},
   ): Promise<FieldTransferResult> {
     return withFieldErrors(async () => {
-      const o = this.open.get(gatewayId);
-      if (!o)
-        throw new BusError(
-          'disconnected',
-          `gateway ${gatewayId}`,
-          null,
-          'clip transfer',
-          'no open bus: the gateway is unknown or disabled',
-        );
-      const unitOf = new Map<number, number>();
-      for (const id of terminalIds) {
-        const where = this.located.get(id);
-        if (!where || where.gatewayId !== gatewayId)
-          throw new BusError('wrong-unit', o.bus.id, null, 'clip transfer', `terminal ${id} is not on this bus`);
-        unitOf.set(where.unit, id);
-      }
-      const result: ClipTransferResult = await o.bus.transferClip([...unitOf.keys()], clip, {
-        priority: 'transfer',
-        ...opts,
-      });
-      const ids = (units: number[]) => units.map((u) => unitOf.get(u)).filter((id): id is number => id !== undefined);
-      return {
-        stored: ids(result.stored),
-        alreadyStored: ids(result.alreadyStored),
-        failed: result.failed.flatMap((f) =>
-          unitOf.has(f.unit) ? [{ terminalId: unitOf.get(f.unit) as number, failure: transferFailure(f) }] : [],
-        ),
-        framesSent: result.framesSent,
-      };
+      const o = this.openOrThrow(gatewayId, 'clip transfer');
+      return transferOnBus(o.bus, gatewayId, terminalIds, (id) => this.located.get(id), clip, opts);
     });
   }
 
   /** The terminal's identity block (capabilities: a held schedule, PROTOCOL.md §9). */
   identify(terminalId: number, opts: RequestOptions = {}): Promise<TerminalIdentity> {
-    return withFieldErrors(() => {
-      const { bus, unit } = this.reach(terminalId, 'identify');
-      return bus.identify(unit, { priority: 'command', ...opts });
-    });
+    return withFieldErrors(() =>
+      this.onBus(terminalId, 'identify', (bus, unit) => bus.identify(unit, { priority: 'command', ...opts })),
+    );
   }
 
   /**
@@ -254,6 +243,8 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     table: HeldTable,
     opts: RequestOptions = {},
   ): Promise<number[]> {
+    const away = this.open.has(gatewayId) ? null : this.busLeases.elsewhere(gatewayId, 'held schedule write');
+    if (away) return Promise.reject(away);
     const idOf = new Map<number, number>();
     for (const id of terminalIds) {
       const where = this.located.get(id);
@@ -267,19 +258,47 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     return [...(this.open.get(gatewayId)?.units.values() ?? [])];
   }
 
-  private reach(terminalId: number, operation: string): { bus: TerminalBus; unit: number } {
+  /** A gateway's open bus; else fails with BusElsewhereError (another instance drives it) or as not open. */
+  private openOrThrow(gatewayId: number, operation: string): OpenBus {
+    const o = this.open.get(gatewayId);
+    if (o) return o;
+    const away = this.busLeases.elsewhere(gatewayId, operation);
+    if (away) throw away;
+    throw new BusError(
+      'disconnected',
+      `gateway ${gatewayId}`,
+      null,
+      operation,
+      'no open bus: the gateway is unknown or disabled',
+    );
+  }
+
+  /**
+   * A request on the open bus and unit of a terminal. Clustered, a terminal on no open bus is looked up in the
+   * registry: on an enabled gateway another instance drives, the request fails at once with a BusElsewhereError.
+   */
+  private onBus<T>(
+    terminalId: number,
+    operation: string,
+    work: (bus: TerminalBus, unit: number) => Promise<T>,
+  ): Promise<T> {
     const where = this.located.get(terminalId);
     const o = where ? this.open.get(where.gatewayId) : undefined;
-    if (!where || !o) {
-      throw new BusError(
-        'disconnected',
-        `terminal ${terminalId}`,
-        null,
-        operation,
-        'no open bus reaches it: the terminal or its gateway is unknown or disabled',
-      );
-    }
-    return { bus: o.bus, unit: where.unit };
+    // on an open bus the request is queued at once, in the order the calls came
+    return where && o ? work(o.bus, where.unit) : this.unreached(terminalId, operation);
+  }
+
+  private async unreached(terminalId: number, operation: string): Promise<never> {
+    const t = this.busLeases.clustered ? await this.registry.terminal(terminalId) : null;
+    const away = t?.enabled ? this.busLeases.elsewhere(t.gatewayId, operation, t.unitId) : null;
+    if (away) throw away;
+    throw new BusError(
+      'disconnected',
+      `terminal ${terminalId}`,
+      null,
+      operation,
+      'no open bus reaches it: the terminal or its gateway is unknown or disabled',
+    );
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------------------------
@@ -311,13 +330,44 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     ]);
     const byGateway = new Map<number, TerminalEntity[]>();
     for (const t of terminals) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
+    this.busLeases.setGateways(gateways.map((g) => g.id));
     for (const g of gateways) this.openBus(g, byGateway.get(g.id) ?? []);
-    this.log.log(`field: ${gateways.length} buses opened for ${terminals.length} terminals`);
+    if (this.busLeases.clustered)
+      this.log.log(`field: ${gateways.length} buses shared by the cluster, each opened once its lease is gained`);
+    else this.log.log(`field: ${gateways.length} buses opened for ${terminals.length} terminals`);
+  }
+
+  /** A bus lease gained: the gateway's bus opens, unless it is open already, no longer held, or no longer enabled. */
+  private async openGained(gatewayId: number): Promise<void> {
+    if (this.stopped || this.open.has(gatewayId) || !this.owns(gatewayId)) return;
+    const g = await this.registry.gateway(gatewayId);
+    if (!g?.enabled) return;
+    const terminals = await this.registry.enabledTerminals(gatewayId);
+    if (this.stopped || this.open.has(gatewayId)) return;
+    this.openBus(g, terminals);
+    if (this.open.has(gatewayId)) this.log.log(`${busIdOf(g)}: lease gained, bus opened`);
+  }
+
+  /**
+   * A bus lease lost: the bus is closed now, out of the registry queue (its sweeper stops, its socket closes, the
+   * requests still queued on it fail as cancelled by the stop), before another instance may take the lease.
+   */
+  private closeLost(gatewayId: number, epoch: number): void {
+    if (!this.open.has(gatewayId)) return;
+    const closed = this.closeBus(gatewayId)
+      .then(() => this.log.log(`gateway ${gatewayId}: lease lost (epoch ${epoch}), bus closed`))
+      .catch((e: unknown) => this.log.warn(`gateway ${gatewayId}: closing after a lost lease: ${(e as Error).message}`))
+      .finally(() => this.closing.delete(closed));
+    this.closing.add(closed);
   }
 
   private async apply(c: RegistryChange): Promise<void> {
     if (this.stopped) return;
     if (c.kind === 'gateway') {
+      this.busLeases.setEnabled(
+        c.change === 'removed' ? c.id : c.gateway.id,
+        c.change !== 'removed' && c.gateway.enabled,
+      );
       if (c.change === 'removed') return this.closeBus(c.id);
       const g = c.gateway;
       const o = this.open.get(g.id);
@@ -356,7 +406,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     }
   }
 
+  /** Opens the gateway's bus, when this instance drives it (always, when not clustered). */
   private openBus(g: GatewayEntity, terminals: readonly TerminalEntity[]): void {
+    if (!this.owns(g.id)) return;
     const now = this.clock.now();
     let bus: TerminalBus;
     try {

@@ -7,6 +7,7 @@ import { SignedBlockCache } from '../../device-drivers/modbus-terminal';
 import type { Clock } from '../../device-drivers/transport/clock';
 import { Clock as ServerClock } from '../common/clock';
 import { AuditModule } from '../audit/audit.module';
+import { ClusterModule } from '../cluster/cluster.module';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
@@ -24,7 +25,7 @@ import { FieldRegistry } from './field-registry';
 import { BUS_FACTORY_DEPS, FIELD_CLOCK, TERMINAL_STOCK } from './field.tokens';
 
 @Module({
-  imports: [TerminalsModule, MonitoringModule, AuditModule],
+  imports: [TerminalsModule, MonitoringModule, AuditModule, ClusterModule],
   controllers: [DiagnosticsController, DemoController],
   providers: [
     // the server's one clock, which has the drivers' Clock shape

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/terminus';
 import { AudioCapabilitiesService } from '../audio/audio-capabilities.service';
 import { Public } from '../auth/decorators';
+import { BUS_PREFIX, LeaseManager } from '../cluster/lease-manager';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('health')
@@ -27,14 +28,38 @@ export class HealthController {
   /**
    * Liveness and the database ping; 503 when the database does not answer within 3 s. `audio` names the tool and
    * version serving each of ffmpeg, ffprobe and speech, and where it comes from (npm package, configured path, PATH);
-   * a missing tool switches features off but does not make the server unhealthy.
+   * a missing tool switches features off but does not make the server unhealthy. Clustered (DALABA_CLUSTER=on),
+   * `cluster` names this instance, the buses it holds with their fencing epochs, and its live peers.
    */
   @Get('health')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness and the database ping' })
   @ApiErrors(503)
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 }), () => this.audio()]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 3000 }),
+      () => this.audio(),
+      () => this.cluster(),
+    ]);
+  }
+
+  private async cluster(): Promise<HealthIndicatorResult> {
+    const leases = this.modules.get(LeaseManager, { strict: false });
+    if (!leases.clustered) return {};
+    const buses = leases
+      .heldKeys()
+      .flatMap((key) => (key.startsWith(BUS_PREFIX) ? [{ key, epoch: leases.epochOf(key) }] : []));
+    const instanceId = leases.options.instanceId;
+    try {
+      const peers = (await leases.peers()).map((p) => ({
+        id: p.id,
+        label: p.label,
+        lastHeartbeat: new Date(p.lastHeartbeat).toISOString(),
+      }));
+      return { cluster: { status: 'up', instanceId, buses, peers } };
+    } catch (e) {
+      return { cluster: { status: 'down', instanceId, buses, message: (e as Error).message } };
+    }
   }
 
   private async audio(): Promise<HealthIndicatorResult> {

@@ -1,0 +1,158 @@
+/**
+ * Two servers sharing one MariaDB database (DALABA_CLUSTER=on, docs/cluster.md) over one simulated county of two
+ * gateways: the buses are split between them, each polls only the one it holds (the other's terminals are not even
+ * tracked there, and a request for them fails at once naming the bus and its holder), /health names the buses with
+ * their epochs and the peer; once one server closes, the other takes its bus over and polls it. Waits on lease events
+ * and monitoring changes, never on the clock.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filter, firstValueFrom, merge } from 'rxjs';
+import { referenceCounty } from '../../device-drivers/simulator/county-shape';
+import { startCountyNetwork } from '../../device-drivers/simulator/county-network';
+import type { SimulatedNetwork } from '../../device-drivers/simulator/network';
+import { systemClock } from '../../device-drivers/transport/clock';
+import { LeaseManager, busKey } from '../../src/cluster/lease-manager';
+import { BusElsewhereError } from '../../src/field/bus-leases';
+import { CommandSigning } from '../../src/field/command-signing';
+import { FieldBuses } from '../../src/field/field-buses';
+import { MonitoringService } from '../../src/monitoring/monitoring.service';
+import { createTestApp, type TestApp } from '../support/app';
+import { describeWith } from '../support/capabilities';
+import { registerSimulatedCounty } from '../support/county';
+
+const COUNTY = '341523000000';
+const TOWN = '341523100000';
+const UNITS = [1, 2, 3];
+
+// real sockets, real renewals (every 500 ms at a 1.5 s lease)
+jest.setTimeout(60_000);
+
+const env = (id: string): Record<string, string> => ({
+  DALABA_CLUSTER: 'on',
+  DALABA_INSTANCE_ID: id,
+  DALABA_LEASE_MS: '1500',
+  DALABA_FIELD: 'on',
+  DALABA_POLL_PAUSE_MS: '100',
+});
+
+describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
+  let a: TestApp | undefined;
+  let b: TestApp | undefined;
+  let bDataDir: string | undefined;
+  let network: SimulatedNetwork | undefined;
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await network?.stop();
+    if (bDataDir) rmSync(bDataDir, { recursive: true, force: true });
+  });
+
+  /** Resolves once `holds()` is true, checking again on every lease event and monitoring change of `t`. */
+  const until = async (t: TestApp, holds: () => boolean): Promise<void> => {
+    if (holds()) return;
+    const m = t.app.get(MonitoringService);
+    await firstValueFrom(merge(t.app.get(LeaseManager).events, m.changes, m.gatewayEvents).pipe(filter(() => holds())));
+  };
+  const buses = (t: TestApp): string[] =>
+    t.app
+      .get(LeaseManager)
+      .heldKeys()
+      .filter((k) => k.startsWith('bus:'));
+  const opened = (t: TestApp): number[] =>
+    t.app
+      .get(FieldBuses)
+      .openGateways()
+      .map((g) => g.gatewayId);
+  const online = (t: TestApp, id: number): boolean => t.app.get(MonitoringService).terminal(id)?.online === true;
+
+  it('splits the buses, each instance polls its own, and the survivor takes over the buses of a closed one', async () => {
+    a = await createTestApp({ database: 'mysql', env: env('ctl-a') });
+    const county = referenceCounty();
+    ({ network } = await startCountyNetwork({
+      shape: { ...county, gateways: county.gateways.slice(0, 2) },
+      clock: systemClock,
+      seed: 7,
+      deadFraction: 0,
+      noise: 0,
+      certificates: [a.app.get(CommandSigning).certificate],
+    }));
+    const { gatewayIds, terminalIds } = await registerSimulatedCounty(a, await a.adminToken(), network, {
+      regions: [
+        { code: COUNTY, name: '舒城县' },
+        { code: TOWN, name: '城关镇' },
+      ],
+      units: UNITS,
+      requestTimeoutMs: 300,
+    });
+    const terminalsOf = (gatewayId: number): number[] =>
+      UNITS.map((u) => terminalIds[gatewayIds.indexOf(gatewayId)][u]);
+    const allOnline = (t: TestApp, gatewayId: number): boolean => terminalsOf(gatewayId).every((id) => online(t, id));
+
+    // alone, A takes both buses and polls every terminal
+    const bothKeys = gatewayIds.map(busKey).sort();
+    await until(a, () => buses(a!).join() === bothKeys.join());
+    await until(a, () => gatewayIds.every((g) => allOnline(a!, g)));
+
+    // B joins on the same database (its own data folder): the buses are split, one each
+    bDataDir = mkdtempSync(join(tmpdir(), 'dalaba-test-'));
+    const dir = bDataDir;
+    b = await createTestApp({
+      database: 'mysql',
+      db: { ...a.db, dataDir: dir, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) },
+      env: env('ctl-b'),
+    });
+    await until(b, () => buses(b!).length === 1);
+    await until(a, () => buses(a!).length === 1);
+    const [onA] = gatewayIds.filter((g) => buses(a!).includes(busKey(g)));
+    const [onB] = gatewayIds.filter((g) => buses(b!).includes(busKey(g)));
+    expect(onA).toBeDefined();
+    expect(onB).toBeDefined();
+    expect(onA).not.toBe(onB);
+
+    // each polls only its own bus: the other's is closed there, its terminals not tracked
+    await until(b, () => allOnline(b!, onB));
+    expect(opened(a)).toEqual([onA]);
+    expect(opened(b)).toEqual([onB]);
+    expect(a.app.get(FieldBuses).owns(onB)).toBe(false);
+    expect(terminalsOf(onB).map((id) => a!.app.get(MonitoringService).terminal(id))).toEqual(
+      terminalsOf(onB).map(() => undefined),
+    );
+    expect(terminalsOf(onA).map((id) => b!.app.get(MonitoringService).terminal(id))).toEqual(
+      terminalsOf(onA).map(() => undefined),
+    );
+
+    // a request for B's terminal on A fails at once, naming the bus and its holder
+    const refused = a.app.get(FieldBuses).readStatus(terminalsOf(onB)[0]);
+    await expect(refused).rejects.toBeInstanceOf(BusElsewhereError);
+    // (the holder is named once A's renewal has read the lease B took; until then, "another instance")
+    await expect(refused).rejects.toThrow(
+      new RegExp(`^bus:${onB} \\(gateway ${onB}\\) is driven by (instance ctl-b|another instance) of the cluster`),
+    );
+
+    // /health: this instance, its bus with its epoch, its peer
+    const health = await a.http.get('/health').expect(200);
+    const cluster = (health.body as { details: Record<string, Record<string, unknown>> }).details.cluster;
+    expect(cluster).toMatchObject({
+      status: 'up',
+      instanceId: 'ctl-a',
+      buses: [{ key: busKey(onA), epoch: a.app.get(LeaseManager).epochOf(busKey(onA)) }],
+      peers: [{ id: 'ctl-b' }],
+    });
+
+    // B closes (releasing its lease): A takes its bus over at a higher epoch and polls it
+    const epochOnB = b.app.get(LeaseManager).epochOf(busKey(onB)) as number;
+    await b.close();
+    b = undefined;
+    await until(a, () => buses(a!).length === 2);
+    expect(a.app.get(LeaseManager).epochOf(busKey(onB))).toBe(epochOnB + 1);
+    await until(a, () => allOnline(a!, onB));
+    expect(opened(a).sort()).toEqual([...gatewayIds].sort());
+
+    const metrics = await a.http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^dalaba_cluster_bus_takeovers_total 1$/m);
+    expect(metrics.text).toMatch(/^dalaba_cluster_buses_held 2$/m);
+  });
+});
