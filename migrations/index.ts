@@ -24,6 +24,7 @@ import { RelayPlanner1796300000000 } from './1796300000000-relay-planner';
 import { SelfTest1796500000000 } from './1796500000000-self-test';
 import { RelayHeld1796400000000 } from './1796400000000-relay-held';
 import { Cluster1796700000000 } from './1796700000000-cluster';
+import { ClusterSequence1796800000000 } from './1796800000000-cluster-sequence';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -40,4 +41,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SelfTest1796500000000,
   RelayHeld1796400000000,
   Cluster1796700000000,
+  ClusterSequence1796800000000,
 ];

@@ -1,8 +1,8 @@
 /**
- * The cluster's two tables (docs/cluster.md): the instances that share the database, each with its last heartbeat,
+ * The cluster's tables (docs/cluster.md): the instances that share the database, each with its last heartbeat,
  * and one lease per resource (a bus `bus:<gatewayId>` or a singleton `singleton:<name>`) with its owner, its fencing
- * epoch (only grows: +1 at every acquisition) and its expiry. Rows are written by LeaseStore's conditional statements
- * only; the entities exist for the schema (and the drift test).
+ * epoch (only grows: +1 at every acquisition) and its expiry; and the command sequence they share. Rows are written by
+ * LeaseStore's and SequenceStore's conditional statements only; the entities exist for the schema (and the drift test).
  */
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
@@ -42,4 +42,19 @@ export class ClusterLeaseEntity {
 
   @Column({ type: 'datetime', precision: 3 })
   expiresAt!: Date;
+}
+
+/** The command sequence shared by the instances (src/cluster/sequence-store.ts): one row, `name` 'command'. */
+@Entity('cluster_sequence')
+export class ClusterSequenceEntity {
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  name!: string;
+
+  /** The certificate every instance signs with: an instance with another one is refused. */
+  @Column({ type: 'varchar', length: 32 })
+  certificateSerial!: string;
+
+  /** The end of the last block reserved by any instance; the next block starts after it. */
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  reservedUpTo!: number;
 }

@@ -48,13 +48,15 @@ function msOf(v: Date | string): number {
   return Date.parse(`${v.replace(' ', 'T')}Z`);
 }
 
-function isDuplicateKey(e: unknown): boolean {
+/** A primary key already taken (the racer that lost an INSERT), on MariaDB or SQLite. */
+export function isDuplicateKey(e: unknown): boolean {
   const driver = (e as { driverError?: { code?: string; errno?: number } }).driverError ?? (e as object);
   const code = (driver as { code?: string }).code ?? '';
   return code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT');
 }
 
-async function affected(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+/** Runs one statement on `runner`; the rows it matched. */
+export async function affected(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
   const result = await runner.query(sql, params, true);
   return result.affected ?? 0;
 }

@@ -26,7 +26,7 @@ import {
 } from '../upstream/upstream.entities';
 
 import { AudibleTestPlanEntity, SelfTestEntity } from '../selftest/self-test.entities';
-import { ClusterInstanceEntity, ClusterLeaseEntity } from '../cluster/cluster.entities';
+import { ClusterInstanceEntity, ClusterLeaseEntity, ClusterSequenceEntity } from '../cluster/cluster.entities';
 
 export const ENTITIES: (new () => object)[] = [
   UserEntity,
@@ -59,4 +59,5 @@ export const ENTITIES: (new () => object)[] = [
   HeldTableEntity,
   ClusterInstanceEntity,
   ClusterLeaseEntity,
+  ClusterSequenceEntity,
 ];

@@ -15,6 +15,11 @@ export interface BusFactoryDeps {
   clock: Clock;
   signer: Sm2Signer;
   nextSequence: () => number;
+  /**
+   * Resolves once the command sequence is above every number the cluster had reserved (a bus taken over from another
+   * instance opens after it: src/field/cluster-command-sequence.ts). Absent alone.
+   */
+  passTakeover?: () => Promise<void>;
   /** One for all buses: a broadcast's prepare, play and stop are signed once, not once per bus. */
   signedBlocks?: SignedBlockCache;
   /** The platform's resource code: the source of every adapter command frame. */

@@ -10,7 +10,18 @@ import { dirname, join } from 'node:path';
 /** The sequence is a u32 on the wire. */
 export const MAX_SEQUENCE = 0xffff_ffff;
 
-export class CommandSequence {
+/** Where the field's signed commands take their sequence numbers. */
+export interface CommandSequenceSource {
+  /** The next number, greater than every number this source handed out before. */
+  take(): number;
+  /**
+   * Before driving a bus just taken over from another instance of the cluster: resolves once every number handed out
+   * afterwards is above every number any instance had reserved when it was called. Nothing to do alone.
+   */
+  passTakeover(): Promise<void>;
+}
+
+export class CommandSequence implements CommandSequenceSource {
   private next = 1;
   private reservedUpTo = 0;
 
@@ -33,6 +44,16 @@ export class CommandSequence {
       seq.reservedUpTo = Number(raw);
     }
     return seq;
+  }
+
+  /** The last number this data folder's sequence may have handed out (0 when it never signed anything). */
+  get lastReserved(): number {
+    return this.reservedUpTo;
+  }
+
+  /** Alone there is no other owner to pass: nothing to do. */
+  passTakeover(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** The next number, strictly greater than every number handed out before, in this process or an earlier one. */

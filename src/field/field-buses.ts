@@ -94,7 +94,12 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     if (!this.config.field.enabled) return this.countUnpolled();
     if (this.busLeases.clustered)
       this.busLeases.follow({
-        gained: (id) => void this.enqueue(() => this.openGained(id)),
+        gained: (id) => {
+          // asked for at once, so that buses gained together share one reservation
+          const passed = this.busDeps.passTakeover?.() ?? Promise.resolve();
+          passed.catch(() => undefined); // awaited (and reported) by openGained
+          void this.enqueue(() => this.openGained(id, passed));
+        },
         lost: (id, epoch) => this.closeLost(id, epoch),
       });
     const loaded = this.enqueue(() => this.openAll());
@@ -338,7 +343,14 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   /** A bus lease gained: the gateway's bus opens, unless it is open already, no longer held, or no longer enabled. */
-  private async openGained(gatewayId: number): Promise<void> {
+  private async openGained(gatewayId: number, sequencePassed: Promise<void>): Promise<void> {
+    // the previous holder signed this bus's commands from its own block: ours must be above it before anything is sent
+    try {
+      await sequencePassed;
+    } catch (e) {
+      this.log.error(`gateway ${gatewayId}: lease gained, bus not opened: ${(e as Error).message}`);
+      return;
+    }
     if (this.stopped || this.open.has(gatewayId) || !this.owns(gatewayId)) return;
     const g = await this.registry.gateway(gatewayId);
     if (!g?.enabled) return;
