@@ -12,6 +12,7 @@ import { Subject } from 'rxjs';
 import { generateKeyPair } from '../../firmware-protocols/signing';
 import { AlertsRepository } from '../../src/alerts/alerts.repository';
 import { LeaseManager } from '../../src/cluster/lease-manager';
+import { SingletonLease } from '../../src/cluster/singleton-lease';
 import type { AppConfig } from '../../src/config/config';
 import { Transactions } from '../../src/database/transactions';
 import type { DispatchOrder } from '../../src/dispatch/dispatch-order';
@@ -24,7 +25,7 @@ import { SlotRunRepository } from '../../src/relay/planner/slot-run.repository';
 import type { RelayChanges } from '../../src/relay/relay-view';
 import type { RelayRepository } from '../../src/relay/relay.repository';
 import { PacketStore } from '../../src/upstream/packet-store';
-import { UpstreamOutbox } from '../../src/upstream/upstream-outbox';
+import { OUTBOX_CLAIM_MS, UpstreamOutbox } from '../../src/upstream/upstream-outbox';
 import { UpstreamSigning } from '../../src/upstream/upstream-signing';
 import { UpstreamSimulator } from '../../src/upstream/upstream-simulator';
 import { UpstreamOutboxEntity, UpstreamSenderEntity } from '../../src/upstream/upstream.entities';
@@ -70,6 +71,32 @@ forEachDatabase('singleton work', (database) => {
     expect(held).toHaveLength(1);
     return held[0];
   };
+
+  it('gives each singleton to one instance, and to the other once its holder stops, told lost before gained', async () => {
+    const names = ['upstream-reports', 'cap-feeds', 'alert-expiry'];
+    const leases = managers.map((m) => names.map((n) => new SingletonLease(m, n)));
+    const told: string[] = [];
+    for (const [i, ls] of leases.entries())
+      for (const l of ls)
+        l.watch({
+          gained: () => told.push(`${IDS[i]} gained ${l.name}`),
+          lost: () => told.push(`${IDS[i]} lost ${l.name}`),
+        });
+    managers[0].start(); // A comes first and takes every singleton
+    await renewed();
+    managers[1].start();
+    await renewed();
+    for (const j of names.keys()) expect(leases.filter((ls) => ls[j].holds())).toHaveLength(1);
+    const ofA = names.filter((_, j) => leases[0][j].holds());
+    expect(ofA).toEqual(names);
+
+    told.length = 0;
+    await managers[0].stop();
+    clock.advance(LEASE / 3);
+    await renewed();
+    for (const l of leases[1]) expect(l.holds()).toBe(true);
+    expect(told).toEqual([...ofA.map((n) => `A lost ${n}`), ...ofA.map((n) => `B gained ${n}`)]);
+  });
 
   describe('the upstream outbox', () => {
     let outboxes: UpstreamOutbox[];
@@ -146,6 +173,30 @@ forEachDatabase('singleton work', (database) => {
       await flushBoth();
       expect(sim.reports).toHaveLength(1);
       expect(await rows()).toMatchObject([{ state: 'sent', attempts: 1 }]);
+    });
+
+    it('claims a row for one attempt at a time; an attempt that outlived its claim does not write its outcome', async () => {
+      const h = holderOf('singleton:upstream-outbox');
+      const queued = await outboxes[1 - h].enqueue(sender, { type: 'ConnectionCheck', check: { time: clock.date() } });
+      const id = queued?.id ?? 0;
+      const repo = new UpstreamRepository(shared.sources[0]);
+      const tx = new Transactions(shared.sources[0]);
+      const claim = (attempts: number): Promise<boolean> =>
+        tx.run((t) => repo.claimOutbox(t, id, attempts, clock.date(), new Date(clock.now() + OUTBOX_CLAIM_MS)));
+      expect(await claim(0)).toBe(true); // an attempt under way (its POST may take up to its timeout)
+      expect(await claim(0)).toBe(false); // counted already
+      expect(await claim(1)).toBe(false); // not due again before the claim lapses
+      clock.advance(OUTBOX_CLAIM_MS);
+      expect(await claim(1)).toBe(true); // the first attempt's instance died: a second attempt, by whoever holds it
+      const outcome = {
+        state: 'sent' as const,
+        resultCode: 1,
+        lastError: null,
+        nextAttemptAt: clock.date(),
+        sentAt: clock.date(),
+      };
+      expect(await repo.finishOutbox(id, 1, outcome)).toBeNull(); // the first attempt, late: refused
+      expect(await repo.finishOutbox(id, 2, outcome)).toMatchObject({ state: 'sent', attempts: 2 });
     });
   });
 
