@@ -104,8 +104,10 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async follow(run: SlotRunEntity, programme: PublishedRevision['programme'] | undefined): Promise<void> {
+    const before = programme ? await this.runs.deliveryStates(run.broadcastId) : null;
+    if (!this.holds()) return; // lost meanwhile: the next holder follows it
     this.onAir.set(slotKey(run.scheduleId, run.plannedStart), run);
-    if (programme) this.recorder.track(run, programme, await this.runs.deliveryStates(run.broadcastId));
+    if (programme && before) this.recorder.track(run, programme, before);
   }
 
   /** The lease was lost (synchronously in the event): nothing more is started; the next holder follows the slots. */
