@@ -46,7 +46,8 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
   private subscription: Subscription | null = null;
   /** `<broadcastId>:<code>` already reported (each state once). */
   private readonly reported = new Set<string>();
-  private readonly timed: SingletonLease;
+  /** The timed reports' lease; registered only when a timer is on. */
+  private timed: SingletonLease | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -56,10 +57,8 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     private readonly reports: BroadcastReportsService,
     private readonly monitoring: MonitoringService,
     private readonly clock: Clock,
-    leases: LeaseManager,
-  ) {
-    this.timed = new SingletonLease(leases, 'upstream-reports');
-  }
+    private readonly leases: LeaseManager,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.subscription = this.dispatch.progress.subscribe((p) => {
@@ -69,8 +68,9 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     });
     const every = (ms: number, f: () => Promise<unknown>): void => {
       if (ms <= 0) return;
+      const timed = (this.timed ??= new SingletonLease(this.leases, 'upstream-reports'));
       const t = setInterval(() => {
-        if (this.timed.holds()) void f().catch((e: unknown) => this.log.warn((e as Error).message));
+        if (timed.holds()) void f().catch((e: unknown) => this.log.warn((e as Error).message));
       }, ms);
       t.unref();
       this.timers.push(t);
