@@ -2,10 +2,14 @@
  * What happens to an alert without a person acting: the outcomes dispatch reports back (AlertOutcomes: scheduled,
  * started, complete, partial, failed, cancelled) and the expiry of alerts that never went on air before their end.
  * Each move is one transaction with its audit entry (actor: the system), published on AlertsService.changes.
+ * In a cluster the expiry sweep is a singleton (`singleton:alert-expiry`, docs/cluster.md "Singletons"): only its
+ * holder sweeps, so an alert is expired (and audited) once; the sweep reads what is due from the database each time.
  */
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM_ACTOR } from '../auth/auth-user';
+import { LeaseManager } from '../cluster/lease-manager';
+import { SingletonLease } from '../cluster/singleton-lease';
 import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/errors';
 import { Transactions, type Tx } from '../database/transactions';
@@ -44,6 +48,7 @@ function targetOf(event: AlertEvent): AlertState | undefined {
 export class AlertOutcomesService implements AlertOutcomes, OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Alerts');
   private timer: NodeJS.Timeout | null = null;
+  private readonly expiry: SingletonLease;
 
   constructor(
     private readonly repo: AlertsRepository,
@@ -52,10 +57,14 @@ export class AlertOutcomesService implements AlertOutcomes, OnModuleInit, OnModu
     private readonly dispatcher: Dispatcher,
     private readonly alerts: AlertsService,
     private readonly clock: Clock,
-  ) {}
+    leases: LeaseManager,
+  ) {
+    this.expiry = new SingletonLease(leases, 'alert-expiry');
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => {
+      if (!this.expiry.holds()) return;
       this.expireDue().catch((e: unknown) => this.log.error(`expiry sweep failed: ${(e as Error).message}`));
     }, EXPIRY_SWEEP_MS);
     this.timer.unref();

@@ -5,6 +5,7 @@
  */
 import { Module } from '@nestjs/common';
 import { AudioModule } from '../audio/audio.module';
+import { ClusterModule } from '../cluster/cluster.module';
 import { AlertOutcomes } from '../dispatch/dispatch-order';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { AlertAudioSource } from './alert-audio';
@@ -14,7 +15,7 @@ import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
 
 @Module({
-  imports: [AudioModule, DispatchModule],
+  imports: [AudioModule, ClusterModule, DispatchModule],
   controllers: [AlertsController],
   providers: [
     AlertsRepository,

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/terminus';
 import { AudioCapabilitiesService } from '../audio/audio-capabilities.service';
 import { Public } from '../auth/decorators';
-import { BUS_PREFIX, LeaseManager } from '../cluster/lease-manager';
+import { BUS_PREFIX, LeaseManager, SINGLETON_PREFIX } from '../cluster/lease-manager';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('health')
@@ -29,7 +29,7 @@ export class HealthController {
    * Liveness and the database ping; 503 when the database does not answer within 3 s. `audio` names the tool and
    * version serving each of ffmpeg, ffprobe and speech, and where it comes from (npm package, configured path, PATH);
    * a missing tool switches features off but does not make the server unhealthy. Clustered (DALABA_CLUSTER=on),
-   * `cluster` names this instance, the buses it holds with their fencing epochs, and its live peers.
+   * `cluster` names this instance, the buses and the singletons it holds with their fencing epochs, and its live peers.
    */
   @Get('health')
   @HealthCheck()
@@ -46,9 +46,10 @@ export class HealthController {
   private async cluster(): Promise<HealthIndicatorResult> {
     const leases = this.modules.get(LeaseManager, { strict: false });
     if (!leases.clustered) return {};
-    const buses = leases
-      .heldKeys()
-      .flatMap((key) => (key.startsWith(BUS_PREFIX) ? [{ key, epoch: leases.epochOf(key) }] : []));
+    const held = (prefix: string) =>
+      leases.heldKeys().flatMap((key) => (key.startsWith(prefix) ? [{ key, epoch: leases.epochOf(key) }] : []));
+    const buses = held(BUS_PREFIX);
+    const singletons = held(SINGLETON_PREFIX);
     const instanceId = leases.options.instanceId;
     try {
       const peers = (await leases.peers()).map((p) => ({
@@ -56,9 +57,9 @@ export class HealthController {
         label: p.label,
         lastHeartbeat: new Date(p.lastHeartbeat).toISOString(),
       }));
-      return { cluster: { status: 'up', instanceId, buses, peers } };
+      return { cluster: { status: 'up', instanceId, buses, singletons, peers } };
     } catch (e) {
-      return { cluster: { status: 'down', instanceId, buses, message: (e as Error).message } };
+      return { cluster: { status: 'down', instanceId, buses, singletons, message: (e as Error).message } };
     }
   }
 

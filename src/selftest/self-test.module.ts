@@ -4,6 +4,7 @@
  */
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { ClusterModule } from '../cluster/cluster.module';
 import { FieldModule } from '../field/field.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { TerminalsModule } from '../terminals/terminals.module';
@@ -13,7 +14,7 @@ import { SelfTestScheduler } from './self-test.scheduler';
 import { SelfTestService } from './self-test.service';
 
 @Module({
-  imports: [FieldModule, MonitoringModule, TerminalsModule, AuditModule],
+  imports: [ClusterModule, FieldModule, MonitoringModule, TerminalsModule, AuditModule],
   controllers: [SelfTestController],
   providers: [SelfTestRepository, SelfTestScheduler, SelfTestService],
   exports: [SelfTestScheduler],

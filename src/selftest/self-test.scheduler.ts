@@ -6,9 +6,13 @@
  * county that wants one has an audible test once a month: one signed test tone per bus, and the terminals that
  * reported it sounding have passed. Results are stored, feed the alarms (a failed check is an alarm until a later test
  * passes) and are published for the live view. Time is the injected Clock.
+ *
+ * In a cluster the tests are work of each bus's holder (docs/cluster.md, "Singletons"): an instance tests the terminals
+ * of the buses it holds and sends the audible test tone on those buses only, and stops testing a bus it lost.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
+import { busKey, LeaseManager } from '../cluster/lease-manager';
 import { Clock, type TimerHandle } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -53,6 +57,7 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
     private readonly repo: SelfTestRepository,
     private readonly alarms: AlarmsService,
     private readonly monitoring: MonitoringService,
+    private readonly leases: LeaseManager,
   ) {
     this.runner = new SelfTestRunner(field, clock, (ms) => this.sleep(ms));
   }
@@ -118,21 +123,28 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
     );
     const byBus = new Map<number, TerminalEntity[]>();
     for (const t of await this.repo.terminals())
-      if (!done.has(t.id)) byBus.set(t.gatewayId, [...(byBus.get(t.gatewayId) ?? []), t]);
+      if (!done.has(t.id) && this.drives(t.gatewayId)) byBus.set(t.gatewayId, [...(byBus.get(t.gatewayId) ?? []), t]);
     this.log.log(`self-test window ${run.day}: ${[...byBus.values()].flat().length} terminals on ${byBus.size} buses`);
     await Promise.all([...byBus.values()].map((list) => this.bus(list, run)));
   }
 
+  /** Whether this instance drives the gateway's bus now (always, when not clustered). */
+  private drives(gatewayId: number): boolean {
+    return this.leases.holds(busKey(gatewayId));
+  }
+
   private async bus(list: TerminalEntity[], run: WindowRun): Promise<void> {
     const again: TerminalEntity[] = [];
+    const over = (t: TerminalEntity): boolean =>
+      this.stopped || this.clock.now() >= run.endAt || !this.drives(t.gatewayId);
     for (const { terminal, at } of spread(list, run, this.clock.now())) {
       await this.sleep(at - this.clock.now());
-      if (this.stopped || this.clock.now() >= run.endAt) return;
+      if (over(terminal)) return;
       const r = await this.test(targetOf(terminal), run.day, 'schedule', null);
       if (r.outcome === 'busy' || r.outcome === 'aborted') again.push(terminal);
     }
     for (const terminal of again) {
-      if (this.stopped || this.clock.now() >= run.endAt) return;
+      if (over(terminal)) return;
       await this.test(targetOf(terminal), run.day, 'schedule', null);
     }
   }
@@ -209,7 +221,8 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
   async audible(plan: AudibleTestPlanEntity): Promise<void> {
     const startedAt = this.clock.now();
     const day = shanghaiDay(new Date(startedAt));
-    const terminals = await this.repo.terminals([plan.areaCode]);
+    // in a cluster, the terminals of the buses this instance holds (each holder tests its own)
+    const terminals = (await this.repo.terminals([plan.areaCode])).filter((t) => this.drives(t.gatewayId));
     const heard = new Set<number>();
     const sub = this.monitoring.changes.subscribe((c) => {
       const r = c.status.reading;

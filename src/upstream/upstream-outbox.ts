@@ -3,11 +3,20 @@
  * a row, and POSTed to the sender's URL (multipart part `file`) until it is taken — an EBDResponse with ResultCode 1
  * that verifies under the sender's key — with backoff between attempts (2 s doubling to 5 min). Rows survive restarts;
  * a server that starts again goes on with the pending ones.
+ *
+ * In a cluster the outbox is a singleton (`singleton:upstream-outbox`, docs/cluster.md "Singletons"): only the
+ * instance holding it sends; the others only queue rows, which the holder picks up from the database at its next tick.
+ * Each attempt first claims its row (the attempt counted, the next one moved past the POST's timeout) in a
+ * transaction fenced by the lease, and its outcome is written only while no later attempt claimed the row; so an
+ * instance that lost the lease starts no attempt, and a holder that took over waits out an attempt still under way.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Subject, type Observable } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import { composeEbdId, EBD_RESULT_CODES, type EbdPacket, type EbdPayload } from '../../firmware-protocols/ebd';
+import { SingletonLease } from '../cluster/singleton-lease';
+import { LeaseManager } from '../cluster/lease-manager';
+import { StaleLeaseError } from '../cluster/lease-store';
 import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -22,6 +31,8 @@ const TICK_MS = 1000;
 const FIRST_BACKOFF_MS = 2000;
 const MAX_BACKOFF_MS = 300_000;
 const POST_TIMEOUT_MS = 15_000;
+/** An attempt's claim on its row: the POST's timeout, and time to read the packet and write the outcome. */
+export const OUTBOX_CLAIM_MS = POST_TIMEOUT_MS + 15_000;
 
 /** What happened to one POST. */
 export interface PostResult {
@@ -38,6 +49,8 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private stopped = false;
   private readonly attemptsSubject = new Subject<UpstreamOutboxEntity>();
+  private readonly lease: SingletonLease;
+  private readonly watch: Subscription;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -46,7 +59,12 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly store: PacketStore,
     private readonly signing: UpstreamSigning,
     private readonly clock: Clock,
-  ) {}
+    leases: LeaseManager,
+  ) {
+    this.lease = new SingletonLease(leases, 'upstream-outbox');
+    // a holder that took over sends at once what is due (and what its predecessor left claimed, once that lapses)
+    this.watch = this.lease.watch({ gained: () => this.kick() });
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.kick(), TICK_MS);
@@ -56,6 +74,7 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    this.watch.unsubscribe();
     if (this.timer) clearInterval(this.timer);
     await this.flushing;
     this.attemptsSubject.complete();
@@ -123,9 +142,14 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     return row;
   }
 
-  /** Sends what is due now (again after the current pass if one runs). */
+  /** Resolves once the pass under way (if any) has ended. */
+  async idle(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Sends what is due now (again after the current pass if one runs); nothing unless this instance holds the outbox. */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.lease.holds()) return;
     if (this.flushing) {
       this.again = true;
       return;
@@ -142,26 +166,54 @@ export class UpstreamOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async flush(): Promise<void> {
+    if (!this.lease.holds()) return;
     for (const row of await this.repo.due(this.clock.date(), 50)) {
-      if (this.stopped) return;
-      const sender = await this.repo.sender(row.senderId);
-      const result = sender
-        ? await this.post(row, sender)
-        : { ok: false, resultCode: null, detail: 'the sender was removed' };
-      row.attempts += 1;
-      row.resultCode = result.resultCode;
-      row.lastError = result.ok ? null : result.detail;
-      if (result.ok) {
-        row.state = 'sent';
-        row.sentAt = this.clock.date();
-      } else if (row.attempts >= row.maxAttempts || !sender) {
-        row.state = 'failed';
-      } else {
-        row.nextAttemptAt = new Date(
-          this.clock.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (row.attempts - 1)),
-        );
-      }
-      this.attemptsSubject.next(await this.repo.saveOutbox(row));
+      if (this.stopped || !this.lease.holds()) return;
+      await this.attempt(row);
+    }
+  }
+
+  /** One attempt: claim the row, POST, write the outcome (unless a later attempt claimed the row meanwhile). */
+  private async attempt(row: UpstreamOutboxEntity): Promise<void> {
+    if (!(await this.claim(row))) return;
+    const attempts = row.attempts + 1;
+    const sender = await this.repo.sender(row.senderId);
+    const result = sender
+      ? await this.post(row, sender)
+      : { ok: false, resultCode: null, detail: 'the sender was removed' };
+    const outcome = {
+      state: row.state,
+      resultCode: result.resultCode,
+      lastError: result.ok ? null : result.detail,
+      nextAttemptAt: row.nextAttemptAt,
+      sentAt: row.sentAt,
+    };
+    if (result.ok) {
+      outcome.state = 'sent';
+      outcome.sentAt = this.clock.date();
+    } else if (attempts >= row.maxAttempts || !sender) {
+      outcome.state = 'failed';
+    } else {
+      outcome.nextAttemptAt = new Date(
+        this.clock.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempts - 1)),
+      );
+    }
+    const saved = await this.repo.finishOutbox(row.id, attempts, outcome);
+    if (saved) this.attemptsSubject.next(saved);
+    else this.log.warn(`outbox ${row.ebdId}: attempt ${attempts} outlived its claim; a later attempt owns the row`);
+  }
+
+  /** Takes the row for one attempt, in a transaction fenced by the outbox's lease; false when it is not ours to send. */
+  private async claim(row: UpstreamOutboxEntity): Promise<boolean> {
+    const now = this.clock.now();
+    try {
+      return await this.transactions.run(async (tx) => {
+        await this.lease.fence(tx);
+        return this.repo.claimOutbox(tx, row.id, row.attempts, new Date(now), new Date(now + OUTBOX_CLAIM_MS));
+      });
+    } catch (e) {
+      if (e instanceof StaleLeaseError) return false;
+      throw e;
     }
   }
 

@@ -3,6 +3,10 @@
  * held for review, playing when the broadcast starts, then succeeded / failed / cancelled with the coverage of the
  * broadcast report), EBMBrdLog and EBRDTState when an OMDRequest asks, ConnectionCheck heartbeats and terminal status
  * with the online rate on a timer.
+ *
+ * In a cluster the timed reports (heartbeats, terminal status) are a singleton (`singleton:upstream-reports`,
+ * docs/cluster.md "Singletons"): only its holder queues them, so the province hears one heartbeat per period from the
+ * county, not one per instance. State reports follow the broadcasts each instance runs (dispatch's progress).
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
@@ -13,6 +17,8 @@ import {
   type EbmBrdLogEntry,
 } from '../../firmware-protocols/ebd';
 import { SYSTEM_ACTOR } from '../auth/auth-user';
+import { LeaseManager } from '../cluster/lease-manager';
+import { SingletonLease } from '../cluster/singleton-lease';
 import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -40,6 +46,8 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
   private subscription: Subscription | null = null;
   /** `<broadcastId>:<code>` already reported (each state once). */
   private readonly reported = new Set<string>();
+  /** The timed reports' lease; registered only when a timer is on. */
+  private timed: SingletonLease | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,6 +57,7 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     private readonly reports: BroadcastReportsService,
     private readonly monitoring: MonitoringService,
     private readonly clock: Clock,
+    private readonly leases: LeaseManager,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -59,7 +68,10 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     });
     const every = (ms: number, f: () => Promise<unknown>): void => {
       if (ms <= 0) return;
-      const t = setInterval(() => void f().catch((e: unknown) => this.log.warn((e as Error).message)), ms);
+      const timed = (this.timed ??= new SingletonLease(this.leases, 'upstream-reports'));
+      const t = setInterval(() => {
+        if (timed.holds()) void f().catch((e: unknown) => this.log.warn((e as Error).message));
+      }, ms);
       t.unref();
       this.timers.push(t);
     };

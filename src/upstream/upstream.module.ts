@@ -5,6 +5,7 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { AudioModule } from '../audio/audio.module';
+import { ClusterModule } from '../cluster/cluster.module';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
@@ -25,7 +26,7 @@ import { UpstreamRepository } from './upstream.repository';
 import { UpstreamService } from './upstream.service';
 
 @Module({
-  imports: [AlertsModule, AudioModule, DispatchModule, MonitoringModule],
+  imports: [AlertsModule, AudioModule, ClusterModule, DispatchModule, MonitoringModule],
   controllers: [EbdController, UpstreamController, AlertCapController, DemoUpstreamController],
   providers: [
     { provide: UpstreamSigning, inject: [APP_CONFIG], useFactory: (c: AppConfig) => UpstreamSigning.load(c) },

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Between, DataSource, EntityManager, In, LessThanOrEqual, Not } from 'typeorm';
 import { AlertEntity } from '../alerts/alert.entities';
+import { sqlTime } from '../cluster/lease-store';
 import { Tx, managerOf } from '../database/transactions';
 import { BroadcastEntity } from '../dispatch/broadcast.entities';
 import { AreaEntity } from '../regions/area.entity';
@@ -97,6 +98,39 @@ export class UpstreamRepository {
 
   saveOutbox(o: UpstreamOutboxEntity, tx?: Tx): Promise<UpstreamOutboxEntity> {
     return this.em(tx).save(UpstreamOutboxEntity, o);
+  }
+
+  /**
+   * Takes a due row for one attempt (docs/cluster.md, "Singletons"): counts the attempt and moves its next one to
+   * `until`, only while it is still pending, due, and at the attempts it was read with, so that no other pass (this
+   * instance's or another's) starts an attempt on it before `until`. Returns whether this call took it.
+   */
+  async claimOutbox(tx: Tx, id: number, attempts: number, now: Date, until: Date): Promise<boolean> {
+    const runner = managerOf(tx).queryRunner;
+    if (!runner) throw new Error('a transaction without a query runner');
+    const result = await runner.query(
+      'UPDATE upstream_outbox SET attempts = attempts + 1, nextAttemptAt = ? ' +
+        "WHERE id = ? AND state = 'pending' AND attempts = ? AND nextAttemptAt <= ?",
+      [sqlTime(until.getTime()), id, attempts, sqlTime(now.getTime())],
+      true,
+    );
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Writes an attempt's outcome, only while no later attempt was claimed (`attempts` is still this one's count). */
+  async finishOutbox(
+    id: number,
+    attempts: number,
+    outcome: Pick<UpstreamOutboxEntity, 'state' | 'resultCode' | 'lastError' | 'nextAttemptAt' | 'sentAt'>,
+  ): Promise<UpstreamOutboxEntity | null> {
+    const result = await this.em()
+      .createQueryBuilder()
+      .update(UpstreamOutboxEntity)
+      .set(outcome)
+      .where('id = :id AND attempts = :attempts', { id, attempts })
+      .execute();
+    if ((result.affected ?? 0) !== 1) return null;
+    return this.em().findOneBy(UpstreamOutboxEntity, { id });
   }
 
   due(now: Date, limit: number): Promise<UpstreamOutboxEntity[]> {

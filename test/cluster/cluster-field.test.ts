@@ -132,13 +132,23 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
       new RegExp(`^bus:${onB} \\(gateway ${onB}\\) is driven by (instance ctl-b|another instance) of the cluster`),
     );
 
-    // /health: this instance, its bus with its epoch, its peer
+    // each singleton runs on one instance: A, which came first, took them all
+    const singletons = ['relay-planner', 'upstream-outbox', 'upstream-reports', 'alert-expiry'].map(
+      (n) => `singleton:${n}`,
+    );
+    for (const key of singletons) {
+      expect(a.app.get(LeaseManager).holds(key)).toBe(true);
+      expect(b.app.get(LeaseManager).holds(key)).toBe(false);
+    }
+
+    // /health: this instance, its bus and singletons with their epochs, its peer
     const health = await a.http.get('/health').expect(200);
     const cluster = (health.body as { details: Record<string, Record<string, unknown>> }).details.cluster;
     expect(cluster).toMatchObject({
       status: 'up',
       instanceId: 'ctl-a',
       buses: [{ key: busKey(onA), epoch: a.app.get(LeaseManager).epochOf(busKey(onA)) }],
+      singletons: singletons.sort().map((key) => ({ key, epoch: a!.app.get(LeaseManager).epochOf(key) })),
       peers: [{ id: 'ctl-b' }],
     });
 

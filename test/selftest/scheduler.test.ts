@@ -19,7 +19,8 @@ import { SimulatedTerminal } from '../../device-drivers/simulator/terminal/simul
 import type { UnitFault } from '../../device-drivers/simulator/modbus/virtual-bus';
 import { toStatus } from '../../device-drivers/modbus-terminal/mapping';
 import { ManualClock } from '../../device-drivers/transport/clock';
-import { Clock } from '../../src/common/clock';
+import { LeaseManager } from '../../src/cluster/lease-manager';
+import { Clock, SystemClock } from '../../src/common/clock';
 import type { AppConfig } from '../../src/config/config';
 import { FieldError, type FieldCommands, type TerminalCommand } from '../../src/field/field-commands';
 import type { AlarmCause } from '../../src/monitoring/alarm-causes';
@@ -30,6 +31,10 @@ import type { AudibleTestPlanEntity, SelfTestEntity } from '../../src/selftest/s
 import type { SelfTestRepository } from '../../src/selftest/self-test.repository';
 import { SelfTestScheduler } from '../../src/selftest/self-test.scheduler';
 import type { TerminalEntity } from '../../src/terminals/registry.entities';
+
+/** A single instance: it drives every bus (DALABA_CLUSTER=off). */
+const solo = (): LeaseManager =>
+  new LeaseManager(null, new SystemClock(), { clustered: false, instanceId: 'solo', label: 'solo', leaseMs: 5000 });
 
 const DAY = '2026-12-08';
 /** 01:00 Asia/Shanghai: an hour before the window. */
@@ -147,7 +152,7 @@ function simulatedField(
   return { field, log, busLog };
 }
 
-function setUp(plans: AudibleTestPlanEntity[] = []) {
+function setUp(plans: AudibleTestPlanEntity[] = [], leases: LeaseManager = solo()) {
   const manual = new ManualClock(START);
   const monitoring = new MonitoringService();
   const clock = new TestClock(manual);
@@ -195,7 +200,7 @@ function setUp(plans: AudibleTestPlanEntity[] = []) {
     field: { enabled: true },
     monitoring: { selfTestWindow: parseWindow('02:00-04:00') },
   } as unknown as AppConfig;
-  const scheduler = new SelfTestScheduler(config, clock, field, repo, alarms, monitoring);
+  const scheduler = new SelfTestScheduler(config, clock, field, repo, alarms, monitoring, leases);
   /** Moves the fake clock to `until`, timer by timer, letting each woken task reach its next wait. */
   const runUntil = async (until: number): Promise<void> => {
     for (;;) {
@@ -240,6 +245,18 @@ describe('nightly self-test on a fake clock over simulated terminals', () => {
     expect(s.causes().map((c) => [c.key, c.kind, c.fault])).toEqual([
       ['self-test:terminal:12:speakerLineShort', 'self-test', 'speakerLineShort'],
     ]);
+  });
+
+  it('in a cluster tests only the terminals of the buses this instance holds, and stops on a bus it lost', async () => {
+    const held = new Set(['bus:1', 'bus:3']);
+    const s = setUp([], { holds: (key: string) => held.has(key) } as unknown as LeaseManager);
+    await s.scheduler.onApplicationBootstrap();
+    await s.runUntil(WINDOW_START + 10 * 60_000);
+    held.delete('bus:1'); // another instance drives bus 1 from now on: it tests the rest there
+    await s.runUntil(WINDOW_END + 60_000);
+    s.scheduler.onModuleDestroy();
+    expect(outcomes(s.rows)).toEqual({ 11: 'passed', 31: 'not-supported' });
+    expect(s.log.map((c) => c.terminalId)).toEqual([11]);
   });
 
   it('tries a terminal that was playing again after the rest of its bus', async () => {
@@ -300,6 +317,7 @@ describe('nightly self-test on a fake clock over simulated terminals', () => {
         evaluate: async () => undefined,
       } as unknown as AlarmsService,
       new MonitoringService(),
+      solo(),
     );
     await again.onApplicationBootstrap();
     await s.runUntil(WINDOW_END);

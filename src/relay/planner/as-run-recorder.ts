@@ -87,6 +87,11 @@ export class AsRunRecorder implements OnModuleInit, OnModuleDestroy {
     return slot;
   }
 
+  /** Stops following a slot's broadcast here (the planner's lease moved: its new holder follows it). */
+  forget(broadcastId: string): void {
+    this.slots.delete(broadcastId);
+  }
+
   tracked(): Iterable<TrackedSlot> {
     return this.slots.values();
   }

@@ -5,6 +5,7 @@
  */
 import { Module } from '@nestjs/common';
 import { AlertsRepository } from '../../alerts/alerts.repository';
+import { ClusterModule } from '../../cluster/cluster.module';
 import { DispatchModule } from '../../dispatch/dispatch.module';
 import { FieldModule } from '../../field/field.module';
 import { MonitoringModule } from '../../monitoring/monitoring.module';
@@ -17,7 +18,7 @@ import { RelayPlanner } from './relay-planner.service';
 import { SlotRunRepository } from './slot-run.repository';
 
 @Module({
-  imports: [RelayModule, DispatchModule, FieldModule, MonitoringModule],
+  imports: [RelayModule, ClusterModule, DispatchModule, FieldModule, MonitoringModule],
   providers: [
     AlertsRepository,
     RelayRepository,

@@ -5,16 +5,25 @@
  * a play with the slot's start second and end time; at the end a stop goes out as a backstop. A published edit takes
  * effect at once: a slot not started yet is planned again, a slot that plays and was shortened stops at its new end, a
  * slot removed stops now. Time is the injected Clock; the planner wakes at least every second.
+ *
+ * In a cluster the planner is a singleton (`singleton:relay-planner`, docs/cluster.md "Singletons"): only its holder
+ * passes. Every write of a slot run is a transaction fenced by the lease, and a launch reads the slot's row inside it:
+ * a slot on air already (launched by the previous holder) is followed, not planned again. An instance that gains the
+ * lease takes the slots on air up from the database before its first pass; one that loses it stops at once and lets
+ * them go.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { composeBroadcastId, shanghaiDate } from '../../../firmware-protocols/codes';
 import { AlertsRepository } from '../../alerts/alerts.repository';
 import { SYSTEM_ACTOR } from '../../auth/auth-user';
+import { LeaseManager } from '../../cluster/lease-manager';
+import { StaleLeaseError } from '../../cluster/lease-store';
+import { SingletonLease } from '../../cluster/singleton-lease';
 import { Clock, type TimerHandle } from '../../common/clock';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
-import { Transactions } from '../../database/transactions';
+import { Transactions, type Tx } from '../../database/transactions';
 import { DispatchService } from '../../dispatch/dispatch.service';
 import { DayPlanService, type TerminalDay } from '../day-plan.service';
 import { dayNumber, dayOf, shanghaiDay } from '../recurrence';
@@ -46,7 +55,12 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: TimerHandle | null = null;
   private chain: Promise<void> = Promise.resolve();
   private sub: Subscription | null = null;
+  private watch: Subscription | null = null;
   private stopped = true;
+  /** Runs the planner once in the cluster; null while the planner does not run here (no field). */
+  private lease: SingletonLease | null = null;
+  /** Whether the slots on air were read from the database since this instance (last) gained the lease. */
+  private adopted = false;
   /** Called after every pass (the watch's sweep; tests). */
   readonly afterPass: ((now: number) => Promise<void> | void)[] = [];
 
@@ -61,19 +75,17 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly dispatch: DispatchService,
     private readonly recorder: AsRunRecorder,
     private readonly changes: RelayChanges,
+    private readonly leases: LeaseManager,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // without the field nothing can go on air (a server run for its API alone, most test suites)
     if (!this.config.field.enabled) return;
     this.stopped = false;
-    const onAir = await this.relay.onAir();
-    const programmes = new Map(onAir.map((s) => [s.id, s.published?.programme]));
-    for (const run of await this.runs.launched()) {
-      const programme = programmes.get(run.scheduleId);
-      this.onAir.set(slotKey(run.scheduleId, run.plannedStart), run);
-      if (programme) this.recorder.track(run, programme, await this.runs.deliveryStates(run.broadcastId));
-    }
+    const lease = new SingletonLease(this.leases, 'relay-planner');
+    this.lease = lease;
+    this.watch = lease.watch({ gained: () => void this.passSoon(), lost: () => this.letGo() });
+    if (lease.holds()) await this.adopt();
     this.sub = this.changes.stream.subscribe((c) => {
       if (c.kind !== 'schedule') return;
       this.cache = null;
@@ -82,10 +94,39 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     void this.passSoon();
   }
 
+  /** The slots on air, from the database: at start, and when this instance takes the planner over. */
+  private async adopt(): Promise<void> {
+    this.adopted = true;
+    this.onAir.clear();
+    const onAir = await this.relay.onAir();
+    const programmes = new Map(onAir.map((s) => [s.id, s.published?.programme]));
+    for (const run of await this.runs.launched()) await this.follow(run, programmes.get(run.scheduleId));
+  }
+
+  private async follow(run: SlotRunEntity, programme: PublishedRevision['programme'] | undefined): Promise<void> {
+    const before = programme ? await this.runs.deliveryStates(run.broadcastId) : null;
+    if (!this.holds()) return; // lost meanwhile: the next holder follows it
+    this.onAir.set(slotKey(run.scheduleId, run.plannedStart), run);
+    if (programme && before) this.recorder.track(run, programme, before);
+  }
+
+  /** The lease was lost (synchronously in the event): nothing more is started; the next holder follows the slots. */
+  private letGo(): void {
+    this.adopted = false;
+    this.cache = null;
+    for (const run of this.onAir.values()) this.recorder.forget(run.broadcastId);
+    this.onAir.clear();
+  }
+
+  private holds(): boolean {
+    return !this.stopped && (this.lease?.holds() ?? false);
+  }
+
   onModuleDestroy(): void {
     this.stopped = true;
     this.timer?.cancel();
     this.sub?.unsubscribe();
+    this.watch?.unsubscribe();
   }
 
   /** Resolves after a pass that begins now (tests: a published edit has been applied). */
@@ -116,11 +157,13 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One pass: end what is due, apply edits to what is on air, launch what starts soon. */
   private async once(): Promise<void> {
-    if (this.stopped) return;
+    if (!this.holds()) return;
+    if (!this.adopted) await this.adopt();
     const now = this.clock.now();
     const slots = await this.upcoming(now);
     const byKey = new Map(slots.map((s) => [s.key, s]));
     for (const [key, run] of [...this.onAir]) {
+      if (!this.holds()) return;
       const slot = byKey.get(key);
       if (now >= run.plannedEnd.getTime()) await this.end(key, run, run.plannedEnd, null);
       else if (!slot) await this.end(key, run, new Date(now), 'removed from the published schedule');
@@ -134,6 +177,7 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
         await this.end(key, run, new Date(now), 'planned again after an edit');
     }
     for (const slot of slots) {
+      if (!this.holds()) return;
       if (this.onAir.has(slot.key) || slot.end.getTime() - now < TICK_MS) continue;
       if (slot.start.getTime() - now > this.leadOf(slot)) continue;
       await this.launch(slot, now);
@@ -161,14 +205,18 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     return slots;
   }
 
-  /** The slot's broadcast and its row, in one transaction; then the engine runs it. */
+  /**
+   * The slot's broadcast and its row, in one transaction fenced by the planner's lease; then the engine runs it. The
+   * row is read inside it: a slot ended before is not played twice, one on air already (put there by the previous
+   * holder of the lease) is followed, not planned again.
+   */
   private async launch(slot: RelaySlot, now: number): Promise<void> {
-    const existing = await this.runs.find(slot.scheduleId, slot.start);
-    // ended or removed on air before (a restart in between): not played twice
-    if (existing && existing.state === 'ended') return;
     const sender = this.config.platformResourceCode;
     const at = new Date(now);
-    const run = await this.transactions.run(async (tx) => {
+    const done = await this.fenced(async (tx) => {
+      const existing = await this.runs.find(slot.scheduleId, slot.start, tx);
+      if (existing?.state === 'ended') return null;
+      if (existing?.state === 'launched') return { run: existing, planned: false };
       const seq = await this.registry.nextSequence(tx, sender, shanghaiDate(at));
       const broadcastId = composeBroadcastId(sender, at, seq);
       await this.dispatch.plan(slotOrder(slot, broadcastId), tx);
@@ -183,14 +231,35 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
       } satisfies Omit<SlotRunEntity, 'id'>);
-      return this.runs.save(row, tx);
+      return { run: await this.runs.save(row, tx), planned: true };
     });
+    if (!done) return;
+    if (!done.planned) return this.follow(done.run, slot.programme);
+    const { run } = done;
     this.onAir.set(slot.key, run);
     const tracked = this.recorder.track(run, slot.programme);
     // put on air after its start (the server was down, or started late): it starts now for what remains, and the
     // as-run log says why it started late
     if (now > slot.start.getTime()) this.recorder.launchedLate(tracked, LATE_LAUNCH_CAUSE);
     this.dispatch.launch(run.broadcastId);
+  }
+
+  /** `work` in a transaction that first checks the planner's lease; null (nothing written) once it was lost. */
+  private async fenced<T>(work: (tx: Tx) => Promise<T>): Promise<T | null> {
+    try {
+      return await this.transactions.run(async (tx) => {
+        await this.lease?.fence(tx);
+        return work(tx);
+      });
+    } catch (e) {
+      if (!(e instanceof StaleLeaseError)) throw e;
+      this.log.warn(`relay planner: ${e.message}; the next holder carries on`);
+      return null;
+    }
+  }
+
+  private async save(run: SlotRunEntity): Promise<void> {
+    await this.fenced((tx) => this.runs.save(run, tx));
   }
 
   /**
@@ -208,7 +277,7 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     await this.recorder.finish(run.broadcastId, at, reason);
     run.state = reason === null ? 'ended' : 'cancelled';
     run.updatedAt = this.clock.date();
-    await this.runs.save(run);
+    await this.save(run);
   }
 
   /**
@@ -218,7 +287,7 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
   private async lengthen(run: SlotRunEntity, end: Date): Promise<void> {
     run.plannedEnd = end;
     run.updatedAt = this.clock.date();
-    await this.runs.save(run);
+    await this.save(run);
     await this.dispatch.lengthen(run.broadcastId, end);
   }
 
@@ -227,6 +296,6 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
     await this.dispatch.shorten(run.broadcastId, end);
     run.plannedEnd = end;
     run.updatedAt = this.clock.date();
-    await this.runs.save(run);
+    await this.save(run);
   }
 }

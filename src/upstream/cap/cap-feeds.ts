@@ -2,9 +2,15 @@
  * Polls the Atom/RSS feeds of CAP 1.2 alerts (DALABA_CAP_FEEDS) every DALABA_CAP_POLL seconds: each entry's CAP
  * document (an Atom link of type application/cap+xml or the entry's first link; an RSS item's link) is fetched once
  * and ingested like a POSTed message. Entries taken before are skipped by their link.
+ *
+ * In a cluster the polls are a singleton (`singleton:cap-feeds`, docs/cluster.md "Singletons"): only its holder polls.
+ * A holder that took over starts with no links in memory; what it fetches again is ingested as a replay (the inbox
+ * knows every message by its identifier), so nothing goes on air twice.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { XMLParser } from 'fast-xml-parser';
+import { LeaseManager } from '../../cluster/lease-manager';
+import { SingletonLease } from '../../cluster/singleton-lease';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { CapService } from './cap.service';
@@ -46,14 +52,17 @@ export class CapFeeds implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private readonly taken = new Set<string>();
   private running: Promise<void> | null = null;
+  private lease: SingletonLease | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cap: CapService,
+    private readonly leases: LeaseManager,
   ) {}
 
   onApplicationBootstrap(): void {
     if (this.config.upstream.capFeeds.length === 0) return;
+    this.lease = new SingletonLease(this.leases, 'cap-feeds');
     this.timer = setInterval(() => void this.pollAll(), this.config.upstream.capPollMs);
     this.timer.unref();
     void this.pollAll();
@@ -64,11 +73,12 @@ export class CapFeeds implements OnApplicationBootstrap, OnModuleDestroy {
     await this.running;
   }
 
-  /** One pass over every feed (a pass still running is awaited instead). */
+  /** One pass over every feed (a pass still running is awaited instead); in a cluster, only on the singleton's holder. */
   pollAll(): Promise<void> {
     this.running ??= (async () => {
       for (const feed of this.config.upstream.capFeeds)
-        await this.poll(feed).catch((e: unknown) => this.log.warn(`feed ${feed}: ${(e as Error).message}`));
+        if (this.lease?.holds() ?? true)
+          await this.poll(feed).catch((e: unknown) => this.log.warn(`feed ${feed}: ${(e as Error).message}`));
     })().finally(() => (this.running = null));
     return this.running;
   }
