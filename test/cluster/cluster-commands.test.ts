@@ -4,9 +4,6 @@
  * takes B's commands too, because B's sequence starts above every number A could have signed (a terminal refuses a
  * sequence not above the last it accepted, terminal-modbus PROTOCOL.md §5.2). Waits on lease events and monitoring changes, never on the clock.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { filter, firstValueFrom, merge } from 'rxjs';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { startCountyNetwork } from '../../device-drivers/simulator/county-network';
@@ -20,6 +17,7 @@ import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { peerDatabase, type PeerDatabase } from './peer-database';
 
 // real sockets, real renewals (every 500 ms at a 1.5 s lease)
 jest.setTimeout(60_000);
@@ -35,7 +33,7 @@ const env = (id: string): Record<string, string> => ({
 describeWith(['mysql'], 'signed commands when a bus changes owner [mariadb]', () => {
   let a: TestApp | undefined;
   let b: TestApp | undefined;
-  const dirs: string[] = [];
+  const peers: PeerDatabase[] = [];
   let network: SimulatedNetwork | undefined;
   let db: TestDatabase | undefined;
 
@@ -43,19 +41,9 @@ describeWith(['mysql'], 'signed commands when a bus changes owner [mariadb]', ()
     await b?.close();
     await a?.close();
     await network?.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    for (const p of peers) p.remove();
     await db?.drop();
   });
-
-  /** The same database as `on`, a data folder of its own holding `on`'s signing key. */
-  const sharing = (on: TestApp): TestDatabase => {
-    const dir = mkdtempSync(join(tmpdir(), 'dalaba-test-'));
-    dirs.push(dir);
-    const key = CommandSigning.file(dir);
-    mkdirSync(dirname(key), { recursive: true });
-    copyFileSync(CommandSigning.file(on.db.dataDir), key);
-    return { ...on.db, dataDir: dir, drop: () => Promise.resolve() };
-  };
 
   const until = async (t: TestApp, holds: () => boolean): Promise<void> => {
     if (holds()) return;
@@ -99,7 +87,9 @@ describeWith(['mysql'], 'signed commands when a bus changes owner [mariadb]', ()
     expect((await onA.readStatus(terminal)).lastCommandSequence).toBe(lastOfA);
 
     // B joins with the cluster's key, A stops: B drives the bus and the terminal takes B's commands
-    b = await createTestApp({ database: 'mysql', db: sharing(a), env: env('ctl-b') });
+    const peer = peerDatabase(db);
+    peers.push(peer);
+    b = await createTestApp({ database: 'mysql', db: peer.db, env: env('ctl-b') });
     await a.close();
     a = undefined;
     await until(b, () => b!.app.get(FieldBuses).owns(gatewayIds[0]) && online(b!, terminal));

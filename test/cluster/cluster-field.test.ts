@@ -5,9 +5,6 @@
  * their epochs and the peer; once one server closes, the other takes its bus over and polls it. Waits on lease events
  * and monitoring changes, never on the clock.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { filter, firstValueFrom, merge } from 'rxjs';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { startCountyNetwork } from '../../device-drivers/simulator/county-network';
@@ -21,6 +18,7 @@ import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
+import { peerDatabase, type PeerDatabase } from './peer-database';
 
 const COUNTY = '341523000000';
 const TOWN = '341523100000';
@@ -40,14 +38,14 @@ const env = (id: string): Record<string, string> => ({
 describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
   let a: TestApp | undefined;
   let b: TestApp | undefined;
-  let bDataDir: string | undefined;
+  let peer: PeerDatabase | undefined;
   let network: SimulatedNetwork | undefined;
 
   afterAll(async () => {
     await b?.close();
     await a?.close();
     await network?.stop();
-    if (bDataDir) rmSync(bDataDir, { recursive: true, force: true });
+    peer?.remove();
   });
 
   /** Resolves once `holds()` is true, checking again on every lease event and monitoring change of `t`. */
@@ -96,14 +94,9 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
     await until(a, () => buses(a!).join() === bothKeys.join());
     await until(a, () => gatewayIds.every((g) => allOnline(a!, g)));
 
-    // B joins on the same database (its own data folder): the buses are split, one each
-    bDataDir = mkdtempSync(join(tmpdir(), 'dalaba-test-'));
-    const dir = bDataDir;
-    b = await createTestApp({
-      database: 'mysql',
-      db: { ...a.db, dataDir: dir, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) },
-      env: env('ctl-b'),
-    });
+    // B joins on the same database (its own data folder, the cluster's key): the buses are split, one each
+    peer = peerDatabase(a.db);
+    b = await createTestApp({ database: 'mysql', db: peer.db, env: env('ctl-b') });
     await until(b, () => buses(b!).length === 1);
     await until(a, () => buses(a!).length === 1);
     const [onA] = gatewayIds.filter((g) => buses(a!).includes(busKey(g)));
