@@ -12,6 +12,7 @@ import {
 import { AudioCapabilitiesService } from '../audio/audio-capabilities.service';
 import { Public } from '../auth/decorators';
 import { BUS_PREFIX, LeaseManager } from '../cluster/lease-manager';
+import { RedisLink } from '../live/redis-link';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('health')
@@ -29,7 +30,9 @@ export class HealthController {
    * Liveness and the database ping; 503 when the database does not answer within 3 s. `audio` names the tool and
    * version serving each of ffmpeg, ffprobe and speech, and where it comes from (npm package, configured path, PATH);
    * a missing tool switches features off but does not make the server unhealthy. Clustered (DALABA_CLUSTER=on),
-   * `cluster` names this instance, the buses it holds with their fencing epochs, and its live peers.
+   * `cluster` names this instance, the buses it holds with their fencing epochs, and its live peers. With
+   * DALABA_REDIS_URL, `cluster.redis` says whether Redis (the /live fan-out) is up; down does not make this instance
+   * unhealthy.
    */
   @Get('health')
   @HealthCheck()
@@ -45,7 +48,10 @@ export class HealthController {
 
   private async cluster(): Promise<HealthIndicatorResult> {
     const leases = this.modules.get(LeaseManager, { strict: false });
-    if (!leases.clustered) return {};
+    // Redis down leaves the instance healthy (it works alone meanwhile): said here, not counted against it
+    const redis = this.modules.get(RedisLink, { strict: false }).describe() ?? undefined;
+    if (!leases.clustered)
+      return redis ? { cluster: { status: 'up', instanceId: leases.options.instanceId, redis } } : {};
     const buses = leases
       .heldKeys()
       .flatMap((key) => (key.startsWith(BUS_PREFIX) ? [{ key, epoch: leases.epochOf(key) }] : []));
@@ -56,9 +62,9 @@ export class HealthController {
         label: p.label,
         lastHeartbeat: new Date(p.lastHeartbeat).toISOString(),
       }));
-      return { cluster: { status: 'up', instanceId, buses, peers } };
+      return { cluster: { status: 'up', instanceId, buses, peers, redis } };
     } catch (e) {
-      return { cluster: { status: 'down', instanceId, buses, message: (e as Error).message } };
+      return { cluster: { status: 'down', instanceId, buses, message: (e as Error).message, redis } };
     }
   }
 
