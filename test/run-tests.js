@@ -30,6 +30,8 @@ if (!process.env.TEST_REDIS_URL) {
     '/live across instances through Redis: TEST_REDIS_URL is not set (enable: TEST_REDIS_URL=redis://127.0.0.1:6379)',
   );
 }
+if (!onPath('redis-server'))
+  notRun.push('/live across a Redis restart: redis-server is not installed (enable: apt-get install -y redis-server)');
 if (!onPath('socat')) notRun.push('serial-pair suites: socat is not installed (enable: apt-get install -y socat)');
 if (!onPath('chromium'))
   notRun.push('console browser suites: chromium is not installed (enable: apt-get install -y chromium)');
