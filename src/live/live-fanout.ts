@@ -9,10 +9,12 @@
  * still reaches this instance's clients) and resumes when it is back; what was skipped is not replayed.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
 import { Subject } from 'rxjs';
 import type { Namespace } from 'socket.io';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { MetricsService } from '../health/metrics.service';
 import { type LiveInput, fromWire, toWire } from './live-input';
 import { RedisLink } from './redis-link';
 
@@ -28,11 +30,34 @@ export class LiveFanout {
   /** Changes published, received, and skipped while Redis was down (since start). */
   readonly counts = { published: 0, received: 0, skipped: 0 };
 
+  private readonly changes: Counter<'direction'> | null = null;
+
   constructor(
     private readonly link: RedisLink,
     @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
   ) {
     this.instanceId = config.cluster.instanceId;
+    if (!link.enabled) return;
+    this.changes = new Counter({
+      name: 'dalaba_live_fanout_changes_total',
+      help: '/live changes published to the other instances, received from them, or skipped while Redis was down',
+      labelNames: ['direction'],
+      registers: [metrics.registry],
+    });
+    new Gauge({
+      name: 'dalaba_redis_up',
+      help: '1 while the Redis that shares /live between instances is reachable, else 0',
+      registers: [metrics.registry],
+      collect() {
+        this.set(link.up ? 1 : 0);
+      },
+    });
+  }
+
+  private count(direction: keyof LiveFanout['counts']): void {
+    this.counts[direction] += 1;
+    this.changes?.inc({ direction });
   }
 
   /** The /live namespace, once Socket.IO has it: changes of the other instances arrive on it from now on. */
@@ -50,10 +75,10 @@ export class LiveFanout {
   publish(input: LiveInput): void {
     if (!this.namespace) return;
     if (!this.link.up) {
-      this.counts.skipped += 1;
+      this.count('skipped');
       return;
     }
-    this.counts.published += 1;
+    this.count('published');
     this.namespace.serverSideEmit(FANOUT_EVENT, toWire(this.instanceId, input));
   }
 
@@ -63,7 +88,7 @@ export class LiveFanout {
       this.log.warn('a /live change from another instance could not be read; ignored');
       return;
     }
-    this.counts.received += 1;
+    this.count('received');
     this.received.next(got.input);
   }
 }

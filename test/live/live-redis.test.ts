@@ -167,6 +167,9 @@ describeWith(['redis'], '/live across two instances sharing Redis', () => {
     expect(res.body).toMatchObject({ message: 'Transport unknown' });
     const health = await b.http.get('/health').expect(200);
     expect(health.body.info.cluster).toMatchObject({ status: 'up', instanceId: 'live-b', redis: { status: 'up' } });
+    const metrics = (await b.http.get('/metrics').expect(200)).text;
+    expect(metrics).toContain('dalaba_redis_up 1');
+    expect(metrics).toMatch(/dalaba_live_fanout_changes_total\{direction="received"\} [1-9]/);
   });
 });
 
@@ -199,5 +202,6 @@ describe('/live with Redis configured but unreachable', () => {
     expect(t.app.get(LiveFanout).counts.skipped).toBeGreaterThan(0);
     const health = await t.http.get('/health').expect(200);
     expect(health.body.info.cluster).toMatchObject({ status: 'up', redis: { status: 'down' } });
+    expect((await t.http.get('/metrics').expect(200)).text).toContain('dalaba_redis_up 0');
   });
 });
