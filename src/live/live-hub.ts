@@ -3,6 +3,7 @@
  * from monitoring, gateway changes from monitoring, alarm events from the alarms service; each is looked up in the
  * indexes (region prefix, terminal, gateway, alarms) and folded into the outboxes (LiveFeed) of the clients whose
  * subscription — already narrowed to their area scopes — covers it. A client never gets anything outside its scopes.
+ * With DALABA_REDIS_URL, the other instances' changes arrive too (live-fanout.ts) and are routed by the same code.
  */
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';

@@ -103,6 +103,8 @@ export class RedisLink implements OnModuleDestroy {
   onModuleDestroy(): void {
     // the adapters first: their stream reader stops once its connection is closed below
     this.closed = true;
+    // nothing is published from now on
+    if (this.state.value === 'up') this.state.next('down');
     for (const a of this.adapters.splice(0)) a.close();
     for (const c of this.connections.splice(0)) c.disconnect();
     this.state.complete();

@@ -6,6 +6,7 @@
  * Waits on the clients' own messages (deltas reach one client in order), never on time.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import type { AlertView } from '../../src/alerts/alert-view';
 import { AlertsService } from '../../src/alerts/alerts.service';
@@ -178,8 +179,14 @@ describe('/live with Redis configured but unreachable', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    // port 9 (discard) has nobody listening on a test machine: every connection attempt is refused
-    t = await createTestApp({ database: 'sqlite', env: { DALABA_REDIS_URL: 'redis://127.0.0.1:9' } });
+    // a port just freed: nobody listens there, every connection attempt is refused
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    t = await createTestApp({ database: 'sqlite', env: { DALABA_REDIS_URL: `redis://127.0.0.1:${port}` } });
     await regions(t);
   });
 
