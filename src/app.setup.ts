@@ -15,12 +15,14 @@ import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { APP_CONFIG } from './config/config.module';
 import { MetricsService } from './health/metrics.service';
+import { RedisLink } from './live/redis-link';
 
 export function setUpApp(app: NestExpressApplication): void {
   app.useLogger(operatorLogger(app.get(Logger)));
   app.disable('x-powered-by');
   app.use(securityHeaders());
-  app.useWebSocketAdapter(new GuardedIoAdapter(app, app.get<AppConfig>(APP_CONFIG).allowedOrigins));
+  const { allowedOrigins } = app.get<AppConfig>(APP_CONFIG);
+  app.useWebSocketAdapter(new GuardedIoAdapter(app, allowedOrigins, app.get(RedisLink).socketOptions()));
   app.useGlobalPipes(createValidationPipe());
   app.use(app.get(MetricsService).middleware());
   serveConsole(app);

@@ -70,10 +70,14 @@ describe('the start summary', () => {
           DATABASE_URL: 'mysql://u:p@db:3306/dalaba',
           DALABA_CLUSTER: 'on',
           DALABA_INSTANCE_ID: 'ctl-2',
+          DALABA_REDIS_URL: 'redis://:secret-pw@cache:6379/1',
         }),
         'http://localhost:3000',
       ),
     ).join('\n');
     expect(member).toContain('cluster   member ctl-2, leases of 5000 ms in the shared database');
+    expect(member).toContain('redis     /live shared with the other instances through cache:6379 (prefix dalaba)');
+    expect(member).not.toContain('secret-pw');
+    expect(alone).not.toContain('redis');
   });
 });

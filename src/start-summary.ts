@@ -39,6 +39,11 @@ export function startSummary(f: StartFacts): string[] {
     lines.push(
       `  cluster   member ${config.cluster.instanceId}, leases of ${config.cluster.leaseMs} ms in the shared database`,
     );
+  const redis = config.cluster.redisUrl?.reveal();
+  if (redis)
+    lines.push(
+      `  redis     /live shared with the other instances through ${new URL(redis).host} (prefix ${config.cluster.redisPrefix}), WebSocket only`,
+    );
   for (const [i, t] of f.audio.entries()) {
     const label = i === f.audio.length - 1 ? 'speech' : t.name;
     lines.push(`  ${label.padEnd(9)} ${t.available ? t.detail : `OFF: ${t.detail}`} [${t.origin}]`);

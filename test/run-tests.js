@@ -25,6 +25,13 @@ if (!process.env.TEST_MYSQL_URL) {
     'MariaDB suites: TEST_MYSQL_URL is not set; they run on SQLite only (enable: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/dalaba_test)',
   );
 }
+if (!process.env.TEST_REDIS_URL) {
+  notRun.push(
+    '/live across instances through Redis: TEST_REDIS_URL is not set (enable: TEST_REDIS_URL=redis://127.0.0.1:6379)',
+  );
+}
+if (!onPath('redis-server'))
+  notRun.push('/live across a Redis restart: redis-server is not installed (enable: apt-get install -y redis-server)');
 if (!onPath('socat')) notRun.push('serial-pair suites: socat is not installed (enable: apt-get install -y socat)');
 if (!onPath('chromium'))
   notRun.push('console browser suites: chromium is not installed (enable: apt-get install -y chromium)');
@@ -47,7 +54,7 @@ if (!onPath('openssl'))
 
 if (notRun.length === 0) {
   console.log(
-    'All suites can run here (MariaDB, socat, openssl, chromium, mbpoll, pymodbus present; audio tools come from npm).',
+    'All suites can run here (MariaDB, Redis, socat, openssl, chromium, mbpoll, pymodbus present; audio tools come from npm).',
   );
 } else {
   console.log('Suites that will NOT run here:');

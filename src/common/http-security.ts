@@ -63,6 +63,8 @@ export class GuardedIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly allowedOrigins: readonly string[],
+    /** Extra server options: the Redis adapter and WebSocket only, when instances share /live (live/redis-link.ts). */
+    private readonly extra: Partial<ServerOptions> = {},
   ) {
     super(app);
   }
@@ -71,6 +73,7 @@ export class GuardedIoAdapter extends IoAdapter {
     const allowed = this.allowedOrigins;
     return super.createIOServer(port, {
       ...options,
+      ...this.extra,
       cors: allowed.length > 0 ? { origin: [...allowed], credentials: false } : undefined,
       allowRequest: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => {
         callback(null, originAllowed(req.headers.origin, req.headers.host, allowed));

@@ -147,15 +147,32 @@ describe('cluster settings', () => {
     const mysql = { DATABASE_URL: 'mysql://u:p@db:3306/dalaba' };
     expect(
       loadConfig({ ...mysql, DALABA_CLUSTER: 'on', DALABA_LEASE_MS: '9000', DALABA_INSTANCE_ID: 'ctl-2' }).cluster,
-    ).toEqual({ enabled: true, leaseMs: 9000, instanceId: 'ctl-2' });
+    ).toEqual({ enabled: true, leaseMs: 9000, instanceId: 'ctl-2', redisUrl: null, redisPrefix: 'dalaba' });
     expect(() => loadConfig({ DALABA_CLUSTER: 'on' })).toThrow(/^DALABA_CLUSTER: on needs a DATABASE_URL of MySQL/);
     expect(() => loadConfig({ DALABA_CLUSTER: 'maybe' })).toThrow(/^DALABA_CLUSTER: must be on or off/);
     expect(() => loadConfig({ DALABA_LEASE_MS: '100' })).toThrow('DALABA_LEASE_MS: must be between 1000 and 60000');
     expect(() => loadConfig({ DALABA_INSTANCE_ID: 'has space' })).toThrow(/^DALABA_INSTANCE_ID: must be 1–64/);
   });
 
+  it('have no Redis unless DALABA_REDIS_URL is set; its URL is a secret; a bad URL or prefix names the variable', () => {
+    expect(loadConfig({}).cluster).toMatchObject({ redisUrl: null, redisPrefix: 'dalaba' });
+    const c = loadConfig({ DALABA_REDIS_URL: 'redis://:pw@cache:6379/2', DALABA_REDIS_PREFIX: 'county-1' }).cluster;
+    expect(c.redisUrl?.reveal()).toBe('redis://:pw@cache:6379/2');
+    expect(JSON.stringify(c)).not.toContain('pw');
+    expect(c.redisPrefix).toBe('county-1');
+    expect(() => loadConfig({ DALABA_REDIS_URL: 'cache:6379' })).toThrow(/^DALABA_REDIS_URL: must be a redis:\/\//);
+    expect(() => loadConfig({ DALABA_REDIS_PREFIX: 'a b' })).toThrow(/^DALABA_REDIS_PREFIX: must be 1–64/);
+  });
+
   it('are documented', () => {
     const names = VARIABLES.map((v) => v.name);
-    for (const n of ['DALABA_CLUSTER', 'DALABA_LEASE_MS', 'DALABA_INSTANCE_ID']) expect(names).toContain(n);
+    for (const n of [
+      'DALABA_CLUSTER',
+      'DALABA_LEASE_MS',
+      'DALABA_INSTANCE_ID',
+      'DALABA_REDIS_URL',
+      'DALABA_REDIS_PREFIX',
+    ])
+      expect(names).toContain(n);
   });
 });

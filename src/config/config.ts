@@ -58,6 +58,10 @@ export interface ClusterSettings {
   leaseMs: number;
   /** This instance's name among the others (unique in the cluster). */
   instanceId: string;
+  /** Redis for the fan-out of /live between instances (docs/cluster.md); null: none, as a single instance. */
+  redisUrl: Secret | null;
+  /** Prefix of the Redis streams, channels and keys, so that several clusters may share one Redis. */
+  redisPrefix: string;
 }
 
 /** The exchange with upstream platforms (EBD) and CAP feeds (src/upstream). */
@@ -335,5 +339,15 @@ function cluster(env: Env, db: DatabaseConfig): ClusterSettings {
       'DALABA_INSTANCE_ID',
       `must be 1–64 letters, digits, '.', '_', ':' or '-', got "${instanceId}"`,
     );
-  return { enabled, leaseMs: integer(env, 'DALABA_LEASE_MS', 5000, 1000, 60_000), instanceId };
+  return { enabled, leaseMs: integer(env, 'DALABA_LEASE_MS', 5000, 1000, 60_000), instanceId, ...redis(env) };
+}
+
+function redis(env: Env): Pick<ClusterSettings, 'redisUrl' | 'redisPrefix'> {
+  const url = text(env, 'DALABA_REDIS_URL');
+  if (url !== undefined && !/^rediss?:\/\/\S+$/.test(url))
+    throw new ConfigError('DALABA_REDIS_URL', 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  const prefix = text(env, 'DALABA_REDIS_PREFIX') ?? 'dalaba';
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(prefix))
+    throw new ConfigError('DALABA_REDIS_PREFIX', `must be 1–64 letters, digits, '.', '_', ':' or '-', got "${prefix}"`);
+  return { redisUrl: url ? new Secret(url) : null, redisPrefix: prefix };
 }

@@ -233,6 +233,20 @@ export const VARIABLES: readonly VariableDoc[] = [
       "This instance's name in the cluster (letters, digits, . _ : -, at most 64), unique among the instances.",
   },
   {
+    name: 'DALABA_REDIS_URL',
+    default: '(none)',
+    secret: true,
+    description:
+      'redis://host:6379 (or rediss://): instances share their /live changes through Redis, so a console on any instance sees every change of its scope (docs/cluster.md); unset: no Redis, each instance alone.',
+  },
+  {
+    name: 'DALABA_REDIS_PREFIX',
+    default: 'dalaba',
+    secret: false,
+    description:
+      'Prefix of the Redis streams, channels and keys (letters, digits, . _ : -, at most 64); clusters sharing one Redis need different ones.',
+  },
+  {
     name: 'DALABA_DEMO_FAULTS',
     default: 'on',
     secret: false,

@@ -12,6 +12,7 @@ import {
 import { AudioCapabilitiesService } from '../audio/audio-capabilities.service';
 import { Public } from '../auth/decorators';
 import { BUS_PREFIX, LeaseManager, SINGLETON_PREFIX } from '../cluster/lease-manager';
+import { RedisLink } from '../live/redis-link';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('health')
@@ -30,6 +31,8 @@ export class HealthController {
    * version serving each of ffmpeg, ffprobe and speech, and where it comes from (npm package, configured path, PATH);
    * a missing tool switches features off but does not make the server unhealthy. Clustered (DALABA_CLUSTER=on),
    * `cluster` names this instance, the buses and the singletons it holds with their fencing epochs, and its live peers.
+   * With DALABA_REDIS_URL, `cluster.redis` says whether Redis (the /live fan-out) is up; down does not make this
+   * instance unhealthy.
    */
   @Get('health')
   @HealthCheck()
@@ -45,7 +48,10 @@ export class HealthController {
 
   private async cluster(): Promise<HealthIndicatorResult> {
     const leases = this.modules.get(LeaseManager, { strict: false });
-    if (!leases.clustered) return {};
+    // Redis down leaves the instance healthy (it works alone meanwhile): said here, not counted against it
+    const redis = this.modules.get(RedisLink, { strict: false }).describe() ?? undefined;
+    if (!leases.clustered)
+      return redis ? { cluster: { status: 'up', instanceId: leases.options.instanceId, redis } } : {};
     const held = (prefix: string) =>
       leases.heldKeys().flatMap((key) => (key.startsWith(prefix) ? [{ key, epoch: leases.epochOf(key) }] : []));
     const buses = held(BUS_PREFIX);
@@ -57,9 +63,9 @@ export class HealthController {
         label: p.label,
         lastHeartbeat: new Date(p.lastHeartbeat).toISOString(),
       }));
-      return { cluster: { status: 'up', instanceId, buses, singletons, peers } };
+      return { cluster: { status: 'up', instanceId, buses, singletons, peers, redis } };
     } catch (e) {
-      return { cluster: { status: 'down', instanceId, buses, singletons, message: (e as Error).message } };
+      return { cluster: { status: 'down', instanceId, buses, singletons, message: (e as Error).message, redis } };
     }
   }
 

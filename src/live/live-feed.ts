@@ -38,6 +38,15 @@ export interface FeedSink {
   send(delta: LiveDelta): void;
 }
 
+/** The feeds' timers, on the server's clock. */
+export function feedTimers(clock: { now(): number }): FeedTimers {
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  };
+}
+
 export class LiveFeed {
   private readonly terminals = new Map<number, { status: LiveStatus; at: number }>();
   private readonly gateways = new Map<number, GatewayStatus>();

@@ -3,6 +3,7 @@
  * from monitoring, gateway changes from monitoring, alarm events from the alarms service; each is looked up in the
  * indexes (region prefix, terminal, gateway, alarms) and folded into the outboxes (LiveFeed) of the clients whose
  * subscription — already narrowed to their area scopes — covers it. A client never gets anything outside its scopes.
+ * With DALABA_REDIS_URL, the other instances' changes arrive too (live-fanout.ts) and are routed by the same code.
  */
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
@@ -15,7 +16,7 @@ import { MonitoringService } from '../monitoring/monitoring.service';
 import { areaCodeOfPrefix, countingPrefixes } from '../monitoring/online-rate';
 import type { OnlineRate } from '../monitoring/online-rate';
 import { TerminalsRepository } from '../terminals/terminals.repository';
-import { type FeedSink, type FeedTimers, LiveFeed } from './live-feed';
+import { type FeedSink, type FeedTimers, LiveFeed, feedTimers } from './live-feed';
 import type { AlertChange } from '../alerts/alert-input';
 import { AlertsService } from '../alerts/alerts.service';
 import { RelayChanges } from '../relay/relay-view';
@@ -28,12 +29,14 @@ import { type LiveBroadcast, type LiveTerminal, liveGateway, liveTerminal } from
 import { Clock } from '../common/clock';
 import { AudioJobs } from '../audio/jobs/audio-jobs';
 import { SelfTestScheduler } from '../selftest/self-test.scheduler';
-import { selfTestView } from '../selftest/self-test.service';
+import { LiveFanout } from './live-fanout';
+import { type LiveInput, localInputs } from './live-input';
 import { ProgressFeed, TONES_EVERY_MS } from './progress-feed';
 import { RelayFeed } from './relay-feed';
 import {
   MAX_SUBSCRIPTIONS,
   type SubscribeReply,
+  addTo,
   emptySnapshot,
   fail,
   keyOf,
@@ -60,25 +63,6 @@ interface LiveClient {
   feed: LiveFeed;
   /** Subscription key → what it put in the indexes, to take it out again. */
   subscriptions: Map<string, () => void>;
-}
-
-/** The feeds' timers, on the server's clock. */
-function feedTimers(clock: Clock): FeedTimers {
-  return {
-    now: () => clock.now(),
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  };
-}
-
-function addTo<K>(index: Map<K, Set<LiveClient>>, key: K, c: LiveClient): () => void {
-  const set = index.get(key) ?? new Set<LiveClient>();
-  set.add(c);
-  index.set(key, set);
-  return () => {
-    set.delete(c);
-    if (set.size === 0) index.delete(key);
-  };
 }
 
 function countOf(view: BroadcastView): Record<DeliveryState, number> {
@@ -119,6 +103,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly audioJobs: AudioJobs,
     private readonly relay: RelayChanges,
     private readonly selfTests: SelfTestScheduler,
+    private readonly fanout: LiveFanout,
     clock: Clock,
   ) {
     this.timers = feedTimers(clock);
@@ -126,17 +111,48 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    const local = localInputs({
+      terminals: this.monitoring.changes,
+      gateways: this.monitoring.gatewayEvents,
+      alarms: this.alarms.events,
+      broadcasts: this.dispatch.progress,
+      alerts: this.alertsService.changes,
+      relay: this.relay.stream,
+      selfTests: this.selfTests.results,
+    });
     this.streams.push(
-      this.monitoring.changes.subscribe((c) => this.routeTerminal(c.status, c.at, c.fields.includes('connectivity'))),
-      this.monitoring.gatewayEvents.subscribe((g) => this.routeGateway(g.status)),
-      this.alarms.events.subscribe((e) => this.routeAlarm(e)),
-      this.dispatch.progress.subscribe((p) => this.routeBroadcast(p)),
-      this.alertsService.changes.subscribe((a) => this.routeAlert(a)),
+      local.subscribe((input) => {
+        this.route(input, false);
+        this.fanout.publish(input);
+      }),
+      // another instance's change: routed here alike, never published again
+      this.fanout.received.subscribe((input) => this.route(input, true)),
       this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.progress.routeTones()),
       this.audioJobs.updates$.subscribe((job) => this.progress.routeAudioJob(job)),
-      this.relay.stream.subscribe((r) => this.relayFeed.routeRelay(r)),
-      this.selfTests.results.subscribe((r) => this.relayFeed.routeSelfTest(selfTestView(r))),
     );
+  }
+
+  /**
+   * One change to the clients who see it. A terminal of another instance does not move the online rates sent from
+   * here: they count the terminals this instance monitors.
+   */
+  private route(input: LiveInput, remote: boolean): void {
+    switch (input.kind) {
+      case 'terminal':
+        return this.routeTerminal(input.status, input.at, input.rateChanged && !remote);
+      case 'gateway':
+        return this.routeGateway(input.status);
+      case 'alarm':
+        return this.routeAlarm(input.event);
+      case 'broadcast':
+        return this.routeBroadcast(input.progress);
+      case 'alert':
+        return this.routeAlert(input.change);
+      case 'relay':
+        return this.relayFeed.routeRelay(input.change);
+      case 'selfTest':
+        return this.relayFeed.routeSelfTest(input.view);
+    }
   }
 
   onModuleDestroy(): void {

@@ -29,6 +29,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { bearerToken } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import type { FeedSink } from './live-feed';
+import { LiveFanout } from './live-fanout';
 import { LiveHub, type SubscribeReply } from './live-hub';
 import type { LiveDelta } from './live-payload';
 
@@ -63,6 +64,7 @@ export class LiveChannel
   constructor(
     private readonly hub: LiveHub,
     private readonly auth: AuthService,
+    private readonly fanout: LiveFanout,
     events: AccountEvents,
   ) {
     this.revocations = events.revoked.subscribe(({ userId, reason }) => this.closeSessionsOf(userId, reason));
@@ -88,6 +90,7 @@ export class LiveChannel
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
+    this.fanout.attach(namespace);
     namespace.use((socket, next) => {
       const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       const token = typeof fromAuth === 'string' ? fromAuth : bearerToken(socket.handshake.headers.authorization);

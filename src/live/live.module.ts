@@ -7,12 +7,14 @@ import { MonitoringModule } from '../monitoring/monitoring.module';
 import { RelayModule } from '../relay/relay.module';
 import { SelfTestModule } from '../selftest/self-test.module';
 import { LiveChannel } from './live.channel';
+import { LiveFanout } from './live-fanout';
 import { LiveHub } from './live-hub';
+import { RedisLink } from './redis-link';
 
 /** The live view: Socket.IO namespace `/live`, scoped by the same JWT and area scopes as the API. */
 @Module({
   imports: [MonitoringModule, AuthModule, DispatchModule, AlertsModule, AudioModule, RelayModule, SelfTestModule],
-  providers: [LiveHub, LiveChannel],
-  exports: [LiveHub],
+  providers: [LiveHub, LiveChannel, RedisLink, LiveFanout],
+  exports: [LiveHub, RedisLink],
 })
 export class LiveModule {}

@@ -111,3 +111,14 @@ export function parseSubscription(request: unknown): SubscriptionRequest | { mes
     }
   }
 }
+
+/** Adds a watcher to an index's set under `key`; returns how to take it out again. */
+export function addTo<K, W>(index: Map<K, Set<W>>, key: K, c: W): () => void {
+  const set = index.get(key) ?? new Set<W>();
+  set.add(c);
+  index.set(key, set);
+  return () => {
+    set.delete(c);
+    if (set.size === 0) index.delete(key);
+  };
+}

@@ -41,7 +41,7 @@ export function pymodbusPythonPath(): string {
   return pymodbusPython;
 }
 
-export type Capability = 'mysql' | 'socat' | 'openssl' | 'chromium' | 'pymodbus' | 'mbpoll';
+export type Capability = 'mysql' | 'redis' | 'redis-server' | 'socat' | 'openssl' | 'chromium' | 'pymodbus' | 'mbpoll';
 
 const cache = new Map<Capability, string | null>();
 
@@ -54,6 +54,17 @@ export function missing(cap: Capability): string | null {
       reason = process.env.TEST_MYSQL_URL
         ? null
         : 'TEST_MYSQL_URL is not set (enable: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/dalaba_test)';
+      break;
+    case 'redis':
+      reason = process.env.TEST_REDIS_URL
+        ? null
+        : 'TEST_REDIS_URL is not set (enable: TEST_REDIS_URL=redis://127.0.0.1:6379)';
+      break;
+    case 'redis-server':
+      reason =
+        onPath('redis-server') !== null
+          ? null
+          : 'redis-server is not installed (enable: apt-get install -y redis-server)';
       break;
     case 'socat':
     case 'openssl':
