@@ -21,8 +21,9 @@ import { assertCanReach, visibleSubtrees } from '../auth/scope';
 import { ConflictError, NotFoundError } from '../common/errors';
 import type { Page } from '../common/paging';
 import { Transactions, type Tx } from '../database/transactions';
-import { type Alarm, AlarmBook, type AlarmEvent, type AlarmPolicy } from './alarm-book';
+import { AlarmBook, type AlarmEvent, type AlarmPolicy } from './alarm-book';
 import { type AlarmCause, type AlarmKind, currentCauses } from './alarm-causes';
+import { alarmView, type AlarmView, type PublishedAlarmEvent, rowOf } from './alarm-view';
 import { ALARMS_SINGLETON, alarmOwner, gatewayOfBus } from './alarm-owners';
 import { AlarmRepository } from './alarm.repository';
 import type { AlarmEntity, AlarmState } from './monitoring.entities';
@@ -33,69 +34,7 @@ export const ALARM_POLICY = Symbol('ALARM_POLICY');
 const EVALUATE_EVERY_MS = 1_000;
 const REFUSED = Symbol('refused');
 
-export interface AlarmView {
-  id: number;
-  key: string;
-  kind: AlarmKind;
-  state: AlarmState;
-  areaCode: string;
-  gatewayId: number | null;
-  terminalId: number | null;
-  fault: string | null;
-  terminalIds: number[];
-  raisedAt: string;
-  clearedAt: string | null;
-  flaps: number;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-  reminders: number;
-}
-
-export interface PublishedAlarmEvent {
-  type: AlarmEvent['type'];
-  at: number;
-  alarm: AlarmView;
-}
-
-export function alarmView(row: AlarmEntity): AlarmView {
-  return {
-    id: row.id,
-    key: row.alarmKey,
-    kind: row.kind,
-    state: row.state,
-    areaCode: row.areaCode,
-    gatewayId: row.gatewayId,
-    terminalId: row.terminalId,
-    fault: row.fault,
-    terminalIds: row.terminalIds,
-    raisedAt: row.raisedAt.toISOString(),
-    clearedAt: row.clearedAt?.toISOString() ?? null,
-    flaps: row.flaps,
-    acknowledgedBy: row.acknowledgedBy,
-    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
-    reminders: row.reminders,
-  };
-}
-
-function rowOf(alarm: Alarm, state: AlarmState, clearedAt: number | null, reminders: number): Omit<AlarmEntity, 'id'> {
-  return {
-    alarmKey: alarm.key,
-    kind: alarm.kind,
-    state,
-    areaCode: alarm.areaCode,
-    gatewayId: alarm.gatewayId,
-    terminalId: alarm.terminalId,
-    fault: alarm.fault,
-    terminalIds: alarm.terminalIds,
-    raisedAt: new Date(alarm.raisedAt),
-    clearedAt: clearedAt === null ? null : new Date(clearedAt),
-    flaps: alarm.flaps,
-    acknowledgedBy: alarm.acknowledgedBy,
-    acknowledgedAt: alarm.acknowledgedAt === null ? null : new Date(alarm.acknowledgedAt),
-    lastRemindedAt: new Date(alarm.lastRemindedAt),
-    reminders,
-  };
-}
+export { alarmView, type AlarmView, type PublishedAlarmEvent } from './alarm-view';
 
 @Injectable()
 export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
