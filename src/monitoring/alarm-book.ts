@@ -44,7 +44,11 @@ export class AlarmBook {
     return [...this.active.values()].map(({ absentSince: _absent, ...alarm }) => alarm);
   }
 
-  evaluate(causes: AlarmCause[], at: number): AlarmEvent[] {
+  /**
+   * `holdBack`: alarms kept as they are while their cause is absent (neither counted absent nor cleared), e.g. alarms
+   * adopted from another instance with a bus that has not been polled here yet.
+   */
+  evaluate(causes: AlarmCause[], at: number, holdBack: ReadonlySet<string> = new Set()): AlarmEvent[] {
     const events: AlarmEvent[] = [];
     const present = new Map(causes.map((c) => [c.key, c]));
     for (const [key, alarm] of this.active) {
@@ -57,6 +61,8 @@ export class AlarmBook {
           alarm.lastRemindedAt = at;
           events.push({ type: 'reminder', alarm: this.view(alarm), at });
         }
+      } else if (holdBack.has(key)) {
+        alarm.absentSince = null;
       } else {
         alarm.absentSince ??= at;
         if (at - alarm.absentSince >= this.policy.clearAfterMs) {
@@ -90,6 +96,12 @@ export class AlarmBook {
   /** Takes back an alarm that was active before a restart; it clears as usual once its cause stays away. */
   restore(alarm: Alarm): void {
     this.active.set(alarm.key, { ...alarm, terminalIds: [...alarm.terminalIds], absentSince: null });
+  }
+
+  /** Lets an active alarm go from memory without an event (its row stays as it is: another instance takes it up). */
+  forget(key: string): void {
+    this.active.delete(key);
+    this.pending.delete(key);
   }
 
   get(key: string): Alarm | undefined {

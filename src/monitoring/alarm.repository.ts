@@ -1,9 +1,9 @@
 /** All SQL of alarms. */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { managerOf, type Tx } from '../database/transactions';
-import { AlarmEntity, type AlarmState } from './monitoring.entities';
+import { AlarmEntity, type AlarmState, TerminalStatusEntity } from './monitoring.entities';
 import type { AlarmKind } from './alarm-causes';
 
 export interface AlarmFilter {
@@ -25,13 +25,23 @@ export class AlarmRepository {
     return (tx ? managerOf(tx) : this.dataSource.manager).findOneBy(AlarmEntity, { id });
   }
 
-  async insert(row: Omit<AlarmEntity, 'id'>): Promise<number> {
-    const result = await this.dataSource.manager.insert(AlarmEntity, row);
+  async insert(row: Omit<AlarmEntity, 'id'>, tx?: Tx): Promise<number> {
+    const result = await (tx ? managerOf(tx) : this.dataSource.manager).insert(AlarmEntity, row);
     return (result.identifiers[0] as { id: number }).id;
   }
 
   async update(id: number, patch: Partial<Omit<AlarmEntity, 'id'>>, tx?: Tx): Promise<void> {
     await (tx ? managerOf(tx) : this.dataSource.manager).update(AlarmEntity, { id }, patch);
+  }
+
+  /** The gateway each of these terminals was last seen on (the status table), for alarms that name no gateway. */
+  async gatewaysOf(terminalIds: number[]): Promise<Map<number, number>> {
+    if (terminalIds.length === 0) return new Map();
+    const rows = await this.dataSource.manager.find(TerminalStatusEntity, {
+      select: { terminalId: true, gatewayId: true },
+      where: { terminalId: In([...new Set(terminalIds)]) },
+    });
+    return new Map(rows.map((r) => [r.terminalId, r.gatewayId]));
   }
 
   async page(filter: AlarmFilter, limit: number, offset: number): Promise<{ items: AlarmEntity[]; total: number }> {

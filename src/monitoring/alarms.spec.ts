@@ -134,4 +134,26 @@ describe('alarm book', () => {
     );
     expect(book.evaluate(causes(), 200_000)).toEqual([]);
   });
+
+  it('keeps an alarm held back as it is while its cause is absent, and forgets one without an event', () => {
+    const n = network();
+    const book = new AlarmBook({ raiseAfterMs: 0, clearAfterMs: 10_000, remindEveryMs: 3600_000 });
+    n.kill([5, 6], 0);
+    book.evaluate(currentCauses(n.store.all(), n.gateways), 0);
+    n.revive([5, 6], 1_000);
+    const held = new Set(['terminal-offline:terminal:5']);
+    expect(book.evaluate(currentCauses(n.store.all(), n.gateways), 1_000, held)).toEqual([]);
+    const later = book.evaluate(currentCauses(n.store.all(), n.gateways), 20_000, held);
+    expect(later.map((e) => [e.type, e.alarm.key])).toEqual([['cleared', 'terminal-offline:terminal:6']]);
+    // once no longer held back, its absence counts from then
+    expect(book.evaluate(currentCauses(n.store.all(), n.gateways), 21_000)).toEqual([]);
+    expect(book.evaluate(currentCauses(n.store.all(), n.gateways), 31_000).map((e) => e.type)).toEqual(['cleared']);
+
+    n.kill([7], 40_000);
+    book.evaluate(currentCauses(n.store.all(), n.gateways), 40_000);
+    book.forget('terminal-offline:terminal:7');
+    expect(book.get('terminal-offline:terminal:7')).toBeUndefined();
+    n.revive([7], 41_000);
+    expect(book.evaluate(currentCauses(n.store.all(), n.gateways), 100_000)).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import type { AlarmPolicy } from './alarm-book';
@@ -12,6 +13,7 @@ import { StatusRepository } from './status.repository';
 
 /** Live status, online rate, alarms and history of terminals and gateways. */
 @Module({
+  imports: [ClusterModule],
   controllers: [MonitoringController],
   providers: [
     MonitoringService,

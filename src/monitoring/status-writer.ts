@@ -4,6 +4,11 @@
  * second or as soon as 500 changes wait. Every 5 minutes it adds a sample of every region's online rate to the day's
  * roll-up; every hour it deletes history older than DALABA_STATUS_HISTORY_DAYS. At start it hands monitoring what the
  * database remembers of each terminal (last seen, last reading, error counters).
+ *
+ * In a cluster (docs/cluster.md, "Status writes are fenced") each change is queued with the epoch of its terminal's bus
+ * lease at that moment, and each bus's batch is written in its own transaction fenced by that lease at that epoch: a
+ * batch of a bus this instance no longer holds at that epoch (it was paused, or the bus moved meanwhile) is refused by
+ * the database and dropped, counted in `refused` and logged. Not clustered, one transaction as always, no fence.
  */
 import {
   BeforeApplicationShutdown,
@@ -14,6 +19,8 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
+import { busKey, LeaseManager } from '../cluster/lease-manager';
+import { fence, StaleLeaseError } from '../cluster/lease-store';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -31,6 +38,12 @@ const PRUNE_EVERY_MS = 60 * 60_000;
 const MAX_QUEUED_HISTORY = 200_000;
 
 type HistoryRow = Omit<TerminalStatusHistoryEntity, 'id'>;
+/** The bus lease a change was seen under (epoch 0 when not clustered). */
+interface Under {
+  gatewayId: number;
+  epoch: number;
+}
+type Queued<T> = T & { under: Under };
 
 function currentRow(status: LiveStatus, at: number): TerminalStatusEntity {
   return {
@@ -55,23 +68,50 @@ export function dayOf(at: Date): string {
   return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
 }
 
+interface Batch {
+  under: Under | null;
+  current: Queued<{ row: TerminalStatusEntity }>[];
+  history: Queued<{ row: HistoryRow }>[];
+}
+
+/** One batch per bus and epoch, in the order each first appears. */
+function byLease(current: Batch['current'], history: Batch['history']): Batch[] {
+  const batches = new Map<string, Batch>();
+  const of = (under: Under): Batch => {
+    const id = `${under.gatewayId}@${under.epoch}`;
+    let batch = batches.get(id);
+    if (!batch) batches.set(id, (batch = { under, current: [], history: [] }));
+    return batch;
+  };
+  for (const q of history) of(q.under).history.push(q);
+  for (const q of current) of(q.under).current.push(q);
+  return [...batches.values()];
+}
+
 @Injectable()
 export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('StatusWriter');
-  private current = new Map<number, TerminalStatusEntity>();
-  private history: HistoryRow[] = [];
+  private current = new Map<number, Queued<{ row: TerminalStatusEntity }>>();
+  private history: Queued<{ row: HistoryRow }>[] = [];
   private subscription: Subscription | null = null;
   private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private flushQueued = false;
   private dropped = 0;
+  private refusedChanges = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly monitoring: MonitoringService,
     private readonly repo: StatusRepository,
     private readonly clock: Clock,
+    private readonly leases: LeaseManager,
   ) {}
+
+  /** In a cluster: changes not written because their bus lease had moved (refused by the fence, or not held). */
+  get refused(): number {
+    return this.refusedChanges;
+  }
 
   async onModuleInit(): Promise<void> {
     const rows = await this.repo.loadCurrent();
@@ -117,16 +157,25 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
 
   private record(c: StatusChange): void {
     const row = currentRow(c.status, c.at);
-    this.current.set(row.terminalId, row);
+    const epoch = this.leases.epochOf(busKey(row.gatewayId));
+    if (epoch === null) {
+      this.refusedChanges++; // seen on a bus this instance no longer holds: its holder records it
+      return;
+    }
+    const under = { gatewayId: row.gatewayId, epoch };
+    this.current.set(row.terminalId, { row, under });
     this.history.push({
-      terminalId: row.terminalId,
-      areaCode: row.areaCode,
-      at: new Date(c.at),
-      previous: c.previous,
-      connectivity: row.connectivity,
-      fields: c.fields,
-      lastError: row.lastError,
-      reading: row.reading,
+      under,
+      row: {
+        terminalId: row.terminalId,
+        areaCode: row.areaCode,
+        at: new Date(c.at),
+        previous: c.previous,
+        connectivity: row.connectivity,
+        fields: c.fields,
+        lastError: row.lastError,
+        reading: row.reading,
+      },
     });
     if (this.history.length > MAX_QUEUED_HISTORY) {
       const excess = this.history.length - MAX_QUEUED_HISTORY;
@@ -153,19 +202,41 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
     const history = this.history;
     this.current = new Map();
     this.history = [];
-    try {
-      await this.repo.write(current, history);
-    } catch (e) {
-      // put it back in front of what came meanwhile (newer current rows win), to try again on the next flush
-      for (const row of current) if (!this.current.has(row.terminalId)) this.current.set(row.terminalId, row);
-      this.history = [...history, ...this.history];
-      throw e;
+    const batches = this.leases.clustered ? byLease(current, history) : [{ under: null, current, history }];
+    for (const [i, batch] of batches.entries()) {
+      try {
+        await this.writeBatch(batch);
+      } catch (e) {
+        // put it back in front of what came meanwhile (newer current rows win), to try again on the next flush
+        const left = batches.slice(i);
+        for (const q of left.flatMap((b) => b.current))
+          if (!this.current.has(q.row.terminalId)) this.current.set(q.row.terminalId, q);
+        this.history = [...left.flatMap((b) => b.history), ...this.history];
+        throw e;
+      }
     }
     if (this.dropped > 0) {
       this.log.warn(
         `${this.dropped} status changes were not written to the history while the database was unreachable`,
       );
       this.dropped = 0;
+    }
+  }
+
+  private async writeBatch(batch: Batch): Promise<void> {
+    const rows = batch.current.map((q) => q.row);
+    const history = batch.history.map((q) => q.row);
+    const under = batch.under;
+    if (!under) return this.repo.write(rows, history);
+    const key = busKey(under.gatewayId);
+    try {
+      await this.repo.write(rows, history, (tx) => fence(tx, key, under.epoch));
+    } catch (e) {
+      if (!(e instanceof StaleLeaseError)) throw e;
+      this.refusedChanges += history.length;
+      this.log.warn(
+        `${history.length} status changes of ${key} not written: this instance no longer holds it at epoch ${under.epoch}`,
+      );
     }
   }
 

@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Between, DataSource, In, LessThan } from 'typeorm';
-import { managerOf, Transactions } from '../database/transactions';
+import { managerOf, Transactions, type Tx } from '../database/transactions';
 import { OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from './monitoring.entities';
 
 /** Rows per INSERT: well under SQLite's and MySQL's limits on bound parameters. */
@@ -33,9 +33,17 @@ export class StatusRepository {
     return this.dataSource.manager.findOneBy(TerminalStatusEntity, { terminalId });
   }
 
-  /** Upserts the latest status of each terminal and appends the history, in one transaction. */
-  async write(current: TerminalStatusEntity[], history: Omit<TerminalStatusHistoryEntity, 'id'>[]): Promise<void> {
+  /**
+   * Upserts the latest status of each terminal and appends the history, in one transaction; `first` runs in it before
+   * any row (a lease's fence: when it throws, nothing is written).
+   */
+  async write(
+    current: TerminalStatusEntity[],
+    history: Omit<TerminalStatusHistoryEntity, 'id'>[],
+    first?: (tx: Tx) => Promise<void>,
+  ): Promise<void> {
     await this.transactions.run(async (tx) => {
+      await first?.(tx);
       const em = managerOf(tx);
       // each statement is followed by a turn of the event loop, so a large batch never holds up the live channel
       for (let i = 0; i < current.length; i += WRITE_CHUNK) {

@@ -126,7 +126,7 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
     );
 
     // each singleton runs on one instance: A, which came first, took them all
-    const singletons = ['relay-planner', 'upstream-outbox', 'upstream-reports', 'alert-expiry'].map(
+    const singletons = ['relay-planner', 'upstream-outbox', 'upstream-reports', 'alert-expiry', 'alarms'].map(
       (n) => `singleton:${n}`,
     );
     for (const key of singletons) {
