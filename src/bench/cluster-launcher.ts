@@ -65,7 +65,10 @@ export async function createDatabase(serverUrl: string, name: string): Promise<C
  * the first, copied to the others, as docs/cluster.md tells an operator to do. Returns the folders and the
  * certificate the terminals must trust.
  */
-export function clusterDataDirs(ids: readonly string[], prefix: string): { dirs: string[]; certificate: SigningCertificate } {
+export function clusterDataDirs(
+  ids: readonly string[],
+  prefix: string,
+): { dirs: string[]; certificate: SigningCertificate } {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const dirs = ids.map((id) => join(root, id));
   const signing = CommandSigning.load(dirs[0]);

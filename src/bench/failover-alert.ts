@@ -6,6 +6,7 @@
  */
 import type { CountyShape } from '../../device-drivers/simulator/county-shape';
 import { login, sleep } from './cluster-launcher';
+import { deliverySummary } from './failover-measure';
 
 const OFFICER = { username: 'bench-officer', password: 'Failover-Drill-42' };
 
@@ -65,12 +66,19 @@ export async function alertOutcome(p: AlertProbe, waitMs = 120_000): Promise<Rec
     await sleep(1000);
     alert = (await call(p.url, p.token, 'GET', `/api/alerts/${p.id}`)) as Record<string, unknown>;
   }
-  const list = (await call(p.url, p.token, 'GET', '/api/broadcasts?pageSize=1')) as { items: object[] };
+  const broadcast = alert.broadcastId as string | null;
+  const deliveries: { state: string; reason: string | null }[] = [];
+  for (let page = 1; broadcast; page++) {
+    const path = `/api/broadcasts/${broadcast}/deliveries?pageSize=500&page=${page}`;
+    const got = (await call(p.url, p.token, 'GET', path)) as { items: { state: string; reason: string | null }[] };
+    deliveries.push(...got.items);
+    if (got.items.length < 500) break;
+  }
   return {
     sent_via: p.sentVia,
     state: alert.state,
     terminals: alert.terminalCount,
     outcome: alert.outcomeDetail,
-    broadcast: list.items[0] ?? null,
+    deliveries: deliverySummary(deliveries),
   };
 }

@@ -22,7 +22,9 @@ export interface InstanceHealth {
 
 /** Gateway ids of the buses an instance holds. */
 export function heldGateways(h: InstanceHealth | null): number[] {
-  return (h?.buses ?? []).flatMap((b) => (b.key.startsWith(BUS_PREFIX) ? [Number(b.key.slice(BUS_PREFIX.length))] : []));
+  return (h?.buses ?? []).flatMap((b) =>
+    b.key.startsWith(BUS_PREFIX) ? [Number(b.key.slice(BUS_PREFIX.length))] : [],
+  );
 }
 
 /** The instance holding the most buses (ties: the first id in alphabetical order); null when nobody holds one. */
@@ -111,4 +113,30 @@ export class TakeoverTracker {
     };
     return { held_s: last('gainedAt'), polled_s: last('polledAt') };
   }
+}
+
+/**
+ * Deliveries by state, and their reasons with numbers and parentheses masked (`bus:# (…) is driven by instance ctl-b
+ * …`), the most frequent first, at most `top` of them.
+ */
+export function deliverySummary(
+  items: readonly { state: string; reason: string | null }[],
+  top = 6,
+): {
+  states: Record<string, number>;
+  reasons: Record<string, number>;
+} {
+  const states: Record<string, number> = {};
+  const reasons: Record<string, number> = {};
+  for (const d of items) {
+    states[d.state] = (states[d.state] ?? 0) + 1;
+    if (d.reason) {
+      const r = d.reason.replace(/\([^)]*\)/g, '(…)').replace(/\d+/g, '#');
+      reasons[r] = (reasons[r] ?? 0) + 1;
+    }
+  }
+  const frequent = Object.entries(reasons)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, top);
+  return { states, reasons: Object.fromEntries(frequent) };
 }

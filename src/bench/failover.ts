@@ -263,7 +263,9 @@ async function run(o: Options, say: (l: string) => void): Promise<string> {
     cluster = await startCluster(shape, o, db, dirs, sim, say);
     const c = cluster;
     const settleS = await settle(c, say);
-    const probe: AlertProbe | null = o.alert ? await sendCountyAlert(c.instances.get(IDS[1])!.url, PASSWORD, shape, say) : null;
+    const probe: AlertProbe | null = o.alert
+      ? await sendCountyAlert(c.instances.get(IDS[1])!.url, PASSWORD, shape, say)
+      : null;
     const load = loadavg();
     const killed = await killPhase(c, say);
     c.start(killed.victimId);
@@ -286,7 +288,7 @@ async function run(o: Options, say: (l: string) => void): Promise<string> {
         killed: killed.victimId,
         not_polled_again: killed.pending,
         paused: paused,
-        alert,
+        alert: alert ? { via: IDS[1], ...alert } : null,
         settle_s: Number(settleS.toFixed(1)),
         sample_ms: SAMPLE_MS,
         lease_ms: leaseMs(),
