@@ -6,7 +6,7 @@
  * administrator would, and each instance's `/health` cluster entry. Run `npm run build` first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -62,8 +62,9 @@ export async function createDatabase(serverUrl: string, name: string): Promise<C
 
 /**
  * One data folder per instance under a new temporary folder, all holding the same command-signing key: generated in
- * the first, copied to the others, as docs/cluster.md tells an operator to do. Returns the folders and the
- * certificate the terminals must trust.
+ * the first, copied to the others, as docs/cluster.md tells an operator to do (the other keys are copied by
+ * `shareKeys` once the first instance has generated them). Returns the folders and the certificate the terminals
+ * must trust.
  */
 export function clusterDataDirs(
   ids: readonly string[],
@@ -77,6 +78,25 @@ export function clusterDataDirs(
     copyFileSync(CommandSigning.file(dirs[0]), CommandSigning.file(dir));
   }
   return { dirs, certificate: signing.certificate };
+}
+
+/**
+ * The keys every instance of a cluster shares, in `<data dir>/keys/`: the command-signing key (terminals trust one
+ * certificate), the JWT secret (a token from one instance is good on the others), the audit chain's HMAC key (one
+ * chain in the shared table) and the upstream signing key (the province knows one certificate).
+ */
+export const SHARED_KEY_FILES = ['command-signing.json', 'jwt-secret', 'audit-hmac', 'upstream-signing.json'];
+
+/** Copies the shared keys that the first instance generated at its start into the others' data folders. */
+export function shareKeys(from: string, to: readonly string[]): void {
+  for (const name of SHARED_KEY_FILES) {
+    const source = join(from, 'keys', name);
+    if (!existsSync(source)) continue;
+    for (const dir of to) {
+      mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+      copyFileSync(source, join(dir, 'keys', name));
+    }
+  }
 }
 
 export interface InstanceSpec {

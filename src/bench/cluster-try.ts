@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { SimulatorProcess } from '../../device-drivers/simulator/simulator-process';
-import { clusterDataDirs, createDatabase, importCounty, InstanceProcess, login } from './cluster-launcher';
+import { clusterDataDirs, createDatabase, importCounty, InstanceProcess, login, shareKeys } from './cluster-launcher';
 
 const IDS = ['ctl-a', 'ctl-b', 'ctl-c'];
 const BASE_PORT = 3001;
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     const token = await login(a.url, 'admin', password);
     const imported = await importCounty(a.url, token, shape, sim.ports);
     console.log(`county imported through ${a.id}: ${JSON.stringify(imported)}`);
+    shareKeys(dirs[0], dirs.slice(1));
     start(1);
     start(2);
     await Promise.all(instances.map((i) => i.waitUp()));

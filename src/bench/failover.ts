@@ -27,6 +27,7 @@ import {
   importCounty,
   InstanceProcess,
   login,
+  shareKeys,
   sleep,
   type ClusterDatabase,
 } from './cluster-launcher';
@@ -226,6 +227,7 @@ async function startCluster(
   const imported = await importCounty(a.url, token, shape, sim.ports);
   say(`imported through ${a.id}: ${JSON.stringify(imported)}`);
   const gatewayIds = await gatewayIdsByIndex(a.url, token, shape, sim.ports);
+  shareKeys(dirs[0], dirs.slice(1));
   for (const id of IDS.slice(1)) start(id);
   await Promise.all([...instances.values()].map((i) => i.waitUp()));
   return { sim, instances, gatewayIds, token, start };
