@@ -4,6 +4,8 @@ import {
   everyBusHeldOnce,
   heldGateways,
   heldTwice,
+  openConnections,
+  requestsBetween,
   TakeoverTracker,
   type InstanceHealth,
 } from './failover-measure';
@@ -105,5 +107,28 @@ describe('deliverySummary', () => {
       states: { played: 1, unreachable: 3 },
       reasons: { 'bus:# (…) is driven by instance ctl-a of the cluster, not this one': 2 },
     });
+  });
+});
+
+describe('the victim connections of a paused instance', () => {
+  const snapshot = (requests: number[][], open: boolean[][] = []) =>
+    requests.map((g, i) => g.map((r, k) => ({ id: k + 1, requests: r, open: open[i]?.[k] ?? true })));
+
+  it('names the connections open on the orphaned gateways and counts what they sent between two snapshots', () => {
+    const atStop = snapshot([[5, 9], [3], [7]], [[false, true], [true], [true]]);
+    const watched = openConnections(atStop, [0, 1]);
+    expect(watched).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
+    // gateway 0's connection 2 sent two more, gateway 1's closed without sending; a new connection 3 is not watched
+    const later = [
+      [...atStop[0], { id: 3, requests: 40, open: true }],
+      [{ id: 1, requests: 3, open: false }],
+      atStop[2],
+    ];
+    later[0][1] = { id: 2, requests: 11, open: true };
+    expect(requestsBetween(atStop, later, watched)).toBe(2);
+    expect(requestsBetween(atStop, atStop, watched)).toBe(0);
   });
 });

@@ -140,3 +140,17 @@ export function deliverySummary(
     .slice(0, top);
   return { states, reasons: Object.fromEntries(frequent) };
 }
+
+/** The simulator's Modbus TCP connections by gateway index (device-drivers/simulator/modbus/gateways.ts). */
+export type Connections = readonly (readonly { id: number; requests: number; open: boolean }[])[];
+
+/** The connections open now on the given gateways, as [gateway index, connection id]. */
+export function openConnections(c: Connections, gateways: readonly number[]): [number, number][] {
+  return gateways.flatMap((g) => (c[g] ?? []).filter((x) => x.open).map((x): [number, number] => [g, x.id]));
+}
+
+/** Requests the `watched` connections sent between two snapshots (a connection gone from `after` sent none). */
+export function requestsBetween(before: Connections, after: Connections, watched: readonly [number, number][]): number {
+  const count = (c: Connections, [g, id]: [number, number]) => c[g]?.find((x) => x.id === id)?.requests ?? 0;
+  return watched.reduce((n, w) => n + Math.max(0, count(after, w) - count(before, w)), 0);
+}

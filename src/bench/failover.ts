@@ -36,6 +36,8 @@ import {
   everyBusHeldOnce,
   heldGateways,
   heldTwice,
+  openConnections,
+  requestsBetween,
   TakeoverTracker,
   type InstanceHealth,
 } from './failover-measure';
@@ -161,23 +163,8 @@ function lostLines(i: InstanceProcess, fromByte: number): number {
   return text.split('\n').filter((l) => l.includes('lease lost')).length;
 }
 
-async function pausePhase(c: Cluster, say: (l: string) => void) {
-  const h = await healths([...c.instances.values()]);
-  const victimId = chooseVictim(h) ?? IDS[0];
-  const victim = c.instances.get(victimId)!;
-  const before = new Map((h.get(victimId)?.buses ?? []).map((b) => [b.key, b.epoch]));
-  const orphaned = heldGateways(h.get(victimId) ?? null);
-  const survivors = [...c.instances.values()].filter((i) => i !== victim);
-  const logAt = readFileSync(victim.logFile).length;
-  say(`SIGSTOP ${victimId} (pid ${victim.pid}) holding ${orphaned.length} buses`);
-  const t0 = performance.now();
-  victim.signal('SIGSTOP');
-  const tracker = await followTakeover(c, survivors, orphaned, t0);
-  const pausedS = (performance.now() - t0) / 1000;
-  victim.signal('SIGCONT');
-  const r = tracker.result();
-  say(`paused ${pausedS.toFixed(1)} s: orphaned buses held again after ${r.held_s} s, polled after ${r.polled_s} s`);
-  // from the resumption on: does any bus show two holders, does the resumed instance keep an old epoch?
+/** After the resumption: any bus listed by two instances at once, kept at its old epoch by the resumed one? */
+async function watchResumed(c: Cluster, victimId: string, before: Map<string, number | null>) {
   const twice = new Set<number>();
   const kept = new Set<string>();
   let first: InstanceHealth | null = null;
@@ -189,16 +176,50 @@ async function pausePhase(c: Cluster, say: (l: string) => void) {
     for (const b of mine?.buses ?? []) if (before.has(b.key) && before.get(b.key) === b.epoch) kept.add(b.key);
   }
   return {
+    resumed_first_health_buses: first ? first.buses.length : null,
+    resumed_kept_old_epoch: kept.size,
+    resumed_buses_held_twice: twice.size,
+  };
+}
+
+async function pausePhase(c: Cluster, say: (l: string) => void) {
+  const h = await healths([...c.instances.values()]);
+  const victimId = chooseVictim(h) ?? IDS[0];
+  const victim = c.instances.get(victimId)!;
+  const before = new Map((h.get(victimId)?.buses ?? []).map((b) => [b.key, b.epoch]));
+  const orphaned = heldGateways(h.get(victimId) ?? null);
+  const survivors = [...c.instances.values()].filter((i) => i !== victim);
+  const logAt = readFileSync(victim.logFile).length;
+  say(`SIGSTOP ${victimId} (pid ${victim.pid}) holding ${orphaned.length} buses`);
+  const t0 = performance.now();
+  victim.signal('SIGSTOP');
+  // the connections open on its buses now are the paused instance's (a bus is opened by its holder only)
+  const atStop = await c.sim.connections();
+  const watched = openConnections(
+    atStop,
+    orphaned.map((g) => c.gatewayIds.indexOf(g)),
+  );
+  const tracker = await followTakeover(c, survivors, orphaned, t0);
+  const pausedS = (performance.now() - t0) / 1000;
+  const atResume = await c.sim.connections();
+  victim.signal('SIGCONT');
+  const r = tracker.result();
+  say(`paused ${pausedS.toFixed(1)} s: orphaned buses held again after ${r.held_s} s, polled after ${r.polled_s} s`);
+  const resumed = await watchResumed(c, victimId, before);
+  const atEnd = await c.sim.connections();
+  return {
     victimId,
     orphaned: orphaned.length,
     paused_s: round(pausedS),
     held_s: round(r.held_s),
     polled_s: round(r.polled_s),
     pending: tracker.pending().length,
-    resumed_first_health_buses: first ? first.buses.length : null,
-    resumed_kept_old_epoch: kept.size,
-    resumed_buses_held_twice: twice.size,
+    ...resumed,
     resumed_lease_lost_logged: lostLines(victim, logAt),
+    // requests the gateways received on the paused instance's own connections: while paused, and once resumed
+    victim_connections: watched.length,
+    requests_while_paused: requestsBetween(atStop, atResume, watched),
+    resumed_requests_on_lost_buses: requestsBetween(atResume, atEnd, watched),
   };
 }
 
