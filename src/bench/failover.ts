@@ -164,7 +164,12 @@ function lostLines(i: InstanceProcess, fromByte: number): number {
 }
 
 /** After the resumption: any bus listed by two instances at once, kept at its old epoch by the resumed one? */
-async function watchResumed(c: Cluster, victimId: string, before: Map<string, number | null>) {
+async function watchResumed(
+  c: Cluster,
+  victimId: string,
+  before: Map<string, number | null>,
+  byFirstAnswer: () => Promise<void>,
+) {
   const twice = new Set<number>();
   const kept = new Set<string>();
   let first: InstanceHealth | null = null;
@@ -172,6 +177,7 @@ async function watchResumed(c: Cluster, victimId: string, before: Map<string, nu
     const now = await healths([...c.instances.values()]);
     heldTwice(now.values()).forEach((g) => twice.add(g));
     const mine = now.get(victimId) ?? null;
+    if (!first && mine) await byFirstAnswer();
     first ??= mine;
     for (const b of mine?.buses ?? []) if (before.has(b.key) && before.get(b.key) === b.epoch) kept.add(b.key);
   }
@@ -205,7 +211,8 @@ async function pausePhase(c: Cluster, say: (l: string) => void) {
   victim.signal('SIGCONT');
   const r = tracker.result();
   say(`paused ${pausedS.toFixed(1)} s: orphaned buses held again after ${r.held_s} s, polled after ${r.polled_s} s`);
-  const resumed = await watchResumed(c, victimId, before);
+  let atFirstAnswer = atResume;
+  const resumed = await watchResumed(c, victimId, before, async () => void (atFirstAnswer = await c.sim.connections()));
   const atEnd = await c.sim.connections();
   return {
     victimId,
@@ -220,6 +227,8 @@ async function pausePhase(c: Cluster, say: (l: string) => void) {
     victim_connections: watched.length,
     requests_while_paused: requestsBetween(atStop, atResume, watched),
     resumed_requests_on_lost_buses: requestsBetween(atResume, atEnd, watched),
+    // …of which before the resumed instance first answered /health
+    resumed_requests_before_first_health: requestsBetween(atResume, atFirstAnswer, watched),
   };
 }
 
