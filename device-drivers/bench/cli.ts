@@ -193,6 +193,7 @@ const SERVER_SCENARIOS: Record<string, string> = {
   'alert-tone': 'dispatch.js',
   'alert-clip': 'dispatch.js',
   relay: 'relay.js',
+  failover: 'failover.js',
 };
 
 function runServerScenario(program: string): never {

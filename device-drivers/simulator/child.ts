@@ -37,6 +37,9 @@ async function serve(req: StartRequest): Promise<void> {
           counters,
           ...(m.op === 'play-log' ? { playLog: network.playLogs() } : {}),
           ...(m.op === 'bus-counters' ? { busCounters: network.gateways.map((g) => ({ ...g.bus.counters })) } : {}),
+          ...(m.op === 'connections'
+            ? { connections: network.gateways.map((g) => g.running?.connections?.() ?? []) }
+            : {}),
         };
         process.send?.(reply, () => m.op === 'stop' && process.exit(0));
       },

@@ -5,6 +5,7 @@
  */
 import { clipBusShape, longBusShape, referenceCounty, type CountyShape } from './county-shape';
 import type { GatewayTransport, SimulatedNetwork, StockedClip } from './network';
+import type { ConnectionCounters } from './modbus/gateways';
 import { UNIT_FAULTS, type BusCounters, type PlayRecord, type UnitFault } from './modbus/virtual-bus';
 
 export type ShapeName = 'county' | 'long-bus' | 'clip-bus';
@@ -39,6 +40,7 @@ export type ControlRequest =
   | { op: 'play-log' }
   | { op: 'counters' }
   | { op: 'bus-counters' }
+  | { op: 'connections' }
   | { op: 'stop' };
 
 export interface Ready {
@@ -55,6 +57,8 @@ export interface Reply {
   counters?: Record<string, number>;
   /** bus-counters: each gateway's bus counters, in gateway order. */
   busCounters?: BusCounters[];
+  /** connections: each Modbus TCP gateway's connections so far, in gateway order (empty for other kinds). */
+  connections?: ConnectionCounters[][];
   /** play-log: [gateway index, unit, plays] of every terminal. */
   playLog?: [number, number, PlayRecord[]][];
 }
@@ -120,6 +124,7 @@ export async function applyControl(
       return total;
     }
     case 'bus-counters':
+    case 'connections':
       return undefined; // the reply carries them (child.ts)
     case 'stop':
       await net.stop();

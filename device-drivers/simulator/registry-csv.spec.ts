@@ -1,9 +1,21 @@
 import { parse } from 'csv-parse/sync';
 import { referenceCounty } from './county-shape';
-import { GATEWAY_COLUMNS, gatewaysCsv, TERMINAL_COLUMNS, terminalsCsv } from './registry-csv';
+import { GATEWAY_COLUMNS, gatewaysCsv, regionsCsv, TERMINAL_COLUMNS, terminalsCsv } from './registry-csv';
 
 describe('registry CSV of a simulated network', () => {
   const county = referenceCounty();
+
+  it('lists the county, its towns and its villages, each parent before its children', () => {
+    const rows = parse<Record<string, string>>(regionsCsv(county), { columns: true });
+    expect(Object.keys(rows[0])).toEqual(['code', 'name']);
+    expect(rows).toHaveLength(county.areas.length);
+    const seen = new Set<string>();
+    for (const [i, a] of county.areas.entries()) {
+      expect(rows[i].code).toBe(a.areaCode);
+      if (a.parentCode) expect(seen.has(a.parentCode)).toBe(true);
+      seen.add(a.areaCode);
+    }
+  });
 
   it('lists every gateway with the port it actually listens on, in the import columns', () => {
     const ports = county.gateways.map((_, i) => 40000 + i);

@@ -31,6 +31,11 @@ export const TERMINAL_COLUMNS = [
   'serialNumber',
 ] as const;
 
+/** The shape's areas (county, towns, villages), parents first, in the region import's columns. */
+export function regionsCsv(shape: CountyShape): string {
+  return stringify([['code', 'name'], ...shape.areas.map((a) => [a.areaCode, a.name])]);
+}
+
 /** `ports[i]` is where gateway i actually listens (ports 0 in the shape are replaced by the bound ones). */
 export function gatewaysCsv(shape: CountyShape, ports: readonly number[]): string {
   const rows = shape.gateways.map((g, i) => [

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ControlRequest, Ready, Reply, StartRequest } from './control';
+import type { ConnectionCounters } from './modbus/gateways';
 import type { BusCounters, PlayRecord, UnitFault } from './modbus/virtual-bus';
 import type { StockedClip } from './network';
 
@@ -114,6 +115,11 @@ export class SimulatorProcess {
   /** Each gateway's bus counters (device-drivers/simulator/modbus/virtual-bus.ts), in gateway order. */
   async busCounters(): Promise<BusCounters[]> {
     return (await this.request({ op: 'bus-counters' })).busCounters ?? [];
+  }
+
+  /** Each Modbus TCP gateway's connections so far and the requests each sent, in gateway order. */
+  async connections(): Promise<ConnectionCounters[][]> {
+    return (await this.request({ op: 'connections' })).connections ?? [];
   }
 
   /** Stops every gateway and waits for the process to exit. */

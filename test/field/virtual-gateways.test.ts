@@ -72,6 +72,27 @@ describe('virtual gateways with a stock modbus-serial client', () => {
     await expect(client.readHoldingRegisters(0, 1)).rejects.toMatchObject({ modbusCode: 11 });
   });
 
+  it('counts the requests of each Modbus TCP connection, and knows which are closed', async () => {
+    const { bus } = network();
+    gw = await serveModbusTcp(bus, systemClock, { serialTimeoutMs: 60 });
+    await client.connectTCP('127.0.0.1', { port: gw.port });
+    client.setTimeout(800);
+    client.setID(2);
+    await client.readHoldingRegisters(0, 2);
+    await client.readHoldingRegisters(0, 2);
+    await new Promise<void>((r) => client.close(() => r()));
+    const second = new ModbusRTU();
+    await second.connectTCP('127.0.0.1', { port: gw.port });
+    second.setTimeout(800);
+    second.setID(1);
+    await second.readHoldingRegisters(0, 1);
+    expect(gw.connections?.()).toEqual([
+      { id: 1, requests: 2, open: false },
+      { id: 2, requests: 1, open: true },
+    ]);
+    await new Promise<void>((r) => second.close(() => r()));
+  });
+
   it('answers 0x0B for a corrupted reply once its frame has ended, not after its own timeout', async () => {
     const { bus } = network();
     bus.setFault(2, 'bad-crc');

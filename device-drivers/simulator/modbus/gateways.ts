@@ -24,6 +24,15 @@ import type { VirtualBus } from './virtual-bus';
 export interface RunningGateway {
   port: number;
   close(): Promise<void>;
+  /** Modbus TCP: every connection accepted so far, in order, with the requests it sent (tells two masters apart). */
+  connections?(): ConnectionCounters[];
+}
+
+export interface ConnectionCounters {
+  /** 1 for the first connection the gateway accepted, then 2, … */
+  id: number;
+  requests: number;
+  open: boolean;
 }
 
 const MAX_MBAP_QUEUE = 64;
@@ -72,6 +81,13 @@ function mbapSession(socket: Socket, enqueue: (job: MbapJob) => boolean, pump: (
     }
     pump();
   };
+}
+
+/** A new connection's counters, appended to the gateway's list. */
+function accepted(connections: ConnectionCounters[]): ConnectionCounters {
+  const counted: ConnectionCounters = { id: connections.length + 1, requests: 0, open: true };
+  connections.push(counted);
+  return counted;
 }
 
 export interface ModbusTcpOptions {
@@ -144,15 +160,18 @@ export async function serveModbusTcp(
     );
   };
 
+  const connections: ConnectionCounters[] = [];
   const server = createServer((socket) => {
+    const counted = accepted(connections);
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => (sockets.delete(socket), (counted.open = false)));
     socket.on('error', () => socket.destroy());
     socket.on(
       'data',
       mbapSession(
         socket,
         (job) => {
+          counted.requests++;
           if (queue.length >= MAX_MBAP_QUEUE) return false;
           queue.push(job);
           return true;
@@ -163,7 +182,8 @@ export async function serveModbusTcp(
   });
   const close = closer(server, sockets);
   const port = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
-  return { port, close: () => (waiting?.cancel(), close()) };
+  const list = () => connections.map((c) => ({ ...c }));
+  return { port, close: () => (waiting?.cancel(), close()), connections: list };
 }
 
 /**
