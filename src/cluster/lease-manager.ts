@@ -225,10 +225,11 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     this.subject.next({ kind: 'lost', key, epoch: h.epoch });
   }
 
-  private async take(store: LeaseStore, key: string, seen: Lease | null, now: number): Promise<boolean> {
-    const epoch = await store.acquire(key, this.options.instanceId, now, this.options.leaseMs, seen);
+  private async take(store: LeaseStore, key: string, seen: Lease | null): Promise<boolean> {
+    const sent = this.clock.now();
+    const epoch = await store.acquire(key, this.options.instanceId, sent, this.options.leaseMs, seen);
     if (epoch === null) return false;
-    this.held.set(key, { epoch, trustedUntil: this.trustFrom(now) });
+    this.held.set(key, { epoch, trustedUntil: this.trustFrom(sent) });
     this.subject.next({ kind: 'gained', key, epoch });
     return true;
   }
@@ -241,8 +242,11 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     // a lease no longer trusted (this process was paused, or the database too slow) is lost before anything else
     this.expire();
     await store.heartbeat(me, label, now);
+    // each statement's own time, read just before it is sent: a tick over hundreds of leases takes a while, and a
+    // lease trusted from the tick's start could lapse before the tick ends
     for (const [key, h] of [...this.held]) {
-      if (await store.renew(key, me, h.epoch, now, leaseMs)) h.trustedUntil = this.trustFrom(now);
+      const sent = this.clock.now();
+      if (await store.renew(key, me, h.epoch, sent, leaseMs)) h.trustedUntil = this.trustFrom(sent);
       else this.drop(key);
     }
     if (!this.started) return;
@@ -265,13 +269,16 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
       await store.release(key, me, h.epoch, now);
     }
     let want = plan.want;
+    // taking is time-boxed to half a renewal period, the rest left to the next ticks: a tick that took hundreds of
+    // buses at once would see the first ones lapse before it could renew them
+    const taking = this.clock.now();
     for (const key of plan.candidates) {
-      if (want === 0 || !this.started) break;
-      if (await this.take(store, key, leases.get(key) ?? null, now)) want--;
+      if (want === 0 || !this.started || this.clock.now() - taking > this.renewEveryMs / 2) break;
+      if (await this.take(store, key, leases.get(key) ?? null)) want--;
     }
     for (const key of this.singletons) {
       if (this.held.has(key) || !isFree(leases.get(key), now) || !this.started) continue;
-      await this.take(store, key, leases.get(key) ?? null, now);
+      await this.take(store, key, leases.get(key) ?? null);
     }
   }
 }
