@@ -60,6 +60,8 @@ export interface AdapterDriverDeps {
   open: LinkOpener;
   clock: Clock;
   signer: FrameSigner;
+  /** Asked before each transaction goes on the wire (BusSchedulerOptions.mayTransmit); absent: always. */
+  mayTransmit?: () => boolean;
 }
 
 /** The scheduler's bound on a running transaction exceeds the reply timeout by this, so the driver's own error wins. */
@@ -97,6 +99,7 @@ export class AdapterDriver implements TerminalBus {
         return link;
       },
       timeoutMs: (config.requestTimeoutMs ?? 2000) + SCHEDULER_MARGIN_MS,
+      mayTransmit: deps.mayTransmit,
       reconnectBackoff: {
         baseMs: config.reconnectInitialMs ?? 500,
         maxMs: config.reconnectMaxMs ?? 30_000,

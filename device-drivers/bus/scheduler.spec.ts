@@ -89,6 +89,32 @@ describe('BusScheduler', () => {
     expect(log).toEqual(['p0@0', 'e1@10', 'c1@20', 't1@30', 't2@40', 'p1@50', 'p2@60']);
   });
 
+  it('sends nothing once the controller no longer drives the bus: the next transaction and those queued fail unsent', async () => {
+    let held = true;
+    const { clock, bus, log, work } = setup({ mayTransmit: () => held });
+    await bus.start();
+    const first = kindOf(bus.run({ unit: 1, operation: 'poll', priority: 'poll' }, work('p1', 50)));
+    const queued = [2, 3].map((u) =>
+      bus.run({ unit: u, operation: 'FC03 status', priority: 'poll' }, work(`p${u}`, 50)),
+    );
+    await advance(clock, 20);
+    held = false; // e.g. a process resumed after a pause longer than its lease is trusted
+    await advance(clock, 200);
+    expect(await first).toBe('ok');
+    const failed = await Promise.allSettled(queued);
+    expect(failed.map((r) => (r.status === 'rejected' ? (r.reason as BusError).kind : 'ok'))).toEqual([
+      'disconnected',
+      'disconnected',
+    ]);
+    expect((failed[0] as PromiseRejectedResult).reason).toBeInstanceOf(BusError);
+    expect(String((failed[0] as PromiseRejectedResult).reason)).toMatch(/this controller no longer drives the bus/);
+    expect(log).toEqual(['p1@0']);
+    const later = kindOf(bus.run({ unit: 4, operation: 'poll', priority: 'poll' }, work('p4', 10)));
+    await advance(clock, 100);
+    expect(await later).toBe('disconnected');
+    expect(log).toEqual(['p1@0']);
+  });
+
   it('starts an emergency as soon as the transaction in flight ends, ahead of a queued sweep', async () => {
     const { clock, bus, log, work } = setup();
     await bus.start();

@@ -52,6 +52,12 @@ export interface BusSchedulerOptions<C extends BusConnection> {
   reconnectBackoff?: BackoffPolicy;
   /** Queue cap per class (house rule: every buffer a cap); a request beyond it fails with 'backoff'. */
   maxQueuePerClass?: number;
+  /**
+   * Asked just before each transaction goes on the wire: false fails it as 'disconnected', unsent. A controller of a
+   * cluster answers whether it still holds the bus, so that a process resumed after a pause sends nothing on a bus
+   * another instance may drive by now, even before it has heard that its lease is gone.
+   */
+  mayTransmit?: () => boolean;
 }
 
 interface Queued {
@@ -70,6 +76,7 @@ export class BusScheduler<C extends BusConnection> {
   private readonly timeoutMs: number;
   private readonly abandonAfterMs: number;
   private readonly maxQueue: number;
+  private readonly mayTransmit: (() => boolean) | undefined;
   private inFlight = false;
   private busySince = 0;
   private busyTotal = 0;
@@ -83,6 +90,7 @@ export class BusScheduler<C extends BusConnection> {
     this.timeoutMs = opts.timeoutMs ?? 1_000;
     this.abandonAfterMs = opts.abandonAfterMs ?? this.timeoutMs;
     this.maxQueue = opts.maxQueuePerClass ?? 10_000;
+    this.mayTransmit = opts.mayTransmit;
     this.backoff = new UnitBackoff(opts.unitBackoff ?? DEFAULT_UNIT_BACKOFF);
     this.supervisor = new ConnectionSupervisor(
       opts.connect,
@@ -241,6 +249,15 @@ export class BusScheduler<C extends BusConnection> {
     if (connection === null) {
       this.count('disconnected');
       reject(new BusError('disconnected', this.busId, spec.unit, spec.operation, 'no connection'));
+      return;
+    }
+    if (this.mayTransmit && !this.mayTransmit()) {
+      const detail = 'this controller no longer drives the bus';
+      this.count('disconnected');
+      reject(new BusError('disconnected', this.busId, spec.unit, spec.operation, detail));
+      // nor anything queued behind it
+      for (const c of PRIORITY_CLASSES)
+        for (const q of this.queues[c].splice(0)) this.reject(q, 'disconnected', detail);
       return;
     }
     this.inFlight = true;

@@ -47,6 +47,8 @@ export interface ModbusTerminalBusOptions {
   signer: CommandSigner;
   /** The controller-wide command sequence (PROTOCOL.md §5.2): strictly increasing across restarts. */
   nextSequence: () => number;
+  /** Asked before each transaction goes on the wire (BusSchedulerOptions.mayTransmit); absent: always. */
+  mayTransmit?: () => boolean;
   /** Injected scheduler; one over modbus-serial connections to `gateway` when absent. */
   scheduler?: BusScheduler<ModbusConnection>;
   /** Bound on remembered broadcast ids for handle resolution. */
@@ -114,6 +116,7 @@ export class ModbusTerminalBus implements TerminalBus {
         clock: opts.clock,
         connect: () => ModbusConnection.open(opts.gateway, timing),
         timeoutMs: (opts.gateway.requestTimeoutMs ?? 1000) + 500,
+        mayTransmit: opts.mayTransmit,
       });
     const connection = this.scheduler.connectionChanges.pipe(
       map((c): BusEvent => ({ type: 'connection', busId: this.id, state: c.state, at: c.at, detail: c.detail })),

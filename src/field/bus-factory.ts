@@ -93,7 +93,13 @@ export function adapterTerminalList(terminals: readonly TerminalEntity[]): strin
   return list;
 }
 
-export function createBus(g: GatewayEntity, terminals: readonly TerminalEntity[], deps: BusFactoryDeps): TerminalBus {
+/** `mayTransmit`: asked before each transaction goes on the wire (in a cluster: whether this instance still holds the bus). */
+export function createBus(
+  g: GatewayEntity,
+  terminals: readonly TerminalEntity[],
+  deps: BusFactoryDeps,
+  mayTransmit?: () => boolean,
+): TerminalBus {
   const busId = busIdOf(g);
   switch (g.kind) {
     case 'modbus-tcp':
@@ -106,6 +112,7 @@ export function createBus(g: GatewayEntity, terminals: readonly TerminalEntity[]
         signer: deps.signer,
         nextSequence: deps.nextSequence,
         signedBlocks: deps.signedBlocks,
+        mayTransmit,
       });
     case 'adapter-serial':
     case 'adapter-tcp':
@@ -120,6 +127,7 @@ export function createBus(g: GatewayEntity, terminals: readonly TerminalEntity[]
           open: openerFor(adapterEndpoint(g)),
           clock: deps.clock,
           signer: deps.signer,
+          mayTransmit,
         },
       );
   }

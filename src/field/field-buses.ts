@@ -424,7 +424,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     const now = this.clock.now();
     let bus: TerminalBus;
     try {
-      bus = createBus(g, terminals, this.busDeps);
+      // clustered: nothing goes on the wire once the lease is no longer trusted, even before the loss is reported
+      const held = this.busLeases.clustered ? () => this.owns(g.id) : undefined;
+      bus = createBus(g, terminals, this.busDeps, held);
     } catch (e) {
       this.log.error(`${busIdOf(g)} not opened: ${(e as Error).message}`);
       return;
