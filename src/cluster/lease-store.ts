@@ -48,6 +48,34 @@ function msOf(v: Date | string): number {
   return Date.parse(`${v.replace(' ', 'T')}Z`);
 }
 
+/**
+ * How long a transaction that took a lease row's lock (fence) may stay idle before MariaDB ends it and rolls it back.
+ * A process paused in the middle of a fenced transaction (SIGSTOP, a frozen VM) would otherwise keep the lock, and so
+ * its bus, from every other instance until it resumes; a process merely slow between two statements for this long
+ * loses that write (the callers retry or drop it as for any failed transaction).
+ */
+export const FENCED_IDLE_LIMIT_S = 5;
+/** How long an acquisition waits for a lease row locked by a fenced transaction before trying at the next renewal. */
+const ACQUIRE_LOCK_WAIT_S = 1;
+
+function isMySqlFamily(type: string): boolean {
+  return type === 'mysql' || type === 'mariadb';
+}
+
+/** MariaDB's idle_transaction_timeout for this connection; MySQL has no such variable (its error is ignored). */
+async function boundIdle(runner: QueryRunner): Promise<void> {
+  try {
+    await runner.query(`SET SESSION idle_transaction_timeout = ${FENCED_IDLE_LIMIT_S}`);
+  } catch {
+    // MySQL 8: no idle_transaction_timeout; a paused holder's lock lasts until its connection ends (docs/cluster.md)
+  }
+}
+
+function isLockWaitTimeout(e: unknown): boolean {
+  const driver = (e as { driverError?: { code?: string } }).driverError ?? (e as object);
+  return (driver as { code?: string }).code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
 /** A primary key already taken (the racer that lost an INSERT), on MariaDB or SQLite. */
 export function isDuplicateKey(e: unknown): boolean {
   const driver = (e as { driverError?: { code?: string; errno?: number } }).driverError ?? (e as object);
@@ -76,7 +104,18 @@ const toLease = (r: LeaseRow): Lease => ({
 });
 
 export class LeaseStore {
+  private mariaDb: Promise<boolean> | null = null;
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /** MariaDB has `SET STATEMENT … FOR` (a variable for one statement); MySQL and SQLite do not. */
+  private isMariaDb(): Promise<boolean> {
+    if (!isMySqlFamily(this.dataSource.options.type)) return Promise.resolve(false);
+    this.mariaDb ??= this.dataSource
+      .query<{ v: string }[]>('SELECT VERSION() AS v')
+      .then((rows) => /mariadb/i.test(rows[0]?.v ?? ''));
+    return this.mariaDb;
+  }
 
   /** One statement outside any transaction; returns the rows it matched. */
   private async run(sql: string, params: unknown[]): Promise<number> {
@@ -128,12 +167,22 @@ export class LeaseStore {
     }
     if (current.owner !== null && current.expiresAt > now) return null;
     const next = current.epoch + 1;
-    const n = await this.run(
-      'UPDATE cluster_lease SET owner = ?, epoch = ?, expiresAt = ? ' +
-        'WHERE resourceKey = ? AND epoch = ? AND (owner IS NULL OR expiresAt <= ?)',
-      [owner, next, expiresAt, key, current.epoch, sqlTime(now)],
-    );
-    return n === 1 ? next : null;
+    // a row still locked by its previous holder's fenced transaction is not waited for here (the holder's whole
+    // renewal would wait behind it): it is tried again at the next renewal
+    const bounded = (await this.isMariaDb())
+      ? `SET STATEMENT innodb_lock_wait_timeout = ${ACQUIRE_LOCK_WAIT_S} FOR `
+      : '';
+    try {
+      const n = await this.run(
+        `${bounded}UPDATE cluster_lease SET owner = ?, epoch = ?, expiresAt = ? ` +
+          'WHERE resourceKey = ? AND epoch = ? AND (owner IS NULL OR expiresAt <= ?)',
+        [owner, next, expiresAt, key, current.epoch, sqlTime(now)],
+      );
+      return n === 1 ? next : null;
+    } catch (e) {
+      if (isLockWaitTimeout(e)) return null;
+      throw e;
+    }
   }
 
   /** Extends the lease to now + leaseMs while `owner` still holds it at `epoch` and it has not expired. */
@@ -203,6 +252,7 @@ export class LeaseStore {
 export async function fence(tx: Tx, key: string, epoch: number): Promise<void> {
   const manager = managerOf(tx);
   if (!manager.queryRunner) throw new Error('fence() needs an open transaction');
+  if (isMySqlFamily(manager.connection.options.type)) await boundIdle(manager.queryRunner);
   const n = await affected(
     manager.queryRunner,
     'UPDATE cluster_lease SET epoch = epoch WHERE resourceKey = ? AND epoch = ? AND owner IS NOT NULL',

@@ -2,8 +2,9 @@
  * LeaseStore on a database shared by three instances (docs/cluster.md): one winner per race, epochs that only grow,
  * a stale owner refused (renew and fence) after a takeover, release handing the lease on.
  */
-import { fence, type LeaseStore, sqlTime, StaleLeaseError } from '../../src/cluster/lease-store';
+import { FENCED_IDLE_LIMIT_S, fence, type LeaseStore, sqlTime, StaleLeaseError } from '../../src/cluster/lease-store';
 import { managerOf, Transactions } from '../../src/database/transactions';
+import { describeWith } from '../support/capabilities';
 import { forEachDatabase } from '../support/databases';
 import { sharedDatabase, type SharedDatabase } from './lease-db';
 
@@ -112,5 +113,37 @@ forEachDatabase('lease store', (database) => {
     ]);
     await a.leave('A');
     expect((await c.instances(T0)).map((i) => i.id)).toEqual(['B']);
+  });
+});
+
+describeWith(['mysql'], 'lease store: a holder stopped inside a fenced transaction [mariadb]', () => {
+  let shared: SharedDatabase;
+  beforeAll(async () => {
+    shared = await sharedDatabase('mysql', 2);
+  });
+  afterAll(() => shared.close());
+
+  it('does not hold up an acquisition behind its lock, and bounds how long its transaction may stay idle', async () => {
+    const [a, b] = shared.stores;
+    const epoch = (await a.acquire('bus:paused', 'A', T0, LEASE)) as number;
+    // A, inside a fenced transaction, stops before committing (its lock on the lease row stays)
+    let release!: () => void;
+    const stopped = new Promise<void>((r) => (release = r));
+    let fenced!: () => void;
+    const inside = new Promise<void>((r) => (fenced = r));
+    let idleLimit: unknown;
+    const held = new Transactions(shared.sources[0]).run(async (tx) => {
+      await fence(tx, 'bus:paused', epoch);
+      idleLimit = (await managerOf(tx).query('SELECT @@idle_transaction_timeout AS s'))[0].s;
+      fenced();
+      await stopped;
+    });
+    await inside;
+    expect(Number(idleLimit)).toBe(FENCED_IDLE_LIMIT_S);
+    // B, after A's lease expired, is told "not now" (within the 1 s lock wait), not held until A resumes
+    expect(await b.acquire('bus:paused', 'B', T0 + LEASE, LEASE)).toBeNull();
+    release();
+    await held;
+    expect(await b.acquire('bus:paused', 'B', T0 + LEASE, LEASE)).toBe(epoch + 1);
   });
 });
