@@ -42,6 +42,7 @@ import {
   type InstanceHealth,
 } from './failover-measure';
 import { alertOutcome, sendCountyAlert, type AlertProbe } from './failover-alert';
+import { DEFAULT_LEASE_MS } from '../config/config';
 
 const IDS = ['ctl-a', 'ctl-b', 'ctl-c'];
 const PASSWORD = 'bench-failover-1';
@@ -85,7 +86,7 @@ interface Cluster {
 
 const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
 
-const leaseMs = (): number => Number(process.env.DALABA_LEASE_MS ?? 5000);
+const leaseMs = (): number => Number(process.env.DALABA_LEASE_MS ?? DEFAULT_LEASE_MS);
 
 async function healths(list: InstanceProcess[]): Promise<Map<string, InstanceHealth | null>> {
   const all = await Promise.all(list.map((i) => i.health()));

@@ -49,12 +49,13 @@ function msOf(v: Date | string): number {
 }
 
 /**
- * How long a transaction that took a lease row's lock (fence) may stay idle before MariaDB ends it and rolls it back.
+ * How long a transaction that took a lease row's lock (fence) may stay idle before MariaDB ends it and rolls it back
+ * (shorter than the default lease, so the lock is gone before the lease lapses).
  * A process paused in the middle of a fenced transaction (SIGSTOP, a frozen VM) would otherwise keep the lock, and so
  * its bus, from every other instance until it resumes; a process merely slow between two statements for this long
  * loses that write (the callers retry or drop it as for any failed transaction).
  */
-export const FENCED_IDLE_LIMIT_S = 5;
+export const FENCED_IDLE_LIMIT_S = 3;
 /** How long an acquisition waits for a lease row locked by a fenced transaction before trying at the next renewal. */
 const ACQUIRE_LOCK_WAIT_S = 1;
 

@@ -11,6 +11,9 @@ import { TONE_IDS, type ToneId } from '../audio/tones/tone-catalogue';
 import { parseWindow, type NightlyWindow } from '../selftest/self-test-plan';
 import { ConfigError, integer, onOff, password, Secret, text, type Env } from './env-values';
 
+/** A lease's term when DALABA_LEASE_MS is not set (docs/cluster.md): a stopped instance's buses are driven again within about 5 s. */
+export const DEFAULT_LEASE_MS = 4000;
+
 export type DatabaseKind = 'sqlite' | 'mysql';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -339,7 +342,12 @@ function cluster(env: Env, db: DatabaseConfig): ClusterSettings {
       'DALABA_INSTANCE_ID',
       `must be 1–64 letters, digits, '.', '_', ':' or '-', got "${instanceId}"`,
     );
-  return { enabled, leaseMs: integer(env, 'DALABA_LEASE_MS', 5000, 1000, 60_000), instanceId, ...redis(env) };
+  return {
+    enabled,
+    leaseMs: integer(env, 'DALABA_LEASE_MS', DEFAULT_LEASE_MS, 1000, 60_000),
+    instanceId,
+    ...redis(env),
+  };
 }
 
 function redis(env: Env): Pick<ClusterSettings, 'redisUrl' | 'redisPrefix'> {

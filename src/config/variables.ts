@@ -220,7 +220,7 @@ export const VARIABLES: readonly VariableDoc[] = [
   },
   {
     name: 'DALABA_LEASE_MS',
-    default: '5000',
+    default: '4000',
     secret: false,
     description:
       'Term of a bus or singleton lease, ms (1000–60000), renewed every third of it; another instance takes over at most this long after one stops.',
