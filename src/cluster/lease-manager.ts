@@ -256,11 +256,14 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     // a lease no longer trusted (this process was paused, or the database too slow) is lost before anything else
     this.expire();
     await store.heartbeat(me, label, now);
-    // each statement's own time, read just before it is sent: a tick over hundreds of leases takes a while, and a
-    // lease trusted from the tick's start could lapse before the tick ends
-    for (const [key, h] of [...this.held]) {
-      const sent = this.clock.now();
-      if (await store.renew(key, me, h.epoch, sent, leaseMs)) h.trustedUntil = this.trustFrom(sent);
+    // every lease in a statement or two, trusted from the time read just before they were sent
+    const renewing = [...this.held].map(([key, h]) => ({ key, epoch: h.epoch }));
+    const sent = this.clock.now();
+    const renewed = await store.renewMany(me, renewing, sent, leaseMs);
+    for (const { key, epoch } of renewing) {
+      const h = this.held.get(key);
+      if (h?.epoch !== epoch) continue;
+      if (renewed.has(key)) h.trustedUntil = this.trustFrom(sent);
       else this.drop(key);
     }
     if (!this.started) return;
@@ -283,12 +286,26 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
       await store.release(key, me, h.epoch, now);
     }
     let want = plan.want;
-    // taking is time-boxed to half a renewal period, the rest left to the next ticks: a tick that took hundreds of
-    // buses at once would see the first ones lapse before it could renew them
+    // rows that exist are taken together (a stopped instance's buses in one statement); new keys one by one
+    // (the other instances try the same rows: what they won, the next rows make up for, in the same tick)
+    const existing = plan.candidates.flatMap((k) => leases.get(k) ?? []);
+    for (let from = 0; want > 0 && from < existing.length && this.started;) {
+      const batch = existing.slice(from, from + want);
+      from += batch.length;
+      const at = this.clock.now();
+      for (const [key, epoch] of await store.acquireMany(me, batch, at, leaseMs)) {
+        this.held.set(key, { epoch, trustedUntil: this.trustFrom(at) });
+        this.subject.next({ kind: 'gained', key, epoch });
+        want--;
+      }
+    }
+    // the rest is time-boxed to half a renewal period, left to the next ticks: a tick that took hundreds of new keys
+    // at once would make the next renewal of the others late
     const taking = this.clock.now();
     for (const key of plan.candidates) {
-      if (want === 0 || !this.started || this.clock.now() - taking > this.renewEveryMs / 2) break;
-      if (await this.take(store, key, leases.get(key) ?? null)) want--;
+      if (want <= 0 || !this.started || this.clock.now() - taking > this.renewEveryMs / 2) break;
+      if (leases.has(key)) continue;
+      if (await this.take(store, key, null)) want--;
     }
     for (const key of this.singletons) {
       if (this.held.has(key) || !isFree(leases.get(key), now) || !this.started) continue;

@@ -72,6 +72,13 @@ async function boundIdle(runner: QueryRunner): Promise<void> {
   }
 }
 
+/** Statements over many leases go 200 rows at a time (bounded parameter lists). */
+function chunks<T>(items: readonly T[], size = 200): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 function isLockWaitTimeout(e: unknown): boolean {
   const driver = (e as { driverError?: { code?: string } }).driverError ?? (e as object);
   return (driver as { code?: string }).code === 'ER_LOCK_WAIT_TIMEOUT';
@@ -193,6 +200,91 @@ export class LeaseStore {
       [sqlTime(now + leaseMs), key, owner, epoch, sqlTime(now)],
     );
     return n === 1;
+  }
+
+  /**
+   * Renews, in one statement per 200, every lease `owner` holds at the epoch given, that has not expired; the keys
+   * renewed. The same rule as `renew`, for an instance holding hundreds of buses: a renewal pass stays short.
+   */
+  async renewMany(
+    owner: string,
+    held: readonly { key: string; epoch: number }[],
+    now: number,
+    leaseMs: number,
+  ): Promise<Set<string>> {
+    const at = sqlTime(now + leaseMs);
+    const renewed = new Set<string>();
+    for (const part of chunks(held)) {
+      const which = part.map(() => '(resourceKey = ? AND epoch = ?)').join(' OR ');
+      await this.run(`UPDATE cluster_lease SET expiresAt = ? WHERE owner = ? AND expiresAt > ? AND (${which})`, [
+        at,
+        owner,
+        sqlTime(now),
+        ...part.flatMap((h) => [h.key, h.epoch]),
+      ]);
+      for (const key of await this.ownedUntil(
+        owner,
+        at,
+        part.map((h) => h.key),
+      ))
+        renewed.add(key);
+    }
+    return renewed;
+  }
+
+  /**
+   * Takes, in one statement per 200, the leases among `seen` (rows as last read) that are still free or expired at
+   * `now` and still at the epoch read; the keys taken with their new epochs. The same compare-and-set as `acquire`:
+   * a row another instance took meanwhile is not matched. A row still locked by its previous holder's fenced
+   * transaction makes the statement give up after the lock wait: the rows are then tried one by one.
+   */
+  async acquireMany(owner: string, seen: readonly Lease[], now: number, leaseMs: number): Promise<Map<string, number>> {
+    const at = sqlTime(now + leaseMs);
+    const taken = new Map<string, number>();
+    const bounded = (await this.isMariaDb())
+      ? `SET STATEMENT innodb_lock_wait_timeout = ${ACQUIRE_LOCK_WAIT_S} FOR `
+      : '';
+    for (const part of chunks(seen)) {
+      const which = part.map(() => '(resourceKey = ? AND epoch = ?)').join(' OR ');
+      try {
+        await this.run(
+          `${bounded}UPDATE cluster_lease SET owner = ?, epoch = epoch + 1, expiresAt = ? ` +
+            `WHERE (owner IS NULL OR expiresAt <= ?) AND (${which})`,
+          [owner, at, sqlTime(now), ...part.flatMap((l) => [l.key, l.epoch])],
+        );
+      } catch (e) {
+        if (!isLockWaitTimeout(e)) throw e;
+        for (const l of part) {
+          const epoch = await this.acquire(l.key, owner, now, leaseMs, l);
+          if (epoch !== null) taken.set(l.key, epoch);
+        }
+        continue;
+      }
+      const before = new Map(part.map((l) => [l.key, l.epoch]));
+      for (const [key, epoch] of await this.epochsOwnedUntil(
+        owner,
+        at,
+        part.map((l) => l.key),
+      ))
+        if (epoch === (before.get(key) ?? 0) + 1) taken.set(key, epoch);
+    }
+    return taken;
+  }
+
+  /** Among `keys`, those `owner` holds with exactly this expiry (the one a statement of this pass just wrote). */
+  private async ownedUntil(owner: string, at: string, keys: readonly string[]): Promise<string[]> {
+    return [...(await this.epochsOwnedUntil(owner, at, keys)).keys()];
+  }
+
+  private async epochsOwnedUntil(owner: string, at: string, keys: readonly string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ resourceKey: string; epoch: string | number }[]>(
+      `SELECT resourceKey, epoch FROM cluster_lease WHERE owner = ? AND expiresAt = ? AND resourceKey IN (${keys
+        .map(() => '?')
+        .join(', ')})`,
+      [owner, at, ...keys],
+    );
+    return new Map(rows.map((r) => [r.resourceKey, Number(r.epoch)]));
   }
 
   /** Gives the lease up (another instance may take it at once); false when it was no longer ours at `epoch`. */

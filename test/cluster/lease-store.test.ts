@@ -102,6 +102,50 @@ forEachDatabase('lease store', (database) => {
     expect(await c.list('singleton:')).toEqual([{ key, owner: 'B', epoch: 2, expiresAt: T0 + 30 + LEASE }]);
   });
 
+  it('takes many leases in one statement: only the free or expired ones at the epoch read, each by one racer', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `bus:many-${i}`);
+    for (const k of keys) await a.acquire(k, 'old', T0, LEASE);
+    // one of them is renewed by its holder: not free when the others lapse
+    expect(await a.renew('bus:many-0', 'old', 1, T0 + LEASE - 1, LEASE)).toBe(true);
+    const later = T0 + LEASE;
+    const seen = (await a.list('bus:many-')).filter((l) => keys.includes(l.key));
+    const [byB, byC] = await Promise.all([
+      b.acquireMany('B', seen, later, LEASE),
+      c.acquireMany('C', seen, later, LEASE),
+    ]);
+    const taken = [...byB.keys(), ...byC.keys()];
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken.sort()).toEqual(keys.filter((k) => k !== 'bus:many-0').sort());
+    for (const epoch of [...byB.values(), ...byC.values()]) expect(epoch).toBe(2);
+    const rows = new Map((await a.list('bus:many-')).map((l) => [l.key, l]));
+    for (const [k] of byB) expect(rows.get(k)?.owner).toBe('B');
+    expect(rows.get('bus:many-0')?.owner).toBe('old');
+    // rows read before B's takeover are stale: nothing is taken with them
+    expect((await c.acquireMany('C', seen, later + 1, LEASE)).size).toBe(0);
+  });
+
+  it('renews many leases in one statement: only its own, at its epoch, not yet expired', async () => {
+    await a.acquire('bus:r1', 'A', T0, LEASE);
+    await a.acquire('bus:r2', 'A', T0, LEASE);
+    await a.acquire('bus:r3', 'A', T0 - LEASE, LEASE); // already expired at T0
+    await b.acquire('bus:r4', 'B', T0, LEASE);
+    const renewed = await a.renewMany(
+      'A',
+      [
+        { key: 'bus:r1', epoch: 1 },
+        { key: 'bus:r2', epoch: 7 },
+        { key: 'bus:r3', epoch: 1 },
+        { key: 'bus:r4', epoch: 1 },
+      ],
+      T0 + 1,
+      LEASE,
+    );
+    expect([...renewed]).toEqual(['bus:r1']);
+    expect((await a.get('bus:r1'))?.expiresAt).toBe(T0 + 1 + LEASE);
+    expect((await a.get('bus:r4'))?.owner).toBe('B');
+    expect((await a.renewMany('A', [], T0, LEASE)).size).toBe(0);
+  });
+
   it('lists instances by their last heartbeat', async () => {
     await a.heartbeat('A', 'host-a:1', T0);
     await b.heartbeat('B', 'host-b:2', T0 + 100);
