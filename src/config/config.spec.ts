@@ -137,9 +137,9 @@ describe('field and platform settings', () => {
 });
 
 describe('cluster settings', () => {
-  it('are off by default, with a 5 s lease and an id from the host name and process id', () => {
+  it('are off by default, with a 4 s lease and an id from the host name and process id', () => {
     const c = loadConfig({}).cluster;
-    expect(c).toMatchObject({ enabled: false, leaseMs: 5000 });
+    expect(c).toMatchObject({ enabled: false, leaseMs: 4000 });
     expect(c.instanceId).toMatch(new RegExp(`-${process.pid}$`));
   });
 
