@@ -75,7 +75,7 @@ describe('the start summary', () => {
         'http://localhost:3000',
       ),
     ).join('\n');
-    expect(member).toContain('cluster   member ctl-2, leases of 5000 ms in the shared database');
+    expect(member).toContain('cluster   member ctl-2, leases of 4000 ms in the shared database');
     expect(member).toContain('redis     /live shared with the other instances through cache:6379 (prefix dalaba)');
     expect(member).not.toContain('secret-pw');
     expect(alone).not.toContain('redis');
