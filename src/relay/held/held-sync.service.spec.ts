@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import type { HeldHeader, HeldScheduleAccess, HeldTable } from '../../field/field-port';
 import { heldDigest, heldTableId, type HeldPlayRecord } from '../../../firmware-protocols/terminal-modbus';
 import { Clock, type TimerHandle } from '../../common/clock';
+import { dataSourceOptions } from '../../database/data-source-options';
 import type { AppConfig } from '../../config/config';
 import type { FieldBuses } from '../../field/field-buses';
 import type { AlarmCause } from '../../monitoring/alarm-causes';
@@ -190,13 +191,8 @@ describe('HeldScheduleSync', () => {
   let sync: HeldScheduleSync;
 
   beforeEach(async () => {
-    db = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [HeldTableEntity],
-      synchronize: true,
-    });
-    await db.initialize();
+    // the schema from the migrations, as the server has it
+    db = await new DataSource(await dataSourceOptions({ kind: 'sqlite', sqlitePath: ':memory:' })).initialize();
     clock = new ManualClock();
   });
   afterEach(async () => {
