@@ -25,6 +25,7 @@ import { SelfTest1796500000000 } from './1796500000000-self-test';
 import { RelayHeld1796400000000 } from './1796400000000-relay-held';
 import { Cluster1796700000000 } from './1796700000000-cluster';
 import { ClusterSequence1796800000000 } from './1796800000000-cluster-sequence';
+import { ClipBlobs1796900000000 } from './1796900000000-clip-blobs';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -42,4 +43,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RelayHeld1796400000000,
   Cluster1796700000000,
   ClusterSequence1796800000000,
+  ClipBlobs1796900000000,
 ];

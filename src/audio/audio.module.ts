@@ -12,6 +12,7 @@ import { AudioCapabilitiesService } from './audio-capabilities.service';
 import { AudioController } from './audio.controller';
 import { AudioService } from './audio.service';
 import { AudioJobs } from './jobs/audio-jobs';
+import { ClipBlobs } from './library/clip-blobs';
 import { ClipFiles } from './library/clip-files';
 import { ClipPipeline } from './library/clip-pipeline';
 import { ClipReferences } from './library/clip-references';
@@ -56,6 +57,7 @@ class AudioConfigModule {}
     AudioTools,
     AudioCapabilitiesService,
     Ffmpeg,
+    ClipBlobs,
     ClipFiles,
     ClipRepository,
     ClipPipeline,

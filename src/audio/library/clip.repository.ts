@@ -63,6 +63,16 @@ export class ClipRepository {
     await this.em(tx).update(AudioClipEntity, { id }, patch);
   }
 
+  /** Marks the clip processing if it is in one of `from`; true when this call did (one instance of a cluster wins). */
+  async claim(id: string, from: readonly ClipRow['state'][]): Promise<boolean> {
+    const r = await this.em().update(
+      AudioClipEntity,
+      { id, state: In([...from]) },
+      { state: 'processing', error: null },
+    );
+    return (r.affected ?? 0) > 0;
+  }
+
   async insertVariants(rows: VariantRow[], tx?: Tx): Promise<void> {
     if (rows.length > 0) await this.em(tx).insert(AudioVariantEntity, rows);
   }

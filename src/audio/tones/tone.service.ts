@@ -5,7 +5,7 @@
  * loudness normalisation (the tones are made at a known level). Generation runs as a job and happens once: the
  * variants are kept like any clip's.
  */
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { SYSTEM_ACTOR } from '../../auth/auth-user';
 import { AuditService } from '../../audit/audit.service';
 import { Transactions } from '../../database/transactions';
@@ -16,6 +16,8 @@ import { ClipRepository } from '../library/clip.repository';
 import { findTone, TONES, toneDuration, type ToneDefinition } from './tone-catalogue';
 import { synthesiseTone, TONE_SAMPLE_RATE } from './tone-synth';
 import { Clock } from '../../common/clock';
+import type { AppConfig } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.module';
 
 export function describePattern(tone: ToneDefinition): string {
   return tone.segments.map((s) => `${s.on ? 'on' : 'off'} ${s.seconds} s`).join(', ');
@@ -33,44 +35,56 @@ export class ToneService implements OnApplicationBootstrap {
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    @Optional() @Inject(APP_CONFIG) private readonly app?: AppConfig,
   ) {}
 
-  /** Registers every tone of the catalogue (cheap: rows only); marks work a restart interrupted. */
+  /**
+   * Registers every tone of the catalogue (cheap: rows only); marks work a restart interrupted. In a cluster the work
+   * processing may be another instance's, under way: it is left as it is (docs/cluster.md, "Clip files across
+   * instances"), and a tone registered by an instance starting at the same moment is no error.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.clips.failInterrupted();
+    const clustered = this.app?.cluster.enabled === true;
+    if (!clustered) await this.clips.failInterrupted();
     for (const tone of TONES) {
       const row = await this.clips.findClip(tone.id);
       if (!row) {
-        await this.transactions.run(async (tx) => {
-          await this.clips.insertClip(
-            {
-              id: tone.id,
-              kind: 'tone',
-              title: tone.title,
-              state: 'pending',
-              error: null,
-              source: describePattern(tone),
-              durationMs: toneDuration(tone) * 1000,
-              createdById: null,
-              createdAt: this.clock.date(),
-            },
-            tx,
-          );
-          await this.audit.record(
-            {
-              actor: SYSTEM_ACTOR,
-              action: 'audio_clip.register_tone',
-              entityType: 'audio_clip',
-              entityId: tone.id,
-              after: { title: tone.title },
-            },
-            tx,
-          );
+        await this.register(tone).catch(async (e: unknown) => {
+          if (!(await this.clips.findClip(tone.id))) throw e;
         });
-      } else if (row.state === 'processing') {
+      } else if (row.state === 'processing' && !clustered) {
         await this.clips.updateClip(tone.id, { state: 'pending' });
       }
     }
+  }
+
+  private async register(tone: ToneDefinition): Promise<void> {
+    await this.transactions.run(async (tx) => {
+      await this.clips.insertClip(
+        {
+          id: tone.id,
+          kind: 'tone',
+          title: tone.title,
+          state: 'pending',
+          error: null,
+          source: describePattern(tone),
+          durationMs: toneDuration(tone) * 1000,
+          createdById: null,
+          createdAt: this.clock.date(),
+        },
+        tx,
+      );
+      await this.audit.record(
+        {
+          actor: SYSTEM_ACTOR,
+          action: 'audio_clip.register_tone',
+          entityType: 'audio_clip',
+          entityId: tone.id,
+          after: { title: tone.title },
+        },
+        tx,
+      );
+    });
   }
 
   /**
@@ -85,7 +99,8 @@ export class ToneService implements OnApplicationBootstrap {
     const row = await this.clips.findClip(id);
     if (!row || row.state === 'ready' || row.state === 'processing') return null;
     if (!(await this.capabilities.current()).features.tones) return null;
-    await this.clips.updateClip(id, { state: 'processing', error: null });
+    // taken once in a cluster: an instance that finds it taken waits for the row (AudioService.forTerminals)
+    if (!(await this.clips.claim(id, [row.state]))) return null;
     const job = this.jobs.start('tone', id, async (h) => {
       try {
         await this.pipeline.produce(
