@@ -5,6 +5,7 @@
  */
 import { Module } from '@nestjs/common';
 import { AudioModule } from '../audio/audio.module';
+import { ClusterModule } from '../cluster/cluster.module';
 import { FieldModule } from '../field/field.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { BroadcastReportsService } from './broadcast-reports.service';
@@ -17,7 +18,7 @@ import { ToneProvisioning } from './tone-provisioning';
 import { ToneProvisioningController } from './tone-provisioning.controller';
 
 @Module({
-  imports: [FieldModule, AudioModule, MonitoringModule],
+  imports: [ClusterModule, FieldModule, AudioModule, MonitoringModule],
   controllers: [BroadcastsController, ToneProvisioningController],
   providers: [
     DispatchRepository,

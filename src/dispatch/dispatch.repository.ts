@@ -10,6 +10,18 @@ import type { BroadcastState } from './broadcast-lifecycle';
 import type { DeliveryState } from './delivery-lifecycle';
 import type { DeliveryUpdate, LedgerRow } from './delivery-ledger';
 import { Clock } from '../common/clock';
+import { fence } from '../cluster/lease-store';
+import { GatewayEntity } from '../terminals/registry.entities';
+import { emptyCounts, type StateCounts } from './delivery-lifecycle';
+
+/** Deliveries someone still has to act on (docs/cluster.md, "Dispatch across instances"). */
+export const OPEN_DELIVERY_STATES: readonly DeliveryState[] = [
+  'pending',
+  'transferring',
+  'ready',
+  'playing',
+  'preempted',
+];
 
 const CHUNK = 500;
 
@@ -123,6 +135,106 @@ export class DispatchRepository {
       }
       if (broadcast) await em.update(BroadcastEntity, { broadcastId: broadcast.broadcastId }, broadcast.set);
     });
+  }
+
+  /**
+   * A batch of one bus's delivery updates in a transaction fenced by that bus's lease (`key`) at `epoch`: written
+   * whole, or refused with StaleLeaseError and nothing of it written (the bus has a newer holder).
+   */
+  async writeFenced(key: string, epoch: number, updates: readonly DeliveryUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const at = this.clock.date();
+    await this.transactions.run(async (tx) => {
+      await fence(tx, key, epoch);
+      const em = this.em(tx);
+      for (const u of updates)
+        for (let i = 0; i < u.ids.length; i += CHUNK)
+          await em.update(DeliveryEntity, { id: In(u.ids.slice(i, i + CHUNK)) }, { ...u.set, updatedAt: at });
+    });
+  }
+
+  /** How many of the broadcast's deliveries are in each state, as written. */
+  async stateCounts(broadcastId: string): Promise<StateCounts> {
+    const rows = await this.em()
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .select('d.state', 'state')
+      .addSelect('COUNT(*)', 'n')
+      .where('d.broadcastId = :broadcastId', { broadcastId })
+      .groupBy('d.state')
+      .getRawMany<{ state: DeliveryState; n: number | string }>();
+    const counts = emptyCounts();
+    for (const r of rows) counts[r.state] = Number(r.n);
+    return counts;
+  }
+
+  /** Sets the broadcast's columns only while it is in one of `from`; true when this call changed it. */
+  async moveBroadcast(
+    broadcastId: string,
+    from: readonly BroadcastState[],
+    set: Partial<BroadcastEntity>,
+  ): Promise<boolean> {
+    const r = await this.em()
+      .createQueryBuilder()
+      .update(BroadcastEntity)
+      .set(set)
+      .where('broadcastId = :broadcastId', { broadcastId })
+      .andWhere('state IN (:...from)', { from: [...from] })
+      .execute();
+    return (r.affected ?? 0) > 0;
+  }
+
+  /** Per unfinished broadcast, the gateways that still have open deliveries of it (null: a terminal on no gateway). */
+  async openWork(): Promise<{ broadcast: BroadcastEntity; gateways: (number | null)[] }[]> {
+    const broadcasts = await this.broadcastsInState(['planned', 'running']);
+    if (broadcasts.length === 0) return [];
+    const rows = await this.em()
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .select('d.broadcastId', 'broadcastId')
+      .addSelect('d.gatewayId', 'gatewayId')
+      .where('d.broadcastId IN (:...ids)', { ids: broadcasts.map((b) => b.broadcastId) })
+      .andWhere('d.state IN (:...open)', { open: [...OPEN_DELIVERY_STATES] })
+      .groupBy('d.broadcastId')
+      .addGroupBy('d.gatewayId')
+      .getRawMany<{ broadcastId: string; gatewayId: number | string | null }>();
+    const byBroadcast = new Map<string, (number | null)[]>();
+    for (const r of rows)
+      byBroadcast.set(r.broadcastId, [
+        ...(byBroadcast.get(r.broadcastId) ?? []),
+        r.gatewayId === null ? null : Number(r.gatewayId),
+      ]);
+    return broadcasts.map((b) => ({ broadcast: b, gateways: byBroadcast.get(b.broadcastId) ?? [] }));
+  }
+
+  /** When a delivery of the broadcast last changed; null when it has none. */
+  async lastChange(broadcastId: string): Promise<Date | null> {
+    const r = await this.em()
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .select('MAX(d.updatedAt)', 'at')
+      .where('d.broadcastId = :broadcastId', { broadcastId })
+      .getRawOne<{ at: Date | string | null }>();
+    if (!r?.at) return null;
+    return r.at instanceof Date ? r.at : new Date(`${r.at.replace(' ', 'T')}Z`);
+  }
+
+  /**
+   * The pending deliveries of a broadcast that no bus of the cluster can reach (a terminal on no gateway, or on a
+   * gateway not enabled) moved to `state` with `reason`; how many. Conditional, so any instance may run it.
+   */
+  async settleUnshared(broadcastId: string, state: 'unreachable' | 'cancelled', reason: string): Promise<number> {
+    const enabled = this.em()
+      .createQueryBuilder(GatewayEntity, 'g')
+      .select('g.id')
+      .where('g.enabled = :on', { on: true });
+    const r = await this.em()
+      .createQueryBuilder()
+      .update(DeliveryEntity)
+      .set({ state, reason: reason.slice(0, 255), updatedAt: this.clock.date() })
+      .where('broadcastId = :broadcastId', { broadcastId })
+      .andWhere('state IN (:...open)', { open: state === 'cancelled' ? [...OPEN_DELIVERY_STATES] : ['pending'] })
+      .andWhere(`(gatewayId IS NULL OR gatewayId NOT IN (${enabled.getQuery()}))`)
+      .setParameters(enabled.getParameters())
+      .execute();
+    return r.affected ?? 0;
   }
 
   // ---- reports ---------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { ValidationFailedError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Tx } from '../database/transactions';
+import { LeaseManager } from '../cluster/lease-manager';
 import { FieldCommands } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
@@ -27,7 +28,9 @@ import { DeliveryLedger, type DeliveryChange, type DeliveryUpdate } from './deli
 import { AlertOutcomes, Dispatcher, type DispatchOrder, type PlannedBroadcast } from './dispatch-order';
 import { DispatchClock } from './dispatch-clock';
 import { dispatchPolicy } from './dispatch-policy';
-import { DispatchRepository } from './dispatch.repository';
+import { DispatchRepository, OPEN_DELIVERY_STATES } from './dispatch.repository';
+import { DispatchCluster } from './dispatch-cluster';
+import { DispatchShards, type Shard } from './dispatch-shards';
 import { fieldLink } from './field-link';
 
 export interface BroadcastProgress {
@@ -48,8 +51,10 @@ const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = {
 @Injectable()
 export class DispatchService extends Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('Dispatch');
-  private readonly runs = new Map<string, BroadcastRun>();
-  private readonly running = new Map<string, Promise<void>>();
+  /** The runs of this instance: one per broadcast, or in a cluster one per broadcast and set of buses held. */
+  readonly shards: DispatchShards;
+  /** In a cluster: the passes that share the broadcasts among the instances. */
+  readonly cluster: DispatchCluster;
   private readonly progressSubject = new Subject<BroadcastProgress>();
   private readonly clock: DispatchClock;
   private halting = false;
@@ -64,9 +69,19 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     private readonly monitoring: MonitoringService,
     private readonly moduleRef: ModuleRef,
     serverClock: Clock,
+    leases: LeaseManager,
   ) {
     super();
     this.clock = new DispatchClock(serverClock);
+    this.shards = new DispatchShards(leases, repo);
+    this.cluster = new DispatchCluster(this.shards, repo, field, leases, this.clock, config.dispatch.startLeadMs, {
+      startShard: (id, buses) => this.startShard(id, buses),
+      stopRun: (run, userId) => this.stopRun(run, userId),
+      conclude: (b, run) => this.conclude(b, run),
+      resize: (run, endAt) => this.resize(run, endAt),
+      stopOnBuses: (id) => this.stopOnBuses(id),
+      halted: () => this.halting,
+    });
     this.ctx = {
       clock: this.clock,
       policy: dispatchPolicy(config.dispatch, field.signedBlockWindowMs),
@@ -76,11 +91,11 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       clipFor: (clip, ids) => this.variants.forTerminals(clip, ids),
       playingNow: (id, except) => this.playingNow(id, except),
       flush: (run, changes, updates) => this.flush(run, changes, updates),
-      preempted: async (other, terminalId) => this.runs.get(other)?.preemptedBy(terminalId),
+      preempted: async (other, terminalId) => this.shards.runOf(other, terminalId)?.preemptedBy(terminalId),
       ended: async (other, terminalId) => {
-        const run = this.runs.get(other);
+        const run = this.shards.runOf(other, terminalId);
         const where = this.field.locate(terminalId);
-        if (run && where) await run.resume(terminalId, fieldLink(this.field, where.gatewayId));
+        if (run && where) await run.resume(terminalId, run.ctx.link(where.gatewayId));
       },
       halted: () => this.halting,
       offline: (id) => this.monitoring.terminal(id)?.online === false,
@@ -156,22 +171,31 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   }
 
   launch(broadcastId: string): void {
-    if (this.running.has(broadcastId) || this.halting) return;
-    const done = this.execute(broadcastId)
-      .catch((e: unknown) => this.log.error(`broadcast ${broadcastId}: ${(e as Error).stack ?? String(e)}`))
-      .finally(() => {
-        this.running.delete(broadcastId);
-        this.runs.delete(broadcastId);
-      });
-    this.running.set(broadcastId, done);
+    if (this.halting) return;
+    // in a cluster each instance runs the deliveries of the buses it holds: its next pass starts them (at once here)
+    if (this.shards.clustered) return this.cluster.soon();
+    if (!this.shards.has(broadcastId)) this.startShard(broadcastId, null);
   }
 
-  /** Resolves when the broadcast's run has ended (tests and tools). */
-  settled(broadcastId: string): Promise<void> {
-    return this.running.get(broadcastId) ?? Promise.resolve();
+  /** Runs the broadcast here: every delivery (`buses` null), or those of the buses given with their epochs. */
+  startShard(broadcastId: string, buses: Map<number, number> | null): void {
+    const shard: Shard = { broadcastId, buses, run: null, done: Promise.resolve() };
+    this.shards.add(shard);
+    shard.done = this.execute(shard)
+      .catch((e: unknown) => this.log.error(`broadcast ${broadcastId}: ${(e as Error).stack ?? String(e)}`))
+      .finally(() => this.shards.remove(shard));
+  }
+
+  /** Resolves when the broadcast's runs here have ended (tests and tools). */
+  async settled(broadcastId: string): Promise<void> {
+    await Promise.all(this.shards.shardsOf(broadcastId).map((s) => s.done));
   }
 
   onApplicationBootstrap(): Promise<void> {
+    if (this.shards.clustered) {
+      this.cluster.start();
+      return Promise.resolve();
+    }
     // FieldModule's own bootstrap (imported, so run before this one) has opened its buses
     return this.repo.broadcastsInState(['planned', 'running']).then((unfinished) => {
       for (const b of unfinished) this.launch(b.broadcastId);
@@ -182,16 +206,26 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   /** Stops every run where it stands (before the field closes its buses): what is written is where the next start continues. */
   onModuleDestroy(): void {
     this.halting = true;
+    this.cluster.stop();
     this.clock.stop();
-    for (const run of this.runs.values()) run.interrupt();
+    for (const run of this.shards.runs()) run.interrupt();
     this.progressSubject.complete();
   }
 
-  private async execute(broadcastId: string): Promise<void> {
+  private async execute(shard: Shard): Promise<void> {
+    const broadcastId = shard.broadcastId;
     const b = await this.repo.findBroadcast(broadcastId);
     if (!b || isFinalBroadcastState(b.state)) return;
-    const run = new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(broadcastId)), this.ctx);
-    this.runs.set(broadcastId, run);
+    const rows = this.shards.rowsFor(shard, await this.repo.ledgerRows(broadcastId));
+    // a shard reaches only its own buses (dispatch-shards.ts); not clustered, every bus
+    const ctx = { ...this.ctx, link: (g: number) => this.shards.guard(shard, g, fieldLink(this.field, g)) };
+    const run = new BroadcastRun(b, new DeliveryLedger(rows), ctx);
+    this.shards.attach(shard, run);
+    if (shard.buses && b.cancelRequestedAt) {
+      // cancelled through another instance before this one ran these buses: stopped and settled here
+      await this.stopRun(run, b.cancelledBy ?? 0);
+      return this.conclude(b, run);
+    }
     if (b.state === 'running' && b.endAt.getTime() > this.clock.now()) {
       // continued after a restart: terminals that did not answer before get another chance inside the window
       run.ledger.move(
@@ -199,12 +233,9 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
         'pending',
       );
     }
-    if (b.state === 'planned') {
-      b.state = 'running';
-      b.startedAt = this.clock.date();
-      await this.repo.write([], { broadcastId, set: { state: 'running', startedAt: b.startedAt } });
-      if (!b.emergency) await this.advance(b.alertId, 'start');
-    }
+    if (b.state === 'planned') await this.begin(b);
+    // the instances running a broadcast's buses start them on one second: the first began it, the others join
+    if (shard.buses) b.startAt = new Date(Math.max(b.startAt.getTime(), this.cluster.sharedStart(b)));
     // tone provisioning gives way on the buses this run uses, until it ends
     const release = this.provisioning.hold(
       run.ledger.rows().flatMap((r) => this.field.locate(r.terminalId)?.gatewayId ?? []),
@@ -222,12 +253,45 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       release();
     }
     if (run.cancelled || this.halting) return;
-    const outcome = outcomeOf(run.ledger.counts());
+    await this.conclude(b, run);
+  }
+
+  /** planned → running, once in the cluster; an instance that finds it begun takes the start time written. */
+  private async begin(b: BroadcastEntity): Promise<void> {
+    const startedAt = this.clock.date();
+    if (await this.repo.moveBroadcast(b.broadcastId, ['planned'], { state: 'running', startedAt })) {
+      Object.assign(b, { state: 'running', startedAt });
+      if (!b.emergency) await this.advance(b.alertId, 'start');
+      return;
+    }
+    const now = await this.repo.findBroadcast(b.broadcastId);
+    Object.assign(b, { state: now?.state ?? 'running', startedAt: now?.startedAt ?? startedAt });
+  }
+
+  /**
+   * The broadcast's outcome, once every delivery is settled. A single instance: from its run. In a cluster: from the
+   * rows, by whichever instance finds none left open (a conditional write: told to the alert once).
+   */
+  async conclude(b: BroadcastEntity, run: BroadcastRun | null): Promise<void> {
+    if (!this.shards.clustered && run) {
+      const counts = run.ledger.counts();
+      const outcome = outcomeOf(counts);
+      b.state = outcome;
+      await this.repo.write([], { broadcastId: b.broadcastId, set: { state: outcome, finishedAt: this.clock.date() } });
+      this.emit(b, counts, []);
+      return this.advance(b.alertId, OUTCOME_EVENT[outcome], `${counts.played}/${b.targeted} played`);
+    }
+    const counts = await this.repo.stateCounts(b.broadcastId);
+    if (OPEN_DELIVERY_STATES.some((s) => counts[s] > 0)) return;
+    const now = await this.repo.findBroadcast(b.broadcastId);
+    const by = now?.cancelRequestedAt ? (now.cancelledBy ?? 0) : null;
+    const outcome: BroadcastState = by === null ? outcomeOf(counts) : 'cancelled';
+    const set = { state: outcome, finishedAt: this.clock.date() };
+    if (!(await this.repo.moveBroadcast(b.broadcastId, ['planned', 'running'], set))) return;
     b.state = outcome;
-    await this.repo.write([], { broadcastId, set: { state: outcome, finishedAt: this.clock.date() } });
-    this.emit(run, []);
-    const counts = run.ledger.counts();
-    await this.advance(b.alertId, OUTCOME_EVENT[outcome], `${counts.played}/${b.targeted} played`);
+    this.emit(b, counts, []);
+    if (by !== null) await this.advance(b.alertId, 'cancel', `cancelled by user ${by}`);
+    else await this.advance(b.alertId, OUTCOME_EVENT[outcomeOf(counts)], `${counts.played}/${b.targeted} played`);
   }
 
   async cancel(alertId: number, userId: number): Promise<void> {
@@ -247,37 +311,44 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
    */
   async shorten(broadcastId: string, endAt: Date): Promise<void> {
     await this.repo.write([], { broadcastId, set: { endAt } });
-    const run = this.runs.get(broadcastId);
-    if (!run) return;
-    run.broadcast.endAt = endAt;
-    for (const r of run.ledger.inState('playing'))
-      run.endsAt.set(r.id, Math.min(run.endsAt.get(r.id) ?? endAt.getTime(), endAt.getTime()));
-    run.interrupt();
+    for (const run of this.shards.runsOf(broadcastId)) this.resize(run, endAt);
   }
 
   /** Terminals of a running broadcast not started at its start are started now, late, if its window is open. */
-  startLate(broadcastId: string, terminalIds: number[]): Promise<void> {
-    return this.runs.get(broadcastId)?.startLate(terminalIds) ?? Promise.resolve();
+  async startLate(broadcastId: string, terminalIds: number[]): Promise<void> {
+    await Promise.all(this.shards.runsOf(broadcastId).map((run) => run.startLate(terminalIds)));
   }
 
   /** A broadcast's window now ends later (a relay slot lengthened while it plays): the terminals playing are told. */
   async lengthen(broadcastId: string, endAt: Date): Promise<void> {
     await this.repo.write([], { broadcastId, set: { endAt } });
-    const run = this.runs.get(broadcastId);
-    if (!run) return;
+    for (const run of this.shards.runsOf(broadcastId)) this.resize(run, endAt);
+  }
+
+  /** A run's window moved to `endAt` (here, or through another instance): shorter, its plays end then; longer, told. */
+  resize(run: BroadcastRun, endAt: Date): void {
+    const before = run.broadcast.endAt.getTime();
     run.broadcast.endAt = endAt;
+    if (endAt.getTime() < before) {
+      for (const r of run.ledger.inState('playing'))
+        run.endsAt.set(r.id, Math.min(run.endsAt.get(r.id) ?? endAt.getTime(), endAt.getTime()));
+      run.interrupt();
+      return;
+    }
     // the new end reaches the terminals in the background (verified and retried): the caller goes on
-    void run.lengthen().catch((e: unknown) => this.log.warn(`${broadcastId}: new end not sent: ${String(e)}`));
+    void run.lengthen().catch((e: unknown) => this.log.warn(`${run.broadcastId}: new end not sent: ${String(e)}`));
   }
 
   /**
    * A stop of the broadcast on every bus it was started on (bus-wide, then to each terminal still playing it): the
-   * backstop of a play's own end time. The deliveries are left to the run's end read.
+   * backstop of a play's own end time. The deliveries are left to the run's end read. In a cluster: on this
+   * instance's buses.
    */
   async stopOnBuses(broadcastId: string): Promise<void> {
-    const b = this.runs.get(broadcastId)?.broadcast ?? (await this.repo.findBroadcast(broadcastId));
+    const runs = this.shards.runsOf(broadcastId);
+    const b = runs[0]?.broadcast ?? (await this.repo.findBroadcast(broadcastId));
     if (!b) return;
-    const rows = this.runs.get(broadcastId)?.ledger.rows() ?? (await this.repo.ledgerRows(broadcastId));
+    const rows = runs.length > 0 ? runs.flatMap((r) => r.ledger.rows()) : await this.repo.ledgerRows(broadcastId);
     const byBus = new Map<number, number[]>();
     for (const r of rows.filter((x) => x.startSentAt)) {
       const g = this.field.locate(r.terminalId)?.gatewayId;
@@ -290,7 +361,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
 
   /** The synchronised start time a run has set (ms), once it is running; null otherwise. */
   startTimeOf(broadcastId: string): number | null {
-    const at = this.runs.get(broadcastId)?.startAtMs;
+    const at = this.shards.runsOf(broadcastId).find((r) => r.startAtMs)?.startAtMs;
     return at ? at : null;
   }
 
@@ -299,28 +370,51 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
    * none went out or the run is not in memory.
    */
   startSentAt(broadcastId: string, terminalId: number): number | null {
-    return this.runs.get(broadcastId)?.ledger.ofTerminal(terminalId)?.startSentAt?.getTime() ?? null;
+    return this.shards.runOf(broadcastId, terminalId)?.ledger.ofTerminal(terminalId)?.startSentAt?.getTime() ?? null;
   }
 
   private async cancelOne(b: BroadcastEntity, userId: number): Promise<void> {
-    const active = this.runs.get(b.broadcastId);
-    if (active) {
-      active.cancelled = true;
-      active.interrupt();
+    const requested = { cancelRequestedAt: this.clock.date(), cancelledBy: userId };
+    Object.assign(b, requested);
+    if (this.shards.clustered) {
+      await this.repo.write([], { broadcastId: b.broadcastId, set: requested });
+      // each holder stops the deliveries of its buses at its next pass (docs/cluster.md): these here at once
+      await Promise.all(this.shards.runsOf(b.broadcastId).map((run) => this.stopRun(run, userId)));
+      await this.repo.settleUnshared(b.broadcastId, 'cancelled', `cancelled by user ${userId}`);
+      await this.conclude(b, null);
+      return this.cluster.soon();
     }
+    const active = this.shards.runsOf(b.broadcastId)[0];
     const run = active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
+    await this.repo.write([], { broadcastId: b.broadcastId, set: requested });
+    await this.stopRun(run, userId);
+    b.state = 'cancelled';
     await this.repo.write([], {
       broadcastId: b.broadcastId,
-      set: { cancelRequestedAt: this.clock.date(), cancelledBy: userId },
+      set: { state: 'cancelled', finishedAt: this.clock.date() },
     });
+    this.emit(b, run.ledger.counts(), []);
+    await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
+  }
+
+  /**
+   * A run stopped where it stands: the terminals it started are sent a stop, its open deliveries are cancelled, and
+   * what it had cut into comes back (a relay slot still open resumes).
+   */
+  async stopRun(run: BroadcastRun, userId: number): Promise<void> {
+    run.cancelled = true;
+    run.interrupt();
     const sounding = run.ledger.rows().filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
     const byBus = new Map<number, number[]>();
     for (const r of sounding) {
       const g = this.field.locate(r.terminalId)?.gatewayId;
       if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
     }
-    const stop = { code: 'stop' as const, broadcastId: b.broadcastId, priority: b.priority };
-    await Promise.all([...byBus].map(([g, keys]) => stopPhase(fieldLink(this.field, g), keys, stop, run.ours(null))));
+    const stop = { code: 'stop' as const, broadcastId: run.broadcastId, priority: run.broadcast.priority };
+    // a bus whose stop fails (gone from this run: its new holder settles it) does not keep the others from settling
+    await Promise.all(
+      [...byBus].map(([g, keys]) => stopPhase(run.ctx.link(g), keys, stop, run.ours(null)).catch(() => undefined)),
+    );
     const open = run.ledger.rows().filter((r) => r.state !== 'played' && r.state !== 'cancelled');
     run.ledger.move(
       open.map((r) => r.id),
@@ -328,14 +422,6 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       `cancelled by user ${userId}`,
     );
     await run.flush();
-    b.state = 'cancelled';
-    await this.repo.write([], {
-      broadcastId: b.broadcastId,
-      set: { state: 'cancelled', finishedAt: this.clock.date() },
-    });
-    this.emit(run, []);
-    await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
-    // stopped first, then what it had cut into comes back (a relay slot still open resumes)
     const cut = sounding.filter((r) => r.preemptedBroadcastId);
     void Promise.all(cut.map((r) => this.ctx.ended(r.preemptedBroadcastId as string, r.terminalId))).catch(
       () => undefined,
@@ -343,7 +429,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   }
 
   private playingNow(terminalId: number, except: string): PlayingNow | null {
-    for (const run of this.runs.values()) {
+    for (const run of this.shards.runs()) {
       if (run.broadcastId === except) continue;
       if (run.ledger.ofTerminal(terminalId)?.state === 'playing')
         return { broadcastId: run.broadcastId, priority: run.broadcast.priority, certain: true };
@@ -355,24 +441,31 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   }
 
   private async flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
+    let written: DeliveryChange[];
     try {
-      await this.repo.write(updates);
+      written = await this.shards.write(run, changes, updates);
     } catch (e) {
       if (!this.halting)
         this.log.error(`broadcast ${run.broadcastId}: delivery states not written: ${(e as Error).message}`);
       return;
     }
-    if (changes.length > 0) this.emit(run, changes);
+    if (written.length === 0) return;
+    // in a cluster the counts are the broadcast's, every holder's deliveries, as written
+    const counts = this.shards.clustered
+      ? await this.repo.stateCounts(run.broadcastId).catch(() => null)
+      : run.ledger.counts();
+    if (counts) this.emit(run.broadcast, counts, written);
   }
 
-  private emit(run: RunView, changes: DeliveryChange[]): void {
+  /** Progress on the live view: the broadcast's counts and the deliveries that changed. */
+  emit(b: BroadcastEntity, counts: StateCounts, changes: DeliveryChange[]): void {
     if (this.halting) return;
     this.progressSubject.next({
-      broadcastId: run.broadcastId,
-      alertId: run.broadcast.alertId,
-      drill: run.broadcast.drill,
-      state: run.broadcast.state,
-      counts: run.ledger.counts(),
+      broadcastId: b.broadcastId,
+      alertId: b.alertId,
+      drill: b.drill,
+      state: b.state,
+      counts,
       changes: changes.map((c) => ({ terminalId: c.terminalId, areaCode: c.areaCode, state: c.to, reason: c.reason })),
     });
   }
