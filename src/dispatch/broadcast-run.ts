@@ -6,7 +6,7 @@
  * starts (late-starts.ts) and the end read (end-read.ts). A start is recorded as sent before it goes out, so a
  * restarted server reads the terminal before starting it again.
  */
-import type { BusLink } from './bus-plan';
+import { stopPhase, type BusLink } from './bus-plan';
 import type { BroadcastEntity } from './broadcast.entities';
 import type { DeliveryLedger, LedgerRow } from './delivery-ledger';
 import type { DeliveryState } from './delivery-lifecycle';
@@ -295,6 +295,53 @@ export class BroadcastRun extends RunState {
     this.ledger.move([r.id], 'preempted');
     await this.flush();
     this.wake?.();
+  }
+
+  /**
+   * Stops the run where it stands (a cancel): the terminals it started are sent a stop, its open deliveries are
+   * cancelled, and what it had cut into comes back (a relay slot still open resumes).
+   */
+  async stop(userId: number): Promise<void> {
+    this.cancelled = true;
+    this.interrupt();
+    const sounding = this.ledger.rows().filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
+    const byBus = new Map<number, number[]>();
+    for (const r of sounding) {
+      const g = this.ctx.locate(r.terminalId)?.gatewayId;
+      if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
+    }
+    const stop = { code: 'stop' as const, broadcastId: this.broadcastId, priority: this.broadcast.priority };
+    // a bus whose stop fails (gone from this run: its new holder settles it) does not keep the others from settling
+    await Promise.all(
+      [...byBus].map(([g, keys]) => stopPhase(this.ctx.link(g), keys, stop, this.ours(null)).catch(() => undefined)),
+    );
+    const open = this.ledger.rows().filter((r) => r.state !== 'played' && r.state !== 'cancelled');
+    this.ledger.move(
+      open.map((r) => r.id),
+      'cancelled',
+      `cancelled by user ${userId}`,
+    );
+    await this.flush();
+    const cut = sounding.filter((r) => r.preemptedBroadcastId);
+    void Promise.all(cut.map((r) => this.ctx.ended(r.preemptedBroadcastId as string, r.terminalId))).catch(
+      () => undefined,
+    );
+  }
+
+  /**
+   * The window moved to `endAt` (here, or through another instance of a cluster): shorter, the plays end then; longer,
+   * the terminals playing are told in the background (verified and retried) while the caller goes on.
+   */
+  moveEnd(endAt: Date, log: { warn(m: string): void }): void {
+    const before = this.broadcast.endAt.getTime();
+    this.broadcast.endAt = endAt;
+    if (endAt.getTime() < before) {
+      for (const r of this.ledger.inState('playing'))
+        this.endsAt.set(r.id, Math.min(this.endsAt.get(r.id) ?? endAt.getTime(), endAt.getTime()));
+      this.interrupt();
+      return;
+    }
+    void this.lengthen().catch((e: unknown) => log.warn(`${this.broadcastId}: new end not sent: ${String(e)}`));
   }
 
   /** Ends the play-through wait at once (a cancel). */

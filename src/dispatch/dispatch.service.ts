@@ -6,7 +6,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Subject, type Observable } from 'rxjs';
-import { isDrillClass } from '../../firmware-protocols/codes';
 import { Clock } from '../common/clock';
 import type { AlertEvent } from '../alerts/alert-lifecycle';
 import { ValidationFailedError } from '../common/errors';
@@ -16,7 +15,8 @@ import type { Tx } from '../database/transactions';
 import { LeaseManager } from '../cluster/lease-manager';
 import { FieldCommands } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
-import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
+import type { BroadcastEntity } from './broadcast.entities';
+import { plannedBroadcast, plannedDelivery } from './planned-rows';
 import { isFinalBroadcastState, outcomeOf, type BroadcastState } from './broadcast-lifecycle';
 import { BroadcastRun, Halt, type PlayingNow, type RunContext } from './broadcast-run';
 import type { RunView } from './run/run-context';
@@ -76,9 +76,9 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     this.shards = new DispatchShards(leases, repo);
     this.cluster = new DispatchCluster(this.shards, repo, field, leases, this.clock, config.dispatch.startLeadMs, {
       startShard: (id, buses) => this.startShard(id, buses),
-      stopRun: (run, userId) => this.stopRun(run, userId),
+      stopRun: (run, userId) => run.stop(userId),
       conclude: (b, run) => this.conclude(b, run),
-      resize: (run, endAt) => this.resize(run, endAt),
+      resize: (run, endAt) => run.moveEnd(endAt, this.log),
       stopOnBuses: (id) => this.stopOnBuses(id),
       halted: () => this.halting,
     });
@@ -116,57 +116,10 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     const ids = [...new Set(order.terminalIds)];
     const terminals = new Map((await this.repo.terminals(ids, tx)).map((t) => [t.id, t]));
     const now = this.clock.date();
-    const b = Object.assign(new BroadcastEntity(), {
-      broadcastId: order.broadcastId,
-      alertId: order.alertId,
-      title: order.title.slice(0, 128),
-      eventType: order.eventType,
-      severity: order.severity,
-      messageType: order.messageType,
-      broadcastClass: order.broadcastClass,
-      priority: order.priority,
-      clipId: order.clipId,
-      source: order.source ?? null,
-      sourceParam: order.source ? (order.sourceParam ?? 0) : null,
-      repeat: order.repeat,
-      volume: order.volume,
-      startAt: order.startAt,
-      endAt: order.endAt,
-      emergency: order.emergency,
-      drill: isDrillClass(order.broadcastClass),
-      userId: order.userId,
-      state: 'planned',
-      targeted: ids.length,
-      createdAt: now,
-      startedAt: null,
-      finishedAt: null,
-      cancelRequestedAt: null,
-      cancelledBy: null,
-    } satisfies Omit<BroadcastEntity, 'id'>);
-    const deliveries = ids.map((id) => {
-      const t = terminals.get(id);
-      const where = this.field.locate(id);
-      return Object.assign(new DeliveryEntity(), {
-        broadcastId: order.broadcastId,
-        terminalId: id,
-        gatewayId: where?.gatewayId ?? t?.gatewayId ?? null,
-        unit: where?.unit ?? t?.unitId ?? null,
-        areaCode: t?.areaCode ?? '',
-        terminalName: (t?.name ?? `terminal ${id}`).slice(0, 64),
-        state: 'pending',
-        reason: null,
-        attempts: 0,
-        terminalClipId: null,
-        startSentAt: null,
-        startSequence: null,
-        verifiedAt: null,
-        finishedAt: null,
-        preemptedBroadcastId: null,
-        preemptedPriority: null,
-        updatedAt: now,
-      } satisfies Omit<DeliveryEntity, 'id'>);
-    });
-    await this.repo.insertBroadcast(tx, b, deliveries);
+    const deliveries = ids.map((id) =>
+      plannedDelivery(order.broadcastId, id, terminals.get(id), this.field.locate(id), now),
+    );
+    await this.repo.insertBroadcast(tx, plannedBroadcast(order, ids.length, now), deliveries);
     return { broadcastId: order.broadcastId, alertId: order.alertId, deliveries: deliveries.length };
   }
 
@@ -223,7 +176,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     this.shards.attach(shard, run);
     if (shard.buses && b.cancelRequestedAt) {
       // cancelled through another instance before this one ran these buses: stopped and settled here
-      await this.stopRun(run, b.cancelledBy ?? 0);
+      await run.stop(b.cancelledBy ?? 0);
       return this.conclude(b, run);
     }
     if (b.state === 'running' && b.endAt.getTime() > this.clock.now()) {
@@ -311,7 +264,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
    */
   async shorten(broadcastId: string, endAt: Date): Promise<void> {
     await this.repo.write([], { broadcastId, set: { endAt } });
-    for (const run of this.shards.runsOf(broadcastId)) this.resize(run, endAt);
+    for (const run of this.shards.runsOf(broadcastId)) run.moveEnd(endAt, this.log);
   }
 
   /** Terminals of a running broadcast not started at its start are started now, late, if its window is open. */
@@ -322,21 +275,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   /** A broadcast's window now ends later (a relay slot lengthened while it plays): the terminals playing are told. */
   async lengthen(broadcastId: string, endAt: Date): Promise<void> {
     await this.repo.write([], { broadcastId, set: { endAt } });
-    for (const run of this.shards.runsOf(broadcastId)) this.resize(run, endAt);
-  }
-
-  /** A run's window moved to `endAt` (here, or through another instance): shorter, its plays end then; longer, told. */
-  resize(run: BroadcastRun, endAt: Date): void {
-    const before = run.broadcast.endAt.getTime();
-    run.broadcast.endAt = endAt;
-    if (endAt.getTime() < before) {
-      for (const r of run.ledger.inState('playing'))
-        run.endsAt.set(r.id, Math.min(run.endsAt.get(r.id) ?? endAt.getTime(), endAt.getTime()));
-      run.interrupt();
-      return;
-    }
-    // the new end reaches the terminals in the background (verified and retried): the caller goes on
-    void run.lengthen().catch((e: unknown) => this.log.warn(`${run.broadcastId}: new end not sent: ${String(e)}`));
+    for (const run of this.shards.runsOf(broadcastId)) run.moveEnd(endAt, this.log);
   }
 
   /**
@@ -379,7 +318,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     if (this.shards.clustered) {
       await this.repo.write([], { broadcastId: b.broadcastId, set: requested });
       // each holder stops the deliveries of its buses at its next pass (docs/cluster.md): these here at once
-      await Promise.all(this.shards.runsOf(b.broadcastId).map((run) => this.stopRun(run, userId)));
+      await Promise.all(this.shards.runsOf(b.broadcastId).map((run) => run.stop(userId)));
       await this.repo.settleUnshared(b.broadcastId, 'cancelled', `cancelled by user ${userId}`);
       await this.conclude(b, null);
       return this.cluster.soon();
@@ -387,7 +326,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     const active = this.shards.runsOf(b.broadcastId)[0];
     const run = active ?? new BroadcastRun(b, new DeliveryLedger(await this.repo.ledgerRows(b.broadcastId)), this.ctx);
     await this.repo.write([], { broadcastId: b.broadcastId, set: requested });
-    await this.stopRun(run, userId);
+    await run.stop(userId);
     b.state = 'cancelled';
     await this.repo.write([], {
       broadcastId: b.broadcastId,
@@ -395,37 +334,6 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     });
     this.emit(b, run.ledger.counts(), []);
     await this.advance(b.alertId, 'cancel', `cancelled by user ${userId}`);
-  }
-
-  /**
-   * A run stopped where it stands: the terminals it started are sent a stop, its open deliveries are cancelled, and
-   * what it had cut into comes back (a relay slot still open resumes).
-   */
-  async stopRun(run: BroadcastRun, userId: number): Promise<void> {
-    run.cancelled = true;
-    run.interrupt();
-    const sounding = run.ledger.rows().filter((r) => r.startSentAt && r.state !== 'played' && r.state !== 'cancelled');
-    const byBus = new Map<number, number[]>();
-    for (const r of sounding) {
-      const g = this.field.locate(r.terminalId)?.gatewayId;
-      if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
-    }
-    const stop = { code: 'stop' as const, broadcastId: run.broadcastId, priority: run.broadcast.priority };
-    // a bus whose stop fails (gone from this run: its new holder settles it) does not keep the others from settling
-    await Promise.all(
-      [...byBus].map(([g, keys]) => stopPhase(run.ctx.link(g), keys, stop, run.ours(null)).catch(() => undefined)),
-    );
-    const open = run.ledger.rows().filter((r) => r.state !== 'played' && r.state !== 'cancelled');
-    run.ledger.move(
-      open.map((r) => r.id),
-      'cancelled',
-      `cancelled by user ${userId}`,
-    );
-    await run.flush();
-    const cut = sounding.filter((r) => r.preemptedBroadcastId);
-    void Promise.all(cut.map((r) => this.ctx.ended(r.preemptedBroadcastId as string, r.terminalId))).catch(
-      () => undefined,
-    );
   }
 
   private playingNow(terminalId: number, except: string): PlayingNow | null {
