@@ -26,6 +26,7 @@ import { RelayHeld1796400000000 } from './1796400000000-relay-held';
 import { Cluster1796700000000 } from './1796700000000-cluster';
 import { ClusterSequence1796800000000 } from './1796800000000-cluster-sequence';
 import { ClipBlobs1796900000000 } from './1796900000000-clip-blobs';
+import { AuditAppendLock1797000000000 } from './1797000000000-audit-append-lock';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -44,4 +45,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Cluster1796700000000,
   ClusterSequence1796800000000,
   ClipBlobs1796900000000,
+  AuditAppendLock1797000000000,
 ];

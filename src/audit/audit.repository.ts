@@ -31,9 +31,15 @@ export interface AuditFilter {
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The last row of the chain; on MySQL/MariaDB read with a row lock so a transaction sees the latest commit. */
+  /**
+   * The last row of the chain. On MySQL/MariaDB the append lock row is locked first, until the transaction ends (so
+   * appenders of every instance sharing the database take turns), and the head is read with a row lock, so a
+   * transaction sees the latest commit.
+   */
   async head(tx: Tx): Promise<Pick<AuditEntryEntity, 'id' | 'hash'> | null> {
     const manager: EntityManager = managerOf(tx);
+    if (this.dataSource.options.type !== 'better-sqlite3')
+      await manager.query('SELECT id FROM audit_append_lock WHERE id = 1 FOR UPDATE');
     const qb = manager
       .getRepository(AuditEntryEntity)
       .createQueryBuilder('a')
