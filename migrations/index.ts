@@ -27,6 +27,7 @@ import { Cluster1796700000000 } from './1796700000000-cluster';
 import { ClusterSequence1796800000000 } from './1796800000000-cluster-sequence';
 import { ClipBlobs1796900000000 } from './1796900000000-clip-blobs';
 import { AuditAppendLock1797000000000 } from './1797000000000-audit-append-lock';
+import { RegistryJournal1797100000000 } from './1797100000000-registry-journal';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -46,4 +47,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ClusterSequence1796800000000,
   ClipBlobs1796900000000,
   AuditAppendLock1797000000000,
+  RegistryJournal1797100000000,
 ];

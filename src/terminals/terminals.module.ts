@@ -4,6 +4,7 @@ import { GatewaysRepository } from './gateways.repository';
 import { GatewaysService } from './gateways.service';
 import { GatewaysController, TerminalsController } from './registry.controllers';
 import { RegistryEvents } from './registry-events';
+import { RegistryJournal } from './registry-journal';
 import { RegistryTransferService } from './registry-transfer.service';
 import { TerminalsRepository } from './terminals.repository';
 import { TerminalsService } from './terminals.service';
@@ -21,6 +22,7 @@ import { TransferController } from './transfer.controller';
     TerminalsService,
     RegistryTransferService,
     RegistryEvents,
+    RegistryJournal,
   ],
   exports: [GatewaysRepository, TerminalsRepository, GatewaysService, TerminalsService, RegistryEvents],
 })
