@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- failover`: a county-wide emergency alert (the built-in chime) sent through one instance's API
- * before the kill, and what became of it. Dispatch is not routed to the instance holding a bus yet (docs/cluster.md,
- * "Not done yet"): the instance that took the alert drives only the buses it holds, the others' deliveries fail with
- * "driven by instance … of the cluster". The bench reports the outcome as the API gives it; it fixes nothing.
+ * before the kill, and what became of it. Each instance runs the deliveries of the buses it holds, and the buses of
+ * the killed one are continued by their new holders (docs/cluster.md, "Dispatch across instances"): the bench reports
+ * the outcome and the deliveries by state as the API gives them.
  */
 import type { CountyShape } from '../../device-drivers/simulator/county-shape';
 import { login, sleep } from './cluster-launcher';
