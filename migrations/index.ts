@@ -28,6 +28,7 @@ import { ClusterSequence1796800000000 } from './1796800000000-cluster-sequence';
 import { ClipBlobs1796900000000 } from './1796900000000-clip-blobs';
 import { AuditAppendLock1797000000000 } from './1797000000000-audit-append-lock';
 import { RegistryJournal1797100000000 } from './1797100000000-registry-journal';
+import { DeliveryStartFloor1797200000000 } from './1797200000000-delivery-start-floor';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -48,4 +49,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ClipBlobs1796900000000,
   AuditAppendLock1797000000000,
   RegistryJournal1797100000000,
+  DeliveryStartFloor1797200000000,
 ];

@@ -148,6 +148,14 @@ export class DeliveryEntity {
   @Column({ type: 'integer', nullable: true })
   startSequence!: number | null;
 
+  /** A sequence every start sent after `startSentAt` was recorded is above (migration 1797200000000). */
+  @Column({
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) },
+  })
+  startFloor!: number | null;
+
   @Column({ type: 'datetime', precision: 3, nullable: true })
   verifiedAt!: Date | null;
 

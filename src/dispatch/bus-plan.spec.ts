@@ -345,6 +345,30 @@ describe('the per-bus plan', () => {
     expect(sent).toEqual(['2 101 false']);
   });
 
+  it('after a crash or a takeover, takes an idle terminal whose last command was signed after the start was recorded, though its sequence was not', async () => {
+    const bus = new FakeBus([1, 2, 3]);
+    // the previous holder recorded the start as sent with floor 40, sent it (sequence 51) and died before recording
+    // 51: 1 took it and its tone has ended; 2 missed it (its last command, 30, is older); 3 took a command of ours
+    // signed after the restart (above 60, where this server's numbers begin), not the lost start
+    bus.lastSequence.set(1, 51);
+    bus.lastSequence.set(2, 30);
+    bus.lastSequence.set(3, 61);
+    const out = await startPhase(
+      bus,
+      {
+        ...base,
+        toStart: [],
+        wholeBus: false,
+        readFirst: [1, 2, 3],
+        sentBefore: () => null,
+        signedBefore: () => ({ above: 40, upTo: 60 }),
+      },
+      new FakeClock(),
+    );
+    expect(out.playing.map((p) => p.key).sort()).toEqual([1, 2, 3]);
+    expect(bus.sent).toEqual(['2 play', '3 play']);
+  });
+
   it('stores on those that answer in a first round; the silent and those held offline are left to retries, one class lower', async () => {
     const bus = new FakeBus([1, 2, 3], new Set([3]));
     const clip: ClipToTransfer = { clipId: 7, codec: 'opus-16k', digest: '00', data: new Uint8Array(10) };

@@ -12,6 +12,7 @@ export interface DeliveryPatch {
   terminalClipId?: number | null;
   startSentAt?: Date | null;
   startSequence?: number | null;
+  startFloor?: number | null;
   verifiedAt?: Date | null;
   finishedAt?: Date | null;
   preemptedBroadcastId?: string | null;

@@ -113,6 +113,7 @@ export class DispatchRepository {
       terminalClipId: d.terminalClipId,
       startSentAt: d.startSentAt,
       startSequence: d.startSequence,
+      startFloor: d.startFloor,
       verifiedAt: d.verifiedAt,
       finishedAt: d.finishedAt,
       preemptedBroadcastId: d.preemptedBroadcastId,

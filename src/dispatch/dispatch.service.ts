@@ -98,6 +98,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
         if (run && where) await run.resume(terminalId, run.ctx.link(where.gatewayId));
       },
       halted: () => this.halting,
+      sequenceFloor: () => this.field.sequenceFloor(),
       offline: (id) => this.monitoring.terminal(id)?.online === false,
       holds: (id, clipId) => this.provisioning.holds(id, clipId),
       lacks: (id, clipId) => this.provisioning.lacks(id, clipId),

@@ -50,6 +50,9 @@ class RecordingField extends FieldCommands {
   constructor(private readonly behaviour: Partial<Record<number, { command?: FieldError; status?: FieldError }>> = {}) {
     super();
   }
+  sequenceFloor(): number {
+    return this.sequence;
+  }
   locate(terminalId: number): TerminalLocation | null {
     return terminalId >= 1 && terminalId <= 3 ? { terminalId, gatewayId: 1, unit: terminalId } : null;
   }

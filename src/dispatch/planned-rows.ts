@@ -59,6 +59,7 @@ export function plannedDelivery(
     terminalClipId: null,
     startSentAt: null,
     startSequence: null,
+    startFloor: null,
     verifiedAt: null,
     finishedAt: null,
     preemptedBroadcastId: null,

@@ -15,6 +15,8 @@ export interface BusFactoryDeps {
   clock: Clock;
   signer: Sm2Signer;
   nextSequence: () => number;
+  /** CommandSequenceSource.issued: every number signed later is greater (0 where unknown). */
+  issuedSequence?: () => number;
   /**
    * Resolves once the command sequence is above every number the cluster had reserved (a bus taken over from another
    * instance opens after it: src/field/cluster-command-sequence.ts). Absent alone.

@@ -54,6 +54,10 @@ export class ClusterCommandSequence implements CommandSequenceSource {
     return sequence;
   }
 
+  issued(): number {
+    return this.next - 1;
+  }
+
   take(): number {
     if (this.next > this.last) {
       if (!this.spare)

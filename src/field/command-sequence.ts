@@ -15,6 +15,11 @@ export interface CommandSequenceSource {
   /** The next number, greater than every number this source handed out before. */
   take(): number;
   /**
+   * A number every later `take()` is greater than, and that is at least every number handed out so far (here, or by an
+   * earlier process of this data folder, or, in a cluster, by the previous holder of a bus taken over).
+   */
+  issued(): number;
+  /**
    * Before driving a bus just taken over from another instance of the cluster: resolves once every number handed out
    * afterwards is above every number any instance had reserved when it was called. Nothing to do alone.
    */
@@ -49,6 +54,10 @@ export class CommandSequence implements CommandSequenceSource {
   /** The last number this data folder's sequence may have handed out (0 when it never signed anything). */
   get lastReserved(): number {
     return this.reservedUpTo;
+  }
+
+  issued(): number {
+    return this.next - 1;
   }
 
   /** Alone there is no other owner to pass: nothing to do. */

@@ -156,6 +156,10 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
 
   // ---- FieldCommands -------------------------------------------------------------------------------------------
 
+  sequenceFloor(): number {
+    return this.busDeps.issuedSequence?.() ?? 0;
+  }
+
   locate(terminalId: number): TerminalLocation | null {
     return this.located.get(terminalId) ?? null;
   }

@@ -27,6 +27,11 @@ export abstract class FieldCommands {
   abstract connection(gatewayId: number): ConnectionState | null;
   /** How long a bus-wide command sent again is the very block first sent (a unit that took it refuses the copy as a replay). */
   abstract readonly signedBlockWindowMs: number;
+  /**
+   * A command sequence number every command signed from now on is greater than, and that is at least every number
+   * signed before (by this instance, an earlier process of it, or the previous holder of a bus taken over).
+   */
+  abstract sequenceFloor(): number;
   /** The gateways with an open bus. */
   abstract openGateways(): OpenGateway[];
   /** Resolves when every registry change received so far has been applied to the buses. */

@@ -60,6 +60,7 @@ async function commandSequence(c: AppConfig, signing: CommandSigning, ds: DataSo
           clock,
           signer: signing.signer,
           nextSequence: () => sequence.take(),
+          issuedSequence: () => sequence.issued(),
           passTakeover: () => sequence.passTakeover(),
           signedBlocks,
           platformCode: c.platformResourceCode,

@@ -51,6 +51,12 @@ export interface StartOptions {
   onSent?: (keys: number[], sequence: number, busWide: boolean) => void;
   /** The sequence of a start of ours sent to the key before a restart, if one was recorded. */
   sentBefore?: (key: number) => number | null;
+  /**
+   * Where a start of ours sent to the key before a restart or a takeover lies when its own sequence was not recorded:
+   * above `above` (recorded just before it went out) and not above `upTo` (every number signed since the restart is
+   * greater). A terminal idle whose last accepted sequence lies there took it.
+   */
+  signedBefore?: (key: number) => { above: number; upTo: number } | null;
   /** Stops early (a cancel). */
   stopped?: () => boolean;
   /** Told of each key as soon as it is verified, with the status that showed it. */
@@ -86,7 +92,16 @@ class SentStarts {
   private readonly lost = new Map<number, number>();
   private readonly lastRead = new Map<number, number>();
 
-  constructor(private readonly sentBefore?: (key: number) => number | null) {}
+  constructor(
+    private readonly sentBefore?: (key: number) => number | null,
+    private readonly signedBefore?: (key: number) => { above: number; upTo: number } | null,
+  ) {}
+
+  /** The key's last command was signed by the server before, after it recorded our start as sent: that start. */
+  private before(k: number, seq: number): boolean {
+    const range = this.signedBefore?.(k);
+    return range !== null && range !== undefined && seq > range.above && seq <= range.upTo;
+  }
 
   busWide(sequence: number): void {
     this.bus.add(sequence);
@@ -114,6 +129,7 @@ class SentStarts {
       (this.bus.has(seq) ||
         (this.own.get(k)?.has(seq) ?? false) ||
         this.sentBefore?.(k) === seq ||
+        this.before(k, seq) ||
         // sequences only grow, and only this controller signs: one taken since the lost start's read is that start
         (this.lost.has(k) && seq > (this.lost.get(k) as number)))
     );
@@ -154,7 +170,7 @@ class StartPhase {
     private readonly o: StartOptions,
     private readonly clock: Clock,
   ) {
-    this.sent = new SentStarts(o.sentBefore);
+    this.sent = new SentStarts(o.sentBefore, o.signedBefore);
   }
 
   async run(): Promise<StartOutcome> {

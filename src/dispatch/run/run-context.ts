@@ -48,6 +48,8 @@ export interface RunContext {
   /** Our play ended on a terminal whose earlier broadcast we interrupted. */
   ended(other: string, terminalId: number): Promise<void>;
   halted(): boolean;
+  /** FieldCommands.sequenceFloor: every command signed from now on has a greater sequence. */
+  sequenceFloor?(): number;
   /** Monitoring holds the terminal offline. */
   offline(terminalId: number): boolean;
   /** The terminal is known to hold this clip already (tone provisioning stored it): no transfer, not even a check. */

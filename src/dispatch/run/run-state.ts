@@ -24,6 +24,12 @@ export class RunState {
   readonly lateWork: Promise<void>[] = [];
   /** Wakes the play-through's wait (a terminal started late, a cancel). */
   wake: (() => void) | null = null;
+  /**
+   * Every command this server signs from the run's start on has a greater sequence (null: unknown). A terminal found
+   * idle whose last accepted sequence lies between a delivery's `startFloor` and this was started by the server that
+   * ran the delivery before (bus-start.ts).
+   */
+  readonly floorAtStart: number | null;
   private writes: Promise<void> = Promise.resolve();
   private flushQueued = false;
 
@@ -31,7 +37,9 @@ export class RunState {
     readonly broadcast: BroadcastEntity,
     readonly ledger: DeliveryLedger,
     readonly ctx: RunContext,
-  ) {}
+  ) {
+    this.floorAtStart = ctx.sequenceFloor?.() ?? null;
+  }
 
   get broadcastId(): string {
     return this.broadcast.broadcastId;
