@@ -32,6 +32,7 @@ import { DispatchRepository, OPEN_DELIVERY_STATES } from './dispatch.repository'
 import { DispatchCluster } from './dispatch-cluster';
 import { DispatchShards, type Shard } from './dispatch-shards';
 import { fieldLink } from './field-link';
+import { retryUnreachable } from './run/retry-unreachable';
 
 export interface BroadcastProgress {
   broadcastId: string;
@@ -181,11 +182,9 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       return this.conclude(b, run);
     }
     if (b.state === 'running' && b.endAt.getTime() > this.clock.now()) {
-      // continued after a restart: terminals that did not answer before get another chance inside the window
-      run.ledger.move(
-        run.ledger.inState('unreachable').map((r) => r.id),
-        'pending',
-      );
+      // continued after a restart or a takeover: terminals that did not answer before get another chance inside the
+      // window — read first where a start went out on their bus, which reached them too (run/retry-unreachable.ts)
+      retryUnreachable(run.ledger);
     }
     if (b.state === 'planned') await this.begin(b);
     // the instances running a broadcast's buses start them on one second: the first began it, the others join
