@@ -6,7 +6,7 @@
  * administrator would, and each instance's `/health` cluster entry. Run `npm run build` first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -194,11 +194,21 @@ export class InstanceProcess {
     }
   }
 
+  /** The last lines of the instance's log (the data folder is removed when the bench ends). */
+  logTail(lines = 15): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
   /** Resolves once `/health` answers with a cluster entry; rejects if the process exits first or after `timeoutMs`. */
   async waitUp(timeoutMs = 120_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      if (!this.running) throw new Error(`${this.id} exited (code ${this.child.exitCode}); see ${this.logFile}`);
+      if (!this.running)
+        throw new Error(`${this.id} exited (code ${this.child.exitCode}); its log ends:\n${this.logTail()}`);
       if (await this.health()) return;
       await sleep(250);
     }
