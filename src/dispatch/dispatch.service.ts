@@ -43,6 +43,10 @@ export interface BroadcastProgress {
   changes: { terminalId: number; areaCode: string; state: string; reason: string | null }[];
 }
 
+/** A batch of delivery states is tried this many times, this far apart (× the attempt), before it is given up. */
+const FLUSH_ATTEMPTS = 3;
+const FLUSH_RETRY_MS = 250;
+
 const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = {
   completed: 'complete',
   partial: 'complete-partially',
@@ -348,21 +352,29 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       : null;
   }
 
-  private async flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void> {
-    let written: DeliveryChange[];
-    try {
-      written = await this.shards.write(run, changes, updates);
-    } catch (e) {
-      if (!this.halting)
-        this.log.error(`broadcast ${run.broadcastId}: delivery states not written: ${(e as Error).message}`);
-      return;
+  /** Writes a run's batch, tried again twice on an error (a write may fail for a moment); false when it never went through. */
+  private async flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<boolean> {
+    let written: DeliveryChange[] = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        written = await this.shards.write(run, changes, updates);
+        break;
+      } catch (e) {
+        if (this.halting || attempt >= FLUSH_ATTEMPTS) {
+          if (!this.halting)
+            this.log.error(`broadcast ${run.broadcastId}: delivery states not written: ${(e as Error).message}`);
+          return false;
+        }
+        await this.clock.sleep(FLUSH_RETRY_MS * attempt);
+      }
     }
-    if (written.length === 0) return;
+    if (written.length === 0) return true;
     // in a cluster the counts are the broadcast's, every holder's deliveries, as written
     const counts = this.shards.clustered
       ? await this.repo.stateCounts(run.broadcastId).catch(() => null)
       : run.ledger.counts();
     if (counts) this.emit(run.broadcast, counts, written);
+    return true;
   }
 
   /** Progress on the live view: the broadcast's counts and the deliveries that changed. */

@@ -119,7 +119,8 @@ export class BusStart {
         .map((r) => r.id);
       run.ledger.patch(job.reached, { startSentAt: at, startFloor });
     }
-    await run.flush();
+    // the record goes first or the start does not go at all: one sent without it could be sent again after a restart
+    if (!(await run.flush())) throw new Error('the start could not be recorded as sent (database): not sent');
   }
 
   /**

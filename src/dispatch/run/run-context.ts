@@ -41,8 +41,11 @@ export interface RunContext {
     terminalIds: number[],
   ): Promise<{ terminalIds: number[]; clip: ClipVariant | null; error: string | null }[]>;
   playingNow(terminalId: number, except: string): PlayingNow | null;
-  /** Writes a batch (errors are the context's to log: the run goes on from memory). */
-  flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<void>;
+  /**
+   * Writes a batch (errors are the context's to log: the run goes on from memory); false when it was not written. A
+   * start's write-ahead record that was not written stops the start (bus-start.ts).
+   */
+  flush(run: RunView, changes: DeliveryChange[], updates: DeliveryUpdate[]): Promise<boolean>;
   /** Our start interrupted `other` on the terminal. */
   preempted(other: string, terminalId: number, by: string): Promise<void>;
   /** Our play ended on a terminal whose earlier broadcast we interrupted. */

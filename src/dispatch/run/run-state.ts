@@ -30,7 +30,7 @@ export class RunState {
    * ran the delivery before (bus-start.ts).
    */
   readonly floorAtStart: number | null;
-  private writes: Promise<void> = Promise.resolve();
+  private writes: Promise<boolean> = Promise.resolve(true);
   private flushQueued = false;
 
   constructor(
@@ -49,8 +49,8 @@ export class RunState {
     if (this.cancelled || this.ctx.halted()) throw new Halt();
   }
 
-  /** Writes what changed, in order (each write after the previous one). */
-  flush(): Promise<void> {
+  /** Writes what changed, in order (each write after the previous one); false when that write did not go through. */
+  flush(): Promise<boolean> {
     if (!this.ledger.pending) return this.writes;
     const { changes, updates } = this.ledger.take();
     const run = this.writes.then(() => this.ctx.flush(this, changes, updates));
