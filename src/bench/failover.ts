@@ -301,9 +301,12 @@ async function run(o: Options, say: (l: string) => void): Promise<string> {
       : null;
     const load = loadavg();
     const killed = await killPhase(c, say);
+    const afterKill = (await sim.counters()).repeatedStarts ?? null;
     c.start(killed.victimId);
     await c.instances.get(killed.victimId)!.waitUp();
     await settle(c, say);
+    // the killed instance is back: the buses are balanced again, some of them move while the alert may still run
+    const afterRestart = (await sim.counters()).repeatedStarts ?? null;
     const paused = await pausePhase(c, say);
     const alert = probe ? await alertOutcome(probe) : null;
     const counters = await sim.counters();
@@ -314,6 +317,11 @@ async function run(o: Options, say: (l: string) => void): Promise<string> {
         paused_takeover_s: round(paused.polled_s),
         paused_takeover_held_s: round(paused.held_s),
         started_twice: counters.repeatedStarts ?? null,
+        started_twice_by_phase: {
+          kill: afterKill,
+          restart_and_rebalance: afterRestart,
+          pause: counters.repeatedStarts,
+        },
         buses: c.gatewayIds.length,
         bench_buses_env: process.env.BENCH_BUSES ?? null,
         terminals: shape.gateways.reduce((n, g) => n + g.terminals.length, 0),
