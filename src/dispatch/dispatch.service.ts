@@ -104,6 +104,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       },
       halted: () => this.halting,
       sequenceFloor: () => this.field.sequenceFloor(),
+      busSequenceFloor: (gatewayId) => this.field.busSequenceFloor(gatewayId),
       offline: (id) => this.monitoring.terminal(id)?.online === false,
       holds: (id, clipId) => this.provisioning.holds(id, clipId),
       lacks: (id, clipId) => this.provisioning.lacks(id, clipId),

@@ -50,6 +50,10 @@ class RecordingField extends FieldCommands {
   constructor(private readonly behaviour: Partial<Record<number, { command?: FieldError; status?: FieldError }>> = {}) {
     super();
   }
+  busSequenceFloor(): number | null {
+    return null;
+  }
+
   sequenceFloor(): number {
     return this.sequence;
   }

@@ -160,6 +160,10 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     return this.busDeps.issuedSequence?.() ?? 0;
   }
 
+  busSequenceFloor(gatewayId: number): number | null {
+    return this.open.get(gatewayId)?.sequenceFloor ?? null;
+  }
+
   locate(terminalId: number): TerminalLocation | null {
     return this.located.get(terminalId) ?? null;
   }
@@ -435,7 +439,15 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
       this.log.error(`${busIdOf(g)} not opened: ${(e as Error).message}`);
       return;
     }
-    const o: OpenBus = { gateway: g, key: connectionKey(g), bus, units: new Map(), sweeper: null, subscriptions: [] };
+    const o: OpenBus = {
+      gateway: g,
+      key: connectionKey(g),
+      bus,
+      units: new Map(),
+      sweeper: null,
+      subscriptions: [],
+      sequenceFloor: this.sequenceFloor(),
+    };
     this.open.set(g.id, o);
     this.monitoring.trackGateway({ gatewayId: g.id, areaCode: g.areaCode }, now);
     for (const t of terminals) this.attach(o, t);

@@ -32,6 +32,11 @@ export abstract class FieldCommands {
    * signed before (by this instance, an earlier process of it, or the previous holder of a bus taken over).
    */
   abstract sequenceFloor(): number;
+  /**
+   * The sequence floor when this instance opened the gateway's bus (null: not open here): every command signed on the
+   * bus before, by a previous holder or an earlier process, is at most this; every one this instance signs is above.
+   */
+  abstract busSequenceFloor(gatewayId: number): number | null;
   /** The gateways with an open bus. */
   abstract openGateways(): OpenGateway[];
   /** Resolves when every registry change received so far has been applied to the buses. */

@@ -19,6 +19,8 @@ export interface OpenBus {
   units: Map<number, number>;
   sweeper: Sweeper | null;
   subscriptions: Subscription[];
+  /** FieldCommands.busSequenceFloor: the sequence floor when this instance opened the bus. */
+  sequenceFloor: number;
 }
 
 /** A report (adapter 回传, task start/end) with the registry ids it concerns. */

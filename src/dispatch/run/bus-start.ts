@@ -87,10 +87,7 @@ export class BusStart {
       beforeSend: (keys, busWide) => this.beforeSend(job, keys, busWide),
       onSent: (keys, sequence, busWide) => this.onSent(job, keys, sequence, busWide),
       sentBefore: (t) => run.ledger.ofTerminal(t)?.startSequence ?? null,
-      signedBefore: (t) => {
-        const floor = run.ledger.ofTerminal(t)?.startFloor ?? null;
-        return floor === null || run.floorAtStart === null ? null : { above: floor, upTo: run.floorAtStart };
-      },
+      signedBefore: (t) => run.signedBefore(t, job.gatewayId),
       stopped: () => run.cancelled || run.ctx.halted(),
       suspect: (t) => run.ctx.offline(t),
       onPlaying: (t, s) => this.playing(job, t, s),
@@ -101,11 +98,17 @@ export class BusStart {
   private async beforeSend(job: BusStartJob, keys: number[], busWide: boolean): Promise<void> {
     const run = this.run;
     const at = run.ctx.clock.date();
-    // the start goes out after this write: its sequence, unknown yet, is above the floor recorded with it
+    // the start goes out after this write: its sequence, unknown yet, is above the floor recorded with it. A floor
+    // recorded before stays: what the terminal took since is one of these starts (a prepare withdraws it,
+    // RunState.transferLink), and a later floor would lose an earlier start that was taken and not recorded
     const startFloor = run.ctx.sequenceFloor?.() ?? null;
     for (const k of keys) {
       const r = run.ledger.ofTerminal(k) as LedgerRow;
-      run.ledger.patch([r.id], { startSentAt: at, startFloor, attempts: (r.attempts ?? 0) + 1 });
+      run.ledger.patch([r.id], {
+        startSentAt: at,
+        startFloor: r.startFloor ?? startFloor,
+        attempts: (r.attempts ?? 0) + 1,
+      });
     }
     // a bus-wide start reaches the terminals still being transferred to as well: after a restart they are read
     // before they are started

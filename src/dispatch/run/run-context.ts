@@ -53,6 +53,8 @@ export interface RunContext {
   halted(): boolean;
   /** FieldCommands.sequenceFloor: every command signed from now on has a greater sequence. */
   sequenceFloor?(): number;
+  /** FieldCommands.busSequenceFloor: what was signed on the bus before this instance opened it is at most this. */
+  busSequenceFloor?(gatewayId: number): number | null;
   /** Monitoring holds the terminal offline. */
   offline(terminalId: number): boolean;
   /** The terminal is known to hold this clip already (tone provisioning stored it): no transfer, not even a check. */

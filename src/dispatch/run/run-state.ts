@@ -24,11 +24,7 @@ export class RunState {
   readonly lateWork: Promise<void>[] = [];
   /** Wakes the play-through's wait (a terminal started late, a cancel). */
   wake: (() => void) | null = null;
-  /**
-   * Every command this server signs from the run's start on has a greater sequence (null: unknown). A terminal found
-   * idle whose last accepted sequence lies between a delivery's `startFloor` and this was started by the server that
-   * ran the delivery before (bus-start.ts).
-   */
+  /** Every command this server signs from the run's start on has a greater sequence (null: unknown). */
   readonly floorAtStart: number | null;
   private writes: Promise<boolean> = Promise.resolve(true);
   private flushQueued = false;
@@ -78,6 +74,18 @@ export class RunState {
   later(work: Promise<void>): void {
     work.catch(() => undefined);
     this.lateWork.push(work);
+  }
+
+  /**
+   * The sequences a terminal's last command may carry to count as the start recorded for it by the server that ran its
+   * delivery before (null: none): above the row's `startFloor`, and signed before this instance drove the terminal's
+   * bus — from when it opened the bus (taken over in a cluster, or opened at start after a restart), else from the
+   * run's start. A command this instance signed there itself since is never taken for that start.
+   */
+  signedBefore(terminalId: number, gatewayId: number): { above: number; upTo: number } | null {
+    const floor = this.ledger.ofTerminal(terminalId)?.startFloor ?? null;
+    const upTo = this.ctx.busSequenceFloor?.(gatewayId) ?? this.floorAtStart;
+    return floor === null || upTo === null || upTo <= floor ? null : { above: floor, upTo };
   }
 
   /** The delivery id of a terminal of this broadcast. */
