@@ -116,6 +116,12 @@ export interface RequestOptions {
    * provisioning) whose unit most likely lost one frame to noise, not a sweep's poll of a unit that keeps failing.
    */
   tryBackedOff?: boolean;
+  /**
+   * Clip transfers only: the signed prepare goes to each unit on its own, never to the whole bus. A prepare broadcast
+   * moves the last accepted sequence (PROTOCOL.md §3 regs 16–17) of every unit, also of one that took a start and is
+   * idle again, which only that sequence tells from one that never took it.
+   */
+  prepareEach?: boolean;
 }
 
 export type BusEvent =

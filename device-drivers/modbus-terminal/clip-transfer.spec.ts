@@ -128,6 +128,20 @@ describe('clip transfer of any length (PROTOCOL.md §6.6)', () => {
     );
   });
 
+  it('with prepareEach prepares each unit on its own: the other units of the bus keep their last accepted sequence', async () => {
+    const clip = clipOf(3 * CHUNK_BYTES, 41);
+    const { terminals, wire } = setUp([1, 2, 3, 4], () => 2);
+    const before = [3, 4].map((u) => terminals.get(u)!.model.lastSequence);
+    const r = await transferClip(wire, [1, 2], clip, { prepareEach: true });
+    expect(r.stored.sort()).toEqual([1, 2]);
+    expect([3, 4].map((u) => terminals.get(u)!.model.lastSequence)).toEqual(before);
+    expect([1, 2].map((u) => terminals.get(u)!.model.lastSequence > 0)).toEqual([true, true]);
+    // without it, one prepare to the whole bus: every unit took its sequence
+    const other = setUp([1, 2, 3, 4], () => 2);
+    await transferClip(other.wire, [1, 2], clipOf(3 * CHUNK_BYTES, 42), {});
+    expect([3, 4].map((u) => other.terminals.get(u)!.model.lastSequence > 0)).toEqual([true, true]);
+  });
+
   it('version 1 terminals take what their bitmap reaches and are refused, alone and by name, past it', async () => {
     for (const chunks of [
       FIRST_READ_CHUNKS - 1,

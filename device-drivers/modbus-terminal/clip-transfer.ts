@@ -215,16 +215,18 @@ class ClipTransfer {
       size: clip.data.length,
       digest: clip.digest,
     });
-    if (units.length > 1) {
+    const broadcast = units.length > 1 && !this.opts.prepareEach;
+    if (broadcast) {
       await this.bus.writeSigned('all', prepare, 'FC16 clip prepare', this.req);
       this.result.framesSent.broadcast++;
     }
     const pending = new Map<number, number[]>();
     for (const unit of units) {
       this.stopIfCancelled();
-      // after a broadcast prepare: did this unit get it? (a lone unit is prepared unicast at once). A lost answer is
+      // after a broadcast prepare: did this unit get it? (a lone unit, or each unit with
+      // `prepareEach`, is prepared unicast at once). A lost answer is
       // asked again once: a unit missing here gets the whole clip frame by frame on its own later
-      let r = units.length > 1 ? await this.readReceive(unit, true, true) : null;
+      let r = broadcast ? await this.readReceive(unit, true, true) : null;
       if (r === null || r.clipId !== clip.clipId || r.state === 'idle') {
         const prepared = await this.prepareOne(unit, prepare, r !== null);
         if (!prepared) continue;

@@ -90,6 +90,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Class 'poll' only: try a unit the scheduler has backed off instead of failing fast (background work). */
   tryBackedOff?: boolean;
+  /** Clip transfers only: the signed prepare to each unit on its own, never to the whole bus (device-drivers/terminal-bus.ts). */
+  prepareEach?: boolean;
 }
 
 /** A clip transfer on one gateway's bus, by terminal id. */
