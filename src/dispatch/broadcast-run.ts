@@ -16,6 +16,7 @@ import { LateStarts } from './run/late-starts';
 import { Resumes } from './run/resumes';
 import type { ClipVariant, RunContext } from './run/run-context';
 import { RunState } from './run/run-state';
+import { readInDoubt } from './run/in-doubt';
 import { firstRounds, type BusPlan } from './run/run-transfers';
 
 export { Halt, type ClipVariant, type PlayingNow, type RunContext } from './run/run-context';
@@ -56,6 +57,8 @@ export class BroadcastRun extends RunState {
   async run(): Promise<void> {
     this.startAtMs = Math.max(this.ctx.clock.now() + this.ctx.policy.startLeadMs, this.broadcast.startAt.getTime());
     const plan = await this.plan();
+    // starts recorded by the server that ran these rows before are read before anything is signed on their buses
+    await readInDoubt(this, plan);
     // the terminals the first round could not reach are tried again meanwhile; one stored late is started on its
     // own once its bus's synchronised start has gone out (it may have heard that one already)
     const busStarted = new Map(plan.map((p) => [p.gatewayId, deferred()]));

@@ -94,7 +94,7 @@ export class DispatchShards {
     };
     return {
       id: link.id,
-      transfer: async (keys, clip, priority) => (check('transfer'), link.transfer(keys, clip, priority)),
+      transfer: async (keys, clip, priority, opts) => (check('transfer'), link.transfer(keys, clip, priority, opts)),
       commandAll: async (command, priority) => (check('bus-wide command'), link.commandAll(command, priority)),
       command: async (key, command, priority) => (check('command'), link.command(key, command, priority)),
       status: async (key, priority) => (check('status read'), link.status(key, priority)),

@@ -5,8 +5,8 @@ import type { BusLink } from './bus-plan';
 export function fieldLink(field: FieldCommands, gatewayId: number): BusLink {
   return {
     id: `gateway ${gatewayId}`,
-    transfer: async (keys, clip, priority) => {
-      const r = await field.transferClip(gatewayId, keys, clip, { priority });
+    transfer: async (keys, clip, priority, opts) => {
+      const r = await field.transferClip(gatewayId, keys, clip, { priority, ...opts });
       return {
         stored: r.stored,
         alreadyStored: r.alreadyStored,

@@ -16,10 +16,12 @@ export type StopCommand = Extract<TerminalCommand, { code: 'stop' }>;
 
 export interface BusLink {
   readonly id: string;
+  /** `prepareEach`: RequestOptions.prepareEach (the signed prepare to each key on its own). */
   transfer(
     keys: number[],
     clip: ClipToTransfer,
     priority: PriorityClass,
+    opts?: { prepareEach?: boolean },
   ): Promise<{ stored: number[]; alreadyStored: number[]; failed: { key: number; failure: FieldFailure }[] }>;
   /** A command to every unit of the bus at once (no reply); resolves to the signed block's sequence, null if unknown. */
   commandAll(command: PlayCommand | StopCommand, priority: PriorityClass): Promise<number | null>;

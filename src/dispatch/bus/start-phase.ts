@@ -84,7 +84,7 @@ const describe = (s: TerminalStatus): string =>
     : `does not play it (state ${s.state}, priority ${s.priority})`;
 
 /** The signed starts sent on the bus, and what a status shows of them. */
-class SentStarts {
+export class SentStarts {
   /** Sequences of the signed starts sent (bus-wide, and per key): a terminal whose last command is one of them took ours. */
   private readonly bus = new Set<number>();
   private readonly own = new Map<number, Set<number>>();

@@ -5,6 +5,7 @@
  */
 import { transferWithRetries } from '../bus-plan';
 import type { BusStart } from './bus-start';
+import { transferLink } from './in-doubt';
 import type { ClipVariant } from './run-context';
 import type { RunState } from './run-state';
 import { recordRound, type LateTransfer } from './run-transfers';
@@ -38,7 +39,7 @@ export class LateStarts {
     const { retry } = run.transferPriority();
     const round = recordRound(run, clip);
     await transferWithRetries(
-      run.ctx.link(gatewayId),
+      transferLink(run, gatewayId),
       terminalIds,
       clip,
       retry,

@@ -4,6 +4,7 @@
  */
 import { firstTransfer, type TransferOutcome } from '../bus-plan';
 import type { LedgerRow } from '../delivery-ledger';
+import { transferLink } from './in-doubt';
 import type { ClipVariant } from './run-context';
 import type { RunState } from './run-state';
 
@@ -80,7 +81,7 @@ export async function firstRounds(
   const lates = await Promise.all(
     todo.map(async (p) => {
       const first = await firstTransfer(
-        run.ctx.link(p.gatewayId),
+        transferLink(run, p.gatewayId),
         p.rows.map((r) => r.terminalId),
         p.clip,
         priority,
