@@ -171,6 +171,7 @@ describe('starts in doubt, read before anything is signed on their bus', () => {
       row(2, { state: 'transferring', startSentAt: sent, startFloor: 100, startSequence: 101 }),
       row(3, { gatewayId: 2, state: 'transferring' }),
       row(4, { gatewayId: 2, state: 'playing', startSentAt: sent, startFloor: 100 }),
+      row(5, { state: 'transferring' }),
     ];
     const { run } = setUp(rows, new ReadOnlyBus(new Map([[2, idle(90)]])), 140);
     const asked: { keys: number[]; prepareEach?: boolean }[] = [];
@@ -191,8 +192,8 @@ describe('starts in doubt, read before anything is signed on their bus', () => {
     run.ledger.move([1], 'playing', null);
     run.ledger.move([2], 'ready', null);
     run.ledger.move([2], 'playing', null);
-    await transferLink(run, 1).transfer([2], CHIME, 'command');
-    expect(asked[2].prepareEach).toBe(false);
+    await transferLink(run, 1).transfer([5], CHIME, 'command');
+    expect(asked[2]).toMatchObject({ keys: [5], prepareEach: false });
   });
 
   it('a transfer leaves out a terminal a bus-wide start reached that took it: it plays, and no prepare moves its sequence', async () => {
@@ -216,6 +217,10 @@ describe('starts in doubt, read before anything is signed on their bus', () => {
     Object.assign(run.ctx, { link: () => ({ id: 'bus', transfer, status: (k: number) => reads.status(k) }) });
     run.durationMs.set(1, CHIME.durationMs);
     const r = await transferLink(run, 1).transfer([1, 2], CHIME, 'command');
+    expect(asked).toEqual([[2]]);
+    // stored and started by another round meanwhile: not prepared again
+    run.ledger.move([2], 'ready', null);
+    await transferLink(run, 1).transfer([2], CHIME, 'command');
     expect(asked).toEqual([[2]]);
     expect(r.stored).toEqual([2]);
     expect(run.ledger.ofTerminal(1)).toMatchObject({ state: 'playing', startSequence: 101 });

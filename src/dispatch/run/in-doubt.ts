@@ -9,8 +9,9 @@
  *
  * - a run taking over rows reads the terminals whose start is in doubt before it signs anything on their bus
  *   (`readInDoubt`);
- * - a transfer reads first the terminals it is for whose start is in doubt, leaves out those that took it, and
- *   withdraws the others' start sequences before their prepare goes out (the prepare is not a start);
+ * - a transfer reads first the terminals it is for whose start is in doubt, leaves out those that took it (and those
+ *   another round of the run has stored meanwhile), and withdraws the others' start sequences before their prepare
+ *   goes out (the prepare is not a start);
  * - while any start on the bus is in doubt, the prepare goes to each terminal on its own, never to the whole bus
  *   (`prepareEach`, device-drivers/terminal-bus.ts).
  *
@@ -59,7 +60,10 @@ export function transferLink(run: RunState, gatewayId: number): BusLink {
       const doubt = run.rowsOf(keys).filter((r) => inDoubtRow(r) && hasSequences(r));
       const took = await readBus(run, gatewayId, doubt, clip.clipId);
       await run.flush();
-      const rest = keys.filter((k) => !took.has(k));
+      // a terminal stored and started meanwhile by another round of the run is not prepared again
+      const rest = keys.filter(
+        (k) => !took.has(k) && ['pending', 'transferring'].includes(run.ledger.ofTerminal(k)?.state ?? ''),
+      );
       if (rest.length === 0) return { stored: [], alreadyStored: [], failed: [] };
       await withdrawSequences(run, rest);
       return link.transfer(rest, clip, priority, {
