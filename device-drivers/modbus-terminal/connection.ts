@@ -11,6 +11,7 @@ import type { BusConnection } from '../bus/connection';
 import { ReplyTimer } from '../bus/reply-timer';
 import { sealRtu } from '../modbus-crc';
 import { LineTiming } from '../transport/line-timing';
+import { sendRecorded, type RecordedRequest } from './modbus-serial-records';
 
 export interface GatewayConfig {
   kind: 'modbus-tcp' | 'rtu-over-tcp' | 'rtu-serial';
@@ -182,6 +183,7 @@ export class ModbusConnection implements BusConnection {
    * One request and its reply, timed: on RTU links the reply time teaches the bus's timer, a timeout doubles the unit's
    * next wait, and a timeout's error says how long was waited. A corrupted RTU reply fails at once: modbus-serial's
    * RTU ports hand over a frame as soon as its length has arrived and index.js rejects it on its CRC ("CRC error").
+   * modbus-serial's own record of the request is dropped once it has ended (modbus-serial-records.ts).
    */
   private async transact<T>(
     kind: string,
@@ -196,8 +198,10 @@ export class ModbusConnection implements BusConnection {
     const wait = this.waitFor(kind, unit, requestBytes, replyBytes);
     this.client.setTimeout(wait.ms);
     const began = this.timing.now();
+    let request: RecordedRequest<T> | null = null;
     try {
-      const reply = await this.whileOpen(send());
+      request = sendRecorded(this.client, send);
+      const reply = await this.whileOpen(request.reply);
       timer?.answered(kind, unit, requestBytes, replyBytes, this.timing.now() - began);
       return reply;
     } catch (e) {
@@ -217,6 +221,8 @@ export class ModbusConnection implements BusConnection {
         });
       }
       throw e;
+    } finally {
+      request?.release();
     }
   }
 
