@@ -11,6 +11,7 @@ import type { BusConnection } from '../bus/connection';
 import { ReplyTimer } from '../bus/reply-timer';
 import { sealRtu } from '../modbus-crc';
 import { LineTiming } from '../transport/line-timing';
+import { sendRecorded, type RecordedRequest } from './modbus-serial-records';
 
 export interface GatewayConfig {
   kind: 'modbus-tcp' | 'rtu-over-tcp' | 'rtu-serial';
@@ -86,9 +87,13 @@ export class ModbusConnection implements BusConnection {
   private readonly closeHandlers: ((reason: string) => void)[] = [];
   private readonly line: LineTiming;
   private readonly unitWaitMs: number;
-  /** Rejects when the connection closes: a request in flight then fails at once instead of waiting out its timeout. */
-  private readonly closing: Promise<never>;
-  private rejectClosing: (e: Error) => void = () => undefined;
+  /**
+   * A request in flight fails at once when the connection closes instead of waiting out its timeout: each one waits
+   * here until it ends, so a long-lived connection holds only the requests in flight (whileOpen).
+   */
+  private readonly waitingForClose = new Set<(e: Error) => void>();
+  /** Why the connection closed, once it has: a request made after it fails with this. */
+  private closedWith: Error | null = null;
 
   /** The previous request timed out: its late reply may still be on its way, so the next one lets it land first. */
   private overdue: Overdue | null = null;
@@ -100,8 +105,6 @@ export class ModbusConnection implements BusConnection {
   ) {
     this.line = gatewayLineTiming(cfg);
     this.unitWaitMs = cfg.requestTimeoutMs ?? 1000;
-    this.closing = new Promise<never>((_, reject) => (this.rejectClosing = reject));
-    this.closing.catch(() => undefined);
     client.on('close', () => this.markClosed('connection closed'));
     client.on('error', (e: unknown) => this.markClosed(e instanceof Error ? e.message : String(e)));
     // modbus-serial's TCP port swallows 'close' after a socket error (a gateway that resets the connection): watch
@@ -180,6 +183,7 @@ export class ModbusConnection implements BusConnection {
    * One request and its reply, timed: on RTU links the reply time teaches the bus's timer, a timeout doubles the unit's
    * next wait, and a timeout's error says how long was waited. A corrupted RTU reply fails at once: modbus-serial's
    * RTU ports hand over a frame as soon as its length has arrived and index.js rejects it on its CRC ("CRC error").
+   * modbus-serial's own record of the request is dropped once it has ended (modbus-serial-records.ts).
    */
   private async transact<T>(
     kind: string,
@@ -194,8 +198,10 @@ export class ModbusConnection implements BusConnection {
     const wait = this.waitFor(kind, unit, requestBytes, replyBytes);
     this.client.setTimeout(wait.ms);
     const began = this.timing.now();
+    let request: RecordedRequest<T> | null = null;
     try {
-      const reply = await this.whileOpen(send());
+      request = sendRecorded(this.client, send);
+      const reply = await this.whileOpen(request.reply);
       timer?.answered(kind, unit, requestBytes, replyBytes, this.timing.now() - began);
       return reply;
     } catch (e) {
@@ -215,6 +221,8 @@ export class ModbusConnection implements BusConnection {
         });
       }
       throw e;
+    } finally {
+      request?.release();
     }
   }
 
@@ -243,12 +251,32 @@ export class ModbusConnection implements BusConnection {
     (this.client as unknown as { _port: RawPort })._port.write(sealRtu(0, pdu));
   }
 
-  /** modbus-serial leaves a request pending when its socket closes; we end it with the connection. */
+  /**
+   * modbus-serial leaves a request pending when its socket closes; we end it with the connection. The close signal is
+   * the request's own and is forgotten when the request ends: a race against one promise that lives as long as the
+   * connection would leave a reaction on it, and through it the reply, for every request ever made.
+   */
   private whileOpen<T>(request: Promise<T>): Promise<T> {
-    return Promise.race([request, this.closing]).catch((e: unknown) => {
-      if (!this.client.isOpen) this.markClosed('port not open');
-      throw e;
-    });
+    let rejectOnClose: (e: Error) => void = () => undefined;
+    const closed = new Promise<never>((_, reject) => (rejectOnClose = reject));
+    if (this.closedWith !== null) rejectOnClose(this.closedWith);
+    else this.waitingForClose.add(rejectOnClose);
+    return Promise.race([request, closed]).then(
+      (reply) => {
+        this.waitingForClose.delete(rejectOnClose);
+        return reply;
+      },
+      (e: unknown) => {
+        this.waitingForClose.delete(rejectOnClose);
+        if (!this.client.isOpen) this.markClosed('port not open');
+        throw e;
+      },
+    );
+  }
+
+  /** Requests now waiting on the connection's close: those in flight (a long-lived connection keeps no others). */
+  waitingOnClose(): number {
+    return this.waitingForClose.size;
   }
 
   onClose(fn: (reason: string) => void): void {
@@ -265,7 +293,9 @@ export class ModbusConnection implements BusConnection {
   private markClosed(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.rejectClosing(new Error(`connection closed: ${reason}`));
+    this.closedWith = new Error(`connection closed: ${reason}`);
+    for (const reject of this.waitingForClose) reject(this.closedWith);
+    this.waitingForClose.clear();
     for (const fn of this.closeHandlers.splice(0)) fn(reason);
   }
 }
