@@ -11,6 +11,7 @@ import {
   MoreThan,
   MoreThanOrEqual,
 } from 'typeorm';
+import { isMySqlFamily } from '../database/dialect';
 import { Tx, managerOf } from '../database/transactions';
 import { AuditEntryEntity } from './audit-entry.entity';
 
@@ -38,15 +39,14 @@ export class AuditRepository {
    */
   async head(tx: Tx): Promise<Pick<AuditEntryEntity, 'id' | 'hash'> | null> {
     const manager: EntityManager = managerOf(tx);
-    if (this.dataSource.options.type !== 'better-sqlite3')
-      await manager.query('SELECT id FROM audit_append_lock WHERE id = 1 FOR UPDATE');
+    if (isMySqlFamily(this.dataSource)) await manager.query('SELECT id FROM audit_append_lock WHERE id = 1 FOR UPDATE');
     const qb = manager
       .getRepository(AuditEntryEntity)
       .createQueryBuilder('a')
       .select(['a.id', 'a.hash'])
       .orderBy('a.id', 'DESC')
       .limit(1);
-    if (this.dataSource.options.type !== 'better-sqlite3') qb.setLock('pessimistic_write');
+    if (isMySqlFamily(this.dataSource)) qb.setLock('pessimistic_write');
     return (await qb.getOne()) ?? null;
   }
 

@@ -14,6 +14,7 @@
  */
 import type { DataSource, QueryRunner } from 'typeorm';
 import { DomainError } from '../common/errors';
+import { isMySqlFamily } from '../database/dialect';
 import { managerOf, type Tx } from '../database/transactions';
 
 export interface Lease {
@@ -58,10 +59,6 @@ function msOf(v: Date | string): number {
 export const FENCED_IDLE_LIMIT_S = 3;
 /** How long an acquisition waits for a lease row locked by a fenced transaction before trying at the next renewal. */
 const ACQUIRE_LOCK_WAIT_S = 1;
-
-function isMySqlFamily(type: string): boolean {
-  return type === 'mysql' || type === 'mariadb';
-}
 
 /** MariaDB's idle_transaction_timeout for this connection; MySQL has no such variable (its error is ignored). */
 async function boundIdle(runner: QueryRunner): Promise<void> {
@@ -118,7 +115,7 @@ export class LeaseStore {
 
   /** MariaDB has `SET STATEMENT … FOR` (a variable for one statement); MySQL and SQLite do not. */
   private isMariaDb(): Promise<boolean> {
-    if (!isMySqlFamily(this.dataSource.options.type)) return Promise.resolve(false);
+    if (!isMySqlFamily(this.dataSource)) return Promise.resolve(false);
     this.mariaDb ??= this.dataSource
       .query<{ v: string }[]>('SELECT VERSION() AS v')
       .then((rows) => /mariadb/i.test(rows[0]?.v ?? ''));
@@ -345,7 +342,7 @@ export class LeaseStore {
 export async function fence(tx: Tx, key: string, epoch: number): Promise<void> {
   const manager = managerOf(tx);
   if (!manager.queryRunner) throw new Error('fence() needs an open transaction');
-  if (isMySqlFamily(manager.connection.options.type)) await boundIdle(manager.queryRunner);
+  if (isMySqlFamily(manager.connection)) await boundIdle(manager.queryRunner);
   const n = await affected(
     manager.queryRunner,
     'UPDATE cluster_lease SET epoch = epoch WHERE resourceKey = ? AND epoch = ? AND owner IS NOT NULL',

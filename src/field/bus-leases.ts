@@ -1,8 +1,9 @@
 /**
  * The field's side of the cluster (docs/cluster.md): every enabled gateway of the registry is a bus key
  * (`bus:<gatewayId>`) the LeaseManager shares among the instances, and the field drives a gateway's bus only while this
- * instance holds its lease. FieldBuses opens a bus on `gained` and closes it on `lost` (the manager reports a loss
- * before it releases the lease, and at 80 % of its term, so the bus is closed before another instance may take it).
+ * instance holds its lease. FieldBuses opens a bus on `gained` and closes it on `lost` (bus-lifecycle.ts; the manager
+ * reports a loss before it releases the lease, and at 80 % of its term, so the bus is closed before another instance may
+ * take it).
  *
  * Not clustered (DALABA_CLUSTER=off): this instance holds every bus, no event ever comes, nothing changes.
  */

@@ -6,12 +6,12 @@
  * lifecycles end with the application.
  *
  * Clustered (DALABA_CLUSTER=on, docs/cluster.md): every enabled gateway is a bus key shared among the instances
- * (bus-leases.ts); a bus is opened only once this instance gains its lease and closed as soon as it loses it. A request
- * for a bus another instance drives fails at once with a BusElsewhereError naming the bus and its holder.
+ * (bus-leases.ts); a bus is opened only once this instance gains its lease and closed as soon as it loses it
+ * (bus-lifecycle.ts). A request for a bus another instance drives fails at once with a BusElsewhereError naming the bus
+ * and its holder.
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { Sweeper } from '../../device-drivers/bus';
 import { SIGNED_BLOCK_TTL_MS } from '../../device-drivers/modbus-terminal/signed-blocks';
 import {
   BusError,
@@ -27,9 +27,10 @@ import { LeaseManager } from '../cluster/lease-manager';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import type { RegistryChange } from '../terminals/registry-events';
 import { RegistryEvents } from '../terminals/registry-events';
-import type { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
-import { busIdOf, connectionKey, createBus, type BusFactoryDeps } from './bus-factory';
+import type { TerminalEntity } from '../terminals/registry.entities';
+import { connectionKey, type BusFactoryDeps } from './bus-factory';
 import { BusLeases } from './bus-leases';
+import { BusLifecycle } from './bus-lifecycle';
 import { withFieldErrors } from './driver-failures';
 import { transferOnBus } from './field-transfer';
 import { FieldCommands } from './field-commands';
@@ -58,18 +59,15 @@ const SILENCE_CHECK_MS = 1000;
 @Injectable()
 export class FieldBuses extends FieldCommands implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Field');
-  private readonly open = new Map<number, OpenBus>();
-  private readonly located = new Map<number, TerminalLocation>();
   private readonly reportSubject = new Subject<FieldReport>();
-  private readonly observe: BusObserver;
+  /** The open buses, and where each terminal is on them. */
+  private readonly buses: BusLifecycle;
   /** Registry changes are applied one after the other, in the order they came. */
   private queue: Promise<void> = Promise.resolve();
   private registrySubscription: Subscription | null = null;
   private silenceTimer: TimerHandle | null = null;
   private stopped = false;
   private readonly busLeases: BusLeases;
-  /** Buses being closed on a lost lease, out of the registry queue (a loss does not wait for registry work). */
-  private readonly closing = new Set<Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -82,7 +80,17 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   ) {
     super();
     this.busLeases = new BusLeases(leases);
-    this.observe = new BusObserver(monitoring, this.reportSubject, this.log);
+    this.buses = new BusLifecycle({
+      config,
+      clock,
+      busDeps,
+      registry,
+      monitoring,
+      busLeases: this.busLeases,
+      observe: new BusObserver(monitoring, this.reportSubject, this.log),
+      log: this.log,
+      stopped: () => this.stopped,
+    });
   }
 
   /** Adapter reports (task start/end, 回传), for dispatch. */
@@ -92,16 +100,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
 
   onApplicationBootstrap(): Promise<void> {
     if (!this.config.field.enabled) return this.countUnpolled();
-    if (this.busLeases.clustered)
-      this.busLeases.follow({
-        gained: (id) => {
-          // asked for at once, so that buses gained together share one reservation
-          const passed = this.busDeps.passTakeover?.() ?? Promise.resolve();
-          passed.catch(() => undefined); // awaited (and reported) by openGained
-          void this.enqueue(() => this.openGained(id, passed));
-        },
-        lost: (id, epoch) => this.closeLost(id, epoch),
-      });
+    if (this.busLeases.clustered) this.buses.followLeases((work) => this.enqueue(work));
     const loaded = this.enqueue(() => this.openAll());
     this.registrySubscription = this.registryEvents.changes.subscribe((c) => void this.enqueue(() => this.apply(c)));
     this.checkSilence();
@@ -114,8 +113,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     this.busLeases.unfollow();
     this.silenceTimer?.cancel();
     await this.queue;
-    await Promise.all([...this.closing]);
-    await Promise.all([...this.open.keys()].map((id) => this.closeBus(id)));
+    await this.buses.closeAll();
     this.reportSubject.complete();
   }
 
@@ -124,10 +122,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     return this.queue;
   }
 
-  /**
-   * Whether this instance drives the gateway's bus: always when not clustered, else while it holds the bus's lease
-   * (the bus itself opens shortly after the lease is gained).
-   */
+  /** Whether this instance drives the gateway's bus: always alone, else while it holds its lease (bus-lifecycle.ts). */
   owns(gatewayId: number): boolean {
     return this.busLeases.owns(gatewayId);
   }
@@ -140,7 +135,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     connection: ConnectionState;
     units: number;
   }[] {
-    return [...this.open.values()].map((o) => ({
+    return this.buses.all().map((o) => ({
       gatewayId: o.gateway.id,
       busId: o.bus.id,
       family: o.bus.family,
@@ -151,7 +146,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
 
   /** The bus metrics of a gateway (utilisation, queue depth, errors by kind, backed-off units), or null. */
   busMetrics(gatewayId: number): ReturnType<TerminalBus['metrics']> | null {
-    return this.open.get(gatewayId)?.bus.metrics() ?? null;
+    return this.buses.get(gatewayId)?.bus.metrics() ?? null;
   }
 
   // ---- FieldCommands -------------------------------------------------------------------------------------------
@@ -161,15 +156,15 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   }
 
   busSequenceFloor(gatewayId: number): number | null {
-    return this.open.get(gatewayId)?.sequenceFloor ?? null;
+    return this.buses.get(gatewayId)?.sequenceFloor ?? null;
   }
 
   locate(terminalId: number): TerminalLocation | null {
-    return this.located.get(terminalId) ?? null;
+    return this.buses.locate(terminalId) ?? null;
   }
 
   connection(gatewayId: number): ConnectionState | null {
-    return this.open.get(gatewayId)?.bus.connectionState() ?? null;
+    return this.buses.get(gatewayId)?.bus.connectionState() ?? null;
   }
 
   openGateways(): OpenGateway[] {
@@ -225,7 +220,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   ): Promise<FieldTransferResult> {
     return withFieldErrors(async () => {
       const o = this.openOrThrow(gatewayId, 'clip transfer');
-      return transferOnBus(o.bus, gatewayId, terminalIds, (id) => this.located.get(id), clip, opts);
+      return transferOnBus(o.bus, gatewayId, terminalIds, (id) => this.buses.locate(id), clip, opts);
     });
   }
 
@@ -241,8 +236,8 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
    * null when the terminal is not on an open bus or its bus family holds no schedule.
    */
   heldSchedule(terminalId: number): HeldScheduleAccess | null {
-    const where = this.located.get(terminalId);
-    const held = where ? this.open.get(where.gatewayId)?.bus.held : undefined;
+    const where = this.buses.locate(terminalId);
+    const held = where ? this.buses.get(where.gatewayId)?.bus.held : undefined;
     return where && held ? terminalHeld(held, where.unit) : null;
   }
 
@@ -256,24 +251,24 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     table: HeldTable,
     opts: RequestOptions = {},
   ): Promise<number[]> {
-    const away = this.open.has(gatewayId) ? null : this.busLeases.elsewhere(gatewayId, 'held schedule write');
+    const away = this.buses.has(gatewayId) ? null : this.busLeases.elsewhere(gatewayId, 'held schedule write');
     if (away) return Promise.reject(away);
     const idOf = new Map<number, number>();
     for (const id of terminalIds) {
-      const where = this.located.get(id);
+      const where = this.buses.locate(id);
       if (where?.gatewayId === gatewayId) idOf.set(where.unit, id);
     }
-    return busHeldWrite(this.open.get(gatewayId)?.bus, gatewayId, idOf, table, opts);
+    return busHeldWrite(this.buses.get(gatewayId)?.bus, gatewayId, idOf, table, opts);
   }
 
   /** The terminals the field reaches through a gateway's bus. */
   terminalsOn(gatewayId: number): number[] {
-    return [...(this.open.get(gatewayId)?.units.values() ?? [])];
+    return [...(this.buses.get(gatewayId)?.units.values() ?? [])];
   }
 
   /** A gateway's open bus; else fails with BusElsewhereError (another instance drives it) or as not open. */
   private openOrThrow(gatewayId: number, operation: string): OpenBus {
-    const o = this.open.get(gatewayId);
+    const o = this.buses.get(gatewayId);
     if (o) return o;
     const away = this.busLeases.elsewhere(gatewayId, operation);
     if (away) throw away;
@@ -295,8 +290,8 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     operation: string,
     work: (bus: TerminalBus, unit: number) => Promise<T>,
   ): Promise<T> {
-    const where = this.located.get(terminalId);
-    const o = where ? this.open.get(where.gatewayId) : undefined;
+    const where = this.buses.locate(terminalId);
+    const o = where ? this.buses.get(where.gatewayId) : undefined;
     // on an open bus the request is queued at once, in the order the calls came
     return where && o ? work(o.bus, where.unit) : this.unreached(terminalId, operation);
   }
@@ -344,41 +339,10 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     const byGateway = new Map<number, TerminalEntity[]>();
     for (const t of terminals) byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
     this.busLeases.setGateways(gateways.map((g) => g.id));
-    for (const g of gateways) this.openBus(g, byGateway.get(g.id) ?? []);
+    for (const g of gateways) this.buses.openBus(g, byGateway.get(g.id) ?? []);
     if (this.busLeases.clustered)
       this.log.log(`field: ${gateways.length} buses shared by the cluster, each opened once its lease is gained`);
     else this.log.log(`field: ${gateways.length} buses opened for ${terminals.length} terminals`);
-  }
-
-  /** A bus lease gained: the gateway's bus opens, unless it is open already, no longer held, or no longer enabled. */
-  private async openGained(gatewayId: number, sequencePassed: Promise<void>): Promise<void> {
-    // the previous holder signed this bus's commands from its own block: ours must be above it before anything is sent
-    try {
-      await sequencePassed;
-    } catch (e) {
-      this.log.error(`gateway ${gatewayId}: lease gained, bus not opened: ${(e as Error).message}`);
-      return;
-    }
-    if (this.stopped || this.open.has(gatewayId) || !this.owns(gatewayId)) return;
-    const g = await this.registry.gateway(gatewayId);
-    if (!g?.enabled) return;
-    const terminals = await this.registry.enabledTerminals(gatewayId);
-    if (this.stopped || this.open.has(gatewayId)) return;
-    this.openBus(g, terminals);
-    if (this.open.has(gatewayId)) this.log.log(`${busIdOf(g)}: lease gained, bus opened`);
-  }
-
-  /**
-   * A bus lease lost: the bus is closed now, out of the registry queue (its sweeper stops, its socket closes, the
-   * requests still queued on it fail as cancelled by the stop), before another instance may take the lease.
-   */
-  private closeLost(gatewayId: number, epoch: number): void {
-    if (!this.open.has(gatewayId)) return;
-    const closed = this.closeBus(gatewayId)
-      .then(() => this.log.log(`gateway ${gatewayId}: lease lost (epoch ${epoch}), bus closed`))
-      .catch((e: unknown) => this.log.warn(`gateway ${gatewayId}: closing after a lost lease: ${(e as Error).message}`))
-      .finally(() => this.closing.delete(closed));
-    this.closing.add(closed);
   }
 
   private async apply(c: RegistryChange): Promise<void> {
@@ -388,114 +352,42 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
         c.change === 'removed' ? c.id : c.gateway.id,
         c.change !== 'removed' && c.gateway.enabled,
       );
-      if (c.change === 'removed') return this.closeBus(c.id);
+      if (c.change === 'removed') return this.buses.closeBus(c.id);
       const g = c.gateway;
-      const o = this.open.get(g.id);
-      if (!g.enabled) return this.closeBus(g.id);
+      const o = this.buses.get(g.id);
+      if (!g.enabled) return this.buses.closeBus(g.id);
       if (o && o.key === connectionKey(g)) {
         o.gateway = g;
         this.monitoring.trackGateway({ gatewayId: g.id, areaCode: g.areaCode }, this.clock.now());
         return;
       }
-      await this.closeBus(g.id);
-      this.openBus(g, await this.registry.enabledTerminals(g.id));
+      await this.buses.closeBus(g.id);
+      this.buses.openBus(g, await this.registry.enabledTerminals(g.id));
       return;
     }
     const id = c.change === 'removed' ? c.id : c.terminal.id;
-    const before = this.located.get(id);
+    const before = this.buses.locate(id);
     const t = c.change === 'removed' ? null : c.terminal;
     const adapterBuses = new Set<number>();
     if (before && (!t || !t.enabled || t.gatewayId !== before.gatewayId || t.unitId !== before.unit)) {
-      this.detach(before);
-      if (this.open.get(before.gatewayId)?.bus.family === 'adapter') adapterBuses.add(before.gatewayId);
+      this.buses.detach(before);
+      if (this.buses.get(before.gatewayId)?.bus.family === 'adapter') adapterBuses.add(before.gatewayId);
     }
     if (t && t.enabled) {
-      const o = this.open.get(t.gatewayId);
+      const o = this.buses.get(t.gatewayId);
       if (o) {
-        this.attach(o, t);
+        this.buses.attach(o, t);
         if (o.bus.family === 'adapter') adapterBuses.add(t.gatewayId);
       }
     }
     // an adapter's terminal list is part of its configuration: reopen it
     for (const gid of adapterBuses) {
-      const o = this.open.get(gid);
+      const o = this.buses.get(gid);
       if (!o) continue;
       const gateway = o.gateway;
-      await this.closeBus(gid);
-      this.openBus(gateway, await this.registry.enabledTerminals(gid));
+      await this.buses.closeBus(gid);
+      this.buses.openBus(gateway, await this.registry.enabledTerminals(gid));
     }
-  }
-
-  /** Opens the gateway's bus, when this instance drives it (always, when not clustered). */
-  private openBus(g: GatewayEntity, terminals: readonly TerminalEntity[]): void {
-    if (!this.owns(g.id)) return;
-    const now = this.clock.now();
-    let bus: TerminalBus;
-    try {
-      // clustered: nothing goes on the wire once the lease is no longer trusted, even before the loss is reported
-      const held = this.busLeases.clustered ? () => this.owns(g.id) : undefined;
-      bus = createBus(g, terminals, this.busDeps, held);
-    } catch (e) {
-      this.log.error(`${busIdOf(g)} not opened: ${(e as Error).message}`);
-      return;
-    }
-    const o: OpenBus = {
-      gateway: g,
-      key: connectionKey(g),
-      bus,
-      units: new Map(),
-      sweeper: null,
-      subscriptions: [],
-      sequenceFloor: this.sequenceFloor(),
-    };
-    this.open.set(g.id, o);
-    this.monitoring.trackGateway({ gatewayId: g.id, areaCode: g.areaCode }, now);
-    for (const t of terminals) this.attach(o, t);
-    o.subscriptions.push(bus.events.subscribe((e) => this.observe.event(o, e)));
-    if (bus.family === 'modbus') {
-      const sweeper = new Sweeper({
-        bus,
-        clock: this.clock,
-        units: [...o.units.keys()],
-        intervalMs: this.config.field.pollPauseMs,
-      });
-      o.subscriptions.push(sweeper.outcomes.subscribe((p) => this.observe.poll(o, p)));
-      o.sweeper = sweeper;
-    }
-    bus.start().catch((e: unknown) => this.log.warn(`${bus.id}: ${(e as Error).message}; retrying`));
-    o.sweeper?.start();
-  }
-
-  private async closeBus(gatewayId: number): Promise<void> {
-    const o = this.open.get(gatewayId);
-    if (!o) return;
-    this.open.delete(gatewayId);
-    for (const [unit, terminalId] of o.units) this.detach({ terminalId, gatewayId, unit });
-    // the sweeper waits for its polls, which a bus that is down holds queued until the bus itself stops: stop both
-    const sweeping = o.sweeper?.stop();
-    o.subscriptions.forEach((s) => s.unsubscribe());
-    await o.bus.stop();
-    await sweeping;
-    this.monitoring.untrackGateway(gatewayId);
-  }
-
-  private attach(o: OpenBus, t: TerminalEntity): void {
-    o.units.set(t.unitId, t.id);
-    this.located.set(t.id, { terminalId: t.id, gatewayId: o.gateway.id, unit: t.unitId });
-    this.monitoring.trackTerminal(
-      { terminalId: t.id, areaCode: t.areaCode, gatewayId: o.gateway.id },
-      this.clock.now(),
-    );
-    o.sweeper?.setUnits([...o.units.keys()]);
-  }
-
-  private detach(where: TerminalLocation): void {
-    this.located.delete(where.terminalId);
-    this.monitoring.untrackTerminal(where.terminalId);
-    const o = this.open.get(where.gatewayId);
-    if (!o || o.units.get(where.unit) !== where.terminalId) return;
-    o.units.delete(where.unit);
-    o.sweeper?.setUnits([...o.units.keys()]);
   }
 
   private checkSilence(): void {

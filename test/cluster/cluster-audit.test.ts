@@ -5,17 +5,16 @@
 import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { peerDatabase, type PeerDatabase } from './peer-database';
+import { clusterEnv } from './support/cluster';
 
 jest.setTimeout(120_000);
 
-const env = (id: string): Record<string, string> => ({
-  DALABA_CLUSTER: 'on',
-  DALABA_INSTANCE_ID: id,
-  DALABA_LEASE_MS: '1500',
-  DALABA_FIELD: 'off',
-  // every instance of a cluster keys the chain with the same secret (docs/cluster.md, "Running several instances")
-  DALABA_AUDIT_KEY: 'audit-key-of-the-test-cluster-0123456789',
-});
+const env = (id: string): Record<string, string> =>
+  clusterEnv(id, {
+    DALABA_FIELD: 'off',
+    // every instance of a cluster keys the chain with the same secret (docs/cluster.md, "Running several instances")
+    DALABA_AUDIT_KEY: 'audit-key-of-the-test-cluster-0123456789',
+  });
 
 describeWith(['mysql'], 'one audit chain written by two instances at once [mariadb]', () => {
   let a: TestApp | undefined;

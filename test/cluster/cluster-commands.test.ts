@@ -4,31 +4,23 @@
  * takes B's commands too, because B's sequence starts above every number A could have signed (a terminal refuses a
  * sequence not above the last it accepted, terminal-modbus PROTOCOL.md §5.2). Waits on lease events and monitoring changes, never on the clock.
  */
-import { filter, firstValueFrom, merge } from 'rxjs';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { startCountyNetwork } from '../../device-drivers/simulator/county-network';
 import type { SimulatedNetwork } from '../../device-drivers/simulator/network';
 import { systemClock } from '../../device-drivers/transport/clock';
-import { LeaseManager } from '../../src/cluster/lease-manager';
 import { CommandSigning } from '../../src/field/command-signing';
 import { FieldBuses } from '../../src/field/field-buses';
-import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { peerDatabase, type PeerDatabase } from './peer-database';
+import { changesOf, clusterEnv, FIELD_ON, online, until } from './support/cluster';
 
 // real sockets, real renewals (every 500 ms at a 1.5 s lease)
 jest.setTimeout(60_000);
 
-const env = (id: string): Record<string, string> => ({
-  DALABA_CLUSTER: 'on',
-  DALABA_INSTANCE_ID: id,
-  DALABA_LEASE_MS: '1500',
-  DALABA_FIELD: 'on',
-  DALABA_POLL_PAUSE_MS: '100',
-});
+const env = (id: string): Record<string, string> => clusterEnv(id, FIELD_ON);
 
 describeWith(['mysql'], 'signed commands when a bus changes owner [mariadb]', () => {
   let a: TestApp | undefined;
@@ -44,13 +36,6 @@ describeWith(['mysql'], 'signed commands when a bus changes owner [mariadb]', ()
     for (const p of peers) p.remove();
     await db?.drop();
   });
-
-  const until = async (t: TestApp, holds: () => boolean): Promise<void> => {
-    if (holds()) return;
-    const m = t.app.get(MonitoringService);
-    await firstValueFrom(merge(t.app.get(LeaseManager).events, m.changes).pipe(filter(() => holds())));
-  };
-  const online = (t: TestApp, id: number): boolean => t.app.get(MonitoringService).terminal(id)?.online === true;
 
   it('keeps a terminal taking commands when its bus moves to another instance', async () => {
     // the database outlives A, which stops first
@@ -74,7 +59,7 @@ describeWith(['mysql'], 'signed commands when a bus changes owner [mariadb]', ()
       requestTimeoutMs: 300,
     });
     const terminal = terminalIds[0][1];
-    await until(a, () => online(a!, terminal));
+    await until(changesOf(a), () => online(a!, terminal));
 
     // A signs a few commands the terminal takes
     const onA = a.app.get(FieldBuses);
@@ -92,7 +77,7 @@ describeWith(['mysql'], 'signed commands when a bus changes owner [mariadb]', ()
     b = await createTestApp({ database: 'mysql', db: peer.db, env: env('ctl-b') });
     await a.close();
     a = undefined;
-    await until(b, () => b!.app.get(FieldBuses).owns(gatewayIds[0]) && online(b!, terminal));
+    await until(changesOf(b), () => b!.app.get(FieldBuses).owns(gatewayIds[0]) && online(b!, terminal));
     const onB = b.app.get(FieldBuses);
     const r = await onB.command(terminal, { code: 'volume', volume: 60 });
     expect(r.sequence).toBeGreaterThan(lastOfA);

@@ -17,27 +17,19 @@ import { isBroadcasting } from '../../src/dispatch/bus-plan';
 import { DispatchService, type BroadcastProgress } from '../../src/dispatch/dispatch.service';
 import { CommandSigning } from '../../src/field/command-signing';
 import { FieldBuses } from '../../src/field/field-buses';
-import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
 import { order } from '../dispatch/county';
 import { peerDatabase, type PeerDatabase } from './peer-database';
+import { BROADCASTS_ON, changesOf, clusterEnv, online, until } from './support/cluster';
 
 const UNITS = [1, 2, 3];
 
 // real sockets, real renewals (every 500 ms at a 1.5 s lease), chimes played on simulated terminals
 jest.setTimeout(120_000);
 
-const env = (id: string): Record<string, string> => ({
-  DALABA_CLUSTER: 'on',
-  DALABA_INSTANCE_ID: id,
-  DALABA_LEASE_MS: '1500',
-  DALABA_FIELD: 'on',
-  DALABA_POLL_PAUSE_MS: '200',
-  DALABA_START_LEAD_MS: '800',
-  DALABA_PROVISION_TONES: 'off',
-});
+const env = (id: string): Record<string, string> => clusterEnv(id, BROADCASTS_ON);
 
 describeWith(['mysql'], 'dispatch across two instances [mariadb]', () => {
   let a: TestApp | undefined;
@@ -51,19 +43,9 @@ describeWith(['mysql'], 'dispatch across two instances [mariadb]', () => {
   const buses = (t: TestApp): number[] => gatewayIds.filter((g) => t.app.get(LeaseManager).holds(busKey(g)));
   const terminalsOf = (g: number): number[] => UNITS.map((u) => terminalIds[gatewayIds.indexOf(g)][u]);
   const all = (): number[] => gatewayIds.flatMap(terminalsOf);
-  const online = (t: TestApp, id: number): boolean => t.app.get(MonitoringService).terminal(id)?.online === true;
   const repeatedStarts = (): number =>
     network!.gateways.reduce((n, g) => n + (g.bus.deviceCounters().repeatedStarts ?? 0), 0);
 
-  /** Resolves once `holds()` is true, checking again on every lease event and monitoring change of the apps. */
-  const until = async (holds: () => boolean): Promise<void> => {
-    if (holds()) return;
-    const sources: Observable<unknown>[] = apps().flatMap((t) => [
-      t.app.get(LeaseManager).events,
-      t.app.get(MonitoringService).changes,
-    ]);
-    await firstValueFrom(merge(...sources).pipe(filter(() => holds())));
-  };
   /** The progress of every instance, tagged with the instance. */
   const progress = (): Observable<BroadcastProgress & { on: string }> =>
     merge(
@@ -103,8 +85,10 @@ describeWith(['mysql'], 'dispatch across two instances [mariadb]', () => {
     }));
     peer = peerDatabase(a.db);
     b = await createTestApp({ database: 'mysql', db: peer.db, env: env('ctl-b') });
-    await until(() => buses(a!).length === 2 && buses(b!).length === 2);
-    await until(() => apps().every((t) => buses(t).every((g) => terminalsOf(g).every((id) => online(t, id)))));
+    await until(changesOf(...apps()), () => buses(a!).length === 2 && buses(b!).length === 2);
+    await until(changesOf(...apps()), () =>
+      apps().every((t) => buses(t).every((g) => terminalsOf(g).every((id) => online(t, id)))),
+    );
   });
 
   afterAll(async () => {
@@ -174,7 +158,7 @@ describeWith(['mysql'], 'dispatch across two instances [mariadb]', () => {
     await b!.close();
     b = undefined;
     const done = finished(o.broadcastId);
-    await until(() => buses(a!).length === 4);
+    await until(changesOf(...apps()), () => buses(a!).length === 4);
     const last = await done;
     expect(last.state).toBe('completed');
     expect(await broadcastRow(o.broadcastId)).toMatchObject({ state: 'completed', counts: { played: 12 } });

@@ -27,6 +27,7 @@ import { describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
 import { order } from '../dispatch/county';
 import { peerDatabase, type PeerDatabase } from './peer-database';
+import { BROADCASTS_ON, clusterEnv, until } from './support/cluster';
 import type { InstanceMessage, InstanceStart } from './support/instance-child';
 
 const UNITS = [1, 2, 3];
@@ -40,16 +41,7 @@ const REDIS: Record<string, string> = process.env.TEST_REDIS_URL
   ? { DALABA_REDIS_URL: process.env.TEST_REDIS_URL, DALABA_REDIS_PREFIX: `dalaba-failover-${randomUUID()}` }
   : {};
 
-const env = (id: string): Record<string, string> => ({
-  ...REDIS,
-  DALABA_CLUSTER: 'on',
-  DALABA_INSTANCE_ID: id,
-  DALABA_LEASE_MS: '1500',
-  DALABA_FIELD: 'on',
-  DALABA_POLL_PAUSE_MS: '200',
-  DALABA_START_LEAD_MS: '800',
-  DALABA_PROVISION_TONES: 'off',
-});
+const env = (id: string): Record<string, string> => clusterEnv(id, { ...REDIS, ...BROADCASTS_ON });
 
 interface Child {
   id: string;
@@ -86,10 +78,6 @@ describeWith(
         a!.app.get(DispatchService).progress,
         ...children.map((c) => c.messages),
       );
-    const until = async (holds: () => boolean): Promise<void> => {
-      if (holds()) return;
-      await firstValueFrom(events().pipe(filter(() => holds())));
-    };
     /** Every bus held by exactly one of `live`, and every terminal online on its holder. */
     const settled = (live: Child[]): boolean => {
       const held = [...busesOfA(), ...live.flatMap((c) => c.buses)];
@@ -169,7 +157,10 @@ describeWith(
       }));
       const b = startChild('ctl-b');
       const c = startChild('ctl-c');
-      await until(() => settled([b, c]) && busesOfA().length === 2 && b.buses.length === 2 && c.buses.length === 2);
+      await until(
+        events(),
+        () => settled([b, c]) && busesOfA().length === 2 && b.buses.length === 2 && c.buses.length === 2,
+      );
     });
 
     afterAll(async () => {
@@ -214,7 +205,7 @@ describeWith(
 
     it('completes a county broadcast when a holder is paused past its lease, and the resumed holder records nothing', async () => {
       const [paused] = children;
-      await until(() => settled([paused]));
+      await until(events(), () => settled([paused]));
       const broadcastId = await launch(6);
       await firstValueFrom(
         paused.messages.pipe(
@@ -225,7 +216,7 @@ describeWith(
       const pausedAt = Date.now();
       paused.process.kill('SIGSTOP');
       // the survivor takes every bus of the paused holder and polls its terminals
-      await until(() => itsBuses.every((g) => busesOfA().includes(g) && terminalsOf(g).every(onlineOnA)));
+      await until(events(), () => itsBuses.every((g) => busesOfA().includes(g) && terminalsOf(g).every(onlineOnA)));
       const after: InstanceMessage[] = [];
       const sub = paused.messages.subscribe((m) => after.push(m));
       paused.process.kill('SIGCONT');

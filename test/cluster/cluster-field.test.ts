@@ -5,7 +5,6 @@
  * their epochs and the peer; once one server closes, the other takes its bus over and polls it. Waits on lease events
  * and monitoring changes, never on the clock.
  */
-import { filter, firstValueFrom, merge } from 'rxjs';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { startCountyNetwork } from '../../device-drivers/simulator/county-network';
 import type { SimulatedNetwork } from '../../device-drivers/simulator/network';
@@ -19,6 +18,7 @@ import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
 import { peerDatabase, type PeerDatabase } from './peer-database';
+import { changesOf, clusterEnv, FIELD_ON, online, opened, until } from './support/cluster';
 
 const COUNTY = '341523000000';
 const TOWN = '341523100000';
@@ -27,13 +27,7 @@ const UNITS = [1, 2, 3];
 // real sockets, real renewals (every 500 ms at a 1.5 s lease)
 jest.setTimeout(60_000);
 
-const env = (id: string): Record<string, string> => ({
-  DALABA_CLUSTER: 'on',
-  DALABA_INSTANCE_ID: id,
-  DALABA_LEASE_MS: '1500',
-  DALABA_FIELD: 'on',
-  DALABA_POLL_PAUSE_MS: '100',
-});
+const env = (id: string): Record<string, string> => clusterEnv(id, FIELD_ON);
 
 describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
   let a: TestApp | undefined;
@@ -48,23 +42,11 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
     peer?.remove();
   });
 
-  /** Resolves once `holds()` is true, checking again on every lease event and monitoring change of `t`. */
-  const until = async (t: TestApp, holds: () => boolean): Promise<void> => {
-    if (holds()) return;
-    const m = t.app.get(MonitoringService);
-    await firstValueFrom(merge(t.app.get(LeaseManager).events, m.changes, m.gatewayEvents).pipe(filter(() => holds())));
-  };
   const buses = (t: TestApp): string[] =>
     t.app
       .get(LeaseManager)
       .heldKeys()
       .filter((k) => k.startsWith('bus:'));
-  const opened = (t: TestApp): number[] =>
-    t.app
-      .get(FieldBuses)
-      .openGateways()
-      .map((g) => g.gatewayId);
-  const online = (t: TestApp, id: number): boolean => t.app.get(MonitoringService).terminal(id)?.online === true;
 
   it('splits the buses, each instance polls its own, and the survivor takes over the buses of a closed one', async () => {
     a = await createTestApp({ database: 'mysql', env: env('ctl-a') });
@@ -91,14 +73,14 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
 
     // alone, A takes both buses and polls every terminal
     const bothKeys = gatewayIds.map(busKey).sort();
-    await until(a, () => buses(a!).join() === bothKeys.join());
-    await until(a, () => gatewayIds.every((g) => allOnline(a!, g)));
+    await until(changesOf(a), () => buses(a!).join() === bothKeys.join());
+    await until(changesOf(a), () => gatewayIds.every((g) => allOnline(a!, g)));
 
     // B joins on the same database (its own data folder, the cluster's key): the buses are split, one each
     peer = peerDatabase(a.db);
     b = await createTestApp({ database: 'mysql', db: peer.db, env: env('ctl-b') });
-    await until(b, () => buses(b!).length === 1);
-    await until(a, () => buses(a!).length === 1);
+    await until(changesOf(b), () => buses(b!).length === 1);
+    await until(changesOf(a), () => buses(a!).length === 1);
     const [onA] = gatewayIds.filter((g) => buses(a!).includes(busKey(g)));
     const [onB] = gatewayIds.filter((g) => buses(b!).includes(busKey(g)));
     expect(onA).toBeDefined();
@@ -106,7 +88,7 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
     expect(onA).not.toBe(onB);
 
     // each polls only its own bus: the other's is closed there, its terminals not tracked
-    await until(b, () => allOnline(b!, onB));
+    await until(changesOf(b), () => allOnline(b!, onB));
     expect(opened(a)).toEqual([onA]);
     expect(opened(b)).toEqual([onB]);
     expect(a.app.get(FieldBuses).owns(onB)).toBe(false);
@@ -149,9 +131,9 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
     const epochOnB = b.app.get(LeaseManager).epochOf(busKey(onB)) as number;
     await b.close();
     b = undefined;
-    await until(a, () => buses(a!).length === 2);
+    await until(changesOf(a), () => buses(a!).length === 2);
     expect(a.app.get(LeaseManager).epochOf(busKey(onB))).toBe(epochOnB + 1);
-    await until(a, () => allOnline(a!, onB));
+    await until(changesOf(a), () => allOnline(a!, onB));
     expect(opened(a).sort()).toEqual([...gatewayIds].sort());
 
     const metrics = await a.http.get('/metrics').expect(200);

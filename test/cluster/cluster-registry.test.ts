@@ -4,30 +4,22 @@
  * key on both and is driven by one of them; a gateway disabled through B is closed by A, which held it. Waits on lease
  * and monitoring events of both instances, never on the clock.
  */
-import { filter, firstValueFrom, merge } from 'rxjs';
 import { referenceCounty } from '../../device-drivers/simulator/county-shape';
 import { startCountyNetwork } from '../../device-drivers/simulator/county-network';
 import type { SimulatedNetwork } from '../../device-drivers/simulator/network';
 import { systemClock } from '../../device-drivers/transport/clock';
 import { busKey, LeaseManager } from '../../src/cluster/lease-manager';
 import { CommandSigning } from '../../src/field/command-signing';
-import { FieldBuses } from '../../src/field/field-buses';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
 import { createTestApp, type TestApp } from '../support/app';
 import { describeWith } from '../support/capabilities';
 import { registerSimulatedCounty } from '../support/county';
 import { peerDatabase, type PeerDatabase } from './peer-database';
+import { changesOf, clusterEnv, FIELD_ON, online, opened, until } from './support/cluster';
 
 jest.setTimeout(120_000);
 
-const env = (id: string): Record<string, string> => ({
-  DALABA_CLUSTER: 'on',
-  DALABA_INSTANCE_ID: id,
-  DALABA_LEASE_MS: '1500',
-  DALABA_FIELD: 'on',
-  DALABA_POLL_PAUSE_MS: '100',
-  DALABA_PROVISION_TONES: 'off',
-});
+const env = (id: string): Record<string, string> => clusterEnv(id, { ...FIELD_ON, DALABA_PROVISION_TONES: 'off' });
 
 describeWith(['mysql'], 'registry changes across two instances [mariadb]', () => {
   let a: TestApp | undefined;
@@ -44,22 +36,7 @@ describeWith(['mysql'], 'registry changes across two instances [mariadb]', () =>
   });
 
   const apps = (): TestApp[] => [a, b].filter((t): t is TestApp => t !== undefined);
-  const until = async (holds: () => boolean): Promise<void> => {
-    if (holds()) return;
-    const sources = apps().flatMap((t) => [
-      t.app.get(LeaseManager).events,
-      t.app.get(MonitoringService).changes,
-      t.app.get(MonitoringService).gatewayEvents,
-    ]);
-    await firstValueFrom(merge(...sources).pipe(filter(() => holds())));
-  };
   const holds = (t: TestApp, g: number): boolean => t.app.get(LeaseManager).holds(busKey(g));
-  const online = (t: TestApp, id: number): boolean => t.app.get(MonitoringService).terminal(id)?.online === true;
-  const opened = (t: TestApp): number[] =>
-    t.app
-      .get(FieldBuses)
-      .openGateways()
-      .map((g) => g.gatewayId);
 
   it('brings a terminal, a gateway and a gateway disabled through one instance to the other', async () => {
     a = await createTestApp({ database: 'mysql', env: env('ctl-a') });
@@ -88,7 +65,10 @@ describeWith(['mysql'], 'registry changes across two instances [mariadb]', () =>
     );
     peer = peerDatabase(a.db);
     b = await createTestApp({ database: 'mysql', db: peer.db, env: env('ctl-b') });
-    await until(() => first.gatewayIds.every((g) => holds(a!, g) !== holds(b!, g)) && opened(b!).length === 1);
+    await until(
+      changesOf(...apps()),
+      () => first.gatewayIds.every((g) => holds(a!, g) !== holds(b!, g)) && opened(b!).length === 1,
+    );
     const [onB] = opened(b);
     const [onA] = first.gatewayIds.filter((g) => g !== onB);
 
@@ -100,7 +80,7 @@ describeWith(['mysql'], 'registry changes across two instances [mariadb]', () =>
       .send({ name: '新装喇叭', areaCode: village, gatewayId: onB, unitId: 3 })
       .expect(201);
     const terminalId = (added.body as { id: number }).id;
-    await until(() => online(b!, terminalId));
+    await until(changesOf(...apps()), () => online(b!, terminalId));
     expect(a.app.get(MonitoringService).terminal(terminalId)).toBeUndefined();
 
     // a gateway added through A: a bus of the cluster on both, driven by one of them, its terminals polled there
@@ -116,7 +96,7 @@ describeWith(['mysql'], 'registry changes across two instances [mariadb]', () =>
     );
     const [g3] = third.gatewayIds;
     const driver = (): TestApp | undefined => apps().find((t) => holds(t, g3) && opened(t).includes(g3));
-    await until(() => {
+    await until(changesOf(...apps()), () => {
       const t = driver();
       return t !== undefined && [1, 2].every((u) => online(t, third.terminalIds[0][u]));
     });
@@ -125,7 +105,7 @@ describeWith(['mysql'], 'registry changes across two instances [mariadb]', () =>
     // a gateway disabled through B that A drives: A closes its bus, nobody drives it
     const adminB = await b.adminToken();
     await b.http.patch(`/api/gateways/${onA}`).set(b.auth(adminB)).send({ enabled: false }).expect(200);
-    await until(() => !opened(a!).includes(onA) && !holds(a!, onA));
+    await until(changesOf(...apps()), () => !opened(a!).includes(onA) && !holds(a!, onA));
     expect(opened(b)).not.toContain(onA);
   });
 });
