@@ -55,6 +55,11 @@ export class SimulatorProcess {
     return this.ready.ports;
   }
 
+  /** The child's process id (-1 if it has none). */
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
   private request(req: ControlRequest, timeoutMs = 10_000): Promise<Reply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
