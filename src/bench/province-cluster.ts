@@ -2,8 +2,8 @@
  * What `npm run bench -- province` (src/bench/province.ts) starts and watches besides the instances of
  * src/bench/cluster-launcher.ts: the province in several simulator processes (one part each,
  * device-drivers/simulator/province-shape.ts), its registry imported through the API one county at a time, the
- * registry's ids read back from the database, and two watchers: each process's resident memory and CPU time from
- * /proc, and the instances' `/health` (which buses each holds).
+ * registry's ids read back from the database, and three watchers: each process's resident memory and CPU time from
+ * /proc, the instances' `/health` (which buses each holds) and their heartbeats in the database.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import { SimulatorProcess } from '../../device-drivers/simulator/simulator-proce
 import type { SigningCertificate } from '../field/command-signing';
 import { importCounty, sleep, type InstanceProcess } from './cluster-launcher';
 import type { InstanceHealth } from './failover-measure';
-import { busHolding, cpuTicks, vmRssMb } from './province-measure';
+import { busHolding, cpuTicks, vmRssMb, type HeartbeatGap } from './province-measure';
 
 export interface ProvinceSimulators {
   sims: SimulatorProcess[];
@@ -223,6 +223,47 @@ export class HealthWatch {
   /** The first check at or after `from` where every bus was held by exactly one instance (ms), or null. */
   settledAt(from: number): number | null {
     return this.samples.find((s) => s.at >= from && s.unheld === 0 && s.heldTwice === 0)?.at ?? null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+}
+
+/**
+ * The instances' heartbeats in `cluster_instance`, read every `everyMs`: an instance writes its heartbeat at the start
+ * of each lease renewal (src/cluster/lease-manager.ts), so the gap between two of its heartbeats is the gap between
+ * its renewals, which must stay under the term a lease is trusted.
+ */
+export class HeartbeatWatch {
+  readonly gaps: HeartbeatGap[] = [];
+  private readonly last = new Map<string, number>();
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(databaseUrl: string, everyMs = 250) {
+    this.loop = this.run(databaseUrl, everyMs);
+  }
+
+  private async run(databaseUrl: string, everyMs: number): Promise<void> {
+    const c = await createConnection({ uri: databaseUrl, dateStrings: true });
+    try {
+      while (!this.stopped) {
+        const [rows] = (await c.query('SELECT id, lastHeartbeat FROM cluster_instance')) as unknown as [
+          { id: string; lastHeartbeat: string }[],
+        ];
+        for (const r of rows) {
+          const at = Date.parse(`${r.lastHeartbeat.replace(' ', 'T')}Z`);
+          const before = this.last.get(r.id);
+          if (before !== undefined && at > before) this.gaps.push({ id: r.id, at, ms: at - before });
+          this.last.set(r.id, at);
+        }
+        await sleep(everyMs);
+      }
+    } finally {
+      await c.end();
+    }
   }
 
   async stop(): Promise<void> {

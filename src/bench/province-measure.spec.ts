@@ -5,7 +5,9 @@ import {
   liveP99BoundMs,
   busHolding,
   cpuTicks,
+  gapSummary,
   latencySummary,
+  logFigures,
   matchChanges,
   vmRssMb,
   type MadeChanges,
@@ -126,5 +128,35 @@ describe('the bound of change → client', () => {
     );
     expect(pooled).toBeGreaterThan(one(11));
     expect(pooled).toBeLessThan(one(13));
+  });
+});
+
+describe('what the instances say', () => {
+  it('counts leases lost and status changes refused by a fence inside the window, from the JSON log', () => {
+    const line = (time: number, msg: string) => JSON.stringify({ level: 30, time, msg });
+    const log = [
+      line(999, 'gateway 3: lease lost (epoch 1), bus closed'),
+      line(1000, 'gateway 4: lease lost (epoch 2), bus closed'),
+      line(1500, '12 status changes of bus:4 not written: this instance no longer holds it at epoch 2'),
+      'not json',
+      '  console   http://localhost:1/',
+      line(1700, '3 status changes of bus:9 not written: this instance no longer holds it at epoch 1'),
+      line(2000, 'gateway 5: lease lost (epoch 1), bus closed'),
+    ].join('\n');
+    expect(logFigures(log, 1000, 2000)).toEqual({ leasesLost: 1, statusRefused: 15 });
+  });
+
+  it('summarises the gaps between heartbeats per instance, with those past the trusted term', () => {
+    const gaps = [
+      { id: 'a', at: 10, ms: 1400 },
+      { id: 'a', at: 20, ms: 3500 },
+      { id: 'a', at: 30, ms: 1300 },
+      { id: 'b', at: 20, ms: 2000 },
+      { id: 'b', at: 99, ms: 9000 },
+    ];
+    expect(gapSummary(gaps, 0, 50, 3200)).toEqual({
+      a: { p50: 1400, max: 3500, over: 1 },
+      b: { p50: 2000, max: 2000, over: 0 },
+    });
   });
 });

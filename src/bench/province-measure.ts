@@ -204,3 +204,50 @@ export function liveP99BoundMs(
   }
   return hi;
 }
+
+/**
+ * From an instance's JSON log, the lines timed inside [from, to): leases lost (`lease lost`, src/field/field-buses.ts)
+ * and status changes a lease fence refused (`N status changes of bus:… not written`, src/monitoring/status-writer.ts).
+ */
+export function logFigures(log: string, from: number, to: number): { leasesLost: number; statusRefused: number } {
+  const r = { leasesLost: 0, statusRefused: 0 };
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: { time?: number; msg?: string };
+    try {
+      entry = JSON.parse(line) as { time?: number; msg?: string };
+    } catch {
+      continue;
+    }
+    if (entry.time === undefined || entry.time < from || entry.time >= to || !entry.msg) continue;
+    if (entry.msg.includes('lease lost')) r.leasesLost++;
+    const refused = /^(\d+) status changes of bus:\d+ not written/.exec(entry.msg);
+    if (refused) r.statusRefused += Number(refused[1]);
+  }
+  return r;
+}
+
+/** One instance's gap between two successive heartbeats (the start of its lease renewals), ms. */
+export interface HeartbeatGap {
+  id: string;
+  /** the later heartbeat, ms since epoch */
+  at: number;
+  ms: number;
+}
+
+/** Per instance, the gaps of heartbeats inside [from, to): median, largest, and how many exceeded `limitMs`. */
+export function gapSummary(
+  gaps: readonly HeartbeatGap[],
+  from: number,
+  to: number,
+  limitMs: number,
+): Record<string, { p50: number | null; max: number | null; over: number }> {
+  const by: Record<string, number[]> = {};
+  for (const g of gaps) if (g.at >= from && g.at < to) (by[g.id] ??= []).push(g.ms);
+  return Object.fromEntries(
+    Object.entries(by).map(([id, ms]) => [
+      id,
+      { p50: percentile(ms, 50), max: percentile(ms, 100), over: ms.filter((m) => m > limitMs).length },
+    ]),
+  );
+}

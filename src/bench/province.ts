@@ -12,13 +12,15 @@
  * against the simulators' logs, src/bench/province-measure.ts), each instance's largest resident memory, the most
  * buses held by no instance at a health check. Tone provisioning and the nightly self-test are off.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchResult, resultLine } from '../../device-drivers/bench/report';
 import type { CountyShape } from '../../device-drivers/simulator/county-shape';
 import { provinceShape, splitShape, terminalCount } from '../../device-drivers/simulator/province-shape';
+import { TRUST } from '../cluster/lease-manager';
+import { DEFAULT_LEASE_MS } from '../config/config';
 import type { SigningCertificate } from '../field/command-signing';
 import {
   clusterDataDirs,
@@ -32,6 +34,7 @@ import {
 } from './cluster-launcher';
 import { heldGateways } from './failover-measure';
 import {
+  HeartbeatWatch,
   HealthWatch,
   historyRows,
   importProvince,
@@ -47,6 +50,8 @@ import {
   addMade,
   latencySummary,
   liveP99BoundMs,
+  gapSummary,
+  logFigures,
   matchChanges,
   type MadeChanges,
   type MatchResult,
@@ -109,6 +114,7 @@ interface Run {
   sims: ProvinceSimulators | null;
   db: ClusterDatabase | null;
   health: HealthWatch | null;
+  beats: HeartbeatWatch | null;
   client: ProvinceLiveClient | null;
 }
 
@@ -202,6 +208,7 @@ async function run(r: Run): Promise<string> {
   ));
   const cluster = await startCluster(r, sims, db);
   const health = (r.health = new HealthWatch(() => r.instances, cluster.ids.gatewayIds));
+  r.beats = new HeartbeatWatch(db.url);
   const settleS = await settle(r, health);
   say(`instances up in ${cluster.upS.toFixed(1)} s; every bus held once after ${settleS ?? '(timed out)'} s`);
   const viaA = r.instances[0];
@@ -222,6 +229,31 @@ function pollBoundMs(shape: CountyShape, sims: ProvinceSimulators, pauseMs: numb
   for (const [g] of sims.dead) deadOn.set(g, (deadOn.get(g) ?? 0) + 1);
   const buses = shape.gateways.map((g) => ({ gateway: g, liveUnits: g.terminals.length - (deadOn.get(g.index) ?? 0) }));
   return liveP99BoundMs(buses, pauseMs);
+}
+
+/** How the instances held their buses over the window, what they said of it, and the CPU they had. */
+function clusterFigures(r: Run, health: HealthWatch, w0: Mark, w1: Mark) {
+  const windowS = (w1.wall - w0.wall) / 1000;
+  const holding = health.between(w0.perf, w1.perf);
+  const said = r.instances.map((i) => logFigures(readFileSync(i.logFile, 'utf8'), w0.wall, w1.wall));
+  const trustedMs = Number(r.env.DALABA_LEASE_MS ?? DEFAULT_LEASE_MS) * TRUST;
+  const cores = (id: string): number | null => {
+    const [a, b] = [w0.cpu.get(id), w1.cpu.get(id)];
+    return a == null || b == null ? null : round((b - a) / 100 / windowS);
+  };
+  return {
+    buses_unheld_max: holding.unheldMax,
+    buses_held_twice_max: holding.heldTwiceMax,
+    health_checks: holding.checks,
+    health_checks_unanswered: health.incomplete,
+    leases_lost: Object.fromEntries(IDS.map((id, k) => [id, said[k]?.leasesLost ?? null])),
+    status_changes_refused_per_s: Math.round(sum(said.map((x) => x.statusRefused)) / windowS),
+    renewal_gap_ms: gapSummary(r.beats?.gaps ?? [], w0.wall, w1.wall, trustedMs),
+    renewal_trusted_ms: trustedMs,
+    cpu_cores: Object.fromEntries(IDS.map((id) => [id, cores(id)])),
+    cores: cpus().length,
+    load_average: { start: w0.load.map((l) => round(l, 2)), end: w1.load.map((l) => round(l, 2)) },
+  };
 }
 
 /** The JSON line's figures. */
@@ -246,13 +278,9 @@ function figures(
   const changesPerS = Math.round((w1.rows - w0.rows) / ((w1.rowsAt - w0.rowsAt) / 1000));
   const rss = Object.fromEntries(IDS.map((id) => [id, watch.rssMbMax.get(id) ?? null]));
   const rssMax = Math.max(...IDS.map((id) => watch.rssMbMax.get(id) ?? 0));
-  const cores = (id: string): number | null => {
-    const [a, b] = [w0.cpu.get(id), w1.cpu.get(id)];
-    return a == null || b == null ? null : round((b - a) / 100 / windowS);
-  };
-  const holding = f.health.between(w0.perf, w1.perf);
+  const cluster = clusterFigures(r, f.health, w0, w1);
   r.say(
-    `changes stored ${changesPerS}/s; change → client p50 ${live.p50} ms, p99 ${live.p99} ms; rss max ${JSON.stringify(rss)}; buses unheld at most ${holding.unheldMax}`,
+    `changes stored ${changesPerS}/s; change → client p50 ${live.p50} ms, p99 ${live.p99} ms; rss max ${JSON.stringify(rss)}; buses unheld at most ${cluster.buses_unheld_max}`,
   );
   return benchResult('province', (live.p99 ?? NaN) / 1000, boundMs / 1000, null, {
     terminals: o.terminals,
@@ -279,13 +307,7 @@ function figures(
     churn_made_per_s: Math.round(m.made / windowS),
     churn_made_total: f.churnMade,
     polls_per_s: Math.round((w1.replies - w0.replies) / windowS),
-    buses_unheld_max: holding.unheldMax,
-    buses_held_twice_max: holding.heldTwiceMax,
-    health_checks: holding.checks,
-    health_checks_unanswered: f.health.incomplete,
-    cpu_cores: Object.fromEntries(IDS.map((id) => [id, cores(id)])),
-    cores: cpus().length,
-    load_average: { start: w0.load.map((l) => round(l, 2)), end: w1.load.map((l) => round(l, 2)) },
+    ...cluster,
     live_client: { snapshot: f.client.snapshotTerminals, batches: f.client.batches, states: f.client.states },
     simulator_rss_mb_max: Math.max(...sims.sims.map((_, k) => watch.rssMbMax.get(`simulator-${k + 1}`) ?? 0)),
     import_rss_mb_max: watch.rssMbMax.get('import') ?? null,
@@ -322,6 +344,7 @@ async function runAndStop(o: Options, say: (line: string) => void): Promise<stri
     sims: null,
     db: null,
     health: null,
+    beats: null,
     client: null,
   };
   try {
@@ -329,6 +352,7 @@ async function runAndStop(o: Options, say: (line: string) => void): Promise<stri
   } finally {
     r.client?.close();
     await r.health?.stop();
+    await r.beats?.stop();
     r.watch.stop();
     await Promise.all(r.instances.map((i) => i.stop()));
     await Promise.all((r.sims?.sims ?? []).map((sim) => sim.stop()));
