@@ -194,6 +194,7 @@ const SERVER_SCENARIOS: Record<string, string> = {
   'alert-clip': 'dispatch.js',
   relay: 'relay.js',
   failover: 'failover.js',
+  province: 'province.js',
 };
 
 function runServerScenario(program: string): never {

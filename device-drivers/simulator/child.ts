@@ -4,12 +4,20 @@
  * Exits when told to stop or when the parent goes away.
  */
 import { systemClock } from '../transport/clock';
-import { applyControl, shapeOf, type ControlRequest, type Ready, type Reply, type StartRequest } from './control';
+import {
+  applyControl,
+  churnOf,
+  shapeOf,
+  type ControlRequest,
+  type Ready,
+  type Reply,
+  type StartRequest,
+} from './control';
 import { developmentCertificate, startCountyNetwork } from './county-network';
 
 async function serve(req: StartRequest): Promise<void> {
   const { network } = await startCountyNetwork({
-    shape: shapeOf(req.shape, req.basePort),
+    shape: shapeOf(req.shape, req.basePort, req.province),
     clock: systemClock,
     seed: req.seed,
     deadFraction: req.deadFraction ?? 0.05,
@@ -37,6 +45,7 @@ async function serve(req: StartRequest): Promise<void> {
           counters,
           ...(m.op === 'play-log' ? { playLog: network.playLogs() } : {}),
           ...(m.op === 'bus-counters' ? { busCounters: network.gateways.map((g) => ({ ...g.bus.counters })) } : {}),
+          ...(m.op === 'churn-log' ? { churnLog: churnOf(network).slice(m.from, m.max) } : {}),
           ...(m.op === 'connections'
             ? { connections: network.gateways.map((g) => g.running?.connections?.() ?? []) }
             : {}),

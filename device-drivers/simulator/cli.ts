@@ -1,6 +1,8 @@
 /**
- * `npm run sim -- --shape county|long-bus [--seed N] [--base-port P] [--transport modbus-tcp|rtu-over-tcp]
- *  [--dead F] [--noise F] [--terminals]`
+ * `npm run sim -- --shape county|long-bus|province [--seed N] [--base-port P] [--transport modbus-tcp|rtu-over-tcp]
+ *  [--dead F] [--noise F] [--terminals] [--size N] [--part K/N]`
+ * `--shape province` serves a province of `--size` terminals (default 100,000; province-shape.ts), or with `--part K/N`
+ * its K-th of N contiguous parts (K from 1), on free ports (`--base-port` is for the other shapes).
  * Serves the shape on loopback in this process (the simulator's own, never the controller's) and prints its gateways
  * in the registry's import format as CSV on stdout (and, with --terminals, a blank line then its terminals). What it
  * trusts and how to sign for it goes to stderr. Runs until interrupted.
@@ -9,6 +11,7 @@ import { systemClock } from '../transport/clock';
 import { shapeOf, type ShapeName } from './control';
 import { developmentCertificate, startCountyNetwork } from './county-network';
 import type { GatewayTransport } from './network';
+import type { ProvincePartRequest } from './control';
 import { gatewaysCsv, terminalsCsv } from './registry-csv';
 
 interface CliOptions {
@@ -19,6 +22,7 @@ interface CliOptions {
   dead: number;
   noise: number;
   terminals: boolean;
+  province: ProvincePartRequest;
 }
 
 function fail(message: string): never {
@@ -41,13 +45,15 @@ export function parseSimArgs(argv: readonly string[]): CliOptions {
     dead: 0.05,
     noise: 0.01,
     terminals: false,
+    province: { terminals: 100_000, part: 0, parts: 1 },
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     switch (flag) {
       case '--shape': {
         const v = argv[++i];
-        if (v !== 'county' && v !== 'long-bus') fail(`--shape must be county or long-bus; got ${v ?? 'nothing'}`);
+        if (v !== 'county' && v !== 'long-bus' && v !== 'province')
+          fail(`--shape must be county, long-bus or province; got ${v ?? 'nothing'}`);
         o.shape = v;
         break;
       }
@@ -73,6 +79,17 @@ export function parseSimArgs(argv: readonly string[]): CliOptions {
       case '--terminals':
         o.terminals = true;
         break;
+      case '--size':
+        o.province.terminals = number(flag, argv[++i], 1, 1_000_000);
+        break;
+      case '--part': {
+        const m = /^(\d+)\/(\d+)$/.exec(argv[++i] ?? '');
+        if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
+          fail(`--part needs K/N with 1 ≤ K ≤ N; got ${argv[i]}`);
+        o.province.part = Number(m[1]) - 1;
+        o.province.parts = Number(m[2]);
+        break;
+      }
       default:
         fail(`unknown option ${flag}`);
     }
@@ -82,7 +99,7 @@ export function parseSimArgs(argv: readonly string[]): CliOptions {
 
 async function main(): Promise<void> {
   const o = parseSimArgs(process.argv.slice(2));
-  const shape = shapeOf(o.shape, o.basePort);
+  const shape = shapeOf(o.shape, o.basePort, o.province);
   const { network } = await startCountyNetwork({
     shape,
     clock: systemClock,

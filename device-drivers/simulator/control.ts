@@ -3,12 +3,14 @@
  * messages over Node's IPC, and the handler that applies them to a SimulatedNetwork. simulator-process.ts is the
  * parent side, child.ts the process entry.
  */
+import { ChurnRunner, type ChurnLog } from './churn';
 import { clipBusShape, longBusShape, referenceCounty, type CountyShape } from './county-shape';
 import type { GatewayTransport, SimulatedNetwork, StockedClip } from './network';
+import { provincePart } from './province-shape';
 import type { ConnectionCounters } from './modbus/gateways';
 import { UNIT_FAULTS, type BusCounters, type PlayRecord, type UnitFault } from './modbus/virtual-bus';
 
-export type ShapeName = 'county' | 'long-bus' | 'clip-bus';
+export type ShapeName = 'county' | 'long-bus' | 'clip-bus' | 'province';
 
 export interface StartRequest {
   shape: ShapeName;
@@ -26,6 +28,14 @@ export interface StartRequest {
   selfTestFindings?: number;
   /** Every n-th unit is an older terminal without a held schedule (county-network.ts); absent = all hold one. */
   olderEveryNth?: number;
+  /** Shape `province`: the province of `terminals` terminals, its part `part` (0-based) of `parts` (province-shape.ts). */
+  province?: ProvincePartRequest;
+}
+
+export interface ProvincePartRequest {
+  terminals: number;
+  part: number;
+  parts: number;
 }
 
 export type ControlRequest =
@@ -41,6 +51,9 @@ export type ControlRequest =
   | { op: 'counters' }
   | { op: 'bus-counters' }
   | { op: 'connections' }
+  | { op: 'churn-start'; ratePerS: number; seed: number }
+  | { op: 'churn-stop' }
+  | { op: 'churn-log'; from: number; max: number }
   | { op: 'stop' };
 
 export interface Ready {
@@ -61,11 +74,24 @@ export interface Reply {
   connections?: ConnectionCounters[][];
   /** play-log: [gateway index, unit, plays] of every terminal. */
   playLog?: [number, number, PlayRecord[]][];
+  /** churn-log: the changes asked for (churn.ts). */
+  churnLog?: ChurnLog;
 }
 
-export function shapeOf(name: ShapeName, basePort?: number): CountyShape {
+export function shapeOf(name: ShapeName, basePort?: number, province?: ProvincePartRequest): CountyShape {
+  if (name === 'province') return provincePart(province ?? { terminals: 100_000, part: 0, parts: 1 });
   if (name === 'clip-bus') return clipBusShape({ basePort });
   return name === 'county' ? referenceCounty({ basePort }) : longBusShape({ basePort });
+}
+
+/** The churn of each network (started by `churn-start`). */
+const churns = new WeakMap<SimulatedNetwork, ChurnRunner>();
+
+/** The network's churn, made on first use over the terminals alive then. */
+export function churnOf(net: SimulatedNetwork): ChurnRunner {
+  let churn = churns.get(net);
+  if (!churn) churns.set(net, (churn = new ChurnRunner(net)));
+  return churn;
 }
 
 function gatewaysOf(net: SimulatedNetwork, g: number | 'all'): number[] {
@@ -123,10 +149,18 @@ export async function applyControl(
       }
       return total;
     }
+    case 'churn-start':
+      churnOf(net).start(req.ratePerS, req.seed);
+      return { targets: churnOf(net).liveTargets };
+    case 'churn-stop':
+      churnOf(net).stop();
+      return { made: churnOf(net).made };
     case 'bus-counters':
     case 'connections':
+    case 'churn-log':
       return undefined; // the reply carries them (child.ts)
     case 'stop':
+      churns.get(net)?.stop();
       await net.stop();
       return undefined;
   }

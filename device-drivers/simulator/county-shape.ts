@@ -53,6 +53,10 @@ export interface CountyShape {
 
 export interface ShapeOptions {
   host?: string;
+  /** Another county of the same make-up: its 6-digit GB/T 2260 code and name (default 341523, 舒城县). */
+  county?: { code: string; name: string };
+  /** Degrees added to every latitude and longitude (counties of a province side by side). */
+  offset?: { lat: number; lng: number };
   /** Gateway i listens on basePort + i. */
   basePort?: number;
   requestTimeoutMs?: number;
@@ -194,31 +198,37 @@ export function referenceCounty(opts: ShapeOptions = {}): CountyShape {
   const host = opts.host ?? '127.0.0.1';
   const basePort = opts.basePort ?? 15020;
   const timeout = opts.requestTimeoutMs ?? 150;
-  const areas: ShapeArea[] = [{ areaCode: COUNTY_CODE, name: COUNTY_NAME, parentCode: null, level: 'county' }];
+  const code = opts.county?.code ?? COUNTY_CODE.slice(0, 6);
+  const countyCode = `${code}000000`;
+  const shift = opts.offset ?? { lat: 0, lng: 0 };
+  const areas: ShapeArea[] = [
+    { areaCode: countyCode, name: opts.county?.name ?? COUNTY_NAME, parentCode: null, level: 'county' },
+  ];
   const gateways: ShapeGateway[] = [];
   let v = 0;
   TOWN_NAMES.forEach((townName, t) => {
-    const townCode = `341523${100 + t}000`;
-    areas.push({ areaCode: townCode, name: townName, parentCode: COUNTY_CODE, level: 'town' });
+    const townCode = `${code}${100 + t}000`;
+    areas.push({ areaCode: townCode, name: townName, parentCode: countyCode, level: 'town' });
     for (let j = 0; j < villagesInTown(t); j++, v++) {
-      const villageCode = `341523${100 + t}${201 + j}`;
+      const villageCode = `${code}${100 + t}${201 + j}`;
       const name = villageName(v);
+      const centre = villageCentre(t, j, villagesInTown(t));
       areas.push({ areaCode: villageCode, name, parentCode: townCode, level: 'village' });
       gateways.push(
-        bus(
-          v,
-          `${townName}${name}网关`,
-          villageCode,
-          basePort + v,
-          host,
-          timeout,
-          terminalsInVillage(v),
-          villageCentre(t, j, villagesInTown(t)),
-        ),
+        bus(v, `${townName}${name}网关`, villageCode, basePort + v, host, timeout, terminalsInVillage(v), {
+          lat: centre.lat + shift.lat,
+          lng: centre.lng + shift.lng,
+        }),
       );
     }
   });
-  return { name: COUNTY_NAME, areaCode: COUNTY_CODE, platformResourceCode: '43415230000000101010101', areas, gateways };
+  return {
+    name: areas[0].name,
+    areaCode: countyCode,
+    platformResourceCode: `4${countyCode}0101010101`,
+    areas,
+    gateways,
+  };
 }
 
 /** `long-bus` (docs/performance.md): one bus of 247 units, where the wire alone decides. */

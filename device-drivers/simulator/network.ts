@@ -137,6 +137,11 @@ export class SimulatedNetwork {
     this.unit(index, unit).switchSource?.(source, this.opts.clock.now());
   }
 
+  /** A terminal's volume turned on site (its next status read shows it). */
+  setVolume(index: number, unit: number, volume: number): void {
+    this.unit(index, unit).setVolume?.(volume);
+  }
+
   /** Every terminal's play log, as [gateway index, unit, plays]. */
   playLogs(): [number, number, PlayRecord[]][] {
     return this.gateways.flatMap((g, i) =>

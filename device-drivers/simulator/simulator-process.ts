@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { ChurnLog } from './churn';
 import type { ControlRequest, Ready, Reply, StartRequest } from './control';
 import type { ConnectionCounters } from './modbus/gateways';
 import type { BusCounters, PlayRecord, UnitFault } from './modbus/virtual-bus';
@@ -52,6 +53,11 @@ export class SimulatorProcess {
 
   get ports(): number[] {
     return this.ready.ports;
+  }
+
+  /** The child's process id (-1 if it has none). */
+  get pid(): number {
+    return this.child.pid ?? -1;
   }
 
   private request(req: ControlRequest, timeoutMs = 10_000): Promise<Reply> {
@@ -120,6 +126,26 @@ export class SimulatorProcess {
   /** Each Modbus TCP gateway's connections so far and the requests each sent, in gateway order. */
   async connections(): Promise<ConnectionCounters[][]> {
     return (await this.request({ op: 'connections' })).connections ?? [];
+  }
+
+  /** Starts the status churn (churn.ts) over the terminals alive now; resolves to how many those are. */
+  async startChurn(ratePerS: number, seed: number): Promise<number> {
+    return (await this.request({ op: 'churn-start', ratePerS, seed })).counters?.targets ?? 0;
+  }
+
+  /** Stops the churn; resolves to the changes it made. */
+  async stopChurn(): Promise<number> {
+    return (await this.request({ op: 'churn-stop' })).counters?.made ?? 0;
+  }
+
+  /** Every change the churn made, fetched in slices of `slice`. */
+  async churnLog(slice = 100_000): Promise<ChurnLog> {
+    const log: ChurnLog = { at: [], gateway: [], unit: [], volume: [] };
+    for (;;) {
+      const part = (await this.request({ op: 'churn-log', from: log.at.length, max: slice }, 60_000)).churnLog;
+      if (!part || part.at.length === 0) return log;
+      for (const k of ['at', 'gateway', 'unit', 'volume'] as const) for (const v of part[k]) log[k].push(v);
+    }
   }
 
   /** Stops every gateway and waits for the process to exit. */

@@ -46,6 +46,8 @@ export interface ModbusDevice {
   setSignalQuality?(quality: number): void;
   /** What plays switches to another source without a command (a local switch, a receiver fault). */
   switchSource?(source: PlayRecord['source'], now: number): void;
+  /** The volume is turned on the unit itself (a local knob), without a command. */
+  setVolume?(volume: number): void;
 }
 
 /** One play of a terminal as it sounded. */

@@ -272,6 +272,10 @@ export class SimulatedTerminal implements ModbusDevice {
     this.model.switchSource(source, now);
   }
 
+  setVolume(volume: number): void {
+    this.model.volume = volume;
+  }
+
   crcError(): void {
     this.model.crcErrors = (this.model.crcErrors + 1) & 0xffff;
   }
