@@ -57,6 +57,8 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
   /** The leases as last read by a renewal: who holds what, as far as this instance knows. */
   private seen = new Map<string, Lease>();
   private timer: TimerHandle | null = null;
+  /** When the last renewal was sent: the next one is due a third of the term after it, however long the tick took. */
+  private renewalSent: number | null = null;
   /** Fires when the first held lease stops being trusted, even if no renewal runs (database unreachable). */
   private expiryTimer: TimerHandle | null = null;
   private running: Promise<void> = Promise.resolve();
@@ -197,13 +199,14 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The next renewal comes after a third of the term, or sooner, just after the earliest expiry of a lease another
-   * instance holds, when that falls before it: a live holder renews long before (its leases run a term ahead), so
-   * this only moves the takeover of a stopped instance's buses up to the moment its leases lapse.
+   * The next renewal comes a third of the term after the last one was sent (at once when the tick took longer: a
+   * renewal waiting on locked rows must not eat into the next one's margin), or sooner, just after the earliest expiry
+   * of a lease another instance holds, when that falls before it: a live holder renews long before (its leases run a
+   * term ahead), so this only moves the takeover of a stopped instance's buses up to the moment its leases lapse.
    */
   private nextTickIn(): number {
     const now = this.clock.now();
-    let next = this.renewEveryMs;
+    let next = Math.max(0, (this.renewalSent ?? now) + this.renewEveryMs - now);
     for (const lease of this.seen.values())
       if (lease.owner !== null && lease.owner !== this.options.instanceId && lease.expiresAt > now)
         next = Math.min(next, lease.expiresAt - now + 1);
@@ -259,6 +262,7 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     // every lease in a statement or two, trusted from the time read just before they were sent
     const renewing = [...this.held].map(([key, h]) => ({ key, epoch: h.epoch }));
     const sent = this.clock.now();
+    this.renewalSent = sent;
     const renewed = await store.renewMany(me, renewing, sent, leaseMs);
     for (const { key, epoch } of renewing) {
       const h = this.held.get(key);

@@ -183,4 +183,36 @@ forEachDatabase('lease manager on a slow database', (database) => {
     expect(lost).toEqual([]);
     await m.stop();
   });
+
+  it('keeps its leases when every renewal waits a third of the term on locked rows: the next one is due a third of the term after the last was sent', async () => {
+    shared = await sharedDatabase(database, 1);
+    const clock = new ManualClock(T0);
+    // each renewal statement waits 1 s (rows locked by a fenced write): counted from its end, the next renewal would
+    // be sent 2 s after the last and answered 3 s after it, past the 2.4 s a lease is trusted
+    class LockedStore extends LeaseStore {
+      override async renewMany(...args: Parameters<LeaseStore['renewMany']>): ReturnType<LeaseStore['renewMany']> {
+        const renewed = await super.renewMany(...args);
+        if (args[1].length > 0) clock.advance(1000);
+        return renewed;
+      }
+    }
+    const m = new LeaseManager(new LockedStore(shared.sources[0]), clock, {
+      clustered: true,
+      instanceId: 'A',
+      label: 'host-A:1',
+      leaseMs: LEASE,
+    });
+    const lost: string[] = [];
+    m.lost.subscribe((e) => lost.push(e.key));
+    m.setBuses(['bus:1', 'bus:2']);
+    m.start();
+    await m.idle();
+    for (let i = 0; i < 100; i++) {
+      clock.advance(100);
+      await m.idle();
+    }
+    expect(lost).toEqual([]);
+    expect(m.heldKeys()).toEqual(['bus:1', 'bus:2']);
+    await m.stop();
+  });
 });
