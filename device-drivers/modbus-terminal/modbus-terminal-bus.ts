@@ -60,6 +60,11 @@ export interface ModbusTerminalBusOptions {
 export type { SignedBlock };
 
 /** The steps of a broadcast, the same on every bus: signed once. A technician's commands are signed each time. */
+/** The key of a command's block in a SignedBlockCache. */
+export function signedBlockKey(c: CommandRecord): string {
+  return JSON.stringify(c);
+}
+
 function isBroadcastStep(c: CommandRecord): boolean {
   return (
     c.code === 'prepare-clip' ||
@@ -272,7 +277,7 @@ export class ModbusTerminalBus implements TerminalBus {
       };
     };
     return !fresh && this.opts.signedBlocks && isBroadcastStep(command)
-      ? this.opts.signedBlocks.blockFor(JSON.stringify(command), build)
+      ? this.opts.signedBlocks.blockFor(signedBlockKey(command), build)
       : build();
   }
 

@@ -20,6 +20,16 @@ describe('SignedBlockCache', () => {
     expect(cache.blockFor('prepare B', sign).sequence).toBe(5);
   });
 
+  it('tells the block a command would go out as, within its window, without signing one', () => {
+    let now = 0;
+    const cache = new SignedBlockCache({ now: () => now, ttlMs: 5000 });
+    expect(cache.peek('play A')).toBeNull();
+    cache.blockFor('play A', () => ({ sequence: 7, registers: [7] }));
+    expect(cache.peek('play A')?.sequence).toBe(7);
+    now = 5000;
+    expect(cache.peek('play A')).toBeNull();
+  });
+
   it("lets the buses of one controller sign a broadcast's steps once, and a technician's commands each time", () => {
     const signer = new Sm2Signer('202400000017', generateKeyPair().privateKey);
     const signedBlocks = new SignedBlockCache({ now: () => systemClock.now() });

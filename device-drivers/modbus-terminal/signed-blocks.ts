@@ -33,6 +33,12 @@ export class SignedBlockCache {
     this.max = opts.max ?? 256;
   }
 
+  /** The block of an identical command signed within the window, if there is one (nothing is signed). */
+  peek(key: string): SignedBlock | null {
+    const hit = this.blocks.get(key);
+    return hit && this.opts.now() - hit.at < this.ttlMs ? hit.block : null;
+  }
+
   /** The block of an identical command signed within the window, or the one `sign` makes now. */
   blockFor(key: string, sign: () => SignedBlock): SignedBlock {
     const now = this.opts.now();

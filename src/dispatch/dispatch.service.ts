@@ -103,7 +103,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
         if (run && where) await run.resume(terminalId, run.ctx.link(where.gatewayId));
       },
       halted: () => this.halting,
-      sequenceFloor: () => this.field.sequenceFloor(),
+      sequenceFloor: (sending) => this.field.sequenceFloor(sending),
       busSequenceFloor: (gatewayId) => this.field.busSequenceFloor(gatewayId),
       offline: (id) => this.monitoring.terminal(id)?.online === false,
       holds: (id, clipId) => this.provisioning.holds(id, clipId),

@@ -12,6 +12,8 @@
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Subject, type Observable, type Subscription } from 'rxjs';
+import { toCommandRecord } from '../../device-drivers/modbus-terminal/mapping';
+import { signedBlockKey } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
 import { SIGNED_BLOCK_TTL_MS } from '../../device-drivers/modbus-terminal/signed-blocks';
 import {
   BusError,
@@ -151,8 +153,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
 
   // ---- FieldCommands -------------------------------------------------------------------------------------------
 
-  sequenceFloor(): number {
-    return this.busDeps.issuedSequence?.() ?? 0;
+  sequenceFloor(sending: TerminalCommand[] = []): number {
+    const cached = sending.flatMap((c) => this.busDeps.signedBlocks?.peek(signedBlockKey(toCommandRecord(c))) ?? []);
+    return Math.min(this.busDeps.issuedSequence?.() ?? 0, ...cached.map((b) => b.sequence - 1));
   }
 
   busSequenceFloor(gatewayId: number): number | null {
@@ -231,10 +234,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     );
   }
 
-  /**
-   * The held schedule of a terminal (terminal-modbus PROTOCOL.md §9) through its bus, driver errors as FieldError;
-   * null when the terminal is not on an open bus or its bus family holds no schedule.
-   */
+  /** A terminal's held schedule (PROTOCOL.md §9); null off an open bus or on a family that holds none. */
   heldSchedule(terminalId: number): HeldScheduleAccess | null {
     const where = this.buses.locate(terminalId);
     const held = where ? this.buses.get(where.gatewayId)?.bus.held : undefined;

@@ -29,9 +29,11 @@ export abstract class FieldCommands {
   abstract readonly signedBlockWindowMs: number;
   /**
    * A command sequence number every command signed from now on is greater than, and that is at least every number
-   * signed before (by this instance, an earlier process of it, or the previous holder of a bus taken over).
+   * signed before (by this instance, an earlier process of it, or the previous holder of a bus taken over). Each
+   * command of `sending` is above it too however it goes out: a bus-wide one may go as the block signed for it a
+   * moment ago for another bus (device-drivers/modbus-terminal/signed-blocks.ts).
    */
-  abstract sequenceFloor(): number;
+  abstract sequenceFloor(sending?: TerminalCommand[]): number;
   /**
    * The sequence floor when this instance opened the gateway's bus (null: not open here): every command signed on the
    * bus before, by a previous holder or an earlier process, is at most this; every one this instance signs is above.

@@ -101,7 +101,9 @@ export class BusStart {
     // the start goes out after this write: its sequence, unknown yet, is above the floor recorded with it. A floor
     // recorded before stays: what the terminal took since is one of these starts (a prepare withdraws it,
     // RunState.transferLink), and a later floor would lose an earlier start that was taken and not recorded
-    const startFloor = run.ctx.sequenceFloor?.() ?? null;
+    const command = run.command(job.clip, run.startAtMs);
+    const sending = busWide ? [command, { ...command, startAt: undefined }] : [];
+    const startFloor = run.ctx.sequenceFloor?.(sending) ?? null;
     for (const k of keys) {
       const r = run.ledger.ofTerminal(k) as LedgerRow;
       run.ledger.patch([r.id], {

@@ -1,5 +1,6 @@
 /** What a broadcast run needs from the rest of the engine, and the run's shared vocabulary. */
 import type { Clock } from '../../common/clock';
+import type { TerminalCommand } from '../../field/field-port';
 import type { BusLink } from '../bus-plan';
 import type { BroadcastEntity } from '../broadcast.entities';
 import type { DeliveryChange, DeliveryLedger, DeliveryUpdate } from '../delivery-ledger';
@@ -51,8 +52,11 @@ export interface RunContext {
   /** Our play ended on a terminal whose earlier broadcast we interrupted. */
   ended(other: string, terminalId: number): Promise<void>;
   halted(): boolean;
-  /** FieldCommands.sequenceFloor: every command signed from now on has a greater sequence. */
-  sequenceFloor?(): number;
+  /**
+   * FieldCommands.sequenceFloor: every command signed from now on has a greater sequence, and so has each of
+   * `sending` however it goes out (a bus-wide command as the block signed for it a moment ago).
+   */
+  sequenceFloor?(sending?: TerminalCommand[]): number;
   /** FieldCommands.busSequenceFloor: what was signed on the bus before this instance opened it is at most this. */
   busSequenceFloor?(gatewayId: number): number | null;
   /** Monitoring holds the terminal offline. */
