@@ -62,23 +62,29 @@ export class BroadcastRun extends RunState {
     // the terminals the first round could not reach are tried again meanwhile; one stored late is started on its
     // own once its bus's synchronised start has gone out (it may have heard that one already)
     const busStarted = new Map(plan.map((p) => [p.gatewayId, deferred()]));
+    this.awaitStartRecords(plan.map((p) => p.gatewayId));
     const started = (g: number): Promise<void> => busStarted.get(g)?.promise ?? Promise.resolve();
-    const lates = await firstRounds(this, plan, (p) =>
-      this.later(
-        this.lateStarts.storeAndStart(
-          p.gatewayId,
-          p.rows.map((r) => r.terminalId),
-          p.clip,
-          started(p.gatewayId),
-        ),
-      ),
-    );
-    const retrying = Promise.all(lates.map((l) => this.lateStarts.retry(l, started(l.gatewayId))));
-    retrying.catch(() => undefined);
+    let retrying: Promise<unknown> = Promise.resolve();
     try {
+      const lates = await firstRounds(this, plan, (p) =>
+        this.later(
+          this.lateStarts.storeAndStart(
+            p.gatewayId,
+            p.rows.map((r) => r.terminalId),
+            p.clip,
+            started(p.gatewayId),
+          ),
+        ),
+      );
+      retrying = Promise.all(lates.map((l) => this.lateStarts.retry(l, started(l.gatewayId))));
+      retrying.catch(() => undefined);
       await this.startAll(plan, (g) => busStarted.get(g)?.resolve());
     } finally {
-      for (const d of busStarted.values()) d.resolve();
+      // stopped before a bus's start (a cancel): what waits for it goes on, and sees the cancel
+      for (const [g, d] of busStarted) {
+        d.resolve();
+        this.startRecorded(g);
+      }
     }
     // the terminals playing are marked played as they finish while the late ones are still being transferred to (a
     // long signal's transfer to one terminal takes minutes); the run ends when both are done
@@ -167,6 +173,7 @@ export class BroadcastRun extends RunState {
         try {
           await this.busStart.start(p.gatewayId, p.rows, p.clip, units.get(p.gatewayId) ?? 0, false);
         } finally {
+          this.startRecorded(p.gatewayId);
           started(p.gatewayId);
         }
       }),

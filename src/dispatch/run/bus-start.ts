@@ -126,6 +126,7 @@ export class BusStart {
     }
     // the record goes first or the start does not go at all: one sent without it could be sent again after a restart
     if (!(await run.flush())) throw new Error('the start could not be recorded as sent (database): not sent');
+    run.startRecorded(job.gatewayId);
   }
 
   /**

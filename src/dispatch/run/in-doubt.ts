@@ -9,9 +9,10 @@
  *
  * - a run taking over rows reads the terminals whose start is in doubt before it signs anything on their bus
  *   (`readInDoubt`);
- * - a transfer reads first the terminals it is for whose start is in doubt, leaves out those that took it (and those
- *   another round of the run has stored meanwhile), and withdraws the others' start sequences before their prepare
- *   goes out (the prepare is not a start);
+ * - a transfer beside the run's start waits until that start is recorded (`transferLink`), then reads first the
+ *   terminals it is for whose start is in doubt, leaves out those that took it (and those another round of the run
+ *   has stored meanwhile), and withdraws the others' start sequences before their prepare goes out (the prepare is
+ *   not a start);
  * - while any start on the bus is in doubt, the prepare goes to each terminal on its own, never to the whole bus
  *   (`prepareEach`, device-drivers/terminal-bus.ts).
  *
@@ -51,12 +52,18 @@ export function startInDoubt(run: RunState, gatewayId: number): boolean {
   return run.ledger.rows().some((r) => inDoubtRow(r) && busOf(run, r) === gatewayId);
 }
 
-/** The bus for a transfer of the run (see the file's head). */
-export function transferLink(run: RunState, gatewayId: number): BusLink {
+/**
+ * The bus for a transfer of the run (see the file's head). Every transfer through it but the first round's (`first`:
+ * the synchronised start waits for that one) waits until the run's start on the bus is recorded: one begun beside
+ * the start could otherwise prepare, after the start went out, a terminal that took it.
+ */
+export function transferLink(run: RunState, gatewayId: number, first = false): BusLink {
   const link = run.ctx.link(gatewayId);
+  let calls = 0;
   return {
     ...link,
     transfer: async (keys, clip, priority, opts) => {
+      if (!first || calls++ > 0) await run.startRecordedOn(gatewayId);
       const doubt = run.rowsOf(keys).filter((r) => inDoubtRow(r) && hasSequences(r));
       const took = await readBus(run, gatewayId, doubt, clip.clipId);
       await run.flush();

@@ -22,6 +22,11 @@ export class RunState {
   readonly overtime = new Map<number, number>();
   /** Work begun at the start that the run must wait for beside the late transfers (terminals found without the clip). */
   readonly lateWork: Promise<void>[] = [];
+  /**
+   * Per bus of the run's first start: resolves once that start's records are written (or there is none to send). A
+   * transfer beside the start waits for it before it prepares anything (in-doubt.ts).
+   */
+  private readonly startRecords = new Map<number, { promise: Promise<void>; resolve: () => void }>();
   /** Wakes the play-through's wait (a terminal started late, a cancel). */
   wake: (() => void) | null = null;
   /** Every command this server signs from the run's start on has a greater sequence (null: unknown). */
@@ -86,6 +91,24 @@ export class RunState {
     const floor = this.ledger.ofTerminal(terminalId)?.startFloor ?? null;
     const upTo = this.ctx.busSequenceFloor?.(gatewayId) ?? this.floorAtStart;
     return floor === null || upTo === null || upTo <= floor ? null : { above: floor, upTo };
+  }
+
+  /** The run's first start on these buses is still to be recorded: `startRecorded` resolves each. */
+  awaitStartRecords(gatewayIds: number[]): void {
+    for (const g of gatewayIds) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.startRecords.set(g, { promise, resolve });
+    }
+  }
+
+  startRecorded(gatewayId: number): void {
+    this.startRecords.get(gatewayId)?.resolve();
+  }
+
+  /** Resolves once the run's first start on the bus is recorded (at once when none is awaited). */
+  startRecordedOn(gatewayId: number): Promise<void> {
+    return this.startRecords.get(gatewayId)?.promise ?? Promise.resolve();
   }
 
   /** The delivery id of a terminal of this broadcast. */

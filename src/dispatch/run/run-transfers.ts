@@ -81,7 +81,7 @@ export async function firstRounds(
   const lates = await Promise.all(
     todo.map(async (p) => {
       const first = await firstTransfer(
-        transferLink(run, p.gatewayId),
+        transferLink(run, p.gatewayId, true),
         p.rows.map((r) => r.terminalId),
         p.clip,
         priority,
