@@ -15,7 +15,7 @@ class Live extends EventTarget {
   alarms = new Map();
   connected = false;
   socket = null;
-  /** key → { kind, id, count } */
+  /** key → { kind, id, count, ready, settle }: `ready` settles once the first subscribe on a connection is answered */
   subs = new Map();
 
   start(token, onAuthFailed) {
@@ -25,7 +25,7 @@ class Live extends EventTarget {
     socket.on('connect', () => {
       this.connected = true;
       this.emitState();
-      for (const s of this.subs.values()) void this.send(s.kind, s.id);
+      for (const s of this.subs.values()) void this.send(s.kind, s.id).then(s.settle);
     });
     socket.on('disconnect', () => {
       this.connected = false;
@@ -34,6 +34,8 @@ class Live extends EventTarget {
     socket.on('connect_error', (e) => {
       this.connected = false;
       this.emitState();
+      // a page waiting for its first snapshot goes on without it; the next connection subscribes again
+      for (const s of this.subs.values()) s.settle();
       if (/token|authentication|session/i.test(e.message)) onAuthFailed();
     });
     socket.on('delta', (d) => {
@@ -52,6 +54,7 @@ class Live extends EventTarget {
     this.socket?.close();
     this.socket = null;
     this.connected = false;
+    for (const s of this.subs.values()) s.settle();
     this.subs.clear();
     this.terminals.clear();
     this.gateways.clear();
@@ -66,10 +69,19 @@ class Live extends EventTarget {
   /** Subscribes (once per key however many pages ask) and resolves when the snapshot is in; returns the release. */
   async subscribe(kind, id) {
     const key = `${kind}:${id ?? '*'}`;
-    const s = this.subs.get(key);
+    let s = this.subs.get(key);
     if (s) s.count++;
-    else this.subs.set(key, { kind, id, count: 1 });
-    if (!s && this.socket?.connected) await this.send(kind, id);
+    else {
+      let settle = () => {};
+      const ready = new Promise((resolve) => (settle = resolve));
+      s = { kind, id, count: 1, ready, settle };
+      this.subs.set(key, s);
+      // not yet connected: the connect handler subscribes, and the page waits for that answer, so a change stored
+      // between the page's first read and its subscription is not lost
+      if (this.socket?.connected) void this.send(kind, id).then(settle);
+      else if (!this.socket) settle();
+    }
+    await s.ready;
     let released = false;
     return () => {
       if (released) return;
