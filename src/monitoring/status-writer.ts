@@ -6,9 +6,10 @@
  * database remembers of each terminal (last seen, last reading, error counters).
  *
  * In a cluster (docs/cluster.md, "Status writes are fenced") each change is queued with the epoch of its terminal's bus
- * lease at that moment, and each bus's batch is written in its own transaction fenced by that lease at that epoch: a
- * batch of a bus this instance no longer holds at that epoch (it was paused, or the bus moved meanwhile) is refused by
- * the database and dropped, counted in `refused` and logged. Not clustered, one transaction as always, no fence.
+ * lease at that moment; a flush writes every bus's batch in one transaction that ends by fencing all those leases at
+ * their epochs (`fenceAll`, the lease rows locked only from there to the commit): a batch of a bus this instance no
+ * longer holds at that epoch (it was paused, or the bus moved meanwhile) is refused by the database and dropped,
+ * counted in `refused` and logged, and the rest is written again without it. Not clustered, no fence.
  */
 import {
   BeforeApplicationShutdown,
@@ -20,7 +21,7 @@ import {
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { busKey, LeaseManager } from '../cluster/lease-manager';
-import { fence, StaleLeaseError } from '../cluster/lease-store';
+import { fenceAll, StaleLeasesError } from '../cluster/lease-store';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -203,17 +204,14 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
     this.current = new Map();
     this.history = [];
     const batches = this.leases.clustered ? byLease(current, history) : [{ under: null, current, history }];
-    for (const [i, batch] of batches.entries()) {
-      try {
-        await this.writeBatch(batch);
-      } catch (e) {
-        // put it back in front of what came meanwhile (newer current rows win), to try again on the next flush
-        const left = batches.slice(i);
-        for (const q of left.flatMap((b) => b.current))
-          if (!this.current.has(q.row.terminalId)) this.current.set(q.row.terminalId, q);
-        this.history = [...left.flatMap((b) => b.history), ...this.history];
-        throw e;
-      }
+    try {
+      await this.writeBatches(batches);
+    } catch (e) {
+      // put it back in front of what came meanwhile (newer current rows win), to try again on the next flush
+      for (const q of batches.flatMap((b) => b.current))
+        if (!this.current.has(q.row.terminalId)) this.current.set(q.row.terminalId, q);
+      this.history = [...batches.flatMap((b) => b.history), ...this.history];
+      throw e;
     }
     if (this.dropped > 0) {
       this.log.warn(
@@ -223,20 +221,34 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
     }
   }
 
-  private async writeBatch(batch: Batch): Promise<void> {
-    const rows = batch.current.map((q) => q.row);
-    const history = batch.history.map((q) => q.row);
-    const under = batch.under;
-    if (!under) return this.repo.write(rows, history);
-    const key = busKey(under.gatewayId);
-    try {
-      await this.repo.write(rows, history, (tx) => fence(tx, key, under.epoch));
-    } catch (e) {
-      if (!(e instanceof StaleLeaseError)) throw e;
-      this.refusedChanges += history.length;
-      this.log.warn(
-        `${history.length} status changes of ${key} not written: this instance no longer holds it at epoch ${under.epoch}`,
+  /**
+   * Writes the batches in one transaction. In a cluster the leases they were recorded under are fenced last, all
+   * at once: a batch whose lease has moved is refused (dropped, counted, logged) and the others are written again
+   * without it. A batch that was refused is taken out of `batches`, so a failure after it puts back only the rest.
+   */
+  private async writeBatches(batches: Batch[]): Promise<void> {
+    for (;;) {
+      if (batches.length === 0) return;
+      const rows = batches.flatMap((b) => b.current.map((q) => q.row));
+      const history = batches.flatMap((b) => b.history.map((q) => q.row));
+      const leases = batches.flatMap((b) =>
+        b.under ? [{ key: busKey(b.under.gatewayId), epoch: b.under.epoch }] : [],
       );
+      try {
+        return await this.repo.write(rows, history, leases.length ? (tx) => fenceAll(tx, leases) : undefined);
+      } catch (e) {
+        if (!(e instanceof StaleLeasesError)) throw e;
+        const stale = new Set(e.stale.map((l) => `${l.key}@${l.epoch}`));
+        for (let i = batches.length - 1; i >= 0; i--) {
+          const under = batches[i].under;
+          if (!under || !stale.has(`${busKey(under.gatewayId)}@${under.epoch}`)) continue;
+          const [refused] = batches.splice(i, 1);
+          this.refusedChanges += refused.history.length;
+          this.log.warn(
+            `${refused.history.length} status changes of ${busKey(under.gatewayId)} not written: this instance no longer holds it at epoch ${under.epoch}`,
+          );
+        }
+      }
     }
   }
 

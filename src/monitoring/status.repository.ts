@@ -34,16 +34,16 @@ export class StatusRepository {
   }
 
   /**
-   * Upserts the latest status of each terminal and appends the history, in one transaction; `first` runs in it before
-   * any row (a lease's fence: when it throws, nothing is written).
+   * Upserts the latest status of each terminal and appends the history, in one transaction; `last` runs in it after
+   * every row, just before the commit (the leases' fence: when it throws, nothing is written; run last, the lease rows
+   * it locks are held for the commit only).
    */
   async write(
     current: TerminalStatusEntity[],
     history: Omit<TerminalStatusHistoryEntity, 'id'>[],
-    first?: (tx: Tx) => Promise<void>,
+    last?: (tx: Tx) => Promise<void>,
   ): Promise<void> {
     await this.transactions.run(async (tx) => {
-      await first?.(tx);
       const em = managerOf(tx);
       // each statement is followed by a turn of the event loop, so a large batch never holds up the live channel
       for (let i = 0; i < current.length; i += WRITE_CHUNK) {
@@ -57,6 +57,7 @@ export class StatusRepository {
         await em.insert(TerminalStatusHistoryEntity, history.slice(i, i + WRITE_CHUNK));
         await nextTurn();
       }
+      await last?.(tx);
     });
   }
 

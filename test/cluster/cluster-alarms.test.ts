@@ -262,6 +262,8 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
       shared.sources[0].manager.findOneBy(TerminalStatusEntity, { terminalId: id });
     poll(a);
     await instances[a].writer.flush();
+    // A's alarm writes of that poll done first: on SQLite, B waiting for a lock A holds would stall this one thread
+    await evaluate(a);
     expect((await status(12))?.connectivity).toBe('online');
 
     // A records a change of terminal 12 (bus 1) and then stalls (a long pause) before its flush
@@ -276,6 +278,31 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
     await instances[a].writer.flush();
     expect((await status(12))?.reading?.volume).toBe(80);
     expect(await shared.sources[0].manager.count(TerminalStatusHistoryEntity)).toBe(before);
+    expect(instances[a].writer.refused).toBe(1);
+  });
+
+  it('writes in one flush the changes of the bus still held and refuses only those of the bus that moved', async () => {
+    await start(a);
+    const status = (id: number): Promise<TerminalStatusEntity | null> =>
+      shared.sources[0].manager.findOneBy(TerminalStatusEntity, { terminalId: id });
+    poll(a);
+    await instances[a].writer.flush();
+    // A's alarm writes of that poll done first: on SQLite, B waiting for a lock A holds would stall this one thread
+    await evaluate(a);
+    // A records a change on each bus; before its flush B joins and one bus moves to it
+    for (const t of [12, 22]) instances[a].monitoring.readOk(t, { ...reading, volume: 50 }, clock.now());
+    await start(b);
+    await renew();
+    await renew();
+    const [kept] = heldBuses(a);
+    const [moved] = heldBuses(b);
+    expect([kept, moved].sort()).toEqual([1, 2]);
+
+    const before = await shared.sources[0].manager.count(TerminalStatusHistoryEntity);
+    await instances[a].writer.flush();
+    expect((await status(BUSES.get(kept)![1]))?.reading?.volume).toBe(50);
+    expect((await status(BUSES.get(moved)![1]))?.reading?.volume).toBe(80);
+    expect(await shared.sources[0].manager.count(TerminalStatusHistoryEntity)).toBe(before + 1);
     expect(instances[a].writer.refused).toBe(1);
   });
 });

@@ -2,7 +2,15 @@
  * LeaseStore on a database shared by three instances (docs/cluster.md): one winner per race, epochs that only grow,
  * a stale owner refused (renew and fence) after a takeover, release handing the lease on.
  */
-import { FENCED_IDLE_LIMIT_S, fence, type LeaseStore, sqlTime, StaleLeaseError } from '../../src/cluster/lease-store';
+import {
+  FENCED_IDLE_LIMIT_S,
+  fence,
+  fenceAll,
+  type LeaseStore,
+  sqlTime,
+  StaleLeaseError,
+  StaleLeasesError,
+} from '../../src/cluster/lease-store';
 import { managerOf, Transactions } from '../../src/database/transactions';
 import { describeWith } from '../support/capabilities';
 import { forEachDatabase } from '../support/databases';
@@ -82,6 +90,42 @@ forEachDatabase('lease store', (database) => {
     });
     await expect(write).rejects.toBeInstanceOf(StaleLeaseError);
     expect((await b.instances(0)).map((i) => i.id)).not.toContain('written-by-stale-owner');
+  });
+
+  it('fences many leases at once and names every one that is stale, writing nothing', async () => {
+    const [held, taken, released] = ['bus:all-1', 'bus:all-2', 'bus:all-3'];
+    for (const key of [held, taken, released]) expect(await a.acquire(key, 'A', T0, LEASE)).toBe(1);
+    expect(await b.acquire(taken, 'B', T0 + LEASE, LEASE)).toBe(2);
+    expect(await a.release(released, 'A', 1, T0 + 1000)).toBe(true);
+    const write = (leases: { key: string; epoch: number }[], id: string) =>
+      new Transactions(shared.sources[0]).run(async (tx) => {
+        await managerOf(tx).query(
+          'INSERT INTO cluster_instance (id, label, startedAt, lastHeartbeat) VALUES (?, ?, ?, ?)',
+          [id, 'x', sqlTime(T0), sqlTime(T0)],
+        );
+        await fenceAll(tx, leases);
+      });
+    const all = [
+      { key: held, epoch: 1 },
+      { key: taken, epoch: 1 },
+      { key: released, epoch: 1 },
+      { key: 'bus:never-leased', epoch: 1 },
+    ];
+    const refused = await write(all, 'stale-batch').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StaleLeasesError);
+    expect((refused as StaleLeasesError).stale.map((l) => l.key)).toEqual([taken, released, 'bus:never-leased']);
+    await expect(
+      write(
+        [
+          { key: held, epoch: 1 },
+          { key: taken, epoch: 2 },
+        ],
+        'fresh-batch',
+      ),
+    ).resolves.toBeUndefined();
+    const ids = (await b.instances(0)).map((i) => i.id);
+    expect(ids).toContain('fresh-batch');
+    expect(ids).not.toContain('stale-batch');
   });
 
   it('does not renew a lease that lapsed, even untaken: taking it again is a new epoch', async () => {
