@@ -50,6 +50,13 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
   readonly events: Observable<LeaseEvent> = this.subject.asObservable();
   readonly gained = this.events.pipe(filter((e) => e.kind === 'gained'));
   readonly lost = this.events.pipe(filter((e) => e.kind === 'lost'));
+  private readonly membersSubject = new Subject<string[]>();
+  /**
+   * The live instances (heartbeat within one term), this one included, by id, as each renewal reads them: an instance
+   * missing from it has stopped, as far as the cluster is concerned (its leases are taken over). Never when not
+   * clustered.
+   */
+  readonly members: Observable<string[]> = this.membersSubject.asObservable();
 
   private readonly held = new Map<string, Held>();
   private buses: string[] = [];
@@ -275,6 +282,7 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     const leases = new Map((await store.list()).map((l) => [l.key, l]));
     this.seen = leases;
     const live = (await store.instances(now - leaseMs)).map((i) => i.id);
+    this.membersSubject.next(live.includes(me) ? live : [...live, me].sort());
     const plan = planBalance({
       me,
       now,
