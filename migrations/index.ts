@@ -29,6 +29,7 @@ import { ClipBlobs1796900000000 } from './1796900000000-clip-blobs';
 import { AuditAppendLock1797000000000 } from './1797000000000-audit-append-lock';
 import { RegistryJournal1797100000000 } from './1797100000000-registry-journal';
 import { DeliveryStartFloor1797200000000 } from './1797200000000-delivery-start-floor';
+import { ClipProcessingBy1797300000000 } from './1797300000000-clip-processing-by';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -50,4 +51,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditAppendLock1797000000000,
   RegistryJournal1797100000000,
   DeliveryStartFloor1797200000000,
+  ClipProcessingBy1797300000000,
 ];

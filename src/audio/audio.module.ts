@@ -6,6 +6,7 @@ import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { ClusterModule } from '../cluster/cluster.module';
 import { AUDIO_CONFIG, SPEECH_PROVIDER } from './audio.tokens';
 import { loadAudioConfig, type AudioConfig } from './audio-config';
 import { AudioCapabilitiesService } from './audio-capabilities.service';
@@ -17,6 +18,7 @@ import { ClipFiles } from './library/clip-files';
 import { ClipPipeline } from './library/clip-pipeline';
 import { ClipReferences } from './library/clip-references';
 import { ClipRepository } from './library/clip.repository';
+import { InterruptedClips } from './library/interrupted-clips';
 import { AudioProcesses } from './media/audio-processes';
 import { AudioTools } from './media/audio-tools';
 import { Ffmpeg } from './media/ffmpeg';
@@ -37,6 +39,7 @@ class AudioConfigModule {}
 @Module({
   imports: [
     AudioConfigModule,
+    ClusterModule,
     MulterModule.registerAsync({
       imports: [AudioConfigModule],
       inject: [AUDIO_CONFIG],
@@ -60,6 +63,7 @@ class AudioConfigModule {}
     ClipBlobs,
     ClipFiles,
     ClipRepository,
+    InterruptedClips,
     ClipPipeline,
     ClipReferences,
     AudioService,

@@ -3,6 +3,7 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
 /** One clip of the audio library: an upload, a text-to-speech result or a built-in tone. */
 @Entity('audio_clips')
 @Index('IDX_audio_clips_kind', ['kind'])
+@Index('IDX_audio_clips_processing_by', ['processingBy'])
 export class AudioClipEntity {
   /** A UUID, or a stable tone id such as `tone-air-raid`. */
   @PrimaryColumn({ type: 'varchar', length: 64 })
@@ -15,9 +16,16 @@ export class AudioClipEntity {
   @Column({ type: 'varchar', length: 200 })
   title!: string;
 
-  /** processing | ready | failed */
+  /** pending | processing | ready | failed */
   @Column({ type: 'varchar', length: 16 })
   state!: string;
+
+  /**
+   * While processing: the instance doing the work (its DALABA_INSTANCE_ID), whose process holds it in memory; null
+   * otherwise. In a cluster, the clips of an instance no longer live are failed (src/audio/library/interrupted-clips.ts).
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  processingBy!: string | null;
 
   /** Why processing failed. */
   @Column({ type: 'text', nullable: true })

@@ -1,6 +1,8 @@
 /** Clip and variant rows (TypeORM), behind the one class the audio services use. */
-import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource, EntityManager, In, Not, IsNull } from 'typeorm';
+import type { AppConfig } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.module';
 import { managerOf, type Tx } from '../../database/transactions';
 import { AudioClipEntity, AudioVariantEntity } from './clip.entities';
 
@@ -29,16 +31,34 @@ export interface ClipListQuery {
   offset: number;
 }
 
+/** The error of an upload or synthesis whose process restarted while it was processing. */
+export const RESTARTED = 'interrupted by a server restart; upload or synthesise again';
+
+/** Kinds whose work, lost with its process, cannot be taken up again: the user starts it over. */
+const USER_WORK = ['upload', 'tts'];
+
 @Injectable()
 export class ClipRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** This instance's id (DALABA_INSTANCE_ID), recorded on the clips it processes; null without a configuration. */
+  private readonly instanceId: string | null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(APP_CONFIG) app?: Pick<AppConfig, 'cluster'>,
+  ) {
+    this.instanceId = app?.cluster.instanceId ?? null;
+  }
 
   private em(tx?: Tx): EntityManager {
     return tx ? managerOf(tx) : this.dataSource.manager;
   }
 
+  /** A clip inserted `processing` is this instance's work. */
   async insertClip(row: ClipRow, tx?: Tx): Promise<void> {
-    await this.em(tx).insert(AudioClipEntity, row);
+    await this.em(tx).insert(AudioClipEntity, {
+      ...row,
+      processingBy: row.state === 'processing' ? this.instanceId : null,
+    });
   }
 
   async findClip(id: string, tx?: Tx): Promise<ClipRow | null> {
@@ -55,20 +75,25 @@ export class ClipRepository {
     return { rows: rows as ClipRow[], total };
   }
 
+  /** A clip leaving `processing` is nobody's work any more. */
   async updateClip(
     id: string,
     patch: Partial<Pick<ClipRow, 'state' | 'error' | 'durationMs'>>,
     tx?: Tx,
   ): Promise<void> {
-    await this.em(tx).update(AudioClipEntity, { id }, patch);
+    const released = patch.state !== undefined && patch.state !== 'processing';
+    await this.em(tx).update(AudioClipEntity, { id }, released ? { ...patch, processingBy: null } : patch);
   }
 
-  /** Marks the clip processing if it is in one of `from`; true when this call did (one instance of a cluster wins). */
+  /**
+   * Marks the clip processing, by this instance, if it is in one of `from`; true when this call did (one instance of
+   * a cluster wins).
+   */
   async claim(id: string, from: readonly ClipRow['state'][]): Promise<boolean> {
     const r = await this.em().update(
       AudioClipEntity,
       { id, state: In([...from]) },
-      { state: 'processing', error: null },
+      { state: 'processing', error: null, processingBy: this.instanceId },
     );
     return (r.affected ?? 0) > 0;
   }
@@ -99,14 +124,35 @@ export class ClipRepository {
     return (await this.em().countBy(AudioVariantEntity, { fileKey })) > 0;
   }
 
-  /** After a restart: uploads and syntheses that were in progress have lost their work files. */
-  async failInterrupted(): Promise<number> {
+  /**
+   * Work whose process is gone (it held the work files and the job): uploads and syntheses processing are failed
+   * with `reason`, tones processing go back to pending (generated again on first use). `by`: only the clips that
+   * instance was processing (a cluster); undefined: every clip processing (a single instance, at start). The uploads
+   * and syntheses failed are counted.
+   */
+  async failInterrupted(reason = RESTARTED, by?: string): Promise<number> {
+    const owned = by === undefined ? {} : { processingBy: by };
     const result = await this.em().update(
       AudioClipEntity,
-      { state: 'processing', kind: In(['upload', 'tts']) },
-      { state: 'failed', error: 'interrupted by a server restart; upload or synthesise again' },
+      { ...owned, state: 'processing', kind: In(USER_WORK) },
+      { state: 'failed', error: reason, processingBy: null },
+    );
+    await this.em().update(
+      AudioClipEntity,
+      { ...owned, state: 'processing', kind: 'tone' },
+      { state: 'pending', processingBy: null },
     );
     return result.affected ?? 0;
+  }
+
+  /** The instances processing clips now, by id. */
+  async processingBy(): Promise<string[]> {
+    const rows = await this.em()
+      .createQueryBuilder(AudioClipEntity, 'c')
+      .select('DISTINCT c.processingBy', 'instance')
+      .where({ processingBy: Not(IsNull()), state: 'processing' })
+      .getRawMany<{ instance: string }>();
+    return rows.map((r) => r.instance).sort();
   }
 
   async countAll(): Promise<{ clips: number; variants: number }> {

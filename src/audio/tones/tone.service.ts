@@ -5,7 +5,7 @@
  * loudness normalisation (the tones are made at a known level). Generation runs as a job and happens once: the
  * variants are kept like any clip's.
  */
-import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { SYSTEM_ACTOR } from '../../auth/auth-user';
 import { AuditService } from '../../audit/audit.service';
 import { Transactions } from '../../database/transactions';
@@ -16,8 +16,6 @@ import { ClipRepository } from '../library/clip.repository';
 import { findTone, TONES, toneDuration, type ToneDefinition } from './tone-catalogue';
 import { synthesiseTone, TONE_SAMPLE_RATE } from './tone-synth';
 import { Clock } from '../../common/clock';
-import type { AppConfig } from '../../config/config';
-import { APP_CONFIG } from '../../config/config.module';
 
 export function describePattern(tone: ToneDefinition): string {
   return tone.segments.map((s) => `${s.on ? 'on' : 'off'} ${s.seconds} s`).join(', ');
@@ -35,26 +33,18 @@ export class ToneService implements OnApplicationBootstrap {
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    @Optional() @Inject(APP_CONFIG) private readonly app?: AppConfig,
   ) {}
 
   /**
-   * Registers every tone of the catalogue (cheap: rows only); marks work a restart interrupted. In a cluster the work
-   * processing may be another instance's, under way: it is left as it is (docs/cluster.md, "Clip files across
-   * instances"), and a tone registered by an instance starting at the same moment is no error.
+   * Registers every tone of the catalogue (cheap: rows only). In a cluster a tone registered by an instance starting at
+   * the same moment is no error. A tone a restart interrupted goes back to pending (src/audio/library/interrupted-clips.ts).
    */
   async onApplicationBootstrap(): Promise<void> {
-    const clustered = this.app?.cluster.enabled === true;
-    if (!clustered) await this.clips.failInterrupted();
     for (const tone of TONES) {
-      const row = await this.clips.findClip(tone.id);
-      if (!row) {
-        await this.register(tone).catch(async (e: unknown) => {
-          if (!(await this.clips.findClip(tone.id))) throw e;
-        });
-      } else if (row.state === 'processing' && !clustered) {
-        await this.clips.updateClip(tone.id, { state: 'pending' });
-      }
+      if (await this.clips.findClip(tone.id)) continue;
+      await this.register(tone).catch(async (e: unknown) => {
+        if (!(await this.clips.findClip(tone.id))) throw e;
+      });
     }
   }
 
