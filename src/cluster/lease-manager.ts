@@ -258,6 +258,30 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     return true;
   }
 
+  /** Renews every lease held in a statement or two, each trusted from the time read just before they were sent. */
+  private async renewHeld(store: LeaseStore): Promise<void> {
+    const renewing = [...this.held].map(([key, h]) => ({ key, epoch: h.epoch }));
+    const sent = this.clock.now();
+    this.renewalSent = sent;
+    const renewed = await store.renewMany(this.options.instanceId, renewing, sent, this.options.leaseMs);
+    for (const { key, epoch } of renewing) {
+      const h = this.held.get(key);
+      if (h?.epoch !== epoch) continue;
+      if (renewed.has(key)) h.trustedUntil = this.trustFrom(sent);
+      else this.drop(key);
+    }
+  }
+
+  /**
+   * Between the steps of a long tick (a slow database, many keys to take): a renewal that has come due goes out
+   * before the next step, so the leases held never wait for the balancing to finish.
+   */
+  private async renewIfDue(store: LeaseStore): Promise<void> {
+    if (this.renewalSent === null || this.clock.now() - this.renewalSent < this.renewEveryMs) return;
+    this.expire();
+    await this.renewHeld(store);
+  }
+
   private async tick(): Promise<void> {
     const store = this.store;
     if (!store) return;
@@ -265,22 +289,13 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     // a lease no longer trusted (this process was paused, or the database too slow) is lost before anything else
     this.expire();
+    await this.renewHeld(store);
     await store.heartbeat(me, label, now);
-    // every lease in a statement or two, trusted from the time read just before they were sent
-    const renewing = [...this.held].map(([key, h]) => ({ key, epoch: h.epoch }));
-    const sent = this.clock.now();
-    this.renewalSent = sent;
-    const renewed = await store.renewMany(me, renewing, sent, leaseMs);
-    for (const { key, epoch } of renewing) {
-      const h = this.held.get(key);
-      if (h?.epoch !== epoch) continue;
-      if (renewed.has(key)) h.trustedUntil = this.trustFrom(sent);
-      else this.drop(key);
-    }
     if (!this.started) return;
 
     const leases = new Map((await store.list()).map((l) => [l.key, l]));
     this.seen = leases;
+    await this.renewIfDue(store);
     const live = (await store.instances(now - leaseMs)).map((i) => i.id);
     this.membersSubject.next(live.includes(me) ? live : [...live, me].sort());
     const plan = planBalance({
@@ -304,6 +319,7 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     for (let from = 0; want > 0 && from < existing.length && this.started;) {
       const batch = existing.slice(from, from + want);
       from += batch.length;
+      await this.renewIfDue(store);
       const at = this.clock.now();
       for (const [key, epoch] of await store.acquireMany(me, batch, at, leaseMs)) {
         this.held.set(key, { epoch, trustedUntil: this.trustFrom(at) });
@@ -317,6 +333,7 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
     for (const key of plan.candidates) {
       if (want <= 0 || !this.started || this.clock.now() - taking > this.renewEveryMs / 2) break;
       if (leases.has(key)) continue;
+      await this.renewIfDue(store);
       if (await this.take(store, key, null)) want--;
     }
     for (const key of this.singletons) {

@@ -222,12 +222,15 @@ export class LeaseStore {
     const renewed = new Set<string>();
     for (const part of chunks(held)) {
       const which = part.map(() => '(resourceKey = ? AND epoch = ?)').join(' OR ');
-      await this.run(`UPDATE cluster_lease SET expiresAt = ? WHERE owner = ? AND expiresAt > ? AND (${which})`, [
-        at,
-        owner,
-        sqlTime(now),
-        ...part.flatMap((h) => [h.key, h.epoch]),
-      ]);
+      const n = await this.run(
+        `UPDATE cluster_lease SET expiresAt = ? WHERE owner = ? AND expiresAt > ? AND (${which})`,
+        [at, owner, sqlTime(now), ...part.flatMap((h) => [h.key, h.epoch])],
+      );
+      // each (key, epoch) matches one row at most: when every one matched, all are renewed without reading them back
+      if (n === part.length) {
+        for (const h of part) renewed.add(h.key);
+        continue;
+      }
       for (const key of await this.ownedUntil(
         owner,
         at,

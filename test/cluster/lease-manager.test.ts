@@ -134,6 +134,7 @@ forEachDatabase('lease manager', (database) => {
     const down = new Error('connection lost');
     jest.spyOn(shared.stores[0], 'heartbeat').mockRejectedValue(down);
     jest.spyOn(shared.stores[0], 'renew').mockRejectedValue(down);
+    jest.spyOn(shared.stores[0], 'renewMany').mockRejectedValue(down);
 
     await periods(6);
     expect(managers[0].heldKeys()).toEqual([]);
@@ -197,6 +198,43 @@ forEachDatabase('lease manager on a slow database', (database) => {
       }
     }
     const m = new LeaseManager(new LockedStore(shared.sources[0]), clock, {
+      clustered: true,
+      instanceId: 'A',
+      label: 'host-A:1',
+      leaseMs: LEASE,
+    });
+    const lost: string[] = [];
+    m.lost.subscribe((e) => lost.push(e.key));
+    m.setBuses(['bus:1', 'bus:2']);
+    m.start();
+    await m.idle();
+    for (let i = 0; i < 100; i++) {
+      clock.advance(100);
+      await m.idle();
+    }
+    expect(lost).toEqual([]);
+    expect(m.heldKeys()).toEqual(['bus:1', 'bus:2']);
+    await m.stop();
+  });
+
+  it('keeps its leases when the rest of a tick (reading the leases and the instances) outlasts a renewal period', async () => {
+    shared = await sharedDatabase(database, 1);
+    const clock = new ManualClock(T0);
+    // reading every lease and the live instances take 1.5 s each: a tick that renewed only at its start would send
+    // its next renewal 3 s after the last, past the 2.4 s a lease is trusted
+    class SlowReads extends LeaseStore {
+      override async list(): ReturnType<LeaseStore['list']> {
+        const rows = await super.list();
+        clock.advance(1500);
+        return rows;
+      }
+      override async instances(...args: Parameters<LeaseStore['instances']>): ReturnType<LeaseStore['instances']> {
+        const rows = await super.instances(...args);
+        clock.advance(1500);
+        return rows;
+      }
+    }
+    const m = new LeaseManager(new SlowReads(shared.sources[0]), clock, {
       clustered: true,
       instanceId: 'A',
       label: 'host-A:1',
