@@ -146,11 +146,12 @@ export class DispatchRepository {
     if (updates.length === 0) return;
     const at = this.clock.date();
     await this.transactions.run(async (tx) => {
-      await fence(tx, key, epoch);
       const em = this.em(tx);
       for (const u of updates)
         for (let i = 0; i < u.ids.length; i += CHUNK)
           await em.update(DeliveryEntity, { id: In(u.ids.slice(i, i + CHUNK)) }, { ...u.set, updatedAt: at });
+      // the fence last: the lease row is locked from here to the commit only, so its renewal never waits for the rows
+      await fence(tx, key, epoch);
     });
   }
 

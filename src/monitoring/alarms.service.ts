@@ -240,7 +240,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     return alarm.terminalIds.every((id) => this.monitoring.terminal(id)?.connectivity !== 'unknown');
   }
 
-  /** Not clustered: `work` as it is. In a cluster: in a transaction fenced by the owner's lease, or REFUSED. */
+  /** Not clustered: `work` as it is. In a cluster: in a transaction fenced (last) by the owner's lease, or REFUSED. */
   private async write<T>(
     owner: string | null,
     key: string,
@@ -249,8 +249,10 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.leases.clustered) return work();
     try {
       return await this.transactions.run(async (tx) => {
+        // the fence last: the lease row is locked from here to the commit only, never while the rows go out
+        const done = await work(tx);
         await this.leases.fence(tx, this.ownerKey(owner));
-        return work(tx);
+        return done;
       });
     } catch (e) {
       if (!(e instanceof StaleLeaseError)) throw e;
