@@ -287,9 +287,16 @@ export class AudioService {
       });
     });
     try {
-      const row = await this.clips.findClip(id);
+      let row = await this.clips.findClip(id);
       if (!row) throw new NotFoundError('audio clip', id);
-      if (row.state === 'processing') await finished;
+      // processed here, its job says when it ends; processed by another instance of a cluster, its row does (read
+      // again until it leaves processing: ready, failed, or failed by a survivor when that instance stopped)
+      if (row.state === 'processing' && this.jobs.isWorkingOn(id)) await finished;
+      else
+        while (row?.state === 'processing' && !this.jobs.isWorkingOn(id)) {
+          await this.clock.sleep(TONE_RECHECK_MS);
+          row = await this.clips.findClip(id);
+        }
     } finally {
       subscription?.unsubscribe();
     }

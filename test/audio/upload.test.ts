@@ -15,7 +15,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm3 } from 'sm-crypto-v2';
+import { AudioService } from '../../src/audio/audio.service';
 import { AudioJobs } from '../../src/audio/jobs/audio-jobs';
+import { ClipRepository } from '../../src/audio/library/clip.repository';
 import { ClipReferences } from '../../src/audio/library/clip-references';
 import { CODEC_PROFILES } from '../../src/audio/media/codec-profiles';
 import { TestApp, createTestApp } from '../support/app';
@@ -230,6 +232,33 @@ describe('audio upload', () => {
       .expect(413);
     expect(res.body).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
     expect(await uploadRows()).toBe(rowsBefore);
+  });
+
+  it('waits for a clip another instance is processing until its row leaves processing, and reports how it ended', async () => {
+    // no job of this instance works on it: only the row can say when it ends (here it is failed, as a survivor fails
+    // the work of an instance that stopped)
+    const clips = t.app.get(ClipRepository);
+    const id = 'clip-elsewhere';
+    await clips.insertClip({
+      id,
+      kind: 'upload',
+      title: 'elsewhere',
+      state: 'processing',
+      error: null,
+      source: null,
+      durationMs: null,
+      createdById: null,
+      createdAt: new Date(),
+    });
+    let ended = false;
+    const settled = t.app
+      .get(AudioService)
+      .settled(id)
+      .finally(() => (ended = true));
+    await clips.findClip(id);
+    expect(ended).toBe(false);
+    await clips.updateClip(id, { state: 'failed', error: 'interrupted: instance B, which was processing it, stopped' });
+    await expect(settled).resolves.toMatchObject({ id, state: 'failed' });
   });
 
   it('lets only officers upload, and names a missing file', async () => {

@@ -80,6 +80,12 @@ export class AudioJobs {
     return { ...job };
   }
 
+  /** Whether a job of this instance is working on the clip now. */
+  isWorkingOn(clipId: string): boolean {
+    for (const job of this.jobs.values()) if (job.clipId === clipId && job.finishedAt === null) return true;
+    return false;
+  }
+
   get(id: string): AudioJob {
     const job = this.jobs.get(id);
     if (!job) throw new NotFoundError('audio job', id);
