@@ -313,8 +313,8 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
       await store.release(key, me, h.epoch, now);
     }
     let want = plan.want;
-    // rows that exist are taken together (a stopped instance's buses in one statement); new keys one by one
-    // (the other instances try the same rows: what they won, the next rows make up for, in the same tick)
+    // rows that exist are taken together (a stopped instance's buses in one statement), then new keys likewise (the
+    // other instances try the same rows: what they won, the next rows make up for, in the same tick)
     const existing = plan.candidates.flatMap((k) => leases.get(k) ?? []);
     for (let from = 0; want > 0 && from < existing.length && this.started;) {
       const batch = existing.slice(from, from + want);
@@ -327,14 +327,18 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
         want--;
       }
     }
-    // the rest is time-boxed to half a renewal period, left to the next ticks: a tick that took hundreds of new keys
-    // at once would make the next renewal of the others late
-    const taking = this.clock.now();
-    for (const key of plan.candidates) {
-      if (want <= 0 || !this.started || this.clock.now() - taking > this.renewEveryMs / 2) break;
-      if (leases.has(key)) continue;
+    // keys without a row yet (a registry just imported), up to the share still wanted, inserted 200 a statement
+    const fresh = plan.candidates.filter((k) => !leases.has(k));
+    for (let from = 0; want > 0 && from < fresh.length && this.started;) {
+      const batch = fresh.slice(from, from + want);
+      from += batch.length;
       await this.renewIfDue(store);
-      if (await this.take(store, key, null)) want--;
+      const at = this.clock.now();
+      for (const key of await store.acquireNew(me, batch, at, leaseMs)) {
+        this.held.set(key, { epoch: 1, trustedUntil: this.trustFrom(at) });
+        this.subject.next({ kind: 'gained', key, epoch: 1 });
+        want--;
+      }
     }
     for (const key of this.singletons) {
       if (this.held.has(key) || !isFree(leases.get(key), now) || !this.started) continue;

@@ -90,6 +90,11 @@ function isLockWaitTimeout(e: unknown): boolean {
   return (driver as { code?: string }).code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
+function isDeadlock(e: unknown): boolean {
+  const driver = (e as { driverError?: { code?: string } }).driverError ?? (e as object);
+  return (driver as { code?: string }).code === 'ER_LOCK_DEADLOCK';
+}
+
 /** A primary key already taken (the racer that lost an INSERT), on MariaDB or SQLite. */
 export function isDuplicateKey(e: unknown): boolean {
   const driver = (e as { driverError?: { code?: string; errno?: number } }).driverError ?? (e as object);
@@ -197,6 +202,34 @@ export class LeaseStore {
       if (isLockWaitTimeout(e)) return null;
       throw e;
     }
+  }
+
+  /**
+   * Takes, in one statement per 200, the keys that have no lease row yet (epoch 1); the keys this call took. Rows
+   * another instance inserted first are left to it (a duplicate key is skipped, not an error), so of several instances
+   * racing for the same new keys each key goes to one at most (and to one, over the next renewals).
+   */
+  async acquireNew(owner: string, keys: readonly string[], now: number, leaseMs: number): Promise<string[]> {
+    const at = sqlTime(now + leaseMs);
+    const onDuplicate = isMySqlFamily(this.dataSource)
+      ? 'ON DUPLICATE KEY UPDATE resourceKey = resourceKey'
+      : 'ON CONFLICT (resourceKey) DO NOTHING';
+    const taken: string[] = [];
+    // rows in key order, so that racing statements lock them in the same order; a statement the database still
+    // chose as a deadlock's victim took nothing and is left to the next renewal
+    for (const part of chunks([...keys].sort())) {
+      try {
+        await this.run(
+          `INSERT INTO cluster_lease (resourceKey, owner, epoch, expiresAt) VALUES ${part.map(() => '(?, ?, 1, ?)').join(', ')} ${onDuplicate}`,
+          part.flatMap((key) => [key, owner, at]),
+        );
+      } catch (e) {
+        if (isDeadlock(e) || isLockWaitTimeout(e)) continue;
+        throw e;
+      }
+      for (const [key, epoch] of await this.epochsOwnedUntil(owner, at, part)) if (epoch === 1) taken.push(key);
+    }
+    return taken;
   }
 
   /** Extends the lease to now + leaseMs while `owner` still holds it at `epoch` and it has not expired. */

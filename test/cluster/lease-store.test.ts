@@ -54,6 +54,26 @@ forEachDatabase('lease store', (database) => {
     expect(row?.owner).toBe(`j${second.indexOf(2)}`);
   });
 
+  it('gives each of many new keys, raced for by three instances 200 at a time, to exactly one of them', async () => {
+    const keys = Array.from({ length: 450 }, (_, i) => `bus:new-${i}`);
+    const stores = [a, b, c];
+    // each instance asks in its own order; a statement lost to a deadlock takes nothing, and the next round
+    // (renewal) asks again for the keys that still have no row
+    const orders = [keys, [...keys].reverse(), [...keys.slice(225), ...keys.slice(0, 225)]];
+    const won: string[][] = [[], [], []];
+    for (let round = 0; round < 5 && won.flat().length < keys.length; round++) {
+      const rows = new Set((await a.list()).map((l) => l.key));
+      const left = orders.map((o) => o.filter((k) => !rows.has(k)));
+      const now = await Promise.all(stores.map((s, i) => s.acquireNew(`n${i}`, left[i], T0, LEASE)));
+      now.forEach((keysWon, i) => won[i].push(...keysWon));
+    }
+    expect(won.flat().sort()).toEqual([...keys].sort());
+    for (const [i, mine] of won.entries())
+      for (const key of mine.slice(0, 5)) expect(await a.get(key)).toMatchObject({ owner: `n${i}`, epoch: 1 });
+    // a key that has a row already is not taken again by inserting
+    expect(await a.acquireNew('late', [keys[0], 'bus:new-last'], T0, LEASE)).toEqual(['bus:new-last']);
+  });
+
   it('grows the epoch at every takeover and refuses the stale owner its renew and its fence', async () => {
     const e1 = await a.acquire(KEY, 'A', T0, LEASE);
     expect(e1).toBe(1);
