@@ -36,6 +36,8 @@ export class BusLifecycle {
   private readonly located = new Map<number, TerminalLocation>();
   /** Buses being closed on a lost lease, out of the registry queue (a loss does not wait for registry work). */
   private readonly closing = new Set<Promise<void>>();
+  /** Buses whose lease was gained and that wait, together, for their opening (each with its sequence reservation). */
+  private readonly gained = new Map<number, Promise<void>>();
 
   constructor(private readonly deps: BusLifecycleDeps) {}
 
@@ -75,29 +77,44 @@ export class BusLifecycle {
         // asked for at once, so that buses gained together share one reservation
         const passed = busDeps.passTakeover?.() ?? Promise.resolve();
         passed.catch(() => undefined); // awaited (and reported) by openGained
-        void enqueue(() => this.openGained(id, passed));
+        // buses gained together (a takeover: dozens at once) open together, with one registry read for all
+        const first = this.gained.size === 0;
+        this.gained.set(id, passed);
+        if (first) void enqueue(() => this.openGained());
       },
       lost: (id, epoch) => this.closeLost(id, epoch),
     });
   }
 
-  /** A bus lease gained: the gateway's bus opens, unless it is open already, no longer held, or no longer enabled. */
-  private async openGained(gatewayId: number, sequencePassed: Promise<void>): Promise<void> {
+  /** The buses whose lease was gained: each opens, unless it is open already, no longer held, or no longer enabled. */
+  private async openGained(): Promise<void> {
     const { registry, busLeases, log, stopped } = this.deps;
-    // the previous holder signed this bus's commands from its own block: ours must be above it before anything is sent
-    try {
-      await sequencePassed;
-    } catch (e) {
-      log.error(`gateway ${gatewayId}: lease gained, bus not opened: ${(e as Error).message}`);
-      return;
+    const gained = [...this.gained];
+    this.gained.clear();
+    const ready: number[] = [];
+    for (const [gatewayId, passed] of gained) {
+      // the previous holder signed this bus's commands from its own block: ours must be above it before anything is sent
+      try {
+        await passed;
+      } catch (e) {
+        log.error(`gateway ${gatewayId}: lease gained, bus not opened: ${(e as Error).message}`);
+        continue;
+      }
+      if (!stopped() && !this.open.has(gatewayId) && busLeases.owns(gatewayId)) ready.push(gatewayId);
     }
-    if (stopped() || this.open.has(gatewayId) || !busLeases.owns(gatewayId)) return;
-    const g = await registry.gateway(gatewayId);
-    if (!g?.enabled) return;
-    const terminals = await registry.enabledTerminals(gatewayId);
-    if (stopped() || this.open.has(gatewayId)) return;
-    this.openBus(g, terminals);
-    if (this.open.has(gatewayId)) log.log(`${busIdOf(g)}: lease gained, bus opened`);
+    if (ready.length === 0) return;
+    const gateways = (await registry.gatewaysById(ready)).filter((g) => g.enabled);
+    const terminals = new Map<number, TerminalEntity[]>();
+    for (const t of await registry.enabledTerminalsOf(gateways.map((g) => g.id))) {
+      const onBus = terminals.get(t.gatewayId);
+      if (onBus) onBus.push(t);
+      else terminals.set(t.gatewayId, [t]);
+    }
+    for (const g of gateways) {
+      if (stopped() || this.open.has(g.id)) continue;
+      this.openBus(g, terminals.get(g.id) ?? []);
+      if (this.open.has(g.id)) log.log(`${busIdOf(g)}: lease gained, bus opened`);
+    }
   }
 
   /**

@@ -100,6 +100,9 @@ describe('FieldBuses and bus leases', () => {
   let registryEvents: RegistryEvents;
   let monitoring: MonitoringService;
 
+  /** The gateway ids of each read of gained buses. */
+  let registryReads: number[][] = [];
+
   const start = async (clustered: boolean) => {
     const leases = new FakeLeases(clustered);
     const registry = {
@@ -107,6 +110,11 @@ describe('FieldBuses and bus leases', () => {
       enabledTerminals: (gid?: number) =>
         Promise.resolve(terminals.filter((t) => gid === undefined || t.gatewayId === gid)),
       gateway: (id: number) => Promise.resolve(gateways.find((g) => g.id === id) ?? null),
+      gatewaysById: (ids: number[]) => {
+        registryReads.push([...ids]);
+        return Promise.resolve(gateways.filter((g) => ids.includes(g.id)));
+      },
+      enabledTerminalsOf: (gids: number[]) => Promise.resolve(terminals.filter((t) => gids.includes(t.gatewayId))),
       terminal: (id: number) => Promise.resolve(terminals.find((t) => t.id === id) ?? null),
     } as unknown as FieldRegistry;
     const config = { field: { enabled: true, pollPauseMs: 100 } } as AppConfig;
@@ -124,6 +132,7 @@ describe('FieldBuses and bus leases', () => {
   };
 
   beforeEach(() => {
+    registryReads = [];
     buses.length = 0;
     gateways = [gateway(1), gateway(2)];
     terminals = [terminal(11, 1, 1), terminal(12, 1, 2), terminal(21, 2, 1)];
@@ -155,6 +164,17 @@ describe('FieldBuses and bus leases', () => {
     expect(monitoring.terminal(21)).toBeDefined();
     expect(buses).toHaveLength(1);
     expect(buses[0].started).toBe(true);
+    await field.beforeApplicationShutdown();
+  });
+
+  it('clustered: buses gained together (a takeover) open together, after one registry read for all', async () => {
+    const { field, leases } = await start(true);
+    leases.gain(1);
+    leases.gain(2);
+    await field.settled();
+    expect(registryReads).toEqual([[1, 2]]);
+    expect(field.openGateways().map((g) => g.gatewayId)).toEqual([1, 2]);
+    expect(field.terminalsOn(1)).toEqual([11, 12]);
     await field.beforeApplicationShutdown();
   });
 

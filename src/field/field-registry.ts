@@ -1,7 +1,10 @@
 /** The registry as the field module reads it: enabled gateways and their enabled terminals. All its SQL. */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
+
+/** Ids per IN list: well under SQLite's and MySQL's limits on bound parameters. */
+const CHUNK = 500;
 import { GatewayEntity, TerminalEntity } from '../terminals/registry.entities';
 
 @Injectable()
@@ -26,5 +29,26 @@ export class FieldRegistry {
       where: { enabled: true, ...(gatewayId === undefined ? {} : { gatewayId }) },
       order: { gatewayId: 'ASC', unitId: 'ASC' },
     });
+  }
+
+  /** The gateways of these ids (those that exist), by id. */
+  async gatewaysById(ids: readonly number[]): Promise<GatewayEntity[]> {
+    const out: GatewayEntity[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK)
+      out.push(...(await this.dataSource.manager.findBy(GatewayEntity, { id: In(ids.slice(i, i + CHUNK)) })));
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /** The enabled terminals of these gateways, by gateway and unit. */
+  async enabledTerminalsOf(gatewayIds: readonly number[]): Promise<TerminalEntity[]> {
+    const out: TerminalEntity[] = [];
+    for (let i = 0; i < gatewayIds.length; i += CHUNK)
+      out.push(
+        ...(await this.dataSource.manager.find(TerminalEntity, {
+          where: { enabled: true, gatewayId: In(gatewayIds.slice(i, i + CHUNK)) },
+          order: { gatewayId: 'ASC', unitId: 'ASC' },
+        })),
+      );
+    return out;
   }
 }
