@@ -5,6 +5,8 @@
  * Clustered (docs/cluster.md): a bus opens only while this instance holds its lease (bus-leases.ts), once the lease is
  * gained, and closes as soon as the lease is lost, before another instance may take it.
  */
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
 import { Sweeper } from '../../device-drivers/bus';
 import type { TerminalBus } from '../../device-drivers/terminal-bus';
@@ -17,6 +19,9 @@ import type { BusLeases } from './bus-leases';
 import type { TerminalLocation } from './field-port';
 import type { FieldRegistry } from './field-registry';
 import type { BusObserver, OpenBus } from './open-bus';
+
+/** Buses gained together open in one go for at most this long before the event loop gets a turn, ms. */
+const YIELD_AFTER_MS = 20;
 
 export interface BusLifecycleDeps {
   config: AppConfig;
@@ -110,10 +115,16 @@ export class BusLifecycle {
       if (onBus) onBus.push(t);
       else terminals.set(t.gatewayId, [t]);
     }
+    let since = performance.now();
     for (const g of gateways) {
       if (stopped() || this.open.has(g.id)) continue;
-      this.openBus(g, terminals.get(g.id) ?? []);
+      this.openBus(g, terminals.get(g.id) ?? []); // nothing opens whose lease is no longer held by then
       if (this.open.has(g.id)) log.log(`${busIdOf(g)}: lease gained, bus opened`);
+      // a turn of the event loop every 20 ms: hundreds opened in one go must not hold up the lease renewals
+      if (performance.now() - since > YIELD_AFTER_MS) {
+        await nextTurn();
+        since = performance.now();
+      }
     }
   }
 
