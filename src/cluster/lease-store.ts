@@ -255,10 +255,21 @@ export class LeaseStore {
     const renewed = new Set<string>();
     for (const part of chunks(held)) {
       const which = part.map(() => '(resourceKey = ? AND epoch = ?)').join(' OR ');
-      const n = await this.run(
-        `UPDATE cluster_lease SET expiresAt = ? WHERE owner = ? AND expiresAt > ? AND (${which})`,
-        [at, owner, sqlTime(now), ...part.flatMap((h) => [h.key, h.epoch])],
-      );
+      const renew = () =>
+        this.run(`UPDATE cluster_lease SET expiresAt = ? WHERE owner = ? AND expiresAt > ? AND (${which})`, [
+          at,
+          owner,
+          sqlTime(now),
+          ...part.flatMap((h) => [h.key, h.epoch]),
+        ]);
+      // a deadlock's victim was rolled back at once, nothing renewed: asked again now, not at the next renewal
+      let n: number;
+      try {
+        n = await renew();
+      } catch (e) {
+        if (!isDeadlock(e)) throw e;
+        n = await renew();
+      }
       // each (key, epoch) matches one row at most: when every one matched, all are renewed without reading them back
       if (n === part.length) {
         for (const h of part) renewed.add(h.key);
