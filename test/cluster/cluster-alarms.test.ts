@@ -256,14 +256,19 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
     expect(found.map((r) => r.state)).toEqual(['active']);
   });
 
-  it('refuses a status batch recorded under a bus lease that has moved since: nothing of it is written', async () => {
+  const status = (id: number): Promise<TerminalStatusEntity | null> =>
+    shared.sources[0].manager.findOneBy(TerminalStatusEntity, { terminalId: id });
+  /** A alone holds both buses, has polled them, written their status and evaluated their alarms. */
+  const startPolledA = async (): Promise<void> => {
     await start(a);
-    const status = (id: number): Promise<TerminalStatusEntity | null> =>
-      shared.sources[0].manager.findOneBy(TerminalStatusEntity, { terminalId: id });
     poll(a);
     await instances[a].writer.flush();
     // A's alarm writes of that poll done first: on SQLite, B waiting for a lock A holds would stall this one thread
     await evaluate(a);
+  };
+
+  it('refuses a status batch recorded under a bus lease that has moved since: nothing of it is written', async () => {
+    await startPolledA();
     expect((await status(12))?.connectivity).toBe('online');
 
     // A records a change of terminal 12 (bus 1) and then stalls (a long pause) before its flush
@@ -282,13 +287,7 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
   });
 
   it('writes in one flush the changes of the bus still held and refuses only those of the bus that moved', async () => {
-    await start(a);
-    const status = (id: number): Promise<TerminalStatusEntity | null> =>
-      shared.sources[0].manager.findOneBy(TerminalStatusEntity, { terminalId: id });
-    poll(a);
-    await instances[a].writer.flush();
-    // A's alarm writes of that poll done first: on SQLite, B waiting for a lock A holds would stall this one thread
-    await evaluate(a);
+    await startPolledA();
     // A records a change on each bus; before its flush B joins and one bus moves to it
     for (const t of [12, 22]) instances[a].monitoring.readOk(t, { ...reading, volume: 50 }, clock.now());
     await start(b);

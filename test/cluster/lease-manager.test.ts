@@ -153,6 +153,23 @@ forEachDatabase('lease manager on a slow database', (database) => {
   beforeAll(() => Logger.overrideLogger(false));
   afterEach(() => shared.close());
 
+  /** A manager on `store` given `buses`, while time goes on `steps` times by `stepMs`, each tick run to its end. */
+  const drive = async (store: LeaseStore, clock: ManualClock, buses: string[], steps: number, stepMs: number) => {
+    const m = new LeaseManager(store, clock, { clustered: true, instanceId: 'A', label: 'host-A:1', leaseMs: LEASE });
+    const lost: string[] = [];
+    m.lost.subscribe((e) => lost.push(e.key));
+    m.setBuses(buses);
+    m.start();
+    await m.idle();
+    for (let i = 0; i < steps; i++) {
+      clock.advance(stepMs);
+      await m.idle();
+    }
+    const result = { held: m.heldKeys(), lost: [...lost] };
+    await m.stop(); // (which gives every lease up, each reported lost)
+    return result;
+  };
+
   it('takes many buses over several renewals and loses none of them while it takes the rest', async () => {
     shared = await sharedDatabase(database, 1);
     const clock = new ManualClock(T0);
@@ -165,24 +182,9 @@ forEachDatabase('lease manager on a slow database', (database) => {
       }
     }
     const many = Array.from({ length: 20 }, (_, i) => `bus:${i + 1}`);
-    const m = new LeaseManager(new SlowStore(shared.sources[0]), clock, {
-      clustered: true,
-      instanceId: 'A',
-      label: 'host-A:1',
-      leaseMs: LEASE,
-    });
-    const lost: string[] = [];
-    m.lost.subscribe((e) => lost.push(e.key));
-    m.setBuses(many);
-    m.start();
-    await m.idle();
-    for (let i = 0; i < 12; i++) {
-      clock.advance(LEASE / 3);
-      await m.idle();
-    }
-    expect(m.heldKeys()).toEqual([...many].sort());
+    const { held, lost } = await drive(new SlowStore(shared.sources[0]), clock, many, 12, LEASE / 3);
+    expect(held).toEqual([...many].sort());
     expect(lost).toEqual([]);
-    await m.stop();
   });
 
   it('keeps its leases when every renewal waits a third of the term on locked rows: the next one is due a third of the term after the last was sent', async () => {
@@ -197,24 +199,9 @@ forEachDatabase('lease manager on a slow database', (database) => {
         return renewed;
       }
     }
-    const m = new LeaseManager(new LockedStore(shared.sources[0]), clock, {
-      clustered: true,
-      instanceId: 'A',
-      label: 'host-A:1',
-      leaseMs: LEASE,
-    });
-    const lost: string[] = [];
-    m.lost.subscribe((e) => lost.push(e.key));
-    m.setBuses(['bus:1', 'bus:2']);
-    m.start();
-    await m.idle();
-    for (let i = 0; i < 100; i++) {
-      clock.advance(100);
-      await m.idle();
-    }
+    const { held, lost } = await drive(new LockedStore(shared.sources[0]), clock, ['bus:1', 'bus:2'], 100, 100);
     expect(lost).toEqual([]);
-    expect(m.heldKeys()).toEqual(['bus:1', 'bus:2']);
-    await m.stop();
+    expect(held).toEqual(['bus:1', 'bus:2']);
   });
 
   it('keeps its leases when the rest of a tick (reading the leases and the instances) outlasts a renewal period', async () => {
@@ -234,23 +221,8 @@ forEachDatabase('lease manager on a slow database', (database) => {
         return rows;
       }
     }
-    const m = new LeaseManager(new SlowReads(shared.sources[0]), clock, {
-      clustered: true,
-      instanceId: 'A',
-      label: 'host-A:1',
-      leaseMs: LEASE,
-    });
-    const lost: string[] = [];
-    m.lost.subscribe((e) => lost.push(e.key));
-    m.setBuses(['bus:1', 'bus:2']);
-    m.start();
-    await m.idle();
-    for (let i = 0; i < 100; i++) {
-      clock.advance(100);
-      await m.idle();
-    }
+    const { held, lost } = await drive(new SlowReads(shared.sources[0]), clock, ['bus:1', 'bus:2'], 100, 100);
     expect(lost).toEqual([]);
-    expect(m.heldKeys()).toEqual(['bus:1', 'bus:2']);
-    await m.stop();
+    expect(held).toEqual(['bus:1', 'bus:2']);
   });
 });
