@@ -62,7 +62,7 @@ export class BroadcastRun extends RunState {
     // the terminals the first round could not reach are tried again meanwhile; one stored late is started on its
     // own once its bus's synchronised start has gone out (it may have heard that one already)
     const busStarted = new Map(plan.map((p) => [p.gatewayId, deferred()]));
-    this.awaitStartRecords(plan.map((p) => p.gatewayId));
+    this.awaitStartPhases(plan.map((p) => p.gatewayId));
     const started = (g: number): Promise<void> => busStarted.get(g)?.promise ?? Promise.resolve();
     let retrying: Promise<unknown> = Promise.resolve();
     try {
@@ -83,7 +83,7 @@ export class BroadcastRun extends RunState {
       // stopped before a bus's start (a cancel): what waits for it goes on, and sees the cancel
       for (const [g, d] of busStarted) {
         d.resolve();
-        this.startRecorded(g);
+        this.startPhaseOver(g);
       }
     }
     // the terminals playing are marked played as they finish while the late ones are still being transferred to (a
@@ -173,7 +173,7 @@ export class BroadcastRun extends RunState {
         try {
           await this.busStart.start(p.gatewayId, p.rows, p.clip, units.get(p.gatewayId) ?? 0, false);
         } finally {
-          this.startRecorded(p.gatewayId);
+          this.startPhaseOver(p.gatewayId);
           started(p.gatewayId);
         }
       }),

@@ -100,7 +100,7 @@ export class BusStart {
     const at = run.ctx.clock.date();
     // the start goes out after this write: its sequence, unknown yet, is above the floor recorded with it. A floor
     // recorded before stays: what the terminal took since is one of these starts (a prepare withdraws it,
-    // RunState.transferLink), and a later floor would lose an earlier start that was taken and not recorded
+    // in-doubt.ts transferLink), and a later floor would lose an earlier start that was taken and not recorded
     const command = run.command(job.clip, run.startAtMs);
     const sending = busWide ? [command, { ...command, startAt: undefined }] : [];
     const startFloor = run.ctx.sequenceFloor?.(sending) ?? null;
@@ -126,7 +126,6 @@ export class BusStart {
     }
     // the record goes first or the start does not go at all: one sent without it could be sent again after a restart
     if (!(await run.flush())) throw new Error('the start could not be recorded as sent (database): not sent');
-    run.startRecorded(job.gatewayId);
   }
 
   /**

@@ -227,7 +227,7 @@ describe('starts in doubt, read before anything is signed on their bus', () => {
     expect(run.endsAt.get(1)).toBe(sent.getTime() + 1500 + CHIME.durationMs);
   });
 
-  it("a transfer beside the run's start waits until that start is recorded; the first round's does not", async () => {
+  it("a transfer beside the run's start waits until that start phase is over; the first round's does not", async () => {
     const rows = [row(1, { state: 'transferring' }), row(2, { state: 'transferring' })];
     const { run } = setUp(rows, new ReadOnlyBus(new Map()), 140);
     const asked: number[][] = [];
@@ -236,7 +236,7 @@ describe('starts in doubt, read before anything is signed on their bus', () => {
       return Promise.resolve({ stored: [], alreadyStored: [], failed: [] });
     };
     Object.assign(run.ctx, { link: () => ({ id: 'bus', transfer }) });
-    run.awaitStartRecords([1]);
+    run.awaitStartPhases([1]);
     const firstRound = transferLink(run, 1, true);
     await firstRound.transfer([1], CHIME, 'command');
     expect(asked).toEqual([[1]]);
@@ -245,7 +245,7 @@ describe('starts in doubt, read before anything is signed on their bus', () => {
     const late = transferLink(run, 1).transfer([2], CHIME, 'command');
     await Promise.resolve();
     expect(asked).toEqual([[1]]);
-    run.startRecorded(1);
+    run.startPhaseOver(1);
     await Promise.all([retry, late]);
     expect(asked).toEqual([[1], [1], [2]]);
   });

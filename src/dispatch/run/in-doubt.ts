@@ -9,10 +9,11 @@
  *
  * - a run taking over rows reads the terminals whose start is in doubt before it signs anything on their bus
  *   (`readInDoubt`);
- * - a transfer beside the run's start waits until that start is recorded (`transferLink`), then reads first the
- *   terminals it is for whose start is in doubt, leaves out those that took it (and those another round of the run
- *   has stored meanwhile), and withdraws the others' start sequences before their prepare goes out (the prepare is
- *   not a start);
+ * - a transfer beside the run's start waits until that start phase is over on the bus (`transferLink`): until then
+ *   the start may still go out, late behind the bus's queue or as the copy of a bus-wide start lost on the line, and
+ *   reach the terminals the transfer is for. It then reads first those whose start is in doubt, leaves out those
+ *   that took it (and those another round of the run has stored meanwhile), and withdraws the others' start
+ *   sequences before their prepare goes out (the prepare is not a start);
  * - while any start on the bus is in doubt, the prepare goes to each terminal on its own, never to the whole bus
  *   (`prepareEach`, device-drivers/terminal-bus.ts).
  *
@@ -54,8 +55,10 @@ export function startInDoubt(run: RunState, gatewayId: number): boolean {
 
 /**
  * The bus for a transfer of the run (see the file's head). Every transfer through it but the first round's (`first`:
- * the synchronised start waits for that one) waits until the run's start on the bus is recorded: one begun beside
- * the start could otherwise prepare, after the start went out, a terminal that took it.
+ * the synchronised start waits for that one) waits until the run's start phase on the bus is over. A terminal read
+ * before then may take the start after the read (a bus-wide start lost on the line goes out again, and reaches the
+ * terminals still being transferred to); its prepare would then withdraw a start it took, and it would be started a
+ * second time.
  */
 export function transferLink(run: RunState, gatewayId: number, first = false): BusLink {
   const link = run.ctx.link(gatewayId);
@@ -63,7 +66,7 @@ export function transferLink(run: RunState, gatewayId: number, first = false): B
   return {
     ...link,
     transfer: async (keys, clip, priority, opts) => {
-      if (!first || calls++ > 0) await run.startRecordedOn(gatewayId);
+      if (!first || calls++ > 0) await run.startPhaseOn(gatewayId);
       const doubt = run.rowsOf(keys).filter((r) => inDoubtRow(r) && hasSequences(r));
       const took = await readBus(run, gatewayId, doubt, clip.clipId);
       await run.flush();

@@ -23,10 +23,10 @@ export class RunState {
   /** Work begun at the start that the run must wait for beside the late transfers (terminals found without the clip). */
   readonly lateWork: Promise<void>[] = [];
   /**
-   * Per bus of the run's first start: resolves once that start's records are written (or there is none to send). A
-   * transfer beside the start waits for it before it prepares anything (in-doubt.ts).
+   * Per bus of the run's first start: resolves once that start phase is over (or there is none to send). A transfer
+   * beside the start waits for it before it reads or prepares anything (in-doubt.ts).
    */
-  private readonly startRecords = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+  private readonly startPhases = new Map<number, { promise: Promise<void>; resolve: () => void }>();
   /** Wakes the play-through's wait (a terminal started late, a cancel). */
   wake: (() => void) | null = null;
   /** Every command this server signs from the run's start on has a greater sequence (null: unknown). */
@@ -93,22 +93,26 @@ export class RunState {
     return floor === null || upTo === null || upTo <= floor ? null : { above: floor, upTo };
   }
 
-  /** The run's first start on these buses is still to be recorded: `startRecorded` resolves each. */
-  awaitStartRecords(gatewayIds: number[]): void {
+  /** The run's first start on these buses is still to come: `startPhaseOver` resolves each. */
+  awaitStartPhases(gatewayIds: number[]): void {
     for (const g of gatewayIds) {
       let resolve: () => void = () => undefined;
       const promise = new Promise<void>((r) => (resolve = r));
-      this.startRecords.set(g, { promise, resolve });
+      this.startPhases.set(g, { promise, resolve });
     }
   }
 
-  startRecorded(gatewayId: number): void {
-    this.startRecords.get(gatewayId)?.resolve();
+  /**
+   * The run's first start phase on the bus is over: it sends no start there any more, not even the copy of a
+   * bus-wide start lost on the line.
+   */
+  startPhaseOver(gatewayId: number): void {
+    this.startPhases.get(gatewayId)?.resolve();
   }
 
-  /** Resolves once the run's first start on the bus is recorded (at once when none is awaited). */
-  startRecordedOn(gatewayId: number): Promise<void> {
-    return this.startRecords.get(gatewayId)?.promise ?? Promise.resolve();
+  /** Resolves once the run's first start phase on the bus is over (at once when none is awaited). */
+  startPhaseOn(gatewayId: number): Promise<void> {
+    return this.startPhases.get(gatewayId)?.promise ?? Promise.resolve();
   }
 
   /** The delivery id of a terminal of this broadcast. */
