@@ -17,8 +17,8 @@ import { InstanceClock, ManualClock } from './manual-clock';
 const LEASE = 3000;
 const T0 = Date.parse('2026-12-07T02:00:00Z');
 const IDS = ['A', 'B'];
-const STOPPED_A = 'interrupted: instance A, which was processing it, stopped; upload or synthesise again';
-const RESTARTED = 'interrupted by a server restart; upload or synthesise again';
+const STOPPED_A = 'interrupted: instance A, which was processing it, stopped; upload, synthesise or compose again';
+const RESTARTED = 'interrupted by a server restart; upload, synthesise or compose again';
 
 /** What ClipRepository reads of the configuration: the instance's id. */
 const configOf = (instanceId: string): Pick<AppConfig, 'cluster'> => ({
@@ -104,12 +104,13 @@ forEachDatabase('clips of a stopped instance', (database) => {
   it('fails the uploads and syntheses a killed instance was processing once it is no longer live; its tones go back to pending', async () => {
     await processing(0, 'upload-a', 'upload');
     await processing(0, 'tts-a', 'tts');
+    await processing(0, 'composed-a', 'composed');
     await processing(0, 'tone-air-raid', 'tone');
     await processing(0, 'upload-done', 'upload');
     await clips[0].updateClip('upload-done', { state: 'ready', durationMs: 1000 });
     await processing(1, 'upload-b', 'upload');
     await periods(3);
-    for (const id of ['upload-a', 'tts-a', 'tone-air-raid', 'upload-b'])
+    for (const id of ['upload-a', 'tts-a', 'composed-a', 'tone-air-raid', 'upload-b'])
       expect(await stateOf(id)).toEqual({ state: 'processing', error: null });
     expect(await clips[1].processingBy()).toEqual(['A', 'B']);
 
@@ -120,6 +121,7 @@ forEachDatabase('clips of a stopped instance', (database) => {
     await periods(3);
     expect(await stateOf('upload-a')).toEqual({ state: 'failed', error: STOPPED_A });
     expect(await stateOf('tts-a')).toEqual({ state: 'failed', error: STOPPED_A });
+    expect(await stateOf('composed-a')).toEqual({ state: 'failed', error: STOPPED_A });
     expect(await stateOf('tone-air-raid')).toEqual({ state: 'pending', error: null });
     expect(await stateOf('upload-b')).toEqual({ state: 'processing', error: null });
     expect(await stateOf('upload-done')).toEqual({ state: 'ready', error: null });

@@ -32,10 +32,10 @@ export interface ClipListQuery {
 }
 
 /** The error of an upload or synthesis whose process restarted while it was processing. */
-export const RESTARTED = 'interrupted by a server restart; upload or synthesise again';
+export const RESTARTED = 'interrupted by a server restart; upload, synthesise or compose again';
 
 /** Kinds whose work, lost with its process, cannot be taken up again: the user starts it over. */
-const USER_WORK = ['upload', 'tts'];
+const USER_WORK = ['upload', 'tts', 'composed'];
 
 @Injectable()
 export class ClipRepository {
@@ -125,7 +125,7 @@ export class ClipRepository {
   }
 
   /**
-   * Work whose process is gone (it held the work files and the job): uploads and syntheses processing are failed
+   * Work whose process is gone (it held the work files and the job): uploads, syntheses and compositions processing are failed
    * with `reason`, tones processing go back to pending (generated again on first use). `by`: only the clips that
    * instance was processing (a cluster); undefined: every clip processing (a single instance, at start). The uploads
    * and syntheses failed are counted.

@@ -1,8 +1,9 @@
 /**
- * Clips whose work was lost with the process doing it. An upload, a synthesis or a tone being generated is `processing`
- * while a job of the instance that took it runs (its work files and the job live in that process only,
- * src/audio/jobs/audio-jobs.ts); if the process ends first, nothing else would ever move the clip on. Uploads and
- * syntheses are then failed, the user told to start again; tones go back to pending, generated again on first use.
+ * Clips whose work was lost with the process doing it. An upload, a synthesis, a composition (a tone before a message)
+ * or a tone being generated is `processing` while a job of the instance that took it runs (its work files and the job
+ * live in that process only, src/audio/jobs/audio-jobs.ts); if the process ends first, nothing else would ever move
+ * the clip on. Uploads, syntheses and compositions are then failed, the user told to start again; tones go back to
+ * pending, generated again on first use.
  *
  * - Not clustered, at start: every clip processing (this was the only instance).
  * - Clustered, at start: the clips this instance id was processing before it restarted (the others may be under way
@@ -22,7 +23,7 @@ import { ClipRepository, RESTARTED } from './clip.repository';
 
 /** The error of an upload or synthesis whose instance stopped while processing it. */
 export const stoppedReason = (instanceId: string): string =>
-  `interrupted: instance ${instanceId}, which was processing it, stopped; upload or synthesise again`;
+  `interrupted: instance ${instanceId}, which was processing it, stopped; upload, synthesise or compose again`;
 
 @Injectable()
 export class InterruptedClips implements OnApplicationBootstrap, OnModuleDestroy {
