@@ -12,6 +12,7 @@ import { BroadcastReportsService } from './broadcast-reports.service';
 import { BroadcastsController } from './broadcasts.controller';
 import { Dispatcher } from './dispatch-order';
 import { DispatchRepository } from './dispatch.repository';
+import { DeliveryStartsInDoubt } from './starts-in-doubt';
 import { DispatchService } from './dispatch.service';
 import { ClipVariants } from './clip-variants';
 import { ToneProvisioning } from './tone-provisioning';
@@ -27,6 +28,7 @@ import { ToneProvisioningController } from './tone-provisioning.controller';
     DispatchService,
     { provide: Dispatcher, useExisting: DispatchService },
     BroadcastReportsService,
+    DeliveryStartsInDoubt,
   ],
   exports: [Dispatcher, DispatchService, BroadcastReportsService, ToneProvisioning],
 })

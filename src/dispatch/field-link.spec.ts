@@ -76,6 +76,7 @@ class RecordingField extends FieldCommands {
     if (command.code === 'play') this.playing.set(terminalId, command.broadcastId);
     return Promise.resolve({ accepted: true, unit: terminalId, sequence: ++this.sequence });
   }
+  guardSigning(): void {}
   commandBus(gatewayId: number, command: TerminalCommand): Promise<CommandResult> {
     this.calls.push(`commandBus ${gatewayId} ${command.code}`);
     return Promise.resolve({ accepted: false, unit: 'all', sequence: ++this.sequence });

@@ -36,7 +36,7 @@ import { BusLifecycle } from './bus-lifecycle';
 import { withFieldErrors } from './driver-failures';
 import { transferOnBus } from './field-transfer';
 import { FieldCommands } from './field-commands';
-import { busHeldWrite, terminalHeld } from './field-held';
+import { busHeldWrite, heldOf } from './field-held';
 import type {
   ClipToTransfer,
   CommandResult,
@@ -49,6 +49,7 @@ import type {
   TerminalStatus,
 } from './field-port';
 import { FieldRegistry } from './field-registry';
+import { SigningGuard, type StartsInDoubt } from './signing-guard';
 import { BUS_FACTORY_DEPS, FIELD_CLOCK } from './field.tokens';
 import { BusObserver, type FieldReport, type OpenBus } from './open-bus';
 import { countUnpolled } from './unpolled-terminals';
@@ -70,6 +71,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   private silenceTimer: TimerHandle | null = null;
   private stopped = false;
   private readonly busLeases: BusLeases;
+  private readonly guard = new SigningGuard();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -179,16 +181,27 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     return SIGNED_BLOCK_TTL_MS;
   }
 
+  guardSigning(source: StartsInDoubt): void {
+    this.guard.use(source);
+  }
+
   command(terminalId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
     return withFieldErrors(() =>
-      this.onBus(terminalId, command.code, (bus, unit) => bus.command(unit, command, { priority: 'command', ...opts })),
+      this.onBus(terminalId, command.code, (bus, unit) =>
+        this.guard.gate([terminalId], { busId: bus.id, unit, operation: command.code }, opts, () =>
+          bus.command(unit, command, { priority: 'command', ...opts }),
+        ),
+      ),
     );
   }
 
   commandBus(gatewayId: number, command: TerminalCommand, opts: RequestOptions = {}): Promise<CommandResult> {
     return withFieldErrors(() => {
       const o = this.openOrThrow(gatewayId, command.code);
-      return o.bus.command('all', command, { priority: 'command', ...opts });
+      const where = { busId: o.bus.id, unit: null, operation: `${command.code} to the whole bus` };
+      return this.guard.gate(this.terminalsOn(gatewayId), where, opts, () =>
+        o.bus.command('all', command, { priority: 'command', ...opts }),
+      );
     });
   }
 
@@ -201,15 +214,9 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   readRegisters(terminalId: number, address: number, count: number, opts: RequestOptions = {}): Promise<number[]> {
     return withFieldErrors(() =>
       this.onBus(terminalId, 'read registers', (bus, unit) => {
-        if (!Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS) {
-          throw new BusError(
-            'protocol',
-            bus.id,
-            unit,
-            'read registers',
-            `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`,
-          );
-        }
+        const bad = !Number.isInteger(count) || count < 1 || count > MAX_RAW_REGISTERS;
+        const why = `count must be 1–${MAX_RAW_REGISTERS}, got ${count}`;
+        if (bad) throw new BusError('protocol', bus.id, unit, 'read registers', why);
         return bus.readRegisters(unit, address, count, { priority: 'command', ...opts });
       }),
     );
@@ -223,7 +230,8 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
   ): Promise<FieldTransferResult> {
     return withFieldErrors(async () => {
       const o = this.openOrThrow(gatewayId, 'clip transfer');
-      return transferOnBus(o.bus, gatewayId, terminalIds, (id) => this.buses.locate(id), clip, opts);
+      const doubt = await this.guard.inDoubt(this.terminalsOn(gatewayId), opts);
+      return transferOnBus(o.bus, gatewayId, terminalIds, (id) => this.buses.locate(id), clip, opts, doubt);
     });
   }
 
@@ -236,9 +244,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
 
   /** A terminal's held schedule (PROTOCOL.md §9); null off an open bus or on a family that holds none. */
   heldSchedule(terminalId: number): HeldScheduleAccess | null {
-    const where = this.buses.locate(terminalId);
-    const held = where ? this.buses.get(where.gatewayId)?.bus.held : undefined;
-    return where && held ? terminalHeld(held, where.unit) : null;
+    return heldOf(this.buses, terminalId, this.guard);
   }
 
   /**
@@ -252,13 +258,7 @@ export class FieldBuses extends FieldCommands implements OnApplicationBootstrap,
     opts: RequestOptions = {},
   ): Promise<number[]> {
     const away = this.buses.has(gatewayId) ? null : this.busLeases.elsewhere(gatewayId, 'held schedule write');
-    if (away) return Promise.reject(away);
-    const idOf = new Map<number, number>();
-    for (const id of terminalIds) {
-      const where = this.buses.locate(id);
-      if (where?.gatewayId === gatewayId) idOf.set(where.unit, id);
-    }
-    return busHeldWrite(this.buses.get(gatewayId)?.bus, gatewayId, idOf, table, opts);
+    return away ? Promise.reject(away) : busHeldWrite(this.buses, gatewayId, terminalIds, table, opts, this.guard);
   }
 
   /** The terminals the field reaches through a gateway's bus. */

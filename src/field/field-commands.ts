@@ -17,6 +17,7 @@ import type {
   TerminalLocation,
   TerminalStatus,
 } from './field-port';
+import type { StartsInDoubt } from './signing-guard';
 
 export * from './field-port';
 
@@ -43,6 +44,11 @@ export abstract class FieldCommands {
   abstract openGateways(): OpenGateway[];
   /** Resolves when every registry change received so far has been applied to the buses. */
   abstract settled(): Promise<void>;
+  /**
+   * Who says which terminals have a broadcast start in doubt: no signed command goes to those but the dispatch
+   * engine's (`RequestOptions.startsRead`), see signing-guard.ts.
+   */
+  abstract guardSigning(source: StartsInDoubt): void;
   /** A signed command to one terminal, through its bus's scheduler at `opts.priority` (default 'command'). */
   abstract command(terminalId: number, command: TerminalCommand, opts?: RequestOptions): Promise<CommandResult>;
   /** A signed command to every unit of a gateway's bus in one broadcast (Modbus unit 0); no reply. */

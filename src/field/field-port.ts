@@ -33,7 +33,9 @@ export type RequestFailureKind =
   | 'deadline'
   | 'backoff'
   | 'cancelled'
-  | 'protocol';
+  | 'protocol'
+  /** Not sent: a broadcast start to the terminal is not verified yet (signing-guard.ts). */
+  | 'start-in-doubt';
 
 /** Why a clip transfer did not store the clip on one terminal: a request failed, or the transfer's own checks. */
 export type TransferFailureKind = RequestFailureKind | 'incomplete' | 'digest-mismatch' | 'unexpected-state';
@@ -92,6 +94,11 @@ export interface RequestOptions {
   tryBackedOff?: boolean;
   /** Clip transfers only: the signed prepare to each unit on its own, never to the whole bus (device-drivers/terminal-bus.ts). */
   prepareEach?: boolean;
+  /**
+   * The caller has read the terminals whose broadcast start is in doubt before signing to them (the dispatch engine):
+   * the signing guard lets the command through (signing-guard.ts).
+   */
+  startsRead?: boolean;
 }
 
 /** A clip transfer on one gateway's bus, by terminal id. */

@@ -38,6 +38,8 @@ export function refusalOutcome(f: FieldFailure<RequestFailureKind>): SelfTestOut
     if (f.exceptionCode === TERMINAL_EXCEPTIONS.priority) return 'busy';
     return 'refused';
   }
+  // not sent: a broadcast start to the terminal is not verified yet (src/field/signing-guard.ts)
+  if (f.kind === 'start-in-doubt') return 'busy';
   return 'no-answer';
 }
 

@@ -16,7 +16,7 @@ import { busKey, LeaseManager } from '../cluster/lease-manager';
 import { Clock, type TimerHandle } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { FieldCommands } from '../field/field-commands';
+import { FieldCommands, failureOf } from '../field/field-commands';
 import { AlarmsService } from '../monitoring/alarms.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { shanghaiDay } from '../relay/recurrence';
@@ -228,7 +228,7 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
       const r = c.status.reading;
       if (r && r.source === 'tone' && r.priority === 5) heard.add(c.status.terminalId);
     });
-    const sent = new Map<number, string | null>();
+    const sent = new Map<number, { message: string; busy: boolean } | null>();
     const families = new Map(this.field.openGateways().map((g) => [g.gatewayId, g.family]));
     for (const gatewayId of new Set(terminals.map((t) => t.gatewayId))) {
       if (families.get(gatewayId) === 'adapter') continue;
@@ -236,7 +236,8 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
         await this.field.commandBus(gatewayId, { code: 'test-tone', seconds: plan.seconds, volume: plan.volume });
         sent.set(gatewayId, null);
       } catch (e) {
-        sent.set(gatewayId, (e as Error).message);
+        // a broadcast start on the bus not verified yet: the tone is not sent there tonight, nothing is wrong with it
+        sent.set(gatewayId, { message: (e as Error).message, busy: failureOf(e).kind === 'start-in-doubt' });
       }
     }
     const waited = await this.sleep(plan.seconds * 1000 + AUDIBLE_GRACE_MS);
@@ -245,10 +246,10 @@ export class SelfTestScheduler implements OnApplicationBootstrap, OnModuleDestro
     for (const t of terminals) {
       const adapter = families.get(t.gatewayId) === 'adapter';
       const error = sent.get(t.gatewayId) ?? null;
-      const outcome = adapter ? 'not-supported' : heard.has(t.id) ? 'passed' : 'no-answer';
+      const outcome = adapter ? 'not-supported' : heard.has(t.id) ? 'passed' : error?.busy ? 'busy' : 'no-answer';
       const detail = adapter
         ? 'the adapter protocol has no test tone'
-        : (error ?? (outcome === 'no-answer' ? 'not seen sounding the test tone' : null));
+        : (error?.message ?? (outcome === 'no-answer' ? 'not seen sounding the test tone' : null));
       await this.store(targetOf(t), 'audible', day, 'schedule', null, {
         testId: 0,
         startedAt,

@@ -29,6 +29,7 @@ const CODES = {
   terminal_unreachable: '终端无应答',
   terminal_refused: '终端拒绝执行',
   terminal_bad_reply: '终端应答异常',
+  terminal_start_in_doubt: '该终端的广播启动尚未核实，暂不发送（请稍后重试）',
   field_off: '本实例未连接现场设备',
   illegal_transition: '当前状态不允许此操作（可能已被他人处理，请查看最新状态）',
   audio_not_ready: '音频尚未就绪（语音合成或转码仍在进行，或已失败）',

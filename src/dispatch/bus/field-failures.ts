@@ -14,6 +14,8 @@ export function meaningOf(f: FieldFailure): FailureMeaning {
     case 'disconnected':
     case 'backoff':
     case 'deadline':
+    // not sent while a start to the terminal is in doubt: sent on a later try
+    case 'start-in-doubt':
       return 'no-reply';
     case 'refused':
     case 'exception':

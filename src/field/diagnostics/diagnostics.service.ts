@@ -76,6 +76,8 @@ function fieldError(e: FieldError, terminalId: number): DomainError {
     case 'short-reply':
     case 'protocol':
       return new DomainError('terminal_bad_reply', `terminal ${terminalId} answered badly: ${e.message}`, 502, details);
+    case 'start-in-doubt':
+      return new DomainError('terminal_start_in_doubt', `terminal ${terminalId}: ${e.message}`, 409, details);
   }
 }
 

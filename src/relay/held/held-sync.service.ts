@@ -273,6 +273,8 @@ export class HeldScheduleSync implements OnApplicationBootstrap, OnModuleDestroy
       if (areaCode) this.unwritten.set(want.terminalId, { terminalId: want.terminalId, areaCode, gatewayId, reason });
       this.log.warn(`terminal ${want.terminalId}: held table not written: ${reason}`);
     }
+    // a broadcast start to these is not verified yet: written in a pass soon, no alarm
+    if (out.deferred.length > 0) this.soon = true;
   }
 
   private verified(id: number, digest: string): void {

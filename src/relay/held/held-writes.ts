@@ -4,9 +4,11 @@
  * broadcast once, each header read back) when that is safe: every terminal that could take it from the broadcast — a
  * capable terminal of the bus not known offline — is to hold that very table (the announce drops whatever table a
  * terminal holds, and a broadcast commit makes it active). The others, and those whose read-back does not show the
- * table, are written unicast, each verified by its read-back, up to HELD_UNICAST_TRIES times within the pass.
+ * table, are written unicast, each verified by its read-back, up to HELD_UNICAST_TRIES times within the pass. A
+ * terminal whose broadcast start is not verified yet is written nothing (src/field/signing-guard.ts): it is deferred to
+ * a pass soon, not failed.
  */
-import type { HeldTable } from '../../field/field-port';
+import { failureOf, type HeldTable } from '../../field/field-port';
 import type { HeldPlan } from './held-plan';
 
 /** Unicast writes of one table to one terminal within a pass (after the bus-wide write, when there was one). */
@@ -36,6 +38,8 @@ export interface HeldBusOutcome {
   /** Terminals now verified holding their table (only those that were to be written). */
   written: HeldWant[];
   failed: { want: HeldWant; reason: string }[];
+  /** Not written now: a broadcast start to the terminal is not verified yet. */
+  deferred: HeldWant[];
   broadcasts: number;
 }
 
@@ -46,7 +50,7 @@ export async function writeBus(
   io: HeldBusIo,
   table: (plan: HeldPlan) => HeldTable,
 ): Promise<HeldBusOutcome> {
-  const out: HeldBusOutcome = { written: [], failed: [], broadcasts: 0 };
+  const out: HeldBusOutcome = { written: [], failed: [], deferred: [], broadcasts: 0 };
   const byTerminal = new Map(wants.map((w) => [w.terminalId, w]));
   const groups = new Map<string, HeldWant[]>();
   for (const w of wants) if (w.write) groups.set(w.digest, [...(groups.get(w.digest) ?? []), w]);
@@ -75,16 +79,19 @@ export async function writeBus(
     }
     for (const w of left) {
       let failure: string | null = null;
-      for (let attempt = 0; attempt < HELD_UNICAST_TRIES; attempt++) {
+      let deferred = false;
+      for (let attempt = 0; attempt < HELD_UNICAST_TRIES && !deferred; attempt++) {
         try {
           await io.write(w.terminalId, table(w.plan));
           failure = null;
           break;
         } catch (e) {
           failure = (e as Error).message;
+          deferred = failureOf(e).kind === 'start-in-doubt';
         }
       }
       if (failure === null) out.written.push(w);
+      else if (deferred) out.deferred.push(w);
       else out.failed.push({ want: w, reason: failure });
     }
   }
