@@ -1,11 +1,17 @@
 /**
  * What an alert is made of before it is stored (AlertInput, from the API or an upstream platform), how a new alert row
- * is built from it and read back into it, and the shapes the alerts' services share.
+ * is built from it and read back into it, a revision row, and the shapes the alerts' services share.
  */
 import type { MessageTypeKey } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
 import { areaIndexOf } from './alert-rules';
-import { AlertEntity, type AlertAudio } from './alert.entities';
+import {
+  AlertEntity,
+  type AlertAudio,
+  type AlertRevisionEntity,
+  type FieldChanges,
+  type RevisionAction,
+} from './alert.entities';
 import type { AlertState } from './alert-lifecycle';
 import type { AlertView } from './alert-view';
 
@@ -90,6 +96,17 @@ export function newAlertEntity(
     source: null,
     upstreamId: null,
   } satisfies Omit<AlertEntity, 'id'>);
+}
+
+/** A revision history row: what `user` did to the alert at `at`, with the fields an edit changed. */
+export function newRevision(
+  alertId: number,
+  action: RevisionAction,
+  user: AuthUser,
+  at: Date,
+  changes: FieldChanges | null = null,
+): Omit<AlertRevisionEntity, 'id'> {
+  return { alertId, at, action, userId: user.id, userName: user.username.slice(0, 64), changes };
 }
 
 /** The input an alert row was made of (for merging an edit and telling what it changed). */

@@ -9,6 +9,7 @@ import { ClusterModule } from '../cluster/cluster.module';
 import { AlertOutcomes } from '../dispatch/dispatch-order';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { AlertAudioSource } from './alert-audio';
+import { AlertOnAir } from './alert-on-air';
 import { AlertOutcomesService } from './alert-outcomes.service';
 import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
@@ -20,6 +21,7 @@ import { AlertsService } from './alerts.service';
   providers: [
     AlertsRepository,
     AlertAudioSource,
+    AlertOnAir,
     AlertsService,
     AlertOutcomesService,
     { provide: AlertOutcomes, useExisting: AlertOutcomesService },

@@ -1,25 +1,23 @@
 /**
  * Alerts: composition, review (三审), the one-key emergency path, cancel, alerts from upstream; the hand-off to
- * dispatch (a DispatchOrder planned inside the transaction that moves the alert on air, launched after commit).
- * What dispatch reports back and expiry: alert-outcomes.service.ts.
+ * dispatch (a DispatchOrder planned inside the transaction that moves the alert on air, launched after commit:
+ * alert-on-air.ts). What dispatch reports back and expiry: alert-outcomes.service.ts.
  */
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { composeBroadcastId, isWithinArea, shanghaiDate } from '../../firmware-protocols/codes';
 import { ClipReferences } from '../audio/library/clip-references';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../auth/auth-user';
 import { assertCanReach, isUnrestricted } from '../auth/scope';
 import { ConflictError, NotFoundError, ValidationFailedError, type FieldMessage } from '../common/errors';
 import type { Page } from '../common/paging';
-import type { AppConfig } from '../config/config';
-import { APP_CONFIG } from '../config/config.module';
 import { Transactions, Tx } from '../database/transactions';
 import { Dispatcher } from '../dispatch/dispatch-order';
 import { nextAlertState, type AlertEvent } from './alert-lifecycle';
 import {
   alertInputOf,
   newAlertEntity,
+  newRevision,
   upstreamActor,
   type AlertChange,
   type AlertInput,
@@ -32,12 +30,12 @@ import {
   assertCoversAlertTargets,
   assertSecondPerson,
   assertSeesAlert,
-  buildOrder,
   checkContent,
   fieldChanges,
 } from './alert-rules';
 import type { AlertEntity, FieldChanges, RevisionAction } from './alert.entities';
 import { ALERT_TONE_IDS, AlertAudioSource } from './alert-audio';
+import { AlertOnAir } from './alert-on-air';
 import { alertView, revisionView, type AlertDetailView, type AlertView } from './alert-view';
 import { AlertsRepository } from './alerts.repository';
 import { Clock } from '../common/clock';
@@ -48,13 +46,13 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   readonly changes = new Subject<AlertChange>();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: AlertsRepository,
     private readonly transactions: Transactions,
     private readonly audit: AuditService,
     private readonly audio: AlertAudioSource,
     private readonly clipReferences: ClipReferences,
     private readonly dispatcher: Dispatcher,
+    private readonly onAir: AlertOnAir,
     private readonly clock: Clock,
   ) {}
 
@@ -291,68 +289,14 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   // ---- internals ----
 
-  /**
-   * One transaction: `move` puts the alert in its on-air state, it gets its broadcast id, the targets resolve to the
-   * enabled terminals the user reaches, and dispatch plans the broadcast; after commit dispatch launches it.
-   */
+  /** The hand-off to dispatch (alert-on-air.ts), published once committed. */
   private async goOnAir(
     user: AuthUser,
     emergency: boolean,
     move: (tx: Tx, now: Date) => Promise<AlertEntity>,
     action?: string,
   ): Promise<AlertView> {
-    const dispatcher = this.dispatcher;
-    const saved = await this.transactions.run(async (tx) => {
-      const now = this.clock.date();
-      const alert = await move(tx, now);
-      const before = emergency ? null : alertView((await this.repo.findById(alert.id, tx)) ?? alert);
-      const terminals = (await this.repo.resolveTargets(alert.targets, tx)).filter(
-        (t) => isUnrestricted(user) || user.scopes.some((s) => isWithinArea(t.areaCode, s)),
-      );
-      if (terminals.length === 0)
-        throw new ConflictError(
-          'no_terminals',
-          `the targets of alert ${alert.id} resolve to no enabled terminal inside your area scope`,
-          { alertId: alert.id },
-        );
-      const sender = this.config.platformResourceCode;
-      // an upstream EBM keeps its EBMID on air
-      alert.broadcastId =
-        alert.source === 'ebd' && alert.upstreamId
-          ? alert.upstreamId
-          : composeBroadcastId(sender, now, await this.repo.nextSequence(tx, sender, shanghaiDate(now)));
-      alert.terminalCount = terminals.length;
-      alert.updatedAt = now;
-      const after = await this.repo.save(tx, alert);
-      // an upstream sender's decision to send at once is its approval
-      await this.revise(tx, alert.id, emergency && action === undefined ? 'emergency' : 'approved', user);
-      await dispatcher.plan(
-        buildOrder({
-          alert: after,
-          broadcastId: alert.broadcastId,
-          clipId: alert.clipId ?? '',
-          terminalIds: terminals.map((t) => t.id),
-          emergency,
-          userId: user.id,
-          now,
-        }),
-        tx,
-      );
-      await this.audit.record(
-        {
-          actor: user,
-          action: action ?? (emergency ? 'alert.emergency' : 'alert.approve'),
-          entityType: 'alert',
-          entityId: alert.id,
-          before,
-          after: alertView(after),
-        },
-        tx,
-      );
-      return after;
-    });
-    dispatcher.launch(saved.broadcastId ?? '');
-    return this.announce(saved);
+    return this.announce(await this.onAir.send(user, emergency, move, action));
   }
 
   private async step(
@@ -406,14 +350,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     user: AuthUser,
     changes: FieldChanges | null = null,
   ): Promise<void> {
-    await this.repo.addRevision(tx, {
-      alertId,
-      at: this.clock.date(),
-      action,
-      userId: user.id,
-      userName: user.username.slice(0, 64),
-      changes,
-    });
+    await this.repo.addRevision(tx, newRevision(alertId, action, user, this.clock.date(), changes));
   }
 
   private async load(id: number, tx?: Tx): Promise<AlertEntity> {

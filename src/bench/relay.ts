@@ -14,11 +14,11 @@
  * held_played_percent (relay-held.ts): every tenth unit is an older terminal without a held schedule; the others are
  * given a table with one more slot after the grid, the controller's buses are stopped, and the figure is the share of
  * terminals holding it that sounded that slot whole by themselves; held_reported_percent, the share whose play log,
- * read through the driver once the buses are open again, reported it.
+ * read through the driver once the buses are open again, reported it. The figures are worked out in relay-measure.ts,
+ * the command line read in relay-options.ts.
  */
 import { performance } from 'node:perf_hooks';
 import { busTargetOf, type BusTarget } from '../../device-drivers/bench/sweep';
-import { percentile } from '../../device-drivers/bench/report';
 import { ModbusTerminalBus } from '../../device-drivers/modbus-terminal/modbus-terminal-bus';
 import { SIGNED_BLOCK_TTL_MS, SignedBlockCache } from '../../device-drivers/modbus-terminal/signed-blocks';
 import type { PlayRecord } from '../../device-drivers/simulator/modbus/virtual-bus';
@@ -28,21 +28,13 @@ import { systemClock } from '../../device-drivers/transport/clock';
 import { BROADCAST_CLASSES, PRIORITY } from '../../firmware-protocols/codes';
 import { CODECS } from '../../firmware-protocols/terminal-modbus';
 import { Sm2Signer } from '../../firmware-protocols/signing';
-import { broadcastHandle } from '../../firmware-protocols/terminal-modbus/status';
 import { SystemClock } from '../common/clock';
 import { startPhase, stopPhase, type BusLink, type PlayCommand, type StartOutcome } from '../dispatch/bus-plan';
 import { sameBlockWindow } from '../dispatch/dispatch-policy';
 import { withFieldErrors } from '../field/driver-failures';
 import { collectHeldLogs, heldFigures, writeHeldTables, type HeldSetup, type HeldSlot } from './relay-held';
-
-interface Options {
-  json: boolean;
-  seed: number;
-  dead: number;
-  noise: number;
-  slotS: number;
-  slots: number;
-}
+import { relayFigures, round, type Slot } from './relay-measure';
+import { parseRelayArgs, type Options } from './relay-options';
 
 const HOST = '127.0.0.1';
 const SENDER = '43415230000000101010101';
@@ -61,27 +53,6 @@ const SIM = { shape: 'county', olderEveryNth: OLDER_EVERY_NTH } as const;
 /** Time given to writing every terminal's held table before the grid starts. */
 const HELD_WRITE_BUDGET_MS = 60_000;
 const clock = new SystemClock();
-const round = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(3)));
-
-function parse(argv: string[]): Options {
-  const o: Options = { json: false, seed: 1, dead: 0.05, noise: 0.01, slotS: 20, slots: 3 };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    const num = (): number => {
-      const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v < 0) throw new RangeError(`${a}: expected a number, got ${argv[i] ?? 'nothing'}`);
-      return v;
-    };
-    if (a === '--json') o.json = true;
-    else if (a === '--seed') o.seed = num();
-    else if (a === '--dead') o.dead = num();
-    else if (a === '--noise') o.noise = num();
-    else if (a === '--slot-s') o.slotS = Math.max(10, num());
-    else if (a === '--slots') o.slots = Math.max(1, Math.round(num()));
-    else throw new RangeError(`unknown option ${a}`);
-  }
-  return o;
-}
 
 function linkOf(bus: ModbusTerminalBus): BusLink {
   return {
@@ -91,12 +62,6 @@ function linkOf(bus: ModbusTerminalBus): BusLink {
     command: async (unit, c, priority) => (await withFieldErrors(() => bus.command(unit, c, { priority }))).sequence,
     status: (unit, priority) => withFieldErrors(() => bus.readStatus(unit, { priority })),
   };
-}
-
-interface Slot {
-  broadcastId: string;
-  start: number;
-  end: number;
 }
 
 const play = (b: Slot | { broadcastId: string; end: number }, over: Partial<PlayCommand>): PlayCommand => ({
@@ -256,53 +221,6 @@ async function runSlot(
   return outcomes;
 }
 
-/** The figures from what the terminals sounded. */
-function figures(
-  logs: [number, number, PlayRecord[]][],
-  slots: Slot[],
-  alert: Slot | null,
-  dead: Set<string>,
-): Record<string, number | null> {
-  const offsets: number[] = [];
-  const overruns: number[] = [];
-  const gaps: number[] = [];
-  let expected = 0;
-  let onTime = 0;
-  let cut = 0;
-  const cutSlot = slots[Math.min(1, slots.length - 1)];
-  for (const [g, u, log] of logs) {
-    if (dead.has(`${g}:${u}`)) continue;
-    for (const s of slots) {
-      expected++;
-      const mine = log.filter((p) => p.handle === broadcastHandle(s.broadcastId));
-      if (mine.length === 0) continue;
-      const offset = mine[0].startAt - s.start;
-      offsets.push(offset);
-      if (offset >= 0 && offset < 1000) onTime++;
-      const last = mine[mine.length - 1];
-      overruns.push(Math.max(0, (last.endAt ?? Infinity) - s.end));
-    }
-    const a = alert ? log.findIndex((p) => p.handle === broadcastHandle(alert.broadcastId)) : -1;
-    if (a < 0) continue;
-    cut++;
-    // back within the slot it cut (a terminal not back before the slot's end counts as its whole remaining time)
-    const next = log[a + 1];
-    const end = log[a].endAt ?? Infinity;
-    if (next && cutSlot && next.handle === broadcastHandle(cutSlot.broadcastId)) gaps.push((next.startAt - end) / 1000);
-    else gaps.push(((cutSlot?.end ?? end) - end) / 1000);
-  }
-  if (process.env.BENCH_DEBUG) console.error(`resume gaps (s): ${gaps.sort((x, y) => x - y).join(' ')}`);
-  return {
-    targets: expected,
-    on_time_percent: round((100 * onTime) / Math.max(1, expected)),
-    start_offset_p99_ms: round(percentile(offsets, 99)),
-    start_offset_max_ms: round(offsets.length ? Math.max(...offsets) : null),
-    overrun_p99_ms: round(percentile(overruns, 99)),
-    resume_gap_p99_s: round(percentile(gaps, 99)),
-    alert_cut: cut,
-  };
-}
-
 /** One driver bus per gateway, as the server's field module opens them: one signer, one signed-block cache. */
 async function openBuses(sim: SimulatorProcess, targets: BusTarget[], firstSequence = 0): Promise<ModbusTerminalBus[]> {
   let sequence = firstSequence;
@@ -367,7 +285,7 @@ async function controllerDown(
 }
 
 async function main(): Promise<void> {
-  const o = parse(process.argv.slice(2));
+  const o = parseRelayArgs(process.argv.slice(2));
   const say = (line: string): void => (o.json ? console.error(line) : console.log(line));
   const shape = referenceCounty();
   const sim = await SimulatorProcess.start({ ...SIM, seed: o.seed, deadFraction: o.dead, noise: o.noise });
@@ -424,7 +342,7 @@ async function main(): Promise<void> {
         slot_s: o.slotS,
         alert_buses: onAlert.length,
         resumed_verified: resumed,
-        ...figures(
+        ...relayFigures(
           logs.filter(([g]) => g < targets.length),
           slots,
           alert,

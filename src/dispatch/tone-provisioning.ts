@@ -7,11 +7,12 @@
  *
  * A broadcast run holds the buses it uses (`hold`): the transfer under way there stops between frames (a terminal has
  * one receive slot, and a start must not queue behind chunks) and goes on once the run has ended; the terminals keep
- * the chunks they have (terminal-modbus PROTOCOL.md §6.1), so it resumes where it stopped. Terminals that did not take
- * a tone are tried again every `provisionRetryMs`; terminals and gateways added or enabled start a pass a little after
- * the registry has settled (an import of a whole county is one pass, not thousands). Each Modbus bus is also
- * provisioned on its own as soon as its link comes up, so the tones are on the terminals within seconds of a start
- * instead of waiting for the first retry pass; work on one bus is never run twice at once.
+ * the chunks they have (terminal-modbus PROTOCOL.md §6.1), so it resumes where it stopped (the transfers themselves:
+ * tone-transfers.ts). Terminals that did not take a tone are tried again every `provisionRetryMs`; terminals and
+ * gateways added or enabled start a pass a little after the registry has settled (an import of a whole county is one
+ * pass, not thousands). Each Modbus bus is also provisioned on its own as soon as its link comes up, so the tones are
+ * on the terminals within seconds of a start instead of waiting for the first retry pass; work on one bus is never run
+ * twice at once.
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subject, debounceTime, filter, type Subscription } from 'rxjs';
@@ -21,7 +22,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { canReach, isUnrestricted } from '../auth/scope';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { FieldCommands, FieldError, failureOf } from '../field/field-commands';
+import { FieldCommands } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { RegistryEvents } from '../terminals/registry-events';
 import type { ClipVariant } from './broadcast-run';
@@ -30,6 +31,7 @@ import { DispatchRepository } from './dispatch.repository';
 import { ManualPasses } from './manual-passes';
 import { ProvisioningHolds } from './provisioning-holds';
 import { ToneHoldings, type ToneTally } from './tone-holdings';
+import { ToneTransfers } from './tone-transfers';
 import { Clock } from '../common/clock';
 
 export type BusProvisioning = 'storing' | 'held' | 'waiting' | 'done';
@@ -40,13 +42,6 @@ export interface ToneProvisioningView {
   buses: Record<BusProvisioning, number>;
   lastPassEndedAt: string | null;
   nextPassAt: string | null;
-}
-
-interface Running {
-  abort: AbortController;
-  toneId: string;
-  /** Why it was aborted: a broadcast run holds the bus (resume after it), or the gateway's link went down. */
-  why: 'held' | 'disconnected' | null;
 }
 
 /** Each tone's variant for each terminal, worked out before transfers. */
@@ -67,7 +62,8 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   private readonly holdings = new ToneHoldings(() => this.changes.next());
   /** Broadcast runs holding buses. */
   private readonly busHolds = new ProvisioningHolds();
-  private readonly running = new Map<number, Running>();
+  /** The transfer under way on each bus. */
+  private readonly transfers: ToneTransfers;
   private readonly done = new Set<number>();
   /** The terminals of the last pass, with their areas (for scoped views). */
   private terminals = new Map<number, { gatewayId: number; areaCode: string }>();
@@ -101,6 +97,13 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     this.tones = config.field.enabled ? config.dispatch.provisionTones : [];
     this.manualPasses = new ManualPasses(clock);
+    this.transfers = new ToneTransfers(
+      field,
+      this.holdings,
+      this.busHolds,
+      () => this.stopped,
+      () => this.changes.next(),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -123,7 +126,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     this.registry?.unsubscribe();
     this.connections?.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
-    for (const r of this.running.values()) r.abort.abort();
+    this.transfers.abortAll();
     this.busHolds.wakeAll();
   }
 
@@ -135,7 +138,7 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const ids = [...new Set(gatewayIds)];
     for (const g of ids) {
       this.busHolds.add(g);
-      this.stop(g, 'held');
+      this.transfers.stop(g, 'held');
     }
     this.changes.next();
     let released = false;
@@ -210,10 +213,9 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
     const ids = [...this.terminals.keys()].filter(visible);
     const buses: Record<BusProvisioning, number> = { storing: 0, held: 0, waiting: 0, done: 0 };
     const gateways = new Set(ids.map((id) => this.terminals.get(id)?.gatewayId));
-    for (const g of gateways) {
-      if (g === undefined) continue;
-      buses[this.busHolds.has(g) ? 'held' : this.running.has(g) ? 'storing' : this.done.has(g) ? 'done' : 'waiting']++;
-    }
+    const state = (g: number): BusProvisioning =>
+      this.busHolds.has(g) ? 'held' : this.transfers.storing(g) ? 'storing' : this.done.has(g) ? 'done' : 'waiting';
+    for (const g of gateways) if (g !== undefined) buses[state(g)]++;
     return {
       enabled: this.tones.length > 0,
       tones: this.tones.map((toneId) => this.holdings.tally(toneId, ids, visible)),
@@ -245,17 +247,11 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
       });
   }
 
-  private stop(gatewayId: number, why: 'held' | 'disconnected'): void {
-    const r = this.running.get(gatewayId);
-    if (!r || r.why !== null) return;
-    r.why = why;
-    r.abort.abort();
-  }
-
   private async runOnce(): Promise<void> {
     // a gateway that goes down holds its queued requests until it is back: its transfer gives way to the next pass
     const links = setInterval(() => {
-      for (const g of this.running.keys()) if (this.field.connection(g) !== 'connected') this.stop(g, 'disconnected');
+      for (const g of this.transfers.gateways())
+        if (this.field.connection(g) !== 'connected') this.transfers.stop(g, 'disconnected');
     }, LINK_CHECK_MS);
     try {
       await this.passOverBuses();
@@ -360,54 +356,10 @@ export class ToneProvisioning implements OnApplicationBootstrap, OnModuleDestroy
         g.ids.push(id);
         groups.set(clip.clipId, g);
       }
-      for (const g of groups.values()) if (!(await this.transfer(gatewayId, toneId, g.clip, g.ids))) return;
+      for (const g of groups.values()) if (!(await this.transfers.transfer(gatewayId, toneId, g.clip, g.ids))) return;
     }
     this.done.add(gatewayId);
     this.changes.next();
-  }
-
-  /** One tone to some terminals of a bus, waiting out holds and resuming after them; false = leave this bus for the next pass. */
-  private async transfer(gatewayId: number, toneId: string, clip: ClipVariant, ids: number[]): Promise<boolean> {
-    for (;;) {
-      while (this.busHolds.has(gatewayId) && !this.stopped) await this.busHolds.released(gatewayId);
-      if (this.stopped) return false;
-      const link = this.field.connection(gatewayId);
-      if (link !== 'connected') {
-        for (const id of ids)
-          this.holdings.failedOn(toneId, id, `gateway ${gatewayId} ${link ?? 'closed'}: tried again on the next pass`);
-        return false;
-      }
-      const abort = new AbortController();
-      const running: Running = { abort, toneId, why: null };
-      this.running.set(gatewayId, running);
-      this.changes.next();
-      try {
-        const r = await this.field.transferClip(gatewayId, ids, clip, {
-          priority: 'poll',
-          signal: abort.signal,
-          tryBackedOff: true,
-        });
-        for (const id of [...r.stored, ...r.alreadyStored]) this.holdings.heldOn(toneId, id, clip.clipId);
-        for (const f of r.failed) this.holdings.failedOn(toneId, f.terminalId, f.failure.message);
-        return true;
-      } catch (e) {
-        if (this.stopped) return false;
-        if (running.why === 'held') continue; // wait for the broadcast run, then resume
-        if (running.why === 'disconnected' || (e instanceof FieldError && e.kind === 'cancelled')) {
-          for (const id of ids)
-            this.holdings.failedOn(
-              toneId,
-              id,
-              `gateway ${gatewayId} went down during the transfer: tried again on the next pass`,
-            );
-          return false;
-        }
-        for (const id of ids) this.holdings.failedOn(toneId, id, failureOf(e).message);
-        return true;
-      } finally {
-        if (this.running.get(gatewayId) === running) this.running.delete(gatewayId);
-      }
-    }
   }
 }
 

@@ -3,11 +3,11 @@
  * to a TerminalModel, with that folder's codecs (never a second copy). Reads: identity §2, status §3, receive block and
  * bitmap pages §6.3, directory §6.5. Writes: command block §4 (checked by §5), chunk frames §6.2, commit §6.4.
  * Refusals are Modbus exceptions for unicast (§5.3) and silently counted for broadcast; a command block is checked in
- * the order of §5.4 (signature, replay, code and parameters, state).
+ * the order of §5.4 (signature, replay, code and parameters, state); a command's translation for the model and the
+ * exception of each refusal are in model-command.ts.
  */
 import type { FaultKey } from '../../../firmware-protocols/codes';
 import {
-  CODECS,
   COMMAND_LAYOUT,
   decodeChunkFrame,
   directoryReadCount,
@@ -23,8 +23,6 @@ import {
   REGISTERS,
   TERMINAL_EXCEPTIONS,
   TerminalCodecError,
-  type CodecName,
-  type CommandRecord,
   type IdentityRecord,
   type MapVersion,
   type SelfTestRecord,
@@ -34,29 +32,12 @@ import { registersToBytes } from '../../../firmware-protocols/terminal-modbus/wo
 import type { ModbusDevice, PlayRecord, UnitFault } from '../modbus/virtual-bus';
 import type { StoredClip } from './clip-store';
 import type { CommandVerifier } from './command-verifier';
-import { ModelCommand, Refusal, TerminalModel } from './terminal-model';
+import { REFUSAL_EXCEPTION, toModelCommand } from './model-command';
+import { ModelCommand, TerminalModel } from './terminal-model';
 
 type Result = { exception: number } | null;
 
 const SPEAKER_LINE_OPEN: FaultKey = 'speakerLineOpen';
-
-/**
- * Nominal bytes per second of each codec profile (PROTOCOL.md §2.1), from which a stored clip's playing time follows.
- * The simulator's reading: a profile's bit rate / 8.
- */
-const CODEC_BYTES_PER_SECOND: Record<CodecName, number> = { 'opus-16k': 2000, 'mp3-64k': 8000, 'pcm-alaw-8k': 8000 };
-
-const REFUSAL_EXCEPTION: Record<Refusal, number> = {
-  ok: TERMINAL_EXCEPTIONS.illegalValue,
-  unsigned: TERMINAL_EXCEPTIONS.badSignature,
-  forged: TERMINAL_EXCEPTIONS.badSignature,
-  'unknown-certificate': TERMINAL_EXCEPTIONS.unknownCertificate,
-  replayed: TERMINAL_EXCEPTIONS.replay,
-  outranked: TERMINAL_EXCEPTIONS.priority,
-  'no-such-clip': TERMINAL_EXCEPTIONS.clipNotStored,
-  'storage-refused': TERMINAL_EXCEPTIONS.storageRefused,
-  'bad-parameter': TERMINAL_EXCEPTIONS.illegalValue,
-};
 
 export interface SimulatedTerminalOptions {
   identity: Omit<IdentityRecord, 'mapVersion'>;
@@ -294,7 +275,10 @@ export class SimulatedTerminal implements ModbusDevice {
       // a terminal without the self-test does not know code 8 (§4.1: refused 0x03)
       const known = c.code !== 'self-test' || this.selfTestSupported;
       if (known && (c.code !== 'play' || (this.opts.identity.sources as readonly string[]).includes(c.source)))
-        command = this.toModel(c, parsed.broadcastHandle);
+        command = toModelCommand(c, parsed.broadcastHandle, {
+          volume: this.model.volume,
+          codecs: this.opts.identity.codecs,
+        });
       // §9.3: a terminal without a held schedule does not know command 17
       if (c.code === 'hold-schedule' && !this.holdsSchedule) command = null;
     } catch (e) {
@@ -302,54 +286,6 @@ export class SimulatedTerminal implements ModbusDevice {
     }
     const refusal = this.model.apply(now, bytes.readUInt32BE(2), verdict, command);
     return refusal === null ? null : { exception: REFUSAL_EXCEPTION[refusal] };
-  }
-
-  private toModel(c: CommandRecord, handle: number): ModelCommand {
-    switch (c.code) {
-      case 'play':
-        return {
-          code: 'play',
-          session: {
-            source: c.source,
-            clipId: c.clipId,
-            priority: c.priority,
-            broadcastClass: c.broadcastClass,
-            repeat: c.repeat,
-            volume: c.volume === 255 ? this.model.volume : c.volume,
-            startAt: c.startAt?.getTime() ?? null,
-            endAt: c.endAt?.getTime() ?? null,
-            broadcastHandle: handle,
-          },
-        };
-      case 'stop':
-        return { code: 'stop', priority: c.priority, broadcastHandle: c.broadcastHandle };
-      case 'volume':
-        return { code: 'volume', volume: c.volume };
-      case 'amplifier':
-        return { code: 'amplifier', on: c.on };
-      case 'clock':
-        return { code: 'clock', at: c.at.getTime() };
-      case 'reboot':
-        return { code: 'reboot' };
-      case 'test-tone':
-        return { code: 'test-tone', seconds: c.seconds, volume: c.volume };
-      case 'self-test':
-        return { code: 'self-test', testId: c.testId, checks: c.checks };
-      case 'prepare-clip':
-        return {
-          code: 'prepare-clip',
-          codecSupported: this.opts.identity.codecs.includes(c.codec),
-          clip: {
-            clipId: c.clipId,
-            size: c.size,
-            codec: CODECS.find((k) => k.name === c.codec)?.code ?? 0,
-            digest: c.digest,
-            durationMs: (c.size * 1000) / CODEC_BYTES_PER_SECOND[c.codec],
-          },
-        };
-      case 'hold-schedule':
-        return { code: 'hold-schedule', announce: { ...c } };
-    }
   }
 
   private status(now: number): number[] {

@@ -7,7 +7,7 @@ import { get, patch, post } from '../api.js';
 import { $, esc, say } from '../dom.js';
 import { areaPrefix, defaultRegion, region } from '../regions.js';
 import { CLASSES, SCHEDULE_STATES, clearFieldErrors, relayTabs, showFieldErrors } from '../relay-common.js';
-import { treeHtml } from './compose.js';
+import { treeHtml } from './compose-form.js';
 
 const FIELD_NAMES = {
   name: '节目名称',
