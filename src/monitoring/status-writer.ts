@@ -115,7 +115,6 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
   private readonly publishedBuses = new Map<number, string>();
   /** The time of the last publication: the next is later, whatever the clock does. */
   private lastPublishedAt = 0;
-  private samples: SingletonLease | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -157,7 +156,7 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
     };
     every(FLUSH_EVERY_MS, () => this.flush());
     // in a cluster the rates are the cluster's (shared-monitoring.ts): one instance samples them
-    const samples = (this.samples = this.leases.clustered ? new SingletonLease(this.leases, 'rate-samples') : null);
+    const samples = this.leases.clustered ? new SingletonLease(this.leases, 'rate-samples') : null;
     every(SAMPLE_EVERY_MS, async () => {
       if (!samples || samples.holds()) await this.sampleOnlineRates(this.clock.date());
     });
