@@ -60,6 +60,7 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
 
   private readonly held = new Map<string, Held>();
   private buses: string[] = [];
+  private busSet = new Set<string>();
   private readonly singletons = new Set<string>();
   /** The leases as last read by a renewal: who holds what, as far as this instance knows. */
   private seen = new Map<string, Lease>();
@@ -96,7 +97,13 @@ export class LeaseManager implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The buses the cluster shares (`bus:<gatewayId>`), the same list on every instance; balanced at the next renewal. */
   setBuses(keys: readonly string[]): void {
-    this.buses = [...new Set(keys)];
+    this.busSet = new Set(keys);
+    this.buses = [...this.busSet];
+  }
+
+  /** Whether `key` is one of the buses the cluster shares now (an enabled gateway's). */
+  isBus(key: string): boolean {
+    return this.busSet.has(key);
   }
 
   /** Work that runs once in the cluster (e.g. 'relay-planner'): this instance takes it when nobody holds it. */

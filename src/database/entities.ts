@@ -9,6 +9,7 @@ import { UserEntity } from '../auth/user.entity';
 import { BroadcastEntity, DeliveryEntity } from '../dispatch/broadcast.entities';
 import {
   AlarmEntity,
+  BusStatusEntity,
   OnlineRateDailyEntity,
   TerminalStatusEntity,
   TerminalStatusHistoryEntity,
@@ -60,4 +61,5 @@ export const ENTITIES: (new () => object)[] = [
   ClusterInstanceEntity,
   ClusterLeaseEntity,
   ClusterSequenceEntity,
+  BusStatusEntity,
 ];

@@ -4,17 +4,17 @@
  * indexes (region prefix, terminal, gateway, alarms) and folded into the outboxes (LiveFeed) of the clients whose
  * subscription — already narrowed to their area scopes — covers it. A client never gets anything outside its scopes.
  * With DALABA_REDIS_URL, the other instances' changes arrive too (live-fanout.ts) and are routed by the same code.
+ * In a cluster, snapshots and rates cover the buses other instances drive (monitoring-snapshots.ts).
  */
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { areaPrefix } from '../../firmware-protocols/codes';
 import type { AuthUser } from '../auth/auth-user';
-import { canReach, isUnrestricted, visibleSubtrees } from '../auth/scope';
+import { isUnrestricted, visibleSubtrees } from '../auth/scope';
 import { isWithinArea } from '../../firmware-protocols/codes';
 import { AlarmsService, type PublishedAlarmEvent } from '../monitoring/alarms.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
-import { areaCodeOfPrefix, countingPrefixes } from '../monitoring/online-rate';
-import type { OnlineRate } from '../monitoring/online-rate';
+import { SharedMonitoring } from '../monitoring/shared-monitoring';
 import { TerminalsRepository } from '../terminals/terminals.repository';
 import { type FeedSink, type FeedTimers, LiveFeed, feedTimers } from './live-feed';
 import type { AlertChange } from '../alerts/alert-input';
@@ -25,7 +25,9 @@ import { DELIVERY_STATES, emptyCounts, type DeliveryState } from '../dispatch/de
 import { type BroadcastProgress, DispatchService } from '../dispatch/dispatch.service';
 import { ToneProvisioning } from '../dispatch/tone-provisioning';
 import { auditTime } from 'rxjs';
-import { type LiveBroadcast, type LiveTerminal, liveGateway, liveTerminal } from './live-payload';
+import type { LiveBroadcast } from './live-payload';
+import { MonitoringRoutes } from './monitoring-routes';
+import { MonitoringSnapshots } from './monitoring-snapshots';
 import { Clock } from '../common/clock';
 import { AudioJobs } from '../audio/jobs/audio-jobs';
 import { SelfTestScheduler } from '../selftest/self-test.scheduler';
@@ -75,9 +77,8 @@ function countOf(view: BroadcastView): Record<DeliveryState, number> {
 @Injectable()
 export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly clients = new Map<string, LiveClient>();
-  private readonly regions = new Map<string, Set<LiveClient>>();
-  private readonly terminalWatch = new Map<number, Set<LiveClient>>();
-  private readonly gatewayWatch = new Map<number, Set<LiveClient>>();
+  /** Clients watching regions, terminals and gateways. */
+  private readonly routes = new MonitoringRoutes<LiveClient>();
   /** Alarm watchers with the area prefixes they see (null: everything). */
   private readonly alarmWatch = new Map<LiveClient, Map<string, string[] | null>>();
   private readonly broadcastWatch = new Map<string, Set<LiveClient>>();
@@ -87,9 +88,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly relayFeed = new RelayFeed();
   /** Clients following tone provisioning or an audio job. */
   private readonly progress: ProgressFeed;
-  /** Per area code: the prefixes it is counted under, and the area code each stands for. */
-  private readonly prefixCache = new Map<string, { prefixes: string[]; codes: string[] }>();
   private readonly streams: Subscription[] = [];
+  private readonly snapshots: MonitoringSnapshots;
   timers: FeedTimers;
 
   constructor(
@@ -105,9 +105,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     private readonly selfTests: SelfTestScheduler,
     private readonly fanout: LiveFanout,
     clock: Clock,
+    private readonly shared: SharedMonitoring,
   ) {
     this.timers = feedTimers(clock);
     this.progress = new ProgressFeed(provisioning, audioJobs);
+    this.snapshots = new MonitoringSnapshots(monitoring, shared, terminals);
   }
 
   onModuleInit(): void {
@@ -127,21 +129,23 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       }),
       // another instance's change: routed here alike, never published again
       this.fanout.received.subscribe((input) => this.route(input, true)),
+      // in a cluster: the rates moved by what the other instances publish
+      this.shared.rateChanges.subscribe((codes) => this.routes.rates(codes)),
       this.provisioning.changes.pipe(auditTime(TONES_EVERY_MS)).subscribe(() => this.progress.routeTones()),
       this.audioJobs.updates$.subscribe((job) => this.progress.routeAudioJob(job)),
     );
   }
 
   /**
-   * One change to the clients who see it. A terminal of another instance does not move the online rates sent from
-   * here: they count the terminals this instance monitors.
+   * One change to the clients who see it. A terminal change of another instance does not send rates from here: the
+   * rates it moves come once that instance has published its bus (SharedMonitoring.rateChanges).
    */
   private route(input: LiveInput, remote: boolean): void {
     switch (input.kind) {
       case 'terminal':
-        return this.routeTerminal(input.status, input.at, input.rateChanged && !remote);
+        return this.routes.terminal(input.status, input.at, input.rateChanged && !remote);
       case 'gateway':
-        return this.routeGateway(input.status);
+        return this.routes.gateway(input.status);
       case 'alarm':
         return this.routeAlarm(input.event);
       case 'broadcast':
@@ -239,67 +243,27 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return { ok: remove !== undefined };
   }
 
-  private subscribeRegion(c: LiveClient, key: string, areaCode: string): SubscribeReply {
+  private async subscribeRegion(c: LiveClient, key: string, areaCode: string): Promise<SubscribeReply> {
     const visible = visibleSubtrees(c.user, areaCode) ?? [areaCode];
     if (visible.length === 0) return fail('forbidden_area', `area ${areaCode} is outside your area scope`);
     const prefixes = visible.map((code) => areaPrefix(code));
-    const removers = prefixes.map((p) => addTo(this.regions, p, c));
-    c.subscriptions.set(key, () => removers.forEach((r) => r()));
-    const within = (code: string): boolean => prefixes.some((p) => code.startsWith(p));
-    const terminals: LiveTerminal[] = [];
-    for (const s of this.monitoring.terminals()) if (within(s.areaCode)) terminals.push(liveTerminal(s, s.since));
-    const gateways = this.monitoring
-      .gatewayList()
-      .filter((g) => within(g.areaCode))
-      .map(liveGateway);
-    return {
-      ok: true,
-      subscription: { kind: 'region', id: areaCode },
-      snapshot: { terminals, gateways, rates: this.ratesFor(visible), alarms: [], broadcasts: [] },
-    };
-  }
-
-  /** The rates of each visible root and of its direct children. */
-  private ratesFor(roots: string[]): OnlineRate[] {
-    return roots.flatMap((root) => {
-      const { area, children } = this.monitoring.onlineRateWithChildren(root);
-      return [area, ...children];
-    });
+    c.subscriptions.set(key, this.routes.watchRegion(prefixes, c));
+    const snapshot = await this.snapshots.region(visible, prefixes);
+    return { ok: true, subscription: { kind: 'region', id: areaCode }, snapshot };
   }
 
   private async subscribeTerminal(c: LiveClient, key: string, terminalId: number): Promise<SubscribeReply> {
-    const live = this.monitoring.terminal(terminalId);
-    const areaCode = live?.areaCode ?? (await this.terminals.findById(terminalId))?.areaCode;
-    if (!areaCode) return fail('not_found', `terminal ${terminalId} does not exist`);
-    if (!canReach(c.user, areaCode)) return fail('forbidden_area', `terminal ${terminalId} is outside your area scope`);
-    c.subscriptions.set(key, addTo(this.terminalWatch, terminalId, c));
-    const g = live ? this.monitoring.gateway(live.gatewayId) : undefined;
-    return {
-      ok: true,
-      subscription: { kind: 'terminal', id: terminalId },
-      snapshot: {
-        terminals: live ? [liveTerminal(live, live.since)] : [],
-        gateways: g ? [liveGateway(g)] : [],
-        rates: [],
-        alarms: [],
-        broadcasts: [],
-      },
-    };
+    const snapshot = await this.snapshots.terminal(c.user, terminalId);
+    if ('code' in snapshot) return fail(snapshot.code, snapshot.message);
+    c.subscriptions.set(key, this.routes.watchTerminal(terminalId, c));
+    return { ok: true, subscription: { kind: 'terminal', id: terminalId }, snapshot };
   }
 
-  private subscribeGateway(c: LiveClient, key: string, gatewayId: number): SubscribeReply {
-    const g = this.monitoring.gateway(gatewayId);
-    if (!g) return fail('not_found', `gateway ${gatewayId} has no open bus`);
-    if (!canReach(c.user, g.areaCode)) return fail('forbidden_area', `gateway ${gatewayId} is outside your area scope`);
-    c.subscriptions.set(key, addTo(this.gatewayWatch, gatewayId, c));
-    const terminals: LiveTerminal[] = [];
-    for (const s of this.monitoring.terminals())
-      if (s.gatewayId === gatewayId && canReach(c.user, s.areaCode)) terminals.push(liveTerminal(s, s.since));
-    return {
-      ok: true,
-      subscription: { kind: 'gateway', id: gatewayId },
-      snapshot: { terminals, gateways: [liveGateway(g)], rates: [], alarms: [], broadcasts: [] },
-    };
+  private async subscribeGateway(c: LiveClient, key: string, gatewayId: number): Promise<SubscribeReply> {
+    const snapshot = await this.snapshots.gatewayWithTerminals(c.user, gatewayId);
+    if ('code' in snapshot) return fail(snapshot.code, snapshot.message);
+    c.subscriptions.set(key, this.routes.watchGateway(gatewayId, c));
+    return { ok: true, subscription: { kind: 'gateway', id: gatewayId }, snapshot };
   }
 
   private async subscribeAlarms(c: LiveClient, key: string, areaCode: string | null): Promise<SubscribeReply> {
@@ -391,41 +355,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
         change.areaCodes.some((a) => c.user.scopes.some((s) => isWithinArea(a, s) || isWithinArea(s, a)));
       if (sees) c.feed.alert(change.alert);
     }
-  }
-
-  private prefixesOf(areaCode: string): { prefixes: string[]; codes: string[] } {
-    let p = this.prefixCache.get(areaCode);
-    if (!p) {
-      const prefixes = countingPrefixes(areaCode);
-      p = { prefixes, codes: prefixes.map(areaCodeOfPrefix) };
-      this.prefixCache.set(areaCode, p);
-    }
-    return p;
-  }
-
-  private routeTerminal(status: Parameters<LiveFeed['terminal']>[0], at: number, rateChanged: boolean): void {
-    const { prefixes, codes } = this.prefixesOf(status.areaCode);
-    for (let i = 0; i < prefixes.length; i++) {
-      const watchers = this.regions.get(prefixes[i]);
-      if (!watchers) continue;
-      for (const c of watchers) {
-        c.feed.terminal(status, at);
-        if (rateChanged) for (let j = i; j < prefixes.length; j++) c.feed.rate(codes[j]);
-      }
-    }
-    const direct = this.terminalWatch.get(status.terminalId);
-    if (direct) for (const c of direct) c.feed.terminal(status, at);
-    const byGateway = this.gatewayWatch.get(status.gatewayId);
-    if (byGateway) for (const c of byGateway) if (canReach(c.user, status.areaCode)) c.feed.terminal(status, at);
-  }
-
-  private routeGateway(status: Parameters<LiveFeed['gateway']>[0]): void {
-    for (const p of this.prefixesOf(status.areaCode).prefixes) {
-      const watchers = this.regions.get(p);
-      if (watchers) for (const c of watchers) c.feed.gateway(status);
-    }
-    const direct = this.gatewayWatch.get(status.gatewayId);
-    if (direct) for (const c of direct) c.feed.gateway(status);
   }
 
   private routeAlarm(e: PublishedAlarmEvent): void {

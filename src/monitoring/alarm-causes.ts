@@ -3,6 +3,7 @@
  * (gateway or cable) vs. a whole town (uplink). A dead gateway is one cause, not twelve offline terminals.
  * Pure: a snapshot in, the set of current causes out. Hysteresis and reminders live in AlarmBook.
  */
+import type { Connectivity } from './connectivity';
 import type { LiveStatus } from './status-store';
 
 export type AlarmKind =
@@ -40,30 +41,74 @@ export interface GatewayState {
   connectionDown: boolean;
 }
 
+/** Whether a bus is down: its connection is, or all of its two or more terminals are offline. */
+export function busIsDown(connectionDown: boolean, connectivities: readonly Connectivity[]): boolean {
+  return connectionDown || (connectivities.length >= 2 && connectivities.every((c) => c === 'offline'));
+}
+
+/**
+ * In a cluster, a bus another instance drives, as it publishes it (shared-monitoring.ts): it counts in its town's
+ * uplink, nothing else is judged of it here. `down: null` when its state is not known now: its town is not judged.
+ */
+export interface OtherBus {
+  gatewayId: number;
+  areaCode: string;
+  down: boolean | null;
+  terminalIds: number[];
+}
+
 /** The town an area belongs to (a village's or group's town; a town or county is itself). */
 function townOf(areaCode: string): string {
   return areaCode.slice(6, 9) === '000' ? areaCode : `${areaCode.slice(0, 9)}000`;
 }
 
-export function currentCauses(terminals: Iterable<LiveStatus>, gateways: Iterable<GatewayState>): AlarmCause[] {
+interface DownBus {
+  state: GatewayState;
+  terminalIds: number[];
+  /** Another instance's bus: counted in its town, judged there. */
+  other?: true;
+}
+
+export function currentCauses(
+  terminals: Iterable<LiveStatus>,
+  gateways: Iterable<GatewayState>,
+  others: readonly OtherBus[] = [],
+): AlarmCause[] {
   const byGateway = new Map<number, LiveStatus[]>();
   for (const t of terminals) {
     const list = byGateway.get(t.gatewayId) ?? [];
     list.push(t);
     byGateway.set(t.gatewayId, list);
   }
-  const causes: AlarmCause[] = [];
-  const downGateways = new Map<number, { state: GatewayState; terminalIds: number[] }>();
+  const downGateways = new Map<number, DownBus>();
   const gatewaysByTown = new Map<string, GatewayState[]>();
   for (const g of gateways) {
     const town = townOf(g.areaCode);
     gatewaysByTown.set(town, [...(gatewaysByTown.get(town) ?? []), g]);
     const list = byGateway.get(g.gatewayId) ?? [];
-    const offline = list.filter((t) => t.connectivity === 'offline');
-    const allOffline = list.length >= 2 && offline.length === list.length;
-    if (g.connectionDown || allOffline)
+    if (
+      busIsDown(
+        g.connectionDown,
+        list.map((t) => t.connectivity),
+      )
+    )
       downGateways.set(g.gatewayId, { state: g, terminalIds: list.map((t) => t.terminalId) });
   }
+  const unknownTowns = new Set<string>();
+  for (const o of others) {
+    const town = townOf(o.areaCode);
+    if (o.down === null) unknownTowns.add(town);
+    const state = { gatewayId: o.gatewayId, areaCode: o.areaCode, connectionDown: false };
+    gatewaysByTown.set(town, [...(gatewaysByTown.get(town) ?? []), state]);
+    if (o.down) downGateways.set(o.gatewayId, { state, terminalIds: o.terminalIds, other: true });
+  }
+  for (const town of unknownTowns) gatewaysByTown.delete(town);
+  return [...busCauses(gatewaysByTown, downGateways), ...terminalCauses(byGateway, downGateways)];
+}
+
+/** A town's uplink when all of its two or more gateways are down, else each bus down of this instance. */
+function busCauses(gatewaysByTown: Map<string, GatewayState[]>, downGateways: Map<number, DownBus>): AlarmCause[] {
+  const causes: AlarmCause[] = [];
   const coveredGateways = new Set<number>();
   for (const [town, list] of gatewaysByTown) {
     if (list.length < 2 || !list.every((g) => downGateways.has(g.gatewayId))) continue;
@@ -79,7 +124,7 @@ export function currentCauses(terminals: Iterable<LiveStatus>, gateways: Iterabl
     });
   }
   for (const [gatewayId, down] of downGateways) {
-    if (coveredGateways.has(gatewayId)) continue;
+    if (coveredGateways.has(gatewayId) || down.other) continue;
     causes.push({
       key: `bus-down:gateway:${gatewayId}`,
       kind: 'bus-down',
@@ -90,6 +135,12 @@ export function currentCauses(terminals: Iterable<LiveStatus>, gateways: Iterabl
       terminalIds: down.terminalIds,
     });
   }
+  return causes;
+}
+
+/** Each terminal offline on a bus that is not down, and each fault of a terminal not offline. */
+function terminalCauses(byGateway: Map<number, LiveStatus[]>, downGateways: Map<number, DownBus>): AlarmCause[] {
+  const causes: AlarmCause[] = [];
   for (const [gatewayId, list] of byGateway) {
     const busDown = downGateways.has(gatewayId);
     for (const t of list) {

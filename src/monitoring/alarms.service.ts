@@ -7,7 +7,9 @@
  * In a cluster (docs/cluster.md, "Alarms follow the bus") an instance keeps only the alarms of the leases it holds
  * (alarm-owners.ts: a bus, or the `alarms` singleton): it raises, reminds and clears those, each write in a transaction
  * fenced by that lease; it adopts a lease's active alarms from the table when it gains it (and clears none of them
- * before it has polled the bus), and lets them go from memory, rows untouched, when it loses it.
+ * before it has polled the bus), and lets them go from memory, rows untouched, when it loses it. A town's uplink is
+ * judged over all of the town's gateways: those of the buses other instances drive as they publish them
+ * (shared-monitoring.ts).
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Observable, Subject, type Subscription } from 'rxjs';
@@ -28,6 +30,7 @@ import { ALARMS_SINGLETON, alarmOwner, gatewayOfBus } from './alarm-owners';
 import { AlarmRepository } from './alarm.repository';
 import type { AlarmEntity, AlarmState } from './monitoring.entities';
 import { MonitoringService } from './monitoring.service';
+import { SharedMonitoring } from './shared-monitoring';
 import { Clock } from '../common/clock';
 
 export const ALARM_POLICY = Symbol('ALARM_POLICY');
@@ -66,6 +69,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly transactions: Transactions,
     private readonly clock: Clock,
     private readonly leases: LeaseManager,
+    private readonly shared: SharedMonitoring,
   ) {
     this.book = new AlarmBook(policy);
     if (leases.clustered) {
@@ -139,8 +143,10 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   /** Derives the causes now, updates the alarms and writes what changed; evaluations never overlap. */
   evaluate(at: number): Promise<void> {
     return this.enqueue(async () => {
+      // in a cluster the other instances' buses count in their towns' uplinks (judged by the alarm's owner)
+      const others = this.leases.clustered ? this.shared.otherBuses() : [];
       const causes = [
-        ...currentCauses(this.monitoring.terminals(), this.monitoring.gatewayStates()),
+        ...currentCauses(this.monitoring.terminals(), this.monitoring.gatewayStates(), others),
         ...this.causeSources.flatMap((f) => f()),
       ];
       if (!this.leases.clustered) {
@@ -149,9 +155,9 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
       }
       // only the causes of the leases held here; alarms of a lease that lapsed (its `lost` not told yet) go first
       for (const owner of new Set(this.owners.values())) if (!this.holds(owner)) this.letGo(this.ownerKey(owner));
-      const owners = new Map(
-        causes.map((c) => [c.key, alarmOwner(c, (id) => this.monitoring.terminal(id)?.gatewayId)]),
-      );
+      const gatewayOf = (id: number): number | undefined =>
+        this.monitoring.terminal(id)?.gatewayId ?? this.shared.gatewayOfTerminal(id);
+      const owners = new Map(causes.map((c) => [c.key, alarmOwner(c, gatewayOf)]));
       const mine = causes.filter((c) => this.holds(owners.get(c.key) ?? null));
       for (const e of this.book.evaluate(mine, at, this.unsettled())) {
         const key = e.alarm.key;

@@ -74,6 +74,23 @@ describe('alarm causes', () => {
     expect(causes[0].terminalIds).toHaveLength(24);
   });
 
+  it("in a cluster, counts another instance's gateway in its town, and judges nothing else of it", () => {
+    const n = network();
+    const here = () => [...n.store.all()].filter((t) => t.gatewayId !== 2);
+    const local = [n.gateways[0], n.gateways[2]];
+    const other = (down: boolean | null) => [{ gatewayId: 2, areaCode: '341523100202', down, terminalIds: [13, 14] }];
+    n.kill(n.range(1, 12), 1);
+    const uplink = currentCauses(here(), local, other(true));
+    expect(uplink.map((c) => c.key)).toEqual(['town-uplink:341523100000']);
+    expect(uplink[0].terminalIds).toEqual([...n.range(1, 12), 13, 14]);
+    // the other gateway up, or not known now: this instance's bus alone
+    for (const down of [false, null])
+      expect(currentCauses(here(), local, other(down)).map((c) => c.key)).toEqual(['bus-down:gateway:1']);
+    // the other gateway down alone: its holder raises that
+    n.revive(n.range(1, 12), 2);
+    expect(currentCauses(here(), local, other(true))).toEqual([]);
+  });
+
   it('reports faults of online terminals', () => {
     const n = network();
     n.store.readOk(7, reading(['speakerLineOpen', 'mainsLost']), 2);

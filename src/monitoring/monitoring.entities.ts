@@ -6,6 +6,7 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import type { AlarmKind } from './alarm-causes';
 import type { Connectivity } from './connectivity';
+import type { BusConnection } from './monitoring.service';
 import type { TerminalReading } from './terminal-reading';
 
 export const CONNECTIVITIES: Connectivity[] = ['unknown', 'online', 'suspect', 'offline'];
@@ -94,6 +95,48 @@ export class TerminalStatusHistoryEntity {
   /** The reading after the change (null when the terminal has not been read). */
   @Column({ type: 'simple-json', nullable: true })
   reading!: TerminalReading | null;
+}
+
+/**
+ * In a cluster, each bus as its holder last published it (src/monitoring/bus-summary.ts, docs/cluster.md "Monitoring
+ * across instances"): read by the other instances for the county's online rates, snapshots and town uplinks.
+ */
+@Entity('bus_status')
+@Index('IDX_bus_status_holder_written', ['holder', 'writtenAt'])
+export class BusStatusEntity {
+  @PrimaryColumn({ type: 'integer' })
+  gatewayId!: number;
+
+  @Column({ type: 'varchar', length: 15 })
+  areaCode!: string;
+
+  /** The instance that wrote it, holding the bus's lease at `epoch`. */
+  @Column({ type: 'varchar', length: 64 })
+  holder!: string;
+
+  @Column({ type: 'integer' })
+  epoch!: number;
+
+  @Column({ type: 'varchar', length: 12 })
+  connection!: BusConnection;
+
+  @Column({ type: 'datetime', precision: 3 })
+  since!: Date;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  detail!: string | null;
+
+  /** [terminalId, connectivity] of each of its terminals. */
+  @Column({ type: 'simple-json' })
+  terminals!: [number, Connectivity][];
+
+  /** Per area code: [registered, online, unknown]. */
+  @Column({ type: 'simple-json' })
+  areas!: Record<string, [number, number, number]>;
+
+  /** When the holder wrote it, on its clock; grows with each of the holder's writes. */
+  @Column({ type: 'datetime', precision: 3 })
+  writtenAt!: Date;
 }
 
 /** One region's online rate over one day (Asia/Shanghai), from samples taken through the day. */

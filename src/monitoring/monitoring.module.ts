@@ -7,11 +7,13 @@ import { AlarmRepository } from './alarm.repository';
 import { ALARM_POLICY, AlarmsService } from './alarms.service';
 import { MonitoringController } from './monitoring.controller';
 import { MonitoringService } from './monitoring.service';
+import { SharedMonitoring } from './shared-monitoring';
+import { SharedStatusRepository } from './shared-status.repository';
 import { StatusQueries } from './status-queries.service';
 import { StatusWriter } from './status-writer';
 import { StatusRepository } from './status.repository';
 
-/** Live status, online rate, alarms and history of terminals and gateways. */
+/** Live status, online rate, alarms and history of terminals and gateways (in a cluster, the whole cluster's). */
 @Module({
   imports: [ClusterModule],
   controllers: [MonitoringController],
@@ -20,6 +22,8 @@ import { StatusRepository } from './status.repository';
     StatusRepository,
     StatusWriter,
     StatusQueries,
+    SharedStatusRepository,
+    SharedMonitoring,
     AlarmRepository,
     {
       provide: ALARM_POLICY,
@@ -32,6 +36,6 @@ import { StatusRepository } from './status.repository';
     },
     AlarmsService,
   ],
-  exports: [MonitoringService, AlarmsService, StatusWriter],
+  exports: [MonitoringService, AlarmsService, StatusWriter, SharedMonitoring],
 })
 export class MonitoringModule {}

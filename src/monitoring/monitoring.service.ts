@@ -3,6 +3,10 @@
  * changes) and monitoring keeps the live state, emits changes and derives alarms. Monitoring never imports
  * device-drivers; the field module maps driver events onto these calls (docs/architecture.md, "The status path").
  * Current status is read from memory here, never from SQL.
+ *
+ * In a cluster the online rates are the cluster's: those of the terminals tracked here plus those the other instances
+ * publish for their buses (`shareRates`, shared-monitoring.ts); everything else here (terminals, gateways, changes)
+ * is what this instance tracks.
  */
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
@@ -11,7 +15,7 @@ import { Observable, Subject } from 'rxjs';
 import { areaLevel, childLevel, isWithinArea } from '../../firmware-protocols/codes';
 import type { GatewayState } from './alarm-causes';
 import type { ConnectivityPolicy } from './connectivity';
-import type { OnlineRate } from './online-rate';
+import { type Counts, type OnlineRate, plusCounts } from './online-rate';
 import {
   type KnownStatus,
   type LiveStatus,
@@ -36,6 +40,13 @@ export interface GatewayStatus extends MonitoredGateway {
   detail: string | null;
 }
 
+/** The rates of the terminals other instances of a cluster monitor (their buses), counted in with this one's. */
+export interface OtherRates {
+  countsOf(areaCode: string): Counts;
+  /** Every area they count, from the county down. */
+  areas(): Iterable<OnlineRate>;
+}
+
 export interface GatewayChange {
   at: number;
   previous: BusConnection | null;
@@ -48,6 +59,8 @@ export class MonitoringService implements OnModuleDestroy {
   private readonly gateways = new Map<number, GatewayStatus>();
   private readonly statusChanges = new Subject<StatusChange>();
   private readonly gatewayChanges = new Subject<GatewayChange>();
+  private readonly trackedGateways = new Subject<number>();
+  private others: OtherRates | null = null;
   /** What the database remembered at start, used once when each terminal is first tracked. */
   private remembered = new Map<number, KnownStatus>();
 
@@ -78,6 +91,16 @@ export class MonitoringService implements OnModuleDestroy {
     return this.gatewayChanges.asObservable();
   }
 
+  /** A gateway's bus began or ceased to be tracked here (by id). */
+  get gatewayTracking(): Observable<number> {
+    return this.trackedGateways.asObservable();
+  }
+
+  /** In a cluster: the rates answered from now on count the other instances' terminals in. */
+  shareRates(others: OtherRates): void {
+    this.others = others;
+  }
+
   /** What was known of terminals before a restart (last seen, last reading, error counters); call before tracking. */
   remember(known: Map<number, KnownStatus>): void {
     this.remembered = known;
@@ -100,10 +123,11 @@ export class MonitoringService implements OnModuleDestroy {
       return;
     }
     this.gateways.set(gateway.gatewayId, { ...gateway, connection: 'connecting', since: at, detail: null });
+    this.trackedGateways.next(gateway.gatewayId);
   }
 
   untrackGateway(gatewayId: number): void {
-    this.gateways.delete(gatewayId);
+    if (this.gateways.delete(gatewayId)) this.trackedGateways.next(gatewayId);
   }
 
   readOk(terminalId: number, reading: TerminalReading, at: number): void {
@@ -152,7 +176,8 @@ export class MonitoringService implements OnModuleDestroy {
   }
 
   onlineRate(areaCode: string): OnlineRate {
-    return this.store.onlineRate(areaCode);
+    const here = this.store.onlineRate(areaCode);
+    return this.others ? plusCounts(here, this.others.countsOf(areaCode)) : here;
   }
 
   /** A region's live rate and its direct children's (a county's towns, a town's villages), children by code. */
@@ -170,7 +195,13 @@ export class MonitoringService implements OnModuleDestroy {
 
   /** The live rate of every region from the county down. */
   onlineRates(): OnlineRate[] {
-    return [...this.store.onlineRates()];
+    const here = [...this.store.onlineRates()];
+    const others = this.others;
+    if (!others) return here;
+    const codes = new Set(here.map((r) => r.areaCode));
+    const merged = here.map((r) => plusCounts(r, others.countsOf(r.areaCode)));
+    for (const r of others.areas()) if (!codes.has(r.areaCode)) merged.push(r);
+    return merged;
   }
 
   gatewayList(): GatewayStatus[] {
@@ -180,5 +211,6 @@ export class MonitoringService implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.statusChanges.complete();
     this.gatewayChanges.complete();
+    this.trackedGateways.complete();
   }
 }

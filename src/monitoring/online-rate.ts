@@ -36,13 +36,16 @@ export interface Counted {
   unknown: boolean;
 }
 
-interface Counts {
+/** How many terminals of an area are registered, online and still unknown. */
+export interface Counts {
   registered: number;
   online: number;
   unknown: number;
 }
 
-const rateOf = (areaCode: string, counts: Counts): OnlineRate => ({
+export const NO_COUNTS: Readonly<Counts> = { registered: 0, online: 0, unknown: 0 };
+
+export const rateOf = (areaCode: string, counts: Counts): OnlineRate => ({
   areaCode,
   registered: counts.registered,
   online: counts.online,
@@ -77,9 +80,41 @@ export class OnlineRateCounters {
     this.bump(areaCode, 0, after, 1);
   }
 
-  rate(areaCode: string): OnlineRate {
+  /** Terminals counted together, e.g. a bus's terminals of one area as another instance publishes them. */
+  addCounts(areaCode: string, counts: Counts): void {
+    for (const prefix of countingPrefixes(areaCode)) {
+      const c = this.counts.get(prefix) ?? { registered: 0, online: 0, unknown: 0 };
+      c.registered += counts.registered;
+      c.online += counts.online;
+      c.unknown += counts.unknown;
+      this.counts.set(prefix, c);
+    }
+  }
+
+  /** The counts of an area (its own code, or a counting prefix). */
+  countsOf(areaCode: string): Counts {
     const prefix = areaLevelOrNull(areaCode) === null ? areaCode : areaPrefix(areaCode);
-    return rateOf(areaCode, this.counts.get(prefix) ?? { registered: 0, online: 0, unknown: 0 });
+    return this.counts.get(prefix) ?? NO_COUNTS;
+  }
+
+  rate(areaCode: string): OnlineRate {
+    return rateOf(areaCode, this.countsOf(areaCode));
+  }
+
+  /**
+   * The areas from the county down whose counts differ between `this` and `other`, by area code (what a client
+   * following their rates must be sent again).
+   */
+  changedFrom(other: OnlineRateCounters): string[] {
+    const changed: string[] = [];
+    for (const prefix of new Set([...this.counts.keys(), ...other.counts.keys()])) {
+      if (prefix.length < 6) continue;
+      const a = this.counts.get(prefix) ?? NO_COUNTS;
+      const b = other.counts.get(prefix) ?? NO_COUNTS;
+      if (a.registered !== b.registered || a.online !== b.online || a.unknown !== b.unknown)
+        changed.push(areaCodeOfPrefix(prefix));
+    }
+    return changed;
   }
 
   /** Every counted area from the county down (county, towns, villages, groups) with its rate, for the daily roll-up. */
@@ -89,4 +124,14 @@ export class OnlineRateCounters {
       yield rateOf(areaCodeOfPrefix(prefix), c);
     }
   }
+}
+
+/** A rate with more terminals counted in (those of the buses other instances publish). */
+export function plusCounts(rate: OnlineRate, more: Counts): OnlineRate {
+  if (more.registered === 0 && more.online === 0 && more.unknown === 0) return rate;
+  return rateOf(rate.areaCode, {
+    registered: rate.registered + more.registered,
+    online: rate.online + more.online,
+    unknown: rate.unknown + more.unknown,
+  });
 }

@@ -1,6 +1,8 @@
 /**
  * What a technician asks about terminals and regions: live status from memory (the database only for what is not
  * tracked now), status history, online rates live and by day. Every answer stays inside the user's area scopes.
+ * In a cluster, a terminal or gateway another instance drives is answered as that instance publishes it, and the
+ * rates are the cluster's (shared-monitoring.ts).
  */
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user';
@@ -12,6 +14,7 @@ import type { TerminalReading } from './terminal-reading';
 import type { Connectivity } from './connectivity';
 import type { GatewayStatus } from './monitoring.service';
 import { MonitoringService } from './monitoring.service';
+import { SharedMonitoring } from './shared-monitoring';
 import type { OnlineRate } from './online-rate';
 import { dayOf } from './status-writer';
 import { StatusRepository } from './status.repository';
@@ -21,7 +24,10 @@ export interface TerminalStatusView {
   terminalId: number;
   areaCode: string;
   gatewayId: number;
-  /** Whether the server polls it now (false: disabled, its gateway closed, or the field off — the rest is the last known). */
+  /**
+   * Whether it is polled now, here or (in a cluster) by the instance driving its bus (false: disabled, its gateway
+   * closed, or the field off — the rest is the last known).
+   */
   tracked: boolean;
   connectivity: Connectivity;
   online: boolean;
@@ -60,12 +66,15 @@ export class StatusQueries {
     private readonly terminals: TerminalsService,
     private readonly repo: StatusRepository,
     private readonly clock: Clock,
+    private readonly shared: SharedMonitoring,
   ) {}
 
   async terminalStatus(user: AuthUser, terminalId: number): Promise<TerminalStatusView> {
     const terminal = await this.terminals.get(terminalId, user);
-    const live = this.monitoring.terminal(terminalId);
-    const bus = this.monitoring.gateway(terminal.gatewayId);
+    const live =
+      this.monitoring.terminal(terminalId) ??
+      (this.shared.clustered ? (await this.shared.terminals({ terminalIds: [terminalId] }))[0] : undefined);
+    const bus = this.monitoring.gateway(terminal.gatewayId) ?? this.shared.gateway(terminal.gatewayId);
     const gateway = bus
       ? {
           gatewayId: bus.gatewayId,

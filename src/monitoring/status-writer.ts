@@ -9,7 +9,10 @@
  * lease at that moment; a flush writes every bus's batch in one transaction that ends by fencing all those leases at
  * their epochs (`fenceAll`, the lease rows locked only from there to the commit): a batch of a bus this instance no
  * longer holds at that epoch (it was paused, or the bus moved meanwhile) is refused by the database and dropped,
- * counted in `refused` and logged, and the rest is written again without it. Not clustered, no fence.
+ * counted in `refused` and logged, and the rest is written again without it. Each timed flush also publishes, under
+ * the same fence, every bus held here whose view changed (`bus_status`: connection, terminals' connectivity, counts per
+ * area; bus-summary.ts), which the other instances count in (shared-monitoring.ts); and the roll-up samples are taken
+ * by one instance, over the cluster's rates (`singleton:rate-samples`). Not clustered, no fence, nothing published.
  */
 import {
   BeforeApplicationShutdown,
@@ -22,10 +25,12 @@ import {
 import type { Subscription } from 'rxjs';
 import { busKey, LeaseManager } from '../cluster/lease-manager';
 import { fenceAll, StaleLeasesError } from '../cluster/lease-store';
+import { SingletonLease } from '../cluster/singleton-lease';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import type { TerminalStatusEntity, TerminalStatusHistoryEntity } from './monitoring.entities';
+import { type BusView, busViews } from './bus-summary';
+import type { BusStatusEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from './monitoring.entities';
 import { MonitoringService } from './monitoring.service';
 import type { KnownStatus, LiveStatus, StatusChange } from './status-store';
 import { StatusRepository } from './status.repository';
@@ -69,14 +74,19 @@ export function dayOf(at: Date): string {
   return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
 }
 
+/** A bus view to publish, and what it is compared with next time (its epoch and content). */
+type Publication = Queued<{ view: BusView; key: string }>;
+
 interface Batch {
   under: Under | null;
   current: Queued<{ row: TerminalStatusEntity }>[];
   history: Queued<{ row: HistoryRow }>[];
+  /** In a cluster: the bus as published with this flush, under this batch's lease. */
+  bus?: Publication;
 }
 
 /** One batch per bus and epoch, in the order each first appears. */
-function byLease(current: Batch['current'], history: Batch['history']): Batch[] {
+function byLease(current: Batch['current'], history: Batch['history'], buses: Publication[] = []): Batch[] {
   const batches = new Map<string, Batch>();
   const of = (under: Under): Batch => {
     const id = `${under.gatewayId}@${under.epoch}`;
@@ -86,6 +96,7 @@ function byLease(current: Batch['current'], history: Batch['history']): Batch[] 
   };
   for (const q of history) of(q.under).history.push(q);
   for (const q of current) of(q.under).current.push(q);
+  for (const p of buses) of(p.under).bus = p;
   return [...batches.values()];
 }
 
@@ -100,6 +111,10 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
   private flushQueued = false;
   private dropped = 0;
   private refusedChanges = 0;
+  /** In a cluster: what was last published of each bus (epoch and view), so that only changes are written. */
+  private readonly publishedBuses = new Map<number, string>();
+  /** The time of the last publication: the next is later, whatever the clock does. */
+  private lastPublishedAt = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -140,7 +155,11 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
       this.timers.push(timer);
     };
     every(FLUSH_EVERY_MS, () => this.flush());
-    every(SAMPLE_EVERY_MS, () => this.sampleOnlineRates(this.clock.date()));
+    // in a cluster the rates are the cluster's (shared-monitoring.ts): one instance samples them
+    const samples = this.leases.clustered ? new SingletonLease(this.leases, 'rate-samples') : null;
+    every(SAMPLE_EVERY_MS, async () => {
+      if (!samples || samples.holds()) await this.sampleOnlineRates(this.clock.date());
+    });
     every(PRUNE_EVERY_MS, () => this.prune(this.clock.date()));
   }
 
@@ -185,25 +204,45 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
     }
     if (this.history.length >= FLUSH_AT_CHANGES && !this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(() => void this.flush().catch((e: unknown) => this.log.error(`status write failed: ${String(e)}`)));
+      setImmediate(
+        () => void this.flush(false).catch((e: unknown) => this.log.error(`status write failed: ${String(e)}`)),
+      );
     }
   }
 
-  /** Writes everything queued so far; resolves when it is in the database. Writes never overlap. */
-  flush(): Promise<void> {
-    const next = this.flushing.then(() => this.writeQueued());
+  /**
+   * Writes everything queued so far (in a cluster, with the buses whose view changed, unless `publish` is false);
+   * resolves when it is in the database. Writes never overlap.
+   */
+  flush(publish = true): Promise<void> {
+    const next = this.flushing.then(() => this.writeQueued(publish));
     this.flushing = next.catch(() => undefined);
     return next;
   }
 
-  private async writeQueued(): Promise<void> {
+  /** The buses held here whose view changed since last published (none when not clustered). */
+  private toPublish(): Publication[] {
+    if (!this.leases.clustered) return [];
+    const out: Publication[] = [];
+    for (const view of busViews(this.monitoring.gatewayList(), this.monitoring.terminals()).values()) {
+      const epoch = this.leases.epochOf(busKey(view.gatewayId));
+      if (epoch === null) continue;
+      const key = `${epoch}|${JSON.stringify(view)}`;
+      if (this.publishedBuses.get(view.gatewayId) !== key)
+        out.push({ under: { gatewayId: view.gatewayId, epoch }, view, key });
+    }
+    return out;
+  }
+
+  private async writeQueued(publish: boolean): Promise<void> {
     this.flushQueued = false;
-    if (this.history.length === 0 && this.current.size === 0) return;
+    const buses = publish ? this.toPublish() : [];
+    if (this.history.length === 0 && this.current.size === 0 && buses.length === 0) return;
     const current = [...this.current.values()];
     const history = this.history;
     this.current = new Map();
     this.history = [];
-    const batches = this.leases.clustered ? byLease(current, history) : [{ under: null, current, history }];
+    const batches = this.leases.clustered ? byLease(current, history, buses) : [{ under: null, current, history }];
     try {
       await this.writeBatches(batches);
     } catch (e) {
@@ -227,6 +266,7 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
    * without it. A batch that was refused is taken out of `batches`, so a failure after it puts back only the rest.
    */
   private async writeBatches(batches: Batch[]): Promise<void> {
+    const at = Math.max(this.clock.now(), this.lastPublishedAt + 1);
     for (;;) {
       if (batches.length === 0) return;
       const rows = batches.flatMap((b) => b.current.map((q) => q.row));
@@ -234,8 +274,17 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
       const leases = batches.flatMap((b) =>
         b.under ? [{ key: busKey(b.under.gatewayId), epoch: b.under.epoch }] : [],
       );
+      const buses = batches.flatMap((b) => (b.bus ? [b.bus] : []));
       try {
-        return await this.repo.write(rows, history, leases.length ? (tx) => fenceAll(tx, leases) : undefined);
+        await this.repo.write(
+          rows,
+          history,
+          leases.length ? (tx) => fenceAll(tx, leases) : undefined,
+          buses.map((p) => this.busRow(p, at)),
+        );
+        if (buses.length > 0) this.lastPublishedAt = at;
+        for (const p of buses) this.publishedBuses.set(p.under.gatewayId, p.key);
+        return;
       } catch (e) {
         if (!(e instanceof StaleLeasesError)) throw e;
         const stale = new Set(e.stale.map((l) => `${l.key}@${l.epoch}`));
@@ -244,12 +293,29 @@ export class StatusWriter implements OnModuleInit, OnApplicationBootstrap, Befor
           if (!under || !stale.has(`${busKey(under.gatewayId)}@${under.epoch}`)) continue;
           const [refused] = batches.splice(i, 1);
           this.refusedChanges += refused.history.length;
-          this.log.warn(
-            `${refused.history.length} status changes of ${busKey(under.gatewayId)} not written: this instance no longer holds it at epoch ${under.epoch}`,
-          );
+          if (refused.history.length > 0)
+            this.log.warn(
+              `${refused.history.length} status changes of ${busKey(under.gatewayId)} not written: this instance no longer holds it at epoch ${under.epoch}`,
+            );
         }
       }
     }
+  }
+
+  private busRow(p: Publication, at: number): BusStatusEntity {
+    const { view } = p;
+    return {
+      gatewayId: view.gatewayId,
+      areaCode: view.areaCode,
+      holder: this.leases.options.instanceId,
+      epoch: p.under.epoch,
+      connection: view.connection,
+      since: new Date(view.since),
+      detail: view.detail?.slice(0, 255) ?? null,
+      terminals: view.terminals,
+      areas: view.areas,
+      writtenAt: new Date(at),
+    };
   }
 
   /** Adds one sample of every region's live online rate to the day's roll-up. */

@@ -4,7 +4,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Between, DataSource, In, LessThan } from 'typeorm';
 import { managerOf, Transactions, type Tx } from '../database/transactions';
-import { OnlineRateDailyEntity, TerminalStatusEntity, TerminalStatusHistoryEntity } from './monitoring.entities';
+import {
+  BusStatusEntity,
+  OnlineRateDailyEntity,
+  TerminalStatusEntity,
+  TerminalStatusHistoryEntity,
+} from './monitoring.entities';
 
 /** Rows per INSERT: well under SQLite's and MySQL's limits on bound parameters. */
 const CHUNK = 200;
@@ -34,14 +39,15 @@ export class StatusRepository {
   }
 
   /**
-   * Upserts the latest status of each terminal and appends the history, in one transaction; `last` runs in it after
-   * every row, just before the commit (the leases' fence: when it throws, nothing is written; run last, the lease rows
-   * it locks are held for the commit only).
+   * Upserts the latest status of each terminal and appends the history, in one transaction, with the buses a cluster
+   * member publishes (`bus_status`); `last` runs in it after every row, just before the commit (the leases' fence:
+   * when it throws, nothing is written; run last, the lease rows it locks are held for the commit only).
    */
   async write(
     current: TerminalStatusEntity[],
     history: Omit<TerminalStatusHistoryEntity, 'id'>[],
     last?: (tx: Tx) => Promise<void>,
+    buses: BusStatusEntity[] = [],
   ): Promise<void> {
     await this.transactions.run(async (tx) => {
       const em = managerOf(tx);
@@ -57,6 +63,11 @@ export class StatusRepository {
         await em.insert(TerminalStatusHistoryEntity, history.slice(i, i + WRITE_CHUNK));
         await nextTurn();
       }
+      for (let i = 0; i < buses.length; i += WRITE_CHUNK)
+        await em.upsert(BusStatusEntity, buses.slice(i, i + WRITE_CHUNK), {
+          conflictPaths: ['gatewayId'],
+          skipUpdateIfNoValuesChanged: false,
+        });
       await last?.(tx);
     });
   }

@@ -6,7 +6,9 @@
  *
  * In a cluster the timed reports (heartbeats, terminal status) are a singleton (`singleton:upstream-reports`,
  * docs/cluster.md "Singletons"): only its holder queues them, so the province hears one heartbeat per period from the
- * county, not one per instance. State reports follow the broadcasts each instance runs (dispatch's progress).
+ * county, not one per instance. State reports follow the broadcasts each instance runs (dispatch's progress). The
+ * terminal status report covers the whole cluster: the terminals of the buses other instances drive are reported as
+ * those instances publish them, and the online rate is the cluster's (src/monitoring/shared-monitoring.ts).
  */
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
@@ -26,6 +28,7 @@ import type { BroadcastState } from '../dispatch/broadcast-lifecycle';
 import { BroadcastReportsService } from '../dispatch/broadcast-reports.service';
 import { DispatchService, type BroadcastProgress } from '../dispatch/dispatch.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
+import { SharedMonitoring } from '../monitoring/shared-monitoring';
 import { UpstreamOutbox } from './upstream-outbox';
 import type { UpstreamSenderEntity } from './upstream.entities';
 import { UpstreamRepository } from './upstream.repository';
@@ -58,6 +61,7 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
     private readonly monitoring: MonitoringService,
     private readonly clock: Clock,
     private readonly leases: LeaseManager,
+    private readonly shared: SharedMonitoring,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -161,8 +165,8 @@ export class UpstreamReporter implements OnApplicationBootstrap, OnModuleDestroy
   async sendTerminalState(sender: UpstreamSenderEntity): Promise<void> {
     const county = this.config.platformResourceCode.slice(1, 13);
     const entries = (await this.repo.terminals()).map((t) => {
-      const live = this.monitoring.terminal(t.id);
-      return { ebrId: t.resourceCode, name: t.name, areaCode: t.areaCode, state: live?.online ? 1 : 2 };
+      const online = this.monitoring.terminal(t.id)?.online ?? this.shared.online(t.id);
+      return { ebrId: t.resourceCode, name: t.name, areaCode: t.areaCode, state: online ? 1 : 2 };
     });
     const rate = this.monitoring.onlineRate(county);
     await this.outbox.enqueue(

@@ -23,6 +23,8 @@ import {
   TerminalStatusHistoryEntity,
 } from '../../src/monitoring/monitoring.entities';
 import { MonitoringService } from '../../src/monitoring/monitoring.service';
+import { SharedMonitoring } from '../../src/monitoring/shared-monitoring';
+import { SharedStatusRepository } from '../../src/monitoring/shared-status.repository';
 import { StatusWriter } from '../../src/monitoring/status-writer';
 import { StatusRepository } from '../../src/monitoring/status.repository';
 import type { TerminalReading } from '../../src/monitoring/terminal-reading';
@@ -34,6 +36,7 @@ const LEASE = 30_000;
 const CLEAR_AFTER = 30_000;
 const T0 = Date.parse('2026-12-07T02:00:00Z');
 const AREA = '341523100201';
+const TOWN = '341523100000';
 const IDS = ['A', 'B'];
 /** Two buses of two terminals; the first terminal of each is dead (never answers). */
 const BUSES = new Map([
@@ -67,6 +70,7 @@ interface Instance {
   monitoring: MonitoringService;
   alarms: AlarmsService;
   writer: StatusWriter;
+  others: SharedMonitoring;
   subscription: Subscription;
 }
 
@@ -93,6 +97,7 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
       leases.setBuses([...BUSES.keys()].map(busKey));
       const monitoring = new MonitoringService();
       const transactions = new Transactions(source);
+      const others = new SharedMonitoring(monitoring, new SharedStatusRepository(source), leases, view);
       const alarms = new AlarmsService(
         { raiseAfterMs: 0, clearAfterMs: CLEAR_AFTER, remindEveryMs: 24 * 3600_000 },
         monitoring,
@@ -101,6 +106,7 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
         transactions,
         view,
         leases,
+        others,
       );
       const config = { monitoring: { statusHistoryDays: 30 } } as AppConfig;
       const writer = new StatusWriter(config, monitoring, new StatusRepository(source, transactions), view, leases);
@@ -117,7 +123,7 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
           monitoring.untrackGateway(gatewayId);
         }
       });
-      instances.push({ id, clock: view, leases, monitoring, alarms, writer, subscription });
+      instances.push({ id, clock: view, leases, monitoring, alarms, writer, others, subscription });
     }
   });
 
@@ -125,6 +131,7 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
     for (const x of instances) {
       x.clock.resume();
       x.subscription.unsubscribe();
+      x.others.onModuleDestroy();
       await x.alarms.beforeApplicationShutdown();
       await x.leases.stop();
     }
@@ -135,6 +142,7 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
   const start = async (i: number): Promise<void> => {
     await instances[i].writer.onModuleInit();
     await instances[i].alarms.onApplicationBootstrap();
+    instances[i].others.onApplicationBootstrap();
     instances[i].leases.start();
     await instances[i].leases.idle();
   };
@@ -254,6 +262,92 @@ forEachDatabase('alarms and status writes of two instances', (database) => {
     await evaluate(a);
     const found = await rows(selfTest.key);
     expect(found.map((r) => r.state)).toEqual(['active']);
+  });
+
+  /** A and B started, one bus each (A gave one up at a renewal, B took it at the next; both have seen that). */
+  const startBoth = async (): Promise<{ kept: number; moved: number }> => {
+    await start(a);
+    await start(b);
+    for (let n = 0; n < 3; n++) await renew();
+    const [kept] = heldBuses(a);
+    const [moved] = heldBuses(b);
+    expect([kept, moved].sort()).toEqual([1, 2]);
+    return { kept, moved };
+  };
+  /**
+   * Each instance publishes its buses (its writer's flush), then each reads what the other published. First the
+   * evaluations a poll queued (a connection change evaluates on the next turn of the event loop) are let through: on
+   * SQLite a write of one instance waiting for a lock the other holds would stall the one thread.
+   */
+  const publish = async (): Promise<void> => {
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const x of instances) await x.alarms.evaluate(clock.now());
+    for (const x of instances) await x.writer.flush();
+    for (const x of instances) await x.others.read();
+  };
+
+  it("counts in each instance's online rates the terminals of the other's bus, as published, and follows their changes", async () => {
+    const { kept } = await startBoth();
+    poll(a);
+    poll(b);
+    await publish();
+    // each tracks two terminals, one of them dead; each counts all four
+    for (const x of instances) {
+      expect(x.monitoring.onlineRate(AREA)).toMatchObject({ registered: 4, online: 2, unknown: 0, ratePercent: 50 });
+      expect(x.monitoring.onlineRate(TOWN)).toMatchObject({ registered: 4, online: 2 });
+    }
+    // A's dead terminal answers again: once A has published it, B counts it, and says which areas moved
+    const moved: string[][] = [];
+    const subscription = instances[b].others.rateChanges.subscribe((codes) => moved.push(codes));
+    DEAD.delete(BUSES.get(kept)![0]);
+    try {
+      poll(a);
+      expect(instances[b].monitoring.onlineRate(AREA).online).toBe(2);
+      await publish();
+    } finally {
+      DEAD.add(BUSES.get(kept)![0]);
+      subscription.unsubscribe();
+    }
+    expect(instances[b].monitoring.onlineRate(AREA)).toMatchObject({ registered: 4, online: 3, ratePercent: 75 });
+    expect(moved.flat()).toEqual(expect.arrayContaining([AREA, TOWN, '341523000000']));
+  });
+
+  it('judges a town whose gateways two instances hold over all of them: one uplink alarm, no bus alarm kept', async () => {
+    const { kept, moved } = await startBoth();
+    const raisedBy = instances.map(() => [] as string[]);
+    instances.forEach((x, i) => x.alarms.events.subscribe((e) => e.type === 'raised' && raisedBy[i].push(e.alarm.key)));
+    // both gateways of the town drop; each holder may first see its own bus down alone (it evaluates at once on a
+    // connection change, before the other's state is read): that bus alarm clears as the uplink covers it
+    instances[a].monitoring.gatewayConnection(kept, 'disconnected', clock.now());
+    instances[b].monitoring.gatewayConnection(moved, 'disconnected', clock.now());
+    await publish();
+    const settle = async (): Promise<void> => {
+      await evaluate(a);
+      await evaluate(b);
+      await pass(CLEAR_AFTER + 1000);
+      await evaluate(a);
+      await evaluate(b);
+    };
+    await settle();
+    const uplink = `town-uplink:${TOWN}`;
+    const active = await shared.sources[0].manager.find(AlarmEntity, { where: { state: 'active' } });
+    expect(active.map((r) => r.alarmKey)).toEqual([uplink]);
+    expect([...active[0].terminalIds].sort()).toEqual([11, 12, 21, 22]);
+    // raised once, by the holder of the town's lowest gateway
+    const owner = heldBuses(a).includes(1) ? a : b;
+    expect(raisedBy[owner].filter((k) => k === uplink)).toHaveLength(1);
+    expect(raisedBy[owner === a ? b : a]).not.toContain(uplink);
+    expect(await rows(uplink)).toHaveLength(1);
+
+    // B's gateway is back: the town is not cut off, A's bus alone is down (and B's dead terminal is found)
+    poll(b);
+    await publish();
+    await settle();
+    const now = await shared.sources[0].manager.find(AlarmEntity, { where: { state: 'active' } });
+    expect(now.map((r) => r.alarmKey).sort()).toEqual(
+      [`bus-down:gateway:${kept}`, offlineKey(BUSES.get(moved)![0])].sort(),
+    );
+    expect((await rows(uplink)).map((r) => r.state)).toEqual(['cleared']);
   });
 
   const status = (id: number): Promise<TerminalStatusEntity | null> =>

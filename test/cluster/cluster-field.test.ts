@@ -108,9 +108,14 @@ describeWith(['mysql'], 'field buses shared by two instances [mariadb]', () => {
     );
 
     // each singleton runs on one instance: A, which came first, took them all
-    const singletons = ['relay-planner', 'upstream-outbox', 'upstream-reports', 'alert-expiry', 'alarms'].map(
-      (n) => `singleton:${n}`,
-    );
+    const singletons = [
+      'relay-planner',
+      'upstream-outbox',
+      'upstream-reports',
+      'alert-expiry',
+      'alarms',
+      'rate-samples',
+    ].map((n) => `singleton:${n}`);
     for (const key of singletons) {
       expect(a.app.get(LeaseManager).holds(key)).toBe(true);
       expect(b.app.get(LeaseManager).holds(key)).toBe(false);
