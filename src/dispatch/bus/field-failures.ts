@@ -14,8 +14,7 @@ export function meaningOf(f: FieldFailure): FailureMeaning {
     case 'disconnected':
     case 'backoff':
     case 'deadline':
-    // not sent while a start to the terminal is in doubt: sent on a later try
-    case 'start-in-doubt':
+    case 'start-in-doubt': // not sent while a start to the terminal is in doubt: sent on a later try
       return 'no-reply';
     case 'refused':
     case 'exception':
