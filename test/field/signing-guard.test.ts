@@ -1,6 +1,6 @@
 /**
- * No signed command reaches a terminal whose broadcast start is in doubt, but the dispatch engine's (docs/alerts-and-
- * dispatch.md, "Crash safety"): a start recorded as sent, not verified. After a restart or a takeover such a
+ * No signed command reaches a terminal whose broadcast start is in doubt, but the dispatch engine's
+ * (docs/alerts-and-dispatch.md, "Crash safety"): a start recorded as sent, not verified. After a restart or a takeover such a
  * terminal, idle again after a short tone, is known to have taken the start only by its last accepted sequence; a
  * technician's test tone, a held-schedule write, a self-test or a tone's prepare signed to it first would move that
  * sequence past the start, and the continuing run would start it a second time.
