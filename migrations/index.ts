@@ -30,6 +30,7 @@ import { AuditAppendLock1797000000000 } from './1797000000000-audit-append-lock'
 import { RegistryJournal1797100000000 } from './1797100000000-registry-journal';
 import { DeliveryStartFloor1797200000000 } from './1797200000000-delivery-start-floor';
 import { ClipProcessingBy1797300000000 } from './1797300000000-clip-processing-by';
+import { DispatchRequest1797500000000 } from './1797500000000-dispatch-request';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -52,4 +53,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RegistryJournal1797100000000,
   DeliveryStartFloor1797200000000,
   ClipProcessingBy1797300000000,
+  DispatchRequest1797500000000,
 ];
