@@ -302,7 +302,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
   /** The stop at a relay slot's end: on the buses here; in a cluster asked of the other holders (holder-requests.ts). */
   async stopEverywhere(broadcastId: string): Promise<void> {
     const asked = this.shards.clustered ? this.cluster.requests.askStop(broadcastId) : Promise.resolve();
-    await Promise.all([asked, this.stopOnBuses(broadcastId)]);
+    await asked.finally(() => this.stopOnBuses(broadcastId)); // the durable request first, then the stop here
   }
 
   /** The synchronised start time a run has set (ms), once it is running; null otherwise. */
