@@ -31,6 +31,7 @@ import { RegistryJournal1797100000000 } from './1797100000000-registry-journal';
 import { DeliveryStartFloor1797200000000 } from './1797200000000-delivery-start-floor';
 import { ClipProcessingBy1797300000000 } from './1797300000000-clip-processing-by';
 import { BusStatus1797400000000 } from './1797400000000-bus-status';
+import { DispatchRequest1797500000000 } from './1797500000000-dispatch-request';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountsAndAudit1763856000000,
@@ -54,4 +55,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   DeliveryStartFloor1797200000000,
   ClipProcessingBy1797300000000,
   BusStatus1797400000000,
+  DispatchRequest1797500000000,
 ];

@@ -7,6 +7,7 @@ import { AudioClipEntity, AudioVariantEntity } from '../audio/library/clip.entit
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { UserEntity } from '../auth/user.entity';
 import { BroadcastEntity, DeliveryEntity } from '../dispatch/broadcast.entities';
+import { DispatchRequestEntity } from '../dispatch/dispatch-request.entity';
 import {
   AlarmEntity,
   BusStatusEntity,
@@ -46,6 +47,7 @@ export const ENTITIES: (new () => object)[] = [
   BroadcastIdSequenceEntity,
   BroadcastEntity,
   DeliveryEntity,
+  DispatchRequestEntity,
   UpstreamSenderEntity,
   UpstreamMessageEntity,
   UpstreamOutboxEntity,

@@ -7,6 +7,8 @@
  *   it is started again, so none is started twice);
  * - stops its runs of a broadcast cancelled through another instance, and follows a window moved there;
  * - settles the deliveries no bus of the cluster reaches (a terminal on no gateway or on a disabled one);
+ * - acts on the requests other instances wrote for the buses it holds: a relay slot's late start on one of their
+ *   terminals, the stop at a slot's end (holder-requests.ts);
  * - concludes a broadcast left with no open delivery and no run (its last holder stopped before concluding it).
  * The first instance to begin a broadcast writes when; the others start their buses on the same second
  * (`sharedStart`), so a county alert starts together across instances as it does on one.
@@ -23,6 +25,8 @@ import type { BroadcastEntity } from './broadcast.entities';
 import type { BroadcastRun } from './broadcast-run';
 import type { DispatchRepository } from './dispatch.repository';
 import type { DispatchShards } from './dispatch-shards';
+import { HolderRequests } from './holder-requests';
+import type { LiveStatus } from '../monitoring/status-store';
 
 /** How often an instance passes over the unfinished broadcasts, ms. */
 export const DISPATCH_PASS_MS = 400;
@@ -39,6 +43,8 @@ export interface DispatchHost {
   conclude(b: BroadcastEntity, run: BroadcastRun | null): Promise<void>;
   resize(run: BroadcastRun, endAt: Date): void;
   stopOnBuses(broadcastId: string): Promise<void>;
+  /** This instance's monitoring of a terminal (of its buses). */
+  status(terminalId: number): LiveStatus | undefined;
   halted(): boolean;
 }
 
@@ -49,6 +55,8 @@ export class DispatchCluster {
   private passing: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** The requests of other instances for the holders of buses (late starts, stops), written and served. */
+  readonly requests: HolderRequests;
 
   constructor(
     private readonly shards: DispatchShards,
@@ -58,7 +66,9 @@ export class DispatchCluster {
     private readonly clock: Clock,
     private readonly startLeadMs: number,
     private readonly host: DispatchHost,
-  ) {}
+  ) {
+    this.requests = new HolderRequests(repo, shards, field, leases, clock, host);
+  }
 
   start(): void {
     if (!this.leases.clustered || this.timer || this.stopped) return;
@@ -136,6 +146,8 @@ export class DispatchCluster {
       if (claim.size > 0) this.host.startShard(b.broadcastId, claim);
       else if (gateways.length === 0 && runs.length === 0 && (await this.quiet(b))) await this.host.conclude(b, null);
     }
+    if (this.stopped || this.host.halted()) return;
+    await this.requests.serve((g) => this.field.connection(g) !== null);
   }
 
   /** The window of a broadcast moved through another instance: the run here follows it. */

@@ -6,6 +6,7 @@ import { Transactions, managerOf, type Tx } from '../database/transactions';
 import { AreaEntity } from '../regions/area.entity';
 import { TerminalEntity } from '../terminals/registry.entities';
 import { BroadcastEntity, DeliveryEntity } from './broadcast.entities';
+import { DispatchRequestEntity, type DispatchRequestKind } from './dispatch-request.entity';
 import type { BroadcastState } from './broadcast-lifecycle';
 import type { DeliveryState } from './delivery-lifecycle';
 import type { DeliveryUpdate, LedgerRow } from './delivery-ledger';
@@ -237,6 +238,48 @@ export class DispatchRepository {
       .setParameters(enabled.getParameters())
       .execute();
     return r.affected ?? 0;
+  }
+
+  // ---- requests for the holders of other buses (clustered) -------------------------------------------------------
+
+  /** The deliveries of a broadcast not started (unreachable, failed): its terminals and their buses. */
+  async notStarted(broadcastId: string): Promise<{ terminalId: number; gatewayId: number | null }[]> {
+    const rows = await this.em().find(DeliveryEntity, {
+      select: { terminalId: true, gatewayId: true },
+      where: { broadcastId, state: In(['unreachable', 'failed']) },
+    });
+    return rows.map((r) => ({ terminalId: r.terminalId, gatewayId: r.gatewayId }));
+  }
+
+  /** The buses on which a start of the broadcast went out to at least one terminal. */
+  async startedBuses(broadcastId: string): Promise<number[]> {
+    const rows = await this.em()
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .select('DISTINCT d.gatewayId', 'gatewayId')
+      .where('d.broadcastId = :broadcastId', { broadcastId })
+      .andWhere('d.startSentAt IS NOT NULL')
+      .andWhere('d.gatewayId IS NOT NULL')
+      .getRawMany<{ gatewayId: number | string }>();
+    return rows.map((r) => Number(r.gatewayId));
+  }
+
+  /** Every request waiting for a holder, oldest first (a handful: each is deleted once handled). */
+  requests(): Promise<DispatchRequestEntity[]> {
+    return this.em().find(DispatchRequestEntity, { order: { id: 'ASC' } });
+  }
+
+  requestsOf(broadcastId: string, kind: DispatchRequestKind): Promise<DispatchRequestEntity[]> {
+    return this.em().find(DispatchRequestEntity, { where: { broadcastId, kind } });
+  }
+
+  async addRequests(rows: Omit<DispatchRequestEntity, 'id'>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK)
+      await this.em().insert(DispatchRequestEntity, rows.slice(i, i + CHUNK));
+  }
+
+  async deleteRequests(ids: readonly number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += CHUNK)
+      await this.em().delete(DispatchRequestEntity, { id: In(ids.slice(i, i + CHUNK)) });
   }
 
   // ---- reports ---------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { ValidationFailedError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Tx } from '../database/transactions';
-import { LeaseManager } from '../cluster/lease-manager';
+import { busKey, LeaseManager } from '../cluster/lease-manager';
 import { FieldCommands } from '../field/field-commands';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import type { BroadcastEntity } from './broadcast.entities';
@@ -20,13 +20,15 @@ import { plannedBroadcast, plannedDelivery } from './planned-rows';
 import { isFinalBroadcastState, outcomeOf, type BroadcastState } from './broadcast-lifecycle';
 import { BroadcastRun, Halt, type PlayingNow, type RunContext } from './broadcast-run';
 import type { RunView } from './run/run-context';
-import { isBroadcasting, stopPhase } from './bus-plan';
+import { isBroadcasting } from './bus-plan';
+import { stopOnBuses } from './broadcast-stops';
 import { ClipVariants } from './clip-variants';
 import { ToneProvisioning } from './tone-provisioning';
 import type { StateCounts } from './delivery-lifecycle';
 import { DeliveryLedger, type DeliveryChange, type DeliveryUpdate } from './delivery-ledger';
-import { AlertOutcomes, Dispatcher, type DispatchOrder, type PlannedBroadcast } from './dispatch-order';
+import { Dispatcher, type DispatchOrder, type PlannedBroadcast } from './dispatch-order';
 import { DispatchClock } from './dispatch-clock';
+import { advanceAlert, OUTCOME_EVENT } from './alert-advance';
 import { dispatchPolicy } from './dispatch-policy';
 import { DispatchRepository, OPEN_DELIVERY_STATES } from './dispatch.repository';
 import { DispatchCluster } from './dispatch-cluster';
@@ -46,12 +48,6 @@ export interface BroadcastProgress {
 /** A batch of delivery states is tried this many times, this far apart (× the attempt), before it is given up. */
 const FLUSH_ATTEMPTS = 3;
 const FLUSH_RETRY_MS = 250;
-
-const OUTCOME_EVENT: Record<'completed' | 'partial' | 'failed', AlertEvent> = {
-  completed: 'complete',
-  partial: 'complete-partially',
-  failed: 'fail',
-};
 
 @Injectable()
 export class DispatchService extends Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -74,7 +70,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     private readonly monitoring: MonitoringService,
     private readonly moduleRef: ModuleRef,
     serverClock: Clock,
-    leases: LeaseManager,
+    private readonly leases: LeaseManager,
   ) {
     super();
     this.clock = new DispatchClock(serverClock);
@@ -85,6 +81,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
       conclude: (b, run) => this.conclude(b, run),
       resize: (run, endAt) => run.moveEnd(endAt, this.log),
       stopOnBuses: (id) => this.stopOnBuses(id),
+      status: (id) => this.monitoring.terminal(id),
       halted: () => this.halting,
     });
     this.ctx = {
@@ -272,9 +269,22 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     for (const run of this.shards.runsOf(broadcastId)) run.moveEnd(endAt, this.log);
   }
 
-  /** Terminals of a running broadcast not started at its start are started now, late, if its window is open. */
+  /**
+   * Terminals of a running broadcast not started at its start are started now, late, if its window is open. In a
+   * cluster those whose delivery no run here holds are asked of their bus's holder (holder-requests.ts).
+   */
   async startLate(broadcastId: string, terminalIds: number[]): Promise<void> {
-    await Promise.all(this.shards.runsOf(broadcastId).map((run) => run.startLate(terminalIds)));
+    const here = this.shards.clustered ? terminalIds.filter((id) => this.shards.runOf(broadcastId, id)) : terminalIds;
+    const elsewhere = terminalIds.filter((id) => !here.includes(id));
+    await Promise.all([
+      ...this.shards.runsOf(broadcastId).map((run) => run.startLate(here)),
+      ...(elsewhere.length > 0 ? [this.cluster.requests.askLateStart(broadcastId, elsewhere)] : []),
+    ]);
+  }
+
+  /** In a cluster: the terminals of the broadcast not started on other instances' buses (holder-requests.ts). */
+  async notStartedElsewhere(broadcastId: string): Promise<number[]> {
+    return this.shards.clustered ? this.cluster.requests.notStartedElsewhere(broadcastId) : [];
   }
 
   /** A broadcast's window now ends later (a relay slot lengthened while it plays): the terminals playing are told. */
@@ -283,24 +293,16 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     for (const run of this.shards.runsOf(broadcastId)) run.moveEnd(endAt, this.log);
   }
 
-  /**
-   * A stop of the broadcast on every bus it was started on (bus-wide, then to each terminal still playing it): the
-   * backstop of a play's own end time. The deliveries are left to the run's end read. In a cluster: on this
-   * instance's buses.
-   */
+  /** A stop on the buses here the broadcast was started on (broadcast-stops.ts): the backstop of a play's end time. */
   async stopOnBuses(broadcastId: string): Promise<void> {
-    const runs = this.shards.runsOf(broadcastId);
-    const b = runs[0]?.broadcast ?? (await this.repo.findBroadcast(broadcastId));
-    if (!b) return;
-    const rows = runs.length > 0 ? runs.flatMap((r) => r.ledger.rows()) : await this.repo.ledgerRows(broadcastId);
-    const byBus = new Map<number, number[]>();
-    for (const r of rows.filter((x) => x.startSentAt)) {
-      const g = this.field.locate(r.terminalId)?.gatewayId;
-      if (g !== undefined) byBus.set(g, [...(byBus.get(g) ?? []), r.terminalId]);
-    }
-    const stop = { code: 'stop' as const, broadcastId, priority: b.priority };
-    const ours = { broadcastId, clipId: null, priority: b.priority, broadcastClass: b.broadcastClass, startAt: 0 };
-    await Promise.all([...byBus].map(([g, keys]) => stopPhase(fieldLink(this.field, g), keys, stop, ours)));
+    const here = (g: number): boolean => !this.shards.clustered || this.leases.holds(busKey(g));
+    await stopOnBuses(this.shards, this.repo, this.field, broadcastId, here);
+  }
+
+  /** The stop at a relay slot's end: on the buses here; in a cluster asked of the other holders (holder-requests.ts). */
+  async stopEverywhere(broadcastId: string): Promise<void> {
+    const asked = this.shards.clustered ? this.cluster.requests.askStop(broadcastId) : Promise.resolve();
+    await asked.finally(() => this.stopOnBuses(broadcastId)); // the durable request first, then the stop here
   }
 
   /** The synchronised start time a run has set (ms), once it is running; null otherwise. */
@@ -391,19 +393,7 @@ export class DispatchService extends Dispatcher implements OnApplicationBootstra
     });
   }
 
-  private async advance(alertId: number, event: AlertEvent, detail?: string): Promise<void> {
-    // a relay slot's broadcast (alert id 0) belongs to no alert
-    if (alertId <= 0) return;
-    let outcomes: AlertOutcomes;
-    try {
-      outcomes = this.moduleRef.get(AlertOutcomes, { strict: false });
-    } catch {
-      return; // no alerts module in this server: nothing to tell
-    }
-    try {
-      await outcomes.advance(alertId, event, detail);
-    } catch (e) {
-      this.log.warn(`alert ${alertId}: ${event} not applied: ${(e as Error).message}`);
-    }
+  private advance(alertId: number, event: AlertEvent, detail?: string): Promise<void> {
+    return advanceAlert(this.moduleRef, this.log, alertId, event, detail);
   }
 }

@@ -239,7 +239,7 @@ forEachDatabase('singleton work', (database) => {
         const dispatch = {
           plan: async (order: DispatchOrder) => void planned.push({ by: i, order }),
           launch: () => undefined,
-          stopOnBuses: async (broadcastId: string) => void stopped.push({ by: i, broadcastId }),
+          stopEverywhere: async (broadcastId: string) => void stopped.push({ by: i, broadcastId }),
           cancelBroadcast: async (broadcastId: string) => void stopped.push({ by: i, broadcastId }),
         } as unknown as DispatchService;
         return new RelayPlanner(

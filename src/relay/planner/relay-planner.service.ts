@@ -269,7 +269,8 @@ export class RelayPlanner implements OnApplicationBootstrap, OnModuleDestroy {
   private async end(key: string, run: SlotRunEntity, at: Date, reason: string | null): Promise<void> {
     this.onAir.delete(key);
     try {
-      if (reason === null) await this.dispatch.stopOnBuses(run.broadcastId);
+      // every holder's buses, in a cluster (docs/cluster.md, "Requests for the other holders")
+      if (reason === null) await this.dispatch.stopEverywhere(run.broadcastId);
       else await this.dispatch.cancelBroadcast(run.broadcastId, 0);
     } catch (e) {
       this.log.warn(`slot ${key}: stop not sent: ${(e as Error).message}`);

@@ -10,8 +10,8 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BROADCAST_CLASSES } from '../../../firmware-protocols/codes';
-import { isBroadcasting } from '../../dispatch/bus-plan';
 import { DispatchService } from '../../dispatch/dispatch.service';
+import { startableLate } from '../../dispatch/late-start-rule';
 import { FieldCommands } from '../../field/field-commands';
 import type { AlarmCause } from '../../monitoring/alarm-causes';
 import { AlarmsService } from '../../monitoring/alarms.service';
@@ -79,36 +79,50 @@ export class RelayWatch implements OnModuleInit {
     let switched = false;
     for (const w of weak) switched = (await this.fallBack(w.key, w.slot, w.id, w.t)) || switched;
     if (switched) await this.alarms.evaluate(this.clock.now());
-    this.startLate(now);
+    await this.startLate(now);
   }
 
   /**
    * A terminal of a slot on air that never started — offline at the start, or taken then by something stronger — is
    * started late for what remains of the slot once monitoring sees it online and nothing at least as strong plays
-   * there (docs/relay.md, "Late starts"); the as-run log keeps why it did not start until then.
+   * there (docs/relay.md, "Late starts"); the as-run log keeps why it did not start until then. In a cluster a terminal
+   * on another instance's bus is neither monitored nor followed here: its late start is asked of its bus's holder,
+   * which judges it by its own monitoring (docs/cluster.md, "Requests for the other holders").
    */
-  private startLate(now: number): void {
+  private async startLate(now: number): Promise<void> {
     const live = new Set<string>();
     for (const slot of this.recorder.tracked()) {
       if (now < slot.run.plannedStart.getTime() || now >= slot.run.plannedEnd.getTime() - LATE_RETRY_MS) continue;
+      const broadcastId = slot.run.broadcastId;
+      const due = (key: string): boolean => (this.lateTried.get(key) ?? -Infinity) + LATE_RETRY_MS <= now;
       const ids: number[] = [];
       for (const [id, t] of slot.terminals) {
-        const key = `${slot.run.broadcastId}:${id}`;
+        const key = `${broadcastId}:${id}`;
         live.add(key);
-        if (t.state !== 'waiting' || !t.cut || (this.lateTried.get(key) ?? -Infinity) + LATE_RETRY_MS > now) continue;
-        const r = this.monitoring.terminal(id);
-        if (!r?.online || !r.reading) continue;
-        const other = isBroadcasting(r.reading) && r.reading.broadcastId !== slot.run.broadcastId;
-        if (other && r.reading.priority <= slot.programme.priority) continue;
+        if (t.state !== 'waiting' || !t.cut || !due(key)) continue;
+        if (!startableLate(this.monitoring.terminal(id), broadcastId, slot.programme.priority)) continue;
+        this.lateTried.set(key, now);
+        ids.push(id);
+      }
+      for (const id of await this.notStartedElsewhere(broadcastId)) {
+        const key = `${broadcastId}:${id}`;
+        if (!slot.terminals.has(id) || ids.includes(id) || !due(key)) continue;
         this.lateTried.set(key, now);
         ids.push(id);
       }
       if (ids.length > 0)
         void this.dispatch
-          .startLate(slot.run.broadcastId, ids)
-          .catch((e: unknown) => this.log.warn(`slot ${slot.run.broadcastId}: late start: ${(e as Error).message}`));
+          .startLate(broadcastId, ids)
+          .catch((e: unknown) => this.log.warn(`slot ${broadcastId}: late start: ${(e as Error).message}`));
     }
     for (const key of this.lateTried.keys()) if (!live.has(key)) this.lateTried.delete(key);
+  }
+
+  private notStartedElsewhere(broadcastId: string): Promise<number[]> {
+    return this.dispatch.notStartedElsewhere(broadcastId).catch((e: unknown) => {
+      this.log.warn(`slot ${broadcastId}: terminals of other holders not read: ${(e as Error).message}`);
+      return [];
+    });
   }
 
   /** The finding on a terminal's latest status; undefined when there is none recent enough to judge. */
