@@ -16,7 +16,8 @@ import { filter, Observable, Subject } from 'rxjs';
 import { Clock, TimerHandle } from '../common/clock';
 import type { Tx } from '../database/transactions';
 import { isFree, planBalance } from './balance';
-import { type ClusterInstance, fence, type Lease, type LeaseStore, StaleLeaseError } from './lease-store';
+import { fence, StaleLeaseError } from './lease-fence';
+import type { ClusterInstance, Lease, LeaseStore } from './lease-store';
 
 /** The share of a lease's term its holder trusts: the rest is the margin for clock skew (0.8 s at the default 4 s). */
 export const TRUST = 0.8;

@@ -9,13 +9,11 @@
  * - renew: only by its owner, with the same epoch, before it expires (a lapsed lease is gone: taking it again is a new
  *   epoch).
  * - release: by its owner with the same epoch; the epoch stays (it only grows), the owner becomes null.
- * - fence: inside the caller's transaction, a write that matches only while the lease still carries that epoch.
- *   On MariaDB the UPDATE also locks the lease row until the transaction ends, so a takeover waits for it.
+ * - fence (lease-fence.ts): inside the caller's transaction, a write that matches only while the lease still carries
+ *   that epoch. On MariaDB the UPDATE also locks the lease row until the transaction ends, so a takeover waits for it.
  */
 import type { DataSource, QueryRunner } from 'typeorm';
-import { DomainError } from '../common/errors';
 import { isMySqlFamily } from '../database/dialect';
-import { managerOf, type Tx } from '../database/transactions';
 
 export interface Lease {
   key: string;
@@ -32,22 +30,6 @@ export interface ClusterInstance {
   lastHeartbeat: number;
 }
 
-/** A write carried an epoch the lease no longer has: another instance took the resource over (or it was released). */
-export class StaleLeaseError extends DomainError {
-  constructor(key: string, epoch: number) {
-    super('stale_lease', `lease ${key} is no longer held at epoch ${epoch}`, 409, { key, epoch });
-  }
-}
-
-/** Several leases found stale at once by `fenceAll`: each is named with the epoch it was expected at. */
-export class StaleLeasesError extends DomainError {
-  constructor(readonly stale: { key: string; epoch: number }[]) {
-    super('stale_lease', `leases no longer held: ${stale.map((l) => `${l.key}@${l.epoch}`).join(', ')}`, 409, {
-      stale,
-    });
-  }
-}
-
 /** A datetime(3) value as both databases compare it: 'YYYY-MM-DD HH:MM:SS.mmm', UTC. */
 export function sqlTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
@@ -58,28 +40,11 @@ function msOf(v: Date | string): number {
   return Date.parse(`${v.replace(' ', 'T')}Z`);
 }
 
-/**
- * How long a transaction that took a lease row's lock (fence) may stay idle before MariaDB ends it and rolls it back
- * (shorter than the default lease, so the lock is gone before the lease lapses).
- * A process paused in the middle of a fenced transaction (SIGSTOP, a frozen VM) would otherwise keep the lock, and so
- * its bus, from every other instance until it resumes; a process merely slow between two statements for this long
- * loses that write (the callers retry or drop it as for any failed transaction).
- */
-export const FENCED_IDLE_LIMIT_S = 3;
 /** How long an acquisition waits for a lease row locked by a fenced transaction before trying at the next renewal. */
 const ACQUIRE_LOCK_WAIT_S = 1;
 
-/** MariaDB's idle_transaction_timeout for this connection; MySQL has no such variable (its error is ignored). */
-async function boundIdle(runner: QueryRunner): Promise<void> {
-  try {
-    await runner.query(`SET SESSION idle_transaction_timeout = ${FENCED_IDLE_LIMIT_S}`);
-  } catch {
-    // MySQL 8: no idle_transaction_timeout; a paused holder's lock lasts until its connection ends (docs/cluster.md)
-  }
-}
-
 /** Statements over many leases go 200 rows at a time (bounded parameter lists). */
-function chunks<T>(items: readonly T[], size = 200): T[][] {
+export function chunks<T>(items: readonly T[], size = 200): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
@@ -108,7 +73,7 @@ export async function affected(runner: QueryRunner, sql: string, params: unknown
   return result.affected ?? 0;
 }
 
-interface LeaseRow {
+export interface LeaseRow {
   resourceKey: string;
   owner: string | null;
   epoch: string | number;
@@ -386,49 +351,4 @@ export class LeaseStore {
   async leave(id: string): Promise<void> {
     await this.run('DELETE FROM cluster_instance WHERE id = ?', [id]);
   }
-}
-
-/**
- * Inside an open transaction: passes while `key` is held (by anyone: the epoch names one holder's term) at `epoch`,
- * otherwise throws StaleLeaseError so the transaction rolls back. Put it in the same transaction as the rows written
- * on behalf of the lease (a delivery's result, a terminal's status), before or after them: a stale owner's
- * transaction cannot commit. On MariaDB the matched row stays locked until commit, so a takeover (which updates the
- * same row) is ordered after this transaction, never in the middle of it.
- */
-export async function fence(tx: Tx, key: string, epoch: number): Promise<void> {
-  const manager = managerOf(tx);
-  if (!manager.queryRunner) throw new Error('fence() needs an open transaction');
-  if (isMySqlFamily(manager.connection)) await boundIdle(manager.queryRunner);
-  const n = await affected(
-    manager.queryRunner,
-    'UPDATE cluster_lease SET epoch = epoch WHERE resourceKey = ? AND epoch = ? AND owner IS NOT NULL',
-    [key, epoch],
-  );
-  if (n !== 1) throw new StaleLeaseError(key, epoch);
-}
-
-/**
- * `fence` for many leases in one statement per 200: passes while every one is held at its epoch, otherwise throws
- * StaleLeasesError naming each that is not (the caller rolls back, leaves those out and writes the rest again). Meant
- * to run last, just before commit: on MariaDB the rows are locked (FOR UPDATE) from here to the commit only, so a
- * lease renewal waits for one round trip at most rather than for the whole transaction.
- */
-export async function fenceAll(tx: Tx, leases: readonly { key: string; epoch: number }[]): Promise<void> {
-  const manager = managerOf(tx);
-  if (!manager.queryRunner) throw new Error('fenceAll() needs an open transaction');
-  const mysql = isMySqlFamily(manager.connection);
-  if (mysql) await boundIdle(manager.queryRunner);
-  const found = new Map<string, LeaseRow>();
-  for (const part of chunks([...new Set(leases.map((l) => l.key))])) {
-    const rows = (await manager.queryRunner.query(
-      `SELECT resourceKey, owner, epoch, expiresAt FROM cluster_lease WHERE resourceKey IN (${part.map(() => '?').join(', ')})${mysql ? ' FOR UPDATE' : ''}`,
-      part,
-    )) as LeaseRow[];
-    for (const r of rows) found.set(r.resourceKey, r);
-  }
-  const stale = leases.filter((l) => {
-    const row = found.get(l.key);
-    return !row || row.owner === null || Number(row.epoch) !== l.epoch;
-  });
-  if (stale.length > 0) throw new StaleLeasesError(stale);
 }

@@ -1,5 +1,5 @@
 import { busKey, type LeaseManager } from '../cluster/lease-manager';
-import { StaleLeaseError } from '../cluster/lease-store';
+import { StaleLeaseError } from '../cluster/lease-fence';
 import { FieldError } from '../field/field-commands';
 import type { BroadcastRun } from './broadcast-run';
 import type { BusLink } from './bus-plan';

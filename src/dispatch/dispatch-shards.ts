@@ -10,7 +10,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { busKey, type LeaseManager } from '../cluster/lease-manager';
-import { StaleLeaseError } from '../cluster/lease-store';
+import { StaleLeaseError } from '../cluster/lease-fence';
 import { FieldError } from '../field/field-commands';
 import type { BroadcastRun } from './broadcast-run';
 import type { BusLink } from './bus-plan';

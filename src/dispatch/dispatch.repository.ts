@@ -11,7 +11,7 @@ import type { BroadcastState } from './broadcast-lifecycle';
 import type { DeliveryState } from './delivery-lifecycle';
 import type { DeliveryUpdate, LedgerRow } from './delivery-ledger';
 import { Clock } from '../common/clock';
-import { fence } from '../cluster/lease-store';
+import { fence } from '../cluster/lease-fence';
 import { GatewayEntity } from '../terminals/registry.entities';
 import { emptyCounts, type StateCounts } from './delivery-lifecycle';
 

@@ -14,7 +14,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { BUS_PREFIX, LeaseManager, type LeaseEvent } from '../cluster/lease-manager';
-import { StaleLeaseError } from '../cluster/lease-store';
+import { StaleLeaseError } from '../cluster/lease-fence';
 import { SingletonLease } from '../cluster/singleton-lease';
 import { areaPrefix } from '../../firmware-protocols/codes';
 import { AuditService } from '../audit/audit.service';

@@ -24,7 +24,7 @@ import {
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { busKey, LeaseManager } from '../cluster/lease-manager';
-import { fenceAll, StaleLeasesError } from '../cluster/lease-store';
+import { fenceAll, StaleLeasesError } from '../cluster/lease-fence';
 import { SingletonLease } from '../cluster/singleton-lease';
 import { shanghaiDate } from '../../firmware-protocols/codes';
 import type { AppConfig } from '../config/config';

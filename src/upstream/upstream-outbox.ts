@@ -16,7 +16,7 @@ import { shanghaiDate } from '../../firmware-protocols/codes';
 import { composeEbdId, EBD_RESULT_CODES, type EbdPacket, type EbdPayload } from '../../firmware-protocols/ebd';
 import { SingletonLease } from '../cluster/singleton-lease';
 import { LeaseManager } from '../cluster/lease-manager';
-import { StaleLeaseError } from '../cluster/lease-store';
+import { StaleLeaseError } from '../cluster/lease-fence';
 import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';

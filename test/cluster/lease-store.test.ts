@@ -2,15 +2,8 @@
  * LeaseStore on a database shared by three instances (docs/cluster.md): one winner per race, epochs that only grow,
  * a stale owner refused (renew and fence) after a takeover, release handing the lease on.
  */
-import {
-  FENCED_IDLE_LIMIT_S,
-  fence,
-  fenceAll,
-  type LeaseStore,
-  sqlTime,
-  StaleLeaseError,
-  StaleLeasesError,
-} from '../../src/cluster/lease-store';
+import { FENCED_IDLE_LIMIT_S, fence, fenceAll, StaleLeaseError, StaleLeasesError } from '../../src/cluster/lease-fence';
+import { type LeaseStore, sqlTime } from '../../src/cluster/lease-store';
 import { managerOf, Transactions } from '../../src/database/transactions';
 import { describeWith } from '../support/capabilities';
 import { forEachDatabase } from '../support/databases';

@@ -3,8 +3,8 @@
  * command in the order of §7.2 (code, signature, replay window, body, targets, priority), obeys start/stop (now or at
  * a future start time, by priority), volume, amplifier, clock, resource code, 回传 parameters and period, whitelist and
  * status queries (§3), answers each command once (§4.1, §7.1), reports task start/end (§4.2), heartbeats (§4.3) and
- * 回传 reports (§5). No sockets here: frames in, frames out through `emit`; adapter-server.ts carries them over TCP.
- * Time comes from the injected clock, variation from the seed.
+ * 回传 reports (§5). No sockets here: frames in, frames out through its outbox (adapter-outbox.ts); adapter-server.ts
+ * carries them over TCP. Time comes from the injected clock, variation from the seed.
  */
 import {
   BROADCAST_STATES,
@@ -16,19 +16,13 @@ import {
 import {
   COMMANDS,
   DEFAULT_RETURN_PERIOD,
-  encodeCommandFrame,
-  encodeMessageBody,
-  encodeReturnFrame,
   HEARTBEAT_SECONDS,
   VOLUME_KEEP,
   type AdapterCommand,
-  type AdapterMessage,
   type BroadcastCommand,
   type CommandFrame,
   type CommandName,
   type QueryReply,
-  type ResultName,
-  type ReturnData,
   type Targets,
 } from '../../../firmware-protocols/adapter';
 import type { TimerHandle } from '../../adapter/ports';
@@ -40,6 +34,7 @@ import {
   type SimTerminal,
   type VirtualAdapterOptions,
 } from './adapter-model';
+import { AdapterOutbox } from './adapter-outbox';
 import { CommandGate } from './command-gate';
 
 export type { AdapterCounters, SimTerminal, VirtualAdapterOptions } from './adapter-model';
@@ -52,8 +47,7 @@ export class VirtualAdapter {
   readonly whitelist = new Set<string>();
   /** 回传 destination set by 0x07 (Dalaba reads 回传 on the command line whatever it says). */
   returnTo: { ip: string; port: number } | null = null;
-  private platformCode: string;
-  private readonly sinks: ((frame: Buffer) => void)[] = [];
+  private readonly out: AdapterOutbox;
   private readonly rng: SeededRandom;
   private readonly gate: CommandGate;
   private readonly endTimers = new Map<string, TimerHandle>();
@@ -61,16 +55,13 @@ export class VirtualAdapter {
   private heartbeatTimer: TimerHandle | null = null;
   private returnTimer: TimerHandle | null = null;
   private returnPeriodMs: number;
-  private session = 0;
-  /** Frames a command caused while it is handled, sent after its reply. */
-  private held: Buffer[] | null = null;
   private clockOffsetMs = 0;
   private readonly startedAt: number;
 
   constructor(private readonly opts: VirtualAdapterOptions) {
     this.rng = new SeededRandom(opts.seed);
     this.gate = new CommandGate(opts.verifier, opts.maxSkewSeconds);
-    this.platformCode = opts.platformCode;
+    this.out = new AdapterOutbox(opts.adapterCode, opts.platformCode);
     this.returnPeriodMs = opts.returnPeriodMs ?? DEFAULT_RETURN_PERIOD * 1000;
     this.startedAt = opts.clock.now();
     opts.terminals.forEach((code, i) => {
@@ -92,8 +83,7 @@ export class VirtualAdapter {
 
   /** Frames the adapter sends go to every sink (one per connected platform). */
   onFrame(fn: (frame: Buffer) => void): () => void {
-    this.sinks.push(fn);
-    return () => this.sinks.splice(this.sinks.indexOf(fn), 1);
+    return this.out.onFrame(fn);
   }
 
   /** The adapter's clock: the injected clock, moved by 0x09. */
@@ -132,16 +122,12 @@ export class VirtualAdapter {
     const all = [...this.terminals.values()];
     const working = all.some((t) => t.state === TERMINAL_STATES.broadcasting);
     const faulty = all.some((t) => t.faults.length > 0);
-    this.sendMessage({ kind: 'heartbeat', state: faulty ? 'fault' : working ? 'working' : 'idle', at: this.now() });
+    this.out.message({ kind: 'heartbeat', state: faulty ? 'fault' : working ? 'working' : 'idle', at: this.now() });
   }
 
   private sendReturnHeartbeats(): void {
     for (const t of this.terminals.values())
-      this.sendReturn(t.code, 'report', this.nextSession(), {
-        business: 'heartbeat',
-        state: t.state,
-        volume: t.volume,
-      });
+      this.out.report(t.code, { business: 'heartbeat', state: t.state, volume: t.volume });
   }
 
   private armReturnBeat(): void {
@@ -157,7 +143,7 @@ export class VirtualAdapter {
     const t = this.terminal(code);
     t.faults = present ? [...new Set([...t.faults, faultCode])] : t.faults.filter((f) => f !== faultCode);
     t.state = present ? TERMINAL_STATES.fault : TERMINAL_STATES.recovered;
-    this.sendReturn(code, 'report', this.nextSession(), {
+    this.out.report(code, {
       business: 'fault',
       recovered: !present,
       faultCode,
@@ -176,7 +162,7 @@ export class VirtualAdapter {
       return;
     }
     this.counters.commands++;
-    this.held = [];
+    this.out.hold();
     try {
       const verdict = this.gate.check(frame, this.now().getTime());
       if (verdict === 'replay') this.counters.replays++;
@@ -185,14 +171,14 @@ export class VirtualAdapter {
       const command = decodeOrRefuse(frame);
       this.received.push(command);
       this.obey(command);
-      this.reply(name, 'ok');
+      this.out.reply(name, 'ok');
     } catch (e) {
       if (!(e instanceof Refusal)) {
-        this.held = null;
+        this.out.dropHeld();
         throw e;
       }
       this.counters.refused++;
-      this.reply(name, e.result);
+      this.out.reply(name, e.result);
     }
   }
 
@@ -219,7 +205,7 @@ export class VirtualAdapter {
         return this.renumber(c.current, c.next);
       case 'returnParameters':
         this.returnTo = { ip: c.ip, port: c.port };
-        this.platformCode = c.platform;
+        this.out.platformCode = c.platform;
         return;
       case 'returnPeriod':
         this.returnPeriodMs = c.seconds * 1000;
@@ -285,7 +271,7 @@ export class VirtualAdapter {
         priority,
       });
       if (c.volume !== VOLUME_KEEP) t.volume = c.volume;
-      this.sendReturn(t.code, 'report', this.nextSession(), {
+      this.out.report(t.code, {
         business: 'taskSwitch',
         taskSource: TASK_SOURCES.emergency,
         broadcastId: c.broadcastId,
@@ -293,7 +279,7 @@ export class VirtualAdapter {
       });
     }
     const codes = targets.map((t) => t.code);
-    this.sendMessage({ kind: 'taskStart', broadcastId: c.broadcastId, at: this.now(), terminals: codes });
+    this.out.message({ kind: 'taskStart', broadcastId: c.broadcastId, at: this.now(), terminals: codes });
     this.endTimers.get(c.broadcastId)?.cancel();
     const ms = Math.max(0, c.endAt.getTime() - this.now().getTime());
     this.endTimers.set(
@@ -328,21 +314,21 @@ export class VirtualAdapter {
         broadcastClass: 0,
         priority: PRIORITY.idle,
       });
-      this.sendReturn(code, 'report', this.nextSession(), {
+      this.out.report(code, {
         business: 'broadcastResult',
         broadcastId: id,
         state,
         at: this.now(),
       });
     }
-    if (ended.length > 0) this.sendMessage({ kind: 'taskEnd', broadcastId: id, at: this.now(), terminals: ended });
+    if (ended.length > 0) this.out.message({ kind: 'taskEnd', broadcastId: id, at: this.now(), terminals: ended });
   }
 
   /** 0x08: the 回传 reply with the query's session id (it follows the reply 0x16, see handle). */
   private answerQuery(session: number, target: string): void {
     const t = this.terminals.get(target);
     if (t === undefined) throw new Refusal('unknownTerminal');
-    this.sendReturn(target, 'reply', session, { business: 'queryReply', reply: this.queryReply(t) });
+    this.out.sendReturn(target, 'reply', session, { business: 'queryReply', reply: this.queryReply(t) });
   }
 
   private renumber(current: string, next: string): void {
@@ -381,35 +367,5 @@ export class VirtualAdapter {
     const t = this.terminals.get(code);
     if (t === undefined) throw new Error(`virtual adapter ${this.opts.adapterCode}: no terminal ${code}`);
     return t;
-  }
-
-  private nextSession(): number {
-    this.session = (this.session + 1) >>> 0;
-    return this.session;
-  }
-
-  /** The one reply to a command (§4.1), sent before anything the command caused (§7.1). */
-  private reply(answers: CommandName, result: ResultName): void {
-    const held = this.held ?? [];
-    this.held = null;
-    this.sendMessage({ kind: 'reply', answers, result, data: Buffer.alloc(0) });
-    for (const frame of held) this.emit(frame);
-  }
-
-  private sendMessage(m: AdapterMessage): void {
-    const { code, body } = encodeMessageBody(m);
-    this.emit(encodeCommandFrame('reply', code, this.opts.adapterCode, body, null));
-  }
-
-  private sendReturn(source: string, packType: 'report' | 'reply', session: number, data: ReturnData): void {
-    this.emit(encodeReturnFrame({ packType, session, source, targets: [this.platformCode], data }));
-  }
-
-  private emit(frame: Buffer): void {
-    if (this.held !== null) {
-      this.held.push(frame);
-      return;
-    }
-    for (const sink of [...this.sinks]) sink(frame);
   }
 }

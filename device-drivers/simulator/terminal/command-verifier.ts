@@ -7,7 +7,7 @@
  */
 import { verify } from '../../../firmware-protocols/signing';
 import { COMMAND_LAYOUT } from '../../../firmware-protocols/terminal-modbus/registers';
-import type { SignatureVerdict } from './terminal-model';
+import type { SignatureVerdict } from './refusal-counters';
 
 export interface TrustedCertificate {
   /** 12 BCD digits. */

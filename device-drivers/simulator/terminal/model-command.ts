@@ -9,7 +9,8 @@ import {
   type CodecName,
   type CommandRecord,
 } from '../../../firmware-protocols/terminal-modbus';
-import type { ModelCommand, Refusal } from './terminal-model';
+import type { Refusal } from './refusal-counters';
+import type { ModelCommand } from './terminal-model';
 
 /**
  * Nominal bytes per second of each codec profile (PROTOCOL.md §2.1), from which a stored clip's playing time follows.

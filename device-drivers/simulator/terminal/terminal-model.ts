@@ -12,11 +12,16 @@ import type { PlayRecord } from '../modbus/virtual-bus';
 import { ClipStore, type StoredClip } from './clip-store';
 import { HeldPlays, type HeldTerminal } from './held-plays';
 import { HeldStore, type HeldAnnounce } from './held-store';
+import { PlayLog } from './play-log';
 import type { PlaySession } from './play-session';
-
-export type SignatureVerdict = 'ok' | 'unsigned' | 'forged' | 'unknown-certificate';
-export type Refusal =
-  SignatureVerdict | 'replayed' | 'outranked' | 'no-such-clip' | 'storage-refused' | 'bad-parameter';
+import {
+  countRefusal,
+  noRefusals,
+  refusalTotal,
+  type Refusal,
+  type RefusalCounters,
+  type SignatureVerdict,
+} from './refusal-counters';
 
 export type ModelCommand =
   | { code: 'play'; session: Omit<PlaySession, 'durationMs' | 'startAt'> & { startAt: number | null } }
@@ -29,15 +34,6 @@ export type ModelCommand =
   | { code: 'self-test'; testId: number; checks: number }
   | { code: 'prepare-clip'; clip: StoredClip; codecSupported: boolean }
   | { code: 'hold-schedule'; announce: HeldAnnounce };
-
-export interface RefusalCounters {
-  unsigned: number;
-  forged: number;
-  unknownCertificate: number;
-  replayed: number;
-  outranked: number;
-  other: number;
-}
 
 /** A session cut off by a higher-priority play, kept so a later resume can pick it up while its window is open. */
 export interface PreemptedSession {
@@ -61,7 +57,6 @@ export interface SelfTestRun {
 export const SELF_TEST_MS = 3000;
 
 const MAX_PREEMPTED = 16;
-const MAX_PLAY_LOG = 256;
 const TEST_TONE_PRIORITY = PRIORITY.drill;
 
 export class TerminalModel {
@@ -74,22 +69,13 @@ export class TerminalModel {
   faults = new Set<FaultKey>();
   lastSequence = 0;
   crcErrors = 0;
-  readonly refused: RefusalCounters = {
-    unsigned: 0,
-    forged: 0,
-    unknownCertificate: 0,
-    replayed: 0,
-    outranked: 0,
-    other: 0,
-  };
+  readonly refused: RefusalCounters = noRefusals();
   readonly clips: ClipStore;
   /** The last self-test since the terminal started; null before the first (PROTOCOL.md §3.3). */
   selfTest: SelfTestRun | null = null;
   /** Called when a self-test ends by itself, so the terminal can take its measurements at that moment. */
   onSelfTestDone: (run: SelfTestRun) => void = () => undefined;
-  /** Plays as they sounded, newest last, capped (benches and tests read when terminals started and stopped). */
-  readonly playLog: PlayRecord[] = [];
-  private sounding: PlayRecord | null = null;
+  private readonly log = new PlayLog();
   /** Plays obeyed, and plays of a broadcast this terminal had started before that were not the resumption of a preempted session. */
   readonly starts = { plays: 0, repeatedStarts: 0 };
   private readonly started = new Set<number>();
@@ -145,36 +131,16 @@ export class TerminalModel {
   }
 
   private refuse(r: Refusal): Refusal {
-    switch (r) {
-      case 'ok':
-        break;
-      case 'unsigned':
-        this.refused.unsigned += 1;
-        break;
-      case 'forged':
-        this.refused.forged += 1;
-        break;
-      case 'unknown-certificate':
-        this.refused.unknownCertificate += 1;
-        break;
-      case 'replayed':
-        this.refused.replayed += 1;
-        break;
-      case 'outranked':
-        this.refused.outranked += 1;
-        break;
-      case 'no-such-clip':
-      case 'storage-refused':
-      case 'bad-parameter':
-        this.refused.other += 1;
-        break;
-    }
-    return r;
+    return countRefusal(this.refused, r);
   }
 
   get refusedTotal(): number {
-    const r = this.refused;
-    return r.unsigned + r.forged + r.unknownCertificate + r.replayed + r.outranked + r.other;
+    return refusalTotal(this.refused);
+  }
+
+  /** Plays as they sounded, newest last, capped (play-log.ts). */
+  get playLog(): PlayRecord[] {
+    return this.log.records;
   }
 
   private execute(now: number, command: ModelCommand): Refusal | null {
@@ -186,7 +152,7 @@ export class TerminalModel {
         if (!mayPlayOver(command.priority, this.session.priority)) return 'outranked';
         if (command.broadcastHandle !== 0 && command.broadcastHandle !== this.session.broadcastHandle) return null;
         this.closeHeld(now, 'command');
-        this.logEnd(now);
+        this.log.end(now);
         this.session = null;
         return null;
       case 'volume':
@@ -269,11 +235,11 @@ export class TerminalModel {
       this.started.add(s.broadcastHandle);
     }
     this.closeHeld(now, 'command');
-    this.logEnd(now);
+    this.log.end(now);
     // start and end are times on the terminal's clock; one that does not know the time starts at once and has no end
     const onBus = (t: number | null): number | null => (t === null || !this.clockKnown ? null : t - this.clockOffsetMs);
     this.session = { ...s, startAt: onBus(s.startAt) ?? now, endAt: onBus(s.endAt), durationMs };
-    this.logStart(this.session, Math.max(now, this.session.startAt));
+    this.log.start(this.session, Math.max(now, this.session.startAt));
     return null;
   }
 
@@ -281,25 +247,9 @@ export class TerminalModel {
   switchSource(source: SourceKind, now: number): void {
     this.advance(now);
     if (!this.session) return;
-    this.logEnd(now);
+    this.log.end(now);
     this.session = { ...this.session, source };
-    this.logStart(this.session, Math.max(now, this.session.startAt));
-  }
-
-  private logStart(s: PlaySession, at: number): void {
-    this.sounding = { handle: s.broadcastHandle, source: s.source, priority: s.priority, startAt: at, endAt: null };
-    if (s.held) this.sounding.held = true;
-    this.playLog.push(this.sounding);
-    if (this.playLog.length > MAX_PLAY_LOG) this.playLog.shift();
-  }
-
-  /** What sounded ends at `at`; one replaced before its synchronised start never sounded and leaves the log. */
-  private logEnd(at: number): void {
-    const r = this.sounding;
-    if (!r) return;
-    this.sounding = null;
-    if (at > r.startAt) r.endAt = at;
-    else this.playLog.splice(this.playLog.indexOf(r), 1);
+    this.log.start(this.session, Math.max(now, this.session.startAt));
   }
 
   /** When the current session ends by itself, or null when it does not. */
@@ -349,11 +299,11 @@ export class TerminalModel {
   /** A held entry starts as what plays, in place of what played. */
   private startHeld(session: PlaySession, at: number): void {
     this.closeHeld(at, 'command');
-    this.logEnd(at);
+    this.log.end(at);
     this.abortSelfTest(at);
     this.session = session;
     this.starts.plays += 1;
-    this.logStart(this.session, at);
+    this.log.start(this.session, at);
   }
 
   /** A held play ends at `at` (bus time): its record goes to the log (§9.5). */
@@ -368,7 +318,7 @@ export class TerminalModel {
     const end = this.endOf(s);
     if (end !== null && now >= end) {
       this.closeHeld(end, 'whole');
-      this.logEnd(end);
+      this.log.end(end);
       this.finished.push(s);
       if (this.finished.length > MAX_PREEMPTED) this.finished.shift();
       this.session = null;
@@ -409,7 +359,7 @@ export class TerminalModel {
     if (this.session) this.preempted.push({ session: this.session, at: now, by: 0 });
     this.closeHeld(now, 'restart');
     this.heldPlays.restart();
-    this.logEnd(now);
+    this.log.end(now);
     this.session = null;
     this.bootAt = now;
     this.clips.dropPending();

@@ -18,7 +18,7 @@ import { composeBroadcastId, shanghaiDate } from '../../../firmware-protocols/co
 import { AlertsRepository } from '../../alerts/alerts.repository';
 import { SYSTEM_ACTOR } from '../../auth/auth-user';
 import { LeaseManager } from '../../cluster/lease-manager';
-import { StaleLeaseError } from '../../cluster/lease-store';
+import { StaleLeaseError } from '../../cluster/lease-fence';
 import { SingletonLease } from '../../cluster/singleton-lease';
 import { Clock, type TimerHandle } from '../../common/clock';
 import type { AppConfig } from '../../config/config';
