@@ -186,6 +186,8 @@ describeWith(['chromium'], 'picking targets and the registry pages in the consol
       .filter({ hasText: /已退役|（/ })
       .waitFor();
     await expect(page.locator('#rg-msg').textContent()).resolves.toBe('已退役。');
+    // the message comes first, then the list is read again without the gateway
+    await created.waitFor({ state: 'detached' });
     await expect(created.count()).resolves.toBe(0);
   });
 });
